@@ -1,0 +1,173 @@
+package boxoffice
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// BookingID identifies a booking. It is a random UUID, unique across
+// processes sharing a Store.
+type BookingID uuid.UUID
+
+// NewBookingID returns a random BookingID.
+func NewBookingID() BookingID { return BookingID(uuid.New()) }
+
+// ParseBookingID parses the textual form returned by BookingID.String.
+func ParseBookingID(s string) (BookingID, error) {
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return BookingID{}, invalid("bookingID", "%q is not a booking ID", s)
+	}
+	return BookingID(u), nil
+}
+
+func (id BookingID) String() string { return uuid.UUID(id).String() }
+
+// IsZero reports whether id is the zero ID (no booking).
+func (id BookingID) IsZero() bool { return id == BookingID{} }
+
+// MarshalText implements encoding.TextMarshaler.
+func (id BookingID) MarshalText() ([]byte, error) { return uuid.UUID(id).MarshalText() }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (id *BookingID) UnmarshalText(b []byte) error {
+	p, err := ParseBookingID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = p
+	return nil
+}
+
+// BookingStatus is a booking's place in its lifecycle:
+//
+//	held → paying → confirmed → cancelled | completed
+//	held → expired | released | failed
+//	paying → failed | expired
+type BookingStatus uint8
+
+// Booking states.
+const (
+	StatusHeld      BookingStatus = iota + 1 // seats held until HeldUntil
+	StatusPaying                             // payment in flight
+	StatusConfirmed                          // paid; seats booked
+	StatusCancelled                          // cancelled by the customer; seats released, refund recorded
+	StatusCompleted                          // the show has been played
+	StatusExpired                            // the hold ran out before payment
+	StatusReleased                           // the customer released the hold
+	StatusFailed                             // the payment failed; seats released
+)
+
+var statusNames = [...]string{
+	StatusHeld:      "held",
+	StatusPaying:    "paying",
+	StatusConfirmed: "confirmed",
+	StatusCancelled: "cancelled",
+	StatusCompleted: "completed",
+	StatusExpired:   "expired",
+	StatusReleased:  "released",
+	StatusFailed:    "failed",
+}
+
+func (s BookingStatus) String() string {
+	if int(s) < len(statusNames) && statusNames[s] != "" {
+		return statusNames[s]
+	}
+	return "unknown"
+}
+
+// ParseBookingStatus is the inverse of BookingStatus.String.
+func ParseBookingStatus(s string) (BookingStatus, error) {
+	for i, n := range statusNames {
+		if n != "" && n == s {
+			return BookingStatus(i), nil
+		}
+	}
+	return 0, invalid("status", "%q is not a booking status", s)
+}
+
+// legalTransitions is the booking lifecycle: the one place that says which
+// move is allowed.
+var legalTransitions = [...]uint16{
+	StatusHeld:      1<<StatusPaying | 1<<StatusExpired | 1<<StatusReleased | 1<<StatusFailed,
+	StatusPaying:    1<<StatusConfirmed | 1<<StatusFailed | 1<<StatusExpired,
+	StatusConfirmed: 1<<StatusCancelled | 1<<StatusCompleted,
+}
+
+// CanMoveTo reports whether the lifecycle allows moving from s to t.
+func (s BookingStatus) CanMoveTo(t BookingStatus) bool {
+	return int(s) < len(legalTransitions) && legalTransitions[s]&(1<<t) != 0
+}
+
+// Live reports whether a booking in this state owns its seats.
+func (s BookingStatus) Live() bool {
+	return s == StatusHeld || s == StatusPaying || s == StatusConfirmed
+}
+
+// BookedSeat is one seat of a booking with the price fixed at hold time.
+type BookedSeat struct {
+	ID    string
+	Type  SeatType
+	Price Money
+}
+
+// PaymentMethod names how the customer pays, e.g. "card:tok_visa". Its
+// meaning belongs to the PaymentGateway.
+type PaymentMethod string
+
+// Payment records the charge of a booking.
+type Payment struct {
+	Method    PaymentMethod
+	Amount    Money
+	Reference string // the gateway's charge reference
+	Attempts  int    // charge attempts made
+	PaidAt    time.Time
+	Failure   string // why the payment failed, for failed bookings
+}
+
+// Refund records money returned for a booking.
+type Refund struct {
+	Amount     Money
+	Percent    int    // share of the total refunded, 0–100
+	Reference  string // the gateway's refund reference
+	RefundedAt time.Time
+	Reason     string // "cancelled", "hold lost during payment", ...
+}
+
+// Booking is one customer's seats in one show. Values returned by the
+// BookingSystem are snapshots; treat Seats as read-only.
+type Booking struct {
+	ID         BookingID
+	UserID     string
+	ShowID     string
+	Seats      []BookedSeat
+	Total      Money // fixed when the seats were held
+	Status     BookingStatus
+	CreatedAt  time.Time
+	HeldUntil  time.Time // hold deadline while held or paying
+	Extensions int       // times the hold was extended
+	Payment    Payment
+	Refund     Refund
+	UpdatedAt  time.Time
+}
+
+// SeatIDs returns the IDs of the booking's seats.
+func (b *Booking) SeatIDs() []string {
+	ids := make([]string, len(b.Seats))
+	for i, s := range b.Seats {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// moveTo applies a lifecycle transition, or returns a *TransitionError and
+// leaves b unchanged.
+func (b *Booking) moveTo(to BookingStatus, now time.Time) error {
+	if !b.Status.CanMoveTo(to) {
+		return &TransitionError{Booking: b.ID, From: b.Status, To: to}
+	}
+	b.Status = to
+	b.UpdatedAt = now
+	return nil
+}

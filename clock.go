@@ -1,0 +1,42 @@
+package boxoffice
+
+import "time"
+
+// Clock is the BookingSystem's only source of time: hold deadlines, expiry,
+// the sweeper, payment backoff and refund tiers all read it. Tests use a
+// fake (see package fakeclock) instead of sleeping.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// NewTimer returns a timer that sends the time on its channel once d
+	// has passed on this clock.
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a one-shot timer made by a Clock, like *time.Timer.
+type Timer interface {
+	// C returns the channel the time is sent on.
+	C() <-chan time.Time
+	// Stop prevents the timer from firing; it reports whether it stopped
+	// the timer before it fired.
+	Stop() bool
+	// Reset makes the timer fire after d from now; it reports whether the
+	// timer was active.
+	Reset(d time.Duration) bool
+}
+
+// SystemClock returns the Clock of the machine: the one place in the package
+// that reads time.Now.
+func SystemClock() Clock { return systemClock{} }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+
+type systemTimer struct{ t *time.Timer }
+
+func (t systemTimer) C() <-chan time.Time        { return t.t.C }
+func (t systemTimer) Stop() bool                 { return t.t.Stop() }
+func (t systemTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }

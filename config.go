@@ -1,0 +1,135 @@
+package boxoffice
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config configures a BookingSystem. Every zero field takes the default in
+// its comment; for the integer limits, a negative value turns the limit off.
+type Config struct {
+	// Store persists the catalog and the bookings. Default: a new
+	// in-memory Store (NewMemoryStore).
+	Store Store
+	// Clock is the only source of time. Default: SystemClock().
+	Clock Clock
+	// Pricing prices seats at hold time. Default: RegularPricing().
+	// Switch at run time with BookingSystem.SetPricing.
+	Pricing PricingStrategy
+	// Gateway takes payments and gives refunds. Default: a new
+	// InMemoryGateway, which approves everything.
+	Gateway PaymentGateway
+	// RefundPolicy sets the refund share on cancellation. Default:
+	// DefaultRefundPolicy() (100 % > 6 h, 50 % > 2 h, 25 % > 30 min, else 0).
+	RefundPolicy RefundPolicy
+	// Observers receive committed events asynchronously. Default: none.
+	Observers []Observer
+	// Logger reports what the system cannot return to a caller: observer
+	// panics, sweeper errors. Default: slog.Default().
+	Logger *slog.Logger
+
+	// HoldTTL is how long held seats stay held. Default: 10 minutes.
+	HoldTTL time.Duration
+	// MaxHoldExtensions caps how often a hold may be extended by HoldTTL,
+	// so nobody keeps seats forever by refreshing. Default: 2.
+	MaxHoldExtensions int
+	// MaxSeatsPerHold caps the seats of one hold. Default: 10.
+	MaxSeatsPerHold int
+	// MaxLiveHoldsPerUser caps a user's unexpired holds across all shows,
+	// counted per BookingSystem. Default: 5.
+	MaxLiveHoldsPerUser int
+	// HoldsPerMinute is each user's rate of new holds, counted per
+	// BookingSystem, with bursts of the same size. Default: 3 (the seed's
+	// "3 seat locks per minute").
+	HoldsPerMinute int
+
+	// SweepInterval is how often the sweeper expires lapsed holds.
+	// Default: 1 second.
+	SweepInterval time.Duration
+	// RescanInterval is how often the sweeper also asks a Store that
+	// implements ExpiredHoldLister for lapsed holds made elsewhere.
+	// Default: 1 minute.
+	RescanInterval time.Duration
+
+	// PaymentAttempts is how many times a transient charge failure is
+	// tried in all. Default: 3.
+	PaymentAttempts int
+	// PaymentBackoff is the wait before the second attempt, doubled before
+	// each later one. Default: 200 milliseconds; negative: no wait.
+	PaymentBackoff time.Duration
+	// PaymentTimeout bounds each gateway call. Default: 15 seconds.
+	PaymentTimeout time.Duration
+
+	// EventBuffer is how many undelivered events each observer and each
+	// Watch stream may queue; past that the oldest are dropped and counted
+	// in Stats. Default: 4096.
+	EventBuffer int
+}
+
+func (c Config) withDefaults() Config {
+	if c.Store == nil {
+		c.Store = NewMemoryStore()
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock()
+	}
+	if c.Pricing == nil {
+		c.Pricing = RegularPricing()
+	}
+	if c.Gateway == nil {
+		c.Gateway = NewInMemoryGateway()
+	}
+	if c.RefundPolicy == nil {
+		c.RefundPolicy = DefaultRefundPolicy()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	setDuration(&c.HoldTTL, 10*time.Minute)
+	setInt(&c.MaxHoldExtensions, 2)
+	setInt(&c.MaxSeatsPerHold, 10)
+	setInt(&c.MaxLiveHoldsPerUser, 5)
+	setInt(&c.HoldsPerMinute, 3)
+	setDuration(&c.SweepInterval, time.Second)
+	setDuration(&c.RescanInterval, time.Minute)
+	setInt(&c.PaymentAttempts, 3)
+	setDuration(&c.PaymentBackoff, 200*time.Millisecond)
+	setDuration(&c.PaymentTimeout, 15*time.Second)
+	setInt(&c.EventBuffer, 4096)
+	return c
+}
+
+func setDuration(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+func setInt(n *int, def int) {
+	if *n == 0 {
+		*n = def
+	}
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.HoldTTL < time.Second:
+		return invalid("Config.HoldTTL", "%s is too short; holds need at least a second (default 10m)", c.HoldTTL)
+	case c.SweepInterval < 0:
+		return invalid("Config.SweepInterval", "%s is negative", c.SweepInterval)
+	case c.RescanInterval < 0:
+		return invalid("Config.RescanInterval", "%s is negative", c.RescanInterval)
+	case c.PaymentAttempts < 1:
+		return invalid("Config.PaymentAttempts", "%d: at least one attempt is needed (default 3)", c.PaymentAttempts)
+	case c.PaymentTimeout < 0:
+		return invalid("Config.PaymentTimeout", "%s is negative", c.PaymentTimeout)
+	case c.EventBuffer < 1:
+		return invalid("Config.EventBuffer", "%d: at least one event must fit (default 4096)", c.EventBuffer)
+	}
+	for i, o := range c.Observers {
+		if o == nil {
+			return invalid("Config.Observers", "observer %d is nil", i)
+		}
+	}
+	return nil
+}

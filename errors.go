@@ -1,0 +1,224 @@
+package boxoffice
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Match them with errors.Is; the typed errors below carry
+// the detail and unwrap to these.
+var (
+	// ErrNotFound: no movie, theater, hall, show, seat or booking by that ID.
+	ErrNotFound = errors.New("boxoffice: not found")
+	// ErrAlreadyExists: a catalog entry with that ID is already stored.
+	ErrAlreadyExists = errors.New("boxoffice: already exists")
+	// ErrInvalidArgument: bad input; nothing was changed.
+	ErrInvalidArgument = errors.New("boxoffice: invalid argument")
+	// ErrSeatUnavailable: a requested seat is held by another booking or sold.
+	ErrSeatUnavailable = errors.New("boxoffice: seat unavailable")
+	// ErrHoldExpired: the booking's hold ran out before the operation.
+	ErrHoldExpired = errors.New("boxoffice: hold expired")
+	// ErrInvalidTransition: the booking's state does not allow the operation.
+	ErrInvalidTransition = errors.New("boxoffice: invalid booking transition")
+	// ErrScheduleConflict: the show overlaps another show in the same hall.
+	ErrScheduleConflict = errors.New("boxoffice: schedule conflict")
+	// ErrRateLimited: a per-user limit refused the request; try again later.
+	ErrRateLimited = errors.New("boxoffice: rate limited")
+	// ErrPaymentFailed: the payment did not go through; the seats were released.
+	ErrPaymentFailed = errors.New("boxoffice: payment failed")
+	// ErrPaymentDeclined is returned by a PaymentGateway for a final refusal
+	// (card declined). Any other gateway error is treated as transient.
+	ErrPaymentDeclined = errors.New("boxoffice: payment declined")
+	// ErrChargeNotFound is returned by a PaymentGateway asked to refund a
+	// charge it never made; a refund meant to void an uncertain charge
+	// treats it as nothing to refund.
+	ErrChargeNotFound = errors.New("boxoffice: charge not found")
+	// ErrClosed: the BookingSystem was closed.
+	ErrClosed = errors.New("boxoffice: closed")
+	// ErrConflict is returned by a Store whose transaction lost a race with
+	// another process and exhausted its retries.
+	ErrConflict = errors.New("boxoffice: transaction conflict")
+)
+
+// ArgumentError reports one invalid input field. It matches ErrInvalidArgument.
+type ArgumentError struct {
+	Field  string // the parameter or Config field, e.g. "seatIDs", "Config.HoldTTL"
+	Reason string // what is wrong, with a hint where one helps
+}
+
+func (e *ArgumentError) Error() string {
+	return fmt.Sprintf("boxoffice: invalid %s: %s", e.Field, e.Reason)
+}
+
+func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
+
+func invalid(field, format string, args ...any) error {
+	return &ArgumentError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// SeatProblemKind says why one requested seat could not be held.
+type SeatProblemKind uint8
+
+// Reasons a seat can be refused.
+const (
+	SeatUnknown     SeatProblemKind = iota + 1 // no such seat in the hall
+	SeatDuplicate                              // listed more than once in the request
+	SeatHeldByOther                            // held by another user's live booking
+	SeatHeldByYou                              // held by another live booking of the same user
+	SeatSold                                   // booked (sold)
+)
+
+func (k SeatProblemKind) String() string {
+	switch k {
+	case SeatUnknown:
+		return "unknown seat"
+	case SeatDuplicate:
+		return "listed twice"
+	case SeatHeldByOther:
+		return "held by another customer"
+	case SeatHeldByYou:
+		return "already held by you in another booking"
+	case SeatSold:
+		return "sold"
+	}
+	return fmt.Sprintf("SeatProblemKind(%d)", k)
+}
+
+// SeatProblem is one refused seat.
+type SeatProblem struct {
+	SeatID string
+	Kind   SeatProblemKind
+	// Booking is the live booking that holds or bought the seat, for
+	// SeatHeldByYou only (another user's booking is not disclosed).
+	Booking BookingID
+}
+
+// SeatError names every seat of a request that could not be held. It matches
+// ErrInvalidArgument when a seat is unknown or duplicated and
+// ErrSeatUnavailable when a seat is taken (both, when both happened).
+type SeatError struct {
+	ShowID   string
+	Problems []SeatProblem
+}
+
+func (e *SeatError) Error() string {
+	var b strings.Builder
+	b.WriteString("boxoffice: seats refused in show ")
+	b.WriteString(e.ShowID)
+	b.WriteString(": ")
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.SeatID)
+		b.WriteString(" (")
+		b.WriteString(p.Kind.String())
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinels this error matches.
+func (e *SeatError) Unwrap() []error {
+	var bad, taken bool
+	for _, p := range e.Problems {
+		switch p.Kind {
+		case SeatUnknown, SeatDuplicate:
+			bad = true
+		default:
+			taken = true
+		}
+	}
+	errs := make([]error, 0, 2)
+	if bad {
+		errs = append(errs, ErrInvalidArgument)
+	}
+	if taken {
+		errs = append(errs, ErrSeatUnavailable)
+	}
+	return errs
+}
+
+// Seats lists the refused seat IDs in request order.
+func (e *SeatError) Seats() []string {
+	ids := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		ids[i] = p.SeatID
+	}
+	return ids
+}
+
+// ScheduleConflictError names the show a new show would overlap.
+// It matches ErrScheduleConflict.
+type ScheduleConflictError struct {
+	Show     Show // the show that was refused
+	Conflict Show // the scheduled show it overlaps, cleaning buffer included
+}
+
+func (e *ScheduleConflictError) Error() string {
+	return fmt.Sprintf("boxoffice: show %s (%s–%s) overlaps show %s (%s–%s) in hall %s",
+		e.Show.ID, e.Show.Start.Format(time.DateTime), e.Show.End.Format(time.TimeOnly),
+		e.Conflict.ID, e.Conflict.Start.Format(time.DateTime), e.Conflict.End.Format(time.TimeOnly),
+		e.Show.HallID)
+}
+
+func (e *ScheduleConflictError) Unwrap() error { return ErrScheduleConflict }
+
+// TransitionError reports an operation the booking's state does not allow.
+// It matches ErrInvalidTransition, and ErrHoldExpired when the booking's hold
+// has run out.
+type TransitionError struct {
+	Booking BookingID
+	From    BookingStatus
+	To      BookingStatus
+	Expired bool // the hold ran out; the booking is (or is about to be) expired
+}
+
+func (e *TransitionError) Error() string {
+	if e.Expired {
+		return fmt.Sprintf("boxoffice: booking %s: hold expired, cannot move to %s", e.Booking, e.To)
+	}
+	return fmt.Sprintf("boxoffice: booking %s: cannot move from %s to %s", e.Booking, e.From, e.To)
+}
+
+// Unwrap returns the sentinels this error matches.
+func (e *TransitionError) Unwrap() []error {
+	if e.Expired {
+		return []error{ErrHoldExpired, ErrInvalidTransition}
+	}
+	return []error{ErrInvalidTransition}
+}
+
+// RateLimitError reports a per-user limit. It matches ErrRateLimited.
+type RateLimitError struct {
+	UserID     string
+	Limit      string        // which limit: "holds per minute", "live holds"
+	RetryAfter time.Duration // a hint; zero when unknown
+}
+
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("boxoffice: user %q exceeded %s; retry after %s", e.UserID, e.Limit, e.RetryAfter)
+	}
+	return fmt.Sprintf("boxoffice: user %q exceeded %s", e.UserID, e.Limit)
+}
+
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// PaymentError reports a payment that did not go through. It matches
+// ErrPaymentFailed and whatever the gateway's last error matches
+// (ErrPaymentDeclined, context.DeadlineExceeded, ...).
+type PaymentError struct {
+	Booking  BookingID
+	Attempts int
+	Err      error // the gateway's last error, or the reason the booking could not be kept
+}
+
+func (e *PaymentError) Error() string {
+	return fmt.Sprintf("boxoffice: payment for booking %s failed after %d attempt(s): %v", e.Booking, e.Attempts, e.Err)
+}
+
+// Unwrap returns ErrPaymentFailed and the underlying error.
+func (e *PaymentError) Unwrap() []error { return []error{ErrPaymentFailed, e.Err} }

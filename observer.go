@@ -1,0 +1,109 @@
+package boxoffice
+
+import (
+	"context"
+	"time"
+)
+
+// Observer receives the BookingSystem's events after they are committed.
+// Each observer gets events from its own queue on its own goroutine, in
+// commit order per show; a slow, blocking or panicking observer never delays
+// or breaks a booking. ctx is cancelled when the BookingSystem closes.
+type Observer interface {
+	Notify(ctx context.Context, e Event)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(ctx context.Context, e Event)
+
+// Notify calls f.
+func (f ObserverFunc) Notify(ctx context.Context, e Event) { f(ctx, e) }
+
+// Event is one committed change. Switch on its concrete type: *SeatsHeld,
+// *HoldExtended, *HoldReleased, *HoldExpired, *BookingConfirmed,
+// *PaymentFailed, *BookingCancelled, *ShowScheduled. Events are shared
+// between observers: treat them as read-only.
+type Event interface {
+	// Meta returns the fields every event has.
+	Meta() EventMeta
+	isEvent()
+}
+
+// EventMeta is the part every event has.
+type EventMeta struct {
+	At        time.Time // the Clock's time of the commit
+	ShowID    string
+	BookingID BookingID // zero for ShowScheduled
+	UserID    string    // empty for ShowScheduled
+}
+
+// Meta returns m.
+func (m EventMeta) Meta() EventMeta { return m }
+func (EventMeta) isEvent()          {}
+
+// SeatsHeld: a customer held seats.
+type SeatsHeld struct {
+	EventMeta
+	Seats     []string
+	Total     Money
+	HeldUntil time.Time
+}
+
+// HoldExtended: a customer extended a live hold.
+type HoldExtended struct {
+	EventMeta
+	Seats     []string
+	HeldUntil time.Time
+}
+
+// HoldReleased: a customer gave held seats back.
+type HoldReleased struct {
+	EventMeta
+	Seats []string
+}
+
+// HoldExpired: a hold ran out before payment; the seats are free.
+type HoldExpired struct {
+	EventMeta
+	Seats []string
+}
+
+// BookingConfirmed: the payment went through and the seats are sold.
+type BookingConfirmed struct {
+	EventMeta
+	Seats   []string
+	Total   Money
+	Payment Payment
+}
+
+// PaymentFailed: the payment did not go through; the seats are free again.
+// Refund is set when money taken for a hold that was lost during payment was
+// given back.
+type PaymentFailed struct {
+	EventMeta
+	Seats  []string
+	Reason string
+	Refund Refund
+}
+
+// BookingCancelled: a confirmed booking was cancelled and refunded by the
+// refund policy; the seats are for sale again.
+type BookingCancelled struct {
+	EventMeta
+	Seats  []string
+	Refund Refund
+}
+
+// ShowScheduled: a show was added to a hall's schedule.
+type ShowScheduled struct {
+	EventMeta
+	Show Show
+}
+
+// SeatUpdate is one change of a show's seat map, as streamed by Watch.
+type SeatUpdate struct {
+	ShowID string
+	At     time.Time
+	Seats  []string
+	Status SeatStatus // the seats' new status
+}

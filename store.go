@@ -1,0 +1,111 @@
+package boxoffice
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Store persists the catalog and, per show, the seat slots and bookings.
+// It is the only thing that crosses process boundaries: several
+// BookingSystems sharing one Store (one PostgreSQL database, say) agree
+// because every change to a show happens inside one per-show transaction of
+// the Store.
+//
+// A Store persists; it does not decide. Every rule (is this seat free now,
+// may this booking move to that state, does this show overlap another) is
+// decided by the core inside the callbacks given to UpdateShow and AddShow.
+//
+// All methods are safe for concurrent use. Methods return errors matching
+// ErrNotFound and ErrAlreadyExists where those apply; other errors are the
+// backend's own. The storetest package holds the conformance suite every
+// Store must pass.
+type Store interface {
+	// AddMovie stores a new movie; ErrAlreadyExists if its ID is taken.
+	AddMovie(ctx context.Context, m Movie) error
+	// Movie returns the movie with the given ID.
+	Movie(ctx context.Context, id string) (Movie, error)
+	// Movies yields every movie, in no particular order. Stop early by
+	// breaking out of the loop.
+	Movies(ctx context.Context) iter.Seq2[Movie, error]
+
+	// AddTheater stores a new theater; ErrAlreadyExists if its ID is taken.
+	AddTheater(ctx context.Context, t Theater) error
+	// Theater returns the theater with the given ID.
+	Theater(ctx context.Context, id string) (Theater, error)
+	// Theaters yields every theater, in no particular order.
+	Theaters(ctx context.Context) iter.Seq2[Theater, error]
+
+	// AddHall stores a new hall; ErrAlreadyExists if its ID is taken.
+	AddHall(ctx context.Context, h Hall) error
+	// Hall returns the hall with the given ID.
+	Hall(ctx context.Context, id string) (Hall, error)
+	// HallsOfTheater returns the halls of a theater, ordered by ID.
+	HallsOfTheater(ctx context.Context, theaterID string) ([]Hall, error)
+
+	// AddShow stores a new show, with every seat of layout available, if
+	// check returns nil. Inside one transaction on the show's hall, it
+	// calls check with the hall's shows whose [Start, End) overlaps window;
+	// a non-nil error from check is returned unchanged and nothing is
+	// stored. ErrAlreadyExists if the show's ID is taken.
+	AddShow(ctx context.Context, s Show, layout *Layout, window Interval, check func(overlapping []Show) error) error
+	// Show returns the show with the given ID.
+	Show(ctx context.Context, id string) (Show, error)
+	// ShowsOfMovie returns the shows of a movie ordered by start time.
+	ShowsOfMovie(ctx context.Context, movieID string) ([]Show, error)
+	// ShowsOfHall returns the shows of a hall whose [Start, End) overlaps
+	// window, ordered by start time.
+	ShowsOfHall(ctx context.Context, hallID string, window Interval) ([]Show, error)
+
+	// UpdateShow runs fn inside one serializable transaction on the show's
+	// seats and bookings. If fn returns nil, every change it made through
+	// the ShowTx is committed at once; if fn returns an error, nothing is,
+	// and the error is returned unchanged. A Store that detects a conflict
+	// with another process may run fn again on fresh state, so fn must
+	// have no effect outside the ShowTx. ErrNotFound if there is no such
+	// show.
+	UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error
+	// ViewShow runs fn on a consistent read-only snapshot of the show's
+	// seats and bookings. Calling a ShowTx setter inside ViewShow is a
+	// programming error; the Store may return an error for it.
+	ViewShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error
+
+	// Booking returns the booking with the given ID.
+	Booking(ctx context.Context, id BookingID) (Booking, error)
+	// BookingsOfUser returns the user's bookings ordered by CreatedAt.
+	BookingsOfUser(ctx context.Context, userID string) ([]Booking, error)
+}
+
+// ShowTx is one show's state inside a Store transaction. Seat positions are
+// those of the show's hall Layout.
+type ShowTx interface {
+	// Show returns the show the transaction is on.
+	Show() Show
+	// NumSeats returns the number of seats of the show.
+	NumSeats() int
+	// Seat returns the slot of the seat at position i.
+	Seat(i int) SeatSlot
+	// SetSeat replaces the slot of the seat at position i.
+	SetSeat(i int, s SeatSlot)
+	// Booking returns a booking of this show; ErrNotFound if there is none.
+	Booking(id BookingID) (Booking, error)
+	// PutBooking inserts or replaces a booking of this show.
+	PutBooking(b Booking)
+}
+
+// HoldRef names one hold for the sweeper.
+type HoldRef struct {
+	ShowID    string
+	Booking   BookingID
+	HeldUntil time.Time
+}
+
+// ExpiredHoldLister is an optional Store capability: a Store shared by
+// several processes implements it so that each process's sweeper also
+// expires holds made elsewhere, or before a restart. The BookingSystem's
+// sweeper asks for it at start and then every Config.RescanInterval.
+type ExpiredHoldLister interface {
+	// ExpiredHolds returns up to limit bookings in state held whose
+	// HeldUntil is at or before now.
+	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error)
+}
