@@ -1,6 +1,15 @@
 package boxoffice
 
-import "time"
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
 
 // CleaningBuffer is the time a hall needs between the end of one show and
 // the start of the next.
@@ -54,4 +63,190 @@ type Interval struct {
 // Overlaps reports whether the two half-open intervals share an instant.
 func (i Interval) Overlaps(j Interval) bool {
 	return i.Start.Before(j.End) && j.Start.Before(i.End)
+}
+
+// Input bounds for catalog entries, so that bad input gets an error rather
+// than unbounded memory.
+const (
+	maxIDLen       = 128
+	maxTextLen     = 512
+	maxGenres      = 16
+	maxMovieLength = 12 * time.Hour
+)
+
+func validText(field, s string, required bool, max int) error {
+	switch {
+	case s == "" && required:
+		return invalid(field, "empty")
+	case len(s) > max:
+		return invalid(field, "longer than %d bytes", max)
+	case !utf8.ValidString(s):
+		return invalid(field, "not valid UTF-8")
+	case strings.ContainsFunc(s, isControl):
+		return invalid(field, "contains control characters")
+	}
+	return nil
+}
+
+// newID fills an empty catalog ID with a random one.
+func newID(id string) string {
+	if id == "" {
+		return uuid.NewString()
+	}
+	return id
+}
+
+// AddMovie adds a movie to the catalog and returns it as stored; an empty
+// ID is filled with a random one.
+func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Movie{}, err
+	}
+	m.ID = newID(m.ID)
+	m.Genres = slices.Clone(m.Genres)
+	err := errors.Join(
+		validText("Movie.ID", m.ID, true, maxIDLen),
+		validText("Movie.Title", m.Title, true, maxTextLen),
+		validText("Movie.Language", m.Language, false, maxTextLen),
+		validText("Movie.Rating", m.Rating, false, maxTextLen),
+	)
+	if err != nil {
+		return Movie{}, err
+	}
+	if m.Duration <= 0 || m.Duration > maxMovieLength {
+		return Movie{}, invalid("Movie.Duration", "%s; want more than 0 and at most %s", m.Duration, maxMovieLength)
+	}
+	if len(m.Genres) > maxGenres {
+		return Movie{}, invalid("Movie.Genres", "%d genres; at most %d", len(m.Genres), maxGenres)
+	}
+	for _, g := range m.Genres {
+		if err := validText("Movie.Genres", g, true, maxTextLen); err != nil {
+			return Movie{}, err
+		}
+	}
+	if err := bs.store.AddMovie(ctx, m); err != nil {
+		return Movie{}, err
+	}
+	return m, nil
+}
+
+// AddTheater adds a theater to the catalog and returns it as stored; an
+// empty ID is filled with a random one.
+func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Theater{}, err
+	}
+	t.ID = newID(t.ID)
+	err := errors.Join(
+		validText("Theater.ID", t.ID, true, maxIDLen),
+		validText("Theater.Name", t.Name, true, maxTextLen),
+		validText("Theater.Location", t.Location, false, maxTextLen),
+		validText("Theater.City", t.City, true, maxTextLen),
+	)
+	if err != nil {
+		return Theater{}, err
+	}
+	if err := bs.store.AddTheater(ctx, t); err != nil {
+		return Theater{}, err
+	}
+	return t, nil
+}
+
+// AddHall adds a hall with its seat layout to a theater and returns it as
+// stored; an empty ID is filled with a random one.
+func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Hall{}, err
+	}
+	h.ID = newID(h.ID)
+	err := errors.Join(
+		validText("Hall.ID", h.ID, true, maxIDLen),
+		validText("Hall.Name", h.Name, true, maxTextLen),
+		validText("Hall.TheaterID", h.TheaterID, true, maxIDLen),
+	)
+	if err != nil {
+		return Hall{}, err
+	}
+	if h.Layout == nil || h.Layout.Len() == 0 {
+		return Hall{}, invalid("Hall.Layout", "no seats; build one with SeedLayout, GridLayout or ParseLayout")
+	}
+	if _, err := bs.store.Theater(ctx, h.TheaterID); err != nil {
+		return Hall{}, err
+	}
+	if err := bs.store.AddHall(ctx, h); err != nil {
+		return Hall{}, err
+	}
+	return h, nil
+}
+
+// ScheduleShow adds a show of a movie in a hall and returns it as stored,
+// with End (start plus the movie's duration) and TheaterID filled in and an
+// empty ID filled with a random one. A show may not start in the past, and
+// may not overlap another show of the hall, counting CleaningBuffer after
+// each: that fails with a *ScheduleConflictError naming the other show.
+func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Show{}, err
+	}
+	s.ID = newID(s.ID)
+	if err := validText("Show.ID", s.ID, true, maxIDLen); err != nil {
+		return Show{}, err
+	}
+	if s.BasePrice < 0 || s.BasePrice > MaxPrice {
+		return Show{}, invalid("Show.BasePrice", "%s; want 0 to %s", s.BasePrice, MaxPrice)
+	}
+	now := bs.clock.Now()
+	if s.Start.IsZero() || s.Start.Before(now) {
+		return Show{}, invalid("Show.Start", "%s is in the past (now %s)", s.Start.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	movie, err := bs.store.Movie(ctx, s.MovieID)
+	if err != nil {
+		return Show{}, err
+	}
+	hall, err := bs.store.Hall(ctx, s.HallID)
+	if err != nil {
+		return Show{}, err
+	}
+	s.TheaterID = hall.TheaterID
+	s.End = s.Start.Add(movie.Duration)
+	// A show blocks the hall over [Start, End+buffer); another overlaps it
+	// exactly when its [Start, End) meets [Start-buffer, End+buffer).
+	window := Interval{Start: s.Start.Add(-CleaningBuffer), End: s.blockedUntil()}
+	err = bs.store.AddShow(ctx, s, hall.Layout, window, func(overlapping []Show) error {
+		for _, o := range overlapping {
+			if (Interval{o.Start, o.blockedUntil()}).Overlaps(Interval{s.Start, s.blockedUntil()}) {
+				return &ScheduleConflictError{Show: s, Conflict: o}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Show{}, err
+	}
+	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: EventMeta{At: now, ShowID: s.ID}, Show: s}})
+	return s, nil
+}
+
+// Movie returns a movie by ID.
+func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
+	return bs.store.Movie(ctx, id)
+}
+
+// Theater returns a theater by ID.
+func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error) {
+	return bs.store.Theater(ctx, id)
+}
+
+// Hall returns a hall by ID.
+func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
+	return bs.store.Hall(ctx, id)
+}
+
+// Show returns a show by ID.
+func (bs *BookingSystem) Show(ctx context.Context, id string) (Show, error) {
+	e, err := bs.entry(ctx, id)
+	if err != nil {
+		return Show{}, err
+	}
+	return e.show, nil
 }

@@ -1,5 +1,37 @@
 package boxoffice
 
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on the size of a Layout. They keep a typo or hostile input from
+// allocating gigabytes; the largest real cinema halls hold about 3,000 seats.
+const (
+	// MaxLayoutSeats is the most seats one hall may have.
+	MaxLayoutSeats = 10_000
+	// MaxLayoutRows is the most rows one hall may have: every label from A to
+	// ZZ, which is what GridLayout can name.
+	MaxLayoutRows = 702
+	// MaxLayoutColumns is the most places (seats and gaps) in one row.
+	MaxLayoutColumns = 200
+)
+
+// maxLayoutLineBytes bounds one line of a text map, comments included, so a
+// huge line is refused before it is scanned.
+const maxLayoutLineBytes = 512
+
+// Cell characters of the text map.
+const (
+	cellRegular = 'R'
+	cellPremium = 'P'
+	cellVIP     = 'V'
+	cellGap     = '.'
+)
+
 // Layout is the seat plan of a hall: which seats exist, their types, and
 // where they are drawn. A Layout is immutable once built and safe to share
 // between halls and goroutines. Build one with GridLayout, SeedLayout or
@@ -36,9 +68,366 @@ func (l *Layout) Lookup(seatID string) (Seat, bool) {
 	return l.seats[i], true
 }
 
-// Rows returns the row labels, one per drawn line, front to back.
-func (l *Layout) Rows() []string { return l.lines }
+// Rows returns the row labels, one per drawn line, front to back. The slice
+// is a copy.
+func (l *Layout) Rows() []string { return slices.Clone(l.lines) }
 
 // Width returns the number of columns of the widest drawn line, aisles
 // included.
 func (l *Layout) Width() int { return l.width }
+
+// Equal reports whether l and other describe the same seats, rows and
+// drawing. Two nil layouts are equal.
+func (l *Layout) Equal(other *Layout) bool {
+	if l == nil || other == nil {
+		return l == other
+	}
+	return l.width == other.width &&
+		slices.Equal(l.lines, other.lines) &&
+		slices.Equal(l.seats, other.seats)
+}
+
+// GridLayout builds a rectangular hall of rows × seatsPerRow seats with no
+// aisles. Rows are labelled A, B, …, Z, AA, AB, …, ZZ front to back and
+// seats are numbered from 1, so the seat IDs are "A1", "A2", …. typeOf gets
+// the row index (from 0) and the seat number (from 1) and returns the seat's
+// type; nil makes every seat Regular.
+//
+// rows must be in 1..MaxLayoutRows, seatsPerRow in 1..MaxLayoutColumns, and
+// rows × seatsPerRow at most MaxLayoutSeats; otherwise the error is an
+// *ArgumentError (ErrInvalidArgument).
+func GridLayout(rows, seatsPerRow int, typeOf func(row, seat int) SeatType) (*Layout, error) {
+	if rows < 1 || rows > MaxLayoutRows {
+		return nil, invalid("rows", "%d rows; a hall has 1 to %d rows", rows, MaxLayoutRows)
+	}
+	if seatsPerRow < 1 || seatsPerRow > MaxLayoutColumns {
+		return nil, invalid("seatsPerRow", "%d seats per row; a row has 1 to %d seats", seatsPerRow, MaxLayoutColumns)
+	}
+	// Both factors are bounded above, so the product cannot overflow.
+	if rows*seatsPerRow > MaxLayoutSeats {
+		return nil, invalid("rows, seatsPerRow", "%d rows × %d seats = %d seats; a hall has at most %d seats",
+			rows, seatsPerRow, rows*seatsPerRow, MaxLayoutSeats)
+	}
+	b := newLayoutBuilder(rows, rows*seatsPerRow)
+	for r := range rows {
+		label := rowLabel(r)
+		b.startRow(label)
+		for n := 1; n <= seatsPerRow; n++ {
+			t := Regular
+			if typeOf != nil {
+				t = typeOf(r, n)
+			}
+			if !t.Valid() {
+				return nil, invalid("typeOf", "returned %v for row %s seat %d; use Regular, Premium or VIP", t, label, n)
+			}
+			b.addSeat(n-1, t)
+		}
+	}
+	return b.layout(), nil
+}
+
+// SeedLayout returns the seed hall: rows A–F of seats 1–10 (seat IDs "A1"
+// to "F10"), rows A–B VIP, C–D Premium and E–F Regular.
+func SeedLayout() *Layout {
+	l, err := GridLayout(6, 10, func(row, _ int) SeatType {
+		switch {
+		case row < 2:
+			return VIP
+		case row < 4:
+			return Premium
+		}
+		return Regular
+	})
+	if err != nil {
+		// Unreachable: the arguments are constants within the limits.
+		panic("boxoffice: seed layout: " + err.Error())
+	}
+	return l
+}
+
+// ParseLayout reads a hall from a text map, so halls with aisles, gaps and
+// rows of different lengths can be described.
+//
+// The map has one line per row, front (the screen) first. Blank lines and
+// lines whose first non-space character is '#' are ignored. A row line is a
+// label, one or more spaces, then the row's cells:
+//
+//	R  a Regular seat
+//	P  a Premium seat
+//	V  a VIP seat
+//	.  an empty place: an aisle or a gap
+//
+// A label is 1 to 3 capital letters A–Z and is unique within the map. Seats
+// are numbered from 1, left to right within their row, skipping gaps, and
+// their ID is the label followed by the number ("B12"). Seat.Line is the
+// row's index among the row lines (from 0) and Seat.Column is the index of
+// the seat's cell, gaps counted. Leading and trailing spaces, trailing gaps
+// and a carriage return before the newline are ignored; a tab or any other
+// control character is an error.
+//
+// For example, a hall with a centre aisle and a short front row:
+//
+//	# screen
+//	A  ..RRRR..
+//	B  PPP.PPP
+//	C  VVV.VVV
+//
+// has seats A1–A4 in columns 2–5, and B1–B3 then B4–B6 either side of the
+// aisle in column 3.
+//
+// A map with no rows, a row with no seats, more than MaxLayoutRows rows,
+// MaxLayoutColumns cells in a row or MaxLayoutSeats seats, or a line longer
+// than 512 bytes is refused. Every error is an *ArgumentError
+// (ErrInvalidArgument) that names the line and the problem.
+func ParseLayout(text string) (*Layout, error) {
+	b := newLayoutBuilder(0, 0)
+	labels := make(map[string]int) // label → line number, to report duplicates
+	lineNo := 0
+	for raw := range strings.Lines(text) {
+		lineNo++
+		line, err := checkLayoutLine(lineNo, raw)
+		if err != nil {
+			return nil, err
+		}
+		line = strings.Trim(line, " ")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		label, cells, err := splitRowLine(lineNo, line)
+		if err != nil {
+			return nil, err
+		}
+		if first, dup := labels[label]; dup {
+			return nil, layoutError(lineNo, "row %s is already defined on line %d; labels must be unique", label, first)
+		}
+		labels[label] = lineNo
+		if len(labels) > MaxLayoutRows {
+			return nil, layoutError(lineNo, "more than %d rows", MaxLayoutRows)
+		}
+		if err := parseCells(b, lineNo, label, cells); err != nil {
+			return nil, err
+		}
+	}
+	if len(b.lines) == 0 {
+		return nil, invalid("layout", "no rows; write one line per row, e.g. \"A RRR.RRR\"")
+	}
+	return b.layout(), nil
+}
+
+// checkLayoutLine returns raw without its line ending, or an error if it is
+// too long, not UTF-8 or holds a control character.
+func checkLayoutLine(lineNo int, raw string) (string, error) {
+	line := strings.TrimSuffix(raw, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if len(line) > maxLayoutLineBytes {
+		return "", layoutError(lineNo, "line is %d bytes long; the limit is %d", len(line), maxLayoutLineBytes)
+	}
+	if !utf8.ValidString(line) {
+		return "", layoutError(lineNo, "not valid UTF-8")
+	}
+	for col, r := range line {
+		if unicode.IsControl(r) {
+			return "", layoutError(lineNo, "control character %q at byte %d; use spaces, not tabs", r, col+1)
+		}
+	}
+	return line, nil
+}
+
+// splitRowLine splits a trimmed, non-comment line into its label and cells.
+func splitRowLine(lineNo int, line string) (label, cells string, err error) {
+	label, cells, found := strings.Cut(line, " ")
+	if !validRowLabel(label) {
+		return "", "", layoutError(lineNo, "row label %q: use 1 to 3 capital letters A–Z", label)
+	}
+	cells = strings.TrimLeft(cells, " ")
+	if !found || cells == "" {
+		return "", "", layoutError(lineNo, "row %s has no cells; write the label, a space, then R, P, V or . per place", label)
+	}
+	return label, cells, nil
+}
+
+// parseCells adds one row line to b.
+func parseCells(b *layoutBuilder, lineNo int, label, cells string) error {
+	if n := utf8.RuneCountInString(cells); n > MaxLayoutColumns {
+		return layoutError(lineNo, "row %s has %d places; the limit is %d", label, n, MaxLayoutColumns)
+	}
+	b.startRow(label)
+	seats := 0
+	col := 0
+	for _, c := range cells {
+		switch c {
+		case cellGap:
+		case cellRegular, cellPremium, cellVIP:
+			if len(b.seats) == MaxLayoutSeats {
+				return layoutError(lineNo, "more than %d seats", MaxLayoutSeats)
+			}
+			b.addSeat(col, seatTypeOfCell(c))
+			seats++
+		default:
+			return layoutError(lineNo, "unknown cell %q in row %s at place %d; use R, P, V or .", c, label, col+1)
+		}
+		col++
+	}
+	if seats == 0 {
+		return layoutError(lineNo, "row %s has no seats", label)
+	}
+	return nil
+}
+
+func seatTypeOfCell(c rune) SeatType {
+	switch c {
+	case cellPremium:
+		return Premium
+	case cellVIP:
+		return VIP
+	}
+	return Regular
+}
+
+func cellOfSeatType(t SeatType) byte {
+	switch t {
+	case Premium:
+		return cellPremium
+	case VIP:
+		return cellVIP
+	}
+	return cellRegular
+}
+
+func layoutError(lineNo int, format string, args ...any) error {
+	return invalid("layout", "line "+strconv.Itoa(lineNo)+": "+format, args...)
+}
+
+// validRowLabel reports whether s is 1 to 3 capital letters A–Z.
+func validRowLabel(s string) bool {
+	if len(s) < 1 || len(s) > 3 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// rowLabel names row i (from 0) the way spreadsheets name columns:
+// A…Z, AA…AZ, BA…ZZ, AAA….
+func rowLabel(i int) string {
+	var buf [8]byte
+	pos := len(buf)
+	for n := i + 1; n > 0; n = (n - 1) / 26 {
+		pos--
+		buf[pos] = byte('A' + (n-1)%26)
+	}
+	return string(buf[pos:])
+}
+
+// String returns the layout as a text map in the form ParseLayout reads:
+// one line per row, labels padded to a common width, gaps as '.', each line
+// ending in a newline. ParseLayout(l.String()) returns a layout equal to l.
+func (l *Layout) String() string {
+	if l == nil {
+		return ""
+	}
+	labelWidth := 0
+	for _, label := range l.lines {
+		labelWidth = max(labelWidth, len(label))
+	}
+	var b strings.Builder
+	b.Grow(len(l.lines) * (labelWidth + 2 + l.width))
+	next := 0 // first seat not yet written
+	for line, label := range l.lines {
+		b.WriteString(label)
+		b.WriteString(strings.Repeat(" ", labelWidth-len(label)+1))
+		col := 0
+		for ; next < len(l.seats) && l.seats[next].Line == line; next++ {
+			s := l.seats[next]
+			for ; col < s.Column; col++ {
+				b.WriteByte(cellGap)
+			}
+			b.WriteByte(cellOfSeatType(s.Type))
+			col++
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// MarshalText returns the layout's text map (see String), so a Store can
+// persist a layout as text. A nil or empty Layout has no text form.
+func (l *Layout) MarshalText() ([]byte, error) {
+	if l == nil || len(l.seats) == 0 {
+		return nil, invalid("layout", "an empty layout has no text form")
+	}
+	return []byte(l.String()), nil
+}
+
+// UnmarshalText parses a text map (see ParseLayout) and replaces the
+// contents of l with it; on error l is unchanged. It exists for decoders:
+// call it only on a Layout nobody else can see yet, since a Layout is
+// otherwise immutable.
+func (l *Layout) UnmarshalText(text []byte) error {
+	if l == nil {
+		return invalid("layout", "UnmarshalText on a nil *Layout")
+	}
+	parsed, err := ParseLayout(string(text))
+	if err != nil {
+		return err
+	}
+	*l = *parsed
+	return nil
+}
+
+// layoutBuilder accumulates seats row by row; only the constructors in this
+// file use it, so a Layout is complete before anyone sees it.
+type layoutBuilder struct {
+	seats []Seat
+	lines []string
+	width int
+}
+
+func newLayoutBuilder(rows, seats int) *layoutBuilder {
+	return &layoutBuilder{
+		seats: make([]Seat, 0, seats),
+		lines: make([]string, 0, rows),
+	}
+}
+
+// startRow begins a new drawn line with the given label.
+func (b *layoutBuilder) startRow(label string) {
+	b.lines = append(b.lines, label)
+}
+
+// addSeat appends the next seat of the current row at the given column.
+func (b *layoutBuilder) addSeat(column int, t SeatType) {
+	line := len(b.lines) - 1
+	label := b.lines[line]
+	number := 1
+	if n := len(b.seats); n > 0 && b.seats[n-1].Line == line {
+		number = b.seats[n-1].Number + 1
+	}
+	b.seats = append(b.seats, Seat{
+		ID:     label + strconv.Itoa(number),
+		Row:    label,
+		Number: number,
+		Type:   t,
+		Line:   line,
+		Column: column,
+	})
+	b.width = max(b.width, column+1)
+}
+
+// layout returns the finished Layout with its seat index.
+func (b *layoutBuilder) layout() *Layout {
+	index := make(map[string]int, len(b.seats))
+	for i, s := range b.seats {
+		index[s.ID] = i
+	}
+	return &Layout{
+		seats: slices.Clip(b.seats),
+		index: index,
+		lines: slices.Clip(b.lines),
+		width: b.width,
+	}
+}

@@ -1,6 +1,13 @@
 package boxoffice
 
-import "context"
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
 
 // PriceRequest is what a PricingStrategy prices: one seat of one show for
 // one customer.
@@ -22,3 +29,317 @@ type PricingFunc func(ctx context.Context, r PriceRequest) (Money, error)
 
 // Price calls f.
 func (f PricingFunc) Price(ctx context.Context, r PriceRequest) (Money, error) { return f(ctx, r) }
+
+// How the strategies of this file price a seat
+//
+// Every multiplication goes through Money.Apply, which rounds half away from
+// zero to the cent, and it rounds after each multiplier, so the order is part
+// of the price. It is always:
+//
+//  1. the seat type: BasePrice × SeatType.Multiplier() (Regular ×1.0,
+//     Premium ×1.3, VIP ×1.5);
+//  2. the day rule, if the strategy has one: weekend or holiday;
+//  3. adjustments (Adjust, MemberDiscount), innermost first: a wrapper
+//     multiplies the final price of the strategy it wraps.
+//
+// Every strategy of this file rejects, with an error matching
+// ErrInvalidArgument, a request whose base price is negative or above
+// MaxPrice or whose seat type is not defined, and never returns a price
+// that is negative or above MaxSeatPrice. Rates are bounded to (0, ×100].
+// All of them are immutable once built and safe for concurrent use.
+
+// MaxSeatPrice is the largest price a strategy of this package returns for
+// one seat. It sits far above any real price (MaxPrice with a VIP seat and a
+// ×100 day rate is 1.5e11 cents) and far below int64 overflow, so that
+// totals of many seats can be summed safely.
+const MaxSeatPrice Money = MaxPrice * 10_000
+
+// RegularPricing prices a seat at the show's base price times the seat
+// type's multiplier: with a base price of 15.00, a VIP seat costs 22.50 and
+// a Premium seat 19.50. It is the default strategy of a BookingSystem.
+func RegularPricing() PricingStrategy { return fixedDayPricing{day: RateOne} }
+
+// WeekendPricing prices a seat like RegularPricing and then applies the
+// weekend rate (RateWeekend, ×1.5), whatever the show's date. Use
+// NewCalendarPricing to charge it on weekends only.
+func WeekendPricing() PricingStrategy { return fixedDayPricing{day: RateWeekend} }
+
+// HolidayPricing prices a seat like RegularPricing and then applies the
+// holiday rate (RateHoliday, ×2.0), whatever the show's date. Use
+// NewCalendarPricing to charge it on holidays only.
+func HolidayPricing() PricingStrategy { return fixedDayPricing{day: RateHoliday} }
+
+// fixedDayPricing applies the same day rate to every show.
+type fixedDayPricing struct{ day Rate }
+
+func (p fixedDayPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
+	price, err := seatPrice(r)
+	if err != nil {
+		return 0, err
+	}
+	return applyRate("price", price, p.day)
+}
+
+// seatPrice validates the request and returns the base price times the
+// seat-type multiplier: step 1 of every strategy.
+func seatPrice(r PriceRequest) (Money, error) {
+	if err := validateRequest(r); err != nil {
+		return 0, err
+	}
+	return applyRate("price", r.Show.BasePrice, r.Seat.Type.Multiplier())
+}
+
+func validateRequest(r PriceRequest) error {
+	switch {
+	case r.Show.BasePrice < 0:
+		return invalid("Show.BasePrice", "%s is negative", r.Show.BasePrice)
+	case r.Show.BasePrice > MaxPrice:
+		return invalid("Show.BasePrice", "%s is above the maximum %s", r.Show.BasePrice, MaxPrice)
+	case !r.Seat.Type.Valid():
+		return invalid("Seat.Type", "%s of seat %q is not a defined seat type", r.Seat.Type, r.Seat.ID)
+	}
+	return nil
+}
+
+func validateRate(field string, r Rate) error {
+	if r <= 0 || r > maxRate {
+		return invalid(field, "%s is outside (x0, %s]", r, maxRate)
+	}
+	return nil
+}
+
+// applyRate multiplies m by r with Money.Apply, refusing any result that
+// would overflow or exceed MaxSeatPrice. Callers pass m ≥ 0 (a validated
+// base price or a checked inner price) and a validated r > 0.
+func applyRate(field string, m Money, r Rate) (Money, error) {
+	if r == RateOne {
+		return m, nil
+	}
+	if r > 0 && int64(m) > (math.MaxInt64-basisPerUnit/2)/int64(r) {
+		return 0, invalid(field, "%s %s overflows", m, r)
+	}
+	out := m.Apply(r)
+	if out > MaxSeatPrice {
+		return 0, invalid(field, "%s %s = %s is above the maximum seat price %s", m, r, out, MaxSeatPrice)
+	}
+	return out, nil
+}
+
+// Date is a calendar day without a time or a location, such as a public
+// holiday. The zero Date is not a valid day.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the calendar day of t in t's own location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{Year: y, Month: m, Day: d}
+}
+
+// String formats d as YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// Valid reports whether d is a real day of the Gregorian calendar, e.g. not
+// February 30.
+func (d Date) Valid() bool {
+	// time.Date normalizes out-of-range fields (February 30 becomes
+	// March 2), so a real day is one that survives the round trip.
+	return DateOf(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC)) == d
+}
+
+// Calendar configures NewCalendarPricing. Every zero field takes the default
+// in its comment.
+type Calendar struct {
+	// Location is where the show's start is read as a calendar day: a show
+	// at 23:30 UTC on a Friday is a Saturday show in Tokyo. Default: UTC.
+	Location *time.Location
+	// Holidays are the days priced at the Holiday rate, in Location.
+	// A holiday that falls on a weekend is priced as a holiday.
+	Holidays []Date
+	// WeekendDays are the days priced at the Weekend rate. Default:
+	// Saturday and Sunday.
+	WeekendDays []time.Weekday
+	// Weekend is the weekend multiplier. Default: RateWeekend (×1.5).
+	Weekend Rate
+	// Holiday is the holiday multiplier. Default: RateHoliday (×2.0).
+	Holiday Rate
+}
+
+// CalendarPricing prices a seat like RegularPricing and then applies the
+// holiday rate when the show starts on a holiday, else the weekend rate when
+// it starts on a weekend day, else nothing. The day is the show's start in
+// the configured Location. Build it with NewCalendarPricing; it is immutable
+// and safe for concurrent use.
+type CalendarPricing struct {
+	loc      *time.Location
+	holidays map[Date]struct{}
+	weekend  [7]bool // indexed by time.Weekday
+	weekRate Rate
+	holRate  Rate
+}
+
+// NewCalendarPricing validates cfg and returns its strategy. An invalid
+// field (a rate outside (0, ×100], an impossible holiday date, an unknown
+// weekday) is an error matching ErrInvalidArgument. cfg is copied: changing
+// it afterwards does not change the strategy.
+func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
+	p := &CalendarPricing{
+		loc:      cfg.Location,
+		holidays: make(map[Date]struct{}, len(cfg.Holidays)),
+		weekRate: cfg.Weekend,
+		holRate:  cfg.Holiday,
+	}
+	if p.loc == nil {
+		p.loc = time.UTC
+	}
+	if p.weekRate == 0 {
+		p.weekRate = RateWeekend
+	}
+	if p.holRate == 0 {
+		p.holRate = RateHoliday
+	}
+	if err := validateRate("Calendar.Weekend", p.weekRate); err != nil {
+		return nil, err
+	}
+	if err := validateRate("Calendar.Holiday", p.holRate); err != nil {
+		return nil, err
+	}
+	for _, d := range cfg.Holidays {
+		if !d.Valid() {
+			return nil, invalid("Calendar.Holidays", "%s is not a calendar day", d)
+		}
+		p.holidays[d] = struct{}{}
+	}
+	days := cfg.WeekendDays
+	if len(days) == 0 {
+		days = []time.Weekday{time.Saturday, time.Sunday}
+	}
+	for _, wd := range days {
+		if wd < time.Sunday || wd > time.Saturday {
+			return nil, invalid("Calendar.WeekendDays", "%d is not a weekday", int(wd))
+		}
+		p.weekend[wd] = true
+	}
+	return p, nil
+}
+
+// DayRate returns the day multiplier of a show starting at start: the
+// holiday rate, the weekend rate or RateOne.
+func (p *CalendarPricing) DayRate(start time.Time) Rate {
+	local := start.In(p.loc)
+	if _, ok := p.holidays[DateOf(local)]; ok {
+		return p.holRate
+	}
+	if p.weekend[local.Weekday()] {
+		return p.weekRate
+	}
+	return RateOne
+}
+
+// Holidays returns the configured holidays in chronological order.
+func (p *CalendarPricing) Holidays() []Date {
+	days := make([]Date, 0, len(p.holidays))
+	for d := range p.holidays {
+		days = append(days, d)
+	}
+	slices.SortFunc(days, func(a, b Date) int {
+		return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(a.Month, b.Month), cmp.Compare(a.Day, b.Day))
+	})
+	return days
+}
+
+// Price returns the seat's price: base × seat type, then × DayRate.
+func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
+	price, err := seatPrice(r)
+	if err != nil {
+		return 0, err
+	}
+	return applyRate("price", price, p.DayRate(r.Show.Start))
+}
+
+// Adjust returns a strategy that multiplies the price of inner by rate, e.g.
+// Adjust(RegularPricing(), RatePercent(110)) for a 10 % surcharge. The
+// adjustment comes after everything inner does, with its own rounding.
+// A nil inner or a rate outside (0, ×100] is reported by Price as an error
+// matching ErrInvalidArgument.
+func Adjust(inner PricingStrategy, rate Rate) PricingStrategy {
+	return adjusted{inner: inner, rate: rate}
+}
+
+type adjusted struct {
+	inner PricingStrategy
+	rate  Rate
+}
+
+func (a adjusted) Price(ctx context.Context, r PriceRequest) (Money, error) {
+	if err := validateRate("Adjust rate", a.rate); err != nil {
+		return 0, err
+	}
+	price, err := innerPrice(ctx, a.inner, r)
+	if err != nil {
+		return 0, err
+	}
+	return applyRate("price", price, a.rate)
+}
+
+// MembershipFunc reports whether a user is a member. It may block (a
+// database lookup); ctx bounds it, and its error fails the hold.
+type MembershipFunc func(ctx context.Context, userID string) (bool, error)
+
+// MemberDiscount returns a strategy that prices like inner and then, when
+// isMember says the request's user is a member, multiplies the price by
+// rate: MemberDiscount(s, RatePercent(90), isMember) gives members 10 % off.
+// Non-members pay inner's price. A nil inner or isMember, or a rate outside
+// (0, ×100], is reported by Price as an error matching ErrInvalidArgument.
+func MemberDiscount(inner PricingStrategy, rate Rate, isMember MembershipFunc) PricingStrategy {
+	return memberDiscount{inner: inner, rate: rate, isMember: isMember}
+}
+
+type memberDiscount struct {
+	inner    PricingStrategy
+	rate     Rate
+	isMember MembershipFunc
+}
+
+func (m memberDiscount) Price(ctx context.Context, r PriceRequest) (Money, error) {
+	if err := validateRate("MemberDiscount rate", m.rate); err != nil {
+		return 0, err
+	}
+	if m.isMember == nil {
+		return 0, invalid("MemberDiscount isMember", "is nil")
+	}
+	price, err := innerPrice(ctx, m.inner, r)
+	if err != nil {
+		return 0, err
+	}
+	member, err := m.isMember(ctx, r.UserID)
+	if err != nil {
+		return 0, fmt.Errorf("boxoffice: membership of user %q: %w", r.UserID, err)
+	}
+	if !member {
+		return price, nil
+	}
+	return applyRate("price", price, m.rate)
+}
+
+// innerPrice validates r, whatever inner does with it, and checks that
+// inner's price is one a wrapper can multiply.
+func innerPrice(ctx context.Context, inner PricingStrategy, r PriceRequest) (Money, error) {
+	if inner == nil {
+		return 0, invalid("inner strategy", "is nil")
+	}
+	if err := validateRequest(r); err != nil {
+		return 0, err
+	}
+	price, err := inner.Price(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	if price < 0 || price > MaxSeatPrice {
+		return 0, invalid("price", "inner strategy returned %s, outside [0, %s]", price, MaxSeatPrice)
+	}
+	return price, nil
+}

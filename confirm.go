@@ -1,0 +1,351 @@
+package boxoffice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Idempotency keys are derived from the booking ID, so every process and
+// every retry of one booking's payment names the same charge.
+func chargeKey(id BookingID) string { return "charge:" + id.String() }
+func voidKey(id BookingID) string   { return "void:" + id.String() }
+func refundKey(id BookingID) string { return "refund:" + id.String() }
+
+// inflight joins concurrent confirms of one booking in this process, so
+// that they share one payment and one result.
+type inflight struct {
+	mu    sync.Mutex
+	calls map[BookingID]*confirmCall
+}
+
+type confirmCall struct {
+	done chan struct{}
+	b    Booking
+	err  error
+}
+
+// ConfirmBooking pays for a held booking and, if the payment goes through
+// while the seats are still the booking's, sells them.
+//
+// It marks the booking paying, charges the gateway outside any lock with
+// the booking's idempotency key (retrying transient failures with
+// exponential backoff, Config.PaymentAttempts in all), then confirms in a
+// new show transaction. On a final failure the booking is failed, its seats
+// are released and the error matches ErrPaymentFailed. If the hold was lost
+// while the payment was in flight, the charge is refunded and the error
+// matches ErrPaymentFailed and ErrHoldExpired.
+//
+// Confirming is idempotent: concurrent and repeated calls for one booking
+// charge at most once and return the same outcome; a booking left paying
+// by a crashed process is resumed by calling ConfirmBooking again. Once the
+// payment has started, it runs to its end even if ctx is cancelled.
+func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Booking{}, err
+	}
+	bs.confirms.mu.Lock()
+	if c := bs.confirms.calls[bookingID]; c != nil {
+		bs.confirms.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.b, c.err
+		case <-ctx.Done():
+			return Booking{}, ctx.Err()
+		}
+	}
+	c := &confirmCall{done: make(chan struct{})}
+	bs.confirms.calls[bookingID] = c
+	bs.confirms.mu.Unlock()
+
+	c.b, c.err = bs.confirm(ctx, bookingID, method)
+
+	bs.confirms.mu.Lock()
+	delete(bs.confirms.calls, bookingID)
+	bs.confirms.mu.Unlock()
+	close(c.done)
+	return c.b, c.err
+}
+
+func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
+	e, err := bs.entryOfBooking(ctx, bookingID)
+	if err != nil {
+		return Booking{}, err
+	}
+	// 1. Mark the booking paying, unless it is already past that.
+	var b Booking
+	var resolved error // set when the booking's state is the answer
+	var startedPaying, expiredNow bool
+	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		var err error
+		if b, err = tx.Booking(bookingID); err != nil {
+			return err
+		}
+		resolved, startedPaying, expiredNow = nil, false, false
+		switch b.Status {
+		case StatusPaying:
+			return nil // resume a payment another call started
+		case StatusConfirmed:
+			resolved = errDone
+			return nil
+		case StatusFailed:
+			if b.Payment.Amount > b.Refund.Amount {
+				return nil // money may still be owed back: resume below
+			}
+			resolved = &PaymentError{Booking: b.ID, Attempts: b.Payment.Attempts, Err: errors.New(b.Payment.Failure)}
+			return nil
+		case StatusHeld:
+		default:
+			resolved = &TransitionError{Booking: b.ID, From: b.Status, To: StatusPaying, Expired: b.Status == StatusExpired}
+			return nil
+		}
+		if !now.Before(b.HeldUntil) {
+			// The hold ran out before payment began: expire it now rather
+			// than wait for the sweeper.
+			_ = b.moveTo(StatusExpired, now)
+			freeSeats(tx, e.layout, &b)
+			tx.PutBooking(b)
+			if ev != nil {
+				*ev = append(*ev, &HoldExpired{EventMeta: b.meta(now), Seats: b.SeatIDs()})
+			}
+			resolved = &TransitionError{Booking: b.ID, From: StatusHeld, To: StatusPaying, Expired: true}
+			expiredNow = true
+			return nil
+		}
+		if err := b.moveTo(StatusPaying, now); err != nil {
+			return err
+		}
+		b.Payment.Method = method
+		tx.PutBooking(b)
+		startedPaying = true
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	if startedPaying || expiredNow {
+		bs.users.forget(b.UserID, b.ID)
+	}
+	if expiredNow {
+		bs.stats.expired.Add(1)
+	}
+	switch {
+	case resolved == errDone:
+		return b, nil
+	case resolved != nil:
+		return b, resolved
+	}
+	// From here on the payment runs to its end whatever happens to ctx:
+	// leaving a booking paying with money taken is worse than a late answer.
+	work := context.WithoutCancel(ctx)
+	if b.Status == StatusFailed {
+		return bs.refundLostPayment(work, e, b, errors.New(b.Payment.Failure))
+	}
+
+	// 2. Charge, outside any lock.
+	receipt, attempts, chargeErr := bs.charge(ctx, b)
+
+	// 3. Keep the seats if they are still ours, else give the money back.
+	return bs.settle(work, e, b.ID, receipt, attempts, chargeErr)
+}
+
+// errDone marks a booking that is already confirmed.
+var errDone = errors.New("boxoffice: already confirmed")
+
+// charge takes the booking's total through the gateway, retrying transient
+// errors with exponential backoff on the Clock.
+func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, error) {
+	if b.Total == 0 {
+		return Receipt{Reference: "free"}, 0, nil
+	}
+	req := ChargeRequest{IdempotencyKey: chargeKey(b.ID), Booking: b.ID, UserID: b.UserID, Amount: b.Total, Method: b.Payment.Method}
+	backoff := bs.cfg.PaymentBackoff
+	var err error
+	for attempt := 1; ; attempt++ {
+		var rc Receipt
+		callCtx, cancel := context.WithTimeout(ctx, bs.cfg.PaymentTimeout)
+		rc, err = bs.gateway.Charge(callCtx, req)
+		cancel()
+		if err == nil {
+			return rc, attempt, nil
+		}
+		if errors.Is(err, ErrPaymentDeclined) || attempt >= bs.cfg.PaymentAttempts || ctx.Err() != nil {
+			return Receipt{}, attempt, err
+		}
+		if backoff > 0 {
+			if err := bs.sleep(ctx, backoff); err != nil {
+				return Receipt{}, attempt, err
+			}
+			backoff *= 2
+		}
+	}
+}
+
+// sleep waits d on the Clock, or until ctx is done.
+func (bs *BookingSystem) sleep(ctx context.Context, d time.Duration) error {
+	t := bs.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// settle finishes a payment: confirm the booking if the charge went through
+// and every seat is still held by it, else fail it, free its seats and
+// refund whatever may have been taken.
+func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID, rc Receipt, attempts int, chargeErr error) (Booking, error) {
+	var b Booking
+	var confirmedNow bool
+	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		var err error
+		if b, err = tx.Booking(id); err != nil {
+			return err
+		}
+		confirmedNow = false
+		if b.Status != StatusPaying {
+			return nil // settled by another process meanwhile
+		}
+		b.Payment.Attempts = attempts
+		if chargeErr == nil {
+			b.Payment.Amount = rc.Amount
+			b.Payment.Reference = rc.Reference
+			b.Payment.PaidAt = now
+			if bookingOwnsSeats(tx, e.layout, &b) {
+				_ = b.moveTo(StatusConfirmed, now)
+				slot := SeatSlot{Status: SeatBooked, Booking: b.ID}
+				for _, s := range b.Seats {
+					i, _ := e.layout.Index(s.ID)
+					tx.SetSeat(i, slot)
+				}
+				tx.PutBooking(b)
+				confirmedNow = true
+				if ev != nil {
+					*ev = append(*ev, &BookingConfirmed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: b.Total, Payment: b.Payment})
+				}
+				return nil
+			}
+			b.Payment.Failure = "hold expired during payment and a seat was taken"
+		} else {
+			b.Payment.Failure = chargeErr.Error()
+			if maybeCharged(chargeErr) {
+				b.Payment.Amount = b.Total // possibly charged: a refund is due until the gateway says otherwise
+			}
+		}
+		_ = b.moveTo(StatusFailed, now)
+		freeSeats(tx, e.layout, &b)
+		tx.PutBooking(b)
+		if ev != nil && b.Payment.Amount == 0 {
+			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Reason: b.Payment.Failure})
+		}
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	switch b.Status {
+	case StatusConfirmed:
+		if confirmedNow {
+			bs.stats.confirmed.Add(1)
+		}
+		return b, nil
+	case StatusFailed:
+	default:
+		return b, &TransitionError{Booking: b.ID, From: b.Status, To: StatusConfirmed}
+	}
+	if b.Payment.Amount == 0 {
+		bs.stats.paymentFailures.Add(1)
+		return b, &PaymentError{Booking: b.ID, Attempts: attempts, Err: chargeErr}
+	}
+	return bs.refundLostPayment(ctx, e, b, chargeErr)
+}
+
+// maybeCharged reports whether a failed charge may have taken money: any
+// error but a decline leaves the outcome unknown.
+func maybeCharged(err error) bool { return err != nil && !errors.Is(err, ErrPaymentDeclined) }
+
+// bookingOwnsSeats reports whether every seat of b is still held by b. A
+// hold whose deadline passed during payment still counts if nobody took
+// the seat meanwhile.
+func bookingOwnsSeats(tx ShowTx, layout *Layout, b *Booking) bool {
+	for _, s := range b.Seats {
+		i, ok := layout.Index(s.ID)
+		if !ok {
+			return false
+		}
+		slot := tx.Seat(i)
+		if slot.Status != SeatHeld || slot.Booking != b.ID {
+			return false
+		}
+	}
+	return true
+}
+
+// refundLostPayment gives back money that a failed booking may have been
+// charged — a charge that went through after the hold was lost, or one
+// whose outcome is unknown (Payment.Amount is then the total) — and records
+// the refund. A charge the gateway never made is nothing to refund.
+func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b Booking, reason error) (Booking, error) {
+	if reason == nil {
+		reason = ErrHoldExpired
+	}
+	req := RefundRequest{IdempotencyKey: voidKey(b.ID), ChargeKey: chargeKey(b.ID), Booking: b.ID,
+		Amount: b.Payment.Amount - b.Refund.Amount}
+	rc, refundErr := bs.refund(ctx, req)
+	neverCharged := errors.Is(refundErr, ErrChargeNotFound)
+	if refundErr != nil && !neverCharged {
+		reason = fmt.Errorf("%w; refunding the charge failed too (call ConfirmBooking again to retry the refund): %w", reason, refundErr)
+	}
+	var out Booking
+	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		var err error
+		if out, err = tx.Booking(b.ID); err != nil {
+			return err
+		}
+		if out.Status != StatusFailed || out.Payment.Amount <= out.Refund.Amount {
+			return nil // settled meanwhile
+		}
+		switch {
+		case neverCharged:
+			out.Payment.Amount = 0
+		case refundErr == nil:
+			out.Refund = Refund{Amount: out.Payment.Amount, Percent: 100, Reference: rc.Reference, RefundedAt: now,
+				Reason: "the booking could not be kept"}
+		}
+		out.UpdatedAt = now
+		tx.PutBooking(out)
+		if ev != nil {
+			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: out.Refund})
+		}
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	bs.stats.paymentFailures.Add(1)
+	return out, &PaymentError{Booking: b.ID, Attempts: out.Payment.Attempts, Err: reason}
+}
+
+// refund calls the gateway with the same retry policy as charges.
+func (bs *BookingSystem) refund(ctx context.Context, req RefundRequest) (Receipt, error) {
+	backoff := bs.cfg.PaymentBackoff
+	for attempt := 1; ; attempt++ {
+		callCtx, cancel := context.WithTimeout(ctx, bs.cfg.PaymentTimeout)
+		rc, err := bs.gateway.Refund(callCtx, req)
+		cancel()
+		if err == nil || errors.Is(err, ErrChargeNotFound) || errors.Is(err, ErrPaymentDeclined) ||
+			attempt >= bs.cfg.PaymentAttempts || ctx.Err() != nil {
+			return rc, err
+		}
+		if backoff > 0 {
+			if err := bs.sleep(ctx, backoff); err != nil {
+				return Receipt{}, err
+			}
+			backoff *= 2
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+func TestConfirmBooking(t *testing.T) {
+	rec := newRecorder()
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+	b := f.hold("alice", "A1", "A2")
+	c := f.confirm(b)
+	if c.Status != boxoffice.StatusConfirmed || c.Payment.Amount != 4500 || c.Payment.Reference == "" || c.Payment.Method != "card" {
+		t.Fatalf("confirmed booking: %+v", c)
+	}
+	if got := f.seatStatus("A1"); got != boxoffice.SeatBooked {
+		t.Errorf("A1 is %s; want booked", got)
+	}
+	f.clock.Advance(time.Hour) // a sold seat never expires
+	if got := f.seatStatus("A2"); got != boxoffice.SeatBooked {
+		t.Errorf("A2 an hour later is %s; want booked", got)
+	}
+	again, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+	if err != nil || again.Status != boxoffice.StatusConfirmed {
+		t.Fatalf("confirming twice: %s, %v", again.Status, err)
+	}
+	if n := f.gateway.chargeCalls(); n != 1 {
+		t.Errorf("gateway charged %d times; want 1", n)
+	}
+	events := rec.waitFor(t, 2)
+	if _, ok := events[1].(*boxoffice.BookingConfirmed); !ok {
+		t.Errorf("second event %T; want *BookingConfirmed", events[1])
+	}
+}
+
+func TestConfirmPaymentOutcomes(t *testing.T) {
+	declined := chargeOutcome{err: boxoffice.ErrPaymentDeclined}
+	down := chargeOutcome{err: errGatewayDown}
+	lostReply := chargeOutcome{err: context.DeadlineExceeded, applied: true}
+	tests := []struct {
+		name         string
+		script       []chargeOutcome
+		wantErr      error
+		wantStatus   boxoffice.BookingStatus
+		wantCalls    int
+		wantCharged  boxoffice.Money // net money kept
+		wantSeat     boxoffice.SeatStatus
+		wantRefunded boxoffice.Money
+	}{
+		{"first try", nil, nil, boxoffice.StatusConfirmed, 1, 4500, boxoffice.SeatBooked, 0},
+		{"transient then success", []chargeOutcome{down, down}, nil, boxoffice.StatusConfirmed, 3, 4500, boxoffice.SeatBooked, 0},
+		{"lost reply then retried", []chargeOutcome{lostReply}, nil, boxoffice.StatusConfirmed, 2, 4500, boxoffice.SeatBooked, 0},
+		{"declined is final", []chargeOutcome{declined}, boxoffice.ErrPaymentDeclined, boxoffice.StatusFailed, 1, 0, boxoffice.SeatAvailable, 0},
+		{"transient three times", []chargeOutcome{down, down, down}, boxoffice.ErrPaymentFailed, boxoffice.StatusFailed, 3, 0, boxoffice.SeatAvailable, 0},
+		{"charged but every reply lost", []chargeOutcome{lostReply, lostReply, lostReply}, boxoffice.ErrPaymentFailed, boxoffice.StatusFailed, 3, 0, boxoffice.SeatAvailable, 4500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.gateway.script(tt.script...)
+			b := f.hold("alice", "A1", "A2")
+			got, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v; want %v", err, tt.wantErr)
+			}
+			if tt.wantErr != nil && !errors.Is(err, boxoffice.ErrPaymentFailed) {
+				t.Errorf("err = %v; want it to match ErrPaymentFailed too", err)
+			}
+			if got.Status != tt.wantStatus {
+				t.Errorf("status %s; want %s", got.Status, tt.wantStatus)
+			}
+			if n := f.gateway.chargeCalls(); n != tt.wantCalls {
+				t.Errorf("charge calls %d; want %d", n, tt.wantCalls)
+			}
+			charged, refunded := f.gateway.Totals()
+			if charged-refunded != tt.wantCharged || refunded != tt.wantRefunded {
+				t.Errorf("gateway charged %s refunded %s; want net %s refunded %s", charged, refunded, tt.wantCharged, tt.wantRefunded)
+			}
+			if s := f.seatStatus("A1"); s != tt.wantSeat {
+				t.Errorf("A1 is %s; want %s", s, tt.wantSeat)
+			}
+			stored := f.booking(b.ID)
+			if stored.Refund.Amount != tt.wantRefunded {
+				t.Errorf("booking records refund %s; want %s", stored.Refund.Amount, tt.wantRefunded)
+			}
+			again, err2 := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+			if again.Status != got.Status || (err == nil) != (err2 == nil) {
+				t.Errorf("replay: %s, %v; first: %s, %v", again.Status, err2, got.Status, err)
+			}
+			if n := f.gateway.chargeCalls(); n != tt.wantCalls {
+				t.Errorf("replay called the gateway again: %d calls", n)
+			}
+		})
+	}
+}
+
+func TestConfirmBacksOffOnTheClock(t *testing.T) {
+	f := newFixture(t, func(c *boxoffice.Config) { c.PaymentBackoff = 200 * time.Millisecond })
+	f.gateway.script(chargeOutcome{err: errGatewayDown}, chargeOutcome{err: errGatewayDown})
+	b := f.hold("alice", "A1")
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		done <- err
+	}()
+	for _, wait := range []time.Duration{200 * time.Millisecond, 400 * time.Millisecond} {
+		if err := f.clock.WaitForTimers(f.ctx, 2); err != nil { // the sweeper's and the backoff's
+			t.Fatal(err)
+		}
+		f.clock.Advance(wait - time.Nanosecond)
+		select {
+		case err := <-done:
+			t.Fatalf("confirm returned %v before its %s backoff ended", err, wait)
+		default:
+		}
+		f.clock.Advance(time.Nanosecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("confirm after two backoffs: %v", err)
+	}
+}
+
+func TestHoldLostDuringPaymentIsRefunded(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1")
+	// While alice's charge is in flight her hold runs out and bob takes A1.
+	f.gateway.before = func() {
+		f.gateway.before = nil
+		f.clock.Advance(10 * time.Minute)
+		f.hold("bob", "A1")
+	}
+	got, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+	if !errors.Is(err, boxoffice.ErrPaymentFailed) || !errors.Is(err, boxoffice.ErrHoldExpired) {
+		t.Fatalf("err = %v; want ErrPaymentFailed and ErrHoldExpired", err)
+	}
+	if got.Status != boxoffice.StatusFailed || got.Refund.Amount != 2250 || got.Payment.Amount != 2250 {
+		t.Errorf("booking %s paid %s refunded %s; want failed with 22.50 refunded", got.Status, got.Payment.Amount, got.Refund.Amount)
+	}
+	charged, refunded := f.gateway.Totals()
+	if charged != refunded {
+		t.Errorf("money kept without a ticket: charged %s refunded %s", charged, refunded)
+	}
+	if s := f.seatStatus("A1"); s != boxoffice.SeatHeld {
+		t.Errorf("A1 is %s; want held by bob", s)
+	}
+}
+
+func TestLapsedHoldStillFreeIsConfirmed(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1")
+	f.gateway.before = func() {
+		f.gateway.before = nil
+		f.clock.Advance(11 * time.Minute) // deadline passes mid-payment; nobody takes A1
+	}
+	if got := f.confirm(b); got.Status != boxoffice.StatusConfirmed {
+		t.Fatalf("status %s; want confirmed", got.Status)
+	}
+}
+
+func TestRefundFailureIsRetriedByConfirm(t *testing.T) {
+	f := newFixture(t)
+	lost := chargeOutcome{err: context.DeadlineExceeded, applied: true}
+	f.gateway.script(lost, lost, lost)
+	f.gateway.refunds = []error{errGatewayDown, errGatewayDown, errGatewayDown}
+	b := f.hold("alice", "A1")
+	if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+		t.Fatalf("err = %v; want ErrPaymentFailed", err)
+	}
+	if charged, refunded := f.gateway.Totals(); charged != 2250 || refunded != 0 {
+		t.Fatalf("charged %s refunded %s; want 22.50 charged, refund pending", charged, refunded)
+	}
+	got, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+	if !errors.Is(err, boxoffice.ErrPaymentFailed) || got.Refund.Amount != 2250 {
+		t.Fatalf("retry: %v, refund %s; want the refund made", err, got.Refund.Amount)
+	}
+	if charged, refunded := f.gateway.Totals(); charged != refunded {
+		t.Fatalf("charged %s refunded %s after the retry", charged, refunded)
+	}
+}
+
+func TestConcurrentConfirmsChargeOnce(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1", "A2")
+	var wg sync.WaitGroup
+	results := make([]boxoffice.Booking, 64)
+	errs := make([]error, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			for range 50 {
+				results[i], errs[i] = f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+				if errs[i] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 64 {
+		if errs[i] != nil || results[i].Status != boxoffice.StatusConfirmed || results[i].Payment.Reference != results[0].Payment.Reference {
+			t.Fatalf("caller %d: %s %q, %v", i, results[i].Status, results[i].Payment.Reference, errs[i])
+		}
+	}
+	if n := len(f.gateway.ChargeKeys()); n != 1 {
+		t.Fatalf("%d charges; want 1", n)
+	}
+}
+
+func TestCancelBookingRefundTiers(t *testing.T) {
+	showStart := time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)
+	tests := []struct {
+		before  time.Duration // cancel this long before the show
+		percent int
+		refund  boxoffice.Money
+	}{
+		{10 * time.Hour, 100, 4500},
+		{6*time.Hour + time.Nanosecond, 100, 4500},
+		{6 * time.Hour, 50, 2250},
+		{3 * time.Hour, 50, 2250},
+		{2 * time.Hour, 25, 1125},
+		{31 * time.Minute, 25, 1125},
+		{30 * time.Minute, 0, 0},
+		{time.Minute, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.before.String(), func(t *testing.T) {
+			rec := newRecorder()
+			f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+			b := f.confirm(f.hold("alice", "A1", "A2"))
+			f.clock.Set(showStart.Add(-tt.before))
+			c, err := f.sys.CancelBooking(f.ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Status != boxoffice.StatusCancelled || c.Refund.Percent != tt.percent || c.Refund.Amount != tt.refund {
+				t.Fatalf("cancelled %s before: %s %d%% %s; want %d%% %s", tt.before, c.Status, c.Refund.Percent, c.Refund.Amount, tt.percent, tt.refund)
+			}
+			if _, refunded := f.gateway.Totals(); refunded != tt.refund {
+				t.Errorf("gateway refunded %s; want %s", refunded, tt.refund)
+			}
+			if s := f.seatStatus("A1"); s != boxoffice.SeatAvailable {
+				t.Errorf("A1 after cancel: %s; want available for resale", s)
+			}
+			again, err := f.sys.CancelBooking(f.ctx, b.ID)
+			if err != nil || again.Refund != c.Refund {
+				t.Errorf("cancelling twice: %+v, %v", again.Refund, err)
+			}
+			if _, refunded := f.gateway.Totals(); refunded != tt.refund {
+				t.Errorf("second cancel refunded again: %s", refunded)
+			}
+			events := rec.waitFor(t, 3)
+			if e, ok := events[2].(*boxoffice.BookingCancelled); !ok || e.Refund.Amount != tt.refund {
+				t.Errorf("third event %T %+v; want BookingCancelled with the refund", events[2], events[2])
+			}
+		})
+	}
+}
+
+func TestCancelRefusals(t *testing.T) {
+	f := newFixture(t)
+	held := f.hold("alice", "A1")
+	if _, err := f.sys.CancelBooking(f.ctx, held.ID); !errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Errorf("cancelling a held booking: %v; want ErrInvalidTransition", err)
+	}
+	paid := f.confirm(f.hold("bob", "B1"))
+	f.gateway.refunds = []error{errGatewayDown, errGatewayDown, errGatewayDown}
+	if _, err := f.sys.CancelBooking(f.ctx, paid.ID); !errors.Is(err, errGatewayDown) {
+		t.Errorf("cancel with the gateway down: %v; want the gateway's error", err)
+	}
+	if got := f.booking(paid.ID).Status; got != boxoffice.StatusConfirmed {
+		t.Errorf("after a failed refund the booking is %s; want still confirmed", got)
+	}
+	f.clock.Set(f.show.Start)
+	if _, err := f.sys.CancelBooking(f.ctx, paid.ID); !errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Errorf("cancelling once the show started: %v; want ErrInvalidTransition", err)
+	}
+	if _, err := f.sys.CancelBooking(f.ctx, boxoffice.NewBookingID()); !errors.Is(err, boxoffice.ErrNotFound) {
+		t.Errorf("cancelling an unknown booking: %v; want ErrNotFound", err)
+	}
+}

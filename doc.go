@@ -1,0 +1,85 @@
+// Package boxoffice is an embeddable cinema seat-booking engine: a catalog
+// of movies, theaters, halls and shows; all-or-nothing seat holds that
+// expire; pricing; payment with retries and idempotency; cancellation with
+// refunds; and typed events and live seat updates. Its one promise above
+// all others: no seat is ever sold twice, under any load, with any Store,
+// across any number of processes.
+//
+// # Getting started
+//
+// A BookingSystem is made by New from a Config whose zero fields take
+// defaults (an in-memory Store, the system clock, regular pricing, an
+// in-memory payment gateway that approves everything, 10-minute holds):
+//
+//	sys, err := boxoffice.New(boxoffice.Config{})
+//	...
+//	b, err := sys.HoldSeats(ctx, "alice", showID, []string{"A1", "A2"})
+//	b, err = sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
+//	b, err = sys.CancelBooking(ctx, b.ID)
+//
+// # The consistency boundary
+//
+// All seats and bookings of one show change together in one per-show
+// transaction of the Store. In one process, work on a show is serialized by
+// that show's own mutex (shows never wait on each other); across processes
+// sharing a Store, the Store makes the transaction serializable. The rules
+// (is this seat free now, may this booking move to that state) are written
+// once, in this package, as plain code run inside the transaction: a Store
+// persists, it does not decide.
+//
+// # Holds and expiry
+//
+// A hold is all or nothing and lasts Config.HoldTTL. A held seat is free
+// again the instant its deadline passes, judged with the Clock inside the
+// show's transaction (lazy expiry); a sweeper also expires lapsed holds so
+// that observers, watchers and queries see it, popping deadlines off a heap
+// rather than scanning seats. Per-user limits (holds per minute, live
+// holds, seats per hold, hold extensions) keep bots from hoarding seats.
+//
+// # Bookings
+//
+// A booking moves held → paying → confirmed → cancelled | completed, or
+// held → expired | released | failed; every move is checked in one place,
+// and an illegal one is a *TransitionError that changes nothing. Payment
+// never runs inside a show's lock: the booking is marked paying, charged
+// through the PaymentGateway with an idempotency key derived from its ID
+// (transient failures retried with exponential backoff), then confirmed in
+// a new transaction if its seats are still its own — otherwise the charge
+// is refunded. A hold that expires while its payment is in flight thus ends
+// with one owner per seat and no money kept without a ticket.
+//
+// # Money
+//
+// Money is an integer count of cents. Multipliers are Rates in basis
+// points, applied one at a time by Money.Apply, which rounds half away from
+// zero: the one rounding rule of the package. A booking's price is fixed
+// when its seats are held.
+//
+// # Events
+//
+// Observers receive typed events (*SeatsHeld, *BookingConfirmed, ...) after
+// the transaction commits, each observer on its own goroutine, in commit
+// order per show; a slow, blocking or panicking observer never delays a
+// booking. Watch streams one show's seat changes for live seat maps.
+// NewEmailNotifier, NewSMSNotifier and NewLogObserver are ready-made
+// observers.
+//
+// # Errors
+//
+// Errors match sentinels with errors.Is (ErrNotFound, ErrSeatUnavailable,
+// ErrHoldExpired, ErrInvalidTransition, ErrScheduleConflict,
+// ErrRateLimited, ErrPaymentFailed, ErrInvalidArgument, ...) and carry
+// detail in typed errors (*SeatError names every refused seat). Bad input
+// changes nothing, and no panic crosses the API.
+//
+// # Time
+//
+// All time comes from the Config's Clock; package fakeclock provides a
+// clock tests can move by hand.
+//
+// # Storage
+//
+// NewMemoryStore is the default Store. Package pgstore (its own module)
+// keeps everything in PostgreSQL so that several processes can share it;
+// package storetest is the conformance suite every Store passes.
+package boxoffice

@@ -1,0 +1,207 @@
+package boxoffice
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/boxoffice-go/boxoffice/internal/mailbox"
+)
+
+// dispatcher delivers committed events: to every observer through its own
+// mailbox and goroutine, and to the Watch streams of the event's show.
+// publish is called under the show's lock, so each mailbox receives a
+// show's events in commit order; it never blocks.
+type dispatcher struct {
+	observers []*observerRunner
+	ctx       context.Context // given to observers; cancelled by close
+	cancel    context.CancelFunc
+	buffer    int
+	stats     *counters
+
+	mu       sync.RWMutex
+	watchers map[string]map[*watcher]struct{}
+	nWatch   atomic.Int64
+	closed   bool
+}
+
+type observerRunner struct {
+	obs Observer
+	box *mailbox.Mailbox[Event]
+}
+
+func newDispatcher(cfg Config, stats *counters) *dispatcher {
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &dispatcher{ctx: ctx, cancel: cancel, buffer: cfg.EventBuffer, stats: stats,
+		watchers: make(map[string]map[*watcher]struct{})}
+	for _, o := range cfg.Observers {
+		r := &observerRunner{obs: o, box: mailbox.New[Event](cfg.EventBuffer)}
+		d.observers = append(d.observers, r)
+		go r.box.Run(ctx, func(e Event) { d.deliver(cfg, r.obs, e) })
+	}
+	return d
+}
+
+// deliver calls one observer, containing its panic.
+func (d *dispatcher) deliver(cfg Config, o Observer, e Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.stats.observerPanics.Add(1)
+			cfg.Logger.Error("boxoffice: observer panicked", "observer", fmt.Sprintf("%T", o),
+				"event", fmt.Sprintf("%T", e), "panic", p)
+		}
+	}()
+	o.Notify(d.ctx, e)
+}
+
+// listening reports whether anyone would receive an event of the show.
+func (d *dispatcher) listening(showID string) bool {
+	if len(d.observers) > 0 {
+		return true
+	}
+	if d.nWatch.Load() == 0 {
+		return false
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return len(d.watchers[showID]) > 0
+}
+
+func (d *dispatcher) publish(showID string, events []Event) {
+	if len(events) == 0 {
+		return
+	}
+	for _, r := range d.observers {
+		for _, e := range events {
+			r.box.Put(e)
+		}
+	}
+	if d.nWatch.Load() == 0 {
+		return
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for w := range d.watchers[showID] {
+		for _, e := range events {
+			if u, ok := seatUpdateOf(e); ok {
+				w.box.Put(u)
+			}
+		}
+	}
+}
+
+// dropped sums the events dropped by full observer mailboxes.
+func (d *dispatcher) dropped() uint64 {
+	var n uint64
+	for _, r := range d.observers {
+		n += r.box.Dropped()
+	}
+	return n
+}
+
+// close stops accepting events and waits for observers to drain them.
+func (d *dispatcher) close(ctx context.Context) error {
+	d.mu.Lock()
+	d.closed = true
+	for _, ws := range d.watchers {
+		for w := range ws {
+			w.box.Close()
+		}
+	}
+	d.mu.Unlock()
+	for _, r := range d.observers {
+		r.box.Close()
+	}
+	defer d.cancel()
+	for _, r := range d.observers {
+		select {
+		case <-r.box.Done():
+		case <-ctx.Done():
+			return fmt.Errorf("boxoffice: close: observers still busy: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// seatUpdateOf turns a seat-changing event into a seat map update.
+func seatUpdateOf(e Event) (SeatUpdate, bool) {
+	m := e.Meta()
+	u := SeatUpdate{ShowID: m.ShowID, At: m.At}
+	switch e := e.(type) {
+	case *SeatsHeld:
+		u.Seats, u.Status = e.Seats, SeatHeld
+	case *HoldReleased:
+		u.Seats, u.Status = e.Seats, SeatAvailable
+	case *HoldExpired:
+		u.Seats, u.Status = e.Seats, SeatAvailable
+	case *PaymentFailed:
+		u.Seats, u.Status = e.Seats, SeatAvailable
+	case *BookingCancelled:
+		u.Seats, u.Status = e.Seats, SeatAvailable
+	case *BookingConfirmed:
+		u.Seats, u.Status = e.Seats, SeatBooked
+	default:
+		return SeatUpdate{}, false
+	}
+	return u, len(u.Seats) > 0
+}
+
+type watcher struct {
+	box *mailbox.Mailbox[SeatUpdate]
+}
+
+// Watch streams the seat changes of a show, as they are committed, until
+// ctx is done or the BookingSystem closes; then the channel is closed. Each
+// stream has its own buffer (Config.EventBuffer); a reader that falls that
+// far behind loses the oldest updates, so a seat map should be reloaded
+// with SeatMap when the stream is opened and may be reloaded periodically.
+// Changes made by other processes sharing the Store are not seen.
+func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatUpdate, error) {
+	if err := bs.checkOpen(); err != nil {
+		return nil, err
+	}
+	if _, err := bs.entry(ctx, showID); err != nil {
+		return nil, err
+	}
+	d := bs.events
+	w := &watcher{box: mailbox.New[SeatUpdate](d.buffer)}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil, ErrClosed
+	}
+	ws := d.watchers[showID]
+	if ws == nil {
+		ws = make(map[*watcher]struct{})
+		d.watchers[showID] = ws
+	}
+	ws[w] = struct{}{}
+	d.nWatch.Add(1)
+	d.mu.Unlock()
+
+	out := make(chan SeatUpdate)
+	runCtx, cancel := context.WithCancel(ctx)
+	stopOnClose := context.AfterFunc(d.ctx, cancel)
+	context.AfterFunc(runCtx, w.box.Close)
+	go func() {
+		defer close(out)
+		defer cancel()
+		defer stopOnClose()
+		w.box.Run(runCtx, func(u SeatUpdate) {
+			select {
+			case out <- u:
+			case <-runCtx.Done():
+			}
+		})
+		d.mu.Lock()
+		delete(ws, w)
+		if len(ws) == 0 {
+			delete(d.watchers, showID)
+		}
+		d.nWatch.Add(-1)
+		d.mu.Unlock()
+		d.stats.eventsDropped.Add(w.box.Dropped())
+	}()
+	return out, nil
+}

@@ -1,0 +1,338 @@
+package boxoffice
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxUserIDLen bounds user IDs so that bad input cannot grow indexes.
+const maxUserIDLen = 256
+
+func validUserID(userID string) error {
+	switch {
+	case userID == "":
+		return invalid("userID", "empty")
+	case len(userID) > maxUserIDLen:
+		return invalid("userID", "longer than %d bytes", maxUserIDLen)
+	case !utf8.ValidString(userID):
+		return invalid("userID", "not valid UTF-8")
+	case strings.ContainsFunc(userID, isControl):
+		return invalid("userID", "contains control characters")
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// HoldSeats holds all the given seats of a show for the user, or none of
+// them, for Config.HoldTTL. It returns the new booking in state held, with
+// its total fixed now by the current pricing strategy.
+//
+// A seat that is unknown, listed twice, held by a live booking or sold
+// fails the whole request with a *SeatError naming every offending seat
+// (errors.Is ErrInvalidArgument for unknown or repeated seats,
+// ErrSeatUnavailable for taken ones), and nothing changes.
+//
+// Holding again exactly the seats of a live hold of the same user on the
+// same show returns that hold unchanged (so a retried request is harmless);
+// asking for some seats the user already holds in another booking is
+// refused with SeatHeldByYou. Every request that passes the input checks
+// counts against Config.HoldsPerMinute; Config.MaxSeatsPerHold and
+// Config.MaxLiveHoldsPerUser cap its size and the user's live holds.
+func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (Booking, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Booking{}, err
+	}
+	if err := validUserID(userID); err != nil {
+		return Booking{}, err
+	}
+	switch {
+	case len(seatIDs) == 0:
+		return Booking{}, invalid("seatIDs", "no seats requested")
+	case bs.cfg.MaxSeatsPerHold > 0 && len(seatIDs) > bs.cfg.MaxSeatsPerHold:
+		return Booking{}, invalid("seatIDs", "%d seats requested; at most %d per hold", len(seatIDs), bs.cfg.MaxSeatsPerHold)
+	}
+	e, err := bs.entry(ctx, showID)
+	if err != nil {
+		return Booking{}, err
+	}
+	// Resolve and price the seats before taking any lock: pricing is user code.
+	var idxBuf [16]int
+	idx, err := resolveSeats(e, seatIDs, idxBuf[:0])
+	if err != nil {
+		return Booking{}, err
+	}
+	pricing := bs.Pricing()
+	seats := make([]BookedSeat, len(idx))
+	var total Money
+	for k, i := range idx {
+		seat := e.layout.Seat(i)
+		price, err := pricing.Price(ctx, PriceRequest{Show: e.show, Seat: seat, UserID: userID})
+		if err != nil {
+			return Booking{}, err
+		}
+		if price < 0 || price > MaxSeatPrice {
+			return Booking{}, invalid("price", "pricing strategy returned %s for seat %s", price, seat.ID)
+		}
+		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
+		total += price
+	}
+
+	id := NewBookingID()
+	admitAt := bs.clock.Now()
+	if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
+		bs.stats.rateLimited.Add(1)
+		return Booking{}, err
+	}
+	var b Booking
+	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		var problems []SeatProblem
+		var mine BookingID // the user's own live booking holding a requested seat
+		for k, i := range idx {
+			slot := tx.Seat(i)
+			if slot.StatusAt(now) == SeatAvailable {
+				continue
+			}
+			p := SeatProblem{SeatID: seats[k].ID, Kind: SeatHeldByOther}
+			if slot.Status == SeatBooked {
+				p.Kind = SeatSold
+			} else if other, err := tx.Booking(slot.Booking); err == nil && other.UserID == userID {
+				p.Kind, p.Booking, mine = SeatHeldByYou, other.ID, other.ID
+			} else if err != nil && !isNotFound(err) {
+				return err
+			}
+			problems = append(problems, p)
+		}
+		if len(problems) > 0 {
+			if same, ok := sameHold(tx, mine, userID, problems, seats); ok {
+				b = same
+				return errSameHold
+			}
+			return &SeatError{ShowID: showID, Problems: problems}
+		}
+		b = Booking{
+			ID: id, UserID: userID, ShowID: showID, Seats: seats, Total: total,
+			Status: StatusHeld, CreatedAt: now, HeldUntil: now.Add(bs.cfg.HoldTTL), UpdatedAt: now,
+		}
+		slot := SeatSlot{Status: SeatHeld, Booking: id, HeldUntil: b.HeldUntil}
+		for _, i := range idx {
+			tx.SetSeat(i, slot)
+		}
+		tx.PutBooking(b)
+		if ev != nil {
+			*ev = append(*ev, &SeatsHeld{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: total, HeldUntil: b.HeldUntil})
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errSameHold):
+		bs.users.forget(userID, id)
+		return b, nil
+	case err != nil:
+		bs.users.forget(userID, id)
+		if _, ok := err.(*SeatError); ok {
+			bs.stats.holdConflicts.Add(1)
+		}
+		return Booking{}, err
+	}
+	bs.users.track(userID, id, b.HeldUntil)
+	bs.holds.Push(b.HeldUntil, holdKey{showID: showID, id: id})
+	bs.stats.holds.Add(1)
+	return b, nil
+}
+
+// errSameHold ends a hold transaction that found the request repeats a
+// live hold; it never leaves HoldSeats.
+var errSameHold = errors.New("boxoffice: same hold")
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// sameHold reports whether the refused seats are exactly the seats of the
+// user's own live hold mine, and returns that hold.
+func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, seats []BookedSeat) (Booking, bool) {
+	if mine.IsZero() || len(problems) != len(seats) {
+		return Booking{}, false
+	}
+	for _, p := range problems {
+		if p.Kind != SeatHeldByYou || p.Booking != mine {
+			return Booking{}, false
+		}
+	}
+	b, err := tx.Booking(mine)
+	if err != nil || b.Status != StatusHeld || len(b.Seats) != len(seats) || b.UserID != userID {
+		return Booking{}, false
+	}
+	return b, true
+}
+
+// resolveSeats maps seat IDs to layout positions, reporting every unknown
+// or repeated ID in one *SeatError.
+func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
+	var problems []SeatProblem
+	for k, sid := range seatIDs {
+		i, ok := e.layout.Index(sid)
+		if !ok {
+			problems = append(problems, SeatProblem{SeatID: sid, Kind: SeatUnknown})
+			continue
+		}
+		for _, prev := range seatIDs[:k] {
+			if prev == sid {
+				problems = append(problems, SeatProblem{SeatID: sid, Kind: SeatDuplicate})
+				ok = false
+				break
+			}
+		}
+		if ok {
+			idx = append(idx, i)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &SeatError{ShowID: e.show.ID, Problems: problems}
+	}
+	return idx, nil
+}
+
+func (b *Booking) meta(now time.Time) EventMeta {
+	return EventMeta{At: now, ShowID: b.ShowID, BookingID: b.ID, UserID: b.UserID}
+}
+
+// ReleaseHold gives the seats of a held booking back for sale. Releasing a
+// booking that is already released is a no-op; any other state is a
+// *TransitionError (ErrHoldExpired once the hold has run out).
+func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (Booking, error) {
+	return bs.endHold(ctx, bookingID, StatusReleased)
+}
+
+// ExtendHold moves a live hold's deadline to HoldTTL from now, at most
+// Config.MaxHoldExtensions times per booking, so that nobody keeps seats
+// forever by refreshing. Past the cap it returns ErrRateLimited.
+func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (Booking, error) {
+	if err := bs.checkOpen(); err != nil {
+		return Booking{}, err
+	}
+	e, err := bs.entryOfBooking(ctx, bookingID)
+	if err != nil {
+		return Booking{}, err
+	}
+	var b Booking
+	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		var err error
+		if b, err = tx.Booking(bookingID); err != nil {
+			return err
+		}
+		if b.Status != StatusHeld || !now.Before(b.HeldUntil) {
+			return &TransitionError{Booking: b.ID, From: b.Status, To: StatusHeld, Expired: b.Status == StatusHeld || b.Status == StatusExpired}
+		}
+		if bs.cfg.MaxHoldExtensions <= 0 || b.Extensions >= bs.cfg.MaxHoldExtensions {
+			return &RateLimitError{UserID: b.UserID, Limit: "hold extensions"}
+		}
+		b.Extensions++
+		b.HeldUntil = now.Add(bs.cfg.HoldTTL)
+		b.UpdatedAt = now
+		slot := SeatSlot{Status: SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil}
+		for _, s := range b.Seats {
+			i, _ := e.layout.Index(s.ID)
+			tx.SetSeat(i, slot)
+		}
+		tx.PutBooking(b)
+		if ev != nil {
+			*ev = append(*ev, &HoldExtended{EventMeta: b.meta(now), Seats: b.SeatIDs(), HeldUntil: b.HeldUntil})
+		}
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	bs.users.track(b.UserID, b.ID, b.HeldUntil)
+	bs.holds.Push(b.HeldUntil, holdKey{showID: b.ShowID, id: b.ID})
+	return b, nil
+}
+
+// endHold moves a held booking to released (by its owner) or expired (by
+// the sweeper, once its deadline has passed) and frees its seats.
+func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus) (Booking, error) {
+	if to == StatusReleased {
+		if err := bs.checkOpen(); err != nil {
+			return Booking{}, err
+		}
+	}
+	e, err := bs.entryOfBooking(ctx, bookingID)
+	if err != nil {
+		return Booking{}, err
+	}
+	return bs.endHoldIn(ctx, e, bookingID, to)
+}
+
+func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, to BookingStatus) (Booking, error) {
+	var b Booking
+	changed := false
+	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		var err error
+		if b, err = tx.Booking(bookingID); err != nil {
+			return err
+		}
+		changed = false
+		if b.Status == to {
+			return nil // released twice, or expired by two sweepers
+		}
+		expired := !now.Before(b.HeldUntil)
+		switch {
+		case to == StatusReleased && b.Status == StatusHeld && expired:
+			return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
+		case to == StatusReleased && b.Status == StatusExpired:
+			return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
+		case to == StatusExpired && (b.Status != StatusHeld || !expired):
+			return nil // paid, released or extended meanwhile: nothing to expire
+		}
+		if err := b.moveTo(to, now); err != nil {
+			return err
+		}
+		freeSeats(tx, e.layout, &b)
+		tx.PutBooking(b)
+		changed = true
+		if ev != nil {
+			meta := b.meta(now)
+			if to == StatusReleased {
+				*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs()})
+			} else {
+				*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs()})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	if changed {
+		bs.users.forget(b.UserID, b.ID)
+		if to == StatusReleased {
+			bs.stats.released.Add(1)
+		} else {
+			bs.stats.expired.Add(1)
+		}
+	}
+	return b, nil
+}
+
+// freeSeats makes the booking's seats available again, where the booking
+// still owns them (an expired hold's seat may belong to someone else now).
+func freeSeats(tx ShowTx, layout *Layout, b *Booking) {
+	for _, s := range b.Seats {
+		i, ok := layout.Index(s.ID)
+		if ok && tx.Seat(i).ownedBy(b.ID) {
+			tx.SetSeat(i, SeatSlot{})
+		}
+	}
+}
+
+// entryOfBooking finds the show entry of a booking.
+func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, error) {
+	b, err := bs.store.Booking(ctx, bookingID)
+	if err != nil {
+		return nil, err
+	}
+	return bs.entry(ctx, b.ShowID)
+}

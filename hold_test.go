@@ -1,0 +1,283 @@
+package boxoffice_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+func TestHoldSeatsPricesSeedFigures(t *testing.T) {
+	f := newFixture(t)
+	vip := f.hold("alice", "A1", "A2")
+	if vip.Total != 4500 || vip.Total.String() != "45.00" {
+		t.Errorf("two VIP seats at base 15.00: total %s, want 45.00", vip.Total)
+	}
+	premium := f.hold("bob", "C5", "C6")
+	if premium.Total != 3900 {
+		t.Errorf("two Premium seats: total %s, want 39.00", premium.Total)
+	}
+	if vip.Status != boxoffice.StatusHeld || !vip.HeldUntil.Equal(start.Add(10*time.Minute)) {
+		t.Errorf("hold: status %s until %s; want held until %s", vip.Status, vip.HeldUntil, start.Add(10*time.Minute))
+	}
+}
+
+func TestHoldSeatsRefusals(t *testing.T) {
+	f := newFixture(t)
+	alice := f.hold("alice", "A1", "A2")
+	sold := f.confirm(f.hold("carol", "F1"))
+	_ = sold
+
+	tests := []struct {
+		name     string
+		user     string
+		seats    []string
+		want     []error
+		problems []boxoffice.SeatProblem
+	}{
+		{"held by another", "bob", []string{"A1", "B1"}, []error{boxoffice.ErrSeatUnavailable},
+			[]boxoffice.SeatProblem{{SeatID: "A1", Kind: boxoffice.SeatHeldByOther}}},
+		{"sold", "bob", []string{"F1"}, []error{boxoffice.ErrSeatUnavailable},
+			[]boxoffice.SeatProblem{{SeatID: "F1", Kind: boxoffice.SeatSold}}},
+		{"unknown", "bob", []string{"Z9", "B2", "A0"}, []error{boxoffice.ErrInvalidArgument},
+			[]boxoffice.SeatProblem{{SeatID: "Z9", Kind: boxoffice.SeatUnknown}, {SeatID: "A0", Kind: boxoffice.SeatUnknown}}},
+		{"listed twice", "bob", []string{"B3", "B3"}, []error{boxoffice.ErrInvalidArgument},
+			[]boxoffice.SeatProblem{{SeatID: "B3", Kind: boxoffice.SeatDuplicate}}},
+		{"partly your own other hold", "alice", []string{"A2", "A3"}, []error{boxoffice.ErrSeatUnavailable},
+			[]boxoffice.SeatProblem{{SeatID: "A2", Kind: boxoffice.SeatHeldByYou, Booking: alice.ID}}},
+		{"several taken at once", "bob", []string{"A1", "A2", "F1"}, []error{boxoffice.ErrSeatUnavailable},
+			[]boxoffice.SeatProblem{{SeatID: "A1", Kind: boxoffice.SeatHeldByOther}, {SeatID: "A2", Kind: boxoffice.SeatHeldByOther}, {SeatID: "F1", Kind: boxoffice.SeatSold}}},
+		{"no seats", "bob", nil, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"too many seats", "bob", []string{"E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "D1"}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"empty user", "", []string{"E1"}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"control characters in user", "bob\x00", []string{"E1"}, []error{boxoffice.ErrInvalidArgument}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.freeSeats()
+			_, err := f.sys.HoldSeats(f.ctx, tt.user, f.show.ID, tt.seats)
+			for _, w := range tt.want {
+				if !errors.Is(err, w) {
+					t.Fatalf("err = %v; want errors.Is %v", err, w)
+				}
+			}
+			if tt.problems != nil {
+				var se *boxoffice.SeatError
+				if !errors.As(err, &se) {
+					t.Fatalf("err = %T %v; want *SeatError", err, err)
+				}
+				if !slices.Equal(se.Problems, tt.problems) {
+					t.Errorf("problems = %+v; want %+v", se.Problems, tt.problems)
+				}
+				for _, p := range tt.problems {
+					if !strings.Contains(err.Error(), p.SeatID) {
+						t.Errorf("message %q does not name seat %s", err, p.SeatID)
+					}
+				}
+			}
+			if after := f.freeSeats(); after != before {
+				t.Errorf("a refused hold changed the free seats: %d → %d", before, after)
+			}
+		})
+	}
+}
+
+func (f *fixture) freeSeats() int {
+	f.t.Helper()
+	m, err := f.sys.SeatMap(f.ctx, f.show.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return m.Free
+}
+
+func TestHoldSeatsUnknownShow(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.sys.HoldSeats(f.ctx, "bob", "nope", []string{"A1"}); !errors.Is(err, boxoffice.ErrNotFound) {
+		t.Fatalf("err = %v; want ErrNotFound", err)
+	}
+}
+
+func TestHoldSameSeatsAgainReturnsTheHold(t *testing.T) {
+	f := newFixture(t)
+	first := f.hold("alice", "A1", "A2")
+	again := f.hold("alice", "A2", "A1")
+	if again.ID != first.ID {
+		t.Fatalf("holding the same seats again made booking %s; want the existing %s", again.ID, first.ID)
+	}
+	if n := len(mustT[[]boxoffice.Booking](t)(f.sys.BookingsOfUser(f.ctx, "alice"))); n != 1 {
+		t.Errorf("alice has %d bookings; want 1", n)
+	}
+}
+
+func TestHoldExpiresExactlyAtDeadline(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1")
+	f.clock.Advance(10*time.Minute - time.Nanosecond)
+	if got := f.seatStatus("A1"); got != boxoffice.SeatHeld {
+		t.Fatalf("at deadline − 1ns A1 is %s; want held", got)
+	}
+	if _, err := f.sys.HoldSeats(f.ctx, "bob", f.show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrSeatUnavailable) {
+		t.Fatalf("bob holding A1 at deadline − 1ns: %v; want ErrSeatUnavailable", err)
+	}
+	f.clock.Advance(time.Nanosecond)
+	if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
+		t.Fatalf("at the deadline A1 is %s; want available", got)
+	}
+	bob := f.hold("bob", "A1") // lazy expiry: free before any sweep
+	if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrHoldExpired) {
+		t.Fatalf("confirming alice's lapsed hold: %v; want ErrHoldExpired", err)
+	}
+	f.confirm(bob)
+	if got := f.booking(b.ID).Status; got != boxoffice.StatusExpired {
+		t.Errorf("alice's booking is %s; want expired", got)
+	}
+}
+
+func TestSweepExpiresLapsedHolds(t *testing.T) {
+	rec := newRecorder()
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+	a := f.hold("alice", "A1", "A2")
+	b := f.hold("bob", "B1")
+	f.clock.Advance(5 * time.Minute)
+	c := f.hold("carol", "C1")
+	f.clock.Advance(5 * time.Minute)
+	n, err := f.sys.Sweep(f.ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("Sweep = %d, %v; want 2 expired", n, err)
+	}
+	for _, id := range []boxoffice.BookingID{a.ID, b.ID} {
+		if got := f.booking(id).Status; got != boxoffice.StatusExpired {
+			t.Errorf("booking %s is %s; want expired", id, got)
+		}
+	}
+	if got := f.booking(c.ID).Status; got != boxoffice.StatusHeld {
+		t.Errorf("carol's younger hold is %s; want held", got)
+	}
+	if n, _ := f.sys.Sweep(f.ctx); n != 0 {
+		t.Errorf("second Sweep expired %d; want 0", n)
+	}
+	events := rec.waitFor(t, 5) // 3 held + 2 expired
+	var expired []string
+	for _, e := range events {
+		if e, ok := e.(*boxoffice.HoldExpired); ok {
+			expired = append(expired, e.Seats...)
+		}
+	}
+	slices.Sort(expired)
+	if !slices.Equal(expired, []string{"A1", "A2", "B1"}) {
+		t.Errorf("HoldExpired seats %v; want A1 A2 B1", expired)
+	}
+	if s := f.sys.Stats(); s.Expired != 2 {
+		t.Errorf("Stats.Expired = %d; want 2", s.Expired)
+	}
+}
+
+func TestReleaseHold(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1", "A2")
+	r, err := f.sys.ReleaseHold(f.ctx, b.ID)
+	if err != nil || r.Status != boxoffice.StatusReleased {
+		t.Fatalf("ReleaseHold = %s, %v; want released", r.Status, err)
+	}
+	if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
+		t.Errorf("A1 after release is %s", got)
+	}
+	if _, err := f.sys.ReleaseHold(f.ctx, b.ID); err != nil {
+		t.Errorf("releasing twice: %v; want nil", err)
+	}
+	if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Errorf("confirming a released booking: %v; want ErrInvalidTransition", err)
+	}
+	if _, err := f.sys.ReleaseHold(f.ctx, boxoffice.NewBookingID()); !errors.Is(err, boxoffice.ErrNotFound) {
+		t.Errorf("releasing an unknown booking: %v; want ErrNotFound", err)
+	}
+	late := f.hold("bob", "B1")
+	f.clock.Advance(10 * time.Minute)
+	if _, err := f.sys.ReleaseHold(f.ctx, late.ID); !errors.Is(err, boxoffice.ErrHoldExpired) {
+		t.Errorf("releasing a lapsed hold: %v; want ErrHoldExpired", err)
+	}
+	paid := f.confirm(f.hold("carol", "C1"))
+	if _, err := f.sys.ReleaseHold(f.ctx, paid.ID); !errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Errorf("releasing a confirmed booking: %v; want ErrInvalidTransition", err)
+	}
+}
+
+func TestExtendHoldIsCapped(t *testing.T) {
+	f := newFixture(t, func(c *boxoffice.Config) { c.MaxHoldExtensions = 2 })
+	b := f.hold("alice", "A1")
+	for i := 1; i <= 2; i++ {
+		f.clock.Advance(9 * time.Minute)
+		e, err := f.sys.ExtendHold(f.ctx, b.ID)
+		if err != nil {
+			t.Fatalf("extension %d: %v", i, err)
+		}
+		if want := f.clock.Now().Add(10 * time.Minute); !e.HeldUntil.Equal(want) || e.Extensions != i {
+			t.Fatalf("extension %d: until %s (%d); want %s", i, e.HeldUntil, e.Extensions, want)
+		}
+	}
+	f.clock.Advance(9 * time.Minute)
+	if _, err := f.sys.ExtendHold(f.ctx, b.ID); !errors.Is(err, boxoffice.ErrRateLimited) {
+		t.Fatalf("third extension: %v; want ErrRateLimited", err)
+	}
+	if got := f.seatStatus("A1"); got != boxoffice.SeatHeld {
+		t.Fatalf("A1 after 27 minutes with extensions: %s; want held", got)
+	}
+	f.clock.Advance(time.Minute)
+	if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
+		t.Fatalf("A1 after the capped hold ran out: %s; want available", got)
+	}
+	if _, err := f.sys.ExtendHold(f.ctx, b.ID); !errors.Is(err, boxoffice.ErrHoldExpired) {
+		t.Fatalf("extending a lapsed hold: %v; want ErrHoldExpired", err)
+	}
+}
+
+func TestHoldLimits(t *testing.T) {
+	t.Run("holds per minute", func(t *testing.T) {
+		f := newFixture(t, func(c *boxoffice.Config) { c.HoldsPerMinute = 3 })
+		for _, s := range []string{"A1", "A2", "A3"} {
+			f.hold("bot", s)
+		}
+		_, err := f.sys.HoldSeats(f.ctx, "bot", f.show.ID, []string{"A4"})
+		var rl *boxoffice.RateLimitError
+		if !errors.Is(err, boxoffice.ErrRateLimited) || !errors.As(err, &rl) || rl.RetryAfter <= 0 {
+			t.Fatalf("fourth hold in a minute: %v; want ErrRateLimited with RetryAfter", err)
+		}
+		f.hold("human", "A4") // other users are not affected
+		f.clock.Advance(20 * time.Second)
+		f.hold("bot", "A5") // one token back after 20 s
+		if s := f.sys.Stats(); s.RateLimited != 1 {
+			t.Errorf("Stats.RateLimited = %d; want 1", s.RateLimited)
+		}
+	})
+	t.Run("live holds", func(t *testing.T) {
+		f := newFixture(t, func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser = 2 })
+		a := f.hold("bot", "A1")
+		f.hold("bot", "A2")
+		if _, err := f.sys.HoldSeats(f.ctx, "bot", f.show.ID, []string{"A3"}); !errors.Is(err, boxoffice.ErrRateLimited) {
+			t.Fatalf("third live hold: %v; want ErrRateLimited", err)
+		}
+		if _, err := f.sys.ReleaseHold(f.ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		c := f.hold("bot", "A3") // a released hold frees a slot
+		f.confirm(c)             // a paid hold is no longer a hold
+		f.hold("bot", "A4")
+		f.clock.Advance(10 * time.Minute) // lapsed holds free their slots without a sweep
+		f.hold("bot", "A5")
+		f.hold("bot", "A6")
+	})
+	t.Run("failed holds free their slot", func(t *testing.T) {
+		f := newFixture(t, func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser = 1 })
+		f.hold("alice", "A1")
+		for range 3 {
+			if _, err := f.sys.HoldSeats(f.ctx, "bob", f.show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrSeatUnavailable) {
+				t.Fatalf("bob: %v; want ErrSeatUnavailable", err)
+			}
+		}
+		f.hold("bob", "A2")
+	})
+}

@@ -1,0 +1,134 @@
+// Package deadlines is a concurrency-safe queue of deadlines, earliest first,
+// for the hold sweeper: each hold pushes its expiry, and the sweeper pops the
+// keys that are due.
+//
+// The queue is a hint, not a source of truth. It does not deduplicate or
+// support removal: a key pushed twice pops twice, and a hold released early
+// still pops at its old deadline. The consumer re-checks each popped key
+// where the truth lives (inside the show's transaction).
+package deadlines
+
+import (
+	"sync"
+	"time"
+)
+
+// Queue is a min-heap of (deadline, key) entries. Entries with equal
+// deadlines pop in the order they were pushed. The zero value is an empty
+// queue ready to use; a Queue must not be copied after first use. It is safe
+// for concurrent use.
+//
+// The heap is hand-rolled over a typed slice rather than built on
+// container/heap: container/heap moves elements through `any`, which would
+// allocate for every Push of an entry (a time.Time plus a key does not fit in
+// an interface word), and calls Less and Swap through an interface.
+type Queue[K comparable] struct {
+	mu      sync.Mutex
+	entries []entry[K] // binary min-heap ordered by before
+	pushes  uint64     // push counter: the tie-break that keeps equal deadlines FIFO
+}
+
+type entry[K comparable] struct {
+	at  time.Time
+	seq uint64
+	key K
+}
+
+// before reports whether a pops before b.
+func (a *entry[K]) before(b *entry[K]) bool {
+	if c := a.at.Compare(b.at); c != 0 {
+		return c < 0
+	}
+	return a.seq < b.seq
+}
+
+// New returns an empty queue. It is the same as a zero Queue.
+func New[K comparable]() *Queue[K] { return &Queue[K]{} }
+
+// Push adds key with deadline at, in O(log n).
+func (q *Queue[K]) Push(at time.Time, key K) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.pushes++
+	q.entries = append(q.entries, entry[K]{at: at, seq: q.pushes, key: key})
+	q.up(len(q.entries) - 1)
+}
+
+// PopDue removes the entries whose deadline is at or before now, earliest
+// first, at most max of them, and returns dst with their keys appended.
+// Pass dst[:0] of a reused slice to pop without allocating. A max ≤ 0 pops
+// nothing. When nothing is due it costs one comparison, whatever the size
+// of the queue; each entry popped costs O(log n).
+func (q *Queue[K]) PopDue(now time.Time, max int, dst []K) []K {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for popped := 0; popped < max && len(q.entries) > 0 && !q.entries[0].at.After(now); popped++ {
+		dst = append(dst, q.popMin().key)
+	}
+	return dst
+}
+
+// Next returns the earliest deadline, or false if the queue is empty.
+func (q *Queue[K]) Next() (time.Time, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.entries) == 0 {
+		return time.Time{}, false
+	}
+	return q.entries[0].at, true
+}
+
+// Len returns the number of entries.
+func (q *Queue[K]) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.entries)
+}
+
+// popMin removes and returns the root. q.mu must be held; the heap must not
+// be empty.
+func (q *Queue[K]) popMin() entry[K] {
+	h := q.entries
+	last := len(h) - 1
+	root := h[0]
+	h[0] = h[last]
+	h[last] = entry[K]{} // drop the reference so a popped key can be collected
+	q.entries = h[:last]
+	if last > 0 {
+		q.down(0)
+	}
+	return root
+}
+
+// up moves entry i towards the root until its parent pops before it.
+func (q *Queue[K]) up(i int) {
+	h := q.entries
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h[i].before(&h[parent]) {
+			return
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+}
+
+// down moves entry i towards the leaves until both children pop after it.
+func (q *Queue[K]) down(i int) {
+	h := q.entries
+	n := len(h)
+	for {
+		smallest := i
+		if left := 2*i + 1; left < n && h[left].before(&h[smallest]) {
+			smallest = left
+		}
+		if right := 2*i + 2; right < n && h[right].before(&h[smallest]) {
+			smallest = right
+		}
+		if smallest == i {
+			return
+		}
+		h[i], h[smallest] = h[smallest], h[i]
+		i = smallest
+	}
+}

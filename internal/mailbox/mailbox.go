@@ -1,0 +1,146 @@
+// Package mailbox is a bounded FIFO queue drained by one goroutine, used to
+// deliver events to observers and watchers without ever blocking the
+// sender: a full mailbox drops its oldest item and counts it.
+package mailbox
+
+import (
+	"context"
+	"sync"
+)
+
+// Mailbox queues items for one consumer. Put never blocks.
+type Mailbox[T any] struct {
+	mu      sync.Mutex
+	items   []T // ring buffer of capacity max
+	head    int
+	n       int
+	max     int
+	closed  bool
+	dropped uint64
+	wake    chan struct{} // capacity 1: "there may be items"
+	done    chan struct{} // closed when Run returns
+}
+
+// New returns a mailbox holding at most max items (max ≥ 1).
+func New[T any](max int) *Mailbox[T] {
+	if max < 1 {
+		max = 1
+	}
+	return &Mailbox[T]{max: max, wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Put queues v. When the mailbox is full the oldest item is dropped. After
+// Close, Put does nothing and reports false.
+func (m *Mailbox[T]) Put(v T) bool {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return false
+	}
+	if m.items == nil {
+		m.items = make([]T, min(m.max, 16))
+	}
+	if m.n == len(m.items) && len(m.items) < m.max {
+		m.grow()
+	}
+	if m.n == len(m.items) {
+		var zero T
+		m.items[m.head] = zero
+		m.head = (m.head + 1) % len(m.items)
+		m.n--
+		m.dropped++
+	}
+	m.items[(m.head+m.n)%len(m.items)] = v
+	m.n++
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (m *Mailbox[T]) grow() {
+	size := min(2*len(m.items), m.max)
+	items := make([]T, size)
+	for i := range m.n {
+		items[i] = m.items[(m.head+i)%len(m.items)]
+	}
+	m.items, m.head = items, 0
+}
+
+// take removes up to len(buf) items into buf and reports how many, and
+// whether the mailbox is closed.
+func (m *Mailbox[T]) take(buf []T) (int, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := 0
+	var zero T
+	for k < len(buf) && m.n > 0 {
+		buf[k] = m.items[m.head]
+		m.items[m.head] = zero
+		m.head = (m.head + 1) % len(m.items)
+		m.n--
+		k++
+	}
+	return k, m.closed
+}
+
+// Run delivers items to deliver, in order, until the mailbox is closed and
+// empty or ctx is done. It is meant to run on its own goroutine; call it
+// once.
+func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
+	defer close(m.done)
+	buf := make([]T, 64)
+	for {
+		k, closed := m.take(buf)
+		for i := range k {
+			if ctx.Err() != nil {
+				return
+			}
+			deliver(buf[i])
+			var zero T
+			buf[i] = zero
+		}
+		if k > 0 {
+			continue
+		}
+		if closed {
+			return
+		}
+		select {
+		case <-m.wake:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Close stops accepting items; Run returns once the queued ones are
+// delivered.
+func (m *Mailbox[T]) Close() {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Done is closed when Run has returned.
+func (m *Mailbox[T]) Done() <-chan struct{} { return m.done }
+
+// Dropped returns how many items were dropped because the mailbox was full.
+func (m *Mailbox[T]) Dropped() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dropped
+}
+
+// Len returns the number of queued items.
+func (m *Mailbox[T]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.n
+}

@@ -1,0 +1,846 @@
+package boxoffice
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemoryStore is the in-memory Store: the BookingSystem's default, and the
+// reference every other Store is tested against (see package storetest).
+// Its state lives as long as the value; nothing is persisted.
+//
+// Work on one show is serialized by that show's own lock, so transactions on
+// different shows never wait for each other. An UpdateShow applies its writes
+// in place and keeps an undo log, so a transaction that fails, or whose fn
+// panics, leaves nothing behind (the panic then continues up the stack,
+// after the show's lock has been released). On the hot path (writing seats
+// of existing bookings) an UpdateShow allocates nothing.
+//
+// References must exist: AddHall needs the hall's theater, and AddShow the
+// show's hall and movie; otherwise they return ErrNotFound.
+//
+// A MemoryStore is safe for concurrent use; the zero value is not usable,
+// call NewMemoryStore.
+type MemoryStore struct {
+	// catalogMu guards every map and slice of the catalog below. It is
+	// read-mostly: writers are the Add methods.
+	catalogMu    sync.RWMutex
+	movies       map[string]int // movie ID → index in movieList
+	movieList    []Movie        // insertion order; Movies snapshots it
+	theaters     map[string]int // theater ID → index in theaterList
+	theaterList  []Theater
+	halls        map[string]*hallRecord
+	hallsOf      map[string][]string // theater ID → hall IDs, sorted
+	shows        map[string]*showRecord
+	showsOfMovie map[string][]*showRecord // movie ID → shows by start
+
+	bookings [indexShards]bookingShard // booking ID → its show
+	users    [indexShards]userShard    // user ID → booking IDs
+
+	viewTxs sync.Pool // of *memViewTx, so ViewShow does not allocate
+}
+
+var (
+	_ Store             = (*MemoryStore)(nil)
+	_ ExpiredHoldLister = (*MemoryStore)(nil)
+	_ ShowTx            = (*memTx)(nil)
+	_ ShowTx            = (*memViewTx)(nil)
+)
+
+// NewMemoryStore returns an empty in-memory Store.
+func NewMemoryStore() *MemoryStore {
+	s := &MemoryStore{
+		movies:       make(map[string]int),
+		theaters:     make(map[string]int),
+		halls:        make(map[string]*hallRecord),
+		hallsOf:      make(map[string][]string),
+		shows:        make(map[string]*showRecord),
+		showsOfMovie: make(map[string][]*showRecord),
+	}
+	for i := range s.bookings {
+		s.bookings[i].m = make(map[BookingID]*showRecord)
+	}
+	for i := range s.users {
+		s.users[i].m = make(map[string][]BookingID)
+	}
+	s.viewTxs.New = func() any { return new(memViewTx) }
+	return s
+}
+
+// indexShards is the number of shards of the booking and user indexes: a
+// power of two, so a shard is picked with a mask.
+const indexShards = 64
+
+// bookingShard maps booking IDs to the show that holds them. It is padded to
+// a cache line so neighbouring shards' locks do not share one.
+type bookingShard struct {
+	mu sync.RWMutex
+	m  map[BookingID]*showRecord
+	_  [32]byte
+}
+
+// userShard maps user IDs to their booking IDs, in commit order.
+type userShard struct {
+	mu sync.RWMutex
+	m  map[string][]BookingID
+	_  [32]byte
+}
+
+func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
+	// The last byte of a random (version 4) UUID is uniformly random.
+	return &s.bookings[id[len(id)-1]&(indexShards-1)]
+}
+
+func (s *MemoryStore) userShard(userID string) *userShard {
+	// FNV-1a, inline so that hashing a string does not allocate.
+	h := uint32(2166136261)
+	for i := 0; i < len(userID); i++ {
+		h ^= uint32(userID[i])
+		h *= 16777619
+	}
+	return &s.users[h&(indexShards-1)]
+}
+
+// hallRecord is a hall and its schedule. mu is the per-hall lock of AddShow;
+// it also guards schedule and longest.
+type hallRecord struct {
+	hall     Hall
+	mu       sync.RWMutex
+	schedule []*showRecord // sorted by Start, then ID
+	longest  time.Duration // the longest show of schedule, to bound searches
+}
+
+// overlapping appends to dst the shows of the schedule whose [Start, End)
+// overlaps window. A show overlapping window starts before window.End and
+// after window.Start - longest, so only that range of the sorted schedule is
+// scanned. The caller holds h.mu.
+func (h *hallRecord) overlapping(dst []Show, window Interval) []Show {
+	from := window.Start.Add(-h.longest)
+	lo, _ := slices.BinarySearchFunc(h.schedule, from, func(r *showRecord, t time.Time) int {
+		if r.show.Start.After(t) {
+			return 1
+		}
+		return -1
+	})
+	for _, r := range h.schedule[lo:] {
+		if !r.show.Start.Before(window.End) {
+			break
+		}
+		if window.Overlaps(Interval{Start: r.show.Start, End: r.show.End}) {
+			dst = append(dst, r.show)
+		}
+	}
+	return dst
+}
+
+// compareShows orders shows by start time, then ID.
+func compareShows(a, b *showRecord) int {
+	if c := a.show.Start.Compare(b.show.Start); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.show.ID, b.show.ID)
+}
+
+// insertShow inserts r into a slice sorted by compareShows.
+func insertShow(list []*showRecord, r *showRecord) []*showRecord {
+	i, _ := slices.BinarySearchFunc(list, r, compareShows)
+	return slices.Insert(list, i, r)
+}
+
+// showRecord is one show's transactional state. mu serializes UpdateShow
+// (write lock) against ViewShow, Booking and ExpiredHolds (read lock); the
+// fields below it are guarded by it. show never changes after AddShow.
+type showRecord struct {
+	show Show
+
+	mu       sync.RWMutex
+	seats    []SeatSlot // one per seat of the layout, in layout order
+	bookings map[BookingID]Booking
+
+	// The undo log of the running UpdateShow, reused from one transaction
+	// to the next so that a transaction does not allocate.
+	undoSeats    []seatUndo
+	undoBookings []bookingUndo // one entry per booking touched, first touch
+	// touchedSet holds the IDs of undoBookings once there are more than
+	// touchedScanLimit of them; below that a scan is faster.
+	touchedSet map[BookingID]struct{}
+	tx         memTx // the ShowTx of the running UpdateShow
+}
+
+// touchedScanLimit is how many touched bookings are found by a scan before
+// a transaction switches to touchedSet.
+const touchedScanLimit = 16
+
+// seatUndo is a seat slot as it was before a SetSeat.
+type seatUndo struct {
+	i   int
+	old SeatSlot
+}
+
+// bookingUndo is a booking as it was before the transaction first put it.
+type bookingUndo struct {
+	old     Booking // meaningful when existed
+	existed bool
+}
+
+// AddMovie implements Store. The movie is copied, Genres included.
+func (s *MemoryStore) AddMovie(ctx context.Context, m Movie) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m = cloneMovie(m)
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if _, ok := s.movies[m.ID]; ok {
+		return fmt.Errorf("movie %q: %w", m.ID, ErrAlreadyExists)
+	}
+	s.movies[m.ID] = len(s.movieList)
+	s.movieList = append(s.movieList, m)
+	return nil
+}
+
+// Movie implements Store.
+func (s *MemoryStore) Movie(ctx context.Context, id string) (Movie, error) {
+	if err := ctx.Err(); err != nil {
+		return Movie{}, err
+	}
+	s.catalogMu.RLock()
+	i, ok := s.movies[id]
+	var m Movie
+	if ok {
+		m = s.movieList[i]
+	}
+	s.catalogMu.RUnlock()
+	if !ok {
+		return Movie{}, fmt.Errorf("movie %q: %w", id, ErrNotFound)
+	}
+	return cloneMovie(m), nil
+}
+
+// Movies implements Store. It yields a snapshot taken when the loop starts,
+// without holding a lock, so the loop body may call the Store.
+func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
+	return func(yield func(Movie, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Movie{}, err)
+			return
+		}
+		s.catalogMu.RLock()
+		snapshot := slices.Clone(s.movieList)
+		s.catalogMu.RUnlock()
+		for _, m := range snapshot {
+			if err := ctx.Err(); err != nil {
+				yield(Movie{}, err)
+				return
+			}
+			if !yield(cloneMovie(m), nil) {
+				return
+			}
+		}
+	}
+}
+
+func cloneMovie(m Movie) Movie {
+	m.Genres = slices.Clone(m.Genres)
+	return m
+}
+
+// AddTheater implements Store.
+func (s *MemoryStore) AddTheater(ctx context.Context, t Theater) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if _, ok := s.theaters[t.ID]; ok {
+		return fmt.Errorf("theater %q: %w", t.ID, ErrAlreadyExists)
+	}
+	s.theaters[t.ID] = len(s.theaterList)
+	s.theaterList = append(s.theaterList, t)
+	return nil
+}
+
+// Theater implements Store.
+func (s *MemoryStore) Theater(ctx context.Context, id string) (Theater, error) {
+	if err := ctx.Err(); err != nil {
+		return Theater{}, err
+	}
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	i, ok := s.theaters[id]
+	if !ok {
+		return Theater{}, fmt.Errorf("theater %q: %w", id, ErrNotFound)
+	}
+	return s.theaterList[i], nil
+}
+
+// Theaters implements Store. Like Movies, it yields a snapshot without
+// holding a lock.
+func (s *MemoryStore) Theaters(ctx context.Context) iter.Seq2[Theater, error] {
+	return func(yield func(Theater, error) bool) {
+		if err := ctx.Err(); err != nil {
+			yield(Theater{}, err)
+			return
+		}
+		s.catalogMu.RLock()
+		snapshot := slices.Clone(s.theaterList)
+		s.catalogMu.RUnlock()
+		for _, t := range snapshot {
+			if err := ctx.Err(); err != nil {
+				yield(Theater{}, err)
+				return
+			}
+			if !yield(t, nil) {
+				return
+			}
+		}
+	}
+}
+
+// AddHall implements Store. The hall's theater must exist (ErrNotFound
+// otherwise). The Layout is immutable, so it is shared, not copied.
+func (s *MemoryStore) AddHall(ctx context.Context, h Hall) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if _, ok := s.halls[h.ID]; ok {
+		return fmt.Errorf("hall %q: %w", h.ID, ErrAlreadyExists)
+	}
+	if _, ok := s.theaters[h.TheaterID]; !ok {
+		return fmt.Errorf("theater %q of hall %q: %w", h.TheaterID, h.ID, ErrNotFound)
+	}
+	s.halls[h.ID] = &hallRecord{hall: h}
+	ids := s.hallsOf[h.TheaterID]
+	i, _ := slices.BinarySearch(ids, h.ID)
+	s.hallsOf[h.TheaterID] = slices.Insert(ids, i, h.ID)
+	return nil
+}
+
+// Hall implements Store.
+func (s *MemoryStore) Hall(ctx context.Context, id string) (Hall, error) {
+	if err := ctx.Err(); err != nil {
+		return Hall{}, err
+	}
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	h, ok := s.halls[id]
+	if !ok {
+		return Hall{}, fmt.Errorf("hall %q: %w", id, ErrNotFound)
+	}
+	return h.hall, nil
+}
+
+// HallsOfTheater implements Store. ErrNotFound if there is no such theater.
+func (s *MemoryStore) HallsOfTheater(ctx context.Context, theaterID string) ([]Hall, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	if _, ok := s.theaters[theaterID]; !ok {
+		return nil, fmt.Errorf("theater %q: %w", theaterID, ErrNotFound)
+	}
+	ids := s.hallsOf[theaterID]
+	halls := make([]Hall, len(ids))
+	for i, id := range ids {
+		halls[i] = s.halls[id].hall
+	}
+	return halls, nil
+}
+
+// AddShow implements Store. The transaction on the hall is the hall's own
+// lock: AddShows in different halls do not wait for each other, and check
+// runs while the hall's lock is held, so it must not call back into AddShow
+// for the same hall. The hall and the movie must exist (ErrNotFound); layout
+// must not be nil (ErrInvalidArgument); a nil check accepts every show. An
+// ID already taken is reported before check is called.
+func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, window Interval, check func(overlapping []Show) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if layout == nil {
+		return invalid("layout", "show %q has no seat layout", show.ID)
+	}
+	s.catalogMu.RLock()
+	hall, hallOK := s.halls[show.HallID]
+	_, movieOK := s.movies[show.MovieID]
+	_, taken := s.shows[show.ID]
+	s.catalogMu.RUnlock()
+	switch {
+	case taken:
+		return fmt.Errorf("show %q: %w", show.ID, ErrAlreadyExists)
+	case !hallOK:
+		return fmt.Errorf("hall %q of show %q: %w", show.HallID, show.ID, ErrNotFound)
+	case !movieOK:
+		return fmt.Errorf("movie %q of show %q: %w", show.MovieID, show.ID, ErrNotFound)
+	}
+
+	hall.mu.Lock()
+	defer hall.mu.Unlock()
+	if check != nil {
+		if err := check(hall.overlapping(nil, window)); err != nil {
+			return err
+		}
+	}
+	r := &showRecord{
+		show:     show,
+		seats:    make([]SeatSlot, layout.Len()),
+		bookings: make(map[BookingID]Booking),
+	}
+	r.tx.rec = r
+
+	s.catalogMu.Lock()
+	if _, ok := s.shows[show.ID]; ok {
+		// Another hall's AddShow took the ID while check ran.
+		s.catalogMu.Unlock()
+		return fmt.Errorf("show %q: %w", show.ID, ErrAlreadyExists)
+	}
+	s.shows[show.ID] = r
+	s.showsOfMovie[show.MovieID] = insertShow(s.showsOfMovie[show.MovieID], r)
+	s.catalogMu.Unlock()
+
+	hall.schedule = insertShow(hall.schedule, r)
+	hall.longest = max(hall.longest, show.End.Sub(show.Start))
+	return nil
+}
+
+// Show implements Store.
+func (s *MemoryStore) Show(ctx context.Context, id string) (Show, error) {
+	r, err := s.showRecord(ctx, id)
+	if err != nil {
+		return Show{}, err
+	}
+	return r.show, nil
+}
+
+// ShowsOfMovie implements Store. ErrNotFound if there is no such movie.
+func (s *MemoryStore) ShowsOfMovie(ctx context.Context, movieID string) ([]Show, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	if _, ok := s.movies[movieID]; !ok {
+		return nil, fmt.Errorf("movie %q: %w", movieID, ErrNotFound)
+	}
+	recs := s.showsOfMovie[movieID]
+	shows := make([]Show, len(recs))
+	for i, r := range recs {
+		shows[i] = r.show
+	}
+	return shows, nil
+}
+
+// ShowsOfHall implements Store, with a binary search in the hall's schedule.
+// ErrNotFound if there is no such hall.
+func (s *MemoryStore) ShowsOfHall(ctx context.Context, hallID string, window Interval) ([]Show, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.catalogMu.RLock()
+	hall, ok := s.halls[hallID]
+	s.catalogMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("hall %q: %w", hallID, ErrNotFound)
+	}
+	hall.mu.RLock()
+	defer hall.mu.RUnlock()
+	return hall.overlapping([]Show{}, window), nil
+}
+
+// showRecord finds a show's record: a read lock and a map lookup.
+func (s *MemoryStore) showRecord(ctx context.Context, id string) (*showRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.catalogMu.RLock()
+	r, ok := s.shows[id]
+	s.catalogMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("show %q: %w", id, ErrNotFound)
+	}
+	return r, nil
+}
+
+// UpdateShow implements Store. fn runs under the show's write lock and
+// writes in place; if fn returns an error, or misuses the ShowTx (a seat
+// position out of range: ErrInvalidArgument), or panics, the undo log
+// restores the show before the lock is released. A panic then continues to
+// the caller. fn runs once (there are no conflicts to retry) and must not
+// call UpdateShow or ViewShow of the same show: the lock is not re-entrant.
+// The ShowTx is valid only until fn returns. The Seats of a Booking read
+// through the ShowTx are the stored slice: replace it, never modify its
+// elements.
+func (s *MemoryStore) UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error {
+	r, err := s.showRecord(ctx, showID)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// The context may have ended while waiting for the lock.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.runTx(r, fn)
+}
+
+// runTx runs fn on r's transaction; the caller holds r.mu.
+func (s *MemoryStore) runTx(r *showRecord, fn func(tx ShowTx) error) (err error) {
+	committed := false
+	defer func() {
+		if !committed {
+			r.rollback()
+		}
+		r.endTx()
+	}()
+	if err := fn(&r.tx); err != nil {
+		return err
+	}
+	if r.tx.err != nil {
+		return r.tx.err
+	}
+	s.commit(r)
+	committed = true
+	return nil
+}
+
+// rollback undoes the running transaction, newest write first.
+func (r *showRecord) rollback() {
+	for i := len(r.undoSeats) - 1; i >= 0; i-- {
+		u := r.undoSeats[i]
+		r.seats[u.i] = u.old
+	}
+	for _, u := range r.undoBookings {
+		if u.existed {
+			r.bookings[u.old.ID] = u.old
+		} else {
+			delete(r.bookings, u.old.ID)
+		}
+	}
+}
+
+// commit publishes the bookings the transaction created (or moved to
+// another user) in the booking and user indexes. The caller holds r.mu, so
+// readers of the indexes find them only once the show's lock is released.
+func (s *MemoryStore) commit(r *showRecord) {
+	for _, u := range r.undoBookings {
+		b := r.bookings[u.old.ID]
+		if !u.existed {
+			sh := s.bookingShard(b.ID)
+			sh.mu.Lock()
+			sh.m[b.ID] = r
+			sh.mu.Unlock()
+			s.addUserBooking(b.UserID, b.ID)
+			continue
+		}
+		if u.old.UserID != b.UserID {
+			s.removeUserBooking(u.old.UserID, b.ID)
+			s.addUserBooking(b.UserID, b.ID)
+		}
+	}
+}
+
+func (s *MemoryStore) addUserBooking(userID string, id BookingID) {
+	sh := s.userShard(userID)
+	sh.mu.Lock()
+	sh.m[userID] = append(sh.m[userID], id)
+	sh.mu.Unlock()
+}
+
+func (s *MemoryStore) removeUserBooking(userID string, id BookingID) {
+	sh := s.userShard(userID)
+	sh.mu.Lock()
+	ids := slices.DeleteFunc(sh.m[userID], func(x BookingID) bool { return x == id })
+	if len(ids) == 0 {
+		delete(sh.m, userID)
+	} else {
+		sh.m[userID] = ids
+	}
+	sh.mu.Unlock()
+}
+
+// endTx empties the undo log for the next transaction, dropping the old
+// bookings it referenced, and closes the ShowTx.
+func (r *showRecord) endTx() {
+	r.undoSeats = r.undoSeats[:0]
+	if len(r.undoBookings) > touchedScanLimit {
+		clear(r.touchedSet)
+	}
+	clear(r.undoBookings)
+	r.undoBookings = r.undoBookings[:0]
+	r.tx.err = nil
+}
+
+// memTx is the ShowTx of UpdateShow: one per show, reused.
+type memTx struct {
+	rec *showRecord
+	err error // the first misuse, returned by UpdateShow
+}
+
+func (tx *memTx) Show() Show    { return tx.rec.show }
+func (tx *memTx) NumSeats() int { return len(tx.rec.seats) }
+
+func (tx *memTx) Seat(i int) SeatSlot {
+	if i < 0 || i >= len(tx.rec.seats) {
+		tx.misuse(seatOutOfRange(tx.rec, i))
+		return SeatSlot{}
+	}
+	return tx.rec.seats[i]
+}
+
+func (tx *memTx) SetSeat(i int, slot SeatSlot) {
+	r := tx.rec
+	if i < 0 || i >= len(r.seats) {
+		tx.misuse(seatOutOfRange(r, i))
+		return
+	}
+	r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
+	r.seats[i] = slot
+}
+
+func (tx *memTx) Booking(id BookingID) (Booking, error) {
+	b, ok := tx.rec.bookings[id]
+	if !ok {
+		return Booking{}, ErrNotFound
+	}
+	return b, nil
+}
+
+// PutBooking stores b. Its Seats are copied unless they equal the stored
+// booking's, which are then kept: stored Seats slices are never modified, so
+// the undo log may keep referring to them.
+func (tx *memTx) PutBooking(b Booking) {
+	r := tx.rec
+	old, existed := r.bookings[b.ID]
+	if existed && slices.Equal(old.Seats, b.Seats) {
+		b.Seats = old.Seats
+	} else {
+		b.Seats = slices.Clone(b.Seats)
+	}
+	if !r.touched(b.ID) {
+		if !existed {
+			old = Booking{ID: b.ID}
+		}
+		r.addTouched(bookingUndo{old: old, existed: existed})
+	}
+	r.bookings[b.ID] = b
+}
+
+// touched reports whether the running transaction already put the booking.
+// Most transactions touch a booking or two, where a scan beats a map.
+func (r *showRecord) touched(id BookingID) bool {
+	if len(r.undoBookings) > touchedScanLimit {
+		_, ok := r.touchedSet[id]
+		return ok
+	}
+	for i := range r.undoBookings {
+		if r.undoBookings[i].old.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// addTouched logs the state of a booking before its first put.
+func (r *showRecord) addTouched(u bookingUndo) {
+	r.undoBookings = append(r.undoBookings, u)
+	switch n := len(r.undoBookings); {
+	case n == touchedScanLimit+1:
+		if r.touchedSet == nil {
+			r.touchedSet = make(map[BookingID]struct{})
+		}
+		for _, v := range r.undoBookings {
+			r.touchedSet[v.old.ID] = struct{}{}
+		}
+	case n > touchedScanLimit+1:
+		r.touchedSet[u.old.ID] = struct{}{}
+	}
+}
+
+func (tx *memTx) misuse(err error) {
+	if tx.err == nil {
+		tx.err = err
+	}
+}
+
+func seatOutOfRange(r *showRecord, i int) error {
+	return invalid("seat", "position %d is outside show %q's %d seats", i, r.show.ID, len(r.seats))
+}
+
+// ViewShow implements Store. fn runs under the show's read lock, so views of
+// one show run in parallel with each other but never alongside an
+// UpdateShow; fn must not call UpdateShow or ViewShow of the same show. Calling SetSeat or PutBooking changes nothing and makes
+// ViewShow return an error matching ErrInvalidArgument, even if fn returned
+// another error. The ShowTx is valid only until fn returns; the Seats of a
+// Booking read through it are shared with the Store and must not be
+// modified.
+func (s *MemoryStore) ViewShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error {
+	r, err := s.showRecord(ctx, showID)
+	if err != nil {
+		return err
+	}
+	tx := s.viewTxs.Get().(*memViewTx)
+	tx.rec = r
+	defer func() {
+		*tx = memViewTx{}
+		s.viewTxs.Put(tx)
+	}()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err = fn(tx)
+	if tx.err != nil {
+		return tx.err
+	}
+	return err
+}
+
+// memViewTx is the read-only ShowTx of ViewShow.
+type memViewTx struct {
+	rec *showRecord
+	err error // the first misuse, returned by ViewShow
+}
+
+func (tx *memViewTx) Show() Show    { return tx.rec.show }
+func (tx *memViewTx) NumSeats() int { return len(tx.rec.seats) }
+
+func (tx *memViewTx) Seat(i int) SeatSlot {
+	if i < 0 || i >= len(tx.rec.seats) {
+		tx.misuse(seatOutOfRange(tx.rec, i))
+		return SeatSlot{}
+	}
+	return tx.rec.seats[i]
+}
+
+func (tx *memViewTx) SetSeat(int, SeatSlot) {
+	tx.misuse(invalid("ShowTx", "SetSeat called inside ViewShow of show %q; use UpdateShow", tx.rec.show.ID))
+}
+
+func (tx *memViewTx) Booking(id BookingID) (Booking, error) {
+	b, ok := tx.rec.bookings[id]
+	if !ok {
+		return Booking{}, ErrNotFound
+	}
+	return b, nil
+}
+
+func (tx *memViewTx) PutBooking(Booking) {
+	tx.misuse(invalid("ShowTx", "PutBooking called inside ViewShow of show %q; use UpdateShow", tx.rec.show.ID))
+}
+
+func (tx *memViewTx) misuse(err error) {
+	if tx.err == nil {
+		tx.err = err
+	}
+}
+
+// Booking implements Store: an index lookup, then a read under the show's
+// lock. The booking is a copy with its own Seats.
+func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error) {
+	if err := ctx.Err(); err != nil {
+		return Booking{}, err
+	}
+	b, ok := s.lookupBooking(id)
+	if !ok {
+		return Booking{}, fmt.Errorf("booking %s: %w", id, ErrNotFound)
+	}
+	return b, nil
+}
+
+// lookupBooking returns a copy of a committed booking.
+func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
+	sh := s.bookingShard(id)
+	sh.mu.RLock()
+	r, ok := sh.m[id]
+	sh.mu.RUnlock()
+	if !ok {
+		return Booking{}, false
+	}
+	r.mu.RLock()
+	b, ok := r.bookings[id]
+	r.mu.RUnlock()
+	b.Seats = slices.Clone(b.Seats)
+	return b, ok
+}
+
+// BookingsOfUser implements Store: bookings ordered by CreatedAt, then ID.
+// A user with no bookings gets an empty slice, not an error.
+func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string) ([]Booking, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sh := s.userShard(userID)
+	sh.mu.RLock()
+	ids := slices.Clone(sh.m[userID])
+	sh.mu.RUnlock()
+	out := make([]Booking, 0, len(ids))
+	for _, id := range ids {
+		// A booking moved to another user since the IDs were read is
+		// left out.
+		if b, ok := s.lookupBooking(id); ok && b.UserID == userID {
+			out = append(out, b)
+		}
+	}
+	slices.SortFunc(out, func(a, b Booking) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	})
+	return out, nil
+}
+
+// ExpiredHolds implements ExpiredHoldLister: bookings in state held whose
+// HeldUntil is at or before now, the longest expired first, at most limit
+// (none when limit ≤ 0). It scans every show, one show's read lock at a time;
+// the sweeper calls it about once a minute, and a Store with an index on
+// (status, held_until) would not scan.
+func (s *MemoryStore) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []HoldRef{}, nil
+	}
+	s.catalogMu.RLock()
+	recs := make([]*showRecord, 0, len(s.shows))
+	for _, r := range s.shows {
+		recs = append(recs, r)
+	}
+	s.catalogMu.RUnlock()
+
+	refs := []HoldRef{}
+	for _, r := range recs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r.mu.RLock()
+		for _, b := range r.bookings {
+			if b.Status == StatusHeld && !b.HeldUntil.After(now) {
+				refs = append(refs, HoldRef{ShowID: r.show.ID, Booking: b.ID, HeldUntil: b.HeldUntil})
+			}
+		}
+		r.mu.RUnlock()
+	}
+	slices.SortFunc(refs, func(a, b HoldRef) int {
+		if c := a.HeldUntil.Compare(b.HeldUntil); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Booking[:], b.Booking[:])
+	})
+	if len(refs) > limit {
+		refs = refs[:limit]
+	}
+	return refs, nil
+}

@@ -1,0 +1,429 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/storetest"
+)
+
+func TestMemoryStoreConformance(t *testing.T) {
+	storetest.Run(t, func(*testing.T) boxoffice.Store { return boxoffice.NewMemoryStore() },
+		storetest.Features{ExpiredHolds: true})
+}
+
+var memDay = time.Date(2030, time.March, 8, 0, 0, 0, 0, time.UTC)
+
+// newMemShows returns a MemoryStore with one hall of the seed layout and
+// the given shows of a two-hour movie, three hours apart.
+func newMemShows(tb testing.TB, showIDs ...string) *boxoffice.MemoryStore {
+	tb.Helper()
+	ctx := context.Background()
+	s := boxoffice.NewMemoryStore()
+	layout := boxoffice.SeedLayout()
+	for _, err := range []error{
+		s.AddTheater(ctx, boxoffice.Theater{ID: "t"}),
+		s.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: layout}),
+		s.AddMovie(ctx, boxoffice.Movie{ID: "m", Duration: 2 * time.Hour}),
+	} {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for i, id := range showIDs {
+		start := memDay.Add(time.Duration(i) * 3 * time.Hour)
+		sh := boxoffice.Show{ID: id, MovieID: "m", HallID: "h", TheaterID: "t", Start: start, End: start.Add(2 * time.Hour), BasePrice: 10_00}
+		if err := s.AddShow(ctx, sh, layout, boxoffice.Interval{Start: start, End: sh.End}, nil); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return s
+}
+
+func memBooking(user, showID string, created time.Time) boxoffice.Booking {
+	return boxoffice.Booking{
+		ID: boxoffice.NewBookingID(), UserID: user, ShowID: showID, Status: boxoffice.StatusHeld,
+		Seats:     []boxoffice.BookedSeat{{ID: "A1", Price: 10_00}, {ID: "A2", Price: 10_00}},
+		Total:     20_00,
+		CreatedAt: created, HeldUntil: created.Add(10 * time.Minute), UpdatedAt: created,
+	}
+}
+
+func putBooking(tb testing.TB, s *boxoffice.MemoryStore, b boxoffice.Booking) {
+	tb.Helper()
+	if err := s.UpdateShow(context.Background(), b.ShowID, func(tx boxoffice.ShowTx) error {
+		tx.PutBooking(b)
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// extendHold is the hot path: re-read an existing booking, move it and four
+// seats' deadline forward. Its Seats are unchanged.
+func extendHold(id boxoffice.BookingID) func(tx boxoffice.ShowTx) error {
+	return func(tx boxoffice.ShowTx) error {
+		b, err := tx.Booking(id)
+		if err != nil {
+			return err
+		}
+		b.Extensions++
+		b.HeldUntil = b.HeldUntil.Add(time.Minute)
+		for i := range 4 {
+			tx.SetSeat(i, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: id, HeldUntil: b.HeldUntil})
+		}
+		tx.PutBooking(b)
+		return nil
+	}
+}
+
+func TestMemoryStoreUpdateShowDoesNotAllocate(t *testing.T) {
+	s := newMemShows(t, "s1")
+	b := memBooking("ann", "s1", memDay)
+	putBooking(t, s, b)
+	ctx := context.Background()
+	fn := extendHold(b.ID)
+	allocs := testing.AllocsPerRun(200, func() {
+		if err := s.UpdateShow(ctx, "s1", fn); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("UpdateShow allocated %v times per call, want 0", allocs)
+	}
+	got, err := s.Booking(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// AllocsPerRun runs the function once more to warm up.
+	if got.Extensions != 201 {
+		t.Errorf("Extensions = %d after 201 transactions", got.Extensions)
+	}
+}
+
+func TestMemoryStoreViewShowRejectsWrites(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1")
+	b := memBooking("ann", "s1", memDay)
+	putBooking(t, s, b)
+	errFn := errors.New("fn failed")
+	changed := b
+	changed.Status = boxoffice.StatusConfirmed
+	tests := []struct {
+		name  string
+		write func(tx boxoffice.ShowTx)
+		fnErr error
+	}{
+		{"SetSeat", func(tx boxoffice.ShowTx) {
+			tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID})
+		}, nil},
+		{"PutBooking", func(tx boxoffice.ShowTx) { tx.PutBooking(changed) }, nil},
+		{"PutBooking then fn fails", func(tx boxoffice.ShowTx) { tx.PutBooking(changed) }, errFn},
+		{"Seat out of range", func(tx boxoffice.ShowTx) { tx.Seat(tx.NumSeats()) }, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.ViewShow(ctx, "s1", func(tx boxoffice.ShowTx) error {
+				tc.write(tx)
+				return tc.fnErr
+			})
+			if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+				t.Errorf("ViewShow returned %v, want ErrInvalidArgument", err)
+			}
+			err = s.ViewShow(ctx, "s1", func(tx boxoffice.ShowTx) error {
+				if slot := tx.Seat(0); slot.Status != boxoffice.SeatAvailable {
+					t.Errorf("seat 0 is %v after a write inside ViewShow", slot.Status)
+				}
+				if got, _ := tx.Booking(b.ID); got.Status != boxoffice.StatusHeld {
+					t.Errorf("booking is %v after a write inside ViewShow", got.Status)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Errorf("a later ViewShow failed: %v", err)
+			}
+		})
+	}
+}
+
+func TestMemoryStoreUpdateShowMisuse(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1")
+	b := memBooking("ann", "s1", memDay)
+	for _, pos := range []int{-1, boxoffice.SeedLayout().Len()} {
+		err := s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error {
+			tx.PutBooking(b)
+			tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
+			tx.SetSeat(pos, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
+			return nil
+		})
+		if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+			t.Errorf("SetSeat(%d): UpdateShow returned %v, want ErrInvalidArgument", pos, err)
+		}
+	}
+	if _, err := s.Booking(ctx, b.ID); !errors.Is(err, boxoffice.ErrNotFound) {
+		t.Errorf("a misused transaction was committed: Booking returned %v", err)
+	}
+}
+
+func TestMemoryStoreRollsBackOnPanic(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1")
+	b := memBooking("ann", "s1", memDay)
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the panic of fn to continue", r)
+			}
+		}()
+		_ = s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error {
+			tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID})
+			tx.PutBooking(b)
+			panic("boom")
+		})
+	}()
+	// The lock was released and nothing stayed.
+	err := s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error {
+		if tx.Seat(0).Status != boxoffice.SeatAvailable {
+			t.Error("seat set by a panicking transaction stayed")
+		}
+		if _, err := tx.Booking(b.ID); !errors.Is(err, boxoffice.ErrNotFound) {
+			t.Error("booking put by a panicking transaction stayed")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMemoryStoreManyBookingsInOneTx crosses the point where a transaction
+// tracks the bookings it touched in a set instead of scanning them.
+func TestMemoryStoreManyBookingsInOneTx(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1")
+	const n = 100
+	var old []boxoffice.Booking
+	for i := range n / 2 {
+		b := memBooking("ann", "s1", memDay.Add(time.Duration(i)*time.Minute))
+		putBooking(t, s, b)
+		old = append(old, b)
+	}
+	var fresh []boxoffice.Booking
+	for i := range n / 2 {
+		fresh = append(fresh, memBooking("bob", "s1", memDay.Add(time.Duration(i)*time.Minute)))
+	}
+	// Every booking is put twice; the second put of each must not reset
+	// what the first logged.
+	writeAll := func(tx boxoffice.ShowTx) {
+		for round := range 2 {
+			for i := range n / 2 {
+				b := old[i]
+				b.Extensions = round + 1
+				tx.PutBooking(b)
+				tx.PutBooking(fresh[i])
+			}
+		}
+	}
+	errFail := errors.New("fail")
+	if err := s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error { writeAll(tx); return errFail }); !errors.Is(err, errFail) {
+		t.Fatalf("UpdateShow returned %v", err)
+	}
+	for _, b := range old {
+		if got, err := s.Booking(ctx, b.ID); err != nil || got.Extensions != 0 {
+			t.Fatalf("after rollback: booking %v = %+v, %v", b.ID, got.Extensions, err)
+		}
+	}
+	if bob, _ := s.BookingsOfUser(ctx, "bob"); len(bob) != 0 {
+		t.Fatalf("after rollback bob has %d bookings", len(bob))
+	}
+
+	if err := s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error { writeAll(tx); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range old {
+		if got, err := s.Booking(ctx, b.ID); err != nil || got.Extensions != 2 {
+			t.Fatalf("after commit: booking %v = %+v, %v", b.ID, got.Extensions, err)
+		}
+	}
+	if bob, _ := s.BookingsOfUser(ctx, "bob"); len(bob) != n/2 {
+		t.Fatalf("after commit bob has %d bookings, want %d", len(bob), n/2)
+	}
+	// A later small transaction scans again and still rolls back.
+	b := memBooking("cat", "s1", memDay)
+	_ = s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error { tx.PutBooking(b); tx.PutBooking(old[0]); return errFail })
+	if _, err := s.Booking(ctx, b.ID); !errors.Is(err, boxoffice.ErrNotFound) {
+		t.Errorf("small transaction after a large one was not rolled back: %v", err)
+	}
+}
+
+func TestMemoryStoreAddShowNeedsLayout(t *testing.T) {
+	s := newMemShows(t)
+	sh := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", Start: memDay, End: memDay.Add(time.Hour)}
+	err := s.AddShow(context.Background(), sh, nil, boxoffice.Interval{Start: sh.Start, End: sh.End}, nil)
+	if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+		t.Errorf("AddShow without a layout returned %v, want ErrInvalidArgument", err)
+	}
+}
+
+func TestMemoryStoreBookingsOfUser(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1", "s2")
+	// Same CreatedAt: ordered by ID.
+	var ids []boxoffice.BookingID
+	for _, show := range []string{"s1", "s2", "s1", "s2"} {
+		b := memBooking("ann", show, memDay)
+		putBooking(t, s, b)
+		ids = append(ids, b.ID)
+	}
+	slices.SortFunc(ids, func(a, b boxoffice.BookingID) int { return slices.Compare(a[:], b[:]) })
+	got, err := s.BookingsOfUser(ctx, "ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotIDs := bookingIDsOf(got); !slices.Equal(gotIDs, ids) {
+		t.Errorf("BookingsOfUser with equal CreatedAt = %v, want by ID %v", gotIDs, ids)
+	}
+
+	// A booking put again with another user moves to that user.
+	moved := got[0]
+	moved.UserID = "bob"
+	putBooking(t, s, moved)
+	ann, _ := s.BookingsOfUser(ctx, "ann")
+	bob, _ := s.BookingsOfUser(ctx, "bob")
+	if len(ann) != 3 || slices.Contains(bookingIDsOf(ann), moved.ID) {
+		t.Errorf("ann still has %v after her booking %v moved", bookingIDsOf(ann), moved.ID)
+	}
+	if !slices.Equal(bookingIDsOf(bob), []boxoffice.BookingID{moved.ID}) {
+		t.Errorf("bob has %v, want the moved booking %v", bookingIDsOf(bob), moved.ID)
+	}
+}
+
+func bookingIDsOf(bs []boxoffice.Booking) []boxoffice.BookingID {
+	ids := make([]boxoffice.BookingID, len(bs))
+	for i, b := range bs {
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+func TestMemoryStoreExpiredHolds(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1", "s2")
+	var want []boxoffice.BookingID
+	// Deadlines 9:00, 9:10, 9:20 and 9:30 in alternating shows, put newest
+	// first; listed oldest first.
+	for i := 3; i >= 0; i-- {
+		b := memBooking("ann", []string{"s1", "s2"}[i%2], memDay.Add(9*time.Hour+time.Duration(i)*10*time.Minute))
+		b.HeldUntil = b.CreatedAt
+		putBooking(t, s, b)
+		want = append([]boxoffice.BookingID{b.ID}, want...)
+	}
+	now := memDay.Add(10 * time.Hour)
+	for _, tc := range []struct {
+		limit int
+		want  []boxoffice.BookingID
+	}{
+		{0, nil},
+		{-1, nil},
+		{2, want[:2]},
+		{10, want},
+	} {
+		got, err := s.ExpiredHolds(ctx, now, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []boxoffice.BookingID
+		for _, r := range got {
+			ids = append(ids, r.Booking)
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("ExpiredHolds(limit %d) = %v, want %v", tc.limit, ids, tc.want)
+		}
+	}
+}
+
+// BenchmarkMemoryStoreUpdateShow measures the hot path: a transaction that
+// re-reads a booking and moves it and four seats, on one show, and on a
+// show per goroutine in parallel.
+func BenchmarkMemoryStoreUpdateShow(b *testing.B) {
+	ctx := context.Background()
+	b.Run("OneShow", func(b *testing.B) {
+		s := newMemShows(b, "s1")
+		bk := memBooking("ann", "s1", memDay)
+		putBooking(b, s, bk)
+		fn := extendHold(bk.ID)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.UpdateShow(ctx, "s1", fn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ShowPerGoroutine", func(b *testing.B) {
+		const shows = 64
+		ids := make([]string, shows)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("s%d", i)
+		}
+		s := newMemShows(b, ids...)
+		fns := make([]func(boxoffice.ShowTx) error, shows)
+		for i, id := range ids {
+			bk := memBooking("ann", id, memDay)
+			putBooking(b, s, bk)
+			fns[i] = extendHold(bk.ID)
+		}
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(next.Add(1)-1) % shows
+			for pb.Next() {
+				if err := s.UpdateShow(ctx, ids[i], fns[i]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+func ExampleMemoryStore() {
+	ctx := context.Background()
+	s := boxoffice.NewMemoryStore()
+	layout := boxoffice.SeedLayout()
+	_ = s.AddTheater(ctx, boxoffice.Theater{ID: "odeon", Name: "Odeon", City: "Springfield"})
+	_ = s.AddHall(ctx, boxoffice.Hall{ID: "odeon-1", TheaterID: "odeon", Layout: layout})
+	_ = s.AddMovie(ctx, boxoffice.Movie{ID: "dune", Title: "Dune", Duration: 155 * time.Minute})
+	start := time.Date(2030, time.March, 8, 20, 0, 0, 0, time.UTC)
+	show := boxoffice.Show{ID: "dune-20h", MovieID: "dune", HallID: "odeon-1", TheaterID: "odeon",
+		Start: start, End: start.Add(155 * time.Minute), BasePrice: 12_00}
+	_ = s.AddShow(ctx, show, layout, boxoffice.Interval{Start: show.Start, End: show.End}, nil)
+
+	// Hold seat A1, then try to take it again in a transaction that fails.
+	id := boxoffice.NewBookingID()
+	a1, _ := layout.Index("A1")
+	_ = s.UpdateShow(ctx, "dune-20h", func(tx boxoffice.ShowTx) error {
+		tx.SetSeat(a1, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: id, HeldUntil: start})
+		tx.PutBooking(boxoffice.Booking{ID: id, UserID: "ann", ShowID: "dune-20h", Status: boxoffice.StatusHeld})
+		return nil
+	})
+	err := s.UpdateShow(ctx, "dune-20h", func(tx boxoffice.ShowTx) error {
+		tx.SetSeat(a1, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: boxoffice.NewBookingID()})
+		return errors.New("payment declined")
+	})
+	fmt.Println("second transaction:", err)
+
+	_ = s.ViewShow(ctx, "dune-20h", func(tx boxoffice.ShowTx) error {
+		fmt.Println("A1 is", tx.Seat(a1).Status, "by", tx.Seat(a1).Booking == id)
+		return nil
+	})
+	// Output:
+	// second transaction: payment declined
+	// A1 is held by true
+}

@@ -1,0 +1,522 @@
+package boxoffice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// This file holds the built-in observers: customer notifications by email
+// and SMS, and a structured log of every event. Delivery itself is left to
+// small sender interfaces so that any mail or SMS provider can be plugged in.
+
+// EventKind returns the stable snake_case name of an event's type, e.g.
+// "seats_held" or "booking_confirmed", for logs, metrics and wire formats.
+// It returns "unknown" for nil or for a type this package does not define.
+func EventKind(e Event) string {
+	switch e.(type) {
+	case *SeatsHeld:
+		return "seats_held"
+	case *HoldExtended:
+		return "hold_extended"
+	case *HoldReleased:
+		return "hold_released"
+	case *HoldExpired:
+		return "hold_expired"
+	case *BookingConfirmed:
+		return "booking_confirmed"
+	case *PaymentFailed:
+		return "payment_failed"
+	case *BookingCancelled:
+		return "booking_cancelled"
+	case *ShowScheduled:
+		return "show_scheduled"
+	}
+	return "unknown"
+}
+
+// EmailMessage is one email to one recipient.
+type EmailMessage struct {
+	To      string
+	Subject string
+	Body    string
+}
+
+// EmailSender delivers email, e.g. through SMTP or a provider's API.
+type EmailSender interface {
+	SendEmail(ctx context.Context, m EmailMessage) error
+}
+
+// SMSMessage is one text message to one phone number.
+type SMSMessage struct {
+	To   string
+	Body string
+}
+
+// SMSSender delivers text messages.
+type SMSSender interface {
+	SendSMS(ctx context.Context, m SMSMessage) error
+}
+
+// Contact is how a customer can be reached. Either field may be empty.
+type Contact struct {
+	Email string
+	Phone string
+}
+
+// ContactBook finds a customer's contact from the user ID the bookings
+// carry. A user it does not know is reported with an error matching
+// ErrNotFound; the notifiers skip such users without complaint.
+type ContactBook interface {
+	Contact(ctx context.Context, userID string) (Contact, error)
+}
+
+// ContactMap is a ContactBook held in memory, keyed by user ID. It is safe
+// for concurrent reads; do not modify it while notifiers use it.
+type ContactMap map[string]Contact
+
+// Contact returns the user's contact, or an error matching ErrNotFound.
+func (m ContactMap) Contact(_ context.Context, userID string) (Contact, error) {
+	c, ok := m[userID]
+	if !ok {
+		return Contact{}, fmt.Errorf("%w: no contact for user %q", ErrNotFound, userID)
+	}
+	return c, nil
+}
+
+// NotifierOption configures an EmailNotifier or an SMSNotifier.
+type NotifierOption func(*notifierConfig)
+
+type notifierConfig struct {
+	currency string
+	logger   *slog.Logger
+	location *time.Location
+}
+
+// WithCurrencySymbol sets the symbol written before amounts in messages,
+// e.g. "€" or "GBP ". The default is "$".
+func WithCurrencySymbol(symbol string) NotifierOption {
+	return func(c *notifierConfig) { c.currency = symbol }
+}
+
+// WithNotifierLogger sets where failures to look up a contact or to send a
+// message are reported. The default is slog.Default() as it was when the
+// notifier was built; a nil logger keeps the default.
+func WithNotifierLogger(l *slog.Logger) NotifierOption {
+	return func(c *notifierConfig) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithNotifierLocation sets the time zone hold deadlines are written in,
+// typically the cinema's. By default a deadline is written in the location
+// of the time the event carries (that of the BookingSystem's Clock).
+func WithNotifierLocation(loc *time.Location) NotifierOption {
+	return func(c *notifierConfig) { c.location = loc }
+}
+
+func newNotifierConfig(opts []NotifierOption) notifierConfig {
+	c := notifierConfig{currency: "$", logger: slog.Default()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&c)
+		}
+	}
+	return c
+}
+
+// deadlineLayout writes hold deadlines for people, not machines.
+const deadlineLayout = "15:04 MST on Mon 2 Jan 2006"
+
+func (c *notifierConfig) amount(m Money) string {
+	if m < 0 {
+		return "-" + c.currency + (-m).String()
+	}
+	return c.currency + m.String()
+}
+
+func (c *notifierConfig) deadline(t time.Time) string {
+	if c.location != nil {
+		t = t.In(c.location)
+	}
+	return t.Format(deadlineLayout)
+}
+
+// reportFailure logs a notification that could not be delivered. The
+// observer has no caller to return the error to, so the log is where it goes.
+func (c *notifierConfig) reportFailure(ctx context.Context, channel, step string, e Event, err error) {
+	meta := e.Meta()
+	c.logger.LogAttrs(ctx, slog.LevelError, "boxoffice: notification not sent",
+		slog.String("channel", channel),
+		slog.String("step", step),
+		slog.String("kind", EventKind(e)),
+		slog.String("show", meta.ShowID),
+		slog.String("booking", meta.BookingID.String()),
+		slog.String("user", meta.UserID),
+		slog.String("err", err.Error()),
+	)
+}
+
+// lookup returns the user's contact. ok is false when the user is unknown
+// (silently) or the book failed (logged).
+func (c *notifierConfig) lookup(ctx context.Context, book ContactBook, channel string, e Event) (Contact, bool) {
+	contact, err := book.Contact(ctx, e.Meta().UserID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Contact{}, false
+	case err != nil:
+		c.reportFailure(ctx, channel, "contact", e, err)
+		return Contact{}, false
+	}
+	return contact, true
+}
+
+// notice is the content of one customer notification, before it is shaped
+// for a channel.
+type notice struct {
+	subject string
+	lines   []string // email body paragraphs
+	short   string   // the SMS text
+}
+
+// noticeFor writes the customer notice for e. ok is false for events
+// customers are not told about (and for nil events).
+func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
+	seats := func(ids []string) string { return strings.Join(ids, ", ") }
+	switch e := e.(type) {
+	case *SeatsHeld:
+		if e == nil {
+			return notice{}, false
+		}
+		return notice{
+			subject: fmt.Sprintf("Seats held for show %s", e.ShowID),
+			lines: []string{
+				fmt.Sprintf("We are holding seats %s for you at show %s (booking %s).", seats(e.Seats), e.ShowID, e.BookingID),
+				fmt.Sprintf("Total: %s.", c.amount(e.Total)),
+				fmt.Sprintf("Please pay before %s; after that the seats are released.", c.deadline(e.HeldUntil)),
+			},
+			short: fmt.Sprintf("Seats %s held for show %s, booking %s. Total %s. Pay before %s or they are released.",
+				seats(e.Seats), e.ShowID, e.BookingID, c.amount(e.Total), c.deadline(e.HeldUntil)),
+		}, true
+	case *BookingConfirmed:
+		if e == nil {
+			return notice{}, false
+		}
+		return notice{
+			subject: fmt.Sprintf("Booking confirmed for show %s", e.ShowID),
+			lines: []string{
+				fmt.Sprintf("Your booking %s for show %s is confirmed.", e.BookingID, e.ShowID),
+				fmt.Sprintf("Seats: %s.", seats(e.Seats)),
+				fmt.Sprintf("Total paid: %s (payment reference %s).", c.amount(e.Total), e.Payment.Reference),
+				"Enjoy the show!",
+			},
+			short: fmt.Sprintf("Booking %s confirmed: seats %s for show %s. Paid %s, ref %s.",
+				e.BookingID, seats(e.Seats), e.ShowID, c.amount(e.Total), e.Payment.Reference),
+		}, true
+	case *PaymentFailed:
+		if e == nil {
+			return notice{}, false
+		}
+		reason := e.Reason
+		if reason == "" {
+			reason = "no reason given"
+		}
+		n := notice{
+			subject: fmt.Sprintf("Payment failed for show %s", e.ShowID),
+			lines: []string{
+				fmt.Sprintf("The payment for booking %s at show %s did not go through: %s.", e.BookingID, e.ShowID, reason),
+				fmt.Sprintf("Seats %s have been released.", seats(e.Seats)),
+			},
+			short: fmt.Sprintf("Payment for booking %s (show %s) failed: %s. Seats %s released.",
+				e.BookingID, e.ShowID, reason, seats(e.Seats)),
+		}
+		if e.Refund.Amount != 0 {
+			n.lines = append(n.lines, fmt.Sprintf("The %s we took has been refunded (refund reference %s).",
+				c.amount(e.Refund.Amount), e.Refund.Reference))
+			n.short += fmt.Sprintf(" %s refunded, ref %s.", c.amount(e.Refund.Amount), e.Refund.Reference)
+		}
+		return n, true
+	case *HoldExpired:
+		if e == nil {
+			return notice{}, false
+		}
+		return notice{
+			subject: fmt.Sprintf("Your hold for show %s has expired", e.ShowID),
+			lines: []string{
+				fmt.Sprintf("Your hold on seats %s at show %s (booking %s) expired before payment.", seats(e.Seats), e.ShowID, e.BookingID),
+				"The seats have been released; you are welcome to book again.",
+			},
+			short: fmt.Sprintf("Hold on seats %s for show %s expired (booking %s). The seats were released.",
+				seats(e.Seats), e.ShowID, e.BookingID),
+		}, true
+	case *BookingCancelled:
+		if e == nil {
+			return notice{}, false
+		}
+		return notice{
+			subject: fmt.Sprintf("Booking cancelled for show %s", e.ShowID),
+			lines: []string{
+				fmt.Sprintf("Your booking %s for show %s (seats %s) is cancelled.", e.BookingID, e.ShowID, seats(e.Seats)),
+				c.refundLine(e.Refund),
+			},
+			short: fmt.Sprintf("Booking %s (show %s, seats %s) cancelled. %s",
+				e.BookingID, e.ShowID, seats(e.Seats), c.refundLine(e.Refund)),
+		}, true
+	}
+	return notice{}, false
+}
+
+func (c *notifierConfig) refundLine(r Refund) string {
+	if r.Amount == 0 {
+		return fmt.Sprintf("No refund is due (%d%% of the total).", r.Percent)
+	}
+	line := fmt.Sprintf("Refund: %s (%d%% of the total)", c.amount(r.Amount), r.Percent)
+	if r.Reference != "" {
+		line += ", reference " + r.Reference
+	}
+	return line + "."
+}
+
+// EmailNotifier is an Observer that emails customers about their
+// bookings: seats held (with the payment deadline), booking confirmed,
+// payment failed, hold expired and booking cancelled. Other events are
+// ignored. Users without a contact or an email address are skipped; lookup
+// and send failures are logged. Safe for concurrent use.
+type EmailNotifier struct {
+	sender   EmailSender
+	contacts ContactBook
+	cfg      notifierConfig
+}
+
+var _ Observer = (*EmailNotifier)(nil)
+
+// NewEmailNotifier returns an EmailNotifier that sends through sender to
+// the addresses in contacts.
+func NewEmailNotifier(sender EmailSender, contacts ContactBook, opts ...NotifierOption) *EmailNotifier {
+	return &EmailNotifier{sender: sender, contacts: contacts, cfg: newNotifierConfig(opts)}
+}
+
+// Notify emails the customer of e, if e is an event customers hear about.
+// ctx is passed to the ContactBook and the sender.
+func (n *EmailNotifier) Notify(ctx context.Context, e Event) {
+	note, ok := n.cfg.noticeFor(e)
+	if !ok {
+		return
+	}
+	if n.sender == nil || n.contacts == nil {
+		n.cfg.reportFailure(ctx, "email", "setup", e, errors.New("EmailNotifier needs a sender and a contact book"))
+		return
+	}
+	contact, ok := n.cfg.lookup(ctx, n.contacts, "email", e)
+	if !ok || contact.Email == "" {
+		return
+	}
+	msg := EmailMessage{
+		To:      contact.Email,
+		Subject: note.subject,
+		Body:    strings.Join(note.lines, "\n"),
+	}
+	if err := n.sender.SendEmail(ctx, msg); err != nil {
+		n.cfg.reportFailure(ctx, "email", "send", e, err)
+	}
+}
+
+// SMSNotifier is an Observer that texts customers about their bookings,
+// for the same events as EmailNotifier, in one short message each. Users
+// without a contact or a phone number are skipped; lookup and send failures
+// are logged. Safe for concurrent use.
+type SMSNotifier struct {
+	sender   SMSSender
+	contacts ContactBook
+	cfg      notifierConfig
+}
+
+var _ Observer = (*SMSNotifier)(nil)
+
+// NewSMSNotifier returns an SMSNotifier that sends through sender to the
+// phone numbers in contacts.
+func NewSMSNotifier(sender SMSSender, contacts ContactBook, opts ...NotifierOption) *SMSNotifier {
+	return &SMSNotifier{sender: sender, contacts: contacts, cfg: newNotifierConfig(opts)}
+}
+
+// Notify texts the customer of e, if e is an event customers hear about.
+// ctx is passed to the ContactBook and the sender.
+func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
+	note, ok := n.cfg.noticeFor(e)
+	if !ok {
+		return
+	}
+	if n.sender == nil || n.contacts == nil {
+		n.cfg.reportFailure(ctx, "sms", "setup", e, errors.New("SMSNotifier needs a sender and a contact book"))
+		return
+	}
+	contact, ok := n.cfg.lookup(ctx, n.contacts, "sms", e)
+	if !ok || contact.Phone == "" {
+		return
+	}
+	if err := n.sender.SendSMS(ctx, SMSMessage{To: contact.Phone, Body: note.short}); err != nil {
+		n.cfg.reportFailure(ctx, "sms", "send", e, err)
+	}
+}
+
+// PrintSender is an EmailSender and an SMSSender that writes each message
+// to an io.Writer instead of delivering it: for demos, development and
+// tests. Each message is written whole by one Write call, so messages from
+// concurrent notifiers sharing one PrintSender never interleave.
+type PrintSender struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+var (
+	_ EmailSender = (*PrintSender)(nil)
+	_ SMSSender   = (*PrintSender)(nil)
+)
+
+// NewPrintSender returns a PrintSender writing to w, e.g. os.Stdout.
+func NewPrintSender(w io.Writer) *PrintSender { return &PrintSender{w: w} }
+
+// SendEmail writes m as a short mail header and its body.
+func (s *PrintSender) SendEmail(ctx context.Context, m EmailMessage) error {
+	return s.write(ctx, fmt.Sprintf("--- email to %s\nSubject: %s\n\n%s\n", m.To, m.Subject, strings.TrimRight(m.Body, "\n")))
+}
+
+// SendSMS writes m on one header line and its text.
+func (s *PrintSender) SendSMS(ctx context.Context, m SMSMessage) error {
+	return s.write(ctx, fmt.Sprintf("--- sms to %s\n%s\n", m.To, strings.TrimRight(m.Body, "\n")))
+}
+
+func (s *PrintSender) write(ctx context.Context, text string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s == nil || s.w == nil {
+		return errors.New("boxoffice: PrintSender has no writer")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := io.WriteString(s.w, text)
+	return err
+}
+
+// LogObserver is an Observer that writes every event as one structured
+// log record with the message "boxoffice event": PaymentFailed at Warn,
+// everything else at Info. Attributes: kind, at (the commit time), show,
+// booking and user where set, then the event's own fields (seats, total,
+// held_until, payment_ref, reason, refund, refund_percent, refund_ref, and
+// movie, hall, start, base_price for a scheduled show). Amounts are in major
+// units without a currency symbol, e.g. "45.00".
+type LogObserver struct {
+	logger *slog.Logger
+}
+
+var _ Observer = (*LogObserver)(nil)
+
+// NewLogObserver returns a LogObserver writing to logger, or to
+// slog.Default() (as it is now) when logger is nil.
+func NewLogObserver(logger *slog.Logger) *LogObserver {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &LogObserver{logger: logger}
+}
+
+// Notify logs e.
+func (o *LogObserver) Notify(ctx context.Context, e Event) {
+	if e == nil {
+		return
+	}
+	level := slog.LevelInfo
+	if _, failed := e.(*PaymentFailed); failed {
+		level = slog.LevelWarn
+	}
+	attrs, ok := eventAttrs(e)
+	if !ok {
+		return
+	}
+	o.logger.LogAttrs(ctx, level, "boxoffice event", attrs...)
+}
+
+// eventAttrs returns the log attributes of e; ok is false for a nil
+// pointer event, which carries nothing to log.
+func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
+	seats := func(ids []string) slog.Attr { return slog.Any("seats", ids) }
+	money := func(key string, m Money) slog.Attr { return slog.String(key, m.String()) }
+	refund := func(r Refund) []slog.Attr {
+		out := []slog.Attr{money("refund", r.Amount), slog.Int("refund_percent", r.Percent)}
+		if r.Reference != "" {
+			out = append(out, slog.String("refund_ref", r.Reference))
+		}
+		return out
+	}
+
+	var own []slog.Attr
+	switch e := e.(type) {
+	case *SeatsHeld:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{seats(e.Seats), money("total", e.Total), slog.Time("held_until", e.HeldUntil)}
+	case *HoldExtended:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{seats(e.Seats), slog.Time("held_until", e.HeldUntil)}
+	case *HoldReleased:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{seats(e.Seats)}
+	case *HoldExpired:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{seats(e.Seats)}
+	case *BookingConfirmed:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{seats(e.Seats), money("total", e.Total), slog.String("payment_ref", e.Payment.Reference)}
+	case *PaymentFailed:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{seats(e.Seats), slog.String("reason", e.Reason)}
+		if e.Refund.Amount != 0 || e.Refund.Reference != "" {
+			own = append(own, refund(e.Refund)...)
+		}
+	case *BookingCancelled:
+		if e == nil {
+			return nil, false
+		}
+		own = append([]slog.Attr{seats(e.Seats)}, refund(e.Refund)...)
+	case *ShowScheduled:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{
+			slog.String("movie", e.Show.MovieID),
+			slog.String("hall", e.Show.HallID),
+			slog.Time("start", e.Show.Start),
+			money("base_price", e.Show.BasePrice),
+		}
+	}
+
+	meta := e.Meta()
+	attrs = make([]slog.Attr, 0, 5+len(own))
+	attrs = append(attrs, slog.String("kind", EventKind(e)), slog.Time("at", meta.At), slog.String("show", meta.ShowID))
+	if !meta.BookingID.IsZero() {
+		attrs = append(attrs, slog.String("booking", meta.BookingID.String()))
+	}
+	if meta.UserID != "" {
+		attrs = append(attrs, slog.String("user", meta.UserID))
+	}
+	return append(attrs, own...), true
+}

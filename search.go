@@ -1,0 +1,174 @@
+package boxoffice
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MovieQuery selects movies. Empty fields match everything; set fields must
+// all match.
+type MovieQuery struct {
+	Title    string // a case-insensitive substring of the title
+	Genre    string // one of the movie's genres, case-insensitive
+	Language string // the movie's language, case-insensitive
+	City     string // a city where the movie has a show that has not started yet
+}
+
+// SearchMovies returns the movies matching q, ordered by title then ID.
+func (bs *BookingSystem) SearchMovies(ctx context.Context, q MovieQuery) ([]Movie, error) {
+	for _, f := range []struct{ name, v string }{{"Title", q.Title}, {"Genre", q.Genre}, {"Language", q.Language}, {"City", q.City}} {
+		if err := validText("MovieQuery."+f.name, f.v, false, maxTextLen); err != nil {
+			return nil, err
+		}
+	}
+	var inCity map[string]bool
+	if q.City != "" {
+		var err error
+		if inCity, err = bs.moviesShowingIn(ctx, q.City); err != nil {
+			return nil, err
+		}
+	}
+	var out []Movie
+	for m, err := range bs.store.Movies(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if q.Title != "" && !containsFold(m.Title, q.Title) ||
+			q.Language != "" && !strings.EqualFold(m.Language, q.Language) ||
+			q.Genre != "" && !slices.ContainsFunc(m.Genres, func(g string) bool { return strings.EqualFold(g, q.Genre) }) ||
+			inCity != nil && !inCity[m.ID] {
+			continue
+		}
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b Movie) int {
+		return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// moviesShowingIn returns the IDs of movies with a show not yet started in
+// a theater of the city.
+func (bs *BookingSystem) moviesShowingIn(ctx context.Context, city string) (map[string]bool, error) {
+	now := bs.clock.Now()
+	ids := make(map[string]bool)
+	for t, err := range bs.store.Theaters(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(t.City, city) {
+			continue
+		}
+		halls, err := bs.store.HallsOfTheater(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range halls {
+			shows, err := bs.store.ShowsOfHall(ctx, h.ID, Interval{Start: now, End: farFuture})
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range shows {
+				if s.Start.After(now) {
+					ids[s.MovieID] = true
+				}
+			}
+		}
+	}
+	return ids, nil
+}
+
+// farFuture ends open time windows.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// containsFold reports whether substr is within s, ignoring case, without
+// allocating (strings.ToLower would copy every title of a search).
+func containsFold(s, substr string) bool {
+	if substr == "" {
+		return true
+	}
+	first, _ := utf8.DecodeRuneInString(substr)
+	first = unicode.SimpleFold(first)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if equalFoldRune(r, first) && hasPrefixFold(s[i:], substr) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+func equalFoldRune(a, b rune) bool {
+	if a == b {
+		return true
+	}
+	for f := unicode.SimpleFold(a); f != a; f = unicode.SimpleFold(f) {
+		if f == b {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixFold reports whether s starts with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	for prefix != "" {
+		if s == "" {
+			return false
+		}
+		a, na := utf8.DecodeRuneInString(s)
+		b, nb := utf8.DecodeRuneInString(prefix)
+		if !equalFoldRune(a, b) {
+			return false
+		}
+		s, prefix = s[na:], prefix[nb:]
+	}
+	return true
+}
+
+// ShowInfo is a show with its seats free at the time of the query.
+type ShowInfo struct {
+	Show
+	FreeSeats  int
+	TotalSeats int
+}
+
+// ShowsOfMovie returns the movie's shows that have not started yet, in
+// start order, each with its count of free seats.
+func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string) ([]ShowInfo, error) {
+	if _, err := bs.store.Movie(ctx, movieID); err != nil {
+		return nil, err
+	}
+	shows, err := bs.store.ShowsOfMovie(ctx, movieID)
+	if err != nil {
+		return nil, err
+	}
+	now := bs.clock.Now()
+	out := make([]ShowInfo, 0, len(shows))
+	for _, s := range shows {
+		if !s.Start.After(now) {
+			continue
+		}
+		info := ShowInfo{Show: s}
+		err := bs.store.ViewShow(ctx, s.ID, func(tx ShowTx) error {
+			info.TotalSeats = tx.NumSeats()
+			for i := range info.TotalSeats {
+				if tx.Seat(i).StatusAt(now) == SeatAvailable {
+					info.FreeSeats++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}

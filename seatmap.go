@@ -1,0 +1,58 @@
+package boxoffice
+
+import (
+	"context"
+	"time"
+)
+
+// SeatMap is a show's seats as a customer sees them at one instant.
+type SeatMap struct {
+	Show   Show
+	At     time.Time // the Clock's time the map was read at
+	Layout *Layout
+	Seats  []SeatView // in Layout order
+	Free   int        // seats available
+}
+
+// SeatView is one seat of a SeatMap.
+type SeatView struct {
+	Seat
+	Status SeatStatus // a lapsed hold shows as available
+	Price  Money      // what the seat costs under the current pricing strategy
+}
+
+// SeatMap returns every seat of the show with its type, status and price.
+// Prices are quoted by the current pricing strategy for an anonymous
+// customer (UserID ""); a hold fixes the price for the customer.
+func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, error) {
+	e, err := bs.entry(ctx, showID)
+	if err != nil {
+		return SeatMap{}, err
+	}
+	m := SeatMap{Show: e.show, Layout: e.layout, Seats: make([]SeatView, e.layout.Len())}
+	pricing := bs.Pricing()
+	for i := range m.Seats {
+		seat := e.layout.Seat(i)
+		price, err := pricing.Price(ctx, PriceRequest{Show: e.show, Seat: seat})
+		if err != nil {
+			return SeatMap{}, err
+		}
+		m.Seats[i] = SeatView{Seat: seat, Price: price}
+	}
+	err = bs.store.ViewShow(ctx, showID, func(tx ShowTx) error {
+		m.At = bs.clock.Now()
+		m.Free = 0
+		for i := range m.Seats {
+			st := tx.Seat(i).StatusAt(m.At)
+			m.Seats[i].Status = st
+			if st == SeatAvailable {
+				m.Free++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return SeatMap{}, err
+	}
+	return m, nil
+}

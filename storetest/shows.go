@@ -1,0 +1,337 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+var showTests = []subtest{
+	{"AddShow", testAddShow},
+	{"AddShowCheckGetsOverlapping", testAddShowOverlapping},
+	{"AddShowCheckError", testAddShowCheckError},
+	{"AddShowLongSchedule", testAddShowLongSchedule},
+	{"AddShowSerializedPerHall", testAddShowSerializedPerHall},
+	{"ShowsOfMovie", testShowsOfMovie},
+	{"ShowsOfHall", testShowsOfHall},
+}
+
+func testAddShow(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	sh := f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+
+	got, err := s.Show(f.ctx, "s1")
+	must(t, err)
+	if d := diffShow(sh, got); d != "" {
+		t.Error("Show after AddShow:", d)
+	}
+	_, err = s.Show(f.ctx, "missing")
+	wantErr(t, "Show of an unknown ID", err, boxoffice.ErrNotFound)
+
+	// A new show has every seat of the layout, all available, no bookings.
+	slots := f.seats(t, "s1")
+	if len(slots) != f.layout.Len() {
+		t.Fatalf("NumSeats = %d, want the layout's %d", len(slots), f.layout.Len())
+	}
+	for i, slot := range slots {
+		if d := diffSlot(boxoffice.SeatSlot{}, slot); d != "" {
+			t.Errorf("seat %d of a new show: %s", i, d)
+		}
+	}
+	must(t, s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		if d := diffShow(sh, tx.Show()); d != "" {
+			t.Error("ShowTx.Show:", d)
+		}
+		_, err := tx.Booking(boxoffice.NewBookingID())
+		wantErr(t, "ShowTx.Booking of a new show", err, boxoffice.ErrNotFound)
+		return nil
+	}))
+
+	// A taken ID is refused, in the same hall or another, overlapping or not.
+	for _, dup := range []boxoffice.Show{
+		show("s1", hallA, movieY, at(18, 0)),
+		show("s1", hallB, movieY, at(9, 0)),
+	} {
+		err := s.AddShow(f.ctx, dup, f.layout, boxoffice.Interval{Start: dup.Start, End: dup.End},
+			func([]boxoffice.Show) error { return nil })
+		wantErr(t, "AddShow with a taken ID in "+dup.HallID, err, boxoffice.ErrAlreadyExists)
+	}
+	if got, _ := s.Show(f.ctx, "s1"); got.MovieID != movieX {
+		t.Errorf("a refused AddShow replaced the show: %+v", got)
+	}
+
+	// The hall and the movie must exist.
+	for _, bad := range []boxoffice.Show{
+		show("s2", "no-such-hall", movieX, at(9, 0)),
+		show("s3", hallB, "no-such-movie", at(9, 0)),
+	} {
+		err := s.AddShow(f.ctx, bad, f.layout, boxoffice.Interval{Start: bad.Start, End: bad.End},
+			func([]boxoffice.Show) error { return nil })
+		wantErr(t, fmt.Sprintf("AddShow in hall %q of movie %q", bad.HallID, bad.MovieID), err, boxoffice.ErrNotFound)
+		if _, err := s.Show(f.ctx, bad.ID); !errors.Is(err, boxoffice.ErrNotFound) {
+			t.Errorf("refused show %s was stored (Show: %v)", bad.ID, err)
+		}
+	}
+}
+
+func testAddShowOverlapping(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	// Hall A: 10–12, 13–15, 16–18; hall B: 11–13 (never overlapping hall A's).
+	for _, sh := range []boxoffice.Show{
+		show("a10", hallA, movieX, at(10, 0)),
+		show("a13", hallA, movieX, at(13, 0)),
+		show("a16", hallA, movieY, at(16, 0)),
+		show("b11", hallB, movieX, at(11, 0)),
+	} {
+		f.addShow(t, sh)
+	}
+	tests := []struct {
+		name       string
+		start, end time.Time
+		want       []string
+	}{
+		{"across two shows", at(11, 30), at(13, 30), []string{"a10", "a13"}},
+		{"inside one show", at(14, 0), at(14, 30), []string{"a13"}},
+		{"around all shows", at(9, 0), at(19, 0), []string{"a10", "a13", "a16"}},
+		{"touching ends only", at(12, 0), at(13, 0), nil},
+		{"before all", at(6, 0), at(10, 0), nil},
+		{"after all", at(18, 0), at(23, 0), nil},
+	}
+	for i, tc := range tests {
+		var got []boxoffice.Show
+		calls := 0
+		sh := show(fmt.Sprintf("new-%d", i), hallA, movieX, tc.start)
+		err := s.AddShow(f.ctx, sh, f.layout, boxoffice.Interval{Start: tc.start, End: tc.end}, func(overlapping []boxoffice.Show) error {
+			calls++
+			got = slices.Clone(overlapping)
+			return errReject // keep the schedule as it is for the next case
+		})
+		if !errors.Is(err, errReject) {
+			t.Errorf("%s: AddShow returned %v, want check's error", tc.name, err)
+		}
+		if calls != 1 {
+			t.Errorf("%s: check called %d times, want 1", tc.name, calls)
+		}
+		ids := showIDs(got)
+		slices.Sort(ids)
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: check got %v, want %v", tc.name, ids, tc.want)
+		}
+		for _, o := range got {
+			want, err := s.Show(f.ctx, o.ID)
+			must(t, err)
+			if d := diffShow(want, o); d != "" {
+				t.Errorf("%s: overlapping show: %s", tc.name, d)
+			}
+		}
+	}
+}
+
+var errReject = errors.New("storetest: rejected by check")
+
+// rejectError is a typed check error: AddShow must return it unchanged.
+type rejectError struct{ conflict string }
+
+func (e *rejectError) Error() string { return "conflicts with " + e.conflict }
+
+func testAddShowCheckError(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("first", hallA, movieX, at(10, 0)))
+	late := show("late", hallA, movieY, at(11, 0))
+	checkErr := &rejectError{conflict: "first"}
+	err := s.AddShow(f.ctx, late, f.layout, boxoffice.Interval{Start: late.Start, End: late.End}, func(overlapping []boxoffice.Show) error {
+		if len(overlapping) != 1 || overlapping[0].ID != "first" {
+			t.Errorf("check got %v, want [first]", showIDs(overlapping))
+		}
+		return checkErr
+	})
+	var got *rejectError
+	if !errors.As(err, &got) || got != checkErr {
+		t.Errorf("AddShow returned %v, want the check's error unchanged", err)
+	}
+
+	// Nothing of the refused show was stored.
+	_, err = s.Show(f.ctx, "late")
+	wantErr(t, "Show of a refused show", err, boxoffice.ErrNotFound)
+	wantErr(t, "UpdateShow of a refused show", s.UpdateShow(f.ctx, "late", func(boxoffice.ShowTx) error { return nil }), boxoffice.ErrNotFound)
+	shows, err := s.ShowsOfMovie(f.ctx, movieY)
+	must(t, err)
+	if len(shows) != 0 {
+		t.Errorf("ShowsOfMovie lists refused shows: %v", showIDs(shows))
+	}
+	shows, err = s.ShowsOfHall(f.ctx, hallA, boxoffice.Interval{Start: at(0, 0), End: at(23, 59)})
+	must(t, err)
+	if ids := showIDs(shows); !slices.Equal(ids, []string{"first"}) {
+		t.Errorf("ShowsOfHall after a refused AddShow: %v, want [first]", ids)
+	}
+
+	// The refused ID is still free.
+	f.addShow(t, show("late", hallB, movieY, at(11, 0)))
+}
+
+// testAddShowLongSchedule fills a hall with 500 shows, and one long show
+// among them, and checks the windows every search must find.
+func testAddShowLongSchedule(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	const n = 500
+	// Show i starts at day + i×3h and lasts 2h; added in a scrambled order.
+	for k := range n {
+		i := (k * 7) % n // 7 is coprime with 500, so this visits every i
+		f.addShow(t, show(fmt.Sprintf("s%03d", i), hallA, movieX, day.Add(time.Duration(i)*3*time.Hour)))
+	}
+	long := boxoffice.Show{ID: "long", MovieID: movieY, HallID: hallB, TheaterID: theaterID,
+		Start: day, End: day.Add(40 * 24 * time.Hour), BasePrice: 5_00}
+	f.addShow(t, long)
+	for k := range n {
+		f.addShow(t, show(fmt.Sprintf("b%03d", k), hallB, movieX, day.Add(time.Duration(k)*3*time.Hour+time.Hour)))
+	}
+
+	start := func(i int) time.Time { return day.Add(time.Duration(i) * 3 * time.Hour) }
+	tests := []struct {
+		name   string
+		hall   string
+		window boxoffice.Interval
+		want   []string
+	}{
+		{"middle", hallA, boxoffice.Interval{Start: start(250).Add(time.Hour), End: start(251).Add(time.Minute)}, []string{"s250", "s251"}},
+		{"gap", hallA, boxoffice.Interval{Start: start(100).Add(2 * time.Hour), End: start(101)}, nil},
+		{"last", hallA, boxoffice.Interval{Start: start(n - 1), End: start(n + 10)}, []string{"s499"}},
+		{"first", hallA, boxoffice.Interval{Start: day.Add(-time.Hour), End: day.Add(time.Minute)}, []string{"s000"}},
+		{"long show found from far", hallB, boxoffice.Interval{Start: start(300), End: start(300).Add(time.Minute)}, []string{"long"}},
+		{"long show and a short one", hallB, boxoffice.Interval{Start: start(300).Add(time.Hour), End: start(300).Add(90 * time.Minute)}, []string{"b300", "long"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		probe := show("probe", tc.hall, movieX, tc.window.Start)
+		err := s.AddShow(f.ctx, probe, f.layout, tc.window, func(overlapping []boxoffice.Show) error {
+			got = showIDs(overlapping)
+			return errReject
+		})
+		if !errors.Is(err, errReject) {
+			t.Fatalf("%s: AddShow returned %v, want check's error", tc.name, err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: check got %v, want %v", tc.name, got, tc.want)
+		}
+		shows, err := s.ShowsOfHall(f.ctx, tc.hall, tc.window)
+		must(t, err)
+		ids := showIDs(shows)
+		slices.Sort(ids)
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: ShowsOfHall got %v, want %v", tc.name, ids, tc.want)
+		}
+	}
+}
+
+// testAddShowSerializedPerHall races AddShows of overlapping shows into one
+// hall, each with a check that refuses any overlap: the check runs inside
+// the hall's transaction, so exactly one may win.
+func testAddShowSerializedPerHall(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	const racers = 8
+	var wg sync.WaitGroup
+	errs := make([]error, racers)
+	for i := range racers {
+		wg.Go(func() {
+			sh := show(fmt.Sprintf("racer-%d", i), hallA, movieX, at(10, i))
+			errs[i] = s.AddShow(f.ctx, sh, f.layout, boxoffice.Interval{Start: sh.Start, End: sh.End}, func(overlapping []boxoffice.Show) error {
+				if len(overlapping) > 0 {
+					return errReject
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, errReject):
+			t.Errorf("racer %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d overlapping shows were added to one hall, want exactly 1", won)
+	}
+	shows, err := s.ShowsOfHall(f.ctx, hallA, boxoffice.Interval{Start: at(0, 0), End: at(23, 0)})
+	must(t, err)
+	if len(shows) != 1 {
+		t.Errorf("ShowsOfHall lists %v, want one show", showIDs(shows))
+	}
+}
+
+func testShowsOfMovie(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	// Added out of start order, across two halls and two days.
+	for _, sh := range []boxoffice.Show{
+		show("x3", hallA, movieX, at(20, 0)),
+		show("x1", hallB, movieX, at(9, 0)),
+		show("y1", hallA, movieY, at(9, 0)),
+		show("x4", hallA, movieX, at(20, 0).Add(24*time.Hour)),
+		show("x2", hallA, movieX, at(12, 0)),
+	} {
+		f.addShow(t, sh)
+	}
+	shows, err := s.ShowsOfMovie(f.ctx, movieX)
+	must(t, err)
+	if ids, want := showIDs(shows), []string{"x1", "x2", "x3", "x4"}; !slices.Equal(ids, want) {
+		t.Errorf("ShowsOfMovie(%s) = %v, want %v", movieX, ids, want)
+	}
+	for _, sh := range shows {
+		want, err := s.Show(f.ctx, sh.ID)
+		must(t, err)
+		if d := diffShow(want, sh); d != "" {
+			t.Error("ShowsOfMovie:", d)
+		}
+	}
+
+	must(t, s.AddMovie(f.ctx, boxoffice.Movie{ID: "unscheduled", Duration: time.Hour}))
+	shows, err = s.ShowsOfMovie(f.ctx, "unscheduled")
+	must(t, err)
+	if len(shows) != 0 {
+		t.Errorf("ShowsOfMovie of an unscheduled movie = %v", showIDs(shows))
+	}
+	_, err = s.ShowsOfMovie(f.ctx, "no-such-movie")
+	wantErr(t, "ShowsOfMovie of an unknown movie", err, boxoffice.ErrNotFound)
+}
+
+func testShowsOfHall(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	for _, sh := range []boxoffice.Show{
+		show("a16", hallA, movieX, at(16, 0)),
+		show("a10", hallA, movieY, at(10, 0)),
+		show("a13", hallA, movieX, at(13, 0)),
+		show("b10", hallB, movieX, at(10, 0)),
+	} {
+		f.addShow(t, sh)
+	}
+	tests := []struct {
+		name       string
+		hall       string
+		start, end time.Time
+		want       []string // in order
+	}{
+		{"whole day", hallA, at(0, 0), at(23, 59), []string{"a10", "a13", "a16"}},
+		{"partial", hallA, at(11, 59), at(16, 1), []string{"a10", "a13", "a16"}},
+		{"half-open at both ends", hallA, at(12, 0), at(16, 0), []string{"a13"}},
+		{"in a gap", hallA, at(15, 0), at(16, 0), nil},
+		{"other hall", hallB, at(0, 0), at(23, 59), []string{"b10"}},
+	}
+	for _, tc := range tests {
+		shows, err := s.ShowsOfHall(f.ctx, tc.hall, boxoffice.Interval{Start: tc.start, End: tc.end})
+		must(t, err)
+		if ids := showIDs(shows); !slices.Equal(ids, tc.want) {
+			t.Errorf("%s: ShowsOfHall = %v, want %v", tc.name, ids, tc.want)
+		}
+	}
+	_, err := s.ShowsOfHall(f.ctx, "no-such-hall", boxoffice.Interval{Start: at(0, 0), End: at(23, 0)})
+	wantErr(t, "ShowsOfHall of an unknown hall", err, boxoffice.ErrNotFound)
+}

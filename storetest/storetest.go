@@ -1,0 +1,272 @@
+// Package storetest is the conformance suite of boxoffice.Store: every Store
+// implementation must pass it, so that backends cannot drift apart in what
+// they promise the BookingSystem.
+//
+// Call Run from a test of the Store's package, with a constructor that
+// returns a new, empty Store each time it is called:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) boxoffice.Store {
+//			return mystore.New(...) // a fresh, empty store; clean up with t.Cleanup
+//		}, storetest.Features{ExpiredHolds: true})
+//	}
+//
+// Every subtest calls newStore once and runs in parallel with the others
+// (t.Parallel), so the stores returned must not share state. The suite uses
+// only the public API of package boxoffice, fixed times (no clock, no
+// sleeping), and times with whole-second precision, so a backend that
+// stores microseconds or another time zone still passes.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// Features lists the optional capabilities of the Store under test; the
+// suite tests a capability only when its field is true.
+type Features struct {
+	// ExpiredHolds: the Store implements boxoffice.ExpiredHoldLister.
+	ExpiredHolds bool
+}
+
+// Run runs the conformance suite against the Store made by newStore.
+func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) {
+	t.Helper()
+	groups := []struct {
+		name  string
+		tests []subtest
+	}{
+		{"Catalog", catalogTests},
+		{"Shows", showTests},
+		{"Tx", txTests},
+		{"Concurrency", concurrencyTests},
+		{"Bookings", bookingTests},
+		{"Context", contextTests},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, st := range g.tests {
+				t.Run(st.name, func(t *testing.T) {
+					t.Parallel()
+					st.run(t, newStore(t))
+				})
+			}
+		})
+	}
+	t.Run("ExpiredHolds", func(t *testing.T) {
+		if !f.ExpiredHolds {
+			t.Skip("Features.ExpiredHolds is false")
+		}
+		for _, st := range expiredHoldTests {
+			t.Run(st.name, func(t *testing.T) {
+				t.Parallel()
+				s := newStore(t)
+				if _, ok := s.(boxoffice.ExpiredHoldLister); !ok {
+					t.Fatalf("Features.ExpiredHolds is set but %T does not implement boxoffice.ExpiredHoldLister", s)
+				}
+				st.run(t, s)
+			})
+		}
+	})
+}
+
+// subtest is one named test of the suite.
+type subtest struct {
+	name string
+	run  func(t *testing.T, s boxoffice.Store)
+}
+
+// day is the fixed date the suite schedules shows on.
+var day = time.Date(2030, time.March, 8, 0, 0, 0, 0, time.UTC)
+
+// at returns the time h:m on the suite's day.
+func at(h, m int) time.Time {
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
+
+// movieDuration is the length of every show of the fixture.
+const movieDuration = 2 * time.Hour
+
+// Names of the fixture's catalog.
+const (
+	theaterID = "theater-1"
+	hallA     = "hall-a"
+	hallB     = "hall-b"
+	movieX    = "movie-x"
+	movieY    = "movie-y"
+)
+
+// fixture is a Store with one theater, two halls with the seed layout and
+// two movies.
+type fixture struct {
+	s      boxoffice.Store
+	ctx    context.Context
+	layout *boxoffice.Layout
+}
+
+func newFixture(t *testing.T, s boxoffice.Store) *fixture {
+	t.Helper()
+	f := &fixture{s: s, ctx: t.Context(), layout: seedLayout(t)}
+	must(t, s.AddTheater(f.ctx, boxoffice.Theater{ID: theaterID, Name: "Odeon", Location: "1 Main St", City: "Springfield"}))
+	for _, h := range []string{hallA, hallB} {
+		must(t, s.AddHall(f.ctx, boxoffice.Hall{ID: h, TheaterID: theaterID, Name: "Hall " + h, Layout: f.layout}))
+	}
+	for _, m := range []string{movieX, movieY} {
+		must(t, s.AddMovie(f.ctx, boxoffice.Movie{ID: m, Title: "Title of " + m, Duration: movieDuration, Language: "en", Rating: "PG"}))
+	}
+	return f
+}
+
+func seedLayout(t *testing.T) *boxoffice.Layout {
+	t.Helper()
+	l := boxoffice.SeedLayout()
+	if l == nil || l.Len() == 0 {
+		t.Fatal("boxoffice.SeedLayout() returned no seats")
+	}
+	return l
+}
+
+// show returns a show of movie in hall starting at start, lasting
+// movieDuration.
+func show(id, hall, movie string, start time.Time) boxoffice.Show {
+	return boxoffice.Show{
+		ID: id, MovieID: movie, HallID: hall, TheaterID: theaterID,
+		Start: start, End: start.Add(movieDuration), BasePrice: 12_00,
+	}
+}
+
+// addShow stores a show with no schedule check.
+func (f *fixture) addShow(t *testing.T, sh boxoffice.Show) boxoffice.Show {
+	t.Helper()
+	window := boxoffice.Interval{Start: sh.Start, End: sh.End}
+	must(t, f.s.AddShow(f.ctx, sh, f.layout, window, func([]boxoffice.Show) error { return nil }))
+	return sh
+}
+
+// booking returns a held booking of user in show, created at created.
+func booking(user, showID string, created time.Time, seatIDs ...string) boxoffice.Booking {
+	b := boxoffice.Booking{
+		ID:        boxoffice.NewBookingID(),
+		UserID:    user,
+		ShowID:    showID,
+		Status:    boxoffice.StatusHeld,
+		CreatedAt: created,
+		HeldUntil: created.Add(10 * time.Minute),
+		UpdatedAt: created,
+	}
+	for _, id := range seatIDs {
+		b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: boxoffice.Regular, Price: 12_00})
+		b.Total += 12_00
+	}
+	return b
+}
+
+// hold stores b and marks the seats at positions held by it, in one
+// transaction.
+func (f *fixture) hold(t *testing.T, b boxoffice.Booking, positions ...int) {
+	t.Helper()
+	must(t, f.s.UpdateShow(f.ctx, b.ShowID, func(tx boxoffice.ShowTx) error {
+		for _, i := range positions {
+			tx.SetSeat(i, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
+		}
+		tx.PutBooking(b)
+		return nil
+	}))
+}
+
+// seats returns every seat slot of a show, read in one ViewShow.
+func (f *fixture) seats(t *testing.T, showID string) []boxoffice.SeatSlot {
+	t.Helper()
+	var slots []boxoffice.SeatSlot
+	must(t, f.s.ViewShow(f.ctx, showID, func(tx boxoffice.ShowTx) error {
+		slots = make([]boxoffice.SeatSlot, tx.NumSeats())
+		for i := range slots {
+			slots[i] = tx.Seat(i)
+		}
+		return nil
+	}))
+	return slots
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantErr fails the test unless err matches target.
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: error %v, want one matching %v", what, err, target)
+	}
+}
+
+// Comparisons that treat times as instants (a backend may return another
+// time zone) and nil slices as empty.
+
+func diffMovie(want, got boxoffice.Movie) string {
+	if want.ID != got.ID || want.Title != got.Title || want.Duration != got.Duration ||
+		!slices.Equal(want.Genres, got.Genres) || want.Language != got.Language || want.Rating != got.Rating {
+		return fmt.Sprintf("got movie %+v, want %+v", got, want)
+	}
+	return ""
+}
+
+func diffShow(want, got boxoffice.Show) string {
+	if want.ID != got.ID || want.MovieID != got.MovieID || want.HallID != got.HallID ||
+		want.TheaterID != got.TheaterID || !want.Start.Equal(got.Start) || !want.End.Equal(got.End) ||
+		want.BasePrice != got.BasePrice {
+		return fmt.Sprintf("got show %+v, want %+v", got, want)
+	}
+	return ""
+}
+
+func showIDs(shows []boxoffice.Show) []string {
+	ids := make([]string, len(shows))
+	for i, s := range shows {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func diffSlot(want, got boxoffice.SeatSlot) string {
+	if want.Status != got.Status || want.Booking != got.Booking || !want.HeldUntil.Equal(got.HeldUntil) {
+		return fmt.Sprintf("got slot {%v %v %v}, want {%v %v %v}",
+			got.Status, got.Booking, got.HeldUntil, want.Status, want.Booking, want.HeldUntil)
+	}
+	return ""
+}
+
+func diffBooking(want, got boxoffice.Booking) string {
+	same := want.ID == got.ID && want.UserID == got.UserID && want.ShowID == got.ShowID &&
+		slices.Equal(want.Seats, got.Seats) && want.Total == got.Total && want.Status == got.Status &&
+		want.CreatedAt.Equal(got.CreatedAt) && want.HeldUntil.Equal(got.HeldUntil) &&
+		want.Extensions == got.Extensions && want.UpdatedAt.Equal(got.UpdatedAt) &&
+		want.Payment.Method == got.Payment.Method && want.Payment.Amount == got.Payment.Amount &&
+		want.Payment.Reference == got.Payment.Reference && want.Payment.Attempts == got.Payment.Attempts &&
+		want.Payment.PaidAt.Equal(got.Payment.PaidAt) && want.Payment.Failure == got.Payment.Failure &&
+		want.Refund.Amount == got.Refund.Amount && want.Refund.Percent == got.Refund.Percent &&
+		want.Refund.Reference == got.Refund.Reference && want.Refund.RefundedAt.Equal(got.Refund.RefundedAt) &&
+		want.Refund.Reason == got.Refund.Reason
+	if !same {
+		return fmt.Sprintf("got booking %+v, want %+v", got, want)
+	}
+	return ""
+}
+
+func bookingIDs(bs []boxoffice.Booking) []boxoffice.BookingID {
+	ids := make([]boxoffice.BookingID, len(bs))
+	for i, b := range bs {
+		ids[i] = b.ID
+	}
+	return ids
+}

@@ -1,0 +1,254 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+var txTests = []subtest{
+	{"Commit", testCommit},
+	{"CommitCopiesBooking", testCommitCopiesBooking},
+	{"RollbackOnError", testRollbackOnError},
+	{"RollbackSeatSetTwice", testRollbackSeatSetTwice},
+	{"UnknownShow", testUnknownShow},
+	{"WritesVisibleInsideTx", testWritesVisibleInsideTx},
+}
+
+var errAbort = errors.New("storetest: transaction aborted")
+
+func testCommit(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	b := booking("ann", "s1", at(9, 0), "A1", "A2")
+	f.hold(t, b, 0, 1)
+
+	// Seats and the booking are visible to ViewShow.
+	slots := f.seats(t, "s1")
+	held := boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil}
+	for i, slot := range slots {
+		want := boxoffice.SeatSlot{}
+		if i < 2 {
+			want = held
+		}
+		if d := diffSlot(want, slot); d != "" {
+			t.Errorf("seat %d after commit: %s", i, d)
+		}
+	}
+	must(t, s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		got, err := tx.Booking(b.ID)
+		if err != nil {
+			t.Errorf("ShowTx.Booking after commit: %v", err)
+		} else if d := diffBooking(b, got); d != "" {
+			t.Error("ShowTx.Booking after commit:", d)
+		}
+		return nil
+	}))
+
+	// And to Booking and BookingsOfUser.
+	got, err := s.Booking(f.ctx, b.ID)
+	must(t, err)
+	if d := diffBooking(b, got); d != "" {
+		t.Error("Booking after commit:", d)
+	}
+	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	must(t, err)
+	if len(mine) != 1 {
+		t.Fatalf("BookingsOfUser(ann) = %v, want one booking", bookingIDs(mine))
+	}
+	if d := diffBooking(b, mine[0]); d != "" {
+		t.Error("BookingsOfUser after commit:", d)
+	}
+
+	// A second transaction replaces the booking and books the seats.
+	b.Status = boxoffice.StatusConfirmed
+	b.Payment = boxoffice.Payment{Method: "card:tok_visa", Amount: b.Total, Reference: "ch_1", Attempts: 1, PaidAt: at(9, 5)}
+	b.UpdatedAt = at(9, 5)
+	must(t, s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		for i := range 2 {
+			tx.SetSeat(i, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID})
+		}
+		tx.PutBooking(b)
+		return nil
+	}))
+	got, err = s.Booking(f.ctx, b.ID)
+	must(t, err)
+	if d := diffBooking(b, got); d != "" {
+		t.Error("Booking after a replacing commit:", d)
+	}
+	mine, err = s.BookingsOfUser(f.ctx, "ann")
+	must(t, err)
+	if len(mine) != 1 || mine[0].Status != boxoffice.StatusConfirmed {
+		t.Errorf("BookingsOfUser(ann) after a replacing commit = %+v, want the one confirmed booking", mine)
+	}
+	slots = f.seats(t, "s1")
+	for i := range 2 {
+		if d := diffSlot(boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID}, slots[i]); d != "" {
+			t.Errorf("seat %d after the second commit: %s", i, d)
+		}
+	}
+
+	_, err = s.Booking(f.ctx, boxoffice.NewBookingID())
+	wantErr(t, "Booking of an unknown ID", err, boxoffice.ErrNotFound)
+}
+
+// testCommitCopiesBooking checks that neither the caller's slice given to
+// PutBooking nor a returned booking shares memory with the Store.
+func testCommitCopiesBooking(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	b := booking("ann", "s1", at(9, 0), "A1", "A2")
+	want := b
+	want.Seats = slices.Clone(b.Seats)
+	f.hold(t, b, 0, 1)
+	b.Seats[0].ID = "changed after commit"
+
+	got, err := s.Booking(f.ctx, b.ID)
+	must(t, err)
+	if d := diffBooking(want, got); d != "" {
+		t.Error("changing the Seats given to PutBooking changed the stored booking:", d)
+	}
+	got.Seats[1].Price = 1
+	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	must(t, err)
+	mine[0].Seats[0].Price = 1
+	again, err := s.Booking(f.ctx, b.ID)
+	must(t, err)
+	if d := diffBooking(want, again); d != "" {
+		t.Error("changing a returned booking's Seats changed the stored booking:", d)
+	}
+}
+
+func testRollbackOnError(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	kept := booking("ann", "s1", at(9, 0), "A1")
+	f.hold(t, kept, 0)
+	before := f.seats(t, "s1")
+
+	lost := booking("ann", "s1", at(9, 1), "A6")
+	err := s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		// Change an existing seat and booking, take a free seat and
+		// insert a new booking, then fail.
+		tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
+		changed := kept
+		changed.Status = boxoffice.StatusConfirmed
+		changed.Seats = []boxoffice.BookedSeat{{ID: "A9", Price: 1}}
+		tx.PutBooking(changed)
+		tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: lost.ID, HeldUntil: lost.HeldUntil})
+		tx.PutBooking(lost)
+		if _, err := tx.Booking(lost.ID); err != nil {
+			t.Errorf("a booking put in this transaction is not visible in it: %v", err)
+		}
+		return errAbort
+	})
+	if err != errAbort { // the contract: returned unchanged, not wrapped
+		t.Errorf("UpdateShow returned %v, want fn's error unchanged", err)
+	}
+
+	after := f.seats(t, "s1")
+	for i := range before {
+		if d := diffSlot(before[i], after[i]); d != "" {
+			t.Errorf("seat %d after rollback: %s", i, d)
+		}
+	}
+	got, err := s.Booking(f.ctx, kept.ID)
+	must(t, err)
+	if d := diffBooking(kept, got); d != "" {
+		t.Error("existing booking after rollback:", d)
+	}
+	_, err = s.Booking(f.ctx, lost.ID)
+	wantErr(t, "Booking inserted by a failed transaction", err, boxoffice.ErrNotFound)
+	must(t, s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		_, err := tx.Booking(lost.ID)
+		wantErr(t, "ShowTx.Booking of a booking inserted by a failed transaction", err, boxoffice.ErrNotFound)
+		return nil
+	}))
+	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	must(t, err)
+	if ids := bookingIDs(mine); !slices.Equal(ids, []boxoffice.BookingID{kept.ID}) {
+		t.Errorf("BookingsOfUser after rollback = %v, want only %v", ids, kept.ID)
+	}
+
+	// The show still works after a rollback.
+	f.hold(t, lost, 5)
+	if _, err := s.Booking(f.ctx, lost.ID); err != nil {
+		t.Errorf("Booking after the retried transaction committed: %v", err)
+	}
+}
+
+func testRollbackSeatSetTwice(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	b := booking("ann", "s1", at(9, 0), "A4")
+	other := booking("bob", "s1", at(9, 0), "A5")
+	f.hold(t, other, 4)
+	before := f.seats(t, "s1")
+
+	err := s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		tx.SetSeat(3, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
+		tx.SetSeat(3, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID})
+		tx.SetSeat(4, boxoffice.SeatSlot{})
+		tx.SetSeat(4, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID})
+		tx.PutBooking(b)
+		b2 := b
+		b2.Status = boxoffice.StatusPaying
+		tx.PutBooking(b2)
+		return errAbort
+	})
+	if !errors.Is(err, errAbort) {
+		t.Errorf("UpdateShow returned %v, want fn's error", err)
+	}
+	after := f.seats(t, "s1")
+	for i := range before {
+		if d := diffSlot(before[i], after[i]); d != "" {
+			t.Errorf("seat %d after rollback of a seat set twice: %s", i, d)
+		}
+	}
+	_, err = s.Booking(f.ctx, b.ID)
+	wantErr(t, "Booking put twice by a failed transaction", err, boxoffice.ErrNotFound)
+}
+
+func testUnknownShow(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	ran := false
+	fn := func(boxoffice.ShowTx) error { ran = true; return nil }
+	wantErr(t, "UpdateShow of an unknown show", s.UpdateShow(f.ctx, "missing", fn), boxoffice.ErrNotFound)
+	wantErr(t, "ViewShow of an unknown show", s.ViewShow(f.ctx, "missing", fn), boxoffice.ErrNotFound)
+	if ran {
+		t.Error("fn ran for an unknown show")
+	}
+}
+
+// testWritesVisibleInsideTx checks that a transaction reads its own writes.
+func testWritesVisibleInsideTx(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	sh := f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	b := booking("ann", "s1", at(9, 0), "B3")
+	slot := boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil}
+	must(t, s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		if d := diffShow(sh, tx.Show()); d != "" {
+			t.Error("ShowTx.Show:", d)
+		}
+		if tx.NumSeats() != f.layout.Len() {
+			t.Errorf("ShowTx.NumSeats = %d, want %d", tx.NumSeats(), f.layout.Len())
+		}
+		tx.SetSeat(12, slot)
+		if d := diffSlot(slot, tx.Seat(12)); d != "" {
+			t.Error("Seat after SetSeat in the same transaction:", d)
+		}
+		if _, err := tx.Booking(b.ID); !errors.Is(err, boxoffice.ErrNotFound) {
+			t.Errorf("ShowTx.Booking before PutBooking: %v, want ErrNotFound", err)
+		}
+		tx.PutBooking(b)
+		got, err := tx.Booking(b.ID)
+		if err != nil {
+			t.Errorf("ShowTx.Booking after PutBooking: %v", err)
+		} else if d := diffBooking(b, got); d != "" {
+			t.Error("ShowTx.Booking after PutBooking:", d)
+		}
+		return nil
+	}))
+}

@@ -1,0 +1,98 @@
+package boxoffice
+
+import (
+	"context"
+	"errors"
+)
+
+// sweepBatch bounds the holds one Sweep expires, so that one tick never
+// runs long; the rest wait for the next tick.
+const sweepBatch = 4096
+
+// Sweep expires every hold whose deadline has passed, now, and reports how
+// many it expired. The background sweeper calls it every
+// Config.SweepInterval; a hold is free the instant its deadline passes
+// either way (lazy expiry), so Sweep only makes the expiry visible to
+// observers, watchers and queries. It costs O(expired · log holds): it
+// pops due deadlines off a heap and never scans seats.
+func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
+	now := bs.clock.Now()
+	due := bs.holds.PopDue(now, sweepBatch, nil)
+	n := 0
+	var errs []error
+	for _, k := range due {
+		ok, err := bs.expire(ctx, k.showID, k.id)
+		if err != nil {
+			// Keep it for another try; the seat is free meanwhile anyway.
+			bs.stats.sweeperErrors.Add(1)
+			bs.holds.Push(now, k)
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// expire moves one lapsed hold to expired; false if it was not (any more)
+// a lapsed hold.
+func (bs *BookingSystem) expire(ctx context.Context, showID string, id BookingID) (bool, error) {
+	e, err := bs.entry(ctx, showID)
+	if err != nil {
+		return false, err
+	}
+	b, err := bs.endHoldIn(ctx, e, id, StatusExpired)
+	if err != nil {
+		if isNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return b.Status == StatusExpired, nil
+}
+
+// rescan asks a Store shared with other processes for lapsed holds this
+// process does not know of.
+func (bs *BookingSystem) rescan(ctx context.Context) {
+	lister, ok := bs.store.(ExpiredHoldLister)
+	if !ok {
+		return
+	}
+	refs, err := lister.ExpiredHolds(ctx, bs.clock.Now(), sweepBatch)
+	if err != nil {
+		bs.stats.sweeperErrors.Add(1)
+		bs.log.Warn("boxoffice: sweeper could not list expired holds", "err", err)
+		return
+	}
+	for _, r := range refs {
+		bs.holds.Push(r.HeldUntil, holdKey{showID: r.ShowID, id: r.Booking})
+	}
+}
+
+// runSweeper calls Sweep every SweepInterval and rescans the Store every
+// RescanInterval, until ctx is cancelled.
+func (bs *BookingSystem) runSweeper(ctx context.Context) {
+	defer close(bs.sweeperRan)
+	t := bs.clock.NewTimer(bs.cfg.SweepInterval)
+	defer t.Stop()
+	bs.rescan(ctx)
+	lastRescan := bs.clock.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+		}
+		if _, err := bs.Sweep(ctx); err != nil && ctx.Err() == nil {
+			bs.log.Warn("boxoffice: sweeper", "err", err)
+		}
+		if now := bs.clock.Now(); now.Sub(lastRescan) >= bs.cfg.RescanInterval {
+			bs.rescan(ctx)
+			bs.users.evictIdle(now)
+			lastRescan = now
+		}
+		t.Reset(bs.cfg.SweepInterval)
+	}
+}
