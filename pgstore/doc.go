@@ -1,0 +1,2 @@
+// Package pgstore is a boxoffice.Store on PostgreSQL.
+package pgstore
