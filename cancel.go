@@ -93,3 +93,43 @@ func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string) ([]B
 	}
 	return bs.store.BookingsOfUser(ctx, userID)
 }
+
+// CompleteShow marks every confirmed booking of a show that has started as
+// completed: the show was played, and the bookings can no longer be
+// cancelled. Seats stay booked. It returns how many bookings it completed;
+// calling it again completes none. Before the show starts it returns a
+// *TransitionError.
+func (bs *BookingSystem) CompleteShow(ctx context.Context, showID string) (int, error) {
+	if err := bs.checkOpen(); err != nil {
+		return 0, err
+	}
+	e, err := bs.entry(ctx, showID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, _ *[]Event) error {
+		n = 0
+		if now.Before(e.show.Start) {
+			return &TransitionError{From: StatusConfirmed, To: StatusCompleted}
+		}
+		done := make(map[BookingID]bool)
+		for i := range tx.NumSeats() {
+			slot := tx.Seat(i)
+			if slot.Status != SeatBooked || done[slot.Booking] {
+				continue
+			}
+			done[slot.Booking] = true
+			b, err := tx.Booking(slot.Booking)
+			if err != nil {
+				return err
+			}
+			if b.moveTo(StatusCompleted, now) == nil {
+				tx.PutBooking(b)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -60,9 +60,10 @@ type Interval struct {
 	Start, End time.Time
 }
 
-// Overlaps reports whether the two half-open intervals share an instant.
+// Overlaps reports whether the two half-open intervals share an instant;
+// an empty interval overlaps nothing.
 func (i Interval) Overlaps(j Interval) bool {
-	return i.Start.Before(j.End) && j.Start.Before(i.End)
+	return i.Start.Before(j.End) && j.Start.Before(i.End) && i.Start.Before(i.End) && j.Start.Before(j.End)
 }
 
 // Input bounds for catalog entries, so that bad input gets an error rather

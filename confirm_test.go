@@ -282,3 +282,32 @@ func TestCancelRefusals(t *testing.T) {
 		t.Errorf("cancelling an unknown booking: %v; want ErrNotFound", err)
 	}
 }
+
+func TestCompleteShow(t *testing.T) {
+	f := newFixture(t)
+	a := f.confirm(f.hold("alice", "A1", "A2"))
+	b := f.confirm(f.hold("bob", "B1"))
+	held := f.hold("carol", "C1")
+	if _, err := f.sys.CompleteShow(f.ctx, f.show.ID); !errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Fatalf("completing a show before it starts: %v; want ErrInvalidTransition", err)
+	}
+	f.clock.Set(f.show.Start)
+	n, err := f.sys.CompleteShow(f.ctx, f.show.ID)
+	if err != nil || n != 2 {
+		t.Fatalf("CompleteShow = %d, %v; want 2", n, err)
+	}
+	for _, id := range []boxoffice.BookingID{a.ID, b.ID} {
+		if got := f.booking(id).Status; got != boxoffice.StatusCompleted {
+			t.Errorf("booking %s is %s; want completed", id, got)
+		}
+	}
+	if got := f.booking(held.ID).Status; got != boxoffice.StatusHeld {
+		t.Errorf("a lapsed hold became %s; want untouched", got)
+	}
+	if n, _ := f.sys.CompleteShow(f.ctx, f.show.ID); n != 0 {
+		t.Errorf("second CompleteShow completed %d; want 0", n)
+	}
+	if s := f.seatStatus("A1"); s != boxoffice.SeatBooked {
+		t.Errorf("A1 after the show: %s; want booked", s)
+	}
+}

@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,25 +170,33 @@ func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, 
 }
 
 // resolveSeats maps seat IDs to layout positions, reporting every unknown
-// or repeated ID in one *SeatError.
+// or repeated ID in one *SeatError. Small requests (the common case) are
+// checked for repeats pairwise without allocating; large ones with a set,
+// so that a request of thousands of seats costs linear time.
 func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 	var problems []SeatProblem
-	for k, sid := range seatIDs {
+	var seen map[int]struct{}
+	if len(seatIDs) > 16 {
+		seen = make(map[int]struct{}, len(seatIDs))
+	}
+	for _, sid := range seatIDs {
 		i, ok := e.layout.Index(sid)
 		if !ok {
 			problems = append(problems, SeatProblem{SeatID: sid, Kind: SeatUnknown})
 			continue
 		}
-		for _, prev := range seatIDs[:k] {
-			if prev == sid {
-				problems = append(problems, SeatProblem{SeatID: sid, Kind: SeatDuplicate})
-				ok = false
-				break
-			}
+		repeated := false
+		if seen != nil {
+			_, repeated = seen[i]
+			seen[i] = struct{}{}
+		} else {
+			repeated = slices.Contains(idx, i)
 		}
-		if ok {
-			idx = append(idx, i)
+		if repeated {
+			problems = append(problems, SeatProblem{SeatID: sid, Kind: SeatDuplicate})
+			continue
 		}
+		idx = append(idx, i)
 	}
 	if len(problems) > 0 {
 		return nil, &SeatError{ShowID: e.show.ID, Problems: problems}

@@ -16,17 +16,19 @@ import (
 // may this booking move to that state, does this show overlap another) is
 // decided by the core inside the callbacks given to UpdateShow and AddShow.
 //
-// All methods are safe for concurrent use. Methods return errors matching
-// ErrNotFound and ErrAlreadyExists where those apply; other errors are the
-// backend's own. The storetest package holds the conformance suite every
-// Store must pass.
+// All methods are safe for concurrent use and return an error for a
+// cancelled ctx. Methods return errors matching ErrNotFound (also for an
+// unknown parent: the theater of AddHall, the hall or movie of AddShow,
+// ShowsOfMovie, ShowsOfHall, HallsOfTheater) and ErrAlreadyExists where
+// those apply; other errors are the backend's own. The storetest package
+// holds the conformance suite every Store must pass.
 type Store interface {
 	// AddMovie stores a new movie; ErrAlreadyExists if its ID is taken.
 	AddMovie(ctx context.Context, m Movie) error
 	// Movie returns the movie with the given ID.
 	Movie(ctx context.Context, id string) (Movie, error)
 	// Movies yields every movie, in no particular order. Stop early by
-	// breaking out of the loop.
+	// breaking out of the loop; the loop body may call the Store.
 	Movies(ctx context.Context) iter.Seq2[Movie, error]
 
 	// AddTheater stores a new theater; ErrAlreadyExists if its ID is taken.
@@ -62,8 +64,9 @@ type Store interface {
 	// the ShowTx is committed at once; if fn returns an error, nothing is,
 	// and the error is returned unchanged. A Store that detects a conflict
 	// with another process may run fn again on fresh state, so fn must
-	// have no effect outside the ShowTx. ErrNotFound if there is no such
-	// show.
+	// have no effect outside the ShowTx. The ShowTx is valid only while fn
+	// runs, and fn must not call the Store for the same show. ErrNotFound
+	// if there is no such show.
 	UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error
 	// ViewShow runs fn on a consistent read-only snapshot of the show's
 	// seats and bookings. Calling a ShowTx setter inside ViewShow is a
@@ -72,7 +75,8 @@ type Store interface {
 
 	// Booking returns the booking with the given ID.
 	Booking(ctx context.Context, id BookingID) (Booking, error)
-	// BookingsOfUser returns the user's bookings ordered by CreatedAt.
+	// BookingsOfUser returns the user's bookings ordered by CreatedAt, then
+	// ID; none (and no error) for an unknown user.
 	BookingsOfUser(ctx context.Context, userID string) ([]Booking, error)
 }
 
@@ -88,6 +92,8 @@ type ShowTx interface {
 	// SetSeat replaces the slot of the seat at position i.
 	SetSeat(i int, s SeatSlot)
 	// Booking returns a booking of this show; ErrNotFound if there is none.
+	// Its Seats may be shared with the Store: replace the slice, never
+	// modify its elements.
 	Booking(id BookingID) (Booking, error)
 	// PutBooking inserts or replaces a booking of this show.
 	PutBooking(b Booking)
