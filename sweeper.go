@@ -61,6 +61,9 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 		return
 	}
 	refs, err := lister.ExpiredHolds(ctx, bs.clock.Now(), sweepBatch)
+	if err != nil && ctx.Err() != nil {
+		return // closing, perhaps before the first rescan: not a failure
+	}
 	if err != nil {
 		bs.stats.sweeperErrors.Add(1)
 		bs.log.Warn("boxoffice: sweeper could not list expired holds", "err", err)

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRun plays the whole demo and checks the lines a reader relies on.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	if err := run(ctx, &out); err != nil {
+		t.Fatalf("run: %v\noutput so far:\n%s", err, &out)
+	}
+	text := out.String()
+	lines := strings.Split(text, "\n")
+
+	// Each check finds the first line that starts with prefix (after
+	// indentation) and wants every one of the fragments in it.
+	checks := []struct {
+		name   string
+		prefix string
+		want   []string
+	}{
+		{"schedule conflict refused", "refused: boxoffice: show pvr-audi-1-late", []string{"overlaps show pvr-audi-1-1900"}},
+		{"conflict matches the sentinel", "errors.Is(err, boxoffice.ErrScheduleConflict)", []string{"= true", "free from 21:58"}},
+		{"rescheduled after the buffer", "at 22:00 instead", []string{"scheduled, 22:00–"}},
+		{"search by title", `title contains "dark":`, []string{"The Dark Knight"}},
+		{"search by genre", `genre "sci-fi":`, []string{"Inception, Interstellar"}},
+		{"search by language", `language "Hindi":`, []string{"3 Idiots, Dangal"}},
+		{"search by city", `showing in "Delhi":`, []string{"Dangal, Inception"}},
+		{"alice holds two VIP seats", "Alice holds A1, A2", []string{"held", "total 45.00"}},
+		{"bob is refused A1 and A2", "Bob asks for A1, A2:", []string{"refused seats A1, A2"}},
+		{"the refusal names both seats", "boxoffice: seats refused in show pvr-audi-1-1900:", []string{"A1 (held by another customer)", "A2 (held by another customer)"}},
+		{"bob holds two Premium seats", "Bob holds C5, C6", []string{"held", "total 39.00"}},
+		{"held seats on the map", "A   h h V", nil},
+		{"regular pricing", "RegularPricing ", []string{"45.00", "39.00", "30.00"}},
+		{"weekend pricing", "WeekendPricing", []string{"67.50", "58.50", "45.00"}},
+		{"holiday pricing", "HolidayPricing (×2.0)", []string{"90.00", "78.00", "60.00"}},
+		{"calendar pricing", "CalendarPricing", []string{"90.00", "78.00", "60.00"}},
+		{"member discount", "MemberDiscount 10% off, alice", []string{"40.50", "35.10", "27.00"}},
+		{"non-member pays full price", "MemberDiscount 10% off, bob", []string{"45.00", "39.00", "30.00"}},
+		{"a hold keeps its price", "Under HolidayPricing Carol", []string{"for 90.00", "still costs 45.00"}},
+		{"hold", "1. hold", []string{"held", "seats D3, D4", "total 39.00"}},
+		{"confirm", "2. confirm", []string{"confirmed", "paid 39.00", "payment ref ch_"}},
+		{"sold seats on the map", "D   P P X X", nil},
+		{"cancel with refund", "3. cancel", []string{"cancelled", "refund 39.00 (100%)", "refund ref re_"}},
+		{"refund tiers", "The default refund policy", []string{"24h → 100%", "3h → 50%", "1h → 25%", "10m → 0%"}},
+		{"confirmation email", "Subject: Booking confirmed for show inox-screen-2-1830", nil},
+		{"cancellation email", "Subject: Booking cancelled for show inox-screen-2-1830", nil},
+		{"refund email", "Refund: $39.00 (100% of the total)", nil},
+		{"stats", "Stats:", []string{"4 holds", "1 refused", "1 released", "1 confirmed", "1 cancelled"}},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			line, ok := lineWithPrefix(lines, c.prefix)
+			if !ok {
+				t.Fatalf("no line starts with %q", c.prefix)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("line %q lacks %q", line, w)
+				}
+			}
+		})
+	}
+
+	// Priya hears of each of the three steps by email and by SMS; Alice,
+	// Bob and Carol have no contact and hear nothing.
+	for _, header := range []string{"--- email to priya@example.com", "--- sms to +91 98200 12345"} {
+		if n := strings.Count(text, header); n != 3 {
+			t.Errorf("%d messages %q, want 3 (held, confirmed, cancelled)", n, header)
+		}
+	}
+	if n := strings.Count(text, "--- "); n != 6 {
+		t.Errorf("%d notifications in all, want 6", n)
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", text)
+	}
+}
+
+func lineWithPrefix(lines []string, prefix string) (string, bool) {
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), prefix) {
+			return l, true
+		}
+	}
+	return "", false
+}
