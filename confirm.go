@@ -51,6 +51,12 @@ func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID
 		bs.confirms.mu.Unlock()
 		select {
 		case <-c.done:
+			if c.err == nil {
+				// The call may have settled before this one began and the
+				// booking moved on since (cancelled): answer from its state
+				// now, as a call of our own would.
+				return bs.confirm(ctx, bookingID, method)
+			}
 			return c.b, c.err
 		case <-ctx.Done():
 			return Booking{}, ctx.Err()

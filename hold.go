@@ -82,52 +82,21 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		total += price
 	}
 
-	id := NewBookingID()
-	admitAt := bs.clock.Now()
-	if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
-		bs.stats.rateLimited.Add(1)
-		return Booking{}, err
+	id := bs.newBookingID()
+	if bs.users.enabled() { // else admit does nothing: spare the clock read
+		admitAt := bs.clock.Now()
+		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
+			bs.stats.rateLimited.Add(1)
+			return Booking{}, err
+		}
 	}
-	var b Booking
-	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
-		var problems []SeatProblem
-		var mine BookingID // the user's own live booking holding a requested seat
-		for k, i := range idx {
-			slot := tx.Seat(i)
-			if slot.StatusAt(now) == SeatAvailable {
-				continue
-			}
-			p := SeatProblem{SeatID: seats[k].ID, Kind: SeatHeldByOther}
-			if slot.Status == SeatBooked {
-				p.Kind = SeatSold
-			} else if other, err := tx.Booking(slot.Booking); err == nil && other.UserID == userID {
-				p.Kind, p.Booking, mine = SeatHeldByYou, other.ID, other.ID
-			} else if err != nil && !isNotFound(err) {
-				return err
-			}
-			problems = append(problems, p)
-		}
-		if len(problems) > 0 {
-			if same, ok := sameHold(tx, mine, userID, problems, seats); ok {
-				b = same
-				return errSameHold
-			}
-			return &SeatError{ShowID: showID, Problems: problems}
-		}
-		b = Booking{
-			ID: id, UserID: userID, ShowID: showID, Seats: seats, Total: total,
-			Status: StatusHeld, CreatedAt: now, HeldUntil: now.Add(bs.cfg.HoldTTL), UpdatedAt: now,
-		}
-		slot := SeatSlot{Status: SeatHeld, Booking: id, HeldUntil: b.HeldUntil}
-		for _, i := range idx {
-			tx.SetSeat(i, slot)
-		}
-		tx.PutBooking(b)
-		if ev != nil {
-			*ev = append(*ev, &SeatsHeld{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: total, HeldUntil: b.HeldUntil})
-		}
-		return nil
-	})
+	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id}
+	if e.rec != nil {
+		// The in-memory Store keeps this record itself (adoptBooking):
+		// allocated here, before the show's lock is taken.
+		req.rec = new(bookingRecord)
+	}
+	b, err := bs.runHold(ctx, e, req, idx)
 	switch {
 	case errors.Is(err, errSameHold):
 		bs.users.forget(userID, id)
@@ -141,8 +110,85 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	}
 	bs.users.track(userID, id, b.HeldUntil)
 	bs.holds.Push(b.HeldUntil, holdKey{showID: showID, id: id})
-	bs.stats.holds.Add(1)
+	e.hot.holds.Add(1)
 	return b, nil
+}
+
+// holdOp is the transaction of HoldSeats. It lives in the show entry's
+// scratch and is reused under the show's lock, with its run method bound
+// once: a closure capturing the request and the resulting booking would
+// put both on the heap on every hold.
+type holdOp struct {
+	bs             *BookingSystem
+	userID, showID string
+	idx            []int // layout positions of seats; the buffer is reused
+	seats          []BookedSeat
+	total          Money
+	id             BookingID
+	rec            *bookingRecord // for the in-memory Store to keep; nil once it has
+	b              Booking        // the result
+}
+
+// runHold runs the hold transaction req on the seats at positions idx.
+func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req holdOp, idx []int) (Booking, error) {
+	e.lock()
+	defer e.unlock()
+	h := &e.tx.hold
+	buf := h.idx[:0]
+	*h = req
+	h.bs, h.idx = bs, append(buf, idx...)
+	err := bs.updateLocked(ctx, e, e.tx.holdFn)
+	b := h.b
+	*h = holdOp{bs: bs, idx: h.idx[:0]} // keep nothing of this hold alive
+	return b, err
+}
+
+func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
+	var problems []SeatProblem
+	var mine BookingID // the user's own live booking holding a requested seat
+	for k, i := range h.idx {
+		slot := tx.Seat(i)
+		if slot.StatusAt(now) == SeatAvailable || h.bs.skipSeatCheck {
+			continue
+		}
+		p := SeatProblem{SeatID: h.seats[k].ID, Kind: SeatHeldByOther}
+		if slot.Status == SeatBooked {
+			p.Kind = SeatSold
+		} else if other, err := tx.Booking(slot.Booking); err == nil && other.UserID == h.userID {
+			p.Kind, p.Booking, mine = SeatHeldByYou, other.ID, other.ID
+		} else if err != nil && !isNotFound(err) {
+			return err
+		}
+		problems = append(problems, p)
+	}
+	if len(problems) > 0 {
+		if same, ok := sameHold(tx, mine, h.userID, problems, h.seats); ok {
+			h.b = same
+			return errSameHold
+		}
+		return &SeatError{ShowID: h.showID, Problems: problems}
+	}
+	h.b = Booking{
+		ID: h.id, UserID: h.userID, ShowID: h.showID, Seats: h.seats, Total: h.total,
+		Status: StatusHeld, CreatedAt: now, HeldUntil: now.Add(h.bs.cfg.HoldTTL), UpdatedAt: now,
+	}
+	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: h.b.HeldUntil}
+	for _, i := range h.idx {
+		tx.SetSeat(i, slot)
+	}
+	if mt, ok := tx.(*memTx); ok {
+		if h.rec == nil { // the transaction runs again
+			h.rec = new(bookingRecord)
+		}
+		mt.adoptBooking(h.rec, &h.b) // h.rec and h.seats are this hold's own
+		h.rec = nil
+	} else {
+		tx.PutBooking(h.b)
+	}
+	if ev != nil {
+		*ev = append(*ev, &SeatsHeld{EventMeta: h.b.meta(now), Seats: h.b.SeatIDs(), Total: h.total, HeldUntil: h.b.HeldUntil})
+	}
+	return nil
 }
 
 // errSameHold ends a hold transaction that found the request repeats a
@@ -276,54 +322,77 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 }
 
 func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, to BookingStatus) (Booking, error) {
-	var b Booking
-	changed := false
-	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
-		var err error
-		if b, err = tx.Booking(bookingID); err != nil {
-			return err
-		}
-		changed = false
-		if b.Status == to {
-			return nil // released twice, or expired by two sweepers
-		}
-		expired := !now.Before(b.HeldUntil)
-		switch {
-		case to == StatusReleased && b.Status == StatusHeld && expired:
-			return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
-		case to == StatusReleased && b.Status == StatusExpired:
-			return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
-		case to == StatusExpired && (b.Status != StatusHeld || !expired):
-			return nil // paid, released or extended meanwhile: nothing to expire
-		}
-		if err := b.moveTo(to, now); err != nil {
-			return err
-		}
-		freeSeats(tx, e.layout, &b)
-		tx.PutBooking(b)
-		changed = true
-		if ev != nil {
-			meta := b.meta(now)
-			if to == StatusReleased {
-				*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs()})
-			} else {
-				*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs()})
-			}
-		}
-		return nil
-	})
+	b, changed, err := bs.runEndHold(ctx, e, bookingID, to)
 	if err != nil {
 		return Booking{}, err
 	}
 	if changed {
 		bs.users.forget(b.UserID, b.ID)
 		if to == StatusReleased {
-			bs.stats.released.Add(1)
+			e.hot.released.Add(1)
 		} else {
 			bs.stats.expired.Add(1)
 		}
 	}
 	return b, nil
+}
+
+// endHoldOp is the transaction of endHoldIn, kept in the show entry's
+// scratch like holdOp and for the same reason.
+type endHoldOp struct {
+	bs      *BookingSystem
+	layout  *Layout
+	id      BookingID
+	to      BookingStatus
+	b       Booking // the result
+	changed bool
+}
+
+func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, to BookingStatus) (Booking, bool, error) {
+	e.lock()
+	defer e.unlock()
+	op := &e.tx.end
+	op.id, op.to = id, to
+	err := bs.updateLocked(ctx, e, e.tx.endFn)
+	b, changed := op.b, op.changed
+	op.b = Booking{} // keep nothing of this booking alive
+	return b, changed, err
+}
+
+func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
+	var err error
+	if op.b, err = tx.Booking(op.id); err != nil {
+		return err
+	}
+	b, to := &op.b, op.to
+	op.changed = false
+	if b.Status == to {
+		return nil // released twice, or expired by two sweepers
+	}
+	expired := !now.Before(b.HeldUntil)
+	switch {
+	case to == StatusReleased && b.Status == StatusHeld && expired:
+		return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
+	case to == StatusReleased && b.Status == StatusExpired:
+		return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
+	case to == StatusExpired && (b.Status != StatusHeld || !expired):
+		return nil // paid, released or extended meanwhile: nothing to expire
+	}
+	if err := b.moveTo(to, now); err != nil {
+		return err
+	}
+	freeSeats(tx, op.layout, b)
+	tx.PutBooking(*b)
+	op.changed = true
+	if ev != nil {
+		meta := b.meta(now)
+		if to == StatusReleased {
+			*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs()})
+		} else {
+			*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs()})
+		}
+	}
+	return nil
 }
 
 // freeSeats makes the booking's seats available again, where the booking
@@ -339,6 +408,16 @@ func freeSeats(tx ShowTx, layout *Layout, b *Booking) {
 
 // entryOfBooking finds the show entry of a booking.
 func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, error) {
+	if bs.mem != nil {
+		// The in-memory Store's booking index names the show: copying the
+		// whole booking and cloning its seats, as Store.Booking does, only
+		// to read its show ID, was a fifth of the cost of a release.
+		showID, err := bs.mem.showOfBooking(ctx, bookingID)
+		if err != nil {
+			return nil, err
+		}
+		return bs.entry(ctx, showID)
+	}
 	b, err := bs.store.Booking(ctx, bookingID)
 	if err != nil {
 		return nil, err

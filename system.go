@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice/internal/deadlines"
+	"github.com/boxoffice-go/boxoffice/internal/randid"
 )
 
 // BookingSystem sells the seats of shows. Make one with New; it is safe for
@@ -26,14 +27,24 @@ type BookingSystem struct {
 
 	shows    showCache
 	users    userLimits
-	holds    *deadlines.Queue[holdKey] // hold deadlines, for the sweeper
-	confirms inflight                  // confirms in progress, by booking
+	holds    *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
+	confirms inflight                    // confirms in progress, by booking
 	events   *dispatcher
 	stats    counters
+
+	// mem is the Store when it is a *MemoryStore, for the in-memory fast
+	// path (see showEntry.rec); nil for any other Store.
+	mem *MemoryStore
+	// ids makes booking IDs: crypto/rand bytes read in blocks rather than
+	// one call into the kernel's generator per hold (see NewBookingID).
+	ids randid.Source
 
 	closed     atomic.Bool
 	stop       context.CancelFunc // stops the sweeper
 	sweeperRan chan struct{}      // closed when the sweeper has returned
+
+	// test-only: breaks holds to prove the checkers bite; set only from export_test.go
+	skipSeatCheck bool
 }
 
 type pricingHolder struct{ PricingStrategy }
@@ -42,6 +53,20 @@ type holdKey struct {
 	showID string
 	id     BookingID
 }
+
+// holdShards is the number of shards of the hold deadline queue. One queue
+// would be a process-wide lock taken by every hold; spread by booking ID,
+// concurrent holds rarely meet on a shard, and the sweeper's tick still
+// costs one atomic load per shard when nothing is due.
+const holdShards = 16
+
+// shard spreads hold keys over the deadline queue's shards: the last byte
+// of a random (version 4) UUID is uniformly random.
+func (k holdKey) shard() uint64 { return uint64(k.id[len(k.id)-1]) }
+
+// newBookingID returns a random BookingID, like NewBookingID, from the
+// system's block-buffered source.
+func (bs *BookingSystem) newBookingID() BookingID { return BookingID(bs.ids.UUID()) }
 
 // New returns a BookingSystem configured by cfg; zero fields take their
 // defaults (see Config). It starts the hold sweeper and one goroutine per
@@ -58,9 +83,10 @@ func New(cfg Config) (*BookingSystem, error) {
 		refunds:    cfg.RefundPolicy,
 		log:        cfg.Logger,
 		cfg:        cfg,
-		holds:      deadlines.New[holdKey](),
+		holds:      deadlines.NewSharded(holdShards, holdKey.shard),
 		sweeperRan: make(chan struct{}),
 	}
+	bs.mem, _ = cfg.Store.(*MemoryStore)
 	bs.pricing.Store(&pricingHolder{cfg.Pricing})
 	bs.shows.init()
 	bs.users.init(cfg)
@@ -124,17 +150,39 @@ type Stats struct {
 }
 
 type counters struct {
-	holds, holdConflicts, rateLimited, released, expired, confirmed atomic.Uint64
-	paymentFailures, cancelled, eventsDropped, observerPanics       atomic.Uint64
-	sweeperErrors, storeConflicts                                   atomic.Uint64
+	holdConflicts, rateLimited, expired, confirmed            atomic.Uint64
+	paymentFailures, cancelled, eventsDropped, observerPanics atomic.Uint64
+	sweeperErrors, storeConflicts                             atomic.Uint64
+
+	// hot are the counters that every hold and release bumps, striped by
+	// show (showEntry.hot): one shared counter is a cache line that every
+	// core writes on every operation, which costs more than the rest of
+	// the bookkeeping when cores hold seats of different shows.
+	hot     [hotStripes]hotCounters
+	nextHot atomic.Uint32 // the stripe of the next show entry
 }
+
+const hotStripes = 16
+
+type hotCounters struct {
+	holds, released atomic.Uint64
+	_               [48]byte // a cache line each
+}
+
+// stripe returns the hot counters of a new show entry.
+func (c *counters) stripe() *hotCounters { return &c.hot[c.nextHot.Add(1)%hotStripes] }
 
 // Stats returns a snapshot of the counters.
 func (bs *BookingSystem) Stats() Stats {
 	c := &bs.stats
+	var holds, released uint64
+	for i := range c.hot {
+		holds += c.hot[i].holds.Load()
+		released += c.hot[i].released.Load()
+	}
 	return Stats{
-		Holds: c.holds.Load(), HoldConflicts: c.holdConflicts.Load(), RateLimited: c.rateLimited.Load(),
-		Released: c.released.Load(), Expired: c.expired.Load(), Confirmed: c.confirmed.Load(),
+		Holds: holds, HoldConflicts: c.holdConflicts.Load(), RateLimited: c.rateLimited.Load(),
+		Released: released, Expired: c.expired.Load(), Confirmed: c.confirmed.Load(),
 		PaymentFailures: c.paymentFailures.Load(), Cancelled: c.cancelled.Load(),
 		EventsDropped: c.eventsDropped.Load() + bs.events.dropped(), ObserverPanics: c.observerPanics.Load(),
 		SweeperErrors: c.sweeperErrors.Load(), StoreConflictErr: c.storeConflicts.Load(),
@@ -142,11 +190,76 @@ func (bs *BookingSystem) Stats() Stats {
 }
 
 // showEntry is what the process knows of one show: its immutable catalog
-// data and the mutex that serializes this process's work on it.
+// data, the lock that serializes this process's work on it, and the
+// scratch state of the running transaction.
 type showEntry struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // the show's lock, unless rec is set
 	show   Show
 	layout *Layout
+	// rec is the show's record when the Store is a MemoryStore. Its own
+	// per-show lock (rec.mu) then serializes this process's work on the
+	// show, and transactions run on rec directly: taking e.mu as well, and
+	// finding the record by ID under the store's catalog lock, would be a
+	// second lock and a second map lookup on every operation, with nothing
+	// left for them to protect.
+	rec *showRecord
+
+	hot *hotCounters // the show's stripe of the counters of holds and releases
+
+	tx txScratch // guarded by the show's lock (lock, unlock)
+}
+
+// txFunc is a transaction body run by update: it gets the Clock's time
+// read inside the show's lock and, when someone listens, a list to append
+// events to.
+type txFunc = func(tx ShowTx, now time.Time, ev *[]Event) error
+
+// txScratch is the state of a show's running transaction, reused from one
+// transaction to the next so that the hot paths (hold, release) allocate no
+// closure, no event buffer and no heap copy of the booking they work on:
+// each of those would be an allocation, and garbage the collector scans,
+// on every operation. Guarded by the show's lock.
+type txScratch struct {
+	fn     txFunc
+	ev     *[]Event // &events when someone listens, else nil
+	events []Event
+	run    func(tx ShowTx) error // calls fn; made once, handed to the Store
+
+	hold   holdOp // HoldSeats' transaction
+	holdFn txFunc // hold.run, bound once
+	end    endHoldOp
+	endFn  txFunc // end.run, bound once
+}
+
+func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord) *showEntry {
+	e := &showEntry{show: show, layout: layout, rec: rec, hot: bs.stats.stripe()}
+	s := &e.tx
+	s.run = func(tx ShowTx) error {
+		s.events = s.events[:0] // a Store may run a transaction again
+		return s.fn(tx, bs.clock.Now(), s.ev)
+	}
+	s.hold.bs = bs
+	s.end.bs, s.end.layout = bs, layout
+	s.holdFn, s.endFn = s.hold.run, s.end.run
+	return e
+}
+
+// lock takes the show's lock: the MemoryStore's own lock on the show's
+// record when there is one, else the entry's mutex.
+func (e *showEntry) lock() {
+	if e.rec != nil {
+		e.rec.mu.Lock()
+	} else {
+		e.mu.Lock()
+	}
+}
+
+func (e *showEntry) unlock() {
+	if e.rec != nil {
+		e.rec.mu.Unlock()
+	} else {
+		e.mu.Unlock()
+	}
 }
 
 // showCache maps show IDs to entries, sharded so that lookups of different
@@ -176,7 +289,16 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	if e != nil {
 		return e, nil
 	}
-	show, err := bs.store.Show(ctx, showID)
+	var rec *showRecord
+	var show Show
+	var err error
+	if bs.mem != nil {
+		if rec, err = bs.mem.showRecord(ctx, showID); err == nil {
+			show = rec.show
+		}
+	} else {
+		show, err = bs.store.Show(ctx, showID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -192,33 +314,46 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	if e := sh.m[showID]; e != nil {
 		return e, nil
 	}
-	e = &showEntry{show: show, layout: hall.Layout}
+	e = bs.newShowEntry(show, hall.Layout, rec)
 	sh.m[showID] = e
 	return e, nil
 }
 
 // update runs fn in the show's Store transaction while holding the show's
-// process-local mutex, then publishes the events fn collected, still in
-// commit order. fn gets the Clock's time read inside the lock, and a nil
-// event list when nobody listens, so that no event is built for nobody.
-func (bs *BookingSystem) update(ctx context.Context, e *showEntry, fn func(tx ShowTx, now time.Time, ev *[]Event) error) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var events []Event
-	var ev *[]Event
+// lock, then publishes the events fn collected, still in commit order. fn
+// gets the Clock's time read inside the lock, and a nil event list when
+// nobody listens, so that no event is built for nobody.
+func (bs *BookingSystem) update(ctx context.Context, e *showEntry, fn txFunc) error {
+	e.lock()
+	defer e.unlock()
+	return bs.updateLocked(ctx, e, fn)
+}
+
+// updateLocked is update for a caller that holds the show's lock.
+func (bs *BookingSystem) updateLocked(ctx context.Context, e *showEntry, fn txFunc) error {
+	s := &e.tx
+	s.fn, s.ev = fn, nil
 	if bs.events.listening(e.show.ID) {
-		ev = &events
+		s.ev = &s.events
 	}
-	err := bs.store.UpdateShow(ctx, e.show.ID, func(tx ShowTx) error {
-		events = events[:0]
-		return fn(tx, bs.clock.Now(), ev)
-	})
-	if err != nil {
-		if errors.Is(err, ErrConflict) {
-			bs.stats.storeConflicts.Add(1)
+	var err error
+	if e.rec != nil {
+		// What MemoryStore.UpdateShow does, minus finding and locking the
+		// record: both are done.
+		if err = ctx.Err(); err == nil {
+			err = bs.mem.runTx(e.rec, s.run)
 		}
-		return err
+	} else {
+		err = bs.store.UpdateShow(ctx, e.show.ID, s.run)
 	}
-	bs.events.publish(e.show.ID, events)
-	return nil
+	s.fn = nil
+	switch {
+	case err == nil:
+		bs.events.publish(e.show.ID, s.events)
+	case errors.Is(err, ErrConflict):
+		bs.stats.storeConflicts.Add(1)
+	}
+	clear(s.events) // the events belong to the observers now
+	s.events = s.events[:0]
+	return err
 }

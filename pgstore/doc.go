@@ -1,2 +1,120 @@
-// Package pgstore is a boxoffice.Store on PostgreSQL.
+// Package pgstore is a boxoffice.Store in PostgreSQL, so that any number of
+// BookingSystems — in one process or in many service instances behind a
+// load balancer — share one catalog and one truth about every seat.
+//
+// # Getting started
+//
+//	pool, err := pgxpool.New(ctx, "postgres://app@db/boxoffice")
+//	...
+//	if err := pgstore.Migrate(ctx, pool, pgstore.Options{}); err != nil { ... }
+//	store, err := pgstore.New(pool, pgstore.Options{})
+//	...
+//	sys, err := boxoffice.New(boxoffice.Config{Store: store})
+//
+// Migrate applies the embedded, versioned SQL migrations (migrations/*.sql)
+// not yet recorded in the schema's schema_migrations table. Every instance
+// may call it at start: it is idempotent, and instances starting at once
+// take turns on a transaction-scoped advisory lock (pg_advisory_xact_lock).
+// Options.Schema (default "boxoffice") names the PostgreSQL schema holding
+// the tables, so several systems can share one database.
+//
+// # The per-show transaction
+//
+// Every change to a show — its seats and its bookings — is one transaction
+// on the show, and the core decides everything inside it, with its own
+// clock; the Store only persists. The mechanism:
+//
+//   - One row per show (table show_seats) holds the show's whole seat
+//     inventory, encoded compactly as bytea: per seat, in layout order, a
+//     status byte, the 16-byte ID of the holding or owning booking and the
+//     8-byte hold deadline in microseconds (a 60-seat hall is 1.5 kB), and
+//     a version that every committed change to the show's seats or
+//     bookings increments. Bookings are rows of their own.
+//   - The locked path: UpdateShow begins a READ COMMITTED transaction and
+//     reads the row with SELECT … FOR UPDATE, in one round trip (the BEGIN
+//     is pipelined with the SELECT). The row lock makes every transaction
+//     on the show, in every process, wait for the previous one to commit;
+//     since each statement of a READ COMMITTED transaction sees everything
+//     committed before it started, it then reads the latest inventory and
+//     the latest bookings. The callback runs against an in-memory ShowTx
+//     over the decoded inventory; bookings it asks for are read lazily, one
+//     indexed read each, cached for the transaction. At commit the
+//     inventory is written back (if it changed) with the version bumped,
+//     the bookings the callback put are upserted, and COMMIT is sent, all
+//     pipelined in one round trip.
+//   - The optimistic path, tried first: each Store caches, per show, the
+//     inventory and the bookings it knows as of one version — read under
+//     the lock, or written by its own last commit on the show (a commit
+//     moves the show from version v to v+1 changing only the bookings it
+//     put, so the others stay known). When the cache holds the show, the
+//     callback runs on that state without a lock, and the changes are
+//     written by one statement that updates the row only WHERE version = v
+//     and upserts the bookings only if it did: a compare-and-swap, atomic
+//     as every single statement is. A callback that writes nothing, or
+//     returns an error, is answered after one statement checks that the
+//     version is still v. If the show has moved on (another process wrote
+//     it), or the callback asks for a booking the cache does not vouch for
+//     at v, nothing was written and the callback runs again on the locked
+//     path, which refreshes the cache. Within one process the
+//     BookingSystem runs one transaction per show at a time, so the cache
+//     follows the show and a transaction costs one round trip; shows that
+//     several processes write at once take the lock.
+//
+// Why a lock rather than compare-and-swap alone: a hot show is where
+// optimistic transactions of several processes would keep failing and
+// retrying; with the lock, contending transactions queue in PostgreSQL and
+// each runs once. Why the optimistic path as well: the lock costs two round
+// trips per transaction where one statement suffices when nobody else
+// wrote the show, and a hold followed by a release then costs three
+// statements where a bare conditional UPDATE of seat rows costs two (see
+// BENCHMARKS.md).
+//
+// Clocks of different machines never meet: whether a hold has lapsed is
+// decided by the core with the clock of the process running the
+// transaction, on state that no other process can have changed — the lock
+// or the version check guarantees it. A hold deadline is a value in the
+// inventory, not a database timer.
+//
+// Serialization failures (40001) and deadlocks (40P01), which READ
+// COMMITTED and the lock make rare, run the callback again on fresh state,
+// up to Options.MaxRetries times with a small jittered backoff; then the
+// error matches boxoffice.ErrConflict. An error from the callback rolls
+// back and is returned unchanged. The callback may run more than once (the
+// Store contract allows it); only its last run counts. The statement that
+// commits runs to its end even if ctx is cancelled once it has been sent,
+// so that the error returned is the transaction's true outcome.
+//
+// ViewShow reads the inventory and the bookings it asks for in one
+// read-only REPEATABLE READ transaction: a consistent snapshot, taken
+// without any lock, so seat maps never wait for bookings.
+//
+// # Tables
+//
+// movies (genres text[]), theaters, halls (the layout as text, from
+// Layout.MarshalText), shows (hall, movie, start, end, base price),
+// show_seats (the inventories) and bookings (seats as JSON, status,
+// deadlines, payment and refund columns). Indexes serve the queries the
+// core makes: bookings by (user_id, created_at), shows by (movie_id,
+// start), shows by (hall_id, start, end) — bounded below by the hall's
+// longest show so that overlap searches scan only nearby shows — and a
+// partial index of held bookings by deadline for ExpiredHolds, which lets
+// the sweeper of every instance expire holds made by any other, or before
+// a restart.
+//
+// Times are stored with PostgreSQL's microsecond precision, cut (not
+// rounded) to the microsecond, the same way in the inventory and the
+// timestamptz columns, and read back in UTC.
+//
+// Unique violations map to boxoffice.ErrAlreadyExists, missing rows and
+// missing parents (foreign keys) to boxoffice.ErrNotFound, both wrapped
+// with detail.
+//
+// # Connections
+//
+// An UpdateShow holds one connection of the pool from its first statement
+// to its commit, and the BookingSystem runs at most one transaction per
+// show at a time in each process; size the pool (pgxpool's MaxConns,
+// default max(4, CPUs)) for the shows busy at once plus the plain reads.
+// pgx's default statement cache prepares each statement once per
+// connection.
 package pgstore

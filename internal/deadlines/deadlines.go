@@ -6,6 +6,9 @@
 // support removal: a key pushed twice pops twice, and a hold released early
 // still pops at its old deadline. The consumer re-checks each popped key
 // where the truth lives (inside the show's transaction).
+//
+// Sharded spreads keys over several Queues, so that goroutines pushing
+// different keys do not all take one lock.
 package deadlines
 
 import (
@@ -49,6 +52,10 @@ func New[K comparable]() *Queue[K] { return &Queue[K]{} }
 func (q *Queue[K]) Push(at time.Time, key K) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.pushLocked(at, key)
+}
+
+func (q *Queue[K]) pushLocked(at time.Time, key K) {
 	q.pushes++
 	q.entries = append(q.entries, entry[K]{at: at, seq: q.pushes, key: key})
 	q.up(len(q.entries) - 1)
@@ -62,6 +69,10 @@ func (q *Queue[K]) Push(at time.Time, key K) {
 func (q *Queue[K]) PopDue(now time.Time, max int, dst []K) []K {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.popDueLocked(now, max, dst)
+}
+
+func (q *Queue[K]) popDueLocked(now time.Time, max int, dst []K) []K {
 	for popped := 0; popped < max && len(q.entries) > 0 && !q.entries[0].at.After(now); popped++ {
 		dst = append(dst, q.popMin().key)
 	}

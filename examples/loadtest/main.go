@@ -1,0 +1,177 @@
+// Command loadtest puts a BookingSystem under the load of many concurrent
+// users and then audits what they did.
+//
+// Each simulated user loops until the time is up: it searches the catalog,
+// lists a movie's shows, reads a show's seat map, holds 1 to -seats of the
+// free seats it saw, and then pays (a share -fail of payments is declined
+// by the gateway), releases the hold, or walks away and lets it expire
+// (-ttl is short, so that holds do expire during the run); now and then it
+// cancels one of its confirmed bookings, with a full refund.
+//
+// While it runs, a progress bar is drawn on stderr (a line every few
+// seconds when stderr is not a terminal). At the end it prints the
+// operations per second, the p50, p99 and p99.9 latency of each kind of
+// operation, the conflicts and the expired holds, and an audit:
+//
+//   - seats with more than one owner (live holds, payments in flight and
+//     confirmed bookings of one seat), which must be 0, and booked seats of
+//     the seat maps that disagree with the confirmed bookings, also 0;
+//   - money charged minus money refunded, which must equal the total of the
+//     confirmed bookings.
+//
+// It exits with status 1 if the audit fails or an operation failed in a way
+// no user action explains.
+//
+// Run it from the repository root:
+//
+//	go run ./examples/loadtest -users 1000 -shows 50 -duration 10s
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// config is the command line.
+type config struct {
+	users    int
+	shows    int
+	duration time.Duration
+	seats    int     // most seats per hold
+	fail     float64 // share of payments declined
+	ttl      time.Duration
+	seed     uint64
+	postgres string // PostgreSQL URL: run on pgstore; "" for the in-memory Store
+	schema   string // pgstore schema
+	instance string // prefix of this process's user IDs
+	// progress is where the progress is drawn; nil for none.
+	progress io.Writer
+	// terminal says progress is a terminal: redraw one bar in place.
+	terminal bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	fs.IntVar(&cfg.users, "users", 1000, "concurrent users")
+	fs.IntVar(&cfg.shows, "shows", 50, "shows, of 600 seats each")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long the users run")
+	fs.IntVar(&cfg.seats, "seats", 6, "most seats per hold (each hold takes 1 to this many)")
+	fs.Float64Var(&cfg.fail, "fail", 0.1, "share of payments the gateway declines, 0 to 1")
+	fs.DurationVar(&cfg.ttl, "ttl", 2*time.Second, "hold TTL (at least 1s); short, so that abandoned holds expire during the run")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the users' choices")
+	fs.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL URL: run on pgstore, which several loadtest processes may share (default: in memory)")
+	fs.StringVar(&cfg.schema, "schema", "boxoffice_loadtest", "with -postgres: the schema, created if missing")
+	fs.StringVar(&cfg.instance, "instance", "", "prefix of this process's user IDs, to tell processes sharing a schema apart")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	case cfg.users < 1:
+		return config{}, errors.New("-users must be at least 1")
+	case cfg.shows < 1:
+		return config{}, errors.New("-shows must be at least 1")
+	case cfg.duration <= 0:
+		return config{}, errors.New("-duration must be positive")
+	case cfg.seats < 1 || cfg.seats > 10:
+		return config{}, errors.New("-seats must be 1 to 10 (the BookingSystem's default cap per hold)")
+	case cfg.fail < 0 || cfg.fail > 1:
+		return config{}, errors.New("-fail must be 0 to 1")
+	case cfg.ttl < time.Second:
+		return config{}, errors.New("-ttl must be at least 1s")
+	}
+	return cfg, nil
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(2)
+	}
+	cfg.progress = os.Stderr
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		cfg.terminal = true
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// newStore returns the Store the load runs against and a function that
+// releases it: pgstore with -postgres, else the in-memory Store.
+func newStore(ctx context.Context, cfg config) (boxoffice.Store, func(), error) {
+	if cfg.postgres != "" {
+		return openPostgres(ctx, cfg)
+	}
+	return boxoffice.NewMemoryStore(), func() {}, nil
+}
+
+// run sets up the catalog, runs the users for cfg.duration (or until ctx
+// is done), prints the summary and the audit to w, and returns an error if
+// the audit failed or an operation failed unexpectedly.
+func run(ctx context.Context, cfg config, w io.Writer) error {
+	store, closeStore, err := newStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	gateway := newDecliningGateway(cfg.fail, cfg.seed)
+	sys, err := boxoffice.New(boxoffice.Config{
+		Store:   store,
+		Gateway: gateway,
+		HoldTTL: cfg.ttl,
+		// Expire abandoned holds promptly, so the run sees them expire.
+		SweepInterval: min(time.Second, cfg.ttl/4),
+		// The users act far faster than people: the per-user limits
+		// against hoarding would refuse most of their holds.
+		HoldsPerMinute:      -1,
+		MaxLiveHoldsPerUser: -1,
+		PaymentBackoff:      -1, // declines are final; nothing to wait for
+	})
+	if err != nil {
+		return err
+	}
+	defer sys.Close(context.WithoutCancel(ctx))
+
+	s, err := newSim(ctx, cfg, sys)
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	fmt.Fprintf(w, "boxoffice load test: %d users, %d shows of %d seats, %s, holds of 1-%d seats, %.0f%% of payments declined, hold TTL %s, seed %d\n",
+		cfg.users, len(s.shows), s.seatsPerShow, cfg.duration, cfg.seats, 100*cfg.fail, cfg.ttl, cfg.seed)
+
+	res := s.run(ctx)
+	printSummary(w, cfg, res, sys.Stats())
+
+	a, err := audit(context.WithoutCancel(ctx), sys, gateway, s)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	a.print(w)
+	var problems []error
+	if !a.ok() {
+		problems = append(problems, errors.New("audit failed"))
+	}
+	if n := res.unexpected(); n > 0 {
+		problems = append(problems, fmt.Errorf("%d operations failed unexpectedly (first: %v)", n, res.firstUnexpected))
+	}
+	return errors.Join(problems...)
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLoadPassesAudit runs 200 users for 2 seconds, with holds that expire
+// during the run, and requires a clean audit and a complete summary.
+func TestLoadPassesAudit(t *testing.T) {
+	cfg, err := parseFlags([]string{"-users", "200", "-shows", "10", "-duration", "2s", "-ttl", "1s", "-fail", "0.2"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	cfg.progress = &progress
+	var out bytes.Buffer
+	if err := run(context.Background(), cfg, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, &out)
+	}
+	summary := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`\d+ operations in [\d.]+s: \d+ operations/s`),
+		regexp.MustCompile(`(?m)^\s+hold\s+[1-9]\d*\s+\d+\s+\S+\s+\S+\s+\S+\s+\S+\s+0\s*$`),
+		regexp.MustCompile(`(?m)^\s+confirm\s+[1-9]\d*\s`),
+		regexp.MustCompile(`expired holds: [1-9]\d*`),
+		regexp.MustCompile(`[1-9]\d* declined`),
+		regexp.MustCompile(`seats with more than one owner: 0 \(ok\)`),
+		regexp.MustCompile(`booked seats that disagree with the confirmed bookings: 0 \(ok\)`),
+		regexp.MustCompile(`confirmed bookings total [\d.]+, kept on other bookings 0.00 \(ok\)`),
+	} {
+		if !want.MatchString(summary) {
+			t.Errorf("summary does not match %s:\n%s", want, summary)
+		}
+	}
+	if !strings.Contains(progress.String(), "ops/s") {
+		t.Errorf("no progress lines on a non-terminal:\n%s", &progress)
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("\n%s", summary)
+}
+
+// TestAuditVerdicts checks that the audit's verdicts can fail:
+// a made-up result with a doubly owned seat, or money that does not add
+// up, is not ok.
+func TestAuditVerdicts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    auditResult
+		ok   bool
+	}{
+		{"clean", auditResult{charged: 500, refunded: 200, confirmedTotal: 300}, true},
+		{"double owner", auditResult{doubleOwned: 1, charged: 300, confirmedTotal: 300}, false},
+		{"seat map disagrees", auditResult{mapMismatches: 2, charged: 300, confirmedTotal: 300}, false},
+		{"money missing", auditResult{charged: 500, refunded: 300, confirmedTotal: 300}, false},
+		{"money kept on a cancellation", auditResult{charged: 500, refunded: 100, confirmedTotal: 300, kept: 100}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.a.ok(); got != tc.ok {
+				t.Errorf("ok() = %v, want %v", got, tc.ok)
+			}
+			var out bytes.Buffer
+			tc.a.print(&out)
+			if failed := strings.Contains(out.String(), "FAILED"); failed == tc.ok {
+				t.Errorf("printed verdicts do not say %v:\n%s", tc.ok, &out)
+			}
+		})
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{
+		{nil, true},
+		{[]string{"-users", "5", "-shows", "2", "-duration", "1s", "-seats", "3", "-fail", "0.5", "-ttl", "3s", "-seed", "9"}, true},
+		{[]string{"-users", "0"}, false},
+		{[]string{"-shows", "0"}, false},
+		{[]string{"-duration", "0s"}, false},
+		{[]string{"-seats", "11"}, false},
+		{[]string{"-fail", "1.5"}, false},
+		{[]string{"-ttl", "500ms"}, false},
+		{[]string{"extra"}, false},
+	} {
+		_, err := parseFlags(tc.args, io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("parseFlags(%q) = %v, want ok %v", tc.args, err, tc.ok)
+		}
+	}
+	if _, err := parseFlags([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseFlags(-h) = %v, want flag.ErrHelp", err)
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h histogram
+	for i := 1; i <= 1000; i++ {
+		h.observe(time.Duration(i) * time.Microsecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Microsecond}, {0.99, 990 * time.Microsecond}, {0.999, 999 * time.Microsecond}, {1, time.Millisecond}} {
+		got := h.quantile(tc.q)
+		if got < tc.want || float64(got) > float64(tc.want)*1.07 {
+			t.Errorf("quantile(%v) = %v, want %v to 7%% above", tc.q, got, tc.want)
+		}
+	}
+	if h.max != time.Millisecond {
+		t.Errorf("max = %v, want 1ms", h.max)
+	}
+	for _, d := range []time.Duration{0, 1, 15, 16, 17, 31, 32, 1000, time.Hour} {
+		if b := bucketOf(d); upperBound(b) < d || (b > 0 && upperBound(b-1) >= d) {
+			t.Errorf("%v falls in bucket %d of bounds (%v, %v]", d, b, upperBound(b-1), upperBound(b))
+		}
+	}
+}

@@ -1,0 +1,413 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// options tune a server; zero fields take the defaults in their comments.
+type options struct {
+	// Currency is the ISO 4217 code prices are shown in. Default: "USD".
+	Currency string
+	// MaxSeatsPerHold is told to the page, which stops selecting past it;
+	// the BookingSystem enforces its own Config.MaxSeatsPerHold. Default: 10.
+	MaxSeatsPerHold int
+	// Heartbeat is how often an idle event stream sends a comment, so that
+	// proxies and browsers keep it open. Default: 15 seconds.
+	Heartbeat time.Duration
+	// Resync is how often an event stream re-reads the seat map and sends
+	// it again if it changed without an update: changes made by other
+	// processes sharing the Store, which Watch does not see. Default: 15
+	// seconds; a server sharing a database wants about 1 second.
+	Resync time.Duration
+	// Logger reports server errors. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// server is the HTTP face of a BookingSystem: the JSON API under /api/, the
+// live seat stream, and the page.
+type server struct {
+	sys  *boxoffice.BookingSystem
+	opts options
+	log  *slog.Logger
+	web  fs.FS
+
+	// closing is closed when the server shuts down, to end event streams:
+	// http.Server.Shutdown waits for handlers, and a stream never ends by
+	// itself.
+	closing   chan struct{}
+	closeOnce sync.Once
+}
+
+func newServer(sys *boxoffice.BookingSystem, opts options) *server {
+	opts.Currency = cmp.Or(opts.Currency, "USD")
+	opts.MaxSeatsPerHold = cmp.Or(opts.MaxSeatsPerHold, 10)
+	opts.Heartbeat = cmp.Or(opts.Heartbeat, 15*time.Second)
+	opts.Resync = cmp.Or(opts.Resync, 15*time.Second)
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &server{sys: sys, opts: opts, log: opts.Logger, web: webFS(), closing: make(chan struct{})}
+}
+
+// closeStreams ends every event stream; browsers reconnect on their own
+// (to another server process, or to this one once it is back).
+func (s *server) closeStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
+
+// routes returns the service's handler.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/movies", s.searchMovies)
+	mux.HandleFunc("GET /api/movies/{movie}", s.getMovie)
+	mux.HandleFunc("GET /api/movies/{movie}/shows", s.showsOfMovie)
+	mux.HandleFunc("GET /api/shows/{show}", s.getShow)
+	mux.HandleFunc("GET /api/shows/{show}/seats", s.seatMap)
+	mux.HandleFunc("GET /api/shows/{show}/events", s.seatEvents)
+	mux.HandleFunc("POST /api/shows/{show}/holds", s.holdSeats)
+	mux.HandleFunc("GET /api/bookings/{booking}", s.getBooking)
+	mux.HandleFunc("POST /api/bookings/{booking}/confirm", s.confirmBooking)
+	mux.HandleFunc("POST /api/bookings/{booking}/extend", s.bookingCall(s.sys.ExtendHold))
+	mux.HandleFunc("POST /api/bookings/{booking}/release", s.bookingCall(s.sys.ReleaseHold))
+	mux.HandleFunc("POST /api/bookings/{booking}/cancel", s.bookingCall(s.sys.CancelBooking))
+	mux.HandleFunc("GET /api/users/{user}/bookings", s.bookingsOfUser)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		// Tell a wrong method from a wrong path, in JSON like every other
+		// API error: ask the mux which methods this path has.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/api/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+				msg: r.Method + " " + r.URL.Path + " is not allowed; use " + strings.Join(allow, " or ")})
+			return
+		}
+		s.writeError(w, r, &apiError{status: http.StatusNotFound, code: "not_found", msg: "no such API endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	mux.Handle("/", s.page())
+	return s.recoverPanics(securityHeaders(mux))
+}
+
+func (s *server) searchMovies(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for key := range q {
+		switch key {
+		case "title", "genre", "language", "city":
+		default:
+			s.writeError(w, r, badRequest("unknown query parameter %q; use title, genre, language or city", key))
+			return
+		}
+	}
+	movies, err := s.sys.SearchMovies(r.Context(), boxoffice.MovieQuery{
+		Title: q.Get("title"), Genre: q.Get("genre"), Language: q.Get("language"), City: q.Get("city"),
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]movieJSON, len(movies))
+	for i, m := range movies {
+		out[i] = movieOut(m)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"movies": out})
+}
+
+func (s *server) getMovie(w http.ResponseWriter, r *http.Request) {
+	m, err := s.sys.Movie(r.Context(), r.PathValue("movie"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, movieOut(m))
+}
+
+func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	shows, err := s.sys.ShowsOfMovie(ctx, r.PathValue("movie"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	names := newCatalogNames(s.sys)
+	out := make([]showJSON, 0, len(shows))
+	for _, info := range shows {
+		sj, err := names.show(ctx, info.Show)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		free, total := info.FreeSeats, info.TotalSeats
+		sj.FreeSeats, sj.TotalSeats = &free, &total
+		out = append(out, sj)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shows": out})
+}
+
+func (s *server) getShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	show, err := s.sys.Show(ctx, r.PathValue("show"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sj, err := newCatalogNames(s.sys).show(ctx, show)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sj)
+}
+
+func (s *server) seatMap(w http.ResponseWriter, r *http.Request) {
+	m, err := s.readSeatMap(r.Context(), r.PathValue("show"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *server) readSeatMap(ctx context.Context, showID string) (seatMapJSON, error) {
+	m, err := s.sys.SeatMap(ctx, showID)
+	if err != nil {
+		return seatMapJSON{}, err
+	}
+	sj, err := newCatalogNames(s.sys).show(ctx, m.Show)
+	if err != nil {
+		return seatMapJSON{}, err
+	}
+	free, total := m.Free, len(m.Seats)
+	sj.FreeSeats, sj.TotalSeats = &free, &total
+	out := seatMapJSON{
+		Show: sj, At: m.At, Currency: s.opts.Currency, Width: m.Layout.Width(), Free: m.Free,
+		MaxSeatsPerHold: s.opts.MaxSeatsPerHold, Seats: make([]seatJSON, len(m.Seats)),
+	}
+	for line, label := range m.Layout.Rows() {
+		out.Rows = append(out.Rows, rowJSON{Label: label, Line: line})
+	}
+	for i, v := range m.Seats {
+		out.Seats[i] = seatJSON{
+			ID: v.ID, Row: v.Row, Number: v.Number, Type: seatTypeName(v.Type), Line: v.Line, Column: v.Column,
+			Status: v.Status.String(), PriceCents: int64(v.Price),
+		}
+	}
+	return out, nil
+}
+
+func (s *server) holdSeats(w http.ResponseWriter, r *http.Request) {
+	var req holdRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkUser(req.User); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(req.Seats) == 0 {
+		s.writeError(w, r, badRequest("seats: pick at least one seat"))
+		return
+	}
+	b, err := s.sys.HoldSeats(r.Context(), req.User, r.PathValue("show"), req.Seats)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/bookings/"+b.ID.String())
+	writeJSON(w, http.StatusCreated, s.bookingOut(b, s.sys.Clock().Now()))
+}
+
+func (s *server) getBooking(w http.ResponseWriter, r *http.Request) {
+	id, err := boxoffice.ParseBookingID(r.PathValue("booking"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	b, err := s.sys.Booking(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.bookingOut(b, s.sys.Clock().Now()))
+}
+
+func (s *server) confirmBooking(w http.ResponseWriter, r *http.Request) {
+	var req confirmRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.PaymentMethod == "" || len(req.PaymentMethod) > 128 || !utf8.ValidString(req.PaymentMethod) {
+		s.writeError(w, r, badRequest("paymentMethod: want a payment token such as \"card:tok_visa\""))
+		return
+	}
+	id, err := s.ownBooking(r, req.User)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	b, err := s.sys.ConfirmBooking(r.Context(), id, boxoffice.PaymentMethod(req.PaymentMethod))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.bookingOut(b, s.sys.Clock().Now()))
+}
+
+// bookingCall runs one of the calls on a booking that take only its owner.
+func (s *server) bookingCall(call func(context.Context, boxoffice.BookingID) (boxoffice.Booking, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req bookingRequest
+		if err := decodeJSON(w, r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		id, err := s.ownBooking(r, req.User)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		b, err := call(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.bookingOut(b, s.sys.Clock().Now()))
+	}
+}
+
+// ownBooking parses the booking in the path and checks that user owns it.
+// Someone else's booking is reported as not found, so that an ID alone
+// tells nothing. (The demo trusts the user the request names; a real
+// service takes it from its session.)
+func (s *server) ownBooking(r *http.Request, user string) (boxoffice.BookingID, error) {
+	if err := checkUser(user); err != nil {
+		return boxoffice.BookingID{}, err
+	}
+	id, err := boxoffice.ParseBookingID(r.PathValue("booking"))
+	if err != nil {
+		return boxoffice.BookingID{}, err
+	}
+	b, err := s.sys.Booking(r.Context(), id)
+	if err != nil {
+		return boxoffice.BookingID{}, err
+	}
+	if b.UserID != user {
+		return boxoffice.BookingID{}, &apiError{status: http.StatusNotFound, code: "not_found",
+			msg: "no booking " + id.String() + " of user " + user}
+	}
+	return id, nil
+}
+
+func (s *server) bookingsOfUser(w http.ResponseWriter, r *http.Request) {
+	bookings, err := s.sys.BookingsOfUser(r.Context(), r.PathValue("user"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.sys.Clock().Now()
+	out := make([]bookingJSON, len(bookings))
+	for i, b := range bookings {
+		out[i] = s.bookingOut(b, now)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"bookings": out})
+}
+
+// checkUser refuses a missing user before the library would, with a hint.
+func checkUser(user string) error {
+	if strings.TrimSpace(user) == "" {
+		return badRequest("user: name the customer (the demo has no sign-in)")
+	}
+	return nil
+}
+
+// catalogNames resolves the names a show's JSON carries, remembering them
+// for the rest of one request.
+type catalogNames struct {
+	sys      *boxoffice.BookingSystem
+	movies   map[string]boxoffice.Movie
+	halls    map[string]boxoffice.Hall
+	theaters map[string]boxoffice.Theater
+}
+
+func newCatalogNames(sys *boxoffice.BookingSystem) *catalogNames {
+	return &catalogNames{sys: sys, movies: map[string]boxoffice.Movie{}, halls: map[string]boxoffice.Hall{},
+		theaters: map[string]boxoffice.Theater{}}
+}
+
+func (c *catalogNames) show(ctx context.Context, sh boxoffice.Show) (showJSON, error) {
+	m, ok := c.movies[sh.MovieID]
+	if !ok {
+		var err error
+		if m, err = c.sys.Movie(ctx, sh.MovieID); err != nil {
+			return showJSON{}, err
+		}
+		c.movies[sh.MovieID] = m
+	}
+	h, ok := c.halls[sh.HallID]
+	if !ok {
+		var err error
+		if h, err = c.sys.Hall(ctx, sh.HallID); err != nil {
+			return showJSON{}, err
+		}
+		c.halls[sh.HallID] = h
+	}
+	t, ok := c.theaters[sh.TheaterID]
+	if !ok {
+		var err error
+		if t, err = c.sys.Theater(ctx, sh.TheaterID); err != nil {
+			return showJSON{}, err
+		}
+		c.theaters[sh.TheaterID] = t
+	}
+	return showJSON{
+		ID: sh.ID, MovieID: sh.MovieID, MovieTitle: m.Title, HallID: sh.HallID, HallName: h.Name,
+		TheaterID: sh.TheaterID, TheaterName: t.Name, City: t.City, Start: sh.Start, End: sh.End,
+		BasePriceCents: int64(sh.BasePrice),
+	}, nil
+}
+
+// securityHeaders sets the headers every answer carries. The page loads
+// only its own files, so the content security policy can be strict.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a handler's panic into a 500 and a log line instead
+// of a dropped connection.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				writeJSON(w, http.StatusInternalServerError, errorJSON{Error: "internal error", Code: "internal"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

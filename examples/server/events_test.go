@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// openStream starts the fixture's server and opens the show's event
+// stream. It returns the reader and the number of clock timers armed
+// before the stream armed its own two (heartbeat and resync).
+func openStream(t *testing.T, f *fixture, show string) (*sseReader, int) {
+	t.Helper()
+	ts := httptest.NewServer(f.handler)
+	t.Cleanup(ts.Close)
+	t.Cleanup(f.srv.closeStreams) // before ts.Close, which waits for the streams
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	before := f.clock.Timers()
+	req, err := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/shows/"+show+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("event stream: %s, Content-Type %q, Cache-Control %q", res.Status, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+	}
+	return newSSEReader(res.Body), before
+}
+
+// nextData returns the next event other than a heartbeat, and decodes its
+// data into v.
+func nextData(t *testing.T, r *sseReader, v any) string {
+	t.Helper()
+	for {
+		ev := r.next(t)
+		if ev.comment == "ping" && ev.name == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(ev.data), v); err != nil {
+			t.Fatalf("event %q: %v", ev.name, err)
+		}
+		return ev.name
+	}
+}
+
+func TestSeatEvents(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	r, timers := openStream(t, f, f.show)
+
+	var m seatMapJSON
+	if name := nextData(t, r, &m); name != "seatmap" || m.Show.ID != f.show || len(m.Seats) != 98 {
+		t.Fatalf("first event %q with %d seats, want the seat map of %s", name, len(m.Seats), f.show)
+	}
+	seats := f.freeSeats(f.show, 0, 2)
+	expect := func(status string) {
+		t.Helper()
+		var u seatUpdateJSON
+		if name := nextData(t, r, &u); name != "update" || u.Status != status || !slices.Equal(u.Seats, seats) {
+			t.Fatalf("event %q %+v, want an update of %v to %s", name, u, seats, status)
+		}
+	}
+
+	b := f.hold("alice", seats...)
+	expect("held")
+	f.callJSON("POST", "/api/bookings/"+b.ID+"/release", `{"user":"alice"}`, http.StatusOK, nil)
+	expect("available")
+	b = f.hold("alice", seats...)
+	expect("held")
+	f.callJSON("POST", "/api/bookings/"+b.ID+"/confirm", `{"user":"alice","paymentMethod":"card:tok_visa"}`, http.StatusOK, nil)
+	expect("booked")
+	f.callJSON("POST", "/api/bookings/"+b.ID+"/cancel", `{"user":"alice"}`, http.StatusOK, nil)
+	expect("available")
+
+	// An idle stream sends a heartbeat.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.clock.WaitForTimers(ctx, timers+2); err != nil {
+		t.Fatalf("the stream armed no heartbeat: %v", err)
+	}
+	f.clock.Advance(15 * time.Second)
+	if ev := r.next(t); ev.comment != "ping" {
+		t.Errorf("after 15 idle seconds: %+v, want a ping", ev)
+	}
+
+	// A hold that runs out frees its seats on every open page: the sweeper
+	// expires it (each second), or the periodic re-read finds it free.
+	f.hold("bob", seats...)
+	expect("held")
+	f.clock.Advance(10*time.Minute + time.Second)
+	for {
+		ev := r.next(t)
+		if ev.name == "update" {
+			var up seatUpdateJSON
+			if err := json.Unmarshal([]byte(ev.data), &up); err != nil {
+				t.Fatal(err)
+			}
+			if up.Status == "available" && slices.Equal(up.Seats, seats) {
+				break
+			}
+		}
+		if ev.name == "seatmap" {
+			var m seatMapJSON
+			if err := json.Unmarshal([]byte(ev.data), &m); err != nil {
+				t.Fatal(err)
+			}
+			if statusOf(m, seats[0]) == "available" && statusOf(m, seats[1]) == "available" {
+				break
+			}
+		}
+	}
+}
+
+func statusOf(m seatMapJSON, id string) string {
+	for _, s := range m.Seats {
+		if s.ID == id {
+			return s.Status
+		}
+	}
+	return ""
+}
+
+// TestSeatEventsResync: a change made by another process sharing the Store
+// is not seen by Watch, but the stream's periodic re-read sends the new map.
+func TestSeatEventsResync(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	other, err := boxoffice.New(boxoffice.Config{Store: f.store, Clock: f.clock, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(context.Background())
+
+	r, timers := openStream(t, f, f.show)
+	var m seatMapJSON
+	if name := nextData(t, r, &m); name != "seatmap" {
+		t.Fatalf("first event %q", name)
+	}
+	seats := f.freeSeats(f.show, 0, 2)
+	if _, err := other.HoldSeats(context.Background(), "zoe", f.show, seats); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.clock.WaitForTimers(ctx, timers+2); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(20 * time.Second) // the fixture's Resync
+	if name := nextData(t, r, &m); name != "seatmap" || statusOf(m, seats[0]) != "held" || statusOf(m, seats[1]) != "held" {
+		t.Fatalf("after the re-read: %q, %s is %q; want a seat map with the other process's hold", name, seats[0], statusOf(m, seats[0]))
+	}
+}
+
+func TestSeatEventsEnd(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	var e errorJSON
+	f.callJSON("GET", "/api/shows/no-such-show/events", "", http.StatusNotFound, &e)
+
+	r, _ := openStream(t, f, f.show)
+	var m seatMapJSON
+	nextData(t, r, &m)
+	f.srv.closeStreams() // as the server does when it shuts down
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("stream ended with %v, want a clean end", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream did not end when the server closed its streams")
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// maxBodyBytes bounds request bodies: the largest legitimate one, a hold of
+// MaxSeatsPerHold seats, is a few hundred bytes.
+const maxBodyBytes = 8 << 10
+
+// apiError is an error with its HTTP status, for errors the handlers find
+// themselves (a malformed body, a foreign booking).
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{status: http.StatusBadRequest, code: "invalid_argument", msg: fmt.Sprintf(format, args...)}
+}
+
+// problem maps an error to its status and body. The order matters where an
+// error matches several sentinels: a *SeatError with an unknown seat is bad
+// input before it is a conflict, and a hold that ran out (ErrHoldExpired,
+// which a *TransitionError and a *PaymentError may also carry) is 410
+// rather than the 409 or 402 it also matches.
+func problem(err error) (int, errorJSON) {
+	var (
+		api   *apiError
+		seats *boxoffice.SeatError
+		limit *boxoffice.RateLimitError
+		body  = errorJSON{Error: err.Error()}
+	)
+	if errors.As(err, &seats) {
+		body.Seats = seats.Seats()
+	}
+	switch {
+	case errors.As(err, &api):
+		body.Code = api.code
+		return api.status, body
+	case errors.Is(err, boxoffice.ErrInvalidArgument):
+		body.Code = "invalid_argument"
+		return http.StatusBadRequest, body
+	case errors.Is(err, boxoffice.ErrNotFound):
+		body.Code = "not_found"
+		return http.StatusNotFound, body
+	case errors.Is(err, boxoffice.ErrSeatUnavailable):
+		body.Code = "seat_unavailable"
+		return http.StatusConflict, body
+	case errors.Is(err, boxoffice.ErrHoldExpired):
+		body.Code = "hold_expired"
+		return http.StatusGone, body
+	case errors.Is(err, boxoffice.ErrInvalidTransition):
+		body.Code = "invalid_transition"
+		return http.StatusConflict, body
+	case errors.Is(err, boxoffice.ErrScheduleConflict):
+		body.Code = "schedule_conflict"
+		return http.StatusConflict, body
+	case errors.Is(err, boxoffice.ErrRateLimited):
+		body.Code = "rate_limited"
+		if errors.As(err, &limit) && limit.RetryAfter > 0 {
+			body.RetryAfterSeconds = int((limit.RetryAfter + time.Second - 1) / time.Second)
+		}
+		return http.StatusTooManyRequests, body
+	case errors.Is(err, boxoffice.ErrPaymentFailed):
+		body.Code = "payment_failed"
+		return http.StatusPaymentRequired, body
+	case errors.Is(err, boxoffice.ErrConflict):
+		// Another process kept winning the show's transaction: try again.
+		body.Code = "busy"
+		body.RetryAfterSeconds = 1
+		return http.StatusServiceUnavailable, body
+	case errors.Is(err, boxoffice.ErrClosed):
+		body.Code = "shutting_down"
+		return http.StatusServiceUnavailable, body
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		body.Code = "timeout"
+		body.Error = "the request was cancelled or timed out"
+		return http.StatusServiceUnavailable, body
+	}
+	// Anything else is ours or the Store's: do not leak it to clients.
+	body.Code = "internal"
+	body.Error = "internal error"
+	return http.StatusInternalServerError, body
+}
+
+// writeError answers with err's status and JSON body, and logs what the
+// client is not told.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, body := problem(err)
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if body.RetryAfterSeconds > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(body.RetryAfterSeconds))
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v) // the client may have gone; nothing to do about it
+}
+
+// decodeJSON reads exactly one JSON object into v: at most maxBodyBytes,
+// no field v does not have, nothing after it.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+				msg: "request body must be application/json"}
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err)
+	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		if err == nil {
+			return badRequest("request body must hold one JSON object only")
+		}
+		return bodyError(err)
+	}
+	return nil
+}
+
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return &apiError{status: http.StatusRequestEntityTooLarge, code: "body_too_large",
+			msg: fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)}
+	case errors.Is(err, io.EOF):
+		return badRequest("request body is empty; want a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("request body is truncated JSON")
+	case errors.As(err, &syntax):
+		return badRequest("request body is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typ):
+		return badRequest("request body field %q has the wrong type", typ.Field)
+	}
+	// json reports an unknown field as `json: unknown field "x"`.
+	return badRequest("request body: %s", err.Error())
+}

@@ -1,0 +1,236 @@
+// Command server is a small but real HTTP service on boxoffice: a JSON API
+// to search movies, see shows and seat maps, hold seats, pay and cancel; a
+// live seat stream (Server-Sent Events); and a page to book seats in a
+// browser, all served by one binary.
+//
+//	go run ./examples/server                  # in-memory Store, demo data
+//	go run ./examples/server -addr :9000
+//	go run ./examples/server -postgres postgres://user@host/db
+//
+// It prints the address to open. SIGINT or SIGTERM stops it gracefully: it
+// stops taking requests, ends the live streams, lets requests in flight
+// finish (a payment in progress runs to its end), then closes the
+// BookingSystem.
+//
+// The demo has no sign-in: the page makes up a customer name and sends it
+// with each request. A real service takes the user from its session.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/pgstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// config is what the flags say.
+type config struct {
+	addr            string
+	postgres        string
+	schema          string
+	holdsPerMinute  int
+	resync          time.Duration
+	shutdownTimeout time.Duration
+	demo            bool
+	verbose         bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL URL: keep everything there through pgstore instead of in memory,\nso that several server processes can share one database")
+	fs.StringVar(&c.schema, "schema", "boxoffice", "PostgreSQL schema pgstore uses (with -postgres)")
+	// The library's default is 3 holds a minute per user (the seed's rule).
+	// Someone trying the page picks, drops and re-picks seats more often
+	// than a buyer does, so the demo allows more; every other limit (10
+	// minute holds, 10 seats a hold, 5 live holds, 2 extensions) is the
+	// library's default.
+	fs.IntVar(&c.holdsPerMinute, "holds-per-minute", 10, "holds each user may make per minute")
+	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps to catch changes made by other processes\n(default 15s in memory, 1s with -postgres)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
+	fs.BoolVar(&c.demo, "demo", true, "add the demo catalog and shows when they are missing")
+	fs.BoolVar(&c.verbose, "v", false, "log every request")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.holdsPerMinute < 1 {
+		return config{}, fmt.Errorf("-holds-per-minute %d: want at least 1", c.holdsPerMinute)
+	}
+	if c.resync == 0 {
+		c.resync = 15 * time.Second
+		if c.postgres != "" {
+			c.resync = time.Second
+		}
+	}
+	return c, nil
+}
+
+// run serves until ctx is done, then shuts down gracefully. It prints the
+// address to open to stdout as soon as it listens.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	store, closeStore, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	sys, err := boxoffice.New(boxoffice.Config{
+		Store:          store,
+		Gateway:        newDemoGateway(),
+		Logger:         logger,
+		HoldsPerMinute: c.holdsPerMinute,
+	})
+	if err != nil {
+		return err
+	}
+	// Close the BookingSystem last, whatever happens: it stops the sweeper
+	// and drains the event streams.
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+		defer cancel()
+		if err := sys.Close(closeCtx); err != nil {
+			logger.Warn("closing the booking system", "err", err)
+		}
+	}()
+	if c.demo {
+		n, err := seedDemo(ctx, sys, time.Local)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if n > 0 {
+			logger.Info("demo data", "shows_scheduled", n)
+		}
+	}
+
+	srv := newServer(sys, options{Resync: c.resync, Logger: logger})
+	handler := srv.routes()
+	if c.verbose {
+		handler = logRequests(logger, handler)
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		// Long enough for a confirm whose payment is retried (3 attempts
+		// of up to 15 s); the event stream lifts it for itself.
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(srv.closeStreams)
+	fmt.Fprintf(stdout, "boxoffice demo: open http://%s/\n", ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err // the listener failed
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openStore returns the Store the flags ask for and a function that
+// releases it after the BookingSystem is closed.
+func openStore(ctx context.Context, c config) (boxoffice.Store, func(), error) {
+	if c.postgres == "" {
+		return boxoffice.NewMemoryStore(), func() {}, nil
+	}
+	pool, err := pgxpool.New(ctx, c.postgres)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-postgres: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("-postgres: cannot reach the database: %w", err)
+	}
+	// Every server process may migrate at start: pgstore takes turns on an
+	// advisory lock and applies only what is missing.
+	opts := pgstore.Options{Schema: c.schema}
+	if err := pgstore.Migrate(ctx, pool, opts); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("-postgres: migrating schema %q: %w", c.schema, err)
+	}
+	store, err := pgstore.New(pool, opts)
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("-postgres: %w", err)
+	}
+	return store, pool.Close, nil
+}
+
+// logRequests logs each request at debug level once it is answered.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach Flush and SetWriteDeadline.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

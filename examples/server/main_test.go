@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestParseFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		wantErr string
+		check   func(config) bool
+	}{
+		{nil, "", func(c config) bool {
+			return c.addr == "127.0.0.1:8080" && c.holdsPerMinute == 10 && c.resync == 15*time.Second && c.demo && c.postgres == ""
+		}},
+		{[]string{"-postgres", "postgres://db/x"}, "", func(c config) bool { return c.resync == time.Second && c.schema == "boxoffice" }},
+		{[]string{"-postgres", "postgres://db/x", "-resync", "3s"}, "", func(c config) bool { return c.resync == 3*time.Second }},
+		{[]string{"-addr", ":0", "-holds-per-minute", "3", "-demo=false"}, "", func(c config) bool {
+			return c.addr == ":0" && c.holdsPerMinute == 3 && !c.demo
+		}},
+		{[]string{"-holds-per-minute", "0"}, "want at least 1", nil},
+		{[]string{"-no-such-flag"}, "not defined", nil},
+		{[]string{"extra"}, "unexpected arguments", nil},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			c, err := parseFlags(tt.args, io.Discard)
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error %v, want one saying %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case !tt.check(c):
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+}
+
+// server runs run on its own goroutine, as main does.
+type runningServer struct {
+	url  string
+	stop context.CancelFunc
+	done chan error
+	out  *lines
+}
+
+func startServer(t *testing.T, args ...string) *runningServer {
+	t.Helper()
+	s, err := launch(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.stop()
+		<-s.done
+	})
+	return s
+}
+
+// launch starts run and waits for it to print its address.
+func launch(args ...string) (*runningServer, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	out := newLines()
+	s := &runningServer{stop: stop, done: make(chan error, 1), out: out}
+	go func() { s.done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, io.Discard) }()
+	select {
+	case line := <-out.c:
+		m := regexp.MustCompile(`open (http://\S+)/`).FindStringSubmatch(line)
+		if m == nil {
+			stop()
+			<-s.done
+			return nil, fmt.Errorf("first line %q names no address", line)
+		}
+		s.url = m[1]
+		return s, nil
+	case err := <-s.done:
+		stop()
+		return nil, fmt.Errorf("run: %v", err)
+	case <-time.After(30 * time.Second):
+		stop()
+		return nil, errors.New("the server did not start within 30 s")
+	}
+}
+
+// shutdown stops the server as SIGTERM does and returns run's error.
+func (s *runningServer) shutdown(t *testing.T) error {
+	t.Helper()
+	s.stop()
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatal("the server did not shut down")
+	}
+	return nil
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	s := startServer(t)
+	var movies struct{ Movies []movieJSON }
+	getJSON(t, s.url+"/api/movies", &movies)
+	if len(movies.Movies) != len(demoMovies) {
+		t.Fatalf("%d movies, want the %d of the demo", len(movies.Movies), len(demoMovies))
+	}
+	_, showID := grandHallShow(t, s.url)
+
+	// A live stream is open when the signal comes: shutdown must end it,
+	// not wait for it.
+	res, err := http.Get(s.url + "/api/shows/" + showID + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	stream := newSSEReader(res.Body)
+	if ev := stream.next(t); ev.name != "seatmap" {
+		t.Fatalf("first event %q", ev.name)
+	}
+	if err := s.shutdown(t); err != nil {
+		t.Fatalf("run returned %v after a graceful shutdown", err)
+	}
+	select {
+	case <-stream.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the event stream outlived the server")
+	}
+	if !strings.Contains(s.out.all(), "shutting down") {
+		t.Errorf("output %q does not say it is shutting down", s.out.all())
+	}
+	if _, err := http.Get(s.url + "/api/movies"); err == nil {
+		t.Error("the server still answers after shutting down")
+	}
+}
+
+func TestRunRefusesBadAddress(t *testing.T) {
+	err := run(context.Background(), []string{"-addr", "256.0.0.1:80"}, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("run listened on 256.0.0.1")
+	}
+}
+
+// TestRunPostgresTwoServers runs two server processes on one PostgreSQL
+// database, as a load balancer would: both seed at once without
+// stepping on each other, and they agree about every seat.
+func TestRunPostgresTwoServers(t *testing.T) {
+	url := os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("PostgreSQL at %s: %v (BOXOFFICE_REQUIRE_SERVICES=1)", url, err)
+		}
+		t.Skipf("PostgreSQL at %s is not reachable: %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	schema := fmt.Sprintf("server_test_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+
+	// Both start at once, as after a deploy: both migrate and seed.
+	args := []string{"-postgres", url, "-schema", schema, "-resync", "200ms"}
+	var servers [2]*runningServer
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Go(func() { servers[i], errs[i] = launch(args...) })
+	}
+	wg.Wait()
+	for i, s := range servers {
+		if s != nil {
+			t.Cleanup(func() {
+				s.stop()
+				<-s.done
+			})
+		}
+		if errs[i] != nil {
+			t.Fatalf("server %d: %v", i, errs[i])
+		}
+	}
+	a, b := servers[0], servers[1]
+
+	// One catalog, seeded once.
+	var showsA, showsB struct{ Shows []showJSON }
+	getJSON(t, a.url+"/api/movies/neon-harbor/shows", &showsA)
+	getJSON(t, b.url+"/api/movies/neon-harbor/shows", &showsB)
+	if len(showsA.Shows) == 0 || len(showsA.Shows) != len(showsB.Shows) {
+		t.Fatalf("server A sees %d shows, server B %d", len(showsA.Shows), len(showsB.Shows))
+	}
+	_, showID := grandHallShow(t, a.url)
+	seats := adjacentSeatsVia(t, a.url, showID)
+
+	// B's page is open; a customer holds seats through A.
+	res, err := http.Get(b.url + "/api/shows/" + showID + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	stream := newSSEReader(res.Body)
+	if ev := stream.next(t); ev.name != "seatmap" {
+		t.Fatalf("first event %q", ev.name)
+	}
+	status, body := postJSON(t, a.url+"/api/shows/"+showID+"/holds", holdRequest{User: "ana", Seats: seats})
+	if status != http.StatusCreated {
+		t.Fatalf("hold through A: %d %s", status, body)
+	}
+	// B refuses the same seats, naming them.
+	status, body = postJSON(t, b.url+"/api/shows/"+showID+"/holds", holdRequest{User: "ben", Seats: seats})
+	if e := decodeError(t, body); status != http.StatusConflict || len(e.Seats) != 2 {
+		t.Fatalf("hold of the same seats through B: %d %s, want 409 naming both", status, body)
+	}
+	// B's open page learns of A's hold by its periodic re-read.
+	for {
+		ev := stream.next(t)
+		if ev.name != "seatmap" {
+			continue
+		}
+		var m seatMapJSON
+		if err := json.Unmarshal([]byte(ev.data), &m); err != nil {
+			t.Fatal(err)
+		}
+		if statusOf(m, seats[0]) == "held" && statusOf(m, seats[1]) == "held" {
+			break
+		}
+	}
+}
+
+func adjacentSeatsVia(t *testing.T, base, showID string) []string {
+	t.Helper()
+	a, b := adjacentFreeSeats(t, base, showID, "F")
+	return []string{a, b}
+}
+
+func postJSON(t *testing.T, url string, v any) (int, string) {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(mustJSON(t, v)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
+}
+
+// lines is an io.Writer that hands each line written to it to a channel,
+// and keeps them all.
+type lines struct {
+	c   chan string
+	mu  sync.Mutex
+	buf bytes.Buffer
+	got strings.Builder
+}
+
+func newLines() *lines { return &lines{c: make(chan string, 16)} }
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	l.got.Write(p)
+	for {
+		line, err := l.buf.ReadString('\n')
+		if err != nil {
+			l.buf.WriteString(line) // an unfinished line: keep it for later
+			return len(p), nil
+		}
+		select {
+		case l.c <- strings.TrimSuffix(line, "\n"):
+		default:
+		}
+	}
+}
+
+func (l *lines) all() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.got.String()
+}

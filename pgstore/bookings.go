@@ -1,0 +1,197 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/jackc/pgx/v5"
+)
+
+// seatJSON is one element of bookings.seats.
+type seatJSON struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	Price int64  `json:"price"`
+}
+
+func encodeSeats(seats []boxoffice.BookedSeat) ([]byte, error) {
+	js := make([]seatJSON, len(seats))
+	for i, s := range seats {
+		js[i] = seatJSON{ID: s.ID, Type: s.Type.String(), Price: int64(s.Price)}
+	}
+	return json.Marshal(js)
+}
+
+func decodeSeats(data []byte) ([]boxoffice.BookedSeat, error) {
+	var js []seatJSON
+	if err := json.Unmarshal(data, &js); err != nil {
+		return nil, err
+	}
+	seats := make([]boxoffice.BookedSeat, len(js))
+	for i, s := range js {
+		t, ok := parseSeatType(s.Type)
+		if !ok {
+			return nil, fmt.Errorf("seat %q has unknown type %q", s.ID, s.Type)
+		}
+		seats[i] = boxoffice.BookedSeat{ID: s.ID, Type: t, Price: boxoffice.Money(s.Price)}
+	}
+	return seats, nil
+}
+
+func parseSeatType(name string) (boxoffice.SeatType, bool) {
+	for t := boxoffice.Regular; t.Valid(); t++ {
+		if t.String() == name {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+// checkBooking reports a booking that the bookings table could not hold.
+func checkBooking(b *boxoffice.Booking) error {
+	if _, err := boxoffice.ParseBookingStatus(b.Status.String()); err != nil {
+		return invalid("Booking.Status", "booking %s has status %d", b.ID, b.Status)
+	}
+	for _, s := range b.Seats {
+		if !s.Type.Valid() {
+			return invalid("Booking.Seats", "booking %s: seat %q has type %v", b.ID, s.ID, s.Type)
+		}
+	}
+	return nil
+}
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// bookingArgs returns the arguments of upsertBooking, in bookingColumns order.
+func bookingArgs(b *boxoffice.Booking) ([]any, error) {
+	seats, err := encodeSeats(b.Seats)
+	if err != nil {
+		return nil, err
+	}
+	return []any{
+		[16]byte(b.ID), b.ShowID, b.UserID, b.Status.String(), seats, int64(b.Total),
+		b.CreatedAt, nullTime(b.HeldUntil), b.Extensions, nullTime(b.UpdatedAt),
+		string(b.Payment.Method), int64(b.Payment.Amount), b.Payment.Reference, b.Payment.Attempts,
+		nullTime(b.Payment.PaidAt), b.Payment.Failure,
+		int64(b.Refund.Amount), b.Refund.Percent, b.Refund.Reference, nullTime(b.Refund.RefundedAt), b.Refund.Reason,
+	}, nil
+}
+
+// scanBooking reads a row of bookingColumns, then the extra columns into
+// the extra destinations.
+func scanBooking(row pgx.Row, extra ...any) (boxoffice.Booking, error) {
+	var (
+		b                                boxoffice.Booking
+		id                               [16]byte
+		status, method                   string
+		seats                            []byte
+		total, paid, refunded            int64
+		held, updated, paidAt, refundAt  *time.Time
+		extensions, attempts, refundPerc int32
+	)
+	dest := []any{&id, &b.ShowID, &b.UserID, &status, &seats, &total, &b.CreatedAt, &held, &extensions, &updated,
+		&method, &paid, &b.Payment.Reference, &attempts, &paidAt, &b.Payment.Failure,
+		&refunded, &refundPerc, &b.Refund.Reference, &refundAt, &b.Refund.Reason}
+	err := row.Scan(append(dest, extra...)...)
+	if err != nil {
+		return b, err
+	}
+	b.ID = boxoffice.BookingID(id)
+	if b.Status, err = boxoffice.ParseBookingStatus(status); err != nil {
+		return b, fmt.Errorf("pgstore: booking %s: %w", b.ID, err)
+	}
+	if b.Seats, err = decodeSeats(seats); err != nil {
+		return b, fmt.Errorf("pgstore: booking %s: seats: %w", b.ID, err)
+	}
+	b.Total = boxoffice.Money(total)
+	b.CreatedAt = b.CreatedAt.UTC()
+	b.HeldUntil = timeOf(held)
+	b.Extensions = int(extensions)
+	b.UpdatedAt = timeOf(updated)
+	b.Payment.Method = boxoffice.PaymentMethod(method)
+	b.Payment.Amount = boxoffice.Money(paid)
+	b.Payment.Attempts = int(attempts)
+	b.Payment.PaidAt = timeOf(paidAt)
+	b.Refund.Amount = boxoffice.Money(refunded)
+	b.Refund.Percent = int(refundPerc)
+	b.Refund.RefundedAt = timeOf(refundAt)
+	return b, nil
+}
+
+func timeOf(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// Booking implements boxoffice.Store. The booking is read with its show's
+// version, so that the show transaction a BookingSystem runs next on it
+// needs not read it again (see showCache).
+func (s *Store) Booking(ctx context.Context, id boxoffice.BookingID) (boxoffice.Booking, error) {
+	var version int64
+	b, err := scanBooking(s.pool.QueryRow(ctx, s.q.booking, [16]byte(id)), &version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return boxoffice.Booking{}, notFound("booking %s", id)
+	} else if err != nil {
+		return boxoffice.Booking{}, err
+	}
+	s.shows.addBooking(b, version)
+	b.Seats = slices.Clone(b.Seats) // the cache's are shared with show transactions only
+	return b, nil
+}
+
+// normalizeTimes cuts a booking's times to the microsecond, in UTC, as the
+// bookings table stores them, so that a booking reads the same from a
+// transaction, the cache and the table.
+func normalizeTimes(b *boxoffice.Booking) {
+	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Refund.RefundedAt} {
+		if !t.IsZero() {
+			*t = t.Truncate(time.Microsecond).UTC()
+		}
+	}
+}
+
+// BookingsOfUser implements boxoffice.Store, from the index on (user_id,
+// created_at, id).
+func (s *Store) BookingsOfUser(ctx context.Context, userID string) ([]boxoffice.Booking, error) {
+	rows, err := s.pool.Query(ctx, s.q.bookingsOfUser, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.AppendRows([]boxoffice.Booking{}, rows, func(r pgx.CollectableRow) (boxoffice.Booking, error) { return scanBooking(r) })
+}
+
+// ExpiredHolds implements boxoffice.ExpiredHoldLister, from the partial
+// index of held bookings by deadline: the longest expired first.
+func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]boxoffice.HoldRef, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []boxoffice.HoldRef{}, nil
+	}
+	rows, err := s.pool.Query(ctx, s.q.expiredHolds, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.AppendRows([]boxoffice.HoldRef{}, rows, func(r pgx.CollectableRow) (boxoffice.HoldRef, error) {
+		var ref boxoffice.HoldRef
+		var id [16]byte
+		err := r.Scan(&ref.ShowID, &id, &ref.HeldUntil)
+		ref.Booking = boxoffice.BookingID(id)
+		ref.HeldUntil = ref.HeldUntil.UTC()
+		return ref, err
+	})
+}

@@ -1,0 +1,128 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice/pgstore"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// defaultTestDatabaseURL is the database the tests use unless
+// BOXOFFICE_TEST_DATABASE_URL names another.
+const defaultTestDatabaseURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func testDatabaseURL() string {
+	if u := os.Getenv("BOXOFFICE_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return defaultTestDatabaseURL
+}
+
+// shared is the pool most tests share; each test works in its own schema.
+var shared struct {
+	once sync.Once
+	pool *pgxpool.Pool
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.pool != nil {
+		shared.pool.Close()
+	}
+	os.Exit(code)
+}
+
+// testPool returns the shared pool, or skips the test when PostgreSQL is
+// unreachable — unless BOXOFFICE_REQUIRE_SERVICES=1, when it fails.
+func testPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	shared.once.Do(func() { shared.pool, shared.err = openPool(testDatabaseURL(), 16) })
+	if shared.err != nil {
+		unreachable(t, shared.err)
+	}
+	return shared.pool
+}
+
+// openPool connects a pool of at most maxConns connections and pings it.
+func openPool(url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = maxConns
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+func unreachable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
+		t.Fatalf("PostgreSQL at %s is required (BOXOFFICE_REQUIRE_SERVICES=1) but unreachable: %v", testDatabaseURL(), err)
+	}
+	t.Skipf("PostgreSQL at %s unreachable (set BOXOFFICE_TEST_DATABASE_URL): %v", testDatabaseURL(), err)
+}
+
+// ownPool opens a pool for one test, closed when it ends, as a separate
+// process would have.
+func ownPool(t testing.TB, maxConns int32) *pgxpool.Pool {
+	t.Helper()
+	testPool(t) // skip or fail early when unreachable
+	pool, err := openPool(testDatabaseURL(), maxConns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// newSchema migrates a new schema with a random name and drops it when the
+// test ends.
+func newSchema(t testing.TB, pool *pgxpool.Pool) string {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "pgstore_test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := pgstore.Migrate(ctx, pool, pgstore.Options{Schema: schema}); err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
+
+// newStore returns a Store on a new schema of the shared pool.
+func newStore(t testing.TB) *pgstore.Store {
+	t.Helper()
+	pool := testPool(t)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func quote(name string) string { return pgx.Identifier{name}.Sanitize() }

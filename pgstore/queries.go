@@ -1,0 +1,175 @@
+package pgstore
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// queries holds the Store's SQL with its schema filled in. Every statement
+// is a constant text per Store, so pgx prepares each once per connection
+// and reuses it (its statement cache).
+type queries struct {
+	insertMovie, movie, moviesPage, movieExists    string
+	insertTheater, theater, theatersPage           string
+	insertHall, hall, hallsOfTheater, hallExists   string
+	lockHall, showPreconditions, updateLongestShow string
+	insertShow, insertShowSeats, show              string
+	showsOfMovie, showsOfHall                      string
+	lockShow, viewShow, touchShow, touchAndUpsert  string
+	showVersion                                    string
+	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
+	booking, bookingOfShow, bookingsOfUser         string
+	upsertBooking, expiredHolds                    string
+	beginUpdate, beginView, commit, rollback       string
+}
+
+// touchShow writes a show's inventory ($2; NULL keeps it) and bumps its
+// version: every committed change to a show's seats or bookings does.
+const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), version = version + 1 WHERE show_id = $1`
+
+// bookingTypes are the types of bookingColumns, for the parameters of an
+// INSERT ... SELECT, which PostgreSQL cannot infer from the target.
+var bookingTypes = [...]string{"uuid", "text", "text", "text", "jsonb", "bigint", "timestamptz", "timestamptz",
+	"integer", "timestamptz", "text", "bigint", "text", "integer", "timestamptz", "text", "bigint", "integer",
+	"text", "timestamptz", "text"}
+
+// upsertBooking inserts or replaces a booking, its columns in
+// bookingColumns order from parameter $first on. With a non-empty
+// condition, it writes only if the condition holds.
+//
+// A booking never moves to another show: should its ID be taken by another
+// show's booking, show_id becomes NULL and the NOT NULL constraint fails
+// the statement, and with it the transaction.
+func upsertBooking(first int, condition string) string {
+	params := make([]string, len(bookingTypes))
+	for i, typ := range bookingTypes {
+		params[i] = fmt.Sprintf("$%d::%s", first+i, typ)
+	}
+	source := `VALUES (` + strings.Join(params, ", ") + `)`
+	if condition != "" {
+		source = `SELECT ` + strings.Join(params, ", ") + ` WHERE ` + condition
+	}
+	return `INSERT INTO {s}.bookings AS b ({booking}) ` + source + `
+		ON CONFLICT (id) DO UPDATE SET
+			show_id = CASE WHEN b.show_id = excluded.show_id THEN excluded.show_id END,
+			user_id = excluded.user_id, status = excluded.status, seats = excluded.seats, total = excluded.total,
+			created_at = excluded.created_at, held_until = excluded.held_until, extensions = excluded.extensions,
+			updated_at = excluded.updated_at, payment_method = excluded.payment_method,
+			payment_amount = excluded.payment_amount, payment_reference = excluded.payment_reference,
+			payment_attempts = excluded.payment_attempts, paid_at = excluded.paid_at,
+			payment_failure = excluded.payment_failure, refund_amount = excluded.refund_amount,
+			refund_percent = excluded.refund_percent, refund_reference = excluded.refund_reference,
+			refunded_at = excluded.refunded_at, refund_reason = excluded.refund_reason`
+}
+
+// maxOptimisticPuts is the most bookings an optimistic commit writes; a
+// transaction that puts more takes the lock.
+const maxOptimisticPuts = 3
+
+// optimisticCommit returns the statement that commits an optimistic show
+// transaction putting n bookings: the inventory ($2; NULL keeps it) is
+// written only if the show is still at version $3, and the bookings only if
+// it was. It returns 1 if it wrote, 0 if the show had moved on. One
+// statement is one transaction: all of it or none.
+func optimisticCommit(n int) string {
+	var b strings.Builder
+	b.WriteString(`WITH touched AS (UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), version = version + 1
+		WHERE show_id = $1 AND version = $3 RETURNING 1)`)
+	for k := range n {
+		fmt.Fprintf(&b, `, put%d AS (%s RETURNING 1)`, k, upsertBooking(4+k*len(bookingTypes), "EXISTS (SELECT FROM touched)"))
+	}
+	b.WriteString(` SELECT count(*) FROM touched`)
+	return b.String()
+}
+
+const showColumns = "id, movie_id, hall_id, theater_id, starts_at, ends_at, base_price"
+
+const bookingColumns = `id, show_id, user_id, status, seats, total, created_at, held_until, extensions, updated_at,
+	payment_method, payment_amount, payment_reference, payment_attempts, paid_at, payment_failure,
+	refund_amount, refund_percent, refund_reference, refunded_at, refund_reason`
+
+// qualified prefixes each of a list of columns with a table alias.
+func qualified(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+func newQueries(schema string) queries {
+	r := strings.NewReplacer("{s}", pgx.Identifier{schema}.Sanitize(), "{show}", showColumns,
+		"{booking}", bookingColumns, "{b.booking}", qualified("b", bookingColumns))
+	q := func(sql string) string { return r.Replace(sql) }
+	return queries{
+		insertMovie: q(`INSERT INTO {s}.movies (id, title, duration, genres, language, rating) VALUES ($1, $2, $3, $4, $5, $6)`),
+		movie:       q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id = $1`),
+		moviesPage:  q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id > $1 ORDER BY id LIMIT $2`),
+		movieExists: q(`SELECT EXISTS (SELECT 1 FROM {s}.movies WHERE id = $1)`),
+
+		insertTheater: q(`INSERT INTO {s}.theaters (id, name, location, city) VALUES ($1, $2, $3, $4)`),
+		theater:       q(`SELECT id, name, location, city FROM {s}.theaters WHERE id = $1`),
+		theatersPage:  q(`SELECT id, name, location, city FROM {s}.theaters WHERE id > $1 ORDER BY id LIMIT $2`),
+
+		insertHall: q(`INSERT INTO {s}.halls (id, theater_id, name, layout) VALUES ($1, $2, $3, $4)`),
+		hall:       q(`SELECT id, theater_id, name, layout FROM {s}.halls WHERE id = $1`),
+		hallsOfTheater: q(`SELECT h.id, t.id, coalesce(h.name, ''), h.layout
+			FROM {s}.theaters t LEFT JOIN {s}.halls h ON h.theater_id = t.id
+			WHERE t.id = $1 ORDER BY h.id`),
+		hallExists: q(`SELECT EXISTS (SELECT 1 FROM {s}.halls WHERE id = $1)`),
+
+		// The hall's row lock serializes AddShow per hall. The movie and
+		// the show ID are checked by the next statement, whose snapshot is
+		// taken once the lock is held (a subquery of the locking statement
+		// would not see what the previous holder committed).
+		lockHall:          q(`SELECT 1 FROM {s}.halls WHERE id = $1 FOR UPDATE`),
+		showPreconditions: q(`SELECT EXISTS (SELECT 1 FROM {s}.movies WHERE id = $1), EXISTS (SELECT 1 FROM {s}.shows WHERE id = $2)`),
+		updateLongestShow: q(`UPDATE {s}.halls SET longest_show_us = greatest(longest_show_us, $2) WHERE id = $1`),
+		insertShow:        q(`INSERT INTO {s}.shows ({show}) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
+		insertShowSeats:   q(`INSERT INTO {s}.show_seats (show_id, seats) VALUES ($1, $2)`),
+		show:              q(`SELECT {show} FROM {s}.shows WHERE id = $1`),
+		showsOfMovie:      q(`SELECT {show} FROM {s}.shows WHERE movie_id = $1 ORDER BY starts_at, id`),
+		// Shows overlapping [$2, $3): the lower bound on starts_at, from
+		// the hall's longest show, keeps the index range short.
+		showsOfHall: q(`SELECT {show} FROM {s}.shows
+			WHERE hall_id = $1 AND starts_at < $3 AND ends_at > $2 AND starts_at < ends_at
+			  AND starts_at >= $2::timestamptz - (SELECT longest_show_us FROM {s}.halls WHERE id = $1) * interval '1 microsecond'
+			ORDER BY starts_at, id`),
+
+		// The per-show transaction: lock the inventory row, read it and
+		// the show in one statement; write it back and bump its version.
+		lockShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version
+			FROM {s}.show_seats v JOIN {s}.shows sh ON sh.id = v.show_id
+			WHERE v.show_id = $1 FOR UPDATE OF v`),
+		viewShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version
+			FROM {s}.show_seats v JOIN {s}.shows sh ON sh.id = v.show_id
+			WHERE v.show_id = $1`),
+		touchShow: q(touchShow),
+		// The usual commit: the inventory and one booking in one statement.
+		touchAndUpsert: q(`WITH touched AS (` + touchShow + `) ` + upsertBooking(3, "")),
+		showVersion:    q(`SELECT version FROM {s}.show_seats WHERE show_id = $1`),
+		optimistic: [...]string{
+			q(optimisticCommit(0)), q(optimisticCommit(1)), q(optimisticCommit(2)), q(optimisticCommit(3)),
+		},
+
+		// One statement, so the booking and its show's version come from
+		// one snapshot.
+		booking: q(`SELECT {b.booking}, v.version FROM {s}.bookings b JOIN {s}.show_seats v ON v.show_id = b.show_id
+			WHERE b.id = $1`),
+		bookingOfShow:  q(`SELECT {booking} FROM {s}.bookings WHERE id = $1 AND show_id = $2`),
+		bookingsOfUser: q(`SELECT {booking} FROM {s}.bookings WHERE user_id = $1 ORDER BY created_at, id`),
+		upsertBooking:  q(upsertBooking(1, "")),
+		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
+			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
+
+		// Read committed whatever the server's default: after the row
+		// lock, each statement must see what the previous holder of the
+		// lock committed.
+		beginUpdate: "begin isolation level read committed read write",
+		beginView:   "begin isolation level repeatable read read only",
+		commit:      "commit",
+		rollback:    "rollback",
+	}
+}

@@ -1,0 +1,455 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Timeouts of the statements that end a transaction. They run on a context
+// detached from the caller's, so that a commit once sent completes (the
+// caller learns its true outcome) and a rollback returns the connection
+// clean to the pool.
+const (
+	commitTimeout   = 30 * time.Second
+	rollbackTimeout = 5 * time.Second
+)
+
+// UpdateShow implements boxoffice.Store: see the package documentation for
+// the mechanism. It runs fn again, on fresh state, after a serialization
+// failure or a deadlock, up to Options.MaxRetries times; then it returns an
+// error matching boxoffice.ErrConflict. If fn returns an error, the
+// transaction is rolled back and the error returned unchanged. A misuse of
+// the ShowTx (a seat position out of range, a booking of another show, a
+// status or seat type outside the lifecycle) rolls back with an error
+// matching boxoffice.ErrInvalidArgument.
+func (s *Store) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	return s.runShowTx(ctx, showID, false, fn)
+}
+
+// ViewShow implements boxoffice.Store: fn runs in a read-only REPEATABLE
+// READ transaction, so the seats and every booking it reads come from one
+// snapshot taken when the inventory is read. It takes no lock and never
+// waits for an UpdateShow. SetSeat and PutBooking change nothing and make
+// ViewShow return an error matching boxoffice.ErrInvalidArgument.
+func (s *Store) ViewShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	return s.runShowTx(ctx, showID, true, fn)
+}
+
+func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn func(tx boxoffice.ShowTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !readOnly {
+		if show, version, seats, ok := s.shows.state(showID); ok {
+			if done, err := s.optimistic(ctx, show, version, seats, fn); done {
+				return err
+			}
+		}
+	}
+	err := s.retry(ctx, func() error { return s.showTxOnce(ctx, showID, readOnly, fn) })
+	if fe, ok := err.(*fnError); ok {
+		return fe.err
+	}
+	return err
+}
+
+// fnError carries the error of the caller's function through the retry
+// loop, which must return it unchanged and never retry it.
+type fnError struct{ err error }
+
+func (e *fnError) Error() string { return e.err.Error() }
+
+// showTxOnce runs one attempt of a show transaction on one connection.
+func (s *Store) showTxOnce(ctx context.Context, showID string, readOnly bool, fn func(tx boxoffice.ShowTx) error) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// Release destroys a connection left inside a transaction, which only
+	// happens if fn panics or a rollback fails.
+	defer conn.Release()
+
+	tx := &showTx{ctx: ctx, conn: conn, q: &s.q, shows: s.shows, readOnly: readOnly}
+	if err := tx.begin(showID); err != nil {
+		tx.rollback()
+		return err
+	}
+	fnErr := fn(tx)
+	switch {
+	case tx.dbErr != nil && retryable(tx.dbErr):
+		err = tx.dbErr // fn saw a failed read: run it again
+	case fnErr != nil:
+		err = &fnError{fnErr}
+	case tx.misuse != nil:
+		err = tx.misuse
+	case tx.dbErr != nil:
+		err = tx.dbErr
+	case readOnly:
+		return tx.end(s.q.commit)
+	default:
+		if err := ctx.Err(); err != nil {
+			tx.rollback()
+			return err
+		}
+		return tx.commit()
+	}
+	tx.rollback()
+	return err
+}
+
+// optimistic runs fn on the show's cached state, without a lock, and
+// commits in one statement that writes only if the show is still at the
+// cached version; an answer that writes nothing is checked the same way.
+// It reports done false, having changed nothing, when the show has moved on
+// or fn asked for a booking the cache does not hold at that version: the
+// caller then runs fn again under the lock. Within one process the
+// BookingSystem's per-show mutex keeps the cache current, so a transaction
+// costs one round trip; another process writing the show costs one more.
+func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int64, seats []byte, fn func(tx boxoffice.ShowTx) error) (done bool, err error) {
+	tx := &showTx{ctx: ctx, q: &s.q, shows: s.shows, optimistic: true,
+		show: show, version: version, seats: inventory(slices.Clone(seats))}
+	fnErr := fn(tx)
+	switch {
+	case tx.stale || len(tx.puts) > maxOptimisticPuts:
+		return false, nil
+	case fnErr == nil && tx.misuse != nil:
+		return true, tx.misuse // wrong whatever the state
+	case fnErr != nil || !tx.changed():
+		// An answer read from the cache holds if the show has not moved on.
+		var now int64
+		if err := s.pool.QueryRow(ctx, s.q.showVersion, show.ID).Scan(&now); err != nil {
+			return true, err
+		}
+		if now != version {
+			return false, nil
+		}
+		if fnErr != nil {
+			return true, fnErr
+		}
+		return true, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return true, err
+	}
+	args := []any{show.ID, tx.seatsArg(), version}
+	for _, id := range tx.puts {
+		bargs, err := bookingArgs(&tx.bookings[id].b)
+		if err != nil {
+			return true, err
+		}
+		args = append(args, bargs...)
+	}
+	// Like a commit, the statement runs to its end once sent.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	var written int
+	if err := s.pool.QueryRow(wctx, s.q.optimistic[len(tx.puts)], args...).Scan(&written); err != nil {
+		return true, tx.commitError(err)
+	}
+	if written == 0 {
+		return false, nil
+	}
+	tx.committed()
+	return true, nil
+}
+
+// retry runs op until it succeeds, fails with an error other than a
+// serialization failure or a deadlock, or has been retried maxRetries
+// times, waiting a short random backoff between attempts.
+func (s *Store) retry(ctx context.Context, op func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := op()
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt >= s.maxRetries {
+			return fmt.Errorf("pgstore: gave up after %d attempts: %w: %w", attempt+1, boxoffice.ErrConflict, err)
+		}
+		// Full jitter over an exponential ceiling: 1 ms, 2 ms, ... 64 ms.
+		ceiling := time.Millisecond << min(attempt, 6)
+		t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// retryable reports a serialization failure or a deadlock: the transaction
+// lost a race and may succeed if run again.
+func retryable(err error) bool {
+	if _, ok := err.(*fnError); ok {
+		return false
+	}
+	switch pgCode(err) {
+	case codeSerializationFailure, codeDeadlockDetected:
+		return true
+	}
+	return false
+}
+
+// showTx is the boxoffice.ShowTx of UpdateShow and ViewShow: the show's
+// inventory decoded on demand, the bookings read so far (lazily, cached for
+// the transaction), and the changes to write at commit.
+type showTx struct {
+	ctx      context.Context
+	conn     *pgxpool.Conn
+	q        *queries
+	shows    *showCache
+	readOnly bool
+	// optimistic: the state is the cached one, and there is no connection;
+	// stale: fn asked for a booking the cache does not hold at version.
+	optimistic, stale bool
+
+	show         boxoffice.Show
+	version      int64 // of the show's inventory row, as read
+	seats        inventory
+	seatsChanged bool
+	bookings     map[boxoffice.BookingID]*txBooking
+	puts         []boxoffice.BookingID // bookings to write, in first-put order
+
+	misuse error // the first misuse of the ShowTx
+	dbErr  error // the first failed read: the transaction is aborted
+}
+
+// txBooking is a booking as this transaction knows it.
+type txBooking struct {
+	b      boxoffice.Booking
+	exists bool // false: not found, and not put since
+	put    bool
+}
+
+var _ boxoffice.ShowTx = (*showTx)(nil)
+
+// errStale is what an optimistic transaction's Booking returns for a
+// booking it cannot vouch for; the transaction is then run again under the
+// lock, whatever fn did with the error.
+var errStale = errors.New("pgstore: booking not cached at this version")
+
+// begin starts the transaction and reads (and, for an update, locks) the
+// show's inventory row, in one round trip.
+func (tx *showTx) begin(showID string) error {
+	b := &pgx.Batch{}
+	begin, read := tx.q.beginUpdate, tx.q.lockShow
+	if tx.readOnly {
+		begin, read = tx.q.beginView, tx.q.viewShow
+	}
+	b.Queue(begin)
+	var seats []byte
+	b.Queue(read, showID).QueryRow(func(row pgx.Row) error {
+		var price int64
+		sh := &tx.show
+		err := row.Scan(&sh.ID, &sh.MovieID, &sh.HallID, &sh.TheaterID, &sh.Start, &sh.End, &price, &seats, &tx.version)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound("show %q", showID)
+		}
+		sh.BasePrice = boxoffice.Money(price)
+		sh.Start, sh.End = sh.Start.UTC(), sh.End.UTC()
+		return err
+	})
+	if err := tx.conn.SendBatch(tx.ctx, b).Close(); err != nil {
+		return err
+	}
+	if err := checkInventory(showID, seats); err != nil {
+		return err
+	}
+	tx.seats = inventory(seats)
+	tx.shows.read(tx.show, tx.version, slices.Clone(seats))
+	return nil
+}
+
+// changed reports whether the transaction has anything to write.
+func (tx *showTx) changed() bool { return tx.seatsChanged || len(tx.puts) > 0 }
+
+// seatsArg is the inventory to write: NULL keeps the stored one.
+func (tx *showTx) seatsArg() any {
+	if tx.seatsChanged {
+		return []byte(tx.seats)
+	}
+	return nil
+}
+
+// committed caches what the transaction wrote: the show is now at
+// version+1. The transaction must not be used afterwards.
+func (tx *showTx) committed() {
+	puts := make([]boxoffice.Booking, len(tx.puts))
+	for k, id := range tx.puts {
+		puts[k] = tx.bookings[id].b
+	}
+	tx.shows.committed(tx.show, tx.version, tx.seats, puts)
+}
+
+// commitError explains the error of a statement that wrote the changes.
+func (tx *showTx) commitError(err error) error {
+	if pgCode(err) == codeNotNullViolation { // see upsertBooking
+		return invalid("ShowTx.PutBooking", "a booking put in show %q belongs to another show: %v", tx.show.ID, err)
+	}
+	return err
+}
+
+// commit writes the changes, if any, and commits, in one round trip: the
+// inventory and the first booking put in one statement, any other booking
+// in one statement each, then COMMIT.
+func (tx *showTx) commit() error {
+	if !tx.changed() {
+		return tx.end(tx.q.commit)
+	}
+	seats := tx.seatsArg()
+	b := &pgx.Batch{}
+	for k, id := range tx.puts {
+		args, err := bookingArgs(&tx.bookings[id].b)
+		if err != nil {
+			tx.rollback()
+			return err
+		}
+		if k == 0 {
+			b.Queue(tx.q.touchAndUpsert, append([]any{tx.show.ID, seats}, args...)...)
+		} else {
+			b.Queue(tx.q.upsertBooking, args...)
+		}
+	}
+	if len(tx.puts) == 0 {
+		b.Queue(tx.q.touchShow, tx.show.ID, seats)
+	}
+	b.Queue(tx.q.commit)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tx.ctx), commitTimeout)
+	defer cancel()
+	if err := tx.conn.SendBatch(ctx, b).Close(); err != nil {
+		tx.rollback()
+		return tx.commitError(err)
+	}
+	tx.committed()
+	return nil
+}
+
+// end sends commit or rollback.
+func (tx *showTx) end(sql string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tx.ctx), commitTimeout)
+	defer cancel()
+	_, err := tx.conn.Exec(ctx, sql)
+	return err
+}
+
+// rollback ends a transaction that failed, if the connection is still in
+// one. If it cannot, the connection is destroyed when released.
+func (tx *showTx) rollback() {
+	c := tx.conn.Conn()
+	if c.IsClosed() || c.PgConn().TxStatus() == 'I' {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tx.ctx), rollbackTimeout)
+	defer cancel()
+	_, _ = c.Exec(ctx, tx.q.rollback)
+}
+
+func (tx *showTx) Show() boxoffice.Show { return tx.show }
+func (tx *showTx) NumSeats() int        { return tx.seats.len() }
+
+func (tx *showTx) Seat(i int) boxoffice.SeatSlot {
+	if i < 0 || i >= tx.seats.len() {
+		tx.misused(tx.outOfRange(i))
+		return boxoffice.SeatSlot{}
+	}
+	return tx.seats.slot(i)
+}
+
+func (tx *showTx) SetSeat(i int, slot boxoffice.SeatSlot) {
+	switch {
+	case tx.readOnly:
+		tx.misused(invalid("ShowTx", "SetSeat called inside ViewShow of show %q; use UpdateShow", tx.show.ID))
+	case i < 0 || i >= tx.seats.len():
+		tx.misused(tx.outOfRange(i))
+	case tx.seats.setSlot(i, slot):
+		tx.seatsChanged = true
+	}
+}
+
+func (tx *showTx) outOfRange(i int) error {
+	return invalid("seat", "position %d is outside show %q's %d seats", i, tx.show.ID, tx.seats.len())
+}
+
+// Booking returns a booking of the show: from this transaction's cache, or
+// read once from the bookings table. A failed read aborts the transaction:
+// UpdateShow then returns the error (or retries) whatever fn returns.
+func (tx *showTx) Booking(id boxoffice.BookingID) (boxoffice.Booking, error) {
+	if tb, ok := tx.bookings[id]; ok {
+		if !tb.exists {
+			return boxoffice.Booking{}, notFound("booking %s of show %q", id, tx.show.ID)
+		}
+		return tb.b, nil
+	}
+	if b, ok := tx.shows.booking(tx.show.ID, tx.version, id); ok {
+		tx.remember(id, &txBooking{b: b, exists: true})
+		return b, nil
+	}
+	if tx.optimistic {
+		tx.stale = true
+		return boxoffice.Booking{}, errStale
+	}
+	if tx.dbErr != nil {
+		return boxoffice.Booking{}, tx.dbErr
+	}
+	b, err := scanBooking(tx.conn.QueryRow(tx.ctx, tx.q.bookingOfShow, [16]byte(id), tx.show.ID))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		tx.remember(id, &txBooking{})
+		return boxoffice.Booking{}, notFound("booking %s of show %q", id, tx.show.ID)
+	case err != nil:
+		tx.dbErr = err
+		return boxoffice.Booking{}, err
+	}
+	tx.remember(id, &txBooking{b: b, exists: true})
+	tx.shows.addBooking(b, tx.version)
+	return b, nil
+}
+
+func (tx *showTx) remember(id boxoffice.BookingID, tb *txBooking) {
+	if tx.bookings == nil {
+		tx.bookings = make(map[boxoffice.BookingID]*txBooking, 2)
+	}
+	tx.bookings[id] = tb
+}
+
+// PutBooking records b, with a copy of its Seats, to be written at commit.
+func (tx *showTx) PutBooking(b boxoffice.Booking) {
+	switch {
+	case tx.readOnly:
+		tx.misused(invalid("ShowTx", "PutBooking called inside ViewShow of show %q; use UpdateShow", tx.show.ID))
+		return
+	case b.ShowID != tx.show.ID:
+		tx.misused(invalid("Booking.ShowID", "booking %s of show %q put in show %q", b.ID, b.ShowID, tx.show.ID))
+		return
+	}
+	if err := checkBooking(&b); err != nil {
+		tx.misused(err)
+		return
+	}
+	b.Seats = slices.Clone(b.Seats)
+	normalizeTimes(&b) // as the bookings table will hold them
+	tb := tx.bookings[b.ID]
+	if tb == nil {
+		tb = &txBooking{}
+		tx.remember(b.ID, tb)
+	}
+	if !tb.put {
+		tb.put = true
+		tx.puts = append(tx.puts, b.ID)
+	}
+	tb.b, tb.exists = b, true
+}
+
+func (tx *showTx) misused(err error) {
+	if tx.misuse == nil {
+		tx.misuse = err
+	}
+}
