@@ -11,7 +11,11 @@ import (
 // the seats for resale and records the refund on the booking. Cancelling a
 // cancelled booking returns it unchanged. Any other state, or a show that
 // has started, is a *TransitionError. If the refund fails, nothing changes
-// and the error is returned: the customer keeps the ticket.
+// and the error is returned: the customer keeps the ticket. If the refund
+// goes through but the Store then fails, the error is returned and the
+// booking is still confirmed: call CancelBooking again, which finishes the
+// cancellation without refunding twice (the refund's idempotency key is
+// the booking's).
 func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
 	if err := bs.checkOpen(); err != nil {
 		return Booking{}, err

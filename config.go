@@ -121,8 +121,8 @@ func (c Config) validate() error {
 		return invalid("Config.RescanInterval", "%s is negative", c.RescanInterval)
 	case c.PaymentAttempts < 1:
 		return invalid("Config.PaymentAttempts", "%d: at least one attempt is needed (default 3)", c.PaymentAttempts)
-	case c.PaymentTimeout < 0:
-		return invalid("Config.PaymentTimeout", "%s is negative", c.PaymentTimeout)
+	case c.PaymentTimeout < 10*time.Millisecond:
+		return invalid("Config.PaymentTimeout", "%s is too short for any gateway to answer; at least 10ms (default 15s)", c.PaymentTimeout)
 	case c.EventBuffer < 1:
 		return invalid("Config.EventBuffer", "%d: at least one event must fit (default 4096)", c.EventBuffer)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -100,7 +101,7 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			if b.Payment.Amount > b.Refund.Amount {
 				return nil // money may still be owed back: resume below
 			}
-			resolved = &PaymentError{Booking: b.ID, Attempts: b.Payment.Attempts, Err: errors.New(b.Payment.Failure)}
+			resolved = &PaymentError{Booking: b.ID, Attempts: b.Payment.Attempts, Err: failureError(b.Payment.Failure)}
 			return nil
 		case StatusHeld:
 		default:
@@ -147,7 +148,7 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	// leaving a booking paying with money taken is worse than a late answer.
 	work := context.WithoutCancel(ctx)
 	if b.Status == StatusFailed {
-		return bs.refundLostPayment(work, e, b, errors.New(b.Payment.Failure))
+		return bs.refundLostPayment(work, e, b, failureError(b.Payment.Failure))
 	}
 
 	// 2. Charge, outside any lock.
@@ -156,6 +157,34 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	// 3. Keep the seats if they are still ours, else give the money back.
 	return bs.settle(work, e, b.ID, receipt, attempts, chargeErr)
 }
+
+// declinedPrefix marks a recorded failure that was a decline, so that a
+// replayed confirm answers with an error matching ErrPaymentDeclined, like
+// the first one, from the booking record alone (which any Store keeps).
+const declinedPrefix = "declined: "
+
+func failureText(err error) string {
+	if errors.Is(err, ErrPaymentDeclined) {
+		return declinedPrefix + err.Error()
+	}
+	return err.Error()
+}
+
+// failureError rebuilds the error of a recorded failure: the same text as
+// the gateway's error, matching ErrPaymentDeclined if it was a decline.
+func failureError(failure string) error {
+	rest, declined := strings.CutPrefix(failure, declinedPrefix)
+	return recordedFailure{msg: rest, declined: declined}
+}
+
+type recordedFailure struct {
+	msg      string
+	declined bool
+}
+
+func (f recordedFailure) Error() string { return f.msg }
+
+func (f recordedFailure) Is(target error) bool { return f.declined && target == ErrPaymentDeclined }
 
 // errDone marks a booking that is already confirmed.
 var errDone = errors.New("boxoffice: already confirmed")
@@ -237,7 +266,7 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 			}
 			b.Payment.Failure = "hold expired during payment and a seat was taken"
 		} else {
-			b.Payment.Failure = chargeErr.Error()
+			b.Payment.Failure = failureText(chargeErr)
 			if maybeCharged(chargeErr) {
 				b.Payment.Amount = b.Total // possibly charged: a refund is due until the gateway says otherwise
 			}

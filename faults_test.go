@@ -682,9 +682,15 @@ func TestFaultAuditBites(t *testing.T) {
 // Events to it queue in its mailbox (dropping the oldest once full), so a
 // hold should cost about the same. Compare with
 //
-//	go test -run '^$' -bench 'BenchmarkHold(No|WithBlocking)Observer' -count 5 .
+//	go test -run '^$' -bench 'BenchmarkHold(No|WithIdle|WithBlocking)Observer' -count 6 .
 func BenchmarkHoldNoObserver(b *testing.B) {
 	benchmarkHoldWith(b, nil)
+}
+
+// BenchmarkHoldWithIdleObserver separates the cost of building and queuing
+// events for an observer from the cost of that observer blocking.
+func BenchmarkHoldWithIdleObserver(b *testing.B) {
+	benchmarkHoldWith(b, nil, boxoffice.ObserverFunc(func(context.Context, boxoffice.Event) {}))
 }
 
 func BenchmarkHoldWithBlockingObserver(b *testing.B) {

@@ -595,6 +595,12 @@ func FuzzConfig(f *testing.F) {
 		if !b.HeldUntil.After(start) {
 			t.Fatalf("a hold made at %s ends at %s", start, b.HeldUntil)
 		}
+		if timeout != 0 && timeout < int64(time.Second) {
+			// Each charge would time out in real time before the gateway
+			// answers, and the retries wait their backoff on a clock
+			// that stands still.
+			return
+		}
 		if b, err = sys.ConfirmBooking(ctx, b.ID, "card"); err != nil {
 			t.Fatalf("confirm: %v", err)
 		}

@@ -51,7 +51,9 @@ func (r Rate) String() string {
 // Apply returns m multiplied by r, rounded half away from zero to the
 // nearest minor unit. This is the one rounding rule of the package: every
 // multiplier (seat type, weekend, holiday, discount, refund share) goes
-// through it, one multiplier at a time.
+// through it, one multiplier at a time. It is exact for amounts up to
+// MaxSeatPrice and rates up to ×100, the bounds the package checks its
+// inputs against; beyond them the product may overflow.
 func (m Money) Apply(r Rate) Money {
 	p := int64(m) * int64(r)
 	half := int64(basisPerUnit / 2)
