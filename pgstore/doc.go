@@ -117,4 +117,14 @@
 // default max(4, CPUs)) for the shows busy at once plus the plain reads.
 // pgx's default statement cache prepares each statement once per
 // connection.
+//
+// One show commits one transaction at a time, each with its own durable
+// commit, so a single hot show sustains about 1 / (commit latency + a
+// round trip) transactions per second however many users it has; different
+// shows never wait for each other.
+//
+// The cached show states are only ever trusted together with the version
+// they were read at. Restoring the database from a backup can bring back a
+// version number with other contents: restart the instances after a
+// restore.
 package pgstore

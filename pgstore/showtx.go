@@ -23,9 +23,10 @@ const (
 )
 
 // UpdateShow implements boxoffice.Store: see the package documentation for
-// the mechanism. It runs fn again, on fresh state, after a serialization
-// failure or a deadlock, up to Options.MaxRetries times; then it returns an
-// error matching boxoffice.ErrConflict. If fn returns an error, the
+// the mechanism. fn may run more than once, each time on fresh state: after
+// an optimistic attempt found the show moved on (then under the lock), and
+// after a serialization failure or a deadlock, up to Options.MaxRetries
+// times; then UpdateShow returns an error matching boxoffice.ErrConflict. If fn returns an error, the
 // transaction is rolled back and the error returned unchanged. A misuse of
 // the ShowTx (a seat position out of range, a booking of another show, a
 // status or seat type outside the lifecycle) rolls back with an error
