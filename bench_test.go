@@ -390,8 +390,10 @@ func BenchmarkHoldReleaseParallel(b *testing.B) {
 }
 
 // benchParallel runs hold+release with RunParallel at the given
-// parallelism on nShows shows; goroutine g uses seat group g and starts at
-// show g. Then one goroutine does as many operations in a fresh system.
+// parallelism on nShows shows; goroutine g of G uses seat group g and the
+// shows g, g+G, g+2G..., so that goroutines never meet on a show unless
+// there is one show. Then one goroutine does as many operations in a fresh
+// system.
 func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism int) {
 	b.Helper()
 	groups := seatGroups(layout, 4)
@@ -409,6 +411,7 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	var next atomic.Int64
 	var failed atomic.Pointer[error]
 	b.SetParallelism(parallelism)
+	stride := parallelism * runtime.GOMAXPROCS(0) // the goroutines RunParallel starts
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -421,7 +424,7 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 				failed.CompareAndSwap(nil, &err)
 				return
 			}
-			k++
+			k += stride
 		}
 	})
 	b.StopTimer()
@@ -694,6 +697,33 @@ func BenchmarkMemoryPerSeat(b *testing.B) {
 		perSeat = heapPerSeat(b, 1_000_000)
 	}
 	b.ReportMetric(perSeat, "B/seat")
+}
+
+// BenchmarkMemoryPerBooking reports the heap each booking keeps for as long
+// as the store lives: 100,000 holds of 4 seats, released, on 1,000 shows,
+// with their deadlines still queued for the sweeper.
+func BenchmarkMemoryPerBooking(b *testing.B) {
+	const bookings = 100_000
+	var perBooking float64
+	for b.Loop() {
+		e := newBenchEnv(b)
+		layout := gridLayout(b, 20, 30)
+		shows := e.addShows(b, 1000, layout)
+		groups := seatGroups(layout, 4)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for k := range bookings {
+			if err := e.holdRelease(fmt.Sprintf("user-%d", k%1000), shows[k%len(shows)], groups[(k/len(shows))%len(groups)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perBooking = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / bookings
+		e.close()
+	}
+	b.ReportMetric(perBooking, "B/booking")
 }
 
 // raceEnabled reports whether the test binary was built with -race, which

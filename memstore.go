@@ -33,6 +33,7 @@ type MemoryStore struct {
 	catalogMu    sync.RWMutex
 	movies       map[string]int // movie ID → index in movieList
 	movieList    []Movie        // insertion order, append-only; Movies snapshots it
+	titleKeys    []string       // titleKey of each title of movieList, for searches
 	theaters     map[string]int // theater ID → index in theaterList
 	theaterList  []Theater
 	halls        map[string]*hallRecord
@@ -67,7 +68,7 @@ func NewMemoryStore() *MemoryStore {
 		s.bookings[i].m = make(map[BookingID]*showRecord)
 	}
 	for i := range s.users {
-		s.users[i].m = make(map[string][]BookingID)
+		s.users[i].m = make(map[string]*[]BookingID)
 	}
 	s.viewTxs.New = func() any { return new(memViewTx) }
 	return s
@@ -78,18 +79,22 @@ func NewMemoryStore() *MemoryStore {
 const indexShards = 64
 
 // bookingShard maps booking IDs to the show that holds them. It is padded to
-// a cache line so neighbouring shards' locks do not share one.
+// a cache line so neighbouring shards' locks do not share one. Its lock is
+// a plain mutex, not a read-write one: every hold writes the index, and a
+// read-write lock costs twice the atomic operations to write-lock, while
+// reads are a single map lookup, too short to gain from sharing the lock.
 type bookingShard struct {
-	mu sync.RWMutex
+	mu sync.Mutex
 	m  map[BookingID]*showRecord
-	_  [32]byte
+	_  [48]byte
 }
 
-// userShard maps user IDs to their booking IDs, in commit order.
+// userShard maps user IDs to their booking IDs, in commit order. Its lock
+// is a plain mutex for the same reason as bookingShard's.
 type userShard struct {
-	mu sync.RWMutex
-	m  map[string][]BookingID
-	_  [32]byte
+	mu sync.Mutex
+	m  map[string]*[]BookingID // behind a pointer: an append is one lookup
+	_  [48]byte
 }
 
 func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
@@ -253,6 +258,7 @@ func (s *MemoryStore) AddMovie(ctx context.Context, m Movie) error {
 	}
 	s.movies[m.ID] = len(s.movieList)
 	s.movieList = append(s.movieList, m)
+	s.titleKeys = append(s.titleKeys, titleKey(m.Title))
 	return nil
 }
 
@@ -315,6 +321,30 @@ func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
 			}
 		}
 	}
+}
+
+// moviesWhere returns copies of the movies for which match reports true,
+// in insertion order, reading the others in place (match must not modify
+// them): the BookingSystem's search copies only what it returns. match also
+// gets the movie's titleKey, computed once when the movie was added. It
+// reads a snapshot, as Movies does.
+func (s *MemoryStore) moviesWhere(ctx context.Context, match func(m *Movie, titleKey string) bool) ([]Movie, error) {
+	s.catalogMu.RLock()
+	snapshot := s.movieList[:len(s.movieList):len(s.movieList)]
+	keys := s.titleKeys[:len(snapshot):len(snapshot)]
+	s.catalogMu.RUnlock()
+	var out []Movie
+	for i := range snapshot {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if match(&snapshot[i], keys[i]) {
+			out = append(out, cloneMovie(snapshot[i]))
+		}
+	}
+	return out, nil
 }
 
 func cloneMovie(m Movie) Movie {
@@ -623,18 +653,23 @@ func (s *MemoryStore) commit(r *showRecord) {
 func (s *MemoryStore) addUserBooking(userID string, id BookingID) {
 	sh := s.userShard(userID)
 	sh.mu.Lock()
-	sh.m[userID] = append(sh.m[userID], id)
+	ids := sh.m[userID]
+	if ids == nil {
+		ids = new([]BookingID)
+		sh.m[userID] = ids
+	}
+	*ids = append(*ids, id)
 	sh.mu.Unlock()
 }
 
 func (s *MemoryStore) removeUserBooking(userID string, id BookingID) {
 	sh := s.userShard(userID)
 	sh.mu.Lock()
-	ids := slices.DeleteFunc(sh.m[userID], func(x BookingID) bool { return x == id })
-	if len(ids) == 0 {
-		delete(sh.m, userID)
-	} else {
-		sh.m[userID] = ids
+	if ids := sh.m[userID]; ids != nil {
+		*ids = slices.DeleteFunc(*ids, func(x BookingID) bool { return x == id })
+		if len(*ids) == 0 {
+			delete(sh.m, userID)
+		}
 	}
 	sh.mu.Unlock()
 }
@@ -856,9 +891,9 @@ func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error
 // lookupBooking returns a copy of a committed booking.
 func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 	sh := s.bookingShard(id)
-	sh.mu.RLock()
+	sh.mu.Lock()
 	r, ok := sh.m[id]
-	sh.mu.RUnlock()
+	sh.mu.Unlock()
 	if !ok {
 		return Booking{}, false
 	}
@@ -881,9 +916,9 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, 
 		return "", err
 	}
 	sh := s.bookingShard(id)
-	sh.mu.RLock()
+	sh.mu.Lock()
 	r, ok := sh.m[id]
-	sh.mu.RUnlock()
+	sh.mu.Unlock()
 	if !ok {
 		return "", fmt.Errorf("booking %s: %w", id, ErrNotFound)
 	}
@@ -897,9 +932,12 @@ func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string) ([]Book
 		return nil, err
 	}
 	sh := s.userShard(userID)
-	sh.mu.RLock()
-	ids := slices.Clone(sh.m[userID])
-	sh.mu.RUnlock()
+	sh.mu.Lock()
+	var ids []BookingID
+	if p := sh.m[userID]; p != nil {
+		ids = slices.Clone(*p)
+	}
+	sh.mu.Unlock()
 	out := make([]Booking, 0, len(ids))
 	for _, id := range ids {
 		// A booking moved to another user since the IDs were read is

@@ -206,6 +206,8 @@ type showEntry struct {
 
 	hot *hotCounters // the show's stripe of the counters of holds and releases
 
+	prices atomic.Pointer[typePrices] // seat prices by type, when the strategy allows
+
 	tx txScratch // guarded by the show's lock (lock, unlock)
 }
 

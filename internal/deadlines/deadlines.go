@@ -21,15 +21,29 @@ import (
 // queue ready to use; a Queue must not be copied after first use. It is safe
 // for concurrent use.
 //
-// The heap is hand-rolled over a typed slice rather than built on
-// container/heap: container/heap moves elements through `any`, which would
-// allocate for every Push of an entry (a time.Time plus a key does not fit in
-// an interface word), and calls Less and Swap through an interface.
+// The heap is hand-rolled rather than built on container/heap:
+// container/heap moves elements through `any`, which would allocate for
+// every Push of an entry (a time.Time plus a key does not fit in an
+// interface word), and calls Less and Swap through an interface.
+//
+// It is stored in chunks of chunkLen entries rather than one slice: a
+// growing slice copies every entry each time it grows, under the lock, so a
+// queue of a million holds would stop every Push for a millisecond now and
+// then and allocate several times its size over its growth. A chunk is
+// allocated once and never copied.
 type Queue[K comparable] struct {
-	mu      sync.Mutex
-	entries []entry[K] // binary min-heap ordered by before
-	pushes  uint64     // push counter: the tie-break that keeps equal deadlines FIFO
+	mu     sync.Mutex
+	chunks [][]entry[K] // binary min-heap ordered by before, chunkLen entries a chunk
+	n      int          // entries in the heap
+	pushes uint64       // push counter: the tie-break that keeps equal deadlines FIFO
 }
+
+// chunkLen is the entries of one chunk: 512 entries of 64 bytes for the
+// sweeper's keys, 32 KiB.
+const (
+	chunkBits = 9
+	chunkLen  = 1 << chunkBits
+)
 
 type entry[K comparable] struct {
 	at  time.Time
@@ -45,6 +59,9 @@ func (a *entry[K]) before(b *entry[K]) bool {
 	return a.seq < b.seq
 }
 
+// at returns entry i of the heap (i < q.n).
+func (q *Queue[K]) at(i int) *entry[K] { return &q.chunks[i>>chunkBits][i&(chunkLen-1)] }
+
 // New returns an empty queue. It is the same as a zero Queue.
 func New[K comparable]() *Queue[K] { return &Queue[K]{} }
 
@@ -57,8 +74,12 @@ func (q *Queue[K]) Push(at time.Time, key K) {
 
 func (q *Queue[K]) pushLocked(at time.Time, key K) {
 	q.pushes++
-	q.entries = append(q.entries, entry[K]{at: at, seq: q.pushes, key: key})
-	q.up(len(q.entries) - 1)
+	if q.n == len(q.chunks)*chunkLen {
+		q.chunks = append(q.chunks, make([]entry[K], chunkLen))
+	}
+	*q.at(q.n) = entry[K]{at: at, seq: q.pushes, key: key}
+	q.n++
+	q.up(q.n - 1)
 }
 
 // PopDue removes the entries whose deadline is at or before now, earliest
@@ -73,7 +94,7 @@ func (q *Queue[K]) PopDue(now time.Time, max int, dst []K) []K {
 }
 
 func (q *Queue[K]) popDueLocked(now time.Time, max int, dst []K) []K {
-	for popped := 0; popped < max && len(q.entries) > 0 && !q.entries[0].at.After(now); popped++ {
+	for popped := 0; popped < max && q.n > 0 && !q.at(0).at.After(now); popped++ {
 		dst = append(dst, q.popMin().key)
 	}
 	return dst
@@ -83,28 +104,37 @@ func (q *Queue[K]) popDueLocked(now time.Time, max int, dst []K) []K {
 func (q *Queue[K]) Next() (time.Time, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.entries) == 0 {
+	if q.n == 0 {
 		return time.Time{}, false
 	}
-	return q.entries[0].at, true
+	return q.at(0).at, true
 }
 
 // Len returns the number of entries.
 func (q *Queue[K]) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.entries)
+	return q.n
 }
+
+// head returns the earliest entry; q.mu must be held and the heap must not
+// be empty.
+func (q *Queue[K]) head() *entry[K] { return q.at(0) }
 
 // popMin removes and returns the root. q.mu must be held; the heap must not
 // be empty.
 func (q *Queue[K]) popMin() entry[K] {
-	h := q.entries
-	last := len(h) - 1
-	root := h[0]
-	h[0] = h[last]
-	h[last] = entry[K]{} // drop the reference so a popped key can be collected
-	q.entries = h[:last]
+	last := q.n - 1
+	root := *q.at(0)
+	*q.at(0) = *q.at(last)
+	*q.at(last) = entry[K]{} // drop the reference so a popped key can be collected
+	q.n = last
+	// Free chunks no longer needed, keeping one spare so that a queue
+	// that hovers at a chunk boundary does not allocate on every push.
+	if used := (q.n + chunkLen - 1) >> chunkBits; len(q.chunks) > used+1 {
+		q.chunks[len(q.chunks)-1] = nil
+		q.chunks = q.chunks[:len(q.chunks)-1]
+	}
 	if last > 0 {
 		q.down(0)
 	}
@@ -113,33 +143,33 @@ func (q *Queue[K]) popMin() entry[K] {
 
 // up moves entry i towards the root until its parent pops before it.
 func (q *Queue[K]) up(i int) {
-	h := q.entries
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !h[i].before(&h[parent]) {
+		e, p := q.at(i), q.at(parent)
+		if !e.before(p) {
 			return
 		}
-		h[i], h[parent] = h[parent], h[i]
+		*e, *p = *p, *e
 		i = parent
 	}
 }
 
 // down moves entry i towards the leaves until both children pop after it.
 func (q *Queue[K]) down(i int) {
-	h := q.entries
-	n := len(h)
+	n := q.n
 	for {
 		smallest := i
-		if left := 2*i + 1; left < n && h[left].before(&h[smallest]) {
+		if left := 2*i + 1; left < n && q.at(left).before(q.at(smallest)) {
 			smallest = left
 		}
-		if right := 2*i + 2; right < n && h[right].before(&h[smallest]) {
+		if right := 2*i + 2; right < n && q.at(right).before(q.at(smallest)) {
 			smallest = right
 		}
 		if smallest == i {
 			return
 		}
-		h[i], h[smallest] = h[smallest], h[i]
+		a, b := q.at(i), q.at(smallest)
+		*a, *b = *b, *a
 		i = smallest
 	}
 }

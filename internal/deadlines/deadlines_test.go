@@ -3,6 +3,7 @@ package deadlines_test
 import (
 	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -265,5 +266,33 @@ func BenchmarkPushPop(b *testing.B) {
 				dst = q.PopDue(base.Add(time.Duration(next)*time.Millisecond), 1, dst[:0])
 			}
 		})
+	}
+}
+
+// TestQueueAcrossChunks fills a queue over several storage chunks, in
+// random order, and drains it in two steps: every key pops once, in
+// deadline order, and the queue can be refilled after it shrank.
+func TestQueueAcrossChunks(t *testing.T) {
+	q := deadlines.New[int]()
+	const n = 3000 // several chunks
+	for round := range 2 {
+		perm := rand.New(rand.NewPCG(uint64(round), 1)).Perm(n)
+		for _, k := range perm {
+			q.Push(at(k), k)
+		}
+		if q.Len() != n {
+			t.Fatalf("round %d: Len() = %d after %d pushes", round, q.Len(), n)
+		}
+		first := q.PopDue(at(n/2-1), n, nil) // the first half
+		rest := q.PopDue(at(n), n, nil)
+		got := append(first, rest...)
+		if len(first) != n/2 || len(got) != n || q.Len() != 0 {
+			t.Fatalf("round %d: popped %d then %d of %d, %d left", round, len(first), len(rest), n, q.Len())
+		}
+		for i, k := range got {
+			if k != i {
+				t.Fatalf("round %d: pop %d is key %d, want %d", round, i, k, i)
+			}
+		}
 	}
 }

@@ -46,7 +46,7 @@ func (s *Sharded[K]) Push(at time.Time, key K) {
 	sh.q.mu.Lock()
 	defer sh.q.mu.Unlock()
 	sh.q.pushLocked(at, key)
-	sh.head.Store(nanosOf(sh.q.entries[0].at))
+	sh.head.Store(nanosOf(sh.q.head().at))
 }
 
 // PopDue removes up to max entries whose deadline is at or before now and
@@ -74,10 +74,10 @@ func (s *Sharded[K]) PopDue(now time.Time, max int, dst []K) []K {
 }
 
 func (sh *shard[K]) storeHeadLocked() {
-	if len(sh.q.entries) == 0 {
+	if sh.q.n == 0 {
 		sh.head.Store(emptyHead)
 	} else {
-		sh.head.Store(nanosOf(sh.q.entries[0].at))
+		sh.head.Store(nanosOf(sh.q.head().at))
 	}
 }
 
