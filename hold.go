@@ -364,13 +364,16 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 	if err != nil {
 		return Booking{}, err
 	}
-	return bs.endHoldIn(ctx, e, bookingID, to)
+	b, _, err := bs.endHoldIn(ctx, e, bookingID, to)
+	return b, err
 }
 
-func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, to BookingStatus) (Booking, error) {
+// endHoldIn ends the hold and reports whether this call changed it (and
+// not an earlier release, confirm or sweep).
+func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, to BookingStatus) (Booking, bool, error) {
 	b, changed, err := bs.runEndHold(ctx, e, bookingID, to)
 	if err != nil {
-		return Booking{}, err
+		return Booking{}, false, err
 	}
 	if changed {
 		bs.users.forget(b.UserID, b.ID)
@@ -380,7 +383,7 @@ func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID 
 			bs.stats.expired.Add(1)
 		}
 	}
-	return b, nil
+	return b, changed, nil
 }
 
 // endHoldOp is the transaction of endHoldIn, kept in the show entry's

@@ -281,3 +281,20 @@ func TestHoldLimits(t *testing.T) {
 		f.hold("bob", "A2")
 	})
 }
+
+func TestSweepCountsOnlyWhatItExpired(t *testing.T) {
+	f := newFixture(t)
+	a := f.hold("alice", "A1")
+	f.hold("bob", "B1")
+	f.clock.Advance(10 * time.Minute)
+	// Confirming the lapsed hold expires it before the sweeper gets there.
+	if _, err := f.sys.ConfirmBooking(f.ctx, a.ID, "card"); !errors.Is(err, boxoffice.ErrHoldExpired) {
+		t.Fatalf("confirm of a lapsed hold: %v", err)
+	}
+	if n, err := f.sys.Sweep(f.ctx); err != nil || n != 1 {
+		t.Fatalf("Sweep = %d, %v; want 1 (bob's; alice's was already expired)", n, err)
+	}
+	if got := f.sys.Stats().Expired; got != 2 {
+		t.Errorf("Stats.Expired = %d; want 2", got)
+	}
+}

@@ -43,14 +43,14 @@ func (bs *BookingSystem) expire(ctx context.Context, showID string, id BookingID
 	if err != nil {
 		return false, err
 	}
-	b, err := bs.endHoldIn(ctx, e, id, StatusExpired)
+	_, changed, err := bs.endHoldIn(ctx, e, id, StatusExpired)
 	if err != nil {
 		if isNotFound(err) {
 			return false, nil
 		}
 		return false, err
 	}
-	return b.Status == StatusExpired, nil
+	return changed, nil
 }
 
 // rescan asks a Store shared with other processes for lapsed holds this
