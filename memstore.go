@@ -324,16 +324,19 @@ func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
 }
 
 // moviesWhere returns copies of the movies for which match reports true,
-// in insertion order, reading the others in place (match must not modify
-// them): the BookingSystem's search copies only what it returns. match also
-// gets the movie's titleKey, computed once when the movie was added. It
-// reads a snapshot, as Movies does.
+// ordered by title then ID, reading the others in place (match must not
+// modify them): the BookingSystem's search copies only what it returns.
+// match also gets the movie's titleKey, computed once when the movie was
+// added. The matches are sorted as indexes, not as 120-byte Movies, and
+// their Genres copied into one allocation. It reads a snapshot, as Movies
+// does.
 func (s *MemoryStore) moviesWhere(ctx context.Context, match func(m *Movie, titleKey string) bool) ([]Movie, error) {
 	s.catalogMu.RLock()
 	snapshot := s.movieList[:len(s.movieList):len(s.movieList)]
 	keys := s.titleKeys[:len(snapshot):len(snapshot)]
 	s.catalogMu.RUnlock()
-	var out []Movie
+	var found []int32
+	genres := 0
 	for i := range snapshot {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -341,7 +344,22 @@ func (s *MemoryStore) moviesWhere(ctx context.Context, match func(m *Movie, titl
 			}
 		}
 		if match(&snapshot[i], keys[i]) {
-			out = append(out, cloneMovie(snapshot[i]))
+			found = append(found, int32(i))
+			genres += len(snapshot[i].Genres)
+		}
+	}
+	slices.SortFunc(found, func(a, b int32) int {
+		ma, mb := &snapshot[a], &snapshot[b]
+		return cmp.Or(cmp.Compare(ma.Title, mb.Title), cmp.Compare(ma.ID, mb.ID))
+	})
+	out := make([]Movie, len(found))
+	all := make([]string, 0, genres)
+	for k, i := range found {
+		out[k] = snapshot[i]
+		if g := snapshot[i].Genres; len(g) > 0 {
+			from := len(all)
+			all = append(all, g...)
+			out[k].Genres = all[from:len(all):len(all)] // capped: appending copies
 		}
 	}
 	return out, nil

@@ -15,7 +15,7 @@ import (
 type Sharded[K comparable] struct {
 	shards  []shard[K]
 	shardOf func(K) uint64
-	start   atomic.Uint32 // the shard PopDue visits first, rotated by each call
+	start   atomic.Uint32 // the shard PopDue visits first, rotated by each call that finds something due
 }
 
 // shard is one Queue and the deadline of its earliest entry, readable
@@ -56,12 +56,21 @@ func (s *Sharded[K]) Push(at time.Time, key K) {
 // one atomic load per shard, whatever the number of entries.
 func (s *Sharded[K]) PopDue(now time.Time, max int, dst []K) []K {
 	n := len(s.shards)
-	first := int(s.start.Add(1)) % n
+	first := int(s.start.Load() % uint32(n))
 	limit := nanosOf(now)
+	rotated := false
 	for k := 0; k < n && max > 0; k++ {
-		sh := &s.shards[(first+k)%n]
+		i := first + k
+		if i >= n {
+			i -= n
+		}
+		sh := &s.shards[i]
 		if sh.head.Load() > limit {
 			continue
+		}
+		if !rotated { // something is due: the next call starts one shard further
+			s.start.Add(1)
+			rotated = true
 		}
 		sh.q.mu.Lock()
 		before := len(dst)
