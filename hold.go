@@ -68,7 +68,15 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	}
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing)
-	seats := make([]BookedSeat, len(idx))
+	var rec *bookingRecord
+	var seats []BookedSeat
+	if e.rec != nil {
+		// The in-memory Store keeps this record itself (memTx.addHold):
+		// allocated here, before the show's lock is taken.
+		rec, seats = newHoldRecord(len(idx))
+	} else {
+		seats = make([]BookedSeat, len(idx))
+	}
 	var total Money
 	for k, i := range idx {
 		seat := &e.layout.seats[i]
@@ -96,12 +104,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 			return Booking{}, err
 		}
 	}
-	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id}
-	if e.rec != nil {
-		// The in-memory Store keeps this record itself (adoptBooking):
-		// allocated here, before the show's lock is taken.
-		req.rec = new(bookingRecord)
-	}
+	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, rec: rec}
 	b, err := bs.runHold(ctx, e, req, idx)
 	switch {
 	case errors.Is(err, errSameHold):
@@ -115,7 +118,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		return Booking{}, err
 	}
 	bs.users.track(userID, id, b.HeldUntil)
-	bs.holds.Push(b.HeldUntil, holdKey{showID: showID, id: id})
+	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: id})
 	e.hot.holds.Add(1)
 	return b, nil
 }
@@ -172,7 +175,17 @@ type holdOp struct {
 	total          Money
 	id             BookingID
 	rec            *bookingRecord // for the in-memory Store to keep; nil once it has
-	b              Booking        // the result
+	kept           *bookingRecord // the record the in-memory Store kept: the result
+	b              Booking        // the result, when kept is nil
+}
+
+// result returns the booking the hold made (or found, for errSameHold).
+// The show's lock must be held: the kept record changes in place.
+func (h *holdOp) result() Booking {
+	if h.kept != nil {
+		return h.kept.booking()
+	}
+	return h.b
 }
 
 // runHold runs the hold transaction req on the seats at positions idx.
@@ -184,12 +197,13 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req holdOp, 
 	*h = req
 	h.bs, h.idx = bs, append(buf, idx...)
 	err := bs.updateLocked(ctx, e, e.tx.holdFn)
-	b := h.b
+	b := h.result()
 	*h = holdOp{bs: bs, idx: h.idx[:0]} // keep nothing of this hold alive
 	return b, err
 }
 
 func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
+	h.kept = nil // a Store may run the transaction again
 	var problems []SeatProblem
 	var mine BookingID // the user's own live booking holding a requested seat
 	for k, i := range h.idx {
@@ -214,24 +228,36 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		}
 		return &SeatError{ShowID: h.showID, Problems: problems}
 	}
-	h.b = Booking{
-		ID: h.id, UserID: h.userID, ShowID: h.showID, Seats: h.seats, Total: h.total,
-		Status: StatusHeld, CreatedAt: now, HeldUntil: now.Add(h.bs.cfg.HoldTTL), UpdatedAt: now,
-	}
-	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: h.b.HeldUntil}
-	for _, i := range h.idx {
-		tx.SetSeat(i, slot)
-	}
+	until := now.Add(h.bs.cfg.HoldTTL)
+	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: until}
 	if mt, ok := tx.(*memTx); ok {
-		if h.rec == nil { // the transaction runs again
-			h.rec = new(bookingRecord)
+		// The in-memory Store keeps the record HoldSeats allocated,
+		// filled in place, with the seats' positions and h.seats itself
+		// (this hold's own), rather than a copy of a Booking.
+		rec := h.rec
+		if rec == nil { // the transaction runs again
+			rec = new(bookingRecord)
 		}
-		mt.adoptBooking(h.rec, &h.b) // h.rec and h.seats are this hold's own
-		h.rec = nil
+		*rec = bookingRecord{id: h.id, userID: h.userID, showID: h.showID, seats: h.seats, total: h.total,
+			status: StatusHeld, createdAt: now, heldUntil: until, updatedAt: now}
+		rec.setPositions(h.idx)
+		if err := mt.addHold(rec); err != nil {
+			return err
+		}
+		mt.holdSeats(h.idx, slot)
+		h.rec, h.kept = nil, rec
 	} else {
+		h.b = Booking{
+			ID: h.id, UserID: h.userID, ShowID: h.showID, Seats: h.seats, Total: h.total,
+			Status: StatusHeld, CreatedAt: now, HeldUntil: until, UpdatedAt: now,
+		}
+		for _, i := range h.idx {
+			tx.SetSeat(i, slot)
+		}
 		tx.PutBooking(h.b)
 	}
 	if ev != nil {
+		h.b = h.result()
 		*ev = append(*ev, &SeatsHeld{EventMeta: h.b.meta(now), Seats: h.b.SeatIDs(), Total: h.total, HeldUntil: h.b.HeldUntil})
 	}
 	return nil
@@ -348,7 +374,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		return Booking{}, err
 	}
 	bs.users.track(b.UserID, b.ID, b.HeldUntil)
-	bs.holds.Push(b.HeldUntil, holdKey{showID: b.ShowID, id: b.ID})
+	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	return b, nil
 }
 
@@ -409,39 +435,62 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 }
 
 func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
-	var err error
-	if op.b, err = tx.Booking(op.id); err != nil {
-		return err
-	}
-	b, to := &op.b, op.to
 	op.changed = false
-	if b.Status == to {
-		return nil // released twice, or expired by two sweepers
+	if mt, ok := tx.(*memTx); ok {
+		// The in-memory Store moves its record in place (memTx.endHold).
+		p, ok := mt.rec.bookings[op.id]
+		if !ok {
+			return ErrNotFound
+		}
+		if move, err := endHoldAllowed(p.id, p.status, p.heldUntil, op.to, now); !move {
+			return err
+		}
+		mt.endHold(p, op.to, now, op.layout)
+		op.b = p.booking()
+	} else {
+		var err error
+		if op.b, err = tx.Booking(op.id); err != nil {
+			return err
+		}
+		b := &op.b
+		if move, err := endHoldAllowed(b.ID, b.Status, b.HeldUntil, op.to, now); !move {
+			return err
+		}
+		b.Status, b.UpdatedAt = op.to, now
+		freeSeats(tx, op.layout, b)
+		tx.PutBooking(*b)
 	}
-	expired := !now.Before(b.HeldUntil)
-	switch {
-	case to == StatusReleased && b.Status == StatusHeld && expired:
-		return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
-	case to == StatusReleased && b.Status == StatusExpired:
-		return &TransitionError{Booking: b.ID, From: b.Status, To: to, Expired: true}
-	case to == StatusExpired && (b.Status != StatusHeld || !expired):
-		return nil // paid, released or extended meanwhile: nothing to expire
-	}
-	if err := b.moveTo(to, now); err != nil {
-		return err
-	}
-	freeSeats(tx, op.layout, b)
-	tx.PutBooking(*b)
 	op.changed = true
 	if ev != nil {
+		b := &op.b
 		meta := b.meta(now)
-		if to == StatusReleased {
+		if op.to == StatusReleased {
 			*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs()})
 		} else {
 			*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs()})
 		}
 	}
 	return nil
+}
+
+// endHoldAllowed reports whether a booking in status, held until
+// heldUntil, moves to to (released or expired) at now. It returns false
+// and no error when there is nothing to do: released twice, expired by
+// two sweepers, or paid, released or extended before the sweeper came.
+func endHoldAllowed(id BookingID, status BookingStatus, heldUntil time.Time, to BookingStatus, now time.Time) (bool, error) {
+	if status == to {
+		return false, nil
+	}
+	expired := !now.Before(heldUntil)
+	switch {
+	case to == StatusReleased && (status == StatusHeld && expired || status == StatusExpired):
+		return false, &TransitionError{Booking: id, From: status, To: to, Expired: true}
+	case to == StatusExpired && (status != StatusHeld || !expired):
+		return false, nil
+	case !status.CanMoveTo(to):
+		return false, &TransitionError{Booking: id, From: status, To: to}
+	}
+	return true, nil
 }
 
 // freeSeats makes the booking's seats available again, where the booking

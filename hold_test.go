@@ -2,6 +2,7 @@ package boxoffice_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -296,5 +297,76 @@ func TestSweepCountsOnlyWhatItExpired(t *testing.T) {
 	}
 	if got := f.sys.Stats().Expired; got != 2 {
 		t.Errorf("Stats.Expired = %d; want 2", got)
+	}
+}
+
+// TestEndingABookingFreesExactlyItsSeats ends bookings of every size in
+// every way and checks that their seats, and only theirs, are free again:
+// the in-memory Store frees the seats of small holds by the positions it
+// kept at hold time (up to 8) and of larger ones by seat ID, and keeps the
+// positions across extensions and payment.
+func TestEndingABookingFreesExactlyItsSeats(t *testing.T) {
+	ends := []struct {
+		name string
+		end  func(f *fixture, b boxoffice.Booking) error
+	}{
+		{"release", func(f *fixture, b boxoffice.Booking) error {
+			_, err := f.sys.ReleaseHold(f.ctx, b.ID)
+			return err
+		}},
+		{"extend then release", func(f *fixture, b boxoffice.Booking) error {
+			if _, err := f.sys.ExtendHold(f.ctx, b.ID); err != nil {
+				return err
+			}
+			_, err := f.sys.ReleaseHold(f.ctx, b.ID)
+			return err
+		}},
+		{"sweep", func(f *fixture, b boxoffice.Booking) error {
+			f.clock.Advance(10 * time.Minute)
+			_, err := f.sys.Sweep(f.ctx)
+			return err
+		}},
+		{"confirm then cancel", func(f *fixture, b boxoffice.Booking) error {
+			f.confirm(b)
+			_, err := f.sys.CancelBooking(f.ctx, b.ID)
+			return err
+		}},
+	}
+	seatsOf := func(n int) []string { // n seats of rows E and F, from E1
+		var ids []string
+		for i := range n {
+			ids = append(ids, fmt.Sprintf("%c%d", 'E'+i/10, i%10+1))
+		}
+		return ids
+	}
+	for _, end := range ends {
+		for _, n := range []int{1, 4, 8, 9, 12} {
+			t.Run(fmt.Sprintf("%s/%d seats", end.name, n), func(t *testing.T) {
+				f := newFixture(t, func(c *boxoffice.Config) { c.MaxSeatsPerHold = 12; c.MaxHoldExtensions = 1 })
+				neighbour := f.hold("bob", "D1") // must stay held throughout
+				seats := seatsOf(n)
+				b := f.hold("alice", seats...)
+				if err := end.end(f, b); err != nil {
+					t.Fatalf("ending the booking: %v", err)
+				}
+				for _, id := range seats {
+					if got := f.seatStatus(id); got != boxoffice.SeatAvailable {
+						t.Errorf("%s after %s: %s; want available", id, end.name, got)
+					}
+				}
+				if got := f.booking(neighbour.ID).Status; got != boxoffice.StatusHeld && end.name != "sweep" {
+					t.Errorf("neighbour's booking is %s; want held", got)
+				}
+				if end.name != "sweep" {
+					if got := f.seatStatus("D1"); got != boxoffice.SeatHeld {
+						t.Errorf("neighbour's seat D1 is %s; want held", got)
+					}
+				}
+				again := f.hold("carol", seats...)
+				if len(again.Seats) != n {
+					t.Fatalf("holding the freed seats again: %d seats; want %d", len(again.Seats), n)
+				}
+			})
+		}
 	}
 }

@@ -210,9 +210,60 @@ type bookingRecord struct {
 	seats                           []BookedSeat
 	total                           Money
 	status                          BookingStatus
+	npos                            uint8 // seats with a position in pos; 0: look them up
 	extensions                      int
 	createdAt, heldUntil, updatedAt time.Time
 	money                           *bookingMoney
+	// pos is the layout position of each seat, so that ending a hold
+	// frees its seats without a lookup by seat ID per seat. Holds of up to
+	// len(pos) seats have them (the default cap is 10 seats, most holds
+	// are smaller); 16 bytes put the record in the next size class, 192
+	// bytes.
+	pos [8]uint16
+}
+
+// smallHold is the record of a hold of up to 4 seats (most holds) in one
+// allocation with its seats, instead of two.
+type smallHold struct {
+	rec   bookingRecord
+	seats [4]BookedSeat
+}
+
+// newHoldRecord returns an empty record and a slice of n seats for it.
+func newHoldRecord(n int) (*bookingRecord, []BookedSeat) {
+	if n <= len(smallHold{}.seats) {
+		h := new(smallHold)
+		return &h.rec, h.seats[:n:n]
+	}
+	return new(bookingRecord), make([]BookedSeat, n)
+}
+
+// position returns the layout position of the record's k-th seat, or -1
+// if the layout does not have it.
+func (r *bookingRecord) position(k int, layout *Layout) int {
+	if k < int(r.npos) {
+		return int(r.pos[k])
+	}
+	i, ok := layout.Index(r.seats[k].ID)
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// setPositions records the seats' layout positions, if they fit.
+func (r *bookingRecord) setPositions(idx []int) {
+	r.npos = 0
+	if len(idx) > len(r.pos) || len(idx) != len(r.seats) {
+		return
+	}
+	for k, i := range idx {
+		if i < 0 || i > 0xffff {
+			return
+		}
+		r.pos[k] = uint16(i)
+	}
+	r.npos = uint8(len(idx))
 }
 
 type bookingMoney struct {
@@ -231,7 +282,8 @@ func (r *bookingRecord) booking() Booking {
 	return b
 }
 
-// set makes the record b, with the given Seats.
+// set makes the record b, with the given Seats. The seat positions stay
+// if the Seats are the record's own slice.
 func (r *bookingRecord) set(b *Booking, seats []BookedSeat) {
 	money := r.money
 	switch {
@@ -240,9 +292,13 @@ func (r *bookingRecord) set(b *Booking, seats []BookedSeat) {
 	case money == nil || money.payment != b.Payment || money.refund != b.Refund:
 		money = &bookingMoney{payment: b.Payment, refund: b.Refund}
 	}
+	npos, pos := r.npos, r.pos
+	if len(seats) != len(r.seats) || len(seats) == 0 || &seats[0] != &r.seats[0] {
+		npos = 0
+	}
 	*r = bookingRecord{id: b.ID, userID: b.UserID, showID: b.ShowID, seats: seats, total: b.Total,
-		status: b.Status, extensions: b.Extensions, createdAt: b.CreatedAt, heldUntil: b.HeldUntil,
-		updatedAt: b.UpdatedAt, money: money}
+		status: b.Status, npos: npos, extensions: b.Extensions, createdAt: b.CreatedAt, heldUntil: b.HeldUntil,
+		updatedAt: b.UpdatedAt, money: money, pos: pos}
 }
 
 // AddMovie implements Store. The movie is copied, Genres included.
@@ -742,20 +798,62 @@ func (tx *memTx) Booking(id BookingID) (Booking, error) {
 // PutBooking stores b. Its Seats are copied unless they equal the stored
 // booking's, which are then kept: stored Seats slices are never modified, so
 // the undo log may keep referring to them.
-func (tx *memTx) PutBooking(b Booking) { tx.put(&b, nil) }
+func (tx *memTx) PutBooking(b Booking) { _ = tx.put(&b, nil) }
 
-// adoptBooking is PutBooking for the BookingSystem's new holds: a booking
-// not yet stored is kept in rec, with b.Seats itself rather than a copy.
-// The caller must never use rec or modify b.Seats again; HoldSeats hands
-// the seats only to its caller, as a Booking whose Seats are documented
-// read-only (ReleaseHold's result already shares the stored slice the
-// same way). It saves an allocation and a copy per hold, and the caller
-// can allocate rec before it takes the show's lock.
-func (tx *memTx) adoptBooking(rec *bookingRecord, b *Booking) { tx.put(b, rec) }
+// addHold stores the record of a new hold, which the caller allocated
+// before taking the show's lock and never uses again; its Seats are the
+// hold's own (HoldSeats hands them only to its caller, as a Booking whose
+// Seats are documented read-only). PutBooking would copy the seats, and
+// copy a Booking into a record of its own: an allocation and two copies
+// per hold.
+func (tx *memTx) addHold(rec *bookingRecord) error {
+	r := tx.rec
+	if _, dup := r.bookings[rec.id]; dup {
+		return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
+	}
+	r.bookings[rec.id] = rec
+	r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
+	return nil
+}
 
-// put stores *b; a new booking's record is adopt if that is not nil. Only
-// adopt escapes (b may be on the caller's stack).
-func (tx *memTx) put(b *Booking, adopt *bookingRecord) {
+// holdSeats sets the seats at positions idx to slot: SetSeat without an
+// interface call and a range check per seat (idx comes from the layout).
+func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
+	r := tx.rec
+	for _, i := range idx {
+		if i < 0 || i >= len(r.seats) {
+			tx.misuse(seatOutOfRange(r, i))
+			return
+		}
+		r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
+		r.seats[i] = slot
+	}
+}
+
+// endHold is the in-memory Store's part of ending a hold: the stored record
+// of the booking moves to status to in place, and the seats it still owns
+// become available. The generic path copies the booking out, edits the
+// copy and puts it back: two more map lookups, a seat lookup by ID per
+// seat and two copies of the record. The caller has checked that the move
+// is allowed.
+func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layout *Layout) {
+	r := tx.rec
+	if !r.touched(p.id) {
+		r.addTouched(bookingUndo{old: *p, p: p, existed: true})
+	}
+	for k := range p.seats {
+		i := p.position(k, layout)
+		if i >= 0 && i < len(r.seats) && r.seats[i].ownedBy(p.id) {
+			r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
+			r.seats[i] = SeatSlot{}
+		}
+	}
+	p.status, p.updatedAt = to, now
+}
+
+// put stores *b and returns its record; a new booking's record is adopt
+// if that is not nil. Only adopt escapes (b may be on the caller's stack).
+func (tx *memTx) put(b *Booking, adopt *bookingRecord) *bookingRecord {
 	r := tx.rec
 	p, existed := r.bookings[b.ID]
 	seats := b.Seats
@@ -781,6 +879,7 @@ func (tx *memTx) put(b *Booking, adopt *bookingRecord) {
 		r.addTouched(u)
 	}
 	p.set(b, seats)
+	return p
 }
 
 // touched reports whether the running transaction already put the booking.

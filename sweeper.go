@@ -21,7 +21,7 @@ func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error
 	for _, k := range due {
-		ok, err := bs.expire(ctx, k.showID, k.id)
+		ok, err := bs.expire(ctx, k.show, k.id)
 		if err != nil {
 			// Keep it for another try; the seat is free meanwhile anyway.
 			bs.stats.sweeperErrors.Add(1)
@@ -38,11 +38,7 @@ func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
 
 // expire moves one lapsed hold to expired; false if it was not (any more)
 // a lapsed hold.
-func (bs *BookingSystem) expire(ctx context.Context, showID string, id BookingID) (bool, error) {
-	e, err := bs.entry(ctx, showID)
-	if err != nil {
-		return false, err
-	}
+func (bs *BookingSystem) expire(ctx context.Context, e *showEntry, id BookingID) (bool, error) {
 	_, changed, err := bs.endHoldIn(ctx, e, id, StatusExpired)
 	if err != nil {
 		if isNotFound(err) {
@@ -70,7 +66,16 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 		return
 	}
 	for _, r := range refs {
-		bs.holds.Push(r.HeldUntil, holdKey{showID: r.ShowID, id: r.Booking})
+		e, err := bs.entry(ctx, r.ShowID)
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			bs.stats.sweeperErrors.Add(1)
+			bs.log.Warn("boxoffice: sweeper could not load the show of an expired hold", "show", r.ShowID, "err", err)
+			continue
+		}
+		bs.holds.Push(r.HeldUntil, holdKey{show: e, id: r.Booking})
 	}
 }
 

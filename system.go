@@ -49,9 +49,13 @@ type BookingSystem struct {
 
 type pricingHolder struct{ PricingStrategy }
 
+// holdKey names a hold on the sweeper's deadline queue. It points at the
+// show's entry rather than naming the show: the sweeper then needs no
+// lookup by show ID, and a key of 24 bytes, one of them a pointer the
+// collector follows, keeps the queue's entries small.
 type holdKey struct {
-	showID string
-	id     BookingID
+	show *showEntry
+	id   BookingID
 }
 
 // holdShards is the number of shards of the hold deadline queue. One queue
