@@ -2,12 +2,11 @@ package pgstore_test
 
 import (
 	"errors"
-	"fmt"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/storetest"
 )
 
 // TestRestartKeepsEverything books, pays, cancels and holds through one
@@ -78,7 +77,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 			t.Fatalf("%s had %d bookings before the restart and %d after", u, len(was[u]), len(now))
 		}
 		for i := range now {
-			if d := diffBooking(was[u][i], now[i]); d != "" {
+			if d := storetest.DiffBooking(was[u][i], now[i]); d != "" {
 				t.Errorf("%s's booking after the restart: %s", u, d)
 			}
 		}
@@ -135,22 +134,4 @@ func wantStatus(t *testing.T, sys *boxoffice.BookingSystem, id boxoffice.Booking
 	if b.Status != want {
 		t.Errorf("booking %v of %s: %v, want %v", id, b.UserID, b.Status, want)
 	}
-}
-
-// diffBooking compares bookings field by field, times as instants.
-func diffBooking(want, got boxoffice.Booking) string {
-	same := want.ID == got.ID && want.UserID == got.UserID && want.ShowID == got.ShowID &&
-		slices.Equal(want.Seats, got.Seats) && want.Total == got.Total && want.Status == got.Status &&
-		want.CreatedAt.Equal(got.CreatedAt) && want.HeldUntil.Equal(got.HeldUntil) &&
-		want.Extensions == got.Extensions && want.UpdatedAt.Equal(got.UpdatedAt) &&
-		want.Payment.Method == got.Payment.Method && want.Payment.Amount == got.Payment.Amount &&
-		want.Payment.Reference == got.Payment.Reference && want.Payment.Attempts == got.Payment.Attempts &&
-		want.Payment.PaidAt.Equal(got.Payment.PaidAt) && want.Payment.Failure == got.Payment.Failure &&
-		want.Refund.Amount == got.Refund.Amount && want.Refund.Percent == got.Refund.Percent &&
-		want.Refund.Reference == got.Refund.Reference && want.Refund.RefundedAt.Equal(got.Refund.RefundedAt) &&
-		want.Refund.Reason == got.Refund.Reason
-	if same {
-		return ""
-	}
-	return fmt.Sprintf("got %+v, want %+v", got, want)
 }

@@ -54,7 +54,7 @@ func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
 			continue
 		}
 		delete(byID, b.ID)
-		if d := diffBooking(want, b); d != "" {
+		if d := DiffBooking(want, b); d != "" {
 			t.Error("BookingsOfUser:", d)
 		}
 	}
@@ -78,7 +78,7 @@ func testBookingAcrossShows(t *testing.T, s boxoffice.Store) {
 	for _, b := range all {
 		got, err := s.Booking(f.ctx, b.ID)
 		must(t, err)
-		if d := diffBooking(b, got); d != "" {
+		if d := DiffBooking(b, got); d != "" {
 			t.Error("Booking:", d)
 		}
 		// The booking is in its own show only.

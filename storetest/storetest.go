@@ -246,7 +246,11 @@ func diffSlot(want, got boxoffice.SeatSlot) string {
 	return ""
 }
 
-func diffBooking(want, got boxoffice.Booking) string {
+// DiffBooking compares two bookings field by field, times as instants and
+// nil slices as empty, and returns "" when they are the same or else a
+// message that shows both. Tests of a Store's own package can use it to
+// check bookings read back from the Store.
+func DiffBooking(want, got boxoffice.Booking) string {
 	same := want.ID == got.ID && want.UserID == got.UserID && want.ShowID == got.ShowID &&
 		slices.Equal(want.Seats, got.Seats) && want.Total == got.Total && want.Status == got.Status &&
 		want.CreatedAt.Equal(got.CreatedAt) && want.HeldUntil.Equal(got.HeldUntil) &&

@@ -41,7 +41,7 @@ func testCommit(t *testing.T, s boxoffice.Store) {
 		got, err := tx.Booking(b.ID)
 		if err != nil {
 			t.Errorf("ShowTx.Booking after commit: %v", err)
-		} else if d := diffBooking(b, got); d != "" {
+		} else if d := DiffBooking(b, got); d != "" {
 			t.Error("ShowTx.Booking after commit:", d)
 		}
 		return nil
@@ -50,7 +50,7 @@ func testCommit(t *testing.T, s boxoffice.Store) {
 	// And to Booking and BookingsOfUser.
 	got, err := s.Booking(f.ctx, b.ID)
 	must(t, err)
-	if d := diffBooking(b, got); d != "" {
+	if d := DiffBooking(b, got); d != "" {
 		t.Error("Booking after commit:", d)
 	}
 	mine, err := s.BookingsOfUser(f.ctx, "ann")
@@ -58,7 +58,7 @@ func testCommit(t *testing.T, s boxoffice.Store) {
 	if len(mine) != 1 {
 		t.Fatalf("BookingsOfUser(ann) = %v, want one booking", bookingIDs(mine))
 	}
-	if d := diffBooking(b, mine[0]); d != "" {
+	if d := DiffBooking(b, mine[0]); d != "" {
 		t.Error("BookingsOfUser after commit:", d)
 	}
 
@@ -75,7 +75,7 @@ func testCommit(t *testing.T, s boxoffice.Store) {
 	}))
 	got, err = s.Booking(f.ctx, b.ID)
 	must(t, err)
-	if d := diffBooking(b, got); d != "" {
+	if d := DiffBooking(b, got); d != "" {
 		t.Error("Booking after a replacing commit:", d)
 	}
 	mine, err = s.BookingsOfUser(f.ctx, "ann")
@@ -107,7 +107,7 @@ func testCommitCopiesBooking(t *testing.T, s boxoffice.Store) {
 
 	got, err := s.Booking(f.ctx, b.ID)
 	must(t, err)
-	if d := diffBooking(want, got); d != "" {
+	if d := DiffBooking(want, got); d != "" {
 		t.Error("changing the Seats given to PutBooking changed the stored booking:", d)
 	}
 	got.Seats[1].Price = 1
@@ -116,7 +116,7 @@ func testCommitCopiesBooking(t *testing.T, s boxoffice.Store) {
 	mine[0].Seats[0].Price = 1
 	again, err := s.Booking(f.ctx, b.ID)
 	must(t, err)
-	if d := diffBooking(want, again); d != "" {
+	if d := DiffBooking(want, again); d != "" {
 		t.Error("changing a returned booking's Seats changed the stored booking:", d)
 	}
 }
@@ -156,7 +156,7 @@ func testRollbackOnError(t *testing.T, s boxoffice.Store) {
 	}
 	got, err := s.Booking(f.ctx, kept.ID)
 	must(t, err)
-	if d := diffBooking(kept, got); d != "" {
+	if d := DiffBooking(kept, got); d != "" {
 		t.Error("existing booking after rollback:", d)
 	}
 	_, err = s.Booking(f.ctx, lost.ID)
@@ -246,7 +246,7 @@ func testWritesVisibleInsideTx(t *testing.T, s boxoffice.Store) {
 		got, err := tx.Booking(b.ID)
 		if err != nil {
 			t.Errorf("ShowTx.Booking after PutBooking: %v", err)
-		} else if d := diffBooking(b, got); d != "" {
+		} else if d := DiffBooking(b, got); d != "" {
 			t.Error("ShowTx.Booking after PutBooking:", d)
 		}
 		return nil
