@@ -13,6 +13,9 @@ import (
 const maxUserIDLen = 256
 
 func validUserID(userID string) error {
+	if printableASCII(userID) && len(userID) <= maxUserIDLen {
+		return nil // the common case, in one pass
+	}
 	switch {
 	case userID == "":
 		return invalid("userID", "empty")
@@ -24,6 +27,17 @@ func validUserID(userID string) error {
 		return invalid("userID", "contains control characters")
 	}
 	return nil
+}
+
+// printableASCII reports whether s is non-empty and every byte of it is
+// printable ASCII.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
@@ -105,7 +119,8 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		}
 	}
 	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, rec: rec}
-	b, err := bs.runHold(ctx, e, req, idx)
+	var b Booking
+	err = bs.runHold(ctx, e, &req, idx, &b)
 	switch {
 	case errors.Is(err, errSameHold):
 		bs.users.forget(userID, id)
@@ -188,18 +203,27 @@ func (h *holdOp) result() Booking {
 	return h.b
 }
 
-// runHold runs the hold transaction req on the seats at positions idx.
-func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req holdOp, idx []int) (Booking, error) {
+// runHold runs the hold transaction req on the seats at positions idx and
+// stores the booking it made (or found) in *out. It fills and clears the
+// entry's holdOp field by field: copying whole holdOps in and out, each a
+// write of some 300 bytes with pointers into a long-lived object, cost a
+// tenth of a hold.
+func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdOp, idx []int, out *Booking) error {
 	e.lock()
 	defer e.unlock()
 	h := &e.tx.hold
-	buf := h.idx[:0]
-	*h = req
-	h.bs, h.idx = bs, append(buf, idx...)
+	h.userID, h.showID, h.seats, h.total, h.id, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.rec
+	h.idx = append(h.idx[:0], idx...)
 	err := bs.updateLocked(ctx, e, e.tx.holdFn)
-	b := h.result()
-	*h = holdOp{bs: bs, idx: h.idx[:0]} // keep nothing of this hold alive
-	return b, err
+	if h.kept != nil {
+		*out = h.kept.booking()
+	} else {
+		*out = h.b
+		h.b = Booking{}
+	}
+	// Keep nothing of this hold alive.
+	h.userID, h.showID, h.seats, h.rec, h.kept = "", "", nil, nil, nil
+	return err
 }
 
 func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
@@ -257,8 +281,8 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		tx.PutBooking(h.b)
 	}
 	if ev != nil {
-		h.b = h.result()
-		*ev = append(*ev, &SeatsHeld{EventMeta: h.b.meta(now), Seats: h.b.SeatIDs(), Total: h.total, HeldUntil: h.b.HeldUntil})
+		b := h.result()
+		*ev = append(*ev, &SeatsHeld{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: h.total, HeldUntil: b.HeldUntil})
 	}
 	return nil
 }
