@@ -6,8 +6,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// BookingID identifies a booking. It is a random UUID, unique across
-// processes sharing a Store.
+// BookingID identifies a booking: a UUID, unique across processes sharing
+// a Store, with at least 90 random bits so that nobody can guess another
+// customer's. Treat it as opaque: the BookingSystem's IDs on the in-memory
+// Store are of version 8 and tell that Store the booking's show.
 type BookingID uuid.UUID
 
 // NewBookingID returns a random BookingID.

@@ -110,7 +110,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		total += price
 	}
 
-	id := bs.newBookingID()
+	id := bs.newBookingID(e)
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
 		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"iter"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,8 +43,18 @@ type MemoryStore struct {
 	shows        map[string]*showRecord
 	showsOfMovie map[string][]*showRecord // movie ID → shows by start
 
-	bookings [indexShards]bookingShard // booking ID → its show
-	users    [indexShards]userShard    // user ID → booking IDs
+	// bookings maps booking IDs to their show, for the bookings whose ID
+	// does not name it (see numbered).
+	bookings [indexShards]bookingShard
+	users    [indexShards]userShard // user ID → booking IDs
+
+	// numbered holds every show's record at the index AddShow numbered it
+	// with. The BookingSystem's booking IDs carry their show's number
+	// (showRecord.bookingID), so that finding a booking's show needs no
+	// index of its own: a hold's insert into bookings, with that map's
+	// growth, was a tenth of its cost and memory. Published copy-on-write
+	// by AddShow (under catalogMu); read without a lock.
+	numbered atomic.Pointer[[]*showRecord]
 
 	viewTxs sync.Pool // of *memViewTx, so ViewShow does not allocate
 }
@@ -112,6 +124,71 @@ func (s *MemoryStore) userShard(userID string) *userShard {
 	return &s.users[h&(indexShards-1)]
 }
 
+// number gives r the next show number and publishes it in s.numbered.
+// The caller holds catalogMu. The slice grows by doubling; elements below
+// the published length never change, so readers of an older header are
+// not disturbed by the write past its end.
+func (s *MemoryStore) number(r *showRecord) {
+	var list []*showRecord
+	if p := s.numbered.Load(); p != nil {
+		list = *p
+	}
+	if uint64(len(list)) >= maxShowNumber {
+		r.number = noShowNumber
+		return
+	}
+	r.number = uint32(len(list))
+	list = append(list, r)
+	s.numbered.Store(&list)
+}
+
+// Show numbers in booking IDs: a UUID of version 8 (RFC 9562's custom
+// version) whose first 4 bytes are the show's number; the other 90 bits
+// not fixed by the version and variant are random, as unguessable as a
+// booking ID needs to be. The last number is never given, so that every
+// record's number fits.
+const (
+	maxShowNumber = 1<<32 - 1
+	noShowNumber  = maxShowNumber
+)
+
+// bookingID returns the random UUID as a booking ID of r's show.
+func (r *showRecord) bookingID(random [16]byte) BookingID {
+	id := BookingID(random)
+	if r.number == noShowNumber {
+		return id
+	}
+	binary.BigEndian.PutUint32(id[:4], r.number)
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // variant 10
+	return id
+}
+
+// numberedShow returns the show whose number the booking ID carries, if
+// any: the show that holds the booking if anyone does, unless a caller
+// of PutBooking stored it in another show (then the bookings index has
+// it).
+func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
+	if id[6]>>4 != 8 || id[8]>>6 != 2 {
+		return nil
+	}
+	p := s.numbered.Load()
+	if p == nil {
+		return nil
+	}
+	n := binary.BigEndian.Uint32(id[:4])
+	if uint64(n) >= uint64(len(*p)) {
+		return nil
+	}
+	return (*p)[n]
+}
+
+// ownsNumbered reports whether r is the show the booking ID is numbered
+// with, so that the bookings index need not name it.
+func (r *showRecord) ownsNumbered(id BookingID) bool {
+	return r.number != noShowNumber && id[6]>>4 == 8 && id[8]>>6 == 2 && binary.BigEndian.Uint32(id[:4]) == r.number
+}
+
 // hallRecord is a hall and its schedule. mu is the per-hall lock of AddShow;
 // it also guards schedule and longest.
 type hallRecord struct {
@@ -162,7 +239,8 @@ func insertShow(list []*showRecord, r *showRecord) []*showRecord {
 // (write lock) against ViewShow, Booking and ExpiredHolds (read lock); the
 // fields below it are guarded by it. show never changes after AddShow.
 type showRecord struct {
-	show Show
+	show   Show
+	number uint32 // its index in MemoryStore.numbered
 
 	mu    sync.RWMutex
 	seats []SeatSlot // one per seat of the layout, in layout order
@@ -580,6 +658,7 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 	}
 	s.shows[show.ID] = r
 	s.showsOfMovie[show.MovieID] = insertShow(s.showsOfMovie[show.MovieID], r)
+	s.number(r)
 	s.catalogMu.Unlock()
 
 	hall.schedule = insertShow(hall.schedule, r)
@@ -710,10 +789,12 @@ func (s *MemoryStore) commit(r *showRecord) {
 	for _, u := range r.undoBookings {
 		b := u.p
 		if !u.existed {
-			sh := s.bookingShard(b.id)
-			sh.mu.Lock()
-			sh.m[b.id] = r
-			sh.mu.Unlock()
+			if !r.ownsNumbered(b.id) {
+				sh := s.bookingShard(b.id)
+				sh.mu.Lock()
+				sh.m[b.id] = r
+				sh.mu.Unlock()
+			}
 			s.addUserBooking(b.userID, b.id)
 			continue
 		}
@@ -1007,11 +1088,8 @@ func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error
 
 // lookupBooking returns a copy of a committed booking.
 func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
-	sh := s.bookingShard(id)
-	sh.mu.Lock()
-	r, ok := sh.m[id]
-	sh.mu.Unlock()
-	if !ok {
+	r := s.showHolding(id)
+	if r == nil {
 		return Booking{}, false
 	}
 	var b Booking
@@ -1025,18 +1103,34 @@ func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 	return b, ok
 }
 
+// showHolding returns the record of the show that holds the committed
+// booking, or nil: the show its ID is numbered with if that show has it,
+// else the one the bookings index names.
+func (s *MemoryStore) showHolding(id BookingID) *showRecord {
+	if r := s.numberedShow(id); r != nil {
+		r.mu.RLock()
+		_, ok := r.bookings[id]
+		r.mu.RUnlock()
+		if ok {
+			return r
+		}
+	}
+	sh := s.bookingShard(id)
+	sh.mu.Lock()
+	r := sh.m[id]
+	sh.mu.Unlock()
+	return r
+}
+
 // showOfBooking returns the ID of the show whose transactions hold the
-// booking, from the booking index alone: the BookingSystem's way to find a
-// booking's show without the copy Booking makes.
+// booking: the BookingSystem's way to find a booking's show without the
+// copy Booking makes.
 func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	sh := s.bookingShard(id)
-	sh.mu.Lock()
-	r, ok := sh.m[id]
-	sh.mu.Unlock()
-	if !ok {
+	r := s.showHolding(id)
+	if r == nil {
 		return "", fmt.Errorf("booking %s: %w", id, ErrNotFound)
 	}
 	return r.show.ID, nil

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/storetest"
 )
 
@@ -426,4 +429,70 @@ func ExampleMemoryStore() {
 	// Output:
 	// second transaction: payment declined
 	// A1 is held by true
+}
+
+// TestMemoryStoreNumberedBookingIDs covers the booking IDs that carry their
+// show's number: the BookingSystem's holds on the in-memory Store. Such a
+// booking is found through its number; one put into another show than its
+// number says, or a number no show has, falls back to the booking index.
+func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1", "s2")
+	sys, err := boxoffice.New(boxoffice.Config{Store: s, Clock: fakeclock.New(memDay), HoldsPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sys.Close(ctx) })
+	held, err := sys.HoldSeats(ctx, "ann", "s2", []string{"A1", "A2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := uuid.UUID(held.ID).Version(); v != 8 {
+		t.Errorf("a hold's ID %s is of version %d; want 8", held.ID, v)
+	}
+
+	// An ID with the same show number, stored in the other show.
+	elsewhere := memBooking("bob", "s1", memDay)
+	elsewhere.ID = held.ID
+	elsewhere.ID[15] ^= 0xff
+	putBooking(t, s, elsewhere)
+	// An ID numbered with a show that does not exist.
+	unnumbered := held.ID
+	unnumbered[0] = 0xff
+
+	tests := []struct {
+		name   string
+		id     boxoffice.BookingID
+		wantIn string // the show found; "" for ErrNotFound
+	}{
+		{"numbered, in its show", held.ID, "s2"},
+		{"numbered, put in another show", elsewhere.ID, "s1"},
+		{"numbered with no show", unnumbered, ""},
+		{"numbered, unknown in its show", func() boxoffice.BookingID { id := held.ID; id[14] ^= 0xff; return id }(), ""},
+		{"version 4", boxoffice.NewBookingID(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := s.Booking(ctx, tt.id)
+			if tt.wantIn == "" {
+				if !errors.Is(err, boxoffice.ErrNotFound) {
+					t.Fatalf("Booking = %v, %v; want ErrNotFound", b.ShowID, err)
+				}
+				return
+			}
+			if err != nil || b.ShowID != tt.wantIn || b.ID != tt.id {
+				t.Fatalf("Booking = %s in %q, %v; want it in %q", b.ID, b.ShowID, err, tt.wantIn)
+			}
+		})
+	}
+
+	if mine, _ := s.BookingsOfUser(ctx, "ann"); len(mine) != 1 || mine[0].ID != held.ID {
+		t.Errorf("BookingsOfUser(ann) = %v; want the hold", bookingIDsOf(mine))
+	}
+	if r, err := sys.ReleaseHold(ctx, held.ID); err != nil || r.Status != boxoffice.StatusReleased {
+		t.Errorf("ReleaseHold = %s, %v; want released", r.Status, err)
+	}
+	if _, err := sys.ReleaseHold(ctx, unnumbered); !errors.Is(err, boxoffice.ErrNotFound) {
+		t.Errorf("ReleaseHold of an ID numbered with no show: %v; want ErrNotFound", err)
+	}
 }

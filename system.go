@@ -68,9 +68,15 @@ const holdShards = 16
 // of a random (version 4) UUID is uniformly random.
 func (k holdKey) shard() uint64 { return uint64(k.id[len(k.id)-1]) }
 
-// newBookingID returns a random BookingID, like NewBookingID, from the
-// system's block-buffered source.
-func (bs *BookingSystem) newBookingID() BookingID { return BookingID(bs.ids.UUID()) }
+// newBookingID returns a random BookingID for a booking of the show, from
+// the system's block-buffered source: like NewBookingID, or, on the
+// in-memory Store, numbered with the show (see MemoryStore.numbered).
+func (bs *BookingSystem) newBookingID(e *showEntry) BookingID {
+	if e.rec != nil {
+		return e.rec.bookingID(bs.ids.UUID())
+	}
+	return BookingID(bs.ids.UUID())
+}
 
 // New returns a BookingSystem configured by cfg; zero fields take their
 // defaults (see Config). It starts the hold sweeper and one goroutine per
