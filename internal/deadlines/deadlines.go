@@ -7,6 +7,10 @@
 // still pops at its old deadline. The consumer re-checks each popped key
 // where the truth lives (inside the show's transaction).
 //
+// Deadlines mostly arrive in order, each hold's being now plus a fixed TTL,
+// so a Queue keeps those in a FIFO, where a push and a pop are O(1), and
+// only the rest (a key re-pushed with now, a clock moved back) in a heap.
+//
 // Sharded spreads keys over several Queues, so that goroutines pushing
 // different keys do not all take one lock.
 package deadlines
@@ -16,10 +20,14 @@ import (
 	"time"
 )
 
-// Queue is a min-heap of (deadline, key) entries. Entries with equal
+// Queue is a min-queue of (deadline, key) entries. Entries with equal
 // deadlines pop in the order they were pushed. The zero value is an empty
 // queue ready to use; a Queue must not be copied after first use. It is safe
 // for concurrent use.
+//
+// An entry no earlier than the FIFO's tail is appended to the FIFO; an
+// earlier one goes to a binary min-heap, and PopDue takes the earlier of the
+// two heads.
 //
 // The heap is hand-rolled rather than built on container/heap:
 // container/heap moves elements through `any`, which would allocate for
@@ -33,13 +41,14 @@ import (
 // allocated once and never copied.
 type Queue[K comparable] struct {
 	mu     sync.Mutex
-	chunks [][]entry[K] // binary min-heap ordered by before, chunkLen entries a chunk
+	chunks [][]entry[K] // binary min-heap of the entries not in fifo, ordered by before, chunkLen entries a chunk
 	n      int          // entries in the heap
-	pushes uint64       // push counter: the tie-break that keeps equal deadlines FIFO
+	pushes uint64       // heap push counter: the tie-break that keeps equal deadlines FIFO in the heap
+	fifo   fifo[K]      // the entries pushed in deadline order; after the heap's fields, to share their cache line
 }
 
-// chunkLen is the entries of one chunk: 512 entries of 64 bytes for the
-// sweeper's keys, 32 KiB.
+// chunkLen is the entries of one chunk: 512 heap entries of 64 bytes for
+// the sweeper's keys, 32 KiB; 512 FIFO items of 56 bytes, 28 KiB.
 const (
 	chunkBits = 9
 	chunkLen  = 1 << chunkBits
@@ -65,7 +74,8 @@ func (q *Queue[K]) at(i int) *entry[K] { return &q.chunks[i>>chunkBits][i&(chunk
 // New returns an empty queue. It is the same as a zero Queue.
 func New[K comparable]() *Queue[K] { return &Queue[K]{} }
 
-// Push adds key with deadline at, in O(log n).
+// Push adds key with deadline at: in O(1) if at is no earlier than the
+// latest deadline in the FIFO, else in O(log n).
 func (q *Queue[K]) Push(at time.Time, key K) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -73,6 +83,13 @@ func (q *Queue[K]) Push(at time.Time, key K) {
 }
 
 func (q *Queue[K]) pushLocked(at time.Time, key K) {
+	// An empty FIFO can take any deadline: each heap entry is earlier than
+	// the FIFO tail it was pushed behind, which stays until it has popped
+	// (see popDueLocked), so the FIFO is only empty when the heap is too.
+	if q.fifo.empty() || !at.Before(q.fifo.last()) {
+		q.fifo.push(at, key)
+		return
+	}
 	q.pushes++
 	if q.n == len(q.chunks)*chunkLen {
 		q.chunks = append(q.chunks, make([]entry[K], chunkLen))
@@ -85,17 +102,33 @@ func (q *Queue[K]) pushLocked(at time.Time, key K) {
 // PopDue removes the entries whose deadline is at or before now, earliest
 // first, at most max of them, and returns dst with their keys appended.
 // Pass dst[:0] of a reused slice to pop without allocating. A max ≤ 0 pops
-// nothing. When nothing is due it costs one comparison, whatever the size
-// of the queue; each entry popped costs O(log n).
+// nothing. When nothing is due it costs at most two comparisons, whatever the size
+// of the queue; each entry popped costs O(1) from the FIFO, O(log n) from
+// the heap.
 func (q *Queue[K]) PopDue(now time.Time, max int, dst []K) []K {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return q.popDueLocked(now, max, dst)
 }
 
+// popDueLocked takes the heap's root only when it is strictly earlier than
+// the FIFO's head: on equal deadlines the FIFO entry was pushed first. A
+// heap entry went there for being earlier than the FIFO's tail; that tail
+// cannot pop before it, so the FIFO is not emptied and every later FIFO
+// entry is no earlier than that tail, strictly later than the heap entry.
 func (q *Queue[K]) popDueLocked(now time.Time, max int, dst []K) []K {
-	for popped := 0; popped < max && q.n > 0 && !q.at(0).at.After(now); popped++ {
-		dst = append(dst, q.popMin().key)
+	for popped := 0; popped < max; popped++ {
+		if q.n > 0 && (q.fifo.empty() || q.at(0).at.Before(q.fifo.peek().at)) {
+			if q.at(0).at.After(now) {
+				break
+			}
+			dst = append(dst, q.popMin().key)
+		} else {
+			if q.fifo.empty() || q.fifo.peek().at.After(now) {
+				break
+			}
+			dst = append(dst, q.fifo.pop().key)
+		}
 	}
 	return dst
 }
@@ -104,22 +137,31 @@ func (q *Queue[K]) popDueLocked(now time.Time, max int, dst []K) []K {
 func (q *Queue[K]) Next() (time.Time, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.n == 0 {
+	return q.nextLocked()
+}
+
+func (q *Queue[K]) nextLocked() (time.Time, bool) {
+	switch {
+	case q.fifo.empty() && q.n == 0:
 		return time.Time{}, false
+	case q.fifo.empty():
+		return q.at(0).at, true
+	case q.n == 0:
+		return q.fifo.peek().at, true
 	}
-	return q.at(0).at, true
+	h, f := q.at(0).at, q.fifo.peek().at
+	if h.Before(f) {
+		return h, true
+	}
+	return f, true
 }
 
 // Len returns the number of entries.
 func (q *Queue[K]) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.n
+	return q.fifo.len() + q.n
 }
-
-// head returns the earliest entry; q.mu must be held and the heap must not
-// be empty.
-func (q *Queue[K]) head() *entry[K] { return q.at(0) }
 
 // popMin removes and returns the root. q.mu must be held; the heap must not
 // be empty.

@@ -23,6 +23,24 @@ type push struct {
 	key     string
 }
 
+// queue is what Queue and Sharded have in common, so that one test can run
+// against both.
+type queue interface {
+	Push(at time.Time, key int)
+	PopDue(now time.Time, max int, dst []int) []int
+	Next() (time.Time, bool)
+	Len() int
+}
+
+// queues makes each implementation for the tests that run against both.
+var queues = []struct {
+	name string
+	new  func() queue
+}{
+	{"Queue", func() queue { return deadlines.New[int]() }},
+	{"Sharded", func() queue { return deadlines.NewSharded[int](8, shardOfInt) }},
+}
+
 func TestPopDue(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -104,59 +122,60 @@ type modelEntry struct {
 // Queue and on a sorted slice and requires the same answers.
 func TestQueueMatchesSortedSliceModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		q := deadlines.New[int]()
-		var model []modelEntry
-		seq := 0
-		// Few distinct deadlines, so that ties are common.
-		minute := rapid.IntRange(-5, 30)
-		t.Repeat(map[string]func(*rapid.T){
-			"Push": func(t *rapid.T) {
-				e := modelEntry{at: at(minute.Draw(t, "at")), seq: seq, key: rapid.IntRange(0, 9).Draw(t, "key")}
-				seq++
-				q.Push(e.at, e.key)
-				i, _ := slices.BinarySearchFunc(model, e, func(a, b modelEntry) int {
-					return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
-				})
-				model = slices.Insert(model, i, e)
-			},
-			"PopDue": func(t *rapid.T) {
-				now := at(minute.Draw(t, "now"))
-				limit := rapid.IntRange(-1, 8).Draw(t, "max")
-				var want []int
-				for len(model) > 0 && len(want) < limit && !model[0].at.After(now) {
-					want = append(want, model[0].key)
-					model = model[1:]
-				}
-				if got := q.PopDue(now, limit, nil); !slices.Equal(got, want) {
-					t.Fatalf("PopDue(%v, %d) = %v, want %v", now, limit, got, want)
-				}
-			},
-			"Next": func(t *rapid.T) {
-				got, ok := q.Next()
-				if len(model) == 0 {
-					if ok {
-						t.Fatalf("Next() = %v, true on an empty queue", got)
-					}
-					return
-				}
-				if !ok || !got.Equal(model[0].at) {
-					t.Fatalf("Next() = %v, %v; want %v, true", got, ok, model[0].at)
-				}
-			},
-			"": func(t *rapid.T) {
-				if got := q.Len(); got != len(model) {
-					t.Fatalf("Len() = %d, want %d", got, len(model))
-				}
-			},
+		checkModel(t, deadlines.New[int](), func(t *rapid.T, model []modelEntry, now time.Time, limit int, got []int) []modelEntry {
+			var want []int
+			for len(model) > 0 && len(want) < limit && !model[0].at.After(now) {
+				want = append(want, model[0].key)
+				model = model[1:]
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("PopDue(%v, %d) = %v, want %v", now, limit, got, want)
+			}
+			return model
 		})
 	})
 }
 
-// TestConcurrentPushAndPop pushes from several goroutines while others pop;
-// run it with -race. Every key must pop exactly once.
+// checkModel runs random Push, PopDue, Next and Len on q and on model, a
+// sorted slice. checkPop checks the keys got from q.PopDue(now, limit) and
+// returns the model without the entries popped.
+func checkModel(t *rapid.T, q queue, checkPop func(t *rapid.T, model []modelEntry, now time.Time, limit int, got []int) []modelEntry) {
+	var model []modelEntry
+	seq := 0
+	// Few distinct deadlines, so that ties are common.
+	minute := rapid.IntRange(-5, 30)
+	t.Repeat(map[string]func(*rapid.T){
+		"Push": func(t *rapid.T) {
+			e := modelEntry{at: at(minute.Draw(t, "at")), seq: seq, key: rapid.IntRange(0, 9).Draw(t, "key")}
+			seq++
+			q.Push(e.at, e.key)
+			i, _ := slices.BinarySearchFunc(model, e, func(a, b modelEntry) int {
+				return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
+			})
+			model = slices.Insert(model, i, e)
+		},
+		"PopDue": func(t *rapid.T) {
+			now := at(minute.Draw(t, "now"))
+			limit := rapid.IntRange(-1, 8).Draw(t, "max")
+			model = checkPop(t, model, now, limit, q.PopDue(now, limit, nil))
+		},
+		"Next": func(t *rapid.T) {
+			checkNext(t, q, len(model), func() time.Time { return model[0].at })
+		},
+		"": func(t *rapid.T) { checkLen(t, q, len(model)) },
+	})
+}
+
+// TestConcurrentPushAndPop pushes from several goroutines while others pop,
+// on each implementation; run it with -race. Every key must pop exactly once.
 func TestConcurrentPushAndPop(t *testing.T) {
+	for _, impl := range queues {
+		t.Run(impl.name, func(t *testing.T) { testConcurrentPushAndPop(t, impl.new()) })
+	}
+}
+
+func testConcurrentPushAndPop(t *testing.T, q queue) {
 	const pushers, perPusher, poppers = 4, 500, 3
-	q := deadlines.New[int]()
 	now := at(1000)
 
 	var pushed sync.WaitGroup
@@ -294,5 +313,27 @@ func TestQueueAcrossChunks(t *testing.T) {
 				t.Fatalf("round %d: pop %d is key %d, want %d", round, i, k, i)
 			}
 		}
+	}
+}
+
+// checkNext checks Next against a model of n entries whose earliest
+// deadline head returns.
+func checkNext(t *rapid.T, q queue, n int, head func() time.Time) {
+	got, ok := q.Next()
+	if n == 0 {
+		if ok {
+			t.Fatalf("Next() = %v, true on an empty queue", got)
+		}
+		return
+	}
+	if want := head(); !ok || !got.Equal(want) {
+		t.Fatalf("Next() = %v, %v; want %v, true", got, ok, want)
+	}
+}
+
+// checkLen checks Len against a model of n entries.
+func checkLen(t *rapid.T, q queue, n int) {
+	if got := q.Len(); got != n {
+		t.Fatalf("Len() = %d, want %d", got, n)
 	}
 }

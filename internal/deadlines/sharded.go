@@ -40,13 +40,20 @@ func NewSharded[K comparable](n int, shardOf func(K) uint64) *Sharded[K] {
 	return s
 }
 
-// Push adds key with deadline at, in O(log n) on the key's shard.
+// Push adds key with deadline at, on the key's shard, at the cost of a
+// Queue's Push.
 func (s *Sharded[K]) Push(at time.Time, key K) {
 	sh := &s.shards[s.shardOf(key)%uint64(len(s.shards))]
 	sh.q.mu.Lock()
 	defer sh.q.mu.Unlock()
 	sh.q.pushLocked(at, key)
-	sh.head.Store(nanosOf(sh.q.head().at))
+	// A push can only bring the head earlier, and an in-order one does
+	// not: skip the store, a locked instruction that would also dirty the
+	// line the sweeper's loads read. Only lock holders store, so the load
+	// is current.
+	if t := nanosOf(at); t < sh.head.Load() {
+		sh.head.Store(t)
+	}
 }
 
 // PopDue removes up to max entries whose deadline is at or before now and
@@ -83,10 +90,10 @@ func (s *Sharded[K]) PopDue(now time.Time, max int, dst []K) []K {
 }
 
 func (sh *shard[K]) storeHeadLocked() {
-	if sh.q.n == 0 {
-		sh.head.Store(emptyHead)
+	if t, ok := sh.q.nextLocked(); ok {
+		sh.head.Store(nanosOf(t))
 	} else {
-		sh.head.Store(nanosOf(sh.q.head().at))
+		sh.head.Store(emptyHead)
 	}
 }
 

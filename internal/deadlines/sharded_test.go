@@ -1,10 +1,8 @@
 package deadlines_test
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,61 +22,28 @@ func TestShardedMatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		shards := rapid.IntRange(1, 5).Draw(t, "shards")
 		q := deadlines.NewSharded[int](shards, shardOfInt)
-		var model []modelEntry // sorted by (at, seq)
-		seq := 0
-		minute := rapid.IntRange(-5, 30)
-		t.Repeat(map[string]func(*rapid.T){
-			"Push": func(t *rapid.T) {
-				e := modelEntry{at: at(minute.Draw(t, "at")), seq: seq, key: rapid.IntRange(0, 9).Draw(t, "key")}
-				seq++
-				q.Push(e.at, e.key)
-				i, _ := slices.BinarySearchFunc(model, e, func(a, b modelEntry) int {
-					return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.seq, b.seq))
+		checkModel(t, q, func(t *rapid.T, model []modelEntry, now time.Time, limit int, got []int) []modelEntry {
+			due := 0
+			for _, e := range model {
+				if !e.at.After(now) {
+					due++
+				}
+			}
+			if want := max(0, min(due, limit)); len(got) != want {
+				t.Fatalf("PopDue(%v, %d) popped %d keys (%v); %d were due", now, limit, len(got), got, due)
+			}
+			// Each popped key is the earliest due entry of its shard left
+			// in the model: take it out of the model in that order.
+			for _, key := range got {
+				i := slices.IndexFunc(model, func(e modelEntry) bool {
+					return !e.at.After(now) && uint64(e.key)%uint64(shards) == uint64(key)%uint64(shards)
 				})
-				model = slices.Insert(model, i, e)
-			},
-			"PopDue": func(t *rapid.T) {
-				now := at(minute.Draw(t, "now"))
-				limit := rapid.IntRange(-1, 8).Draw(t, "max")
-				due := 0
-				for _, e := range model {
-					if !e.at.After(now) {
-						due++
-					}
+				if i < 0 || model[i].key != key {
+					t.Fatalf("PopDue(%v, %d) = %v: %d is not the earliest due entry of its shard (model %v)", now, limit, got, key, model)
 				}
-				got := q.PopDue(now, limit, nil)
-				if want := max(0, min(due, limit)); len(got) != want {
-					t.Fatalf("PopDue(%v, %d) popped %d keys (%v); %d were due", now, limit, len(got), got, due)
-				}
-				// Each popped key is the earliest due entry of its shard left
-				// in the model: take it out of the model in that order.
-				for _, key := range got {
-					i := slices.IndexFunc(model, func(e modelEntry) bool {
-						return !e.at.After(now) && uint64(e.key)%uint64(shards) == uint64(key)%uint64(shards)
-					})
-					if i < 0 || model[i].key != key {
-						t.Fatalf("PopDue(%v, %d) = %v: %d is not the earliest due entry of its shard (model %v)", now, limit, got, key, model)
-					}
-					model = slices.Delete(model, i, i+1)
-				}
-			},
-			"Next": func(t *rapid.T) {
-				got, ok := q.Next()
-				if len(model) == 0 {
-					if ok {
-						t.Fatalf("Next() = %v, true on an empty queue", got)
-					}
-					return
-				}
-				if !ok || !got.Equal(model[0].at) {
-					t.Fatalf("Next() = %v, %v; want %v, true", got, ok, model[0].at)
-				}
-			},
-			"": func(t *rapid.T) {
-				if got := q.Len(); got != len(model) {
-					t.Fatalf("Len() = %d, want %d", got, len(model))
-				}
-			},
+				model = slices.Delete(model, i, i+1)
+			}
+			return model
 		})
 	})
 }
@@ -99,57 +64,6 @@ func TestShardedFarDeadlines(t *testing.T) {
 	}
 	if got := q.PopDue(distant, 10, nil); !slices.Equal(got, []int{2}) {
 		t.Fatalf("PopDue(3000) = %v, want [2]", got)
-	}
-}
-
-// TestShardedConcurrent pushes and pops from several goroutines; run it
-// with -race. Every key must pop exactly once.
-func TestShardedConcurrent(t *testing.T) {
-	const pushers, perPusher, poppers = 4, 500, 3
-	q := deadlines.NewSharded[int](8, shardOfInt)
-	now := at(1000)
-	var pushed sync.WaitGroup
-	for p := range pushers {
-		pushed.Go(func() {
-			for i := range perPusher {
-				key := p*perPusher + i
-				q.Push(at(key%997), key)
-			}
-		})
-	}
-	allPushed := make(chan struct{})
-	go func() { pushed.Wait(); close(allPushed) }()
-	popped := make([][]int, poppers)
-	var popping sync.WaitGroup
-	for p := range poppers {
-		popping.Go(func() {
-			for {
-				done := false
-				select {
-				case <-allPushed:
-					done = true
-				default:
-				}
-				popped[p] = q.PopDue(now, 7, popped[p])
-				if done && q.Len() == 0 {
-					return
-				}
-			}
-		})
-	}
-	popping.Wait()
-	var all []int
-	for _, keys := range popped {
-		all = append(all, keys...)
-	}
-	slices.Sort(all)
-	if len(all) != pushers*perPusher {
-		t.Fatalf("popped %d keys, want %d", len(all), pushers*perPusher)
-	}
-	for i, key := range all {
-		if key != i {
-			t.Fatalf("position %d holds %d, want %d (a key lost or popped twice)", i, key, i)
-		}
 	}
 }
 
