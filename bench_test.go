@@ -608,6 +608,45 @@ func BenchmarkSeatMap(b *testing.B) {
 	}
 }
 
+// BenchmarkShowsOfMovie lists the 1,000 shows of one movie, 600 seats each
+// with a hold of 4, with their free seats: unchanged between calls, and
+// with one show changing (a hold and its release) before every call.
+func BenchmarkShowsOfMovie(b *testing.B) {
+	e := newBenchEnv(b)
+	layout := gridLayout(b, 20, 30)
+	shows := e.addShows(b, 1000, layout)
+	groups := seatGroups(layout, 4)
+	for _, show := range shows {
+		if _, err := e.sys.HoldSeats(e.ctx, "user-1", show, groups[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	list := func(b *testing.B) {
+		infos, err := e.sys.ShowsOfMovie(e.ctx, e.movie)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(infos) != len(shows) || infos[0].FreeSeats != 600-4 {
+			b.Fatalf("ShowsOfMovie: %d shows, the first with %d free; want 1000 with 596", len(infos), infos[0].FreeSeats)
+		}
+	}
+	b.Run("unchanged", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list(b)
+		}
+	})
+	b.Run("one show changed", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if err := e.holdRelease("user-2", shows[i%len(shows)], groups[1]); err != nil {
+				b.Fatal(err)
+			}
+			list(b)
+		}
+	})
+}
+
 // benchTitleWords make the titles of the search benchmark's movies.
 var benchTitleWords = [...]string{"Silent", "River", "Midnight", "Empire", "Golden", "Shadow", "Last",
 	"Summer", "Iron", "Crimson", "Winter", "Dream", "Storm", "Hidden", "Ocean", "Night", "Star",

@@ -157,6 +157,67 @@ func TestShowsOfMovieCountsFreeSeats(t *testing.T) {
 	}
 }
 
+// TestShowsOfMovieFreeSeatsFollowTheShow moves a show through holds that
+// lapse at different times, a clock moved back, an extension, a release,
+// a payment and a sweep, and checks after each step that ShowsOfMovie's
+// count (which the in-memory Store keeps between changes) agrees with the
+// seat map, asking twice so that the kept count is what is checked.
+func TestShowsOfMovieFreeSeatsFollowTheShow(t *testing.T) {
+	clock := newBenchClock(start) // a clock that can move back; its timers never fire
+	advance := func(d time.Duration) { clock.Set(clock.Now().Add(d)) }
+	f := newFixture(t, func(c *boxoffice.Config) { c.Clock = clock; c.MaxHoldExtensions = 1 })
+	var late boxoffice.Booking
+	steps := []struct {
+		name string
+		do   func()
+		free int
+	}{
+		{"nothing held", func() {}, 60},
+		{"a hold of two", func() { f.hold("alice", "A1", "A2") }, 58},
+		{"a later hold of three", func() { advance(4 * time.Minute); late = f.hold("bob", "C1", "C2", "C3") }, 55},
+		{"time passes, nothing lapses", func() { advance(5 * time.Minute) }, 55},
+		{"the first hold lapses", func() { advance(time.Minute) }, 57},
+		{"the clock moves back before it lapsed", func() { advance(-2 * time.Minute) }, 55},
+		{"the clock moves forward again", func() { advance(2 * time.Minute) }, 57},
+		{"the later hold is extended", func() {
+			if _, err := f.sys.ExtendHold(f.ctx, late.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, 57},
+		{"past the later hold's first deadline", func() { advance(5 * time.Minute) }, 57},
+		{"one seat paid", func() { f.confirm(f.hold("carol", "E1")) }, 56},
+		{"the later hold released", func() {
+			if _, err := f.sys.ReleaseHold(f.ctx, late.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, 59},
+		{"a sweep", func() {
+			if _, err := f.sys.Sweep(f.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}, 59},
+	}
+	for _, step := range steps {
+		step.do()
+		for range 2 {
+			shows := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1"))
+			if len(shows) != 1 || shows[0].FreeSeats != step.free {
+				t.Fatalf("%s: ShowsOfMovie = %+v; want %d free", step.name, shows, step.free)
+			}
+		}
+		sm := mustT[boxoffice.SeatMap](t)(f.sys.SeatMap(f.ctx, f.show.ID))
+		free := 0
+		for _, s := range sm.Seats {
+			if s.Status == boxoffice.SeatAvailable {
+				free++
+			}
+		}
+		if free != step.free {
+			t.Fatalf("%s: the seat map has %d free; the test expects %d", step.name, free, step.free)
+		}
+	}
+}
+
 func TestSeatMap(t *testing.T) {
 	f := newFixture(t)
 	f.hold("alice", "A1")

@@ -256,6 +256,26 @@ type showRecord struct {
 	// touchedScanLimit of them; below that a scan is faster.
 	touchedSet map[BookingID]struct{}
 	tx         memTx // the ShowTx of the running UpdateShow
+
+	// commits counts committed UpdateShows, to tell whether free is
+	// current; it moves under the write lock and is read without a lock.
+	commits atomic.Uint64
+	free    atomic.Pointer[freeCount] // the last count of free seats; written under the read lock
+}
+
+// freeCount is a show's count of free seats at a time, and how long it
+// stays true: until the show's next commit or the earliest deadline of the
+// holds live at that time, whichever comes first. A count for a later time
+// is no answer for an earlier one, when a lapsed hold was still live.
+type freeCount struct {
+	commits uint64
+	at      time.Time
+	until   time.Time // zero: no hold was live at at
+	free    int
+}
+
+func (c *freeCount) validAt(commits uint64, now time.Time) bool {
+	return c.commits == commits && !now.Before(c.at) && (c.until.IsZero() || now.Before(c.until))
 }
 
 // touchedScanLimit is how many touched bookings are found by a scan before
@@ -763,6 +783,7 @@ func (s *MemoryStore) runTx(r *showRecord, fn func(tx ShowTx) error) (err error)
 		return r.tx.err
 	}
 	s.commit(r)
+	r.commits.Add(1)
 	committed = true
 	return nil
 }
@@ -1002,6 +1023,40 @@ func (tx *memTx) misuse(err error) {
 
 func seatOutOfRange(r *showRecord, i int) error {
 	return invalid("seat", "position %d is outside show %q's %d seats", i, r.show.ID, len(r.seats))
+}
+
+// freeSeats returns how many of the show's seats are free at now, and how
+// many it has: what ViewShow would count by reading every seat, which it
+// does only when the show committed or a hold lapsed since the last count.
+// ShowsOfMovie asks for every show of a movie on every call, and a show is
+// listed far more often than it changes: counting afresh each time made a
+// list of 1,000 shows of 600 seats cost 0.3 ms.
+func (s *MemoryStore) freeSeats(ctx context.Context, showID string, now time.Time) (free, total int, err error) {
+	r, err := s.showRecord(ctx, showID)
+	if err != nil {
+		return 0, 0, err
+	}
+	// A count still valid needs no lock: it is the count of the last
+	// committed state, which a transaction in flight has not replaced yet.
+	// Taking the read lock would queue this call behind every writer of
+	// every show listed.
+	if c := r.free.Load(); c != nil && c.validAt(r.commits.Load(), now) {
+		return c.free, len(r.seats), nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := &freeCount{commits: r.commits.Load(), at: now}
+	for i := range r.seats {
+		slot := &r.seats[i]
+		switch {
+		case slot.StatusAt(now) == SeatAvailable:
+			c.free++
+		case slot.Status == SeatHeld && (c.until.IsZero() || slot.HeldUntil.Before(c.until)):
+			c.until = slot.HeldUntil
+		}
+	}
+	r.free.Store(c)
+	return c.free, len(r.seats), nil
 }
 
 // ViewShow implements Store. fn runs under the show's read lock, so views of

@@ -245,6 +245,24 @@ func TestBookingMatchesModel(t *testing.T) {
 					}
 				}
 				assertOneOwnerPerSeat(rt, f.sys, users, f.clock.Now())
+				infos, err := f.sys.ShowsOfMovie(ctx, "M1")
+				if err != nil {
+					rt.Fatal(err)
+				}
+				for _, info := range infos {
+					if !slices.Contains(shows, info.ID) {
+						continue
+					}
+					free := 0
+					for _, seat := range seatIDs {
+						if _, owned := m.owner(info.ID, seat); !owned {
+							free++
+						}
+					}
+					if info.FreeSeats != free || info.TotalSeats != len(seatIDs) {
+						rt.Fatalf("ShowsOfMovie: %s has %d of %d free; model says %d of %d", info.ID, info.FreeSeats, info.TotalSeats, free, len(seatIDs))
+					}
+				}
 			},
 		})
 	})
