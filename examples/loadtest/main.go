@@ -6,7 +6,10 @@
 // free seats it saw, and then pays (a share -fail of payments is declined
 // by the gateway), releases the hold, or walks away and lets it expire
 // (-ttl is short, so that holds do expire during the run); now and then it
-// cancels one of its confirmed bookings, with a full refund.
+// cancels one of its confirmed bookings, with a full refund. By default a
+// user goes straight on to its next operation, so the process runs at
+// saturation; -think makes each user pause after every operation, for an
+// exponentially distributed time of that mean, like people reading a page.
 //
 // While it runs, a progress bar is drawn on stderr (a line every few
 // seconds when stderr is not a terminal). At the end it prints the
@@ -48,6 +51,7 @@ type config struct {
 	seats    int     // most seats per hold
 	fail     float64 // share of payments declined
 	ttl      time.Duration
+	think    time.Duration // mean pause after each operation; 0 for none
 	seed     uint64
 	postgres string // PostgreSQL URL: run on pgstore; "" for the in-memory Store
 	schema   string // pgstore schema
@@ -68,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.seats, "seats", 6, "most seats per hold (each hold takes 1 to this many)")
 	fs.Float64Var(&cfg.fail, "fail", 0.1, "share of payments the gateway declines, 0 to 1")
 	fs.DurationVar(&cfg.ttl, "ttl", 2*time.Second, "hold TTL (at least 1s); short, so that abandoned holds expire during the run")
+	fs.DurationVar(&cfg.think, "think", 0, "mean pause of a user after each operation (exponentially distributed); 0: none, the users saturate the process")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the users' choices")
 	fs.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL URL: run on pgstore, which several loadtest processes may share (default: in memory)")
 	fs.StringVar(&cfg.schema, "schema", "boxoffice_loadtest", "with -postgres: the schema, created if missing")
@@ -90,6 +95,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, errors.New("-fail must be 0 to 1")
 	case cfg.ttl < time.Second:
 		return config{}, errors.New("-ttl must be at least 1s")
+	case cfg.think < 0:
+		return config{}, errors.New("-think must not be negative")
 	}
 	return cfg, nil
 }

@@ -90,6 +90,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-seats", "11"}, false},
 		{[]string{"-fail", "1.5"}, false},
 		{[]string{"-ttl", "500ms"}, false},
+		{[]string{"-think", "20ms"}, true},
+		{[]string{"-think", "-1ms"}, false},
 		{[]string{"extra"}, false},
 	} {
 		_, err := parseFlags(tc.args, io.Discard)

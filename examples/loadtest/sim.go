@@ -170,11 +170,23 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 	var confirmed []boxoffice.BookingID
 	// timed runs one operation and records its latency; it reports
 	// whether the user should go on.
+	var pause *time.Timer
+	if s.cfg.think > 0 {
+		pause = time.NewTimer(0)
+		<-pause.C
+	}
 	timed := func(kind opKind, op func() error) error {
 		t0 := time.Now()
 		err := op()
 		rec.observe(kind, time.Since(t0))
 		done.Add(1)
+		if pause != nil {
+			pause.Reset(time.Duration(rng.ExpFloat64() * float64(s.cfg.think)))
+			select {
+			case <-pause.C:
+			case <-ctx.Done():
+			}
+		}
 		return err
 	}
 	for ctx.Err() == nil && time.Now().Before(deadline) {
