@@ -467,6 +467,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			return ErrNotFound
 		}
 		if move, err := endHoldAllowed(p.id, p.status, p.heldUntil, op.to, now); !move {
+			op.b = p.booking() // released twice: the booking, as it is
 			return err
 		}
 		mt.endHold(p, op.to, now, op.layout)

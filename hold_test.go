@@ -187,8 +187,8 @@ func TestReleaseHold(t *testing.T) {
 	if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
 		t.Errorf("A1 after release is %s", got)
 	}
-	if _, err := f.sys.ReleaseHold(f.ctx, b.ID); err != nil {
-		t.Errorf("releasing twice: %v; want nil", err)
+	if again, err := f.sys.ReleaseHold(f.ctx, b.ID); err != nil || again.ID != b.ID || again.Status != boxoffice.StatusReleased {
+		t.Errorf("releasing twice = %s %s, %v; want the released booking", again.ID, again.Status, err)
 	}
 	if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrInvalidTransition) {
 		t.Errorf("confirming a released booking: %v; want ErrInvalidTransition", err)
