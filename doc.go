@@ -32,8 +32,8 @@
 // A hold is all or nothing and lasts Config.HoldTTL. A held seat is free
 // again the instant its deadline passes, judged with the Clock inside the
 // show's transaction (lazy expiry); a sweeper also expires lapsed holds so
-// that observers, watchers and queries see it, popping deadlines off a heap
-// rather than scanning seats. Per-user limits (holds per minute, live
+// that observers, watchers and queries see it, popping deadlines off a
+// queue in deadline order rather than scanning seats. Per-user limits (holds per minute, live
 // holds, seats per hold, hold extensions) keep bots from hoarding seats.
 //
 // # Bookings

@@ -13,8 +13,9 @@ const sweepBatch = 4096
 // many it expired. The background sweeper calls it every
 // Config.SweepInterval; a hold is free the instant its deadline passes
 // either way (lazy expiry), so Sweep only makes the expiry visible to
-// observers, watchers and queries. It costs O(expired · log holds): it
-// pops due deadlines off a heap and never scans seats.
+// observers, watchers and queries. It pops due deadlines off a queue and
+// never scans seats: O(expired), as deadlines are pushed in order (now
+// plus the TTL); a deadline pushed early goes to a heap, O(log holds).
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
 	now := bs.clock.Now()
 	due := bs.holds.PopDue(now, sweepBatch, nil)
