@@ -7,9 +7,9 @@ import (
 )
 
 // BookingID identifies a booking: a UUID, unique across processes sharing
-// a Store, with at least 90 random bits so that nobody can guess another
+// a Store, with at least 74 random bits so that nobody can guess another
 // customer's. Treat it as opaque: the BookingSystem's IDs on the in-memory
-// Store are of version 8 and tell that Store the booking's show.
+// Store are of version 8 and tell that Store where the booking is.
 type BookingID uuid.UUID
 
 // NewBookingID returns a random BookingID.

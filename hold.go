@@ -462,8 +462,8 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	op.changed = false
 	if mt, ok := tx.(*memTx); ok {
 		// The in-memory Store moves its record in place (memTx.endHold).
-		p, ok := mt.rec.bookings[op.id]
-		if !ok {
+		p := mt.rec.record(op.id)
+		if p == nil {
 			return ErrNotFound
 		}
 		if move, err := endHoldAllowed(p.id, p.status, p.heldUntil, op.to, now); !move {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"iter"
 	"slices"
@@ -133,7 +132,7 @@ func (s *MemoryStore) number(r *showRecord) {
 	if p := s.numbered.Load(); p != nil {
 		list = *p
 	}
-	if uint64(len(list)) >= maxShowNumber {
+	if len(list) >= noShowNumber {
 		r.number = noShowNumber
 		return
 	}
@@ -142,42 +141,63 @@ func (s *MemoryStore) number(r *showRecord) {
 	s.numbered.Store(&list)
 }
 
-// Show numbers in booking IDs: a UUID of version 8 (RFC 9562's custom
-// version) whose first 4 bytes are the show's number; the other 90 bits
-// not fixed by the version and variant are random, as unguessable as a
-// booking ID needs to be. The last number is never given, so that every
-// record's number fits.
+// Booking IDs of a show: a UUID of version 8 (RFC 9562's custom version)
+// whose first 3 bytes are the show's number and next 3 the booking's slot
+// in the show, a number the show hands out once; the other 74 bits not
+// fixed by the version and variant are random, as unguessable as a
+// booking ID needs to be (with a million bookings live, 2^54 guesses
+// find one). The booking is then found at its slot, where a random ID
+// needs a map: its insert, lookups and growth were a fifth of a hold and
+// its release. The last show number and the last slot are never given:
+// a store's 2^24th show and a show's 2^24th booking get random IDs, which
+// take the slower way.
 const (
-	maxShowNumber = 1<<32 - 1
-	noShowNumber  = maxShowNumber
+	noShowNumber = 1<<24 - 1
+	noSlot       = 1<<24 - 1
 )
 
-// bookingID returns the random UUID as a booking ID of r's show.
+// bookingID returns the random UUID as a new booking ID of r's show, with
+// the next slot. A slot whose hold fails stays empty.
 func (r *showRecord) bookingID(random [16]byte) BookingID {
 	id := BookingID(random)
 	if r.number == noShowNumber {
 		return id
 	}
-	binary.BigEndian.PutUint32(id[:4], r.number)
+	slot := uint32(noSlot)
+	if n := r.nextSlot.Add(1) - 1; n < noSlot {
+		slot = n
+	} else {
+		r.nextSlot.Store(noSlot) // stay there rather than wrap around
+	}
+	id[0], id[1], id[2] = byte(r.number>>16), byte(r.number>>8), byte(r.number)
+	id[3], id[4], id[5] = byte(slot>>16), byte(slot>>8), byte(slot)
 	id[6] = id[6]&0x0f | 0x80 // version 8
 	id[8] = id[8]&0x3f | 0x80 // variant 10
 	return id
 }
+
+// showNumberOf returns the show number in an ID bookingID made.
+func showNumberOf(id BookingID) uint32 {
+	return uint32(id[0])<<16 | uint32(id[1])<<8 | uint32(id[2])
+}
+
+// numbered reports whether the ID has the form of the IDs bookingID makes.
+func numbered(id BookingID) bool { return id[6]>>4 == 8 && id[8]>>6 == 2 }
 
 // numberedShow returns the show whose number the booking ID carries, if
 // any: the show that holds the booking if anyone does, unless a caller
 // of PutBooking stored it in another show (then the bookings index has
 // it).
 func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
-	if id[6]>>4 != 8 || id[8]>>6 != 2 {
+	if !numbered(id) {
 		return nil
 	}
 	p := s.numbered.Load()
 	if p == nil {
 		return nil
 	}
-	n := binary.BigEndian.Uint32(id[:4])
-	if uint64(n) >= uint64(len(*p)) {
+	n := showNumberOf(id)
+	if int(n) >= len(*p) {
 		return nil
 	}
 	return (*p)[n]
@@ -186,7 +206,67 @@ func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
 // ownsNumbered reports whether r is the show the booking ID is numbered
 // with, so that the bookings index need not name it.
 func (r *showRecord) ownsNumbered(id BookingID) bool {
-	return r.number != noShowNumber && id[6]>>4 == 8 && id[8]>>6 == 2 && binary.BigEndian.Uint32(id[:4]) == r.number
+	return r.number != noShowNumber && numbered(id) && showNumberOf(id) == r.number
+}
+
+// slotOf returns the slot an ID of r's show carries.
+func (r *showRecord) slotOf(id BookingID) (int, bool) {
+	if !r.ownsNumbered(id) {
+		return 0, false
+	}
+	slot := int(id[3])<<16 | int(id[4])<<8 | int(id[5])
+	return slot, slot != noSlot
+}
+
+// record returns the stored record of the booking, or nil. The caller
+// holds r.mu.
+func (r *showRecord) record(id BookingID) *bookingRecord {
+	if slot, ok := r.slotOf(id); ok && slot < len(r.slots) {
+		if p := r.slots[slot]; p != nil && p.id == id {
+			return p
+		}
+	}
+	return r.bookings[id] // an ID of another form, or put in by PutBooking
+}
+
+// store stores a new booking's record: at its slot, if it has one of r's
+// and the slot is free, else in the map. The caller holds r.mu and has
+// checked that r has no booking with the ID.
+func (r *showRecord) store(p *bookingRecord) {
+	if slot, ok := r.slotOf(p.id); ok {
+		if slot >= len(r.slots) {
+			r.slots = slices.Grow(r.slots, slot+1-len(r.slots))[:slot+1]
+		}
+		if r.slots[slot] == nil {
+			r.slots[slot] = p
+			return
+		}
+	}
+	r.bookings[p.id] = p
+}
+
+// remove drops a booking stored by store, for a rollback.
+func (r *showRecord) remove(id BookingID) {
+	if slot, ok := r.slotOf(id); ok && slot < len(r.slots) {
+		if p := r.slots[slot]; p != nil && p.id == id {
+			r.slots[slot] = nil
+			return
+		}
+	}
+	delete(r.bookings, id)
+}
+
+// eachBooking calls fn with every booking record of r. The caller holds
+// r.mu.
+func (r *showRecord) eachBooking(fn func(*bookingRecord)) {
+	for _, p := range r.slots {
+		if p != nil {
+			fn(p)
+		}
+	}
+	for _, p := range r.bookings {
+		fn(p)
+	}
 }
 
 // hallRecord is a hall and its schedule. mu is the per-hall lock of AddShow;
@@ -244,9 +324,12 @@ type showRecord struct {
 
 	mu    sync.RWMutex
 	seats []SeatSlot // one per seat of the layout, in layout order
-	// bookings holds each booking's record behind a pointer, updated in
-	// place: a put is then one map lookup, not two.
+	// slots holds the records of bookings with IDs of this show (see
+	// bookingID) at their slot, and bookings every other record; both
+	// behind a pointer, updated in place. Use record, store and remove.
+	slots    []*bookingRecord
 	bookings map[BookingID]*bookingRecord
+	nextSlot atomic.Uint32 // the slot bookingID hands out next
 
 	// The undo log of the running UpdateShow, reused from one transaction
 	// to the next so that a transaction does not allocate.
@@ -799,7 +882,7 @@ func (r *showRecord) rollback() {
 		if u.existed {
 			*u.p = u.old
 		} else {
-			delete(r.bookings, u.old.id)
+			r.remove(u.old.id)
 		}
 	}
 }
@@ -891,8 +974,8 @@ func (tx *memTx) SetSeat(i int, slot SeatSlot) {
 }
 
 func (tx *memTx) Booking(id BookingID) (Booking, error) {
-	b, ok := tx.rec.bookings[id]
-	if !ok {
+	b := tx.rec.record(id)
+	if b == nil {
 		return Booking{}, ErrNotFound
 	}
 	return b.booking(), nil
@@ -911,10 +994,10 @@ func (tx *memTx) PutBooking(b Booking) { tx.put(&b) }
 // per hold.
 func (tx *memTx) addHold(rec *bookingRecord) error {
 	r := tx.rec
-	if _, dup := r.bookings[rec.id]; dup {
+	if r.record(rec.id) != nil {
 		return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
 	}
-	r.bookings[rec.id] = rec
+	r.store(rec)
 	r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
 	return nil
 }
@@ -957,7 +1040,8 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 // put stores *b. b does not escape (it may be on the caller's stack).
 func (tx *memTx) put(b *Booking) {
 	r := tx.rec
-	p, existed := r.bookings[b.ID]
+	p := r.record(b.ID)
+	existed := p != nil
 	seats := b.Seats
 	if existed && slices.Equal(p.seats, seats) {
 		seats = p.seats
@@ -965,8 +1049,8 @@ func (tx *memTx) put(b *Booking) {
 		seats = slices.Clone(seats)
 	}
 	if !existed {
-		p = new(bookingRecord)
-		r.bookings[b.ID] = p
+		p = &bookingRecord{id: b.ID}
+		r.store(p)
 	}
 	if !r.touched(b.ID) {
 		u := bookingUndo{old: bookingRecord{id: b.ID}, p: p, existed: existed}
@@ -1105,8 +1189,8 @@ func (tx *memViewTx) SetSeat(int, SeatSlot) {
 }
 
 func (tx *memViewTx) Booking(id BookingID) (Booking, error) {
-	b, ok := tx.rec.bookings[id]
-	if !ok {
+	b := tx.rec.record(id)
+	if b == nil {
 		return Booking{}, ErrNotFound
 	}
 	return b.booking(), nil
@@ -1143,7 +1227,8 @@ func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 	}
 	var b Booking
 	r.mu.RLock()
-	p, ok := r.bookings[id]
+	p := r.record(id)
+	ok := p != nil
 	if ok {
 		b = p.booking()
 	}
@@ -1158,7 +1243,7 @@ func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 func (s *MemoryStore) showHolding(id BookingID) *showRecord {
 	if r := s.numberedShow(id); r != nil {
 		r.mu.RLock()
-		_, ok := r.bookings[id]
+		ok := r.record(id) != nil
 		r.mu.RUnlock()
 		if ok {
 			return r
@@ -1240,11 +1325,11 @@ func (s *MemoryStore) ExpiredHolds(ctx context.Context, now time.Time, limit int
 			return nil, err
 		}
 		r.mu.RLock()
-		for _, b := range r.bookings {
+		r.eachBooking(func(b *bookingRecord) {
 			if b.status == StatusHeld && !b.heldUntil.After(now) {
 				refs = append(refs, HoldRef{ShowID: r.show.ID, Booking: b.id, HeldUntil: b.heldUntil})
 			}
-		}
+		})
 		r.mu.RUnlock()
 	}
 	slices.SortFunc(refs, func(a, b HoldRef) int {

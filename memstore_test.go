@@ -451,11 +451,36 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 		t.Errorf("a hold's ID %s is of version %d; want 8", held.ID, v)
 	}
 
-	// An ID with the same show number, stored in the other show.
-	elsewhere := memBooking("bob", "s1", memDay)
-	elsewhere.ID = held.ID
-	elsewhere.ID[15] ^= 0xff
-	putBooking(t, s, elsewhere)
+	// IDs of the hold's form, put in with PutBooking: with the hold's show
+	// and slot, in the other show; with the hold's show and slot, in that
+	// show (the slot is taken: it goes to the map); with a free slot of
+	// that show; and the same, in a transaction that fails.
+	withSlot := func(slot byte, flip byte) boxoffice.BookingID {
+		id := held.ID
+		id[5] = slot
+		id[15] ^= flip
+		return id
+	}
+	put := func(id boxoffice.BookingID, show, user string) {
+		b := memBooking(user, show, memDay)
+		b.ID = id
+		putBooking(t, s, b)
+	}
+	elsewhere := withSlot(held.ID[5], 0xff)
+	put(elsewhere, "s1", "bob")
+	slotTaken := withSlot(held.ID[5], 0x0f)
+	put(slotTaken, "s2", "bob")
+	freeSlot := withSlot(held.ID[5]+7, 0)
+	put(freeSlot, "s2", "bob")
+	rolledBack := withSlot(held.ID[5]+9, 0)
+	if err := s.UpdateShow(ctx, "s2", func(tx boxoffice.ShowTx) error {
+		b := memBooking("bob", "s2", memDay)
+		b.ID = rolledBack
+		tx.PutBooking(b)
+		return errors.New("changed my mind")
+	}); err == nil {
+		t.Fatal("UpdateShow returned nil; want fn's error")
+	}
 	// An ID numbered with a show that does not exist.
 	unnumbered := held.ID
 	unnumbered[0] = 0xff
@@ -466,7 +491,10 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 		wantIn string // the show found; "" for ErrNotFound
 	}{
 		{"numbered, in its show", held.ID, "s2"},
-		{"numbered, put in another show", elsewhere.ID, "s1"},
+		{"numbered, put in another show", elsewhere, "s1"},
+		{"numbered, put in its show at a taken slot", slotTaken, "s2"},
+		{"numbered, put in its show at a free slot", freeSlot, "s2"},
+		{"numbered, put in a transaction that failed", rolledBack, ""},
 		{"numbered with no show", unnumbered, ""},
 		{"numbered, unknown in its show", func() boxoffice.BookingID { id := held.ID; id[14] ^= 0xff; return id }(), ""},
 		{"version 4", boxoffice.NewBookingID(), ""},
@@ -488,6 +516,22 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 
 	if mine, _ := s.BookingsOfUser(ctx, "ann"); len(mine) != 1 || mine[0].ID != held.ID {
 		t.Errorf("BookingsOfUser(ann) = %v; want the hold", bookingIDsOf(mine))
+	}
+	if bobs, _ := s.BookingsOfUser(ctx, "bob"); len(bobs) != 3 {
+		t.Errorf("BookingsOfUser(bob) = %v; want the 3 bookings put in", bookingIDsOf(bobs))
+	}
+	lapsed, err := s.ExpiredHolds(ctx, memDay.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lapsedIDs []boxoffice.BookingID
+	for _, r := range lapsed {
+		lapsedIDs = append(lapsedIDs, r.Booking)
+	}
+	for _, id := range []boxoffice.BookingID{held.ID, elsewhere, slotTaken, freeSlot} {
+		if !slices.Contains(lapsedIDs, id) {
+			t.Errorf("ExpiredHolds an hour later = %v; want %s among them", lapsedIDs, id)
+		}
 	}
 	if r, err := sys.ReleaseHold(ctx, held.ID); err != nil || r.Status != boxoffice.StatusReleased {
 		t.Errorf("ReleaseHold = %s, %v; want released", r.Status, err)
