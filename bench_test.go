@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/internal/randid"
@@ -527,6 +528,7 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	single := func(n int) time.Duration {
 		e, shows := setup()
 		defer e.close()
+		runtime.GC() // the last run's garbage is not this run's to mark
 		t0 := time.Now()
 		for k := range n {
 			if err := e.holdRelease("user-0", shows[k%len(shows)], groups[0]); err != nil {
@@ -540,6 +542,7 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	b.StartTimer()
 
 	e, shows := setup()
+	runtime.GC()
 	var next atomic.Int64
 	var failed atomic.Pointer[error]
 	b.SetParallelism(parallelism)
@@ -570,7 +573,64 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	singleNs := float64(singleTime.Nanoseconds()) / float64(b.N)
 	b.ReportMetric(singleNs, "single-ns/op")
 	b.ReportMetric(singleNs/par, "speedup")
+	b.ReportMetric(floorSpeedup(b.N, nShows, stride), "floor-speedup")
 	b.ReportMetric(float64(next.Load()), "goroutines")
+}
+
+// floorSpeedup is the speedup of the floor under the same split as
+// benchParallel's: n hold+release operations on nShows floor shows by the
+// given number of goroutines, goroutine g on the shows g, g+G, g+2G...,
+// against one goroutine doing as many. It is what this machine gives two
+// goroutines when the work is nearly nothing but memory traffic and the
+// lock: the ceiling to read the library's speedup against.
+func floorSpeedup(n, nShows, goroutines int) float64 {
+	// Each show on a cache line of its own, as the library's shows are:
+	// neighbours in a plain slice would share lines between goroutines.
+	type paddedShow struct {
+		floorShow
+		_ [64 - unsafe.Sizeof(floorShow{})%64]byte
+	}
+	newShows := func() []paddedShow {
+		shows := make([]paddedShow, nShows)
+		for i := range shows {
+			shows[i].seats = make([]uint64, 600)
+		}
+		return shows
+	}
+	run := func(shows []paddedShow, g, stride, ops int) {
+		seats := [4]int{0, 1, 2, 3}
+		owner := uint64(g+1) << 40
+		for k := range ops {
+			s := &shows[(g+k*stride)%len(shows)]
+			owner++
+			if s.hold(owner, &seats) {
+				s.release(owner, &seats)
+			}
+		}
+	}
+	// The floor is fast: b.N of its operations take milliseconds, a span
+	// this machine's noise moves by a factor of two. So: at least 2
+	// million operations, in 5 alternating rounds, and the median ratio.
+	n = max(n, 2_000_000) / goroutines * goroutines
+	ratios := make([]float64, 5)
+	for r := range ratios {
+		shows := newShows()
+		runtime.GC() // the library's garbage, marked now rather than on a core the floor needs
+		t0 := time.Now()
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Go(func() { run(shows, g, goroutines, n/goroutines) })
+		}
+		wg.Wait()
+		par := time.Since(t0)
+		shows = newShows()
+		runtime.GC()
+		t0 = time.Now()
+		run(shows, 0, 1, n)
+		ratios[r] = float64(time.Since(t0)) / float64(par)
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2]
 }
 
 // BenchmarkFullFlow is hold, confirm (through the in-memory gateway) and
