@@ -282,9 +282,32 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	}
 	if ev != nil {
 		b := h.result()
-		*ev = append(*ev, &SeatsHeld{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: h.total, HeldUntil: b.HeldUntil})
+		e := new(struct {
+			SeatsHeld
+			ids smallSeatIDs
+		})
+		e.SeatsHeld = SeatsHeld{EventMeta: b.meta(now), Seats: e.ids.of(&b), Total: h.total, HeldUntil: b.HeldUntil}
+		*ev = append(*ev, &e.SeatsHeld)
 	}
 	return nil
+}
+
+// smallSeatIDs is room for the seat IDs of an event of a small booking,
+// allocated with the event: the hold and release events of most holds are
+// then one allocation each instead of two, which was a tenth of the cost
+// of a hold and release with an observer.
+type smallSeatIDs [4]string
+
+// of returns b's seat IDs, in ids if they fit.
+func (ids *smallSeatIDs) of(b *Booking) []string {
+	if len(b.Seats) > len(ids) {
+		return b.SeatIDs()
+	}
+	out := ids[:len(b.Seats):len(b.Seats)]
+	for i, s := range b.Seats {
+		out[i] = s.ID
+	}
+	return out
 }
 
 // errSameHold ends a hold transaction that found the request repeats a
@@ -490,9 +513,19 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		b := &op.b
 		meta := b.meta(now)
 		if op.to == StatusReleased {
-			*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs()})
+			e := new(struct {
+				HoldReleased
+				ids smallSeatIDs
+			})
+			e.HoldReleased = HoldReleased{EventMeta: meta, Seats: e.ids.of(b)}
+			*ev = append(*ev, &e.HoldReleased)
 		} else {
-			*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs()})
+			e := new(struct {
+				HoldExpired
+				ids smallSeatIDs
+			})
+			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b)}
+			*ev = append(*ev, &e.HoldExpired)
 		}
 	}
 	return nil
