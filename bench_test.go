@@ -16,6 +16,7 @@ package boxoffice_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -346,18 +347,32 @@ func (f *recordFloor) release(id [16]byte) bool {
 func BenchmarkFloorRecord(b *testing.B) {
 	seats := [4]int{0, 1, 2, 3}
 	f := newRecordFloor()
+	loopAgainstFloor(b, func() { f = newRecordFloor() }, func() error {
+		if id, ok := f.hold("user-1", &seats, benchStart); !ok || !f.release(id) {
+			return errors.New("record floor refused")
+		}
+		return nil
+	})
+}
+
+// loopAgainstFloor runs op b.N times, calling fresh off the clock every
+// opsPerSystem operations, and reports op's cost as a multiple of the
+// floor's. The floor runs in those pauses, as many operations as op did
+// since the last pause, so that both see the machine in the same state:
+// on a shared machine, a ratio of two figures taken seconds apart moved by
+// half between runs.
+func loopAgainstFloor(b *testing.B, fresh func(), op func() error) {
 	floor := newFloorTimer()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if i%opsPerSystem == opsPerSystem-1 {
 			b.StopTimer()
 			floor.run(opsPerSystem)
-			f = newRecordFloor()
+			fresh()
 			b.StartTimer()
 		}
-		id, ok := f.hold("user-1", &seats, benchStart)
-		if !ok || !f.release(id) {
-			b.Fatal("record floor refused")
+		if err := op(); err != nil {
+			b.Fatal(err)
 		}
 	}
 	if floor.ops < b.N {
@@ -394,27 +409,7 @@ func BenchmarkHoldRelease(b *testing.B) {
 		}
 	}
 	fresh()
-	// The floor runs in the loop's pauses, as many operations as the
-	// library did since the last pause, so that both see the machine in
-	// the same state: on a shared machine, a ratio of two figures taken
-	// seconds apart moved by half between runs.
-	floor := newFloorTimer()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if i%opsPerSystem == opsPerSystem-1 {
-			b.StopTimer()
-			floor.run(opsPerSystem)
-			fresh()
-			b.StartTimer()
-		}
-		if err := e.holdRelease("user-1", show, seats); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if floor.ops < b.N {
-		floor.run(b.N - floor.ops)
-	}
-	floor.report(b, nsPerOp(b))
+	loopAgainstFloor(b, fresh, func() error { return e.holdRelease("user-1", show, seats) })
 	fresh()
 	b.ReportMetric(allocsPerHold(b, e, show, layout), "allocs/hold")
 }
