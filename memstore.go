@@ -109,7 +109,7 @@ type userShard struct {
 }
 
 func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
-	// The last byte of a random (version 4) UUID is uniformly random.
+	// The last byte of a booking ID is random, in both its forms.
 	return &s.bookings[id[len(id)-1]&(indexShards-1)]
 }
 

@@ -65,7 +65,8 @@ type holdKey struct {
 const holdShards = 16
 
 // shard spreads hold keys over the deadline queue's shards: the last byte
-// of a random (version 4) UUID is uniformly random.
+// of a booking ID is random (in both forms, version 4 and the in-memory
+// Store's version 8).
 func (k holdKey) shard() uint64 { return uint64(k.id[len(k.id)-1]) }
 
 // newBookingID returns a random BookingID for a booking of the show, from
