@@ -51,8 +51,8 @@ type pricingHolder struct{ PricingStrategy }
 
 // holdKey names a hold on the sweeper's deadline queue. It points at the
 // show's entry rather than naming the show: the sweeper then needs no
-// lookup by show ID, and a key of 24 bytes, one of them a pointer the
-// collector follows, keeps the queue's entries small.
+// lookup by show ID, and a key of 24 bytes with a single pointer keeps
+// the queue's entries small.
 type holdKey struct {
 	show *showEntry
 	id   BookingID
