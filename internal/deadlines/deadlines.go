@@ -102,9 +102,9 @@ func (q *Queue[K]) pushLocked(at time.Time, key K) {
 // PopDue removes the entries whose deadline is at or before now, earliest
 // first, at most max of them, and returns dst with their keys appended.
 // Pass dst[:0] of a reused slice to pop without allocating. A max ≤ 0 pops
-// nothing. When nothing is due it costs at most two comparisons, whatever the size
-// of the queue; each entry popped costs O(1) from the FIFO, O(log n) from
-// the heap.
+// nothing. When nothing is due it costs at most two comparisons, whatever
+// the size of the queue; each entry popped costs O(1) from the FIFO,
+// O(log n) from the heap.
 func (q *Queue[K]) PopDue(now time.Time, max int, dst []K) []K {
 	q.mu.Lock()
 	defer q.mu.Unlock()
