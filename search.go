@@ -214,6 +214,9 @@ type ShowInfo struct {
 // ShowsOfMovie returns the movie's shows that have not started yet, in
 // start order, each with its count of free seats.
 func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string) ([]ShowInfo, error) {
+	if bs.mem != nil {
+		return bs.memShowsOfMovie(ctx, movieID)
+	}
 	if _, err := bs.store.Movie(ctx, movieID); err != nil {
 		return nil, err
 	}
@@ -240,16 +243,29 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string) ([]Sh
 		if !s.Start.After(now) {
 			continue
 		}
-		var err error
-		if bs.mem != nil {
-			free, total, err = bs.mem.freeSeats(ctx, s.ID, now)
-		} else {
-			err = bs.store.ViewShow(ctx, s.ID, count)
-		}
-		if err != nil {
+		if err := bs.store.ViewShow(ctx, s.ID, count); err != nil {
 			return nil, err
 		}
 		out = append(out, ShowInfo{Show: s, FreeSeats: free, TotalSeats: total})
+	}
+	return out, nil
+}
+
+// memShowsOfMovie is ShowsOfMovie on the in-memory Store, which keeps each
+// show's count of free seats (showRecord.freeSeats) and lends its records.
+func (bs *BookingSystem) memShowsOfMovie(ctx context.Context, movieID string) ([]ShowInfo, error) {
+	recs, err := bs.mem.showRecordsOfMovie(ctx, movieID)
+	if err != nil {
+		return nil, err
+	}
+	now := bs.clock.Now()
+	out := make([]ShowInfo, 0, len(recs))
+	for _, r := range recs {
+		if !r.show.Start.After(now) {
+			continue
+		}
+		free, total := r.freeSeats(now)
+		out = append(out, ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total})
 	}
 	return out, nil
 }
