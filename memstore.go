@@ -781,18 +781,13 @@ func (s *MemoryStore) Show(ctx context.Context, id string) (Show, error) {
 
 // ShowsOfMovie implements Store. ErrNotFound if there is no such movie.
 func (s *MemoryStore) ShowsOfMovie(ctx context.Context, movieID string) ([]Show, error) {
-	if err := ctx.Err(); err != nil {
+	recs, err := s.showRecordsOfMovie(ctx, movieID)
+	if err != nil {
 		return nil, err
 	}
-	s.catalogMu.RLock()
-	defer s.catalogMu.RUnlock()
-	if _, ok := s.movies[movieID]; !ok {
-		return nil, fmt.Errorf("movie %q: %w", movieID, ErrNotFound)
-	}
-	recs := s.showsOfMovie[movieID]
 	shows := make([]Show, len(recs))
 	for i, r := range recs {
-		shows[i] = r.show
+		shows[i] = r.show // a show never changes once added
 	}
 	return shows, nil
 }

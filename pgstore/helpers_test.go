@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -126,3 +127,19 @@ func newStore(t testing.TB) *pgstore.Store {
 }
 
 func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
+
+// addOneShow adds to the Store's schema a theater, a hall of the seed
+// layout, a movie and one show of it, "s", on 1 January 2031 at 20:00, and
+// returns the show.
+func addOneShow(t *testing.T, s *pgstore.Store) boxoffice.Show {
+	t.Helper()
+	ctx := t.Context()
+	layout := boxoffice.SeedLayout()
+	must(t, s.AddTheater(ctx, boxoffice.Theater{ID: "t"}))
+	must(t, s.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: layout}))
+	must(t, s.AddMovie(ctx, boxoffice.Movie{ID: "m", Title: "M", Duration: time.Hour}))
+	start := time.Date(2031, 1, 1, 20, 0, 0, 0, time.UTC)
+	show := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: start, End: start.Add(time.Hour), BasePrice: 1000}
+	must(t, s.AddShow(ctx, show, layout, boxoffice.Interval{Start: show.Start, End: show.End}, nil))
+	return show
+}

@@ -27,13 +27,7 @@ func TestRealConflictsAreRetried(t *testing.T) {
 	ctx := t.Context()
 	catalog, err := pgstore.New(pool, pgstore.Options{Schema: schema})
 	must(t, err)
-	layout := boxoffice.SeedLayout()
-	must(t, catalog.AddTheater(ctx, boxoffice.Theater{ID: "t"}))
-	must(t, catalog.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: layout}))
-	must(t, catalog.AddMovie(ctx, boxoffice.Movie{ID: "m", Title: "M", Duration: time.Hour}))
-	start := time.Date(2031, 1, 1, 20, 0, 0, 0, time.UTC)
-	show := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: start, End: start.Add(time.Hour), BasePrice: 1000}
-	must(t, catalog.AddShow(ctx, show, layout, boxoffice.Interval{Start: show.Start, End: show.End}, nil))
+	show := addOneShow(t, catalog)
 
 	tests := []struct {
 		name       string
@@ -54,7 +48,7 @@ func TestRealConflictsAreRetried(t *testing.T) {
 			store, err := pgstore.New(pool, pgstore.Options{Schema: schema, MaxRetries: tc.maxRetries})
 			must(t, err)
 			sys, err := boxoffice.New(boxoffice.Config{Store: store, HoldsPerMinute: -1,
-				Clock: fakeclock.New(start.Add(-24 * time.Hour)), Logger: slog.New(slog.DiscardHandler)})
+				Clock: fakeclock.New(show.Start.Add(-24 * time.Hour)), Logger: slog.New(slog.DiscardHandler)})
 			must(t, err)
 			t.Cleanup(func() { _ = sys.Close(ctx) })
 

@@ -20,15 +20,7 @@ func twoStores(t *testing.T) (a, b *pgstore.Store, showID string) {
 	must(t, err)
 	b, err = pgstore.New(ownPool(t, 4), pgstore.Options{Schema: schema})
 	must(t, err)
-	ctx := t.Context()
-	layout := boxoffice.SeedLayout()
-	must(t, a.AddTheater(ctx, boxoffice.Theater{ID: "t"}))
-	must(t, a.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: layout}))
-	must(t, a.AddMovie(ctx, boxoffice.Movie{ID: "m", Title: "M", Duration: time.Hour}))
-	start := time.Date(2031, 1, 1, 20, 0, 0, 0, time.UTC)
-	show := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: start, End: start.Add(time.Hour)}
-	must(t, a.AddShow(ctx, show, layout, boxoffice.Interval{Start: show.Start, End: show.End}, nil))
-	return a, b, show.ID
+	return a, b, addOneShow(t, a).ID
 }
 
 func heldBooking(showID string, seat string) boxoffice.Booking {
