@@ -22,6 +22,9 @@ var (
 	ErrHoldExpired = errors.New("boxoffice: hold expired")
 	// ErrInvalidTransition: the booking's state does not allow the operation.
 	ErrInvalidTransition = errors.New("boxoffice: invalid booking transition")
+	// ErrShowStarted: the show has started (or is over), so its seats can
+	// no longer be held, paid for or cancelled.
+	ErrShowStarted = errors.New("boxoffice: show has started")
 	// ErrScheduleConflict: the show overlaps another show in the same hall.
 	ErrScheduleConflict = errors.New("boxoffice: schedule conflict")
 	// ErrRateLimited: a per-user limit refused the request; try again later.
@@ -57,6 +60,19 @@ func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
 func invalid(field, format string, args ...any) error {
 	return &ArgumentError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
+
+// ShowStartedError refuses an operation on a show that has started. It
+// matches ErrShowStarted.
+type ShowStartedError struct {
+	ShowID string
+	Start  time.Time // when the show started
+}
+
+func (e *ShowStartedError) Error() string {
+	return fmt.Sprintf("boxoffice: show %s started at %s", e.ShowID, e.Start.Format(time.RFC3339))
+}
+
+func (e *ShowStartedError) Unwrap() error { return ErrShowStarted }
 
 // SeatProblemKind says why one requested seat could not be held.
 type SeatProblemKind uint8

@@ -37,10 +37,16 @@ const (
 // between halls and goroutines. Build one with GridLayout, SeedLayout or
 // ParseLayout.
 type Layout struct {
-	seats []Seat         // in reading order: line by line, left to right
-	index map[string]int // seat ID → position in seats
-	lines []string       // row label of each drawn line
-	width int            // columns of the widest line
+	seats []Seat   // in reading order: line by line, left to right
+	lines []string // row label of each drawn line
+	width int      // columns of the widest line
+	// Seats are found by ID arithmetically, see Index: lineOf[c] is 1 + the
+	// line of the label whose ordinal is firstLabel+c (0: no such line),
+	// and lineStart[l] the position of line l's first seat, with one more
+	// entry, len(seats), at the end.
+	firstLabel int
+	lineOf     []uint16
+	lineStart  []int32
 }
 
 // Len returns the number of seats.
@@ -54,14 +60,44 @@ func (l *Layout) Seats() []Seat { return l.seats }
 func (l *Layout) Seat(i int) Seat { return l.seats[i] }
 
 // Index returns the position of the seat with the given ID, in O(1).
+//
+// It reads the ID instead of hashing it: a seat ID is its row label (1 to
+// 3 capital letters, unique in the layout) and its number in the row,
+// counted from 1 and written without leading zeros, so the label picks
+// the line and the number the seat. That is a quarter of the cost of a
+// map lookup, four times on every hold, and no map per layout.
 func (l *Layout) Index(seatID string) (int, bool) {
-	i, ok := l.index[seatID]
-	return i, ok
+	letters := 0
+	for letters < len(seatID) && letters < 3 && 'A' <= seatID[letters] && seatID[letters] <= 'Z' {
+		letters++
+	}
+	digits := seatID[letters:]
+	if letters == 0 || len(digits) == 0 || len(digits) > 3 || digits[0] == '0' {
+		return 0, false
+	}
+	number := 0
+	for i := range len(digits) {
+		d := digits[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		number = number*10 + int(d)
+	}
+	c := labelOrdinal(seatID[:letters]) - l.firstLabel
+	if c < 0 || c >= len(l.lineOf) || l.lineOf[c] == 0 {
+		return 0, false
+	}
+	line := int(l.lineOf[c]) - 1
+	start, end := int(l.lineStart[line]), int(l.lineStart[line+1])
+	if number > end-start {
+		return 0, false
+	}
+	return start + number - 1, true
 }
 
 // Lookup returns the seat with the given ID, in O(1).
 func (l *Layout) Lookup(seatID string) (Seat, bool) {
-	i, ok := l.index[seatID]
+	i, ok := l.Index(seatID)
 	if !ok {
 		return Seat{}, false
 	}
@@ -311,6 +347,16 @@ func validRowLabel(s string) bool {
 	return true
 }
 
+// labelOrdinal is the inverse of rowLabel for a valid row label: A is 0,
+// Z 25, AA 26, ZZZ 18,277.
+func labelOrdinal(label string) int {
+	n := 0
+	for i := range len(label) {
+		n = n*26 + int(label[i]-'A') + 1
+	}
+	return n - 1
+}
+
 // rowLabel names row i (from 0) the way spreadsheets name columns:
 // A…Z, AA…AZ, BA…ZZ, AAA….
 func rowLabel(i int) string {
@@ -418,16 +464,34 @@ func (b *layoutBuilder) addSeat(column int, t SeatType) {
 	b.width = max(b.width, column+1)
 }
 
-// layout returns the finished Layout with its seat index.
+// layout returns the finished Layout with its seat index. Every line has
+// a seat and a valid label of its own: the constructors check both.
 func (b *layoutBuilder) layout() *Layout {
-	index := make(map[string]int, len(b.seats))
+	l := &Layout{
+		seats:     slices.Clip(b.seats),
+		lines:     slices.Clip(b.lines),
+		width:     b.width,
+		lineStart: make([]int32, len(b.lines)+1),
+	}
+	if len(b.lines) == 0 {
+		return l
+	}
+	first, last := labelOrdinal(b.lines[0]), labelOrdinal(b.lines[0])
+	for _, label := range b.lines {
+		first, last = min(first, labelOrdinal(label)), max(last, labelOrdinal(label))
+	}
+	l.firstLabel = first
+	l.lineOf = make([]uint16, last-first+1) // at most 18,278 entries
+	for line, label := range b.lines {
+		l.lineOf[labelOrdinal(label)-first] = uint16(line + 1)
+	}
+	line := 0
 	for i, s := range b.seats {
-		index[s.ID] = i
+		for line < s.Line {
+			line++
+			l.lineStart[line] = int32(i)
+		}
 	}
-	return &Layout{
-		seats: slices.Clip(b.seats),
-		index: index,
-		lines: slices.Clip(b.lines),
-		width: b.width,
-	}
+	l.lineStart[len(b.lines)] = int32(len(b.seats))
+	return l
 }

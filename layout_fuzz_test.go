@@ -66,3 +66,34 @@ func FuzzParseLayout(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLayoutIndex checks that Layout.Index, which reads a seat ID instead
+// of hashing it, finds exactly the layout's seat IDs: every string that is
+// not one (a leading zero, lower case, a fourth letter, a number past the
+// row's end, a label of another layout) is refused.
+func FuzzLayoutIndex(f *testing.F) {
+	const layout = "A RRR\nC .PP.P\nZ V\nAB RR\nZZZ R"
+	for _, id := range []string{
+		"A1", "A3", "A4", "A0", "A01", "A001", "B1", "C3", "Z1", "Z2", "AB2", "ZZZ1", "ZZZ10",
+		"", "A", "1", "a1", "A1 ", " A1", "A-1", "A+1", "A1a", "AAAA1", "A\u0661", "A1000", "A999",
+	} {
+		f.Add(layout, id)
+	}
+	f.Add(boxoffice.SeedLayout().String(), "F10")
+	f.Fuzz(func(t *testing.T, text, id string) {
+		l, err := boxoffice.ParseLayout(text)
+		if err != nil {
+			return
+		}
+		want, wantOK := -1, false
+		for i, s := range l.Seats() {
+			if s.ID == id {
+				want, wantOK = i, true
+			}
+		}
+		got, ok := l.Index(id)
+		if ok != wantOK || (ok && got != want) {
+			t.Fatalf("Index(%q) = %d, %v; the layout's seats say %d, %v", id, got, ok, want, wantOK)
+		}
+	})
+}
