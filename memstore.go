@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"fmt"
 	"iter"
 	"slices"
@@ -54,6 +57,7 @@ type MemoryStore struct {
 	// growth, was a tenth of its cost and memory. Published copy-on-write
 	// by AddShow (under catalogMu); read without a lock.
 	numbered atomic.Pointer[[]*showRecord]
+	mask     idMask // hides the show number and slot in those IDs
 
 	viewTxs sync.Pool // of *memViewTx, so ViewShow does not allocate
 }
@@ -74,6 +78,7 @@ func NewMemoryStore() *MemoryStore {
 		hallsOf:      make(map[string][]string),
 		shows:        make(map[string]*showRecord),
 		showsOfMovie: make(map[string][]*showRecord),
+		mask:         newIDMask(),
 	}
 	for i := range s.bookings {
 		s.bookings[i].m = make(map[BookingID]*showRecord)
@@ -142,8 +147,8 @@ func (s *MemoryStore) number(r *showRecord) {
 }
 
 // Booking IDs of a show: a UUID of version 8 (RFC 9562's custom version)
-// whose first 3 bytes are the show's number and next 3 the booking's slot
-// in the show, a number the show hands out once; the other 74 bits not
+// that carries the show's number (3 bytes) and the booking's slot in the
+// show (3 bytes), a number the show hands out once; the other 74 bits not
 // fixed by the version and variant are random, as unguessable as a
 // booking ID needs to be (with a million bookings live, 2^54 guesses
 // find one). The booking is then found at its slot, where a random ID
@@ -151,10 +156,37 @@ func (s *MemoryStore) number(r *showRecord) {
 // its release. The last show number and the last slot are never given:
 // a store's 2^24th show and a show's 2^24th booking get random IDs, which
 // take the slower way.
+//
+// The number and slot are hidden (see idMask): in plain sight, two
+// booking IDs of one show would tell anyone holding them how many
+// bookings the show took in between.
 const (
 	noShowNumber = 1<<24 - 1
 	noSlot       = 1<<24 - 1
 )
+
+// idMask hides the show number and slot in a booking ID. They are stored
+// XORed with a mask drawn from the ID's random bits by AES under a key
+// of the store's own, a pseudorandom function: each ID has its own mask,
+// unpredictable without the key, so the six bytes look as random as the
+// rest; whoever has the key reads them back with the same XOR.
+type idMask struct{ block cipher.Block }
+
+func newIDMask() idMask {
+	var key [16]byte
+	_, _ = rand.Read(key[:])          // never fails (it crashes the program instead)
+	block, _ := aes.NewCipher(key[:]) // refuses only keys of other lengths
+	return idMask{block: block}
+}
+
+// of returns the mask of the ID: the first six bytes of the encryption
+// of its other ten.
+func (m idMask) of(id *BookingID) [6]byte {
+	var block [16]byte
+	copy(block[:10], id[6:])
+	m.block.Encrypt(block[:], block[:])
+	return [6]byte(block[:6])
+}
 
 // bookingID returns the random UUID as a new booking ID of r's show, with
 // the next slot. A slot whose hold fails stays empty.
@@ -169,35 +201,43 @@ func (r *showRecord) bookingID(random [16]byte) BookingID {
 	} else {
 		r.nextSlot.Store(noSlot) // stay there rather than wrap around
 	}
-	id[0], id[1], id[2] = byte(r.number>>16), byte(r.number>>8), byte(r.number)
-	id[3], id[4], id[5] = byte(slot>>16), byte(slot>>8), byte(slot)
-	id[6] = id[6]&0x0f | 0x80 // version 8
-	id[8] = id[8]&0x3f | 0x80 // variant 10
+	r.mask.number(&id, r.number, slot)
 	return id
 }
 
-// showNumberOf returns the show number in an ID bookingID made.
-func showNumberOf(id BookingID) uint32 {
-	return uint32(id[0])<<16 | uint32(id[1])<<8 | uint32(id[2])
+// number makes the random ID one of version 8 that carries the show
+// number and slot.
+func (m idMask) number(id *BookingID, show, slot uint32) {
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // variant 10
+	k := m.of(id)
+	id[0], id[1], id[2] = byte(show>>16)^k[0], byte(show>>8)^k[1], byte(show)^k[2]
+	id[3], id[4], id[5] = byte(slot>>16)^k[3], byte(slot>>8)^k[4], byte(slot)^k[5]
 }
 
-// numbered reports whether the ID has the form of the IDs bookingID makes.
-func numbered(id BookingID) bool { return id[6]>>4 == 8 && id[8]>>6 == 2 }
+// numbered returns the show number and slot of an ID of the form
+// bookingID makes, or false for an ID of another form.
+func (m idMask) numbered(id BookingID) (show, slot uint32, ok bool) {
+	if id[6]>>4 != 8 || id[8]>>6 != 2 {
+		return 0, 0, false
+	}
+	k := m.of(&id)
+	show = uint32(id[0]^k[0])<<16 | uint32(id[1]^k[1])<<8 | uint32(id[2]^k[2])
+	slot = uint32(id[3]^k[3])<<16 | uint32(id[4]^k[4])<<8 | uint32(id[5]^k[5])
+	return show, slot, true
+}
 
 // numberedShow returns the show whose number the booking ID carries, if
 // any: the show that holds the booking if anyone does, unless a caller
 // of PutBooking stored it in another show (then the bookings index has
 // it).
 func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
-	if !numbered(id) {
+	n, _, ok := s.mask.numbered(id)
+	if !ok {
 		return nil
 	}
 	p := s.numbered.Load()
-	if p == nil {
-		return nil
-	}
-	n := showNumberOf(id)
-	if int(n) >= len(*p) {
+	if p == nil || int(n) >= len(*p) {
 		return nil
 	}
 	return (*p)[n]
@@ -206,16 +246,23 @@ func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
 // ownsNumbered reports whether r is the show the booking ID is numbered
 // with, so that the bookings index need not name it.
 func (r *showRecord) ownsNumbered(id BookingID) bool {
-	return r.number != noShowNumber && numbered(id) && showNumberOf(id) == r.number
+	if r.number == noShowNumber {
+		return false
+	}
+	n, _, ok := r.mask.numbered(id)
+	return ok && n == r.number
 }
 
 // slotOf returns the slot an ID of r's show carries.
 func (r *showRecord) slotOf(id BookingID) (int, bool) {
-	if !r.ownsNumbered(id) {
+	if r.number == noShowNumber {
 		return 0, false
 	}
-	slot := int(id[3])<<16 | int(id[4])<<8 | int(id[5])
-	return slot, slot != noSlot
+	n, slot, ok := r.mask.numbered(id)
+	if !ok || n != r.number {
+		return 0, false
+	}
+	return int(slot), slot != noSlot
 }
 
 // record returns the stored record of the booking, or nil. The caller
@@ -321,6 +368,7 @@ func insertShow(list []*showRecord, r *showRecord) []*showRecord {
 type showRecord struct {
 	show   Show
 	number uint32 // its index in MemoryStore.numbered
+	mask   idMask // the store's
 
 	mu    sync.RWMutex
 	seats []SeatSlot // one per seat of the layout, in layout order
@@ -751,6 +799,7 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 		show:     show,
 		seats:    make([]SeatSlot, layout.Len()),
 		bookings: make(map[BookingID]*bookingRecord),
+		mask:     s.mask,
 	}
 	r.tx.rec = r
 

@@ -431,6 +431,45 @@ func ExampleMemoryStore() {
 	// A1 is held by true
 }
 
+// TestMemoryStoreBookingIDsHideShowAndSlot checks that the show number and
+// slot a hold's ID carries cannot be read off it: the IDs of one show's
+// holds, made one after the other, share no prefix and count no sequence.
+func TestMemoryStoreBookingIDsHideShowAndSlot(t *testing.T) {
+	ctx := context.Background()
+	s := newMemShows(t, "s1")
+	sys, err := boxoffice.New(boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), HoldsPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sys.Close(ctx) })
+	const holds = 32
+	shows := make(map[[3]byte]bool)
+	counting := 0 // holds whose bytes 3–5 are the previous hold's plus one
+	var prev uint32
+	for i := range holds {
+		b, err := sys.HoldSeats(ctx, "ann", "s1", []string{"A1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sys.ReleaseHold(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, slot, ok := boxoffice.IDNumbersForTest(s, b.ID); !ok || slot != uint32(i) {
+			t.Fatalf("hold %d: ID %s carries slot %d, %v; want %d", i, b.ID, slot, ok, i)
+		}
+		shows[[3]byte(b.ID[:3])] = true
+		bytes35 := uint32(b.ID[3])<<16 | uint32(b.ID[4])<<8 | uint32(b.ID[5])
+		if i > 0 && bytes35 == prev+1 {
+			counting++
+		}
+		prev = bytes35
+	}
+	if len(shows) == 1 || counting > holds/4 {
+		t.Errorf("%d holds of one show: %d distinct first 3 bytes, %d holds counting on from the last; the IDs show their show and slot",
+			holds, len(shows), counting)
+	}
+}
+
 // TestMemoryStoreNumberedBookingIDs covers the booking IDs that carry their
 // show's number: the BookingSystem's holds on the in-memory Store. Such a
 // booking is found through its number; one put into another show than its
@@ -438,7 +477,7 @@ func ExampleMemoryStore() {
 func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 	ctx := context.Background()
 	s := newMemShows(t, "s1", "s2")
-	sys, err := boxoffice.New(boxoffice.Config{Store: s, Clock: fakeclock.New(memDay), HoldsPerMinute: -1})
+	sys, err := boxoffice.New(boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), HoldsPerMinute: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,28 +490,30 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 		t.Errorf("a hold's ID %s is of version %d; want 8", held.ID, v)
 	}
 
+	show, slot, ok := boxoffice.IDNumbersForTest(s, held.ID)
+	if !ok {
+		t.Fatalf("a hold's ID %s carries no show number", held.ID)
+	}
+
 	// IDs of the hold's form, put in with PutBooking: with the hold's show
 	// and slot, in the other show; with the hold's show and slot, in that
 	// show (the slot is taken: it goes to the map); with a free slot of
 	// that show; and the same, in a transaction that fails.
-	withSlot := func(slot byte, flip byte) boxoffice.BookingID {
-		id := held.ID
-		id[5] = slot
-		id[15] ^= flip
-		return id
+	withSlot := func(show, slot uint32) boxoffice.BookingID {
+		return boxoffice.NumberedIDForTest(s, boxoffice.NewBookingID(), show, slot)
 	}
 	put := func(id boxoffice.BookingID, show, user string) {
 		b := memBooking(user, show, memDay)
 		b.ID = id
 		putBooking(t, s, b)
 	}
-	elsewhere := withSlot(held.ID[5], 0xff)
+	elsewhere := withSlot(show, slot)
 	put(elsewhere, "s1", "bob")
-	slotTaken := withSlot(held.ID[5], 0x0f)
+	slotTaken := withSlot(show, slot)
 	put(slotTaken, "s2", "bob")
-	freeSlot := withSlot(held.ID[5]+7, 0)
+	freeSlot := withSlot(show, slot+7)
 	put(freeSlot, "s2", "bob")
-	rolledBack := withSlot(held.ID[5]+9, 0)
+	rolledBack := withSlot(show, slot+9)
 	if err := s.UpdateShow(ctx, "s2", func(tx boxoffice.ShowTx) error {
 		b := memBooking("bob", "s2", memDay)
 		b.ID = rolledBack
@@ -482,8 +523,7 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 		t.Fatal("UpdateShow returned nil; want fn's error")
 	}
 	// An ID numbered with a show that does not exist.
-	unnumbered := held.ID
-	unnumbered[0] = 0xff
+	unnumbered := withSlot(1000, slot)
 
 	tests := []struct {
 		name   string
@@ -496,7 +536,7 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 		{"numbered, put in its show at a free slot", freeSlot, "s2"},
 		{"numbered, put in a transaction that failed", rolledBack, ""},
 		{"numbered with no show", unnumbered, ""},
-		{"numbered, unknown in its show", func() boxoffice.BookingID { id := held.ID; id[14] ^= 0xff; return id }(), ""},
+		{"numbered, unknown in its show", withSlot(show, slot+11), ""},
 		{"version 4", boxoffice.NewBookingID(), ""},
 	}
 	for _, tt := range tests {

@@ -292,8 +292,10 @@ type MembershipFunc func(ctx context.Context, userID string) (bool, error)
 // MemberDiscount returns a strategy that prices like inner and then, when
 // isMember says the request's user is a member, multiplies the price by
 // rate: MemberDiscount(s, RatePercent(90), isMember) gives members 10 % off.
-// Non-members pay inner's price. A nil inner or isMember, or a rate outside
-// (0, ×100], is reported by Price as an error matching ErrInvalidArgument.
+// Non-members pay inner's price, and so does a request without a user
+// (the quotes of a SeatMap): isMember is not asked about "". A nil inner
+// or isMember, or a rate outside (0, ×100], is reported by Price as an
+// error matching ErrInvalidArgument.
 func MemberDiscount(inner PricingStrategy, rate Rate, isMember MembershipFunc) PricingStrategy {
 	return memberDiscount{inner: inner, rate: rate, isMember: isMember}
 }
@@ -312,8 +314,8 @@ func (m memberDiscount) Price(ctx context.Context, r PriceRequest) (Money, error
 		return 0, invalid("MemberDiscount isMember", "is nil")
 	}
 	price, err := innerPrice(ctx, m.inner, r)
-	if err != nil {
-		return 0, err
+	if err != nil || r.UserID == "" {
+		return price, err // no user, no member: a seat map's quote asks nobody
 	}
 	member, err := m.isMember(ctx, r.UserID)
 	if err != nil {

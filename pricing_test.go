@@ -660,3 +660,44 @@ func ExampleMemberDiscount() {
 	// alice: 28.96
 	// bob: 32.18
 }
+
+// TestSeatMapQuotesEachStrategy checks that a seat map quotes every seat
+// what the strategy asks for an anonymous customer, whether the system
+// prices the built-in strategies by seat type or calls the strategy for
+// every seat, and that a member discount asks nobody's membership for it.
+func TestSeatMapQuotesEachStrategy(t *testing.T) {
+	var asked int
+	counting := func(_ context.Context, userID string) (bool, error) { asked++; return true, nil }
+	tests := []struct {
+		name     string
+		strategy boxoffice.PricingStrategy
+	}{
+		{"regular", boxoffice.RegularPricing()},
+		{"weekend", boxoffice.WeekendPricing()},
+		{"holiday", boxoffice.HolidayPricing()},
+		{"calendar", mustCalendar(t, boxoffice.Calendar{Location: time.UTC, Holidays: []boxoffice.Date{boxoffice.DateOf(start)}})},
+		{"member discount", boxoffice.MemberDiscount(boxoffice.RegularPricing(), boxoffice.RatePercent(90), counting)},
+		{"user code", boxoffice.PricingFunc(func(_ context.Context, r boxoffice.PriceRequest) (boxoffice.Money, error) {
+			return r.Show.BasePrice + boxoffice.Money(r.Seat.Number), nil
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *boxoffice.Config) { c.Pricing = tt.strategy })
+			asked = 0
+			m, err := f.sys.SeatMap(f.ctx, f.show.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range m.Seats {
+				want, err := tt.strategy.Price(f.ctx, boxoffice.PriceRequest{Show: f.show, Seat: v.Seat})
+				if err != nil || v.Price != want {
+					t.Fatalf("seat %s quoted %s; the strategy says %s, %v", v.ID, v.Price, want, err)
+				}
+			}
+			if asked != 0 {
+				t.Errorf("the seat map asked about membership %d times; want 0 (no user)", asked)
+			}
+		})
+	}
+}

@@ -30,11 +30,14 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 		return SeatMap{}, err
 	}
 	m := SeatMap{Show: e.show, Layout: e.layout, Seats: make([]SeatView, e.layout.Len())}
-	pricing := bs.Pricing()
+	pricing := bs.pricing.Load()
+	byType := e.typePrices(pricing) // as HoldSeats prices: no call per seat
 	for i := range m.Seats {
 		seat := e.layout.Seat(i)
-		price, err := pricing.Price(ctx, PriceRequest{Show: e.show, Seat: seat})
-		if err != nil {
+		var price Money
+		if byType != nil {
+			price = byType.price[seat.Type]
+		} else if price, err = pricing.Price(ctx, PriceRequest{Show: e.show, Seat: seat}); err != nil {
 			return SeatMap{}, err
 		}
 		m.Seats[i] = SeatView{Seat: seat, Price: price}
