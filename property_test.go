@@ -65,9 +65,13 @@ func TestBookingMatchesModel(t *testing.T) {
 
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := context.Background()
+		generic := rapid.Bool().Draw(rt, "generic store path")
 		f := newFixture(t, func(c *boxoffice.Config) {
 			c.MaxLiveHoldsPerUser = -1
 			c.SweepInterval = 10000 * time.Hour // the test sweeps by itself
+			if generic {
+				onGenericPath(c)
+			}
 		})
 		defer f.sys.Close(ctx)
 		mustT[boxoffice.Hall](t)(f.sys.AddHall(ctx, boxoffice.Hall{ID: "small", TheaterID: "T1", Name: "small", Layout: layout}))

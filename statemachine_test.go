@@ -111,10 +111,14 @@ func (p *panicObserver) Notify(context.Context, boxoffice.Event) {
 
 func newStateMachine(t *testing.T, rt *rapid.T, layout *boxoffice.Layout) *stateMachine {
 	obs := &panicObserver{}
+	generic := rapid.Bool().Draw(rt, "generic store path")
 	f := newFixture(t, func(c *boxoffice.Config) {
 		c.MaxLiveHoldsPerUser = -1
 		c.SweepInterval = 10000 * time.Hour // the test sweeps by itself
 		c.Observers = []boxoffice.Observer{obs}
+		if generic {
+			onGenericPath(c)
+		}
 	})
 	sm := &stateMachine{f: f, ctx: context.Background(), layout: layout, obs: obs, starts: map[string]time.Time{},
 		now: start, ttl: 10 * time.Minute, owner: map[string]map[string]boxoffice.BookingID{},
