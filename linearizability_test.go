@@ -407,7 +407,8 @@ func recordHistory(t *testing.T, set linSettings, seed uint64, broken bool) linR
 		c.HoldTTL = ttl
 		c.MaxLiveHoldsPerUser = -1
 		c.SweepInterval = 30 * time.Second // the background sweeper runs whenever the clock passes a tick
-		if seed%2 == 1 { // every other history takes the path of Stores other than the in-memory one
+		if seed%2 == 1 {
+			// Every other history takes the path of Stores other than the in-memory one.
 			onGenericPath(c)
 		}
 	})
