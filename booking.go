@@ -54,7 +54,7 @@ const (
 	StatusHeld      BookingStatus = iota + 1 // seats held until HeldUntil
 	StatusPaying                             // payment in flight
 	StatusConfirmed                          // paid; seats booked
-	StatusCancelled                          // cancelled by the customer; seats released, refund recorded
+	StatusCancelled                          // cancelled by the customer; seats released, refund recorded (paid or owed)
 	StatusCompleted                          // the show has been played
 	StatusExpired                            // the hold ran out before payment
 	StatusReleased                           // the customer released the hold
@@ -125,17 +125,31 @@ type Payment struct {
 	Reference string // the gateway's charge reference
 	Attempts  int    // charge attempts made
 	PaidAt    time.Time
-	Failure   string // why the payment failed, for failed bookings
+	// Failure says, for people, why the payment of a failed booking
+	// failed; FailureKind says it for programs (and for a replayed
+	// ConfirmBooking, which rebuilds its error from it).
+	Failure     string
+	FailureKind PaymentFailureKind
 }
 
-// Refund records money returned for a booking.
+// Refund records money returned, or owed, for a booking.
+//
+// A cancellation first records the refund it owes — Amount and Percent
+// fixed, Reference empty and RefundedAt zero — and then pays it through
+// the gateway and sets Reference, RefundedAt and the Amount the gateway
+// reports. A refund with an Amount but a zero RefundedAt is therefore
+// owed and not yet paid (Pending): calling CancelBooking again pays it.
+// A refund of nothing is settled when recorded.
 type Refund struct {
 	Amount     Money
-	Percent    int    // share of the total refunded, 0–100
-	Reference  string // the gateway's refund reference
-	RefundedAt time.Time
-	Reason     string // "cancelled", "hold lost during payment", ...
+	Percent    int       // share of the total refunded, 0–100
+	Reference  string    // the gateway's refund reference; empty until paid
+	RefundedAt time.Time // when the refund was paid; zero while it is owed
+	Reason     string    // "cancelled", "hold lost during payment", ...
 }
+
+// Pending reports whether money is owed back but has not been paid yet.
+func (r Refund) Pending() bool { return r.Amount > 0 && r.RefundedAt.IsZero() }
 
 // Booking is one customer's seats in one show. Values returned by the
 // BookingSystem are snapshots; treat Seats as read-only.

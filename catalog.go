@@ -100,9 +100,10 @@ func newID(id string) string {
 // AddMovie adds a movie to the catalog and returns it as stored; an empty
 // ID is filled with a random one.
 func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Movie{}, err
 	}
+	defer bs.leave()
 	m.ID = newID(m.ID)
 	m.Genres = slices.Clone(m.Genres)
 	err := errors.Join(
@@ -134,9 +135,10 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 // AddTheater adds a theater to the catalog and returns it as stored; an
 // empty ID is filled with a random one.
 func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Theater{}, err
 	}
+	defer bs.leave()
 	t.ID = newID(t.ID)
 	err := errors.Join(
 		validText("Theater.ID", t.ID, true, maxIDLen),
@@ -156,9 +158,10 @@ func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, er
 // AddHall adds a hall with its seat layout to a theater and returns it as
 // stored; an empty ID is filled with a random one.
 func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Hall{}, err
 	}
+	defer bs.leave()
 	h.ID = newID(h.ID)
 	err := errors.Join(
 		validText("Hall.ID", h.ID, true, maxIDLen),
@@ -186,9 +189,10 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // may not overlap another show of the hall, counting CleaningBuffer after
 // each: that fails with a *ScheduleConflictError naming the other show.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Show{}, err
 	}
+	defer bs.leave()
 	s.ID = newID(s.ID)
 	if err := validText("Show.ID", s.ID, true, maxIDLen); err != nil {
 		return Show{}, err

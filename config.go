@@ -28,10 +28,12 @@ type Config struct {
 	// panics, sweeper errors. Default: slog.Default().
 	Logger *slog.Logger
 
-	// HoldTTL is how long held seats stay held. Default: 10 minutes.
+	// HoldTTL is how long held seats stay held, though never past the
+	// show's start. Default: 10 minutes.
 	HoldTTL time.Duration
 	// MaxHoldExtensions caps how often a hold may be extended by HoldTTL,
-	// so nobody keeps seats forever by refreshing. Default: 2.
+	// so nobody keeps seats forever by refreshing. Default: 2; negative:
+	// no limit.
 	MaxHoldExtensions int
 	// MaxSeatsPerHold caps the seats of one hold. Default: 10.
 	MaxSeatsPerHold int

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 )
@@ -23,9 +22,10 @@ type inflight struct {
 }
 
 type confirmCall struct {
-	done chan struct{}
-	b    Booking
-	err  error
+	done    chan struct{}
+	b       Booking
+	err     error
+	waiters int // calls waiting on done; guarded by inflight.mu (tests watch it)
 }
 
 // ConfirmBooking pays for a held booking and, if the payment goes through
@@ -35,21 +35,39 @@ type confirmCall struct {
 // the booking's idempotency key (retrying transient failures with
 // exponential backoff, Config.PaymentAttempts in all), then confirms in a
 // new show transaction. On a final failure the booking is failed, its seats
-// are released and the error matches ErrPaymentFailed. If the hold was lost
-// while the payment was in flight, the charge is refunded and the error
-// matches ErrPaymentFailed and ErrHoldExpired.
+// are released, Payment.FailureKind says why, and the error matches
+// ErrPaymentFailed and the sentinel of that kind (ErrPaymentDeclined,
+// context.DeadlineExceeded). If the hold was lost while the payment was in
+// flight, the charge is refunded and the error matches ErrPaymentFailed and
+// ErrHoldExpired.
+//
+// A held booking is not paid for once its show has started (judged inside
+// the show's transaction): the answer is a *ShowStartedError (ErrShowStarted)
+// and nothing is charged or changed, since the seats can no longer be used.
+// A payment already under way when the show starts runs to its end.
 //
 // Confirming is idempotent: concurrent and repeated calls for one booking
-// charge at most once and return the same outcome; a booking left paying
-// by a crashed process is resumed by calling ConfirmBooking again. Once the
-// payment has started, it runs to its end even if ctx is cancelled.
+// charge at most once and return the same outcome (a failed payment's
+// error matches the same sentinels each time); a booking left paying by a
+// crashed process is resumed by calling ConfirmBooking again. Once the
+// payment has started, it runs to its end even if ctx is cancelled — a
+// customer who closes the page mid-payment must not turn a sale into a
+// void — bounded by Config.PaymentAttempts calls of at most
+// Config.PaymentTimeout each and the backoff between them.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Booking{}, err
 	}
+	defer bs.leave()
 	bs.confirms.mu.Lock()
 	if c := bs.confirms.calls[bookingID]; c != nil {
+		c.waiters++
 		bs.confirms.mu.Unlock()
+		defer func() {
+			bs.confirms.mu.Lock()
+			c.waiters--
+			bs.confirms.mu.Unlock()
+		}()
 		select {
 		case <-c.done:
 			if c.err == nil {
@@ -101,11 +119,17 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			if b.Payment.Amount > b.Refund.Amount {
 				return nil // money may still be owed back: resume below
 			}
-			resolved = &PaymentError{Booking: b.ID, Attempts: b.Payment.Attempts, Err: failureError(b.Payment.Failure)}
+			resolved = &PaymentError{Booking: b.ID, Attempts: b.Payment.Attempts, Err: recordedFailure(b.Payment)}
 			return nil
 		case StatusHeld:
 		default:
 			resolved = &TransitionError{Booking: b.ID, From: b.Status, To: StatusPaying, Expired: b.Status == StatusExpired}
+			return nil
+		}
+		if !now.Before(e.show.Start) {
+			// Seats of a show under way are worth nothing to the customer:
+			// refuse before any money moves. The hold is left to expire.
+			resolved = &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
 			return nil
 		}
 		if !now.Before(b.HeldUntil) {
@@ -148,49 +172,49 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	// leaving a booking paying with money taken is worse than a late answer.
 	work := context.WithoutCancel(ctx)
 	if b.Status == StatusFailed {
-		return bs.refundLostPayment(work, e, b, failureError(b.Payment.Failure))
+		return bs.refundLostPayment(work, e, b, recordedFailure(b.Payment))
 	}
 
-	// 2. Charge, outside any lock.
-	receipt, attempts, chargeErr := bs.charge(ctx, b)
+	// 2. Charge, outside any lock, on work: a cancelled ctx must not abort
+	// a charge that may already be taking the money. charge bounds itself.
+	receipt, attempts, chargeErr := bs.charge(work, b)
 
 	// 3. Keep the seats if they are still ours, else give the money back.
 	return bs.settle(work, e, b.ID, receipt, attempts, chargeErr)
 }
 
-// declinedPrefix marks a recorded failure that was a decline, so that a
-// replayed confirm answers with an error matching ErrPaymentDeclined, like
-// the first one, from the booking record alone (which any Store keeps).
-const declinedPrefix = "declined: "
+// holdLostText is Payment.Failure of a booking whose seats were lost during
+// its payment.
+const holdLostText = "hold expired during payment and a seat was taken"
 
-func failureText(err error) string {
-	if errors.Is(err, ErrPaymentDeclined) {
-		return declinedPrefix + err.Error()
+// recordedFailure rebuilds the error of a recorded payment failure from the
+// booking alone (which every Store keeps, unlike the gateway's error): the
+// same text as the first answer, matching the sentinel of its kind, so
+// that a replayed confirm answers as the first one did.
+func recordedFailure(p Payment) error {
+	msg := p.Failure
+	if msg == "" {
+		msg = "payment failed (" + p.FailureKind.String() + ")"
 	}
-	return err.Error()
+	return &failureError{kind: p.FailureKind, msg: msg}
 }
 
-// failureError rebuilds the error of a recorded failure: the same text as
-// the gateway's error, matching ErrPaymentDeclined if it was a decline.
-func failureError(failure string) error {
-	rest, declined := strings.CutPrefix(failure, declinedPrefix)
-	return recordedFailure{msg: rest, declined: declined}
+type failureError struct {
+	kind PaymentFailureKind
+	msg  string
 }
 
-type recordedFailure struct {
-	msg      string
-	declined bool
-}
+func (f *failureError) Error() string { return f.msg }
 
-func (f recordedFailure) Error() string { return f.msg }
-
-func (f recordedFailure) Is(target error) bool { return f.declined && target == ErrPaymentDeclined }
+func (f *failureError) Unwrap() error { return f.kind.sentinel() }
 
 // errDone marks a booking that is already confirmed.
 var errDone = errors.New("boxoffice: already confirmed")
 
 // charge takes the booking's total through the gateway, retrying transient
-// errors with exponential backoff on the Clock.
+// errors with exponential backoff on the Clock. ConfirmBooking calls it with
+// a context that is never cancelled, so it must end on its own: at most
+// Config.PaymentAttempts calls, each cut off after Config.PaymentTimeout.
 func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, error) {
 	if b.Total == 0 {
 		return Receipt{Reference: "free"}, 0, nil
@@ -264,9 +288,9 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 				}
 				return nil
 			}
-			b.Payment.Failure = "hold expired during payment and a seat was taken"
+			b.Payment.Failure, b.Payment.FailureKind = holdLostText, FailureHoldLost
 		} else {
-			b.Payment.Failure = failureText(chargeErr)
+			b.Payment.Failure, b.Payment.FailureKind = chargeErr.Error(), failureKindOf(chargeErr)
 			if maybeCharged(chargeErr) {
 				b.Payment.Amount = b.Total // possibly charged: a refund is due until the gateway says otherwise
 			}
@@ -292,11 +316,17 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 	default:
 		return b, &TransitionError{Booking: b.ID, From: b.Status, To: StatusConfirmed}
 	}
+	reason := chargeErr
+	if reason == nil {
+		// The charge went through (or was free) but the seats were lost:
+		// answer as a replay will, from the record.
+		reason = recordedFailure(b.Payment)
+	}
 	if b.Payment.Amount == 0 {
 		bs.stats.paymentFailures.Add(1)
-		return b, &PaymentError{Booking: b.ID, Attempts: attempts, Err: chargeErr}
+		return b, &PaymentError{Booking: b.ID, Attempts: attempts, Err: reason}
 	}
-	return bs.refundLostPayment(ctx, e, b, chargeErr)
+	return bs.refundLostPayment(ctx, e, b, reason)
 }
 
 // maybeCharged reports whether a failed charge may have taken money: any

@@ -3,6 +3,8 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -271,12 +273,17 @@ func TestCancelRefusals(t *testing.T) {
 	if _, err := f.sys.CancelBooking(f.ctx, paid.ID); !errors.Is(err, errGatewayDown) {
 		t.Errorf("cancel with the gateway down: %v; want the gateway's error", err)
 	}
-	if got := f.booking(paid.ID).Status; got != boxoffice.StatusConfirmed {
-		t.Errorf("after a failed refund the booking is %s; want still confirmed", got)
+	if got := f.booking(paid.ID); got.Status != boxoffice.StatusCancelled || !got.Refund.Pending() {
+		t.Errorf("after a failed refund the booking is %s %+v; want cancelled, its refund pending", got.Status, got.Refund)
 	}
+	late := f.confirm(f.hold("carol", "C1"))
 	f.clock.Set(f.show.Start)
-	if _, err := f.sys.CancelBooking(f.ctx, paid.ID); !errors.Is(err, boxoffice.ErrInvalidTransition) {
-		t.Errorf("cancelling once the show started: %v; want ErrInvalidTransition", err)
+	if _, err := f.sys.CancelBooking(f.ctx, late.ID); !errors.Is(err, boxoffice.ErrShowStarted) || !errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Errorf("cancelling once the show started: %v; want ErrShowStarted and ErrInvalidTransition", err)
+	}
+	// The refund decided before the start is still owed, and paid.
+	if got, err := f.sys.CancelBooking(f.ctx, paid.ID); err != nil || got.Refund.Pending() || got.Refund.Amount != paid.Total {
+		t.Errorf("retrying the pending refund after the start: %+v, %v; want %s paid", got.Refund, err, paid.Total)
 	}
 	if _, err := f.sys.CancelBooking(f.ctx, boxoffice.NewBookingID()); !errors.Is(err, boxoffice.ErrNotFound) {
 		t.Errorf("cancelling an unknown booking: %v; want ErrNotFound", err)
@@ -288,11 +295,17 @@ func TestCompleteShow(t *testing.T) {
 	a := f.confirm(f.hold("alice", "A1", "A2"))
 	b := f.confirm(f.hold("bob", "B1"))
 	held := f.hold("carol", "C1")
-	if _, err := f.sys.CompleteShow(f.ctx, f.show.ID); !errors.Is(err, boxoffice.ErrInvalidTransition) {
-		t.Fatalf("completing a show before it starts: %v; want ErrInvalidTransition", err)
+	n, err := f.sys.CompleteShow(f.ctx, f.show.ID)
+	var argErr *boxoffice.ArgumentError
+	if n != 0 || !errors.As(err, &argErr) || argErr.Field != "showID" || !strings.Contains(err.Error(), f.show.ID) ||
+		strings.Contains(err.Error(), "00000000-") || errors.Is(err, boxoffice.ErrInvalidTransition) {
+		t.Fatalf("completing a show before it starts: %d, %v; want an *ArgumentError for showID naming the show", n, err)
+	}
+	if got := f.booking(a.ID).Status; got != boxoffice.StatusConfirmed {
+		t.Fatalf("after the refusal booking %s is %s; want confirmed", a.ID, got)
 	}
 	f.clock.Set(f.show.Start)
-	n, err := f.sys.CompleteShow(f.ctx, f.show.ID)
+	n, err = f.sys.CompleteShow(f.ctx, f.show.ID)
 	if err != nil || n != 2 {
 		t.Fatalf("CompleteShow = %d, %v; want 2", n, err)
 	}
@@ -311,5 +324,134 @@ func TestCompleteShow(t *testing.T) {
 	}
 	if s := f.seatStatus("A1"); s != boxoffice.SeatBooked {
 		t.Errorf("A1 after the show: %s; want booked", s)
+	}
+}
+
+// ctxGateway is an InMemoryGateway whose charges first run wait, which sees
+// the charge's context; a charge whose context is done by then fails with
+// the context's error, as a real gateway's HTTP call would.
+type ctxGateway struct {
+	*boxoffice.InMemoryGateway
+	mu    sync.Mutex
+	calls int
+	wait  func(ctx context.Context)
+}
+
+func (g *ctxGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
+	g.mu.Lock()
+	g.calls++
+	g.mu.Unlock()
+	g.wait(ctx)
+	return g.InMemoryGateway.Charge(ctx, r)
+}
+
+func (g *ctxGateway) chargeCalls() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.calls
+}
+
+// TestConfirmOutlivesCallerCancellation: once the payment has started, a
+// cancelled caller context (a browser tab closed mid-payment) must neither
+// abort the charge nor turn a sale into a failure; and since the charge no
+// longer ends with the caller, it must still end on its own.
+func TestConfirmOutlivesCallerCancellation(t *testing.T) {
+	tests := []struct {
+		name       string
+		wait       func(callerCtx, chargeCtx context.Context)
+		wantErr    []error
+		wantStatus boxoffice.BookingStatus
+		wantKind   boxoffice.PaymentFailureKind
+		wantCalls  int
+		wantKept   boxoffice.Money // charged minus refunded
+	}{
+		{
+			name:       "gateway answers after the caller gave up",
+			wait:       func(callerCtx, _ context.Context) { <-callerCtx.Done() },
+			wantStatus: boxoffice.StatusConfirmed, wantCalls: 1, wantKept: 2250,
+		},
+		{
+			// Only PaymentTimeout ends each attempt (10ms of real time:
+			// it is the deadline the gateway's own calls see).
+			name:       "gateway never answers",
+			wait:       func(_, chargeCtx context.Context) { <-chargeCtx.Done() },
+			wantErr:    []error{boxoffice.ErrPaymentFailed, context.DeadlineExceeded},
+			wantStatus: boxoffice.StatusFailed, wantKind: boxoffice.FailureTimedOut, wantCalls: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			callerCtx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			gw := &ctxGateway{InMemoryGateway: boxoffice.NewInMemoryGateway()}
+			gw.wait = func(chargeCtx context.Context) {
+				cancel() // the customer leaves while the charge is in flight
+				tt.wait(callerCtx, chargeCtx)
+			}
+			f := newFixture(t, func(c *boxoffice.Config) {
+				c.Gateway = gw
+				c.PaymentAttempts = 2
+				c.PaymentTimeout = 10 * time.Millisecond
+			})
+			b := f.hold("alice", "A1")
+			got, err := f.sys.ConfirmBooking(callerCtx, b.ID, "card")
+			if m := matchedSentinels(err); !slices.Equal(m, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Fatalf("err = %v, matching %v; want %v", err, m, tt.wantErr)
+			}
+			if got.Status != tt.wantStatus || got.Payment.FailureKind != tt.wantKind {
+				t.Errorf("booking %s (%s); want %s (%s)", got.Status, got.Payment.FailureKind, tt.wantStatus, tt.wantKind)
+			}
+			if n := gw.chargeCalls(); n != tt.wantCalls {
+				t.Errorf("%d charge calls; want %d", n, tt.wantCalls)
+			}
+			if charged, refunded := gw.Totals(); charged-refunded != tt.wantKept {
+				t.Errorf("gateway charged %s refunded %s; want %s kept", charged, refunded, tt.wantKept)
+			}
+			if stored := f.booking(b.ID); stored.Status != tt.wantStatus {
+				t.Errorf("stored booking %s; want %s", stored.Status, tt.wantStatus)
+			}
+		})
+	}
+}
+
+// TestConfirmRefusedOnceShowStarted: a held booking cannot be paid for from
+// the show's start on; nothing is charged and the booking is left as it was.
+func TestConfirmRefusedOnceShowStarted(t *testing.T) {
+	tests := []struct {
+		name    string
+		at      time.Duration // confirm this long after the show's start
+		wantErr error
+	}{
+		{"a nanosecond before the start", -time.Nanosecond, nil},
+		{"at the start", 0, boxoffice.ErrShowStarted},
+		{"a minute after the start", time.Minute, boxoffice.ErrShowStarted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *boxoffice.Config) { c.SweepInterval = 1000 * time.Hour })
+			f.clock.Set(f.show.Start.Add(-5 * time.Minute))
+			b := f.hold("alice", "A1")
+			f.clock.Set(f.show.Start.Add(tt.at))
+			got, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+			if tt.wantErr == nil {
+				if err != nil || got.Status != boxoffice.StatusConfirmed {
+					t.Fatalf("confirm: %s, %v; want confirmed", got.Status, err)
+				}
+				return
+			}
+			var started *boxoffice.ShowStartedError
+			if !errors.Is(err, tt.wantErr) || !errors.As(err, &started) || errors.Is(err, boxoffice.ErrPaymentFailed) {
+				t.Fatalf("err = %v; want a *ShowStartedError matching %v only", err, tt.wantErr)
+			}
+			if started.ShowID != f.show.ID || !started.Start.Equal(f.show.Start) {
+				t.Errorf("error names show %s at %s; want %s at %s", started.ShowID, started.Start, f.show.ID, f.show.Start)
+			}
+			if n := f.gateway.chargeCalls(); n != 0 {
+				t.Errorf("%d charge calls; want none", n)
+			}
+			if stored := f.booking(b.ID); stored.Status != boxoffice.StatusHeld || stored.Payment.Method != "" {
+				t.Errorf("stored booking %s paying with %q; want it left held", stored.Status, stored.Payment.Method)
+			}
+		})
 	}
 }

@@ -29,7 +29,8 @@
 //
 // # Holds and expiry
 //
-// A hold is all or nothing and lasts Config.HoldTTL. A held seat is free
+// A hold is all or nothing and lasts Config.HoldTTL, but never past the
+// show's start, after which no seat of the show is held. A held seat is free
 // again the instant its deadline passes, judged with the Clock inside the
 // show's transaction (lazy expiry); a sweeper also expires lapsed holds so
 // that observers, watchers and queries see it, popping deadlines off a

@@ -224,8 +224,11 @@ func (e *RateLimitError) Error() string {
 func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 
 // PaymentError reports a payment that did not go through. It matches
-// ErrPaymentFailed and whatever the gateway's last error matches
-// (ErrPaymentDeclined, context.DeadlineExceeded, ...).
+// ErrPaymentFailed and the sentinel of the booking's Payment.FailureKind
+// (ErrPaymentDeclined, context.DeadlineExceeded, ErrHoldExpired), on the
+// first answer and on every replay alike. Only the calls that shared the
+// charge get the gateway's own last error as Err; a replay rebuilds Err
+// from the booking record.
 type PaymentError struct {
 	Booking  BookingID
 	Attempts int

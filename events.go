@@ -21,9 +21,13 @@ type dispatcher struct {
 	stats     *counters
 
 	mu       sync.RWMutex
-	watchers map[string]map[*watcher]struct{}
+	watchers map[string]map[*watcher]struct{} // the open Watch streams, by show
 	nWatch   atomic.Int64
 	closed   bool
+	// watchDropped is what the ended Watch streams dropped: a stream's
+	// count moves here, under mu, as it leaves watchers, so that dropped
+	// never misses it nor counts it twice.
+	watchDropped uint64
 }
 
 type observerRunner struct {
@@ -74,7 +78,11 @@ func (d *dispatcher) publish(showID string, events []Event) {
 	}
 	for _, r := range d.observers {
 		for _, e := range events {
-			r.box.Put(e)
+			if !r.box.Put(e) {
+				// Close gave up waiting for the call that committed e and
+				// closed the mailbox: the event is lost, say so.
+				d.stats.eventsDropped.Add(1)
+			}
 		}
 	}
 	if d.nWatch.Load() == 0 {
@@ -85,19 +93,28 @@ func (d *dispatcher) publish(showID string, events []Event) {
 	for w := range d.watchers[showID] {
 		for _, e := range events {
 			if u, ok := seatUpdateOf(e); ok {
-				w.box.Put(u)
+				w.box.Put(u) // false once the stream ended: its reader left, nothing is owed
 			}
 		}
 	}
 }
 
-// dropped sums the events dropped by full observer mailboxes.
+// dropped sums the events dropped by full mailboxes: the observers', the
+// open Watch streams' (a stream may stay open for hours while it drops)
+// and those of the streams that ended.
 func (d *dispatcher) dropped() uint64 {
 	var n uint64
 	for _, r := range d.observers {
 		n += r.box.Dropped()
 	}
-	return n
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, ws := range d.watchers {
+		for w := range ws {
+			n += w.box.Dropped()
+		}
+	}
+	return n + d.watchDropped
 }
 
 // close stops accepting events and waits for observers to drain them.
@@ -154,13 +171,15 @@ type watcher struct {
 // Watch streams the seat changes of a show, as they are committed, until
 // ctx is done or the BookingSystem closes; then the channel is closed. Each
 // stream has its own buffer (Config.EventBuffer); a reader that falls that
-// far behind loses the oldest updates, so a seat map should be reloaded
-// with SeatMap when the stream is opened and may be reloaded periodically.
+// far behind loses the oldest updates (counted in Stats().EventsDropped at
+// once), so a seat map should be reloaded with SeatMap when the stream is
+// opened and may be reloaded periodically.
 // Changes made by other processes sharing the Store are not seen.
 func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatUpdate, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return nil, err
 	}
+	defer bs.leave()
 	if _, err := bs.entry(ctx, showID); err != nil {
 		return nil, err
 	}
@@ -200,8 +219,8 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 			delete(d.watchers, showID)
 		}
 		d.nWatch.Add(-1)
+		d.watchDropped += w.box.Dropped() // no Put reaches w any more
 		d.mu.Unlock()
-		d.stats.eventsDropped.Add(w.box.Dropped())
 	}()
 	return out, nil
 }

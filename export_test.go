@@ -6,3 +6,15 @@ package boxoffice
 // before bs is shared with other goroutines. Tests only; the switch is
 // unreachable from the API.
 func BreakHoldsForTest(bs *BookingSystem) { bs.skipSeatCheck = true }
+
+// ConfirmWaitersForTest returns how many ConfirmBooking calls are waiting
+// for another call of the same booking in bs to finish (joined it), so a
+// test can make sure a join happened instead of hoping it did.
+func ConfirmWaitersForTest(bs *BookingSystem, id BookingID) int {
+	bs.confirms.mu.Lock()
+	defer bs.confirms.mu.Unlock()
+	if c := bs.confirms.calls[id]; c != nil {
+		return c.waiters
+	}
+	return 0
+}

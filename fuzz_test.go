@@ -387,8 +387,15 @@ func FuzzScheduleShow(f *testing.F) {
 			start.Add(10*time.Hour).Before(s.End.Add(boxoffice.CleaningBuffer)):
 			t.Fatalf("show %s–%s overlaps S1 in hall H1", s.Start, s.End)
 		}
-		// Its seats are for sale, at the price it was scheduled at.
+		// Its seats are for sale, at the price it was scheduled at, until it
+		// starts (a show may be scheduled to start now).
 		b, err := e.sys.HoldSeats(e.ctx, "cat", s.ID, []string{"E1", "A1"})
+		if !e.clock.Now().Before(s.Start) {
+			if !errors.Is(err, boxoffice.ErrShowStarted) {
+				t.Fatalf("hold on a show starting now: %v; want ErrShowStarted", err)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatalf("hold on the new show: %v", err)
 		}

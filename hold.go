@@ -57,10 +57,18 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // refused with SeatHeldByYou. Every request that passes the input checks
 // counts against Config.HoldsPerMinute; Config.MaxSeatsPerHold and
 // Config.MaxLiveHoldsPerUser cap its size and the user's live holds.
+//
+// Seats are sold until the show starts, so from the start on (judged with
+// the Clock inside the show's transaction, like a hold's expiry) HoldSeats
+// returns a *ShowStartedError (ErrShowStarted) and nothing changes; the
+// request still counts against HoldsPerMinute, like any refused one. A
+// hold made less than HoldTTL before the start lasts only until the start
+// (Booking.HeldUntil says so): it could not be paid for later.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (Booking, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Booking{}, err
 	}
+	defer bs.leave()
 	if err := validUserID(userID); err != nil {
 		return Booking{}, err
 	}
@@ -110,7 +118,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		total += price
 	}
 
-	id := bs.newBookingID(e)
+	id, slot := bs.newBookingID(e)
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
 		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
@@ -118,7 +126,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 			return Booking{}, err
 		}
 	}
-	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, rec: rec}
+	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, slot: slot, rec: rec}
 	var b Booking
 	err = bs.runHold(ctx, e, &req, idx, &b)
 	switch {
@@ -184,11 +192,13 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 // put both on the heap on every hold.
 type holdOp struct {
 	bs             *BookingSystem
+	start          time.Time // the show's start, set with bs: a show's start never changes
 	userID, showID string
 	idx            []int // layout positions of seats; the buffer is reused
 	seats          []BookedSeat
 	total          Money
 	id             BookingID
+	slot           uint32         // the in-memory Store's slot of id (MemoryStore.numbered)
 	rec            *bookingRecord // for the in-memory Store to keep; nil once it has
 	kept           *bookingRecord // the record the in-memory Store kept: the result
 	b              Booking        // the result, when kept is nil
@@ -212,7 +222,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdOp,
 	e.lock()
 	defer e.unlock()
 	h := &e.tx.hold
-	h.userID, h.showID, h.seats, h.total, h.id, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.rec
+	h.userID, h.showID, h.seats, h.total, h.id, h.slot, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.slot, req.rec
 	h.idx = append(h.idx[:0], idx...)
 	err := bs.updateLocked(ctx, e, e.tx.holdFn)
 	if h.kept != nil {
@@ -228,6 +238,11 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdOp,
 
 func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	h.kept = nil // a Store may run the transaction again
+	if !now.Before(h.start) {
+		// Judged here, on the transaction's clock reading, like a seat's
+		// expiry: a check before the lock could pass a moment too early.
+		return &ShowStartedError{ShowID: h.showID, Start: h.start}
+	}
 	var problems []SeatProblem
 	var mine BookingID // the user's own live booking holding a requested seat
 	for k, i := range h.idx {
@@ -252,7 +267,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		}
 		return &SeatError{ShowID: h.showID, Problems: problems}
 	}
-	until := now.Add(h.bs.cfg.HoldTTL)
+	until := holdDeadline(now, h.bs.cfg.HoldTTL, h.start)
 	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: until}
 	if mt, ok := tx.(*memTx); ok {
 		// The in-memory Store keeps the record HoldSeats allocated,
@@ -265,7 +280,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		*rec = bookingRecord{id: h.id, userID: h.userID, showID: h.showID, seats: h.seats, total: h.total,
 			status: StatusHeld, createdAt: now, heldUntil: until, updatedAt: now}
 		rec.setPositions(h.idx)
-		if err := mt.addHold(rec); err != nil {
+		if err := mt.addHold(rec, h.slot); err != nil {
 			return err
 		}
 		mt.holdSeats(h.idx, slot)
@@ -381,30 +396,53 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 }
 
 // ExtendHold moves a live hold's deadline to HoldTTL from now, at most
-// Config.MaxHoldExtensions times per booking, so that nobody keeps seats
-// forever by refreshing. Past the cap it returns ErrRateLimited.
+// Config.MaxHoldExtensions times per booking (no limit when it is
+// negative), so that nobody keeps seats forever by refreshing. Past the cap
+// it returns a *RateLimitError (ErrRateLimited).
+//
+// As with HoldSeats, the new deadline is never later than the show's
+// start: the seats cannot be paid for after it, so holding them longer
+// would only show as held, to the seat map and to observers, seats that
+// nobody can buy any more. An
+// extension that cannot move the deadline, because it is already at the
+// start, returns the hold unchanged and does not count against the cap.
+// From the start on it returns a *ShowStartedError (ErrShowStarted), for
+// any booking of the show; a hold that has run out or a booking that is no
+// longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).
 func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (Booking, error) {
-	if err := bs.checkOpen(); err != nil {
+	if err := bs.enter(); err != nil {
 		return Booking{}, err
 	}
+	defer bs.leave()
 	e, err := bs.entryOfBooking(ctx, bookingID)
 	if err != nil {
 		return Booking{}, err
 	}
 	var b Booking
+	var extended bool
 	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+		extended = false // a Store may run the transaction again
 		var err error
 		if b, err = tx.Booking(bookingID); err != nil {
 			return err
 		}
+		if !now.Before(e.show.Start) {
+			return &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
+		}
 		if b.Status != StatusHeld || !now.Before(b.HeldUntil) {
 			return &TransitionError{Booking: b.ID, From: b.Status, To: StatusHeld, Expired: b.Status == StatusHeld || b.Status == StatusExpired}
 		}
-		if bs.cfg.MaxHoldExtensions <= 0 || b.Extensions >= bs.cfg.MaxHoldExtensions {
+		until := holdDeadline(now, bs.cfg.HoldTTL, e.show.Start)
+		if until.Equal(e.show.Start) && !until.After(b.HeldUntil) {
+			return nil // already held until the start: nothing to extend
+		}
+		// Zero takes the default (Config.withDefaults), so only a negative
+		// limit is left here to mean none.
+		if limit := bs.cfg.MaxHoldExtensions; limit >= 0 && b.Extensions >= limit {
 			return &RateLimitError{UserID: b.UserID, Limit: "hold extensions"}
 		}
 		b.Extensions++
-		b.HeldUntil = now.Add(bs.cfg.HoldTTL)
+		b.HeldUntil = until
 		b.UpdatedAt = now
 		slot := SeatSlot{Status: SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil}
 		for _, s := range b.Seats {
@@ -415,23 +453,36 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		if ev != nil {
 			*ev = append(*ev, &HoldExtended{EventMeta: b.meta(now), Seats: b.SeatIDs(), HeldUntil: b.HeldUntil})
 		}
+		extended = true
 		return nil
 	})
 	if err != nil {
 		return Booking{}, err
 	}
-	bs.users.track(b.UserID, b.ID, b.HeldUntil)
-	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
+	if extended {
+		bs.users.track(b.UserID, b.ID, b.HeldUntil)
+		bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
+	}
 	return b, nil
+}
+
+// holdDeadline is the deadline of a hold made or extended at now: ttl from
+// now, but not past the show's start, when the seats can no longer be sold.
+func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
+	if until := now.Add(ttl); until.Before(start) {
+		return until
+	}
+	return start
 }
 
 // endHold moves a held booking to released (by its owner) or expired (by
 // the sweeper, once its deadline has passed) and frees its seats.
 func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus) (Booking, error) {
 	if to == StatusReleased {
-		if err := bs.checkOpen(); err != nil {
+		if err := bs.enter(); err != nil {
 			return Booking{}, err
 		}
+		defer bs.leave()
 	}
 	e, err := bs.entryOfBooking(ctx, bookingID)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,78 +34,99 @@ func replayConfirm(f *fixture, id boxoffice.BookingID) ([]boxoffice.Booking, []e
 	return results, errs
 }
 
+// paymentSentinels are the sentinels a confirm's error may match; every
+// answer for one booking must match the same ones.
+var paymentSentinels = []error{boxoffice.ErrPaymentFailed, boxoffice.ErrPaymentDeclined, context.DeadlineExceeded,
+	boxoffice.ErrHoldExpired, boxoffice.ErrInvalidTransition, boxoffice.ErrShowStarted}
+
+// matchedSentinels lists the paymentSentinels that err matches.
+func matchedSentinels(err error) []error {
+	var m []error
+	for _, s := range paymentSentinels {
+		if errors.Is(err, s) {
+			m = append(m, s)
+		}
+	}
+	return m
+}
+
 // TestReplayedConfirmsAgree replays one confirm 3,200 times from 64
 // goroutines for each way a payment can end, and checks that the gateway
 // was charged at most once, that money was kept only for a confirmed
-// booking, and that every call got the same answer.
+// booking, and that every call got the same answer: the calls that shared
+// the one payment and those that rebuilt it from the stored booking alike.
 func TestReplayedConfirmsAgree(t *testing.T) {
 	declined := chargeOutcome{err: boxoffice.ErrPaymentDeclined}
 	lost := chargeOutcome{err: context.DeadlineExceeded, applied: true}
 	timedOut := chargeOutcome{err: context.DeadlineExceeded}
+	down := chargeOutcome{err: errGatewayDown}
+	// loseHold, run during the charge, lets alice's hold run out and gives
+	// A1 to bob.
+	loseHold := func(f *fixture) {
+		f.clock.Advance(10 * time.Minute)
+		if _, err := f.sys.HoldSeats(f.ctx, "bob", f.show.ID, []string{"A1"}); err != nil {
+			t.Errorf("bob's hold: %v", err)
+		}
+	}
 	tests := []struct {
-		name      string
-		script    []chargeOutcome
-		wantErr   []error // every answer matches these; nil: success
-		status    boxoffice.BookingStatus
-		calls     int             // gateway charge calls
-		charged   boxoffice.Money // money taken
-		refunded  boxoffice.Money
-		firstOnly []error // matched by the calls that shared the payment; see below
+		name         string
+		script       []chargeOutcome
+		duringCharge func(*fixture) // run once, at the first charge call
+		wantErr      []error        // every answer matches exactly these; nil: success
+		status       boxoffice.BookingStatus
+		kind         boxoffice.PaymentFailureKind
+		calls        int             // gateway charge calls
+		charged      boxoffice.Money // money taken
+		refunded     boxoffice.Money
 	}{
 		{name: "paid", status: boxoffice.StatusConfirmed, calls: 1, charged: 4500},
 		{name: "paid after a lost reply", script: []chargeOutcome{lost}, status: boxoffice.StatusConfirmed, calls: 2, charged: 4500},
-		{name: "declined", script: []chargeOutcome{declined}, wantErr: []error{boxoffice.ErrPaymentFailed},
-			status: boxoffice.StatusFailed, calls: 1, firstOnly: []error{boxoffice.ErrPaymentDeclined}},
-		{name: "every reply lost", script: []chargeOutcome{lost, lost, lost}, wantErr: []error{boxoffice.ErrPaymentFailed},
-			status: boxoffice.StatusFailed, calls: 3, charged: 4500, refunded: 4500, firstOnly: []error{context.DeadlineExceeded}},
+		{name: "declined", script: []chargeOutcome{declined},
+			wantErr: []error{boxoffice.ErrPaymentFailed, boxoffice.ErrPaymentDeclined},
+			status:  boxoffice.StatusFailed, kind: boxoffice.FailureDeclined, calls: 1},
+		{name: "every reply lost", script: []chargeOutcome{lost, lost, lost},
+			wantErr: []error{boxoffice.ErrPaymentFailed, context.DeadlineExceeded},
+			status:  boxoffice.StatusFailed, kind: boxoffice.FailureTimedOut, calls: 3, charged: 4500, refunded: 4500},
 		{name: "every attempt timed out, nothing taken", script: []chargeOutcome{timedOut, timedOut, timedOut},
-			wantErr: []error{boxoffice.ErrPaymentFailed}, status: boxoffice.StatusFailed, calls: 3, firstOnly: []error{context.DeadlineExceeded}},
+			wantErr: []error{boxoffice.ErrPaymentFailed, context.DeadlineExceeded},
+			status:  boxoffice.StatusFailed, kind: boxoffice.FailureTimedOut, calls: 3},
+		{name: "gateway down", script: []chargeOutcome{down, down, down},
+			wantErr: []error{boxoffice.ErrPaymentFailed},
+			status:  boxoffice.StatusFailed, kind: boxoffice.FailureGatewayError, calls: 3},
+		{name: "hold lost during payment", duringCharge: loseHold,
+			wantErr: []error{boxoffice.ErrPaymentFailed, boxoffice.ErrHoldExpired},
+			status:  boxoffice.StatusFailed, kind: boxoffice.FailureHoldLost, calls: 1, charged: 4500, refunded: 4500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.gateway.script(tt.script...)
+			if tt.duringCharge != nil {
+				var once sync.Once
+				f.gateway.before = func() { once.Do(func() { tt.duringCharge(f) }) }
+			}
 			b := f.hold("alice", "A1", "A2")
 			results, errs := replayConfirm(f, b.ID)
 
 			first, firstErr := results[0], errs[0]
-			sharedCause := 0
 			for i := range results {
 				got, err := results[i], errs[i]
 				if (err == nil) != (tt.wantErr == nil) {
 					t.Fatalf("answer %d: %v; want %v", i, err, tt.wantErr)
 				}
-				for _, w := range tt.wantErr {
-					if !errors.Is(err, w) {
-						t.Fatalf("answer %d: %v does not match %v", i, err, w)
-					}
+				if m := matchedSentinels(err); !slices.Equal(m, tt.wantErr) {
+					t.Fatalf("answer %d: %v matches %v; want exactly %v", i, err, m, tt.wantErr)
 				}
 				if err != nil && err.Error() != firstErr.Error() {
 					t.Fatalf("answer %d: %q; answer 0: %q", i, err, firstErr)
 				}
 				if got.ID != b.ID || got.Status != tt.status || got.Payment.Reference != first.Payment.Reference ||
-					got.Payment.Amount != first.Payment.Amount || got.Refund.Amount != first.Refund.Amount {
-					t.Fatalf("answer %d: %s ref %q paid %s refunded %s; answer 0: %s ref %q paid %s refunded %s", i,
-						got.Status, got.Payment.Reference, got.Payment.Amount, got.Refund.Amount,
+					got.Payment.Amount != first.Payment.Amount || got.Refund.Amount != first.Refund.Amount ||
+					got.Payment.FailureKind != tt.kind {
+					t.Fatalf("answer %d: %s (%s) ref %q paid %s refunded %s; answer 0: %s ref %q paid %s refunded %s", i,
+						got.Status, got.Payment.FailureKind, got.Payment.Reference, got.Payment.Amount, got.Refund.Amount,
 						first.Status, first.Payment.Reference, first.Payment.Amount, first.Refund.Amount)
 				}
-				matchesAll := true
-				for _, w := range tt.firstOnly {
-					matchesAll = matchesAll && errors.Is(err, w)
-				}
-				if matchesAll {
-					sharedCause++
-				}
-			}
-			// The calls that shared the one payment get the gateway's own
-			// error; later ones rebuild it from the stored booking, with
-			// the same text, but it no longer matches the gateway's
-			// sentinel (ErrPaymentDeclined, context.DeadlineExceeded).
-			if tt.firstOnly != nil && sharedCause == 0 {
-				t.Errorf("no answer matched %v", tt.firstOnly)
-			}
-			if tt.firstOnly != nil {
-				t.Logf("%d of %d answers match %v", sharedCause, len(results), tt.firstOnly)
 			}
 			if n := f.gateway.chargeCalls(); n != tt.calls {
 				t.Errorf("%d charge calls; want %d", n, tt.calls)
@@ -115,8 +138,15 @@ func TestReplayedConfirmsAgree(t *testing.T) {
 			if charged != tt.charged || refunded != tt.refunded {
 				t.Errorf("gateway charged %s refunded %s; want %s and %s", charged, refunded, tt.charged, tt.refunded)
 			}
-			if stored := f.booking(b.ID); stored.Status != tt.status || stored.Payment.Amount != first.Payment.Amount {
-				t.Errorf("stored booking %s paid %s; the answers said %s paid %s", stored.Status, stored.Payment.Amount, tt.status, first.Payment.Amount)
+			stored := f.booking(b.ID)
+			if stored.Status != tt.status || stored.Payment.Amount != first.Payment.Amount || stored.Payment.FailureKind != tt.kind {
+				t.Errorf("stored booking %s (%s) paid %s; the answers said %s (%s) paid %s", stored.Status, stored.Payment.FailureKind,
+					stored.Payment.Amount, tt.status, tt.kind, first.Payment.Amount)
+			}
+			// The failure reads as text for people, with no machine prefix.
+			if (stored.Payment.Failure != "") != (tt.wantErr != nil) || strings.HasPrefix(stored.Payment.Failure, "declined: ") ||
+				firstErr != nil && !strings.HasSuffix(firstErr.Error(), ": "+stored.Payment.Failure) {
+				t.Errorf("stored failure %q; answer %v", stored.Payment.Failure, firstErr)
 			}
 		})
 	}
@@ -194,7 +224,12 @@ func TestJoinedConfirmAnswersFromCurrentState(t *testing.T) {
 		defer close(secondDone)
 		second, secondErr = a.ConfirmBooking(ctx, held.ID, "card")
 	}()
-	for range 1000 { // let the second call find the first in flight and join it
+	// The second call must join the first, still in flight; without the
+	// join there is nothing to test.
+	for i := 0; boxoffice.ConfirmWaitersForTest(a, held.ID) < 1; i++ {
+		if i == 10_000_000 {
+			t.Fatal("the second confirm never joined the first")
+		}
 		runtime.Gosched()
 	}
 	close(ps.resume)
@@ -209,5 +244,106 @@ func TestJoinedConfirmAnswersFromCurrentState(t *testing.T) {
 	}
 	if charges := gw.ChargeKeys(); len(charges) != 1 {
 		t.Errorf("%d charges; want 1", len(charges))
+	}
+}
+
+// parkingStore parks the first UpdateShow that leaves its booking paying,
+// after the commit and before it returns, until resumed: the payment has
+// begun and its charge has not.
+type parkingStore struct {
+	*boxoffice.MemoryStore
+	booking atomic.Pointer[boxoffice.BookingID]
+	once    sync.Once
+	paused  chan struct{}
+	resume  chan struct{}
+}
+
+func (s *parkingStore) UpdateShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
+	err := s.MemoryStore.UpdateShow(ctx, showID, fn)
+	if id := s.booking.Load(); err == nil && id != nil {
+		if b, _ := s.MemoryStore.Booking(ctx, *id); b.Status == boxoffice.StatusPaying {
+			s.once.Do(func() {
+				close(s.paused)
+				<-s.resume
+			})
+		}
+	}
+	return err
+}
+
+// TestHoldLostDuringPaymentAnswersAlike: when a seat is taken while the
+// payment is in flight, the first answer and every replay — in the same
+// process or another sharing the Store — match ErrPaymentFailed and
+// ErrHoldExpired with the same text, for a free booking (which charges
+// nothing, so there is no gateway error to report) as for a paid one.
+func TestHoldLostDuringPaymentAnswersAlike(t *testing.T) {
+	tests := []struct {
+		name     string
+		price    boxoffice.Money // of every seat
+		calls    int             // gateway charge calls
+		refunded boxoffice.Money
+	}{
+		{"paid", 1500, 1, 1500},
+		{"free", 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ps *parkingStore
+			f := newFixture(t, func(c *boxoffice.Config) {
+				ps = &parkingStore{MemoryStore: c.Store.(*boxoffice.MemoryStore), paused: make(chan struct{}), resume: make(chan struct{})}
+				c.Store = ps
+				c.Pricing = boxoffice.PricingFunc(func(context.Context, boxoffice.PriceRequest) (boxoffice.Money, error) { return tt.price, nil })
+			})
+			// other is a second process sharing the Store, the clock and the gateway.
+			other, err := boxoffice.New(boxoffice.Config{Store: f.store, Clock: f.clock, Gateway: f.gateway, HoldsPerMinute: -1,
+				PaymentBackoff: -1, SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = other.Close(context.Background()) })
+			b := f.hold("alice", "A1")
+			ps.booking.Store(&b.ID)
+
+			var first boxoffice.Booking
+			var firstErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				first, firstErr = f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+			}()
+			<-ps.paused // alice is paying; her hold runs out and bob takes A1
+			f.clock.Advance(10 * time.Minute)
+			if _, err := other.HoldSeats(f.ctx, "bob", f.show.ID, []string{"A1"}); err != nil {
+				t.Fatalf("bob's hold: %v", err)
+			}
+			close(ps.resume)
+			<-done
+
+			want := []error{boxoffice.ErrPaymentFailed, boxoffice.ErrHoldExpired}
+			if m := matchedSentinels(firstErr); !slices.Equal(m, want) || strings.Contains(firstErr.Error(), "<nil>") {
+				t.Fatalf("first answer %v matches %v; want %v", firstErr, m, want)
+			}
+			if first.Status != boxoffice.StatusFailed || first.Payment.FailureKind != boxoffice.FailureHoldLost ||
+				first.Refund.Amount != tt.refunded {
+				t.Errorf("first answer: %s (%s) refunded %s; want failed (hold lost) refunded %s",
+					first.Status, first.Payment.FailureKind, first.Refund.Amount, tt.refunded)
+			}
+			for name, sys := range map[string]*boxoffice.BookingSystem{"same process": f.sys, "other process": other} {
+				got, err := sys.ConfirmBooking(f.ctx, b.ID, "card")
+				if m := matchedSentinels(err); !slices.Equal(m, want) || err.Error() != firstErr.Error() {
+					t.Errorf("replay in the %s: %v matching %v; first: %v", name, err, m, firstErr)
+				}
+				if got.Status != first.Status || got.Payment.FailureKind != first.Payment.FailureKind {
+					t.Errorf("replay in the %s: %s (%s); first: %s (%s)", name, got.Status, got.Payment.FailureKind,
+						first.Status, first.Payment.FailureKind)
+				}
+			}
+			if n := f.gateway.chargeCalls(); n != tt.calls {
+				t.Errorf("%d charge calls; want %d", n, tt.calls)
+			}
+			if charged, refunded := f.gateway.Totals(); charged != refunded {
+				t.Errorf("money kept without a ticket: charged %s refunded %s", charged, refunded)
+			}
+		})
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"slices"
 	"sync"
@@ -166,34 +164,35 @@ const (
 )
 
 // idMask hides the show number and slot in a booking ID. They are stored
-// XORed with a mask drawn from the ID's random bits by AES under a key
-// of the store's own, a pseudorandom function: each ID has its own mask,
-// unpredictable without the key, so the six bytes look as random as the
-// rest; whoever has the key reads them back with the same XOR.
-type idMask struct{ block cipher.Block }
+// XORed with a mask drawn from the ID's random bits by a hash keyed with
+// a random seed of the store's own: each ID has its own mask, which the
+// key is needed to compute, so the six bytes look as random as the rest,
+// and whoever has the key reads them back with the same XOR.
+//
+// The hash is hash/maphash: AES-based on most machines, but not one the
+// standard library promises to be a cryptographic PRF. That is enough
+// for what the mask protects (a show's booking count, from someone who
+// collects IDs), and it costs no allocation: AES through crypto/cipher
+// allocated its buffer on every call, five times per hold and release.
+// What makes an ID unguessable, its 74 bits from crypto/rand, does not
+// depend on the mask.
+type idMask struct{ seed maphash.Seed }
 
-func newIDMask() idMask {
-	var key [16]byte
-	_, _ = rand.Read(key[:])          // never fails (it crashes the program instead)
-	block, _ := aes.NewCipher(key[:]) // refuses only keys of other lengths
-	return idMask{block: block}
-}
+func newIDMask() idMask { return idMask{seed: maphash.MakeSeed()} }
 
-// of returns the mask of the ID: the first six bytes of the encryption
-// of its other ten.
+// of returns the mask of the ID: a keyed hash of its other ten bytes.
 func (m idMask) of(id *BookingID) [6]byte {
-	var block [16]byte
-	copy(block[:10], id[6:])
-	m.block.Encrypt(block[:], block[:])
-	return [6]byte(block[:6])
+	h := maphash.Bytes(m.seed, id[6:])
+	return [6]byte{byte(h), byte(h >> 8), byte(h >> 16), byte(h >> 24), byte(h >> 32), byte(h >> 40)}
 }
 
 // bookingID returns the random UUID as a new booking ID of r's show, with
-// the next slot. A slot whose hold fails stays empty.
-func (r *showRecord) bookingID(random [16]byte) BookingID {
+// the next slot, and that slot (noSlot if it has none, and then the ID no
+// show number either). A slot whose hold fails stays empty.
+func (r *showRecord) bookingID(random [16]byte) (BookingID, uint32) {
 	id := BookingID(random)
 	if r.number == noShowNumber {
-		return id
+		return id, noSlot
 	}
 	slot := uint32(noSlot)
 	if n := r.nextSlot.Add(1) - 1; n < noSlot {
@@ -202,7 +201,7 @@ func (r *showRecord) bookingID(random [16]byte) BookingID {
 		r.nextSlot.Store(noSlot) // stay there rather than wrap around
 	}
 	r.mask.number(&id, r.number, slot)
-	return id
+	return id, slot
 }
 
 // number makes the random ID one of version 8 that carries the show
@@ -265,6 +264,12 @@ func (r *showRecord) slotOf(id BookingID) (int, bool) {
 	return int(slot), slot != noSlot
 }
 
+// Places of a record stored in a show's map; see bookingRecord.where.
+const (
+	inMap        = -1
+	inMapIndexed = -2
+)
+
 // record returns the stored record of the booking, or nil. The caller
 // holds r.mu.
 func (r *showRecord) record(id BookingID) *bookingRecord {
@@ -280,27 +285,39 @@ func (r *showRecord) record(id BookingID) *bookingRecord {
 // and the slot is free, else in the map. The caller holds r.mu and has
 // checked that r has no booking with the ID.
 func (r *showRecord) store(p *bookingRecord) {
-	if slot, ok := r.slotOf(p.id); ok {
-		if slot >= len(r.slots) {
-			r.slots = slices.Grow(r.slots, slot+1-len(r.slots))[:slot+1]
-		}
-		if r.slots[slot] == nil {
-			r.slots[slot] = p
-			return
-		}
+	slot, ok := r.slotOf(p.id)
+	if ok && r.slotFree(slot) {
+		r.storeAt(p, slot)
+		return
+	}
+	p.where = inMapIndexed
+	if ok || r.ownsNumbered(p.id) {
+		p.where = inMap
 	}
 	r.bookings[p.id] = p
 }
 
-// remove drops a booking stored by store, for a rollback.
-func (r *showRecord) remove(id BookingID) {
-	if slot, ok := r.slotOf(id); ok && slot < len(r.slots) {
-		if p := r.slots[slot]; p != nil && p.id == id {
-			r.slots[slot] = nil
-			return
-		}
+// slotFree reports whether slot is r's and free.
+func (r *showRecord) slotFree(slot int) bool {
+	return slot != noSlot && (slot >= len(r.slots) || r.slots[slot] == nil)
+}
+
+// storeAt stores a new booking's record at a free slot of r.
+func (r *showRecord) storeAt(p *bookingRecord, slot int) {
+	if slot >= len(r.slots) {
+		r.slots = slices.Grow(r.slots, slot+1-len(r.slots))[:slot+1]
 	}
-	delete(r.bookings, id)
+	r.slots[slot] = p
+	p.where = int32(slot)
+}
+
+// remove drops a record stored by store, for a rollback.
+func (r *showRecord) remove(p *bookingRecord) {
+	if p.where >= 0 {
+		r.slots[p.where] = nil
+		return
+	}
+	delete(r.bookings, p.id)
 }
 
 // eachBooking calls fn with every booking record of r. The caller holds
@@ -435,12 +452,16 @@ type bookingUndo struct {
 // lives. Seats slices and bookingMoney
 // values are never modified once stored, so records may share them.
 type bookingRecord struct {
-	id                              BookingID
-	userID, showID                  string
-	seats                           []BookedSeat
-	total                           Money
-	status                          BookingStatus
-	npos                            uint8 // seats with a position in pos; 0: look them up
+	id             BookingID
+	userID, showID string
+	seats          []BookedSeat
+	total          Money
+	status         BookingStatus
+	npos           uint8 // seats with a position in pos; 0: look them up
+	// where is the record's place in its show: its index in slots, or
+	// inMap (its ID carries the show's number, so numberedShow finds the
+	// show) or inMapIndexed (the bookings index has to).
+	where                           int32
 	extensions                      int
 	createdAt, heldUntil, updatedAt time.Time
 	money                           *bookingMoney
@@ -528,7 +549,7 @@ func (r *bookingRecord) set(b *Booking, seats []BookedSeat) {
 	}
 	*r = bookingRecord{id: b.ID, userID: b.UserID, showID: b.ShowID, seats: seats, total: b.Total,
 		status: b.Status, npos: npos, extensions: b.Extensions, createdAt: b.CreatedAt, heldUntil: b.HeldUntil,
-		updatedAt: b.UpdatedAt, money: money, pos: pos}
+		updatedAt: b.UpdatedAt, money: money, pos: pos, where: r.where}
 }
 
 // AddMovie implements Store. The movie is copied, Genres included.
@@ -942,7 +963,7 @@ func (r *showRecord) rollback() {
 		if u.existed {
 			*u.p = u.old
 		} else {
-			r.remove(u.old.id)
+			r.remove(u.p)
 		}
 	}
 }
@@ -954,7 +975,7 @@ func (s *MemoryStore) commit(r *showRecord) {
 	for _, u := range r.undoBookings {
 		b := u.p
 		if !u.existed {
-			if !r.ownsNumbered(b.id) {
+			if b.where == inMapIndexed {
 				sh := s.bookingShard(b.id)
 				sh.mu.Lock()
 				sh.m[b.id] = r
@@ -1052,12 +1073,21 @@ func (tx *memTx) PutBooking(b Booking) { tx.put(&b) }
 // Seats are documented read-only). PutBooking would copy the seats, and
 // copy a Booking into a record of its own: an allocation and two copies
 // per hold.
-func (tx *memTx) addHold(rec *bookingRecord) error {
+//
+// slot is the one the record's ID was made with (showRecord.bookingID).
+// While it is free, the ID is new to r: the ID of any other booking
+// stored since has either another slot or other random bits, which only
+// a guess of 74 random bits could match.
+func (tx *memTx) addHold(rec *bookingRecord, slot uint32) error {
 	r := tx.rec
-	if r.record(rec.id) != nil {
-		return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
+	if r.slotFree(int(slot)) {
+		r.storeAt(rec, int(slot))
+	} else {
+		if r.record(rec.id) != nil {
+			return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
+		}
+		r.store(rec)
 	}
-	r.store(rec)
 	r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
 	return nil
 }

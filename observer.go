@@ -86,8 +86,9 @@ type PaymentFailed struct {
 	Refund Refund
 }
 
-// BookingCancelled: a confirmed booking was cancelled and refunded by the
-// refund policy; the seats are for sale again.
+// BookingCancelled: a confirmed booking was cancelled; the seats are for
+// sale again. Refund is what the refund policy gave, emitted as owed (no
+// Reference yet): the gateway pays it right after the cancellation commits.
 type BookingCancelled struct {
 	EventMeta
 	Seats  []string

@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -143,4 +144,81 @@ func (g *InMemoryGateway) ChargeKeys() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]string(nil), g.order...)
+}
+
+// PaymentFailureKind says how a booking's payment failed. It is recorded on
+// the booking (Payment.FailureKind) so that ConfirmBooking, called again for
+// a failed booking — by this process or another, even after a restart —
+// answers with an error that matches the same sentinels as the first call,
+// from the booking record alone.
+type PaymentFailureKind uint8
+
+// Ways a payment fails.
+const (
+	// FailureDeclined: the gateway refused the charge for good; nothing was
+	// taken. The error matches ErrPaymentDeclined.
+	FailureDeclined PaymentFailureKind = iota + 1
+	// FailureTimedOut: the last attempt got no answer in time, so the charge
+	// may have gone through; it was voided by its idempotency key. The error
+	// matches context.DeadlineExceeded.
+	FailureTimedOut
+	// FailureGatewayError: the last attempt failed with another gateway
+	// error, so the charge may have gone through; it was voided by its
+	// idempotency key.
+	FailureGatewayError
+	// FailureHoldLost: the charge went through, but the hold had run out
+	// meanwhile and a seat was taken; the charge was refunded. The error
+	// matches ErrHoldExpired.
+	FailureHoldLost
+)
+
+var failureKindNames = [...]string{
+	0:                   "none",
+	FailureDeclined:     "declined",
+	FailureTimedOut:     "timed out",
+	FailureGatewayError: "gateway error",
+	FailureHoldLost:     "hold lost",
+}
+
+func (k PaymentFailureKind) String() string {
+	if int(k) < len(failureKindNames) {
+		return failureKindNames[k]
+	}
+	return fmt.Sprintf("PaymentFailureKind(%d)", k)
+}
+
+// ParsePaymentFailureKind is the inverse of PaymentFailureKind.String, for
+// Stores that keep the kind as text.
+func ParsePaymentFailureKind(s string) (PaymentFailureKind, error) {
+	for i, n := range failureKindNames {
+		if n == s {
+			return PaymentFailureKind(i), nil
+		}
+	}
+	return 0, invalid("failureKind", "%q is not a payment failure kind", s)
+}
+
+// sentinel is the sentinel error that a failure of kind k matches, besides
+// ErrPaymentFailed; nil if none.
+func (k PaymentFailureKind) sentinel() error {
+	switch k {
+	case FailureDeclined:
+		return ErrPaymentDeclined
+	case FailureTimedOut:
+		return context.DeadlineExceeded
+	case FailureHoldLost:
+		return ErrHoldExpired
+	}
+	return nil
+}
+
+// failureKindOf classifies a gateway's final charge error.
+func failureKindOf(err error) PaymentFailureKind {
+	switch {
+	case errors.Is(err, ErrPaymentDeclined):
+		return FailureDeclined
+	case errors.Is(err, context.DeadlineExceeded):
+		return FailureTimedOut
+	}
+	return FailureGatewayError
 }

@@ -2,14 +2,37 @@ package boxoffice
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 )
 
 // RefundPolicy says what share of a confirmed booking's total is refunded
 // when it is cancelled with untilStart left before the show starts.
+//
+// CancelBooking calls RefundPercent inside the show's transaction, with the
+// time left read there, so that the share is decided together with the
+// cancellation and cannot disagree with it: it should be a quick, pure
+// function that does not block or call the BookingSystem. A percent
+// outside 0–100, or a panic, refuses the cancellation with an error.
 type RefundPolicy interface {
 	RefundPercent(untilStart time.Duration) int // 0–100
+}
+
+// refundPercent asks p for the share refunded with untilStart left. It
+// runs under the show's lock, so a policy's panic becomes an error here
+// rather than crossing the API.
+func refundPercent(p RefundPolicy, untilStart time.Duration) (percent int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			percent, err = 0, fmt.Errorf("boxoffice: RefundPolicy panicked: %v", r)
+		}
+	}()
+	percent = p.RefundPercent(untilStart)
+	if percent < 0 || percent > 100 {
+		return 0, invalid("RefundPolicy", "returned %d%%; want 0–100", percent)
+	}
+	return percent, nil
 }
 
 // RefundPolicyFunc adapts a function to RefundPolicy. The function should

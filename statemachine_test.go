@@ -199,6 +199,16 @@ func (sm *stateMachine) hold(rt *rapid.T) {
 
 // expectHold checks a hold's answer against the model and applies it.
 func (sm *stateMachine) expectHold(rt *rapid.T, user, show string, seats []string, got boxoffice.Booking, err error) {
+	if !sm.now.Before(sm.starts[show]) {
+		if !errors.Is(err, boxoffice.ErrShowStarted) {
+			rt.Fatalf("hold %v of %s by %s at its start or later: %v; want ErrShowStarted", seats, show, user, err)
+		}
+		return
+	}
+	until := sm.now.Add(sm.ttl)
+	if until.After(sm.starts[show]) {
+		until = sm.starts[show] // no hold outlives the start
+	}
 	var taken []string
 	var holder *smBooking
 	sameHolder := true
@@ -217,10 +227,10 @@ func (sm *stateMachine) expectHold(rt *rapid.T, user, show string, seats []strin
 			rt.Fatalf("hold %v of %s by %s: %v; the model has them free", seats, show, user, err)
 		}
 		want := sm.price(seats)
-		if got.Status != boxoffice.StatusHeld || got.Total != want || !got.HeldUntil.Equal(sm.now.Add(sm.ttl)) ||
+		if got.Status != boxoffice.StatusHeld || got.Total != want || !got.HeldUntil.Equal(until) ||
 			!slices.Equal(got.SeatIDs(), seats) {
 			rt.Fatalf("hold %v: got %s total %s until %s seats %v; want held, %s, %s", seats, got.Status, got.Total,
-				got.HeldUntil, got.SeatIDs(), want, sm.now.Add(sm.ttl))
+				got.HeldUntil, got.SeatIDs(), want, until)
 		}
 		b := &smBooking{id: got.ID, user: user, show: show, seats: seats, status: boxoffice.StatusHeld,
 			until: got.HeldUntil, total: want}
@@ -331,10 +341,14 @@ func (sm *stateMachine) confirm(rt *rapid.T, pay smPayment) {
 	}
 	switch {
 	case wasLive:
-		sm.expectPayment(rt, b, pay, got, err)
+		sm.expectPayment(rt, b, pay, retakeErr, got, err)
 	case b.status == boxoffice.StatusConfirmed:
 		if err != nil || got.Status != boxoffice.StatusConfirmed {
 			rt.Fatalf("confirm of a confirmed booking: %s, %v", got.Status, err)
+		}
+	case b.status == boxoffice.StatusHeld && !sm.now.Before(sm.starts[b.show]): // too late to pay; left to expire
+		if !errors.Is(err, boxoffice.ErrShowStarted) {
+			rt.Fatalf("confirm of a hold once its show started: %v; want ErrShowStarted", err)
 		}
 	case b.status == boxoffice.StatusHeld: // lapsed: expired now
 		if !errors.Is(err, boxoffice.ErrHoldExpired) {
@@ -358,7 +372,10 @@ func (sm *stateMachine) confirm(rt *rapid.T, pay smPayment) {
 }
 
 // expectPayment checks the outcome of paying for a live hold.
-func (sm *stateMachine) expectPayment(rt *rapid.T, b *smBooking, pay smPayment, got boxoffice.Booking, err error) {
+// retakeErr is the answer to the other customer's hold during the payment,
+// if one was made: a hold refused (the show started meanwhile) takes no
+// seat, and the payment goes through.
+func (sm *stateMachine) expectPayment(rt *rapid.T, b *smBooking, pay smPayment, retakeErr error, got boxoffice.Booking, err error) {
 	chargedAnyway := slices.Contains(pay.timeouts, true)
 	fail := func(refund bool, want ...error) {
 		for _, w := range append(want, boxoffice.ErrPaymentFailed) {
@@ -378,7 +395,7 @@ func (sm *stateMachine) expectPayment(rt *rapid.T, b *smBooking, pay smPayment, 
 		fail(false, boxoffice.ErrPaymentDeclined)
 	case len(pay.timeouts) == 3: // every attempt timed out
 		fail(chargedAnyway, context.DeadlineExceeded)
-	case pay.retake:
+	case pay.retake && retakeErr == nil: // another customer holds a seat now
 		fail(true, boxoffice.ErrHoldExpired)
 	default: // paid, at the first attempt that was answered
 		if err != nil || got.Status != boxoffice.StatusConfirmed || got.Payment.Amount != b.total {

@@ -80,8 +80,9 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 	}
 }
 
-// runSweeper calls Sweep every SweepInterval and rescans the Store every
-// RescanInterval, until ctx is cancelled.
+// runSweeper calls Sweep every SweepInterval and, every RescanInterval,
+// rescans the Store and forgets idle users and long-ended shows, until ctx
+// is cancelled.
 func (bs *BookingSystem) runSweeper(ctx context.Context) {
 	defer close(bs.sweeperRan)
 	t := bs.clock.NewTimer(bs.cfg.SweepInterval)
@@ -100,6 +101,7 @@ func (bs *BookingSystem) runSweeper(ctx context.Context) {
 		if now := bs.clock.Now(); now.Sub(lastRescan) >= bs.cfg.RescanInterval {
 			bs.rescan(ctx)
 			bs.users.evictIdle(now)
+			bs.shows.forgetEnded(now.Add(-endedShowRetention))
 			lastRescan = now
 		}
 		t.Reset(bs.cfg.SweepInterval)

@@ -39,7 +39,7 @@ type BookingSystem struct {
 	// one call into the kernel's generator per hold (see NewBookingID).
 	ids randid.Source
 
-	closed     atomic.Bool
+	calls      callGate           // calls in flight, for Close to wait on
 	stop       context.CancelFunc // stops the sweeper
 	sweeperRan chan struct{}      // closed when the sweeper has returned
 
@@ -71,12 +71,13 @@ func (k holdKey) shard() uint64 { return uint64(k.id[len(k.id)-1]) }
 
 // newBookingID returns a random BookingID for a booking of the show, from
 // the system's block-buffered source: like NewBookingID, or, on the
-// in-memory Store, numbered with the show (see MemoryStore.numbered).
-func (bs *BookingSystem) newBookingID(e *showEntry) BookingID {
+// in-memory Store, numbered with the show and a slot in it (see
+// MemoryStore.numbered), which it returns too (else noSlot).
+func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, uint32) {
 	if e.rec != nil {
 		return e.rec.bookingID(bs.ids.UUID())
 	}
-	return BookingID(bs.ids.UUID())
+	return BookingID(bs.ids.UUID()), noSlot
 }
 
 // New returns a BookingSystem configured by cfg; zero fields take their
@@ -102,6 +103,7 @@ func New(cfg Config) (*BookingSystem, error) {
 	bs.shows.init()
 	bs.users.init(cfg)
 	bs.confirms.calls = make(map[BookingID]*confirmCall)
+	bs.calls.init()
 	bs.events = newDispatcher(cfg, &bs.stats)
 	ctx, stop := context.WithCancel(context.Background())
 	bs.stop = stop
@@ -109,25 +111,30 @@ func New(cfg Config) (*BookingSystem, error) {
 	return bs, nil
 }
 
-// Close stops the sweeper, stops accepting new work (calls return
-// ErrClosed), and waits until every queued event has been delivered to the
-// observers or ctx is done; then it cancels the context observers are
-// called with. It returns ctx.Err() if delivery did not finish. Calling
-// Close again does nothing.
+// Close shuts the system down in order: it refuses new calls (they return
+// ErrClosed), stops the sweeper, waits for the calls already in flight to
+// return (a ConfirmBooking waiting on a slow gateway included), and only
+// then closes the observers' queues and waits until every queued event has
+// been delivered; last it cancels the context observers are called with
+// and ends the Watch streams. Waiting for the calls first is what lets a
+// booking confirmed during Close still send its confirmation.
+//
+// ctx bounds all the waiting. If it ends first, Close returns an error
+// matching ctx.Err() but shuts down all the same: observers are cancelled,
+// and an event that a call still in flight commits afterwards is not
+// delivered but counted in Stats().EventsDropped. Calling Close again does
+// nothing.
 func (bs *BookingSystem) Close(ctx context.Context) error {
-	if !bs.closed.CompareAndSwap(false, true) {
+	if !bs.calls.close() {
 		return nil
 	}
 	bs.stop()
 	<-bs.sweeperRan
-	return bs.events.close(ctx)
-}
-
-func (bs *BookingSystem) checkOpen() error {
-	if bs.closed.Load() {
-		return ErrClosed
+	waitErr := bs.calls.wait(ctx)
+	if err := bs.events.close(ctx); waitErr == nil {
+		return err
 	}
-	return nil
+	return waitErr
 }
 
 // SetPricing switches the pricing strategy for holds made from now on;
@@ -154,7 +161,7 @@ type Stats struct {
 	Confirmed        uint64 // bookings confirmed
 	PaymentFailures  uint64 // bookings whose payment failed
 	Cancelled        uint64 // bookings cancelled
-	EventsDropped    uint64 // events dropped because an observer or watcher fell behind
+	EventsDropped    uint64 // events lost by an observer or Watch stream that fell behind (open streams included), or committed after Close gave up waiting
 	ObserverPanics   uint64 // observer calls that panicked (recovered)
 	SweeperErrors    uint64 // sweeper transactions that failed (retried on a later tick)
 	StoreConflictErr uint64 // operations that failed with ErrConflict from the Store
@@ -251,7 +258,7 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 		s.events = s.events[:0] // a Store may run a transaction again
 		return s.fn(tx, bs.clock.Now(), s.ev)
 	}
-	s.hold.bs = bs
+	s.hold.bs, s.hold.start = bs, show.Start
 	s.end.bs, s.end.layout = bs, layout
 	s.holdFn, s.endFn = s.hold.run, s.end.run
 	return e
@@ -330,6 +337,32 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	e = bs.newShowEntry(show, hall.Layout, rec)
 	sh.m[showID] = e
 	return e, nil
+}
+
+// endedShowRetention is how long after a show's end its entry stays
+// cached. Afterwards the sweeper drops it, so that a process that runs for
+// months does not keep every show it ever served (with, on most Stores,
+// a Layout of its own); a later call on the show loads it again. Dropping
+// is safe at any time: a show's transactions are serialized by its Store,
+// and an entry is only a cache of what the Store has.
+const endedShowRetention = 24 * time.Hour
+
+// forgetEnded drops the entries of shows that ended before the given time.
+func (c *showCache) forgetEnded(before time.Time) {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		for id, e := range sh.m {
+			end := e.show.End
+			if end.IsZero() { // a Store that keeps no end
+				end = e.show.Start
+			}
+			if end.Before(before) {
+				delete(sh.m, id)
+			}
+		}
+		sh.mu.Unlock()
+	}
 }
 
 // update runs fn in the show's Store transaction while holding the show's

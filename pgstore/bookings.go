@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -85,6 +86,7 @@ func bookingArgs(b *boxoffice.Booking) ([]any, error) {
 		string(b.Payment.Method), int64(b.Payment.Amount), b.Payment.Reference, b.Payment.Attempts,
 		nullTime(b.Payment.PaidAt), b.Payment.Failure,
 		int64(b.Refund.Amount), b.Refund.Percent, b.Refund.Reference, nullTime(b.Refund.RefundedAt), b.Refund.Reason,
+		b.Payment.FailureKind.String(),
 	}, nil
 }
 
@@ -94,7 +96,7 @@ func scanBooking(row pgx.Row, extra ...any) (boxoffice.Booking, error) {
 	var (
 		b                                boxoffice.Booking
 		id                               [16]byte
-		status, method                   string
+		status, method, failureKind      string
 		seats                            []byte
 		total, paid, refunded            int64
 		held, updated, paidAt, refundAt  *time.Time
@@ -102,7 +104,7 @@ func scanBooking(row pgx.Row, extra ...any) (boxoffice.Booking, error) {
 	)
 	dest := []any{&id, &b.ShowID, &b.UserID, &status, &seats, &total, &b.CreatedAt, &held, &extensions, &updated,
 		&method, &paid, &b.Payment.Reference, &attempts, &paidAt, &b.Payment.Failure,
-		&refunded, &refundPerc, &b.Refund.Reference, &refundAt, &b.Refund.Reason}
+		&refunded, &refundPerc, &b.Refund.Reference, &refundAt, &b.Refund.Reason, &failureKind}
 	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return b, err
@@ -123,10 +125,32 @@ func scanBooking(row pgx.Row, extra ...any) (boxoffice.Booking, error) {
 	b.Payment.Amount = boxoffice.Money(paid)
 	b.Payment.Attempts = int(attempts)
 	b.Payment.PaidAt = timeOf(paidAt)
+	if b.Payment.FailureKind, err = boxoffice.ParsePaymentFailureKind(failureKind); err != nil {
+		return b, fmt.Errorf("pgstore: booking %s: %w", b.ID, err)
+	}
+	if b.Status == boxoffice.StatusFailed && b.Payment.FailureKind == 0 {
+		inferFailureKind(&b.Payment)
+	}
 	b.Refund.Amount = boxoffice.Money(refunded)
 	b.Refund.Percent = int(refundPerc)
 	b.Refund.RefundedAt = timeOf(refundAt)
 	return b, nil
+}
+
+// inferFailureKind fills in the kind of a failure recorded before
+// migration 0002, or since by an instance that predates it: those wrote the
+// kind into the text, a decline as a "declined: " prefix.
+func inferFailureKind(p *boxoffice.Payment) {
+	switch rest, declined := strings.CutPrefix(p.Failure, "declined: "); {
+	case declined:
+		p.Failure, p.FailureKind = rest, boxoffice.FailureDeclined
+	case p.Failure == "hold expired during payment and a seat was taken":
+		p.FailureKind = boxoffice.FailureHoldLost
+	case strings.HasSuffix(p.Failure, context.DeadlineExceeded.Error()):
+		p.FailureKind = boxoffice.FailureTimedOut
+	default:
+		p.FailureKind = boxoffice.FailureGatewayError
+	}
 }
 
 func timeOf(t *time.Time) time.Time {

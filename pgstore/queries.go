@@ -33,7 +33,7 @@ const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats),
 // INSERT ... SELECT, which PostgreSQL cannot infer from the target.
 var bookingTypes = [...]string{"uuid", "text", "text", "text", "jsonb", "bigint", "timestamptz", "timestamptz",
 	"integer", "timestamptz", "text", "bigint", "text", "integer", "timestamptz", "text", "bigint", "integer",
-	"text", "timestamptz", "text"}
+	"text", "timestamptz", "text", "text"}
 
 // upsertBooking inserts or replaces a booking, its columns in
 // bookingColumns order from parameter $first on. With a non-empty
@@ -61,7 +61,8 @@ func upsertBooking(first int, condition string) string {
 			payment_attempts = excluded.payment_attempts, paid_at = excluded.paid_at,
 			payment_failure = excluded.payment_failure, refund_amount = excluded.refund_amount,
 			refund_percent = excluded.refund_percent, refund_reference = excluded.refund_reference,
-			refunded_at = excluded.refunded_at, refund_reason = excluded.refund_reason`
+			refunded_at = excluded.refunded_at, refund_reason = excluded.refund_reason,
+			payment_failure_kind = excluded.payment_failure_kind`
 }
 
 // maxOptimisticPuts is the most bookings an optimistic commit writes; a
@@ -88,7 +89,7 @@ const showColumns = "id, movie_id, hall_id, theater_id, starts_at, ends_at, base
 
 const bookingColumns = `id, show_id, user_id, status, seats, total, created_at, held_until, extensions, updated_at,
 	payment_method, payment_amount, payment_reference, payment_attempts, paid_at, payment_failure,
-	refund_amount, refund_percent, refund_reference, refunded_at, refund_reason`
+	refund_amount, refund_percent, refund_reference, refunded_at, refund_reason, payment_failure_kind`
 
 // qualified prefixes each of a list of columns with a table alias.
 func qualified(alias, columns string) string {

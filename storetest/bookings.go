@@ -12,6 +12,61 @@ import (
 var bookingTests = []subtest{
 	{"BookingsOfUserOrder", testBookingsOfUserOrder},
 	{"BookingAcrossShows", testBookingAcrossShows},
+	{"FailedPaymentRoundTrip", testFailedPaymentRoundTrip},
+	{"RefundOwedThenPaid", testRefundOwedThenPaid},
+}
+
+// testRefundOwedThenPaid stores a cancelled booking whose refund is owed
+// (no reference, zero RefundedAt: CancelBooking pays it later, and relies
+// on reading the zero time back), then the same refund paid.
+func testRefundOwedThenPaid(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	b := booking("ann", "s1", at(9, 0), "A1", "A2")
+	b.Status = boxoffice.StatusCancelled
+	b.HeldUntil = time.Time{}
+	b.Payment = boxoffice.Payment{Method: "card", Amount: b.Total, Reference: "ch_1", Attempts: 1, PaidAt: at(9, 1)}
+	b.Refund = boxoffice.Refund{Amount: b.Total / 2, Percent: 50, Reason: "cancelled"}
+	b.UpdatedAt = at(15, 0)
+	check := func(when string) {
+		t.Helper()
+		got, err := s.Booking(f.ctx, b.ID)
+		must(t, err)
+		if d := DiffBooking(b, got); d != "" {
+			t.Errorf("Booking, %s: %s", when, d)
+		}
+		if got.Refund.Pending() != b.Refund.Pending() {
+			t.Errorf("Booking, %s: Refund.Pending() = %v, want %v", when, got.Refund.Pending(), b.Refund.Pending())
+		}
+		mine, err := s.BookingsOfUser(f.ctx, "ann")
+		must(t, err)
+		if len(mine) != 1 {
+			t.Fatalf("BookingsOfUser(ann), %s = %v, want one booking", when, bookingIDs(mine))
+		}
+		if d := DiffBooking(b, mine[0]); d != "" {
+			t.Errorf("BookingsOfUser, %s: %s", when, d)
+		}
+		must(t, s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+			got, err := tx.Booking(b.ID)
+			must(t, err)
+			if d := DiffBooking(b, got); d != "" {
+				t.Errorf("ShowTx.Booking, %s: %s", when, d)
+			}
+			return nil
+		}))
+	}
+	put := func() {
+		must(t, s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+			tx.PutBooking(b)
+			return nil
+		}))
+	}
+	put()
+	check("refund owed")
+	b.Refund.Reference, b.Refund.RefundedAt = "re_1", at(15, 1)
+	b.UpdatedAt = at(15, 1)
+	put()
+	check("refund paid")
 }
 
 func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
@@ -269,6 +324,26 @@ func testExpiredHoldsLimit(t *testing.T, s boxoffice.Store) {
 			if !slices.ContainsFunc(want, func(w boxoffice.HoldRef) bool { return w.Booking == r.Booking }) {
 				t.Errorf("limit %d: listed %+v, which is not an expired hold", limit, r)
 			}
+		}
+	}
+}
+
+// testFailedPaymentRoundTrip stores a failed booking of each kind of payment
+// failure: a replayed ConfirmBooking rebuilds its error from them.
+func testFailedPaymentRoundTrip(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	for k, kind := range []boxoffice.PaymentFailureKind{boxoffice.FailureDeclined, boxoffice.FailureTimedOut,
+		boxoffice.FailureGatewayError, boxoffice.FailureHoldLost} {
+		b := booking("ann", "s1", at(9, k), "A1")
+		b.Status = boxoffice.StatusFailed
+		b.HeldUntil = time.Time{}
+		b.Payment = boxoffice.Payment{Method: "card:tok_visa", Attempts: 3, Failure: "failed: " + kind.String(), FailureKind: kind}
+		f.hold(t, b)
+		got, err := s.Booking(f.ctx, b.ID)
+		must(t, err)
+		if d := DiffBooking(b, got); d != "" {
+			t.Errorf("failure %s: %s", kind, d)
 		}
 	}
 }

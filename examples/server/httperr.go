@@ -37,6 +37,12 @@ func badRequest(format string, args ...any) error {
 // input before it is a conflict, and a hold that ran out (ErrHoldExpired,
 // which a *TransitionError and a *PaymentError may also carry) is 410
 // rather than the 409 or 402 it also matches.
+//
+// A show that has started (ErrShowStarted) is 409, not 410: the show, the
+// booking and the seat map are all still there to GET, so nothing the URL
+// names is gone; it is the show's state that refuses the request, and no
+// retry will change it. It comes before the hold and payment cases so
+// that a failure caused by the start says so, whatever else it matches.
 func problem(err error) (int, errorJSON) {
 	var (
 		api   *apiError
@@ -57,6 +63,9 @@ func problem(err error) (int, errorJSON) {
 	case errors.Is(err, boxoffice.ErrNotFound):
 		body.Code = "not_found"
 		return http.StatusNotFound, body
+	case errors.Is(err, boxoffice.ErrShowStarted):
+		body.Code = "show_started"
+		return http.StatusConflict, body
 	case errors.Is(err, boxoffice.ErrSeatUnavailable):
 		body.Code = "seat_unavailable"
 		return http.StatusConflict, body

@@ -96,7 +96,7 @@ type refundJSON struct {
 	AmountCents int64     `json:"amountCents"`
 	Percent     int       `json:"percent"`
 	Reference   string    `json:"reference,omitempty"`
-	RefundedAt  time.Time `json:"refundedAt"`
+	RefundedAt  time.Time `json:"refundedAt,omitzero"` // zero while the refund is owed
 	Reason      string    `json:"reason"`
 }
 

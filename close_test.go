@@ -1,0 +1,229 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"go.uber.org/goleak"
+)
+
+// stallCharges makes every charge of the fixture's gateway block until
+// release is called; entered receives once per charge that began.
+func (f *fixture) stallCharges() (entered <-chan struct{}, release func()) {
+	in, gate := make(chan struct{}, 16), make(chan struct{})
+	f.gateway.mu.Lock()
+	f.gateway.before = func() {
+		in <- struct{}{}
+		<-gate
+	}
+	f.gateway.mu.Unlock()
+	return in, func() { close(gate) }
+}
+
+// waitUntilClosing returns once sys refuses calls: Close has begun. It
+// probes with the release of a booking that does not exist, which changes
+// nothing while the system is still open.
+func waitUntilClosing(t *testing.T, sys *boxoffice.BookingSystem) {
+	t.Helper()
+	for {
+		_, err := sys.ReleaseHold(context.Background(), boxoffice.BookingID{})
+		if errors.Is(err, boxoffice.ErrClosed) {
+			return
+		}
+		if !errors.Is(err, boxoffice.ErrNotFound) {
+			t.Fatalf("probe: %v; want ErrNotFound or ErrClosed", err)
+		}
+		runtime.Gosched()
+	}
+}
+
+func kinds(events []boxoffice.Event) []string {
+	var ks []string
+	for _, e := range events {
+		ks = append(ks, boxoffice.EventKind(e))
+	}
+	return ks
+}
+
+// A booking confirmed while Close runs must still send its confirmation:
+// Close waits for the ConfirmBooking already past the door.
+func TestCloseWaitsForConfirmInFlight(t *testing.T) {
+	rec := newRecorder()
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+	b := f.hold("alice", "A1")
+	entered, release := f.stallCharges()
+	confirmed := make(chan error, 1)
+	go func() {
+		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		confirmed <- err
+	}()
+	<-entered // the charge is at the gateway
+
+	closed := make(chan error, 1)
+	go func() { closed <- f.sys.Close(f.ctx) }()
+	waitUntilClosing(t, f.sys)
+	select {
+	case err := <-closed:
+		closed <- err
+		t.Errorf("Close returned (%v) while a ConfirmBooking was in flight", err)
+	default:
+	}
+	release()
+	if err := <-confirmed; err != nil {
+		t.Fatalf("ConfirmBooking: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	rec.mu.Lock()
+	got := kinds(rec.events)
+	rec.mu.Unlock()
+	if want := []string{"seats_held", "booking_confirmed"}; !slices.Equal(got, want) {
+		t.Errorf("after Close the observer had %v; want %v", got, want)
+	}
+	if n := f.sys.Stats().EventsDropped; n != 0 {
+		t.Errorf("EventsDropped = %d; want 0", n)
+	}
+}
+
+// Close is bounded by its ctx even when a call is stuck on the gateway; it
+// shuts down anyway, and the event the call commits afterwards is counted
+// as dropped rather than lost without a trace.
+func TestCloseGivesUpOnStuckCall(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	rec := newRecorder()
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+	watchCtx, stopWatching := context.WithCancel(f.ctx)
+	defer stopWatching()
+	updates, err := f.sys.Watch(watchCtx, f.show.ID) // left open: Close must end it
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := f.hold("alice", "A1")
+	entered, release := f.stallCharges()
+	confirmed := make(chan error, 1)
+	go func() {
+		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		confirmed <- err
+	}()
+	<-entered
+
+	closeCtx, giveUp := context.WithCancel(f.ctx)
+	closed := make(chan error, 1)
+	go func() { closed <- f.sys.Close(closeCtx) }()
+	waitUntilClosing(t, f.sys)
+	giveUp()
+	if err := <-closed; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close with a call stuck: %v; want context.Canceled", err)
+	}
+	for range updates { // ended by Close
+	}
+
+	release()
+	if err := <-confirmed; err != nil {
+		t.Fatalf("ConfirmBooking: %v", err)
+	}
+	if got := f.booking(b.ID).Status; got != boxoffice.StatusConfirmed {
+		t.Errorf("booking %s; want confirmed", got)
+	}
+	if n := f.sys.Stats().EventsDropped; n != 1 {
+		t.Errorf("EventsDropped = %d; want 1 (the BookingConfirmed committed after Close gave up)", n)
+	}
+	rec.mu.Lock()
+	got := kinds(rec.events)
+	rec.mu.Unlock()
+	if want := []string{"seats_held"}; !slices.Equal(got, want) {
+		t.Errorf("the observer had %v; want %v", got, want)
+	}
+	if err := f.sys.Close(f.ctx); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestCallsAfterCloseAreRefused(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1")
+	if err := f.sys.Close(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx, show := f.ctx, f.show
+	tests := []struct {
+		name string
+		call func(sys *boxoffice.BookingSystem) error
+	}{
+		{"HoldSeats", func(sys *boxoffice.BookingSystem) error {
+			_, err := sys.HoldSeats(ctx, "bob", show.ID, []string{"B1"})
+			return err
+		}},
+		{"ReleaseHold", func(sys *boxoffice.BookingSystem) error { _, err := sys.ReleaseHold(ctx, b.ID); return err }},
+		{"ExtendHold", func(sys *boxoffice.BookingSystem) error { _, err := sys.ExtendHold(ctx, b.ID); return err }},
+		{"ConfirmBooking", func(sys *boxoffice.BookingSystem) error {
+			_, err := sys.ConfirmBooking(ctx, b.ID, "card")
+			return err
+		}},
+		{"CancelBooking", func(sys *boxoffice.BookingSystem) error { _, err := sys.CancelBooking(ctx, b.ID); return err }},
+		{"CompleteShow", func(sys *boxoffice.BookingSystem) error { _, err := sys.CompleteShow(ctx, show.ID); return err }},
+		{"AddMovie", func(sys *boxoffice.BookingSystem) error {
+			_, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Heat", Duration: time.Hour})
+			return err
+		}},
+		{"AddTheater", func(sys *boxoffice.BookingSystem) error {
+			_, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Odeon", City: "Leeds"})
+			return err
+		}},
+		{"AddHall", func(sys *boxoffice.BookingSystem) error {
+			_, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: "T1", Name: "2", Layout: boxoffice.SeedLayout()})
+			return err
+		}},
+		{"ScheduleShow", func(sys *boxoffice.BookingSystem) error {
+			_, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: "M1", HallID: "H1", Start: start.Add(48 * time.Hour), BasePrice: 1000})
+			return err
+		}},
+		{"Watch", func(sys *boxoffice.BookingSystem) error { _, err := sys.Watch(ctx, show.ID); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(f.sys); !errors.Is(err, boxoffice.ErrClosed) {
+				t.Errorf("%s after Close: %v; want ErrClosed", tt.name, err)
+			}
+		})
+	}
+	if got := f.booking(b.ID); got.Status != boxoffice.StatusHeld || got.Extensions != 0 {
+		t.Errorf("the refused calls changed the booking: %s, %d extensions", got.Status, got.Extensions)
+	}
+}
+
+// A Watch stream that falls behind shows its losses in Stats while it is
+// still open, not only once it ends.
+func TestEventsDroppedCountsOpenWatchStreams(t *testing.T) {
+	const buffer, holds = 2, 8
+	f := newFixture(t, func(c *boxoffice.Config) { c.EventBuffer = buffer })
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	updates, err := f.sys.Watch(ctx, f.show.ID) // never read until the end
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range holds {
+		f.hold(fmt.Sprintf("user%d", i), fmt.Sprintf("A%d", 1+i))
+	}
+	// The stream's goroutine has taken 0 to buffer updates out of the
+	// mailbox (it blocks handing the first to the reader), the mailbox
+	// holds buffer more: the rest are dropped.
+	open := f.sys.Stats().EventsDropped
+	if open < holds-2*buffer || open > holds-buffer {
+		t.Errorf("EventsDropped with the stream open = %d; want %d to %d", open, holds-2*buffer, holds-buffer)
+	}
+	cancel()
+	for range updates {
+	}
+	if ended := f.sys.Stats().EventsDropped; ended != open {
+		t.Errorf("EventsDropped = %d once the stream ended; %d while it was open", ended, open)
+	}
+}

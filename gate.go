@@ -1,0 +1,96 @@
+package boxoffice
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+)
+
+// callGate lets Close refuse new calls and then wait for the ones already
+// past the door. Checking a flag when a call begins is not enough: a
+// ConfirmBooking that began before Close commits after it, and its
+// BookingConfirmed must still reach the observers.
+//
+// The count of calls in flight is striped, like the hot counters: one
+// shared counter would be a cache line that every call on every core
+// writes twice. A call adds one to a random stripe and then checks the
+// closing flag; Close sets the flag and then sums the stripes. With
+// sequentially consistent atomics, a call that saw the flag clear had
+// counted itself before Close set it, so every read of Close sees it; a
+// call that counted itself later sees the flag set and takes its one back
+// from the same stripe, doing no work. A call that leaves subtracts from
+// any stripe, so single stripes may go negative, but a sum Close reads is
+// never below the number of admitted calls still in flight at the end of
+// its reads: it is zero only when they have all left.
+type callGate struct {
+	closing atomic.Bool
+	stripes [gateStripes]gateStripe
+	wake    chan struct{} // capacity 1: "a call left while closing"
+}
+
+type gateStripe struct {
+	n atomic.Int64
+	_ [56]byte // a cache line each
+}
+
+const gateStripes = 16
+
+func (g *callGate) init() { g.wake = make(chan struct{}, 1) }
+
+func (g *callGate) stripe() *gateStripe { return &g.stripes[rand.Uint32()%gateStripes] }
+
+// enter admits a call, or returns ErrClosed once Close has begun. An
+// admitted call must call leave when it returns (defer), so that Close
+// knows the events it commits have been published.
+func (bs *BookingSystem) enter() error {
+	g := &bs.calls
+	s := g.stripe()
+	s.n.Add(1)
+	if g.closing.Load() {
+		s.n.Add(-1) // the same stripe: see callGate
+		g.left()
+		return ErrClosed
+	}
+	return nil
+}
+
+// leave ends a call admitted by enter.
+func (bs *BookingSystem) leave() {
+	g := &bs.calls
+	g.stripe().n.Add(-1)
+	g.left()
+}
+
+// left wakes a waiting Close after a call has taken itself off the count.
+func (g *callGate) left() {
+	if g.closing.Load() {
+		select {
+		case g.wake <- struct{}{}:
+		default: // Close has a wake-up pending already
+		}
+	}
+}
+
+// close makes enter refuse calls from now on; it reports false if an
+// earlier call did so already.
+func (g *callGate) close() bool { return g.closing.CompareAndSwap(false, true) }
+
+// wait returns once no admitted call is in flight, or an error matching
+// ctx.Err() if ctx ends first. Call it after close.
+func (g *callGate) wait(ctx context.Context) error {
+	for {
+		var n int64
+		for i := range g.stripes {
+			n += g.stripes[i].n.Load()
+		}
+		if n <= 0 { // never below zero; see callGate
+			return nil
+		}
+		select {
+		case <-g.wake:
+		case <-ctx.Done():
+			return fmt.Errorf("boxoffice: close: calls still in flight: %w", ctx.Err())
+		}
+	}
+}
