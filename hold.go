@@ -403,9 +403,9 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // As with HoldSeats, the new deadline is never later than the show's
 // start: the seats cannot be paid for after it, so holding them longer
 // would only show as held, to the seat map and to observers, seats that
-// nobody can buy any more. An
-// extension that cannot move the deadline, because it is already at the
-// start, returns the hold unchanged and does not count against the cap.
+// nobody can buy any more. An extension that cannot move the deadline,
+// because it is already at the start, returns the hold unchanged and does
+// not count against the cap.
 // From the start on it returns a *ShowStartedError (ErrShowStarted), for
 // any booking of the show; a hold that has run out or a booking that is no
 // longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).

@@ -85,6 +85,8 @@ function friendly(err) {
       return "Your hold ran out and the seats went back on sale.";
     case "payment_failed":
       return "The payment did not go through, so your seats were released. Try another card.";
+    case "show_started":
+      return "This show has already started, so its seats are no longer on sale.";
     case "invalid_transition":
       return "That booking can no longer be changed that way.";
     case "not_found":
