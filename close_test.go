@@ -186,6 +186,7 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 			return err
 		}},
 		{"Watch", func(sys *boxoffice.BookingSystem) error { _, err := sys.Watch(ctx, show.ID); return err }},
+		{"Sweep", func(sys *boxoffice.BookingSystem) error { _, err := sys.Sweep(ctx); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,7 +16,19 @@ const sweepBatch = 4096
 // observers, watchers and queries. It pops due deadlines off a queue and
 // never scans seats: O(expired), as deadlines are pushed in order (now
 // plus the TTL); a deadline pushed early goes to a heap, O(log holds).
+//
+// After Close it returns ErrClosed; Close waits for a Sweep in flight.
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
+	if err := bs.enter(); err != nil {
+		return 0, err
+	}
+	defer bs.leave()
+	return bs.sweep(ctx)
+}
+
+// sweep is Sweep for the background sweeper, which Close stops and waits
+// for on its own before it closes the observers' queues.
+func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 	now := bs.clock.Now()
 	due := bs.holds.PopDue(now, sweepBatch, nil)
 	n := 0
@@ -95,7 +107,7 @@ func (bs *BookingSystem) runSweeper(ctx context.Context) {
 			return
 		case <-t.C():
 		}
-		if _, err := bs.Sweep(ctx); err != nil && ctx.Err() == nil {
+		if _, err := bs.sweep(ctx); err != nil && ctx.Err() == nil {
 			bs.log.Warn("boxoffice: sweeper", "err", err)
 		}
 		if now := bs.clock.Now(); now.Sub(lastRescan) >= bs.cfg.RescanInterval {
