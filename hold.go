@@ -166,7 +166,7 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 		return tp
 	}
 	switch s := p.PricingStrategy.(type) {
-	case fixedDayPricing:
+	case DayRatePricing:
 	case *CalendarPricing:
 		if s == nil {
 			return nil

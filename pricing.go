@@ -57,27 +57,35 @@ const MaxSeatPrice Money = MaxPrice * 10_000
 // RegularPricing prices a seat at the show's base price times the seat
 // type's multiplier: with a base price of 15.00, a VIP seat costs 22.50 and
 // a Premium seat 19.50. It is the default strategy of a BookingSystem.
-func RegularPricing() PricingStrategy { return fixedDayPricing{day: RateOne} }
+func RegularPricing() DayRatePricing { return DayRatePricing{Rate: RateOne} }
 
 // WeekendPricing prices a seat like RegularPricing and then applies the
 // weekend rate (RateWeekend, ×1.5), whatever the show's date. Use
 // NewCalendarPricing to charge it on weekends only.
-func WeekendPricing() PricingStrategy { return fixedDayPricing{day: RateWeekend} }
+func WeekendPricing() DayRatePricing { return DayRatePricing{Rate: RateWeekend} }
 
 // HolidayPricing prices a seat like RegularPricing and then applies the
 // holiday rate (RateHoliday, ×2.0), whatever the show's date. Use
 // NewCalendarPricing to charge it on holidays only.
-func HolidayPricing() PricingStrategy { return fixedDayPricing{day: RateHoliday} }
+func HolidayPricing() DayRatePricing { return DayRatePricing{Rate: RateHoliday} }
 
-// fixedDayPricing applies the same day rate to every show.
-type fixedDayPricing struct{ day Rate }
+// DayRatePricing prices every show alike: a seat costs the show's base
+// price times the seat type's multiplier, times Rate. RegularPricing,
+// WeekendPricing and HolidayPricing are its Rates of RateOne, RateWeekend
+// and RateHoliday. A Rate outside (0, ×100] is reported by Price as an
+// error matching ErrInvalidArgument.
+type DayRatePricing struct{ Rate Rate }
 
-func (p fixedDayPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
+// Price returns base × seat type × Rate.
+func (p DayRatePricing) Price(_ context.Context, r PriceRequest) (Money, error) {
+	if err := validateRate("DayRatePricing.Rate", p.Rate); err != nil {
+		return 0, err
+	}
 	price, err := seatPrice(r)
 	if err != nil {
 		return 0, err
 	}
-	return applyRate("price", price, p.day)
+	return applyRate("price", price, p.Rate)
 }
 
 // seatPrice validates the request and returns the base price times the
@@ -265,24 +273,26 @@ func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error
 // adjustment comes after everything inner does, with its own rounding.
 // A nil inner or a rate outside (0, ×100] is reported by Price as an error
 // matching ErrInvalidArgument.
-func Adjust(inner PricingStrategy, rate Rate) PricingStrategy {
-	return adjusted{inner: inner, rate: rate}
+func Adjust(inner PricingStrategy, rate Rate) AdjustedPricing {
+	return AdjustedPricing{Inner: inner, Rate: rate}
 }
 
-type adjusted struct {
-	inner PricingStrategy
-	rate  Rate
+// AdjustedPricing is the strategy Adjust returns: Inner's price times Rate.
+type AdjustedPricing struct {
+	Inner PricingStrategy
+	Rate  Rate
 }
 
-func (a adjusted) Price(ctx context.Context, r PriceRequest) (Money, error) {
-	if err := validateRate("Adjust rate", a.rate); err != nil {
+// Price returns Inner's price times Rate.
+func (a AdjustedPricing) Price(ctx context.Context, r PriceRequest) (Money, error) {
+	if err := validateRate("Adjust rate", a.Rate); err != nil {
 		return 0, err
 	}
-	price, err := innerPrice(ctx, a.inner, r)
+	price, err := innerPrice(ctx, a.Inner, r)
 	if err != nil {
 		return 0, err
 	}
-	return applyRate("price", price, a.rate)
+	return applyRate("price", price, a.Rate)
 }
 
 // MembershipFunc reports whether a user is a member. It may block (a
@@ -296,35 +306,39 @@ type MembershipFunc func(ctx context.Context, userID string) (bool, error)
 // (the quotes of a SeatMap): isMember is not asked about "". A nil inner
 // or isMember, or a rate outside (0, ×100], is reported by Price as an
 // error matching ErrInvalidArgument.
-func MemberDiscount(inner PricingStrategy, rate Rate, isMember MembershipFunc) PricingStrategy {
-	return memberDiscount{inner: inner, rate: rate, isMember: isMember}
+func MemberDiscount(inner PricingStrategy, rate Rate, isMember MembershipFunc) MemberPricing {
+	return MemberPricing{Inner: inner, Rate: rate, IsMember: isMember}
 }
 
-type memberDiscount struct {
-	inner    PricingStrategy
-	rate     Rate
-	isMember MembershipFunc
+// MemberPricing is the strategy MemberDiscount returns: Inner's price,
+// times Rate for the users IsMember names.
+type MemberPricing struct {
+	Inner    PricingStrategy
+	Rate     Rate
+	IsMember MembershipFunc
 }
 
-func (m memberDiscount) Price(ctx context.Context, r PriceRequest) (Money, error) {
-	if err := validateRate("MemberDiscount rate", m.rate); err != nil {
+// Price returns Inner's price, times Rate if the request's user is a
+// member.
+func (m MemberPricing) Price(ctx context.Context, r PriceRequest) (Money, error) {
+	if err := validateRate("MemberDiscount rate", m.Rate); err != nil {
 		return 0, err
 	}
-	if m.isMember == nil {
+	if m.IsMember == nil {
 		return 0, invalid("MemberDiscount isMember", "is nil")
 	}
-	price, err := innerPrice(ctx, m.inner, r)
+	price, err := innerPrice(ctx, m.Inner, r)
 	if err != nil || r.UserID == "" {
 		return price, err // no user, no member: a seat map's quote asks nobody
 	}
-	member, err := m.isMember(ctx, r.UserID)
+	member, err := m.IsMember(ctx, r.UserID)
 	if err != nil {
 		return 0, fmt.Errorf("boxoffice: membership of user %q: %w", r.UserID, err)
 	}
 	if !member {
 		return price, nil
 	}
-	return applyRate("price", price, m.rate)
+	return applyRate("price", price, m.Rate)
 }
 
 // innerPrice validates r, whatever inner does with it, and checks that

@@ -701,3 +701,36 @@ func TestSeatMapQuotesEachStrategy(t *testing.T) {
 		})
 	}
 }
+
+// TestDayRatePricingRates checks DayRatePricing's own Rate: the built-in
+// constructors' rates, any other valid one, and the invalid ones (the zero
+// value included), which fail every price and so every hold.
+func TestDayRatePricingRates(t *testing.T) {
+	tests := []struct {
+		name     string
+		strategy boxoffice.DayRatePricing
+		want     boxoffice.Money // price of a Premium seat at base 15.00; 0: an error
+	}{
+		{"regular", boxoffice.RegularPricing(), 1950},
+		{"weekend", boxoffice.WeekendPricing(), 2925},
+		{"holiday", boxoffice.HolidayPricing(), 3900},
+		{"×1.2", boxoffice.DayRatePricing{Rate: boxoffice.RatePercent(120)}, 2340},
+		{"zero value", boxoffice.DayRatePricing{}, 0},
+		{"negative", boxoffice.DayRatePricing{Rate: -boxoffice.RateOne}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *boxoffice.Config) { c.Pricing = tt.strategy })
+			b, err := f.sys.HoldSeats(f.ctx, "ann", f.show.ID, []string{"C1"})
+			if tt.want == 0 {
+				if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+					t.Fatalf("hold priced by %+v: %v; want ErrInvalidArgument", tt.strategy, err)
+				}
+				return
+			}
+			if err != nil || b.Total != tt.want {
+				t.Fatalf("hold priced by %+v: %s, %v; want %s", tt.strategy, b.Total, err, tt.want)
+			}
+		})
+	}
+}
