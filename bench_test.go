@@ -355,6 +355,134 @@ func BenchmarkFloorRecord(b *testing.B) {
 	})
 }
 
+// apiFloor is the least a hold and its release cost with this package's
+// API, each part done the plainest fast way and nothing else: the show
+// found by its ID string in a map, the seat IDs read by Layout.Index, a
+// record on the heap holding the Booking with its seats, a random ID that
+// carries the show's number and the record's slot, the seats checked and
+// set under the show's mutex, the booking added to an index by user (for
+// BookingsOfUser) and its deadline to a queue (for the sweeper), each
+// under a mutex of its own, and the Booking returned by value; the
+// release finds the show and the record by the ID. No validation, price,
+// event, undo log, limit, Store interface, rate limit or gate for Close.
+// BenchmarkFloorAPI measures it: how far the library could get toward the
+// floor without changing its API.
+type apiFloor struct {
+	shows     map[string]*apiFloorShow
+	byNumber  []*apiFloorShow
+	ids       randid.Source
+	usersMu   sync.Mutex
+	users     map[string][]boxoffice.BookingID
+	queueMu   sync.Mutex
+	deadlines []apiFloorDeadline
+}
+
+type apiFloorShow struct {
+	mu      sync.Mutex
+	id      string
+	layout  *boxoffice.Layout
+	seats   []*apiFloorRecord
+	records []*apiFloorRecord // by slot
+}
+
+type apiFloorRecord struct {
+	b     boxoffice.Booking
+	seats [4]boxoffice.BookedSeat
+	pos   [4]int
+}
+
+type apiFloorDeadline struct {
+	at time.Time
+	id boxoffice.BookingID
+}
+
+func newAPIFloor(showID string, layout *boxoffice.Layout) *apiFloor {
+	sh := &apiFloorShow{id: showID, layout: layout, seats: make([]*apiFloorRecord, layout.Len())}
+	return &apiFloor{shows: map[string]*apiFloorShow{showID: sh}, byNumber: []*apiFloorShow{sh},
+		users: make(map[string][]boxoffice.BookingID)}
+}
+
+func (f *apiFloor) hold(userID, showID string, seatIDs []string, now time.Time) (boxoffice.Booking, bool) {
+	sh := f.shows[showID]
+	if sh == nil || len(seatIDs) > 4 {
+		return boxoffice.Booking{}, false
+	}
+	r := &apiFloorRecord{}
+	for k, sid := range seatIDs {
+		i, ok := sh.layout.Index(sid)
+		if !ok {
+			return boxoffice.Booking{}, false
+		}
+		r.pos[k] = i
+		r.seats[k] = boxoffice.BookedSeat{ID: sid}
+	}
+	id := boxoffice.BookingID(f.ids.UUID())
+	r.b = boxoffice.Booking{ID: id, UserID: userID, ShowID: showID, Seats: r.seats[:len(seatIDs)],
+		Status: boxoffice.StatusHeld, CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
+	sh.mu.Lock()
+	for _, i := range r.pos[:len(seatIDs)] {
+		if sh.seats[i] != nil {
+			sh.mu.Unlock()
+			return boxoffice.Booking{}, false
+		}
+	}
+	for _, i := range r.pos[:len(seatIDs)] {
+		sh.seats[i] = r
+	}
+	slot := len(sh.records)
+	r.b.ID[0], r.b.ID[1], r.b.ID[2] = 0, byte(slot>>8), byte(slot) // show 0
+	sh.records = append(sh.records, r)
+	b := r.b
+	sh.mu.Unlock()
+	f.usersMu.Lock()
+	f.users[userID] = append(f.users[userID], b.ID)
+	f.usersMu.Unlock()
+	f.queueMu.Lock()
+	f.deadlines = append(f.deadlines, apiFloorDeadline{at: b.HeldUntil, id: b.ID})
+	f.queueMu.Unlock()
+	return b, true
+}
+
+func (f *apiFloor) release(id boxoffice.BookingID, now time.Time) (boxoffice.Booking, bool) {
+	n, slot := int(id[0]), int(id[1])<<8|int(id[2])
+	if n >= len(f.byNumber) {
+		return boxoffice.Booking{}, false
+	}
+	sh := f.byNumber[n]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if slot >= len(sh.records) || sh.records[slot].b.ID != id || sh.records[slot].b.Status != boxoffice.StatusHeld {
+		return boxoffice.Booking{}, false
+	}
+	r := sh.records[slot]
+	for _, i := range r.pos[:len(r.b.Seats)] {
+		if sh.seats[i] == r {
+			sh.seats[i] = nil
+		}
+	}
+	r.b.Status, r.b.UpdatedAt = boxoffice.StatusReleased, now
+	return r.b, true
+}
+
+// BenchmarkFloorAPI is apiFloor's hold and release of 4 seats of a 600-seat
+// show, as a multiple of the floor, with a fresh apiFloor every
+// opsPerSystem operations as BenchmarkHoldRelease has a fresh system.
+func BenchmarkFloorAPI(b *testing.B) {
+	layout := gridLayout(b, 20, 30)
+	seats := seatGroups(layout, 4)[0]
+	f := newAPIFloor("show-1", layout)
+	loopAgainstFloor(b, func() { f = newAPIFloor("show-1", layout) }, func() error {
+		held, ok := f.hold("user-1", "show-1", seats, benchStart)
+		if !ok {
+			return errors.New("API floor refused a hold")
+		}
+		if _, ok := f.release(held.ID, benchStart); !ok {
+			return errors.New("API floor refused a release")
+		}
+		return nil
+	})
+}
+
 // loopAgainstFloor runs op b.N times, calling fresh off the clock every
 // opsPerSystem operations, and reports op's cost as a multiple of the
 // floor's. The floor runs in those pauses, as many operations as op did
