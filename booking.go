@@ -138,8 +138,12 @@ type Payment struct {
 // fixed, Reference empty and RefundedAt zero — and then pays it through
 // the gateway and sets Reference, RefundedAt and the Amount the gateway
 // reports. A refund with an Amount but a zero RefundedAt is therefore
-// owed and not yet paid (Pending): calling CancelBooking again pays it.
-// A refund of nothing is settled when recorded.
+// owed and not yet paid (Pending). A refund of nothing is settled when
+// recorded.
+//
+// A failed booking's Refund stays zero until the charge it may have taken
+// is given back, so the money such a booking owes is not in its Refund
+// alone: Booking.RefundOwed says what is owed in both cases.
 type Refund struct {
 	Amount     Money
 	Percent    int       // share of the total refunded, 0–100
@@ -148,7 +152,11 @@ type Refund struct {
 	Reason     string    // "cancelled", "hold lost during payment", ...
 }
 
-// Pending reports whether money is owed back but has not been paid yet.
+// Pending reports whether this refund, once recorded as owed, has not
+// been paid yet: Amount > 0 and RefundedAt zero. That is how a
+// cancellation's refund waits for the gateway. It does not cover a failed
+// booking whose charge is still to be given back (its Refund is zero
+// until then); use Booking.RefundOwed for "is money owed back".
 func (r Refund) Pending() bool { return r.Amount > 0 && r.RefundedAt.IsZero() }
 
 // Booking is one customer's seats in one show. Values returned by the
@@ -166,6 +174,31 @@ type Booking struct {
 	Payment    Payment
 	Refund     Refund
 	UpdatedAt  time.Time
+}
+
+// RefundOwed returns the money owed back to the customer and not yet paid:
+// the refund of a cancelled booking still pending (Refund.Pending), or the
+// part of a failed booking's charge — one that went through after its hold
+// was lost, or whose outcome is unknown — not yet given back (Payment.Amount
+// beyond Refund.Amount). It is zero for every other booking.
+//
+// The BookingSystem pays what is owed by itself: the call that cancelled or
+// confirmed tries first, and if the gateway fails, the background sweeper
+// retries with growing backoff until it is paid (see OwedRefundLister for
+// other processes and restarts). Calling CancelBooking or ConfirmBooking
+// again retries at once.
+func (b Booking) RefundOwed() Money {
+	switch b.Status {
+	case StatusCancelled:
+		if b.Refund.Pending() {
+			return b.Refund.Amount
+		}
+	case StatusFailed:
+		if b.Payment.Amount > b.Refund.Amount {
+			return b.Payment.Amount - b.Refund.Amount
+		}
+	}
+	return 0
 }
 
 // SeatIDs returns the IDs of the booking's seats.

@@ -12,7 +12,8 @@ import (
 //
 // Everything that decides happens in one show transaction, on the Clock's
 // reading inside it, as for every other move of a booking: the booking
-// must be confirmed and the show not yet started; the refund's percent and
+// must be confirmed and the show not yet started; the refund's percent
+// (which the RefundPolicy gives for the time left when the call began) and
 // amount are fixed there; the booking becomes cancelled, its seats are for
 // sale again (BookingCancelled is emitted, so watchers see them freed), and
 // the refund it is owed is recorded on it, not yet paid (Refund.Pending).
@@ -26,7 +27,11 @@ import (
 //
 // If the refund fails, CancelBooking returns the gateway's error with the
 // booking, which stays cancelled with its refund pending: the ticket is
-// gone either way, and the money is owed. Calling CancelBooking again on a
+// gone either way, and the money is owed (Booking.RefundOwed). The
+// BookingSystem then pays it by itself: its background sweeper retries
+// with growing backoff until the gateway pays, and, with a Store that
+// implements OwedRefundLister, so does any process sharing the Store or
+// started after this one. Calling CancelBooking again on a
 // cancelled booking whose refund is pending retries the refund with the
 // same key (the gateway pays once, whatever the number of calls or
 // processes) and records it; the percent stays the one fixed by the first
@@ -47,6 +52,12 @@ func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID)
 	if err != nil {
 		return Booking{}, err
 	}
+	// The policy is user code: ask it before the show's lock is taken, for
+	// the time left as the call begins (the transaction's clock reading can
+	// only be later, so a tier boundary passed meanwhile is in the
+	// customer's favour). A broken policy matters only if the booking is
+	// to be cancelled now; an owed refund is paid regardless.
+	percent, percentErr := refundPercent(bs.refunds, e.show.Start.Sub(bs.clock.Now()))
 	var b Booking
 	var refused error
 	cancelledNow := false
@@ -69,9 +80,8 @@ func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID)
 			refused = &TransitionError{Booking: b.ID, From: b.Status, To: StatusCancelled}
 			return nil
 		}
-		percent, err := refundPercent(bs.refunds, e.show.Start.Sub(now))
-		if err != nil {
-			return err
+		if percentErr != nil {
+			return percentErr
 		}
 		if err := b.moveTo(StatusCancelled, now); err != nil {
 			return err
@@ -107,10 +117,19 @@ func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID)
 // it as paid. It runs outside the show's lock; the idempotency key makes
 // concurrent and repeated calls, in any process, pay once.
 func (bs *BookingSystem) payRefund(ctx context.Context, e *showEntry, b Booking) (Booking, error) {
+	return bs.payRefundTries(ctx, e, b, bs.cfg.PaymentAttempts)
+}
+
+// payRefundTries is payRefund with at most tries gateway calls: the
+// background retry makes one, as its queue does the backing off. A
+// failure, to pay or to record, queues the booking for the background
+// retry, so that the money is paid even if nobody calls again.
+func (bs *BookingSystem) payRefundTries(ctx context.Context, e *showEntry, b Booking, tries int) (Booking, error) {
 	rc, err := bs.refund(ctx, RefundRequest{IdempotencyKey: refundKey(b.ID), ChargeKey: chargeKey(b.ID),
-		Booking: b.ID, Amount: b.Refund.Amount})
+		Booking: b.ID, Amount: b.Refund.Amount}, tries)
 	if err != nil {
-		return b, fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed (call CancelBooking again to retry): %w",
+		bs.owed.failed(e, b.ID, bs.clock.Now())
+		return b, fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed and will be retried in the background (CancelBooking retries it at once): %w",
 			b.ID, b.Refund.Amount, err)
 	}
 	var out Booking
@@ -119,7 +138,7 @@ func (bs *BookingSystem) payRefund(ctx context.Context, e *showEntry, b Booking)
 		if out, err = tx.Booking(b.ID); err != nil {
 			return err
 		}
-		if out.Status != StatusCancelled || !out.Refund.Pending() {
+		if out.Status != StatusCancelled || out.RefundOwed() == 0 {
 			return nil // recorded meanwhile by a concurrent call
 		}
 		out.Refund.Amount = rc.Amount
@@ -130,9 +149,11 @@ func (bs *BookingSystem) payRefund(ctx context.Context, e *showEntry, b Booking)
 		return nil
 	})
 	if err != nil {
-		return b, fmt.Errorf("boxoffice: booking %s is cancelled and refunded, but the refund could not be recorded (call CancelBooking again to record it): %w",
+		bs.owed.failed(e, b.ID, bs.clock.Now())
+		return b, fmt.Errorf("boxoffice: booking %s is cancelled and refunded, but the refund could not be recorded; it will be recorded in the background (CancelBooking records it at once): %w",
 			b.ID, err)
 	}
+	bs.owed.paid(b.ID)
 	return out, nil
 }
 

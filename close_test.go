@@ -228,3 +228,38 @@ func TestEventsDroppedCountsOpenWatchStreams(t *testing.T) {
 		t.Errorf("EventsDropped = %d once the stream ended; %d while it was open", ended, open)
 	}
 }
+
+// TestSecondCloseWaitsForTheFirst: a Close called while another is still
+// waiting for a call in flight does not report the system closed at once
+// (a process would exit under that call's feet); it waits, bounded by its
+// own ctx, and returns nil once the first has finished.
+func TestSecondCloseWaitsForTheFirst(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1")
+	entered, release := f.stallCharges()
+	confirmed := make(chan error, 1)
+	go func() {
+		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		confirmed <- err
+	}()
+	<-entered
+	first := make(chan error, 1)
+	go func() { first <- f.sys.Close(f.ctx) }()
+	waitUntilClosing(t, f.sys)
+
+	impatient, cancel := context.WithCancel(f.ctx)
+	cancel()
+	if err := f.sys.Close(impatient); !errors.Is(err, context.Canceled) {
+		t.Fatalf("second Close while the first waits: %v; want context.Canceled", err)
+	}
+	release()
+	if err := <-confirmed; err != nil {
+		t.Fatalf("ConfirmBooking: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := f.sys.Close(f.ctx); err != nil {
+		t.Fatalf("Close after Close: %v", err)
+	}
+}

@@ -49,7 +49,9 @@ type Config struct {
 	// Default: 1 second.
 	SweepInterval time.Duration
 	// RescanInterval is how often the sweeper also asks a Store that
-	// implements ExpiredHoldLister for lapsed holds made elsewhere.
+	// implements ExpiredHoldLister for lapsed holds made elsewhere, and
+	// one that implements OwedRefundLister for money owed back that
+	// another process (or this one, before a restart) failed to pay.
 	// Default: 1 minute.
 	RescanInterval time.Duration
 
@@ -58,6 +60,9 @@ type Config struct {
 	PaymentAttempts int
 	// PaymentBackoff is the wait before the second attempt, doubled before
 	// each later one. Default: 200 milliseconds; negative: no wait.
+	// Money owed back that a call failed to pay (Booking.RefundOwed) is
+	// retried by the sweeper, first PaymentBackoff after the failure but
+	// no sooner than a second, then doubling per failure, at most hourly.
 	PaymentBackoff time.Duration
 	// PaymentTimeout bounds each gateway call. Default: 15 seconds.
 	PaymentTimeout time.Duration

@@ -3,7 +3,6 @@ package boxoffice
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 )
@@ -41,6 +40,14 @@ type confirmCall struct {
 // flight, the charge is refunded and the error matches ErrPaymentFailed and
 // ErrHoldExpired.
 //
+// A charge that went through, or may have, for a booking that failed is
+// voided by its idempotency key. If the void fails too, the error says so
+// (PaymentError.RefundErr, which matches no sentinel: the answer matches
+// what a replay's does), the booking stays failed with the money owed
+// (Booking.RefundOwed), and the background sweeper retries the void with
+// growing backoff until it goes through; calling ConfirmBooking again
+// retries it at once.
+//
 // A held booking is not paid for once its show has started (judged inside
 // the show's transaction): the answer is a *ShowStartedError (ErrShowStarted)
 // and nothing is charged or changed, since the seats can no longer be used.
@@ -53,7 +60,10 @@ type confirmCall struct {
 // payment has started, it runs to its end even if ctx is cancelled — a
 // customer who closes the page mid-payment must not turn a sale into a
 // void — bounded by Config.PaymentAttempts calls of at most
-// Config.PaymentTimeout each and the backoff between them.
+// Config.PaymentTimeout each and the backoff between them. The Store work
+// that follows (keeping the seats, or refunding) runs on the same detached
+// context, bounded only by the Store's own timeouts: a Store that hangs
+// holds the call, and Close waits for it up to Close's ctx.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err
@@ -116,7 +126,7 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			resolved = errDone
 			return nil
 		case StatusFailed:
-			if b.Payment.Amount > b.Refund.Amount {
+			if b.RefundOwed() > 0 {
 				return nil // money may still be owed back: resume below
 			}
 			resolved = &PaymentError{Booking: b.ID, Attempts: b.Payment.Attempts, Err: recordedFailure(b.Payment)}
@@ -353,57 +363,95 @@ func bookingOwnsSeats(tx ShowTx, layout *Layout, b *Booking) bool {
 // refundLostPayment gives back money that a failed booking may have been
 // charged — a charge that went through after the hold was lost, or one
 // whose outcome is unknown (Payment.Amount is then the total) — and records
-// the refund. A charge the gateway never made is nothing to refund.
+// the refund, answering as ConfirmBooking does for a failed payment. A
+// charge the gateway never made is nothing to refund.
+//
+// reason is why the payment failed, and alone decides which sentinels the
+// answer matches; a void that fails too is reported in
+// PaymentError.RefundErr, outside the Unwrap chain, so that the first
+// answer matches what a replay rebuilt from the record matches.
 func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b Booking, reason error) (Booking, error) {
 	if reason == nil {
 		reason = ErrHoldExpired
 	}
+	out, voidErr, err := bs.voidLostPayment(ctx, e, b, bs.cfg.PaymentAttempts, true)
+	if err != nil {
+		return Booking{}, err
+	}
+	bs.stats.paymentFailures.Add(1)
+	return out, &PaymentError{Booking: b.ID, Attempts: out.Payment.Attempts, Err: reason, RefundErr: voidErr}
+}
+
+// voidLostPayment voids, by the booking's void key and with at most tries
+// gateway calls, what a failed booking owes back (Booking.RefundOwed), and
+// records it; it returns the booking as recorded, the gateway's error if
+// the void failed (the booking then still owes the money), and a Store
+// error if the outcome could not be recorded. Either failure queues the
+// booking for the background retry.
+//
+// The PaymentFailed event that tells the customer the seats are gone is
+// emitted by ConfirmBooking's answer (announce), the void's outcome with
+// it; the background retry (announce false) emits one only when it has
+// given the money back, to say so, and records nothing when the void
+// fails again.
+func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Booking, tries int, announce bool) (Booking, error, error) {
 	req := RefundRequest{IdempotencyKey: voidKey(b.ID), ChargeKey: chargeKey(b.ID), Booking: b.ID,
-		Amount: b.Payment.Amount - b.Refund.Amount}
-	rc, refundErr := bs.refund(ctx, req)
-	neverCharged := errors.Is(refundErr, ErrChargeNotFound)
-	if refundErr != nil && !neverCharged {
-		reason = fmt.Errorf("%w; refunding the charge failed too (call ConfirmBooking again to retry the refund): %w", reason, refundErr)
+		Amount: b.RefundOwed()}
+	rc, voidErr := bs.refund(ctx, req, tries)
+	neverCharged := errors.Is(voidErr, ErrChargeNotFound)
+	if neverCharged {
+		voidErr = nil
+	}
+	if voidErr != nil && !announce {
+		bs.owed.failed(e, b.ID, bs.clock.Now())
+		return b, voidErr, nil
 	}
 	var out Booking
+	var settled bool
 	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		var err error
 		if out, err = tx.Booking(b.ID); err != nil {
 			return err
 		}
-		if out.Status != StatusFailed || out.Payment.Amount <= out.Refund.Amount {
-			return nil // settled meanwhile
+		settled = out.Status != StatusFailed || out.RefundOwed() == 0
+		if settled {
+			return nil // settled meanwhile, by another call or process
 		}
 		switch {
 		case neverCharged:
 			out.Payment.Amount = 0
-		case refundErr == nil:
+		case voidErr == nil:
 			out.Refund = Refund{Amount: out.Payment.Amount, Percent: 100, Reference: rc.Reference, RefundedAt: now,
 				Reason: "the booking could not be kept"}
 		}
 		out.UpdatedAt = now
 		tx.PutBooking(out)
-		if ev != nil {
+		if ev != nil && (announce || out.Refund.Amount > 0) {
 			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: out.Refund})
 		}
 		return nil
 	})
-	if err != nil {
-		return Booking{}, err
+	if err == nil && settled {
+		voidErr = nil // whatever this void's fate, the money is back
 	}
-	bs.stats.paymentFailures.Add(1)
-	return out, &PaymentError{Booking: b.ID, Attempts: out.Payment.Attempts, Err: reason}
+	if err != nil || voidErr != nil {
+		bs.owed.failed(e, b.ID, bs.clock.Now())
+		return out, voidErr, err
+	}
+	bs.owed.paid(b.ID)
+	return out, nil, nil
 }
 
-// refund calls the gateway with the same retry policy as charges.
-func (bs *BookingSystem) refund(ctx context.Context, req RefundRequest) (Receipt, error) {
+// refund calls the gateway as charges do, at most tries times, backing
+// off between transient failures.
+func (bs *BookingSystem) refund(ctx context.Context, req RefundRequest, tries int) (Receipt, error) {
 	backoff := bs.cfg.PaymentBackoff
 	for attempt := 1; ; attempt++ {
 		callCtx, cancel := context.WithTimeout(ctx, bs.cfg.PaymentTimeout)
 		rc, err := bs.gateway.Refund(callCtx, req)
 		cancel()
 		if err == nil || errors.Is(err, ErrChargeNotFound) || errors.Is(err, ErrPaymentDeclined) ||
-			attempt >= bs.cfg.PaymentAttempts || ctx.Err() != nil {
+			attempt >= tries || ctx.Err() != nil {
 			return rc, err
 		}
 		if backoff > 0 {

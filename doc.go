@@ -47,7 +47,11 @@
 // (transient failures retried with exponential backoff), then confirmed in
 // a new transaction if its seats are still its own — otherwise the charge
 // is refunded. A hold that expires while its payment is in flight thus ends
-// with one owner per seat and no money kept without a ticket.
+// with one owner per seat and no money kept without a ticket. Money owed
+// back that the gateway fails to pay — a cancellation's refund, a failed
+// payment's void (Booking.RefundOwed) — is retried by the sweeper with
+// growing backoff until it is paid, by any process when the Store
+// implements OwedRefundLister.
 //
 // # Money
 //

@@ -229,15 +229,27 @@ func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 // first answer and on every replay alike. Only the calls that shared the
 // charge get the gateway's own last error as Err; a replay rebuilds Err
 // from the booking record.
+//
+// RefundErr is set when money that may have been taken could not be given
+// back yet (Booking.RefundOwed stays positive; the background sweeper
+// retries). It is in the message but deliberately not in the Unwrap chain:
+// a void that is declined or times out says nothing about why the payment
+// failed, and must not make the answer match ErrPaymentDeclined or
+// context.DeadlineExceeded where a replay would not.
 type PaymentError struct {
-	Booking  BookingID
-	Attempts int
-	Err      error // the gateway's last error, or the reason the booking could not be kept
+	Booking   BookingID
+	Attempts  int
+	Err       error // the gateway's last error, or the reason the booking could not be kept
+	RefundErr error // why giving the money back failed, if it did; not matched by errors.Is
 }
 
 func (e *PaymentError) Error() string {
-	return fmt.Sprintf("boxoffice: payment for booking %s failed after %d attempt(s): %v", e.Booking, e.Attempts, e.Err)
+	msg := fmt.Sprintf("boxoffice: payment for booking %s failed after %d attempt(s): %v", e.Booking, e.Attempts, e.Err)
+	if e.RefundErr != nil {
+		msg += fmt.Sprintf("; giving the money back failed too, and is retried in the background: %v", e.RefundErr)
+	}
+	return msg
 }
 
-// Unwrap returns ErrPaymentFailed and the underlying error.
+// Unwrap returns ErrPaymentFailed and Err, never RefundErr.
 func (e *PaymentError) Unwrap() []error { return []error{ErrPaymentFailed, e.Err} }

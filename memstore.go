@@ -152,8 +152,9 @@ func (s *MemoryStore) number(r *showRecord) {
 // find one). The booking is then found at its slot, where a random ID
 // needs a map: its insert, lookups and growth were a fifth of a hold and
 // its release. The last show number and the last slot are never given:
-// a store's 2^24th show and a show's 2^24th booking get random IDs, which
-// take the slower way.
+// a store's 2^24th show and later ones get random IDs (version 4), and a
+// show's 2^24th booking and later ones IDs with its number and the slot
+// noSlot; both are kept in a map, the slower way.
 //
 // The number and slot are hidden (see idMask): in plain sight, two
 // booking IDs of one show would tell anyone holding them how many
@@ -187,8 +188,9 @@ func (m idMask) of(id *BookingID) [6]byte {
 }
 
 // bookingID returns the random UUID as a new booking ID of r's show, with
-// the next slot, and that slot (noSlot if it has none, and then the ID no
-// show number either). A slot whose hold fails stays empty.
+// the next slot, and that slot: noSlot once the slots are used up, or if r
+// has no number (then the ID is the random UUID as it is). A slot whose
+// hold fails stays empty.
 func (r *showRecord) bookingID(random [16]byte) (BookingID, uint32) {
 	id := BookingID(random)
 	if r.number == noShowNumber {

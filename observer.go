@@ -77,8 +77,10 @@ type BookingConfirmed struct {
 }
 
 // PaymentFailed: the payment did not go through; the seats are free again.
-// Refund is set when money taken for a hold that was lost during payment was
-// given back.
+// Refund is set when money taken (or perhaps taken) for the booking was
+// given back. When giving it back failed at first, the event comes again
+// once the money is back — from the background retry, or from
+// ConfirmBooking called again — with Refund set.
 type PaymentFailed struct {
 	EventMeta
 	Seats  []string
@@ -88,7 +90,11 @@ type PaymentFailed struct {
 
 // BookingCancelled: a confirmed booking was cancelled; the seats are for
 // sale again. Refund is what the refund policy gave, emitted as owed (no
-// Reference yet): the gateway pays it right after the cancellation commits.
+// Reference, zero RefundedAt): it is paid after the cancellation commits,
+// and so possibly after this event arrives — by the CancelBooking call
+// itself or, if the gateway fails, by the BookingSystem's background
+// retry, which keeps trying with growing backoff until it is paid
+// (Booking.RefundOwed tells what is still owed). No event marks the payment.
 type BookingCancelled struct {
 	EventMeta
 	Seats  []string

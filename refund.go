@@ -10,18 +10,17 @@ import (
 // RefundPolicy says what share of a confirmed booking's total is refunded
 // when it is cancelled with untilStart left before the show starts.
 //
-// CancelBooking calls RefundPercent inside the show's transaction, with the
-// time left read there, so that the share is decided together with the
-// cancellation and cannot disagree with it: it should be a quick, pure
-// function that does not block or call the BookingSystem. A percent
-// outside 0–100, or a panic, refuses the cancellation with an error.
+// CancelBooking calls RefundPercent as the call begins, before it takes
+// the show's lock (no user code runs under it), with the time left then;
+// the share is fixed on the booking in the cancelling transaction, so a
+// retried cancellation never recomputes it. A percent outside 0–100, or a
+// panic, refuses the cancellation with an error.
 type RefundPolicy interface {
 	RefundPercent(untilStart time.Duration) int // 0–100
 }
 
-// refundPercent asks p for the share refunded with untilStart left. It
-// runs under the show's lock, so a policy's panic becomes an error here
-// rather than crossing the API.
+// refundPercent asks p for the share refunded with untilStart left; a
+// policy's panic becomes an error here rather than crossing the API.
 func refundPercent(p RefundPolicy, untilStart time.Duration) (percent int, err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -237,3 +237,36 @@ func ExampleDefaultRefundPolicy() {
 	// 45m0s before: 25% of 45.00 = 11.25
 	// 30m0s before: 0% of 45.00 = 0.00
 }
+
+// TestRefundPolicyRunsOutsideTheShowLock checks that CancelBooking asks its
+// RefundPolicy before it takes the show's lock: a policy that reads the
+// show's seat map (user code may call back into the system) must not
+// deadlock, and its percent is the one recorded.
+func TestRefundPolicyRunsOutsideTheShowLock(t *testing.T) {
+	var f *fixture
+	f = newFixture(t, func(c *boxoffice.Config) {
+		c.RefundPolicy = boxoffice.RefundPolicyFunc(func(time.Duration) int {
+			if _, err := f.sys.SeatMap(f.ctx, f.show.ID); err != nil {
+				t.Errorf("SeatMap from the policy: %v", err)
+			}
+			return 40
+		})
+	})
+	b := f.confirm(f.hold("ann", "A1"))
+	done := make(chan error, 1)
+	go func() {
+		got, err := f.sys.CancelBooking(f.ctx, b.ID)
+		if err == nil && (got.Refund.Percent != 40 || got.Status != boxoffice.StatusCancelled) {
+			err = fmt.Errorf("cancelled booking %s with a refund of %d %%; want cancelled, 40 %%", got.Status, got.Refund.Percent)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second): // a bound for the failure only: a deadlock never ends
+		t.Fatal("CancelBooking did not return: the policy ran under the show's lock")
+	}
+}

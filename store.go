@@ -115,3 +115,30 @@ type ExpiredHoldLister interface {
 	// HeldUntil is at or before now.
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error)
 }
+
+// BookingRef names one booking and its show.
+type BookingRef struct {
+	ShowID  string
+	Booking BookingID
+}
+
+// OwedRefundLister is an optional Store capability: a Store that outlives
+// the process (or is shared by several) implements it so that money owed
+// back is paid even when the process that owed it is gone. A booking owes
+// money back while Booking.RefundOwed is positive: a cancellation whose
+// refund the gateway has not paid yet, or a failed booking whose charge
+// is still to be voided. The process that fails to pay retries on its
+// own, with backoff, in its background sweeper; the sweeper of every
+// process also asks the Store at start and every Config.RescanInterval,
+// and queues what it finds (the gateway pays once per idempotency key,
+// so processes paying the same booking at once pay it once).
+//
+// The in-memory Store does not implement it: its bookings die with the
+// process, whose own retry queue already knows every booking it owes.
+type OwedRefundLister interface {
+	// OwedRefunds returns up to limit bookings with money owed back: in
+	// state cancelled with a pending refund (Refund.Amount > 0, zero
+	// RefundedAt), or in state failed with Payment.Amount above
+	// Refund.Amount. Those owed the longest come first.
+	OwedRefunds(ctx context.Context, limit int) ([]BookingRef, error)
+}

@@ -16,6 +16,9 @@ const sweepBatch = 4096
 // observers, watchers and queries. It pops due deadlines off a queue and
 // never scans seats: O(expired), as deadlines are pushed in order (now
 // plus the TTL); a deadline pushed early goes to a heap, O(log holds).
+// It does not retry money owed back (Booking.RefundOwed): only the
+// background sweeper's tick does, which keeps Sweep's work and its count
+// about holds alone.
 //
 // After Close it returns ErrClosed; Close waits for a Sweep in flight.
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
@@ -62,9 +65,49 @@ func (bs *BookingSystem) expire(ctx context.Context, e *showEntry, id BookingID)
 	return changed, nil
 }
 
-// rescan asks a Store shared with other processes for lapsed holds this
-// process does not know of.
+// rescan asks a Store shared with other processes (or that outlives this
+// one) for lapsed holds and money owed back that this process does not
+// know of.
 func (bs *BookingSystem) rescan(ctx context.Context) {
+	bs.rescanHolds(ctx)
+	bs.rescanOwed(ctx)
+}
+
+// rescanOwed queues, for the sweeper's retry, the bookings that a Store
+// implementing OwedRefundLister lists as owing money back: left by a
+// process that failed to pay and is gone, or by this one before a restart.
+func (bs *BookingSystem) rescanOwed(ctx context.Context) {
+	lister, ok := bs.store.(OwedRefundLister)
+	if !ok || ctx.Err() != nil {
+		return
+	}
+	refs, err := lister.OwedRefunds(ctx, sweepBatch)
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		bs.stats.sweeperErrors.Add(1)
+		bs.log.Warn("boxoffice: sweeper could not list money owed back", "err", err)
+		return
+	}
+	now := bs.clock.Now()
+	for _, r := range refs {
+		e, err := bs.entry(ctx, r.ShowID)
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			bs.stats.sweeperErrors.Add(1)
+			bs.log.Warn("boxoffice: sweeper could not load the show of a booking owed money", "show", r.ShowID, "err", err)
+			continue
+		}
+		bs.owed.found(e, r.Booking, now)
+	}
+}
+
+// rescanHolds asks a Store shared with other processes for lapsed holds
+// this process does not know of.
+func (bs *BookingSystem) rescanHolds(ctx context.Context) {
 	lister, ok := bs.store.(ExpiredHoldLister)
 	if !ok {
 		return
@@ -92,9 +135,11 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 	}
 }
 
-// runSweeper calls Sweep every SweepInterval and, every RescanInterval,
-// rescans the Store and forgets idle users and long-ended shows, until ctx
-// is cancelled.
+// runSweeper calls Sweep and retries the due payments of money owed back
+// (settleOwed) every SweepInterval and, every RescanInterval, rescans the
+// Store and forgets idle users and long-ended shows, until ctx is
+// cancelled. Holds come first in a tick: a refund retry waiting on the
+// gateway never delays an expiry.
 func (bs *BookingSystem) runSweeper(ctx context.Context) {
 	defer close(bs.sweeperRan)
 	t := bs.clock.NewTimer(bs.cfg.SweepInterval)
@@ -110,6 +155,7 @@ func (bs *BookingSystem) runSweeper(ctx context.Context) {
 		if _, err := bs.sweep(ctx); err != nil && ctx.Err() == nil {
 			bs.log.Warn("boxoffice: sweeper", "err", err)
 		}
+		bs.settleOwed(ctx)
 		if now := bs.clock.Now(); now.Sub(lastRescan) >= bs.cfg.RescanInterval {
 			bs.rescan(ctx)
 			bs.users.evictIdle(now)

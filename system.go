@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"sync"
@@ -29,6 +30,7 @@ type BookingSystem struct {
 	users    userLimits
 	holds    *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
 	confirms inflight                    // confirms in progress, by booking
+	owed     owedRetries                 // bookings owing money back whose payment failed, for the sweeper to retry
 	events   *dispatcher
 	stats    counters
 
@@ -42,6 +44,7 @@ type BookingSystem struct {
 	calls      callGate           // calls in flight, for Close to wait on
 	stop       context.CancelFunc // stops the sweeper
 	sweeperRan chan struct{}      // closed when the sweeper has returned
+	closeDone  chan struct{}      // closed when the first Close has returned
 
 	// test-only: breaks holds to prove the checkers bite; set only from export_test.go
 	skipSeatCheck bool
@@ -97,12 +100,14 @@ func New(cfg Config) (*BookingSystem, error) {
 		cfg:        cfg,
 		holds:      deadlines.NewSharded(holdShards, holdKey.shard),
 		sweeperRan: make(chan struct{}),
+		closeDone:  make(chan struct{}),
 	}
 	bs.mem, _ = cfg.Store.(*MemoryStore)
 	bs.pricing.Store(&pricingHolder{cfg.Pricing})
 	bs.shows.init()
 	bs.users.init(cfg)
 	bs.confirms.calls = make(map[BookingID]*confirmCall)
+	bs.owed.init(cfg)
 	bs.calls.init()
 	bs.events = newDispatcher(cfg, &bs.stats)
 	ctx, stop := context.WithCancel(context.Background())
@@ -122,15 +127,28 @@ func New(cfg Config) (*BookingSystem, error) {
 // ctx bounds all the waiting. If it ends first, Close returns an error
 // matching ctx.Err() but shuts down all the same: observers are cancelled,
 // and an event that a call still in flight commits afterwards is not
-// delivered but counted in Stats().EventsDropped. Calling Close again does
-// nothing.
+// delivered but counted in Stats().EventsDropped. A Close called again, or
+// concurrently (a signal handler and a deferred Close, say), waits for the
+// first one to finish, bounded by its own ctx, and then returns nil: the
+// first one reports how the shutdown went.
 func (bs *BookingSystem) Close(ctx context.Context) error {
 	if !bs.calls.close() {
-		return nil
+		select {
+		case <-bs.closeDone:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("boxoffice: close: waiting for another Close: %w", ctx.Err())
+		}
 	}
+	defer close(bs.closeDone)
 	bs.stop()
-	<-bs.sweeperRan
-	waitErr := bs.calls.wait(ctx)
+	var waitErr error
+	select {
+	case <-bs.sweeperRan:
+		waitErr = bs.calls.wait(ctx)
+	case <-ctx.Done(): // the sweeper is stuck in a Store call
+		waitErr = fmt.Errorf("boxoffice: close: the sweeper is still running: %w", ctx.Err())
+	}
 	if err := bs.events.close(ctx); waitErr == nil {
 		return err
 	}
@@ -164,13 +182,14 @@ type Stats struct {
 	EventsDropped    uint64 // events lost by an observer or Watch stream that fell behind (open streams included), or committed after Close gave up waiting
 	ObserverPanics   uint64 // observer calls that panicked (recovered)
 	SweeperErrors    uint64 // sweeper transactions that failed (retried on a later tick)
+	RefundRetryFails uint64 // background attempts to pay money owed back (a refund or a void) that failed (retried later, with backoff)
 	StoreConflictErr uint64 // operations that failed with ErrConflict from the Store
 }
 
 type counters struct {
 	holdConflicts, rateLimited, expired, confirmed            atomic.Uint64
 	paymentFailures, cancelled, eventsDropped, observerPanics atomic.Uint64
-	sweeperErrors, storeConflicts                             atomic.Uint64
+	sweeperErrors, storeConflicts, refundRetryFails           atomic.Uint64
 
 	// hot are the counters that every hold and release bumps, striped by
 	// show (showEntry.hot): one shared counter is a cache line that every
@@ -204,6 +223,7 @@ func (bs *BookingSystem) Stats() Stats {
 		PaymentFailures: c.paymentFailures.Load(), Cancelled: c.cancelled.Load(),
 		EventsDropped: c.eventsDropped.Load() + bs.events.dropped(), ObserverPanics: c.observerPanics.Load(),
 		SweeperErrors: c.sweeperErrors.Load(), StoreConflictErr: c.storeConflicts.Load(),
+		RefundRetryFails: c.refundRetryFails.Load(),
 	}
 }
 

@@ -219,3 +219,28 @@ func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]b
 		return ref, err
 	})
 }
+
+// OwedRefunds implements boxoffice.OwedRefundLister, from the partial
+// index of bookings owing money back (migration 0003), which stays as
+// small as the number of refunds the gateway has yet to pay: least
+// recently updated first, so that bookings owed the longest are not kept
+// waiting by newer ones when there are more than limit.
+func (s *Store) OwedRefunds(ctx context.Context, limit int) ([]boxoffice.BookingRef, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []boxoffice.BookingRef{}, nil
+	}
+	rows, err := s.pool.Query(ctx, s.q.owedRefunds, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.AppendRows([]boxoffice.BookingRef{}, rows, func(r pgx.CollectableRow) (boxoffice.BookingRef, error) {
+		var ref boxoffice.BookingRef
+		var id [16]byte
+		err := r.Scan(&ref.ShowID, &id)
+		ref.Booking = boxoffice.BookingID(id)
+		return ref, err
+	})
+}

@@ -18,6 +18,14 @@
 // Options.Schema (default "boxoffice") names the PostgreSQL schema holding
 // the tables, so several systems can share one database.
 //
+// Upgrade every instance together: stop the old ones, migrate, start the
+// new. Instances of different versions must not share a schema, since the
+// rules a version applies are its own (version 0002, for one, records why a
+// payment failed in a column older instances do not write, and since then
+// a cancellation is decided before its refund is paid, where older
+// instances paid first; a cancellation an older instance left half done
+// should be finished by it before the upgrade).
+//
 // # The per-show transaction
 //
 // Every change to a show — its seats and its bookings — is one transaction
@@ -99,7 +107,10 @@
 // longest show so that overlap searches scan only nearby shows — and a
 // partial index of held bookings by deadline for ExpiredHolds, which lets
 // the sweeper of every instance expire holds made by any other, or before
-// a restart.
+// a restart; and a partial index of the bookings owing money back (a
+// refund or a void the gateway has not paid yet) for OwedRefunds, which
+// lets the sweeper of every instance pay what another instance, or this
+// one before a restart, failed to pay.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

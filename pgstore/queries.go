@@ -21,9 +21,15 @@ type queries struct {
 	showVersion                                    string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
 	booking, bookingOfShow, bookingsOfUser         string
-	upsertBooking, expiredHolds                    string
+	upsertBooking, expiredHolds, owedRefunds       string
 	beginUpdate, beginView, commit, rollback       string
 }
+
+// owingMoney is true of a booking with money owed back
+// (boxoffice.Booking.RefundOwed): a cancellation whose refund is not paid
+// yet, or a failed booking whose charge is not yet given back all.
+const owingMoney = `((status = 'cancelled' AND refund_amount > 0 AND refunded_at IS NULL)
+			OR (status = 'failed' AND payment_amount > refund_amount))`
 
 // touchShow writes a show's inventory ($2; NULL keeps it) and bumps its
 // version: every committed change to a show's seats or bookings does.
@@ -164,6 +170,11 @@ func newQueries(schema string) queries {
 		upsertBooking:  q(upsertBooking(1, "")),
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
+		// The WHERE clause is the predicate of the partial index
+		// bookings_owing_money (migration 0003), the same expression, so
+		// that the planner uses it.
+		owedRefunds: q(`SELECT show_id, id FROM {s}.bookings
+			WHERE ` + owingMoney + ` ORDER BY updated_at, id LIMIT $1`),
 
 		// Read committed whatever the server's default: after the row
 		// lock, each statement must see what the previous holder of the

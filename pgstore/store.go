@@ -69,6 +69,7 @@ type Store struct {
 var (
 	_ boxoffice.Store             = (*Store)(nil)
 	_ boxoffice.ExpiredHoldLister = (*Store)(nil)
+	_ boxoffice.OwedRefundLister  = (*Store)(nil)
 )
 
 // New returns a Store on the schema of opts, which Migrate must have

@@ -8,7 +8,7 @@
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) boxoffice.Store {
 //			return mystore.New(...) // a fresh, empty store; clean up with t.Cleanup
-//		}, storetest.Features{ExpiredHolds: true})
+//		}, storetest.Features{ExpiredHolds: true, OwedRefunds: true})
 //	}
 //
 // Every subtest calls newStore once and runs in parallel with the others
@@ -34,6 +34,8 @@ import (
 type Features struct {
 	// ExpiredHolds: the Store implements boxoffice.ExpiredHoldLister.
 	ExpiredHolds bool
+	// OwedRefunds: the Store implements boxoffice.OwedRefundLister.
+	OwedRefunds bool
 }
 
 // Run runs the conformance suite against the Store made by newStore.
@@ -70,6 +72,21 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 				s := newStore(t)
 				if _, ok := s.(boxoffice.ExpiredHoldLister); !ok {
 					t.Fatalf("Features.ExpiredHolds is set but %T does not implement boxoffice.ExpiredHoldLister", s)
+				}
+				st.run(t, s)
+			})
+		}
+	})
+	t.Run("OwedRefunds", func(t *testing.T) {
+		if !f.OwedRefunds {
+			t.Skip("Features.OwedRefunds is false")
+		}
+		for _, st := range owedRefundTests {
+			t.Run(st.name, func(t *testing.T) {
+				t.Parallel()
+				s := newStore(t)
+				if _, ok := s.(boxoffice.OwedRefundLister); !ok {
+					t.Fatalf("Features.OwedRefunds is set but %T does not implement boxoffice.OwedRefundLister", s)
 				}
 				st.run(t, s)
 			})
