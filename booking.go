@@ -184,7 +184,7 @@ type Booking struct {
 //
 // The BookingSystem pays what is owed by itself: the call that cancelled or
 // confirmed tries first, and if the gateway fails, the background sweeper
-// retries with growing backoff until it is paid (see OwedRefundLister for
+// retries with growing backoff until it is paid (see UnsettledBookingLister for
 // other processes and restarts). Calling CancelBooking or ConfirmBooking
 // again retries at once.
 func (b Booking) RefundOwed() Money {

@@ -30,7 +30,7 @@ import (
 // gone either way, and the money is owed (Booking.RefundOwed). The
 // BookingSystem then pays it by itself: its background sweeper retries
 // with growing backoff until the gateway pays, and, with a Store that
-// implements OwedRefundLister, so does any process sharing the Store or
+// implements UnsettledBookingLister, so does any process sharing the Store or
 // started after this one. Calling CancelBooking again on a
 // cancelled booking whose refund is pending retries the refund with the
 // same key (the gateway pays once, whatever the number of calls or

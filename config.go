@@ -50,8 +50,9 @@ type Config struct {
 	SweepInterval time.Duration
 	// RescanInterval is how often the sweeper also asks a Store that
 	// implements ExpiredHoldLister for lapsed holds made elsewhere, and
-	// one that implements OwedRefundLister for money owed back that
-	// another process (or this one, before a restart) failed to pay.
+	// one that implements UnsettledBookingLister for money owed back that
+	// another process (or this one, before a restart) failed to pay, and
+	// for payments it abandoned.
 	// Default: 1 minute.
 	RescanInterval time.Duration
 

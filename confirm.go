@@ -27,6 +27,43 @@ type confirmCall struct {
 	waiters int // calls waiting on done; guarded by inflight.mu (tests watch it)
 }
 
+// claim returns the confirm of booking id in flight in this process, with
+// false; if there is none, it registers a new one and returns it with
+// true, and the caller must run it and finish it. A caller that will wait
+// on a confirm in flight says so with join, which counts it as a waiter
+// under the same lock; it must count itself out (leave) once done.
+func (f *inflight) claim(id BookingID, join bool) (*confirmCall, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.calls[id]; c != nil {
+		if join {
+			c.waiters++
+		}
+		return c, false
+	}
+	c := &confirmCall{done: make(chan struct{})}
+	f.calls[id] = c
+	return c, true
+}
+
+// leave counts out a waiter that joined c.
+func (f *inflight) leave(c *confirmCall) {
+	f.mu.Lock()
+	c.waiters--
+	f.mu.Unlock()
+}
+
+// finish ends a confirm that claim registered: it hands the outcome to
+// the calls that joined it, and the next confirm of the booking starts
+// afresh.
+func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
+	c.b, c.err = b, err
+	f.mu.Lock()
+	delete(f.calls, id)
+	f.mu.Unlock()
+	close(c.done)
+}
+
 // ConfirmBooking pays for a held booking and, if the payment goes through
 // while the seats are still the booking's, sells them.
 //
@@ -51,15 +88,35 @@ type confirmCall struct {
 // A held booking is not paid for once its show has started (judged inside
 // the show's transaction): the answer is a *ShowStartedError (ErrShowStarted)
 // and nothing is charged or changed, since the seats can no longer be used.
-// A payment already under way when the show starts runs to its end.
+// A payment already under way when the show starts runs to its end; but a
+// payment abandoned until after the start (see below) is not finished:
+// whatever it took is voided and the booking fails with FailureShowStarted.
 //
 // Confirming is idempotent: concurrent and repeated calls for one booking
 // charge at most once and return the same outcome (a failed payment's
-// error matches the same sentinels each time); a booking left paying by a
-// crashed process is resumed by calling ConfirmBooking again. Once the
-// payment has started, it runs to its end even if ctx is cancelled — a
-// customer who closes the page mid-payment must not turn a sale into a
-// void — bounded by Config.PaymentAttempts calls of at most
+// error matches the same sentinels each time), and a call for a booking
+// already paying resumes its payment: charges by the same key, with the
+// method the payment started with (method is then ignored), and records
+// the outcome.
+//
+// Nobody has to call again, though: a payment left unfinished — the
+// transaction that records its outcome failed (the call then returns the
+// Store's error), or the process died after marking the booking paying —
+// is resumed by the background sweeper in the same way once it has been
+// paying for longer than any live call can take (PaymentAttempts ×
+// PaymentTimeout, the backoffs between, and a minute of margin for the
+// Store and for clock skew between processes), so that it does not race
+// a call still charging in another process; a call of this process that
+// comes while the sweeper resumes joins the resume, and the sweeper
+// leaves a payment that a call of this process is finishing to that
+// call. The outcome is recorded, and reaches observers
+// (BookingConfirmed, or PaymentFailed with the void), as a call's would.
+// With a Store that implements UnsettledBookingLister, any process
+// sharing the Store does this for a process that died.
+//
+// Once the payment has started, it runs to its end even if ctx is
+// cancelled — a customer who closes the page mid-payment must not turn a
+// sale into a void — bounded by Config.PaymentAttempts calls of at most
 // Config.PaymentTimeout each and the backoff between them. The Store work
 // that follows (keeping the seats, or refunding) runs on the same detached
 // context, bounded only by the Store's own timeouts: a Store that hangs
@@ -69,15 +126,11 @@ func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID
 		return Booking{}, err
 	}
 	defer bs.leave()
-	bs.confirms.mu.Lock()
-	if c := bs.confirms.calls[bookingID]; c != nil {
-		c.waiters++
-		bs.confirms.mu.Unlock()
-		defer func() {
-			bs.confirms.mu.Lock()
-			c.waiters--
-			bs.confirms.mu.Unlock()
-		}()
+	c, mine := bs.confirms.claim(bookingID, true)
+	if !mine {
+		// A call of this process, or the sweeper resuming an abandoned
+		// payment, is paying for the booking: share its outcome.
+		defer bs.confirms.leave(c)
 		select {
 		case <-c.done:
 			if c.err == nil {
@@ -91,17 +144,9 @@ func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID
 			return Booking{}, ctx.Err()
 		}
 	}
-	c := &confirmCall{done: make(chan struct{})}
-	bs.confirms.calls[bookingID] = c
-	bs.confirms.mu.Unlock()
-
-	c.b, c.err = bs.confirm(ctx, bookingID, method)
-
-	bs.confirms.mu.Lock()
-	delete(bs.confirms.calls, bookingID)
-	bs.confirms.mu.Unlock()
-	close(c.done)
-	return c.b, c.err
+	b, err := bs.confirm(ctx, bookingID, method)
+	bs.confirms.finish(bookingID, c, b, err)
+	return b, err
 }
 
 func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
@@ -112,16 +157,22 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	// 1. Mark the booking paying, unless it is already past that.
 	var b Booking
 	var resolved error // set when the booking's state is the answer
-	var startedPaying, expiredNow bool
+	var startedPaying, expiredNow, wasPaying, voidInstead bool
 	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		var err error
 		if b, err = tx.Booking(bookingID); err != nil {
 			return err
 		}
 		resolved, startedPaying, expiredNow = nil, false, false
+		wasPaying = b.Status == StatusPaying
 		switch b.Status {
 		case StatusPaying:
-			return nil // resume a payment another call started
+			// Resume a payment another call started; but a payment
+			// abandoned (no live call can still be charging it) until its
+			// show started is not charged now, for seats of a show under
+			// way: whatever it took is voided instead.
+			voidInstead = !now.Before(e.show.Start) && now.Sub(b.UpdatedAt) > bs.owed.abandon
+			return nil
 		case StatusConfirmed:
 			resolved = errDone
 			return nil
@@ -164,6 +215,10 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 		return nil
 	})
 	if err != nil {
+		if wasPaying {
+			// A resume that could not start: the sweeper tries again.
+			bs.owed.failed(e, bookingID, bs.clock.Now())
+		}
 		return Booking{}, err
 	}
 	if startedPaying || expiredNow {
@@ -187,6 +242,9 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 
 	// 2. Charge, outside any lock, on work: a cancelled ctx must not abort
 	// a charge that may already be taking the money. charge bounds itself.
+	if voidInstead {
+		return bs.settle(work, e, b.ID, Receipt{}, b.Payment.Attempts, &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start})
+	}
 	receipt, attempts, chargeErr := bs.charge(work, b)
 
 	// 3. Keep the seats if they are still ours, else give the money back.
@@ -314,6 +372,10 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		return nil
 	})
 	if err != nil {
+		// The booking is left paying, the customer perhaps charged, and
+		// its hold lapsing: the sweeper resumes the payment once no live
+		// call can be finishing it (owed.go).
+		bs.owed.failed(e, id, bs.clock.Now())
 		return Booking{}, err
 	}
 	switch b.Status {

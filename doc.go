@@ -51,7 +51,10 @@
 // back that the gateway fails to pay — a cancellation's refund, a failed
 // payment's void (Booking.RefundOwed) — is retried by the sweeper with
 // growing backoff until it is paid, by any process when the Store
-// implements OwedRefundLister.
+// implements UnsettledBookingLister. A payment left paying — its process
+// died between the charge and the transaction that records it, or that
+// transaction failed — is resumed by the sweeper once no live call can
+// still be finishing it, by the same idempotency key.
 //
 // # Money
 //

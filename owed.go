@@ -2,28 +2,41 @@ package boxoffice
 
 import (
 	"context"
+	"errors"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice/internal/deadlines"
 )
 
-// Money owed back — a cancellation's refund, or the void of a charge a
-// failed booking may have taken — is paid by the call that owes it. When
-// the gateway (or the Store) fails, the booking stays cancelled or failed
-// with Booking.RefundOwed positive, and nothing but this queue makes sure
-// the customer gets the money without calling again: the background
-// sweeper pops the bookings whose retry is due and pays them with the same
-// idempotency keys, so the gateway pays once whatever the number of
-// attempts, calls or processes.
+// The background sweeper settles the bookings that a call left unsettled,
+// so that nobody has to call again; they wait on one retry queue, which
+// this file keeps:
+//
+//   - Money owed back — a cancellation's refund, or the void of a charge a
+//     failed booking may have taken — is paid by the call that owes it.
+//     When the gateway (or the Store) fails, the booking stays cancelled
+//     or failed with Booking.RefundOwed positive, and the sweeper pays it
+//     with the same idempotency keys, so the gateway pays once whatever
+//     the number of attempts, calls or processes.
+//   - A payment left unfinished — a booking still paying because the
+//     ConfirmBooking that charged it could not record the outcome (a Store
+//     error in its last transaction) or its process died — is resumed as
+//     ConfirmBooking resumes it: charged by the same key (the gateway
+//     charges once), then confirmed, or failed and voided. Never before
+//     abandonAfter has passed since it started paying, as no live call can
+//     take that long: a resume earlier could race a call still running in
+//     another process (one in this process it never races: it goes through
+//     the same table of confirms in flight).
 //
 // The wait before each retry starts at Config.PaymentBackoff, but at least
 // a second (the call that failed has already retried that quickly), and
 // doubles with each failure up to maxOwedBackoff: an outage of the gateway
 // is met with ever fewer calls, and a booking waits at most an hour after
-// the gateway is back. A Store that implements OwedRefundLister also
+// the gateway is back. A Store that implements UnsettledBookingLister also
 // feeds the queue with bookings other processes (or this one before a
-// restart) left owing.
+// restart) left unsettled.
 
 // maxOwedBackoff caps the wait between two retries of one booking's
 // refund. An hour rather than Config.RescanInterval (a minute by default):
@@ -35,31 +48,71 @@ const maxOwedBackoff = time.Hour
 // owedBatch bounds the retries of one sweeper tick, as sweepBatch bounds
 // its expiries; the rest wait for the next tick. A tick also stops at the
 // first retry that fails (see settleOwed), so a gateway that hangs holds
-// up the sweeper for one call of at most Config.PaymentTimeout per tick.
+// up the sweeper for one call of at most Config.PaymentTimeout per tick —
+// or, when that retry resumes an abandoned payment, for the payment a
+// ConfirmBooking would make (PaymentAttempts such calls and the backoffs
+// between, and its void), as a call of the customer would be held up.
 const owedBatch = 64
 
-// owedKey names a booking owing money back on the retry queue. Like
-// holdKey, it points at the show's entry.
+// payingMargin is what abandonAfter adds to the time a payment's gateway
+// calls may take: the Store transactions on either side of the charge
+// (normally milliseconds, but a busy database retries) and some skew
+// between the clocks of processes sharing a Store, since the booking's
+// paying time was read on the clock of the process that started the
+// payment. A minute, so that a resume does not race a live call in a
+// sound deployment, yet a customer charged by a process that died gets a
+// ticket or the money back minutes later, not hours.
+const payingMargin = time.Minute
+
+// abandonAfter is how long a booking may stay paying before the sweeper
+// takes its payment as abandoned and resumes it: the longest a live
+// ConfirmBooking can spend charging — Config.PaymentAttempts calls of at
+// most Config.PaymentTimeout each and the backoffs between them
+// (PaymentBackoff, doubling) — plus payingMargin. Defaults: 3 × 15 s +
+// 0.2 s + 0.4 s + 1 min = 1 min 45.6 s. A gateway that ignores its
+// context's deadline, or a Store transaction that hangs for more than the
+// margin, can outlast it; the resume then races the call, which costs no
+// seat and no money (one charge per idempotency key; whichever records
+// its outcome first wins, and the other finds the booking settled) but
+// may fail a payment the call would have kept, if the resume's own
+// charge attempts fail.
+func abandonAfter(cfg Config) time.Duration {
+	const maxDuration = time.Duration(math.MaxInt64)
+	add := func(a, b time.Duration) time.Duration { return min(a, maxDuration-b) + b } // saturating; a, b ≥ 0
+	calls := maxDuration
+	if n := time.Duration(cfg.PaymentAttempts); cfg.PaymentTimeout <= maxDuration/n {
+		calls = n * cfg.PaymentTimeout
+	}
+	for i, b := 1, cfg.PaymentBackoff; i < cfg.PaymentAttempts && b > 0 && calls < maxDuration; i++ {
+		calls = add(calls, b)
+		b = add(b, b)
+	}
+	return add(calls, payingMargin)
+}
+
+// owedKey names a booking to settle on the retry queue. Like holdKey, it
+// points at the show's entry.
 type owedKey struct {
 	show *showEntry
 	id   BookingID
 }
 
-// owedRetries is the queue of bookings owing money back whose payment has
-// failed. known holds every booking the queue knows of, so that each is
-// on the queue at most once however many calls fail to pay it and
-// however often a rescan lists it; a booking leaves known once it is
-// found to owe nothing.
+// owedRetries is the queue of bookings to settle: owing money back that a
+// call failed to pay, or left paying. known holds every booking the queue
+// knows of, so that each is on the queue at most once however many calls
+// fail to settle it and however often a rescan lists it; a booking leaves
+// known once it is found settled.
 type owedRetries struct {
 	mu      sync.Mutex
 	queue   deadlines.Queue[owedKey] // retries by due time; one entry per known booking with queued set
 	known   map[BookingID]*owedState
 	first   time.Duration // the wait after the first failure
 	ceiling time.Duration // the longest wait
+	abandon time.Duration // abandonAfter(cfg)
 }
 
 type owedState struct {
-	failures int  // failed attempts to pay, by calls and by the sweeper
+	failures int  // failed attempts to settle, by calls and by the sweeper
 	queued   bool // on the queue; false while the sweeper retries it
 }
 
@@ -67,6 +120,7 @@ func (r *owedRetries) init(cfg Config) {
 	r.known = make(map[BookingID]*owedState)
 	r.first = max(cfg.PaymentBackoff, time.Second)
 	r.ceiling = max(maxOwedBackoff, r.first)
+	r.abandon = abandonAfter(cfg)
 }
 
 // delay is the wait before the retry that follows the n-th failure.
@@ -78,9 +132,10 @@ func (r *owedRetries) delay(n int) time.Duration {
 	return min(d, r.ceiling)
 }
 
-// failed records a failed attempt to pay what booking id owes and queues
-// it for a retry after the backoff, unless it is queued already (its
-// retry then stays when it was).
+// failed records a failed attempt to settle booking id (to pay what it
+// owes, or to record its payment's outcome) and queues it for a retry
+// after the backoff, unless it is queued already (its retry then stays
+// when it was).
 func (r *owedRetries) failed(e *showEntry, id BookingID, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -96,7 +151,7 @@ func (r *owedRetries) failed(e *showEntry, id BookingID, now time.Time) {
 	}
 }
 
-// found queues, due now, a booking that a Store listed as owing money,
+// found queues, due now, a booking that a Store listed as unsettled,
 // unless the queue knows of it already.
 func (r *owedRetries) found(e *showEntry, id BookingID, now time.Time) {
 	r.mu.Lock()
@@ -108,8 +163,26 @@ func (r *owedRetries) found(e *showEntry, id BookingID, now time.Time) {
 	r.queue.Push(now, owedKey{show: e, id: id})
 }
 
-// paid forgets a booking that owes nothing any more, unless it is queued:
-// its retry will find nothing owed and forget it then.
+// later queues booking id, due at, without counting a failure: a payment
+// not yet abandoned, or one that a call of this process is finishing. If
+// the booking is queued already, its retry stays when it was.
+func (r *owedRetries) later(e *showEntry, id BookingID, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.known[id]
+	if st == nil {
+		st = &owedState{}
+		r.known[id] = st
+	}
+	if !st.queued {
+		st.queued = true
+		r.queue.Push(at, owedKey{show: e, id: id})
+	}
+}
+
+// paid forgets a booking that is settled (owes nothing, and is not
+// paying), unless it is queued: its retry will find it settled and forget
+// it then.
 func (r *owedRetries) paid(id BookingID) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -159,17 +232,19 @@ func (r *owedRetries) failures(id BookingID) int {
 	return 0
 }
 
-// settleOwed is the background sweeper's retry of money owed back: it
-// pays, one gateway call each, the bookings whose retry is due, at most
-// owedBatch of them. The first failure ends the tick's retries and puts
-// the rest back, due at once: the gateway is most likely down, and one
-// call a tick is enough to find out when it is back, without holding up
-// the sweeper (or a down gateway) with a call for every booking owed.
+// settleOwed is the background sweeper's retry of the bookings to settle:
+// it settles the bookings whose retry is due, at most owedBatch of them,
+// paying what is owed back with one gateway call each and resuming an
+// abandoned payment as ConfirmBooking does (PaymentAttempts calls at
+// most). The first failure ends the tick's retries and puts the rest
+// back, due at once: the gateway (or the Store) is most likely down, and
+// one try a tick is enough to find out when it is back, without holding
+// up the sweeper (or a down gateway) with a call for every booking.
 func (bs *BookingSystem) settleOwed(ctx context.Context) {
 	now := bs.clock.Now()
 	due := bs.owed.popDue(now, owedBatch)
 	for i, k := range due {
-		err := bs.payOwed(ctx, k.show, k.id)
+		err := bs.settleOne(ctx, k.show, k.id)
 		if err == nil {
 			continue
 		}
@@ -178,18 +253,20 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 			return // closing: not a failure of the gateway
 		}
 		bs.stats.refundRetryFails.Add(1)
-		bs.log.Warn("boxoffice: could not pay money owed back; retrying later",
+		bs.log.Warn("boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
 			"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
 		return
 	}
 }
 
-// payOwed pays what one booking owes back, if it still does, as the call
-// that owed it would have: a cancellation's refund by its refund key
+// settleOne settles one booking, if it still needs it, as the call that
+// left it unsettled would have: a cancellation's refund by its refund key
 // (payRefund), a failed payment's void by its void key (voidLostPayment),
-// recorded the same way. It makes one gateway call; the queue does the
-// backing off. A failure has queued the booking again.
-func (bs *BookingSystem) payOwed(ctx context.Context, e *showEntry, id BookingID) error {
+// each with one gateway call (the queue does the backing off), and a
+// payment left paying as ConfirmBooking resumes it (resumePayment). The
+// outcome is recorded the same way. A failure has queued the booking
+// again.
+func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id BookingID) error {
 	b, err := bs.store.Booking(ctx, id)
 	switch {
 	case isNotFound(err):
@@ -200,8 +277,10 @@ func (bs *BookingSystem) payOwed(ctx context.Context, e *showEntry, id BookingID
 		return err
 	}
 	switch {
+	case b.Status == StatusPaying:
+		return bs.resumePayment(ctx, e, b)
 	case b.RefundOwed() == 0:
-		bs.owed.paid(id) // paid meanwhile, by a call or another process
+		bs.owed.paid(id) // settled meanwhile, by a call or another process
 		return nil
 	case b.Status == StatusCancelled:
 		_, err = bs.payRefundTries(ctx, e, b, 1)
@@ -211,6 +290,63 @@ func (bs *BookingSystem) payOwed(ctx context.Context, e *showEntry, id BookingID
 		if voidErr != nil {
 			return voidErr
 		}
+		return err
+	}
+}
+
+// resumePayment finishes a payment that the call which started it left
+// paying — its last transaction failed, or its process died — exactly as
+// ConfirmBooking resumes a paying booking, with the method recorded on
+// the booking: charged by the booking's charge key, so the gateway
+// charges once however many calls and processes resume it, then
+// confirmed if the seats are still the booking's, else failed and the
+// charge voided, with the events a call sends. The customer asked to pay
+// and may well have been charged: leaving the booking paying would keep
+// the money without a ticket, and its seats, whose hold lapses, are up
+// for others to take.
+//
+// It waits while the payment may still be live: until abandonAfter has
+// passed since the booking started paying (Booking.UpdatedAt, which only
+// that move sets while a booking is paying), since a ConfirmBooking of
+// another process sharing the Store may be finishing it; and while a
+// ConfirmBooking of this process is, which the sweeper leaves it to rather
+// than wait on it (the table of confirms in flight: a call that starts
+// while the sweeper resumes joins the resume instead). The resume runs,
+// like a call's payment, to its end on a context the sweeper's
+// cancellation does not cut once the charge has begun, so Close waits for
+// it (bounded by Close's ctx). A Store or void failure has queued the
+// booking again.
+func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Booking) error {
+	now := bs.clock.Now()
+	if abandoned := b.UpdatedAt.Add(bs.owed.abandon); !now.After(abandoned) {
+		bs.owed.later(e, b.ID, abandoned)
+		return nil
+	}
+	c, mine := bs.confirms.claim(b.ID, false)
+	if !mine {
+		// Live in this process: that call records the outcome, or queues
+		// the booking if it cannot. Look again once it must have ended.
+		bs.owed.later(e, b.ID, now.Add(bs.owed.abandon))
+		return nil
+	}
+	out, err := bs.confirm(ctx, b.ID, b.Payment.Method)
+	bs.confirms.finish(b.ID, c, out, err)
+	var pe *PaymentError
+	switch {
+	case err == nil:
+		bs.owed.paid(b.ID)
+		return nil
+	case errors.As(err, &pe):
+		if pe.RefundErr != nil {
+			return pe.RefundErr // the void failed: voidLostPayment queued it
+		}
+		bs.owed.paid(b.ID) // failed, and nothing owed back
+		return nil
+	default:
+		// A Store error, which queued the booking; should an error come
+		// from elsewhere, the booking is looked at again all the same
+		// (later does nothing to a booking queued already).
+		bs.owed.later(e, b.ID, bs.clock.Now().Add(bs.owed.delay(1)))
 		return err
 	}
 }

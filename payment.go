@@ -170,6 +170,11 @@ const (
 	// meanwhile and a seat was taken; the charge was refunded. The error
 	// matches ErrHoldExpired.
 	FailureHoldLost
+	// FailureShowStarted: the payment was abandoned (its process died, say)
+	// and its show started before it could be finished: whatever it took
+	// was voided rather than the seats sold for a show under way. The error
+	// matches ErrShowStarted.
+	FailureShowStarted
 )
 
 var failureKindNames = [...]string{
@@ -178,6 +183,7 @@ var failureKindNames = [...]string{
 	FailureTimedOut:     "timed out",
 	FailureGatewayError: "gateway error",
 	FailureHoldLost:     "hold lost",
+	FailureShowStarted:  "show started",
 }
 
 func (k PaymentFailureKind) String() string {
@@ -208,6 +214,8 @@ func (k PaymentFailureKind) sentinel() error {
 		return context.DeadlineExceeded
 	case FailureHoldLost:
 		return ErrHoldExpired
+	case FailureShowStarted:
+		return ErrShowStarted
 	}
 	return nil
 }
@@ -219,6 +227,8 @@ func failureKindOf(err error) PaymentFailureKind {
 		return FailureDeclined
 	case errors.Is(err, context.DeadlineExceeded):
 		return FailureTimedOut
+	case errors.Is(err, ErrShowStarted):
+		return FailureShowStarted
 	}
 	return FailureGatewayError
 }

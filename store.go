@@ -122,23 +122,40 @@ type BookingRef struct {
 	Booking BookingID
 }
 
-// OwedRefundLister is an optional Store capability: a Store that outlives
-// the process (or is shared by several) implements it so that money owed
-// back is paid even when the process that owed it is gone. A booking owes
-// money back while Booking.RefundOwed is positive: a cancellation whose
-// refund the gateway has not paid yet, or a failed booking whose charge
-// is still to be voided. The process that fails to pay retries on its
-// own, with backoff, in its background sweeper; the sweeper of every
-// process also asks the Store at start and every Config.RescanInterval,
-// and queues what it finds (the gateway pays once per idempotency key,
-// so processes paying the same booking at once pay it once).
+// UnsettledBookingLister is an optional Store capability: a Store that
+// outlives the process (or is shared by several) implements it so that
+// every booking a call left unsettled is settled even when the process
+// that left it is gone, with nobody calling again. Two kinds of booking
+// are unsettled:
+//
+//   - Money owed back, while Booking.RefundOwed is positive: a
+//     cancellation whose refund the gateway has not paid yet, or a failed
+//     booking whose charge is still to be voided.
+//   - A payment abandoned in state paying: the ConfirmBooking that started
+//     it died (or failed to record its outcome) after marking the booking
+//     paying, so the customer may have been charged while the seats' hold
+//     lapses. The BookingSystem takes a payment as abandoned once it has
+//     been paying for longer than any live ConfirmBooking can take, a
+//     bound computed from Config.PaymentAttempts, PaymentTimeout and
+//     PaymentBackoff plus a minute, and resumes it as ConfirmBooking
+//     would, by the same idempotency key.
+//
+// The process that fails to settle retries on its own, with backoff, in
+// its background sweeper; the sweeper of every process also asks the
+// Store at start and every Config.RescanInterval, and queues what it
+// finds (the gateway pays and charges once per idempotency key, and a
+// booking's outcome is recorded in its show's transaction, so processes
+// settling the same booking at once settle it once).
 //
 // The in-memory Store does not implement it: its bookings die with the
-// process, whose own retry queue already knows every booking it owes.
-type OwedRefundLister interface {
-	// OwedRefunds returns up to limit bookings with money owed back: in
-	// state cancelled with a pending refund (Refund.Amount > 0, zero
-	// RefundedAt), or in state failed with Payment.Amount above
-	// Refund.Amount. Those owed the longest come first.
-	OwedRefunds(ctx context.Context, limit int) ([]BookingRef, error)
+// process, whose own retry queue already knows every booking it left
+// unsettled.
+type UnsettledBookingLister interface {
+	// UnsettledBookings returns up to limit bookings that are unsettled:
+	// in state cancelled with a pending refund (Refund.Amount > 0, zero
+	// RefundedAt), in state failed with Payment.Amount above
+	// Refund.Amount, or in state paying with UpdatedAt (set when the
+	// booking moved to paying) before payingBefore. Those waiting the
+	// longest (by UpdatedAt) come first.
+	UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]BookingRef, error)
 }

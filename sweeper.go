@@ -66,43 +66,28 @@ func (bs *BookingSystem) expire(ctx context.Context, e *showEntry, id BookingID)
 }
 
 // rescan asks a Store shared with other processes (or that outlives this
-// one) for lapsed holds and money owed back that this process does not
-// know of.
+// one) for lapsed holds and unsettled bookings (money owed back, payments
+// abandoned) that this process does not know of.
 func (bs *BookingSystem) rescan(ctx context.Context) {
 	bs.rescanHolds(ctx)
-	bs.rescanOwed(ctx)
+	bs.rescanUnsettled(ctx)
 }
 
-// rescanOwed queues, for the sweeper's retry, the bookings that a Store
-// implementing OwedRefundLister lists as owing money back: left by a
-// process that failed to pay and is gone, or by this one before a restart.
-func (bs *BookingSystem) rescanOwed(ctx context.Context) {
-	lister, ok := bs.store.(OwedRefundLister)
+// rescanUnsettled queues, for the sweeper's retry, the bookings that a
+// Store implementing UnsettledBookingLister lists as unsettled: left by a
+// process that failed to settle them and is gone, or by this one before
+// a restart. Payments count as abandoned once they have been paying for
+// abandonAfter by this process's clock; resumePayment judges the same
+// way, by the same clock.
+func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
+	lister, ok := bs.store.(UnsettledBookingLister)
 	if !ok || ctx.Err() != nil {
 		return
 	}
-	refs, err := lister.OwedRefunds(ctx, sweepBatch)
-	if err != nil && ctx.Err() != nil {
-		return
-	}
-	if err != nil {
-		bs.stats.sweeperErrors.Add(1)
-		bs.log.Warn("boxoffice: sweeper could not list money owed back", "err", err)
-		return
-	}
 	now := bs.clock.Now()
-	for _, r := range refs {
-		e, err := bs.entry(ctx, r.ShowID)
-		if err != nil && ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			bs.stats.sweeperErrors.Add(1)
-			bs.log.Warn("boxoffice: sweeper could not load the show of a booking owed money", "show", r.ShowID, "err", err)
-			continue
-		}
-		bs.owed.found(e, r.Booking, now)
-	}
+	refs, err := lister.UnsettledBookings(ctx, now.Add(-bs.owed.abandon), sweepBatch)
+	queueRescanned(ctx, bs, "unsettled bookings", refs, err, func(r BookingRef) string { return r.ShowID },
+		func(r BookingRef, e *showEntry) { bs.owed.found(e, r.Booking, now) })
 }
 
 // rescanHolds asks a Store shared with other processes for lapsed holds
@@ -113,33 +98,43 @@ func (bs *BookingSystem) rescanHolds(ctx context.Context) {
 		return
 	}
 	refs, err := lister.ExpiredHolds(ctx, bs.clock.Now(), sweepBatch)
-	if err != nil && ctx.Err() != nil {
-		return // closing, perhaps before the first rescan: not a failure
-	}
+	queueRescanned(ctx, bs, "expired holds", refs, err, func(r HoldRef) string { return r.ShowID },
+		func(r HoldRef, e *showEntry) { bs.holds.Push(r.HeldUntil, holdKey{show: e, id: r.Booking}) })
+}
+
+// queueRescanned hands each booking a rescan listed, with its show's
+// entry, to queue. A failure to list or to load a show is counted and
+// logged as the sweeper's, unless ctx has ended: the sweeper is stopping
+// (perhaps before its first rescan), which is not a failure.
+func queueRescanned[R any](ctx context.Context, bs *BookingSystem, what string, refs []R, err error,
+	showOf func(R) string, queue func(R, *showEntry)) {
 	if err != nil {
-		bs.stats.sweeperErrors.Add(1)
-		bs.log.Warn("boxoffice: sweeper could not list expired holds", "err", err)
+		if ctx.Err() == nil {
+			bs.stats.sweeperErrors.Add(1)
+			bs.log.Warn("boxoffice: sweeper could not list "+what, "err", err)
+		}
 		return
 	}
 	for _, r := range refs {
-		e, err := bs.entry(ctx, r.ShowID)
-		if err != nil && ctx.Err() != nil {
+		e, err := bs.entry(ctx, showOf(r))
+		switch {
+		case err != nil && ctx.Err() != nil:
 			return
-		}
-		if err != nil {
+		case err != nil:
 			bs.stats.sweeperErrors.Add(1)
-			bs.log.Warn("boxoffice: sweeper could not load the show of an expired hold", "show", r.ShowID, "err", err)
-			continue
+			bs.log.Warn("boxoffice: sweeper could not load the show of one of the "+what, "show", showOf(r), "err", err)
+		default:
+			queue(r, e)
 		}
-		bs.holds.Push(r.HeldUntil, holdKey{show: e, id: r.Booking})
 	}
 }
 
-// runSweeper calls Sweep and retries the due payments of money owed back
-// (settleOwed) every SweepInterval and, every RescanInterval, rescans the
-// Store and forgets idle users and long-ended shows, until ctx is
-// cancelled. Holds come first in a tick: a refund retry waiting on the
-// gateway never delays an expiry.
+// runSweeper calls Sweep and settles the due bookings of the retry queue
+// — money owed back, payments abandoned — (settleOwed) every
+// SweepInterval and, every RescanInterval, rescans the Store and forgets
+// idle users and long-ended shows, until ctx is cancelled. Holds come
+// first in a tick: a retry waiting on the gateway never delays an expiry
+// of that tick.
 func (bs *BookingSystem) runSweeper(ctx context.Context) {
 	defer close(bs.sweeperRan)
 	t := bs.clock.NewTimer(bs.cfg.SweepInterval)

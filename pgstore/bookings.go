@@ -220,26 +220,29 @@ func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]b
 	})
 }
 
-// OwedRefunds implements boxoffice.OwedRefundLister, from the partial
-// index of bookings owing money back (migration 0003), which stays as
-// small as the number of refunds the gateway has yet to pay: least
-// recently updated first, so that bookings owed the longest are not kept
-// waiting by newer ones when there are more than limit.
-func (s *Store) OwedRefunds(ctx context.Context, limit int) ([]boxoffice.BookingRef, error) {
+// UnsettledBookings implements boxoffice.UnsettledBookingLister, from two
+// partial indexes that stay as small as the work left: the bookings owing
+// money back (migration 0003), as many as the refunds the gateway has yet
+// to pay, and the bookings paying (0004), as many as the payments in
+// flight. Least recently updated first, so that bookings waiting the
+// longest are not kept waiting by newer ones when there are more than
+// limit.
+func (s *Store) UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
 		return []boxoffice.BookingRef{}, nil
 	}
-	rows, err := s.pool.Query(ctx, s.q.owedRefunds, limit)
+	rows, err := s.pool.Query(ctx, s.q.unsettled, payingBefore, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.AppendRows([]boxoffice.BookingRef{}, rows, func(r pgx.CollectableRow) (boxoffice.BookingRef, error) {
 		var ref boxoffice.BookingRef
 		var id [16]byte
-		err := r.Scan(&ref.ShowID, &id)
+		var updated *time.Time
+		err := r.Scan(&ref.ShowID, &id, &updated)
 		ref.Booking = boxoffice.BookingID(id)
 		return ref, err
 	})

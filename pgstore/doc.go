@@ -107,10 +107,12 @@
 // longest show so that overlap searches scan only nearby shows — and a
 // partial index of held bookings by deadline for ExpiredHolds, which lets
 // the sweeper of every instance expire holds made by any other, or before
-// a restart; and a partial index of the bookings owing money back (a
-// refund or a void the gateway has not paid yet) for OwedRefunds, which
-// lets the sweeper of every instance pay what another instance, or this
-// one before a restart, failed to pay.
+// a restart; and partial indexes of the bookings owing money back (a
+// refund or a void the gateway has not paid yet) and of the bookings
+// paying, by when they started, for UnsettledBookings, which lets the
+// sweeper of every instance pay what another instance, or this one before
+// a restart, failed to pay, and finish a payment that an instance which
+// died mid-payment left paying.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

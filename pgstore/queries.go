@@ -21,7 +21,7 @@ type queries struct {
 	showVersion                                    string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
 	booking, bookingOfShow, bookingsOfUser         string
-	upsertBooking, expiredHolds, owedRefunds       string
+	upsertBooking, expiredHolds, unsettled         string
 	beginUpdate, beginView, commit, rollback       string
 }
 
@@ -170,11 +170,18 @@ func newQueries(schema string) queries {
 		upsertBooking:  q(upsertBooking(1, "")),
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
-		// The WHERE clause is the predicate of the partial index
-		// bookings_owing_money (migration 0003), the same expression, so
-		// that the planner uses it.
-		owedRefunds: q(`SELECT show_id, id FROM {s}.bookings
-			WHERE ` + owingMoney + ` ORDER BY updated_at, id LIMIT $1`),
+		// Bookings owing money back and payments paying since before $1,
+		// the longest waiting first. Each branch's WHERE clause is the
+		// predicate of a partial index, the same expression, so that the
+		// planner uses it: bookings_owing_money (migration 0003) and
+		// bookings_paying_since (0004); each reads at most $2 entries in
+		// index order, and the merge keeps the first $2.
+		unsettled: q(`(SELECT show_id, id, updated_at FROM {s}.bookings
+				WHERE ` + owingMoney + ` ORDER BY updated_at, id LIMIT $2)
+			UNION ALL
+			(SELECT show_id, id, updated_at FROM {s}.bookings
+				WHERE status = 'paying' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2)
+			ORDER BY updated_at, id LIMIT $2`),
 
 		// Read committed whatever the server's default: after the row
 		// lock, each statement must see what the previous holder of the

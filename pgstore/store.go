@@ -67,9 +67,9 @@ type Store struct {
 }
 
 var (
-	_ boxoffice.Store             = (*Store)(nil)
-	_ boxoffice.ExpiredHoldLister = (*Store)(nil)
-	_ boxoffice.OwedRefundLister  = (*Store)(nil)
+	_ boxoffice.Store                  = (*Store)(nil)
+	_ boxoffice.ExpiredHoldLister      = (*Store)(nil)
+	_ boxoffice.UnsettledBookingLister = (*Store)(nil)
 )
 
 // New returns a Store on the schema of opts, which Migrate must have

@@ -205,11 +205,11 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 			call func() error
 		}{"ExpiredHolds", func() error { _, err := l.ExpiredHolds(ctx, at(23, 0), 10); return err }})
 	}
-	if l, ok := s.(boxoffice.OwedRefundLister); ok {
+	if l, ok := s.(boxoffice.UnsettledBookingLister); ok {
 		calls = append(calls, struct {
 			name string
 			call func() error
-		}{"OwedRefunds", func() error { _, err := l.OwedRefunds(ctx, 10); return err }})
+		}{"UnsettledBookings", func() error { _, err := l.UnsettledBookings(ctx, at(23, 0), 10); return err }})
 	}
 	for _, c := range calls {
 		if err := c.call(); err == nil {

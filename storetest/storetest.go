@@ -8,7 +8,7 @@
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) boxoffice.Store {
 //			return mystore.New(...) // a fresh, empty store; clean up with t.Cleanup
-//		}, storetest.Features{ExpiredHolds: true, OwedRefunds: true})
+//		}, storetest.Features{ExpiredHolds: true, UnsettledBookings: true})
 //	}
 //
 // Every subtest calls newStore once and runs in parallel with the others
@@ -34,8 +34,9 @@ import (
 type Features struct {
 	// ExpiredHolds: the Store implements boxoffice.ExpiredHoldLister.
 	ExpiredHolds bool
-	// OwedRefunds: the Store implements boxoffice.OwedRefundLister.
-	OwedRefunds bool
+	// UnsettledBookings: the Store implements
+	// boxoffice.UnsettledBookingLister.
+	UnsettledBookings bool
 }
 
 // Run runs the conformance suite against the Store made by newStore.
@@ -77,16 +78,16 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 			})
 		}
 	})
-	t.Run("OwedRefunds", func(t *testing.T) {
-		if !f.OwedRefunds {
-			t.Skip("Features.OwedRefunds is false")
+	t.Run("UnsettledBookings", func(t *testing.T) {
+		if !f.UnsettledBookings {
+			t.Skip("Features.UnsettledBookings is false")
 		}
-		for _, st := range owedRefundTests {
+		for _, st := range unsettledTests {
 			t.Run(st.name, func(t *testing.T) {
 				t.Parallel()
 				s := newStore(t)
-				if _, ok := s.(boxoffice.OwedRefundLister); !ok {
-					t.Fatalf("Features.OwedRefunds is set but %T does not implement boxoffice.OwedRefundLister", s)
+				if _, ok := s.(boxoffice.UnsettledBookingLister); !ok {
+					t.Fatalf("Features.UnsettledBookings is set but %T does not implement boxoffice.UnsettledBookingLister", s)
 				}
 				st.run(t, s)
 			})
