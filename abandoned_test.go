@@ -14,14 +14,14 @@ import (
 )
 
 // abandonedConfig gives the payments of abandonedFixture a bound of
-// 3 × 10 s + (1 s + 2 s) of backoff + 1 min of margin = 93 s: a booking
+// 3 × 10 s + (1 s + 2 s) of backoff + 5 min of margin = 333 s: a booking
 // paying for longer is abandoned, and the sweeper resumes it.
 func abandonedConfig(c *boxoffice.Config) {
 	c.PaymentAttempts, c.PaymentTimeout, c.PaymentBackoff = 3, 10*time.Second, time.Second
 	c.HoldTTL = time.Minute
 }
 
-const abandonBound = 93 * time.Second
+const abandonBound = 333 * time.Second
 
 // abandonedFixture is a fixture on a failingStore, with a recorder, whose
 // sweeper ticks every sweep. It returns a booking of alice (A1, A2) left
@@ -74,7 +74,7 @@ func (f *fixture) tick(d time.Duration) {
 // customer but cannot record it (the Store fails the settling
 // transaction), and returns the Store's error with the booking left
 // paying. Nobody calls again. The sweeper leaves it alone while a live
-// call could still be finishing it — up to the bound, 93 s, and not at
+// call could still be finishing it — up to the bound, 333 s, and not at
 // it — and then resumes it as ConfirmBooking would: by the same charge
 // key (one charge in all), confirmed if the seats are still alice's,
 // else failed and the charge voided, with the events a call sends.
@@ -126,7 +126,7 @@ func TestAbandonedPaymentResumedBySweeper(t *testing.T) {
 			untouched("61 s after the payment began")
 			tt.meanwhile(f)
 			f.tick(abandonBound - 61*time.Second)
-			untouched("at the bound, 93 s after the payment began")
+			untouched("at the bound, 333 s after the payment began")
 
 			f.tick(time.Second)
 			got := f.booking(b.ID)
@@ -267,7 +267,7 @@ func waitEntered(t *testing.T, entered, release chan struct{}, what string) {
 
 // TestAbandonBound: a payment is abandoned once it has been paying for
 // longer than every gateway call of a live ConfirmBooking and the backoffs
-// between them, plus a minute; absurd settings saturate rather than
+// between them, plus five minutes; absurd settings saturate rather than
 // overflow into a bound that has already passed.
 func TestAbandonBound(t *testing.T) {
 	const forever = time.Duration(math.MaxInt64)
@@ -276,11 +276,11 @@ func TestAbandonBound(t *testing.T) {
 		cfg  boxoffice.Config
 		want time.Duration
 	}{
-		{"defaults: 3 × 15 s + 0.2 s + 0.4 s + 1 min", boxoffice.Config{}, 105*time.Second + 600*time.Millisecond},
-		{"no backoff", boxoffice.Config{PaymentBackoff: -1}, 105 * time.Second},
-		{"one attempt, no backoff used", boxoffice.Config{PaymentAttempts: 1, PaymentBackoff: time.Hour}, 75 * time.Second},
+		{"defaults: 3 × 15 s + 0.2 s + 0.4 s + 5 min", boxoffice.Config{}, 5*time.Minute + 45*time.Second + 600*time.Millisecond},
+		{"no backoff", boxoffice.Config{PaymentBackoff: -1}, 5*time.Minute + 45*time.Second},
+		{"one attempt, no backoff used", boxoffice.Config{PaymentAttempts: 1, PaymentBackoff: time.Hour}, 5*time.Minute + 15*time.Second},
 		{"backoff doubling", boxoffice.Config{PaymentAttempts: 4, PaymentTimeout: 10 * time.Second, PaymentBackoff: time.Second},
-			40*time.Second + 7*time.Second + time.Minute},
+			40*time.Second + 7*time.Second + 5*time.Minute},
 		{"attempts × timeout overflows", boxoffice.Config{PaymentAttempts: math.MaxInt32, PaymentTimeout: 1000 * time.Hour, PaymentBackoff: -1}, forever},
 		{"backoffs overflow", boxoffice.Config{PaymentAttempts: 200, PaymentBackoff: time.Hour}, forever},
 	}

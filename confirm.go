@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -88,9 +89,11 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // A held booking is not paid for once its show has started (judged inside
 // the show's transaction): the answer is a *ShowStartedError (ErrShowStarted)
 // and nothing is charged or changed, since the seats can no longer be used.
-// A payment already under way when the show starts runs to its end; but a
-// payment abandoned until after the start (see below) is not finished:
-// whatever it took is voided and the booking fails with FailureShowStarted.
+// A payment already under way when the show starts runs to its end; but it
+// is not resumed once the show has started: a call for a booking still
+// paying then gets a *ShowStartedError, charges nothing and leaves the
+// booking paying, and once the payment is abandoned (see below) whatever
+// it took is voided and the booking fails with FailureShowStarted.
 //
 // Confirming is idempotent: concurrent and repeated calls for one booking
 // charge at most once and return the same outcome (a failed payment's
@@ -104,9 +107,12 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // Store's error), or the process died after marking the booking paying —
 // is resumed by the background sweeper in the same way once it has been
 // paying for longer than any live call can take (PaymentAttempts ×
-// PaymentTimeout, the backoffs between, and a minute of margin for the
-// Store and for clock skew between processes), so that it does not race
-// a call still charging in another process; a call of this process that
+// PaymentTimeout, the backoffs between, and five minutes of margin for
+// the Store and for clock skew between processes), so that it does not
+// race a call still charging in another process. "Paying since" counts
+// from the last start or resume: a resume rewrites Booking.UpdatedAt in
+// its first transaction, so that the other processes (and the sweeper)
+// leave it the same time to finish rather than all resuming at once; a call of this process that
 // comes while the sweeper resumes joins the resume, and the sweeper
 // leaves a payment that a call of this process is finishing to that
 // call. The outcome is recorded, and reaches observers
@@ -121,6 +127,10 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // that follows (keeping the seats, or refunding) runs on the same detached
 // context, bounded only by the Store's own timeouts: a Store that hangs
 // holds the call, and Close waits for it up to Close's ctx.
+//
+// A panic in the gateway (or in the Store) does not cross the API: the
+// call, and the calls that joined it, return it as an error, and the
+// booking, left paying or owing money back, is queued for the sweeper.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err
@@ -144,9 +154,27 @@ func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID
 			return Booking{}, ctx.Err()
 		}
 	}
-	b, err := bs.confirm(ctx, bookingID, method)
-	bs.confirms.finish(bookingID, c, b, err)
-	return b, err
+	return bs.confirmClaimed(ctx, bookingID, method, c)
+}
+
+// confirmClaimed runs the confirm that this call claimed and finishes it,
+// even if the gateway (or other user code) panics: the calls joined to it
+// must get an answer, and later calls must not find it in flight forever.
+// The panic becomes an error (no panic crosses the API), which the joined
+// calls share; the booking is queued for the sweeper, which finishes a
+// payment left paying once abandoned, or pays back what a failed booking
+// owes, as after a Store error.
+func (bs *BookingSystem) confirmClaimed(ctx context.Context, id BookingID, method PaymentMethod, c *confirmCall) (b Booking, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = Booking{}, fmt.Errorf("boxoffice: confirming booking %s panicked: %v", id, r)
+			if e, lookupErr := bs.entryOfBooking(context.WithoutCancel(ctx), id); lookupErr == nil {
+				bs.owed.failed(e, id, bs.clock.Now())
+			}
+		}
+		bs.confirms.finish(id, c, b, err)
+	}()
+	return bs.confirm(ctx, id, method)
 }
 
 func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
@@ -163,15 +191,28 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 		if b, err = tx.Booking(bookingID); err != nil {
 			return err
 		}
-		resolved, startedPaying, expiredNow = nil, false, false
+		resolved, startedPaying, expiredNow, voidInstead = nil, false, false, false
 		wasPaying = b.Status == StatusPaying
 		switch b.Status {
 		case StatusPaying:
-			// Resume a payment another call started; but a payment
-			// abandoned (no live call can still be charging it) until its
-			// show started is not charged now, for seats of a show under
-			// way: whatever it took is voided instead.
-			voidInstead = !now.Before(e.show.Start) && now.Sub(b.UpdatedAt) > bs.owed.abandon
+			if !now.Before(e.show.Start) {
+				// No charge now for seats of a show under way. A payment
+				// abandoned (no live call can still be charging it) has
+				// whatever it took voided; one that may still be live is
+				// left to its call, and to the sweeper once abandoned.
+				if now.Sub(b.UpdatedAt) > bs.owed.abandon {
+					voidInstead = true
+					return nil
+				}
+				resolved = &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
+				return nil
+			}
+			// Resume a payment another call started. The abandon bound
+			// counts from now: the other processes, the sweeper and the
+			// customer's retries leave this resume the time a live call
+			// has, rather than all resuming at once.
+			b.UpdatedAt = now
+			tx.PutBooking(b)
 			return nil
 		case StatusConfirmed:
 			resolved = errDone
@@ -335,7 +376,17 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		}
 		confirmedNow = false
 		if b.Status != StatusPaying {
-			return nil // settled by another process meanwhile
+			// Settled by another process meanwhile. If it failed the
+			// booking before this charge went through — its own charge by
+			// the same key failed, and its void found no charge to undo —
+			// the money this charge took is owed back: record it, and the
+			// void below gives it back (or queues it for the sweeper).
+			if b.Status == StatusFailed && chargeErr == nil && rc.Amount > b.Payment.Amount {
+				b.Payment.Amount, b.Payment.Reference, b.Payment.PaidAt = rc.Amount, rc.Reference, now
+				b.UpdatedAt = now
+				tx.PutBooking(b)
+			}
+			return nil
 		}
 		b.Payment.Attempts = attempts
 		if chargeErr == nil {

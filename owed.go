@@ -3,7 +3,9 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -46,12 +48,14 @@ import (
 const maxOwedBackoff = time.Hour
 
 // owedBatch bounds the retries of one sweeper tick, as sweepBatch bounds
-// its expiries; the rest wait for the next tick. A tick also stops at the
-// first retry that fails (see settleOwed), so a gateway that hangs holds
-// up the sweeper for one call of at most Config.PaymentTimeout per tick —
-// or, when that retry resumes an abandoned payment, for the payment a
-// ConfirmBooking would make (PaymentAttempts such calls and the backoffs
-// between, and its void), as a call of the customer would be held up.
+// its expiries; the rest wait for the next tick. Of those, at most one
+// resumes an abandoned payment (see settleOwed): a whole payment —
+// PaymentAttempts calls of up to Config.PaymentTimeout, the backoffs
+// between, and its void — where a refund or a void is one call, so that
+// 64 of them would hold the sweeper (and its expiries) up for most of an
+// hour. A tick also stops at the first retry that fails, so a gateway
+// that hangs holds up the sweeper for one call of at most
+// Config.PaymentTimeout per tick, or for one payment.
 const owedBatch = 64
 
 // payingMargin is what abandonAfter adds to the time a payment's gateway
@@ -59,17 +63,23 @@ const owedBatch = 64
 // (normally milliseconds, but a busy database retries) and some skew
 // between the clocks of processes sharing a Store, since the booking's
 // paying time was read on the clock of the process that started the
-// payment. A minute, so that a resume does not race a live call in a
-// sound deployment, yet a customer charged by a process that died gets a
-// ticket or the money back minutes later, not hours.
-const payingMargin = time.Minute
+// payment. Five minutes, so that a resume does not race a live call in a
+// sound deployment (clocks of processes may drift apart by minutes: the
+// multi-instance test runs them up to 4 minutes apart), yet a customer
+// charged by a process that died gets a ticket or the money back minutes
+// later, not hours.
+const payingMargin = 5 * time.Minute
 
 // abandonAfter is how long a booking may stay paying before the sweeper
 // takes its payment as abandoned and resumes it: the longest a live
 // ConfirmBooking can spend charging — Config.PaymentAttempts calls of at
 // most Config.PaymentTimeout each and the backoffs between them
 // (PaymentBackoff, doubling) — plus payingMargin. Defaults: 3 × 15 s +
-// 0.2 s + 0.4 s + 1 min = 1 min 45.6 s. A gateway that ignores its
+// 0.2 s + 0.4 s + 5 min = 5 min 45.6 s. "Paying since" is the booking's
+// UpdatedAt, which the start of the payment and every resume rewrite: the
+// bound counts from the last of them, so that once a payment is abandoned
+// one resume takes it over and the other instances (and the customer's
+// retry) wait for that resume to end or be abandoned in turn. A gateway that ignores its
 // context's deadline, or a Store transaction that hangs for more than the
 // margin, can outlast it; the resume then races the call, which costs no
 // seat and no money (one charge per idempotency key; whichever records
@@ -148,6 +158,19 @@ func (r *owedRetries) failed(e *showEntry, id BookingID, now time.Time) {
 	if !st.queued {
 		st.queued = true
 		r.queue.Push(now.Add(r.delay(st.failures)), owedKey{show: e, id: id})
+	}
+}
+
+// failedOnce is failed for a retry of the sweeper that failed, unless the
+// retry has queued the booking already (popDue unqueued it): the failing
+// step (a Store transaction, a void) records its failure where it
+// happens, and counting it twice would double the backoff.
+func (r *owedRetries) failedOnce(e *showEntry, id BookingID, now time.Time) {
+	r.mu.Lock()
+	queued := r.known[id] != nil && r.known[id].queued
+	r.mu.Unlock()
+	if !queued {
+		r.failed(e, id, now)
 	}
 }
 
@@ -234,63 +257,100 @@ func (r *owedRetries) failures(id BookingID) int {
 
 // settleOwed is the background sweeper's retry of the bookings to settle:
 // it settles the bookings whose retry is due, at most owedBatch of them,
-// paying what is owed back with one gateway call each and resuming an
-// abandoned payment as ConfirmBooking does (PaymentAttempts calls at
-// most). The first failure ends the tick's retries and puts the rest
-// back, due at once: the gateway (or the Store) is most likely down, and
-// one try a tick is enough to find out when it is back, without holding
-// up the sweeper (or a down gateway) with a call for every booking.
+// paying what is owed back with one gateway call each, and resumes at
+// most one abandoned payment as ConfirmBooking does (PaymentAttempts
+// calls at most, and a void): a payment due after that one is put back,
+// due at once, for the next tick, so that a tick lasts one payment and
+// not owedBatch of them, whether they succeed or fail. The first failure
+// ends the tick's retries and puts the rest back, due at once: the
+// gateway (or the Store) is most likely down, and one try a tick is
+// enough to find out when it is back, without holding up the sweeper (or
+// a down gateway) with a call for every booking.
+//
+// A panic of user code (the PaymentGateway) is a failure of that booking
+// like any other, logged at Error: it must not take down the sweeper, and
+// with it the process that embeds the library.
 func (bs *BookingSystem) settleOwed(ctx context.Context) {
 	now := bs.clock.Now()
 	due := bs.owed.popDue(now, owedBatch)
+	resumed := false
 	for i, k := range due {
-		err := bs.settleOne(ctx, k.show, k.id)
+		r, err := bs.settleRecovered(ctx, k, !resumed)
+		resumed = resumed || r
 		if err == nil {
 			continue
 		}
 		bs.owed.putBack(due[i+1:], now)
-		if ctx.Err() != nil {
-			return // closing: not a failure of the gateway
+		var pe *settlePanic
+		switch {
+		case errors.As(err, &pe):
+			bs.stats.refundRetryFails.Add(1)
+			bs.log.Error("boxoffice: panic while settling a booking (pay money owed back, or finish its payment); retrying later",
+				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "panic", pe.value, "stack", string(pe.stack))
+		case ctx.Err() != nil:
+			// closing: not a failure of the gateway
+		default:
+			bs.stats.refundRetryFails.Add(1)
+			bs.log.Warn("boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
+				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
 		}
-		bs.stats.refundRetryFails.Add(1)
-		bs.log.Warn("boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
-			"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
 		return
 	}
+}
+
+// settlePanic is a panic that settleRecovered caught.
+type settlePanic struct {
+	value any
+	stack []byte
+}
+
+func (p *settlePanic) Error() string { return fmt.Sprintf("boxoffice: panic: %v", p.value) }
+
+// settleRecovered is settleOne that turns a panic into a *settlePanic,
+// having queued the booking again with backoff, as any failure.
+func (bs *BookingSystem) settleRecovered(ctx context.Context, k owedKey, mayResume bool) (resumed bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			bs.owed.failedOnce(k.show, k.id, bs.clock.Now())
+			err = &settlePanic{value: v, stack: debug.Stack()}
+		}
+	}()
+	return bs.settleOne(ctx, k.show, k.id, mayResume)
 }
 
 // settleOne settles one booking, if it still needs it, as the call that
 // left it unsettled would have: a cancellation's refund by its refund key
 // (payRefund), a failed payment's void by its void key (voidLostPayment),
 // each with one gateway call (the queue does the backing off), and a
-// payment left paying as ConfirmBooking resumes it (resumePayment). The
-// outcome is recorded the same way. A failure has queued the booking
-// again.
-func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id BookingID) error {
+// payment left paying as ConfirmBooking resumes it (resumePayment), if
+// mayResume, else put back due now. The outcome is recorded the same
+// way. A failure has queued the booking again. resumed says a payment
+// was resumed.
+func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id BookingID, mayResume bool) (resumed bool, err error) {
 	b, err := bs.store.Booking(ctx, id)
 	switch {
 	case isNotFound(err):
 		bs.owed.paid(id)
-		return nil
+		return false, nil
 	case err != nil:
 		bs.owed.failed(e, id, bs.clock.Now())
-		return err
+		return false, err
 	}
 	switch {
 	case b.Status == StatusPaying:
-		return bs.resumePayment(ctx, e, b)
+		return bs.resumePayment(ctx, e, b, mayResume)
 	case b.RefundOwed() == 0:
 		bs.owed.paid(id) // settled meanwhile, by a call or another process
-		return nil
+		return false, nil
 	case b.Status == StatusCancelled:
 		_, err = bs.payRefundTries(ctx, e, b, 1)
-		return err
+		return false, err
 	default: // StatusFailed
 		_, voidErr, err := bs.voidLostPayment(ctx, e, b, 1, false)
 		if voidErr != nil {
-			return voidErr
+			return false, voidErr
 		}
-		return err
+		return false, err
 	}
 }
 
@@ -311,42 +371,57 @@ func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id Booking
 // another process sharing the Store may be finishing it; and while a
 // ConfirmBooking of this process is, which the sweeper leaves it to rather
 // than wait on it (the table of confirms in flight: a call that starts
-// while the sweeper resumes joins the resume instead). The resume runs,
-// like a call's payment, to its end on a context the sweeper's
-// cancellation does not cut once the charge has begun, so Close waits for
-// it (bounded by Close's ctx). A Store or void failure has queued the
-// booking again.
-func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Booking) error {
+// while the sweeper resumes joins the resume instead). Unless mayResume,
+// an abandoned payment is put back, due now, untouched: the tick has
+// resumed one already. The resume runs, like a call's payment, to its end
+// on a context the sweeper's cancellation does not cut once the charge
+// has begun, so Close waits for it (bounded by Close's ctx). A failure has
+// queued the booking again, with backoff; resumed says the resume ran.
+func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Booking, mayResume bool) (resumed bool, err error) {
 	now := bs.clock.Now()
 	if abandoned := b.UpdatedAt.Add(bs.owed.abandon); !now.After(abandoned) {
 		bs.owed.later(e, b.ID, abandoned)
-		return nil
+		return false, nil
+	}
+	if !mayResume {
+		bs.owed.putBack([]owedKey{{show: e, id: b.ID}}, now)
+		return false, nil
 	}
 	c, mine := bs.confirms.claim(b.ID, false)
 	if !mine {
 		// Live in this process: that call records the outcome, or queues
 		// the booking if it cannot. Look again once it must have ended.
 		bs.owed.later(e, b.ID, now.Add(bs.owed.abandon))
-		return nil
+		return false, nil
 	}
-	out, err := bs.confirm(ctx, b.ID, b.Payment.Method)
-	bs.confirms.finish(b.ID, c, out, err)
+	_, err = func() (out Booking, err error) {
+		// Should the gateway panic, the calls that joined the resume get
+		// an error, and the next confirm of the booking starts afresh;
+		// the panic goes on to settleRecovered.
+		err = errResumePanicked
+		defer func() { bs.confirms.finish(b.ID, c, out, err) }()
+		return bs.confirm(ctx, b.ID, b.Payment.Method)
+	}()
 	var pe *PaymentError
 	switch {
 	case err == nil:
 		bs.owed.paid(b.ID)
-		return nil
+		return true, nil
 	case errors.As(err, &pe):
 		if pe.RefundErr != nil {
-			return pe.RefundErr // the void failed: voidLostPayment queued it
+			return true, pe.RefundErr // the void failed: voidLostPayment queued it
 		}
 		bs.owed.paid(b.ID) // failed, and nothing owed back
-		return nil
+		return true, nil
 	default:
 		// A Store error, which queued the booking; should an error come
-		// from elsewhere, the booking is looked at again all the same
-		// (later does nothing to a booking queued already).
-		bs.owed.later(e, b.ID, bs.clock.Now().Add(bs.owed.delay(1)))
-		return err
+		// from elsewhere, it is a failure all the same, with backoff.
+		bs.owed.failedOnce(e, b.ID, bs.clock.Now())
+		return true, err
 	}
 }
+
+// errResumePanicked is what a ConfirmBooking that joined the sweeper's
+// resume of its payment returns when the resume panicked: the booking
+// is still paying, and the sweeper resumes it again later.
+var errResumePanicked = errors.New("boxoffice: the background resume of this payment panicked; it will be retried")

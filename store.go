@@ -137,7 +137,8 @@ type BookingRef struct {
 //     lapses. The BookingSystem takes a payment as abandoned once it has
 //     been paying for longer than any live ConfirmBooking can take, a
 //     bound computed from Config.PaymentAttempts, PaymentTimeout and
-//     PaymentBackoff plus a minute, and resumes it as ConfirmBooking
+//     PaymentBackoff plus five minutes, counted from Booking.UpdatedAt
+//     (the start of the payment or its last resume), and resumes it as ConfirmBooking
 //     would, by the same idempotency key.
 //
 // The process that fails to settle retries on its own, with backoff, in
@@ -151,11 +152,15 @@ type BookingRef struct {
 // process, whose own retry queue already knows every booking it left
 // unsettled.
 type UnsettledBookingLister interface {
-	// UnsettledBookings returns up to limit bookings that are unsettled:
-	// in state cancelled with a pending refund (Refund.Amount > 0, zero
-	// RefundedAt), in state failed with Payment.Amount above
-	// Refund.Amount, or in state paying with UpdatedAt (set when the
-	// booking moved to paying) before payingBefore. Those waiting the
-	// longest (by UpdatedAt) come first.
+	// UnsettledBookings returns bookings that are unsettled: up to limit
+	// owing money back — in state cancelled with a pending refund
+	// (Refund.Amount > 0, zero RefundedAt), or in state failed with
+	// Payment.Amount above Refund.Amount — and up to limit abandoned
+	// payments — in state paying with UpdatedAt (set when the booking
+	// moved to paying) before payingBefore —, so at most 2 × limit. Of
+	// each kind, those waiting the longest (by UpdatedAt) are listed, and
+	// all come in that order. The limit is per kind because refunds the
+	// gateway keeps refusing stay listed (their UpdatedAt never moves):
+	// under one limit they would hide every abandoned payment.
 	UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]BookingRef, error)
 }

@@ -52,7 +52,7 @@ func (c confirmations) Notify(_ context.Context, e boxoffice.Event) {
 // returns, and nobody closes it. Another BookingSystem on the same schema,
 // whose sweeper lists the Store's unsettled bookings every minute, leaves
 // the payment alone while a live call could still be finishing it (3 ×
-// 15 s + 1 min = 105 s here) and then resumes it by the same charge key:
+// 15 s + 5 min = 345 s here) and then resumes it by the same charge key:
 // the booking is confirmed, the customer charged once, and the new
 // instance's observers hear of it.
 func TestAbandonedPaymentFinishedByAnotherInstance(t *testing.T) {
@@ -111,8 +111,8 @@ func TestAbandonedPaymentFinishedByAnotherInstance(t *testing.T) {
 			t.Fatalf("%s: %s, %d charge calls by the second instance; want paying, untouched", when, b.Status, live.charges.Load())
 		}
 	}
-	tick(105 * time.Second) // a rescan at the bound: not abandoned yet
-	untouched("at the bound, 105 s after the payment began")
+	tick(345 * time.Second) // a rescan at the bound: not abandoned yet
+	untouched("at the bound, 345 s after the payment began")
 	tick(time.Second)
 	untouched("a second later, the next rescan a minute away")
 	tick(59 * time.Second) // the next rescan finds it abandoned

@@ -224,9 +224,9 @@ func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]b
 // partial indexes that stay as small as the work left: the bookings owing
 // money back (migration 0003), as many as the refunds the gateway has yet
 // to pay, and the bookings paying (0004), as many as the payments in
-// flight. Least recently updated first, so that bookings waiting the
-// longest are not kept waiting by newer ones when there are more than
-// limit.
+// flight. Up to limit of each, least recently updated first, so that
+// bookings waiting the longest are not kept waiting by newer ones when
+// there are more than limit, and neither kind hides the other.
 func (s *Store) UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

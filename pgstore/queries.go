@@ -171,17 +171,23 @@ func newQueries(schema string) queries {
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
 		// Bookings owing money back and payments paying since before $1,
-		// the longest waiting first. Each branch's WHERE clause is the
-		// predicate of a partial index, the same expression, so that the
-		// planner uses it: bookings_owing_money (migration 0003) and
+		// up to $2 of each kind (so up to 2 × $2), the longest waiting
+		// first. Each kind has its own LIMIT, and the merge none: refunds
+		// the gateway keeps refusing never change updated_at, and under
+		// one LIMIT enough of them would hide every abandoned payment
+		// from every rescan. Each branch's WHERE clause is the predicate
+		// of a partial index, the same expression, so that the planner
+		// uses it: bookings_owing_money (migration 0003, whose comment
+		// still calls this listing by its old name, OwedRefunds: a
+		// migration's text is checksummed, so it stays) and
 		// bookings_paying_since (0004); each reads at most $2 entries in
-		// index order, and the merge keeps the first $2.
+		// index order, and the merge sorts at most 2 × $2 rows.
 		unsettled: q(`(SELECT show_id, id, updated_at FROM {s}.bookings
 				WHERE ` + owingMoney + ` ORDER BY updated_at, id LIMIT $2)
 			UNION ALL
 			(SELECT show_id, id, updated_at FROM {s}.bookings
 				WHERE status = 'paying' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2)
-			ORDER BY updated_at, id LIMIT $2`),
+			ORDER BY updated_at, id`),
 
 		// Read committed whatever the server's default: after the row
 		// lock, each statement must see what the previous holder of the

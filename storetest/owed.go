@@ -110,17 +110,43 @@ func testUnsettledListed(t *testing.T, s boxoffice.Store) {
 	}
 }
 
-// testUnsettledLimit: with a limit, the bookings waiting the longest are
-// listed, in that order, each once.
+// testUnsettledLimit: the limit is per kind — up to limit bookings owing
+// money back and up to limit abandoned payments, the longest waiting of
+// each, listed in that order, each once — so that bookings owing money
+// that stay listed (a refund the gateway keeps refusing) never hide the
+// abandoned payments. The fixture's oldest bookings owing money are older
+// than one of its abandoned payments, which a single limit would drop.
 func testUnsettledLimit(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	l := s.(boxoffice.UnsettledBookingLister)
-	want := unsettledFixture(t, f)
-	for limit := 0; limit <= len(want); limit++ {
+	all := unsettledFixture(t, f)
+	var owing, paying []boxoffice.BookingRef // each in the fixture's order: the longest waiting first
+	for _, r := range all {
+		b, err := s.Booking(f.ctx, r.Booking)
+		must(t, err)
+		if b.Status == boxoffice.StatusPaying {
+			paying = append(paying, r)
+		} else {
+			owing = append(owing, r)
+		}
+	}
+	for limit := 0; limit <= len(all); limit++ {
+		var want []boxoffice.BookingRef // all, less each kind's entries past the limit
+		no, np := 0, 0
+		for _, r := range all {
+			switch {
+			case slices.Contains(owing, r) && no < limit:
+				no++
+				want = append(want, r)
+			case slices.Contains(paying, r) && np < limit:
+				np++
+				want = append(want, r)
+			}
+		}
 		got, err := l.UnsettledBookings(f.ctx, payingBefore, limit)
 		must(t, err)
-		if !slices.Equal(got, want[:limit]) {
-			t.Errorf("UnsettledBookings with limit %d = %+v, want the longest waiting, in order: %+v", limit, got, want[:limit])
+		if !slices.Equal(got, want) {
+			t.Errorf("UnsettledBookings with limit %d = %+v, want the %d longest waiting of each kind, in order: %+v", limit, got, limit, want)
 		}
 	}
 }
