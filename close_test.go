@@ -26,6 +26,20 @@ func (f *fixture) stallCharges() (entered <-chan struct{}, release func()) {
 	return in, func() { close(gate) }
 }
 
+// confirmInFlight starts a ConfirmBooking of b and returns once its charge
+// is at the gateway, stalled there until release is called; the call's
+// answer comes on confirmed.
+func (f *fixture) confirmInFlight(b boxoffice.Booking) (confirmed <-chan error, release func()) {
+	entered, release := f.stallCharges()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		done <- err
+	}()
+	<-entered
+	return done, release
+}
+
 // waitUntilClosing returns once sys refuses calls: Close has begun. It
 // probes with the release of a booking that does not exist, which changes
 // nothing while the system is still open.
@@ -57,13 +71,7 @@ func TestCloseWaitsForConfirmInFlight(t *testing.T) {
 	rec := newRecorder()
 	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
 	b := f.hold("alice", "A1")
-	entered, release := f.stallCharges()
-	confirmed := make(chan error, 1)
-	go func() {
-		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
-		confirmed <- err
-	}()
-	<-entered // the charge is at the gateway
+	confirmed, release := f.confirmInFlight(b)
 
 	closed := make(chan error, 1)
 	go func() { closed <- f.sys.Close(f.ctx) }()
@@ -106,13 +114,7 @@ func TestCloseGivesUpOnStuckCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := f.hold("alice", "A1")
-	entered, release := f.stallCharges()
-	confirmed := make(chan error, 1)
-	go func() {
-		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
-		confirmed <- err
-	}()
-	<-entered
+	confirmed, release := f.confirmInFlight(b)
 
 	closeCtx, giveUp := context.WithCancel(f.ctx)
 	closed := make(chan error, 1)
@@ -236,13 +238,7 @@ func TestEventsDroppedCountsOpenWatchStreams(t *testing.T) {
 func TestSecondCloseWaitsForTheFirst(t *testing.T) {
 	f := newFixture(t)
 	b := f.hold("alice", "A1")
-	entered, release := f.stallCharges()
-	confirmed := make(chan error, 1)
-	go func() {
-		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
-		confirmed <- err
-	}()
-	<-entered
+	confirmed, release := f.confirmInFlight(b)
 	first := make(chan error, 1)
 	go func() { first <- f.sys.Close(f.ctx) }()
 	waitUntilClosing(t, f.sys)

@@ -149,16 +149,23 @@ func (r *owedRetries) delay(n int) time.Duration {
 func (r *owedRetries) failed(e *showEntry, id BookingID, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st := r.known[id]
-	if st == nil {
-		st = &owedState{}
-		r.known[id] = st
-	}
+	st := r.state(id)
 	st.failures++
 	if !st.queued {
 		st.queued = true
 		r.queue.Push(now.Add(r.delay(st.failures)), owedKey{show: e, id: id})
 	}
+}
+
+// state returns the queue's record of booking id, making one if it has
+// none. The caller holds r.mu.
+func (r *owedRetries) state(id BookingID) *owedState {
+	st := r.known[id]
+	if st == nil {
+		st = &owedState{}
+		r.known[id] = st
+	}
+	return st
 }
 
 // failedOnce is failed for a retry of the sweeper that failed, unless the
@@ -192,12 +199,7 @@ func (r *owedRetries) found(e *showEntry, id BookingID, now time.Time) {
 func (r *owedRetries) later(e *showEntry, id BookingID, at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st := r.known[id]
-	if st == nil {
-		st = &owedState{}
-		r.known[id] = st
-	}
-	if !st.queued {
+	if st := r.state(id); !st.queued {
 		st.queued = true
 		r.queue.Push(at, owedKey{show: e, id: id})
 	}
