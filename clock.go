@@ -25,15 +25,19 @@ type Timer interface {
 	Reset(d time.Duration) bool
 }
 
-// SystemClock returns the Clock of the machine: the one place in the package
-// that reads time.Now.
-func SystemClock() Clock { return systemClock{} }
+// SystemClock returns the Clock of the machine, the BookingSystem's
+// default.
+func SystemClock() MachineClock { return MachineClock{} }
 
-type systemClock struct{}
+// MachineClock is the Clock of the machine: the one place in the package
+// that reads time.Now. Its zero value is ready to use.
+type MachineClock struct{}
 
-func (systemClock) Now() time.Time { return time.Now() }
+// Now returns time.Now().
+func (MachineClock) Now() time.Time { return time.Now() }
 
-func (systemClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
+// NewTimer returns a Timer backed by a time.Timer.
+func (MachineClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 
 type systemTimer struct{ t *time.Timer }
 
