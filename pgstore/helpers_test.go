@@ -143,3 +143,19 @@ func addOneShow(t *testing.T, s *pgstore.Store) boxoffice.Show {
 	must(t, s.AddShow(ctx, show, layout, boxoffice.Interval{Start: show.Start, End: show.End}, nil))
 	return show
 }
+
+// scheduleRexShow adds through sys a theater (Rex, in Bern) with one seed
+// hall, the movie, and a show of it at start, and returns the show.
+func scheduleRexShow(t *testing.T, sys *boxoffice.BookingSystem, movie boxoffice.Movie, start time.Time) boxoffice.Show {
+	t.Helper()
+	ctx := t.Context()
+	movie, err := sys.AddMovie(ctx, movie)
+	must(t, err)
+	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Rex", City: "Bern"})
+	must(t, err)
+	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
+	must(t, err)
+	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: start, BasePrice: 14_00})
+	must(t, err)
+	return show
+}

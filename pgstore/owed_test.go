@@ -52,14 +52,7 @@ func TestRestartPaysOwedMoney(t *testing.T) {
 
 	before := newInstance(t, schema, base, 0, gateway, tune)
 	sys := before.sys
-	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute})
-	must(t, err)
-	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Rex", City: "Bern"})
-	must(t, err)
-	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
-	must(t, err)
-	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: base.Add(72 * time.Hour), BasePrice: 14_00})
-	must(t, err)
+	show := scheduleRexShow(t, sys, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute}, base.Add(72*time.Hour))
 
 	gateway.down.Store(true)
 	carol, err := sys.HoldSeats(ctx, "carol", show.ID, []string{"C1", "C2"})

@@ -26,14 +26,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	// Before the restart.
 	before := newInstance(t, schema, base, 0, gateway, limits)
 	sys := before.sys
-	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute, Genres: []string{"horror", "sci-fi"}})
-	must(t, err)
-	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Rex", City: "Bern"})
-	must(t, err)
-	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
-	must(t, err)
-	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: base.Add(72 * time.Hour), BasePrice: 14_00})
-	must(t, err)
+	show := scheduleRexShow(t, sys, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute, Genres: []string{"horror", "sci-fi"}}, base.Add(72*time.Hour))
 
 	hold := func(user string, seats ...string) boxoffice.Booking {
 		t.Helper()
@@ -42,7 +35,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		return b
 	}
 	alice := hold("alice", "A1", "A2") // confirmed
-	_, err = sys.ConfirmBooking(ctx, alice.ID, "card:tok_visa")
+	_, err := sys.ConfirmBooking(ctx, alice.ID, "card:tok_visa")
 	must(t, err)
 	carol := hold("carol", "C1", "C2") // confirmed, then cancelled with a refund
 	_, err = sys.ConfirmBooking(ctx, carol.ID, "card:tok_visa")
