@@ -259,3 +259,36 @@ func TestSecondCloseWaitsForTheFirst(t *testing.T) {
 		t.Fatalf("Close after Close: %v", err)
 	}
 }
+
+// TestCloseCountsEventsAnObserverNeverGot: when Close gives up on a slow
+// observer, the events still queued for it are lost, and Stats says so.
+func TestCloseCountsEventsAnObserverNeverGot(t *testing.T) {
+	const holds = 5
+	entered, release := make(chan struct{}, holds), make(chan struct{})
+	delivered := 0
+	slow := boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) {
+		if _, ok := e.(*boxoffice.SeatsHeld); !ok {
+			return
+		}
+		delivered++
+		entered <- struct{}{}
+		<-release // an SMTP call that hangs, say
+	})
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{slow} })
+	for i := range holds {
+		f.hold(fmt.Sprintf("user%d", i), fmt.Sprintf("A%d", 1+i))
+	}
+	<-entered // busy with the first event; the rest wait in its queue
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel() // give up at once
+	if err := f.sys.Close(ctx); err == nil {
+		t.Fatal("Close with a stuck observer returned nil")
+	}
+	close(release)
+	boxoffice.WaitObserversForTest(f.sys)
+	if got := f.sys.Stats().EventsDropped; got != uint64(holds-delivered) {
+		t.Errorf("%d holds, %d delivered to the observer, EventsDropped = %d; want %d",
+			holds, delivered, got, holds-delivered)
+	}
+}

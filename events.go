@@ -101,11 +101,14 @@ func (d *dispatcher) publish(showID string, events []Event) {
 
 // dropped sums the events dropped by full mailboxes: the observers', the
 // open Watch streams' (a stream may stay open for hours while it drops)
-// and those of the streams that ended.
+// and those of the streams that ended; and the events still queued for
+// an observer when Close gave up waiting for it. A Watch stream's
+// reader that leaves is owed nothing, so what its stream held then is
+// not counted.
 func (d *dispatcher) dropped() uint64 {
 	var n uint64
 	for _, r := range d.observers {
-		n += r.box.Dropped()
+		n += r.box.Dropped() + r.box.Undelivered()
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()

@@ -18,3 +18,11 @@ func ConfirmWaitersForTest(bs *BookingSystem, id BookingID) int {
 	}
 	return 0
 }
+
+// WaitObserversForTest blocks until every observer goroutine of bs has
+// returned: after a Close that gave up waiting for them, once they notice.
+func WaitObserversForTest(bs *BookingSystem) {
+	for _, r := range bs.events.observers {
+		<-r.box.Done()
+	}
+}

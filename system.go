@@ -126,8 +126,9 @@ func New(cfg Config) (*BookingSystem, error) {
 //
 // ctx bounds all the waiting. If it ends first, Close returns an error
 // matching ctx.Err() but shuts down all the same: observers are cancelled,
-// and an event that a call still in flight commits afterwards is not
-// delivered but counted in Stats().EventsDropped. A Close called again, or
+// and the events still queued for them, and those that calls still in
+// flight commit afterwards, are not delivered but counted in
+// Stats().EventsDropped. A Close called again, or
 // concurrently (a signal handler and a deferred Close, say), waits for the
 // first one to finish, bounded by its own ctx, and then returns nil: the
 // first one reports how the shutdown went.
@@ -179,7 +180,7 @@ type Stats struct {
 	Confirmed        uint64 // bookings confirmed
 	PaymentFailures  uint64 // bookings whose payment failed
 	Cancelled        uint64 // bookings cancelled
-	EventsDropped    uint64 // events lost by an observer or Watch stream that fell behind (open streams included), or committed after Close gave up waiting
+	EventsDropped    uint64 // events lost by an observer or Watch stream that fell behind (open streams included), or queued or committed after Close gave up waiting
 	ObserverPanics   uint64 // observer calls that panicked (recovered)
 	SweeperErrors    uint64 // sweeper transactions that failed (retried on a later tick)
 	RefundRetryFails uint64 // background attempts to settle a booking (pay money owed back, a refund or a void, or finish a payment left paying) that failed or panicked in the gateway (retried later, with backoff)

@@ -16,9 +16,11 @@ type Mailbox[T any] struct {
 	n       int
 	max     int
 	closed  bool
-	dropped uint64
-	wake    chan struct{} // capacity 1: "there may be items"
-	done    chan struct{} // closed when Run returns
+	dropped uint64 // by Put, from a full mailbox
+	// undelivered counts the items Run gave up on when its ctx ended.
+	undelivered uint64
+	wake        chan struct{} // capacity 1: "there may be items"
+	done        chan struct{} // closed when Run returns
 }
 
 // New returns a mailbox holding at most max items (max ≥ 1).
@@ -88,7 +90,9 @@ func (m *Mailbox[T]) take(buf []T) (int, bool) {
 
 // Run delivers items to deliver, in order, until the mailbox is closed and
 // empty or ctx is done. It is meant to run on its own goroutine; call it
-// once.
+// once. When ctx ends first, the items not delivered are counted
+// (Undelivered) and discarded, and the mailbox is closed: Put refuses
+// items from then on, as after Close.
 func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
 	defer close(m.done)
 	buf := make([]T, 64)
@@ -96,6 +100,7 @@ func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
 		k, closed := m.take(buf)
 		for i := range k {
 			if ctx.Err() != nil {
+				m.abandon(k - i)
 				return
 			}
 			deliver(buf[i])
@@ -111,9 +116,20 @@ func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
 		select {
 		case <-m.wake:
 		case <-ctx.Done():
+			m.abandon(0)
 			return
 		}
 	}
+}
+
+// abandon closes the mailbox and discards its items, counting them and
+// the taken ones Run did not deliver as undelivered.
+func (m *Mailbox[T]) abandon(taken int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.undelivered += uint64(taken + m.n)
+	m.closed = true
+	m.items, m.head, m.n = nil, 0, 0
 }
 
 // Close stops accepting items; Run returns once the queued ones are
@@ -136,6 +152,14 @@ func (m *Mailbox[T]) Dropped() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.dropped
+}
+
+// Undelivered returns how many items Run discarded because its ctx ended
+// before it could deliver them.
+func (m *Mailbox[T]) Undelivered() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.undelivered
 }
 
 // Len returns the number of queued items.
