@@ -14,13 +14,32 @@
 // While it runs, a progress bar is drawn on stderr (a line every few
 // seconds when stderr is not a terminal). At the end it prints the
 // operations per second, the p50, p99 and p99.9 latency of each kind of
-// operation, the conflicts and the expired holds, and an audit:
+// operation, the conflicts and the expired holds, and an audit of the
+// history and of the final state:
 //
-//   - seats with more than one owner (live holds, payments in flight and
-//     confirmed bookings of one seat), which must be 0, and booked seats of
-//     the seat maps that disagree with the confirmed bookings, also 0;
+//   - seats sold while another confirmed booking owned them, which must be
+//     0: an observer records every confirmation and cancellation as it is
+//     committed, and the audit replays them per show and seat, since a
+//     double sale that a cancellation later undid leaves no trace in the
+//     final state. An event the observer missed (Stats().EventsDropped),
+//     or a confirmation or cancellation of the final bookings that the
+//     history lacks, makes the audit fail as inconclusive;
+//   - seats with more than one owner now (live holds, payments in flight
+//     and confirmed bookings of one seat), which must be 0, and booked
+//     seats of the inventories that disagree with the confirmed bookings,
+//     also 0;
 //   - money charged minus money refunded, which must equal the total of the
-//     confirmed bookings.
+//     confirmed bookings plus the refunds still owed (Booking.RefundOwed).
+//
+// The audit first closes the BookingSystem, which waits for the calls in
+// flight and delivers every queued event, and then reads the final state
+// from the Store, at rest.
+//
+// With -postgres, each process observes only its own commits: its history
+// catches a double sale between two of its own bookings, not one between
+// bookings of different processes sharing the schema. TestMultiProcess
+// closes that gap: it records the shared history in PostgreSQL itself
+// (multiprocess_test.go).
 //
 // It exits with status 1 if the audit fails or an operation failed in a way
 // no user action explains.
@@ -56,6 +75,9 @@ type config struct {
 	postgres string // PostgreSQL URL: run on pgstore; "" for the in-memory Store
 	schema   string // pgstore schema
 	instance string // prefix of this process's user IDs
+	// eventBuffer sizes the observers' event queues (tests); 0 for
+	// defaultEventBuffer.
+	eventBuffer int
 	// progress is where the progress is drawn; nil for none.
 	progress io.Writer
 	// terminal says progress is a terminal: redraw one bar in place.
@@ -131,6 +153,50 @@ func newStore(ctx context.Context, cfg config) (boxoffice.Store, func(), error) 
 	return boxoffice.NewMemoryStore(), func() {}, nil
 }
 
+// defaultEventBuffer is the history's event queue: far more events than
+// the observer, which only updates a map, ever falls behind by, so that a
+// normal run drops none (a dropped event makes the audit inconclusive).
+// The queue grows only as far as it is used.
+const defaultEventBuffer = 1 << 20
+
+// loadSystem is the BookingSystem under load, with what the audit reads
+// besides it: its Store, its gateway and the history its observer records.
+type loadSystem struct {
+	*boxoffice.BookingSystem
+	store   boxoffice.Store
+	gateway *decliningGateway
+	history *seatHistory
+}
+
+// newLoadSystem builds the BookingSystem for cfg on store, with the
+// history's observer and then the others given.
+func newLoadSystem(cfg config, store boxoffice.Store, others ...boxoffice.Observer) (*loadSystem, error) {
+	ls := &loadSystem{store: store, gateway: newDecliningGateway(cfg.fail, cfg.seed), history: newSeatHistory()}
+	buffer := cfg.eventBuffer
+	if buffer == 0 {
+		buffer = defaultEventBuffer
+	}
+	sys, err := boxoffice.New(boxoffice.Config{
+		Store:   store,
+		Gateway: ls.gateway,
+		HoldTTL: cfg.ttl,
+		// Expire abandoned holds promptly, so the run sees them expire.
+		SweepInterval: min(time.Second, cfg.ttl/4),
+		// The users act far faster than people: the per-user limits
+		// against hoarding would refuse most of their holds.
+		HoldsPerMinute:      -1,
+		MaxLiveHoldsPerUser: -1,
+		PaymentBackoff:      -1, // declines are final; nothing to wait for
+		Observers:           append([]boxoffice.Observer{ls.history}, others...),
+		EventBuffer:         buffer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ls.BookingSystem = sys
+	return ls, nil
+}
+
 // run sets up the catalog, runs the users for cfg.duration (or until ctx
 // is done), prints the summary and the audit to w, and returns an error if
 // the audit failed or an operation failed unexpectedly.
@@ -140,25 +206,14 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	gateway := newDecliningGateway(cfg.fail, cfg.seed)
-	sys, err := boxoffice.New(boxoffice.Config{
-		Store:   store,
-		Gateway: gateway,
-		HoldTTL: cfg.ttl,
-		// Expire abandoned holds promptly, so the run sees them expire.
-		SweepInterval: min(time.Second, cfg.ttl/4),
-		// The users act far faster than people: the per-user limits
-		// against hoarding would refuse most of their holds.
-		HoldsPerMinute:      -1,
-		MaxLiveHoldsPerUser: -1,
-		PaymentBackoff:      -1, // declines are final; nothing to wait for
-	})
+	ls, err := newLoadSystem(cfg, store)
 	if err != nil {
 		return err
 	}
-	defer sys.Close(context.WithoutCancel(ctx))
+	// The audit closes it; this is for the early returns.
+	defer ls.Close(context.WithoutCancel(ctx))
 
-	s, err := newSim(ctx, cfg, sys)
+	s, err := newSim(ctx, cfg, ls.BookingSystem)
 	if err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
@@ -166,9 +221,9 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		cfg.users, len(s.shows), s.seatsPerShow, cfg.duration, cfg.seats, 100*cfg.fail, cfg.ttl, cfg.seed)
 
 	res := s.run(ctx)
-	printSummary(w, cfg, res, sys.Stats())
+	printSummary(w, cfg, res, ls.Stats())
 
-	a, err := audit(context.WithoutCancel(ctx), sys, gateway, s)
+	a, err := audit(context.WithoutCancel(ctx), ls, s)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}

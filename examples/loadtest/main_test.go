@@ -32,9 +32,11 @@ func TestLoadPassesAudit(t *testing.T) {
 		regexp.MustCompile(`(?m)^\s+confirm\s+[1-9]\d*\s`),
 		regexp.MustCompile(`expired holds: [1-9]\d*`),
 		regexp.MustCompile(`[1-9]\d* declined`),
-		regexp.MustCompile(`seats with more than one owner: 0 \(ok\)`),
+		regexp.MustCompile(`history: [1-9]\d* confirmations and [1-9]\d* cancellations replayed; 0 events dropped, 0 missing \(ok\)`),
+		regexp.MustCompile(`seats sold while another confirmed booking owned them: 0 \(ok\)`),
+		regexp.MustCompile(`seats with more than one owner now: 0 \(ok\)`),
 		regexp.MustCompile(`booked seats that disagree with the confirmed bookings: 0 \(ok\)`),
-		regexp.MustCompile(`confirmed bookings total [\d.]+, kept on other bookings 0.00 \(ok\)`),
+		regexp.MustCompile(`confirmed bookings total [\d.]+, refunds owed 0.00, kept on other bookings 0.00 \(ok\)`),
 	} {
 		if !want.MatchString(summary) {
 			t.Errorf("summary does not match %s:\n%s", want, summary)
@@ -49,9 +51,9 @@ func TestLoadPassesAudit(t *testing.T) {
 	t.Logf("\n%s", summary)
 }
 
-// TestAuditVerdicts checks that the audit's verdicts can fail:
-// a made-up result with a doubly owned seat, or money that does not add
-// up, is not ok.
+// TestAuditVerdicts checks that the audit's verdicts can fail: a made-up
+// result with a doubly owned or doubly sold seat, a history with holes, or
+// money that does not add up, is not ok.
 func TestAuditVerdicts(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -63,6 +65,11 @@ func TestAuditVerdicts(t *testing.T) {
 		{"seat map disagrees", auditResult{mapMismatches: 2, charged: 300, confirmedTotal: 300}, false},
 		{"money missing", auditResult{charged: 500, refunded: 300, confirmedTotal: 300}, false},
 		{"money kept on a cancellation", auditResult{charged: 500, refunded: 100, confirmedTotal: 300, kept: 100}, false},
+		{"refund still owed", auditResult{charged: 500, refunded: 100, confirmedTotal: 300, owed: 100}, true},
+		{"refund owed but paid", auditResult{charged: 500, refunded: 200, confirmedTotal: 300, owed: 100}, false},
+		{"seat sold twice, since undone", auditResult{doubleSales: 1, charged: 300, confirmedTotal: 300}, false},
+		{"events dropped", auditResult{eventsDropped: 1, charged: 300, confirmedTotal: 300}, false},
+		{"confirmation missing from the history", auditResult{historyGaps: 1, charged: 300, confirmedTotal: 300}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.a.ok(); got != tc.ok {

@@ -25,7 +25,11 @@ import (
 // then audits the schema with SQL: no seat has two owners, every booked
 // seat belongs to a confirmed booking that lists it, every confirmed
 // booking's seats are booked to it, and each process's own audit (its
-// users, its gateway's money) passed.
+// users, its gateway's money, its own history) passed. Each process sees
+// only its own commits, so a seat sold by two processes and then given
+// back by one would escape all that: the schema therefore records the
+// shared history itself (recordSharedHistory), and auditSharedHistory
+// replays it.
 //
 // It takes about 15 seconds, so it runs only with BOXOFFICE_MULTIPROCESS=1:
 //
@@ -56,6 +60,8 @@ func TestMultiProcess(t *testing.T) {
 		}
 	}()
 
+	recordSharedHistory(t, pool, url, schema)
+
 	bin := filepath.Join(t.TempDir(), "loadtest")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -79,10 +85,147 @@ func TestMultiProcess(t *testing.T) {
 		if errs[p] != nil {
 			t.Errorf("process %d: %v\n%s", p, errs[p], outs[p].String())
 		} else {
-			t.Logf("process %d:\n%s", p, lastLines(outs[p].String(), 8))
+			t.Logf("process %d:\n%s", p, lastLines(outs[p].String(), 10))
 		}
 	}
 	auditSharedSchema(t, pool, schema)
+	auditSharedHistory(t, pool, schema)
+}
+
+// historyLockClass is the first key of the advisory locks that order the
+// shared history (the second is the show's hash): "load".
+const historyLockClass = 0x6c6f6164
+
+// recordSharedHistory migrates the schema and adds to it a trigger that
+// records, in booking_history, every booking that becomes confirmed or
+// cancelled, whichever process commits it, numbered in commit order per
+// show.
+//
+// Commit order without comparing clocks: before numbering a change, the
+// trigger takes a per-show advisory lock that its transaction holds until
+// it ends, so that of two transactions changing bookings of one show, the
+// second numbers its changes only once the first has committed (or rolled
+// back, taking its rows with it). This does not rely on pgstore's own show
+// lock, which is what is under test. Sequence numbers are handed out in
+// the order asked for (an identity column caches none).
+func recordSharedHistory(t *testing.T, pool *pgxpool.Pool, url, schema string) {
+	ctx := context.Background()
+	if err := pgstore.Migrate(ctx, pool, pgstore.Options{Schema: schema}); err != nil {
+		t.Fatal(err)
+	}
+	s := pgx.Identifier{schema}.Sanitize()
+	_, err := pool.Exec(ctx, `
+		CREATE TABLE `+s+`.booking_history (
+			seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			tx         bigint NOT NULL,
+			show_id    text NOT NULL,
+			booking_id uuid NOT NULL,
+			status     text NOT NULL,
+			seats      jsonb NOT NULL
+		);
+		CREATE FUNCTION `+s+`.record_booking_history() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.status IN ('confirmed', 'cancelled') AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status) THEN
+				PERFORM pg_advisory_xact_lock(`+fmt.Sprint(historyLockClass)+`, hashtext(NEW.show_id));
+				INSERT INTO `+s+`.booking_history (tx, show_id, booking_id, status, seats)
+				VALUES (txid_current(), NEW.show_id, NEW.id, NEW.status, NEW.seats);
+			END IF;
+			RETURN NULL;
+		END $$;
+		CREATE TRIGGER record_booking_history AFTER INSERT OR UPDATE ON `+s+`.bookings
+			FOR EACH ROW EXECUTE FUNCTION `+s+`.record_booking_history();`)
+	if err != nil {
+		t.Fatalf("recording the history of %s at %s: %v", schema, url, err)
+	}
+}
+
+// auditSharedHistory replays the history recordSharedHistory recorded,
+// show by show in commit order: no seat may be sold while another
+// confirmed booking owns it, even if that was later undone. Changes of
+// one transaction are replayed at once, cancellations first, since only
+// the state at its commit was ever visible. The history must hold every
+// confirmed and cancelled booking of the schema, or it proves nothing.
+func auditSharedHistory(t *testing.T, pool *pgxpool.Pool, schema string) {
+	ctx := context.Background()
+	s := pgx.Identifier{schema}.Sanitize()
+	type change struct {
+		tx      int64
+		show    string
+		booking boxoffice.BookingID
+		cancel  bool
+		seats   []string
+	}
+	rows, err := pool.Query(ctx, `SELECT tx, show_id, booking_id, status = 'cancelled', ARRAY(SELECT jsonb_array_elements(seats)->>'id')
+		FROM `+s+`.booking_history ORDER BY show_id, seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var history []change
+	for rows.Next() {
+		var c change
+		var id [16]byte
+		if err := rows.Scan(&c.tx, &c.show, &id, &c.cancel, &c.seats); err != nil {
+			t.Fatal(err)
+		}
+		c.booking = boxoffice.BookingID(id)
+		history = append(history, c)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	l := newSaleLedger()
+	for len(history) > 0 {
+		n := 1 // the changes of one transaction on one show
+		for n < len(history) && history[n].tx == history[0].tx && history[n].show == history[0].show {
+			n++
+		}
+		for _, cancel := range []bool{true, false} {
+			for _, c := range history[:n] {
+				switch {
+				case c.cancel != cancel:
+				case cancel:
+					l.cancel(c.show, c.booking, c.seats)
+				default:
+					l.confirm(c.show, c.booking, c.seats)
+				}
+			}
+		}
+		history = history[n:]
+	}
+	if l.doubleSales > 0 {
+		t.Errorf("the shared history has %d seats sold while another confirmed booking owned them; first: %s", l.doubleSales, l.firstDouble)
+	}
+
+	rows, err = pool.Query(ctx, `SELECT id, status = 'cancelled' FROM `+s+`.bookings WHERE status IN ('confirmed', 'cancelled')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sold, cancelled, gaps int
+	for rows.Next() {
+		var id [16]byte
+		var isCancelled bool
+		if err := rows.Scan(&id, &isCancelled); err != nil {
+			t.Fatal(err)
+		}
+		sold++
+		if _, ok := l.confirmed[boxoffice.BookingID(id)]; !ok {
+			gaps++
+		}
+		if isCancelled {
+			cancelled++
+			if _, ok := l.cancelled[boxoffice.BookingID(id)]; !ok {
+				gaps++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if gaps > 0 || len(l.confirmed) != sold || len(l.cancelled) != cancelled {
+		t.Errorf("the shared history is incomplete: it replayed %d confirmations and %d cancellations, the bookings show %d and %d, %d of them missing",
+			len(l.confirmed), len(l.cancelled), sold, cancelled, gaps)
+	}
+	t.Logf("shared history: %d confirmations and %d cancellations replayed, %d double sales", len(l.confirmed), len(l.cancelled), l.doubleSales)
 }
 
 // auditSharedSchema checks a pgstore schema with SQL alone, whoever wrote it.

@@ -15,8 +15,10 @@ import (
 // may share one schema: each creates the catalog under fixed IDs or, if
 // another process already has, uses it, so that their users fight over the
 // same seats. Each process's users are its own (-instance names them), and
-// so are its gateway and its audit; multiprocess_test.go audits the shared
-// schema as a whole.
+// so are its gateway and its audit, whose history holds only the process's
+// own commits: a seat sold by two processes, and given back by one before
+// the end, escapes it. multiprocess_test.go audits the shared schema as a
+// whole, its final state and its history, which it has PostgreSQL record.
 
 // defaultPoolConns is the pool size when the URL does not set
 // pool_max_conns: enough for the busy shows of a run, few enough that
