@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/jackc/pgx/v5"
@@ -54,16 +55,46 @@ func parseSeatType(name string) (boxoffice.SeatType, bool) {
 }
 
 // checkBooking reports a booking that the bookings table could not hold.
+// Its identifiers and payment method are refused rather than cleaned (see
+// cleanText): changed, they would name another user, seat or instrument.
 func checkBooking(b *boxoffice.Booking) error {
 	if _, err := boxoffice.ParseBookingStatus(b.Status.String()); err != nil {
 		return invalid("Booking.Status", "booking %s has status %d", b.ID, b.Status)
+	}
+	if !storableText(b.UserID) {
+		return invalid("Booking.UserID", "booking %s: user %q is not valid UTF-8 without NUL bytes", b.ID, b.UserID)
+	}
+	if !storableText(string(b.Payment.Method)) {
+		return invalid("Booking.Payment.Method", "booking %s: method %q is not valid UTF-8 without NUL bytes", b.ID, b.Payment.Method)
 	}
 	for _, s := range b.Seats {
 		if !s.Type.Valid() {
 			return invalid("Booking.Seats", "booking %s: seat %q has type %v", b.ID, s.ID, s.Type)
 		}
+		if !storableText(s.ID) {
+			return invalid("Booking.Seats", "booking %s: seat %q is not valid UTF-8 without NUL bytes", b.ID, s.ID)
+		}
 	}
 	return nil
+}
+
+// storableText reports whether a PostgreSQL text (or jsonb) value can hold
+// s: valid UTF-8 without NUL bytes.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// cleanText makes the free text of a booking storable, as the bookings
+// table then holds it: invalid UTF-8 becomes U+FFFD and NUL bytes are
+// dropped. This text comes from the payment gateway (a charge's reference,
+// its error) or the core; refused, it would fail the transaction that
+// settles a payment, and leave the booking paying and the charge unvoided.
+func cleanText(b *boxoffice.Booking) {
+	for _, p := range []*string{&b.Payment.Reference, &b.Payment.Failure, &b.Refund.Reference, &b.Refund.Reason} {
+		if !storableText(*p) {
+			*p = strings.ReplaceAll(strings.ToValidUTF8(*p, "\uFFFD"), "\x00", "")
+		}
+	}
 }
 
 // nullTime stores the zero time as NULL.

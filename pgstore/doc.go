@@ -15,6 +15,9 @@
 // not yet recorded in the schema's schema_migrations table. Every instance
 // may call it at start: it is idempotent, and instances starting at once
 // take turns on a transaction-scoped advisory lock (pg_advisory_xact_lock).
+// On an up-to-date schema it creates nothing, so a role without the
+// privilege to create (the schema having been migrated by an
+// administrator) may call it too.
 // Options.Schema (default "boxoffice") names the PostgreSQL schema holding
 // the tables, so several systems can share one database.
 //
@@ -58,12 +61,18 @@
 //     callback runs on that state without a lock, and the changes are
 //     written by one statement that updates the row only WHERE version = v
 //     and upserts the bookings only if it did: a compare-and-swap, atomic
-//     as every single statement is. A callback that writes nothing, or
+//     as every single statement is. It runs in a READ COMMITTED
+//     transaction of its own, whatever the server's default isolation
+//     (BEGIN and COMMIT pipelined with it, in the same round trip), so
+//     that a statement that waited for another process's commit finds the
+//     version moved on rather than failing to serialize. A callback that writes nothing, or
 //     returns an error, is answered after one statement checks that the
 //     version is still v. If the show has moved on (another process wrote
 //     it), or the callback asks for a booking the cache does not vouch for
 //     at v, nothing was written and the callback runs again on the locked
-//     path, which refreshes the cache. Within one process the
+//     path, which refreshes the cache; so it does if the statement fails
+//     with a serialization failure or a deadlock, which roll it back.
+//     Within one process the
 //     BookingSystem runs one transaction per show at a time, so the cache
 //     follows the show and a transaction costs one round trip; shows that
 //     several processes write at once take the lock.
@@ -90,7 +99,9 @@
 // back and is returned unchanged. The callback may run more than once (the
 // Store contract allows it); only its last run counts. The statement that
 // commits runs to its end even if ctx is cancelled once it has been sent,
-// so that the error returned is the transaction's true outcome.
+// so that the error returned is the transaction's true outcome (AddShow's
+// too); before anything is sent, waiting for a connection of the pool
+// ends with ctx.
 //
 // ViewShow reads the inventory and the bookings it asks for in one
 // read-only REPEATABLE READ transaction: a consistent snapshot, taken
@@ -116,7 +127,8 @@
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the
-// timestamptz columns, and read back in UTC.
+// timestamptz columns, and read back in UTC. A booking's free text is
+// stored as valid UTF-8 without NUL bytes, cleaned if need be (see Store).
 //
 // Unique violations map to boxoffice.ErrAlreadyExists, missing rows and
 // missing parents (foreign keys) to boxoffice.ErrNotFound, both wrapped

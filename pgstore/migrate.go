@@ -61,7 +61,10 @@ func loadMigrations() ([]migration, error) {
 // instances start at once: each takes a transaction-scoped advisory lock
 // named after the schema first, so the others wait and then find nothing
 // left to do. Migrations only ever add to the schema, so an instance that
-// is older than the schema's newest migration keeps working.
+// is older than the schema's newest migration keeps working. Migrating a
+// schema that is up to date needs no privilege to create anything: only
+// USAGE on the schema and SELECT on its schema_migrations table, so that a
+// least-privilege role can run it at every start.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	if pool == nil {
 		return errors.New("pgstore: Migrate: nil pool")
@@ -82,17 +85,31 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey(opts.Schema)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+		// Create only what is missing: CREATE ... IF NOT EXISTS checks the
+		// privilege to create (on the database, on the schema) before it
+		// checks existence, and a least-privilege role that an
+		// administrator gave a migrated schema has neither.
+		var schemaExists, tableExists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1),
+			EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE n.nspname = $1 AND c.relname = 'schema_migrations')`, opts.Schema).Scan(&schemaExists, &tableExists); err != nil {
 			return err
+		}
+		if !schemaExists {
+			if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+schema); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    integer PRIMARY KEY,
-			name       text NOT NULL,
-			applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return err
+		if !tableExists {
+			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+				version    integer PRIMARY KEY,
+				name       text NOT NULL,
+				applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+				return err
+			}
 		}
 		rows, err := tx.Query(ctx, "SELECT version FROM schema_migrations")
 		if err != nil {

@@ -22,7 +22,7 @@ type queries struct {
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
 	booking, bookingOfShow, bookingsOfUser         string
 	upsertBooking, expiredHolds, unsettled         string
-	beginUpdate, beginView, commit, rollback       string
+	beginUpdate, beginView, commit                 string
 }
 
 // owingMoney is true of a booking with money owed back
@@ -195,6 +195,5 @@ func newQueries(schema string) queries {
 		beginUpdate: "begin isolation level read committed read write",
 		beginView:   "begin isolation level repeatable read read only",
 		commit:      "commit",
-		rollback:    "rollback",
 	}
 }

@@ -109,8 +109,9 @@ func (s *Store) showTxOnce(ctx context.Context, showID string, readOnly bool, fn
 // optimistic runs fn on the show's cached state, without a lock, and
 // commits in one statement that writes only if the show is still at the
 // cached version; an answer that writes nothing is checked the same way.
-// It reports done false, having changed nothing, when the show has moved on
-// or fn asked for a booking the cache does not hold at that version: the
+// It reports done false, having changed nothing, when the show has moved on,
+// fn asked for a booking the cache does not hold at that version, or the
+// statement lost a race (a serialization failure or a deadlock): the
 // caller then runs fn again under the lock. Within one process the
 // BookingSystem's per-show mutex keeps the cache current, so a transaction
 // costs one round trip; another process writing the show costs one more.
@@ -127,6 +128,9 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 		// An answer read from the cache holds if the show has not moved on.
 		var now int64
 		if err := s.pool.QueryRow(ctx, s.q.showVersion, show.ID).Scan(&now); err != nil {
+			if retryable(err) {
+				return false, nil // a serialization failure of the server's default isolation
+			}
 			return true, err
 		}
 		if now != version {
@@ -148,11 +152,29 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 		}
 		args = append(args, bargs...)
 	}
-	// Like a commit, the statement runs to its end once sent.
+	// Nothing is sent yet: wait for a connection as long as the caller
+	// does. Like a commit, the statement then runs to its end once sent.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return true, err
+	}
+	defer conn.Release()
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
+	// READ COMMITTED whatever the server's default, pipelined in the same
+	// round trip: a statement that waited for another transaction's row
+	// lock then re-reads the row and finds the version moved on, where
+	// REPEATABLE READ or SERIALIZABLE would fail it with 40001.
 	var written int
-	if err := s.pool.QueryRow(wctx, s.q.optimistic[len(tx.puts)], args...).Scan(&written); err != nil {
+	b := &pgx.Batch{}
+	b.Queue(s.q.beginUpdate)
+	b.Queue(s.q.optimistic[len(tx.puts)], args...).QueryRow(func(row pgx.Row) error { return row.Scan(&written) })
+	b.Queue(s.q.commit)
+	if err := conn.SendBatch(wctx, b).Close(); err != nil {
+		rollback(ctx, conn)
+		if retryable(err) {
+			return false, nil // rolled back: nothing was written
+		}
 		return true, tx.commitError(err)
 	}
 	if written == 0 {
@@ -343,14 +365,19 @@ func (tx *showTx) end(sql string) error {
 
 // rollback ends a transaction that failed, if the connection is still in
 // one. If it cannot, the connection is destroyed when released.
-func (tx *showTx) rollback() {
-	c := tx.conn.Conn()
+func (tx *showTx) rollback() { rollback(tx.ctx, tx.conn) }
+
+// rollback ends the transaction a failed statement left the connection in,
+// if any, on a context detached from ctx. If it cannot, the connection is
+// destroyed when released.
+func rollback(ctx context.Context, conn *pgxpool.Conn) {
+	c := conn.Conn()
 	if c.IsClosed() || c.PgConn().TxStatus() == 'I' {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(tx.ctx), rollbackTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	_, _ = c.Exec(ctx, tx.q.rollback)
+	_, _ = c.Exec(rctx, "rollback")
 }
 
 func (tx *showTx) Show() boxoffice.Show { return tx.show }
@@ -437,6 +464,7 @@ func (tx *showTx) PutBooking(b boxoffice.Booking) {
 	}
 	b.Seats = slices.Clone(b.Seats)
 	normalizeTimes(&b) // as the bookings table will hold them
+	cleanText(&b)      // likewise
 	tb := tx.bookings[b.ID]
 	if tb == nil {
 		tb = &txBooking{}

@@ -58,6 +58,19 @@ func invalid(field, format string, args ...any) error {
 // pgxpool.Pool. Make one with New after Migrate. It is safe for concurrent
 // use, and any number of Stores, in any number of processes, may share one
 // schema.
+//
+// PostgreSQL's text columns hold only valid UTF-8 without NUL bytes. A
+// booking's free text — Payment.Failure, Payment.Reference,
+// Refund.Reference and Refund.Reason, which come from the payment gateway
+// or the core — is stored cleaned: each run of invalid UTF-8 becomes
+// U+FFFD and NUL bytes are dropped, so that a gateway's garbled error
+// cannot fail the transaction settling a payment. The booking then reads
+// back cleaned, the same from the Store's cache as from the table, as its
+// times read back cut to the microsecond. Its identifiers (UserID, seat
+// IDs) and Payment.Method are not changed, since changed they would name
+// another user, seat or payment instrument: PutBooking refuses them with
+// an error matching boxoffice.ErrInvalidArgument. Catalog text
+// PostgreSQL cannot hold is refused the same way.
 type Store struct {
 	pool       *pgxpool.Pool
 	schema     string
@@ -100,6 +113,7 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	codeBadText              = "22021" // character_not_in_repertoire: invalid UTF-8 or a NUL byte
 )
 
 func pgCode(err error) string {
@@ -112,9 +126,12 @@ func pgCode(err error) string {
 
 // mapInsertErr turns the constraint violations of an insert into the
 // boxoffice sentinels: a taken ID is ErrAlreadyExists, a missing parent
-// (a foreign key) is ErrNotFound.
+// (a foreign key) is ErrNotFound, text PostgreSQL cannot hold is
+// ErrInvalidArgument.
 func mapInsertErr(err error, what string) error {
 	switch pgCode(err) {
+	case codeBadText:
+		return invalid(what, "text that is not valid UTF-8 or holds a NUL byte: %v", err)
 	case codeUniqueViolation:
 		return fmt.Errorf("pgstore: %s: %w", what, boxoffice.ErrAlreadyExists)
 	case codeForeignKeyViolation:
@@ -303,7 +320,9 @@ func (s *Store) collect(ctx context.Context, sql string, args []any, fn func(pgx
 // hall's row (SELECT ... FOR UPDATE), so AddShows of one hall run one at a
 // time in every process while other halls are not held up; it reads the
 // hall's shows overlapping window, calls check, then inserts the show and
-// its inventory of available seats.
+// its inventory of available seats. Like UpdateShow's, the statements that
+// insert and commit run to their end once sent, even if ctx is cancelled,
+// so that the error returned is the transaction's true outcome.
 func (s *Store) AddShow(ctx context.Context, show boxoffice.Show, layout *boxoffice.Layout, window boxoffice.Interval, check func(overlapping []boxoffice.Show) error) error {
 	if layout == nil {
 		return invalid("layout", "show %q has no seat layout", show.ID)
@@ -311,57 +330,78 @@ func (s *Store) AddShow(ctx context.Context, show boxoffice.Show, layout *boxoff
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var checkErr error
-	err := s.retry(ctx, func() error {
-		checkErr = nil
-		return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
-			var hallOK, movieOK, taken bool
-			b := &pgx.Batch{}
-			b.Queue(s.q.lockHall, show.HallID).QueryRow(func(row pgx.Row) error {
-				err := row.Scan(new(int))
-				hallOK = err == nil
-				if errors.Is(err, pgx.ErrNoRows) {
-					return nil
-				}
-				return err
-			})
-			b.Queue(s.q.showPreconditions, show.MovieID, show.ID).QueryRow(func(row pgx.Row) error {
-				return row.Scan(&movieOK, &taken)
-			})
-			switch err := tx.SendBatch(ctx, b).Close(); {
-			case err != nil:
-				return err
-			case !hallOK:
-				return notFound("hall %q of show %q", show.HallID, show.ID)
-			case taken:
-				return fmt.Errorf("pgstore: show %q: %w", show.ID, boxoffice.ErrAlreadyExists)
-			case !movieOK:
-				return notFound("movie %q of show %q", show.MovieID, show.ID)
-			}
-			overlapping, err := s.overlapping(ctx, tx, show.HallID, window)
-			if err != nil {
-				return err
-			}
-			if check != nil {
-				if checkErr = check(overlapping); checkErr != nil {
-					return &fnError{checkErr}
-				}
-			}
-			b = &pgx.Batch{}
-			b.Queue(s.q.insertShow, show.ID, show.MovieID, show.HallID, show.TheaterID,
-				show.Start, show.End, int64(show.BasePrice))
-			b.Queue(s.q.insertShowSeats, show.ID, []byte(newInventory(layout.Len())))
-			b.Queue(s.q.updateLongestShow, show.HallID, int64(encodeTime(show.End))-int64(encodeTime(show.Start)))
-			if err := tx.SendBatch(ctx, b).Close(); err != nil {
-				return mapInsertErr(err, fmt.Sprintf("show %q", show.ID))
-			}
-			return nil
-		})
-	})
-	if checkErr != nil {
-		return checkErr // unchanged, as the Store contract asks
+	err := s.retry(ctx, func() error { return s.addShowOnce(ctx, show, layout, window, check) })
+	if fe, ok := err.(*fnError); ok {
+		return fe.err // check's error unchanged, as the Store contract asks
 	}
 	return err
+}
+
+// addShowOnce runs one attempt of AddShow on one connection, in three round
+// trips: BEGIN pipelined with the hall's lock and the checks, the
+// overlapping shows, then the inserts pipelined with COMMIT.
+func (s *Store) addShowOnce(ctx context.Context, show boxoffice.Show, layout *boxoffice.Layout, window boxoffice.Interval, check func(overlapping []boxoffice.Show) error) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// Release destroys a connection left inside a transaction, which only
+	// happens if check panics or a rollback fails.
+	defer conn.Release()
+	defer func() {
+		if err != nil {
+			rollback(ctx, conn)
+		}
+	}()
+
+	var hallOK, movieOK, taken bool
+	b := &pgx.Batch{}
+	b.Queue(s.q.beginUpdate)
+	b.Queue(s.q.lockHall, show.HallID).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(new(int))
+		hallOK = err == nil
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	b.Queue(s.q.showPreconditions, show.MovieID, show.ID).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&movieOK, &taken)
+	})
+	switch err := conn.SendBatch(ctx, b).Close(); {
+	case err != nil:
+		return mapInsertErr(err, fmt.Sprintf("show %q", show.ID))
+	case !hallOK:
+		return notFound("hall %q of show %q", show.HallID, show.ID)
+	case taken:
+		return fmt.Errorf("pgstore: show %q: %w", show.ID, boxoffice.ErrAlreadyExists)
+	case !movieOK:
+		return notFound("movie %q of show %q", show.MovieID, show.ID)
+	}
+	overlapping, err := s.overlapping(ctx, conn, show.HallID, window)
+	if err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(overlapping); err != nil {
+			return &fnError{err}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b = &pgx.Batch{}
+	b.Queue(s.q.insertShow, show.ID, show.MovieID, show.HallID, show.TheaterID,
+		show.Start, show.End, int64(show.BasePrice))
+	b.Queue(s.q.insertShowSeats, show.ID, []byte(newInventory(layout.Len())))
+	b.Queue(s.q.updateLongestShow, show.HallID, int64(encodeTime(show.End))-int64(encodeTime(show.Start)))
+	b.Queue(s.q.commit)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := conn.SendBatch(wctx, b).Close(); err != nil {
+		return mapInsertErr(err, fmt.Sprintf("show %q", show.ID))
+	}
+	return nil
 }
 
 // querier is what overlapping needs of a pool or a transaction.
