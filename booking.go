@@ -141,9 +141,11 @@ type Payment struct {
 // owed and not yet paid (Pending). A refund of nothing is settled when
 // recorded.
 //
-// A failed booking's Refund stays zero until the charge it may have taken
-// is given back, so the money such a booking owes is not in its Refund
-// alone: Booking.RefundOwed says what is owed in both cases.
+// A failed booking's Refund.Amount stays zero until the charge it may
+// have taken is given back (a void that finds no charge records a refund
+// of nothing: RefundedAt set, Amount zero), so the money such a booking
+// owes is not in its Refund alone: Booking.RefundOwed says what is owed
+// in both cases.
 type Refund struct {
 	Amount     Money
 	Percent    int       // share of the total refunded, 0–100

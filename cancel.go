@@ -142,7 +142,7 @@ func (bs *BookingSystem) payRefundTries(ctx context.Context, e *showEntry, b Boo
 			return nil // recorded meanwhile by a concurrent call
 		}
 		out.Refund.Amount = rc.Amount
-		out.Refund.Reference = rc.Reference
+		out.Refund.Reference = gatewayText(rc.Reference, maxReferenceLen)
 		out.Refund.RefundedAt = now
 		out.UpdatedAt = now
 		tx.PutBooking(out)

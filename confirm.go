@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -79,7 +80,10 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // ErrHoldExpired.
 //
 // A charge that went through, or may have, for a booking that failed is
-// voided by its idempotency key. If the void fails too, the error says so
+// voided by its idempotency key — also one that goes through, or may
+// have, after a call in another process failed the booking; the answer
+// is then the recorded failure, as a replay's is (see PaymentGateway for
+// the void's keys). If the void fails too, the error says so
 // (PaymentError.RefundErr, which matches no sentinel: the answer matches
 // what a replay's does), the booking stays failed with the money owed
 // (Booking.RefundOwed), and the background sweeper retries the void with
@@ -284,7 +288,9 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	// 2. Charge, outside any lock, on work: a cancelled ctx must not abort
 	// a charge that may already be taking the money. charge bounds itself.
 	if voidInstead {
-		return bs.settle(work, e, b.ID, Receipt{}, b.Payment.Attempts, &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start})
+		// No charge attempt of ours (attempts 0): settle voids what the
+		// abandoned payment may have taken.
+		return bs.settle(work, e, b.ID, Receipt{}, 0, &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start})
 	}
 	receipt, attempts, chargeErr := bs.charge(work, b)
 
@@ -298,8 +304,9 @@ const holdLostText = "hold expired during payment and a seat was taken"
 
 // recordedFailure rebuilds the error of a recorded payment failure from the
 // booking alone (which every Store keeps, unlike the gateway's error): the
-// same text as the first answer, matching the sentinel of its kind, so
-// that a replayed confirm answers as the first one did.
+// same text as the first answer (as recorded: cleaned and bounded, see
+// gatewayText), matching the sentinel of its kind, so that a replayed
+// confirm answers as the first one did.
 func recordedFailure(p Payment) error {
 	msg := p.Failure
 	if msg == "" {
@@ -365,24 +372,36 @@ func (bs *BookingSystem) sleep(ctx context.Context, d time.Duration) error {
 
 // settle finishes a payment: confirm the booking if the charge went through
 // and every seat is still held by it, else fail it, free its seats and
-// refund whatever may have been taken.
+// refund whatever may have been taken. attempts is the number of charge
+// calls this call made (0: none, as for the void of an abandoned payment).
 func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID, rc Receipt, attempts int, chargeErr error) (Booking, error) {
 	var b Booking
-	var confirmedNow bool
+	var confirmedNow, settledElsewhere bool
 	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		var err error
 		if b, err = tx.Booking(id); err != nil {
 			return err
 		}
-		confirmedNow = false
+		confirmedNow, settledElsewhere = false, false
 		if b.Status != StatusPaying {
 			// Settled by another process meanwhile. If it failed the
-			// booking before this charge went through — its own charge by
-			// the same key failed, and its void found no charge to undo —
-			// the money this charge took is owed back: record it, and the
-			// void below gives it back (or queues it for the sweeper).
-			if b.Status == StatusFailed && chargeErr == nil && rc.Amount > b.Payment.Amount {
-				b.Payment.Amount, b.Payment.Reference, b.Payment.PaidAt = rc.Amount, rc.Reference, now
+			// booking with nothing taken on record — its own charge by
+			// the same key was declined, or failed and its void found no
+			// charge to undo — our charge may have gone through since:
+			// what it took, or may have taken, is owed back. Record it,
+			// and the void below gives it back (or queues it for the
+			// sweeper).
+			settledElsewhere = true
+			if lateCharge(b, rc, attempts, chargeErr) {
+				b.Payment.Amount = b.Total // outcome unknown: owed until the gateway says otherwise
+				if chargeErr == nil {
+					b.Payment.Amount = rc.Amount
+					b.Payment.Reference, b.Payment.PaidAt = gatewayText(rc.Reference, maxReferenceLen), now
+				}
+				// Every call's charge attempts count; that they grow here
+				// also gives the void of this charge a key of its own
+				// (voidKeyOf), should an earlier void have found nothing.
+				b.Payment.Attempts += attempts
 				b.UpdatedAt = now
 				tx.PutBooking(b)
 			}
@@ -391,7 +410,7 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		b.Payment.Attempts = attempts
 		if chargeErr == nil {
 			b.Payment.Amount = rc.Amount
-			b.Payment.Reference = rc.Reference
+			b.Payment.Reference = gatewayText(rc.Reference, maxReferenceLen)
 			b.Payment.PaidAt = now
 			if bookingOwnsSeats(tx, e.layout, &b) {
 				_ = b.moveTo(StatusConfirmed, now)
@@ -409,7 +428,7 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 			}
 			b.Payment.Failure, b.Payment.FailureKind = holdLostText, FailureHoldLost
 		} else {
-			b.Payment.Failure, b.Payment.FailureKind = chargeErr.Error(), failureKindOf(chargeErr)
+			b.Payment.Failure, b.Payment.FailureKind = gatewayText(chargeErr.Error(), maxFailureLen), failureKindOf(chargeErr)
 			if maybeCharged(chargeErr) {
 				b.Payment.Amount = b.Total // possibly charged: a refund is due until the gateway says otherwise
 			}
@@ -440,12 +459,16 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		return b, &TransitionError{Booking: b.ID, From: b.Status, To: StatusConfirmed}
 	}
 	reason := chargeErr
-	if reason == nil {
-		// The charge went through (or was free) but the seats were lost:
-		// answer as a replay will, from the record.
+	if reason == nil || settledElsewhere {
+		// The charge went through (or was free) but the seats were lost,
+		// or another call failed the booking: answer as a replay will,
+		// from the record.
 		reason = recordedFailure(b.Payment)
 	}
-	if b.Payment.Amount == 0 {
+	if b.RefundOwed() == 0 {
+		if settledElsewhere {
+			attempts = b.Payment.Attempts
+		}
 		bs.stats.paymentFailures.Add(1)
 		return b, &PaymentError{Booking: b.ID, Attempts: attempts, Err: reason}
 	}
@@ -455,6 +478,22 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 // maybeCharged reports whether a failed charge may have taken money: any
 // error but a decline leaves the outcome unknown.
 func maybeCharged(err error) bool { return err != nil && !errors.Is(err, ErrPaymentDeclined) }
+
+// lateCharge reports whether a charge call that settle finds already
+// settled by another call — b as that call left it — took money, or may
+// have, that b does not account for: b failed with nothing taken on
+// record (its charge was declined, or its void found no charge), and this
+// call made a charge that went through, or one whose outcome is unknown.
+// A call that made no charge attempt took nothing of its own.
+func lateCharge(b Booking, rc Receipt, attempts int, chargeErr error) bool {
+	if b.Status != StatusFailed || b.Payment.Amount != 0 || b.Refund.Amount != 0 {
+		return false
+	}
+	if chargeErr == nil {
+		return rc.Amount > 0
+	}
+	return attempts > 0 && maybeCharged(chargeErr) && b.Total > 0
+}
 
 // bookingOwnsSeats reports whether every seat of b is still held by b. A
 // hold whose deadline passed during payment still counts if nobody took
@@ -507,8 +546,15 @@ func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b 
 // it; the background retry (announce false) emits one only when it has
 // given the money back, to say so, and records nothing when the void
 // fails again.
+//
+// The void's idempotency key is voidKeyOf(b). A void that the gateway
+// answers with ErrChargeNotFound records that nothing was taken; should
+// the booking have moved on meanwhile to a void under a newer key (a late
+// charge was recorded, see settle), that answer is about the old key only
+// and is not recorded: the void is made again under the new one.
 func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Booking, tries int, announce bool) (Booking, error, error) {
-	req := RefundRequest{IdempotencyKey: voidKey(b.ID), ChargeKey: chargeKey(b.ID), Booking: b.ID,
+	key := voidKeyOf(b)
+	req := RefundRequest{IdempotencyKey: key, ChargeKey: chargeKey(b.ID), Booking: b.ID,
 		Amount: b.RefundOwed()}
 	rc, voidErr := bs.refund(ctx, req, tries)
 	neverCharged := errors.Is(voidErr, ErrChargeNotFound)
@@ -520,30 +566,43 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 		return b, voidErr, nil
 	}
 	var out Booking
-	var settled bool
+	var settled, stale bool
 	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		var err error
 		if out, err = tx.Booking(b.ID); err != nil {
 			return err
 		}
 		settled = out.Status != StatusFailed || out.RefundOwed() == 0
-		if settled {
-			return nil // settled meanwhile, by another call or process
+		stale = !settled && neverCharged && voidKeyOf(out) != key
+		if settled || stale {
+			return nil // settled meanwhile, by another call or process; or owing under a newer key
 		}
+		var given Refund // what the event says was given back
 		switch {
 		case neverCharged:
+			// Nothing to give back. Recorded as a refund of nothing,
+			// settled now: a void needed later (a late charge) then
+			// takes a key of its own (voidKeyOf).
 			out.Payment.Amount = 0
+			out.Refund = Refund{RefundedAt: now, Reason: noChargeFoundText}
 		case voidErr == nil:
-			out.Refund = Refund{Amount: out.Payment.Amount, Percent: 100, Reference: rc.Reference, RefundedAt: now,
-				Reason: "the booking could not be kept"}
+			out.Refund = Refund{Amount: out.Payment.Amount, Percent: 100, Reference: gatewayText(rc.Reference, maxReferenceLen),
+				RefundedAt: now, Reason: "the booking could not be kept"}
+			given = out.Refund
 		}
 		out.UpdatedAt = now
 		tx.PutBooking(out)
-		if ev != nil && (announce || out.Refund.Amount > 0) {
-			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: out.Refund})
+		if ev != nil && (announce || given.Amount > 0) {
+			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given})
 		}
 		return nil
 	})
+	if err == nil && stale {
+		// A late charge was recorded while this void found nothing under
+		// the old key: void it under its own. Each late charge changes
+		// the key at most once, so this ends.
+		return bs.voidLostPayment(ctx, e, out, tries, announce)
+	}
 	if err == nil && settled {
 		voidErr = nil // whatever this void's fate, the money is back
 	}
@@ -553,6 +612,28 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 	}
 	bs.owed.paid(b.ID)
 	return out, nil, nil
+}
+
+// noChargeFoundText is Refund.Reason of a failed booking whose void found
+// no charge to give back.
+const noChargeFoundText = "nothing to give back: the gateway found no charge"
+
+// voidKeyOf is the idempotency key of the void of what failed booking b
+// owes back. It is voidKey until a void has found no charge (recorded as
+// a refund of nothing: Refund.RefundedAt set, Refund.Amount zero); a void
+// needed after that — a charge by the same key that went through late,
+// or may have — gets a key of its own, numbered by the charge attempts
+// recorded, which every late charge adds to. A gateway that keeps each
+// key's first answer, errors included, would otherwise answer the new
+// void "not found" forever, and the money would be kept with nothing
+// owed on record. Every process derives the key from the booking alone,
+// so all of them void under the same key. See PaymentGateway for why a
+// booking is still paid back at most once.
+func voidKeyOf(b Booking) string {
+	if b.Refund.RefundedAt.IsZero() {
+		return voidKey(b.ID)
+	}
+	return voidKey(b.ID) + ":" + strconv.Itoa(b.Payment.Attempts)
 }
 
 // refund calls the gateway as charges do, at most tries times, backing

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ChargeRequest asks a PaymentGateway to take money. A gateway must treat
@@ -21,7 +24,7 @@ type ChargeRequest struct {
 // RefundRequest asks a PaymentGateway to give back money taken by the
 // charge with ChargeKey. Requests with the same IdempotencyKey are one
 // refund. A refund of a charge that was never made returns
-// ErrChargeNotFound.
+// ErrChargeNotFound, and gives nothing back.
 type RefundRequest struct {
 	IdempotencyKey string
 	ChargeKey      string
@@ -39,6 +42,43 @@ type Receipt struct {
 // ErrPaymentDeclined are final; any other error (including a timeout) may
 // hide a charge that went through, so the BookingSystem retries with the
 // same idempotency key and, if it gives up, refunds by that key.
+//
+// What the BookingSystem relies on:
+//
+//   - Charges and refunds are idempotent by IdempotencyKey, as above. A
+//     gateway may keep each key's first answer, errors included (Stripe
+//     does), provided an error it keeps is a final one: the BookingSystem
+//     asks again under the same key after any error but
+//     ErrPaymentDeclined and ErrChargeNotFound, and a transient error
+//     kept for the key would fail every retry. After ErrChargeNotFound it
+//     does not use that key again (see below).
+//   - Refunds of one ChargeKey, whatever their keys, never give back more
+//     than that charge took in all: a refund beyond what is left fails
+//     with an error (not ErrChargeNotFound).
+//   - ErrChargeNotFound means that no charge was made under ChargeKey (as
+//     far as the gateway knows when it answers) and that the refund gave
+//     nothing back.
+//
+// Each booking has one charge key. A cancelled booking is refunded under
+// its refund key. A failed booking that may have been charged is voided
+// (refunded in full) under its void key; if the void finds no charge, the
+// booking records that nothing was taken (Payment.Amount zero, and a
+// refund of nothing: Refund.RefundedAt set, Refund.Amount zero). A charge
+// by the same key can still go through after that — a call whose charge timed out in one
+// process while another failed the booking — and is then owed back. Its
+// void gets a new key (the void key numbered by the charge attempts
+// recorded, which grow with each such charge), since a gateway that keeps
+// answers per key would answer "not found" again under the old one. A
+// key is given up only after its refund answered ErrChargeNotFound, that
+// is, gave nothing back; so the money is given back at most once per
+// booking, and a refund under an old key still in flight in another
+// process when the key changes is bounded by the second rule: whichever
+// goes through first gives the money back, and the other is refused.
+//
+// Text from the gateway — an error's message, a receipt's Reference — is
+// recorded on the booking cleaned (valid UTF-8, no control characters)
+// and cut to a bound (512 bytes for a failure, 256 for a reference), so
+// that any Store can keep it.
 type PaymentGateway interface {
 	Charge(ctx context.Context, r ChargeRequest) (Receipt, error)
 	Refund(ctx context.Context, r RefundRequest) (Receipt, error)
@@ -231,4 +271,44 @@ func failureKindOf(err error) PaymentFailureKind {
 		return FailureShowStarted
 	}
 	return FailureGatewayError
+}
+
+// Bounds of the gateway text recorded on a booking (see gatewayText).
+const (
+	maxFailureLen   = 512 // Payment.Failure
+	maxReferenceLen = 256 // Payment.Reference, Refund.Reference
+)
+
+// gatewayText makes text from a PaymentGateway — an error's message, a
+// receipt's reference — fit to record on a booking: valid UTF-8 (each run
+// of invalid bytes becomes U+FFFD), no control characters (line breaks
+// and tabs become spaces, NUL and the rest are dropped), no surrounding
+// space, and at most limit bytes, cut on a rune boundary with "…" marking
+// the cut. A gateway's text is not ours to trust, and a Store may refuse
+// to write what a booking must record (PostgreSQL refuses NUL and invalid
+// UTF-8), which would leave a charged booking unsettled.
+func gatewayText(s string, limit int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) <= limit {
+		return s
+	}
+	mark := "…"
+	if limit < len(mark) {
+		mark = "" // no room for it
+	}
+	n := limit - len(mark)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.TrimSpace(s[:n]) + mark
 }
