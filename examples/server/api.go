@@ -23,12 +23,14 @@ type options struct {
 	// the BookingSystem enforces its own Config.MaxSeatsPerHold. Default: 10.
 	MaxSeatsPerHold int
 	// Heartbeat is how often an idle event stream sends a comment, so that
-	// proxies and browsers keep it open. Default: 15 seconds.
+	// proxies and browsers keep it open. Default (also for zero or less):
+	// 15 seconds.
 	Heartbeat time.Duration
 	// Resync is how often an event stream re-reads the seat map and sends
 	// it again if it changed without an update: changes made by other
 	// processes sharing the Store, which Watch does not see. Default: 15
-	// seconds; a server sharing a database wants about 1 second.
+	// seconds (also for zero or less); a server sharing a database wants
+	// about 1 second.
 	Resync time.Duration
 	// Logger reports server errors. Default: slog.Default().
 	Logger *slog.Logger
@@ -52,8 +54,14 @@ type server struct {
 func newServer(sys *boxoffice.BookingSystem, opts options) *server {
 	opts.Currency = cmp.Or(opts.Currency, "USD")
 	opts.MaxSeatsPerHold = cmp.Or(opts.MaxSeatsPerHold, 10)
-	opts.Heartbeat = cmp.Or(opts.Heartbeat, 15*time.Second)
-	opts.Resync = cmp.Or(opts.Resync, 15*time.Second)
+	// A timer of zero or less fires at once: a stream re-armed with one
+	// would spin, so those take the defaults too.
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = 15 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -78,7 +86,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /api/bookings/{booking}/confirm", s.confirmBooking)
 	mux.HandleFunc("POST /api/bookings/{booking}/extend", s.bookingCall(s.sys.ExtendHold))
 	mux.HandleFunc("POST /api/bookings/{booking}/release", s.bookingCall(s.sys.ReleaseHold))
-	mux.HandleFunc("POST /api/bookings/{booking}/cancel", s.bookingCall(s.sys.CancelBooking))
+	mux.HandleFunc("POST /api/bookings/{booking}/cancel", s.bookingCall(s.cancelBooking))
 	mux.HandleFunc("GET /api/users/{user}/bookings", s.bookingsOfUser)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// Tell a wrong method from a wrong path, in JSON like every other
@@ -289,6 +297,22 @@ func (s *server) bookingCall(call func(context.Context, boxoffice.BookingID) (bo
 		}
 		writeJSON(w, http.StatusOK, s.bookingOut(b, s.sys.Clock().Now()))
 	}
+}
+
+// cancelBooking is CancelBooking, except that a refund that fails after
+// the booking is cancelled does not fail the call. CancelBooking then
+// returns the cancelled booking with the gateway's error: the ticket is
+// gone and the seats are for sale again either way, the refund is recorded
+// as owed (refundedAt empty in the answer), and the BookingSystem's
+// sweeper pays it. Answering 500 would tell the customer the cancellation
+// failed when it did not.
+func (s *server) cancelBooking(ctx context.Context, id boxoffice.BookingID) (boxoffice.Booking, error) {
+	b, err := s.sys.CancelBooking(ctx, id)
+	if err != nil && b.ID == id && b.Status == boxoffice.StatusCancelled {
+		s.log.Warn("booking cancelled; its refund is owed and will be retried", "booking", id, "owed", b.RefundOwed(), "err", err)
+		return b, nil
+	}
+	return b, err
 }
 
 // ownBooking parses the booking in the path and checks that user owns it.

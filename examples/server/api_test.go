@@ -519,3 +519,76 @@ func TestRecoverPanics(t *testing.T) {
 		t.Errorf("a panicking handler answered %d %+v, want 500 internal", rec.Code, e)
 	}
 }
+
+// TestCancelWithRefundOwed: a cancellation whose refund the gateway fails
+// to pay has still happened. CancelBooking returns the cancelled booking
+// with the gateway's error and the BookingSystem pays the refund later;
+// the answer is 200 with the booking, its refund owed (no refundedAt), not
+// a 500 that would tell the customer the ticket is still theirs.
+func TestCancelWithRefundOwed(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{PaymentBackoff: -1}) // no backoff to wait for on the fake clock
+	b := f.hold("ana", f.freeSeats(f.show, 0, 2)...)
+	path := "/api/bookings/" + b.ID
+	f.callJSON("POST", path+"/confirm", bookingBody("confirm", "ana"), http.StatusOK, nil)
+
+	f.gateway.failRefunds(errors.New("provider: 502 bad gateway"))
+	var got bookingJSON
+	f.callJSON("POST", path+"/cancel", bookingBody("cancel", "ana"), http.StatusOK, &got)
+	if got.Status != "cancelled" || got.Refund == nil || got.Refund.AmountCents == 0 || !got.Refund.RefundedAt.IsZero() {
+		t.Errorf("cancel with the refund failing: %+v, refund %+v; want cancelled with the refund owed", got, got.Refund)
+	}
+	id, err := boxoffice.ParseBookingID(b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, err := f.sys.Booking(context.Background(), id); err != nil || stored.Status != boxoffice.StatusCancelled ||
+		int64(stored.RefundOwed()) != got.Refund.AmountCents {
+		t.Errorf("stored booking %+v, %v; want cancelled owing %d cents", stored, err, got.Refund.AmountCents)
+	}
+	for _, s := range f.seatMap(f.show).Seats {
+		if slices.ContainsFunc(b.Seats, func(bs bookedSeatJSON) bool { return bs.ID == s.ID }) && s.Status != "available" {
+			t.Errorf("seat %s is %s after the cancellation", s.ID, s.Status)
+		}
+	}
+
+	// Once the gateway is back, cancelling again pays the refund at once.
+	f.gateway.failRefunds(nil)
+	f.callJSON("POST", path+"/cancel", bookingBody("cancel", "ana"), http.StatusOK, &got)
+	if got.Status != "cancelled" || got.Refund == nil || got.Refund.RefundedAt.IsZero() {
+		t.Errorf("cancel again after the outage: %+v, refund %+v; want the refund paid", got, got.Refund)
+	}
+}
+
+// TestBodyNeedsJSONContentType: every call with a body refuses one that is
+// not declared application/json, including one with no Content-Type at
+// all (which a cross-site page can send without a CORS preflight), before
+// acting on it.
+func TestBodyNeedsJSONContentType(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	booking := "/api/bookings/" + boxoffice.NewBookingID().String()
+	calls := []struct{ path, body string }{
+		{"/api/shows/" + f.show + "/holds", mustJSON(t, holdRequest{User: "bob", Seats: f.freeSeats(f.show, 0, 1)})},
+		{booking + "/confirm", bookingBody("confirm", "bob")},
+		{booking + "/extend", bookingBody("extend", "bob")},
+		{booking + "/release", bookingBody("release", "bob")},
+		{booking + "/cancel", bookingBody("cancel", "bob")},
+	}
+	for _, contentType := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/json-seq", "nonsense/"} {
+		for _, c := range calls {
+			t.Run(fmt.Sprintf("%s %q", c.path[strings.LastIndex(c.path, "/")+1:], contentType), func(t *testing.T) {
+				rec := serve(f.handler, newRequest("POST", c.path, c.body, contentType))
+				if e := decodeError(t, rec.Body.String()); rec.Code != http.StatusUnsupportedMediaType || e.Code != "unsupported_media_type" {
+					t.Errorf("status %d %+v; want 415 unsupported_media_type", rec.Code, e)
+				}
+			})
+		}
+	}
+	if bookings, err := f.sys.BookingsOfUser(context.Background(), "bob"); err != nil || len(bookings) != 0 {
+		t.Errorf("bob has bookings %v, %v; want none", bookings, err)
+	}
+	// The parameters JSON may carry are fine.
+	rec := serve(f.handler, newRequest("POST", calls[0].path, calls[0].body, "application/json; charset=utf-8"))
+	if rec.Code != http.StatusCreated {
+		t.Errorf("hold as application/json; charset=utf-8: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,19 @@ import (
 func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	showID := r.PathValue("show")
+	if r.Method == http.MethodHead {
+		// A GET pattern also routes HEAD. net/http drops a HEAD answer's
+		// body, so every write of a stream would "succeed" and it would
+		// never end, holding the connection and a Watch: answer with the
+		// headers a GET gets, and stop.
+		if _, err := s.sys.Show(ctx, showID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		setStreamHeaders(w.Header())
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	updates, err := s.sys.Watch(ctx, showID)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -36,14 +50,12 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := http.NewResponseController(w)
 	// The server's WriteTimeout is for ordinary answers; a stream lives on.
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil && err != http.ErrNotSupported {
+	// (ResponseController wraps ErrNotSupported, so compare with errors.Is.)
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.writeError(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // tell nginx-like proxies not to buffer
+	setStreamHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
 
 	// sent is the status of every seat as the client last heard it, in
@@ -108,6 +120,12 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 			return // the client is gone
 		}
 	}
+}
+
+func setStreamHeaders(h http.Header) {
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // tell nginx-like proxies not to buffer
 }
 
 // writeEvent writes one SSE event whose data is v as one line of JSON

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,84 @@ func TestSeatEventsEnd(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the stream did not end when the server closed its streams")
+	}
+}
+
+// cancelOnWrite records an answer and, as soon as the handler writes a
+// body, cancels the request, so that a stream written to it ends. Like a
+// ResponseWriter wrapped by middleware, it cannot set write deadlines.
+type cancelOnWrite struct {
+	*httptest.ResponseRecorder
+	cancel    context.CancelFunc
+	wroteBody bool
+}
+
+func (h *cancelOnWrite) Write(p []byte) (int, error) {
+	h.wroteBody = true
+	h.cancel()
+	return h.ResponseRecorder.Write(p)
+}
+
+func (h *cancelOnWrite) WriteString(s string) (int, error) { return h.Write([]byte(s)) }
+
+// TestSeatEventsHead: HEAD is routed to the event stream's GET. net/http
+// drops a HEAD answer's body, so a stream would "succeed" at every write
+// and never end, holding the connection (the client's next request on it
+// waits behind it) and a Watch subscription. HEAD gets the headers a GET
+// gets, and the handler returns without streaming.
+func TestSeatEventsHead(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	t.Cleanup(f.srv.closeStreams)
+	for _, tt := range []struct {
+		show        string
+		status      int
+		contentType string
+	}{
+		{f.show, http.StatusOK, "text/event-stream"},
+		{"no-such-show", http.StatusNotFound, "application/json; charset=utf-8"},
+	} {
+		t.Run(tt.show, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			rec := &cancelOnWrite{ResponseRecorder: httptest.NewRecorder(), cancel: cancel}
+			req := httptest.NewRequestWithContext(ctx, "HEAD", "/api/shows/"+tt.show+"/events", nil)
+			f.handler.ServeHTTP(rec, req) // returns at once, or once it writes a body
+			if tt.status == http.StatusOK && rec.wroteBody {
+				t.Fatalf("HEAD of the event stream streamed: %.80q", rec.Body)
+			}
+			if rec.Code != tt.status || rec.Header().Get("Content-Type") != tt.contentType {
+				t.Errorf("HEAD: %d, Content-Type %q; want %d %q", rec.Code, rec.Header().Get("Content-Type"), tt.status, tt.contentType)
+			}
+			if tt.status == http.StatusOK && rec.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("HEAD: Cache-Control %q, want no-store as for GET", rec.Header().Get("Cache-Control"))
+			}
+		})
+	}
+}
+
+// TestSeatEventsWithoutWriteDeadline: a ResponseWriter that cannot lift
+// the server's write deadline (ResponseController then answers an error
+// wrapping http.ErrNotSupported) still gets the stream, not a 500.
+func TestSeatEventsWithoutWriteDeadline(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &cancelOnWrite{ResponseRecorder: httptest.NewRecorder(), cancel: cancel}
+	f.handler.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, "GET", "/api/shows/"+f.show+"/events", nil))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "event: seatmap\n") {
+		t.Errorf("GET of the event stream: %d %.80q; want 200 and the seat map", rec.Code, rec.Body)
+	}
+}
+
+// TestNewServerRefusesSpinningTimers: a stream re-arms its heartbeat and
+// resync timers with the options' durations; zero or less would fire at
+// once, over and over, so they take the defaults.
+func TestNewServerRefusesSpinningTimers(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	for _, d := range []time.Duration{0, -time.Second} {
+		s := newServer(f.sys, options{Heartbeat: d, Resync: d, Logger: quietLogger()})
+		if s.opts.Heartbeat != 15*time.Second || s.opts.Resync != 15*time.Second {
+			t.Errorf("options of %s: heartbeat %s, resync %s; want the defaults", d, s.opts.Heartbeat, s.opts.Resync)
+		}
 	}
 }

@@ -168,11 +168,31 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 // scriptedGateway approves charges like the in-memory gateway, except that
-// the charges of the methods in decline are declined.
+// the charges of the methods in decline are declined, and refunds fail
+// while refundErr is set.
 type scriptedGateway struct {
 	*boxoffice.InMemoryGateway
-	mu      sync.Mutex
-	decline map[boxoffice.PaymentMethod]string // method → reason
+	mu        sync.Mutex
+	decline   map[boxoffice.PaymentMethod]string // method → reason
+	refundErr error
+}
+
+// failRefunds makes refunds fail with err (a provider outage), or work
+// again if err is nil.
+func (g *scriptedGateway) failRefunds(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refundErr = err
+}
+
+func (g *scriptedGateway) Refund(ctx context.Context, r boxoffice.RefundRequest) (boxoffice.Receipt, error) {
+	g.mu.Lock()
+	err := g.refundErr
+	g.mu.Unlock()
+	if err != nil {
+		return boxoffice.Receipt{}, err
+	}
+	return g.InMemoryGateway.Refund(ctx, r)
 }
 
 func (g *scriptedGateway) declineMethod(m boxoffice.PaymentMethod, reason string) {

@@ -128,15 +128,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client may have gone; nothing to do about it
 }
 
-// decodeJSON reads exactly one JSON object into v: at most maxBodyBytes,
-// no field v does not have, nothing after it.
+// decodeJSON reads exactly one JSON object into v: sent as
+// application/json, at most maxBodyBytes, no field v does not have,
+// nothing after it. A missing Content-Type is refused too: the README
+// promises 415 for anything but JSON, and a cross-site page can send a
+// body without one (fetch of a Blob with no type) and no CORS preflight.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
-				msg: "request body must be application/json"}
-		}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &apiError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+			msg: "request body must be JSON with Content-Type: application/json"}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()

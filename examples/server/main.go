@@ -9,8 +9,9 @@
 //
 // It prints the address to open. SIGINT or SIGTERM stops it gracefully: it
 // stops taking requests, ends the live streams, lets requests in flight
-// finish (a payment in progress runs to its end), then closes the
-// BookingSystem.
+// finish for up to -shutdown-timeout (by default as long as the slowest
+// payment can take, so that one in progress runs to its end), then closes
+// the BookingSystem.
 //
 // The demo has no sign-in: the page makes up a customer name and sends it
 // with each request. A real service takes the user from its session.
@@ -72,8 +73,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	// minute holds, 10 seats a hold, 5 live holds, 2 extensions) is the
 	// library's default.
 	fs.IntVar(&c.holdsPerMinute, "holds-per-minute", 10, "holds each user may make per minute")
-	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps to catch changes made by other processes\n(default 15s in memory, 1s with -postgres)")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
+	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps to catch changes made by other processes,\nat least "+minResync.String()+" (default 15s in memory, 1s with -postgres)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", longestRequest(paymentConfig()),
+		"how long a graceful shutdown waits for requests in flight; the default is the longest a payment can take")
 	fs.BoolVar(&c.demo, "demo", true, "add the demo catalog and shows when they are missing")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -85,13 +87,72 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.holdsPerMinute < 1 {
 		return config{}, fmt.Errorf("-holds-per-minute %d: want at least 1", c.holdsPerMinute)
 	}
-	if c.resync == 0 {
+	resyncSet := false
+	fs.Visit(func(f *flag.Flag) { resyncSet = resyncSet || f.Name == "resync" })
+	switch {
+	case resyncSet && c.resync < minResync:
+		// Each live stream re-reads its seat map every -resync: less
+		// than this is a busy loop against the Store.
+		return config{}, fmt.Errorf("-resync %s: want at least %s", c.resync, minResync)
+	case c.shutdownTimeout <= 0:
+		return config{}, fmt.Errorf("-shutdown-timeout %s: want more than 0 (default %s, the longest a payment can take)",
+			c.shutdownTimeout, longestRequest(paymentConfig()))
+	}
+	if !resyncSet {
 		c.resync = 15 * time.Second
 		if c.postgres != "" {
 			c.resync = time.Second
 		}
 	}
 	return c, nil
+}
+
+// minResync is the shortest -resync.
+const minResync = 100 * time.Millisecond
+
+// paymentConfig is how the server's BookingSystem pays: the library's
+// defaults, spelled out because the server's timeouts are derived from
+// them (longestRequest).
+func paymentConfig() boxoffice.Config {
+	return boxoffice.Config{PaymentAttempts: 3, PaymentBackoff: 200 * time.Millisecond, PaymentTimeout: 15 * time.Second}
+}
+
+// storeSlack is what longestRequest allows for the Store's transactions
+// around the gateway calls, which a busy database retries.
+const storeSlack = 15 * time.Second
+
+// longestRequest bounds how long an API request can take with cfg's
+// payment settings, rounded up to the second. The slowest is a confirm
+// whose charge fails after it may have gone through: it charges
+// (PaymentAttempts calls of up to PaymentTimeout, PaymentBackoff doubling
+// between them) and then voids the charge the same way; storeSlack covers
+// the rest. (A cancel pays its refund in one such run.) The server's
+// WriteTimeout and the default -shutdown-timeout are this long, so that
+// neither cuts off a payment in progress: ConfirmBooking finishes a
+// payment even when its request is cancelled, and its customer should
+// hear how it ended.
+func longestRequest(cfg boxoffice.Config) time.Duration {
+	run := time.Duration(max(cfg.PaymentAttempts, 1)) * cfg.PaymentTimeout
+	for i, b := 1, cfg.PaymentBackoff; i < cfg.PaymentAttempts && b > 0; i, b = i+1, 2*b {
+		run += b
+	}
+	d := 2*run + storeSlack
+	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// newHTTPServer returns the http.Server for handler, with timeouts that
+// suit a BookingSystem of cfg's payment settings.
+func newHTTPServer(handler http.Handler, logger *slog.Logger, cfg boxoffice.Config) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		// Long enough for the slowest confirm (see longestRequest); the
+		// event stream lifts it for itself.
+		WriteTimeout: longestRequest(cfg),
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // run serves until ctx is done, then shuts down gracefully. It prints the
@@ -112,12 +173,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	sys, err := boxoffice.New(boxoffice.Config{
-		Store:          store,
-		Gateway:        newDemoGateway(),
-		Logger:         logger,
-		HoldsPerMinute: c.holdsPerMinute,
-	})
+	sysCfg := paymentConfig()
+	sysCfg.Store, sysCfg.Gateway, sysCfg.Logger, sysCfg.HoldsPerMinute = store, newDemoGateway(), logger, c.holdsPerMinute
+	sys, err := boxoffice.New(sysCfg)
 	if err != nil {
 		return err
 	}
@@ -149,16 +207,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		// Long enough for a confirm whose payment is retried (3 attempts
-		// of up to 15 s); the event stream lifts it for itself.
-		WriteTimeout: 60 * time.Second,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(handler, logger, sysCfg)
 	hs.RegisterOnShutdown(srv.closeStreams)
 	fmt.Fprintf(stdout, "boxoffice demo: open http://%s/\n", ln.Addr())
 

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/boxoffice-go/boxoffice"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -32,7 +34,18 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-addr", ":0", "-holds-per-minute", "3", "-demo=false"}, "", func(c config) bool {
 			return c.addr == ":0" && c.holdsPerMinute == 3 && !c.demo
 		}},
+		{[]string{"-resync", "100ms"}, "", func(c config) bool { return c.resync == 100*time.Millisecond }},
+		{[]string{"-shutdown-timeout", "1s"}, "", func(c config) bool { return c.shutdownTimeout == time.Second }},
 		{[]string{"-holds-per-minute", "0"}, "want at least 1", nil},
+		// A negative or tiny -resync would have every live stream re-read
+		// its seat map in a busy loop; no shutdown timeout gives requests
+		// in flight no time at all.
+		{[]string{"-resync", "-1s"}, "want at least 100ms", nil},
+		{[]string{"-resync", "0"}, "want at least 100ms", nil},
+		{[]string{"-resync", "99ms"}, "want at least 100ms", nil},
+		{[]string{"-postgres", "postgres://db/x", "-resync", "-1s"}, "want at least 100ms", nil},
+		{[]string{"-shutdown-timeout", "0s"}, "want more than 0", nil},
+		{[]string{"-shutdown-timeout", "-1s"}, "want more than 0", nil},
 		{[]string{"-no-such-flag"}, "not defined", nil},
 		{[]string{"extra"}, "unexpected arguments", nil},
 	} {
@@ -110,6 +123,40 @@ func (s *runningServer) shutdown(t *testing.T) error {
 		t.Fatal("the server did not shut down")
 	}
 	return nil
+}
+
+// TestTimeoutsOutlastPayment: a confirm runs its payment to its end even
+// if its request is cancelled, and can take a charge of PaymentAttempts
+// calls of up to PaymentTimeout (PaymentBackoff doubling between them)
+// and then a void of as many calls. The server's WriteTimeout must not cut
+// its answer off, nor the default -shutdown-timeout the request itself.
+func TestTimeoutsOutlastPayment(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		cfg     boxoffice.Config
+		payment time.Duration // the slowest payment, worked out by hand
+	}{
+		{"the server's", paymentConfig(), 2 * (3*15*time.Second + 200*time.Millisecond + 400*time.Millisecond)},
+		{"one attempt", boxoffice.Config{PaymentAttempts: 1, PaymentTimeout: 10 * time.Second, PaymentBackoff: time.Second}, 2 * 10 * time.Second},
+		{"no backoff", boxoffice.Config{PaymentAttempts: 2, PaymentTimeout: time.Second, PaymentBackoff: -1}, 2 * 2 * time.Second},
+		{"four attempts", boxoffice.Config{PaymentAttempts: 4, PaymentTimeout: time.Minute, PaymentBackoff: time.Second}, 2 * (4*time.Minute + 7*time.Second)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := newHTTPServer(http.NotFoundHandler(), quietLogger(), tt.cfg).WriteTimeout; got <= tt.payment {
+				t.Errorf("WriteTimeout %s; want more than the slowest payment, %s", got, tt.payment)
+			}
+			if got := longestRequest(tt.cfg); got <= tt.payment {
+				t.Errorf("longestRequest %s; want more than the slowest payment, %s", got, tt.payment)
+			}
+		})
+	}
+	c, err := parseFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slowest := 2 * (3*15*time.Second + 600*time.Millisecond); c.shutdownTimeout <= slowest {
+		t.Errorf("default -shutdown-timeout %s; want more than the slowest payment, %s", c.shutdownTimeout, slowest)
+	}
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {

@@ -104,6 +104,14 @@ function money(cents) {
   if (!moneyFmt.has(currency)) moneyFmt.set(currency, new Intl.NumberFormat("en-US", { style: "currency", currency }));
   return moneyFmt.get(currency).format(cents / 100);
 }
+// refundNote says what a cancellation refunds; a refund not yet paid
+// (no refundedAt: the payment provider failed for now) is on its way, as
+// the server retries it by itself.
+function refundNote(r) {
+  if (!r) return `Refund: ${money(0)}.`;
+  if (r.amountCents > 0 && !r.refundedAt) return `Your refund of ${money(r.amountCents)} (${r.percent} %) is on its way.`;
+  return `Refund: ${money(r.amountCents)} (${r.percent} %).`;
+}
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "short" });
 function dayKey(d) {
@@ -658,7 +666,7 @@ $("#cancel-btn").addEventListener("click", () => {
       for (const s of b.seats) st.seats.get(s.id).data.status = "available";
       for (const id of st.seats.keys()) paintSeat(st, id);
       setPanel(st);
-      toast(`Booking cancelled. Refund: ${money(b.refund ? b.refund.amountCents : 0)} (${b.refund ? b.refund.percent : 0} %).`, "ok");
+      toast(`Booking cancelled. ${refundNote(b.refund)}`, "ok");
     } catch (err) {
       toast(friendly(err), "error");
     }
@@ -755,7 +763,7 @@ function bookingItem(b, show) {
       class: "btn ghost", type: "button", onclick: async (e) => {
         try {
           const c = await api("POST", `/api/bookings/${b.id}/cancel`, { user: b.user });
-          toast(`Booking cancelled. Refund: ${money(c.refund ? c.refund.amountCents : 0)}.`, "ok");
+          toast(`Booking cancelled. ${refundNote(c.refund)}`, "ok");
           bookingsView();
         } catch (err) {
           toast(friendly(err), "error");
