@@ -118,15 +118,24 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		total += price
 	}
 
-	id, slot := bs.newBookingID(e)
+	// On the in-memory Store the ID gets its slot in the show only once
+	// the hold is stored (memTx.addHold): until then, and for the limits,
+	// id is the booking's provisional ID.
+	id, key := bs.newBookingID(e)
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
 		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
-			bs.stats.rateLimited.Add(1)
-			return Booking{}, err
+			b, err := bs.retriedAtLiveCap(ctx, e, userID, idx, admitAt, err)
+			if err != nil {
+				if _, ok := err.(*RateLimitError); ok {
+					bs.stats.rateLimited.Add(1)
+				}
+				return Booking{}, err
+			}
+			return b, nil
 		}
 	}
-	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, slot: slot, rec: rec}
+	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, key: key, rec: rec}
 	var b Booking
 	err = bs.runHold(ctx, e, &req, idx, &b)
 	switch {
@@ -140,10 +149,64 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		}
 		return Booking{}, err
 	}
-	bs.users.track(userID, id, b.HeldUntil)
-	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: id})
+	bs.users.made(userID, id, b.ID, b.HeldUntil)
+	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
 	return b, nil
+}
+
+// retriedAtLiveCap answers a request for the seats at positions idx that
+// the per-user limits refused at time at. If the live-hold cap refused it
+// and it repeats a live hold of the user (exactly its seats), it is a
+// retry: it gets that hold, as it would below the cap, once the rate
+// limit has counted it like any request. Any other gets refused back.
+//
+// The check runs only at the cap, after admit: the common hold path pays
+// nothing for it.
+func (bs *BookingSystem) retriedAtLiveCap(ctx context.Context, e *showEntry, userID string, idx []int, at time.Time, refused error) (Booking, error) {
+	if rl, ok := refused.(*RateLimitError); !ok || rl.Limit != limitLiveHolds {
+		return Booking{}, refused
+	}
+	// A copy for fn, which escapes: else idx would, and HoldSeats' buffer
+	// for it with it, on every hold.
+	seats := slices.Clone(idx)
+	var same Booking
+	var found bool
+	err := bs.store.ViewShow(ctx, e.show.ID, func(tx ShowTx) error {
+		found = false // a Store may run fn again
+		now := bs.clock.Now()
+		var id BookingID
+		for _, i := range seats {
+			s := tx.Seat(i)
+			if s.StatusAt(now) != SeatHeld || !id.IsZero() && s.Booking != id {
+				return nil
+			}
+			id = s.Booking
+		}
+		b, err := tx.Booking(id)
+		switch {
+		case isNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		}
+		// The request has no repeats (resolveSeats): as many seats are
+		// the same seats.
+		if b.Status == StatusHeld && b.UserID == userID && len(b.Seats) == len(seats) {
+			same, found = b, true
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return Booking{}, err
+	case !found:
+		return Booking{}, refused
+	}
+	if err := bs.users.take(userID, at); err != nil {
+		return Booking{}, err
+	}
+	return same, nil
 }
 
 // typePrices is the price of each seat type of one show under one of the
@@ -197,8 +260,8 @@ type holdOp struct {
 	idx            []int // layout positions of seats; the buffer is reused
 	seats          []BookedSeat
 	total          Money
-	id             BookingID
-	slot           uint32         // the in-memory Store's slot of id (MemoryStore.numbered)
+	id             BookingID      // on the in-memory Store, all but its slot
+	key            slotKey        // gives id its slot in the in-memory Store (memTx.addHold)
 	rec            *bookingRecord // for the in-memory Store to keep; nil once it has
 	kept           *bookingRecord // the record the in-memory Store kept: the result
 	b              Booking        // the result, when kept is nil
@@ -222,7 +285,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdOp,
 	e.lock()
 	defer e.unlock()
 	h := &e.tx.hold
-	h.userID, h.showID, h.seats, h.total, h.id, h.slot, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.slot, req.rec
+	h.userID, h.showID, h.seats, h.total, h.id, h.key, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.key, req.rec
 	h.idx = append(h.idx[:0], idx...)
 	err := bs.updateLocked(ctx, e, e.tx.holdFn)
 	if h.kept != nil {
@@ -280,9 +343,10 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		*rec = bookingRecord{id: h.id, userID: h.userID, showID: h.showID, seats: h.seats, total: h.total,
 			status: StatusHeld, createdAt: now, heldUntil: until, updatedAt: now}
 		rec.setPositions(h.idx)
-		if err := mt.addHold(rec, h.slot); err != nil {
+		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}
+		slot.Booking = rec.id // with its slot now
 		mt.holdSeats(h.idx, slot)
 		h.rec, h.kept = nil, rec
 	} else {
@@ -431,6 +495,13 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		}
 		if b.Status != StatusHeld || !now.Before(b.HeldUntil) {
 			return &TransitionError{Booking: b.ID, From: b.Status, To: StatusHeld, Expired: b.Status == StatusHeld || b.Status == StatusExpired}
+		}
+		if !bookingOwnsSeats(tx, e.layout, &b) {
+			// Another process, its clock ahead of ours, saw the hold run
+			// out and gave a seat to someone else: for it the hold is
+			// over, and writing it back over the seats would sell a seat
+			// twice.
+			return &TransitionError{Booking: b.ID, From: b.Status, To: StatusHeld, Expired: true}
 		}
 		until := holdDeadline(now, bs.cfg.HoldTTL, e.show.Start)
 		if until.Equal(e.show.Start) && !until.After(b.HeldUntil) {

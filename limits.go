@@ -50,9 +50,17 @@ func (u *userLimits) shard(userID string) *limitShard {
 // track and forget do nothing.
 func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 
+// The limits a RateLimitError of HoldSeats names.
+const (
+	limitLiveHolds = "live holds"
+	limitHoldRate  = "holds per minute"
+)
+
 // admit takes one hold token for the user at now and reserves a live-hold
-// slot under the placeholder booking id. It returns a *RateLimitError if a
-// limit refuses. The reservation is confirmed by track or undone by forget.
+// slot under the provisional booking id. It returns a *RateLimitError if a
+// limit refuses; the live-hold cap is checked first, and a request it
+// refuses takes no token. The reservation is confirmed by made or undone
+// by forget.
 func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) error {
 	if !u.enabled() {
 		return nil
@@ -60,6 +68,37 @@ func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) er
 	sh := u.shard(userID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	st := u.state(sh, userID)
+	if u.maxLive > 0 {
+		st.prune(now)
+		if len(st.live) >= u.maxLive {
+			return &RateLimitError{UserID: userID, Limit: limitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
+		}
+	}
+	if err := st.takeToken(userID, now); err != nil {
+		return err
+	}
+	if u.maxLive > 0 {
+		st.live = append(st.live, liveHold{id: id, until: until})
+	}
+	return nil
+}
+
+// take takes one hold token for the user at now, as admit does, without
+// reserving a live-hold slot: for a request that repeats a live hold.
+func (u *userLimits) take(userID string, now time.Time) error {
+	if u.perMin <= 0 {
+		return nil
+	}
+	sh := u.shard(userID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return u.state(sh, userID).takeToken(userID, now)
+}
+
+// state returns the user's state in sh, made if there is none. The
+// caller holds sh.mu.
+func (u *userLimits) state(sh *limitShard, userID string) *userState {
 	st := sh.users[userID]
 	if st == nil {
 		st = &userState{}
@@ -68,23 +107,33 @@ func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) er
 		}
 		sh.users[userID] = st
 	}
-	if u.maxLive > 0 {
-		st.prune(now)
-		if len(st.live) >= u.maxLive {
-			return &RateLimitError{UserID: userID, Limit: "live holds", RetryAfter: st.live[0].until.Sub(now)}
-		}
+	return st
+}
+
+// takeToken takes one hold token at now, if the user has a rate limit.
+func (st *userState) takeToken(userID string, now time.Time) error {
+	if st.limiter == nil {
+		return nil
 	}
-	if st.limiter != nil {
-		r := st.limiter.ReserveN(now, 1)
-		if d := r.DelayFrom(now); d > 0 {
-			r.CancelAt(now)
-			return &RateLimitError{UserID: userID, Limit: "holds per minute", RetryAfter: d}
-		}
-	}
-	if u.maxLive > 0 {
-		st.live = append(st.live, liveHold{id: id, until: until})
+	r := st.limiter.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return &RateLimitError{UserID: userID, Limit: limitHoldRate, RetryAfter: d}
 	}
 	return nil
+}
+
+// firstOver returns the earliest deadline of the live holds: not
+// necessarily the first one's, which an extension may have moved. There
+// is at least one.
+func (st *userState) firstOver() time.Time {
+	first := st.live[0].until
+	for _, h := range st.live[1:] {
+		if h.until.Before(first) {
+			first = h.until
+		}
+	}
+	return first
 }
 
 // prune drops holds that are over at now.
@@ -98,6 +147,25 @@ func (st *userState) prune(now time.Time) {
 	}
 	clear(st.live[k:])
 	st.live = st.live[:k]
+}
+
+// made confirms the live-hold slot admit reserved under the provisional
+// ID reserved: the hold is id, live until until.
+func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) {
+	if u.maxLive <= 0 {
+		return
+	}
+	sh := u.shard(userID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if st := sh.users[userID]; st != nil {
+		for i := range st.live {
+			if st.live[i].id == reserved {
+				st.live[i] = liveHold{id: id, until: until}
+				return
+			}
+		}
+	}
 }
 
 // track sets the deadline of a live hold (after an extension, say).

@@ -187,33 +187,58 @@ func (m idMask) of(id *BookingID) [6]byte {
 	return [6]byte{byte(h), byte(h >> 8), byte(h >> 16), byte(h >> 24), byte(h >> 32), byte(h >> 40)}
 }
 
-// bookingID returns the random UUID as a new booking ID of r's show, with
-// the next slot, and that slot: noSlot once the slots are used up, or if r
-// has no number (then the ID is the random UUID as it is). A slot whose
-// hold fails stays empty.
-func (r *showRecord) bookingID(random [16]byte) (BookingID, uint32) {
+// bookingID returns the random UUID as a new booking ID of r's show, all
+// but its slot, and the key that gives it one (see slotKey). If r has no
+// number, the ID is the random UUID as it is, and the key gives it none.
+//
+// The slot itself is taken only by the hold that stores the booking,
+// under the show's lock (memTx.addHold): a slot taken here, before the
+// limits and the seats were checked, was lost with every refused request,
+// and the next hold grew the show's slots to its own, for good.
+func (r *showRecord) bookingID(random [16]byte) (BookingID, slotKey) {
 	id := BookingID(random)
 	if r.number == noShowNumber {
-		return id, noSlot
+		return id, slotKey{}
 	}
-	slot := uint32(noSlot)
-	if n := r.nextSlot.Add(1) - 1; n < noSlot {
-		slot = n
-	} else {
-		r.nextSlot.Store(noSlot) // stay there rather than wrap around
-	}
-	r.mask.number(&id, r.number, slot)
-	return id, slot
+	return id, r.mask.numberShow(&id, r.number)
+}
+
+// slotKey is the mask of the slot bytes of a booking ID that bookingID
+// made (idMask.of of the ID's random bytes, which the slot does not
+// change), so that the ID gets its slot under the show's lock with three
+// XORs rather than a hash. The zero key is of an ID with no slot to give.
+type slotKey struct {
+	k  [3]byte
+	ok bool
+}
+
+// nextSlot returns the slot the next booking stored at a slot of r gets:
+// past the last used one (slots are handed out in order and a rolled-back
+// hold gives its slot back, see remove), or noSlot once they are used up.
+// The caller holds r.mu.
+func (r *showRecord) nextSlot() uint32 {
+	return uint32(min(len(r.slots), noSlot))
+}
+
+// setSlot writes slot into an ID made by bookingID with key.
+func (key slotKey) setSlot(id *BookingID, slot uint32) {
+	id[3], id[4], id[5] = byte(slot>>16)^key.k[0], byte(slot>>8)^key.k[1], byte(slot)^key.k[2]
 }
 
 // number makes the random ID one of version 8 that carries the show
 // number and slot.
 func (m idMask) number(id *BookingID, show, slot uint32) {
+	m.numberShow(id, show).setSlot(id, slot)
+}
+
+// numberShow makes the random ID one of version 8 that carries the show
+// number, and returns the key that gives it its slot.
+func (m idMask) numberShow(id *BookingID, show uint32) slotKey {
 	id[6] = id[6]&0x0f | 0x80 // version 8
 	id[8] = id[8]&0x3f | 0x80 // variant 10
 	k := m.of(id)
 	id[0], id[1], id[2] = byte(show>>16)^k[0], byte(show>>8)^k[1], byte(show)^k[2]
-	id[3], id[4], id[5] = byte(slot>>16)^k[3], byte(slot>>8)^k[4], byte(slot)^k[5]
+	return slotKey{k: [3]byte{k[3], k[4], k[5]}, ok: true}
 }
 
 // numbered returns the show number and slot of an ID of the form
@@ -317,6 +342,13 @@ func (r *showRecord) storeAt(p *bookingRecord, slot int) {
 func (r *showRecord) remove(p *bookingRecord) {
 	if p.where >= 0 {
 		r.slots[p.where] = nil
+		// Give back the slots at the end: their IDs were never handed
+		// out, and nextSlot hands out the next one again.
+		n := len(r.slots)
+		for n > 0 && r.slots[n-1] == nil {
+			n--
+		}
+		r.slots = r.slots[:n]
 		return
 	}
 	delete(r.bookings, p.id)
@@ -396,7 +428,6 @@ type showRecord struct {
 	// behind a pointer, updated in place. Use record, store and remove.
 	slots    []*bookingRecord
 	bookings map[BookingID]*bookingRecord
-	nextSlot atomic.Uint32 // the slot bookingID hands out next
 
 	// The undo log of the running UpdateShow, reused from one transaction
 	// to the next so that a transaction does not allocate.
@@ -1076,20 +1107,26 @@ func (tx *memTx) PutBooking(b Booking) { tx.put(&b) }
 // copy a Booking into a record of its own: an allocation and two copies
 // per hold.
 //
-// slot is the one the record's ID was made with (showRecord.bookingID).
-// While it is free, the ID is new to r: the ID of any other booking
-// stored since has either another slot or other random bits, which only
-// a guess of 74 random bits could match.
-func (tx *memTx) addHold(rec *bookingRecord, slot uint32) error {
+// key is the slot key of the record's ID (showRecord.bookingID): the ID
+// gets the next slot here, under the show's lock, so that only a hold
+// that is stored takes one. An ID with a fresh slot is new to r: the ID
+// of any other booking has another slot or, stored in the map, other
+// random bits, which only a guess of 74 random bits could match.
+func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 	r := tx.rec
-	if r.slotFree(int(slot)) {
-		r.storeAt(rec, int(slot))
-	} else {
-		if r.record(rec.id) != nil {
-			return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
+	if key.ok {
+		slot := r.nextSlot()
+		key.setSlot(&rec.id, slot)
+		if slot != noSlot {
+			r.storeAt(rec, int(slot))
+			r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
+			return nil
 		}
-		r.store(rec)
 	}
+	if r.record(rec.id) != nil {
+		return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
+	}
+	r.store(rec)
 	r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
 	return nil
 }

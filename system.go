@@ -74,13 +74,14 @@ func (k holdKey) shard() uint64 { return uint64(k.id[len(k.id)-1]) }
 
 // newBookingID returns a random BookingID for a booking of the show, from
 // the system's block-buffered source: like NewBookingID, or, on the
-// in-memory Store, numbered with the show and a slot in it (see
-// MemoryStore.numbered), which it returns too (else noSlot).
-func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, uint32) {
+// in-memory Store, numbered with the show (see MemoryStore.numbered) and
+// with the key that gives it its slot in the show once the hold is stored
+// (memTx.addHold); else the zero key.
+func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, slotKey) {
 	if e.rec != nil {
 		return e.rec.bookingID(bs.ids.UUID())
 	}
-	return BookingID(bs.ids.UUID()), noSlot
+	return BookingID(bs.ids.UUID()), slotKey{}
 }
 
 // New returns a BookingSystem configured by cfg; zero fields take their
