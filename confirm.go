@@ -238,9 +238,12 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			resolved = &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
 			return nil
 		}
-		if !now.Before(b.HeldUntil) {
+		if !now.Before(b.HeldUntil) || !bookingOwnsSeats(tx, e.layout, &b) {
 			// The hold ran out before payment began: expire it now rather
-			// than wait for the sweeper.
+			// than wait for the sweeper. So did one that lost a seat:
+			// another process, its clock ahead of ours, saw it run out and
+			// gave the seat to someone else; charging would only end in a
+			// refund.
 			_ = b.moveTo(StatusExpired, now)
 			freeSeats(tx, e.layout, &b)
 			tx.PutBooking(b)

@@ -16,7 +16,7 @@ import (
 // gives a seat of it to bob; the one behind still sees her hold live.
 // Her ExtendHold there must not write her hold back over the seat (that
 // sold A1 twice): it answers as for a lapsed hold and changes nothing,
-// and her payment does not confirm.
+// and her payment is refused before any charge.
 func TestExtendHoldAfterSeatLostUnderSkew(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -77,8 +77,14 @@ func TestExtendHoldAfterSeatLostUnderSkew(t *testing.T) {
 			if got := f.booking(bob.ID); got.Status != bob.Status || !got.HeldUntil.Equal(bob.HeldUntil) {
 				t.Errorf("bob's booking: %s until %s; want %s until %s", got.Status, got.HeldUntil, bob.Status, bob.HeldUntil)
 			}
-			if paid, err := b.ConfirmBooking(f.ctx, alice.ID, "card"); err == nil || paid.Status == boxoffice.StatusConfirmed {
-				t.Errorf("alice's payment after losing %s: %s, %v; want it refused", tt.bob, paid.Status, err)
+			// Her payment is refused before any money moves, as for a
+			// lapsed hold: charging would only end in a refund.
+			charges := f.gateway.chargeCalls()
+			if paid, err := b.ConfirmBooking(f.ctx, alice.ID, "card"); !errors.Is(err, boxoffice.ErrHoldExpired) || paid.Status == boxoffice.StatusConfirmed {
+				t.Errorf("alice's payment after losing %s: %s, %v; want it refused with ErrHoldExpired", tt.bob, paid.Status, err)
+			}
+			if n := f.gateway.chargeCalls() - charges; n != 0 {
+				t.Errorf("alice's refused payment made %d charge calls; want none", n)
 			}
 		})
 	}
