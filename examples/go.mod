@@ -8,7 +8,7 @@ replace (
 )
 
 require (
-	github.com/boxoffice-go/boxoffice v0.0.0-00010101000000-000000000000
+	github.com/boxoffice-go/boxoffice v0.1.0
 	github.com/boxoffice-go/boxoffice/pgstore v0.0.0-00010101000000-000000000000
 	github.com/chromedp/chromedp v0.23.0
 	github.com/jackc/pgx/v5 v5.12.0

@@ -2,11 +2,9 @@ module github.com/boxoffice-go/boxoffice/pgstore
 
 go 1.26.0
 
-replace github.com/boxoffice-go/boxoffice => ../
-
 require (
 	github.com/anishathalye/porcupine v1.3.1
-	github.com/boxoffice-go/boxoffice v0.0.0-00010101000000-000000000000
+	github.com/boxoffice-go/boxoffice v0.1.0
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 )
