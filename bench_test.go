@@ -290,11 +290,10 @@ func BenchmarkFloor(b *testing.B) {
 // undo log, no events. BenchmarkFloorRecord measures it, to tell the cost
 // of having a booking at all from the cost of the library's other work.
 type recordFloor struct {
-	mu     sync.Mutex
-	seats  []*floorRecord
-	byID   map[[16]byte]*floorRecord
-	ids    randid.Source
-	idxBuf [4]int
+	mu    sync.Mutex
+	seats []*floorRecord
+	byID  map[[16]byte]*floorRecord
+	ids   randid.Source
 }
 
 type floorRecord struct {
