@@ -8,27 +8,42 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 )
 
-// newDemo returns a BookingSystem with one seed hall and one show of
-// Inception two days from now at base price 15.00.
-func newDemo() (*boxoffice.BookingSystem, boxoffice.Show) {
+// must stops the example on an error; a service would return it instead.
+func must[T any](v T, err error) T {
+	if err != nil {
+		log.Fatal(err)
+	}
+	return v
+}
+
+// newDemo returns a BookingSystem made from cfg, with one hall of the seed
+// layout and one show of Inception two days after the clock's now, at base
+// price 15.00.
+func newDemo(cfg boxoffice.Config) (*boxoffice.BookingSystem, boxoffice.Show) {
 	ctx := context.Background()
-	sys, err := boxoffice.New(boxoffice.Config{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	movie, _ := sys.AddMovie(ctx, boxoffice.Movie{Title: "Inception", Duration: 148 * time.Minute, Genres: []string{"Sci-Fi"}, Language: "English"})
-	theater, _ := sys.AddTheater(ctx, boxoffice.Theater{Name: "PVR Phoenix", City: "Mumbai"})
-	hall, _ := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "Audi 1", Layout: boxoffice.SeedLayout()})
-	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID,
-		Start: sys.Clock().Now().Add(48 * time.Hour).Truncate(time.Hour), BasePrice: 1500})
-	if err != nil {
-		log.Fatal(err)
-	}
+	sys := must(boxoffice.New(cfg))
+	movie := must(sys.AddMovie(ctx, boxoffice.Movie{Title: "Inception", Duration: 148 * time.Minute, Genres: []string{"Sci-Fi"}, Language: "English"}))
+	theater := must(sys.AddTheater(ctx, boxoffice.Theater{Name: "PVR Phoenix", City: "Mumbai"}))
+	hall := must(sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "Audi 1", Layout: boxoffice.SeedLayout()}))
+	show := must(sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID,
+		Start: sys.Clock().Now().Add(48 * time.Hour).Truncate(time.Hour), BasePrice: 1500}))
 	return sys, show
 }
 
+// closeDemo closes sys, which also delivers the events still queued for its
+// observers.
+func closeDemo(sys *boxoffice.BookingSystem) {
+	if err := sys.Close(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// A zero Config is a working system: in-memory Store, system clock, regular
+// pricing, a gateway that approves everything, 10-minute holds. Set only
+// what differs; an invalid field is an error with a hint, never a panic.
 func ExampleNew() {
 	ctx := context.Background()
 	sys, err := boxoffice.New(boxoffice.Config{
@@ -39,7 +54,13 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer sys.Close(ctx)
+	// Close stops the sweeper and delivers the events still queued.
+	defer func() {
+		if err := sys.Close(ctx); err != nil {
+			log.Print(err)
+		}
+	}()
+	// sys is ready: add movies, theaters, halls and shows, then sell seats.
 
 	_, err = boxoffice.New(boxoffice.Config{HoldTTL: time.Millisecond})
 	fmt.Println(errors.Is(err, boxoffice.ErrInvalidArgument))
@@ -48,8 +69,8 @@ func ExampleNew() {
 
 func ExampleBookingSystem_HoldSeats() {
 	ctx := context.Background()
-	sys, show := newDemo()
-	defer sys.Close(ctx)
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
 
 	alice, err := sys.HoldSeats(ctx, "alice", show.ID, []string{"A1", "A2"})
 	if err != nil {
@@ -69,17 +90,18 @@ func ExampleBookingSystem_HoldSeats() {
 
 func ExampleBookingSystem_ConfirmBooking() {
 	ctx := context.Background()
-	sys, show := newDemo()
-	defer sys.Close(ctx)
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
 
-	b, _ := sys.HoldSeats(ctx, "bob", show.ID, []string{"C5", "C6"})
+	b := must(sys.HoldSeats(ctx, "bob", show.ID, []string{"C5", "C6"}))
 	b, err := sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
 	if err != nil {
-		log.Fatal(err) // errors.Is(err, boxoffice.ErrPaymentFailed): the seats were released
+		// The seats were released; see ExamplePaymentError.
+		log.Fatal(err)
 	}
 	fmt.Println(b.Status, b.Payment.Amount)
 
-	m, _ := sys.SeatMap(ctx, show.ID)
+	m := must(sys.SeatMap(ctx, show.ID))
 	fmt.Println(m.Free, "of", len(m.Seats), "seats free")
 	// Output:
 	// confirmed 39.00
@@ -88,15 +110,17 @@ func ExampleBookingSystem_ConfirmBooking() {
 
 func ExampleBookingSystem_CancelBooking() {
 	ctx := context.Background()
-	sys, show := newDemo()
-	defer sys.Close(ctx)
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
 
-	b, _ := sys.HoldSeats(ctx, "carol", show.ID, []string{"E1"})
-	b, _ = sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
+	b := must(sys.HoldSeats(ctx, "carol", show.ID, []string{"E1"}))
+	b = must(sys.ConfirmBooking(ctx, b.ID, "card:tok_visa"))
 
 	// Two days before the show the default policy refunds everything.
 	b, err := sys.CancelBooking(ctx, b.ID)
 	if err != nil {
+		// The booking is cancelled all the same; the refund is owed
+		// (b.RefundOwed) and the system keeps retrying it.
 		log.Fatal(err)
 	}
 	fmt.Println(b.Status, b.Refund.Amount, b.Refund.Percent)
@@ -106,12 +130,12 @@ func ExampleBookingSystem_CancelBooking() {
 func ExampleBookingSystem_Watch() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sys, show := newDemo()
-	defer sys.Close(ctx)
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
 
-	updates, _ := sys.Watch(ctx, show.ID)
-	b, _ := sys.HoldSeats(ctx, "dave", show.ID, []string{"D4"})
-	sys.ReleaseHold(ctx, b.ID)
+	updates := must(sys.Watch(ctx, show.ID))
+	b := must(sys.HoldSeats(ctx, "dave", show.ID, []string{"D4"}))
+	must(sys.ReleaseHold(ctx, b.ID))
 
 	for range 2 {
 		u := <-updates
@@ -120,4 +144,121 @@ func ExampleBookingSystem_Watch() {
 	// Output:
 	// [D4] held
 	// [D4] available
+}
+
+// ReleaseHold gives held seats back at once, rather than when the hold runs
+// out. Releasing again is harmless.
+func ExampleBookingSystem_ReleaseHold() {
+	ctx := context.Background()
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
+
+	b := must(sys.HoldSeats(ctx, "erin", show.ID, []string{"B1", "B2"}))
+	fmt.Println(must(sys.SeatMap(ctx, show.ID)).Free, "seats free")
+
+	b, err := sys.ReleaseHold(ctx, b.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(b.Status, must(sys.SeatMap(ctx, show.ID)).Free, "seats free")
+
+	b, err = sys.ReleaseHold(ctx, b.ID) // a retried request: a no-op
+	fmt.Println(b.Status, err)
+	// Output:
+	// 58 seats free
+	// released 60 seats free
+	// released <nil>
+}
+
+// ExtendHold moves a hold's deadline to HoldTTL from now, a limited number of
+// times. A fake clock makes the times in this example fixed.
+func ExampleBookingSystem_ExtendHold() {
+	ctx := context.Background()
+	clock := fakeclock.New(time.Date(2030, 1, 1, 20, 0, 0, 0, time.UTC))
+	sys, show := newDemo(boxoffice.Config{Clock: clock, MaxHoldExtensions: 1})
+	defer closeDemo(sys)
+
+	b := must(sys.HoldSeats(ctx, "frank", show.ID, []string{"E3"}))
+	fmt.Println("held until", b.HeldUntil.Format("15:04"))
+
+	clock.Advance(8 * time.Minute) // the customer is still typing their card number
+	b, err := sys.ExtendHold(ctx, b.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("extended until", b.HeldUntil.Format("15:04"))
+
+	_, err = sys.ExtendHold(ctx, b.ID)
+	var limit *boxoffice.RateLimitError
+	if errors.As(err, &limit) {
+		fmt.Println(errors.Is(err, boxoffice.ErrRateLimited), limit.Limit)
+	}
+	// Output:
+	// held until 20:10
+	// extended until 20:18
+	// true hold extensions
+}
+
+// A hold is free the instant its deadline passes; Sweep makes the expiry
+// visible to observers, watchers and queries at once. The background sweeper
+// calls it every Config.SweepInterval; with a fake clock a test can call it
+// by hand and see the same thing every run.
+func ExampleBookingSystem_Sweep() {
+	ctx := context.Background()
+	clock := fakeclock.New(time.Date(2030, 1, 1, 20, 0, 0, 0, time.UTC))
+	sys, show := newDemo(boxoffice.Config{
+		Clock:         clock,
+		SweepInterval: time.Hour, // keep the background sweeper out of the way
+	})
+	defer closeDemo(sys)
+
+	b := must(sys.HoldSeats(ctx, "grace", show.ID, []string{"E1", "E2"}))
+
+	clock.Advance(9 * time.Minute)
+	fmt.Println("expired after 9m:", must(sys.Sweep(ctx)))
+	clock.Advance(time.Minute)
+	fmt.Println("expired after 10m:", must(sys.Sweep(ctx)))
+	fmt.Println(must(sys.Booking(ctx, b.ID)).Status)
+
+	// Paying for it now is too late; the seats may already be someone else's.
+	_, err := sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
+	fmt.Println(errors.Is(err, boxoffice.ErrHoldExpired))
+	// Output:
+	// expired after 9m: 0
+	// expired after 10m: 1
+	// expired
+	// true
+}
+
+// An Observer gets every committed event on its own goroutine; switch on the
+// event's type. Close delivers the events still queued before it returns.
+func ExampleObserverFunc() {
+	ctx := context.Background()
+	clock := fakeclock.New(time.Date(2030, 1, 1, 20, 0, 0, 0, time.UTC))
+	audit := boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) {
+		switch e := e.(type) {
+		case *boxoffice.SeatsHeld:
+			fmt.Println(e.UserID, "held", e.Seats, "until", e.HeldUntil.Format("15:04"))
+		case *boxoffice.BookingConfirmed:
+			fmt.Println(e.UserID, "paid", e.Total, "for", e.Seats)
+		case *boxoffice.HoldReleased, *boxoffice.HoldExpired:
+			fmt.Println(e.Meta().UserID, boxoffice.EventKind(e))
+		default:
+			fmt.Println("other:", boxoffice.EventKind(e))
+		}
+	})
+	sys, show := newDemo(boxoffice.Config{Clock: clock, Observers: []boxoffice.Observer{audit}})
+
+	b := must(sys.HoldSeats(ctx, "heidi", show.ID, []string{"F1"}))
+	must(sys.ConfirmBooking(ctx, b.ID, "card:tok_visa"))
+	b = must(sys.HoldSeats(ctx, "ivan", show.ID, []string{"F2"}))
+	must(sys.ReleaseHold(ctx, b.ID))
+
+	closeDemo(sys)
+	// Output:
+	// other: show_scheduled
+	// heidi held [F1] until 20:10
+	// heidi paid 15.00 for [F1]
+	// ivan held [F2] until 20:10
+	// ivan hold_released
 }

@@ -1,0 +1,47 @@
+package pgstore_test
+
+import (
+	"context"
+	"log"
+	"os"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/pgstore"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Every instance of a service runs this at start: Migrate is idempotent and
+// safe when instances start at once, and all the BookingSystems on one
+// schema share one truth about every seat. A seat held through one instance
+// is refused through every other, and each instance's sweeper also expires
+// holds, and settles payments and refunds, that another instance left.
+func Example() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL")) // e.g. postgres://app@db/cinema
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	opts := pgstore.Options{Schema: "boxoffice"} // one schema per system sharing the database
+	if err := pgstore.Migrate(ctx, pool, opts); err != nil {
+		log.Fatal(err)
+	}
+	store, err := pgstore.New(pool, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	sys, err := boxoffice.New(boxoffice.Config{Store: store})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Close before the pool: it waits for the payments in flight.
+	defer func() {
+		if err := sys.Close(ctx); err != nil {
+			log.Print(err)
+		}
+	}()
+
+	// Use sys as with the in-memory Store: sys.HoldSeats, sys.ConfirmBooking, ...
+}
