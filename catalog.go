@@ -15,6 +15,12 @@ import (
 // the start of the next.
 const CleaningBuffer = 30 * time.Minute
 
+// MaxScheduleAhead is how far after the Clock's now a show may start: ten
+// years of 365 days. A later start is almost surely a typo (a year 20260),
+// and times near time.Time's maximum do not add up: Start plus the movie's
+// duration would saturate and the show would block its hall for no time.
+const MaxScheduleAhead = 10 * 365 * 24 * time.Hour
+
 // Movie is a film that can be scheduled.
 type Movie struct {
 	ID       string
@@ -185,7 +191,8 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 
 // ScheduleShow adds a show of a movie in a hall and returns it as stored,
 // with End (start plus the movie's duration) and TheaterID filled in and an
-// empty ID filled with a random one. A show may not start in the past, and
+// empty ID filled with a random one. A show may not start in the past or
+// more than MaxScheduleAhead after the Clock's now (an *ArgumentError), and
 // may not overlap another show of the hall, counting CleaningBuffer after
 // each: that fails with a *ScheduleConflictError naming the other show.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
@@ -204,6 +211,16 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	if s.Start.IsZero() || s.Start.Before(now) {
 		return Show{}, invalid("Show.Start", "%s is in the past (now %s)", s.Start.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
+	// Nor at farFuture or later, whatever the clock says: the searches
+	// that look ahead (SearchMovies by City) stop there.
+	latest := now.Add(MaxScheduleAhead)
+	if !latest.Before(farFuture) {
+		latest = farFuture.Add(-time.Nanosecond)
+	}
+	if s.Start.After(latest) {
+		return Show{}, invalid("Show.Start", "%s is more than 10 years ahead (latest %s); check the year",
+			s.Start.Format(time.RFC3339), latest.Format(time.RFC3339))
+	}
 	movie, err := bs.store.Movie(ctx, s.MovieID)
 	if err != nil {
 		return Show{}, err
@@ -214,6 +231,11 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	}
 	s.TheaterID = hall.TheaterID
 	s.End = s.Start.Add(movie.Duration)
+	if !s.End.After(s.Start) || !s.blockedUntil().After(s.End) {
+		// Unreachable below the horizon; an empty interval would overlap
+		// nothing and let two shows share the hall.
+		return Show{}, invalid("Show.Start", "%s is too late to add the movie's duration", s.Start.Format(time.RFC3339))
+	}
 	// A show blocks the hall over [Start, End+buffer); another overlaps it
 	// exactly when its [Start, End) meets [Start-buffer, End+buffer).
 	window := Interval{Start: s.Start.Add(-CleaningBuffer), End: s.blockedUntil()}

@@ -52,9 +52,10 @@ type Layout struct {
 // Len returns the number of seats.
 func (l *Layout) Len() int { return len(l.seats) }
 
-// Seats returns the seats in reading order. The slice is shared: do not
-// modify it.
-func (l *Layout) Seats() []Seat { return l.seats }
+// Seats returns the seats in reading order. The slice is a copy, so the
+// Layout stays immutable: changing a seat's Type in it changes no price.
+// Len and Seat read the seats without copying them.
+func (l *Layout) Seats() []Seat { return slices.Clone(l.seats) }
 
 // Seat returns the seat at position i (0 ≤ i < Len) in reading order.
 func (l *Layout) Seat(i int) Seat { return l.seats[i] }

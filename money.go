@@ -2,6 +2,8 @@ package boxoffice
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -10,15 +12,16 @@ import (
 type Money int64
 
 // MaxPrice is the largest base price a show may have: ten million currency
-// units. The bound keeps every multiplication in this package far from
-// int64 overflow.
+// units. The bound keeps every price, and every total of a hold's seats,
+// far from int64 overflow.
 const MaxPrice Money = 10_000_000_00
 
 // String formats m in major units with two decimals, e.g. "45.00", "-3.10".
 func (m Money) String() string {
 	sign := ""
-	v := int64(m)
-	if v < 0 {
+	// The magnitude as a uint64: -m overflows for the smallest Money.
+	v := uint64(m)
+	if m < 0 {
 		sign = "-"
 		v = -v
 	}
@@ -51,14 +54,50 @@ func (r Rate) String() string {
 // Apply returns m multiplied by r, rounded half away from zero to the
 // nearest minor unit. This is the one rounding rule of the package: every
 // multiplier (seat type, weekend, holiday, discount, refund share) goes
-// through it, one multiplier at a time. It is exact for amounts up to
-// MaxSeatPrice and rates up to ×100, the bounds the package checks its
-// inputs against; beyond them the product may overflow.
+// through it, one multiplier at a time.
+//
+// The product is computed in 128 bits, so Apply is exact for every m and r
+// whose rounded result fits in a Money: a refund share (a rate of at most
+// ×1.0) of any non-negative total is exact and never negative. A result
+// beyond the range of Money saturates to the largest or smallest Money of
+// its sign; the pricing strategies of this package refuse such a price
+// (and any above MaxSeatPrice) with an error instead.
 func (m Money) Apply(r Rate) Money {
-	p := int64(m) * int64(r)
-	half := int64(basisPerUnit / 2)
-	if p < 0 {
-		return Money((p - half) / basisPerUnit)
+	out, _ := mulRate(m, r)
+	return out
+}
+
+// mulRate is Apply, reporting false if the result saturated.
+func mulRate(m Money, r Rate) (Money, bool) {
+	neg := (m < 0) != (r < 0)
+	hi, lo := bits.Mul64(magnitude(int64(m)), magnitude(int64(r)))
+	lo, carry := bits.Add64(lo, basisPerUnit/2, 0)
+	hi += carry // no overflow: the product of two magnitudes ≤ 2⁶³ is ≤ 2¹²⁶
+	if hi >= basisPerUnit {
+		// The quotient needs more than 64 bits (and Div64 would panic).
+		return saturated(neg), false
 	}
-	return Money((p + half) / basisPerUnit)
+	q, _ := bits.Div64(hi, lo, basisPerUnit)
+	switch {
+	case neg && q <= 1<<63:
+		return Money(-int64(q)), true // -int64(1<<63) wraps to MinInt64 itself: right
+	case !neg && q <= math.MaxInt64:
+		return Money(q), true
+	}
+	return saturated(neg), false
+}
+
+// magnitude returns |v| as a uint64, which holds |MinInt64| too.
+func magnitude(v int64) uint64 {
+	if v < 0 {
+		return -uint64(v)
+	}
+	return uint64(v)
+}
+
+func saturated(neg bool) Money {
+	if neg {
+		return math.MinInt64
+	}
+	return math.MaxInt64
 }

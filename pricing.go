@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 )
@@ -116,17 +115,20 @@ func validateRate(field string, r Rate) error {
 	return nil
 }
 
-// applyRate multiplies m by r with Money.Apply, refusing any result that
-// would overflow or exceed MaxSeatPrice. Callers pass m ≥ 0 (a validated
+// applyRate multiplies m by r as Money.Apply does, refusing any result
+// that is negative or above MaxSeatPrice. Callers pass m ≥ 0 (a validated
 // base price or a checked inner price) and a validated r > 0.
 func applyRate(field string, m Money, r Rate) (Money, error) {
 	if r == RateOne {
 		return m, nil
 	}
-	if r > 0 && int64(m) > (math.MaxInt64-basisPerUnit/2)/int64(r) {
+	out, ok := mulRate(m, r)
+	if !ok {
 		return 0, invalid(field, "%s %s overflows", m, r)
 	}
-	out := m.Apply(r)
+	if out < 0 {
+		return 0, invalid(field, "%s %s = %s is negative", m, r, out)
+	}
 	if out > MaxSeatPrice {
 		return 0, invalid(field, "%s %s = %s is above the maximum seat price %s", m, r, out, MaxSeatPrice)
 	}
@@ -235,8 +237,13 @@ func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
 }
 
 // DayRate returns the day multiplier of a show starting at start: the
-// holiday rate, the weekend rate or RateOne.
+// holiday rate, the weekend rate or RateOne. A nil or zero CalendarPricing
+// (one not built by NewCalendarPricing) has no holidays and no weekend
+// days: its DayRate is RateOne, but its Price is an error.
 func (p *CalendarPricing) DayRate(start time.Time) Rate {
+	if !p.valid() {
+		return RateOne
+	}
 	local := start.In(p.loc)
 	if _, ok := p.holidays[DateOf(local)]; ok {
 		return p.holRate
@@ -247,8 +254,15 @@ func (p *CalendarPricing) DayRate(start time.Time) Rate {
 	return RateOne
 }
 
+// valid reports whether p was built by NewCalendarPricing, which always
+// sets a location.
+func (p *CalendarPricing) valid() bool { return p != nil && p.loc != nil }
+
 // Holidays returns the configured holidays in chronological order.
 func (p *CalendarPricing) Holidays() []Date {
+	if !p.valid() {
+		return nil
+	}
 	days := make([]Date, 0, len(p.holidays))
 	for d := range p.holidays {
 		days = append(days, d)
@@ -259,8 +273,13 @@ func (p *CalendarPricing) Holidays() []Date {
 	return days
 }
 
-// Price returns the seat's price: base × seat type, then × DayRate.
+// Price returns the seat's price: base × seat type, then × DayRate. A nil
+// or zero CalendarPricing is reported as an error matching
+// ErrInvalidArgument, as the zero values of the other strategies are.
 func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
+	if !p.valid() {
+		return 0, invalid("CalendarPricing", "not built by NewCalendarPricing (nil or zero value)")
+	}
 	price, err := seatPrice(r)
 	if err != nil {
 		return 0, err

@@ -20,6 +20,12 @@ type MovieQuery struct {
 }
 
 // SearchMovies returns the movies matching q, ordered by title then ID.
+//
+// Text matches by Unicode simple case folding, without normalization: a
+// title stored as "Ame\u0301lie" (e and a combining accent) does not match
+// the query "Amélie" (one precomposed é). Callers that take text from
+// several sources should normalize titles and queries alike, to NFC (with
+// golang.org/x/text/unicode/norm), before AddMovie and SearchMovies.
 func (bs *BookingSystem) SearchMovies(ctx context.Context, q MovieQuery) ([]Movie, error) {
 	for _, f := range []struct{ name, v string }{{"Title", q.Title}, {"Genre", q.Genre}, {"Language", q.Language}, {"City", q.City}} {
 		if err := validText("MovieQuery."+f.name, f.v, false, maxTextLen); err != nil {
@@ -107,7 +113,8 @@ func (bs *BookingSystem) moviesShowingIn(ctx context.Context, city string) (map[
 	return ids, nil
 }
 
-// farFuture ends open time windows.
+// farFuture ends open time windows. ScheduleShow refuses a show starting
+// at or after it, so a window up to it sees every show.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // containsFold reports whether substr is within s, ignoring case, without

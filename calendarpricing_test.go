@@ -1,0 +1,63 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// A CalendarPricing not built by NewCalendarPricing is an invalid
+// argument, as the zero values of the other strategies are: it used to
+// panic on its nil location, inside HoldSeats and SeatMap.
+func TestCalendarPricingZeroValue(t *testing.T) {
+	for name, p := range map[string]*boxoffice.CalendarPricing{
+		"nil":  nil,
+		"zero": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			req := boxoffice.PriceRequest{Show: boxoffice.Show{BasePrice: 1500, Start: time.Date(2026, 3, 7, 20, 0, 0, 0, time.UTC)},
+				Seat: boxoffice.Seat{ID: "A1", Type: boxoffice.VIP}}
+			var price boxoffice.Money
+			err := callNoPanic(t, func() (err error) {
+				price, err = p.Price(context.Background(), req)
+				return err
+			})
+			if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+				t.Errorf("Price = %s, %v; want ErrInvalidArgument", price, err)
+			}
+			var rate boxoffice.Rate
+			callNoPanic(t, func() error { rate = p.DayRate(req.Show.Start); return nil })
+			if rate != boxoffice.RateOne {
+				t.Errorf("DayRate of a Saturday = %s; want %s", rate, boxoffice.RateOne)
+			}
+			var days []boxoffice.Date
+			callNoPanic(t, func() error { days = p.Holidays(); return nil })
+			if len(days) != 0 {
+				t.Errorf("Holidays = %v; want none", days)
+			}
+
+			for _, path := range storePaths {
+				t.Run(path.name, func(t *testing.T) {
+					f := newFixture(t, path.edit, func(c *boxoffice.Config) { c.Pricing = p })
+					err := callNoPanic(t, func() error {
+						_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
+						return err
+					})
+					if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+						t.Errorf("HoldSeats: %v; want ErrInvalidArgument", err)
+					}
+					err = callNoPanic(t, func() error { _, err := f.sys.SeatMap(f.ctx, f.show.ID); return err })
+					if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+						t.Errorf("SeatMap: %v; want ErrInvalidArgument", err)
+					}
+					if got, err := f.sys.BookingsOfUser(f.ctx, "alice"); err != nil || len(got) != 0 {
+						t.Errorf("alice's bookings after the refused hold: %v, %v; want none", got, err)
+					}
+				})
+			}
+		})
+	}
+}
