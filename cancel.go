@@ -44,6 +44,11 @@ import (
 // as it always has, ErrInvalidTransition (a *TransitionError). Any other
 // state is a *TransitionError.
 func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
+	b, err := bs.cancelBooking(ctx, bookingID)
+	return b.snapshot(), err
+}
+
+func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err
 	}

@@ -46,14 +46,14 @@ type Config struct {
 	HoldsPerMinute int
 
 	// SweepInterval is how often the sweeper expires lapsed holds.
-	// Default: 1 second.
+	// Default: 1 second; at least 10 milliseconds.
 	SweepInterval time.Duration
 	// RescanInterval is how often the sweeper also asks a Store that
 	// implements ExpiredHoldLister for lapsed holds made elsewhere, and
 	// one that implements UnsettledBookingLister for money owed back that
 	// another process (or this one, before a restart) failed to pay, and
 	// for payments it abandoned.
-	// Default: 1 minute.
+	// Default: 1 minute; at least 1 second.
 	RescanInterval time.Duration
 
 	// PaymentAttempts is how many times a transient charge failure is
@@ -73,6 +73,16 @@ type Config struct {
 	// in Stats. Default: 4096.
 	EventBuffer int
 }
+
+// The shortest sweeper intervals New accepts: shorter ones would have the
+// sweeper spin, taking a core and the shows' locks, for holds that are free
+// the instant their deadline passes anyway (the sweep only tidies up), and
+// would have it ask a shared Store for lapsed holds and unsettled bookings
+// many times a second.
+const (
+	minSweepInterval  = 10 * time.Millisecond
+	minRescanInterval = time.Second
+)
 
 func (c Config) withDefaults() Config {
 	if c.Store == nil {
@@ -125,8 +135,12 @@ func (c Config) validate() error {
 		return invalid("Config.HoldTTL", "%s is too short; holds need at least a second (default 10m)", c.HoldTTL)
 	case c.SweepInterval < 0:
 		return invalid("Config.SweepInterval", "%s is negative", c.SweepInterval)
+	case c.SweepInterval < minSweepInterval:
+		return invalid("Config.SweepInterval", "%s would have the sweeper spin; at least %s (default 1s)", c.SweepInterval, minSweepInterval)
 	case c.RescanInterval < 0:
 		return invalid("Config.RescanInterval", "%s is negative", c.RescanInterval)
+	case c.RescanInterval < minRescanInterval:
+		return invalid("Config.RescanInterval", "%s would have the sweeper query the Store without pause; at least %s (default 1m)", c.RescanInterval, minRescanInterval)
 	case c.PaymentAttempts < 1:
 		return invalid("Config.PaymentAttempts", "%d: at least one attempt is needed (default 3)", c.PaymentAttempts)
 	case c.PaymentTimeout < 10*time.Millisecond:

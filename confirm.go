@@ -136,6 +136,11 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // call, and the calls that joined it, return it as an error, and the
 // booking, left paying or owing money back, is queued for the sweeper.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
+	b, err := bs.confirmBooking(ctx, bookingID, method)
+	return b.snapshot(), err // calls joined to one share its booking
+}
+
+func (bs *BookingSystem) confirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err
 	}

@@ -29,6 +29,10 @@ var (
 	ErrScheduleConflict = errors.New("boxoffice: schedule conflict")
 	// ErrRateLimited: a per-user limit refused the request; try again later.
 	ErrRateLimited = errors.New("boxoffice: rate limited")
+	// ErrLimitReached: a limit that waiting does not lift refused the
+	// request, such as the cap on a hold's extensions; retrying the same
+	// request fails the same way.
+	ErrLimitReached = errors.New("boxoffice: limit reached")
 	// ErrPaymentFailed: the payment did not go through; the seats were released.
 	ErrPaymentFailed = errors.New("boxoffice: payment failed")
 	// ErrPaymentDeclined is returned by a PaymentGateway for a final refusal
@@ -207,21 +211,48 @@ func (e *TransitionError) Unwrap() []error {
 	return []error{ErrInvalidTransition}
 }
 
-// RateLimitError reports a per-user limit. It matches ErrRateLimited.
+// UserLimit names the limit a RateLimitError reports.
+type UserLimit string
+
+// The limits a RateLimitError reports.
+const (
+	// LimitHoldsPerMinute is Config.HoldsPerMinute: it lifts with time.
+	LimitHoldsPerMinute UserLimit = "holds per minute"
+	// LimitLiveHolds is Config.MaxLiveHoldsPerUser: it lifts when one of
+	// the user's holds ends (paid, released or run out).
+	LimitLiveHolds UserLimit = "live holds"
+	// LimitHoldExtensions is Config.MaxHoldExtensions, per booking: it
+	// never lifts for that booking.
+	LimitHoldExtensions UserLimit = "hold extensions"
+)
+
+// RateLimitError reports a limit on what one user may do. It matches
+// ErrRateLimited for the limits that waiting lifts (LimitHoldsPerMinute,
+// LimitLiveHolds), and ErrLimitReached, not ErrRateLimited, for
+// LimitHoldExtensions.
 type RateLimitError struct {
 	UserID     string
-	Limit      string        // which limit: "holds per minute", "live holds"
-	RetryAfter time.Duration // a hint; zero when unknown
+	Limit      UserLimit     // which limit: LimitHoldsPerMinute, LimitLiveHolds or LimitHoldExtensions
+	RetryAfter time.Duration // a hint; zero when unknown or when waiting does not help
 }
 
 func (e *RateLimitError) Error() string {
+	if e.Limit == LimitHoldExtensions {
+		return fmt.Sprintf("boxoffice: user %q used up the %s of this booking", e.UserID, e.Limit)
+	}
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("boxoffice: user %q exceeded %s; retry after %s", e.UserID, e.Limit, e.RetryAfter)
 	}
 	return fmt.Sprintf("boxoffice: user %q exceeded %s", e.UserID, e.Limit)
 }
 
-func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+// Unwrap returns ErrLimitReached for LimitHoldExtensions, else ErrRateLimited.
+func (e *RateLimitError) Unwrap() error {
+	if e.Limit == LimitHoldExtensions {
+		return ErrLimitReached
+	}
+	return ErrRateLimited
+}
 
 // PaymentError reports a payment that did not go through. It matches
 // ErrPaymentFailed and the sentinel of the booking's Payment.FailureKind

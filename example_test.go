@@ -191,7 +191,7 @@ func ExampleBookingSystem_ExtendHold() {
 	_, err = sys.ExtendHold(ctx, b.ID)
 	var limit *boxoffice.RateLimitError
 	if errors.As(err, &limit) {
-		fmt.Println(errors.Is(err, boxoffice.ErrRateLimited), limit.Limit)
+		fmt.Println(errors.Is(err, boxoffice.ErrLimitReached), limit.Limit)
 	}
 	// Output:
 	// held until 20:10

@@ -586,7 +586,8 @@ func FuzzConfig(f *testing.F) {
 				t.Fatalf("Close: %v", err)
 			}
 		}()
-		if ttl != 0 && ttl < int64(time.Second) || sweep < 0 || rescan < 0 || timeout < 0 || buffer < 0 || attempts < 0 {
+		if ttl != 0 && ttl < int64(time.Second) || sweep != 0 && sweep < int64(10*time.Millisecond) ||
+			rescan != 0 && rescan < int64(time.Second) || timeout < 0 || buffer < 0 || attempts < 0 {
 			t.Fatalf("New accepted %+v", cfg)
 		}
 		// The system works: a hold, a payment and a cancellation.

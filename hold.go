@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -106,7 +107,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		if byType != nil {
 			price = byType.price[seat.Type]
 		} else {
-			price, err = pricing.Price(ctx, PriceRequest{Show: e.show, Seat: *seat, UserID: userID})
+			price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID})
 			if err != nil {
 				return Booking{}, err
 			}
@@ -132,7 +133,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 				}
 				return Booking{}, err
 			}
-			return b, nil
+			return b.snapshot(), nil
 		}
 	}
 	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, key: key, rec: rec}
@@ -141,7 +142,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	switch {
 	case errors.Is(err, errSameHold):
 		bs.users.forget(userID, id)
-		return b, nil
+		return b.snapshot(), nil
 	case err != nil:
 		bs.users.forget(userID, id)
 		if _, ok := err.(*SeatError); ok {
@@ -152,7 +153,16 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	bs.users.made(userID, id, b.ID, b.HeldUntil)
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
-	return b, nil
+	return b.snapshot(), nil
+}
+
+// snapshot returns b with Seats of its own, as every Booking the
+// BookingSystem returns must be (see Booking): the Store keeps the Seats
+// it is given (the in-memory Store keeps a hold's own slice) and
+// ShowTx.Booking may share them. One allocation, of the seats alone.
+func (b Booking) snapshot() Booking {
+	b.Seats = slices.Clone(b.Seats)
+	return b
 }
 
 // retriedAtLiveCap answers a request for the seats at positions idx that
@@ -164,7 +174,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 // The check runs only at the cap, after admit: the common hold path pays
 // nothing for it.
 func (bs *BookingSystem) retriedAtLiveCap(ctx context.Context, e *showEntry, userID string, idx []int, at time.Time, refused error) (Booking, error) {
-	if rl, ok := refused.(*RateLimitError); !ok || rl.Limit != limitLiveHolds {
+	if rl, ok := refused.(*RateLimitError); !ok || rl.Limit != LimitLiveHolds {
 		return Booking{}, refused
 	}
 	// A copy for fn, which escapes: else idx would, and HoldSeats' buffer
@@ -247,6 +257,20 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 	}
 	e.prices.Store(tp)
 	return tp
+}
+
+// priceSeat asks the strategy p for a price. p is user code, or wraps some
+// (MemberPricing's MembershipFunc): its panic becomes an error here, as a
+// RefundPolicy's does in refundPercent, rather than crossing the API. The
+// prices by seat type of the built-in strategies (typePrices) are looked
+// up without calling it.
+func priceSeat(ctx context.Context, p PricingStrategy, r PriceRequest) (price Money, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			price, err = 0, fmt.Errorf("boxoffice: pricing strategy %T panicked pricing seat %q: %v", p, r.Seat.ID, v)
+		}
+	}()
+	return p.Price(ctx, r)
 }
 
 // holdOp is the transaction of HoldSeats. It lives in the show entry's
@@ -456,13 +480,15 @@ func (b *Booking) meta(now time.Time) EventMeta {
 // booking that is already released is a no-op; any other state is a
 // *TransitionError (ErrHoldExpired once the hold has run out).
 func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (Booking, error) {
-	return bs.endHold(ctx, bookingID, StatusReleased)
+	b, err := bs.endHold(ctx, bookingID, StatusReleased)
+	return b.snapshot(), err
 }
 
 // ExtendHold moves a live hold's deadline to HoldTTL from now, at most
 // Config.MaxHoldExtensions times per booking (no limit when it is
 // negative), so that nobody keeps seats forever by refreshing. Past the cap
-// it returns a *RateLimitError (ErrRateLimited).
+// it returns a *RateLimitError of LimitHoldExtensions, which matches
+// ErrLimitReached and not ErrRateLimited: waiting does not lift it.
 //
 // As with HoldSeats, the new deadline is never later than the show's
 // start: the seats cannot be paid for after it, so holding them longer
@@ -510,7 +536,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		// Zero takes the default (Config.withDefaults), so only a negative
 		// limit is left here to mean none.
 		if limit := bs.cfg.MaxHoldExtensions; limit >= 0 && b.Extensions >= limit {
-			return &RateLimitError{UserID: b.UserID, Limit: "hold extensions"}
+			return &RateLimitError{UserID: b.UserID, Limit: LimitHoldExtensions}
 		}
 		b.Extensions++
 		b.HeldUntil = until
@@ -534,7 +560,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		bs.users.track(b.UserID, b.ID, b.HeldUntil)
 		bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	}
-	return b, nil
+	return b.snapshot(), nil
 }
 
 // holdDeadline is the deadline of a hold made or extended at now: ttl from

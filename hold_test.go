@@ -221,8 +221,8 @@ func TestExtendHoldIsCapped(t *testing.T) {
 		}
 	}
 	f.clock.Advance(9 * time.Minute)
-	if _, err := f.sys.ExtendHold(f.ctx, b.ID); !errors.Is(err, boxoffice.ErrRateLimited) {
-		t.Fatalf("third extension: %v; want ErrRateLimited", err)
+	if _, err := f.sys.ExtendHold(f.ctx, b.ID); !errors.Is(err, boxoffice.ErrLimitReached) {
+		t.Fatalf("third extension: %v; want ErrLimitReached", err)
 	}
 	if got := f.seatStatus("A1"); got != boxoffice.SeatHeld {
 		t.Fatalf("A1 after 27 minutes with extensions: %s; want held", got)

@@ -17,8 +17,8 @@ func TestRetriedHoldAtLiveCap(t *testing.T) {
 		name      string
 		user      string
 		seats     []string
-		wantSame  bool   // the live hold, unchanged
-		wantLimit string // else the RateLimitError's limit
+		wantSame  bool                // the live hold, unchanged
+		wantLimit boxoffice.UserLimit // else the RateLimitError's limit
 	}{
 		{name: "same seats", user: "alice", seats: []string{"A1", "A2"}, wantSame: true},
 		{name: "same seats in another order", user: "alice", seats: []string{"A2", "A1"}, wantSame: true},

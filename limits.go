@@ -50,12 +50,6 @@ func (u *userLimits) shard(userID string) *limitShard {
 // track and forget do nothing.
 func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 
-// The limits a RateLimitError of HoldSeats names.
-const (
-	limitLiveHolds = "live holds"
-	limitHoldRate  = "holds per minute"
-)
-
 // admit takes one hold token for the user at now and reserves a live-hold
 // slot under the provisional booking id. It returns a *RateLimitError if a
 // limit refuses; the live-hold cap is checked first, and a request it
@@ -72,7 +66,7 @@ func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) er
 	if u.maxLive > 0 {
 		st.prune(now)
 		if len(st.live) >= u.maxLive {
-			return &RateLimitError{UserID: userID, Limit: limitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
+			return &RateLimitError{UserID: userID, Limit: LimitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
 		}
 	}
 	if err := st.takeToken(userID, now); err != nil {
@@ -118,7 +112,7 @@ func (st *userState) takeToken(userID string, now time.Time) error {
 	r := st.limiter.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return &RateLimitError{UserID: userID, Limit: limitHoldRate, RetryAfter: d}
+		return &RateLimitError{UserID: userID, Limit: LimitHoldsPerMinute, RetryAfter: d}
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 		var price Money
 		if byType != nil {
 			price = byType.price[seat.Type]
-		} else if price, err = pricing.Price(ctx, PriceRequest{Show: e.show, Seat: seat}); err != nil {
+		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: seat}); err != nil {
 			return SeatMap{}, err
 		}
 		m.Seats[i] = SeatView{Seat: seat, Price: price}

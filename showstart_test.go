@@ -202,7 +202,7 @@ func TestMaxHoldExtensions(t *testing.T) {
 	tests := []struct {
 		name    string
 		limit   int
-		allowed int // extensions granted before ErrRateLimited; -1: no limit seen
+		allowed int // extensions granted before ErrLimitReached; -1: no limit seen
 	}{
 		{"negative: no limit", -1, -1},
 		{"very negative: no limit", -100, -1},
@@ -219,8 +219,8 @@ func TestMaxHoldExtensions(t *testing.T) {
 				f.clock.Advance(time.Minute)
 				e, err := f.sys.ExtendHold(f.ctx, b.ID)
 				if tt.allowed >= 0 && i > tt.allowed {
-					if !errors.Is(err, boxoffice.ErrRateLimited) {
-						t.Fatalf("extension %d with MaxHoldExtensions %d: %v; want ErrRateLimited", i, tt.limit, err)
+					if !errors.Is(err, boxoffice.ErrLimitReached) {
+						t.Fatalf("extension %d with MaxHoldExtensions %d: %v; want ErrLimitReached", i, tt.limit, err)
 					}
 					if got := f.booking(b.ID).Extensions; got != tt.allowed {
 						t.Fatalf("after a refused extension: %d extensions; want %d", got, tt.allowed)

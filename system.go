@@ -117,9 +117,12 @@ func New(cfg Config) (*BookingSystem, error) {
 	return bs, nil
 }
 
-// Close shuts the system down in order: it refuses new calls (they return
-// ErrClosed), stops the sweeper, waits for the calls already in flight to
-// return (a ConfirmBooking waiting on a slow gateway included), and only
+// Close shuts the system down in order: it refuses new calls that change
+// something or start work (HoldSeats, ExtendHold, ReleaseHold,
+// ConfirmBooking, CancelBooking, CompleteShow, AddMovie, AddTheater,
+// AddHall, ScheduleShow, Sweep and Watch return ErrClosed), stops the
+// sweeper, waits for the calls already in flight to return (a
+// ConfirmBooking waiting on a slow gateway included), and only
 // then closes the observers' queues and waits until every queued event has
 // been delivered; last it cancels the context observers are called with
 // and ends the Watch streams. Waiting for the calls first is what lets a
@@ -133,6 +136,12 @@ func New(cfg Config) (*BookingSystem, error) {
 // concurrently (a signal handler and a deferred Close, say), waits for the
 // first one to finish, bounded by its own ctx, and then returns nil: the
 // first one reports how the shutdown went.
+//
+// Reads keep working after Close: Booking, BookingsOfUser, Movie,
+// Theater, Hall, Show, SeatMap, SearchMovies and ShowsOfMovie still answer
+// from the Store (and Stats, Pricing and Clock from memory). Close does
+// not close the Store: once the caller has (a pgstore pool, say), those
+// reads return the Store's errors.
 func (bs *BookingSystem) Close(ctx context.Context) error {
 	if !bs.calls.close() {
 		select {

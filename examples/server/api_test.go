@@ -268,8 +268,9 @@ func TestBookingLifecycle(t *testing.T) {
 		}
 		f.callJSON("POST", path+"/extend", `{"user":"alice"}`, http.StatusOK, &got)
 		rec := f.call("POST", path+"/extend", `{"user":"alice"}`)
-		if e := decodeError(t, rec.Body.String()); rec.Code != http.StatusTooManyRequests || e.Code != "rate_limited" || rec.Header().Get("Retry-After") != "" {
-			t.Errorf("third extension: %d %+v, Retry-After %q; want 429 without a wait", rec.Code, e, rec.Header().Get("Retry-After"))
+		// The cap is for good: not 429, which says to try again later.
+		if e := decodeError(t, rec.Body.String()); rec.Code != http.StatusConflict || e.Code != "limit_reached" || rec.Header().Get("Retry-After") != "" {
+			t.Errorf("third extension: %d %+v, Retry-After %q; want 409 limit_reached without a wait", rec.Code, e, rec.Header().Get("Retry-After"))
 		}
 	})
 
@@ -487,6 +488,8 @@ func TestProblem(t *testing.T) {
 		{&boxoffice.PaymentError{Err: boxoffice.ErrHoldExpired}, 410, "hold_expired"},
 		{&boxoffice.PaymentError{Err: boxoffice.ErrPaymentDeclined}, 402, "payment_failed"},
 		{&boxoffice.RateLimitError{Limit: "live holds", RetryAfter: 1500 * time.Millisecond}, 429, "rate_limited"},
+		{&boxoffice.RateLimitError{Limit: boxoffice.LimitHoldsPerMinute, RetryAfter: time.Second}, 429, "rate_limited"},
+		{&boxoffice.RateLimitError{Limit: boxoffice.LimitHoldExtensions}, 409, "limit_reached"},
 		{&boxoffice.ScheduleConflictError{}, 409, "schedule_conflict"},
 		{&boxoffice.ShowStartedError{ShowID: "S1", Start: time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)}, 409, "show_started"},
 		{fmt.Errorf("wrapped: %w", boxoffice.ErrShowStarted), 409, "show_started"},

@@ -78,6 +78,11 @@ func problem(err error) (int, errorJSON) {
 	case errors.Is(err, boxoffice.ErrScheduleConflict):
 		body.Code = "schedule_conflict"
 		return http.StatusConflict, body
+	case errors.Is(err, boxoffice.ErrLimitReached):
+		// A limit that waiting does not lift (a hold's extensions): no
+		// Retry-After, and not 429, which says "try again later".
+		body.Code = "limit_reached"
+		return http.StatusConflict, body
 	case errors.Is(err, boxoffice.ErrRateLimited):
 		body.Code = "rate_limited"
 		if errors.As(err, &limit) && limit.RetryAfter > 0 {

@@ -642,7 +642,7 @@ $("#extend-btn").addEventListener("click", () => {
       startHold(st, b);
       toast("You have 10 more minutes.", "ok");
     } catch (err) {
-      toast(err.code === "rate_limited" ? "This hold cannot be extended again." : friendly(err), "error");
+      toast(err.code === "limit_reached" ? "This hold cannot be extended again." : friendly(err), "error");
     }
   });
 });
