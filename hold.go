@@ -150,7 +150,9 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		}
 		return Booking{}, err
 	}
-	bs.users.made(userID, id, b.ID, b.HeldUntil)
+	if b.ID == id { // else the transaction gave the limits its ID (holdOp.run)
+		bs.users.track(userID, id, b.HeldUntil)
+	}
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
 	return b.snapshot(), nil
@@ -373,6 +375,11 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		slot.Booking = rec.id // with its slot now
 		mt.holdSeats(h.idx, slot)
 		h.rec, h.kept = nil, rec
+		// The limits know the hold by its provisional ID: give them its
+		// own before the show's lock is released and its events go out,
+		// or a release or extension quick enough to come first would miss
+		// it, and the user would stay counted for a hold long gone.
+		h.bs.users.made(h.userID, h.id, rec.id, until)
 	} else {
 		h.b = Booking{
 			ID: h.id, UserID: h.userID, ShowID: h.showID, Seats: h.seats, Total: h.total,

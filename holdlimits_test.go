@@ -1,7 +1,10 @@
 package boxoffice_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,4 +142,75 @@ func TestLiveCapRetryAfter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReleaseOnHeldEventFreesTheLiveCap: with MaxLiveHoldsPerUser 1, an
+// observer releases every hold as soon as its SeatsHeld event arrives,
+// which can be before HoldSeats returns. The per-user limits must count
+// the hold under its own ID by then, or the release misses it and the
+// user stays refused (LimitLiveHolds) for a hold long released.
+func TestReleaseOnHeldEventFreesTheLiveCap(t *testing.T) {
+	var sys *boxoffice.BookingSystem
+	var mu sync.Mutex
+	released := map[boxoffice.BookingID]chan struct{}{}
+	ch := func(id boxoffice.BookingID) chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		c := released[id]
+		if c == nil {
+			c = make(chan struct{})
+			released[id] = c
+		}
+		return c
+	}
+	obs := boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) {
+		if h, ok := e.(*boxoffice.SeatsHeld); ok {
+			if _, err := sys.ReleaseHold(context.Background(), h.BookingID); err != nil {
+				t.Errorf("release: %v", err)
+			}
+			close(ch(h.BookingID))
+		}
+	})
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.MaxLiveHoldsPerUser = 1
+		c.Observers = []boxoffice.Observer{obs}
+		c.EventBuffer = 1 << 16
+	})
+	sys = f.sys
+	m, err := f.sys.SeatMap(f.ctx, f.show.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := min(8, len(m.Seats))
+	const rounds = 3000
+	var wg sync.WaitGroup
+	var failOnce sync.Once
+	var failures int
+	var fmu sync.Mutex
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			user := fmt.Sprintf("user%d", w)
+			seat := m.Seats[w].ID
+			for i := 0; i < rounds; i++ {
+				b, err := f.sys.HoldSeats(f.ctx, user, f.show.ID, []string{seat})
+				if err != nil {
+					var rl *boxoffice.RateLimitError
+					if errors.As(err, &rl) {
+						fmu.Lock()
+						failures++
+						fmu.Unlock()
+						failOnce.Do(func() { t.Errorf("round %d, %s: %v, though every earlier hold of the user was released", i, user, err) })
+						return
+					}
+					t.Errorf("hold: %v", err)
+					return
+				}
+				<-ch(b.ID)
+			}
+		}(w)
+	}
+	wg.Wait()
+	t.Logf("users locked out: %d of %d", failures, workers)
 }
