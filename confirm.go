@@ -401,14 +401,17 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 			// sweeper).
 			settledElsewhere = true
 			if lateCharge(b, rc, attempts, chargeErr) {
-				b.Payment.Amount = b.Total // outcome unknown: owed until the gateway says otherwise
+				if b.Payment.Amount == 0 {
+					b.Payment.Amount = b.Total // outcome unknown: owed until the gateway says otherwise
+				}
 				if chargeErr == nil {
 					b.Payment.Amount = rc.Amount
 					b.Payment.Reference, b.Payment.PaidAt = gatewayText(rc.Reference, maxReferenceLen), now
 				}
 				// Every call's charge attempts count; that they grow here
 				// also gives the void of this charge a key of its own
-				// (voidKeyOf), should an earlier void have found nothing.
+				// (voidKeyOf): a void under the old key may have found
+				// nothing, or may yet, before this charge landed.
 				b.Payment.Attempts += attempts
 				b.UpdatedAt = now
 				tx.PutBooking(b)
@@ -489,12 +492,15 @@ func maybeCharged(err error) bool { return err != nil && !errors.Is(err, ErrPaym
 
 // lateCharge reports whether a charge call that settle finds already
 // settled by another call — b as that call left it — took money, or may
-// have, that b does not account for: b failed with nothing taken on
-// record (its charge was declined, or its void found no charge), and this
-// call made a charge that went through, or one whose outcome is unknown.
-// A call that made no charge attempt took nothing of its own.
+// have, that must be given back under a void key of its own: b failed
+// with nothing given back yet, and this call made a charge that went
+// through, or one whose outcome is unknown. That holds even when b already
+// owes the charge (the other call's outcome was unknown too): its void,
+// made before this charge landed, may find nothing, and a gateway that
+// keeps each key's first answer would say so again to a void under the
+// same key. A call that made no charge attempt took nothing of its own.
 func lateCharge(b Booking, rc Receipt, attempts int, chargeErr error) bool {
-	if b.Status != StatusFailed || b.Payment.Amount != 0 || b.Refund.Amount != 0 {
+	if b.Status != StatusFailed || b.Refund.Amount != 0 {
 		return false
 	}
 	if chargeErr == nil {
@@ -627,20 +633,16 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 const noChargeFoundText = "nothing to give back: the gateway found no charge"
 
 // voidKeyOf is the idempotency key of the void of what failed booking b
-// owes back. It is voidKey until a void has found no charge (recorded as
-// a refund of nothing: Refund.RefundedAt set, Refund.Amount zero); a void
-// needed after that — a charge by the same key that went through late,
-// or may have — gets a key of its own, numbered by the charge attempts
-// recorded, which every late charge adds to. A gateway that keeps each
-// key's first answer, errors included, would otherwise answer the new
-// void "not found" forever, and the money would be kept with nothing
-// owed on record. Every process derives the key from the booking alone,
-// so all of them void under the same key. See PaymentGateway for why a
-// booking is still paid back at most once.
+// owes back: the void key numbered by the charge attempts recorded, which
+// every charge that lands after the booking failed adds to (settle). So a
+// void of such a late charge never reuses the key of a void made before
+// it landed, which may have found no charge: a gateway that keeps each
+// key's first answer, errors included, would answer "not found" again, and
+// the money would be kept with nothing owed on record. Every process
+// derives the key from the booking alone, so all of them void under the
+// same key. See PaymentGateway for why a booking is still paid back at
+// most once.
 func voidKeyOf(b Booking) string {
-	if b.Refund.RefundedAt.IsZero() {
-		return voidKey(b.ID)
-	}
 	return voidKey(b.ID) + ":" + strconv.Itoa(b.Payment.Attempts)
 }
 

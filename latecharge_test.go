@@ -329,3 +329,55 @@ func TestStaleVoidNotFoundIsNotRecorded(t *testing.T) {
 		})
 	}
 }
+
+// TestLateChargeLandsBeforeNotFoundIsRecorded: the customer's retry, in
+// another process, fails the booking (its charge got a 503: maybe charged)
+// and voids; the gateway answers "not found", but before the retry records
+// that, the first process's charge goes through and settles. Its void must
+// not reuse the retry's key: a gateway that keeps each key's first answer
+// would say "not found" again, and the money would be kept with nothing
+// owed on record.
+func TestLateChargeLandsBeforeNotFoundIsRecorded(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		t.Run(map[bool]string{false: "forgets", true: "remembers"}[remember], func(t *testing.T) {
+			gw := newLedgerGateway(remember)
+			f := newFixture(t, func(c *boxoffice.Config) { c.Gateway, c.PaymentAttempts = gw, 1 })
+			b := f.hold("alice", "A1", "A2")
+			retry := f.process(gw)
+
+			lateIn, lateGo := paused()
+			voidIn, voidGo := paused() // the retry's void, after the ledger said "not found"
+			gw.charges = []gatewayStep{{entered: lateIn, release: lateGo}, {err: errGatewayDown}}
+			gw.refunds = []gatewayStep{{entered: voidIn, release: voidGo, after: true}}
+			defer func() {
+				for _, c := range []chan struct{}{lateGo, voidGo} {
+					select {
+					case <-c:
+					default:
+						close(c)
+					}
+				}
+			}()
+
+			late := confirmAsync(f, f.sys, b.ID)
+			waitEntered(t, lateIn, lateGo, "the late charge to reach the gateway")
+			retried := confirmAsync(f, retry, b.ID)
+			waitEntered(t, voidIn, voidGo, "the retry's void to be answered")
+
+			close(lateGo) // the late charge goes through and settles
+			errLate := <-late
+			t.Logf("late: %v; booking now %+v", errLate, f.booking(b.ID).Payment)
+			close(voidGo) // the retry records its "not found"
+			errRetry := <-retried
+			t.Logf("retry: %v", errRetry)
+
+			got := f.booking(b.ID)
+			charged, refunded := gw.ledger.Totals()
+			t.Logf("refund keys asked: %v", gw.refundKeys())
+			if charged != refunded || got.RefundOwed() != charged-refunded {
+				t.Errorf("booking %s owing %s (paid %s, refunded %s); ledger charged %s, refunded %s: money kept with nothing owed on record",
+					got.Status, got.RefundOwed(), got.Payment.Amount, got.Refund.Amount, charged, refunded)
+			}
+		})
+	}
+}

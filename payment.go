@@ -61,19 +61,20 @@ type Receipt struct {
 //
 // Each booking has one charge key. A cancelled booking is refunded under
 // its refund key. A failed booking that may have been charged is voided
-// (refunded in full) under its void key; if the void finds no charge, the
-// booking records that nothing was taken (Payment.Amount zero, and a
-// refund of nothing: Refund.RefundedAt set, Refund.Amount zero). A charge
-// by the same key can still go through after that — a call whose charge timed out in one
-// process while another failed the booking — and is then owed back. Its
-// void gets a new key (the void key numbered by the charge attempts
-// recorded, which grow with each such charge), since a gateway that keeps
-// answers per key would answer "not found" again under the old one. A
-// key is given up only after its refund answered ErrChargeNotFound, that
-// is, gave nothing back; so the money is given back at most once per
-// booking, and a refund under an old key still in flight in another
-// process when the key changes is bounded by the second rule: whichever
-// goes through first gives the money back, and the other is refused.
+// (refunded in full) under its void key, numbered by the charge attempts
+// recorded on it; if the void finds no charge, the booking records that
+// nothing was taken (Payment.Amount zero, and a refund of nothing:
+// Refund.RefundedAt set, Refund.Amount zero). A charge by the same key can
+// still go through after the booking failed — a call whose charge timed
+// out in one process while another failed the booking — and is then owed
+// back. Its attempts are added to the booking's, so its void gets a new
+// key: a gateway that keeps answers per key would answer "not found" again
+// under the old one, which a void made before the charge landed may have
+// used. A key is given up only after its refund answered ErrChargeNotFound
+// or was never answered; a refund under an old key still in flight in
+// another process when the key changes is bounded by the second rule:
+// whichever goes through first gives the money back, and the other is
+// refused. So the money is given back at most once per booking.
 //
 // Text from the gateway — an error's message, a receipt's Reference — is
 // recorded on the booking cleaned (valid UTF-8, no control characters)
