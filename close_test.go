@@ -114,6 +114,7 @@ func TestCloseGivesUpOnStuckCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := f.hold("alice", "A1")
+	rec.waitFor(t, 1) // delivered before Close gives up, or it counts as dropped too
 	confirmed, release := f.confirmInFlight(b)
 
 	closeCtx, giveUp := context.WithCancel(f.ctx)

@@ -47,16 +47,18 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // them, for Config.HoldTTL. It returns the new booking in state held, with
 // its total fixed now by the current pricing strategy.
 //
-// A seat that is unknown, listed twice, held by a live booking or sold
-// fails the whole request with a *SeatError naming every offending seat
-// (errors.Is ErrInvalidArgument for unknown or repeated seats,
-// ErrSeatUnavailable for taken ones), and nothing changes.
+// A seat that is unknown or listed twice fails the whole request with a
+// *SeatError naming every such seat (errors.Is ErrInvalidArgument); a
+// well-formed request with seats held by a live booking or sold fails with
+// a *SeatError naming every taken seat (ErrSeatUnavailable). Either way
+// nothing changes.
 //
 // Holding again exactly the seats of a live hold of the same user on the
-// same show returns that hold unchanged (so a retried request is harmless);
-// asking for some seats the user already holds in another booking is
-// refused with SeatHeldByYou. Every request that passes the input checks
-// counts against Config.HoldsPerMinute; Config.MaxSeatsPerHold and
+// same show returns that hold unchanged, whatever the limits (so a
+// retried request is harmless); asking for some seats the user already
+// holds in another booking is refused with SeatHeldByYou. Every request
+// that passes the input checks counts against Config.HoldsPerMinute,
+// except one refused by the live-hold cap; Config.MaxSeatsPerHold and
 // Config.MaxLiveHoldsPerUser cap its size and the user's live holds.
 //
 // Seats are sold until the show starts, so from the start on (judged with
@@ -126,7 +128,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
 		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
-			b, err := bs.retriedAtLiveCap(ctx, e, userID, idx, admitAt, err)
+			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
 			if err != nil {
 				if _, ok := err.(*RateLimitError); ok {
 					bs.stats.rateLimited.Add(1)
@@ -167,16 +169,17 @@ func (b Booking) snapshot() Booking {
 	return b
 }
 
-// retriedAtLiveCap answers a request for the seats at positions idx that
-// the per-user limits refused at time at. If the live-hold cap refused it
-// and it repeats a live hold of the user (exactly its seats), it is a
-// retry: it gets that hold, as it would below the cap, once the rate
-// limit has counted it like any request. Any other gets refused back.
+// retriedAtLimit answers a request for the seats at positions idx that
+// the per-user limits refused at time at. If it repeats a live hold of the
+// user (exactly its seats), it is a retry: it gets that hold, as it would
+// below the limits, so that a client retrying after a lost reply is never
+// refused. It takes a HoldsPerMinute token if one is left, like any
+// request. Any other request gets refused back.
 //
-// The check runs only at the cap, after admit: the common hold path pays
-// nothing for it.
-func (bs *BookingSystem) retriedAtLiveCap(ctx context.Context, e *showEntry, userID string, idx []int, at time.Time, refused error) (Booking, error) {
-	if rl, ok := refused.(*RateLimitError); !ok || rl.Limit != LimitLiveHolds {
+// The check runs only once a limit has refused, after admit: the common
+// hold path pays nothing for it.
+func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userID string, idx []int, at time.Time, refused error) (Booking, error) {
+	if rl, ok := refused.(*RateLimitError); !ok || rl.Limit != LimitLiveHolds && rl.Limit != LimitHoldsPerMinute {
 		return Booking{}, refused
 	}
 	// A copy for fn, which escapes: else idx would, and HoldSeats' buffer
@@ -215,9 +218,7 @@ func (bs *BookingSystem) retriedAtLiveCap(ctx context.Context, e *showEntry, use
 	case !found:
 		return Booking{}, refused
 	}
-	if err := bs.users.take(userID, at); err != nil {
-		return Booking{}, err
-	}
+	_ = bs.users.take(userID, at) // none left is why a rate-limited retry got here
 	return same, nil
 }
 

@@ -59,24 +59,34 @@ func TestRetriedHoldAtLiveCap(t *testing.T) {
 		})
 	}
 
-	t.Run("counts against the rate", func(t *testing.T) {
-		f := newFixture(t, func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, 3 })
-		first := f.hold("alice", "A1")
-		// Refused by the cap: these take no token, as before.
-		for range 5 {
-			if _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"B1"}); !errors.Is(err, boxoffice.ErrRateLimited) {
-				t.Fatalf("a second hold at the cap: %v; want ErrRateLimited", err)
+	t.Run("counts against the rate, and is never refused by it", func(t *testing.T) {
+		for _, liveCap := range []int{1, -1} {
+			f := newFixture(t, func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser, c.HoldsPerMinute = liveCap, 3 })
+			first := f.hold("alice", "A1")
+			if liveCap == 1 {
+				// Refused by the cap: these take no token.
+				for range 5 {
+					if _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"B1"}); !errors.Is(err, boxoffice.ErrRateLimited) {
+						t.Fatalf("a second hold at the cap: %v; want ErrRateLimited", err)
+					}
+				}
 			}
-		}
-		for range 2 { // the second and third tokens
-			if got, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); err != nil || got.ID != first.ID {
-				t.Fatalf("retried hold = %v, %v; want %v", got.ID, err, first.ID)
+			// The second and third tokens, then none left: a retry still
+			// gets its hold, as after a reply lost on the way.
+			for range 4 {
+				if got, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); err != nil || got.ID != first.ID {
+					t.Fatalf("live cap %d: retried hold = %v, %v; want %v", liveCap, got.ID, err, first.ID)
+				}
 			}
-		}
-		_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
-		var rl *boxoffice.RateLimitError
-		if !errors.As(err, &rl) || rl.Limit != "holds per minute" || rl.RetryAfter <= 0 {
-			t.Fatalf("a fourth request in a minute, a retry: %v; want the rate limit's RateLimitError", err)
+			if liveCap == 1 {
+				continue // a new hold meets the cap first
+			}
+			// The retries used the tokens: a new hold is refused by the rate.
+			_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"B1"})
+			var rl *boxoffice.RateLimitError
+			if !errors.As(err, &rl) || rl.Limit != boxoffice.LimitHoldsPerMinute || rl.RetryAfter <= 0 {
+				t.Fatalf("a new hold after a hold and 4 retries in a minute: %v; want the rate limit's RateLimitError", err)
+			}
 		}
 	})
 }
