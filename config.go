@@ -6,7 +6,12 @@ import (
 )
 
 // Config configures a BookingSystem. Every zero field takes the default in
-// its comment; for the integer limits, a negative value turns the limit off.
+// its comment. For the four per-user limits (MaxHoldExtensions,
+// MaxSeatsPerHold, MaxLiveHoldsPerUser, HoldsPerMinute) a negative value
+// turns the limit off, and a negative PaymentBackoff means no wait; New
+// refuses any other field below the minimum its comment gives (so a
+// negative PaymentAttempts or EventBuffer is an error) with an
+// *ArgumentError (ErrInvalidArgument).
 type Config struct {
 	// Store persists the catalog and the bookings. Default: a new
 	// in-memory Store (NewMemoryStore).
@@ -29,20 +34,29 @@ type Config struct {
 	Logger *slog.Logger
 
 	// HoldTTL is how long held seats stay held, though never past the
-	// show's start. Default: 10 minutes.
+	// show's start. Default: 10 minutes; at least 1 second.
 	HoldTTL time.Duration
-	// MaxHoldExtensions caps how often a hold may be extended by HoldTTL,
-	// so nobody keeps seats forever by refreshing. Default: 2; negative:
-	// no limit.
+	// MaxHoldExtensions caps how often a hold may be extended (each
+	// extension moves its deadline to HoldTTL from now, never past the
+	// show's start), so nobody keeps seats forever by refreshing. A
+	// refusal at the cap matches ErrLimitReached and is not counted in
+	// Stats.RateLimited. Default: 2; negative: no limit.
 	MaxHoldExtensions int
-	// MaxSeatsPerHold caps the seats of one hold. Default: 10.
+	// MaxSeatsPerHold caps the seats of one hold; a larger request is
+	// invalid (ErrInvalidArgument). Default: 10; negative: no limit.
 	MaxSeatsPerHold int
-	// MaxLiveHoldsPerUser caps a user's unexpired holds across all shows,
-	// counted per BookingSystem. Default: 5.
+	// MaxLiveHoldsPerUser caps a user's live holds across all shows,
+	// counted per BookingSystem. It counts holds, not bookings: a hold
+	// stops counting once its payment starts (a booking being paid for is
+	// not counted), once this BookingSystem releases or expires it, or once
+	// its deadline passes. Default: 5; negative: no limit.
 	MaxLiveHoldsPerUser int
 	// HoldsPerMinute is each user's rate of new holds, counted per
-	// BookingSystem, with bursts of the same size. Default: 3 (the seed's
-	// "3 seat locks per minute").
+	// BookingSystem, with bursts of the same size. Every hold request that
+	// passes the input checks counts against it, granted or not, except
+	// one refused by MaxLiveHoldsPerUser. Refusals by either limit are
+	// counted in Stats.RateLimited. Default: 3 (the seed's "3 seat locks
+	// per minute"); negative: no limit.
 	HoldsPerMinute int
 
 	// SweepInterval is how often the sweeper expires lapsed holds.
@@ -57,7 +71,7 @@ type Config struct {
 	RescanInterval time.Duration
 
 	// PaymentAttempts is how many times a transient charge failure is
-	// tried in all. Default: 3.
+	// tried in all. Default: 3; at least 1 (negative is an error).
 	PaymentAttempts int
 	// PaymentBackoff is the wait before the second attempt, doubled before
 	// each later one. Default: 200 milliseconds; negative: no wait.
@@ -65,12 +79,13 @@ type Config struct {
 	// retried by the sweeper, first PaymentBackoff after the failure but
 	// no sooner than a second, then doubling per failure, at most hourly.
 	PaymentBackoff time.Duration
-	// PaymentTimeout bounds each gateway call. Default: 15 seconds.
+	// PaymentTimeout bounds each gateway call. Default: 15 seconds; at
+	// least 10 milliseconds.
 	PaymentTimeout time.Duration
 
 	// EventBuffer is how many undelivered events each observer and each
 	// Watch stream may queue; past that the oldest are dropped and counted
-	// in Stats. Default: 4096.
+	// in Stats. Default: 4096; at least 1 (negative is an error).
 	EventBuffer int
 }
 

@@ -75,7 +75,8 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // new show transaction. On a final failure the booking is failed, its seats
 // are released, Payment.FailureKind says why, and the error matches
 // ErrPaymentFailed and the sentinel of that kind (ErrPaymentDeclined,
-// context.DeadlineExceeded). If the hold was lost while the payment was in
+// context.DeadlineExceeded; ErrShowStarted for a payment abandoned until
+// its show started, below). If the hold was lost while the payment was in
 // flight, the charge is refunded and the error matches ErrPaymentFailed and
 // ErrHoldExpired.
 //
@@ -100,11 +101,14 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // it took is voided and the booking fails with FailureShowStarted.
 //
 // Confirming is idempotent: concurrent and repeated calls for one booking
-// charge at most once and return the same outcome (a failed payment's
-// error matches the same sentinels each time), and a call for a booking
-// already paying resumes its payment: charges by the same key, with the
-// method the payment started with (method is then ignored), and records
-// the outcome.
+// charge at most once, and every call that gets the outcome gets the same
+// one (a failed payment's error matches the same sentinels each time); a
+// call for a booking already paying resumes its payment: charges by the
+// same key, with the method the payment started with (method is then
+// ignored), and records the outcome. A call that joins a payment in flight
+// in this process waits for it only while its own ctx lasts: when ctx
+// ends first, it returns ctx.Err() and the payment goes on without it;
+// read the booking (BookingSystem.Booking) to learn how it ended.
 //
 // Nobody has to call again, though: a payment left unfinished — the
 // transaction that records its outcome failed (the call then returns the

@@ -39,10 +39,15 @@
 //
 // # Bookings
 //
-// A booking moves held → paying → confirmed → cancelled | completed, or
-// held → expired | released | failed; every move is checked in one place,
-// and an illegal one is a *TransitionError that changes nothing. Payment
-// never runs inside a show's lock: the booking is marked paying, charged
+// A booking moves through these states:
+//
+//	held → paying → confirmed → cancelled | completed
+//	held → expired | released | failed
+//	paying → failed | expired
+//
+// Every move is checked in one place, and an illegal one is a
+// *TransitionError that changes nothing. Payment never runs inside a
+// show's lock: the booking is marked paying, charged
 // through the PaymentGateway with an idempotency key derived from its ID
 // (transient failures retried with exponential backoff), then confirmed in
 // a new transaction if its seats are still its own — otherwise the charge
@@ -77,7 +82,8 @@
 // Errors match sentinels with errors.Is (ErrNotFound, ErrSeatUnavailable,
 // ErrHoldExpired, ErrInvalidTransition, ErrScheduleConflict,
 // ErrRateLimited, ErrPaymentFailed, ErrInvalidArgument, ...) and carry
-// detail in typed errors (*SeatError names every refused seat). Bad input
+// detail in typed errors (*SeatError names the refused seats: the unknown
+// or repeated ones if there are any, else every taken one). Bad input
 // changes nothing, and no panic crosses the API.
 //
 // # Time

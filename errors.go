@@ -10,7 +10,9 @@ import (
 // Sentinel errors. Match them with errors.Is; the typed errors below carry
 // the detail and unwrap to these.
 var (
-	// ErrNotFound: no movie, theater, hall, show, seat or booking by that ID.
+	// ErrNotFound: no movie, theater, hall, show or booking by that ID. An
+	// unknown seat is not one: it is bad input, a *SeatError matching
+	// ErrInvalidArgument.
 	ErrNotFound = errors.New("boxoffice: not found")
 	// ErrAlreadyExists: a catalog entry with that ID is already stored.
 	ErrAlreadyExists = errors.New("boxoffice: already exists")
@@ -115,9 +117,12 @@ type SeatProblem struct {
 	Booking BookingID
 }
 
-// SeatError names every seat of a request that could not be held. It matches
-// ErrInvalidArgument when a seat is unknown or duplicated and
-// ErrSeatUnavailable when a seat is taken (both, when both happened).
+// SeatError names the seats of a request that could not be held. The seat
+// IDs are checked before anyone's hold is: a request with an unknown or
+// repeated seat gets a SeatError naming every such seat, and only those
+// (it matches ErrInvalidArgument); the seats taken by others are named
+// (matching ErrSeatUnavailable) only for a request whose seats are all
+// known and distinct, and then every taken one is.
 type SeatError struct {
 	ShowID   string
 	Problems []SeatProblem
@@ -256,8 +261,9 @@ func (e *RateLimitError) Unwrap() error {
 
 // PaymentError reports a payment that did not go through. It matches
 // ErrPaymentFailed and the sentinel of the booking's Payment.FailureKind
-// (ErrPaymentDeclined, context.DeadlineExceeded, ErrHoldExpired), on the
-// first answer and on every replay alike. Only the calls that shared the
+// (ErrPaymentDeclined, context.DeadlineExceeded, ErrHoldExpired,
+// ErrShowStarted; FailureGatewayError has none), on the first answer and
+// on every replay alike. Only the calls that shared the
 // charge get the gateway's own last error as Err; a replay rebuilds Err
 // from the booking record.
 //

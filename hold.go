@@ -486,17 +486,22 @@ func (b *Booking) meta(now time.Time) EventMeta {
 
 // ReleaseHold gives the seats of a held booking back for sale. Releasing a
 // booking that is already released is a no-op; any other state is a
-// *TransitionError (ErrHoldExpired once the hold has run out).
+// *TransitionError (ErrHoldExpired once the hold has run out). It never
+// returns a *ShowStartedError: no hold outlives the show's start, so from
+// then on releasing a held booking is the error of a hold that has run
+// out.
 func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (Booking, error) {
 	b, err := bs.endHold(ctx, bookingID, StatusReleased)
 	return b.snapshot(), err
 }
 
-// ExtendHold moves a live hold's deadline to HoldTTL from now, at most
-// Config.MaxHoldExtensions times per booking (no limit when it is
-// negative), so that nobody keeps seats forever by refreshing. Past the cap
+// ExtendHold moves a live hold's deadline to HoldTTL from now (it does not
+// add HoldTTL to the old deadline), at most Config.MaxHoldExtensions times
+// per booking (no limit when it is negative), so that nobody keeps seats
+// forever by refreshing; every extension granted uses one up. Past the cap
 // it returns a *RateLimitError of LimitHoldExtensions, which matches
-// ErrLimitReached and not ErrRateLimited: waiting does not lift it.
+// ErrLimitReached and not ErrRateLimited (waiting does not lift it) and is
+// not counted in Stats.RateLimited.
 //
 // As with HoldSeats, the new deadline is never later than the show's
 // start: the seats cannot be paid for after it, so holding them longer

@@ -9,8 +9,15 @@ import (
 // runs long; the rest wait for the next tick.
 const sweepBatch = 4096
 
-// Sweep expires every hold whose deadline has passed, now, and reports how
-// many it expired. The background sweeper calls it every
+// Sweep expires holds whose deadline has passed, now, and reports how many
+// it expired. It takes at most 4,096 due deadlines a call (sweepBatch), so
+// that one call never runs long, and leaves the rest queued for the next
+// call or tick: it returns at most 4,096, and 4,096 when more lapsed holds
+// than that are waiting — fewer only when some deadlines it took expire
+// nothing (holds released, paid for, extended or expired elsewhere since)
+// or fail to. A hold the Store fails to expire is queued again for the
+// next call, and the errors are joined in the error returned. The
+// background sweeper calls it every
 // Config.SweepInterval; a hold is free the instant its deadline passes
 // either way (lazy expiry), so Sweep only makes the expiry visible to
 // observers, watchers and queries. It pops due deadlines off a queue and

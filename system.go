@@ -184,7 +184,7 @@ func (bs *BookingSystem) Clock() Clock { return bs.clock }
 type Stats struct {
 	Holds            uint64 // holds granted
 	HoldConflicts    uint64 // holds refused because a seat was taken
-	RateLimited      uint64 // holds refused by a per-user limit
+	RateLimited      uint64 // hold requests refused by HoldsPerMinute or MaxLiveHoldsPerUser (not ExtendHold's cap)
 	Released         uint64 // holds released by their owner
 	Expired          uint64 // holds expired (sweeper or lazily on confirm)
 	Confirmed        uint64 // bookings confirmed
