@@ -62,15 +62,21 @@ type Store interface {
 	// UpdateShow runs fn inside one serializable transaction on the show's
 	// seats and bookings. If fn returns nil, every change it made through
 	// the ShowTx is committed at once; if fn returns an error, nothing is,
-	// and the error is returned unchanged. A Store that detects a conflict
+	// and the error is returned unchanged. If fn panics, nothing is
+	// committed either: the Store ends the transaction (releasing what it
+	// holds, so the show stays usable) and the panic continues to
+	// UpdateShow's caller with fn's value. A Store that detects a conflict
 	// with another process may run fn again on fresh state, so fn must
 	// have no effect outside the ShowTx. The ShowTx is valid only while fn
 	// runs, and fn must not call the Store for the same show. ErrNotFound
 	// if there is no such show.
 	UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error
 	// ViewShow runs fn on a consistent read-only snapshot of the show's
-	// seats and bookings. Calling a ShowTx setter inside ViewShow is a
-	// programming error; the Store may return an error for it.
+	// seats and bookings: every read of one call sees the same committed
+	// state, never a change another transaction makes meanwhile, nor one
+	// not yet committed. Calling a ShowTx setter inside ViewShow is a
+	// programming error: the Store must not persist the change, whatever
+	// fn returns, and may return an error for it.
 	ViewShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error
 
 	// Booking returns the booking with the given ID.

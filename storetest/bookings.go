@@ -1,8 +1,11 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,48 +72,71 @@ func testRefundOwedThenPaid(t *testing.T, s boxoffice.Store) {
 	check("refund paid")
 }
 
+// testBookingsOfUserOrder stores bookings of a user in every status, out
+// of order, across two shows, three of them created at the same instant
+// and committed in descending ID order; BookingsOfUser must return them
+// all, ordered by CreatedAt and then by ID (byte order, the order of the
+// IDs' text form).
 func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
 	f.addShow(t, show("s2", hallB, movieY, at(18, 0)))
-	// Committed out of CreatedAt order, across two shows, with a tie.
+	tie := at(9, 1)
 	ann := []boxoffice.Booking{
 		booking("ann", "s1", at(9, 3), "A1"),
-		booking("ann", "s2", at(9, 1), "A1"),
-		booking("ann", "s1", at(9, 2), "A2"),
-		booking("ann", "s2", at(9, 1), "A2"),
-		booking("ann", "s1", at(8, 0), "A3"),
+		booking("ann", "s2", tie, "A1"),
+		booking("ann", "s1", tie, "A2", "A3"),
+		booking("ann", "s2", at(9, 2), "A2"),
+		booking("ann", "s2", tie, "A4"),
+		booking("ann", "s1", at(8, 0), "A5"),
+		booking("ann", "s1", at(10, 0), "A6"),
+		booking("ann", "s2", at(7, 30), "A7"),
+	}
+	statuses := []boxoffice.BookingStatus{boxoffice.StatusHeld, boxoffice.StatusPaying, boxoffice.StatusConfirmed,
+		boxoffice.StatusCancelled, boxoffice.StatusCompleted, boxoffice.StatusExpired, boxoffice.StatusReleased,
+		boxoffice.StatusFailed}
+	// The tied bookings get IDs in descending order, so that neither
+	// commit order nor chance puts them in ascending order.
+	var tied []boxoffice.BookingID
+	for range 3 {
+		tied = append(tied, boxoffice.NewBookingID())
+	}
+	slices.SortFunc(tied, func(a, b boxoffice.BookingID) int { return -bytes.Compare(a[:], b[:]) })
+	for i := range ann {
+		ann[i].Status = statuses[i]
+		if !statuses[i].Live() {
+			ann[i].HeldUntil = time.Time{}
+		}
+		if statuses[i] == boxoffice.StatusFailed { // a failed booking records why
+			ann[i].Payment = boxoffice.Payment{Method: "card", Attempts: 1, Failure: "declined", FailureKind: boxoffice.FailureDeclined}
+		}
+		if ann[i].CreatedAt.Equal(tie) {
+			ann[i].ID, tied = tied[0], tied[1:]
+		}
 	}
 	for i, b := range ann {
 		if i == 1 {
-			f.hold(t, booking("bob", "s1", at(7, 0), "A9"), 8)
+			f.hold(t, booking("bob", "s1", tie, "A9"), 8)
 		}
-		f.hold(t, b, 0)
+		f.hold(t, b)
 	}
 
+	want := slices.Clone(ann)
+	slices.SortFunc(want, func(a, b boxoffice.Booking) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	})
 	got, err := s.BookingsOfUser(f.ctx, "ann")
 	must(t, err)
-	if len(got) != len(ann) {
-		t.Fatalf("BookingsOfUser(ann) = %d bookings, want %d", len(got), len(ann))
-	}
-	for i := 1; i < len(got); i++ {
-		if got[i].CreatedAt.Before(got[i-1].CreatedAt) {
-			t.Errorf("BookingsOfUser not ordered by CreatedAt: %v before %v", got[i-1].CreatedAt, got[i].CreatedAt)
-		}
-	}
-	byID := map[boxoffice.BookingID]boxoffice.Booking{}
-	for _, b := range ann {
-		byID[b.ID] = b
-	}
-	for _, b := range got {
-		want, ok := byID[b.ID]
-		if !ok {
-			t.Errorf("BookingsOfUser(ann) returned booking %v of user %q", b.ID, b.UserID)
-			continue
-		}
-		delete(byID, b.ID)
-		if d := DiffBooking(want, b); d != "" {
-			t.Error("BookingsOfUser:", d)
+	if !slices.Equal(bookingIDs(got), bookingIDs(want)) {
+		t.Errorf("BookingsOfUser(ann):\n%s\nwant, by CreatedAt then ID:\n%s", userOrder(got), userOrder(want))
+	} else {
+		for i := range got {
+			if d := DiffBooking(want[i], got[i]); d != "" {
+				t.Error("BookingsOfUser:", d)
+			}
 		}
 	}
 
@@ -119,6 +145,15 @@ func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
 	if len(none) != 0 {
 		t.Errorf("BookingsOfUser of a user without bookings = %v", bookingIDs(none))
 	}
+}
+
+// userOrder lists bookings one a line, for a failure message.
+func userOrder(bs []boxoffice.Booking) string {
+	var sb strings.Builder
+	for _, b := range bs {
+		fmt.Fprintf(&sb, "\t%s %v %s %s\n", b.CreatedAt.UTC().Format(time.TimeOnly), b.ID, b.UserID, b.Status)
+	}
+	return sb.String()
 }
 
 func testBookingAcrossShows(t *testing.T, s boxoffice.Store) {
@@ -335,21 +370,66 @@ func testExpiredHoldsLimit(t *testing.T, s boxoffice.Store) {
 }
 
 // testFailedPaymentRoundTrip stores a failed booking of each kind of payment
-// failure: a replayed ConfirmBooking rebuilds its error from them.
+// failure, some with the charge that went through (amount, reference, time)
+// still recorded: a replayed ConfirmBooking rebuilds its error from them,
+// and the money owed back is computed from them. Each is read back by every
+// way there is to read a booking.
 func testFailedPaymentRoundTrip(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
-	for k, kind := range []boxoffice.PaymentFailureKind{boxoffice.FailureDeclined, boxoffice.FailureTimedOut,
-		boxoffice.FailureGatewayError, boxoffice.FailureHoldLost} {
-		b := booking("ann", "s1", at(9, k), "A1")
+	charged := func(kind boxoffice.PaymentFailureKind, ref string) boxoffice.Payment {
+		return boxoffice.Payment{Method: "card:tok_visa", Reference: ref, Attempts: 2,
+			PaidAt: at(9, 30), Failure: "failed: " + kind.String(), FailureKind: kind}
+	}
+	payments := []boxoffice.Payment{
+		{Method: "card:tok_visa", Attempts: 3, Failure: "declined", FailureKind: boxoffice.FailureDeclined},
+		{Method: "card:tok_visa", Attempts: 3, Failure: "timed out", FailureKind: boxoffice.FailureTimedOut},
+		charged(boxoffice.FailureTimedOut, "ch_timed_out"),
+		{Method: "card:tok_visa", Attempts: 1, Failure: "gateway error", FailureKind: boxoffice.FailureGatewayError},
+		charged(boxoffice.FailureHoldLost, "ch_hold_lost"),
+		charged(boxoffice.FailureShowStarted, "ch_show_started"),
+	}
+	want := map[boxoffice.BookingID]boxoffice.Booking{}
+	for k, p := range payments {
+		b := booking("ann", "s1", at(9, k), "A1", "A2")
 		b.Status = boxoffice.StatusFailed
 		b.HeldUntil = time.Time{}
-		b.Payment = boxoffice.Payment{Method: "card:tok_visa", Attempts: 3, Failure: "failed: " + kind.String(), FailureKind: kind}
+		b.UpdatedAt = at(9, 40)
+		b.Payment = p
+		if p.Reference != "" {
+			b.Payment.Amount = b.Total
+		}
 		f.hold(t, b)
-		got, err := s.Booking(f.ctx, b.ID)
+		want[b.ID] = b
+	}
+
+	for id, b := range want {
+		got, err := s.Booking(f.ctx, id)
 		must(t, err)
 		if d := DiffBooking(b, got); d != "" {
-			t.Errorf("failure %s: %s", kind, d)
+			t.Errorf("Booking, failure %s: %s", b.Payment.FailureKind, d)
 		}
 	}
+	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	must(t, err)
+	if len(mine) != len(want) {
+		t.Errorf("BookingsOfUser(ann) = %d bookings, want %d", len(mine), len(want))
+	}
+	for _, got := range mine {
+		if d := DiffBooking(want[got.ID], got); d != "" {
+			t.Errorf("BookingsOfUser, failure %s: %s", want[got.ID].Payment.FailureKind, d)
+		}
+	}
+	must(t, s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		for id, b := range want {
+			got, err := tx.Booking(id)
+			if err != nil {
+				return err
+			}
+			if d := DiffBooking(b, got); d != "" {
+				t.Errorf("ShowTx.Booking, failure %s: %s", b.Payment.FailureKind, d)
+			}
+		}
+		return nil
+	}))
 }

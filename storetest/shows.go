@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -229,37 +228,40 @@ func testAddShowLongSchedule(t *testing.T, s boxoffice.Store) {
 	}
 }
 
-// testAddShowSerializedPerHall races AddShows of overlapping shows into one
-// hall, each with a check that refuses any overlap: the check runs inside
-// the hall's transaction, so exactly one may win.
+// testAddShowSerializedPerHall starts, from inside one AddShow's check, an
+// AddShow of an overlapping show into the same hall, each with a check that
+// refuses any overlap. The checks run inside the hall's transaction, so the
+// second either waits for the first or, started too soon, is seen by it:
+// exactly one show may be added.
 func testAddShowSerializedPerHall(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
-	const racers = 8
-	var wg sync.WaitGroup
-	errs := make([]error, racers)
-	for i := range racers {
-		wg.Go(func() {
-			sh := show(fmt.Sprintf("racer-%d", i), hallA, movieX, at(10, i))
-			errs[i] = s.AddShow(f.ctx, sh, f.layout, boxoffice.Interval{Start: sh.Start, End: sh.End}, func(overlapping []boxoffice.Show) error {
-				if len(overlapping) > 0 {
-					return errReject
-				}
-				return nil
-			})
-		})
+	refuseOverlap := func(overlapping []boxoffice.Show) error {
+		if len(overlapping) > 0 {
+			return errReject
+		}
+		return nil
 	}
-	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, errReject):
-			t.Errorf("racer %d: %v", i, err)
+	add := func(sh boxoffice.Show, check func([]boxoffice.Show) error) error {
+		return s.AddShow(f.ctx, sh, f.layout, boxoffice.Interval{Start: sh.Start, End: sh.End}, check)
+	}
+	var wait func() error
+	errA := add(show("a", hallA, movieX, at(10, 0)), func(overlapping []boxoffice.Show) error {
+		if wait == nil { // a Store may run the check again: start the other once
+			wait = startAndWait(func() error { return add(show("b", hallA, movieY, at(11, 0)), refuseOverlap) })
+		}
+		return refuseOverlap(overlapping)
+	})
+	var errB error
+	if wait != nil {
+		errB = wait()
+	}
+	for name, err := range map[string]error{"a": errA, "b": errB} {
+		if err != nil && !errors.Is(err, errReject) {
+			t.Errorf("AddShow(%s): %v", name, err)
 		}
 	}
-	if won != 1 {
-		t.Errorf("%d overlapping shows were added to one hall, want exactly 1", won)
+	if (errA == nil) == (errB == nil) {
+		t.Errorf("overlapping AddShows into one hall, one started inside the other's check: a=%v b=%v, want exactly one added", errA, errB)
 	}
 	shows, err := s.ShowsOfHall(f.ctx, hallA, boxoffice.Interval{Start: at(0, 0), End: at(23, 0)})
 	must(t, err)

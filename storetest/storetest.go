@@ -13,9 +13,16 @@
 //
 // Every subtest calls newStore once and runs in parallel with the others
 // (t.Parallel), so the stores returned must not share state. The suite uses
-// only the public API of package boxoffice, fixed times (no clock, no
-// sleeping), and times with whole-second precision, so a backend that
-// stores microseconds or another time zone still passes.
+// only the public API of package boxoffice, fixed times (no clock), and
+// times with whole-second precision, so a backend that stores microseconds
+// or another time zone still passes.
+//
+// The concurrency checks force the interleaving they test from inside a
+// transaction: a transaction starts another one on the same show (or hall)
+// and waits for it, at most 100 ms, before going on. A correct Store makes
+// the other wait, runs fn again, or (in a view) reads one snapshot, and
+// passes however long the wait; the wait only gives a broken Store time to
+// let the other through, so it never makes a correct Store fail.
 package storetest
 
 import (
@@ -168,7 +175,20 @@ func (f *fixture) addShow(t *testing.T, sh boxoffice.Show) boxoffice.Show {
 	return sh
 }
 
-// booking returns a held booking of user in show, created at created.
+// seatTypes are given in turn to the seats of a fixture booking, Regular
+// last: a Store that drops the type (stores every seat as the zero value,
+// Regular) fails even on one-seat bookings.
+var seatTypes = []struct {
+	typ   boxoffice.SeatType
+	price boxoffice.Money
+}{
+	{boxoffice.Premium, 15_60},
+	{boxoffice.VIP, 18_00},
+	{boxoffice.Regular, 12_00},
+}
+
+// booking returns a held booking of user in show, created at created, its
+// seats of mixed types.
 func booking(user, showID string, created time.Time, seatIDs ...string) boxoffice.Booking {
 	b := boxoffice.Booking{
 		ID:        boxoffice.NewBookingID(),
@@ -179,9 +199,10 @@ func booking(user, showID string, created time.Time, seatIDs ...string) boxoffic
 		HeldUntil: created.Add(10 * time.Minute),
 		UpdatedAt: created,
 	}
-	for _, id := range seatIDs {
-		b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: boxoffice.Regular, Price: 12_00})
-		b.Total += 12_00
+	for i, id := range seatIDs {
+		st := seatTypes[i%len(seatTypes)]
+		b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: st.typ, Price: st.price})
+		b.Total += st.price
 	}
 	return b
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 )
@@ -13,6 +14,8 @@ var txTests = []subtest{
 	{"CommitCopiesBooking", testCommitCopiesBooking},
 	{"RollbackOnError", testRollbackOnError},
 	{"RollbackSeatSetTwice", testRollbackSeatSetTwice},
+	{"RollbackOnPanic", testRollbackOnPanic},
+	{"ViewSettersDoNotPersist", testViewSettersDoNotPersist},
 	{"UnknownShow", testUnknownShow},
 	{"WritesVisibleInsideTx", testWritesVisibleInsideTx},
 }
@@ -211,6 +214,98 @@ func testRollbackSeatSetTwice(t *testing.T, s boxoffice.Store) {
 	wantErr(t, "Booking put twice by a failed transaction", err, boxoffice.ErrNotFound)
 }
 
+// errPanic is the value fn panics with in testRollbackOnPanic.
+var errPanic = errors.New("storetest: fn panicked")
+
+// testRollbackOnPanic checks that a panic in fn rolls the transaction back,
+// reaches UpdateShow's caller with fn's value, and leaves the show usable.
+func testRollbackOnPanic(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	kept := booking("ann", "s1", at(9, 0), "A1")
+	f.hold(t, kept, 0)
+	before := f.seats(t, "s1")
+
+	lost := booking("ann", "s1", at(9, 1), "A6")
+	recovered := func() (v any) {
+		defer func() { v = recover() }()
+		_ = s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+			tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
+			changed := kept
+			changed.Status = boxoffice.StatusConfirmed
+			tx.PutBooking(changed)
+			tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: lost.ID, HeldUntil: lost.HeldUntil})
+			tx.PutBooking(lost)
+			panic(errPanic)
+		})
+		return nil
+	}()
+	if recovered != errPanic {
+		t.Errorf("UpdateShow whose fn panicked with %v: recovered %v, want the panic to continue unchanged", errPanic, recovered)
+	}
+
+	after := f.seats(t, "s1")
+	for i := range before {
+		if d := diffSlot(before[i], after[i]); d != "" {
+			t.Errorf("seat %d after a panic in fn: %s", i, d)
+		}
+	}
+	got, err := s.Booking(f.ctx, kept.ID)
+	must(t, err)
+	if d := DiffBooking(kept, got); d != "" {
+		t.Error("existing booking after a panic in fn:", d)
+	}
+	_, err = s.Booking(f.ctx, lost.ID)
+	wantErr(t, "Booking inserted by a transaction whose fn panicked", err, boxoffice.ErrNotFound)
+
+	// Nothing of the transaction is left holding the show.
+	f.hold(t, lost, 5)
+	if _, err := s.Booking(f.ctx, lost.ID); err != nil {
+		t.Errorf("Booking after a transaction following the panic committed: %v", err)
+	}
+}
+
+// testViewSettersDoNotPersist calls the setters inside ViewShow, a
+// programming error the Store may report but must not persist, even when
+// fn returns nil.
+func testViewSettersDoNotPersist(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	kept := booking("ann", "s1", at(9, 0), "A1")
+	f.hold(t, kept, 0)
+	before := f.seats(t, "s1")
+
+	added := booking("ann", "s1", at(9, 1), "A6")
+	_ = s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
+		changed := kept
+		changed.Status = boxoffice.StatusConfirmed
+		tx.PutBooking(changed)
+		tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: added.ID, HeldUntil: added.HeldUntil})
+		tx.PutBooking(added)
+		return nil
+	})
+
+	after := f.seats(t, "s1")
+	for i := range before {
+		if d := diffSlot(before[i], after[i]); d != "" {
+			t.Errorf("seat %d after SetSeat inside ViewShow: %s", i, d)
+		}
+	}
+	got, err := s.Booking(f.ctx, kept.ID)
+	must(t, err)
+	if d := DiffBooking(kept, got); d != "" {
+		t.Error("booking after PutBooking inside ViewShow:", d)
+	}
+	_, err = s.Booking(f.ctx, added.ID)
+	wantErr(t, "Booking put inside ViewShow", err, boxoffice.ErrNotFound)
+	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	must(t, err)
+	if ids := bookingIDs(mine); !slices.Equal(ids, []boxoffice.BookingID{kept.ID}) {
+		t.Errorf("BookingsOfUser after PutBooking inside ViewShow = %v, want only %v", ids, kept.ID)
+	}
+}
+
 func testUnknownShow(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	ran := false
@@ -222,7 +317,10 @@ func testUnknownShow(t *testing.T, s boxoffice.Store) {
 	}
 }
 
-// testWritesVisibleInsideTx checks that a transaction reads its own writes.
+// testWritesVisibleInsideTx checks that a transaction reads its own writes:
+// of a new booking and a free seat, then of an existing booking and seat the
+// transaction had already read (a Store that caches its reads must update
+// the cache on a write).
 func testWritesVisibleInsideTx(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	sh := f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
@@ -248,6 +346,35 @@ func testWritesVisibleInsideTx(t *testing.T, s boxoffice.Store) {
 			t.Errorf("ShowTx.Booking after PutBooking: %v", err)
 		} else if d := DiffBooking(b, got); d != "" {
 			t.Error("ShowTx.Booking after PutBooking:", d)
+		}
+		return nil
+	}))
+
+	paying := b
+	paying.Status = boxoffice.StatusPaying
+	paying.Extensions = 1
+	paying.HeldUntil = b.HeldUntil.Add(5 * time.Minute)
+	paying.UpdatedAt = at(9, 3)
+	booked := boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: b.ID}
+	must(t, s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+		// Read first, so that the writes replace what was read.
+		if got, err := tx.Booking(b.ID); err != nil {
+			return err
+		} else if d := DiffBooking(b, got); d != "" {
+			t.Error("ShowTx.Booking of a committed booking:", d)
+		}
+		if d := diffSlot(slot, tx.Seat(12)); d != "" {
+			t.Error("Seat of a committed seat:", d)
+		}
+		tx.PutBooking(paying)
+		tx.SetSeat(12, booked)
+		if got, err := tx.Booking(b.ID); err != nil {
+			t.Errorf("ShowTx.Booking after replacing a booking read before: %v", err)
+		} else if d := DiffBooking(paying, got); d != "" {
+			t.Error("ShowTx.Booking after replacing a booking read before:", d)
+		}
+		if d := diffSlot(booked, tx.Seat(12)); d != "" {
+			t.Error("Seat after SetSeat of a seat read before:", d)
 		}
 		return nil
 	}))
