@@ -118,7 +118,9 @@ type HoldRef struct {
 // sweeper asks for it at start and then every Config.RescanInterval.
 type ExpiredHoldLister interface {
 	// ExpiredHolds returns up to limit bookings in state held whose
-	// HeldUntil is at or before now.
+	// HeldUntil is at or before now, those that expired first first, so
+	// that with more than limit the oldest are not kept waiting by newer
+	// ones.
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error)
 }
 

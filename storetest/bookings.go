@@ -350,11 +350,19 @@ func testExpiredHoldsLimit(t *testing.T, s boxoffice.Store) {
 	l := s.(boxoffice.ExpiredHoldLister)
 	now := at(12, 0)
 	want := expiredFixture(t, f, now)
+	// Those that expired first come first.
+	slices.SortFunc(want, func(a, b boxoffice.HoldRef) int { return a.HeldUntil.Compare(b.HeldUntil) })
 	for limit := 1; limit <= len(want); limit++ {
 		got, err := l.ExpiredHolds(f.ctx, now, limit)
 		must(t, err)
 		if len(got) != limit {
 			t.Errorf("ExpiredHolds with limit %d = %d holds", limit, len(got))
+		}
+		for i := range min(len(got), limit) {
+			if got[i].Booking != want[i].Booking {
+				t.Errorf("limit %d: hold %d is %v held until %v; want %v held until %v, the holds that expired first first",
+					limit, i, got[i].Booking, got[i].HeldUntil, want[i].Booking, want[i].HeldUntil)
+			}
 		}
 		seen := map[boxoffice.BookingID]bool{}
 		for _, r := range got {
