@@ -164,19 +164,7 @@ func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time
 
 // track sets the deadline of a live hold (after an extension, say).
 func (u *userLimits) track(userID string, id BookingID, until time.Time) {
-	if u.maxLive <= 0 {
-		return
-	}
-	sh := u.shard(userID)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if st := sh.users[userID]; st != nil {
-		for i := range st.live {
-			if st.live[i].id == id {
-				st.live[i].until = until
-			}
-		}
-	}
+	u.made(userID, id, id, until)
 }
 
 // forget drops a hold that is no longer live (released, paid, expired,
