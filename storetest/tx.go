@@ -151,29 +151,7 @@ func testRollbackOnError(t *testing.T, s boxoffice.Store) {
 		t.Errorf("UpdateShow returned %v, want fn's error unchanged", err)
 	}
 
-	after := f.seats(t, "s1")
-	for i := range before {
-		if d := diffSlot(before[i], after[i]); d != "" {
-			t.Errorf("seat %d after rollback: %s", i, d)
-		}
-	}
-	got, err := s.Booking(f.ctx, kept.ID)
-	must(t, err)
-	if d := DiffBooking(kept, got); d != "" {
-		t.Error("existing booking after rollback:", d)
-	}
-	_, err = s.Booking(f.ctx, lost.ID)
-	wantErr(t, "Booking inserted by a failed transaction", err, boxoffice.ErrNotFound)
-	must(t, s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
-		_, err := tx.Booking(lost.ID)
-		wantErr(t, "ShowTx.Booking of a booking inserted by a failed transaction", err, boxoffice.ErrNotFound)
-		return nil
-	}))
-	mine, err := s.BookingsOfUser(f.ctx, "ann")
-	must(t, err)
-	if ids := bookingIDs(mine); !slices.Equal(ids, []boxoffice.BookingID{kept.ID}) {
-		t.Errorf("BookingsOfUser after rollback = %v, want only %v", ids, kept.ID)
-	}
+	f.wantUnchanged(t, "after rollback", "s1", before, kept, lost)
 
 	// The show still works after a rollback.
 	f.hold(t, lost, 5)
@@ -244,19 +222,7 @@ func testRollbackOnPanic(t *testing.T, s boxoffice.Store) {
 		t.Errorf("UpdateShow whose fn panicked with %v: recovered %v, want the panic to continue unchanged", errPanic, recovered)
 	}
 
-	after := f.seats(t, "s1")
-	for i := range before {
-		if d := diffSlot(before[i], after[i]); d != "" {
-			t.Errorf("seat %d after a panic in fn: %s", i, d)
-		}
-	}
-	got, err := s.Booking(f.ctx, kept.ID)
-	must(t, err)
-	if d := DiffBooking(kept, got); d != "" {
-		t.Error("existing booking after a panic in fn:", d)
-	}
-	_, err = s.Booking(f.ctx, lost.ID)
-	wantErr(t, "Booking inserted by a transaction whose fn panicked", err, boxoffice.ErrNotFound)
+	f.wantUnchanged(t, "after a panic in fn", "s1", before, kept, lost)
 
 	// Nothing of the transaction is left holding the show.
 	f.hold(t, lost, 5)
@@ -286,23 +252,36 @@ func testViewSettersDoNotPersist(t *testing.T, s boxoffice.Store) {
 		return nil
 	})
 
-	after := f.seats(t, "s1")
+	f.wantUnchanged(t, "after the setters inside ViewShow", "s1", before, kept, added)
+}
+
+// wantUnchanged checks that a transaction that must leave no trace — it
+// failed, panicked or was a view — left it: the show's seats as before,
+// kept as it was, and gone, which it added, nowhere to be found.
+func (f *fixture) wantUnchanged(t *testing.T, when, showID string, before []boxoffice.SeatSlot, kept, gone boxoffice.Booking) {
+	t.Helper()
+	after := f.seats(t, showID)
 	for i := range before {
 		if d := diffSlot(before[i], after[i]); d != "" {
-			t.Errorf("seat %d after SetSeat inside ViewShow: %s", i, d)
+			t.Errorf("seat %d %s: %s", i, when, d)
 		}
 	}
-	got, err := s.Booking(f.ctx, kept.ID)
+	got, err := f.s.Booking(f.ctx, kept.ID)
 	must(t, err)
 	if d := DiffBooking(kept, got); d != "" {
-		t.Error("booking after PutBooking inside ViewShow:", d)
+		t.Errorf("existing booking %s: %s", when, d)
 	}
-	_, err = s.Booking(f.ctx, added.ID)
-	wantErr(t, "Booking put inside ViewShow", err, boxoffice.ErrNotFound)
-	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	_, err = f.s.Booking(f.ctx, gone.ID)
+	wantErr(t, "Booking of the booking added "+when, err, boxoffice.ErrNotFound)
+	must(t, f.s.ViewShow(f.ctx, showID, func(tx boxoffice.ShowTx) error {
+		_, err := tx.Booking(gone.ID)
+		wantErr(t, "ShowTx.Booking of the booking added "+when, err, boxoffice.ErrNotFound)
+		return nil
+	}))
+	mine, err := f.s.BookingsOfUser(f.ctx, kept.UserID)
 	must(t, err)
 	if ids := bookingIDs(mine); !slices.Equal(ids, []boxoffice.BookingID{kept.ID}) {
-		t.Errorf("BookingsOfUser after PutBooking inside ViewShow = %v, want only %v", ids, kept.ID)
+		t.Errorf("BookingsOfUser %s = %v, want only %v", when, ids, kept.ID)
 	}
 }
 
