@@ -294,7 +294,9 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	// leaving a booking paying with money taken is worse than a late answer.
 	work := context.WithoutCancel(ctx)
 	if b.Status == StatusFailed {
-		return bs.refundLostPayment(work, e, b, recordedFailure(b.Payment))
+		// A replay: the customer heard of the failure with the first
+		// answer, and hears again only once the money is back.
+		return bs.refundLostPayment(work, e, b, recordedFailure(b.Payment), false)
 	}
 
 	// 2. Charge, outside any lock, on work: a cancelled ctx must not abort
@@ -487,7 +489,7 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		bs.stats.paymentFailures.Add(1)
 		return b, &PaymentError{Booking: b.ID, Attempts: attempts, Err: reason}
 	}
-	return bs.refundLostPayment(ctx, e, b, reason)
+	return bs.refundLostPayment(ctx, e, b, reason, true)
 }
 
 // maybeCharged reports whether a failed charge may have taken money: any
@@ -539,12 +541,14 @@ func bookingOwnsSeats(tx ShowTx, layout *Layout, b *Booking) bool {
 // reason is why the payment failed, and alone decides which sentinels the
 // answer matches; a void that fails too is reported in
 // PaymentError.RefundErr, outside the Unwrap chain, so that the first
-// answer matches what a replay rebuilt from the record matches.
-func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b Booking, reason error) (Booking, error) {
+// answer matches what a replay rebuilt from the record matches. announce
+// is whether this answer is the first to tell of the failure (see
+// voidLostPayment).
+func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b Booking, reason error, announce bool) (Booking, error) {
 	if reason == nil {
 		reason = ErrHoldExpired
 	}
-	out, voidErr, err := bs.voidLostPayment(ctx, e, b, bs.cfg.PaymentAttempts, true)
+	out, voidErr, err := bs.voidLostPayment(ctx, e, b, bs.cfg.PaymentAttempts, announce)
 	if err != nil {
 		return Booking{}, err
 	}

@@ -649,3 +649,47 @@ func ExampleNewEmailNotifier() {
 	// Total paid: €30.00 (payment reference ch_1).
 	// Enjoy the show!
 }
+
+// A confirm whose hold was lost and whose void fails is retried by the
+// customer (ConfirmBooking again, as the docs invite), and the void fails
+// again. PaymentFailed comes again only once the money is back, with
+// Refund set: not once per retry, which would mail the customer "Payment
+// failed" each time.
+func TestPaymentFailedOnceWhileTheVoidFails(t *testing.T) {
+	var out bytes.Buffer
+	events := make(chan boxoffice.Event, 100)
+	sender := boxoffice.NewPrintSender(&out)
+	mail := boxoffice.NewEmailNotifier(sender, boxoffice.ContactMap{"alice": {Email: "alice@example.com"}})
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.PaymentAttempts = 1
+		// one observer: the email is written before the event is forwarded
+		c.Observers = []boxoffice.Observer{boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) { mail.Notify(ctx, e); events <- e })}
+	})
+	down := errors.New("gateway down")
+	f.gateway.refunds = []error{down, down, down}
+	a := f.hold("alice", "A1")
+	f.gateway.before = func() {
+		f.gateway.before = nil
+		f.clock.Advance(10 * time.Minute)
+		f.hold("bob", "A1")
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := f.sys.ConfirmBooking(f.ctx, a.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+			t.Fatalf("confirm %d: %v", i, err)
+		}
+	}
+	f.hold("carol", "F1") // marker
+	n := 0
+	for e := range events {
+		if pf, ok := e.(*boxoffice.PaymentFailed); ok && pf.BookingID == a.ID {
+			n++
+		}
+		if sh, ok := e.(*boxoffice.SeatsHeld); ok && sh.UserID == "carol" {
+			break
+		}
+	}
+	mails := strings.Count(out.String(), "Subject: Payment failed")
+	if n != 1 || mails != 1 {
+		t.Fatalf("%d PaymentFailed events and %d 'Payment failed' emails for one failed payment whose money is not back yet; want 1 each", n, mails)
+	}
+}
