@@ -183,11 +183,18 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		return nil, err
 	}
 	defer bs.leave()
-	if _, err := bs.entry(ctx, showID); err != nil {
+	e, err := bs.entry(ctx, showID)
+	if err != nil {
 		return nil, err
 	}
 	d := bs.events
 	w := &watcher{box: mailbox.New[SeatUpdate](d.buffer)}
+	// Under the show's lock: a transaction decides before it runs whether
+	// anyone listens (updateLocked), so one running now, which saw no
+	// stream, commits before the stream exists and a SeatMap read after
+	// Watch returns sees it; every later one sees the stream.
+	e.lock()
+	defer e.unlock()
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
