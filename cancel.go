@@ -95,11 +95,11 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 		if b.Refund.Amount == 0 {
 			b.Refund.RefundedAt = now // nothing to pay: settled now
 		}
-		freeSeats(tx, e.layout, &b)
+		freed := freeSeats(tx, e.layout, &b)
 		tx.PutBooking(b)
 		cancelledNow = true
 		if ev != nil {
-			*ev = append(*ev, &BookingCancelled{EventMeta: b.meta(now), Seats: b.SeatIDs(), Refund: b.Refund})
+			*ev = append(*ev, &BookingCancelled{EventMeta: b.meta(now), Seats: b.SeatIDs(), Refund: b.Refund, freed: freed})
 		}
 		return nil
 	})

@@ -254,10 +254,10 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			// gave the seat to someone else; charging would only end in a
 			// refund.
 			_ = b.moveTo(StatusExpired, now)
-			freeSeats(tx, e.layout, &b)
+			freed := freeSeats(tx, e.layout, &b)
 			tx.PutBooking(b)
 			if ev != nil {
-				*ev = append(*ev, &HoldExpired{EventMeta: b.meta(now), Seats: b.SeatIDs()})
+				*ev = append(*ev, &HoldExpired{EventMeta: b.meta(now), Seats: b.SeatIDs(), freed: freed})
 			}
 			resolved = &TransitionError{Booking: b.ID, From: StatusHeld, To: StatusPaying, Expired: true}
 			expiredNow = true
@@ -451,10 +451,18 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 			}
 		}
 		_ = b.moveTo(StatusFailed, now)
-		freeSeats(tx, e.layout, &b)
+		freed := freeSeats(tx, e.layout, &b)
 		tx.PutBooking(b)
-		if ev != nil && b.Payment.Amount == 0 {
-			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Reason: b.Payment.Failure})
+		switch {
+		case ev == nil:
+		case b.Payment.Amount == 0:
+			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Reason: b.Payment.Failure, freed: freed})
+		default:
+			// The customer hears of the failure with the outcome of the
+			// void (voidLostPayment); the seat map hears of the seats now.
+			if seats := freed.of(b.SeatIDs()); len(seats) > 0 {
+				*ev = append(*ev, &seatsFreed{EventMeta: b.meta(now), seats: seats})
+			}
 		}
 		return nil
 	})
@@ -615,7 +623,8 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 		out.UpdatedAt = now
 		tx.PutBooking(out)
 		if ev != nil && (announce || given.Amount > 0) {
-			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given})
+			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given,
+				freed: freedSeats{partial: true}}) // freed when the booking failed
 		}
 		return nil
 	})

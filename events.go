@@ -78,6 +78,9 @@ func (d *dispatcher) publish(showID string, events []Event) {
 	}
 	for _, r := range d.observers {
 		for _, e := range events {
+			if _, ok := e.(*seatsFreed); ok {
+				continue // for the Watch streams alone
+			}
 			if !r.box.Put(e) {
 				// Close gave up waiting for the call that committed e and
 				// closed the mailbox: the event is lost, say so.
@@ -152,13 +155,15 @@ func seatUpdateOf(e Event) (SeatUpdate, bool) {
 	case *SeatsHeld:
 		u.Seats, u.Status = e.Seats, SeatHeld
 	case *HoldReleased:
-		u.Seats, u.Status = e.Seats, SeatAvailable
+		u.Seats, u.Status = e.freed.of(e.Seats), SeatAvailable
 	case *HoldExpired:
-		u.Seats, u.Status = e.Seats, SeatAvailable
+		u.Seats, u.Status = e.freed.of(e.Seats), SeatAvailable
 	case *PaymentFailed:
-		u.Seats, u.Status = e.Seats, SeatAvailable
+		u.Seats, u.Status = e.freed.of(e.Seats), SeatAvailable
 	case *BookingCancelled:
-		u.Seats, u.Status = e.Seats, SeatAvailable
+		u.Seats, u.Status = e.freed.of(e.Seats), SeatAvailable
+	case *seatsFreed:
+		u.Seats, u.Status = e.seats, SeatAvailable
 	case *BookingConfirmed:
 		u.Seats, u.Status = e.Seats, SeatBooked
 	default:

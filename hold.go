@@ -629,6 +629,7 @@ type endHoldOp struct {
 	to      BookingStatus
 	b       Booking // the result
 	changed bool
+	freed   freedSeats // the seats the move gave back
 }
 
 func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, to BookingStatus) (Booking, bool, error) {
@@ -638,7 +639,7 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 	op.id, op.to = id, to
 	err := bs.updateLocked(ctx, e, e.tx.endFn)
 	b, changed := op.b, op.changed
-	op.b = Booking{} // keep nothing of this booking alive
+	op.b, op.freed = Booking{}, freedSeats{} // keep nothing of this booking alive
 	return b, changed, err
 }
 
@@ -654,7 +655,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			op.b = p.booking() // released twice: the booking, as it is
 			return err
 		}
-		mt.endHold(p, op.to, now, op.layout)
+		op.freed = mt.endHold(p, op.to, now, op.layout)
 		op.b = p.booking()
 	} else {
 		var err error
@@ -666,7 +667,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			return err
 		}
 		b.Status, b.UpdatedAt = op.to, now
-		freeSeats(tx, op.layout, b)
+		op.freed = freeSeats(tx, op.layout, b)
 		tx.PutBooking(*b)
 	}
 	op.changed = true
@@ -678,14 +679,14 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 				HoldReleased
 				ids smallSeatIDs
 			})
-			e.HoldReleased = HoldReleased{EventMeta: meta, Seats: e.ids.of(b)}
+			e.HoldReleased = HoldReleased{EventMeta: meta, Seats: e.ids.of(b), freed: op.freed}
 			*ev = append(*ev, &e.HoldReleased)
 		} else {
 			e := new(struct {
 				HoldExpired
 				ids smallSeatIDs
 			})
-			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b)}
+			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b), freed: op.freed}
 			*ev = append(*ev, &e.HoldExpired)
 		}
 	}
@@ -713,14 +714,35 @@ func endHoldAllowed(id BookingID, status BookingStatus, heldUntil time.Time, to 
 }
 
 // freeSeats makes the booking's seats available again, where the booking
-// still owns them (an expired hold's seat may belong to someone else now).
-func freeSeats(tx ShowTx, layout *Layout, b *Booking) {
-	for _, s := range b.Seats {
+// still owns them (an expired hold's seat may belong to someone else now),
+// and says which it freed.
+func freeSeats(tx ShowTx, layout *Layout, b *Booking) freedSeats {
+	var f freedSeats
+	for k, s := range b.Seats {
 		i, ok := layout.Index(s.ID)
 		if ok && tx.Seat(i).ownedBy(b.ID) {
 			tx.SetSeat(i, SeatSlot{})
+			if f.partial {
+				f.seats = append(f.seats, s.ID)
+			}
+			continue
 		}
+		f.partial, f.seats = partlyFreed(f, b.Seats[:k])
 	}
+	return f
+}
+
+// partlyFreed is f once a seat was found not to be freed, the seats
+// before it all freed: the first such seat turns "all" into a list.
+func partlyFreed(f freedSeats, before []BookedSeat) (bool, []string) {
+	if f.partial {
+		return true, f.seats
+	}
+	seats := make([]string, 0, len(before))
+	for _, s := range before {
+		seats = append(seats, s.ID)
+	}
+	return true, seats
 }
 
 // entryOfBooking finds the show entry of a booking.

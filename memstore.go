@@ -1151,19 +1151,26 @@ func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 // copy and puts it back: two more map lookups, a seat lookup by ID per
 // seat and two copies of the record. The caller has checked that the move
 // is allowed.
-func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layout *Layout) {
+func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layout *Layout) freedSeats {
 	r := tx.rec
 	if !r.touched(p.id) {
 		r.addTouched(bookingUndo{old: *p, p: p, existed: true})
 	}
+	var f freedSeats
 	for k := range p.seats {
 		i := p.position(k, layout)
 		if i >= 0 && i < len(r.seats) && r.seats[i].ownedBy(p.id) {
 			r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
 			r.seats[i] = SeatSlot{}
+			if f.partial {
+				f.seats = append(f.seats, p.seats[k].ID)
+			}
+			continue
 		}
+		f.partial, f.seats = partlyFreed(f, p.seats[:k])
 	}
 	p.status, p.updatedAt = to, now
+	return f
 }
 
 // put stores *b. b does not escape (it may be on the caller's stack).

@@ -60,12 +60,16 @@ type HoldExtended struct {
 type HoldReleased struct {
 	EventMeta
 	Seats []string
+
+	freed freedSeats // for the Watch streams
 }
 
 // HoldExpired: a hold ran out before payment; the seats are free.
 type HoldExpired struct {
 	EventMeta
 	Seats []string
+
+	freed freedSeats // for the Watch streams
 }
 
 // BookingConfirmed: the payment went through and the seats are sold.
@@ -86,6 +90,8 @@ type PaymentFailed struct {
 	Seats  []string
 	Reason string
 	Refund Refund
+
+	freed freedSeats // for the Watch streams
 }
 
 // BookingCancelled: a confirmed booking was cancelled; the seats are for
@@ -99,6 +105,8 @@ type BookingCancelled struct {
 	EventMeta
 	Seats  []string
 	Refund Refund
+
+	freed freedSeats // for the Watch streams
 }
 
 // ShowScheduled: a show was added to a hall's schedule.
@@ -113,4 +121,30 @@ type SeatUpdate struct {
 	At     time.Time
 	Seats  []string
 	Status SeatStatus // the seats' new status
+}
+
+// freedSeats says which of a booking's seats the transaction of an event
+// gave back for sale: all of the event's Seats, or only those the booking
+// still owned. A hold that lapsed and lost a seat to another customer, or
+// a failed payment's booking, frees only what is left of it, and a Watch
+// stream must not show the other customer's seat as available.
+type freedSeats struct {
+	partial bool     // else all of the event's Seats
+	seats   []string // when partial
+}
+
+// of returns the seats freed, of all the event's seats.
+func (f freedSeats) of(all []string) []string {
+	if f.partial {
+		return f.seats
+	}
+	return all
+}
+
+// seatsFreed is an event for the Watch streams alone: seats a transaction
+// gave back for sale without an event for observers (a failed payment
+// whose customer hears of it with the outcome of its void).
+type seatsFreed struct {
+	EventMeta
+	seats []string
 }
