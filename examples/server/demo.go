@@ -71,8 +71,9 @@ const (
 
 // seedDemo fills the BookingSystem with the demo catalog and shows. It is
 // safe to run from several processes sharing one Store at once, and again
-// on a Store it already filled: the catalog is added only when the Store
-// has no movies (one that was seeded by another process meanwhile is left
+// on a Store it already filled: the catalog is added when the Store has
+// no movies or has the demo's (completing what another process seeding at
+// the same time may not have added yet; a Store with other movies is left
 // as it is), and a hall gets shows only when it has none to come. Entries
 // have fixed IDs, so a process that loses a race to another gets
 // ErrAlreadyExists or ErrScheduleConflict, and leaves it at that.
@@ -81,14 +82,16 @@ func seedDemo(ctx context.Context, sys *boxoffice.BookingSystem, loc *time.Locat
 	if err != nil {
 		return 0, err
 	}
-	if len(movies) == 0 {
-		if err := addDemoCatalog(ctx, sys); err != nil {
+	if len(movies) > 0 {
+		if _, err := sys.Movie(ctx, demoMovies[0].ID); errors.Is(err, boxoffice.ErrNotFound) {
+			return 0, nil // someone else's catalog: leave it alone
+		} else if err != nil {
 			return 0, err
 		}
 	}
-	if _, err := sys.Hall(ctx, demoHalls[0].id); errors.Is(err, boxoffice.ErrNotFound) {
-		return 0, nil // someone else's catalog: leave it alone
-	} else if err != nil {
+	// Ours, or none yet: complete it, since another process may be adding
+	// it right now and not have got to the halls.
+	if err := addDemoCatalog(ctx, sys); err != nil {
 		return 0, err
 	}
 	busy, err := hallsWithShows(ctx, sys)
