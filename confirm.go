@@ -572,10 +572,12 @@ func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b 
 // booking for the background retry.
 //
 // The PaymentFailed event that tells the customer the seats are gone is
-// emitted by ConfirmBooking's answer (announce), the void's outcome with
-// it; the background retry (announce false) emits one only when it has
-// given the money back, to say so, and records nothing when the void
-// fails again.
+// emitted by ConfirmBooking's first answer (announce), the void's outcome
+// with it. A replay or the background retry (announce false) emits one
+// when it records the outcome — the money given back, or no charge found
+// (the first answer may not have recorded its own: a Store error, a
+// process that died, another process's void in flight) — and records
+// nothing, and emits nothing, when the void fails again.
 //
 // The void's idempotency key is voidKeyOf(b). A void that the gateway
 // answers with ErrChargeNotFound records that nothing was taken; should
@@ -622,7 +624,7 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 		}
 		out.UpdatedAt = now
 		tx.PutBooking(out)
-		if ev != nil && (announce || given.Amount > 0) {
+		if ev != nil && (announce || given.Amount > 0 || neverCharged) {
 			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given,
 				freed: freedSeats{partial: true}}) // freed when the booking failed
 		}

@@ -181,7 +181,10 @@ type watcher struct {
 // stream has its own buffer (Config.EventBuffer); a reader that falls that
 // far behind loses the oldest updates (counted in Stats().EventsDropped at
 // once), so a seat map should be reloaded with SeatMap when the stream is
-// opened and may be reloaded periodically.
+// opened and may be reloaded periodically: Watch returns once any
+// transaction of the show running as it is called has committed (it waits
+// for it, like any call on the show), so a seat map read after it returns
+// misses nothing the stream does not bring.
 // Changes made by other processes sharing the Store are not seen.
 func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatUpdate, error) {
 	if err := bs.enter(); err != nil {
