@@ -262,3 +262,18 @@ func ExampleObserverFunc() {
 	// ivan held [F2] until 20:10
 	// ivan hold_released
 }
+
+// Config tells what a BookingSystem runs with, defaults included: here,
+// to size an HTTP server's write timeout so that it outlasts the slowest
+// payment (every attempt timing out, with the backoff between them).
+func ExampleBookingSystem_Config() {
+	sys := must(boxoffice.New(boxoffice.Config{PaymentAttempts: 2}))
+	defer closeDemo(sys)
+	cfg := sys.Config()
+	slowest := time.Duration(cfg.PaymentAttempts) * cfg.PaymentTimeout
+	for i, backoff := 1, cfg.PaymentBackoff; i < cfg.PaymentAttempts; i, backoff = i+1, 2*backoff {
+		slowest += backoff
+	}
+	fmt.Println(cfg.PaymentAttempts, cfg.PaymentTimeout, cfg.HoldTTL, slowest)
+	// Output: 2 15s 10m0s 30.2s
+}

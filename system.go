@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,6 +180,17 @@ func (bs *BookingSystem) Pricing() PricingStrategy { return bs.pricing.Load().Pr
 
 // Clock returns the clock the system runs on.
 func (bs *BookingSystem) Clock() Clock { return bs.clock }
+
+// Config returns the configuration the system runs with: the one given to
+// New, with its defaults in place of zero fields (so a caller can size its
+// own timeouts by PaymentAttempts and PaymentTimeout, say), and the
+// pricing strategy in force (see SetPricing).
+func (bs *BookingSystem) Config() Config {
+	c := bs.cfg
+	c.Observers = slices.Clone(c.Observers)
+	c.Pricing = bs.Pricing()
+	return c
+}
 
 // Stats are counters since New, for metrics and load tests.
 type Stats struct {

@@ -74,8 +74,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	// library's default.
 	fs.IntVar(&c.holdsPerMinute, "holds-per-minute", 10, "holds each user may make per minute")
 	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps to catch changes made by other processes,\nat least "+minResync.String()+" (default 15s in memory, 1s with -postgres)")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", longestRequest(paymentConfig()),
-		"how long a graceful shutdown waits for requests in flight; the default is the longest a payment can take")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 0,
+		"how long a graceful shutdown waits for requests in flight\n(default: the longest a payment can take, from the library's payment settings)")
 	fs.BoolVar(&c.demo, "demo", true, "add the demo catalog and shows when they are missing")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -87,16 +87,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.holdsPerMinute < 1 {
 		return config{}, fmt.Errorf("-holds-per-minute %d: want at least 1", c.holdsPerMinute)
 	}
-	resyncSet := false
-	fs.Visit(func(f *flag.Flag) { resyncSet = resyncSet || f.Name == "resync" })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	resyncSet := set["resync"]
 	switch {
 	case resyncSet && c.resync < minResync:
 		// Each live stream re-reads its seat map every -resync: less
 		// than this is a busy loop against the Store.
 		return config{}, fmt.Errorf("-resync %s: want at least %s", c.resync, minResync)
-	case c.shutdownTimeout <= 0:
-		return config{}, fmt.Errorf("-shutdown-timeout %s: want more than 0 (default %s, the longest a payment can take)",
-			c.shutdownTimeout, longestRequest(paymentConfig()))
+	case set["shutdown-timeout"] && c.shutdownTimeout <= 0:
+		return config{}, fmt.Errorf("-shutdown-timeout %s: want more than 0 (or leave it out: the longest a payment can take)",
+			c.shutdownTimeout)
 	}
 	if !resyncSet {
 		c.resync = 15 * time.Second
@@ -109,13 +110,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // minResync is the shortest -resync.
 const minResync = 100 * time.Millisecond
-
-// paymentConfig is how the server's BookingSystem pays: the library's
-// defaults, spelled out because the server's timeouts are derived from
-// them (longestRequest).
-func paymentConfig() boxoffice.Config {
-	return boxoffice.Config{PaymentAttempts: 3, PaymentBackoff: 200 * time.Millisecond, PaymentTimeout: 15 * time.Second}
-}
 
 // storeSlack is what longestRequest allows for the Store's transactions
 // around the gateway calls, which a busy database retries.
@@ -138,6 +132,15 @@ func longestRequest(cfg boxoffice.Config) time.Duration {
 	}
 	d := 2*run + storeSlack
 	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// shutdownTimeoutFor is how long a graceful shutdown waits: -shutdown-timeout,
+// or else the longest request of a BookingSystem running with cfg.
+func (c config) shutdownTimeoutFor(cfg boxoffice.Config) time.Duration {
+	if c.shutdownTimeout > 0 {
+		return c.shutdownTimeout
+	}
+	return longestRequest(cfg)
 }
 
 // newHTTPServer returns the http.Server for handler, with timeouts that
@@ -173,12 +176,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	sysCfg := paymentConfig()
-	sysCfg.Store, sysCfg.Gateway, sysCfg.Logger, sysCfg.HoldsPerMinute = store, newDemoGateway(), logger, c.holdsPerMinute
-	sys, err := boxoffice.New(sysCfg)
+	sys, err := boxoffice.New(boxoffice.Config{
+		Store:          store,
+		Gateway:        newDemoGateway(),
+		Logger:         logger,
+		HoldsPerMinute: c.holdsPerMinute,
+	})
 	if err != nil {
 		return err
 	}
+	// The timeouts outlast the slowest payment the system can make.
+	sysCfg := sys.Config()
+	c.shutdownTimeout = c.shutdownTimeoutFor(sysCfg)
 	// Close the BookingSystem last, whatever happens: it stops the sweeper
 	// and drains the event streams.
 	defer func() {

@@ -136,7 +136,7 @@ func TestTimeoutsOutlastPayment(t *testing.T) {
 		cfg     boxoffice.Config
 		payment time.Duration // the slowest payment, worked out by hand
 	}{
-		{"the server's", paymentConfig(), 2 * (3*15*time.Second + 200*time.Millisecond + 400*time.Millisecond)},
+		{"the library's defaults", defaultConfig(t), 2 * (3*15*time.Second + 200*time.Millisecond + 400*time.Millisecond)},
 		{"one attempt", boxoffice.Config{PaymentAttempts: 1, PaymentTimeout: 10 * time.Second, PaymentBackoff: time.Second}, 2 * 10 * time.Second},
 		{"no backoff", boxoffice.Config{PaymentAttempts: 2, PaymentTimeout: time.Second, PaymentBackoff: -1}, 2 * 2 * time.Second},
 		{"four attempts", boxoffice.Config{PaymentAttempts: 4, PaymentTimeout: time.Minute, PaymentBackoff: time.Second}, 2 * (4*time.Minute + 7*time.Second)},
@@ -154,9 +154,28 @@ func TestTimeoutsOutlastPayment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slowest := 2 * (3*15*time.Second + 600*time.Millisecond); c.shutdownTimeout <= slowest {
-		t.Errorf("default -shutdown-timeout %s; want more than the slowest payment, %s", c.shutdownTimeout, slowest)
+	if got, slowest := c.shutdownTimeoutFor(defaultConfig(t)), 2*(3*15*time.Second+600*time.Millisecond); got <= slowest {
+		t.Errorf("default -shutdown-timeout %s; want more than the slowest payment, %s", got, slowest)
 	}
+	c, err = parseFlags([]string{"-shutdown-timeout", "3s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.shutdownTimeoutFor(defaultConfig(t)); got != 3*time.Second {
+		t.Errorf("-shutdown-timeout 3s gives %s", got)
+	}
+}
+
+// defaultConfig is the configuration of a BookingSystem made with the
+// library's defaults, as the server makes its own.
+func defaultConfig(t *testing.T) boxoffice.Config {
+	t.Helper()
+	sys, err := boxoffice.New(boxoffice.Config{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Close(context.Background())
+	return sys.Config()
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
