@@ -4,7 +4,7 @@ package boxoffice
 // and slot in s, as a hold on s would, so that tests can reach the
 // fallbacks for IDs put in with PutBooking.
 func NumberedIDForTest(s *MemoryStore, random BookingID, show, slot uint32) BookingID {
-	s.mask.number(&random, show, slot)
+	s.mask.numberShow(&random, show).setSlot(&random, slot)
 	return random
 }
 

@@ -225,12 +225,6 @@ func (key slotKey) setSlot(id *BookingID, slot uint32) {
 	id[3], id[4], id[5] = byte(slot>>16)^key.k[0], byte(slot>>8)^key.k[1], byte(slot)^key.k[2]
 }
 
-// number makes the random ID one of version 8 that carries the show
-// number and slot.
-func (m idMask) number(id *BookingID, show, slot uint32) {
-	m.numberShow(id, show).setSlot(id, slot)
-}
-
 // numberShow makes the random ID one of version 8 that carries the show
 // number, and returns the key that gives it its slot.
 func (m idMask) numberShow(id *BookingID, show uint32) slotKey {
