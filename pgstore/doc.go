@@ -61,11 +61,13 @@
 //     callback runs on that state without a lock, and the changes are
 //     written by one statement that updates the row only WHERE version = v
 //     and upserts the bookings only if it did: a compare-and-swap, atomic
-//     as every single statement is. It runs in a READ COMMITTED
-//     transaction of its own, whatever the server's default isolation
-//     (BEGIN and COMMIT pipelined with it, in the same round trip), so
-//     that a statement that waited for another process's commit finds the
-//     version moved on rather than failing to serialize. A callback that writes nothing, or
+//     as every single statement is. It runs as a transaction of its own,
+//     at the server's default isolation: under READ COMMITTED a statement
+//     that waited for another process's commit finds the version moved on;
+//     under REPEATABLE READ or SERIALIZABLE it fails to serialize instead,
+//     and takes the locked path like a moved-on version (wrapping it in a
+//     READ COMMITTED BEGIN … COMMIT cost 10–15 % of the throughput, see
+//     BENCHMARKS.md). A callback that writes nothing, or
 //     returns an error, is answered after one statement checks that the
 //     version is still v. If the show has moved on (another process wrote
 //     it), or the callback asks for a booking the cache does not vouch for
