@@ -14,7 +14,7 @@ import (
 )
 
 // TestBookingStateMachine drives one BookingSystem with random actions —
-// holds, releases, confirms (paid, declined, timed out with the charge
+// holds, extensions, releases, confirms (paid, declined, timed out with the charge
 // made or not, outlasting the hold), cancels, clock moves, sweeps and
 // observer panics — and after every action checks it against a sequential
 // model: every booking's state and money, every seat map, one owner per
@@ -31,25 +31,31 @@ func TestBookingStateMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	var checks, steps atomic.Int64
+	var ext smExtendCounts
 	rapid.Check(t, func(rt *rapid.T) {
 		checks.Add(1)
 		sm := newStateMachine(t, rt, layout)
+		sm.ext = &ext
 		defer sm.close(rt)
 		rt.Repeat(map[string]func(*rapid.T){
 			"hold":                     func(rt *rapid.T) { steps.Add(1); sm.hold(rt) },
 			"release":                  func(rt *rapid.T) { steps.Add(1); sm.release(rt) },
+			"extend":                   func(rt *rapid.T) { steps.Add(1); sm.extend(rt) },
 			"confirm":                  func(rt *rapid.T) { steps.Add(1); sm.confirm(rt, smPayment{}) },
 			"confirm, declined":        func(rt *rapid.T) { steps.Add(1); sm.confirm(rt, smPayment{declined: true}) },
 			"confirm, timeouts":        func(rt *rapid.T) { steps.Add(1); sm.confirm(rt, sm.drawTimeouts(rt)) },
 			"confirm, outlasting hold": func(rt *rapid.T) { steps.Add(1); sm.confirm(rt, sm.drawLapse(rt)) },
 			"cancel":                   func(rt *rapid.T) { steps.Add(1); sm.cancel(rt) },
 			"advance clock":            func(rt *rapid.T) { steps.Add(1); sm.advance(rt) },
+			"advance near a start":     func(rt *rapid.T) { steps.Add(1); sm.advanceNearStart(rt) },
 			"sweep":                    func(rt *rapid.T) { steps.Add(1); sm.sweep(rt) },
 			"observer panic":           func(rt *rapid.T) { steps.Add(1); sm.obs.armed.Add(1) },
 			"":                         sm.check,
 		})
 	})
 	t.Logf("%d checks, %d actions in all, each followed by a full comparison with the model", checks.Load(), steps.Load())
+	t.Logf("extensions: %d granted, %d at the start already, %d past the cap, %d refused otherwise",
+		ext.granted.Load(), ext.atStart.Load(), ext.capped.Load(), ext.refused.Load())
 }
 
 var (
@@ -69,6 +75,7 @@ type smBooking struct {
 	seats      []string
 	status     boxoffice.BookingStatus
 	until      time.Time
+	extensions int // hold extensions granted
 	total      boxoffice.Money
 	paid       boxoffice.Money // Payment.Amount
 	refunded   boxoffice.Money // Refund.Amount
@@ -81,11 +88,13 @@ type stateMachine struct {
 	obs    *panicObserver
 	starts map[string]time.Time // show → start
 
-	now   time.Time
-	ttl   time.Duration
-	owner map[string]map[string]boxoffice.BookingID // show → seat → last booking given it
-	books map[boxoffice.BookingID]*smBooking
-	ids   []boxoffice.BookingID // in creation order, for drawing
+	now    time.Time
+	ttl    time.Duration
+	maxExt int // Config.MaxHoldExtensions; negative: no cap
+	ext    *smExtendCounts
+	owner  map[string]map[string]boxoffice.BookingID // show → seat → last booking given it
+	books  map[boxoffice.BookingID]*smBooking
+	ids    []boxoffice.BookingID // in creation order, for drawing
 
 	charged, refunded boxoffice.Money // what the gateway must have recorded
 	expired           int             // holds expired by sweeps and confirms
@@ -112,7 +121,10 @@ func (p *panicObserver) Notify(context.Context, boxoffice.Event) {
 func newStateMachine(t *testing.T, rt *rapid.T, layout *boxoffice.Layout) *stateMachine {
 	obs := &panicObserver{}
 	generic := rapid.Bool().Draw(rt, "generic store path")
+	// 0 leaves the default (2); negative turns the cap off.
+	maxExt := rapid.IntRange(-1, 3).Draw(rt, "MaxHoldExtensions")
 	f := newFixture(t, func(c *boxoffice.Config) {
+		c.MaxHoldExtensions = maxExt
 		c.MaxLiveHoldsPerUser = -1
 		c.SweepInterval = 10000 * time.Hour // the test sweeps by itself
 		c.Observers = []boxoffice.Observer{obs}
@@ -121,8 +133,11 @@ func newStateMachine(t *testing.T, rt *rapid.T, layout *boxoffice.Layout) *state
 		}
 	})
 	sm := &stateMachine{f: f, ctx: context.Background(), layout: layout, obs: obs, starts: map[string]time.Time{},
-		now: start, ttl: 10 * time.Minute, owner: map[string]map[string]boxoffice.BookingID{},
+		now: start, ttl: 10 * time.Minute, maxExt: maxExt, owner: map[string]map[string]boxoffice.BookingID{},
 		books: map[boxoffice.BookingID]*smBooking{}}
+	if maxExt == 0 {
+		sm.maxExt = 2 // Config's default
+	}
 	if _, err := f.sys.AddHall(sm.ctx, boxoffice.Hall{ID: "sm", TheaterID: "T1", Name: "sm", Layout: layout}); err != nil {
 		rt.Fatal(err)
 	}
@@ -276,6 +291,89 @@ func (sm *stateMachine) release(rt *rapid.T) {
 		if !errors.Is(err, boxoffice.ErrInvalidTransition) || errors.Is(err, boxoffice.ErrHoldExpired) {
 			rt.Fatalf("release of a %s booking: %v; want ErrInvalidTransition", b.status, err)
 		}
+	}
+}
+
+// extend extends a booking's hold, as ExtendHold's doc says: from the
+// show's start it is ErrShowStarted for any booking; a lapsed hold is
+// ErrHoldExpired and a booking no longer held ErrInvalidTransition; a
+// live hold already held until the start is returned unchanged, without
+// using up an extension; past the cap it is ErrLimitReached (not
+// ErrRateLimited) and nothing changes; else the deadline moves to HoldTTL
+// from now (not past the start) and one extension is used. In one
+// system a live hold always owns its seats: nobody else can take them
+// before its deadline.
+//
+// It mostly picks a held booking and asks up to four times in a row, so
+// that runs reach the cap.
+func (sm *stateMachine) extend(rt *rapid.T) {
+	var held []boxoffice.BookingID
+	for _, id := range sm.ids {
+		if sm.books[id].status == boxoffice.StatusHeld {
+			held = append(held, id)
+		}
+	}
+	var b *smBooking
+	if len(held) > 0 && rapid.IntRange(0, 3).Draw(rt, "extend a held booking") > 0 {
+		b = sm.books[rapid.SampledFrom(held).Draw(rt, "held booking")]
+	} else {
+		b = sm.drawBooking(rt)
+	}
+	for range rapid.IntRange(1, 4).Draw(rt, "extensions asked") {
+		sm.extendOnce(rt, b)
+	}
+}
+
+// smExtendCounts counts how extensions ended, to show that runs reach
+// every outcome.
+type smExtendCounts struct {
+	granted, atStart, capped, refused atomic.Int64
+}
+
+func (sm *stateMachine) extendOnce(rt *rapid.T, b *smBooking) {
+	got, err := sm.f.sys.ExtendHold(sm.ctx, b.id)
+	until := sm.now.Add(sm.ttl)
+	if st := sm.starts[b.show]; until.After(st) {
+		until = st
+	}
+	switch {
+	case !sm.now.Before(sm.starts[b.show]):
+		if !errors.Is(err, boxoffice.ErrShowStarted) {
+			rt.Fatalf("extend of a %s booking once its show started: %v; want ErrShowStarted", b.status, err)
+		}
+		sm.ext.refused.Add(1)
+	case b.status == boxoffice.StatusHeld && !sm.live(b), b.status == boxoffice.StatusExpired:
+		var te *boxoffice.TransitionError
+		if !errors.Is(err, boxoffice.ErrHoldExpired) || !errors.As(err, &te) {
+			rt.Fatalf("extend of a lapsed hold: %v; want a *TransitionError, ErrHoldExpired", err)
+		}
+		sm.ext.refused.Add(1)
+	case b.status != boxoffice.StatusHeld:
+		if !errors.Is(err, boxoffice.ErrInvalidTransition) || errors.Is(err, boxoffice.ErrHoldExpired) {
+			rt.Fatalf("extend of a %s booking: %v; want ErrInvalidTransition", b.status, err)
+		}
+		sm.ext.refused.Add(1)
+	case until.Equal(sm.starts[b.show]) && !until.After(b.until): // already held until the start
+		if err != nil || got.Extensions != b.extensions || !got.HeldUntil.Equal(b.until) {
+			rt.Fatalf("extend of a hold until the start: %d extensions until %s, %v; want it unchanged (%d, %s)",
+				got.Extensions, got.HeldUntil, err, b.extensions, b.until)
+		}
+		sm.ext.atStart.Add(1)
+	case sm.maxExt >= 0 && b.extensions >= sm.maxExt:
+		var rle *boxoffice.RateLimitError
+		if !errors.Is(err, boxoffice.ErrLimitReached) || errors.Is(err, boxoffice.ErrRateLimited) ||
+			!errors.As(err, &rle) || rle.Limit != boxoffice.LimitHoldExtensions {
+			rt.Fatalf("extension %d past the cap %d: %v; want a *RateLimitError of LimitHoldExtensions", b.extensions+1, sm.maxExt, err)
+		}
+		sm.ext.capped.Add(1)
+	default:
+		if err != nil || got.Status != boxoffice.StatusHeld || got.Extensions != b.extensions+1 || !got.HeldUntil.Equal(until) {
+			rt.Fatalf("extend of a live hold (%d extensions until %s): %s, %d extensions until %s, %v; want %d until %s",
+				b.extensions, b.until, got.Status, got.Extensions, got.HeldUntil, err, b.extensions+1, until)
+		}
+		b.extensions++
+		b.until = until
+		sm.ext.granted.Add(1)
 	}
 }
 
@@ -450,6 +548,18 @@ func (sm *stateMachine) advance(rt *rapid.T) {
 	sm.now = sm.now.Add(d)
 }
 
+// advanceNearStart moves the clock to within a hold's TTL of a show's
+// start, where holds and extensions stop at the start.
+func (sm *stateMachine) advanceNearStart(rt *rapid.T) {
+	show := rapid.SampledFrom(smShows).Draw(rt, "show")
+	to := sm.starts[show].Add(-time.Duration(rapid.IntRange(1, 15*60).Draw(rt, "seconds before the start")) * time.Second)
+	if !to.After(sm.now) {
+		return // past that already (not skipped: rapid ends a run after many skips)
+	}
+	sm.f.clock.Advance(to.Sub(sm.now))
+	sm.now = to
+}
+
 func (sm *stateMachine) sweep(rt *rapid.T) {
 	n, err := sm.f.sys.Sweep(sm.ctx)
 	if err != nil {
@@ -492,6 +602,10 @@ func (sm *stateMachine) check(rt *rapid.T) {
 		if got.Status != want.status || got.Total != want.total || got.Payment.Amount != want.paid || got.Refund.Amount != want.refunded {
 			rt.Fatalf("booking %s: %s total %s paid %s refunded %s; model: %s %s %s %s", id, got.Status, got.Total,
 				got.Payment.Amount, got.Refund.Amount, want.status, want.total, want.paid, want.refunded)
+		}
+		if got.Extensions != want.extensions || want.status == boxoffice.StatusHeld && !got.HeldUntil.Equal(want.until) {
+			rt.Fatalf("booking %s (%s): %d extensions, held until %s; model: %d, %s", id, got.Status, got.Extensions,
+				got.HeldUntil, want.extensions, want.until)
 		}
 		switch want.status {
 		case boxoffice.StatusConfirmed:
