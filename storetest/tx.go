@@ -125,23 +125,9 @@ func testCommitCopiesBooking(t *testing.T, s boxoffice.Store) {
 }
 
 func testRollbackOnError(t *testing.T, s boxoffice.Store) {
-	f := newFixture(t, s)
-	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
-	kept := booking("ann", "s1", at(9, 0), "A1")
-	f.hold(t, kept, 0)
-	before := f.seats(t, "s1")
-
-	lost := booking("ann", "s1", at(9, 1), "A6")
+	f, kept, lost, before := traceFixture(t, s)
 	err := s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
-		// Change an existing seat and booking, take a free seat and
-		// insert a new booking, then fail.
-		tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
-		changed := kept
-		changed.Status = boxoffice.StatusConfirmed
-		changed.Seats = []boxoffice.BookedSeat{{ID: "A9", Price: 1}}
-		tx.PutBooking(changed)
-		tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: lost.ID, HeldUntil: lost.HeldUntil})
-		tx.PutBooking(lost)
+		writeTrace(tx, kept, lost) // then fail
 		if _, err := tx.Booking(lost.ID); err != nil {
 			t.Errorf("a booking put in this transaction is not visible in it: %v", err)
 		}
@@ -198,22 +184,11 @@ var errPanic = errors.New("storetest: fn panicked")
 // testRollbackOnPanic checks that a panic in fn rolls the transaction back,
 // reaches UpdateShow's caller with fn's value, and leaves the show usable.
 func testRollbackOnPanic(t *testing.T, s boxoffice.Store) {
-	f := newFixture(t, s)
-	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
-	kept := booking("ann", "s1", at(9, 0), "A1")
-	f.hold(t, kept, 0)
-	before := f.seats(t, "s1")
-
-	lost := booking("ann", "s1", at(9, 1), "A6")
+	f, kept, lost, before := traceFixture(t, s)
 	recovered := func() (v any) {
 		defer func() { v = recover() }()
 		_ = s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
-			tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
-			changed := kept
-			changed.Status = boxoffice.StatusConfirmed
-			tx.PutBooking(changed)
-			tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: lost.ID, HeldUntil: lost.HeldUntil})
-			tx.PutBooking(lost)
+			writeTrace(tx, kept, lost)
 			panic(errPanic)
 		})
 		return nil
@@ -235,24 +210,37 @@ func testRollbackOnPanic(t *testing.T, s boxoffice.Store) {
 // programming error the Store may report but must not persist, even when
 // fn returns nil.
 func testViewSettersDoNotPersist(t *testing.T, s boxoffice.Store) {
-	f := newFixture(t, s)
-	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
-	kept := booking("ann", "s1", at(9, 0), "A1")
-	f.hold(t, kept, 0)
-	before := f.seats(t, "s1")
-
-	added := booking("ann", "s1", at(9, 1), "A6")
+	f, kept, added, before := traceFixture(t, s)
 	_ = s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
-		tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
-		changed := kept
-		changed.Status = boxoffice.StatusConfirmed
-		tx.PutBooking(changed)
-		tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: added.ID, HeldUntil: added.HeldUntil})
-		tx.PutBooking(added)
+		writeTrace(tx, kept, added)
 		return nil
 	})
 
 	f.wantUnchanged(t, "after the setters inside ViewShow", "s1", before, kept, added)
+}
+
+// traceFixture is show s1 with kept holding its seat 0, and added, a
+// booking not stored, for a transaction that must leave no trace (see
+// writeTrace and wantUnchanged); before is the show's seats.
+func traceFixture(t *testing.T, s boxoffice.Store) (f *fixture, kept, added boxoffice.Booking, before []boxoffice.SeatSlot) {
+	t.Helper()
+	f = newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	kept = booking("ann", "s1", at(9, 0), "A1")
+	f.hold(t, kept, 0)
+	return f, kept, booking("ann", "s1", at(9, 1), "A6"), f.seats(t, "s1")
+}
+
+// writeTrace changes an existing seat and booking (kept's), takes a free
+// seat and inserts a new booking (added).
+func writeTrace(tx boxoffice.ShowTx, kept, added boxoffice.Booking) {
+	tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
+	changed := kept
+	changed.Status = boxoffice.StatusConfirmed
+	changed.Seats = []boxoffice.BookedSeat{{ID: "A9", Price: 1}}
+	tx.PutBooking(changed)
+	tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: added.ID, HeldUntil: added.HeldUntil})
+	tx.PutBooking(added)
 }
 
 // wantUnchanged checks that a transaction that must leave no trace — it
