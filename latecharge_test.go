@@ -146,6 +146,18 @@ func confirmAsync(f *fixture, sys *boxoffice.BookingSystem, id boxoffice.Booking
 // paused returns a step's pause channels.
 func paused() (entered, release chan struct{}) { return make(chan struct{}), make(chan struct{}) }
 
+// releaseRest closes the release channels not closed yet, so that a test
+// that fails half way leaves no gateway call stalled.
+func releaseRest(releases ...chan struct{}) {
+	for _, r := range releases {
+		select {
+		case <-r:
+		default:
+			close(r)
+		}
+	}
+}
+
 // TestLateChargeAfterFailedBookingIsVoided: processes ("late") start
 // paying for one booking, one after the other, and their charges stall at
 // the gateway; the customer's retry lands on yet another process, whose
@@ -204,16 +216,7 @@ func TestLateChargeAfterFailedBookingIsVoided(t *testing.T) {
 					waitEntered(t, entered, release, "a late charge to reach the gateway")
 					releases = append(releases, release)
 				}
-				releaseAll := func() {
-					for _, r := range releases {
-						select {
-						case <-r:
-						default:
-							close(r)
-						}
-					}
-				}
-				defer releaseAll()
+				defer releaseRest(releases...)
 
 				retry := f.process(gw)
 				gw.mu.Lock()
@@ -286,16 +289,7 @@ func TestStaleVoidNotFoundIsNotRecorded(t *testing.T) {
 			staleIn, staleGo := paused() // the other process's void, after the ledger said "not found"
 			gw.charges = []gatewayStep{{entered: lateIn, release: lateGo, applied: true, err: context.DeadlineExceeded}, {err: errGatewayDown}}
 			gw.refunds = []gatewayStep{{entered: voidIn, release: voidGo}, {entered: staleIn, release: staleGo, after: true}, {err: errGatewayDown}}
-			all := []chan struct{}{lateGo, voidGo, staleGo}
-			defer func() {
-				for _, c := range all {
-					select {
-					case <-c:
-					default:
-						close(c)
-					}
-				}
-			}()
+			defer releaseRest(lateGo, voidGo, staleGo)
 
 			late := confirmAsync(f, f.sys, b.ID)
 			waitEntered(t, lateIn, lateGo, "the late charge to reach the gateway")
@@ -349,15 +343,7 @@ func TestLateChargeLandsBeforeNotFoundIsRecorded(t *testing.T) {
 			voidIn, voidGo := paused() // the retry's void, after the ledger said "not found"
 			gw.charges = []gatewayStep{{entered: lateIn, release: lateGo}, {err: errGatewayDown}}
 			gw.refunds = []gatewayStep{{entered: voidIn, release: voidGo, after: true}}
-			defer func() {
-				for _, c := range []chan struct{}{lateGo, voidGo} {
-					select {
-					case <-c:
-					default:
-						close(c)
-					}
-				}
-			}()
+			defer releaseRest(lateGo, voidGo)
 
 			late := confirmAsync(f, f.sys, b.ID)
 			waitEntered(t, lateIn, lateGo, "the late charge to reach the gateway")
