@@ -128,6 +128,17 @@ func newStore(t testing.TB) *pgstore.Store {
 
 func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
 
+// schemaWithShow makes a schema of its own on the test pool, with the one
+// show of addOneShow, for a test that opens its own Stores on it.
+func schemaWithShow(t *testing.T) (pool *pgxpool.Pool, schema string, show boxoffice.Show) {
+	t.Helper()
+	pool = testPool(t)
+	schema = newSchema(t, pool)
+	catalog, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	must(t, err)
+	return pool, schema, addOneShow(t, catalog)
+}
+
 // addOneShow adds to the Store's schema a theater, a hall of the seed
 // layout, a movie and one show of it, "s", on 1 January 2031 at 20:00, and
 // returns the show.

@@ -22,12 +22,8 @@ import (
 // this covers the errors as pgx reports them, and the rollbacks.)
 func TestRealConflictsAreRetried(t *testing.T) {
 	t.Parallel()
-	pool := testPool(t)
-	schema := newSchema(t, pool)
+	pool, schema, show := schemaWithShow(t)
 	ctx := t.Context()
-	catalog, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-	must(t, err)
-	show := addOneShow(t, catalog)
 
 	tests := []struct {
 		name       string

@@ -61,12 +61,8 @@ func TestGatewayErrorWithNULFailsAndVoids(t *testing.T) {
 // the table.
 func TestBookingFreeTextIsCleaned(t *testing.T) {
 	t.Parallel()
-	pool := testPool(t)
-	schema := newSchema(t, pool)
-	ctx := t.Context()
-	catalog, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-	must(t, err)
-	show := addOneShow(t, catalog).ID
+	pool, schema, theShow := schemaWithShow(t)
+	show, ctx := theShow.ID, t.Context()
 
 	fields := []struct {
 		name string
@@ -134,12 +130,8 @@ func TestBookingFreeTextIsCleaned(t *testing.T) {
 // or payment instrument.
 func TestBookingIdentifiersMustBeStorable(t *testing.T) {
 	t.Parallel()
-	pool := testPool(t)
-	schema := newSchema(t, pool)
-	ctx := t.Context()
-	catalog, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-	must(t, err)
-	show := addOneShow(t, catalog).ID
+	pool, schema, theShow := schemaWithShow(t)
+	show, ctx := theShow.ID, t.Context()
 
 	tests := []struct {
 		name string
