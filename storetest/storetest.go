@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,31 +71,24 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 			}
 		})
 	}
-	t.Run("ExpiredHolds", func(t *testing.T) {
-		if !f.ExpiredHolds {
-			t.Skip("Features.ExpiredHolds is false")
+	runCapability[boxoffice.ExpiredHoldLister](t, "ExpiredHolds", f.ExpiredHolds, expiredHoldTests, newStore)
+	runCapability[boxoffice.UnsettledBookingLister](t, "UnsettledBookings", f.UnsettledBookings, unsettledTests, newStore)
+}
+
+// runCapability runs the tests of an optional capability L, named as its
+// Features field, if that field is set; a Store that then does not
+// implement L fails them.
+func runCapability[L any](t *testing.T, name string, enabled bool, tests []subtest, newStore func(t *testing.T) boxoffice.Store) {
+	t.Run(name, func(t *testing.T) {
+		if !enabled {
+			t.Skipf("Features.%s is false", name)
 		}
-		for _, st := range expiredHoldTests {
+		for _, st := range tests {
 			t.Run(st.name, func(t *testing.T) {
 				t.Parallel()
 				s := newStore(t)
-				if _, ok := s.(boxoffice.ExpiredHoldLister); !ok {
-					t.Fatalf("Features.ExpiredHolds is set but %T does not implement boxoffice.ExpiredHoldLister", s)
-				}
-				st.run(t, s)
-			})
-		}
-	})
-	t.Run("UnsettledBookings", func(t *testing.T) {
-		if !f.UnsettledBookings {
-			t.Skip("Features.UnsettledBookings is false")
-		}
-		for _, st := range unsettledTests {
-			t.Run(st.name, func(t *testing.T) {
-				t.Parallel()
-				s := newStore(t)
-				if _, ok := s.(boxoffice.UnsettledBookingLister); !ok {
-					t.Fatalf("Features.UnsettledBookings is set but %T does not implement boxoffice.UnsettledBookingLister", s)
+				if _, ok := s.(L); !ok {
+					t.Fatalf("Features.%s is set but %T does not implement %s", name, s, strings.TrimPrefix(fmt.Sprintf("%T", (*L)(nil)), "*"))
 				}
 				st.run(t, s)
 			})
