@@ -115,8 +115,13 @@ type BookedSeat struct {
 }
 
 // PaymentMethod names how the customer pays, e.g. "card:tok_visa". Its
-// meaning belongs to the PaymentGateway.
+// meaning belongs to the PaymentGateway. It is kept on the booking for
+// good, so ConfirmBooking takes only text like the rest of the API's: at
+// most 256 bytes of valid UTF-8 with no control characters.
 type PaymentMethod string
+
+// maxPaymentMethodLen bounds a PaymentMethod, as maxUserIDLen does user IDs.
+const maxPaymentMethodLen = 256
 
 // Payment records the charge of a booking.
 type Payment struct {

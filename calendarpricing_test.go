@@ -53,7 +53,7 @@ func TestCalendarPricingZeroValue(t *testing.T) {
 					if !errors.Is(err, boxoffice.ErrInvalidArgument) {
 						t.Errorf("SeatMap: %v; want ErrInvalidArgument", err)
 					}
-					if got, err := f.sys.BookingsOfUser(f.ctx, "alice"); err != nil || len(got) != 0 {
+					if got, err := f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{}); err != nil || len(got) != 0 {
 						t.Errorf("alice's bookings after the refused hold: %v, %v; want none", got, err)
 					}
 				})

@@ -2,7 +2,9 @@ package boxoffice
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 )
 
@@ -37,7 +39,9 @@ import (
 // processes) and records it; the percent stays the one fixed by the first
 // call, whatever the time. A cancelled booking whose refund is recorded
 // (or that was owed nothing) is returned unchanged. Once decided, the
-// refund runs to its end even if ctx is cancelled.
+// refund runs to its end even if ctx is cancelled. A panic of the gateway
+// (or the Store) is returned as an error too, logged at Error, and the
+// refund it left owed is paid in the background likewise.
 //
 // Once the show has started, cancelling a confirmed or completed booking
 // fails with an error matching ErrShowStarted (a *ShowStartedError) and,
@@ -48,12 +52,19 @@ func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID)
 	return b.snapshot(), err
 }
 
-func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
+func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID) (b Booking, err error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err
 	}
 	defer bs.leave()
-	e, err := bs.entryOfBooking(ctx, bookingID)
+	var e *showEntry
+	paying := false // b is cancelled and its refund is being paid
+	defer func() {
+		if v := recover(); v != nil {
+			b, err = bs.cancelPanicked(e, bookingID, b, paying, v)
+		}
+	}()
+	e, err = bs.entryOfBooking(ctx, bookingID)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -63,7 +74,6 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 	// customer's favour). A broken policy matters only if the booking is
 	// to be cancelled now; an owed refund is paid regardless.
 	percent, percentErr := refundPercent(bs.refunds, e.show.Start.Sub(bs.clock.Now()))
-	var b Booking
 	var refused error
 	cancelledNow := false
 	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
@@ -115,7 +125,35 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 	if !b.Refund.Pending() {
 		return b, nil
 	}
+	paying = true
 	return bs.payRefund(context.WithoutCancel(ctx), e, b)
+}
+
+// cancelPanicked turns a panic of user code (the PaymentGateway, or the
+// Store) during CancelBooking into an error, as confirmClaimed does for
+// ConfirmBooking: no panic crosses the API. It is logged at Error with its
+// stack, as the sweeper logs one (settleOwed), and the booking is queued
+// for the sweeper, as payRefundTries queues it on a gateway error, which
+// the panic skipped: cancelled, it owes its refund, and with a Store that
+// lists nothing unsettled nobody else would ever pay it. If paying, b is
+// the cancelled booking whose refund was being paid; else the panic came
+// before (the booking is then most likely as it was, but a Store that
+// panicked after committing may have cancelled it: the sweeper finds out,
+// and drops a booking that owes nothing).
+func (bs *BookingSystem) cancelPanicked(e *showEntry, id BookingID, b Booking, paying bool, v any) (Booking, error) {
+	p := &settlePanic{value: v, stack: debug.Stack()}
+	show := ""
+	if e != nil { // nil: the panic came finding the booking, which is unchanged
+		show = e.show.ID
+		bs.owed.failed(e, id, bs.clock.Now())
+	}
+	bs.log.Error("boxoffice: panic while cancelling a booking (or paying its refund); any refund owed will be paid in the background",
+		"booking", id, "show", show, "panic", p.value, "stack", string(p.stack))
+	if !paying {
+		return Booking{}, fmt.Errorf("boxoffice: cancelling booking %s: %w", id, p)
+	}
+	return b, fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed and will be retried in the background (CancelBooking retries it at once): %w",
+		id, b.Refund.Amount, p)
 }
 
 // payRefund pays the refund a cancellation recorded as owed, then records
@@ -184,21 +222,89 @@ func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, er
 	return bs.store.Booking(ctx, id)
 }
 
-// BookingsOfUser returns the user's bookings, oldest first.
-func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string) ([]Booking, error) {
+// Limits of a BookingPage.
+const (
+	// DefaultPageLimit is the page size of a BookingPage whose Limit is 0.
+	DefaultPageLimit = 100
+	// MaxPageLimit is the largest Limit of a BookingPage: a page is read
+	// and returned in one piece, so its size is capped even for a caller
+	// that asks for everything.
+	MaxPageLimit = 1000
+)
+
+// BookingPage selects one page of a user's bookings (see BookingsOfUser).
+// The zero BookingPage is the first page, of DefaultPageLimit bookings.
+type BookingPage struct {
+	// After is the last booking of the previous page; the zero BookingID
+	// for the first page.
+	After BookingID
+	// Limit is the most bookings the page holds: 0 means
+	// DefaultPageLimit; a negative Limit, or one above MaxPageLimit, is an
+	// *ArgumentError.
+	Limit int
+}
+
+// limit returns the page's size, or an *ArgumentError.
+func (p BookingPage) limit() (int, error) {
+	switch {
+	case p.Limit == 0:
+		return DefaultPageLimit, nil
+	case p.Limit < 0:
+		return 0, invalid("page.Limit", "%d is negative; 0 means the default, %d", p.Limit, DefaultPageLimit)
+	case p.Limit > MaxPageLimit:
+		return 0, invalid("page.Limit", "%d is above the maximum, %d; read more pages", p.Limit, MaxPageLimit)
+	}
+	return p.Limit, nil
+}
+
+// BookingsOfUser returns one page of the user's bookings, oldest first:
+// ordered by CreatedAt, then by ID. Read the next page with After set to
+// the last booking returned; a page shorter than its limit (possibly empty)
+// is the last one. Pages are cut by a cursor, not an offset: bookings the
+// user makes while a caller pages through the list do not shift the pages,
+// so no booking comes twice, and one made meanwhile (the newest, unless
+// the clock went back) comes on a later page.
+//
+// An After that names no booking of this user, whether unknown or another
+// user's, is ErrNotFound. A Limit out of range is an *ArgumentError
+// (ErrInvalidArgument); see BookingPage.
+func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page BookingPage) ([]Booking, error) {
 	if err := validUserID(userID); err != nil {
 		return nil, err
 	}
-	return bs.store.BookingsOfUser(ctx, userID)
+	limit, err := page.limit()
+	if err != nil {
+		return nil, err
+	}
+	var after BookingCursor
+	if !page.After.IsZero() {
+		b, err := bs.store.Booking(ctx, page.After)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		// Another user's booking gets the same answer as an unknown one:
+		// a page must not tell whose a booking ID is.
+		if err != nil || b.UserID != userID {
+			return nil, fmt.Errorf("boxoffice: page.After: no booking %s of user %q: %w", page.After, userID, ErrNotFound)
+		}
+		after = BookingCursor{At: b.CreatedAt, ID: b.ID}
+	}
+	return bs.store.BookingsOfUser(ctx, userID, after, limit)
 }
 
 // CompleteShow marks every confirmed booking of a show that has started as
 // completed: the show was played, and the bookings can no longer be
-// cancelled. Seats stay booked. It returns how many bookings it completed;
-// calling it again completes none. Before the show starts (judged inside
-// the show's transaction) it completes nothing and returns an
-// *ArgumentError for showID, matching ErrInvalidArgument: no booking is at
-// fault, the show is asked about too early.
+// cancelled. Seats stay booked. It returns how many bookings it completed.
+// A payment under way when it runs (one started before the show runs to its
+// end; see ConfirmBooking) may confirm its booking afterwards, and calling
+// CompleteShow again completes those: a job that closes shows calls it once
+// more past the payments' bound (Config.PaymentAttempts calls of at most
+// Config.PaymentTimeout and the backoffs between; later for a payment the
+// sweeper resumes). Once no payment of the show is under way, calling it
+// again completes none. Before the show starts (judged inside the show's
+// transaction) it completes nothing and returns an *ArgumentError for
+// showID, matching ErrInvalidArgument: no booking is at fault, the show is
+// asked about too early.
 func (bs *BookingSystem) CompleteShow(ctx context.Context, showID string) (int, error) {
 	if err := bs.enter(); err != nil {
 		return 0, err

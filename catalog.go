@@ -190,8 +190,10 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 }
 
 // ScheduleShow adds a show of a movie in a hall and returns it as stored,
-// with End (start plus the movie's duration) and TheaterID filled in and an
-// empty ID filled with a random one. A show may not start in the past or
+// with End (start plus the movie's duration) and TheaterID filled in, an
+// empty ID filled with a random one and Start without its monotonic clock
+// reading (see time.Time.Round). If a show of that ID already exists, the
+// error matches ErrAlreadyExists. A show may not start in the past or
 // more than MaxScheduleAhead after the Clock's now (an *ArgumentError), and
 // may not overlap another show of the hall, counting CleaningBuffer after
 // each: that fails with a *ScheduleConflictError naming the other show.
@@ -201,6 +203,10 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	}
 	defer bs.leave()
 	s.ID = newID(s.ID)
+	// A Start built from time.Now() carries a monotonic reading, which
+	// comparisons with another such time follow instead of the wall clock;
+	// the show starts at a wall time, on every Store alike.
+	s.Start = s.Start.Round(0)
 	if err := validText("Show.ID", s.ID, true, maxIDLen); err != nil {
 		return Show{}, err
 	}
@@ -239,6 +245,19 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	// A show blocks the hall over [Start, End+buffer); another overlaps it
 	// exactly when its [Start, End) meets [Start-buffer, End+buffer).
 	window := Interval{Start: s.Start.Add(-CleaningBuffer), End: s.blockedUntil()}
+	// ShowScheduled must reach observers before any event of the show
+	// (commit order per show), but the show's own lock cannot be taken
+	// before the show exists: on the in-memory Store it is the record's,
+	// which AddShow makes. A request reaches a show through its entry,
+	// made under the lock of its shard of bs.shows (see entry); holding
+	// that lock from before the show is stored until ShowScheduled is
+	// published makes a request that finds the new show meanwhile wait.
+	// Lookups of the shard's other shows wait for AddShow too; shows are
+	// scheduled seldom. Requests of other BookingSystems sharing the Store
+	// do not wait, but their observers do not get this ShowScheduled.
+	sh := bs.shows.shard(s.ID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	err = bs.store.AddShow(ctx, s, hall.Layout, window, func(overlapping []Show) error {
 		for _, o := range overlapping {
 			if (Interval{o.Start, o.blockedUntil()}).Overlaps(Interval{s.Start, s.blockedUntil()}) {

@@ -20,7 +20,7 @@ func TestReadsWorkAfterClose(t *testing.T) {
 		call func() error
 	}{
 		{"Booking", func() error { _, err := sys.Booking(ctx, b.ID); return err }},
-		{"BookingsOfUser", func() error { _, err := sys.BookingsOfUser(ctx, "alice"); return err }},
+		{"BookingsOfUser", func() error { _, err := sys.BookingsOfUser(ctx, "alice", boxoffice.BookingPage{}); return err }},
 		{"Movie", func() error { _, err := sys.Movie(ctx, f.movie.ID); return err }},
 		{"Theater", func() error { _, err := sys.Theater(ctx, f.hall.TheaterID); return err }},
 		{"Hall", func() error { _, err := sys.Hall(ctx, f.hall.ID); return err }},

@@ -66,10 +66,23 @@ type Config struct {
 	// implements ExpiredHoldLister for lapsed holds made elsewhere, and
 	// one that implements UnsettledBookingLister for money owed back that
 	// another process (or this one, before a restart) failed to pay, and
-	// for payments it abandoned.
+	// for payments it abandoned. It paces only these Store queries: the
+	// sweeper forgets the per-user limits' idle users and long-ended shows
+	// every RescanInterval or every minute, whichever is sooner, so a long
+	// RescanInterval does not keep them in memory.
 	// Default: 1 minute; at least 1 second.
 	RescanInterval time.Duration
 
+	// PaymentAttempts, PaymentBackoff and PaymentTimeout bound how long a
+	// ConfirmBooking may spend charging; from them each BookingSystem
+	// computes the bound (plus five minutes) past which it takes a
+	// payment still paying — maybe started by another process sharing
+	// the Store — as abandoned, and resumes it. Every process sharing a
+	// Store must use the same three values (change them in all at once,
+	// not in a rolling restart): a process with a shorter bound would
+	// resume, and might fail and void, a payment a call of another
+	// process is still making.
+	//
 	// PaymentAttempts is how many times a transient charge failure is
 	// tried in all. Default: 3; at least 1 (negative is an error).
 	PaymentAttempts int
@@ -78,9 +91,11 @@ type Config struct {
 	// Money owed back that a call failed to pay (Booking.RefundOwed) is
 	// retried by the sweeper, first PaymentBackoff after the failure but
 	// no sooner than a second, then doubling per failure, at most hourly.
+	// The same in every process sharing a Store (see PaymentAttempts).
 	PaymentBackoff time.Duration
 	// PaymentTimeout bounds each gateway call. Default: 15 seconds; at
-	// least 10 milliseconds.
+	// least 10 milliseconds. The same in every process sharing a Store
+	// (see PaymentAttempts).
 	PaymentTimeout time.Duration
 
 	// EventBuffer is how many undelivered events each observer and each

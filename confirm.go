@@ -78,7 +78,9 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // context.DeadlineExceeded; ErrShowStarted for a payment abandoned until
 // its show started, below). If the hold was lost while the payment was in
 // flight, the charge is refunded and the error matches ErrPaymentFailed and
-// ErrHoldExpired.
+// ErrHoldExpired. A charge whose receipt names another amount than the
+// total fails the booking too (FailureGatewayError; see PaymentGateway),
+// and what the receipt names is refunded.
 //
 // A charge that went through, or may have, for a booking that failed is
 // voided by its idempotency key — also one that goes through, or may
@@ -105,10 +107,17 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // one (a failed payment's error matches the same sentinels each time); a
 // call for a booking already paying resumes its payment: charges by the
 // same key, with the method the payment started with (method is then
-// ignored), and records the outcome. A call that joins a payment in flight
-// in this process waits for it only while its own ctx lasts: when ctx
-// ends first, it returns ctx.Err() and the payment goes on without it;
-// read the booking (BookingSystem.Booking) to learn how it ended.
+// ignored), and records the outcome. It does so at once, even while the
+// payment may be live in another process (the gateway charges once per
+// key, and whichever records its outcome first wins); in this process it
+// joins the call, or the sweeper's resume, in flight instead. A call that
+// joins a payment in flight in this process waits for it only while its
+// own ctx lasts: when ctx ends first, it returns ctx.Err() and the
+// payment goes on without it; read the booking (BookingSystem.Booking) to
+// learn how it ended. A paying booking whose seats are lost — its hold
+// ran out and someone took a seat — is not charged again by a resume: the
+// booking fails as hold lost (ErrPaymentFailed and ErrHoldExpired), and
+// whatever the payment took is voided by its key.
 //
 // Nobody has to call again, though: a payment left unfinished — the
 // transaction that records its outcome failed (the call then returns the
@@ -119,11 +128,14 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // the Store and for clock skew between processes), so that it does not
 // race a call still charging in another process. "Paying since" counts
 // from the last start or resume: a resume rewrites Booking.UpdatedAt in
-// its first transaction, so that the other processes (and the sweeper)
-// leave it the same time to finish rather than all resuming at once; a call of this process that
-// comes while the sweeper resumes joins the resume, and the sweeper
-// leaves a payment that a call of this process is finishing to that
-// call. The outcome is recorded, and reaches observers
+// its first transaction, so that the sweepers of every process leave it
+// the same time to finish rather than all resuming at once (a sweeper
+// judges this again in the transaction that would resume, so one that
+// read the booking before another's resume began leaves it alone). A
+// customer's retry does not wait for the bound, as above: a call of this
+// process that comes while the sweeper resumes joins the resume, and the
+// sweeper leaves a payment that a call of this process is finishing to
+// that call. The outcome is recorded, and reaches observers
 // (BookingConfirmed, or PaymentFailed with the void), as a call's would.
 // With a Store that implements UnsettledBookingLister, any process
 // sharing the Store does this for a process that died.
@@ -139,7 +151,17 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // A panic in the gateway (or in the Store) does not cross the API: the
 // call, and the calls that joined it, return it as an error, and the
 // booking, left paying or owing money back, is queued for the sweeper.
+//
+// A method longer than 256 bytes, not valid UTF-8 or with control
+// characters is refused with an *ArgumentError (ErrInvalidArgument)
+// before anything is read, charged or changed (see PaymentMethod), even
+// for a call that would only resume a payment.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
+	// Before anything else: the method is stored on the booking for good
+	// and handed to the gateway (and to the Store's SQL).
+	if err := validText("method", string(method), false, maxPaymentMethodLen); err != nil {
+		return Booking{}, err
+	}
 	b, err := bs.confirmBooking(ctx, bookingID, method)
 	return b.snapshot(), err // calls joined to one share its booking
 }
@@ -149,25 +171,33 @@ func (bs *BookingSystem) confirmBooking(ctx context.Context, bookingID BookingID
 		return Booking{}, err
 	}
 	defer bs.leave()
-	c, mine := bs.confirms.claim(bookingID, true)
-	if !mine {
+	for {
+		c, mine := bs.confirms.claim(bookingID, true)
+		if mine {
+			return bs.confirmClaimed(ctx, bookingID, method, c)
+		}
 		// A call of this process, or the sweeper resuming an abandoned
 		// payment, is paying for the booking: share its outcome.
-		defer bs.confirms.leave(c)
 		select {
 		case <-c.done:
-			if c.err == nil {
-				// The call may have settled before this one began and the
-				// booking moved on since (cancelled): answer from its state
-				// now, as a call of our own would.
-				return bs.confirm(ctx, bookingID, method)
-			}
-			return c.b, c.err
+			bs.confirms.leave(c)
 		case <-ctx.Done():
+			bs.confirms.leave(c)
 			return Booking{}, ctx.Err()
 		}
+		switch {
+		case c.err == nil:
+			// The call may have settled before this one began and the
+			// booking moved on since (cancelled): answer from its state
+			// now, as a call of our own would.
+			return bs.confirm(ctx, bookingID, method, false)
+		case c.err != errNotAbandoned:
+			return c.b, c.err
+		}
+		// The sweeper left the payment alone after all: another process
+		// resumed it meanwhile. This call resumes it as a call of its own
+		// would, claiming it first.
 	}
-	return bs.confirmClaimed(ctx, bookingID, method, c)
 }
 
 // confirmClaimed runs the confirm that this call claimed and finishes it,
@@ -187,43 +217,72 @@ func (bs *BookingSystem) confirmClaimed(ctx context.Context, id BookingID, metho
 		}
 		bs.confirms.finish(id, c, b, err)
 	}()
-	return bs.confirm(ctx, id, method)
+	return bs.confirm(ctx, id, method, false)
 }
 
-func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
+// errNotAbandoned is confirm's answer to the sweeper (bySweeper) when the
+// booking, which the sweeper read as an abandoned payment, is paying but
+// not abandoned in the show's transaction: another process resumed it
+// after the sweeper's read (a resume rewrites UpdatedAt), and that resume
+// is left the time a live call has. The booking is returned as read then.
+var errNotAbandoned = errors.New("boxoffice: payment resumed elsewhere meanwhile; not abandoned")
+
+// confirm is ConfirmBooking's work, for a call or (bySweeper) for the
+// sweeper resuming a payment it read as abandoned.
+func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, method PaymentMethod, bySweeper bool) (Booking, error) {
 	e, err := bs.entryOfBooking(ctx, bookingID)
 	if err != nil {
 		return Booking{}, err
 	}
 	// 1. Mark the booking paying, unless it is already past that.
 	var b Booking
-	var resolved error // set when the booking's state is the answer
-	var startedPaying, expiredNow, wasPaying, voidInstead bool
+	var resolved error    // set when the booking's state is the answer
+	var voidInstead error // set when the payment is to be failed and voided, charging nothing: why
+	var startedPaying, expiredNow, wasPaying bool
 	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		var err error
 		if b, err = tx.Booking(bookingID); err != nil {
 			return err
 		}
-		resolved, startedPaying, expiredNow, voidInstead = nil, false, false, false
+		resolved, voidInstead, startedPaying, expiredNow = nil, nil, false, false
 		wasPaying = b.Status == StatusPaying
 		switch b.Status {
 		case StatusPaying:
+			abandoned := now.Sub(b.UpdatedAt) > bs.owed.abandon
+			if bySweeper && !abandoned {
+				// The sweeper judged the payment abandoned on a read made
+				// before another process resumed it: that resume may be
+				// live. Judged again here, in the transaction, so that one
+				// resume at a time takes an abandoned payment over.
+				resolved = errNotAbandoned
+				return nil
+			}
 			if !now.Before(e.show.Start) {
 				// No charge now for seats of a show under way. A payment
 				// abandoned (no live call can still be charging it) has
 				// whatever it took voided; one that may still be live is
 				// left to its call, and to the sweeper once abandoned.
-				if now.Sub(b.UpdatedAt) > bs.owed.abandon {
-					voidInstead = true
+				if abandoned {
+					voidInstead = &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
 					return nil
 				}
 				resolved = &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
 				return nil
 			}
+			if !bookingOwnsSeats(tx, e.layout, &b) {
+				// The hold lapsed during the payment and someone took a
+				// seat: a new charge could only be voided at once. Fail
+				// the booking as hold lost instead, and void whatever the
+				// call that started the payment may have taken (settle,
+				// with no charge attempt of ours).
+				voidInstead = errSeatsLost
+				return nil
+			}
 			// Resume a payment another call started. The abandon bound
-			// counts from now: the other processes, the sweeper and the
-			// customer's retries leave this resume the time a live call
-			// has, rather than all resuming at once.
+			// counts from now: the sweepers of every process leave this
+			// resume the time a live call has, rather than all resuming
+			// at once. A customer's retry does not wait (see
+			// ConfirmBooking).
 			b.UpdatedAt = now
 			tx.PutBooking(b)
 			return nil
@@ -301,10 +360,10 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 
 	// 2. Charge, outside any lock, on work: a cancelled ctx must not abort
 	// a charge that may already be taking the money. charge bounds itself.
-	if voidInstead {
-		// No charge attempt of ours (attempts 0): settle voids what the
-		// abandoned payment may have taken.
-		return bs.settle(work, e, b.ID, Receipt{}, 0, &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start})
+	if voidInstead != nil {
+		// No charge attempt of ours (attempts 0): settle fails the booking
+		// and voids what the payment may have taken.
+		return bs.settle(work, e, b.ID, Receipt{}, 0, voidInstead)
 	}
 	receipt, attempts, chargeErr := bs.charge(work, b)
 
@@ -315,6 +374,11 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 // holdLostText is Payment.Failure of a booking whose seats were lost during
 // its payment.
 const holdLostText = "hold expired during payment and a seat was taken"
+
+// errSeatsLost is why a resumed payment whose seats were lost before it
+// charged fails (FailureHoldLost): the error a replay rebuilds from the
+// record (recordedFailure), so that both answer alike.
+var errSeatsLost error = &failureError{kind: FailureHoldLost, msg: holdLostText}
 
 // recordedFailure rebuilds the error of a recorded payment failure from the
 // booking alone (which every Store keeps, unlike the gateway's error): the
@@ -337,6 +401,15 @@ type failureError struct {
 func (f *failureError) Error() string { return f.msg }
 
 func (f *failureError) Unwrap() error { return f.kind.sentinel() }
+
+// chargeFailureKind is failureKindOf, but for a failure of ours that
+// settle records in place of a charge's (errSeatsLost): its own kind.
+func chargeFailureKind(err error) PaymentFailureKind {
+	if fe, ok := err.(*failureError); ok {
+		return fe.kind
+	}
+	return failureKindOf(err)
+}
 
 // errDone marks a booking that is already confirmed.
 var errDone = errors.New("boxoffice: already confirmed")
@@ -387,7 +460,8 @@ func (bs *BookingSystem) sleep(ctx context.Context, d time.Duration) error {
 // settle finishes a payment: confirm the booking if the charge went through
 // and every seat is still held by it, else fail it, free its seats and
 // refund whatever may have been taken. attempts is the number of charge
-// calls this call made (0: none, as for the void of an abandoned payment).
+// calls this call made (0: none, as for the void of an abandoned payment,
+// or of a resumed one whose seats were lost).
 func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID, rc Receipt, attempts int, chargeErr error) (Booking, error) {
 	var b Booking
 	var confirmedNow, settledElsewhere bool
@@ -411,7 +485,7 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 					b.Payment.Amount = b.Total // outcome unknown: owed until the gateway says otherwise
 				}
 				if chargeErr == nil {
-					b.Payment.Amount = rc.Amount
+					b.Payment.Amount = takenBy(rc, b.Total) // what the receipt says, whatever was asked
 					b.Payment.Reference, b.Payment.PaidAt = gatewayText(rc.Reference, maxReferenceLen), now
 				}
 				// Every call's charge attempts count; that they grow here
@@ -426,10 +500,19 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		}
 		b.Payment.Attempts = attempts
 		if chargeErr == nil {
-			b.Payment.Amount = rc.Amount
+			b.Payment.Amount = takenBy(rc, b.Total)
 			b.Payment.Reference = gatewayText(rc.Reference, maxReferenceLen)
 			b.Payment.PaidAt = now
-			if bookingOwnsSeats(tx, e.layout, &b) {
+			switch {
+			case rc.Amount != b.Total:
+				// A charge takes exactly the amount asked or fails
+				// (PaymentGateway). Confirming on a receipt for less
+				// would sell the seats under price, with a notice of
+				// "Total paid" that is untrue; either way, what was
+				// taken is voided, by the amount the receipt names.
+				b.Payment.Failure = gatewayText(wrongAmountText(rc.Amount, b.Total), maxFailureLen)
+				b.Payment.FailureKind = FailureGatewayError
+			case bookingOwnsSeats(tx, e.layout, &b):
 				_ = b.moveTo(StatusConfirmed, now)
 				slot := SeatSlot{Status: SeatBooked, Booking: b.ID}
 				for _, s := range b.Seats {
@@ -442,10 +525,11 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 					*ev = append(*ev, &BookingConfirmed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: b.Total, Payment: b.Payment})
 				}
 				return nil
+			default:
+				b.Payment.Failure, b.Payment.FailureKind = holdLostText, FailureHoldLost
 			}
-			b.Payment.Failure, b.Payment.FailureKind = holdLostText, FailureHoldLost
 		} else {
-			b.Payment.Failure, b.Payment.FailureKind = gatewayText(chargeErr.Error(), maxFailureLen), failureKindOf(chargeErr)
+			b.Payment.Failure, b.Payment.FailureKind = gatewayText(chargeErr.Error(), maxFailureLen), chargeFailureKind(chargeErr)
 			if maybeCharged(chargeErr) {
 				b.Payment.Amount = b.Total // possibly charged: a refund is due until the gateway says otherwise
 			}
@@ -500,6 +584,26 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 	return bs.refundLostPayment(ctx, e, b, reason, true)
 }
 
+// takenBy is what a charge that went through took, by its receipt:
+// normally the amount asked, but a gateway that breaks the contract may
+// name another, and a void must ask for what was taken, no more (the
+// gateway refuses more) and no less. A negative amount names nothing that
+// can have been taken: the outcome is then unknown, as after a gateway
+// error, and the amount asked is owed back until the gateway says
+// otherwise.
+func takenBy(rc Receipt, asked Money) Money {
+	if rc.Amount < 0 {
+		return asked
+	}
+	return rc.Amount
+}
+
+// wrongAmountText is Payment.Failure of a booking whose charge went
+// through for another amount than its total.
+func wrongAmountText(taken, asked Money) string {
+	return fmt.Sprintf("payment gateway error: a receipt for %s, but the charge asked %s (a charge must take exactly the amount asked)", taken, asked)
+}
+
 // maybeCharged reports whether a failed charge may have taken money: any
 // error but a decline leaves the outcome unknown.
 func maybeCharged(err error) bool { return err != nil && !errors.Is(err, ErrPaymentDeclined) }
@@ -518,7 +622,7 @@ func lateCharge(b Booking, rc Receipt, attempts int, chargeErr error) bool {
 		return false
 	}
 	if chargeErr == nil {
-		return rc.Amount > 0
+		return takenBy(rc, b.Total) > 0
 	}
 	return attempts > 0 && maybeCharged(chargeErr) && b.Total > 0
 }
@@ -541,10 +645,11 @@ func bookingOwnsSeats(tx ShowTx, layout *Layout, b *Booking) bool {
 }
 
 // refundLostPayment gives back money that a failed booking may have been
-// charged — a charge that went through after the hold was lost, or one
-// whose outcome is unknown (Payment.Amount is then the total) — and records
-// the refund, answering as ConfirmBooking does for a failed payment. A
-// charge the gateway never made is nothing to refund.
+// charged — a charge that went through after the hold was lost or for
+// another amount than asked (Payment.Amount is then what its receipt
+// names), or one whose outcome is unknown (Payment.Amount is then the
+// total) — and records the refund, answering as ConfirmBooking does for a
+// failed payment. A charge the gateway never made is nothing to refund.
 //
 // reason is why the payment failed, and alone decides which sentinels the
 // answer matches; a void that fails too is reported in
@@ -556,11 +661,16 @@ func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b 
 	if reason == nil {
 		reason = ErrHoldExpired
 	}
+	if announce {
+		// The first answer counts the failure, whatever becomes of the
+		// void: settle failed the booking. A replay tells of the same
+		// failure again, as one of a failure that owes nothing does.
+		bs.stats.paymentFailures.Add(1)
+	}
 	out, voidErr, err := bs.voidLostPayment(ctx, e, b, bs.cfg.PaymentAttempts, announce)
 	if err != nil {
 		return Booking{}, err
 	}
-	bs.stats.paymentFailures.Add(1)
 	return out, &PaymentError{Booking: b.ID, Attempts: out.Payment.Attempts, Err: reason, RefundErr: voidErr}
 }
 

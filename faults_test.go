@@ -222,12 +222,12 @@ func (s *faultyStore) Booking(ctx context.Context, id boxoffice.BookingID) (boxo
 	return s.MemoryStore.Booking(ctx, id)
 }
 
-func (s *faultyStore) BookingsOfUser(ctx context.Context, userID string) ([]boxoffice.Booking, error) {
+func (s *faultyStore) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
 	if err := s.before(); err != nil {
 		return nil, err
 	}
 	defer s.after()
-	return s.MemoryStore.BookingsOfUser(ctx, userID)
+	return s.MemoryStore.BookingsOfUser(ctx, userID, after, limit)
 }
 
 func (s *faultyStore) Show(ctx context.Context, id string) (boxoffice.Show, error) {
@@ -480,7 +480,7 @@ func runFaults(t *testing.T, set faultSettings, seed uint64, broken bool) faultT
 	// The recovery pass an operator would run: resume whatever a client
 	// gave up on (a payment left paying, a refund still owed).
 	for _, u := range users {
-		for _, b := range mustT[[]boxoffice.Booking](t)(sys.BookingsOfUser(ctx, u)) {
+		for _, b := range mustT[[]boxoffice.Booking](t)(allBookingsOfUser(ctx, sys, u)) {
 			if b.Status == boxoffice.StatusPaying || b.Status == boxoffice.StatusFailed && b.Payment.Amount > b.Refund.Amount {
 				ft.leftForRecovery++
 				if _, err := sys.ConfirmBooking(ctx, b.ID, "card"); err != nil && !errors.Is(err, boxoffice.ErrPaymentFailed) {
@@ -528,7 +528,7 @@ func auditAftermath(t *testing.T, store *boxoffice.MemoryStore, gw *faultyGatewa
 	ctx := context.Background()
 	var all []boxoffice.Booking
 	for _, u := range users {
-		all = append(all, mustT[[]boxoffice.Booking](t)(store.BookingsOfUser(ctx, u))...)
+		all = append(all, mustT[[]boxoffice.Booking](t)(storeBookingsOfUser(ctx, store, u))...)
 	}
 	owners := map[string][]boxoffice.BookingID{} // show/seat → live bookings claiming it
 	byID := map[boxoffice.BookingID]boxoffice.Booking{}

@@ -101,7 +101,7 @@ func (e *fuzzEnv) fingerprint(extraUsers ...string) string {
 		}
 	}
 	for _, u := range append(slices.Clone(e.users), extraUsers...) {
-		bs, err := e.store.BookingsOfUser(e.ctx, u)
+		bs, err := storeBookingsOfUser(e.ctx, e.store, u)
 		e.must(err)
 		for _, b := range bs {
 			put("booking", b)
@@ -219,7 +219,7 @@ func FuzzHoldSeats(f *testing.F) {
 		}
 		before := e.fingerprint(extra...)
 
-		bs, err := e.sys.BookingsOfUser(e.ctx, user)
+		bs, err := e.sys.BookingsOfUser(e.ctx, user, boxoffice.BookingPage{})
 		switch {
 		case !validUser(user):
 			e.expectRefused("BookingsOfUser", err, before, extra, boxoffice.ErrInvalidArgument)

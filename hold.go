@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 )
 
 // maxUserIDLen bounds user IDs so that bad input cannot grow indexes.
@@ -58,8 +60,11 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // retried request is harmless); asking for some seats the user already
 // holds in another booking is refused with SeatHeldByYou. Every request
 // that passes the input checks counts against Config.HoldsPerMinute,
-// except one refused by the live-hold cap; Config.MaxSeatsPerHold and
-// Config.MaxLiveHoldsPerUser cap its size and the user's live holds.
+// except one refused by the live-hold cap or whose pricing fails;
+// Config.MaxSeatsPerHold and Config.MaxLiveHoldsPerUser cap its size and
+// the user's live holds. The limits are asked before the seats are
+// priced: a request they refuse calls no PricingStrategy (nor
+// MembershipFunc).
 //
 // Seats are sold until the show starts, so from the start on (judged with
 // the Clock inside the show's transaction, like a hold's expiry) HoldSeats
@@ -85,49 +90,28 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	if err != nil {
 		return Booking{}, err
 	}
-	// Resolve and price the seats before taking any lock: pricing is user code.
+	// Resolve the seats, then ask the per-user limits, then price the
+	// seats: pricing is user code (a MembershipFunc may be a database
+	// lookup per seat), which a request the limits refuse must not cost.
+	// All of it before taking any lock.
 	var idxBuf [16]int
 	idx, err := resolveSeats(e, seatIDs, idxBuf[:0])
 	if err != nil {
 		return Booking{}, err
 	}
-	pricing := bs.pricing.Load()
-	byType := e.typePrices(pricing)
-	var rec *bookingRecord
-	var seats []BookedSeat
-	if e.rec != nil {
-		// The in-memory Store keeps this record itself (memTx.addHold):
-		// allocated here, before the show's lock is taken.
-		rec, seats = newHoldRecord(len(idx))
-	} else {
-		seats = make([]BookedSeat, len(idx))
-	}
-	var total Money
-	for k, i := range idx {
-		seat := &e.layout.seats[i]
-		var price Money
-		if byType != nil {
-			price = byType.price[seat.Type]
-		} else {
-			price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID})
-			if err != nil {
-				return Booking{}, err
-			}
-			if price < 0 || price > MaxSeatPrice {
-				return Booking{}, invalid("price", "pricing strategy returned %s for seat %s", price, seat.ID)
-			}
-		}
-		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
-		total += price
-	}
 
 	// On the in-memory Store the ID gets its slot in the show only once
 	// the hold is stored (memTx.addHold): until then, and for the limits,
-	// id is the booking's provisional ID.
+	// id is the booking's provisional ID. From admit on, every way out
+	// but a stored hold must forget id, freeing its live-hold slot; a
+	// pricing failure also gives the HoldsPerMinute token back (unadmit),
+	// as a request refused by the input checks takes none.
 	id, key := bs.newBookingID(e)
+	var token rate.Reservation
+	var admitAt time.Time
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
-		admitAt := bs.clock.Now()
-		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
+		admitAt = bs.clock.Now()
+		if token, err = bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
 			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
 			if err != nil {
 				if _, ok := err.(*RateLimitError); ok {
@@ -137,6 +121,11 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 			}
 			return b.snapshot(), nil
 		}
+	}
+	seats, total, rec, err := bs.priceHold(ctx, e, userID, idx)
+	if err != nil {
+		bs.users.unadmit(userID, id, token, admitAt)
+		return Booking{}, err
 	}
 	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, key: key, rec: rec}
 	var b Booking
@@ -167,6 +156,40 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 func (b Booking) snapshot() Booking {
 	b.Seats = slices.Clone(b.Seats)
 	return b
+}
+
+// priceHold prices the seats at positions idx of a hold for the user
+// (calling the pricing strategy, user code, unless the prices by seat type
+// are known) and returns them with their total. On the in-memory Store it
+// also returns the record the Store will keep for the hold, allocated
+// here, before the show's lock is taken, together with the seats.
+func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookedSeat, total Money, rec *bookingRecord, err error) {
+	pricing := bs.pricing.Load()
+	byType := e.typePrices(pricing)
+	if e.rec != nil {
+		// The in-memory Store keeps this record itself (memTx.addHold).
+		rec, seats = newHoldRecord(len(idx))
+	} else {
+		seats = make([]BookedSeat, len(idx))
+	}
+	for k, i := range idx {
+		seat := &e.layout.seats[i]
+		var price Money
+		if byType != nil {
+			price = byType.price[seat.Type]
+		} else {
+			price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID})
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			if price < 0 || price > MaxSeatPrice {
+				return nil, 0, nil, invalid("price", "pricing strategy returned %s for seat %s", price, seat.ID)
+			}
+		}
+		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
+		total += price
+	}
+	return seats, total, rec, nil
 }
 
 // retriedAtLimit answers a request for the seats at positions idx that

@@ -109,7 +109,7 @@ func TestHoldSameSeatsAgainReturnsTheHold(t *testing.T) {
 	if again.ID != first.ID {
 		t.Fatalf("holding the same seats again made booking %s; want the existing %s", again.ID, first.ID)
 	}
-	if n := len(mustT[[]boxoffice.Booking](t)(f.sys.BookingsOfUser(f.ctx, "alice"))); n != 1 {
+	if n := len(mustT[[]boxoffice.Booking](t)(f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{}))); n != 1 {
 		t.Errorf("alice has %d bookings; want 1", n)
 	}
 }

@@ -35,7 +35,7 @@ const (
 // Layout is the seat plan of a hall: which seats exist, their types, and
 // where they are drawn. A Layout is immutable once built and safe to share
 // between halls and goroutines. Build one with GridLayout, SeedLayout or
-// ParseLayout.
+// ParseLayout (or decode one into a new Layout, see UnmarshalText).
 type Layout struct {
 	seats []Seat   // in reading order: line by line, left to right
 	lines []string // row label of each drawn line
@@ -410,13 +410,21 @@ func (l *Layout) MarshalText() ([]byte, error) {
 	return []byte(l.String()), nil
 }
 
-// UnmarshalText parses a text map (see ParseLayout) and replaces the
-// contents of l with it; on error l is unchanged. It exists for decoders:
-// call it only on a Layout nobody else can see yet, since a Layout is
-// otherwise immutable.
+// UnmarshalText parses a text map (see ParseLayout) into l, which must be
+// a new, empty Layout (new(Layout)): it exists for decoders filling a
+// fresh value. A Layout that already has seats is refused with an
+// *ArgumentError (ErrInvalidArgument) and left unchanged, since it may be
+// shared: the *Layout of a Hall or SeatMap the BookingSystem returns is
+// the one its shows sell seats of, and encoding/json decodes into a
+// non-nil pointer in place, so "h, _ := sys.Hall(ctx, id);
+// json.Unmarshal(edit, &h)" would otherwise move seat IDs under sold
+// seats. Decode into a new Hall instead. On any error l is unchanged.
 func (l *Layout) UnmarshalText(text []byte) error {
-	if l == nil {
+	switch {
+	case l == nil:
 		return invalid("layout", "UnmarshalText on a nil *Layout")
+	case len(l.seats) > 0:
+		return invalid("layout", "UnmarshalText on a built Layout, which is immutable (and may be in use); decode into a new Layout")
 	}
 	parsed, err := ParseLayout(string(text))
 	if err != nil {

@@ -46,7 +46,7 @@ type MemoryStore struct {
 	// bookings maps booking IDs to their show, for the bookings whose ID
 	// does not name it (see numbered).
 	bookings [indexShards]bookingShard
-	users    [indexShards]userShard // user ID → booking IDs
+	users    [indexShards]userShard // user ID → booking keys, sorted
 
 	// numbered holds every show's record at the index AddShow numbered it
 	// with. The BookingSystem's booking IDs carry their show's number
@@ -82,7 +82,7 @@ func NewMemoryStore() *MemoryStore {
 		s.bookings[i].m = make(map[BookingID]*showRecord)
 	}
 	for i := range s.users {
-		s.users[i].m = make(map[string]*[]BookingID)
+		s.users[i].m = make(map[string]*[]userKey)
 	}
 	s.viewTxs.New = func() any { return new(memViewTx) }
 	return s
@@ -103,12 +103,39 @@ type bookingShard struct {
 	_  [48]byte
 }
 
-// userShard maps user IDs to their booking IDs, in commit order. Its lock
-// is a plain mutex for the same reason as bookingShard's.
+// userShard maps user IDs to the keys of their bookings, sorted, so that
+// a page of BookingsOfUser is a binary search and a copy of limit keys,
+// however many bookings the user has. A new booking's key is almost always
+// the largest, so keeping the order is an append. Its lock is a plain
+// mutex for the same reason as bookingShard's.
 type userShard struct {
 	mu sync.Mutex
-	m  map[string]*[]BookingID // behind a pointer: an append is one lookup
+	m  map[string]*[]userKey // behind a pointer: an append is one lookup
 	_  [48]byte
+}
+
+// userKey is a booking's place in its user's list: its CreatedAt, as an
+// instant (the wall clock, neither the time zone nor the monotonic
+// reading, which a cursor read back from the Store may not have), then its
+// ID. Seconds and nanoseconds rather than a time.Time: 32 bytes, not 40.
+type userKey struct {
+	sec  int64
+	nsec int32
+	id   BookingID
+}
+
+func userKeyOf(createdAt time.Time, id BookingID) userKey {
+	return userKey{sec: createdAt.Unix(), nsec: int32(createdAt.Nanosecond()), id: id}
+}
+
+func (a userKey) compare(b userKey) int {
+	if c := cmp.Compare(a.sec, b.sec); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.nsec, b.nsec); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.id[:], b.id[:])
 }
 
 func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
@@ -838,6 +865,15 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 
 	hall.mu.Lock()
 	defer hall.mu.Unlock()
+	// Again, now that the hall is held: an AddShow of the same show that
+	// held it while this one waited has added it, and check would be
+	// given the show as overlapping itself.
+	s.catalogMu.RLock()
+	_, taken = s.shows[show.ID]
+	s.catalogMu.RUnlock()
+	if taken {
+		return fmt.Errorf("show %q: %w", show.ID, ErrAlreadyExists)
+	}
 	if check != nil {
 		if err := check(hall.overlapping(nil, window)); err != nil {
 			return err
@@ -996,8 +1032,9 @@ func (r *showRecord) rollback() {
 }
 
 // commit publishes the bookings the transaction created (or moved to
-// another user) in the booking and user indexes. The caller holds r.mu, so
-// readers of the indexes find them only once the show's lock is released.
+// another user, or to another CreatedAt) in the booking and user indexes.
+// The caller holds r.mu, so readers of the indexes find them only once the
+// show's lock is released.
 func (s *MemoryStore) commit(r *showRecord) {
 	for _, u := range r.undoBookings {
 		b := u.p
@@ -1008,34 +1045,41 @@ func (s *MemoryStore) commit(r *showRecord) {
 				sh.m[b.id] = r
 				sh.mu.Unlock()
 			}
-			s.addUserBooking(b.userID, b.id)
+			s.addUserBooking(b.userID, userKeyOf(b.createdAt, b.id))
 			continue
 		}
-		if u.old.userID != b.userID {
-			s.removeUserBooking(u.old.userID, b.id)
-			s.addUserBooking(b.userID, b.id)
+		old, now := userKeyOf(u.old.createdAt, b.id), userKeyOf(b.createdAt, b.id)
+		if u.old.userID != b.userID || old != now {
+			s.removeUserBooking(u.old.userID, old)
+			s.addUserBooking(b.userID, now)
 		}
 	}
 }
 
-func (s *MemoryStore) addUserBooking(userID string, id BookingID) {
+func (s *MemoryStore) addUserBooking(userID string, k userKey) {
 	sh := s.userShard(userID)
 	sh.mu.Lock()
-	ids := sh.m[userID]
-	if ids == nil {
-		ids = new([]BookingID)
-		sh.m[userID] = ids
+	keys := sh.m[userID]
+	if keys == nil {
+		keys = new([]userKey)
+		sh.m[userID] = keys
 	}
-	*ids = append(*ids, id)
+	if n := len(*keys); n == 0 || (*keys)[n-1].compare(k) < 0 {
+		*keys = append(*keys, k) // the newest booking: the common case
+	} else if i, found := slices.BinarySearchFunc(*keys, k, userKey.compare); !found {
+		*keys = slices.Insert(*keys, i, k)
+	}
 	sh.mu.Unlock()
 }
 
-func (s *MemoryStore) removeUserBooking(userID string, id BookingID) {
+func (s *MemoryStore) removeUserBooking(userID string, k userKey) {
 	sh := s.userShard(userID)
 	sh.mu.Lock()
-	if ids := sh.m[userID]; ids != nil {
-		*ids = slices.DeleteFunc(*ids, func(x BookingID) bool { return x == id })
-		if len(*ids) == 0 {
+	if keys := sh.m[userID]; keys != nil {
+		if i, found := slices.BinarySearchFunc(*keys, k, userKey.compare); found {
+			*keys = slices.Delete(*keys, i, i+1)
+		}
+		if len(*keys) == 0 {
 			delete(sh.m, userID)
 		}
 	}
@@ -1396,34 +1440,57 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, 
 	return r.show.ID, nil
 }
 
-// BookingsOfUser implements Store: bookings ordered by CreatedAt, then ID.
-// A user with no bookings gets an empty slice, not an error.
-func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string) ([]Booking, error) {
+// BookingsOfUser implements Store: up to limit bookings after the cursor,
+// ordered by CreatedAt, then ID. A user with no bookings gets an empty
+// slice, not an error. A page costs a binary search of the user's sorted
+// keys and a copy of limit of them, under the user shard's lock, then one
+// lookup per booking, under its show's read lock.
+func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int) ([]Booking, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	out := []Booking{}
+	if limit <= 0 {
+		return out, nil
+	}
 	sh := s.userShard(userID)
-	sh.mu.Lock()
-	var ids []BookingID
-	if p := sh.m[userID]; p != nil {
-		ids = slices.Clone(*p)
-	}
-	sh.mu.Unlock()
-	out := make([]Booking, 0, len(ids))
-	for _, id := range ids {
-		// A booking moved to another user since the IDs were read is
-		// left out.
-		if b, ok := s.lookupBooking(id); ok && b.UserID == userID {
-			out = append(out, b)
+	from, bounded := userKeyOf(after.At, after.ID), !after.IsZero()
+	var keys []userKey
+	for {
+		want := limit - len(out)
+		sh.mu.Lock()
+		var all []userKey
+		if p := sh.m[userID]; p != nil {
+			all = *p
 		}
-	}
-	slices.SortFunc(out, func(a, b Booking) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
+		i := 0
+		if bounded {
+			var found bool
+			if i, found = slices.BinarySearchFunc(all, from, userKey.compare); found {
+				i++
+			}
 		}
-		return bytes.Compare(a.ID[:], b.ID[:])
-	})
-	return out, nil
+		keys = append(keys[:0], all[i:min(len(all), i+want)]...)
+		more := i+len(keys) < len(all)
+		sh.mu.Unlock()
+		if len(keys) == 0 {
+			return out, nil
+		}
+		out = slices.Grow(out, len(keys))
+		for _, k := range keys {
+			// A booking moved to another user or CreatedAt since the
+			// keys were read is left out: it is listed at its new place.
+			if b, ok := s.lookupBooking(k.id); ok && b.UserID == userID && userKeyOf(b.CreatedAt, b.ID) == k {
+				out = append(out, b)
+			}
+		}
+		if len(out) == limit || !more {
+			return out, nil
+		}
+		// Some were left out and the user has more: fill the page from
+		// the last key read.
+		from, bounded = keys[len(keys)-1], true
+	}
 }
 
 // ExpiredHolds implements ExpiredHoldLister: bookings in state held whose

@@ -36,7 +36,9 @@ func TestRefundOwedPartOfAFailedCharge(t *testing.T) {
 	}
 }
 
-// halfChargeGateway charges half of what it is asked, and reports so.
+// halfChargeGateway charges half of what it is asked, and reports so: it
+// breaks the PaymentGateway contract (a charge takes exactly the amount
+// asked, or fails).
 type halfChargeGateway struct{ *boxoffice.InMemoryGateway }
 
 func (g halfChargeGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
@@ -44,15 +46,49 @@ func (g halfChargeGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest
 	return g.InMemoryGateway.Charge(ctx, r)
 }
 
-// A cancellation refunds at most what was paid: a gateway may charge
-// less than the total, and asking it for more back would be refused for
-// ever.
-func TestCancelRefundsAtMostWhatWasPaid(t *testing.T) {
+// A charge of less than the total does not confirm the booking: it fails
+// as a gateway error and what it took is voided in full, so charged −
+// refunded stays the total of the confirmed bookings (none), and there is
+// nothing left to cancel.
+func TestPartialChargeFailsAndIsVoided(t *testing.T) {
 	gw := halfChargeGateway{boxoffice.NewInMemoryGateway()}
 	f := newFixture(t, func(c *boxoffice.Config) { c.Gateway = gw })
-	b := f.confirm(f.hold("alice", "E1")) // 15.00, charged 7.50
-	if b.Payment.Amount != 7_50 {
-		t.Fatalf("paid %s, want 7.50", b.Payment.Amount)
+	b := f.hold("alice", "E1") // 15.00, charged 7.50
+	got, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+	if !errors.Is(err, boxoffice.ErrPaymentFailed) {
+		t.Fatalf("ConfirmBooking: %v; want ErrPaymentFailed", err)
+	}
+	if got.Status != boxoffice.StatusFailed || got.Payment.FailureKind != boxoffice.FailureGatewayError ||
+		got.Payment.Amount != 7_50 || got.Refund.Amount != 7_50 || got.RefundOwed() != 0 {
+		t.Errorf("booking %s (%s), paid %s, refunded %s, owing %s; want failed (gateway error), 7.50 taken and given back",
+			got.Status, got.Payment.FailureKind, got.Payment.Amount, got.Refund.Amount, got.RefundOwed())
+	}
+	if charged, refunded := gw.Totals(); charged != 7_50 || refunded != 7_50 {
+		t.Errorf("gateway charged %s, refunded %s; want 7.50 both", charged, refunded)
+	}
+	if _, err := f.sys.CancelBooking(f.ctx, b.ID); err == nil {
+		t.Error("CancelBooking of the failed booking succeeded")
+	}
+}
+
+// A cancellation refunds at most what was paid: a confirmed booking
+// recorded as paid less than its total (written before a charge had to
+// take exactly the total) is refunded what it paid, not more, which the
+// gateway would refuse for ever.
+func TestCancelRefundsAtMostWhatWasPaid(t *testing.T) {
+	f := newFixture(t)
+	b := f.confirm(f.hold("alice", "E1")) // 15.00
+	err := f.store.UpdateShow(f.ctx, f.show.ID, func(tx boxoffice.ShowTx) error {
+		p, err := tx.Booking(b.ID)
+		if err != nil {
+			return err
+		}
+		p.Payment.Amount = 7_50
+		tx.PutBooking(p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	c, err := f.sys.CancelBooking(f.ctx, b.ID) // 10 h before the start: 100 %
 	if err != nil {
@@ -61,7 +97,7 @@ func TestCancelRefundsAtMostWhatWasPaid(t *testing.T) {
 	if c.Refund.Amount != 7_50 || c.RefundOwed() != 0 {
 		t.Errorf("refund %s, owing %s; want 7.50 refunded, nothing owed", c.Refund.Amount, c.RefundOwed())
 	}
-	if _, refunded := gw.Totals(); refunded != 7_50 {
+	if _, refunded := f.gateway.Totals(); refunded != 7_50 {
 		t.Errorf("gateway refunded %s, want 7.50", refunded)
 	}
 }

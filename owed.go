@@ -27,7 +27,8 @@ import (
 //     error in its last transaction) or its process died — is resumed as
 //     ConfirmBooking resumes it: charged by the same key (the gateway
 //     charges once), then confirmed, or failed and voided. Never before
-//     abandonAfter has passed since it started paying, as no live call can
+//     abandonAfter has passed since it started paying or was last resumed
+//     (judged again in the transaction that resumes), as no live call can
 //     take that long: a resume earlier could race a call still running in
 //     another process (one in this process it never races: it goes through
 //     the same table of confirms in flight).
@@ -78,10 +79,14 @@ const payingMargin = 5 * time.Minute
 // 0.2 s + 0.4 s + 5 min = 5 min 45.6 s. "Paying since" is the booking's
 // UpdatedAt, which the start of the payment and every resume rewrite: the
 // bound counts from the last of them, so that once a payment is abandoned
-// one resume takes it over and the other instances (and the customer's
-// retry) wait for that resume to end or be abandoned in turn. A gateway that ignores its
-// context's deadline, or a Store transaction that hangs for more than the
-// margin, can outlast it; the resume then races the call, which costs no
+// one resume takes it over and the sweepers of the other instances wait
+// for that resume to end or be abandoned in turn (each judges the bound
+// again in the transaction that would resume: see resumePayment). A
+// customer's retry does not wait: it resumes the payment at once, by the
+// same key, on whatever instance it lands, joining the call or resume in
+// flight on that instance if there is one (see ConfirmBooking). A gateway
+// that ignores its context's deadline, or a Store transaction that hangs
+// for more than the margin, can outlast it; the resume then races the call, which costs no
 // seat and no money (one charge per idempotency key; whichever records
 // its outcome first wins, and the other finds the booking settled) but
 // may fail a payment the call would have kept, if the resume's own
@@ -267,7 +272,9 @@ func (r *owedRetries) failures(id BookingID) int {
 // ends the tick's retries and puts the rest back, due at once: the
 // gateway (or the Store) is most likely down, and one try a tick is
 // enough to find out when it is back, without holding up the sweeper (or
-// a down gateway) with a call for every booking.
+// a down gateway) with a call for every booking. A refusal
+// (ErrPaymentDeclined) is the exception: the gateway is up and has
+// answered about that booking alone.
 //
 // A panic of user code (the PaymentGateway) is a failure of that booking
 // like any other, logged at Error: it must not take down the sweeper, and
@@ -282,7 +289,6 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 		if err == nil {
 			continue
 		}
-		bs.owed.putBack(due[i+1:], now)
 		var pe *settlePanic
 		switch {
 		case errors.As(err, &pe):
@@ -291,11 +297,20 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "panic", pe.value, "stack", string(pe.stack))
 		case ctx.Err() != nil:
 			// closing: not a failure of the gateway
+		case errors.Is(err, ErrPaymentDeclined):
+			// The gateway answered, for good, about this booking alone: it
+			// is up, so the tick goes on. Stopping here would let bookings
+			// it keeps refusing, one a tick, hold up every other one.
+			bs.stats.refundRetryFails.Add(1)
+			bs.log.Warn("boxoffice: the gateway refused to settle a booking (pay money owed back, or finish its payment); retrying later",
+				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
+			continue
 		default:
 			bs.stats.refundRetryFails.Add(1)
 			bs.log.Warn("boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
 				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
 		}
+		bs.owed.putBack(due[i+1:], now)
 		return
 	}
 }
@@ -368,14 +383,20 @@ func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id Booking
 // for others to take.
 //
 // It waits while the payment may still be live: until abandonAfter has
-// passed since the booking started paying (Booking.UpdatedAt, which only
-// that move sets while a booking is paying), since a ConfirmBooking of
-// another process sharing the Store may be finishing it; and while a
-// ConfirmBooking of this process is, which the sweeper leaves it to rather
-// than wait on it (the table of confirms in flight: a call that starts
-// while the sweeper resumes joins the resume instead). Unless mayResume,
-// an abandoned payment is put back, due now, untouched: the tick has
-// resumed one already. The resume runs, like a call's payment, to its end
+// passed since the booking started paying or was last resumed
+// (Booking.UpdatedAt, which only those moves set while a booking is
+// paying), since a ConfirmBooking, or a resume, of another process sharing
+// the Store may be finishing it. b was read outside the show's
+// transaction, and another process may have resumed the payment since:
+// the transaction that would resume judges the bound again, and if the
+// payment is no longer abandoned it changes nothing, charges nothing and
+// queues the booking for when that resume is abandoned in turn (a call
+// that joined this resume then resumes the payment itself, as a call of
+// its own would). It waits also while a ConfirmBooking of this process
+// is, which the sweeper leaves it to rather than wait on it (the table of
+// confirms in flight: a call that starts while the sweeper resumes joins
+// the resume instead). Unless mayResume, an abandoned payment is put
+// back, due now, untouched: the tick has resumed one already. The resume runs, like a call's payment, to its end
 // on a context the sweeper's cancellation does not cut once the charge
 // has begun, so Close waits for it (bounded by Close's ctx). A failure has
 // queued the booking again, with backoff; resumed says the resume ran.
@@ -396,16 +417,21 @@ func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Book
 		bs.owed.later(e, b.ID, now.Add(bs.owed.abandon))
 		return false, nil
 	}
-	_, err = func() (out Booking, err error) {
+	out, err := func() (out Booking, err error) {
 		// Should the gateway panic, the calls that joined the resume get
 		// an error, and the next confirm of the booking starts afresh;
 		// the panic goes on to settleRecovered.
 		err = errResumePanicked
 		defer func() { bs.confirms.finish(b.ID, c, out, err) }()
-		return bs.confirm(ctx, b.ID, b.Payment.Method)
+		return bs.confirm(ctx, b.ID, b.Payment.Method, true)
 	}()
 	var pe *PaymentError
 	switch {
+	case err == errNotAbandoned:
+		// Resumed by another process since b was read: not abandoned
+		// after all. Look again once that resume is.
+		bs.owed.later(e, b.ID, out.UpdatedAt.Add(bs.owed.abandon))
+		return false, nil
 	case err == nil:
 		bs.owed.paid(b.ID)
 		return true, nil

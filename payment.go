@@ -33,6 +33,8 @@ type RefundRequest struct {
 }
 
 // Receipt is a gateway's answer to a charge or refund that went through.
+// Amount is what it took or gave back: for a charge, the amount asked
+// (see PaymentGateway).
 type Receipt struct {
 	Reference string
 	Amount    Money
@@ -52,6 +54,15 @@ type Receipt struct {
 //     ErrPaymentDeclined and ErrChargeNotFound, and a transient error
 //     kept for the key would fail every retry. After ErrChargeNotFound it
 //     does not use that key again (see below).
+//   - A charge takes exactly the amount asked, or fails: its Receipt's
+//     Amount is ChargeRequest.Amount. A booking is confirmed only on a
+//     receipt for its total: the customer paid the price of the seats
+//     sold ("Total paid" says so), and the money kept is what the
+//     bookings sold and cancellations kept. A receipt for another amount, less or more, is a gateway
+//     error: the booking fails (FailureGatewayError), and the amount the
+//     receipt names, no other, is voided. A charge whose outcome is
+//     unknown (any error but ErrPaymentDeclined) thus took either nothing
+//     or all it asked, and its void asks for all of it.
 //   - Refunds of one ChargeKey, whatever their keys, never give back more
 //     than that charge took in all: a refund beyond what is left fails
 //     with an error (not ErrChargeNotFound).
@@ -205,7 +216,9 @@ const (
 	FailureTimedOut
 	// FailureGatewayError: the last attempt failed with another gateway
 	// error, so the charge may have gone through; it was voided by its
-	// idempotency key.
+	// idempotency key. Also a charge that went through for another amount
+	// than asked, which breaks the PaymentGateway contract: what its
+	// receipt names was voided.
 	FailureGatewayError
 	// FailureHoldLost: the charge went through, but the hold had run out
 	// meanwhile and a seat was taken; the charge was refunded. The error

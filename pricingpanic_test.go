@@ -54,7 +54,7 @@ func TestPricingPanicIsAnError(t *testing.T) {
 
 				// Nothing changed, and the refused hold used up no limit:
 				// with a working strategy alice gets her one hold.
-				if got, err := f.sys.BookingsOfUser(f.ctx, "alice"); err != nil || len(got) != 0 {
+				if got, err := f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{}); err != nil || len(got) != 0 {
 					t.Errorf("alice's bookings after the panic: %v, %v; want none", got, err)
 				}
 				f.sys.SetPricing(boxoffice.RegularPricing())

@@ -81,9 +81,18 @@ type Store interface {
 
 	// Booking returns the booking with the given ID.
 	Booking(ctx context.Context, id BookingID) (Booking, error)
-	// BookingsOfUser returns the user's bookings ordered by CreatedAt, then
-	// ID; none (and no error) for an unknown user.
-	BookingsOfUser(ctx context.Context, userID string) ([]Booking, error)
+	// BookingsOfUser returns up to limit (> 0) of the user's bookings
+	// that come strictly after the cursor, in the order of
+	// (CreatedAt, ID): CreatedAt compared as instants (not by time zone or
+	// monotonic reading), ties broken by the IDs' bytes. The zero cursor
+	// starts from the user's first booking. None (and no error) for an
+	// unknown user, or past the end. The cursor need not name a stored
+	// booking; the BookingSystem makes it from the last booking of the
+	// previous page, as read by Booking, so a Store that stores times at a
+	// coarser precision compares the cursor's CreatedAt as it would store
+	// it. Each call should cost about limit reads, however many bookings
+	// the user has: an index on (user, CreatedAt, ID) serves it.
+	BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int) ([]Booking, error)
 }
 
 // ShowTx is one show's state inside a Store transaction. Seat positions are
@@ -124,10 +133,26 @@ type ExpiredHoldLister interface {
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error)
 }
 
-// BookingRef names one booking and its show.
+// BookingRef names one booking and its show, with when it last changed.
 type BookingRef struct {
-	ShowID  string
-	Booking BookingID
+	ShowID    string
+	Booking   BookingID
+	UpdatedAt time.Time // the booking's UpdatedAt
+}
+
+// BookingCursor is a position in a list of bookings ordered by a time
+// (CreatedAt for Store.BookingsOfUser, UpdatedAt for
+// UnsettledBookingLister.OwingBookings) and then by ID: a page goes on
+// with the bookings strictly after (At, ID) in that order. The zero
+// BookingCursor is before the first booking.
+type BookingCursor struct {
+	At time.Time
+	ID BookingID
+}
+
+// IsZero reports whether c is the zero cursor, before the first booking.
+func (c BookingCursor) IsZero() bool {
+	return c.At.IsZero() && c.ID.IsZero()
 }
 
 // UnsettledBookingLister is an optional Store capability: a Store that
@@ -147,7 +172,10 @@ type BookingRef struct {
 //     bound computed from Config.PaymentAttempts, PaymentTimeout and
 //     PaymentBackoff plus five minutes, counted from Booking.UpdatedAt
 //     (the start of the payment or its last resume), and resumes it as ConfirmBooking
-//     would, by the same idempotency key.
+//     would, by the same idempotency key. Each process judges that bound
+//     by its own Config, whichever process started the payment: every
+//     process sharing the Store must use the same PaymentAttempts,
+//     PaymentTimeout and PaymentBackoff.
 //
 // The process that fails to settle retries on its own, with backoff, in
 // its background sweeper; the sweeper of every process also asks the
@@ -160,15 +188,20 @@ type BookingRef struct {
 // process, whose own retry queue already knows every booking it left
 // unsettled.
 type UnsettledBookingLister interface {
-	// UnsettledBookings returns bookings that are unsettled: up to limit
-	// owing money back — in state cancelled with a pending refund
-	// (Refund.Amount > 0, zero RefundedAt), or in state failed with
-	// Payment.Amount above Refund.Amount — and up to limit abandoned
-	// payments — in state paying with UpdatedAt (set when the booking
-	// moved to paying) before payingBefore —, so at most 2 × limit. Of
-	// each kind, those waiting the longest (by UpdatedAt) are listed, and
-	// all come in that order. The limit is per kind because refunds the
-	// gateway keeps refusing stay listed (their UpdatedAt never moves):
-	// under one limit they would hide every abandoned payment.
-	UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]BookingRef, error)
+	// OwingBookings returns up to limit bookings owing money back — in
+	// state cancelled with a pending refund (Refund.Amount > 0, zero
+	// RefundedAt), or in state failed with Payment.Amount above
+	// Refund.Amount — ordered by UpdatedAt, then ID, starting after the
+	// cursor (At is an UpdatedAt). The sweeper pages through them, one
+	// page a rescan, and starts again from the zero cursor after a page
+	// shorter than limit: a refund the gateway keeps refusing stays owed
+	// with its UpdatedAt unchanged, and without paging, enough of them
+	// would hide every booking owing money after them from every rescan.
+	OwingBookings(ctx context.Context, after BookingCursor, limit int) ([]BookingRef, error)
+	// AbandonedPayments returns up to limit bookings in state paying
+	// whose UpdatedAt (set when the booking moved to paying) is before
+	// payingBefore, the longest paying first. A payment leaves the list
+	// once it is resumed (which sets UpdatedAt) or settled, so the first
+	// page is the one to ask for.
+	AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]BookingRef, error)
 }

@@ -34,7 +34,7 @@ type brokenStore struct {
 
 	mu   sync.Mutex
 	live map[boxoffice.BookingID][]boxoffice.BookedSeat // Seats returned by Booking in alias modes
-	all  map[boxoffice.BookingID]boxoffice.Booking      // committed bookings, for UnsettledBookings
+	all  map[boxoffice.BookingID]boxoffice.Booking      // committed bookings, for OwingBookings and AbandonedPayments
 	// The writes of the running UpdateShow of each show, which views read
 	// (mode "view-dirty").
 	dirty map[string]*dirtyWrites
@@ -423,8 +423,14 @@ func (s *brokenStore) Booking(ctx context.Context, id boxoffice.BookingID) (boxo
 	return s.alias(b), nil
 }
 
-func (s *brokenStore) BookingsOfUser(ctx context.Context, userID string) ([]boxoffice.Booking, error) {
-	bs, err := s.inner.BookingsOfUser(ctx, userID)
+func (s *brokenStore) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
+	var bs []boxoffice.Booking
+	var err error
+	if strings.HasPrefix(s.mode, "user-page-") {
+		bs, err = s.brokenPage(ctx, userID, after, limit)
+	} else {
+		bs, err = s.inner.BookingsOfUser(ctx, userID, after, limit)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -455,6 +461,38 @@ func (s *brokenStore) BookingsOfUser(ctx context.Context, userID string) ([]boxo
 		})
 	}
 	return bs, nil
+}
+
+// brokenPage reads every booking of the user from the inner store and
+// pages them the wrong way of the mode.
+func (s *brokenStore) brokenPage(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
+	all, err := storeBookingsOfUser(ctx, s.inner, userID)
+	if err != nil {
+		return nil, err
+	}
+	cmp := func(b boxoffice.Booking) int { // b against the cursor
+		if c := b.CreatedAt.Compare(after.At); c != 0 {
+			return c
+		}
+		return bytes.Compare(b.ID[:], after.ID[:])
+	}
+	var out []boxoffice.Booking
+	for _, b := range all {
+		keep := after.IsZero() || cmp(b) > 0
+		switch s.mode {
+		case "user-page-inclusive":
+			keep = after.IsZero() || cmp(b) >= 0
+		case "user-page-time-only":
+			keep = after.IsZero() || b.CreatedAt.After(after.At)
+		}
+		if keep {
+			out = append(out, b)
+		}
+	}
+	if s.mode != "user-page-no-limit" {
+		out = out[:min(limit, len(out))]
+	}
+	return out, nil
 }
 
 // ---- optional capabilities ----
@@ -493,43 +531,59 @@ func (s *brokenStore) ExpiredHolds(ctx context.Context, now time.Time, limit int
 	return s.inner.ExpiredHolds(ctx, now, limit)
 }
 
-func (s unsettledStore) UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
+func (s unsettledStore) OwingBookings(ctx context.Context, after boxoffice.BookingCursor, limit int) ([]boxoffice.BookingRef, error) {
+	if s.mode == "owing-cursor-ignored" {
+		after = boxoffice.BookingCursor{}
+	}
+	return s.list(ctx, limit, func(b boxoffice.Booking) bool {
+		if b.RefundOwed() == 0 && (s.mode != "unsettled-failed-ignores-refund" || b.Status != boxoffice.StatusFailed || b.Payment.Amount == 0) {
+			return false
+		}
+		switch d := b.UpdatedAt.Compare(after.At); {
+		case d != 0 || s.mode == "owing-cursor-time-only":
+			return d > 0
+		case s.mode == "owing-cursor-inclusive":
+			return bytes.Compare(b.ID[:], after.ID[:]) >= 0
+		default:
+			return bytes.Compare(b.ID[:], after.ID[:]) > 0
+		}
+	})
+}
+
+func (s unsettledStore) AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
+	return s.list(ctx, limit, func(b boxoffice.Booking) bool {
+		return b.Status == boxoffice.StatusPaying &&
+			(b.UpdatedAt.Before(payingBefore) || s.mode == "unsettled-cutoff-inclusive" && b.UpdatedAt.Equal(payingBefore))
+	})
+}
+
+// list returns up to limit committed bookings that match, ordered by
+// UpdatedAt, then ID.
+func (s unsettledStore) list(ctx context.Context, limit int, match func(boxoffice.Booking) bool) ([]boxoffice.BookingRef, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	var owing, paying []boxoffice.Booking
+	var found []boxoffice.Booking
 	for _, b := range s.all {
-		switch {
-		case s.mode == "unsettled-failed-ignores-refund" && b.Status == boxoffice.StatusFailed && b.Payment.Amount > 0:
-			owing = append(owing, b)
-		case b.RefundOwed() > 0:
-			owing = append(owing, b)
-		case b.Status == boxoffice.StatusPaying && b.UpdatedAt.Before(payingBefore):
-			paying = append(paying, b)
-		case s.mode == "unsettled-cutoff-inclusive" && b.Status == boxoffice.StatusPaying && b.UpdatedAt.Equal(payingBefore):
-			paying = append(paying, b)
+		if match(b) {
+			found = append(found, b)
 		}
 	}
 	s.mu.Unlock()
-	byUpdated := func(a, b boxoffice.Booking) int { return a.UpdatedAt.Compare(b.UpdatedAt) }
-	slices.SortFunc(owing, byUpdated)
-	slices.SortFunc(paying, byUpdated)
-	if s.mode == "unsettled-one-limit" {
-		all := append(owing, paying...)
-		slices.SortFunc(all, byUpdated)
-		owing, paying = all[:min(limit, len(all))], nil
-	} else {
-		owing, paying = owing[:min(limit, len(owing))], paying[:min(limit, len(paying))]
-	}
-	all := append(owing, paying...)
-	if s.mode == "unsettled-kind-order" { // owing first, then paying: not merged by UpdatedAt
-	} else {
-		slices.SortFunc(all, byUpdated)
-	}
+	slices.SortFunc(found, func(a, b boxoffice.Booking) int {
+		if d := a.UpdatedAt.Compare(b.UpdatedAt); d != 0 {
+			return d
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	})
 	refs := []boxoffice.BookingRef{}
-	for _, b := range all {
-		refs = append(refs, boxoffice.BookingRef{ShowID: b.ShowID, Booking: b.ID})
+	for _, b := range found[:min(limit, len(found))] {
+		ref := boxoffice.BookingRef{ShowID: b.ShowID, Booking: b.ID, UpdatedAt: b.UpdatedAt}
+		if s.mode == "unsettled-no-updated-at" {
+			ref.UpdatedAt = time.Time{}
+		}
+		refs = append(refs, ref)
 	}
 	return refs, nil
 }
@@ -542,10 +596,12 @@ var brokenModes = []string{
 	"drop-PaymentReference-when-failed",
 	"setseat-no-helduntil",
 	"user-no-cancelled", "user-no-failed-expired", "user-dup-per-seat", "user-tie-by-id-desc",
+	"user-page-inclusive", "user-page-time-only", "user-page-no-limit",
 	"view-allows-writes", "view-not-snapshot", "view-not-snapshot-rtt", "view-dirty", "tx-seat-stale",
 	"addshow-racy", "addshow-racy-rtt",
 	"expired-no-limit", "expired-strict-before", "expired-any-status", "expired-newest-first",
-	"unsettled-one-limit", "unsettled-cutoff-inclusive", "unsettled-failed-ignores-refund", "unsettled-kind-order",
+	"unsettled-cutoff-inclusive", "unsettled-failed-ignores-refund", "unsettled-no-updated-at",
+	"owing-cursor-ignored", "owing-cursor-inclusive", "owing-cursor-time-only",
 }
 
 func TestBrokenStores(t *testing.T) {
@@ -554,7 +610,7 @@ func TestBrokenStores(t *testing.T) {
 	}
 	for _, mode := range brokenModes {
 		t.Run(mode, func(t *testing.T) {
-			unsettled := mode == "ok-unsettled" || strings.HasPrefix(mode, "unsettled-") || mode == "expired-any-status"
+			unsettled := mode == "ok-unsettled" || strings.HasPrefix(mode, "unsettled-") || strings.HasPrefix(mode, "owing-") || mode == "expired-any-status"
 			storetest.Run(t, func(*testing.T) boxoffice.Store {
 				s := newBroken(mode)
 				if unsettled {

@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // sweepBatch bounds the holds one Sweep expires, so that one tick never
@@ -85,16 +86,30 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 // process that failed to settle them and is gone, or by this one before
 // a restart. Payments count as abandoned once they have been paying for
 // abandonAfter by this process's clock; resumePayment judges the same
-// way, by the same clock.
+// way, by the same clock. Bookings owing money are read a page a rescan,
+// from where the last page ended (owingCursor): those the gateway keeps
+// refusing never leave the list, and its first page alone would, once
+// they were enough, show this process nothing else owed, ever.
 func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
 	lister, ok := bs.store.(UnsettledBookingLister)
 	if !ok || ctx.Err() != nil {
 		return
 	}
 	now := bs.clock.Now()
-	refs, err := lister.UnsettledBookings(ctx, now.Add(-bs.owed.abandon), sweepBatch)
-	queueRescanned(ctx, bs, "unsettled bookings", refs, err, func(r BookingRef) string { return r.ShowID },
-		func(r BookingRef, e *showEntry) { bs.owed.found(e, r.Booking, now) })
+	queue := func(r BookingRef, e *showEntry) { bs.owed.found(e, r.Booking, now) }
+	showOf := func(r BookingRef) string { return r.ShowID }
+	owing, err := lister.OwingBookings(ctx, bs.owingCursor, sweepBatch)
+	switch {
+	case err != nil:
+	case len(owing) < sweepBatch:
+		bs.owingCursor = BookingCursor{} // the end: start again next time
+	default:
+		last := owing[len(owing)-1]
+		bs.owingCursor = BookingCursor{At: last.UpdatedAt, ID: last.Booking}
+	}
+	queueRescanned(ctx, bs, "bookings owing money", owing, err, showOf, queue)
+	paying, err := lister.AbandonedPayments(ctx, now.Add(-bs.owed.abandon), sweepBatch)
+	queueRescanned(ctx, bs, "abandoned payments", paying, err, showOf, queue)
 }
 
 // rescanHolds asks a Store shared with other processes for lapsed holds
@@ -136,18 +151,28 @@ func queueRescanned[R any](ctx context.Context, bs *BookingSystem, what string, 
 	}
 }
 
+// evictEvery is the longest the sweeper waits between forgetting the
+// limits' idle users and long-ended shows. It is not RescanInterval,
+// which paces the Store rescans and may be long (a single process on the
+// MemoryStore has nothing to rescan): the limits would then keep every
+// user ever seen. A pass costs one walk of the users and shows in memory.
+const evictEvery = time.Minute
+
 // runSweeper calls Sweep and settles the due bookings of the retry queue
 // — money owed back, payments abandoned — (settleOwed) every
-// SweepInterval and, every RescanInterval, rescans the Store and forgets
-// idle users and long-ended shows, until ctx is cancelled. Holds come
-// first in a tick: a retry waiting on the gateway never delays an expiry
-// of that tick.
+// SweepInterval; every RescanInterval it rescans the Store; and every
+// min(RescanInterval, evictEvery) it forgets idle users and long-ended
+// shows; until ctx is cancelled. Each runs on the first tick once its
+// time has passed. Holds come first in a tick: a retry waiting on the
+// gateway never delays an expiry of that tick.
 func (bs *BookingSystem) runSweeper(ctx context.Context) {
 	defer close(bs.sweeperRan)
 	t := bs.clock.NewTimer(bs.cfg.SweepInterval)
 	defer t.Stop()
 	bs.rescan(ctx)
 	lastRescan := bs.clock.Now()
+	lastEvict := lastRescan
+	evictInterval := min(bs.cfg.RescanInterval, evictEvery)
 	for {
 		select {
 		case <-ctx.Done():
@@ -158,11 +183,15 @@ func (bs *BookingSystem) runSweeper(ctx context.Context) {
 			bs.log.Warn("boxoffice: sweeper", "err", err)
 		}
 		bs.settleOwed(ctx)
-		if now := bs.clock.Now(); now.Sub(lastRescan) >= bs.cfg.RescanInterval {
+		now := bs.clock.Now()
+		if now.Sub(lastRescan) >= bs.cfg.RescanInterval {
 			bs.rescan(ctx)
+			lastRescan = now
+		}
+		if now.Sub(lastEvict) >= evictInterval {
 			bs.users.evictIdle(now)
 			bs.shows.forgetEnded(now.Add(-endedShowRetention))
-			lastRescan = now
+			lastEvict = now
 		}
 		t.Reset(bs.cfg.SweepInterval)
 	}

@@ -27,13 +27,14 @@ type BookingSystem struct {
 	cfg     Config
 	pricing atomic.Pointer[pricingHolder]
 
-	shows    showCache
-	users    userLimits
-	holds    *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
-	confirms inflight                    // confirms in progress, by booking
-	owed     owedRetries                 // bookings to settle (money owed back, payments left paying), for the sweeper to retry
-	events   *dispatcher
-	stats    counters
+	shows       showCache
+	users       userLimits
+	holds       *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
+	confirms    inflight                    // confirms in progress, by booking
+	owed        owedRetries                 // bookings to settle (money owed back, payments left paying), for the sweeper to retry
+	owingCursor BookingCursor               // where the next rescan of bookings owing money starts (rescanUnsettled); the sweeper goroutine alone uses it
+	events      *dispatcher
+	stats       counters
 
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
@@ -330,10 +331,17 @@ func (e *showEntry) unlock() {
 // cached entry stays valid across processes.
 type showCache struct {
 	seed   maphash.Seed
-	shards [64]struct {
-		mu sync.RWMutex
-		m  map[string]*showEntry
-	}
+	shards [64]showShard
+}
+
+type showShard struct {
+	mu sync.RWMutex
+	m  map[string]*showEntry
+}
+
+// shard returns the shard that holds the entry of show id.
+func (c *showCache) shard(id string) *showShard {
+	return &c.shards[maphash.String(c.seed, id)%uint64(len(c.shards))]
 }
 
 func (c *showCache) init() {
@@ -345,7 +353,7 @@ func (c *showCache) init() {
 
 // entry returns the show's entry, loading it from the store on first use.
 func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, error) {
-	sh := &bs.shows.shards[maphash.String(bs.shows.seed, showID)%uint64(len(bs.shows.shards))]
+	sh := bs.shows.shard(showID)
 	sh.mu.RLock()
 	e := sh.m[showID]
 	sh.mu.RUnlock()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // seatJSON is one element of bookings.seats.
@@ -219,9 +220,25 @@ func normalizeTimes(b *boxoffice.Booking) {
 }
 
 // BookingsOfUser implements boxoffice.Store, from the index on (user_id,
-// created_at, id).
-func (s *Store) BookingsOfUser(ctx context.Context, userID string) ([]boxoffice.Booking, error) {
-	rows, err := s.pool.Query(ctx, s.q.bookingsOfUser, userID)
+// created_at, id): a page reads limit entries of it, wherever it starts.
+func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []boxoffice.Booking{}, nil
+	}
+	// The zero cursor is before every booking, whatever its time and ID.
+	from := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	if !after.IsZero() {
+		// Cut to the microsecond as the table stores created_at
+		// (normalizeTimes, before every write), so that the cursor
+		// compares as its booking is stored: a cursor with nanoseconds,
+		// rounded rather than cut, would land after the bookings stored
+		// in its microsecond with greater IDs, and skip them.
+		from = pgtype.Timestamptz{Time: after.At.Truncate(time.Microsecond), Valid: true}
+	}
+	rows, err := s.pool.Query(ctx, s.q.bookingsOfUser, userID, from, [16]byte(after.ID), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -251,30 +268,39 @@ func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]b
 	})
 }
 
-// UnsettledBookings implements boxoffice.UnsettledBookingLister, from two
-// partial indexes that stay as small as the work left: the bookings owing
-// money back (migration 0003), as many as the refunds the gateway has yet
-// to pay, and the bookings paying (0004), as many as the payments in
-// flight. Up to limit of each, least recently updated first, so that
-// bookings waiting the longest are not kept waiting by newer ones when
-// there are more than limit, and neither kind hides the other.
-func (s *Store) UnsettledBookings(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
+// OwingBookings implements boxoffice.UnsettledBookingLister from a
+// partial index (migration 0003) that stays as small as the refunds the
+// gateway has yet to pay.
+func (s *Store) OwingBookings(ctx context.Context, after boxoffice.BookingCursor, limit int) ([]boxoffice.BookingRef, error) {
+	return s.bookingRefs(ctx, limit, s.q.owing, after.At, [16]byte(after.ID), limit)
+}
+
+// AbandonedPayments implements boxoffice.UnsettledBookingLister from a
+// partial index (migration 0004) that stays as small as the payments in
+// flight.
+func (s *Store) AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
+	return s.bookingRefs(ctx, limit, s.q.paying, payingBefore, limit)
+}
+
+// bookingRefs runs a query listing up to limit bookings as (show_id, id,
+// updated_at).
+func (s *Store) bookingRefs(ctx context.Context, limit int, query string, args ...any) ([]boxoffice.BookingRef, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
 		return []boxoffice.BookingRef{}, nil
 	}
-	rows, err := s.pool.Query(ctx, s.q.unsettled, payingBefore, limit)
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.AppendRows([]boxoffice.BookingRef{}, rows, func(r pgx.CollectableRow) (boxoffice.BookingRef, error) {
 		var ref boxoffice.BookingRef
 		var id [16]byte
-		var updated *time.Time
-		err := r.Scan(&ref.ShowID, &id, &updated)
+		err := r.Scan(&ref.ShowID, &id, &ref.UpdatedAt)
 		ref.Booking = boxoffice.BookingID(id)
+		ref.UpdatedAt = ref.UpdatedAt.UTC()
 		return ref, err
 	})
 }

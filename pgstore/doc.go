@@ -122,7 +122,8 @@
 // the sweeper of every instance expire holds made by any other, or before
 // a restart; and partial indexes of the bookings owing money back (a
 // refund or a void the gateway has not paid yet) and of the bookings
-// paying, by when they started, for UnsettledBookings, which lets the
+// paying, by when they started, for OwingBookings and AbandonedPayments
+// (boxoffice.UnsettledBookingLister), which lets the
 // sweeper of every instance pay what another instance, or this one before
 // a restart, failed to pay, and finish a payment that an instance which
 // died mid-payment left paying.

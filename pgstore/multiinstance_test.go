@@ -260,8 +260,16 @@ func auditSchema(t *testing.T, pool *pgxpool.Pool, schema string, layout *boxoff
 	must(t, pool.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT user_id), '{}') FROM `+s+`.bookings`).Scan(&users))
 	a := audit{bookings: map[boxoffice.BookingID]boxoffice.Booking{}}
 	for _, u := range users {
-		bs, err := st.BookingsOfUser(ctx, u)
-		must(t, err)
+		var bs []boxoffice.Booking
+		for after := (boxoffice.BookingCursor{}); ; {
+			page, err := st.BookingsOfUser(ctx, u, after, boxoffice.MaxPageLimit)
+			must(t, err)
+			bs = append(bs, page...)
+			if len(page) < boxoffice.MaxPageLimit {
+				break
+			}
+			after = boxoffice.BookingCursor{At: page[len(page)-1].CreatedAt, ID: page[len(page)-1].ID}
+		}
 		for _, b := range bs {
 			a.bookings[b.ID] = b
 			a.moneyKept += b.Payment.Amount - b.Refund.Amount

@@ -40,7 +40,8 @@ func (g *outageGateway) Refund(ctx context.Context, r boxoffice.RefundRequest) (
 // a payment whose charge may have gone through, while the gateway cannot
 // refund, and stops before it gets to retry. Another one, started on the
 // same schema once the gateway is back, finds both bookings through the
-// Store (UnsettledBookings) and pays what they owe on its first sweep, once.
+// Store (OwingBookings, AbandonedPayments) and pays what they owe on its
+// first sweep, once.
 func TestRestartPaysOwedMoney(t *testing.T) {
 	t.Parallel()
 	admin := testPool(t)

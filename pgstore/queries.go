@@ -21,7 +21,7 @@ type queries struct {
 	showVersion                                    string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
 	booking, bookingOfShow, bookingsOfUser         string
-	upsertBooking, expiredHolds, unsettled         string
+	upsertBooking, expiredHolds, owing, paying     string
 	beginUpdate, beginView, commit                 string
 }
 
@@ -165,29 +165,31 @@ func newQueries(schema string) queries {
 		// one snapshot.
 		booking: q(`SELECT {b.booking}, v.version FROM {s}.bookings b JOIN {s}.show_seats v ON v.show_id = b.show_id
 			WHERE b.id = $1`),
-		bookingOfShow:  q(`SELECT {booking} FROM {s}.bookings WHERE id = $1 AND show_id = $2`),
-		bookingsOfUser: q(`SELECT {booking} FROM {s}.bookings WHERE user_id = $1 ORDER BY created_at, id`),
-		upsertBooking:  q(upsertBooking(1, "")),
+		bookingOfShow: q(`SELECT {booking} FROM {s}.bookings WHERE id = $1 AND show_id = $2`),
+		// A page of a user's bookings after the cursor ($2, $3), up to
+		// $4, from the index on (user_id, created_at, id): the row
+		// comparison is an index condition, so a page reads $4 entries
+		// wherever it starts. The first page is the zero cursor, which
+		// bookingsOfUser turns into -infinity: before every booking,
+		// whatever its ID.
+		bookingsOfUser: q(`SELECT {booking} FROM {s}.bookings
+			WHERE user_id = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id LIMIT $4`),
+		upsertBooking: q(upsertBooking(1, "")),
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
-		// Bookings owing money back and payments paying since before $1,
-		// up to $2 of each kind (so up to 2 × $2), the longest waiting
-		// first. Each kind has its own LIMIT, and the merge none: refunds
-		// the gateway keeps refusing never change updated_at, and under
-		// one LIMIT enough of them would hide every abandoned payment
-		// from every rescan. Each branch's WHERE clause is the predicate
-		// of a partial index, the same expression, so that the planner
-		// uses it: bookings_owing_money (migration 0003, whose comment
+		// Bookings owing money back after the cursor ($1, $2), and
+		// payments paying since before $1, up to $3 (or $2) in
+		// (updated_at, id) order. Each WHERE clause is the predicate of a
+		// partial index on (updated_at, id), the same expression, so that
+		// the planner uses it and reads at most the LIMIT of entries in
+		// index order: bookings_owing_money (migration 0003, whose comment
 		// still calls this listing by its old name, OwedRefunds: a
 		// migration's text is checksummed, so it stays) and
-		// bookings_paying_since (0004); each reads at most $2 entries in
-		// index order, and the merge sorts at most 2 × $2 rows.
-		unsettled: q(`(SELECT show_id, id, updated_at FROM {s}.bookings
-				WHERE ` + owingMoney + ` ORDER BY updated_at, id LIMIT $2)
-			UNION ALL
-			(SELECT show_id, id, updated_at FROM {s}.bookings
-				WHERE status = 'paying' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2)
-			ORDER BY updated_at, id`),
+		// bookings_paying_since (0004).
+		owing: q(`SELECT show_id, id, updated_at FROM {s}.bookings
+			WHERE ` + owingMoney + ` AND (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT $3`),
+		paying: q(`SELECT show_id, id, updated_at FROM {s}.bookings
+			WHERE status = 'paying' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`),
 
 		// Read committed whatever the server's default: after the row
 		// lock, each statement must see what the previous holder of the

@@ -52,7 +52,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	users := []string{"alice", "bob", "carol", "dave", "frank"}
 	was := map[string][]boxoffice.Booking{}
 	for _, u := range users {
-		was[u], err = sys.BookingsOfUser(ctx, u)
+		was[u], err = sys.BookingsOfUser(ctx, u, boxoffice.BookingPage{})
 		must(t, err)
 	}
 	mapBefore, err := sys.SeatMap(ctx, show.ID)
@@ -64,7 +64,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	after := newInstance(t, schema, base.Add(12*time.Minute), 0, gateway, limits)
 	sys = after.sys
 	for _, u := range users {
-		now, err := sys.BookingsOfUser(ctx, u)
+		now, err := sys.BookingsOfUser(ctx, u, boxoffice.BookingPage{})
 		must(t, err)
 		if len(now) != len(was[u]) {
 			t.Fatalf("%s had %d bookings before the restart and %d after", u, len(was[u]), len(now))

@@ -14,6 +14,7 @@ import (
 
 var bookingTests = []subtest{
 	{"BookingsOfUserOrder", testBookingsOfUserOrder},
+	{"BookingsOfUserPages", testBookingsOfUserPages},
 	{"BookingAcrossShows", testBookingAcrossShows},
 	{"FailedPaymentRoundTrip", testFailedPaymentRoundTrip},
 	{"RefundOwedThenPaid", testRefundOwedThenPaid},
@@ -41,7 +42,7 @@ func testRefundOwedThenPaid(t *testing.T, s boxoffice.Store) {
 		if got.Refund.Pending() != b.Refund.Pending() {
 			t.Errorf("Booking, %s: Refund.Pending() = %v, want %v", when, got.Refund.Pending(), b.Refund.Pending())
 		}
-		mine, err := s.BookingsOfUser(f.ctx, "ann")
+		mine, err := allOfUser(f.ctx, s, "ann")
 		must(t, err)
 		if len(mine) != 1 {
 			t.Fatalf("BookingsOfUser(ann), %s = %v, want one booking", when, bookingIDs(mine))
@@ -128,7 +129,7 @@ func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
 		}
 		return bytes.Compare(a.ID[:], b.ID[:])
 	})
-	got, err := s.BookingsOfUser(f.ctx, "ann")
+	got, err := allOfUser(f.ctx, s, "ann")
 	must(t, err)
 	if !slices.Equal(bookingIDs(got), bookingIDs(want)) {
 		t.Errorf("BookingsOfUser(ann):\n%s\nwant, by CreatedAt then ID:\n%s", userOrder(got), userOrder(want))
@@ -140,10 +141,139 @@ func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
 		}
 	}
 
-	none, err := s.BookingsOfUser(f.ctx, "nobody")
+	none, err := allOfUser(f.ctx, s, "nobody")
 	must(t, err)
 	if len(none) != 0 {
 		t.Errorf("BookingsOfUser of a user without bookings = %v", bookingIDs(none))
+	}
+}
+
+// testBookingsOfUserPages pages through a user's bookings, four of them
+// created at the same instant (so that pages end inside the tie), among
+// another user's, with pages of several sizes, each next page after the
+// last booking of the previous one as read back by Booking, the way the
+// BookingSystem makes its cursors. Cursors that name no booking, in
+// another time zone, or past the end work too, and a booking put again
+// with another CreatedAt moves to its new place.
+func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	f.addShow(t, show("s2", hallB, movieY, at(18, 0)))
+	tie := at(9, 30)
+	created := []time.Time{at(10, 0), tie, at(8, 0), tie, at(9, 0), tie, at(11, 0), tie, at(9, 45)}
+	var ann []boxoffice.Booking
+	for i, c := range created {
+		showID := []string{"s1", "s2"}[i%2]
+		b := booking("ann", showID, c, fmt.Sprintf("A%d", i+1))
+		f.hold(t, b)
+		ann = append(ann, b)
+		f.hold(t, booking("bob", showID, c, fmt.Sprintf("B%d", i+1)))
+	}
+	byKey := func(a, b boxoffice.Booking) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	}
+	want := slices.SortedFunc(slices.Values(ann), byKey)
+	page := func(after boxoffice.BookingCursor, limit int) []boxoffice.BookingID {
+		t.Helper()
+		got, err := s.BookingsOfUser(f.ctx, "ann", after, limit)
+		must(t, err)
+		return bookingIDs(got)
+	}
+	cursorOf := func(id boxoffice.BookingID) boxoffice.BookingCursor {
+		t.Helper()
+		b, err := s.Booking(f.ctx, id)
+		must(t, err)
+		return boxoffice.BookingCursor{At: b.CreatedAt, ID: b.ID}
+	}
+
+	for _, size := range []int{1, 2, 3, 4, len(want) - 1, len(want), len(want) + 1, 1000} {
+		var all []boxoffice.BookingID
+		var after boxoffice.BookingCursor
+		for pages := 1; ; pages++ {
+			ids := page(after, size)
+			if len(ids) > size {
+				t.Fatalf("page %d of %d: %d bookings", pages, size, len(ids))
+			}
+			all = append(all, ids...)
+			if len(ids) < size {
+				break
+			}
+			if pages > len(want)+1 {
+				t.Fatalf("pages of %d: no short page after %d pages", size, pages)
+			}
+			after = cursorOf(ids[len(ids)-1])
+		}
+		if !slices.Equal(all, bookingIDs(want)) {
+			t.Errorf("pages of %d:\n%v\nwant, by CreatedAt then ID:\n%s", size, all, userOrder(want))
+		}
+	}
+
+	if ids := page(boxoffice.BookingCursor{}, 1); !slices.Equal(ids, bookingIDs(want[:1])) {
+		t.Errorf("first page of 1 = %v, want %v", ids, bookingIDs(want[:1]))
+	}
+	if ids := page(cursorOf(want[len(want)-1].ID), 5); len(ids) != 0 {
+		t.Errorf("page after the last booking = %v, want none", ids)
+	}
+	// Cursors that name no booking: before and after every ID of the tie.
+	// One in another time zone is the same instant.
+	firstTied := slices.IndexFunc(want, func(b boxoffice.Booking) bool { return b.CreatedAt.Equal(tie) })
+	maxID := boxoffice.BookingID{}
+	for i := range maxID {
+		maxID[i] = 0xff
+	}
+	for _, c := range []struct {
+		name  string
+		after boxoffice.BookingCursor
+		from  int // index in want of the page's first booking
+	}{
+		{"before the tie", boxoffice.BookingCursor{At: tie}, firstTied},
+		{"after the tie", boxoffice.BookingCursor{At: tie, ID: maxID}, firstTied + 4},
+		{"in another zone", boxoffice.BookingCursor{At: tie.In(time.FixedZone("UTC+5", 5*3600))}, firstTied},
+		{"past the end", boxoffice.BookingCursor{At: at(23, 0)}, len(want)},
+	} {
+		if ids := page(c.after, 100); !slices.Equal(ids, bookingIDs(want[c.from:])) {
+			t.Errorf("page after a cursor %s = %v, want %v", c.name, ids, bookingIDs(want[c.from:]))
+		}
+	}
+	if none, err := s.BookingsOfUser(f.ctx, "nobody", cursorOf(want[0].ID), 10); err != nil || len(none) != 0 {
+		t.Errorf("BookingsOfUser of a user without bookings = %v, %v; want none", bookingIDs(none), err)
+	}
+
+	// The earliest booking, put again created last, moves to the end.
+	moved := want[0]
+	moved.CreatedAt = at(12, 0)
+	must(t, s.UpdateShow(f.ctx, moved.ShowID, func(tx boxoffice.ShowTx) error {
+		tx.PutBooking(moved)
+		return nil
+	}))
+	want = append(want[1:], moved)
+	if ids := page(boxoffice.BookingCursor{}, 100); !slices.Equal(ids, bookingIDs(want)) {
+		t.Errorf("after a booking's CreatedAt changed:\n%v\nwant, by CreatedAt then ID:\n%s", ids, userOrder(want))
+	}
+	if ids := page(cursorOf(want[len(want)-2].ID), 100); !slices.Equal(ids, []boxoffice.BookingID{moved.ID}) {
+		t.Errorf("page after the booking before the moved one = %v, want %v", ids, moved.ID)
+	}
+}
+
+// allOfUser reads every booking of the user, by pages.
+func allOfUser(ctx context.Context, s boxoffice.Store, userID string) ([]boxoffice.Booking, error) {
+	const limit = 100
+	all := []boxoffice.Booking{}
+	var after boxoffice.BookingCursor
+	for {
+		page, err := s.BookingsOfUser(ctx, userID, after, limit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < limit {
+			return all, nil
+		}
+		last := page[len(page)-1]
+		after = boxoffice.BookingCursor{At: last.CreatedAt, ID: last.ID}
 	}
 }
 
@@ -230,7 +360,10 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 		}},
 		{"ViewShow", func() error { return s.ViewShow(ctx, "s1", nop) }},
 		{"Booking", func() error { _, err := s.Booking(ctx, b.ID); return err }},
-		{"BookingsOfUser", func() error { _, err := s.BookingsOfUser(ctx, "ann"); return err }},
+		{"BookingsOfUser", func() error {
+			_, err := s.BookingsOfUser(ctx, "ann", boxoffice.BookingCursor{}, 10)
+			return err
+		}},
 		{"Movies", func() error { return firstErr(s.Movies(ctx)) }},
 		{"Theaters", func() error { return firstErr(s.Theaters(ctx)) }},
 	}
@@ -244,7 +377,11 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 		calls = append(calls, struct {
 			name string
 			call func() error
-		}{"UnsettledBookings", func() error { _, err := l.UnsettledBookings(ctx, at(23, 0), 10); return err }})
+		}{"OwingBookings", func() error { _, err := l.OwingBookings(ctx, boxoffice.BookingCursor{}, 10); return err }},
+			struct {
+				name string
+				call func() error
+			}{"AbandonedPayments", func() error { _, err := l.AbandonedPayments(ctx, at(23, 0), 10); return err }})
 	}
 	for _, c := range calls {
 		if err := c.call(); err == nil {
@@ -418,7 +555,7 @@ func testFailedPaymentRoundTrip(t *testing.T, s boxoffice.Store) {
 			t.Errorf("Booking, failure %s: %s", b.Payment.FailureKind, d)
 		}
 	}
-	mine, err := s.BookingsOfUser(f.ctx, "ann")
+	mine, err := allOfUser(f.ctx, s, "ann")
 	must(t, err)
 	if len(mine) != len(want) {
 		t.Errorf("BookingsOfUser(ann) = %d bookings, want %d", len(mine), len(want))

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"slices"
 	"testing"
 	"time"
@@ -10,20 +11,22 @@ import (
 
 var unsettledTests = []subtest{
 	{"Listed", testUnsettledListed},
-	{"Limit", testUnsettledLimit},
+	{"OwingPages", testOwingPages},
+	{"OwingPagesTies", testOwingPagesTies},
+	{"AbandonedLimit", testAbandonedLimit},
 	{"PaidLeavesList", testOwedRefundPaidLeavesList},
 	{"SettledPaymentLeavesList", testSettledPaymentLeavesList},
 }
 
-// payingBefore is the cutoff the suite asks UnsettledBookings for: a
+// payingBefore is the cutoff the suite asks AbandonedPayments for: a
 // booking paying since before it is abandoned.
 var payingBefore = at(11, 30)
 
 // unsettledFixture stores, across two shows, bookings in every way of
 // owing money back and of not (or no longer) owing it, and bookings paying
 // since before, at and after payingBefore, and returns those that are
-// unsettled, as the Store should list them: the longest waiting (by
-// UpdatedAt, all different) first. Each booking's RefundOwed is checked
+// unsettled, both kinds together, the longest waiting (by UpdatedAt, all
+// different) first. Each booking's RefundOwed is checked
 // against the fixture, so the suite and the core agree on what is owed.
 func unsettledFixture(t *testing.T, f *fixture) []boxoffice.BookingRef {
 	t.Helper()
@@ -83,7 +86,7 @@ func unsettledFixture(t *testing.T, f *fixture) []boxoffice.BookingRef {
 		}
 		must(t, f.s.UpdateShow(f.ctx, c.show, func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }))
 		if c.unsettled {
-			want = append(want, listed{boxoffice.BookingRef{ShowID: c.show, Booking: b.ID}, c.updated})
+			want = append(want, listed{boxoffice.BookingRef{ShowID: c.show, Booking: b.ID, UpdatedAt: c.updated}, c.updated})
 		}
 	}
 	slices.SortFunc(want, func(a, b listed) int { return a.updated.Compare(b.updated) })
@@ -94,35 +97,12 @@ func unsettledFixture(t *testing.T, f *fixture) []boxoffice.BookingRef {
 	return refs
 }
 
-func testUnsettledListed(t *testing.T, s boxoffice.Store) {
-	f := newFixture(t, s)
-	l := s.(boxoffice.UnsettledBookingLister)
-	want := unsettledFixture(t, f)
-	got, err := l.UnsettledBookings(f.ctx, payingBefore, 100)
-	must(t, err)
-	if len(got) != len(want) {
-		t.Errorf("UnsettledBookings = %d bookings %+v, want %d", len(got), got, len(want))
-	}
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			t.Errorf("UnsettledBookings misses booking %v of show %s", w.Booking, w.ShowID)
-		}
-	}
-}
-
-// testUnsettledLimit: the limit is per kind — up to limit bookings owing
-// money back and up to limit abandoned payments, the longest waiting of
-// each, listed in that order, each once — so that bookings owing money
-// that stay listed (a refund the gateway keeps refusing) never hide the
-// abandoned payments. The fixture's oldest bookings owing money are older
-// than one of its abandoned payments, which a single limit would drop.
-func testUnsettledLimit(t *testing.T, s boxoffice.Store) {
-	f := newFixture(t, s)
-	l := s.(boxoffice.UnsettledBookingLister)
-	all := unsettledFixture(t, f)
-	var owing, paying []boxoffice.BookingRef // each in the fixture's order: the longest waiting first
+// splitUnsettled splits the fixture's unsettled bookings into those
+// owing money and the abandoned payments, keeping their order.
+func splitUnsettled(t *testing.T, f *fixture, all []boxoffice.BookingRef) (owing, paying []boxoffice.BookingRef) {
+	t.Helper()
 	for _, r := range all {
-		b, err := s.Booking(f.ctx, r.Booking)
+		b, err := f.s.Booking(f.ctx, r.Booking)
 		must(t, err)
 		if b.Status == boxoffice.StatusPaying {
 			paying = append(paying, r)
@@ -130,23 +110,114 @@ func testUnsettledLimit(t *testing.T, s boxoffice.Store) {
 			owing = append(owing, r)
 		}
 	}
-	for limit := 0; limit <= len(all); limit++ {
-		var want []boxoffice.BookingRef // all, less each kind's entries past the limit
-		no, np := 0, 0
-		for _, r := range all {
-			switch {
-			case slices.Contains(owing, r) && no < limit:
-				no++
-				want = append(want, r)
-			case slices.Contains(paying, r) && np < limit:
-				np++
-				want = append(want, r)
-			}
-		}
-		got, err := l.UnsettledBookings(f.ctx, payingBefore, limit)
+	return owing, paying
+}
+
+// unsettled lists both kinds, every one of each (up to 100).
+func unsettled(t *testing.T, f *fixture, payingBefore time.Time) (owing, paying []boxoffice.BookingRef) {
+	t.Helper()
+	l := f.s.(boxoffice.UnsettledBookingLister)
+	owing, err := l.OwingBookings(f.ctx, boxoffice.BookingCursor{}, 100)
+	must(t, err)
+	paying, err = l.AbandonedPayments(f.ctx, payingBefore, 100)
+	must(t, err)
+	return owing, paying
+}
+
+// sameRefs reports whether two lists name the same bookings of the same
+// shows, updated at the same instants, in the same order.
+func sameRefs(a, b []boxoffice.BookingRef) bool {
+	return slices.EqualFunc(a, b, func(x, y boxoffice.BookingRef) bool {
+		return x.ShowID == y.ShowID && x.Booking == y.Booking && x.UpdatedAt.Equal(y.UpdatedAt)
+	})
+}
+
+// testUnsettledListed: each kind lists exactly its bookings, the longest
+// waiting first, each with its UpdatedAt.
+func testUnsettledListed(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	wantOwing, wantPaying := splitUnsettled(t, f, unsettledFixture(t, f))
+	owing, paying := unsettled(t, f, payingBefore)
+	if !sameRefs(owing, wantOwing) {
+		t.Errorf("OwingBookings = %+v, want, the longest waiting first: %+v", owing, wantOwing)
+	}
+	if !sameRefs(paying, wantPaying) {
+		t.Errorf("AbandonedPayments(payingBefore %s) = %+v, want, the longest paying first: %+v", payingBefore, paying, wantPaying)
+	}
+}
+
+// pageOwing pages through OwingBookings from the zero cursor, limit at a
+// time, as the sweeper does, until a page shorter than limit.
+func pageOwing(t *testing.T, f *fixture, limit, most int) []boxoffice.BookingRef {
+	t.Helper()
+	l := f.s.(boxoffice.UnsettledBookingLister)
+	var all []boxoffice.BookingRef
+	var after boxoffice.BookingCursor
+	for range most/limit + 2 {
+		page, err := l.OwingBookings(f.ctx, after, limit)
 		must(t, err)
-		if !slices.Equal(got, want) {
-			t.Errorf("UnsettledBookings with limit %d = %+v, want the %d longest waiting of each kind, in order: %+v", limit, got, limit, want)
+		if len(page) > limit {
+			t.Fatalf("OwingBookings(limit %d) returned %d bookings", limit, len(page))
+		}
+		all = append(all, page...)
+		if len(page) < limit {
+			return all
+		}
+		last := page[len(page)-1]
+		after = boxoffice.BookingCursor{At: last.UpdatedAt, ID: last.Booking}
+	}
+	t.Fatalf("paging through OwingBookings %d at a time never ended; read %+v", limit, all)
+	return nil
+}
+
+// testOwingPages: paging through the bookings owing money, whatever the
+// page size, reads each once, in order. Without the cursor, refunds the
+// gateway keeps refusing (their UpdatedAt never moves) would fill every
+// first page and hide the bookings owing money after them.
+func testOwingPages(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	want, _ := splitUnsettled(t, f, unsettledFixture(t, f))
+	for limit := 1; limit <= len(want)+1; limit++ {
+		if got := pageOwing(t, f, limit, len(want)); !sameRefs(got, want) {
+			t.Errorf("paging through OwingBookings %d at a time read %+v, want %+v", limit, got, want)
+		}
+	}
+}
+
+// testOwingPagesTies: bookings owing money that changed at the same
+// instant are ordered by ID, and the cursor goes past exactly those it
+// names, so that paging neither repeats nor skips any of them.
+func testOwingPagesTies(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+	paid := boxoffice.Payment{Method: "card", Amount: 24_00, Reference: "ch", Attempts: 1, PaidAt: at(9, 1)}
+	var want []boxoffice.BookingRef
+	for i := range 5 {
+		b := booking("ann", "s1", at(9, i), "A1", "A2")
+		b.Status, b.Payment, b.HeldUntil, b.UpdatedAt = boxoffice.StatusCancelled, paid, time.Time{}, at(11, 0)
+		b.Refund = boxoffice.Refund{Amount: 24_00, Percent: 100, Reason: "cancelled"}
+		must(t, s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }))
+		want = append(want, boxoffice.BookingRef{ShowID: "s1", Booking: b.ID, UpdatedAt: b.UpdatedAt})
+	}
+	slices.SortFunc(want, func(a, b boxoffice.BookingRef) int { return bytes.Compare(a.Booking[:], b.Booking[:]) })
+	for limit := 1; limit <= 3; limit++ {
+		if got := pageOwing(t, f, limit, len(want)); !sameRefs(got, want) {
+			t.Errorf("paging %d at a time through bookings owing money that changed at one instant read %+v, want, by ID: %+v", limit, got, want)
+		}
+	}
+}
+
+// testAbandonedLimit: up to limit abandoned payments, the longest paying
+// first.
+func testAbandonedLimit(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	_, paying := splitUnsettled(t, f, unsettledFixture(t, f))
+	l := s.(boxoffice.UnsettledBookingLister)
+	for limit := 0; limit <= len(paying)+1; limit++ {
+		got, err := l.AbandonedPayments(f.ctx, payingBefore, limit)
+		must(t, err)
+		if want := paying[:min(limit, len(paying))]; !sameRefs(got, want) {
+			t.Errorf("AbandonedPayments with limit %d = %+v, want the %d longest paying, in order: %+v", limit, got, limit, want)
 		}
 	}
 }
@@ -155,7 +226,6 @@ func testUnsettledLimit(t *testing.T, s boxoffice.Store) {
 // paid, the way the core does: the booking is no longer listed.
 func testOwedRefundPaidLeavesList(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
-	l := s.(boxoffice.UnsettledBookingLister)
 	want := unsettledFixture(t, f)
 	var first boxoffice.BookingRef
 	for _, w := range want {
@@ -175,13 +245,13 @@ func testOwedRefundPaidLeavesList(t *testing.T, s boxoffice.Store) {
 		tx.PutBooking(b)
 		return nil
 	}))
-	got, err := l.UnsettledBookings(f.ctx, payingBefore, 100)
-	must(t, err)
-	if slices.Contains(got, first) {
-		t.Errorf("UnsettledBookings still lists booking %v after its refund was recorded as paid", first.Booking)
+	owing, paying := unsettled(t, f, payingBefore)
+	got := append(owing, paying...)
+	if slices.ContainsFunc(got, func(r boxoffice.BookingRef) bool { return r.Booking == first.Booking }) {
+		t.Errorf("OwingBookings still lists booking %v after its refund was recorded as paid", first.Booking)
 	}
 	if len(got) != len(want)-1 {
-		t.Errorf("UnsettledBookings = %d bookings after one was paid, want %d", len(got), len(want)-1)
+		t.Errorf("OwingBookings and AbandonedPayments list %d bookings after one was paid, want %d", len(got), len(want)-1)
 	}
 }
 
@@ -190,7 +260,6 @@ func testOwedRefundPaidLeavesList(t *testing.T, s boxoffice.Store) {
 // one was declined: it owes nothing back).
 func testSettledPaymentLeavesList(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
-	l := s.(boxoffice.UnsettledBookingLister)
 	want := unsettledFixture(t, f)
 	var settled []boxoffice.BookingRef
 	for _, w := range want {
@@ -213,16 +282,16 @@ func testSettledPaymentLeavesList(t *testing.T, s boxoffice.Store) {
 	if len(settled) != 2 {
 		t.Fatalf("the fixture lists %d abandoned payments, want 2", len(settled))
 	}
-	got, err := l.UnsettledBookings(f.ctx, at(13, 0), 100)
-	must(t, err)
+	owing, paying := unsettled(t, f, at(13, 0))
+	got := append(owing, paying...)
 	for _, r := range settled {
-		if slices.Contains(got, r) {
-			t.Errorf("UnsettledBookings still lists booking %v after its payment was settled", r.Booking)
+		if slices.ContainsFunc(got, func(g boxoffice.BookingRef) bool { return g.Booking == r.Booking }) {
+			t.Errorf("AbandonedPayments still lists booking %v after its payment was settled", r.Booking)
 		}
 	}
 	// With the later cutoff, the payments that were live before are
 	// abandoned too.
 	if n := len(want) - len(settled) + 2; len(got) != n {
-		t.Errorf("UnsettledBookings(payingBefore 13:00) = %d bookings, want %d", len(got), n)
+		t.Errorf("OwingBookings and AbandonedPayments(payingBefore 13:00) list %d bookings, want %d", len(got), n)
 	}
 }

@@ -16,6 +16,7 @@ var showTests = []subtest{
 	{"AddShowCheckError", testAddShowCheckError},
 	{"AddShowLongSchedule", testAddShowLongSchedule},
 	{"AddShowSerializedPerHall", testAddShowSerializedPerHall},
+	{"AddShowSameIDRace", testAddShowSameIDRace},
 	{"ShowsOfMovie", testShowsOfMovie},
 	{"ShowsOfHall", testShowsOfHall},
 }
@@ -267,6 +268,47 @@ func testAddShowSerializedPerHall(t *testing.T, s boxoffice.Store) {
 	must(t, err)
 	if len(shows) != 1 {
 		t.Errorf("ShowsOfHall lists %v, want one show", showIDs(shows))
+	}
+}
+
+// testAddShowSameIDRace starts, from inside one AddShow's check, an AddShow
+// of the very same show (as two requests of one seeding job do), with a
+// check that refuses any overlap. The second must learn that the ID is
+// taken, not that the show overlaps itself: a Store that checks the ID
+// before waiting for the hall must check it again once it has the hall.
+func testAddShowSameIDRace(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	sh := show("s1", hallA, movieX, at(18, 0))
+	add := func(check func([]boxoffice.Show) error) error {
+		return s.AddShow(f.ctx, sh, f.layout, boxoffice.Interval{Start: sh.Start, End: sh.End}, check)
+	}
+	errOverlap := errors.New("overlaps")
+	var wait func() error
+	errA := add(func(overlapping []boxoffice.Show) error {
+		if wait == nil { // a Store may run the check again: start the other once
+			wait = startAndWait(func() error {
+				return add(func(overlapping []boxoffice.Show) error {
+					if len(overlapping) > 0 {
+						return errOverlap
+					}
+					return nil
+				})
+			})
+		}
+		return nil
+	})
+	if wait == nil {
+		t.Fatalf("AddShow did not call check: %v", errA)
+	}
+	errB := wait()
+	must(t, errA)
+	if !errors.Is(errB, boxoffice.ErrAlreadyExists) {
+		t.Errorf("AddShow of the same show, started inside the first one's check: %v, want ErrAlreadyExists", errB)
+	}
+	shows, err := s.ShowsOfHall(f.ctx, hallA, boxoffice.Interval{Start: at(0, 0), End: at(23, 0)})
+	must(t, err)
+	if ids := showIDs(shows); !slices.Equal(ids, []string{"s1"}) {
+		t.Errorf("ShowsOfHall lists %v, want [s1]", ids)
 	}
 }
 

@@ -86,7 +86,7 @@ func audit(ctx context.Context, ls *loadSystem, s *sim) (auditResult, error) {
 	confirmedOwners := make(map[seatKey][]boxoffice.BookingID)
 	var sold, cancelled []boxoffice.BookingID // what the history must have seen
 	for _, u := range s.users {
-		bookings, err := ls.store.BookingsOfUser(ctx, u)
+		bookings, err := allBookingsOfUser(ctx, ls.store, u)
 		if err != nil {
 			return a, err
 		}
@@ -159,6 +159,26 @@ func audit(ctx context.Context, ls *loadSystem, s *sim) (auditResult, error) {
 // owning its seats, and returns the number of seats where they disagree.
 // When other processes share the Store (shared), a booked seat that none
 // of ours owns is theirs, not a mismatch.
+// allBookingsOfUser reads every booking of the user, a page of
+// boxoffice.MaxPageLimit at a time: the audit must see them all, and a
+// simulated user makes far more bookings than one page in a long run.
+func allBookingsOfUser(ctx context.Context, store boxoffice.Store, userID string) ([]boxoffice.Booking, error) {
+	var all []boxoffice.Booking
+	var after boxoffice.BookingCursor
+	for {
+		page, err := store.BookingsOfUser(ctx, userID, after, boxoffice.MaxPageLimit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if len(page) < boxoffice.MaxPageLimit {
+			return all, nil
+		}
+		last := page[len(page)-1]
+		after = boxoffice.BookingCursor{At: last.CreatedAt, ID: last.ID}
+	}
+}
+
 func checkInventory(ctx context.Context, store boxoffice.Store, show boxoffice.Show, confirmedOwners map[seatKey][]boxoffice.BookingID, shared bool) (int, error) {
 	hall, err := store.Hall(ctx, show.HallID)
 	if err != nil {

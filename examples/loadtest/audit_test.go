@@ -195,3 +195,41 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestAllBookingsOfUserReadsEveryPage: the audit reads every booking of a
+// user with more than a page of them, some created at the same instant.
+func TestAllBookingsOfUserReadsEveryPage(t *testing.T) {
+	ctx := t.Context()
+	store := boxoffice.NewMemoryStore()
+	layout := boxoffice.SeedLayout()
+	start := time.Date(2031, 1, 1, 20, 0, 0, 0, time.UTC)
+	show := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: start, End: start.Add(time.Hour)}
+	must(t, store.AddTheater(ctx, boxoffice.Theater{ID: "t"}))
+	must(t, store.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: layout}))
+	must(t, store.AddMovie(ctx, boxoffice.Movie{ID: "m", Duration: time.Hour}))
+	must(t, store.AddShow(ctx, show, layout, boxoffice.Interval{Start: show.Start, End: show.End}, nil))
+	n := 2*boxoffice.MaxPageLimit + 1
+	want := map[boxoffice.BookingID]bool{}
+	must(t, store.UpdateShow(ctx, "s", func(tx boxoffice.ShowTx) error {
+		for i := range n {
+			at := start.Add(-time.Duration(i/3) * time.Second)
+			b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "u", ShowID: "s",
+				Status: boxoffice.StatusReleased, CreatedAt: at, UpdatedAt: at}
+			tx.PutBooking(b)
+			want[b.ID] = true
+		}
+		return nil
+	}))
+	got, err := allBookingsOfUser(ctx, store, "u")
+	must(t, err)
+	seen := map[boxoffice.BookingID]bool{}
+	for _, b := range got {
+		if !want[b.ID] || seen[b.ID] {
+			t.Fatalf("booking %v read twice or never stored", b.ID)
+		}
+		seen[b.ID] = true
+	}
+	if len(seen) != n {
+		t.Errorf("read %d bookings of %d", len(seen), n)
+	}
+}

@@ -360,7 +360,7 @@ func (d *demo) pricing(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	alice, err := d.sys.BookingsOfUser(ctx, "alice")
+	alice, err := d.sys.BookingsOfUser(ctx, "alice", boxoffice.BookingPage{})
 	if err != nil {
 		return err
 	}

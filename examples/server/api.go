@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -338,8 +340,18 @@ func (s *server) ownBooking(r *http.Request, user string) (boxoffice.BookingID, 
 	return id, nil
 }
 
+// bookingsOfUser answers one page of the user's bookings, oldest first:
+// at most ?limit= of them (default boxoffice.DefaultPageLimit, at most
+// boxoffice.MaxPageLimit), after the booking ?after= names (none: from
+// the first). A full page carries "next", the after of the next page; a
+// shorter one is the last, and has none.
 func (s *server) bookingsOfUser(w http.ResponseWriter, r *http.Request) {
-	bookings, err := s.sys.BookingsOfUser(r.Context(), r.PathValue("user"))
+	page, err := bookingPageOf(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	bookings, err := s.sys.BookingsOfUser(r.Context(), r.PathValue("user"), page)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -349,7 +361,48 @@ func (s *server) bookingsOfUser(w http.ResponseWriter, r *http.Request) {
 	for i, b := range bookings {
 		out[i] = s.bookingOut(b, now)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"bookings": out})
+	body := map[string]any{"bookings": out}
+	if limit := cmp.Or(page.Limit, boxoffice.DefaultPageLimit); len(bookings) == limit {
+		body["next"] = bookings[len(bookings)-1].ID.String()
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// bookingPageOf reads the query parameters of a page of bookings, after
+// and limit; an empty one is as if absent (the first page, the default
+// limit), for a client that fills in a template. The library judges the
+// limit's range.
+func bookingPageOf(q url.Values) (boxoffice.BookingPage, error) {
+	var page boxoffice.BookingPage
+	for key, values := range q {
+		if len(values) != 1 {
+			return page, badRequest("query parameter %q given %d times; give it once", key, len(values))
+		}
+		v := values[0]
+		switch key {
+		case "after":
+			if v == "" {
+				continue
+			}
+			id, err := boxoffice.ParseBookingID(v)
+			if err != nil {
+				return page, badRequest("after: %q is not a booking ID; use the next of the previous page", v)
+			}
+			page.After = id
+		case "limit":
+			if v == "" {
+				continue
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return page, badRequest("limit: %q is not a number; use 1 to %d", v, boxoffice.MaxPageLimit)
+			}
+			page.Limit = n
+		default:
+			return page, badRequest("unknown query parameter %q; use after or limit", key)
+		}
+	}
+	return page, nil
 }
 
 // checkUser refuses a missing user before the library would, with a hint.

@@ -227,7 +227,7 @@ func TestHoldSeats(t *testing.T) {
 		})
 	}
 	// None of the refused requests changed anything.
-	bookings, err := f.sys.BookingsOfUser(context.Background(), "bob")
+	bookings, err := f.sys.BookingsOfUser(context.Background(), "bob", boxoffice.BookingPage{})
 	if err != nil || len(bookings) != 0 {
 		t.Errorf("bob has bookings %v, %v; want none", bookings, err)
 	}
@@ -586,7 +586,7 @@ func TestBodyNeedsJSONContentType(t *testing.T) {
 			})
 		}
 	}
-	if bookings, err := f.sys.BookingsOfUser(context.Background(), "bob"); err != nil || len(bookings) != 0 {
+	if bookings, err := f.sys.BookingsOfUser(context.Background(), "bob", boxoffice.BookingPage{}); err != nil || len(bookings) != 0 {
 		t.Errorf("bob has bookings %v, %v; want none", bookings, err)
 	}
 	// The parameters JSON may carry are fine.

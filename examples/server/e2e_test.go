@@ -146,7 +146,7 @@ func TestBrowserTwoCustomers(t *testing.T) {
 			document.querySelector('button.seat[data-seat="' + id + '"]').dataset.status === "booked")`, first, second),
 		chromedp.WithPollingTimeout(5*time.Second)))
 	user := mustRun(t, alice, chromedp.Value(chromedp.ID("user")))
-	bookings, err := sys.BookingsOfUser(ctx, user)
+	bookings, err := sys.BookingsOfUser(ctx, user, boxoffice.BookingPage{})
 	if err != nil || len(bookings) != 1 || bookings[0].Status != boxoffice.StatusConfirmed {
 		t.Errorf("bookings of %s: %+v, %v; want one confirmed", user, bookings, err)
 	}
@@ -299,7 +299,7 @@ func TestBrowserOneCustomer(t *testing.T) {
 	mustRun(t, tab, chromedp.Poll[bool](`document.querySelector(".booking-item .status").textContent === "cancelled"`,
 		chromedp.WithPollingTimeout(5*time.Second)))
 	user := mustRun(t, tab, chromedp.Value(chromedp.ID("user")))
-	bookings, err := sys.BookingsOfUser(ctx, user)
+	bookings, err := sys.BookingsOfUser(ctx, user, boxoffice.BookingPage{})
 	if err != nil || len(bookings) != 2 || bookings[0].Status != boxoffice.StatusFailed || bookings[1].Status != boxoffice.StatusCancelled {
 		t.Errorf("bookings of %s: %v, %v; want failed and cancelled", user, bookings, err)
 	}

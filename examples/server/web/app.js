@@ -536,7 +536,7 @@ function endHold(st) {
 // reload does not lose it.
 async function restoreHold(st) {
   try {
-    const { bookings } = await api("GET", `/api/users/${encodeURIComponent(currentUser())}/bookings`);
+    const bookings = await allBookings(currentUser());
     const live = bookings.filter((b) => b.showId === st.showID && (b.status === "held" || b.status === "paying"));
     if (live.length && seatState === st) startHold(st, live[live.length - 1]);
   } catch (_) {
@@ -735,9 +735,23 @@ function applyStatuses(st, changes) {
 
 // ---- Bookings --------------------------------------------------------------
 
+// allBookings reads every booking of the user, oldest first, following the
+// pages the API cuts them into.
+async function allBookings(user) {
+  const path = `/api/users/${encodeURIComponent(user)}/bookings?limit=1000`;
+  const all = [];
+  let next = "";
+  do {
+    const page = await api("GET", next ? `${path}&after=${encodeURIComponent(next)}` : path);
+    all.push(...page.bookings);
+    next = page.next || "";
+  } while (next);
+  return all;
+}
+
 async function bookingsView() {
   const user = currentUser();
-  const { bookings } = await api("GET", `/api/users/${encodeURIComponent(user)}/bookings`);
+  const bookings = await allBookings(user);
   showView("bookings");
   document.title = "Boxoffice · My bookings";
   $("#bookings-who").textContent = `Bookings of ${user}, newest first.`;

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+type bookingsPageJSON struct {
+	Bookings []bookingJSON `json:"bookings"`
+	Next     string        `json:"next"`
+}
+
+// TestBookingsOfUserPages follows "next" through a user's bookings: every
+// booking comes once, oldest first, and only a full page has a next.
+func TestBookingsOfUserPages(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{HoldsPerMinute: -1, MaxLiveHoldsPerUser: -1})
+	for i, seat := range f.freeSeats(f.show, 0, 5) {
+		f.hold("alice", seat)
+		if i%2 == 1 {
+			f.clock.Advance(time.Second) // and some created at the same instant
+		}
+	}
+	f.hold("bob", f.freeSeats(f.show, 0, 1)...)
+	all, err := f.sys.BookingsOfUser(context.Background(), "alice", boxoffice.BookingPage{})
+	if err != nil || len(all) != 5 {
+		t.Fatalf("alice's bookings: %d, %v; want 5", len(all), err)
+	}
+	var want []string
+	for _, b := range all {
+		want = append(want, b.ID.String())
+	}
+
+	for _, tt := range []struct {
+		limit string
+		sizes []int
+	}{
+		{"2", []int{2, 2, 1}},
+		{"5", []int{5, 0}},
+		{"", []int{5}}, // the default, 100
+	} {
+		var got []string
+		var sizes []int
+		path := "/api/users/alice/bookings?limit=" + tt.limit
+		for next := ""; ; {
+			var page bookingsPageJSON
+			f.callJSON("GET", path+"&after="+next, "", http.StatusOK, &page)
+			if page.Bookings == nil {
+				t.Fatalf("limit %q: bookings null, want a list", tt.limit)
+			}
+			sizes = append(sizes, len(page.Bookings))
+			for _, b := range page.Bookings {
+				got = append(got, b.ID)
+			}
+			if next = page.Next; next == "" || len(sizes) > len(want)+1 {
+				break
+			}
+			if next != got[len(got)-1] {
+				t.Errorf("limit %q: next %s, want the page's last booking %s", tt.limit, next, got[len(got)-1])
+			}
+		}
+		if !slices.Equal(got, want) || !slices.Equal(sizes, tt.sizes) {
+			t.Errorf("limit %q: pages of %v listing %v; want pages of %v listing %v", tt.limit, sizes, got, tt.sizes, want)
+		}
+	}
+}
+
+func TestBookingsOfUserPageErrors(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	f.hold("alice", f.freeSeats(f.show, 0, 1)...)
+	bob := f.hold("bob", f.freeSeats(f.show, 0, 1)...)
+	for _, tt := range []struct {
+		query  string
+		status int
+		code   string
+	}{
+		{"limit=ten", http.StatusBadRequest, "invalid_argument"},
+		{"limit=-1", http.StatusBadRequest, "invalid_argument"},
+		{"limit=1001", http.StatusBadRequest, "invalid_argument"},
+		{"limit=1&limit=2", http.StatusBadRequest, "invalid_argument"},
+		{"after=A1", http.StatusBadRequest, "invalid_argument"},
+		{"offset=2", http.StatusBadRequest, "invalid_argument"},
+		{"after=" + bob.ID, http.StatusNotFound, "not_found"},
+		{"after=" + boxoffice.NewBookingID().String(), http.StatusNotFound, "not_found"},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			rec := f.call("GET", "/api/users/alice/bookings?"+tt.query, "")
+			if e := decodeError(t, rec.Body.String()); rec.Code != tt.status || e.Code != tt.code {
+				t.Errorf("status %d %+v; want %d %s", rec.Code, e, tt.status, tt.code)
+			}
+		})
+	}
+	// limit=1000 is the most, and fine.
+	var page bookingsPageJSON
+	f.callJSON("GET", "/api/users/alice/bookings?limit=1000", "", http.StatusOK, &page)
+	if len(page.Bookings) != 1 || page.Next != "" {
+		t.Errorf("limit=1000: %d bookings, next %q; want 1 and no next", len(page.Bookings), page.Next)
+	}
+}
