@@ -82,7 +82,7 @@ func NewMemoryStore() *MemoryStore {
 		s.bookings[i].m = make(map[BookingID]*showRecord)
 	}
 	for i := range s.users {
-		s.users[i].m = make(map[string]*[]userKey)
+		s.users[i].m = make(map[string]*userBookings)
 	}
 	s.viewTxs.New = func() any { return new(memViewTx) }
 	return s
@@ -103,15 +103,34 @@ type bookingShard struct {
 	_  [48]byte
 }
 
-// userShard maps user IDs to the keys of their bookings, sorted, so that
-// a page of BookingsOfUser is a binary search and a copy of limit keys,
-// however many bookings the user has. A new booking's key is almost always
-// the largest, so keeping the order is an append. Its lock is a plain
-// mutex for the same reason as bookingShard's.
+// userShard maps user IDs to the keys of their bookings, so that a page
+// of BookingsOfUser is a binary search and a copy of limit keys, however
+// many bookings the user has. Its lock is a plain mutex for the same
+// reason as bookingShard's.
 type userShard struct {
 	mu sync.Mutex
-	m  map[string]*[]userKey // behind a pointer: an append is one lookup
+	m  map[string]*userBookings // behind a pointer: an append is one lookup
 	_  [48]byte
+}
+
+// userBookings is the keys of one user's bookings, sorted when sorted is
+// set. A new booking's key is appended and sorted in by the next read:
+// it is the largest unless the clock stood still (a coarse or fake clock,
+// which gives many bookings one CreatedAt and leaves their random IDs to
+// order them), and inserting each in place would then move the user's
+// whole list on every hold.
+type userBookings struct {
+	keys   []userKey
+	sorted bool
+}
+
+// sort puts the keys in order. The caller holds the shard's lock.
+func (u *userBookings) sort() {
+	if !u.sorted {
+		slices.SortFunc(u.keys, userKey.compare)
+		u.keys = slices.Compact(u.keys)
+		u.sorted = true
+	}
 }
 
 // userKey is a booking's place in its user's list: its CreatedAt, as an
@@ -1059,27 +1078,27 @@ func (s *MemoryStore) commit(r *showRecord) {
 func (s *MemoryStore) addUserBooking(userID string, k userKey) {
 	sh := s.userShard(userID)
 	sh.mu.Lock()
-	keys := sh.m[userID]
-	if keys == nil {
-		keys = new([]userKey)
-		sh.m[userID] = keys
+	u := sh.m[userID]
+	if u == nil {
+		u = &userBookings{sorted: true}
+		sh.m[userID] = u
 	}
-	if n := len(*keys); n == 0 || (*keys)[n-1].compare(k) < 0 {
-		*keys = append(*keys, k) // the newest booking: the common case
-	} else if i, found := slices.BinarySearchFunc(*keys, k, userKey.compare); !found {
-		*keys = slices.Insert(*keys, i, k)
+	if n := len(u.keys); n > 0 && u.keys[n-1].compare(k) >= 0 {
+		u.sorted = false
 	}
+	u.keys = append(u.keys, k)
 	sh.mu.Unlock()
 }
 
 func (s *MemoryStore) removeUserBooking(userID string, k userKey) {
 	sh := s.userShard(userID)
 	sh.mu.Lock()
-	if keys := sh.m[userID]; keys != nil {
-		if i, found := slices.BinarySearchFunc(*keys, k, userKey.compare); found {
-			*keys = slices.Delete(*keys, i, i+1)
+	if u := sh.m[userID]; u != nil {
+		u.sort()
+		if i, found := slices.BinarySearchFunc(u.keys, k, userKey.compare); found {
+			u.keys = slices.Delete(u.keys, i, i+1)
 		}
-		if len(*keys) == 0 {
+		if len(u.keys) == 0 {
 			delete(sh.m, userID)
 		}
 	}
@@ -1444,7 +1463,8 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, 
 // ordered by CreatedAt, then ID. A user with no bookings gets an empty
 // slice, not an error. A page costs a binary search of the user's sorted
 // keys and a copy of limit of them, under the user shard's lock, then one
-// lookup per booking, under its show's read lock.
+// lookup per booking, under its show's read lock; and, the first time
+// after bookings made at one instant, a sort of the user's keys.
 func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int) ([]Booking, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -1460,8 +1480,9 @@ func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after B
 		want := limit - len(out)
 		sh.mu.Lock()
 		var all []userKey
-		if p := sh.m[userID]; p != nil {
-			all = *p
+		if u := sh.m[userID]; u != nil {
+			u.sort()
+			all = u.keys
 		}
 		i := 0
 		if bounded {
