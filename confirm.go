@@ -269,12 +269,17 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 				resolved = &ShowStartedError{ShowID: e.show.ID, Start: e.show.Start}
 				return nil
 			}
-			if !bookingOwnsSeats(tx, e.layout, &b) {
+			if abandoned && !bookingOwnsSeats(tx, e.layout, &b) {
 				// The hold lapsed during the payment and someone took a
 				// seat: a new charge could only be voided at once. Fail
 				// the booking as hold lost instead, and void whatever the
-				// call that started the payment may have taken (settle,
-				// with no charge attempt of ours).
+				// call that started the payment took (settle, with no
+				// charge attempt of ours). Only once the payment is
+				// abandoned: a call still charging in another process
+				// could take the money after this void found none, and
+				// nothing would be owed on record. A payment that may be
+				// live is resumed by its charge key instead, and its void
+				// then gives back whatever that charge took.
 				voidInstead = errSeatsLost
 				return nil
 			}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"golang.org/x/time/rate"
 )
 
 // maxUserIDLen bounds user IDs so that bad input cannot grow indexes.
@@ -60,7 +58,8 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // retried request is harmless); asking for some seats the user already
 // holds in another booking is refused with SeatHeldByYou. Every request
 // that passes the input checks counts against Config.HoldsPerMinute,
-// except one refused by the live-hold cap or whose pricing fails;
+// except one refused by the live-hold cap (one whose pricing fails
+// counts);
 // Config.MaxSeatsPerHold and Config.MaxLiveHoldsPerUser cap its size and
 // the user's live holds. The limits are asked before the seats are
 // priced: a request they refuse calls no PricingStrategy (nor
@@ -104,14 +103,14 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// the hold is stored (memTx.addHold): until then, and for the limits,
 	// id is the booking's provisional ID. From admit on, every way out
 	// but a stored hold must forget id, freeing its live-hold slot; a
-	// pricing failure also gives the HoldsPerMinute token back (unadmit),
-	// as a request refused by the input checks takes none.
+	// pricing failure keeps its HoldsPerMinute token, like any refused
+	// request: x/time/rate can give a token back only at the instant it
+	// was taken, and giving it back later would count the refill since
+	// twice.
 	id, key := bs.newBookingID(e)
-	var token rate.Reservation
-	var admitAt time.Time
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
-		admitAt = bs.clock.Now()
-		if token, err = bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
+		admitAt := bs.clock.Now()
+		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
 			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
 			if err != nil {
 				if _, ok := err.(*RateLimitError); ok {
@@ -124,7 +123,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	}
 	seats, total, rec, err := bs.priceHold(ctx, e, userID, idx)
 	if err != nil {
-		bs.users.unadmit(userID, id, token, admitAt)
+		bs.users.forget(userID, id)
 		return Booking{}, err
 	}
 	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, key: key, rec: rec}

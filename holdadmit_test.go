@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 )
@@ -56,9 +57,9 @@ func TestRefusedHoldRunsNoPricing(t *testing.T) {
 }
 
 // TestHoldPricingFailureFreesItsAdmission: a request admitted by the
-// limits whose pricing then fails holds nothing, so it keeps neither its
-// live-hold slot nor its HoldsPerMinute token: the user's next request is
-// admitted.
+// limits whose pricing then fails holds nothing, so it keeps no live-hold
+// slot; it counts against HoldsPerMinute, as any refused request does
+// (x/time/rate can give a token back only at the instant it was taken).
 func TestHoldPricingFailureFreesItsAdmission(t *testing.T) {
 	for _, p := range storePaths {
 		t.Run(p.name, func(t *testing.T) {
@@ -75,15 +76,19 @@ func TestHoldPricingFailureFreesItsAdmission(t *testing.T) {
 				c.Pricing = boxoffice.MemberDiscount(boxoffice.RegularPricing(), boxoffice.RatePercent(90), isMember)
 			})
 			fail.Store(true)
-			for range 3 {
-				if _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); !errors.Is(err, errLookup) {
-					t.Fatalf("HoldSeats with the membership lookup failing: %v; want its error", err)
-				}
+			if _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); !errors.Is(err, errLookup) {
+				t.Fatalf("HoldSeats with the membership lookup failing: %v; want its error", err)
 			}
 			fail.Store(false)
-			f.hold("alice", "A1") // the failed requests left the one token and slot
-			_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A2"})
+			_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
 			var rl *boxoffice.RateLimitError
+			if !errors.As(err, &rl) || rl.Limit != boxoffice.LimitHoldsPerMinute {
+				t.Fatalf("a second request in the minute of a failed one, HoldsPerMinute = 1: %v; want LimitHoldsPerMinute", err)
+			}
+			f.clock.Advance(time.Minute)
+			f.hold("alice", "A1") // the failed request left its live-hold slot
+			f.clock.Advance(time.Minute)
+			_, err = f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A2"})
 			if !errors.As(err, &rl) || rl.Limit != boxoffice.LimitLiveHolds {
 				t.Fatalf("second live hold past MaxLiveHoldsPerUser = 1: %v; want LimitLiveHolds", err)
 			}

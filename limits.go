@@ -53,12 +53,11 @@ func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 // admit takes one hold token for the user at now and reserves a live-hold
 // slot under the provisional booking id. It returns a *RateLimitError if a
 // limit refuses; the live-hold cap is checked first, and a request it
-// refuses takes no token. The slot is confirmed by made or undone by
-// forget; unadmit undoes both the slot and the token, which it needs
-// returned here (the zero Reservation if none was taken).
-func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) (rate.Reservation, error) {
+// refuses takes no token. The reservation is confirmed by made or undone
+// by forget.
+func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) error {
 	if !u.enabled() {
-		return rate.Reservation{}, nil
+		return nil
 	}
 	sh := u.shard(userID)
 	sh.mu.Lock()
@@ -67,27 +66,16 @@ func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) (r
 	if u.maxLive > 0 {
 		st.prune(now)
 		if len(st.live) >= u.maxLive {
-			return rate.Reservation{}, &RateLimitError{UserID: userID, Limit: LimitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
+			return &RateLimitError{UserID: userID, Limit: LimitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
 		}
 	}
-	token, err := st.takeToken(userID, now)
-	if err != nil {
-		return rate.Reservation{}, err
+	if err := st.takeToken(userID, now); err != nil {
+		return err
 	}
 	if u.maxLive > 0 {
 		st.live = append(st.live, liveHold{id: id, until: until})
 	}
-	return token, nil
-}
-
-// unadmit undoes an admit at time at, under the provisional id, whose
-// request must count for nothing (its pricing failed, as input checks
-// can): it frees the live-hold slot and gives the token back. The token
-// is given back "as much as possible" (rate.Reservation.CancelAt): less
-// any refill since, when the user's requests came in between.
-func (u *userLimits) unadmit(userID string, id BookingID, token rate.Reservation, at time.Time) {
-	u.forget(userID, id)
-	token.CancelAt(at) // the zero Reservation does nothing
+	return nil
 }
 
 // take takes one hold token for the user at now, as admit does, without
@@ -99,8 +87,7 @@ func (u *userLimits) take(userID string, now time.Time) error {
 	sh := u.shard(userID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	_, err := u.state(sh, userID).takeToken(userID, now)
-	return err
+	return u.state(sh, userID).takeToken(userID, now)
 }
 
 // state returns the user's state in sh, made if there is none. The
@@ -117,19 +104,17 @@ func (u *userLimits) state(sh *limitShard, userID string) *userState {
 	return st
 }
 
-// takeToken takes one hold token at now, if the user has a rate limit,
-// and returns its reservation, by value so as not to allocate: the zero
-// Reservation if there is no rate limit.
-func (st *userState) takeToken(userID string, now time.Time) (rate.Reservation, error) {
+// takeToken takes one hold token at now, if the user has a rate limit.
+func (st *userState) takeToken(userID string, now time.Time) error {
 	if st.limiter == nil {
-		return rate.Reservation{}, nil
+		return nil
 	}
 	r := st.limiter.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return rate.Reservation{}, &RateLimitError{UserID: userID, Limit: LimitHoldsPerMinute, RetryAfter: d}
+		return &RateLimitError{UserID: userID, Limit: LimitHoldsPerMinute, RetryAfter: d}
 	}
-	return *r, nil
+	return nil
 }
 
 // firstOver returns the earliest deadline of the live holds: not
