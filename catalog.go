@@ -248,16 +248,18 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	// ShowScheduled must reach observers before any event of the show
 	// (commit order per show), but the show's own lock cannot be taken
 	// before the show exists: on the in-memory Store it is the record's,
-	// which AddShow makes. A request reaches a show through its entry,
-	// made under the lock of its shard of bs.shows (see entry); holding
-	// that lock from before the show is stored until ShowScheduled is
-	// published makes a request that finds the new show meanwhile wait.
-	// Lookups of the shard's other shows wait for AddShow too; shows are
-	// scheduled seldom. Requests of other BookingSystems sharing the Store
-	// do not wait, but their observers do not get this ShowScheduled.
-	sh := bs.shows.shard(s.ID)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	// which AddShow makes. A request reaches a show through its entry;
+	// marked as being scheduled from before it is stored until
+	// ShowScheduled is published, the show gets no entry meanwhile, so a
+	// request that finds it waits (entry). Only requests for this show
+	// wait, and only those that come while it is being added. Requests of
+	// other BookingSystems sharing the Store do not wait, but their
+	// observers do not get this ShowScheduled.
+	end, err := bs.shows.startScheduling(ctx, s.ID)
+	if err != nil {
+		return Show{}, err
+	}
+	defer end()
 	err = bs.store.AddShow(ctx, s, hall.Layout, window, func(overlapping []Show) error {
 		for _, o := range overlapping {
 			if (Interval{o.Start, o.blockedUntil()}).Overlaps(Interval{s.Start, s.blockedUntil()}) {

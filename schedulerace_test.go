@@ -3,6 +3,7 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -198,5 +199,49 @@ func TestCompleteShowAgainCompletesPaymentInFlight(t *testing.T) {
 	}
 	if n := mustT[int](t)(f.sys.CompleteShow(f.ctx, f.show.ID)); n != 0 {
 		t.Errorf("CompleteShow called a third time completed %d; want 0", n)
+	}
+}
+
+// TestScheduleShowBlocksNoOtherShow: while ScheduleShow adds a show (on
+// pgstore, a database transaction), requests for every other show go on.
+// It once held the lock of the new show's shard of the show cache across
+// AddShow, which stopped every request for the shows of that shard, one
+// in 64, for as long as the Store took. Requests on 400 shows (so that
+// some share the new show's shard, whatever the cache's seed) must all
+// complete while AddShow is held up.
+func TestScheduleShowBlocksNoOtherShow(t *testing.T) {
+	store := &duringAddShow{Store: boxoffice.NewMemoryStore()}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.Store, c.HoldsPerMinute, c.MaxLiveHoldsPerUser = store, -1, -1
+	})
+	const n = 400
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("other-%d", i)
+		mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: ids[i], MovieID: "M1", HallID: "H1",
+			Start: start.Add(time.Duration(24+4*i) * time.Hour), BasePrice: 1000}))
+	}
+	var blocked bool
+	done := make(chan struct{})
+	store.during = func(boxoffice.Show) {
+		go func() {
+			defer close(done)
+			for _, id := range ids {
+				if _, err := f.sys.HoldSeats(f.ctx, "ann", id, []string{"A1"}); err != nil {
+					t.Errorf("hold on %s while a show was being scheduled: %v", id, err)
+				}
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			blocked = true // and let AddShow return, or it never would
+		}
+	}
+	mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "new", MovieID: "M1", HallID: "H1",
+		Start: start.Add(time.Duration(24+4*n) * time.Hour), BasePrice: 1000}))
+	<-done
+	if blocked {
+		t.Errorf("requests for other shows waited for ScheduleShow's AddShow")
 	}
 }

@@ -337,6 +337,41 @@ type showCache struct {
 type showShard struct {
 	mu sync.RWMutex
 	m  map[string]*showEntry
+	// scheduling holds the shows that ScheduleShow is adding, each with a
+	// channel closed once its ShowScheduled is published: entry makes no
+	// entry for such a show until then (see ScheduleShow).
+	scheduling map[string]chan struct{}
+}
+
+// startScheduling marks show id as being scheduled, after any scheduling
+// of the same ID in progress has ended, and returns the function that
+// ends it.
+func (c *showCache) startScheduling(ctx context.Context, id string) (end func(), err error) {
+	sh := c.shard(id)
+	for {
+		sh.mu.Lock()
+		wait := sh.scheduling[id]
+		if wait == nil {
+			done := make(chan struct{})
+			if sh.scheduling == nil {
+				sh.scheduling = make(map[string]chan struct{})
+			}
+			sh.scheduling[id] = done
+			sh.mu.Unlock()
+			return func() {
+				sh.mu.Lock()
+				delete(sh.scheduling, id)
+				sh.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		sh.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // shard returns the shard that holds the entry of show id.
@@ -381,10 +416,22 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 		return nil, errors.New("boxoffice: hall " + hall.ID + " has no layout")
 	}
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	if e := sh.m[showID]; e != nil {
+		sh.mu.Unlock()
 		return e, nil
 	}
+	if wait := sh.scheduling[showID]; wait != nil {
+		// Found while ScheduleShow is adding it: its ShowScheduled goes
+		// out first. Once it has, the show is as read.
+		sh.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return bs.entry(ctx, showID)
+	}
+	defer sh.mu.Unlock()
 	e = bs.newShowEntry(show, hall.Layout, rec)
 	sh.m[showID] = e
 	return e, nil
