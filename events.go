@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -226,6 +227,9 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		defer cancel()
 		defer stopOnClose()
 		w.box.Run(runCtx, func(u SeatUpdate) {
+			// Seats of its own: every stream of the show gets the same
+			// update, and its Seats is the event's, which observers read.
+			u.Seats = slices.Clone(u.Seats)
 			select {
 			case out <- u:
 			case <-runCtx.Done():

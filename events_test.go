@@ -175,3 +175,31 @@ func TestWatchEndsOnClose(t *testing.T) {
 	for range updates {
 	}
 }
+
+// TestWatchUpdatesAreEachStreamsOwn: a stream's reader may change the
+// Seats of its update (sort it, filter it in place, rewrite its IDs for a
+// wire format) without changing what another stream or an observer (the
+// confirmation email, say) gets. Every stream once got the event's own
+// Seats slice.
+func TestWatchUpdatesAreEachStreamsOwn(t *testing.T) {
+	rec := newRecorder()
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+	one, err := f.sys.Watch(f.ctx, f.show.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := f.sys.Watch(f.ctx, f.show.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hold("alice", "A1", "A2")
+	u := <-one
+	u.Seats[0] = "rewritten by the first reader"
+	if got := (<-two).Seats; !slices.Equal(got, []string{"A1", "A2"}) {
+		t.Errorf("the second stream's update names %v; want [A1 A2]", got)
+	}
+	held, ok := rec.waitFor(t, 1)[0].(*boxoffice.SeatsHeld)
+	if !ok || !slices.Equal(held.Seats, []string{"A1", "A2"}) {
+		t.Errorf("the observer's event: %+v; want SeatsHeld of [A1 A2]", held)
+	}
+}

@@ -116,6 +116,7 @@ type ShowScheduled struct {
 }
 
 // SeatUpdate is one change of a show's seat map, as streamed by Watch.
+// Each stream's update is its own: its reader may change Seats.
 type SeatUpdate struct {
 	ShowID string
 	At     time.Time
