@@ -222,85 +222,73 @@ func normalizeTimes(b *boxoffice.Booking) {
 // BookingsOfUser implements boxoffice.Store, from the index on (user_id,
 // created_at, id): a page reads limit entries of it, wherever it starts.
 func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if limit <= 0 {
-		return []boxoffice.Booking{}, nil
-	}
-	// The zero cursor is before every booking, whatever its time and ID.
-	from := pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
-	if !after.IsZero() {
-		// Cut to the microsecond as the table stores created_at
-		// (normalizeTimes, before every write), so that the cursor
-		// compares as its booking is stored: a cursor with nanoseconds,
-		// rounded rather than cut, would land after the bookings stored
-		// in its microsecond with greater IDs, and skip them.
-		from = pgtype.Timestamptz{Time: after.At.Truncate(time.Microsecond), Valid: true}
-	}
-	rows, err := s.pool.Query(ctx, s.q.bookingsOfUser, userID, from, [16]byte(after.ID), limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.AppendRows([]boxoffice.Booking{}, rows, func(r pgx.CollectableRow) (boxoffice.Booking, error) { return scanBooking(r) })
+	return list(ctx, s, limit, s.q.bookingsOfUser, func(r pgx.CollectableRow) (boxoffice.Booking, error) { return scanBooking(r) },
+		userID, cursorTime(after), [16]byte(after.ID), limit)
 }
 
 // ExpiredHolds implements boxoffice.ExpiredHoldLister, from the partial
 // index of held bookings by deadline: the longest expired first.
 func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]boxoffice.HoldRef, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if limit <= 0 {
-		return []boxoffice.HoldRef{}, nil
-	}
-	rows, err := s.pool.Query(ctx, s.q.expiredHolds, now, limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.AppendRows([]boxoffice.HoldRef{}, rows, func(r pgx.CollectableRow) (boxoffice.HoldRef, error) {
+	return list(ctx, s, limit, s.q.expiredHolds, func(r pgx.CollectableRow) (boxoffice.HoldRef, error) {
 		var ref boxoffice.HoldRef
 		var id [16]byte
 		err := r.Scan(&ref.ShowID, &id, &ref.HeldUntil)
 		ref.Booking = boxoffice.BookingID(id)
 		ref.HeldUntil = ref.HeldUntil.UTC()
 		return ref, err
-	})
+	}, now, limit)
 }
 
 // OwingBookings implements boxoffice.UnsettledBookingLister from a
 // partial index (migration 0003) that stays as small as the refunds the
 // gateway has yet to pay.
 func (s *Store) OwingBookings(ctx context.Context, after boxoffice.BookingCursor, limit int) ([]boxoffice.BookingRef, error) {
-	return s.bookingRefs(ctx, limit, s.q.owing, after.At, [16]byte(after.ID), limit)
+	return list(ctx, s, limit, s.q.owing, scanBookingRef, cursorTime(after), [16]byte(after.ID), limit)
 }
 
 // AbandonedPayments implements boxoffice.UnsettledBookingLister from a
 // partial index (migration 0004) that stays as small as the payments in
 // flight.
 func (s *Store) AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
-	return s.bookingRefs(ctx, limit, s.q.paying, payingBefore, limit)
+	return list(ctx, s, limit, s.q.paying, scanBookingRef, payingBefore, limit)
 }
 
-// bookingRefs runs a query listing up to limit bookings as (show_id, id,
-// updated_at).
-func (s *Store) bookingRefs(ctx context.Context, limit int, query string, args ...any) ([]boxoffice.BookingRef, error) {
+// cursorTime is the time of a cursor as a query compares it with a
+// stored time: the zero cursor is before every booking, whatever its time
+// and ID; any other is cut to the microsecond as the tables store times
+// (normalizeTimes, before every write), so that it compares as its
+// booking is stored. Rounded rather than cut, a cursor with nanoseconds
+// would land after the bookings stored in its microsecond with greater
+// IDs, and skip them.
+func cursorTime(c boxoffice.BookingCursor) pgtype.Timestamptz {
+	if c.IsZero() {
+		return pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+	}
+	return pgtype.Timestamptz{Time: c.At.Truncate(time.Microsecond), Valid: true}
+}
+
+// list runs a query listing up to limit rows (none when limit ≤ 0), each
+// read by scan.
+func list[T any](ctx context.Context, s *Store, limit int, query string, scan pgx.RowToFunc[T], args ...any) ([]T, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if limit <= 0 {
-		return []boxoffice.BookingRef{}, nil
+		return []T{}, nil
 	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.AppendRows([]boxoffice.BookingRef{}, rows, func(r pgx.CollectableRow) (boxoffice.BookingRef, error) {
-		var ref boxoffice.BookingRef
-		var id [16]byte
-		err := r.Scan(&ref.ShowID, &id, &ref.UpdatedAt)
-		ref.Booking = boxoffice.BookingID(id)
-		ref.UpdatedAt = ref.UpdatedAt.UTC()
-		return ref, err
-	})
+	return pgx.AppendRows([]T{}, rows, scan)
+}
+
+// scanBookingRef reads a row of (show_id, id, updated_at).
+func scanBookingRef(r pgx.CollectableRow) (boxoffice.BookingRef, error) {
+	var ref boxoffice.BookingRef
+	var id [16]byte
+	err := r.Scan(&ref.ShowID, &id, &ref.UpdatedAt)
+	ref.Booking = boxoffice.BookingID(id)
+	ref.UpdatedAt = ref.UpdatedAt.UTC()
+	return ref, err
 }
