@@ -1,8 +1,10 @@
 package boxoffice_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,6 +37,16 @@ func (g *refusingGateway) Refund(ctx context.Context, r boxoffice.RefundRequest)
 // listed the same 4,096 refused refunds, and a tick stopped at the first
 // of them, so the refund was never paid.
 func TestRescanReachesOwedRefundsBehindRefusedOnes(t *testing.T) {
+	t.Run("changed at different instants", func(t *testing.T) { testRescanBehindRefused(t, time.Millisecond) })
+	// A coarse or fake clock, or a bulk cancellation: the cursor must
+	// carry the booking ID, or every rescan lists the same first page.
+	t.Run("changed at one instant", func(t *testing.T) { testRescanBehindRefused(t, 0) })
+}
+
+// testRescanBehindRefused runs the scenario with the refused refunds'
+// UpdatedAt apart by spacing, and the owed one last in (UpdatedAt, ID)
+// order.
+func testRescanBehindRefused(t *testing.T, spacing time.Duration) {
 	const refusedCount = 4096 // one full page of the rescan
 	store := unsettledStore{newBroken("ok-unsettled")}
 	gateway := &refusingGateway{refused: map[boxoffice.BookingID]bool{}}
@@ -50,15 +62,26 @@ func TestRescanReachesOwedRefundsBehindRefusedOnes(t *testing.T) {
 			Refund:    boxoffice.Refund{Amount: 15_00, Percent: 100, Reason: "cancelled"},
 			CreatedAt: start, UpdatedAt: updated}
 	}
-	var want boxoffice.Booking
+	all := make([]boxoffice.Booking, refusedCount+1)
+	for i := range all {
+		all[i] = owing(start.Add(time.Duration(i) * spacing))
+	}
+	// The owed one comes last: the latest, or, at one instant, the
+	// greatest ID.
+	slices.SortFunc(all, func(a, b boxoffice.Booking) int {
+		if c := a.UpdatedAt.Compare(b.UpdatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.ID[:], b.ID[:])
+	})
+	want := all[refusedCount]
 	err := store.UpdateShow(f.ctx, f.show.ID, func(tx boxoffice.ShowTx) error {
-		for i := range refusedCount {
-			b := owing(start.Add(time.Duration(i) * time.Millisecond))
-			gateway.refused[b.ID] = true
+		for _, b := range all {
+			if b.ID != want.ID {
+				gateway.refused[b.ID] = true
+			}
 			tx.PutBooking(b)
 		}
-		want = owing(start.Add(time.Hour))
-		tx.PutBooking(want)
 		return nil
 	})
 	if err != nil {
