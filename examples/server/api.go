@@ -5,9 +5,11 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,19 +79,21 @@ func (s *server) closeStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 // routes returns the service's handler.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/movies", s.searchMovies)
-	mux.HandleFunc("GET /api/movies/{movie}", s.getMovie)
-	mux.HandleFunc("GET /api/movies/{movie}/shows", s.showsOfMovie)
-	mux.HandleFunc("GET /api/shows/{show}", s.getShow)
-	mux.HandleFunc("GET /api/shows/{show}/seats", s.seatMap)
-	mux.HandleFunc("GET /api/shows/{show}/events", s.seatEvents)
+	// Each GET names the query parameters it takes (the README's table):
+	// any other is refused, not ignored.
+	mux.HandleFunc("GET /api/movies", s.query(s.searchMovies, "title", "genre", "language", "city"))
+	mux.HandleFunc("GET /api/movies/{movie}", s.query(s.getMovie))
+	mux.HandleFunc("GET /api/movies/{movie}/shows", s.query(s.showsOfMovie))
+	mux.HandleFunc("GET /api/shows/{show}", s.query(s.getShow))
+	mux.HandleFunc("GET /api/shows/{show}/seats", s.query(s.seatMap))
+	mux.HandleFunc("GET /api/shows/{show}/events", s.query(s.seatEvents))
 	mux.HandleFunc("POST /api/shows/{show}/holds", s.holdSeats)
-	mux.HandleFunc("GET /api/bookings/{booking}", s.getBooking)
+	mux.HandleFunc("GET /api/bookings/{booking}", s.query(s.getBooking))
 	mux.HandleFunc("POST /api/bookings/{booking}/confirm", s.confirmBooking)
 	mux.HandleFunc("POST /api/bookings/{booking}/extend", s.bookingCall(s.sys.ExtendHold))
 	mux.HandleFunc("POST /api/bookings/{booking}/release", s.bookingCall(s.sys.ReleaseHold))
 	mux.HandleFunc("POST /api/bookings/{booking}/cancel", s.bookingCall(s.cancelBooking))
-	mux.HandleFunc("GET /api/users/{user}/bookings", s.bookingsOfUser)
+	mux.HandleFunc("GET /api/users/{user}/bookings", s.query(s.bookingsOfUser, "after", "limit"))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// Tell a wrong method from a wrong path, in JSON like every other
 		// API error: ask the mux which methods this path has.
@@ -113,16 +117,38 @@ func (s *server) routes() http.Handler {
 	return s.recoverPanics(securityHeaders(mux))
 }
 
-func (s *server) searchMovies(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	for key := range q {
-		switch key {
-		case "title", "genre", "language", "city":
-		default:
-			s.writeError(w, r, badRequest("unknown query parameter %q; use title, genre, language or city", key))
+// query refuses a request whose query string is malformed or has a
+// parameter other than known, before next sees it: a client's typo or a
+// parameter it hopes exists (offset, sort) gets a 400 that says so, not an
+// answer that silently differs from what it asked for.
+func (s *server) query(next http.HandlerFunc, known ...string) http.HandlerFunc {
+	take := "takes no query parameters"
+	switch len(known) {
+	case 0:
+	case 1:
+		take = "use " + known[0]
+	default:
+		take = "use " + strings.Join(known[:len(known)-1], ", ") + " or " + known[len(known)-1]
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		// r.URL.Query drops what it cannot parse; ParseQuery says so.
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			s.writeError(w, r, badRequest("malformed query string: %v", err))
 			return
 		}
+		for _, key := range slices.Sorted(maps.Keys(q)) {
+			if !slices.Contains(known, key) {
+				s.writeError(w, r, badRequest("unknown query parameter %q; %s %s", key, r.URL.Path, take))
+				return
+			}
+		}
+		next(w, r)
 	}
+}
+
+func (s *server) searchMovies(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	movies, err := s.sys.SearchMovies(r.Context(), boxoffice.MovieQuery{
 		Title: q.Get("title"), Genre: q.Get("genre"), Language: q.Get("language"), City: q.Get("city"),
 	})
@@ -369,9 +395,10 @@ func (s *server) bookingsOfUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // bookingPageOf reads the query parameters of a page of bookings, after
-// and limit; an empty one is as if absent (the first page, the default
-// limit), for a client that fills in a template. The library judges the
-// limit's range.
+// and limit (the route refuses any other); an empty one is as if absent
+// (the first page, the default limit), for a client that fills in a
+// template. A limit below 1 is refused here, because the library takes a
+// zero Limit for the default; the library judges the top of the range.
 func bookingPageOf(q url.Values) (boxoffice.BookingPage, error) {
 	var page boxoffice.BookingPage
 	for key, values := range q {
@@ -394,12 +421,11 @@ func bookingPageOf(q url.Values) (boxoffice.BookingPage, error) {
 				continue
 			}
 			n, err := strconv.Atoi(v)
-			if err != nil {
-				return page, badRequest("limit: %q is not a number; use 1 to %d", v, boxoffice.MaxPageLimit)
+			if err != nil || n < 1 {
+				return page, badRequest("limit: %q is not a number from 1 to %d (leave it out for %d)", v,
+					boxoffice.MaxPageLimit, boxoffice.DefaultPageLimit)
 			}
 			page.Limit = n
-		default:
-			return page, badRequest("unknown query parameter %q; use after or limit", key)
 		}
 	}
 	return page, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -20,8 +21,10 @@ import (
 // It subscribes with Watch before reading the map, so no change committed
 // in between is lost (at worst one is sent twice, which is harmless: an
 // update carries the seats' new status, not a difference). The stream ends
-// when the client goes, the show's updates end, or the server shuts down;
-// EventSource then reconnects and starts again with a fresh map.
+// when the client goes, or stops reading (a write that does not get through
+// within streamWriteTimeout), the show's updates end, or the server shuts
+// down (a write blocked then gets streamCloseGrace more); EventSource then
+// reconnects and starts again with a fresh map.
 func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	showID := r.PathValue("show")
@@ -49,12 +52,21 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	// The server's WriteTimeout is for ordinary answers; a stream lives on.
-	// (ResponseController wraps ErrNotSupported, so compare with errors.Is.)
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	dl := &streamDeadline{rc: rc, timeout: streamWriteTimeout(s.opts.Heartbeat)}
+	// The server's WriteTimeout is for ordinary answers; a stream lives on,
+	// each write with its own deadline. (ResponseController wraps
+	// ErrNotSupported, so compare with errors.Is; without deadlines the
+	// server's WriteTimeout ends the stream, and EventSource reconnects.)
+	if err := dl.extend(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		s.writeError(w, r, err)
 		return
 	}
+	// The loop below sees s.closing only between writes: a write to a
+	// client that stopped reading blocks until its deadline, and shutdown
+	// cannot wait that long. Cut it short instead.
+	defer s.onClose(dl.shutdown)()
+	// From here on every write goes through out, which sets its deadline.
+	out := deadlineWriter{w: w, dl: dl}
 	setStreamHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
 
@@ -66,7 +78,7 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 		index[seat.ID] = i
 		sent[i] = seat.Status
 	}
-	if writeEvent(w, "seatmap", m) != nil || rc.Flush() != nil {
+	if writeEvent(out, "seatmap", m) != nil || rc.Flush() != nil {
 		return
 	}
 
@@ -92,10 +104,10 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 					sent[i] = status
 				}
 			}
-			err = writeEvent(w, "update", seatUpdateJSON{Seats: u.Seats, Status: status, At: u.At})
+			err = writeEvent(out, "update", seatUpdateJSON{Seats: u.Seats, Status: status, At: u.At})
 		case <-heartbeat.C():
 			heartbeat.Reset(s.opts.Heartbeat)
-			_, err = io.WriteString(w, ": ping\n\n")
+			_, err = io.WriteString(out, ": ping\n\n")
 		case <-resync.C():
 			resync.Reset(s.opts.Resync)
 			m, err = s.readSeatMap(ctx, showID)
@@ -111,14 +123,92 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			sent = now
-			err = writeEvent(w, "seatmap", m)
+			err = writeEvent(out, "seatmap", m)
 		}
 		if err == nil {
 			err = rc.Flush()
 		}
 		if err != nil {
-			return // the client is gone
+			return // the client is gone, or stopped reading
 		}
+	}
+}
+
+// streamCloseGrace is how long a stream's write may still take once the
+// server shuts down: enough for a client that reads to get the end of the
+// answer, short enough for a graceful shutdown to outwait.
+const streamCloseGrace = time.Second
+
+// streamWriteTimeout is how long each write of a stream may take before
+// the client counts as gone: twice the heartbeat, and at least 30
+// seconds, so a slow link gets time, but a client that keeps the
+// connection open and stops reading does not hold the handler, its Watch
+// and the connection forever.
+func streamWriteTimeout(heartbeat time.Duration) time.Duration {
+	return max(2*heartbeat, 30*time.Second)
+}
+
+// streamDeadline sets the write deadlines of one stream. Net deadlines are
+// wall-clock times, hence time.Now and not the BookingSystem's Clock
+// (which a test may hold still).
+type streamDeadline struct {
+	rc      *http.ResponseController
+	timeout time.Duration
+
+	mu      sync.Mutex
+	closing bool // once set, the grace deadline stands
+}
+
+// extend gives the next write its timeout, unless the server is closing,
+// whose shorter deadline must not be lifted again.
+func (d *streamDeadline) extend() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closing {
+		return nil
+	}
+	return d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+}
+
+// shutdown makes any write fail after streamCloseGrace; net.Conn
+// deadlines may be set while a write is blocked, and fail it.
+func (d *streamDeadline) shutdown() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closing = true
+	_ = d.rc.SetWriteDeadline(time.Now().Add(streamCloseGrace))
+}
+
+// deadlineWriter gives each write of a stream (and the Flush that follows
+// it) its write timeout, just before it is made: time spent waiting for
+// the next event does not count.
+type deadlineWriter struct {
+	w  io.Writer
+	dl *streamDeadline
+}
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	_ = d.dl.extend() // its error, if any, was judged before the stream began
+	return d.w.Write(p)
+}
+
+// onClose runs f once the server starts closing its streams, on a
+// goroutine of its own. The returned stop must be called before the
+// handler returns: it waits for f if f has started, since a
+// ResponseController must not be used after its handler has returned.
+func (s *server) onClose(f func()) (stop func()) {
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		select {
+		case <-s.closing:
+			f()
+		case <-done:
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
 	}
 }
 
