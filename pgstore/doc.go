@@ -27,7 +27,12 @@
 // payment failed in a column older instances do not write, and since then
 // a cancellation is decided before its refund is paid, where older
 // instances paid first; a cancellation an older instance left half done
-// should be finished by it before the upgrade).
+// should be finished by it before the upgrade). Migrate enforces half of
+// it: on a schema that records a migration it does not have, it changes
+// nothing and returns an error matching ErrSchemaTooNew, so an old
+// instance started after the upgrade, which calls Migrate first, stops
+// there. (New does not look at the schema: an instance that skips
+// Migrate, or was running before the upgrade, is not stopped.)
 //
 // # The per-show transaction
 //
@@ -99,11 +104,42 @@
 // up to Options.MaxRetries times with a small jittered backoff; then the
 // error matches boxoffice.ErrConflict. An error from the callback rolls
 // back and is returned unchanged. The callback may run more than once (the
-// Store contract allows it); only its last run counts. The statement that
-// commits runs to its end even if ctx is cancelled once it has been sent,
-// so that the error returned is the transaction's true outcome (AddShow's
-// too); before anything is sent, waiting for a connection of the pool
-// ends with ctx.
+// Store contract allows it); only its last run counts.
+//
+// # Outcomes
+//
+// An error from UpdateShow (or AddShow) means that nothing was committed,
+// with one exception: an error matching ErrCommitUnknown means the
+// transaction may have committed. (A transaction that writes nothing
+// commits nothing either way.) To keep that promise:
+//
+//   - The statement that commits runs to its end even if ctx is
+//     cancelled once it has been sent; before anything is sent, waiting
+//     for a connection of the pool ends with ctx.
+//   - Should the connection be lost once the commit was sent (the
+//     network, a proxy or the server failing before the answer arrives),
+//     the Store learns the outcome on another connection of the pool, for
+//     up to 5 seconds, whatever ctx. Under the lock it asks
+//     pg_xact_status about the transaction's ID, read with the row lock
+//     (pg_current_xact_id; the lock assigns the ID anyway); a transaction
+//     still in progress (its backend has not noticed that the connection
+//     is gone, or is still reading the COMMIT) is ended first, its backend
+//     terminated (pg_terminate_backend, which the Store's own role may
+//     do), so that the answer is final. The optimistic statement records
+//     a random ID of its own as the show's writer (migration 0005); the
+//     Store then moves the show on from the version the statement
+//     compared, if it is still there, so that the statement can no longer
+//     write should it reach the server late, and reads back the version
+//     and the writer: the statement's writer, it committed; the version
+//     one on, another's writer, it did not.
+//   - The outcome is unknown, and the error matches ErrCommitUnknown,
+//     when those checks fail (the database unreachable, a zombie backend
+//     not ending in time) or, for an optimistic statement, when other
+//     commits have moved the show on by two versions or more meanwhile,
+//     which may hide its own.
+//
+// These checks need PostgreSQL 14 or later (pg_terminate_backend's
+// timeout).
 //
 // ViewShow reads the inventory and the bookings it asks for in one
 // read-only REPEATABLE READ transaction: a consistent snapshot, taken
@@ -113,10 +149,11 @@
 //
 // movies (genres text[]), theaters, halls (the layout as text, from
 // Layout.MarshalText), shows (hall, movie, start, end, base price),
-// show_seats (the inventories) and bookings (seats as JSON, status,
-// deadlines, payment and refund columns). Indexes serve the queries the
-// core makes: bookings by (user_id, created_at), shows by (movie_id,
-// start), shows by (hall_id, start, end) — bounded below by the hall's
+// show_seats (the inventories, with the ID of their last optimistic
+// writer) and bookings (seats as JSON, status, deadlines, payment and
+// refund columns). Indexes serve the queries the core makes: bookings by
+// (user_id, created_at), shows by (movie_id, start), shows by (hall_id,
+// start, end) — bounded below by the hall's
 // longest show so that overlap searches scan only nearby shows — and a
 // partial index of held bookings by deadline for ExpiredHolds, which lets
 // the sweeper of every instance expire holds made by any other, or before

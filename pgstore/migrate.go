@@ -55,15 +55,23 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
+// ErrSchemaTooNew is what Migrate's error matches when the schema records
+// a migration this version of the package does not embed: a newer version
+// migrated it, and this one must not use it.
+var ErrSchemaTooNew = errors.New("pgstore: schema migrated by a newer version of pgstore")
+
 // Migrate creates the schema opts.Schema if needed and applies, in one
 // transaction, every embedded migration not yet recorded in its
 // schema_migrations table. It is idempotent, and safe when several
 // instances start at once: each takes a transaction-scoped advisory lock
 // named after the schema first, so the others wait and then find nothing
-// left to do. Migrations only ever add to the schema, so an instance that
-// is older than the schema's newest migration keeps working. Migrating a
-// schema that is up to date needs no privilege to create anything: only
-// USAGE on the schema and SELECT on its schema_migrations table, so that a
+// left to do. A schema that records a migration this version does not
+// embed was migrated by a newer version, whose rules are not this one's
+// (instances of different versions must not share a schema, see the
+// package documentation): Migrate then changes nothing and returns an
+// error matching ErrSchemaTooNew, naming the versions. Migrating a schema
+// that is up to date needs no privilege to create anything: only USAGE on
+// the schema and SELECT on its schema_migrations table, so that a
 // least-privilege role can run it at every start.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	if pool == nil {
@@ -118,6 +126,16 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 		applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 		if err != nil {
 			return err
+		}
+		var unknown []int32
+		for _, v := range applied {
+			if !slices.ContainsFunc(ms, func(m migration) bool { return int32(m.version) == v }) {
+				unknown = append(unknown, v)
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			return fmt.Errorf("%w: it records migrations %v, which this version (newest %d) does not have", ErrSchemaTooNew, unknown, ms[len(ms)-1].version)
 		}
 		for _, m := range ms {
 			if slices.Contains(applied, int32(m.version)) {

@@ -2,6 +2,8 @@ package pgstore_test
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -66,5 +68,44 @@ func TestOptionsAreChecked(t *testing.T) {
 	must(t, err)
 	if s.Schema() != pgstore.DefaultSchema {
 		t.Errorf("default schema %q, want %q", s.Schema(), pgstore.DefaultSchema)
+	}
+}
+
+// TestMigrateRefusesNewerSchema: a schema that records a migration this
+// version does not have was migrated by a newer version, whose rules are
+// not this one's: Migrate must refuse it, and change nothing.
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	schema := newSchema(t, pool)
+	ctx := t.Context()
+	s := quote(schema)
+	if _, err := pool.Exec(ctx, "INSERT INTO "+s+".schema_migrations (version, name) VALUES (9999, '9999_future.sql')"); err != nil {
+		t.Fatal(err)
+	}
+	// A migration this version has, undone, so that Migrate has
+	// something to apply if it goes ahead.
+	if _, err := pool.Exec(ctx, "DROP INDEX "+s+".bookings_paying_since"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "DELETE FROM "+s+".schema_migrations WHERE version = 4"); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() string {
+		var v string
+		must(t, pool.QueryRow(ctx, "SELECT string_agg(version || ' ' || name, ', ' ORDER BY version) FROM "+s+".schema_migrations").Scan(&v))
+		var idx int
+		must(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = 'bookings_paying_since'", schema).Scan(&idx))
+		return v + "; index: " + strconv.Itoa(idx)
+	}
+	before := snapshot()
+	err := pgstore.Migrate(ctx, pool, pgstore.Options{Schema: schema})
+	if !errors.Is(err, pgstore.ErrSchemaTooNew) {
+		t.Errorf("Migrate of a schema with migration 9999 = %v; want ErrSchemaTooNew", err)
+	} else if !strings.Contains(err.Error(), "9999") {
+		t.Errorf("Migrate's error %q does not name the unknown version", err)
+	}
+	if after := snapshot(); after != before {
+		t.Errorf("Migrate refused the schema but changed it: %s, was %s", after, before)
 	}
 }

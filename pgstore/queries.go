@@ -18,7 +18,8 @@ type queries struct {
 	insertShow, insertShowSeats, show              string
 	showsOfMovie, showsOfHall                      string
 	lockShow, viewShow, touchShow, touchAndUpsert  string
-	showVersion                                    string
+	showVersion, fence                             string
+	xactStatus, stopXact                           string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
 	booking, bookingOfShow, bookingsOfUser         string
 	upsertBooking, expiredHolds, owing, paying     string
@@ -79,13 +80,16 @@ const maxOptimisticPuts = 3
 // transaction putting n bookings: the inventory ($2; NULL keeps it) is
 // written only if the show is still at version $3, and the bookings only if
 // it was. It returns 1 if it wrote, 0 if the show had moved on. One
-// statement is one transaction: all of it or none.
+// statement is one transaction: all of it or none. It records $4, an ID
+// of this one statement, as the row's writer (migration 0005), so that
+// should its answer be lost the Store can tell whether it committed (see
+// fence).
 func optimisticCommit(n int) string {
 	var b strings.Builder
-	b.WriteString(`WITH touched AS (UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), version = version + 1
+	b.WriteString(`WITH touched AS (UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), version = version + 1, writer = $4
 		WHERE show_id = $1 AND version = $3 RETURNING 1)`)
 	for k := range n {
-		fmt.Fprintf(&b, `, put%d AS (%s RETURNING 1)`, k, upsertBooking(4+k*len(bookingTypes), "EXISTS (SELECT FROM touched)"))
+		fmt.Fprintf(&b, `, put%d AS (%s RETURNING 1)`, k, upsertBooking(5+k*len(bookingTypes), "EXISTS (SELECT FROM touched)"))
 	}
 	b.WriteString(` SELECT count(*) FROM touched`)
 	return b.String()
@@ -130,8 +134,10 @@ func newQueries(schema string) queries {
 		// The hall's row lock serializes AddShow per hall. The movie and
 		// the show ID are checked by the next statement, whose snapshot is
 		// taken once the lock is held (a subquery of the locking statement
-		// would not see what the previous holder committed).
-		lockHall:          q(`SELECT 1 FROM {s}.halls WHERE id = $1 FOR UPDATE`),
+		// would not see what the previous holder committed). It returns
+		// the transaction's ID, which the lock has assigned anyway, in case
+		// the commit's answer is lost (see xactStatus).
+		lockHall:          q(`SELECT pg_current_xact_id() FROM {s}.halls WHERE id = $1 FOR UPDATE`),
 		showPreconditions: q(`SELECT EXISTS (SELECT 1 FROM {s}.movies WHERE id = $1), EXISTS (SELECT 1 FROM {s}.shows WHERE id = $2)`),
 		updateLongestShow: q(`UPDATE {s}.halls SET longest_show_us = greatest(longest_show_us, $2) WHERE id = $1`),
 		insertShow:        q(`INSERT INTO {s}.shows ({show}) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
@@ -146,8 +152,11 @@ func newQueries(schema string) queries {
 			ORDER BY starts_at, id`),
 
 		// The per-show transaction: lock the inventory row, read it and
-		// the show in one statement; write it back and bump its version.
-		lockShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version
+		// the show in one statement, with the transaction's ID (which the
+		// row lock assigns anyway) in case the commit's answer is lost;
+		// write it back and bump its version.
+		lockShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version,
+				pg_current_xact_id()
 			FROM {s}.show_seats v JOIN {s}.shows sh ON sh.id = v.show_id
 			WHERE v.show_id = $1 FOR UPDATE OF v`),
 		viewShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version
@@ -157,6 +166,21 @@ func newQueries(schema string) queries {
 		// The usual commit: the inventory and one booking in one statement.
 		touchAndUpsert: q(`WITH touched AS (` + touchShow + `) ` + upsertBooking(3, "")),
 		showVersion:    q(`SELECT version FROM {s}.show_seats WHERE show_id = $1`),
+		// After the answer to an optimistic commit from version $2 was
+		// lost: move the show on from $2 if it is still there, so that
+		// the statement, should it still reach the server, can no longer
+		// write; and return the version and the writer, which tell
+		// whether it did (optimisticOutcome). Under READ COMMITTED, the
+		// update waits for the statement if it is running, and then sees
+		// its outcome.
+		fence: q(`UPDATE {s}.show_seats SET version = version + CASE WHEN version = $2 THEN 1 ELSE 0 END
+			WHERE show_id = $1 RETURNING version, writer`),
+		// After the answer to a COMMIT was lost: the transaction's fate,
+		// 'committed', 'aborted' or 'in progress'; and the end of a
+		// transaction still in progress (its backend, which may still be
+		// reading the COMMIT, is terminated), waiting up to $2 ms.
+		xactStatus: `SELECT pg_xact_status($1::xid8)`,
+		stopXact:   `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity WHERE backend_xid = $1::xid8::xid`,
 		optimistic: [...]string{
 			q(optimisticCommit(0)), q(optimisticCommit(1)), q(optimisticCommit(2)), q(optimisticCommit(3)),
 		},
@@ -184,8 +208,9 @@ func newQueries(schema string) queries {
 		// the planner uses it and reads at most the LIMIT of entries in
 		// index order: bookings_owing_money (migration 0003, whose comment
 		// still calls this listing by its old name, OwedRefunds: a
-		// migration's text is checksummed, so it stays) and
-		// bookings_paying_since (0004).
+		// released migration is left as schemas applied it, though
+		// Migrate records only its version and name and would not notice
+		// an edit) and bookings_paying_since (0004).
 		owing: q(`SELECT show_id, id, updated_at FROM {s}.bookings
 			WHERE ` + owingMoney + ` AND (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT $3`),
 		paying: q(`SELECT show_id, id, updated_at FROM {s}.bookings

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -10,17 +11,29 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Timeouts of the statements that end a transaction. They run on a context
 // detached from the caller's, so that a commit once sent completes (the
 // caller learns its true outcome) and a rollback returns the connection
-// clean to the pool.
+// clean to the pool. So does the check of a commit whose connection was
+// lost (settle, optimisticOutcome), which waits up to stopWait for the
+// transaction's backend to end.
 const (
 	commitTimeout   = 30 * time.Second
 	rollbackTimeout = 5 * time.Second
+	outcomeTimeout  = 5 * time.Second
+	stopWait        = 2 * time.Second
 )
+
+// ErrCommitUnknown is what UpdateShow's and AddShow's error matches when
+// the transaction may have committed: the connection was lost once its
+// commit was sent, and the Store could not learn the outcome on another
+// connection (see the package documentation). Any other error of theirs
+// means that nothing was committed.
+var ErrCommitUnknown = errors.New("pgstore: connection lost during the commit: the transaction may have committed")
 
 // UpdateShow implements boxoffice.Store: see the package documentation for
 // the mechanism. fn may run more than once, each time on fresh state: after
@@ -30,7 +43,10 @@ const (
 // transaction is rolled back and the error returned unchanged. A misuse of
 // the ShowTx (a seat position out of range, a booking of another show, a
 // status or seat type outside the lifecycle) rolls back with an error
-// matching boxoffice.ErrInvalidArgument.
+// matching boxoffice.ErrInvalidArgument. Should the connection be lost
+// once the commit is sent, UpdateShow learns on another connection whether
+// it committed (nil) or not (the error); if it cannot tell, it returns an
+// error matching ErrCommitUnknown.
 func (s *Store) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
 	return s.runShowTx(ctx, showID, false, fn)
 }
@@ -56,8 +72,11 @@ func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn 
 		}
 	}
 	err := s.retry(ctx, func() error { return s.showTxOnce(ctx, showID, readOnly, fn) })
-	if fe, ok := err.(*fnError); ok {
-		return fe.err
+	switch e := err.(type) {
+	case *fnError:
+		return e.err
+	case *lostCommit:
+		return s.settle(ctx, e)
 	}
 	return err
 }
@@ -67,6 +86,124 @@ func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn 
 type fnError struct{ err error }
 
 func (e *fnError) Error() string { return e.err.Error() }
+
+// lostCommit is the error of a commit whose connection was lost once the
+// COMMIT may have been sent: transaction xid may have committed before
+// the answer was lost. The retry loop returns it as it is; settle then
+// learns the outcome, once the connection is back to the pool (so that
+// a pool of one connection can do it).
+type lostCommit struct {
+	err       error
+	xid       uint64
+	committed func() // if it did commit, caches what it wrote
+}
+
+func (e *lostCommit) Error() string { return e.err.Error() }
+
+// settle learns the outcome of a lost commit on another connection of the
+// pool: nil if it committed, its error if it did not, an error matching
+// ErrCommitUnknown if that cannot be learned. Like the commit, it goes on
+// if ctx is cancelled, for outcomeTimeout at most.
+func (s *Store) settle(ctx context.Context, lost *lostCommit) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outcomeTimeout)
+	defer cancel()
+	committed, err := s.xactCommitted(ctx, lost.xid)
+	switch {
+	case err != nil:
+		return commitUnknown(lost.err, err)
+	case !committed:
+		return lost.err
+	}
+	if lost.committed != nil {
+		lost.committed()
+	}
+	return nil
+}
+
+// xactCommitted reports whether transaction xid committed. A transaction
+// still in progress is one whose backend has not yet noticed that its
+// connection is gone, or is reading or running the COMMIT still: it is
+// ended, by terminating its backend (which rolls it back unless the
+// COMMIT is done first), so that its outcome is final before it is told.
+func (s *Store) xactCommitted(ctx context.Context, xid uint64) (bool, error) {
+	status, err := s.xactStatus(ctx, xid)
+	if err == nil && status == "in progress" {
+		err = learn(ctx, func() error {
+			_, err := s.pool.Exec(ctx, s.q.stopXact, xid, stopWait.Milliseconds())
+			return err
+		})
+		if err == nil {
+			status, err = s.xactStatus(ctx, xid)
+		}
+	}
+	switch {
+	case err != nil:
+		return false, err
+	case status == "committed":
+		return true, nil
+	case status == "aborted":
+		return false, nil
+	}
+	return false, fmt.Errorf("pgstore: transaction %d is %q", xid, status)
+}
+
+// xactStatus returns pg_xact_status of transaction xid.
+func (s *Store) xactStatus(ctx context.Context, xid uint64) (string, error) {
+	var status pgtype.Text // NULL for a transaction too old to tell
+	err := learn(ctx, func() error { return s.pool.QueryRow(ctx, s.q.xactStatus, xid).Scan(&status) })
+	return status.String, err
+}
+
+// optimisticOutcome learns whether an optimistic commit of show from
+// version, which recorded writer as the row's writer, committed, once its
+// connection was lost before the answer came. In one READ COMMITTED
+// transaction the fence moves the show on from version if it is still
+// there, so that the statement, should it still reach the server, can no
+// longer write; and returns the version and writer, which tell whether it
+// did: the writer is the statement's if it committed and nothing wrote the
+// show since; the version one more than version, another writer's, if it
+// did not (the fence, or another commit, moved the show on). Beyond that,
+// another commit may hide the statement's: the outcome is unknown.
+func (s *Store) optimisticOutcome(ctx context.Context, showID string, version int64, writer [16]byte) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outcomeTimeout)
+	defer cancel()
+	var now int64
+	var last pgtype.UUID
+	err := learn(ctx, func() error {
+		return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, s.q.fence, showID, version).Scan(&now, &last)
+		})
+	})
+	switch {
+	case err != nil:
+		return false, err
+	case last.Valid && last.Bytes == writer:
+		return true, nil
+	case now == version+1:
+		return false, nil
+	}
+	return false, fmt.Errorf("pgstore: show %q has moved on from version %d to %d, written last by another", showID, version, now)
+}
+
+// learn runs op, a statement that learns the outcome of a lost commit,
+// again should its connection fail too: the pool's other connections may
+// be as dead as the lost one (a connection idle for less than a second is
+// handed out without a ping). Each such statement can run twice.
+func learn(ctx context.Context, op func() error) error {
+	var err error
+	for range 3 {
+		if err = op(); err == nil || pgCode(err) != "" || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// commitUnknown is the error of a lost commit whose outcome could not be
+// learned: err, the commit's, and why (check).
+func commitUnknown(err, check error) error {
+	return fmt.Errorf("%w (%w; learning the outcome: %w)", ErrCommitUnknown, err, check)
+}
 
 // showTxOnce runs one attempt of a show transaction on one connection.
 func (s *Store) showTxOnce(ctx context.Context, showID string, readOnly bool, fn func(tx boxoffice.ShowTx) error) (err error) {
@@ -144,7 +281,14 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 	if err := ctx.Err(); err != nil {
 		return true, err
 	}
-	args := []any{show.ID, tx.seatsArg(), version}
+	// The statement's own ID, recorded as the show's writer: should its
+	// answer be lost, whether it is still there tells whether the
+	// statement committed. Unique with overwhelming odds, as a random
+	// UUID: it is not a secret.
+	var writer [16]byte
+	binary.LittleEndian.PutUint64(writer[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(writer[8:], rand.Uint64())
+	args := []any{show.ID, tx.seatsArg(), version, writer}
 	for _, id := range tx.puts {
 		bargs, err := bookingArgs(&tx.bookings[id].b)
 		if err != nil {
@@ -158,7 +302,6 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 	if err != nil {
 		return true, err
 	}
-	defer conn.Release()
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
 	// One statement, its own transaction at the server's default
@@ -169,14 +312,30 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 	// COMMITTED itself. (A BEGIN … COMMIT pipelined around the statement
 	// cost 10–15 % of the throughput with 16 to 64 goroutines.)
 	var written int
-	if err := conn.QueryRow(wctx, s.q.optimistic[len(tx.puts)], args...).Scan(&written); err != nil {
+	err = conn.QueryRow(wctx, s.q.optimistic[len(tx.puts)], args...).Scan(&written)
+	lost := err != nil && conn.Conn().IsClosed()
+	if err != nil && !lost {
 		rollback(ctx, conn)
+	}
+	conn.Release() // before learning a lost statement's outcome, which takes a connection
+	switch {
+	case lost:
+		// Perhaps after the statement committed.
+		committed, oerr := s.optimisticOutcome(ctx, show.ID, version, writer)
+		switch {
+		case oerr != nil:
+			return true, commitUnknown(tx.commitError(err), oerr)
+		case !committed && retryable(err):
+			return false, nil
+		case !committed:
+			return true, tx.commitError(err)
+		}
+	case err != nil:
 		if retryable(err) {
 			return false, nil // rolled back: nothing was written
 		}
 		return true, tx.commitError(err)
-	}
-	if written == 0 {
+	case written == 0:
 		return false, nil
 	}
 	tx.committed()
@@ -234,7 +393,8 @@ type showTx struct {
 	optimistic, stale bool
 
 	show         boxoffice.Show
-	version      int64 // of the show's inventory row, as read
+	version      int64  // of the show's inventory row, as read
+	xid          uint64 // the transaction's ID, under the lock
 	seats        inventory
 	seatsChanged bool
 	bookings     map[boxoffice.BookingID]*txBooking
@@ -271,7 +431,11 @@ func (tx *showTx) begin(showID string) error {
 	b.Queue(read, showID).QueryRow(func(row pgx.Row) error {
 		var price int64
 		sh := &tx.show
-		err := row.Scan(&sh.ID, &sh.MovieID, &sh.HallID, &sh.TheaterID, &sh.Start, &sh.End, &price, &seats, &tx.version)
+		dest := []any{&sh.ID, &sh.MovieID, &sh.HallID, &sh.TheaterID, &sh.Start, &sh.End, &price, &seats, &tx.version}
+		if !tx.readOnly {
+			dest = append(dest, &tx.xid)
+		}
+		err := row.Scan(dest...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFound("show %q", showID)
 		}
@@ -347,6 +511,12 @@ func (tx *showTx) commit() error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(tx.ctx), commitTimeout)
 	defer cancel()
 	if err := tx.conn.SendBatch(ctx, b).Close(); err != nil {
+		if tx.conn.Conn().IsClosed() {
+			// Perhaps after the server committed: settle learns the
+			// outcome. (Had the server answered with an error, the
+			// transaction would be rolled back, and the connection open.)
+			return &lostCommit{err: tx.commitError(err), xid: tx.xid, committed: tx.committed}
+		}
 		tx.rollback()
 		return tx.commitError(err)
 	}

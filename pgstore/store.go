@@ -322,7 +322,9 @@ func (s *Store) collect(ctx context.Context, sql string, args []any, fn func(pgx
 // hall's shows overlapping window, calls check, then inserts the show and
 // its inventory of available seats. Like UpdateShow's, the statements that
 // insert and commit run to their end once sent, even if ctx is cancelled,
-// so that the error returned is the transaction's true outcome.
+// and the outcome of a commit whose connection is lost is learned on
+// another, so that an error means that the show was not added, unless it
+// matches ErrCommitUnknown.
 func (s *Store) AddShow(ctx context.Context, show boxoffice.Show, layout *boxoffice.Layout, window boxoffice.Interval, check func(overlapping []boxoffice.Show) error) error {
 	if layout == nil {
 		return invalid("layout", "show %q has no seat layout", show.ID)
@@ -331,8 +333,11 @@ func (s *Store) AddShow(ctx context.Context, show boxoffice.Show, layout *boxoff
 		return err
 	}
 	err := s.retry(ctx, func() error { return s.addShowOnce(ctx, show, layout, window, check) })
-	if fe, ok := err.(*fnError); ok {
-		return fe.err // check's error unchanged, as the Store contract asks
+	switch e := err.(type) {
+	case *fnError:
+		return e.err // check's error unchanged, as the Store contract asks
+	case *lostCommit:
+		return s.settle(ctx, e)
 	}
 	return err
 }
@@ -355,10 +360,11 @@ func (s *Store) addShowOnce(ctx context.Context, show boxoffice.Show, layout *bo
 	}()
 
 	var hallOK, movieOK, taken bool
+	var xid uint64
 	b := &pgx.Batch{}
 	b.Queue(s.q.beginUpdate)
 	b.Queue(s.q.lockHall, show.HallID).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(new(int))
+		err := row.Scan(&xid)
 		hallOK = err == nil
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -399,7 +405,11 @@ func (s *Store) addShowOnce(ctx context.Context, show boxoffice.Show, layout *bo
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
 	if err := conn.SendBatch(wctx, b).Close(); err != nil {
-		return mapInsertErr(err, fmt.Sprintf("show %q", show.ID))
+		err = mapInsertErr(err, fmt.Sprintf("show %q", show.ID))
+		if conn.Conn().IsClosed() { // perhaps after the server committed
+			return &lostCommit{err: err, xid: xid}
+		}
+		return err
 	}
 	return nil
 }
