@@ -222,13 +222,14 @@ func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, er
 	return bs.store.Booking(ctx, id)
 }
 
-// Limits of a BookingPage.
+// Limits of a page: of a BookingPage, and of a MovieQuery.
 const (
-	// DefaultPageLimit is the page size of a BookingPage whose Limit is 0.
+	// DefaultPageLimit is the page size of a BookingPage (or MovieQuery)
+	// whose Limit is 0.
 	DefaultPageLimit = 100
-	// MaxPageLimit is the largest Limit of a BookingPage: a page is read
-	// and returned in one piece, so its size is capped even for a caller
-	// that asks for everything.
+	// MaxPageLimit is the largest Limit of a BookingPage (or MovieQuery):
+	// a page is read and returned in one piece, so its size is capped even
+	// for a caller that asks for everything.
 	MaxPageLimit = 1000
 )
 
@@ -245,16 +246,20 @@ type BookingPage struct {
 }
 
 // limit returns the page's size, or an *ArgumentError.
-func (p BookingPage) limit() (int, error) {
+func (p BookingPage) limit() (int, error) { return pageLimit("page.Limit", p.Limit) }
+
+// pageLimit returns the size of a page whose Limit (the field named) is n,
+// or an *ArgumentError: every paged call takes its Limit alike.
+func pageLimit(field string, n int) (int, error) {
 	switch {
-	case p.Limit == 0:
+	case n == 0:
 		return DefaultPageLimit, nil
-	case p.Limit < 0:
-		return 0, invalid("page.Limit", "%d is negative; 0 means the default, %d", p.Limit, DefaultPageLimit)
-	case p.Limit > MaxPageLimit:
-		return 0, invalid("page.Limit", "%d is above the maximum, %d; read more pages", p.Limit, MaxPageLimit)
+	case n < 0:
+		return 0, invalid(field, "%d is negative; 0 means the default, %d", n, DefaultPageLimit)
+	case n > MaxPageLimit:
+		return 0, invalid(field, "%d is above the maximum, %d; read more pages", n, MaxPageLimit)
 	}
-	return p.Limit, nil
+	return n, nil
 }
 
 // BookingsOfUser returns one page of the user's bookings, oldest first:

@@ -647,12 +647,12 @@ func FuzzMovieQuery(f *testing.F) {
 		}
 		if !validTextRef(title, 512) || !validTextRef(genre, 512) || !validTextRef(language, 512) || !validTextRef(city, 512) {
 			if !errors.Is(err, boxoffice.ErrInvalidArgument) {
-				t.Fatalf("SearchMovies(%+q) = %d movies, %v; want ErrInvalidArgument", q, len(got), err)
+				t.Fatalf("SearchMovies(%#v) = %d movies, %v; want ErrInvalidArgument", q, len(got), err)
 			}
 			return
 		}
 		if err != nil {
-			t.Fatalf("SearchMovies(%+q): %v", q, err)
+			t.Fatalf("SearchMovies(%#v): %v", q, err)
 		}
 		var want []string
 		for m, err := range e.store.Movies(e.ctx) {
@@ -669,7 +669,7 @@ func FuzzMovieQuery(f *testing.F) {
 			ids = append(ids, m.ID)
 		}
 		if slices.Sort(want); !slices.Equal(slices.Sorted(slices.Values(ids)), want) {
-			t.Fatalf("SearchMovies(%+q) = %v; want %v", q, ids, want)
+			t.Fatalf("SearchMovies(%#v) = %v; want %v", q, ids, want)
 		}
 	})
 }

@@ -3,6 +3,8 @@ package boxoffice
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -10,16 +12,37 @@ import (
 	"unicode/utf8"
 )
 
-// MovieQuery selects movies. Empty fields match everything; set fields must
-// all match.
+// MovieQuery selects movies, a page at a time. Empty text fields match
+// everything; set fields must all match. The zero MovieQuery is the first
+// page, of DefaultPageLimit movies, of the whole catalog.
 type MovieQuery struct {
 	Title    string // a case-insensitive substring of the title
 	Genre    string // one of the movie's genres, case-insensitive
 	Language string // the movie's language, case-insensitive
 	City     string // a city where the movie has a show that has not started yet
+
+	// After is the ID of the last movie of the previous page; "" for the
+	// first page.
+	After string
+	// Limit is the most movies the page holds: 0 means DefaultPageLimit;
+	// a negative Limit, or one above MaxPageLimit, is an *ArgumentError.
+	Limit int
 }
 
-// SearchMovies returns the movies matching q, ordered by title then ID.
+// SearchMovies returns one page of the movies matching q, ordered by title,
+// then by ID: at most q.Limit of them, the first ones after the movie
+// q.After in that order. Read the next page with After set to the ID of
+// the last movie returned, and the other fields unchanged; a page shorter
+// than its limit (possibly empty) is the last one. As for BookingsOfUser,
+// pages are cut by a cursor, not an offset: movies added while a caller
+// pages through the results do not shift the pages, so no movie comes
+// twice (one added before the cursor is not seen).
+//
+// An After that names no movie is ErrNotFound; it may name a movie that
+// does not match q (one whose shows in q.City have all started since the
+// previous page, say): the page starts after it all the same. A Limit out
+// of range, or a field that is not valid text, is an *ArgumentError
+// (ErrInvalidArgument).
 //
 // Text matches by Unicode simple case folding, without normalization: a
 // title stored as "Ame\u0301lie" (e and a combining accent) does not match
@@ -31,6 +54,25 @@ func (bs *BookingSystem) SearchMovies(ctx context.Context, q MovieQuery) ([]Movi
 		if err := validText("MovieQuery."+f.name, f.v, false, maxTextLen); err != nil {
 			return nil, err
 		}
+	}
+	// An After no movie ID could be is refused as malformed, like the
+	// other fields, before a Store is asked about it.
+	if err := validText("MovieQuery.After", q.After, false, maxIDLen); err != nil {
+		return nil, err
+	}
+	limit, err := pageLimit("MovieQuery.Limit", q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	var after *Movie // the cursor: the page holds movies past it
+	if q.After != "" {
+		m, err := bs.store.Movie(ctx, q.After)
+		if errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("boxoffice: MovieQuery.After: no movie %q: %w", q.After, ErrNotFound)
+		} else if err != nil {
+			return nil, err
+		}
+		after = &m
 	}
 	var inCity map[string]bool
 	if q.City != "" {
@@ -57,29 +99,77 @@ func (bs *BookingSystem) SearchMovies(ctx context.Context, q MovieQuery) ([]Movi
 			q.Genre != "" && !slices.ContainsFunc(m.Genres, func(g string) bool { return strings.EqualFold(g, q.Genre) }) ||
 			inCity != nil && !inCity[m.ID])
 	}
-	var out []Movie
 	if bs.mem != nil {
-		// The in-memory Store reads its movies in place and copies only
-		// the matches, already sorted: copying all 10,000 of a catalog took
-		// most of a search.
-		var err error
-		if out, err = bs.mem.moviesWhere(ctx, matches); err != nil {
+		// The in-memory Store keeps its movies in title order and reads
+		// them in place: a page starts at the cursor and copies only what
+		// it returns.
+		return bs.mem.moviesWhere(ctx, after, limit, matches)
+	}
+	// Any other Store is read whole (a Store has no search of its own),
+	// keeping only the page.
+	page := newMoviePage(after, limit)
+	for m, err := range bs.store.Movies(ctx) {
+		if err != nil {
 			return nil, err
 		}
-	} else {
-		for m, err := range bs.store.Movies(ctx) {
-			if err != nil {
-				return nil, err
-			}
-			if matches(&m, "") {
-				out = append(out, m)
-			}
+		if page.wants(&m) && matches(&m, "") {
+			page.add(m)
 		}
-		slices.SortFunc(out, func(a, b Movie) int {
-			return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID))
-		})
 	}
-	return out, nil
+	return page.movies(), nil
+}
+
+// compareMovies orders movies as a search returns them: by title, then ID.
+func compareMovies(a, b *Movie) int {
+	return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID))
+}
+
+// moviePage selects the first limit movies after a cursor, in
+// compareMovies order, from movies offered in any order, keeping at most
+// 2×limit of them: when that many are kept, it sorts them and drops the
+// second half, whose movies can no longer be on the page, nor can any
+// offered later that sorts after the last one kept. Selecting a page of k
+// from n matches then takes O(n log k) time and O(k) memory, where sorting
+// every match took O(n log n) and held them all.
+type moviePage struct {
+	after *Movie // nil: from the first movie
+	limit int
+	kept  []Movie
+	full  bool // kept[limit-1] bounds the page: kept was cut to limit
+}
+
+func newMoviePage(after *Movie, limit int) *moviePage {
+	return &moviePage{after: after, limit: limit}
+}
+
+// wants reports whether m may be on the page, as far as its order says.
+func (p *moviePage) wants(m *Movie) bool {
+	return (p.after == nil || compareMovies(m, p.after) > 0) &&
+		(!p.full || compareMovies(m, &p.kept[p.limit-1]) < 0)
+}
+
+// add keeps m, which wants accepted.
+func (p *moviePage) add(m Movie) {
+	p.kept = append(p.kept, m)
+	if len(p.kept) == 2*p.limit {
+		p.cut()
+		p.full = true
+	}
+}
+
+// cut sorts the movies kept and keeps the first limit.
+func (p *moviePage) cut() {
+	slices.SortFunc(p.kept, func(a, b Movie) int { return compareMovies(&a, &b) })
+	if len(p.kept) > p.limit {
+		clear(p.kept[p.limit:]) // let their Genres go
+		p.kept = p.kept[:p.limit]
+	}
+}
+
+// movies returns the page.
+func (p *moviePage) movies() []Movie {
+	p.cut()
+	return p.kept
 }
 
 // moviesShowingIn returns the IDs of movies with a show not yet started in

@@ -81,7 +81,7 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	// Each GET names the query parameters it takes (the README's table):
 	// any other is refused, not ignored.
-	mux.HandleFunc("GET /api/movies", s.query(s.searchMovies, "title", "genre", "language", "city"))
+	mux.HandleFunc("GET /api/movies", s.query(s.searchMovies, "title", "genre", "language", "city", "after", "limit"))
 	mux.HandleFunc("GET /api/movies/{movie}", s.query(s.getMovie))
 	mux.HandleFunc("GET /api/movies/{movie}/shows", s.query(s.showsOfMovie))
 	mux.HandleFunc("GET /api/shows/{show}", s.query(s.getShow))
@@ -147,10 +147,19 @@ func (s *server) query(next http.HandlerFunc, known ...string) http.HandlerFunc 
 	}
 }
 
+// searchMovies answers one page of the films matching title, genre,
+// language and city, by title: at most ?limit= of them after the film
+// ?after= names, with "next" on a full page, as bookingsOfUser does.
 func (s *server) searchMovies(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	after, limit, err := pageOf(q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	movies, err := s.sys.SearchMovies(r.Context(), boxoffice.MovieQuery{
 		Title: q.Get("title"), Genre: q.Get("genre"), Language: q.Get("language"), City: q.Get("city"),
+		After: after, Limit: limit,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -160,7 +169,7 @@ func (s *server) searchMovies(w http.ResponseWriter, r *http.Request) {
 	for i, m := range movies {
 		out[i] = movieOut(m)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"movies": out})
+	writeJSON(w, http.StatusOK, pageBody("movies", out, len(movies), limit, func() string { return movies[len(movies)-1].ID }))
 }
 
 func (s *server) getMovie(w http.ResponseWriter, r *http.Request) {
@@ -387,48 +396,56 @@ func (s *server) bookingsOfUser(w http.ResponseWriter, r *http.Request) {
 	for i, b := range bookings {
 		out[i] = s.bookingOut(b, now)
 	}
-	body := map[string]any{"bookings": out}
-	if limit := cmp.Or(page.Limit, boxoffice.DefaultPageLimit); len(bookings) == limit {
-		body["next"] = bookings[len(bookings)-1].ID.String()
-	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, pageBody("bookings", out, len(bookings), page.Limit,
+		func() string { return bookings[len(bookings)-1].ID.String() }))
 }
 
-// bookingPageOf reads the query parameters of a page of bookings, after
-// and limit (the route refuses any other); an empty one is as if absent
-// (the first page, the default limit), for a client that fills in a
-// template. A limit below 1 is refused here, because the library takes a
-// zero Limit for the default; the library judges the top of the range.
+// pageBody is the answer of one page of n items, out under key. A full page
+// (of limit items; 0 is the library's default) carries "next", the ID of
+// its last item (last), which the client passes as after for the next
+// page; a shorter one is the last, and has none.
+func pageBody(key string, out any, n, limit int, last func() string) map[string]any {
+	body := map[string]any{key: out}
+	if n == cmp.Or(limit, boxoffice.DefaultPageLimit) {
+		body["next"] = last()
+	}
+	return body
+}
+
+// bookingPageOf reads the query parameters of a page of bookings (see
+// pageOf); after must be a booking ID.
 func bookingPageOf(q url.Values) (boxoffice.BookingPage, error) {
-	var page boxoffice.BookingPage
-	for key, values := range q {
-		if len(values) != 1 {
-			return page, badRequest("query parameter %q given %d times; give it once", key, len(values))
-		}
-		v := values[0]
-		switch key {
-		case "after":
-			if v == "" {
-				continue
-			}
-			id, err := boxoffice.ParseBookingID(v)
-			if err != nil {
-				return page, badRequest("after: %q is not a booking ID; use the next of the previous page", v)
-			}
-			page.After = id
-		case "limit":
-			if v == "" {
-				continue
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return page, badRequest("limit: %q is not a number from 1 to %d (leave it out for %d)", v,
-					boxoffice.MaxPageLimit, boxoffice.DefaultPageLimit)
-			}
-			page.Limit = n
+	after, limit, err := pageOf(q)
+	if err != nil || after == "" {
+		return boxoffice.BookingPage{Limit: limit}, err
+	}
+	id, err := boxoffice.ParseBookingID(after)
+	if err != nil {
+		return boxoffice.BookingPage{}, badRequest("after: %q is not a booking ID; use the next of the previous page", after)
+	}
+	return boxoffice.BookingPage{After: id, Limit: limit}, nil
+}
+
+// pageOf reads the query parameters of a page, after and limit, each at
+// most once; an empty one is as if absent (the first page, the default
+// limit), for a client that fills in a template. A limit below 1 is
+// refused here, because the library takes a zero Limit for the default;
+// the library judges the top of the range.
+func pageOf(q url.Values) (after string, limit int, err error) {
+	for _, key := range []string{"after", "limit"} {
+		if values := q[key]; len(values) > 1 {
+			return "", 0, badRequest("query parameter %q given %d times; give it once", key, len(values))
 		}
 	}
-	return page, nil
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return "", 0, badRequest("limit: %q is not a number from 1 to %d (leave it out for %d)", v,
+				boxoffice.MaxPageLimit, boxoffice.DefaultPageLimit)
+		}
+		limit = n
+	}
+	return q.Get("after"), limit, nil
 }
 
 // checkUser refuses a missing user before the library would, with a hint.

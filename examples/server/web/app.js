@@ -205,7 +205,7 @@ async function moviesView() {
   const form = $("#search");
   if (!filtersLoaded) {
     filtersLoaded = true;
-    const all = (await api("GET", "/api/movies")).movies;
+    const all = await allPages("/api/movies?limit=1000", "movies");
     fillSelect(form.genre, all.flatMap((m) => m.genres));
     fillSelect(form.language, all.map((m) => m.language));
     // Cities come from where the films are shown.
@@ -217,6 +217,7 @@ async function moviesView() {
       timer = setTimeout(searchMovies, 150);
     });
     form.addEventListener("submit", (e) => e.preventDefault());
+    $("#movies-more").addEventListener("click", moreMovies);
   }
   await searchMovies();
 }
@@ -224,6 +225,11 @@ async function moviesView() {
 function fillSelect(select, values) {
   for (const v of [...new Set(values.filter(Boolean))].sort()) select.append(el("option", { value: v }, v));
 }
+
+// The search shows a page of films at a time; "More films" asks for the
+// page after (the API's next), with the same filters.
+let searchQuery = "";
+let searchNext = "";
 
 async function searchMovies() {
   const seq = ++searchSeq;
@@ -233,11 +239,34 @@ async function searchMovies() {
     const v = form[name].value.trim();
     if (v) q.set(name, v);
   }
-  const { movies } = await api("GET", "/api/movies?" + q);
+  const page = await api("GET", "/api/movies?" + q);
   if (seq !== searchSeq) return; // a newer search is on its way
-  const grid = $("#movie-grid");
-  grid.replaceChildren(...movies.map((m) => movieCard(m, form.city.value)));
-  $("#movies-empty").hidden = movies.length > 0;
+  searchQuery = q.toString();
+  $("#movie-grid").replaceChildren(...page.movies.map((m) => movieCard(m, form.city.value)));
+  $("#movies-empty").hidden = page.movies.length > 0;
+  showMore(page.next);
+}
+
+async function moreMovies() {
+  const seq = searchSeq;
+  const q = new URLSearchParams(searchQuery);
+  q.set("after", searchNext);
+  $("#movies-more").disabled = true;
+  try {
+    const page = await api("GET", "/api/movies?" + q);
+    if (seq !== searchSeq) return; // the filters changed meanwhile
+    $("#movie-grid").append(...page.movies.map((m) => movieCard(m, q.get("city") || "")));
+    showMore(page.next);
+  } catch (err) {
+    toast(friendly(err));
+  } finally {
+    $("#movies-more").disabled = false;
+  }
+}
+
+function showMore(next) {
+  searchNext = next || "";
+  $("#movies-more").hidden = !searchNext;
 }
 
 function movieCard(m, city) {
@@ -735,15 +764,19 @@ function applyStatuses(st, changes) {
 
 // ---- Bookings --------------------------------------------------------------
 
-// allBookings reads every booking of the user, oldest first, following the
-// pages the API cuts them into.
+// allBookings reads every booking of the user, oldest first.
 async function allBookings(user) {
-  const path = `/api/users/${encodeURIComponent(user)}/bookings?limit=1000`;
+  return allPages(`/api/users/${encodeURIComponent(user)}/bookings?limit=1000`, "bookings");
+}
+
+// allPages reads every item of a paged list (path has a query string), the
+// items of each page under key, following the pages the API cuts it into.
+async function allPages(path, key) {
   const all = [];
   let next = "";
   do {
     const page = await api("GET", next ? `${path}&after=${encodeURIComponent(next)}` : path);
-    all.push(...page.bookings);
+    all.push(...page[key]);
     next = page.next || "";
   } while (next);
   return all;
