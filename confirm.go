@@ -115,9 +115,11 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // own ctx lasts: when ctx ends first, it returns ctx.Err() and the
 // payment goes on without it; read the booking (BookingSystem.Booking) to
 // learn how it ended. A paying booking whose seats are lost — its hold
-// ran out and someone took a seat — is not charged again by a resume: the
-// booking fails as hold lost (ErrPaymentFailed and ErrHoldExpired), and
-// whatever the payment took is voided by its key.
+// ran out and someone took a seat — is not charged again once its payment
+// is abandoned (no live call can still be charging it): it fails as hold
+// lost (ErrPaymentFailed and ErrHoldExpired), and whatever the payment
+// took is voided by its key. One that may still be live is resumed by its
+// charge key, and the void then gives back what that charge took.
 //
 // Nobody has to call again, though: a payment left unfinished — the
 // transaction that records its outcome failed (the call then returns the

@@ -38,6 +38,7 @@ type MemoryStore struct {
 	movies       map[string]int // movie ID → index in movieList
 	movieList    []Movie        // insertion order, append-only; Movies snapshots it
 	titles       *titleIndex    // movieList in search order, as of the last search; see moviesByTitle
+	titlesBuild  sync.Mutex     // held by the one search that brings titles up to date
 	theaters     map[string]int // theater ID → index in theaterList
 	theaterList  []Theater
 	halls        map[string]*hallRecord
@@ -768,6 +769,13 @@ type titleIndex struct {
 // into a new titleIndex. A search after AddMovie thus costs a copy of the
 // index, and the sort of the movies added only.
 func (s *MemoryStore) moviesByTitle() *titleIndex {
+	if idx, fresh := s.currentTitles(); fresh {
+		return idx
+	}
+	// One search brings the index up to date; the others wait for it and
+	// read its work, rather than each copying the catalog.
+	s.titlesBuild.Lock()
+	defer s.titlesBuild.Unlock()
 	s.catalogMu.RLock()
 	snapshot := s.movieList[:len(s.movieList):len(s.movieList)]
 	old := s.titles
@@ -808,14 +816,18 @@ func (s *MemoryStore) moviesByTitle() *titleIndex {
 	for i, k := range idx.keys {
 		idx.keys[i], packed = packed[:len(k)], packed[len(k):]
 	}
-	// A concurrent search may have published an index of more movies
-	// meanwhile: keep the larger.
 	s.catalogMu.Lock()
-	if s.titles == nil || len(s.titles.movies) < len(idx.movies) {
-		s.titles = idx
-	}
+	s.titles = idx
 	s.catalogMu.Unlock()
 	return idx
+}
+
+// currentTitles returns the titleIndex as of the last search, and whether
+// it covers every movie stored.
+func (s *MemoryStore) currentTitles() (*titleIndex, bool) {
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	return s.titles, s.titles != nil && len(s.titles.movies) == len(s.movieList)
 }
 
 func cloneMovie(m Movie) Movie {

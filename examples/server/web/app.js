@@ -233,6 +233,7 @@ let searchNext = "";
 
 async function searchMovies() {
   const seq = ++searchSeq;
+  showMore(""); // no "More films" of the old filters while the new ones load
   const form = $("#search");
   const q = new URLSearchParams();
   for (const name of ["title", "genre", "language", "city"]) {
@@ -248,13 +249,15 @@ async function searchMovies() {
 }
 
 async function moreMovies() {
+  if (!searchNext) return; // a new search is loading
   const seq = searchSeq;
-  const q = new URLSearchParams(searchQuery);
+  const query = searchQuery;
+  const q = new URLSearchParams(query);
   q.set("after", searchNext);
   $("#movies-more").disabled = true;
   try {
     const page = await api("GET", "/api/movies?" + q);
-    if (seq !== searchSeq) return; // the filters changed meanwhile
+    if (seq !== searchSeq || query !== searchQuery) return; // the filters changed meanwhile
     $("#movie-grid").append(...page.movies.map((m) => movieCard(m, q.get("city") || "")));
     showMore(page.next);
   } catch (err) {
