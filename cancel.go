@@ -114,6 +114,9 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 		return nil
 	})
 	if err != nil {
+		// The cancellation may have committed all the same (a Store that
+		// cannot tell): the sweeper looks, and pays a refund owed.
+		bs.owed.failed(e, bookingID, bs.clock.Now())
 		return Booking{}, err
 	}
 	if cancelledNow {

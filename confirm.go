@@ -338,13 +338,17 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 		return nil
 	})
 	if err != nil {
-		if wasPaying {
-			// A resume that could not start: the sweeper tries again.
+		if wasPaying || startedPaying {
+			// A resume that could not start, or a payment's start that
+			// may have committed all the same (a Store that cannot tell):
+			// the sweeper looks again, and resumes a payment left paying.
 			bs.owed.failed(e, bookingID, bs.clock.Now())
 		}
 		return Booking{}, err
 	}
-	if startedPaying || expiredNow {
+	if b.Status != StatusHeld {
+		// Not a live hold any more, whichever call moved it: a move that
+		// committed but reported an error left the user counted.
 		bs.users.forget(b.UserID, b.ID)
 	}
 	if expiredNow {

@@ -631,8 +631,13 @@ func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID 
 	if err != nil {
 		return Booking{}, false, err
 	}
-	if changed {
+	if b.Status != StatusHeld {
+		// Not a live hold, whoever ended it: an earlier call may have
+		// ended it in a transaction that committed but reported an
+		// error, and left the user counted.
 		bs.users.forget(b.UserID, b.ID)
+	}
+	if changed {
 		if to == StatusReleased {
 			e.hot.released.Add(1)
 		} else {
