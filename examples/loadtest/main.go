@@ -39,10 +39,19 @@
 // catches a double sale between two of its own bookings, not one between
 // bookings of different processes sharing the schema. TestMultiProcess
 // closes that gap: it records the shared history in PostgreSQL itself
-// (multiprocess_test.go).
+// (multiprocess_test.go). A schema may be reused: each run's user IDs
+// carry a random tag (after the -instance prefix), so that its audit
+// reads only its own bookings; but the shows a run schedules start the
+// next day, and a run a day later refuses them (they start too soon for a
+// full refund): drop the schema, or pass another -schema.
+//
+// An interrupt (^C) stops the users at once; the summary and the audit
+// still run, and the operations the interrupt cut off are counted apart,
+// not as failures. A second ^C kills the process.
 //
 // It exits with status 1 if the audit fails or an operation failed in a way
-// no user action explains.
+// no user action explains, 2 on bad flags, and 0 otherwise, interrupted
+// or not.
 //
 // Run it from the repository root:
 //
@@ -74,7 +83,7 @@ type config struct {
 	seed     uint64
 	postgres string // PostgreSQL URL: run on pgstore; "" for the in-memory Store
 	schema   string // pgstore schema
-	instance string // prefix of this process's user IDs
+	instance string // prefix of this process's user IDs (then, under -postgres, a tag of the run)
 	// eventBuffer sizes the observers' event queues (tests); 0 for
 	// defaultEventBuffer.
 	eventBuffer int
@@ -98,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the users' choices")
 	fs.StringVar(&cfg.postgres, "postgres", "", "PostgreSQL URL: run on pgstore, which several loadtest processes may share (default: in memory)")
 	fs.StringVar(&cfg.schema, "schema", "boxoffice_loadtest", "with -postgres: the schema, created if missing")
-	fs.StringVar(&cfg.instance, "instance", "", "prefix of this process's user IDs, to tell processes sharing a schema apart")
+	fs.StringVar(&cfg.instance, "instance", "", "prefix of this process's user IDs, to tell processes sharing a -postgres schema apart (where a random tag of the run follows it)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -113,7 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, errors.New("-duration must be positive")
 	case cfg.seats < 1 || cfg.seats > 10:
 		return config{}, errors.New("-seats must be 1 to 10 (the BookingSystem's default cap per hold)")
-	case cfg.fail < 0 || cfg.fail > 1:
+	case !(cfg.fail >= 0 && cfg.fail <= 1): // NaN fails both comparisons
 		return config{}, errors.New("-fail must be 0 to 1")
 	case cfg.ttl < time.Second:
 		return config{}, errors.New("-ttl must be at least 1s")
@@ -138,6 +147,9 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// After the first ^C, which stops the users, a second one kills the
+	// process rather than wait for the audit.
+	context.AfterFunc(ctx, stop)
 	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -219,6 +231,9 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "boxoffice load test: %d users, %d shows of %d seats, %s, holds of 1-%d seats, %.0f%% of payments declined, hold TTL %s, seed %d\n",
 		cfg.users, len(s.shows), s.seatsPerShow, cfg.duration, cfg.seats, 100*cfg.fail, cfg.ttl, cfg.seed)
+	if cfg.shared() {
+		fmt.Fprintf(w, "PostgreSQL schema %s; this run's users are %suser-00000 to -%05d\n", cfg.schema, s.userPrefix, cfg.users-1)
+	}
 
 	res := s.run(ctx)
 	printSummary(w, cfg, res, ls.Stats())

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +51,101 @@ func TestLoadPassesAudit(t *testing.T) {
 		return
 	}
 	t.Logf("\n%s", summary)
+}
+
+// spanOf returns the span the summary computed operations per second over.
+func spanOf(t *testing.T, summary string) time.Duration {
+	t.Helper()
+	m := regexp.MustCompile(`\d+ operations in ([\d.]+)s: \d+ operations/s`).FindStringSubmatch(summary)
+	if m == nil {
+		t.Fatalf("no throughput line in the summary:\n%s", summary)
+	}
+	secs, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(secs * float64(time.Second))
+}
+
+// TestThinkStopsAtDeadline: with -think, a user's pauses end at the
+// deadline, and a user stops as soon as an operation ends past it, so the
+// run lasts about -duration however long the pauses are, and operations
+// per second are computed over that span.
+func TestThinkStopsAtDeadline(t *testing.T) {
+	cfg, err := parseFlags([]string{"-users", "20", "-shows", "1", "-duration", "300ms", "-think", "1s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	start := time.Now()
+	if err := run(context.Background(), cfg, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, &out)
+	}
+	// A pause of 1 s on average would be several seconds for some of the
+	// 20 users: a run far past 300ms waited for them.
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Errorf("-duration 300ms -think 1s ran for %v, want about 300ms\n%s", took.Round(time.Millisecond), &out)
+	}
+	if span := spanOf(t, out.String()); span < 250*time.Millisecond || span > time.Second {
+		t.Errorf("operations per second computed over %v, want the run's span, about 300ms\n%s", span, &out)
+	}
+}
+
+// TestInterruptIsNotAFailure: an interrupt (main cancels the context on
+// ^C) makes the operations in flight fail with the context's error; they
+// are the user's doing, not unexpected failures, so a run interrupted with a
+// clean audit succeeds, and says it was interrupted.
+func TestInterruptIsNotAFailure(t *testing.T) {
+	cfg, err := parseFlags([]string{"-users", "50", "-shows", "5", "-duration", "20s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	start := time.Now()
+	if err := run(ctx, cfg, &out); err != nil {
+		t.Errorf("interrupted run: %v\n%s", err, &out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the run took %v after an interrupt at 300ms", took)
+	}
+	if !strings.Contains(out.String(), "interrupted after") {
+		t.Errorf("the summary does not say the run was interrupted:\n%s", &out)
+	}
+}
+
+// TestFailClassification: an error is unexpected unless the run's context
+// has ended and the error is that context's (or another context error,
+// which the interrupt caused).
+func TestFailClassification(t *testing.T) {
+	live := context.Background()
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name       string
+		ctx        context.Context
+		err        error
+		unexpected bool
+	}{
+		{"failure while running", live, errors.New("boom"), true},
+		{"cancelled while the run goes on", live, fmt.Errorf("hold: %w", context.Canceled), true},
+		{"timeout while the run goes on", live, fmt.Errorf("hold: %w", context.DeadlineExceeded), true},
+		{"cut off by the interrupt", ended, fmt.Errorf("hold: %w", context.Canceled), false},
+		{"timed out by the interrupt", ended, fmt.Errorf("store: %w", context.DeadlineExceeded), false},
+		{"other failure after the interrupt", ended, errors.New("boom"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r recorder
+			r.fail(tc.ctx, opHold, tc.err)
+			if got := r.errors[opHold] == 1; got != tc.unexpected {
+				t.Errorf("unexpected = %v, want %v", got, tc.unexpected)
+			}
+			if got := r.interrupted == 1; got == tc.unexpected {
+				t.Errorf("interrupted = %d, want %v", r.interrupted, !tc.unexpected)
+			}
+		})
+	}
 }
 
 // TestAuditVerdicts checks that the audit's verdicts can fail: a made-up
@@ -96,6 +193,11 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-duration", "0s"}, false},
 		{[]string{"-seats", "11"}, false},
 		{[]string{"-fail", "1.5"}, false},
+		{[]string{"-fail", "NaN"}, false}, // fails every comparison
+		{[]string{"-fail", "+Inf"}, false},
+		{[]string{"-fail", "-Inf"}, false},
+		{[]string{"-fail", "0"}, true},
+		{[]string{"-fail", "1"}, true},
 		{[]string{"-ttl", "500ms"}, false},
 		{[]string{"-think", "20ms"}, true},
 		{[]string{"-think", "-1ms"}, false},

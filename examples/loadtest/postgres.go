@@ -14,8 +14,10 @@ import (
 // With -postgres, the load runs on pgstore, and several loadtest processes
 // may share one schema: each creates the catalog under fixed IDs or, if
 // another process already has, uses it, so that their users fight over the
-// same seats. Each process's users are its own (-instance names them), and
-// so are its gateway and its audit, whose history holds only the process's
+// same seats. Each process's users are its own (-instance names them, and
+// a random tag of the run follows, so that a later run on the schema does
+// not take an earlier one's bookings for its own), and so are its gateway
+// and its audit, whose history holds only the process's
 // own commits: a seat sold by two processes, and given back by one before
 // the end, escapes it. multiprocess_test.go audits the shared schema as a
 // whole, its final state and its history, which it has PostgreSQL record.

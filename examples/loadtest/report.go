@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/bits"
@@ -78,6 +79,9 @@ func (h *histogram) quantile(q float64) time.Duration {
 type recorder struct {
 	lat    [numOps]histogram
 	errors [numOps]int64 // failures no user action explains
+	// interrupted counts operations cut off by the end of the run's
+	// context (^C): the user's doing, not the system's.
+	interrupted int64
 
 	holds, conflicts, released, lateRelease, abandoned int64
 	confirmed, declined, latePayment, cancelled        int64
@@ -86,7 +90,15 @@ type recorder struct {
 
 func (r *recorder) observe(k opKind, d time.Duration) { r.lat[k].observe(d) }
 
-func (r *recorder) fail(k opKind, err error) {
+// fail records an operation of kind k that failed with err, which no user
+// action explains unless the run's context ctx has ended and err is a
+// context error: the interrupt cut the operation off (pgstore may report
+// the cancelled query as a deadline, hence either error).
+func (r *recorder) fail(ctx context.Context, k opKind, err error) {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		r.interrupted++
+		return
+	}
 	r.errors[k]++
 	if r.firstErr == nil {
 		r.firstErr = fmt.Errorf("%s: %w", opNames[k], err)
@@ -98,6 +110,7 @@ func (r *recorder) merge(o *recorder) {
 		r.lat[k].merge(&o.lat[k])
 		r.errors[k] += o.errors[k]
 	}
+	r.interrupted += o.interrupted
 	r.holds += o.holds
 	r.conflicts += o.conflicts
 	r.released += o.released
@@ -173,7 +186,11 @@ func printSummary(w io.Writer, cfg config, res result, st boxoffice.Stats) {
 		ops += r.lat[k].n
 	}
 	secs := res.elapsed.Seconds()
-	fmt.Fprintf(w, "\n%d operations in %.1fs: %.0f operations/s\n\n", ops, secs, float64(ops)/secs)
+	fmt.Fprintf(w, "\n%d operations in %.1fs: %.0f operations/s\n", ops, secs, float64(ops)/secs)
+	if res.interrupted {
+		fmt.Fprintf(w, "interrupted after %.1fs of %s: %d operations cut off\n", secs, cfg.duration, r.interrupted)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\tcount\tper second\tp50\tp99\tp99.9\tmax\tunexpected errors\t")
 	for k := range numOps {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -38,6 +40,7 @@ type sim struct {
 	shows        []boxoffice.Show
 	seatsPerShow int
 	users        []string
+	userPrefix   string // of every user ID: users are userPrefix + "user-00042"
 
 	done [16]struct { // operations done, for the progress bar
 		n atomic.Int64
@@ -52,9 +55,20 @@ var (
 	words     = []string{"Silent", "River", "Midnight", "Empire", "Golden", "Shadow", "Monsoon", "Iron", "Crimson", "Winter"}
 )
 
+// fullRefundLead is how long before a show the default RefundPolicy still
+// refunds a cancellation in full, as the audit requires (more than 6 h),
+// with a margin for the audit's close.
+const fullRefundLead = 6*time.Hour + 10*time.Minute
+
 // newSim builds the catalog: a theater per city, 20 movies, and cfg.shows
 // shows of 600 seats, four per hall, all starting tomorrow or later so that
 // a cancellation is refunded in full.
+//
+// Under -postgres, the shows may be an earlier run's, on the schema it
+// left: newSim refuses them if they start too soon for a full refund at
+// the end of this run. And the user IDs carry a random tag of this run, so
+// that its audit reads only its own bookings, not those an earlier run, or
+// another process, made on the schema.
 func newSim(ctx context.Context, cfg config, sys *boxoffice.BookingSystem) (*sim, error) {
 	s := &sim{cfg: cfg, sys: sys, cities: cities}
 	layout, err := boxoffice.GridLayout(20, 30, func(row, _ int) boxoffice.SeatType {
@@ -100,7 +114,8 @@ func newSim(ctx context.Context, cfg config, sys *boxoffice.BookingSystem) (*sim
 		}
 		s.movies = append(s.movies, m)
 	}
-	tomorrow := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+	now := sys.Clock().Now()
+	tomorrow := now.Add(24 * time.Hour).Truncate(time.Hour)
 	var hall boxoffice.Hall
 	for i := range cfg.shows {
 		if i%4 == 0 {
@@ -114,18 +129,33 @@ func newSim(ctx context.Context, cfg config, sys *boxoffice.BookingSystem) (*sim
 		if err != nil {
 			return nil, err
 		}
+		if soon := now.Add(cfg.duration + fullRefundLead); show.Start.Before(soon) {
+			return nil, fmt.Errorf("show %s starts at %s, less than 6 hours after the run's end, too soon for the full refunds the audit requires: schema %q holds the catalog of a run a day or more ago; drop the schema or pass another -schema",
+				show.ID, show.Start.Format(time.DateTime+" MST"), cfg.schema)
+		}
 		s.shows = append(s.shows, show)
 	}
+	s.userPrefix = cfg.instance
+	if cfg.shared() {
+		var tag [4]byte
+		_, _ = crand.Read(tag[:]) // never fails
+		s.userPrefix += hex.EncodeToString(tag[:]) + "-"
+	}
 	for u := range cfg.users {
-		s.users = append(s.users, fmt.Sprintf("%suser-%05d", cfg.instance, u))
+		s.users = append(s.users, fmt.Sprintf("%suser-%05d", s.userPrefix, u))
 	}
 	return s, nil
 }
 
 // result is what the users did.
 type result struct {
+	// elapsed is the run's span, from the users' start until the last one
+	// stopped: about the -duration, the operations in flight at the
+	// deadline included, or less if the run was interrupted.
 	elapsed time.Duration
-	rec     recorder // all users' recorders merged
+	// interrupted says the run's context ended (^C) before the users did.
+	interrupted bool
+	rec         recorder // all users' recorders merged
 	// firstUnexpected is the first error no user action explains.
 	firstUnexpected error
 }
@@ -151,7 +181,7 @@ func (s *sim) run(ctx context.Context) result {
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	s.showProgress(ctx, start, deadline, finished)
-	res := result{elapsed: time.Since(start)}
+	res := result{elapsed: time.Since(start), interrupted: ctx.Err() != nil}
 	for i := range recs {
 		res.rec.merge(&recs[i])
 		if res.firstUnexpected == nil {
@@ -168,28 +198,41 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 	userID := s.users[u]
 	done := &s.done[u%len(s.done)].n
 	var confirmed []boxoffice.BookingID
-	// timed runs one operation and records its latency; it reports
-	// whether the user should go on.
 	var pause *time.Timer
 	if s.cfg.think > 0 {
 		pause = time.NewTimer(0)
 		<-pause.C
 	}
+	// over says the time is up (or the run interrupted): the user starts
+	// no other operation, so that the run ends at the deadline, not a
+	// visit or a pause later.
+	over := false
+	// timed runs one operation, records its latency and, with -think,
+	// pauses, but never past the deadline: a pause of a few times -think
+	// would otherwise stretch the run far beyond -duration, and the
+	// operations per second with it. It sets over once the deadline has
+	// passed.
 	timed := func(kind opKind, op func() error) error {
 		t0 := time.Now()
 		err := op()
-		rec.observe(kind, time.Since(t0))
+		t1 := time.Now()
+		rec.observe(kind, t1.Sub(t0))
 		done.Add(1)
-		if pause != nil {
-			pause.Reset(time.Duration(rng.ExpFloat64() * float64(s.cfg.think)))
+		left := deadline.Sub(t1)
+		if pause != nil && left > 0 {
+			pause.Reset(min(time.Duration(rng.ExpFloat64()*float64(s.cfg.think)), left))
 			select {
 			case <-pause.C:
 			case <-ctx.Done():
 			}
+			left = time.Until(deadline)
 		}
+		over = left <= 0 || ctx.Err() != nil
 		return err
 	}
-	for ctx.Err() == nil && time.Now().Before(deadline) {
+	// Every continue comes back here, which stops the user once the time is
+	// up or the run is interrupted.
+	for !over && ctx.Err() == nil && time.Now().Before(deadline) {
 		movie := s.movies[rng.IntN(len(s.movies))]
 		var q boxoffice.MovieQuery
 		switch rng.IntN(3) {
@@ -201,21 +244,27 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 			q.City = s.cities[rng.IntN(len(s.cities))]
 		}
 		if err := timed(opSearch, func() error { _, err := s.sys.SearchMovies(ctx, q); return err }); err != nil {
-			rec.fail(opSearch, err)
+			rec.fail(ctx, opSearch, err)
+			continue
+		}
+		if over {
 			continue
 		}
 		var infos []boxoffice.ShowInfo
 		if err := timed(opShows, func() (err error) { infos, err = s.sys.ShowsOfMovie(ctx, movie.ID); return err }); err != nil {
-			rec.fail(opShows, err)
+			rec.fail(ctx, opShows, err)
 			continue
 		}
-		if len(infos) == 0 {
+		if over || len(infos) == 0 {
 			continue
 		}
 		show := infos[rng.IntN(len(infos))]
 		var m boxoffice.SeatMap
 		if err := timed(opSeatMap, func() (err error) { m, err = s.sys.SeatMap(ctx, show.ID); return err }); err != nil {
-			rec.fail(opSeatMap, err)
+			rec.fail(ctx, opSeatMap, err)
+			continue
+		}
+		if over {
 			continue
 		}
 		var free []string
@@ -238,10 +287,14 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 			rec.conflicts++
 			continue
 		case err != nil:
-			rec.fail(opHold, err)
+			rec.fail(ctx, opHold, err)
 			continue
 		}
 		rec.holds++
+		if over {
+			rec.abandoned++ // the time is up: the hold is left to expire
+			continue
+		}
 		switch r := rng.Float64(); {
 		case r < 0.15:
 			err := timed(opRelease, func() error { _, err := s.sys.ReleaseHold(ctx, b.ID); return err })
@@ -251,7 +304,7 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 			case errors.Is(err, boxoffice.ErrHoldExpired):
 				rec.lateRelease++
 			default:
-				rec.fail(opRelease, err)
+				rec.fail(ctx, opRelease, err)
 			}
 		case r < 0.30:
 			rec.abandoned++ // walk away: the hold expires
@@ -269,10 +322,10 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 			case errors.Is(err, boxoffice.ErrPaymentDeclined):
 				rec.declined++
 			default:
-				rec.fail(opConfirm, err)
+				rec.fail(ctx, opConfirm, err)
 			}
 		}
-		if rng.IntN(3) == 0 {
+		if !over && rng.IntN(3) == 0 {
 			s.cancelOne(ctx, &confirmed, rec, timed)
 		}
 	}
@@ -286,7 +339,7 @@ func (s *sim) cancelOne(ctx context.Context, confirmed *[]boxoffice.BookingID, r
 	id := (*confirmed)[0]
 	*confirmed = (*confirmed)[1:]
 	if err := timed(opCancel, func() error { _, err := s.sys.CancelBooking(ctx, id); return err }); err != nil {
-		rec.fail(opCancel, err)
+		rec.fail(ctx, opCancel, err)
 		return
 	}
 	rec.cancelled++
