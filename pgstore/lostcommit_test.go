@@ -135,7 +135,13 @@ func (p *faultProxy) refuseConnections() {
 // connection.
 func (p *faultProxy) deliver() {
 	p.t.Helper()
-	<-p.struck
+	select {
+	case <-p.struck:
+	case <-time.After(30 * time.Second):
+		// The call failed before it sent the statement (the database
+		// refusing connections, say): fail rather than hang.
+		p.t.Fatal("deliver: the armed fault never struck")
+	}
 	p.mu.Lock()
 	held, c := p.held, p.heldTo
 	p.mu.Unlock()
