@@ -328,6 +328,28 @@ func bookingStored(t *testing.T, admin *pgxpool.Pool, schema string, id boxoffic
 	return n == 1
 }
 
+// lostCommitStore returns a schema with a show, and a Store on it through
+// a fault proxy, whose next transaction on the show takes the given path:
+// "locked", or "optimistic" (the show cached by a locked read that writes
+// nothing).
+func lostCommitStore(t *testing.T, path string) (*pgxpool.Pool, string, boxoffice.Show, *faultProxy, *pgstore.Store) {
+	t.Helper()
+	admin, schema, show := schemaWithShow(t)
+	proxy, pool := proxiedPool(t)
+	store, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	must(t, err)
+	if path == "optimistic" {
+		must(t, store.UpdateShow(t.Context(), show.ID, func(tx boxoffice.ShowTx) error { _ = tx.Seat(0); return nil }))
+	}
+	return admin, schema, show, proxy, store
+}
+
+// holdFirstSeat holds seat 0 for b, a hold of it, in tx.
+func holdFirstSeat(tx boxoffice.ShowTx, b boxoffice.Booking) {
+	tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
+	tx.PutBooking(b)
+}
+
 // TestLostCommitAnswer loses the connection of an UpdateShow's commit,
 // on the locked path and on the optimistic one: after the server
 // committed, its answer lost (loseAnswer), UpdateShow must succeed, its
@@ -341,21 +363,13 @@ func TestLostCommitAnswer(t *testing.T) {
 		for _, f := range []fault{loseAnswer, holdStatement} {
 			t.Run(path+"/"+f.String(), func(t *testing.T) {
 				t.Parallel()
-				admin, schema, show := schemaWithShow(t)
-				proxy, pool := proxiedPool(t)
-				store, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-				must(t, err)
+				admin, schema, show, proxy, store := lostCommitStore(t, path)
 				ctx := t.Context()
-				if path == "optimistic" {
-					// A locked read that writes nothing caches the show.
-					must(t, store.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error { _ = tx.Seat(0); return nil }))
-				}
 				b := heldBooking(show.ID, "A1")
 				runs := 0
-				err = store.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
+				err := store.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
 					runs++
-					tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
-					tx.PutBooking(b)
+					holdFirstSeat(tx, b)
 					proxy.arm(f) // the next statement is the commit
 					return nil
 				})
@@ -408,18 +422,11 @@ func TestLostCommitOutcomeUnknown(t *testing.T) {
 	for _, path := range []string{"locked", "optimistic"} {
 		t.Run(path, func(t *testing.T) {
 			t.Parallel()
-			admin, schema, show := schemaWithShow(t)
-			proxy, pool := proxiedPool(t)
-			store, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-			must(t, err)
+			admin, schema, show, proxy, store := lostCommitStore(t, path)
 			ctx := t.Context()
-			if path == "optimistic" {
-				must(t, store.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error { _ = tx.Seat(0); return nil }))
-			}
 			b := heldBooking(show.ID, "A1")
-			err = store.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
-				tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
-				tx.PutBooking(b)
+			err := store.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
+				holdFirstSeat(tx, b)
 				proxy.arm(loseAnswerUnreachable)
 				return nil
 			})
