@@ -3,6 +3,7 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // errCommittedAnyway is what a Store like pgstore returns when a commit's
 // answer is lost: the transaction may have committed (here it always has).
-var errCommittedAnyway = errors.New("test store: connection lost during the commit: the transaction may have committed")
+var errCommittedAnyway = fmt.Errorf("test store: connection lost during the commit: %w", boxoffice.ErrCommitUnknown)
 
 // committedErrStore is the in-memory Store on the generic path whose next
 // UpdateShow (when armed) commits through the inner store and then
@@ -59,6 +60,29 @@ func liveHoldsOf(t *testing.T, f *fixture, user string) int {
 		}
 	}
 	return n
+}
+
+// A hold whose transaction committed but reported ErrCommitUnknown still
+// counts against MaxLiveHoldsPerUser: a new hold is refused, and a retry
+// of the same seats gets the hold back. The user was once not counted, so
+// each such error let them past the cap by one hold.
+func TestHoldCommittedWithErrorStaysCounted(t *testing.T) {
+	f, ls := newCommittedErr(t, func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser = 1 })
+	ls.armed.Store(true)
+	if _, err := f.sys.HoldSeats(f.ctx, "u1", f.show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrCommitUnknown) {
+		t.Fatalf("hold: err = %v; want ErrCommitUnknown", err)
+	}
+	if n := liveHoldsOf(t, f, "u1"); n != 1 {
+		t.Fatalf("setup: %d live holds; want the one that committed", n)
+	}
+	_, err := f.sys.HoldSeats(f.ctx, "u1", f.show.ID, []string{"B1"})
+	var rl *boxoffice.RateLimitError
+	if !errors.As(err, &rl) || rl.Limit != boxoffice.LimitLiveHolds {
+		t.Errorf("a second hold past MaxLiveHoldsPerUser = 1, the first reported as unknown: %v; want LimitLiveHolds", err)
+	}
+	if b, err := f.sys.HoldSeats(f.ctx, "u1", f.show.ID, []string{"A1"}); err != nil || b.Status != boxoffice.StatusHeld {
+		t.Errorf("the retry of the hold: %v, %v; want the hold back", b.Status, err)
+	}
 }
 
 // A release that committed but reported an error must not leave the user

@@ -49,6 +49,12 @@ var (
 	// ErrConflict is returned by a Store whose transaction lost a race with
 	// another process and exhausted its retries.
 	ErrConflict = errors.New("boxoffice: transaction conflict")
+	// ErrCommitUnknown is returned by a Store whose transaction may have
+	// committed: its connection was lost once the commit was sent, and the
+	// outcome could not be learned (pgstore.ErrCommitUnknown matches it).
+	// The BookingSystem passes it on like any Store error; a hold that may
+	// exist still counts against the user's live holds.
+	ErrCommitUnknown = errors.New("boxoffice: commit outcome unknown")
 )
 
 // ArgumentError reports one invalid input field. It matches ErrInvalidArgument.

@@ -133,6 +133,11 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	case errors.Is(err, errSameHold):
 		bs.users.forget(userID, id)
 		return b.snapshot(), nil
+	case errors.Is(err, ErrCommitUnknown):
+		// The hold may exist: the user stays counted for it (the slot
+		// lapses a HoldTTL after admission, as the hold would), so that
+		// a retry that finds it, or a new request, cannot pass the cap.
+		return Booking{}, err
 	case err != nil:
 		bs.users.forget(userID, id)
 		if _, ok := err.(*SeatError); ok {

@@ -70,11 +70,10 @@ type Store interface {
 	// have no effect outside the ShowTx. The ShowTx is valid only while fn
 	// runs, and fn must not call the Store for the same show. ErrNotFound
 	// if there is no such show. An error means that nothing was committed,
-	// except one the Store documents as leaving the outcome unknown (its
-	// connection to a database lost during the commit, and the outcome
-	// not learned since, as pgstore.ErrCommitUnknown): the BookingSystem
-	// returns that to its caller like any other error, and publishes no
-	// event of the transaction.
+	// except one matching ErrCommitUnknown (its connection to a database
+	// lost during the commit, and the outcome not learned since): the
+	// BookingSystem returns that to its caller like any other error, and
+	// publishes no event of the transaction.
 	UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error
 	// ViewShow runs fn on a consistent read-only snapshot of the show's
 	// seats and bookings: every read of one call sees the same committed

@@ -430,7 +430,7 @@ func TestLostCommitOutcomeUnknown(t *testing.T) {
 				proxy.arm(loseAnswerUnreachable)
 				return nil
 			})
-			if !errors.Is(err, pgstore.ErrCommitUnknown) {
+			if !errors.Is(err, pgstore.ErrCommitUnknown) || !errors.Is(err, boxoffice.ErrCommitUnknown) {
 				t.Errorf("UpdateShow with its commit's answer lost and the database unreachable = %v; want ErrCommitUnknown", err)
 			}
 			if !bookingStored(t, admin, schema, b.ID) {

@@ -33,7 +33,7 @@ const (
 // commit was sent, and the Store could not learn the outcome on another
 // connection (see the package documentation). Any other error of theirs
 // means that nothing was committed.
-var ErrCommitUnknown = errors.New("pgstore: connection lost during the commit: the transaction may have committed")
+var ErrCommitUnknown = fmt.Errorf("pgstore: connection lost during the commit: the transaction may have committed: %w", boxoffice.ErrCommitUnknown)
 
 // UpdateShow implements boxoffice.Store: see the package documentation for
 // the mechanism. fn may run more than once, each time on fresh state: after
