@@ -243,3 +243,21 @@ func (r *recorder) waitFor(t *testing.T, n int) []boxoffice.Event {
 		}
 	}
 }
+
+// leaveAbandonedPaying writes held booking b into store as a process that
+// died after starting its payment (at start, by "card") leaves it: paying.
+func leaveAbandonedPaying(t *testing.T, store boxoffice.Store, b boxoffice.Booking) {
+	t.Helper()
+	err := store.UpdateShow(context.Background(), b.ShowID, func(tx boxoffice.ShowTx) error {
+		p, err := tx.Booking(b.ID)
+		if err != nil {
+			return err
+		}
+		p.Status, p.UpdatedAt, p.Payment.Method = boxoffice.StatusPaying, start, "card"
+		tx.PutBooking(p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

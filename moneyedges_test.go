@@ -152,18 +152,7 @@ func TestVoidOnlyConfirmTookNothing(t *testing.T) {
 	})
 	b := f.hold("alice", "A1")
 	// Left paying (a process died after marking it), never charged.
-	err := store.MemoryStore.UpdateShow(f.ctx, f.show.ID, func(tx boxoffice.ShowTx) error {
-		p, err := tx.Booking(b.ID)
-		if err != nil {
-			return err
-		}
-		p.Status, p.UpdatedAt, p.Payment.Method = boxoffice.StatusPaying, start, "card"
-		tx.PutBooking(p)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	leaveAbandonedPaying(t, store.MemoryStore, b)
 	f.clock.Set(f.show.Start.Add(abandonBound + time.Minute))
 	// Between the confirm's first transaction (which decides to void
 	// only) and its settle, another process fails the booking: declined,

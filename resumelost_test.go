@@ -39,18 +39,7 @@ func TestResumeOfLostSeatsVoidsWithoutCharging(t *testing.T) {
 					t.Fatalf("the first call: %v; want the Store's error", err)
 				}
 			} else {
-				err := store.UpdateShow(f.ctx, f.show.ID, func(tx boxoffice.ShowTx) error {
-					p, err := tx.Booking(b.ID)
-					if err != nil {
-						return err
-					}
-					p.Status, p.UpdatedAt, p.Payment.Method = boxoffice.StatusPaying, start, "card"
-					tx.PutBooking(p)
-					return nil
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
+				leaveAbandonedPaying(t, store, b)
 				if tt.firstCharged {
 					// The dead call's charge, by the booking's charge key.
 					if _, err := f.gateway.InMemoryGateway.Charge(f.ctx, boxoffice.ChargeRequest{
