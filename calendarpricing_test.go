@@ -61,3 +61,28 @@ func TestCalendarPricingZeroValue(t *testing.T) {
 		})
 	}
 }
+
+// Calendar.WeekendDays set to an empty, non-nil slice asks for no weekend
+// days (a cinema with holiday pricing only); nil takes Saturday and
+// Sunday. An empty slice used to be read as nil: weekends at ×1.5.
+func TestCalendarEmptyWeekendDaysMeansNoWeekend(t *testing.T) {
+	saturday := time.Date(2026, 3, 7, 19, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		days []time.Weekday
+		want boxoffice.Rate
+	}{
+		{"nil takes the default", nil, boxoffice.RateWeekend},
+		{"empty means none", []time.Weekday{}, boxoffice.RateOne},
+		{"Friday only", []time.Weekday{time.Friday}, boxoffice.RateOne},
+		{"Saturday", []time.Weekday{time.Saturday}, boxoffice.RateWeekend},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustCalendar(t, boxoffice.Calendar{WeekendDays: tt.days})
+			if r := p.DayRate(saturday); r != tt.want {
+				t.Errorf("DayRate(Saturday) with WeekendDays %#v = %s; want %s", tt.days, r, tt.want)
+			}
+		})
+	}
+}

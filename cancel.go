@@ -21,8 +21,9 @@ import (
 // the refund it is owed is recorded on it, not yet paid (Refund.Pending).
 // Only then is the refund paid, outside the show's lock, through the
 // gateway with the booking's refund idempotency key, and recorded
-// (Reference, RefundedAt, and the amount the gateway reports) in a second
-// transaction. Deciding before paying is what keeps a show that starts —
+// (Reference, RefundedAt) in a second transaction, on a receipt for the
+// amount asked; a receipt for another amount is a gateway error, which
+// leaves the refund owed (see PaymentGateway). Deciding before paying is what keeps a show that starts —
 // and is completed — while the refund is in flight from leaving the
 // customer with both the money and a valid ticket, and keeps the amount
 // paid the one the percent says.
@@ -187,7 +188,7 @@ func (bs *BookingSystem) payRefundTries(ctx context.Context, e *showEntry, b Boo
 		if out.Status != StatusCancelled || out.RefundOwed() == 0 {
 			return nil // recorded meanwhile by a concurrent call
 		}
-		out.Refund.Amount = rc.Amount
+		out.Refund.Amount = rc.Amount // the amount asked: refund checked the receipt
 		out.Refund.Reference = gatewayText(rc.Reference, maxReferenceLen)
 		out.Refund.RefundedAt = now
 		out.UpdatedAt = now
@@ -225,14 +226,14 @@ func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, er
 	return bs.store.Booking(ctx, id)
 }
 
-// Limits of a page: of a BookingPage, and of a MovieQuery.
+// Limits of a page: of a BookingPage, a ShowPage and a MovieQuery.
 const (
-	// DefaultPageLimit is the page size of a BookingPage (or MovieQuery)
-	// whose Limit is 0.
+	// DefaultPageLimit is the page size of a BookingPage (or ShowPage, or
+	// MovieQuery) whose Limit is 0.
 	DefaultPageLimit = 100
-	// MaxPageLimit is the largest Limit of a BookingPage (or MovieQuery):
-	// a page is read and returned in one piece, so its size is capped even
-	// for a caller that asks for everything.
+	// MaxPageLimit is the largest Limit of a BookingPage (or ShowPage, or
+	// MovieQuery): a page is read and returned in one piece, so its size
+	// is capped even for a caller that asks for everything.
 	MaxPageLimit = 1000
 )
 

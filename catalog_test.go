@@ -143,16 +143,16 @@ func TestShowsOfMovieCountsFreeSeats(t *testing.T) {
 	f := newFixture(t)
 	f.hold("alice", "A1", "A2")
 	f.confirm(f.hold("bob", "B1"))
-	shows := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1"))
+	shows := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{}))
 	if len(shows) != 1 || shows[0].ID != "S1" || shows[0].TotalSeats != 60 || shows[0].FreeSeats != 57 {
 		t.Fatalf("ShowsOfMovie = %+v; want S1 with 57 of 60 free", shows)
 	}
 	f.clock.Advance(10 * time.Minute)
-	shows = mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1"))
+	shows = mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{}))
 	if shows[0].FreeSeats != 59 {
 		t.Errorf("after alice's hold lapsed: %d free; want 59", shows[0].FreeSeats)
 	}
-	if _, err := f.sys.ShowsOfMovie(f.ctx, "M9"); !errors.Is(err, boxoffice.ErrNotFound) {
+	if _, err := f.sys.ShowsOfMovie(f.ctx, "M9", boxoffice.ShowPage{}); !errors.Is(err, boxoffice.ErrNotFound) {
 		t.Errorf("unknown movie: %v", err)
 	}
 }
@@ -200,7 +200,7 @@ func TestShowsOfMovieFreeSeatsFollowTheShow(t *testing.T) {
 	for _, step := range steps {
 		step.do()
 		for range 2 {
-			shows := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1"))
+			shows := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{}))
 			if len(shows) != 1 || shows[0].FreeSeats != step.free {
 				t.Fatalf("%s: ShowsOfMovie = %+v; want %d free", step.name, shows, step.free)
 			}

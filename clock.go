@@ -3,8 +3,16 @@ package boxoffice
 import "time"
 
 // Clock is the BookingSystem's only source of time: hold deadlines, expiry,
-// the sweeper, payment backoff and refund tiers all read it. Tests use a
-// fake (see package fakeclock) instead of sleeping.
+// the sweeper, payment backoff and timeouts, and refund tiers all read it.
+// Tests use a fake (see package fakeclock) instead of sleeping.
+//
+// A Clock may have two more methods, which the BookingSystem uses if it
+// does: Validate() error, which New calls, refusing the Clock if it
+// returns an error (a fake clock's unusable zero value, say); and
+// AfterFunc(d time.Duration, f func()) (stop func() bool), which calls f
+// once d has passed on the Clock, with which each gateway call is cut off
+// after Config.PaymentTimeout rather than with a Timer and a goroutine.
+// fakeclock.Clock has both.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time

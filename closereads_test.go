@@ -27,7 +27,7 @@ func TestReadsWorkAfterClose(t *testing.T) {
 		{"Show", func() error { _, err := sys.Show(ctx, f.show.ID); return err }},
 		{"SeatMap", func() error { _, err := sys.SeatMap(ctx, f.show.ID); return err }},
 		{"SearchMovies", func() error { _, err := sys.SearchMovies(ctx, boxoffice.MovieQuery{City: "Mumbai"}); return err }},
-		{"ShowsOfMovie", func() error { _, err := sys.ShowsOfMovie(ctx, f.movie.ID); return err }},
+		{"ShowsOfMovie", func() error { _, err := sys.ShowsOfMovie(ctx, f.movie.ID, boxoffice.ShowPage{}); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,9 +14,12 @@ import (
 // *ArgumentError (ErrInvalidArgument).
 type Config struct {
 	// Store persists the catalog and the bookings. Default: a new
-	// in-memory Store (NewMemoryStore).
+	// in-memory Store (NewMemoryStore). New refuses a MemoryStore not
+	// made by NewMemoryStore (&MemoryStore{} is not usable).
 	Store Store
-	// Clock is the only source of time. Default: SystemClock().
+	// Clock is the only source of time. Default: SystemClock(). If the
+	// Clock has a method Validate() error, New calls it and refuses the
+	// Clock if it returns an error, as fakeclock's zero Clock does.
 	Clock Clock
 	// Pricing prices seats at hold time. Default: RegularPricing().
 	// Switch at run time with BookingSystem.SetPricing.
@@ -40,8 +43,14 @@ type Config struct {
 	// extension moves its deadline to HoldTTL from now, never past the
 	// show's start), so nobody keeps seats forever by refreshing. A
 	// refusal at the cap matches ErrLimitReached and is not counted in
-	// Stats.RateLimited. Default: 2; negative: no limit.
+	// Stats.RateLimited. Default: 2; negative: no limit. To forbid
+	// extensions, set NoHoldExtensions (zero here takes the default).
 	MaxHoldExtensions int
+	// NoHoldExtensions forbids extending holds: every ExtendHold is
+	// refused as at the cap (ErrLimitReached), as a cap of zero would be
+	// if zero did not mean the default. MaxHoldExtensions must then be
+	// left zero; New refuses a cap with it.
+	NoHoldExtensions bool
 	// MaxSeatsPerHold caps the seats of one hold; a larger request is
 	// invalid (ErrInvalidArgument). Default: 10; negative: no limit.
 	MaxSeatsPerHold int
@@ -93,7 +102,10 @@ type Config struct {
 	// no sooner than a second, then doubling per failure, at most hourly.
 	// The same in every process sharing a Store (see PaymentAttempts).
 	PaymentBackoff time.Duration
-	// PaymentTimeout bounds each gateway call. Default: 15 seconds; at
+	// PaymentTimeout bounds each gateway call, on the Clock: the call's
+	// context ends once the Clock has moved PaymentTimeout on (on a
+	// Clock other than the machine's it reports no Deadline, the Clock's
+	// time not being the machine's). Default: 15 seconds; at
 	// least 10 milliseconds. The same in every process sharing a Store
 	// (see PaymentAttempts).
 	PaymentTimeout time.Duration
@@ -134,7 +146,9 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	setDuration(&c.HoldTTL, 10*time.Minute)
-	setInt(&c.MaxHoldExtensions, 2)
+	if !c.NoHoldExtensions {
+		setInt(&c.MaxHoldExtensions, 2) // else it stays zero: a cap of none
+	}
 	setInt(&c.MaxSeatsPerHold, 10)
 	setInt(&c.MaxLiveHoldsPerUser, 5)
 	setInt(&c.HoldsPerMinute, 3)
@@ -159,8 +173,23 @@ func setInt(n *int, def int) {
 	}
 }
 
+// clockValidator is a Clock that can tell whether it is usable (see
+// Config.Clock): a fake clock's zero value, say, whose timers would panic
+// in the sweeper's goroutine, where no caller could get the error.
+type clockValidator interface{ Validate() error }
+
 func (c Config) validate() error {
+	if m, ok := c.Store.(*MemoryStore); ok && !m.madeByNew() {
+		return invalid("Config.Store", "the zero MemoryStore is not usable; make one with NewMemoryStore (or leave Store nil for a new one)")
+	}
+	if v, ok := c.Clock.(clockValidator); ok {
+		if err := v.Validate(); err != nil {
+			return invalid("Config.Clock", "%v", err)
+		}
+	}
 	switch {
+	case c.NoHoldExtensions && c.MaxHoldExtensions != 0:
+		return invalid("Config.NoHoldExtensions", "forbids extensions, but MaxHoldExtensions is %d; leave it zero", c.MaxHoldExtensions)
 	case c.HoldTTL < time.Second:
 		return invalid("Config.HoldTTL", "%s is too short; holds need at least a second (default 10m)", c.HoldTTL)
 	case c.SweepInterval < 0:

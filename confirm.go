@@ -428,7 +428,8 @@ var errDone = errors.New("boxoffice: already confirmed")
 // charge takes the booking's total through the gateway, retrying transient
 // errors with exponential backoff on the Clock. ConfirmBooking calls it with
 // a context that is never cancelled, so it must end on its own: at most
-// Config.PaymentAttempts calls, each cut off after Config.PaymentTimeout.
+// Config.PaymentAttempts calls, each cut off after Config.PaymentTimeout
+// on the Clock.
 func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, error) {
 	if b.Total == 0 {
 		return Receipt{Reference: "free"}, 0, nil
@@ -438,9 +439,10 @@ func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, e
 	var err error
 	for attempt := 1; ; attempt++ {
 		var rc Receipt
-		callCtx, cancel := context.WithTimeout(ctx, bs.cfg.PaymentTimeout)
-		rc, err = bs.gateway.Charge(callCtx, req)
-		cancel()
+		// cancel deferred: a gateway that panics must not leave the
+		// deadline's timer armed on the Clock.
+		callCtx, cancel := withClockTimeout(ctx, bs.clock, bs.cfg.PaymentTimeout)
+		rc, err = func() (Receipt, error) { defer cancel(); return bs.gateway.Charge(callCtx, req) }()
 		if err == nil {
 			return rc, attempt, nil
 		}
@@ -551,7 +553,8 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		switch {
 		case ev == nil:
 		case b.Payment.Amount == 0:
-			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Reason: b.Payment.Failure, freed: freed})
+			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Reason: b.Payment.Failure,
+				OwedMoney: b.RefundOwed(), freed: freed}) // nothing taken: zero
 		default:
 			// The customer hears of the failure with the outcome of the
 			// void (voidLostPayment); the seat map hears of the seats now.
@@ -739,15 +742,22 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 			out.Payment.Amount = 0
 			out.Refund = Refund{RefundedAt: now, Reason: noChargeFoundText}
 		case voidErr == nil:
-			out.Refund = Refund{Amount: out.Payment.Amount, Percent: 100, Reference: gatewayText(rc.Reference, maxReferenceLen),
+			// What the receipt names, which refund has checked is the
+			// amount asked (what b owed), as a cancellation's refund
+			// records: not Payment.Amount, which a late charge recorded
+			// meanwhile may have changed; what that charge took beyond
+			// it is still owed, and voided under its own key.
+			out.Refund = Refund{Amount: out.Refund.Amount + rc.Amount, Percent: 100, Reference: gatewayText(rc.Reference, maxReferenceLen),
 				RefundedAt: now, Reason: "the booking could not be kept"}
 			given = out.Refund
 		}
 		out.UpdatedAt = now
 		tx.PutBooking(out)
 		if ev != nil && (announce || given.Amount > 0 || neverCharged) {
+			// OwedMoney: what a failed void left owed. The seats were
+			// freed when the booking failed.
 			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given,
-				freed: freedSeats{partial: true}}) // freed when the booking failed
+				OwedMoney: out.RefundOwed(), freed: freedSeats{partial: true}})
 		}
 		return nil
 	})
@@ -760,7 +770,7 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 	if err == nil && settled {
 		voidErr = nil // whatever this void's fate, the money is back
 	}
-	if err != nil || voidErr != nil {
+	if err != nil || voidErr != nil || out.RefundOwed() > 0 {
 		bs.owed.failed(e, b.ID, bs.clock.Now())
 		return out, voidErr, err
 	}
@@ -788,12 +798,25 @@ func voidKeyOf(b Booking) string {
 
 // refund calls the gateway as charges do, at most tries times, backing
 // off between transient failures.
+//
+// A receipt for another amount than asked is a gateway error
+// (*refundAmountError), logged at Error and returned at once: a refund
+// gives back exactly the amount asked, or fails (PaymentGateway), so the
+// caller records what was asked only on a receipt that names it, and
+// otherwise leaves it owed for the background retry under the same key.
+// Not retried here: a gateway that keeps each key's answer would repeat it.
 func (bs *BookingSystem) refund(ctx context.Context, req RefundRequest, tries int) (Receipt, error) {
 	backoff := bs.cfg.PaymentBackoff
 	for attempt := 1; ; attempt++ {
-		callCtx, cancel := context.WithTimeout(ctx, bs.cfg.PaymentTimeout)
-		rc, err := bs.gateway.Refund(callCtx, req)
-		cancel()
+		callCtx, cancel := withClockTimeout(ctx, bs.clock, bs.cfg.PaymentTimeout)
+		rc, err := func() (Receipt, error) { defer cancel(); return bs.gateway.Refund(callCtx, req) }() // as in charge
+		if err == nil && rc.Amount != req.Amount {
+			err = &refundAmountError{named: rc.Amount, asked: req.Amount}
+			bs.log.Error("boxoffice: the payment gateway answered a refund with a receipt for another amount than asked; the refund stays owed and will be retried under the same key",
+				"booking", req.Booking, "key", req.IdempotencyKey, "asked", req.Amount, "receipt", rc.Amount,
+				"reference", gatewayText(rc.Reference, maxReferenceLen))
+			return Receipt{}, err
+		}
 		if err == nil || errors.Is(err, ErrChargeNotFound) || errors.Is(err, ErrPaymentDeclined) ||
 			attempt >= tries || ctx.Err() != nil {
 			return rc, err

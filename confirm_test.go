@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 )
 
 func TestConfirmBooking(t *testing.T) {
@@ -128,7 +129,7 @@ func TestConfirmBacksOffOnTheClock(t *testing.T) {
 }
 
 func TestHoldLostDuringPaymentIsRefunded(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, func(c *boxoffice.Config) { c.PaymentTimeout = time.Hour }) // the charge lasts 10 minutes
 	b := f.hold("alice", "A1")
 	// While alice's charge is in flight her hold runs out and bob takes A1.
 	f.gateway.before = func() {
@@ -153,7 +154,7 @@ func TestHoldLostDuringPaymentIsRefunded(t *testing.T) {
 }
 
 func TestLapsedHoldStillFreeIsConfirmed(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, func(c *boxoffice.Config) { c.PaymentTimeout = time.Hour }) // the charge lasts 11 minutes
 	b := f.hold("alice", "A1")
 	f.gateway.before = func() {
 		f.gateway.before = nil
@@ -358,7 +359,7 @@ func (g *ctxGateway) chargeCalls() int {
 func TestConfirmOutlivesCallerCancellation(t *testing.T) {
 	tests := []struct {
 		name       string
-		wait       func(callerCtx, chargeCtx context.Context)
+		wait       func(clock *fakeclock.Clock, callerCtx, chargeCtx context.Context)
 		wantErr    []error
 		wantStatus boxoffice.BookingStatus
 		wantKind   boxoffice.PaymentFailureKind
@@ -367,14 +368,16 @@ func TestConfirmOutlivesCallerCancellation(t *testing.T) {
 	}{
 		{
 			name:       "gateway answers after the caller gave up",
-			wait:       func(callerCtx, _ context.Context) { <-callerCtx.Done() },
+			wait:       func(_ *fakeclock.Clock, callerCtx, _ context.Context) { <-callerCtx.Done() },
 			wantStatus: boxoffice.StatusConfirmed, wantCalls: 1, wantKept: 2250,
 		},
 		{
-			// Only PaymentTimeout ends each attempt (10ms of real time:
-			// it is the deadline the gateway's own calls see).
-			name:       "gateway never answers",
-			wait:       func(_, chargeCtx context.Context) { <-chargeCtx.Done() },
+			// Only PaymentTimeout ends each attempt, 10ms on the Clock.
+			name: "gateway never answers",
+			wait: func(clock *fakeclock.Clock, _, chargeCtx context.Context) {
+				clock.Advance(10 * time.Millisecond)
+				<-chargeCtx.Done()
+			},
 			wantErr:    []error{boxoffice.ErrPaymentFailed, context.DeadlineExceeded},
 			wantStatus: boxoffice.StatusFailed, wantKind: boxoffice.FailureTimedOut, wantCalls: 2,
 		},
@@ -384,15 +387,15 @@ func TestConfirmOutlivesCallerCancellation(t *testing.T) {
 			callerCtx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			gw := &ctxGateway{InMemoryGateway: boxoffice.NewInMemoryGateway()}
-			gw.wait = func(chargeCtx context.Context) {
-				cancel() // the customer leaves while the charge is in flight
-				tt.wait(callerCtx, chargeCtx)
-			}
 			f := newFixture(t, func(c *boxoffice.Config) {
 				c.Gateway = gw
 				c.PaymentAttempts = 2
 				c.PaymentTimeout = 10 * time.Millisecond
 			})
+			gw.wait = func(chargeCtx context.Context) {
+				cancel() // the customer leaves while the charge is in flight
+				tt.wait(f.clock, callerCtx, chargeCtx)
+			}
 			b := f.hold("alice", "A1")
 			got, err := f.sys.ConfirmBooking(callerCtx, b.ID, "card")
 			if m := matchedSentinels(err); !slices.Equal(m, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {

@@ -58,3 +58,59 @@ func TestLimitErrorsSayWhetherWaitingHelps(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldExtensionsAllowed: how many extensions each Config grants a
+// hold. MaxHoldExtensions 0 takes the default (2) and a negative value
+// means no limit, so forbidding extensions takes Config.NoHoldExtensions:
+// no value of MaxHoldExtensions did.
+func TestHoldExtensionsAllowed(t *testing.T) {
+	const tries = 6
+	tests := []struct {
+		name string
+		max  int
+		none bool
+		want int // extensions granted of tries; tries: all
+	}{
+		{"zero takes the default", 0, false, 2},
+		{"one", 1, false, 1},
+		{"three", 3, false, 3},
+		{"none", 0, true, 0},
+		{"no limit", -1, false, tries},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *boxoffice.Config) { c.MaxHoldExtensions, c.NoHoldExtensions = tt.max, tt.none })
+			b := f.hold("frank", "E3")
+			granted := 0
+			for range tries {
+				f.clock.Advance(time.Minute)
+				got, err := f.sys.ExtendHold(f.ctx, b.ID)
+				if err != nil {
+					if !errors.Is(err, boxoffice.ErrLimitReached) {
+						t.Fatalf("ExtendHold: %v; want a grant or ErrLimitReached", err)
+					}
+					break
+				}
+				if want := f.clock.Now().Add(10 * time.Minute); !got.HeldUntil.Equal(want) {
+					t.Fatalf("extended until %v, want %v", got.HeldUntil, want)
+				}
+				granted++
+			}
+			if granted != tt.want {
+				t.Errorf("%d extensions granted; want %d", granted, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoHoldExtensionsWithACap: NoHoldExtensions with a cap of
+// MaxHoldExtensions says two things; New refuses it.
+func TestNoHoldExtensionsWithACap(t *testing.T) {
+	for _, max := range []int{-1, 2} {
+		sys, err := boxoffice.New(boxoffice.Config{NoHoldExtensions: true, MaxHoldExtensions: max})
+		var ae *boxoffice.ArgumentError
+		if !errors.As(err, &ae) || ae.Field != "Config.NoHoldExtensions" || sys != nil {
+			t.Errorf("New with NoHoldExtensions and MaxHoldExtensions %d: %v; want an *ArgumentError for Config.NoHoldExtensions", max, err)
+		}
+	}
+}

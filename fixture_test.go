@@ -144,6 +144,10 @@ type scriptedGateway struct {
 	refunds []error
 	calls   int
 	before  func() // runs at the start of every Charge call
+	// overrun has charges go through even once their context has ended:
+	// a gateway that overruns Config.PaymentTimeout (which runs on the
+	// fake clock), for tests that move the clock past it during a call.
+	overrun bool
 }
 
 type chargeOutcome struct {
@@ -164,7 +168,7 @@ func (g *scriptedGateway) script(outcomes ...chargeOutcome) {
 func (g *scriptedGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
 	g.mu.Lock()
 	g.calls++
-	before := g.before
+	before, overrun := g.before, g.overrun
 	var o chargeOutcome
 	if len(g.charges) > 0 {
 		o, g.charges = g.charges[0], g.charges[1:]
@@ -172,6 +176,9 @@ func (g *scriptedGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest)
 	g.mu.Unlock()
 	if before != nil {
 		before()
+	}
+	if overrun {
+		ctx = context.WithoutCancel(ctx)
 	}
 	if o.err == nil || o.applied {
 		rc, err := g.InMemoryGateway.Charge(ctx, r)

@@ -84,7 +84,7 @@ func (e *fuzzEnv) fingerprint(extraUsers ...string) string {
 	for m, err := range e.store.Movies(e.ctx) {
 		e.must(err)
 		put("movie", m)
-		shows, err := e.store.ShowsOfMovie(e.ctx, m.ID)
+		shows, err := storeShowsOfMovie(e.ctx, e.store, m.ID)
 		e.must(err)
 		for _, s := range shows {
 			put("show", s)

@@ -164,12 +164,19 @@ func (b Booking) snapshot() Booking {
 
 // priceHold prices the seats at positions idx of a hold for the user
 // (calling the pricing strategy, user code, unless the prices by seat type
-// are known) and returns them with their total. On the in-memory Store it
+// are known: once for the whole hold if it is a HoldPricer, else once per
+// seat) and returns them with their total. On the in-memory Store it
 // also returns the record the Store will keep for the hold, allocated
 // here, before the show's lock is taken, together with the seats.
 func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookedSeat, total Money, rec *bookingRecord, err error) {
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing)
+	var prices []Money // a HoldPricer's, for the whole hold at once
+	if hp, ok := pricing.PricingStrategy.(HoldPricer); ok && byType == nil {
+		if prices, err = priceWholeHold(ctx, hp, e.show, e.layout, idx, userID); err != nil {
+			return nil, 0, nil, err
+		}
+	}
 	if e.rec != nil {
 		// The in-memory Store keeps this record itself (memTx.addHold).
 		rec, seats = newHoldRecord(len(idx))
@@ -179,15 +186,20 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 	for k, i := range idx {
 		seat := &e.layout.seats[i]
 		var price Money
-		if byType != nil {
+		switch {
+		case byType != nil: // checked when they were computed
 			price = byType.price[seat.Type]
-		} else {
+		case prices != nil:
+			price = prices[k]
+		default:
 			price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID})
 			if err != nil {
 				return nil, 0, nil, err
 			}
-			if price < 0 || price > MaxSeatPrice {
-				return nil, 0, nil, invalid("price", "pricing strategy returned %s for seat %s", price, seat.ID)
+		}
+		if byType == nil {
+			if err := checkSeatPrice(seat.ID, price); err != nil {
+				return nil, 0, nil, err
 			}
 		}
 		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
@@ -256,7 +268,8 @@ func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userI
 // calling the strategy for every seat with a PriceRequest of over 200
 // bytes that it validates each time: that was a tenth of a hold's cost.
 // Any other strategy (user code, or one that depends on the user, like
-// MemberDiscount) is called for every seat as before.
+// MemberDiscount) is called as before: once for the whole hold if it is a
+// HoldPricer, else for every seat.
 type typePrices struct {
 	strategy *pricingHolder // the strategy the prices are of
 	price    [VIP + 1]Money
@@ -301,6 +314,27 @@ func priceSeat(ctx context.Context, p PricingStrategy, r PriceRequest) (price Mo
 		}
 	}()
 	return p.Price(ctx, r)
+}
+
+// priceWholeHold asks the HoldPricer p for the prices of the seats at
+// positions idx, in one call, turning its panic into an error as
+// priceSeat does. It checks that p gave one price per seat; priceHold
+// checks each price's bounds.
+func priceWholeHold(ctx context.Context, p HoldPricer, show Show, layout *Layout, idx []int, userID string) (prices []Money, err error) {
+	r := HoldPriceRequest{Show: show, Seats: make([]Seat, len(idx)), UserID: userID}
+	for k, i := range idx {
+		r.Seats[k] = layout.seats[i]
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			prices, err = nil, fmt.Errorf("boxoffice: pricing strategy %T panicked pricing a hold of %d seats: %v", p, len(idx), v)
+		}
+	}()
+	prices, err = p.PriceHold(ctx, r)
+	if err == nil && len(prices) != len(idx) {
+		return nil, invalid("price", "pricing strategy %T returned %d prices for a hold of %d seats", p, len(prices), len(idx))
+	}
+	return prices, err
 }
 
 // holdOp is the transaction of HoldSeats. It lives in the show entry's
@@ -573,8 +607,9 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		if until.Equal(e.show.Start) && !until.After(b.HeldUntil) {
 			return nil // already held until the start: nothing to extend
 		}
-		// Zero takes the default (Config.withDefaults), so only a negative
-		// limit is left here to mean none.
+		// Zero is left here only by Config.NoHoldExtensions (else it
+		// takes the default, Config.withDefaults): a cap of none. A
+		// negative limit means no cap.
 		if limit := bs.cfg.MaxHoldExtensions; limit >= 0 && b.Extensions >= limit {
 			return &RateLimitError{UserID: b.UserID, Limit: LimitHoldExtensions}
 		}

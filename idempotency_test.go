@@ -99,7 +99,11 @@ func TestReplayedConfirmsAgree(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
+			f := newFixture(t, func(c *boxoffice.Config) {
+				if tt.duringCharge != nil {
+					c.PaymentTimeout = time.Hour // the charge lasts 10 minutes on the clock
+				}
+			})
 			f.gateway.script(tt.script...)
 			if tt.duringCharge != nil {
 				var once sync.Once

@@ -285,7 +285,7 @@ func splitRowLine(lineNo int, line string) (label, cells string, err error) {
 
 // parseCells adds one row line to b.
 func parseCells(b *layoutBuilder, lineNo int, label, cells string) error {
-	if n := utf8.RuneCountInString(cells); n > MaxLayoutColumns {
+	if n := utf8.RuneCountInString(strings.TrimRight(cells, string(cellGap))); n > MaxLayoutColumns { // trailing gaps are ignored
 		return layoutError(lineNo, "row %s has %d places; the limit is %d", label, n, MaxLayoutColumns)
 	}
 	b.startRow(label)

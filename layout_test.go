@@ -448,6 +448,14 @@ func TestParseLayoutLimits(t *testing.T) {
 		}
 		checkConsistent(t, l)
 	})
+	t.Run("trailing gaps beyond the widest row", func(t *testing.T) {
+		// Trailing gaps are ignored, as documented: they count for no
+		// limit. They used to count for MaxLayoutColumns.
+		l := mustParse(t, "A "+strings.Repeat("R", boxoffice.MaxLayoutColumns)+"....\n")
+		if l.Len() != boxoffice.MaxLayoutColumns || l.Width() != boxoffice.MaxLayoutColumns {
+			t.Errorf("Len() = %d, Width() = %d; want %d each", l.Len(), l.Width(), boxoffice.MaxLayoutColumns)
+		}
+	})
 	t.Run("longest line", func(t *testing.T) {
 		line := "A " + strings.Repeat(" ", 512-3) + "R"
 		l := mustParse(t, "#"+strings.Repeat("x", 511)+"\n"+line)

@@ -407,6 +407,9 @@ func recordHistory(t *testing.T, set linSettings, seed uint64, broken bool) linR
 		c.HoldTTL = ttl
 		c.MaxLiveHoldsPerUser = -1
 		c.SweepInterval = 30 * time.Second // the background sweeper runs whenever the clock passes a tick
+		// The model has no payment timeouts, which run on the clock: it
+		// moves 20 s at a time while charges are in flight.
+		c.PaymentTimeout = time.Hour
 		if seed%2 == 1 {
 			// Every other history takes the path of Stores other than the in-memory one.
 			onGenericPath(c)

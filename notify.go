@@ -45,6 +45,11 @@ type EmailMessage struct {
 	To      string
 	Subject string
 	Body    string
+	// IdempotencyKey names the message: the same event gives the same key
+	// (see MessageKey). A notifier retries a send that failed, and a send
+	// that reported failure may have gone out after all: a sender that can
+	// should drop a message whose key it has already delivered.
+	IdempotencyKey string
 }
 
 // EmailSender delivers email, e.g. through SMTP or a provider's API.
@@ -56,6 +61,23 @@ type EmailSender interface {
 type SMSMessage struct {
 	To   string
 	Body string
+	// IdempotencyKey names the message, as EmailMessage.IdempotencyKey
+	// does, for the sender to drop a retried duplicate.
+	IdempotencyKey string
+}
+
+// MessageKey returns the idempotency key of the customer messages about
+// e: its booking ID, kind and commit time, e.g.
+// "0b5e6f1a-…:booking_confirmed:2026-03-14T18:00:00Z". Every send and
+// retry of the messages about one event carries it; distinct events (two
+// PaymentFailed of one booking, the failure and then the refund) have
+// distinct keys.
+func MessageKey(e Event) string {
+	if e == nil {
+		return ""
+	}
+	m := e.Meta()
+	return m.BookingID.String() + ":" + EventKind(e) + ":" + m.At.UTC().Format(time.RFC3339Nano)
 }
 
 // SMSSender delivers text messages.
@@ -90,13 +112,29 @@ func (m ContactMap) Contact(_ context.Context, userID string) (Contact, error) {
 }
 
 // NotifierOption configures an EmailNotifier or an SMSNotifier.
+//
+// A notifier runs on the observer goroutine the BookingSystem gives it, so
+// a send that hangs would hold up every later message: each send is bounded
+// by a timeout, and a failed one is retried with backoff, both timed by the
+// notifier's Clock (WithNotifierClock).
 type NotifierOption func(*notifierConfig)
 
 type notifierConfig struct {
 	currency string
 	logger   *slog.Logger
 	location *time.Location
+	clock    Clock
+	attempts int           // sends per message, ≥ 1
+	timeout  time.Duration // per send; ≤ 0: none
+	backoff  time.Duration // before the first retry, doubling; ≤ 0: none
 }
+
+// Defaults of the notifiers' sends.
+const (
+	defaultSendAttempts = 3
+	defaultSendTimeout  = 30 * time.Second
+	defaultSendBackoff  = time.Second
+)
 
 // WithCurrencySymbol sets the symbol written before amounts in messages,
 // e.g. "€" or "GBP ". The default is "$".
@@ -122,8 +160,58 @@ func WithNotifierLocation(loc *time.Location) NotifierOption {
 	return func(c *notifierConfig) { c.location = loc }
 }
 
+// WithSendAttempts sets how many times a message is sent before the
+// notifier gives up on it and logs the failure: n-1 retries after a send
+// that failed or timed out, with backoff (WithSendBackoff) between them.
+// The default is 3; n < 1 keeps it, and 1 turns retries off. A retry may
+// deliver a message twice if a send reported failure but went out: see
+// EmailMessage.IdempotencyKey.
+func WithSendAttempts(n int) NotifierOption {
+	return func(c *notifierConfig) {
+		if n >= 1 {
+			c.attempts = n
+		}
+	}
+}
+
+// WithSendTimeout bounds each send: once d has passed on the notifier's
+// Clock, the send's ctx is cancelled and the send counts as failed, so a
+// hung provider cannot block the observer's queue. A sender that ignores
+// its ctx is left to return on its own goroutine. The default is 30 s;
+// 0 keeps it, and d < 0 turns the timeout off.
+func WithSendTimeout(d time.Duration) NotifierOption {
+	return func(c *notifierConfig) {
+		if d != 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithSendBackoff sets the wait before the first retry of a failed send,
+// doubling for each one after. The default is 1 s; 0 keeps it, and d < 0
+// retries at once.
+func WithSendBackoff(d time.Duration) NotifierOption {
+	return func(c *notifierConfig) {
+		if d != 0 {
+			c.backoff = d
+		}
+	}
+}
+
+// WithNotifierClock sets the Clock that times send timeouts and backoff,
+// typically the BookingSystem's (Config.Clock), so that tests on a fake
+// clock never wait. The default is SystemClock(); nil keeps it.
+func WithNotifierClock(clock Clock) NotifierOption {
+	return func(c *notifierConfig) {
+		if clock != nil {
+			c.clock = clock
+		}
+	}
+}
+
 func newNotifierConfig(opts []NotifierOption) notifierConfig {
-	c := notifierConfig{currency: "$", logger: slog.Default()}
+	c := notifierConfig{currency: "$", logger: slog.Default(), clock: SystemClock(),
+		attempts: defaultSendAttempts, timeout: defaultSendTimeout, backoff: defaultSendBackoff}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&c)
@@ -162,6 +250,91 @@ func (c *notifierConfig) reportFailure(ctx context.Context, channel, step string
 		slog.String("user", meta.UserID),
 		slog.String("err", err.Error()),
 	)
+}
+
+// send delivers one message about e with deliver, up to c.attempts times,
+// each bounded by c.timeout, with growing backoff between them, all on
+// c.clock. It stops when ctx ends (the BookingSystem closing), and logs the
+// last failure once it gives up.
+func (c *notifierConfig) send(ctx context.Context, channel string, e Event, deliver func(context.Context) error) {
+	backoff := c.backoff
+	for attempt := 1; ; attempt++ {
+		err := c.sendOnce(ctx, deliver)
+		if err == nil {
+			return
+		}
+		if attempt >= c.attempts || ctx.Err() != nil {
+			c.reportFailure(ctx, channel, "send", e, gaveUp(ctx, err, attempt))
+			return
+		}
+		if backoff > 0 {
+			t := c.clock.NewTimer(backoff)
+			select {
+			case <-t.C():
+			case <-ctx.Done():
+				t.Stop()
+				c.reportFailure(ctx, channel, "send", e, gaveUp(ctx, err, attempt))
+				return
+			}
+			backoff *= 2
+		}
+	}
+}
+
+// gaveUp is the error logged for a message given up after n attempts, the
+// last failing with err: err itself after a single attempt, else with the
+// count, and why the retries stopped if ctx ended.
+func gaveUp(ctx context.Context, err error, n int) error {
+	count := "1 attempt"
+	if n > 1 {
+		count = fmt.Sprintf("%d attempts", n)
+	}
+	switch {
+	case ctx.Err() != nil && !errors.Is(err, ctx.Err()):
+		return fmt.Errorf("%w (gave up after %s: %w)", err, count, ctx.Err())
+	case n > 1:
+		return fmt.Errorf("%w (gave up after %s)", err, count)
+	}
+	return err
+}
+
+// errSendTimeout is the failure of a send that outlived the send timeout.
+var errSendTimeout = fmt.Errorf("boxoffice: send timed out: %w", context.DeadlineExceeded)
+
+// sendOnce calls deliver once, giving up on it after c.timeout on c.clock
+// or when ctx ends: it then cancels the send's ctx and returns, leaving a
+// sender that ignores ctx to finish on its own goroutine. A panic of the
+// sender is its failure.
+func (c *notifierConfig) sendOnce(ctx context.Context, deliver func(context.Context) error) error {
+	if c.timeout <= 0 {
+		return deliverSafely(ctx, deliver)
+	}
+	sendCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(errSendTimeout)
+	done := make(chan error, 1)
+	go func() { done <- deliverSafely(sendCtx, deliver) }()
+	t := c.clock.NewTimer(c.timeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C():
+		return errSendTimeout
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// deliverSafely calls deliver, turning its panic into an error: the sender
+// is user code, and with a send timeout it runs on a goroutine of its own,
+// where a panic would end the process.
+func deliverSafely(ctx context.Context, deliver func(context.Context) error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("boxoffice: sender panicked: %v", v)
+		}
+	}()
+	return deliver(ctx)
 }
 
 // lookup returns the user's contact. ok is false when the user is unknown
@@ -228,19 +401,38 @@ func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
 		if reason == "" {
 			reason = "no reason given"
 		}
+		if e.Refund.Amount == 0 && e.OwedMoney <= 0 {
+			return notice{
+				subject: fmt.Sprintf("Payment failed for show %s", e.ShowID),
+				lines: []string{
+					fmt.Sprintf("The payment for booking %s at show %s did not go through: %s.", e.BookingID, e.ShowID, reason),
+					fmt.Sprintf("Seats %s have been released.", seats(e.Seats)),
+				},
+				short: fmt.Sprintf("Payment for booking %s (show %s) failed: %s. Seats %s released.",
+					e.BookingID, e.ShowID, reason, seats(e.Seats)),
+			}, true
+		}
+		// Money was taken: saying the payment "did not go through" would
+		// hide it. It is either refunded (Refund) or still owed and being
+		// refunded (OwedMoney), in which case a later PaymentFailed, with
+		// Refund set, tells of the refund.
 		n := notice{
 			subject: fmt.Sprintf("Payment failed for show %s", e.ShowID),
 			lines: []string{
-				fmt.Sprintf("The payment for booking %s at show %s did not go through: %s.", e.BookingID, e.ShowID, reason),
+				fmt.Sprintf("Your booking %s at show %s could not be completed: %s.", e.BookingID, e.ShowID, reason),
 				fmt.Sprintf("Seats %s have been released.", seats(e.Seats)),
 			},
-			short: fmt.Sprintf("Payment for booking %s (show %s) failed: %s. Seats %s released.",
+			short: fmt.Sprintf("Booking %s (show %s) could not be completed: %s. Seats %s released.",
 				e.BookingID, e.ShowID, reason, seats(e.Seats)),
 		}
 		if e.Refund.Amount != 0 {
 			n.lines = append(n.lines, fmt.Sprintf("The %s we took has been refunded (refund reference %s).",
 				c.amount(e.Refund.Amount), e.Refund.Reference))
 			n.short += fmt.Sprintf(" %s refunded, ref %s.", c.amount(e.Refund.Amount), e.Refund.Reference)
+		}
+		if e.OwedMoney > 0 {
+			n.lines = append(n.lines, fmt.Sprintf("We took %s for it, which is being refunded to you.", c.amount(e.OwedMoney)))
+			n.short += fmt.Sprintf(" %s was taken and is being refunded.", c.amount(e.OwedMoney))
 		}
 		return n, true
 	case *HoldExpired:
@@ -287,8 +479,10 @@ func (c *notifierConfig) refundLine(r Refund) string {
 // EmailNotifier is an Observer that emails customers about their
 // bookings: seats held (with the payment deadline), booking confirmed,
 // payment failed, hold expired and booking cancelled. Other events are
-// ignored. Users without a contact or an email address are skipped; lookup
-// and send failures are logged. Safe for concurrent use.
+// ignored. Users without a contact or an email address are skipped. A send
+// that fails or hangs is retried (WithSendAttempts, WithSendTimeout,
+// WithSendBackoff); lookup failures, and sends that failed for good, are
+// logged. Safe for concurrent use.
 type EmailNotifier struct {
 	sender   EmailSender
 	contacts ContactBook
@@ -304,7 +498,8 @@ func NewEmailNotifier(sender EmailSender, contacts ContactBook, opts ...Notifier
 }
 
 // Notify emails the customer of e, if e is an event customers hear about.
-// ctx is passed to the ContactBook and the sender.
+// ctx is passed to the ContactBook and the sender; once it ends (the
+// BookingSystem closing) no send is retried.
 func (n *EmailNotifier) Notify(ctx context.Context, e Event) {
 	note, ok := n.cfg.noticeFor(e)
 	if !ok {
@@ -319,19 +514,18 @@ func (n *EmailNotifier) Notify(ctx context.Context, e Event) {
 		return
 	}
 	msg := EmailMessage{
-		To:      contact.Email,
-		Subject: note.subject,
-		Body:    strings.Join(note.lines, "\n"),
+		To:             contact.Email,
+		Subject:        note.subject,
+		Body:           strings.Join(note.lines, "\n"),
+		IdempotencyKey: MessageKey(e),
 	}
-	if err := n.sender.SendEmail(ctx, msg); err != nil {
-		n.cfg.reportFailure(ctx, "email", "send", e, err)
-	}
+	n.cfg.send(ctx, "email", e, func(ctx context.Context) error { return n.sender.SendEmail(ctx, msg) })
 }
 
 // SMSNotifier is an Observer that texts customers about their bookings,
 // for the same events as EmailNotifier, in one short message each. Users
-// without a contact or a phone number are skipped; lookup and send failures
-// are logged. Safe for concurrent use.
+// without a contact or a phone number are skipped; sends are retried, and
+// failures logged, as EmailNotifier's are. Safe for concurrent use.
 type SMSNotifier struct {
 	sender   SMSSender
 	contacts ContactBook
@@ -347,7 +541,8 @@ func NewSMSNotifier(sender SMSSender, contacts ContactBook, opts ...NotifierOpti
 }
 
 // Notify texts the customer of e, if e is an event customers hear about.
-// ctx is passed to the ContactBook and the sender.
+// ctx is passed to the ContactBook and the sender; once it ends no send is
+// retried.
 func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
 	note, ok := n.cfg.noticeFor(e)
 	if !ok {
@@ -361,9 +556,8 @@ func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
 	if !ok || contact.Phone == "" {
 		return
 	}
-	if err := n.sender.SendSMS(ctx, SMSMessage{To: contact.Phone, Body: note.short}); err != nil {
-		n.cfg.reportFailure(ctx, "sms", "send", e, err)
-	}
+	msg := SMSMessage{To: contact.Phone, Body: note.short, IdempotencyKey: MessageKey(e)}
+	n.cfg.send(ctx, "sms", e, func(ctx context.Context) error { return n.sender.SendSMS(ctx, msg) })
 }
 
 // PrintSender is an EmailSender and an SMSSender that writes each message
@@ -410,7 +604,8 @@ func (s *PrintSender) write(ctx context.Context, text string) error {
 // log record with the message "boxoffice event": PaymentFailed at Warn,
 // everything else at Info. Attributes: kind, at (the commit time), show,
 // booking and user where set, then the event's own fields (seats, total,
-// held_until, payment_ref, reason, refund, refund_percent, refund_ref, and
+// held_until, payment_ref, reason, refund, refund_percent, refund_ref, owed
+// (a PaymentFailed's OwedMoney, when not zero), and
 // movie, hall, start, base_price for a scheduled show). Amounts are in major
 // units without a currency symbol, e.g. "45.00".
 type LogObserver struct {
@@ -491,6 +686,9 @@ func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
 		own = []slog.Attr{seats(e.Seats), slog.String("reason", e.Reason)}
 		if e.Refund.Amount != 0 || e.Refund.Reference != "" {
 			own = append(own, refund(e.Refund)...)
+		}
+		if e.OwedMoney != 0 {
+			own = append(own, money("owed", e.OwedMoney))
 		}
 	case *BookingCancelled:
 		if e == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 )
 
 var (
@@ -129,11 +131,25 @@ var notifyEvents = []struct {
 			Refund: boxoffice.Refund{Amount: 1500, Percent: 100, Reference: "re_7"},
 		},
 		wantSubject: "Payment failed for show show-1",
-		wantBody: "The payment for booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd at show show-1 did not go through: hold lost during payment.\n" +
+		wantBody: "Your booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd at show show-1 could not be completed: hold lost during payment.\n" +
 			"Seats D1 have been released.\n" +
 			"The $15.00 we took has been refunded (refund reference re_7).",
-		wantSMS: "Payment for booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd (show show-1) failed: hold lost during payment. " +
+		wantSMS: "Booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd (show show-1) could not be completed: hold lost during payment. " +
 			"Seats D1 released. $15.00 refunded, ref re_7.",
+	},
+	{
+		// The void failed: the money is taken and owed; the customer is
+		// not told the payment "did not go through".
+		name: "payment failed with money owed",
+		event: &boxoffice.PaymentFailed{
+			EventMeta: notifyMeta, Seats: []string{"D1"}, Reason: "hold lost during payment", OwedMoney: 1500,
+		},
+		wantSubject: "Payment failed for show show-1",
+		wantBody: "Your booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd at show show-1 could not be completed: hold lost during payment.\n" +
+			"Seats D1 have been released.\n" +
+			"We took $15.00 for it, which is being refunded to you.",
+		wantSMS: "Booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd (show show-1) could not be completed: hold lost during payment. " +
+			"Seats D1 released. $15.00 was taken and is being refunded.",
 	},
 	{
 		name: "booking cancelled",
@@ -185,7 +201,8 @@ func TestEmailNotifier(t *testing.T) {
 					t.Fatalf("sent %+v, want nothing", sender.email)
 				}
 			} else {
-				want := boxoffice.EmailMessage{To: "ann@example.com", Subject: tc.wantSubject, Body: tc.wantBody}
+				want := boxoffice.EmailMessage{To: "ann@example.com", Subject: tc.wantSubject, Body: tc.wantBody,
+					IdempotencyKey: boxoffice.MessageKey(tc.event)}
 				if len(sender.email) != 1 || sender.email[0] != want {
 					t.Fatalf("sent %+v,\nwant [%+v]", sender.email, want)
 				}
@@ -213,7 +230,7 @@ func TestSMSNotifier(t *testing.T) {
 					t.Fatalf("sent %+v, want nothing", sender.sms)
 				}
 			} else {
-				want := boxoffice.SMSMessage{To: "+15550100", Body: tc.wantSMS}
+				want := boxoffice.SMSMessage{To: "+15550100", Body: tc.wantSMS, IdempotencyKey: boxoffice.MessageKey(tc.event)}
 				if len(sender.sms) != 1 || sender.sms[0] != want {
 					t.Fatalf("sent %+v,\nwant [%+v]", sender.sms, want)
 				}
@@ -332,11 +349,11 @@ func TestNotifiersLogFailures(t *testing.T) {
 	}{
 		{
 			name: "email send error", channel: "email", contacts: notifyContacts,
-			sender: &recordingSender{err: sendFailure}, wantStep: "send", wantErr: sendFailure.Error(), wantSent: 1,
+			sender: &recordingSender{err: sendFailure}, wantStep: "send", wantErr: sendFailure.Error() + " (gave up after 3 attempts)", wantSent: 3,
 		},
 		{
 			name: "sms send error", channel: "sms", contacts: notifyContacts,
-			sender: &recordingSender{err: sendFailure}, wantStep: "send", wantErr: sendFailure.Error(), wantSent: 1,
+			sender: &recordingSender{err: sendFailure}, wantStep: "send", wantErr: sendFailure.Error() + " (gave up after 3 attempts)", wantSent: 3,
 		},
 		{
 			name: "email contact book error", channel: "email", contacts: failingBook{err: errors.New("directory down")},
@@ -358,17 +375,18 @@ func TestNotifiersLogFailures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			opt := boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug))
+			// The default 3 attempts, retried at once.
+			opts := []boxoffice.NotifierOption{boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)), boxoffice.WithSendBackoff(-1)}
 			var n boxoffice.Observer
 			switch {
 			case tc.channel == "email" && tc.noSender:
-				n = boxoffice.NewEmailNotifier(nil, tc.contacts, opt)
+				n = boxoffice.NewEmailNotifier(nil, tc.contacts, opts...)
 			case tc.channel == "email":
-				n = boxoffice.NewEmailNotifier(tc.sender, tc.contacts, opt)
+				n = boxoffice.NewEmailNotifier(tc.sender, tc.contacts, opts...)
 			case tc.noSender:
-				n = boxoffice.NewSMSNotifier(nil, tc.contacts, opt)
+				n = boxoffice.NewSMSNotifier(nil, tc.contacts, opts...)
 			default:
-				n = boxoffice.NewSMSNotifier(tc.sender, tc.contacts, opt)
+				n = boxoffice.NewSMSNotifier(tc.sender, tc.contacts, opts...)
 			}
 			n.Notify(t.Context(), cancelled)
 
@@ -392,7 +410,7 @@ func TestNotifierLoggerIsFixedAtConstruction(t *testing.T) {
 	t.Cleanup(func() { slog.SetDefault(old) })
 
 	slog.SetDefault(bufferLogger(&before, slog.LevelDebug))
-	n := boxoffice.NewEmailNotifier(&recordingSender{err: errors.New("down")}, notifyContacts)
+	n := boxoffice.NewEmailNotifier(&recordingSender{err: errors.New("down")}, notifyContacts, boxoffice.WithSendAttempts(1))
 	slog.SetDefault(bufferLogger(&after, slog.LevelDebug))
 
 	n.Notify(t.Context(), &boxoffice.HoldExpired{EventMeta: notifyMeta, Seats: []string{"A1"}})
@@ -458,6 +476,10 @@ func TestLogObserver(t *testing.T) {
 			},
 			want: `level=WARN msg="boxoffice event" kind=payment_failed ` + meta +
 				` seats=[D1] reason="hold lost during payment" refund=15.00 refund_percent=100 refund_ref=re_7`,
+		},
+		{
+			event: &boxoffice.PaymentFailed{EventMeta: notifyMeta, Seats: []string{"D1"}, Reason: "hold lost during payment", OwedMoney: 1500},
+			want:  `level=WARN msg="boxoffice event" kind=payment_failed ` + meta + ` seats=[D1] reason="hold lost during payment" owed=15.00`,
 		},
 		{
 			event: &boxoffice.BookingCancelled{EventMeta: notifyMeta, Seats: []string{"E5"}, Refund: boxoffice.Refund{Amount: 2250, Percent: 50, Reference: "re_9"}},
@@ -691,5 +713,380 @@ func TestPaymentFailedOnceWhileTheVoidFails(t *testing.T) {
 	mails := strings.Count(out.String(), "Subject: Payment failed")
 	if n != 1 || mails != 1 {
 		t.Fatalf("%d PaymentFailed events and %d 'Payment failed' emails for one failed payment whose money is not back yet; want 1 each", n, mails)
+	}
+}
+
+// scriptedSender is an EmailSender and SMSSender whose answer to each send
+// is decided by fail (nil: deliver); it records every attempt.
+type scriptedSender struct {
+	mu       sync.Mutex
+	fail     func(call int, ctx context.Context) error // call counts from 1
+	calls    int
+	keys     []string // the IdempotencyKey of every attempt
+	bodies   []string // the delivered messages
+	attempts chan struct{}
+}
+
+func newScriptedSender(fail func(call int, ctx context.Context) error) *scriptedSender {
+	return &scriptedSender{fail: fail, attempts: make(chan struct{}, 100)}
+}
+
+func (s *scriptedSender) send(ctx context.Context, key, body string) error {
+	s.mu.Lock()
+	s.calls++
+	call := s.calls
+	s.keys = append(s.keys, key)
+	s.mu.Unlock()
+	s.attempts <- struct{}{}
+	if err := s.fail(call, ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bodies = append(s.bodies, body)
+	return nil
+}
+
+func (s *scriptedSender) SendEmail(ctx context.Context, m boxoffice.EmailMessage) error {
+	return s.send(ctx, m.IdempotencyKey, m.Subject)
+}
+
+func (s *scriptedSender) SendSMS(ctx context.Context, m boxoffice.SMSMessage) error {
+	return s.send(ctx, m.IdempotencyKey, m.Body)
+}
+
+func (s *scriptedSender) snapshot() (calls int, keys, bodies []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls, slices.Clone(s.keys), slices.Clone(s.bodies)
+}
+
+// notifiers builds the email and the SMS notifier over one sender.
+var notifiers = []struct {
+	channel string
+	build   func(s *scriptedSender, opts ...boxoffice.NotifierOption) boxoffice.Observer
+}{
+	{"email", func(s *scriptedSender, opts ...boxoffice.NotifierOption) boxoffice.Observer {
+		return boxoffice.NewEmailNotifier(s, notifyContacts, opts...)
+	}},
+	{"sms", func(s *scriptedSender, opts ...boxoffice.NotifierOption) boxoffice.Observer {
+		return boxoffice.NewSMSNotifier(s, notifyContacts, opts...)
+	}},
+}
+
+// notifyAsync runs n.Notify(ctx, e) on a goroutine; the channel closes
+// when it returns.
+func notifyAsync(ctx context.Context, n boxoffice.Observer, e boxoffice.Event) <-chan struct{} {
+	done := make(chan struct{})
+	go func() { defer close(done); n.Notify(ctx, e) }()
+	return done
+}
+
+// waitDone fails t if done does not close within 10 s of real time.
+func waitDone(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not return", what)
+	}
+}
+
+var errTryLater = errors.New("421 4.7.0 try again later")
+
+// A send that fails once (an SMTP 421, say) is retried after the backoff,
+// on the notifier's Clock, and the message is delivered once, under the
+// same idempotency key: it used to be lost, only logged.
+func TestNotifierRetriesATransientSendFailure(t *testing.T) {
+	for _, nt := range notifiers {
+		t.Run(nt.channel, func(t *testing.T) {
+			clock := fakeclock.New(notifyAt)
+			var logs bytes.Buffer
+			sender := newScriptedSender(func(call int, _ context.Context) error {
+				if call == 1 {
+					return errTryLater
+				}
+				return nil
+			})
+			n := nt.build(sender, boxoffice.WithNotifierClock(clock), boxoffice.WithSendTimeout(-1),
+				boxoffice.WithSendBackoff(5*time.Second), boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
+			confirmed := &boxoffice.BookingConfirmed{EventMeta: notifyMeta, Seats: []string{"A1"}, Total: 1500}
+			done := notifyAsync(t.Context(), n, confirmed)
+			if err := clock.WaitForTimers(t.Context(), 1); err != nil { // the backoff
+				t.Fatal(err)
+			}
+			clock.Advance(5*time.Second - time.Nanosecond)
+			select {
+			case <-sender.attempts: // the first
+			default:
+				t.Fatal("no first attempt")
+			}
+			select {
+			case <-sender.attempts:
+				t.Fatal("retried before the backoff had passed")
+			case <-done:
+				t.Fatal("Notify returned before the backoff had passed")
+			default:
+			}
+			clock.Advance(time.Nanosecond)
+			waitDone(t, done, "Notify")
+			calls, keys, bodies := sender.snapshot()
+			if calls != 2 || len(bodies) != 1 {
+				t.Errorf("%d attempts, %d delivered; want 2 attempts, 1 delivered", calls, len(bodies))
+			}
+			if want := boxoffice.MessageKey(confirmed); keys[0] != want || keys[1] != want {
+				t.Errorf("idempotency keys %q; want %q on every attempt", keys, want)
+			}
+			if logs.Len() != 0 {
+				t.Errorf("a delivered message was logged as a failure: %s", logs.String())
+			}
+		})
+	}
+}
+
+// A send that keeps failing is given up after WithSendAttempts attempts,
+// with a backoff doubling between them, and the failure logged once.
+func TestNotifierGivesUpAfterSendAttempts(t *testing.T) {
+	for _, nt := range notifiers {
+		t.Run(nt.channel, func(t *testing.T) {
+			clock := fakeclock.New(notifyAt)
+			var logs bytes.Buffer
+			sender := newScriptedSender(func(int, context.Context) error { return errTryLater })
+			n := nt.build(sender, boxoffice.WithNotifierClock(clock), boxoffice.WithSendTimeout(-1), boxoffice.WithSendAttempts(4),
+				boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
+			done := notifyAsync(t.Context(), n, &boxoffice.HoldExpired{EventMeta: notifyMeta, Seats: []string{"A1"}})
+			for _, backoff := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} { // the default, doubling
+				if err := clock.WaitForTimers(t.Context(), 1); err != nil {
+					t.Fatal(err)
+				}
+				clock.Advance(backoff)
+			}
+			waitDone(t, done, "Notify")
+			if calls, _, _ := sender.snapshot(); calls != 4 {
+				t.Errorf("%d attempts; want 4", calls)
+			}
+			want := fmt.Sprintf("level=ERROR msg=\"boxoffice: notification not sent\" channel=%s step=send kind=hold_expired "+
+				"show=show-1 booking=0b5e6f1a-7c2d-4e8f-9a01-23456789abcd user=ann err=\"%s (gave up after 4 attempts)\"\n", nt.channel, errTryLater)
+			if got := logs.String(); got != want {
+				t.Errorf("log:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// A send that hangs, ignoring its ctx, times out on the notifier's Clock:
+// its ctx is cancelled, it counts as a failed attempt (retried, or logged
+// once the attempts are used up), and the next message goes through
+// instead of waiting behind it.
+func TestNotifierSendTimeout(t *testing.T) {
+	tests := []struct {
+		name      string
+		attempts  int
+		delivered int // of the hung message
+	}{
+		{"given up", 1, 0},
+		{"retried", 2, 1},
+	}
+	for _, nt := range notifiers {
+		for _, tt := range tests {
+			t.Run(nt.channel+"/"+tt.name, func(t *testing.T) {
+				clock := fakeclock.New(notifyAt)
+				var logs bytes.Buffer
+				release := make(chan struct{})
+				cancelled := make(chan bool, 1)
+				sender := newScriptedSender(func(call int, ctx context.Context) error {
+					if call == 1 {
+						<-release // hangs, whatever ctx says
+						cancelled <- ctx.Err() != nil
+					}
+					return nil
+				})
+				defer func() {
+					close(release)
+					if !<-cancelled {
+						t.Error("the timed-out send's ctx was not cancelled")
+					}
+				}()
+				n := nt.build(sender, boxoffice.WithNotifierClock(clock), boxoffice.WithSendAttempts(tt.attempts),
+					boxoffice.WithSendBackoff(-1), boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
+				held := &boxoffice.SeatsHeld{EventMeta: notifyMeta, Seats: []string{"A1"}, HeldUntil: notifyAt.Add(10 * time.Minute)}
+				done := notifyAsync(t.Context(), n, held)
+				<-sender.attempts
+				if err := clock.WaitForTimers(t.Context(), 1); err != nil { // the send timeout
+					t.Fatal(err)
+				}
+				clock.Advance(30*time.Second - time.Nanosecond)
+				select {
+				case <-done:
+					t.Fatal("Notify returned before the default send timeout of 30 s")
+				default:
+				}
+				clock.Advance(time.Nanosecond)
+				waitDone(t, done, "Notify of the hung message")
+
+				confirmed := &boxoffice.BookingConfirmed{EventMeta: notifyMeta, Seats: []string{"A1"}, Total: 1500}
+				waitDone(t, notifyAsync(t.Context(), n, confirmed), "Notify of the next message")
+				_, _, bodies := sender.snapshot()
+				if len(bodies) != tt.delivered+1 {
+					t.Errorf("delivered %q; want the hung message %d times, then the next", bodies, tt.delivered)
+				}
+				logged := strings.Contains(logs.String(), "send timed out")
+				if want := tt.delivered == 0; logged != want {
+					t.Errorf("log %q; want a timeout logged: %v", logs.String(), want)
+				}
+			})
+		}
+	}
+}
+
+// Once the notifier's ctx ends (the BookingSystem's Close cancels it when
+// it stops waiting), a message waiting for its retry is given up at once.
+func TestNotifierStopsRetryingWhenItsContextEnds(t *testing.T) {
+	for _, nt := range notifiers {
+		t.Run(nt.channel, func(t *testing.T) {
+			clock := fakeclock.New(notifyAt)
+			var logs bytes.Buffer
+			sender := newScriptedSender(func(int, context.Context) error { return errTryLater })
+			n := nt.build(sender, boxoffice.WithNotifierClock(clock), boxoffice.WithSendTimeout(-1),
+				boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
+			ctx, cancel := context.WithCancel(t.Context())
+			done := notifyAsync(ctx, n, &boxoffice.HoldExpired{EventMeta: notifyMeta, Seats: []string{"A1"}})
+			<-sender.attempts
+			if err := clock.WaitForTimers(t.Context(), 1); err != nil { // the backoff
+				t.Fatal(err)
+			}
+			cancel()
+			waitDone(t, done, "Notify")
+			if calls, _, _ := sender.snapshot(); calls != 1 {
+				t.Errorf("%d attempts after the ctx ended; want 1", calls)
+			}
+			if !strings.Contains(logs.String(), "gave up after 1 attempt: context canceled") {
+				t.Errorf("log %q; want the give-up logged", logs.String())
+			}
+		})
+	}
+}
+
+// Through a BookingSystem: a confirmation whose first send fails is still
+// delivered once Close has drained the observers; and Close, once its ctx
+// ends, stops a notifier that would retry for an hour.
+func TestNotifierRetriesUnderTheBookingSystem(t *testing.T) {
+	t.Run("transient failure", func(t *testing.T) {
+		sender := newScriptedSender(func(call int, _ context.Context) error {
+			if call == 2 { // the confirmation's first send; the hold's is the first
+				return errTryLater
+			}
+			return nil
+		})
+		mail := boxoffice.NewEmailNotifier(sender, boxoffice.ContactMap{"alice": {Email: "alice@example.com"}},
+			boxoffice.WithSendBackoff(-1), boxoffice.WithNotifierLogger(slog.New(slog.DiscardHandler)))
+		f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{mail} })
+		f.confirm(f.hold("alice", "A1"))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := f.sys.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		calls, _, bodies := sender.snapshot()
+		want := []string{"Seats held for show S1", "Booking confirmed for show S1"}
+		if !slices.Equal(bodies, want) || calls != 3 {
+			t.Fatalf("%d sends delivered %q; want 3 sends delivering %q", calls, bodies, want)
+		}
+	})
+	t.Run("Close stops retries", func(t *testing.T) {
+		var logs syncBuffer
+		sender := newScriptedSender(func(int, context.Context) error { return errTryLater })
+		f := newFixture(t, func(c *boxoffice.Config) {
+			c.Observers = []boxoffice.Observer{boxoffice.NewEmailNotifier(sender, boxoffice.ContactMap{"alice": {Email: "alice@example.com"}},
+				boxoffice.WithNotifierClock(c.Clock), boxoffice.WithSendBackoff(time.Hour),
+				boxoffice.WithNotifierLogger(slog.New(slog.NewTextHandler(&logs, nil))))}
+		})
+		f.hold("alice", "A1")
+		<-sender.attempts // and now waiting an hour of the fake clock
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if err := f.sys.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Close: %v; want it to give up on the busy notifier", err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(logs.String(), "context canceled") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the notifier still retries after Close; log %q", logs.String())
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if calls, _, _ := sender.snapshot(); calls != 1 {
+			t.Errorf("%d attempts; want 1", calls)
+		}
+	})
+}
+
+// A confirm whose charge went through while its hold was lost, and whose
+// void then failed: the customer was charged 22.50 and is owed it.
+// PaymentFailed says so (OwedMoney), and the email tells of the money
+// taken and being refunded instead of a payment that "did not go
+// through"; once the refund is paid, the second email tells of it. The first email used to say nothing of the money.
+func TestPaymentFailedTellsOfMoneyTakenThenRefunded(t *testing.T) {
+	var out bytes.Buffer
+	events := make(chan boxoffice.Event, 100)
+	mail := boxoffice.NewEmailNotifier(boxoffice.NewPrintSender(&out), boxoffice.ContactMap{"alice": {Email: "alice@example.com"}})
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.PaymentAttempts = 1
+		c.PaymentTimeout = time.Hour // the charge lasts 10 minutes on the clock (gateway.before)
+		// one observer: the email is written before the event is forwarded
+		c.Observers = []boxoffice.Observer{boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) { mail.Notify(ctx, e); events <- e })}
+	})
+	f.gateway.refunds = []error{errGatewayDown}
+	a := f.hold("alice", "A1") // VIP: 22.50
+	f.gateway.before = func() {
+		f.gateway.before = nil
+		f.clock.Advance(10 * time.Minute)
+		f.hold("bob", "A1")
+	}
+	if _, err := f.sys.ConfirmBooking(f.ctx, a.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+		t.Fatalf("confirm: %v", err)
+	}
+	nextFailure := func() *boxoffice.PaymentFailed {
+		t.Helper()
+		for {
+			select {
+			case e := <-events:
+				if pf, ok := e.(*boxoffice.PaymentFailed); ok && pf.BookingID == a.ID {
+					return pf
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no PaymentFailed")
+			}
+		}
+	}
+	lastEmail := func() string {
+		body := out.String()
+		return body[strings.LastIndex(body, "Subject: Payment failed"):]
+	}
+
+	pf := nextFailure()
+	if pf.OwedMoney != 2250 || pf.Refund.Amount != 0 {
+		t.Errorf("first PaymentFailed: OwedMoney %s, Refund %s; want 22.50 owed, nothing refunded yet", pf.OwedMoney, pf.Refund.Amount)
+	}
+	if body := lastEmail(); !strings.Contains(body, "We took $22.50 for it, which is being refunded to you.") ||
+		strings.Contains(body, "did not go through") {
+		t.Errorf("alice was charged $22.50 and is owed it; her email says:\n%s", body)
+	}
+
+	// The customer retries, which retries the void at once, as the
+	// background retry would later (both give the money back in
+	// voidLostPayment).
+	if _, err := f.sys.ConfirmBooking(f.ctx, a.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+		t.Fatalf("confirm again: %v", err)
+	}
+	pf = nextFailure()
+	if pf.OwedMoney != 0 || pf.Refund.Amount != 2250 {
+		t.Errorf("PaymentFailed after the refund: OwedMoney %s, Refund %s; want nothing owed, 22.50 refunded", pf.OwedMoney, pf.Refund.Amount)
+	}
+	if body := lastEmail(); !strings.Contains(body, "The $22.50 we took has been refunded") || strings.Contains(body, "did not go through") {
+		t.Errorf("the refund's email says:\n%s", body)
+	}
+	if n := strings.Count(out.String(), "Subject: Payment failed"); n != 2 {
+		t.Errorf("%d 'Payment failed' emails; want 2: the money owed, then refunded", n)
 	}
 }

@@ -82,14 +82,23 @@ type BookingConfirmed struct {
 
 // PaymentFailed: the payment did not go through; the seats are free again.
 // Refund is set when money taken (or perhaps taken) for the booking was
-// given back. When giving it back failed at first, the event comes again
-// once the money is back — from the background retry, or from
-// ConfirmBooking called again — with Refund set.
+// given back. When giving it back failed at first, the event says so in
+// OwedMoney, and comes again once the money is back — from the background
+// retry, or from ConfirmBooking called again — with Refund set and
+// OwedMoney zero (or with both zero if the gateway then finds that no
+// charge was made).
 type PaymentFailed struct {
 	EventMeta
 	Seats  []string
 	Reason string
 	Refund Refund
+	// OwedMoney is the money taken for the booking, or perhaps taken (a
+	// charge whose answer was lost), and not yet given back when the event
+	// was built: Booking.RefundOwed then. It is zero when nothing was taken
+	// or all of it was given back. When it is not, the BookingSystem keeps
+	// trying to give it back (see Booking.RefundOwed), and the customer
+	// must not be told that nothing was taken.
+	OwedMoney Money
 
 	freed freedSeats // for the Watch streams
 }

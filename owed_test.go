@@ -137,6 +137,7 @@ func TestOwedMoneyPaidInBackground(t *testing.T) {
 				c.Gateway, c.Observers = gw, []boxoffice.Observer{rec}
 				c.SweepInterval = time.Second
 				c.PaymentAttempts = 1
+				c.PaymentTimeout = time.Hour // the charge lasts 10 minutes (onCharge)
 			})
 			gw.fail = []error{errGatewayDown, errGatewayDown}
 
@@ -235,7 +236,10 @@ func TestFailedVoidStaysOutOfTheAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			gw := &flakyRefunds{InMemoryGateway: boxoffice.NewInMemoryGateway()}
-			f := newFixture(t, func(c *boxoffice.Config) { c.Gateway, c.PaymentAttempts = gw, 1 })
+			f := newFixture(t, func(c *boxoffice.Config) {
+				c.Gateway, c.PaymentAttempts = gw, 1
+				c.PaymentTimeout = time.Hour // the charge lasts 10 minutes (onCharge)
+			})
 			gw.fail = []error{tt.voidErr, tt.voidErr}
 			b := f.hold("alice", "A1")
 			gw.onCharge = func() {

@@ -33,8 +33,8 @@ type RefundRequest struct {
 }
 
 // Receipt is a gateway's answer to a charge or refund that went through.
-// Amount is what it took or gave back: for a charge, the amount asked
-// (see PaymentGateway).
+// Amount is what it took or gave back: the amount asked, for a charge and
+// for a refund alike (see PaymentGateway).
 type Receipt struct {
 	Reference string
 	Amount    Money
@@ -63,6 +63,15 @@ type Receipt struct {
 //     receipt names, no other, is voided. A charge whose outcome is
 //     unknown (any error but ErrPaymentDeclined) thus took either nothing
 //     or all it asked, and its void asks for all of it.
+//   - A refund gives back exactly the amount asked, or fails: its
+//     Receipt's Amount is RefundRequest.Amount (a receipt of Amount zero
+//     is not a refund of the amount asked). A refund is recorded on the
+//     booking only on a receipt for the amount asked. A receipt for
+//     another amount is a gateway error, logged at Error: the refund
+//     stays owed (Booking.RefundOwed), and is retried under the same key,
+//     in the background and by calling again, until a receipt names the
+//     amount asked. A gateway that repeats a key's first answer thus
+//     leaves the refund owed on record, and logged at every retry.
 //   - Refunds of one ChargeKey, whatever their keys, never give back more
 //     than that charge took in all: a refund beyond what is left fails
 //     with an error (not ErrChargeNotFound).
@@ -98,7 +107,10 @@ type PaymentGateway interface {
 
 // InMemoryGateway is a PaymentGateway that approves every charge and keeps
 // a ledger in memory: the default gateway, for demos and tests. It honours
-// idempotency keys as a real gateway would. Safe for concurrent use.
+// idempotency keys as a real gateway would. Safe for concurrent use. Its
+// zero value is an empty gateway, ready to use, so it can be embedded by
+// value in a gateway that decorates it; it must not be copied after first
+// use.
 type InMemoryGateway struct {
 	mu       sync.Mutex
 	charges  map[string]Receipt // by idempotency key
@@ -108,12 +120,20 @@ type InMemoryGateway struct {
 	seq      int
 }
 
-// NewInMemoryGateway returns an empty InMemoryGateway.
+// NewInMemoryGateway returns an empty InMemoryGateway, as &InMemoryGateway{}.
 func NewInMemoryGateway() *InMemoryGateway {
-	return &InMemoryGateway{
-		charges:  make(map[string]Receipt),
-		refunds:  make(map[string]Receipt),
-		refunded: make(map[string]Money),
+	g := &InMemoryGateway{}
+	g.init()
+	return g
+}
+
+// init makes the ledger's maps, for a zero gateway on its first write;
+// reads of nil maps need none. g.mu must be held, or g unshared.
+func (g *InMemoryGateway) init() {
+	if g.charges == nil {
+		g.charges = make(map[string]Receipt)
+		g.refunds = make(map[string]Receipt)
+		g.refunded = make(map[string]Money)
 	}
 }
 
@@ -130,6 +150,7 @@ func (g *InMemoryGateway) Charge(ctx context.Context, r ChargeRequest) (Receipt,
 	if rc, ok := g.charges[r.IdempotencyKey]; ok {
 		return rc, nil
 	}
+	g.init()
 	g.seq++
 	rc := Receipt{Reference: fmt.Sprintf("ch_%d", g.seq), Amount: r.Amount}
 	g.charges[r.IdempotencyKey] = rc
@@ -325,4 +346,14 @@ func gatewayText(s string, limit int) string {
 		n--
 	}
 	return strings.TrimSpace(s[:n]) + mark
+}
+
+// refundAmountError is a refund whose receipt names another amount than
+// the refund asked: a gateway error (see PaymentGateway), after which the
+// refund is still owed.
+type refundAmountError struct{ named, asked Money }
+
+func (e *refundAmountError) Error() string {
+	return fmt.Sprintf("payment gateway error: a refund receipt for %s, but the refund asked %s (a refund must give back exactly the amount asked)",
+		e.named, e.asked)
 }

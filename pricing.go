@@ -23,6 +23,48 @@ type PricingStrategy interface {
 	Price(ctx context.Context, r PriceRequest) (Money, error)
 }
 
+// HoldPriceRequest is what a HoldPricer prices: every seat of one hold,
+// of one show, for one customer. Seats are in the hold's order; treat them
+// as read-only.
+type HoldPriceRequest struct {
+	Show   Show
+	Seats  []Seat
+	UserID string
+}
+
+// HoldPricer is a PricingStrategy that can also price every seat of one
+// hold in one call. When the strategy of a BookingSystem implements it,
+// HoldSeats calls PriceHold once instead of Price once per seat, so that
+// what a price depends on besides the seat (a membership, a coupon, any
+// lookup) is asked once per hold, and one answer prices all its seats: a
+// membership that lapses between two per-seat lookups cannot give one
+// hold member and non-member prices. PriceHold returns one price per seat,
+// in r.Seats' order, each what Price would return for that seat; an error
+// fails the hold. As for Price, a panic is turned into an error and a
+// price outside [0, MaxSeatPrice] refuses the hold. SeatMap, which prices
+// for nobody, still calls Price. MemberPricing and AdjustedPricing
+// implement it.
+type HoldPricer interface {
+	PricingStrategy
+	PriceHold(ctx context.Context, r HoldPriceRequest) ([]Money, error)
+}
+
+var (
+	_ HoldPricer = MemberPricing{}
+	_ HoldPricer = AdjustedPricing{}
+)
+
+// checkSeatPrice refuses a price no hold may fix, negative or above
+// MaxSeatPrice, naming the seat. HoldSeats and SeatMap check every price
+// a strategy returns with it, so that a map never quotes a price a hold
+// refuses.
+func checkSeatPrice(seatID string, price Money) error {
+	if price < 0 || price > MaxSeatPrice {
+		return invalid("price", "pricing strategy returned %s for seat %s, outside [0, %s]", price, seatID, MaxSeatPrice)
+	}
+	return nil
+}
+
 // PricingFunc adapts a function to PricingStrategy.
 type PricingFunc func(ctx context.Context, r PriceRequest) (Money, error)
 
@@ -161,7 +203,8 @@ func (d Date) Valid() bool {
 }
 
 // Calendar configures NewCalendarPricing. Every zero field takes the default
-// in its comment.
+// in its comment (for WeekendDays, only nil is zero: an empty slice asks
+// for no weekend days).
 type Calendar struct {
 	// Location is where the show's start is read as a calendar day: a show
 	// at 23:30 UTC on a Friday is a Saturday show in Tokyo. Default: UTC.
@@ -169,8 +212,9 @@ type Calendar struct {
 	// Holidays are the days priced at the Holiday rate, in Location.
 	// A holiday that falls on a weekend is priced as a holiday.
 	Holidays []Date
-	// WeekendDays are the days priced at the Weekend rate. Default:
-	// Saturday and Sunday.
+	// WeekendDays are the days priced at the Weekend rate. Default (nil):
+	// Saturday and Sunday. An empty, non-nil slice means no weekend days,
+	// for a cinema with holiday pricing alone.
 	WeekendDays []time.Weekday
 	// Weekend is the weekend multiplier. Default: RateWeekend (×1.5).
 	Weekend Rate
@@ -224,7 +268,7 @@ func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
 		p.holidays[d] = struct{}{}
 	}
 	days := cfg.WeekendDays
-	if len(days) == 0 {
+	if days == nil { // empty but not nil: no weekend days
 		days = []time.Weekday{time.Saturday, time.Sunday}
 	}
 	for _, wd := range days {
@@ -314,6 +358,20 @@ func (a AdjustedPricing) Price(ctx context.Context, r PriceRequest) (Money, erro
 	return applyRate("price", price, a.Rate)
 }
 
+// PriceHold returns Inner's price of every seat of the hold, times Rate:
+// Inner's PriceHold if it is a HoldPricer (a MemberDiscount asks its
+// membership once), else its Price for each seat.
+func (a AdjustedPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]Money, error) {
+	if err := validateRate("Adjust rate", a.Rate); err != nil {
+		return nil, err
+	}
+	prices, err := innerHoldPrices(ctx, a.Inner, r)
+	if err != nil {
+		return nil, err
+	}
+	return applyRates(prices, a.Rate)
+}
+
 // MembershipFunc reports whether a user is a member. It may block (a
 // database lookup); ctx bounds it, and its error fails the hold.
 type MembershipFunc func(ctx context.Context, userID string) (bool, error)
@@ -358,6 +416,77 @@ func (m MemberPricing) Price(ctx context.Context, r PriceRequest) (Money, error)
 		return price, nil
 	}
 	return applyRate("price", price, m.Rate)
+}
+
+// PriceHold prices every seat of the hold as Price does, asking IsMember
+// once for the whole hold: one lookup, one answer for all its seats.
+func (m MemberPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]Money, error) {
+	if err := validateRate("MemberDiscount rate", m.Rate); err != nil {
+		return nil, err
+	}
+	if m.IsMember == nil {
+		return nil, invalid("MemberDiscount isMember", "is nil")
+	}
+	prices, err := innerHoldPrices(ctx, m.Inner, r)
+	if err != nil || r.UserID == "" || len(prices) == 0 {
+		return prices, err
+	}
+	member, err := m.IsMember(ctx, r.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("boxoffice: membership of user %q: %w", r.UserID, err)
+	}
+	if !member {
+		return prices, nil
+	}
+	return applyRates(prices, m.Rate)
+}
+
+// applyRates multiplies each price by r in place, as applyRate does.
+func applyRates(prices []Money, r Rate) ([]Money, error) {
+	for k, p := range prices {
+		var err error
+		if prices[k], err = applyRate("price", p, r); err != nil {
+			return nil, err
+		}
+	}
+	return prices, nil
+}
+
+// innerHoldPrices is innerPrice for every seat of a hold: inner's
+// PriceHold if it has one, else its Price seat by seat. The slice is new,
+// so a wrapper may change it whatever inner keeps.
+func innerHoldPrices(ctx context.Context, inner PricingStrategy, r HoldPriceRequest) ([]Money, error) {
+	hp, ok := inner.(HoldPricer)
+	if !ok {
+		prices := make([]Money, len(r.Seats))
+		for k, seat := range r.Seats {
+			var err error
+			if prices[k], err = innerPrice(ctx, inner, PriceRequest{Show: r.Show, Seat: seat, UserID: r.UserID}); err != nil {
+				return nil, err
+			}
+		}
+		return prices, nil
+	}
+	for _, seat := range r.Seats {
+		if err := validateRequest(PriceRequest{Show: r.Show, Seat: seat, UserID: r.UserID}); err != nil {
+			return nil, err
+		}
+	}
+	got, err := hp.PriceHold(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) != len(r.Seats) {
+		return nil, invalid("price", "inner strategy returned %d prices for %d seats", len(got), len(r.Seats))
+	}
+	prices := make([]Money, len(got))
+	for k, p := range got {
+		if p < 0 || p > MaxSeatPrice {
+			return nil, invalid("price", "inner strategy returned %s for seat %s, outside [0, %s]", p, r.Seats[k].ID, MaxSeatPrice)
+		}
+		prices[k] = p
+	}
+	return prices, nil
 }
 
 // innerPrice validates r, whatever inner does with it, and checks that

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -732,5 +734,168 @@ func TestDayRatePricingRates(t *testing.T) {
 				t.Fatalf("hold priced by %+v: %s, %v; want %s", tt.strategy, b.Total, err, tt.want)
 			}
 		})
+	}
+}
+
+// A hold asks a MemberDiscount's membership once, not once per seat, also
+// under an Adjust: the lookup may be a database call, and a membership that
+// changed between two lookups (here it lapses after the first) used to
+// price one hold's seats at member and non-member prices alike.
+func TestMemberDiscountAsksOncePerHold(t *testing.T) {
+	ten := boxoffice.RatePercent(90)
+	tests := []struct {
+		name     string
+		strategy func(boxoffice.MembershipFunc) boxoffice.PricingStrategy
+		want     boxoffice.Money // each VIP seat, at base 15.00
+	}{
+		{"MemberDiscount", func(m boxoffice.MembershipFunc) boxoffice.PricingStrategy {
+			return boxoffice.MemberDiscount(boxoffice.RegularPricing(), ten, m)
+		}, 2025},
+		{"Adjust of MemberDiscount", func(m boxoffice.MembershipFunc) boxoffice.PricingStrategy {
+			return boxoffice.Adjust(boxoffice.MemberDiscount(boxoffice.RegularPricing(), ten, m), boxoffice.RatePercent(200))
+		}, 4050},
+		{"MemberDiscount of MemberDiscount", func(m boxoffice.MembershipFunc) boxoffice.PricingStrategy {
+			return boxoffice.MemberDiscount(boxoffice.MemberDiscount(boxoffice.RegularPricing(), ten, membersOnly("alice")), ten, m)
+		}, 1823}, // 22.50 × 0.9 = 20.25, × 0.9 = 18.225 → 18.23
+	}
+	for _, path := range storePaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				var mu sync.Mutex
+				calls := 0
+				isMember := func(context.Context, string) (bool, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					calls++
+					return calls == 1, nil
+				}
+				f := newFixture(t, path.edit, func(c *boxoffice.Config) { c.Pricing = tt.strategy(isMember) })
+				b := f.hold("alice", "A1", "A2", "A3", "A4") // all VIP
+				mu.Lock()
+				defer mu.Unlock()
+				if calls != 1 {
+					t.Errorf("a 4-seat hold asked the membership %d times; want 1", calls)
+				}
+				for _, s := range b.Seats {
+					if s.Price != tt.want {
+						t.Errorf("seat %s priced %s; want %s for every seat", s.ID, s.Price, tt.want)
+					}
+				}
+				if b.Total != 4*tt.want {
+					t.Errorf("total %s; want %s", b.Total, 4*tt.want)
+				}
+			})
+		}
+	}
+}
+
+// holdPricer is a HoldPricer of user code: PriceHold answers with prices
+// (or panics with panicking), Price with 15.00.
+type holdPricer struct {
+	prices   []boxoffice.Money
+	panicked string
+}
+
+func (p holdPricer) Price(context.Context, boxoffice.PriceRequest) (boxoffice.Money, error) {
+	return 1500, nil
+}
+
+func (p holdPricer) PriceHold(context.Context, boxoffice.HoldPriceRequest) ([]boxoffice.Money, error) {
+	if p.panicked != "" {
+		panic(p.panicked)
+	}
+	return p.prices, nil
+}
+
+// A HoldPricer is user code, checked as a per-seat strategy is: its
+// panic is an error, its prices must be one a seat and within bounds, and
+// a wrapper checks them too.
+func TestHoldPricerIsChecked(t *testing.T) {
+	tests := []struct {
+		name     string
+		strategy boxoffice.PricingStrategy
+		want     []boxoffice.Money // nil: the hold fails
+		wantErr  string
+	}{
+		{"prices", holdPricer{prices: []boxoffice.Money{100, 200}}, []boxoffice.Money{100, 200}, ""},
+		{"panic", holdPricer{panicked: "coupon table missing"}, nil, "panicked"},
+		{"too few prices", holdPricer{prices: []boxoffice.Money{100}}, nil, "1 prices for a hold of 2 seats"},
+		{"negative price", holdPricer{prices: []boxoffice.Money{100, -1}}, nil, "for seat A2"},
+		{"above MaxSeatPrice", holdPricer{prices: []boxoffice.Money{boxoffice.MaxSeatPrice + 1, 100}}, nil, "for seat A1"},
+		{"Adjust of", boxoffice.Adjust(holdPricer{prices: []boxoffice.Money{100, 200}}, boxoffice.RatePercent(150)),
+			[]boxoffice.Money{150, 300}, ""},
+		{"Adjust of too few", boxoffice.Adjust(holdPricer{prices: []boxoffice.Money{100}}, boxoffice.RatePercent(150)),
+			nil, "1 prices for 2 seats"},
+		{"Adjust of negative", boxoffice.Adjust(holdPricer{prices: []boxoffice.Money{-1, 100}}, boxoffice.RatePercent(150)),
+			nil, "for seat A1"},
+	}
+	for _, path := range storePaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				f := newFixture(t, path.edit, func(c *boxoffice.Config) { c.Pricing = tt.strategy })
+				var b boxoffice.Booking
+				err := callNoPanic(t, func() (err error) {
+					b, err = f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1", "A2"})
+					return err
+				})
+				if tt.want == nil {
+					if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+						t.Fatalf("HoldSeats: %v; want an error containing %q", err, tt.wantErr)
+					}
+					if st := f.seatStatus("A1"); st != boxoffice.SeatAvailable {
+						t.Errorf("A1 is %s after the refused hold; want available", st)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, s := range b.Seats {
+					if s.Price != tt.want[k] {
+						t.Errorf("seat %s priced %s; want %s", s.ID, s.Price, tt.want[k])
+					}
+				}
+			})
+		}
+	}
+}
+
+// A seat map quotes no price a hold would refuse: a strategy's price
+// outside [0, MaxSeatPrice] fails SeatMap as it fails HoldSeats, with an
+// *ArgumentError naming the seat, instead of being shown (a coupon that
+// takes cheap seats below zero showed "-2.00").
+func TestSeatMapRefusesPricesAHoldRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		off  boxoffice.Money // taken off the regular price
+	}{
+		{"negative", 1700}, // F1, Regular 15.00, becomes -2.00
+		{"above MaxSeatPrice", -boxoffice.MaxSeatPrice}, // everything above the maximum
+	}
+	for _, path := range storePaths {
+		for _, tt := range tests {
+			t.Run(path.name+"/"+tt.name, func(t *testing.T) {
+				coupon := boxoffice.PricingFunc(func(ctx context.Context, r boxoffice.PriceRequest) (boxoffice.Money, error) {
+					p, err := boxoffice.RegularPricing().Price(ctx, r)
+					return p - tt.off, err
+				})
+				f := newFixture(t, path.edit, func(c *boxoffice.Config) { c.Pricing = coupon })
+				_, holdErr := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"F1"})
+				m, mapErr := f.sys.SeatMap(f.ctx, f.show.ID)
+				for call, err := range map[string]error{"HoldSeats": holdErr, "SeatMap": mapErr} {
+					var ae *boxoffice.ArgumentError
+					if !errors.As(err, &ae) || !strings.Contains(ae.Reason, "seat ") {
+						t.Errorf("%s: %v; want an *ArgumentError naming the seat", call, err)
+					}
+				}
+				if mapErr == nil {
+					for _, s := range m.Seats {
+						if s.Price < 0 || s.Price > boxoffice.MaxSeatPrice {
+							t.Fatalf("seat map quotes %s at %s", s.ID, s.Price)
+						}
+					}
+				}
+			})
+		}
 	}
 }

@@ -249,7 +249,7 @@ func TestBookingMatchesModel(t *testing.T) {
 					}
 				}
 				assertOneOwnerPerSeat(rt, f.sys, users, f.clock.Now())
-				infos, err := f.sys.ShowsOfMovie(ctx, "M1")
+				infos, err := f.sys.ShowsOfMovie(ctx, "M1", boxoffice.ShowPage{})
 				if err != nil {
 					rt.Fatal(err)
 				}

@@ -3,6 +3,10 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,4 +166,188 @@ func TestPartialChargeKeepsMoneyInvariant(t *testing.T) {
 		f.tick(time.Hour)
 	}
 	check("a day of sweeps later")
+}
+
+// wrongRefundReceipts is a scriptedGateway whose first bad refunds go
+// through but answer a receipt for another amount than asked (report of
+// it): a gateway that breaks the contract that a refund gives back
+// exactly the amount asked, as an adapter that maps the provider's
+// refund ID and nothing else would (a receipt of Amount 0). Later
+// refunds, under the same key, answer the ledger's true receipt.
+type wrongRefundReceipts struct {
+	*scriptedGateway
+	report func(asked boxoffice.Money) boxoffice.Money
+	mu     sync.Mutex
+	bad    int
+	keys   []string
+}
+
+func (g *wrongRefundReceipts) Refund(ctx context.Context, r boxoffice.RefundRequest) (boxoffice.Receipt, error) {
+	rc, err := g.scriptedGateway.Refund(ctx, r)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.keys = append(g.keys, r.IdempotencyKey)
+	if err == nil && g.bad > 0 {
+		g.bad--
+		rc.Amount = g.report(r.Amount)
+	}
+	return rc, err
+}
+
+func (g *wrongRefundReceipts) refundKeys() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.keys)
+}
+
+// TestRefundReceiptOfAnotherAmountStaysOwed: a refund gives back exactly
+// the amount asked, as a charge takes exactly the amount asked. A
+// receipt for another amount — none at all, less, or more — is a
+// gateway error, not a refund of what it names: recording it would turn
+// a refund of 15.00, which the gateway paid, into one of 0.00 with
+// nothing owed (a cancellation's refund), or record 15.00 given back on
+// the gateway's word for something else (a void). The refund stays owed,
+// the error is logged, and the sweeper retries it under the same key
+// until a receipt names the amount asked, which is then recorded.
+func TestRefundReceiptOfAnotherAmountStaysOwed(t *testing.T) {
+	reports := []struct {
+		name   string
+		report func(boxoffice.Money) boxoffice.Money
+	}{
+		{"reference only", func(boxoffice.Money) boxoffice.Money { return 0 }},
+		{"less", func(m boxoffice.Money) boxoffice.Money { return m / 2 }},
+		{"more", func(m boxoffice.Money) boxoffice.Money { return m + 1_00 }},
+	}
+	paths := []struct {
+		name string
+		// owe makes alice's booking of E1 (15.00) owe its refund through
+		// the gateway, and returns the call's booking and error.
+		owe      func(f *fixture, gw *wrongRefundReceipts) (boxoffice.Booking, error)
+		wantErr  error // besides an error that names no money as refunded
+		status   boxoffice.BookingStatus
+		keyStart string
+	}{
+		{"cancellation", func(f *fixture, _ *wrongRefundReceipts) (boxoffice.Booking, error) {
+			b := f.confirm(f.hold("alice", "E1"))
+			return f.sys.CancelBooking(f.ctx, b.ID) // 10 h before the show: 100 %
+		}, nil, boxoffice.StatusCancelled, "refund:"},
+		{"void", func(f *fixture, gw *wrongRefundReceipts) (boxoffice.Booking, error) {
+			gw.script(chargeOutcome{err: errGatewayDown, applied: true}) // charged, reply lost
+			b := f.hold("alice", "E1")
+			return f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		}, boxoffice.ErrPaymentFailed, boxoffice.StatusFailed, "void:"},
+	}
+	for _, p := range paths {
+		for _, r := range reports {
+			t.Run(p.name+"/"+r.name, func(t *testing.T) {
+				log := &syncBuffer{}
+				gw := &wrongRefundReceipts{scriptedGateway: newScriptedGateway(), report: r.report, bad: 1}
+				f := newFixture(t, func(c *boxoffice.Config) {
+					c.Gateway, c.PaymentAttempts, c.SweepInterval = gw, 1, time.Second
+					c.Logger = slog.New(slog.NewTextHandler(log, nil))
+				})
+				b, err := p.owe(f, gw)
+				if err == nil || p.wantErr != nil && !errors.Is(err, p.wantErr) {
+					t.Fatalf("the call whose refund receipt names another amount: %v; want an error (matching %v)", err, p.wantErr)
+				}
+				got := f.booking(b.ID)
+				if got.Status != p.status || got.RefundOwed() != 15_00 || !got.Refund.RefundedAt.IsZero() {
+					t.Fatalf("after a refund receipt for another amount: %s, refund %s at %v, owing %s; want %s owing 15.00, not recorded as refunded",
+						got.Status, got.Refund.Amount, got.Refund.RefundedAt, got.RefundOwed(), p.status)
+				}
+				if l := log.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "receipt for another amount") {
+					t.Errorf("nothing logged about the receipt; log:\n%s", log)
+				}
+				for i := 0; i < 10 && f.booking(b.ID).RefundOwed() != 0; i++ {
+					f.tick(time.Second)
+				}
+				got = f.booking(b.ID)
+				if got.RefundOwed() != 0 || got.Refund.Amount != 15_00 || got.Refund.RefundedAt.IsZero() {
+					t.Errorf("after the sweeper's retry: refund %s at %v, owing %s; want 15.00 recorded as refunded",
+						got.Refund.Amount, got.Refund.RefundedAt, got.RefundOwed())
+				}
+				keys := gw.refundKeys()
+				if len(keys) < 2 || !strings.HasPrefix(keys[0], p.keyStart) {
+					t.Fatalf("refund keys %q; want the call's and the sweeper's, of the %s key", keys, p.keyStart)
+				}
+				for _, k := range keys[1:] {
+					if k != keys[0] {
+						t.Errorf("refund keys %q; want every retry under the first key", keys)
+					}
+				}
+				if _, refunded := gw.Totals(); refunded != 15_00 {
+					t.Errorf("the gateway refunded %s; want 15.00, once", refunded)
+				}
+			})
+		}
+	}
+}
+
+// lateChargeDuringVoid takes 20.00 for a charge of 15.00 and loses the
+// reply (the outcome is unknown, so the booking owes back the 15.00
+// asked), and, during the first refund, has another process record what
+// a late charge's receipt of the same key named: 20.00 taken, under a
+// newer void key.
+type lateChargeDuringVoid struct {
+	*boxoffice.InMemoryGateway
+	store boxoffice.Store
+	show  string
+	once  sync.Once
+	err   error
+}
+
+func (g *lateChargeDuringVoid) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
+	r.Amount = 20_00
+	if _, err := g.InMemoryGateway.Charge(ctx, r); err != nil {
+		return boxoffice.Receipt{}, err
+	}
+	return boxoffice.Receipt{}, errGatewayDown
+}
+
+func (g *lateChargeDuringVoid) Refund(ctx context.Context, r boxoffice.RefundRequest) (boxoffice.Receipt, error) {
+	g.once.Do(func() {
+		g.err = g.store.UpdateShow(context.Background(), g.show, func(tx boxoffice.ShowTx) error {
+			b, err := tx.Booking(r.Booking)
+			if err != nil {
+				return err
+			}
+			b.Payment.Amount, b.Payment.Attempts = 20_00, b.Payment.Attempts+1
+			tx.PutBooking(b)
+			return nil
+		})
+	})
+	return g.InMemoryGateway.Refund(ctx, r)
+}
+
+// TestVoidRecordsWhatItsReceiptGaveBack: a void records as given back the
+// amount its receipt names (the amount it asked), not the booking's
+// Payment.Amount, which a late charge recorded meanwhile may have raised.
+// Recording the raised amount settled the booking with 5.00 of the 20.00
+// taken never given back; recording what was given back leaves 5.00 owed,
+// which the sweeper voids under the newer key.
+func TestVoidRecordsWhatItsReceiptGaveBack(t *testing.T) {
+	gw := &lateChargeDuringVoid{InMemoryGateway: boxoffice.NewInMemoryGateway()}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.Gateway, c.PaymentAttempts, c.SweepInterval = gw, 1, time.Second
+	})
+	gw.store, gw.show = f.store, f.show.ID
+	b := f.hold("alice", "E1") // 15.00
+	if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+		t.Fatalf("ConfirmBooking: %v; want ErrPaymentFailed", err)
+	}
+	if gw.err != nil {
+		t.Fatal(gw.err)
+	}
+	if got := f.booking(b.ID); got.Refund.Amount != 15_00 || got.RefundOwed() != 5_00 {
+		t.Errorf("after the void of 15.00: refunded %s, owing %s; want 15.00 and 5.00", got.Refund.Amount, got.RefundOwed())
+	}
+	for i := 0; i < 10 && f.booking(b.ID).RefundOwed() != 0; i++ {
+		f.tick(time.Second)
+	}
+	got := f.booking(b.ID)
+	charged, refunded := gw.Totals()
+	if got.Refund.Amount != 20_00 || got.RefundOwed() != 0 || charged != 20_00 || refunded != 20_00 {
+		t.Errorf("at last: refunded %s, owing %s; the gateway charged %s and refunded %s; want all 20.00 given back",
+			got.Refund.Amount, got.RefundOwed(), charged, refunded)
+	}
 }

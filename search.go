@@ -308,20 +308,78 @@ type ShowInfo struct {
 	TotalSeats int
 }
 
-// ShowsOfMovie returns the movie's shows that have not started yet, in
-// start order, each with its count of free seats.
-func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string) ([]ShowInfo, error) {
-	if bs.mem != nil {
-		return bs.memShowsOfMovie(ctx, movieID)
-	}
-	if _, err := bs.store.Movie(ctx, movieID); err != nil {
+// ShowPage selects one page of a movie's shows (see ShowsOfMovie). The
+// zero ShowPage is the first page, of DefaultPageLimit shows.
+type ShowPage struct {
+	// After is the ID of the last show of the previous page; "" for the
+	// first page.
+	After string
+	// Limit is the most shows the page holds: 0 means DefaultPageLimit;
+	// a negative Limit, or one above MaxPageLimit, is an *ArgumentError.
+	Limit int
+}
+
+// ShowsOfMovie returns one page of the movie's shows that have not started
+// yet, each with its count of free seats: ordered by Start, then by ID, at
+// most page.Limit of them, the first ones after the show page.After in
+// that order. Read the next page with After set to the ID of the last
+// show returned; a page shorter than its limit (possibly empty) is the
+// last one. As for BookingsOfUser, pages are cut by a cursor, not an
+// offset, and a page costs about its limit in reads however many shows
+// the movie has had: the shows that have started are skipped by the
+// Store's index, not read.
+//
+// An After that names no show of this movie, whether unknown or another
+// movie's, is ErrNotFound; it may name a show that has started since the
+// previous page: the page then starts at the first show not started. A
+// Limit out of range, or an After that is not valid text, is an
+// *ArgumentError (ErrInvalidArgument). An unknown movie is ErrNotFound.
+func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page ShowPage) ([]ShowInfo, error) {
+	// An After no show ID could be is refused as malformed before a Store
+	// is asked about it, as MovieQuery.After is.
+	if err := validText("page.After", page.After, false, maxIDLen); err != nil {
 		return nil, err
 	}
-	shows, err := bs.store.ShowsOfMovie(ctx, movieID)
+	limit, err := pageLimit("page.Limit", page.Limit)
 	if err != nil {
 		return nil, err
 	}
+	var after ShowCursor
+	if page.After != "" {
+		s, err := bs.store.Show(ctx, page.After)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if err != nil || s.MovieID != movieID {
+			return nil, fmt.Errorf("boxoffice: page.After: no show %q of movie %q: %w", page.After, movieID, ErrNotFound)
+		}
+		after = ShowCursor{Start: s.Start, ID: s.ID}
+	}
 	now := bs.clock.Now()
+	if bs.mem != nil {
+		// The in-memory Store keeps each show's count of free seats
+		// (showRecord.freeSeats) and lends its records.
+		recs, err := futureShows(now, after, limit, func(r *showRecord) Show { return r.show },
+			func(after ShowCursor, limit int) ([]*showRecord, error) {
+				return bs.mem.showRecordsOfMovie(ctx, movieID, after, limit)
+			})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]ShowInfo, len(recs))
+		for i, r := range recs {
+			free, total := r.freeSeats(now)
+			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total}
+		}
+		return out, nil
+	}
+	shows, err := futureShows(now, after, limit, func(s Show) Show { return s },
+		func(after ShowCursor, limit int) ([]Show, error) {
+			return bs.store.ShowsOfMovie(ctx, movieID, after, limit)
+		})
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ShowInfo, 0, len(shows))
 	// One closure for every show, counting into free and total: a closure
 	// made per show, capturing that show's ShowInfo, put every ShowInfo on
@@ -337,9 +395,6 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string) ([]Sh
 		return nil
 	}
 	for _, s := range shows {
-		if !s.Start.After(now) {
-			continue
-		}
 		if err := bs.store.ViewShow(ctx, s.ID, count); err != nil {
 			return nil, err
 		}
@@ -348,21 +403,49 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string) ([]Sh
 	return out, nil
 }
 
-// memShowsOfMovie is ShowsOfMovie on the in-memory Store, which keeps each
-// show's count of free seats (showRecord.freeSeats) and lends its records.
-func (bs *BookingSystem) memShowsOfMovie(ctx context.Context, movieID string) ([]ShowInfo, error) {
-	recs, err := bs.mem.showRecordsOfMovie(ctx, movieID)
-	if err != nil {
-		return nil, err
+// futureShows reads, a Store page at a time by read, the first limit shows
+// after the cursor that have not started at now (Start after now: a show
+// whose Start is now has started, and holds refuse it).
+//
+// The Store is asked from the later of the cursor and (now, ""), so that
+// the shows that have started, a year of them for a long-running movie,
+// are skipped by its index rather than read. That cursor still lets
+// through the shows whose Start is exactly now (every ID is after ""),
+// and, from a Store that cuts the cursor to its coarser precision, those
+// that started within that precision before now: they are dropped here,
+// and the page is read on from the last show the Store returned, so that
+// it is never short by accident (a short page says it is the last). Only
+// those few shows are read beyond the page.
+func futureShows[T any](now time.Time, after ShowCursor, limit int, show func(T) Show,
+	read func(after ShowCursor, limit int) ([]T, error)) ([]T, error) {
+	if !after.Start.After(now) {
+		after = ShowCursor{Start: now}
 	}
-	now := bs.clock.Now()
-	out := make([]ShowInfo, 0, len(recs))
-	for _, r := range recs {
-		if !r.show.Start.After(now) {
-			continue
+	var out []T
+	for reads := 0; ; reads++ {
+		want := limit - len(out)
+		got, err := read(after, want)
+		if err != nil {
+			return nil, err
 		}
-		free, total := r.freeSeats(now)
-		out = append(out, ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total})
+		got = got[:min(len(got), want)]
+		for _, x := range got {
+			if show(x).Start.After(now) {
+				out = append(out, x)
+			}
+		}
+		if len(got) < want || len(out) == limit {
+			return out, nil
+		}
+		// A Store that does not move past the cursor would be asked for
+		// the same shows again, forever. (The first cursor is not
+		// compared: a Store may round it, see Store.ShowsOfMovie.)
+		last := show(got[len(got)-1])
+		next := ShowCursor{Start: last.Start, ID: last.ID}
+		if reads > 0 && next.compare(after) <= 0 {
+			return nil, fmt.Errorf("boxoffice: Store.ShowsOfMovie returned show %q, not after the cursor (%s, %q)",
+				last.ID, after.Start.Format(time.RFC3339Nano), after.ID)
+		}
+		after = next
 	}
-	return out, nil
 }

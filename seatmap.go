@@ -23,7 +23,10 @@ type SeatView struct {
 
 // SeatMap returns every seat of the show with its type, status and price.
 // Prices are quoted by the current pricing strategy for an anonymous
-// customer (UserID ""); a hold fixes the price for the customer.
+// customer (UserID ""); a hold fixes the price for the customer. A price
+// that HoldSeats would refuse (negative or above MaxSeatPrice) fails the
+// map with the same *ArgumentError, naming the seat, rather than being
+// quoted.
 func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, error) {
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
@@ -39,6 +42,8 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 			price = byType.price[seat.Type]
 		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: seat}); err != nil {
 			return SeatMap{}, err
+		} else if err = checkSeatPrice(seat.ID, price); err != nil {
+			return SeatMap{}, err // a price no hold may fix is no quote
 		}
 		m.Seats[i] = SeatView{Seat: seat, Price: price}
 	}

@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"iter"
+	"strings"
 	"time"
 )
 
@@ -53,8 +54,19 @@ type Store interface {
 	AddShow(ctx context.Context, s Show, layout *Layout, window Interval, check func(overlapping []Show) error) error
 	// Show returns the show with the given ID.
 	Show(ctx context.Context, id string) (Show, error)
-	// ShowsOfMovie returns the shows of a movie ordered by start time.
-	ShowsOfMovie(ctx context.Context, movieID string) ([]Show, error)
+	// ShowsOfMovie returns up to limit (> 0) of the movie's shows that
+	// come strictly after the cursor, in the order of (Start, ID): Start
+	// compared as instants, ties broken by the IDs' bytes. The zero
+	// cursor starts from the movie's first show. None (and no error) past
+	// the end; ErrNotFound for an unknown movie. The cursor need not name
+	// a stored show (the BookingSystem starts its pages at the clock's
+	// now, to skip the shows that have started), and a Store that stores
+	// times at a coarser precision compares the cursor's Start as it
+	// would store it. Each call should cost about limit reads, however
+	// many shows the movie had: a movie that has run for a year has
+	// thousands of shows behind the cursor. An index on (movie, Start,
+	// ID) serves it.
+	ShowsOfMovie(ctx context.Context, movieID string, after ShowCursor, limit int) ([]Show, error)
 	// ShowsOfHall returns the shows of a hall whose [Start, End) overlaps
 	// window, ordered by start time.
 	ShowsOfHall(ctx context.Context, hallID string, window Interval) ([]Show, error)
@@ -157,6 +169,27 @@ type BookingCursor struct {
 // IsZero reports whether c is the zero cursor, before the first booking.
 func (c BookingCursor) IsZero() bool {
 	return c.At.IsZero() && c.ID.IsZero()
+}
+
+// ShowCursor is a position in a movie's shows ordered by Start, then ID
+// (see Store.ShowsOfMovie): a page goes on with the shows strictly after
+// (Start, ID) in that order. The zero ShowCursor is before the first show.
+type ShowCursor struct {
+	Start time.Time
+	ID    string
+}
+
+// IsZero reports whether c is the zero cursor, before the first show.
+func (c ShowCursor) IsZero() bool {
+	return c.Start.IsZero() && c.ID == ""
+}
+
+// compare orders cursors as Store.ShowsOfMovie orders shows.
+func (c ShowCursor) compare(d ShowCursor) int {
+	if n := c.Start.Compare(d.Start); n != 0 {
+		return n
+	}
+	return strings.Compare(c.ID, d.ID)
 }
 
 // UnsettledBookingLister is an optional Store capability: a Store that

@@ -101,8 +101,44 @@ func (s *brokenStore) HallsOfTheater(ctx context.Context, id string) ([]boxoffic
 func (s *brokenStore) Show(ctx context.Context, id string) (boxoffice.Show, error) {
 	return s.inner.Show(ctx, id)
 }
-func (s *brokenStore) ShowsOfMovie(ctx context.Context, id string) ([]boxoffice.Show, error) {
-	return s.inner.ShowsOfMovie(ctx, id)
+func (s *brokenStore) ShowsOfMovie(ctx context.Context, id string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
+	if !strings.HasPrefix(s.mode, "movie-shows-") {
+		return s.inner.ShowsOfMovie(ctx, id, after, limit)
+	}
+	all, err := s.inner.ShowsOfMovie(ctx, id, boxoffice.ShowCursor{}, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	var out []boxoffice.Show
+	for _, sh := range all {
+		c := sh.Start.Compare(after.Start)
+		keep := after.IsZero() || c > 0 || c == 0 && sh.ID > after.ID
+		switch s.mode {
+		case "movie-shows-cursor-ignored":
+			keep = true
+		case "movie-shows-inclusive":
+			keep = after.IsZero() || c > 0 || c == 0 && sh.ID >= after.ID
+		case "movie-shows-start-only": // (start) > (cursor's start): skips the rest of a tie
+			keep = after.IsZero() || c > 0
+		case "movie-shows-tie-by-id-desc":
+			keep = after.IsZero() || c > 0 || c == 0 && sh.ID < after.ID
+		}
+		if keep {
+			out = append(out, sh)
+		}
+	}
+	if s.mode == "movie-shows-tie-by-id-desc" {
+		slices.SortStableFunc(out, func(a, b boxoffice.Show) int {
+			if c := a.Start.Compare(b.Start); c != 0 {
+				return c
+			}
+			return -strings.Compare(a.ID, b.ID)
+		})
+	}
+	if s.mode != "movie-shows-no-limit" {
+		out = out[:min(limit, len(out))]
+	}
+	return out, nil
 }
 func (s *brokenStore) ShowsOfHall(ctx context.Context, id string, w boxoffice.Interval) ([]boxoffice.Show, error) {
 	return s.inner.ShowsOfHall(ctx, id, w)
@@ -597,6 +633,8 @@ var brokenModes = []string{
 	"setseat-no-helduntil",
 	"user-no-cancelled", "user-no-failed-expired", "user-dup-per-seat", "user-tie-by-id-desc",
 	"user-page-inclusive", "user-page-time-only", "user-page-no-limit",
+	"movie-shows-cursor-ignored", "movie-shows-inclusive", "movie-shows-start-only", "movie-shows-tie-by-id-desc",
+	"movie-shows-no-limit",
 	"view-allows-writes", "view-not-snapshot", "view-not-snapshot-rtt", "view-dirty", "tx-seat-stale",
 	"addshow-racy", "addshow-racy-rtt",
 	"expired-no-limit", "expired-strict-before", "expired-any-status", "expired-newest-first",

@@ -20,6 +20,9 @@ func TestWatchStreamAgreesWithTheSeatMap(t *testing.T) {
 		run   func(f *fixture, alice boxoffice.Booking)
 	}{
 		{"payment after the hold lapsed and its seat was taken", []string{"A1"}, func(f *fixture, alice boxoffice.Booking) {
+			f.gateway.mu.Lock()
+			f.gateway.overrun = true // the charge lasts 10 minutes, past PaymentTimeout
+			f.gateway.mu.Unlock()
 			f.gateway.before = func() {
 				f.gateway.before = nil
 				f.clock.Advance(10 * time.Minute)

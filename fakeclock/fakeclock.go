@@ -26,11 +26,18 @@
 //
 // Time never goes backwards: Set to an earlier time and Advance by a negative
 // duration do nothing.
+//
+// # Functions
+//
+// [Clock.AfterFunc] calls a function once the clock reaches its deadline,
+// in the goroutine that moves the clock, before Advance or Set returns. It
+// is how a BookingSystem on this clock times its payment gateway calls.
 package fakeclock
 
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -40,12 +47,14 @@ import (
 var _ boxoffice.Clock = (*Clock)(nil)
 
 // Clock is a manually driven clock. Its zero value is not usable; make one
-// with New. It is safe for concurrent use.
+// with New (boxoffice.New refuses a zero Clock: see Validate). It is safe
+// for concurrent use.
 type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	active timerHeap // armed timers, earliest deadline first
 	armSeq uint64    // arming order, to break deadline ties deterministically
+	funcs  int       // armed timers of AfterFunc, which Timers does not count
 	// armed is closed (and replaced) each time a timer is armed, waking
 	// WaitForTimers. A channel rather than a sync.Cond so that a waiter can
 	// also select on its context.
@@ -55,6 +64,22 @@ type Clock struct {
 // New returns a clock whose time is start until it is advanced.
 func New(start time.Time) *Clock {
 	return &Clock{now: start, armed: make(chan struct{})}
+}
+
+// Validate returns an error if c is not usable: the zero Clock, or a nil
+// one, whose timers would panic. boxoffice.New calls it, as it calls the
+// Validate method of any Clock that has one, and refuses such a clock
+// with an *ArgumentError rather than have its sweeper panic.
+func (c *Clock) Validate() error {
+	if c == nil {
+		return errors.New("fakeclock: a nil Clock; make one with fakeclock.New")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.armed == nil {
+		return errors.New("fakeclock: the zero Clock is not usable; make one with fakeclock.New")
+	}
+	return nil
 }
 
 // Now returns the clock's current time.
@@ -80,19 +105,67 @@ func (c *Clock) Advance(d time.Duration) {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.moveTo(c.now.Add(d))
+	due := c.moveTo(c.now.Add(d))
+	c.mu.Unlock()
+	call(due)
 }
 
 // Set moves the clock forward to t and fires every timer now due. A t
 // before the current time does nothing: the clock never goes backwards.
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if t.Before(c.now) {
+		c.mu.Unlock()
 		return
 	}
-	c.moveTo(t)
+	due := c.moveTo(t)
+	c.mu.Unlock()
+	call(due)
+}
+
+// AfterFunc arranges for f to be called once the clock has advanced by
+// d: by the Advance or Set that reaches the deadline, in its goroutine,
+// before it returns (after it has fired the timers due, and with no lock
+// of the clock held, so f may use the clock). stop cancels the call; it
+// reports whether it did, false if f has been called or is being called.
+// A d ≤ 0 calls f at once in a goroutine of its own, which stop does not
+// cancel.
+//
+// Its deadline is not a Timer: it does not count in Timers or
+// WaitForTimers. boxoffice.New's BookingSystem times each payment
+// gateway call (Config.PaymentTimeout) with it, so that a test waiting
+// for the sweeper's timer is not misled by a call in flight, and a call
+// is cut off as soon as the test moves the clock past its deadline.
+func (c *Clock) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	if d <= 0 {
+		go f()
+		return func() bool { return false }
+	}
+	t := &Timer{clock: c, fn: f, index: notArmed}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.when = c.now.Add(d)
+	c.armSeq++
+	t.seq = c.armSeq
+	heap.Push(&c.active, t)
+	c.funcs++
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if t.index == notArmed {
+			return false
+		}
+		heap.Remove(&c.active, t.index)
+		c.funcs--
+		return true
+	}
+}
+
+// call calls the functions of AfterFunc that fell due, in deadline order.
+func call(due []func()) {
+	for _, f := range due {
+		f()
+	}
 }
 
 // Timers returns the number of armed timers: made or reset, and neither
@@ -100,7 +173,7 @@ func (c *Clock) Set(t time.Time) {
 func (c *Clock) Timers() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.active)
+	return len(c.active) - c.funcs
 }
 
 // WaitForTimers blocks until at least n timers are armed, so that a test can
@@ -109,7 +182,7 @@ func (c *Clock) Timers() int {
 func (c *Clock) WaitForTimers(ctx context.Context, n int) error {
 	for {
 		c.mu.Lock()
-		count, armed := len(c.active), c.armed
+		count, armed := len(c.active)-c.funcs, c.armed
 		c.mu.Unlock()
 		if count >= n {
 			return nil
@@ -122,14 +195,22 @@ func (c *Clock) WaitForTimers(ctx context.Context, n int) error {
 	}
 }
 
-// moveTo sets the time to target and fires the timers due by then.
-// c.mu must be held; target must not be before c.now.
-func (c *Clock) moveTo(target time.Time) {
+// moveTo sets the time to target and fires the timers due by then. It
+// returns the functions of AfterFunc due by then, for the caller to call
+// once it has released c.mu. c.mu must be held; target must not be
+// before c.now.
+func (c *Clock) moveTo(target time.Time) (due []func()) {
 	for len(c.active) > 0 && !c.active[0].when.After(target) {
 		t := heap.Pop(&c.active).(*Timer)
+		if t.fn != nil {
+			c.funcs--
+			due = append(due, t.fn)
+			continue
+		}
 		t.fire()
 	}
 	c.now = target
+	return due
 }
 
 // arm schedules t to fire d from now, or fires it at once with the current
@@ -160,6 +241,7 @@ type Timer struct {
 	when  time.Time // deadline
 	seq   uint64    // arming order
 	index int       // position in clock.active, or notArmed
+	fn    func()    // for a timer of AfterFunc, which has no channel
 }
 
 // C returns the channel the timer's deadline is sent on when it fires.

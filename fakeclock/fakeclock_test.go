@@ -401,3 +401,80 @@ func ExampleTimer_Stop() {
 	// Output:
 	// true false
 }
+
+// TestValidate: a Clock made by New is usable; the zero Clock and a nil
+// one are not, and say so (boxoffice.New refuses them through Validate
+// rather than have its sweeper panic on their first timer).
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		c    *fakeclock.Clock
+		ok   bool
+	}{
+		{"New", fakeclock.New(start), true},
+		{"zero", &fakeclock.Clock{}, false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		if err := tt.c.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%s: Validate() = %v; want usable %v", tt.name, err, tt.ok)
+		}
+	}
+}
+
+// TestAfterFunc: a function of AfterFunc is called by the Advance (or
+// Set) that reaches its deadline, before it returns, after the timers due
+// by then; not before; once; never after stop; and it is not a Timer.
+func TestAfterFunc(t *testing.T) {
+	c := fakeclock.New(start)
+	var mu sync.Mutex
+	var calls []string
+	record := func(s string) func() {
+		return func() {
+			_ = c.Now() // no lock of the clock is held
+			mu.Lock()
+			calls = append(calls, s)
+			mu.Unlock()
+		}
+	}
+	got := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), calls...)
+	}
+	timer := c.NewTimer(2 * time.Second)
+	c.AfterFunc(2*time.Second, record("at 2s"))
+	c.AfterFunc(time.Second, record("at 1s"))
+	stop := c.AfterFunc(time.Second, record("stopped"))
+	if n := c.Timers(); n != 1 {
+		t.Fatalf("Timers() = %d; want 1: functions are not timers", n)
+	}
+	if !stop() || stop() {
+		t.Fatal("stop: want true, then false")
+	}
+	c.Advance(time.Second - time.Nanosecond)
+	if g := got(); len(g) != 0 {
+		t.Fatalf("before any deadline: called %v", g)
+	}
+	c.Advance(time.Nanosecond)
+	if g := got(); fmt.Sprint(g) != "[at 1s]" {
+		t.Fatalf("at 1s: called %v; want [at 1s]", g)
+	}
+	c.Set(start.Add(time.Hour))
+	if g := got(); fmt.Sprint(g) != "[at 1s at 2s]" {
+		t.Fatalf("an hour on: called %v; want [at 1s at 2s]", g)
+	}
+	if _, ok := received(timer); !ok {
+		t.Error("the timer due with the function did not fire")
+	}
+	c.Advance(time.Hour)
+	if g := got(); len(g) != 2 || c.Timers() != 0 {
+		t.Errorf("later: called %v, %d timers; want each once, none armed", g, c.Timers())
+	}
+	// A function with d ≤ 0 runs at once, in a goroutine of its own.
+	done := make(chan struct{})
+	if c.AfterFunc(0, func() { close(done) })() {
+		t.Error("stop of a function already called: true")
+	}
+	<-done
+}

@@ -152,8 +152,11 @@
 // show_seats (the inventories, with the ID of their last optimistic
 // writer) and bookings (seats as JSON, status, deadlines, payment and
 // refund columns). Indexes serve the queries the core makes: bookings by
-// (user_id, created_at), shows by (movie_id, start), shows by (hall_id,
-// start, end) — bounded below by the hall's
+// (user_id, created_at), shows by (movie_id, start, ID) — the IDs in
+// byte order (COLLATE "C", migration 0006), so that a page of a movie's
+// shows starts at its cursor (the clock's now, for the first page) and
+// reads only its own rows, however many shows the movie has played —
+// shows by (hall_id, start, end) — bounded below by the hall's
 // longest show so that overlap searches scan only nearby shows — and a
 // partial index of held bookings by deadline for ExpiredHolds, which lets
 // the sweeper of every instance expire holds made by any other, or before

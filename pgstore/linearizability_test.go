@@ -671,7 +671,10 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 		must(t, err)
 		sys, err := boxoffice.New(boxoffice.Config{Store: store, Clock: clock, Gateway: gateway, HoldsPerMinute: -1,
 			MaxLiveHoldsPerUser: -1, HoldTTL: pgLinTTL, SweepInterval: 20 * time.Second,
-			Logger: slog.New(slog.DiscardHandler)})
+			// The model has no payment timeouts, which run on the clock:
+			// clients move it while charges are in flight.
+			PaymentTimeout: time.Hour,
+			Logger:         slog.New(slog.DiscardHandler)})
 		must(t, err)
 		t.Cleanup(func() { _ = sys.Close(ctx) })
 		systems[i] = sys

@@ -143,7 +143,13 @@ func newQueries(schema string) queries {
 		insertShow:        q(`INSERT INTO {s}.shows ({show}) VALUES ($1, $2, $3, $4, $5, $6, $7)`),
 		insertShowSeats:   q(`INSERT INTO {s}.show_seats (show_id, seats) VALUES ($1, $2)`),
 		show:              q(`SELECT {show} FROM {s}.shows WHERE id = $1`),
-		showsOfMovie:      q(`SELECT {show} FROM {s}.shows WHERE movie_id = $1 ORDER BY starts_at, id`),
+		// A page of a movie's shows after the cursor ($2, $3), from the
+		// index on (movie_id, starts_at, id COLLATE "C") of migration
+		// 0006: ties broken by the IDs' bytes, whatever the database's
+		// collation.
+		showsOfMovie: q(`SELECT {show} FROM {s}.shows
+			WHERE movie_id = $1 AND (starts_at, id COLLATE "C") > ($2, $3)
+			ORDER BY starts_at, id COLLATE "C" LIMIT $4`),
 		// Shows overlapping [$2, $3): the lower bound on starts_at, from
 		// the hall's longest show, keeps the index range short.
 		showsOfHall: q(`SELECT {show} FROM {s}.shows

@@ -349,7 +349,7 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 			return s.AddShow(ctx, late, f.layout, boxoffice.Interval{Start: late.Start, End: late.End}, func([]boxoffice.Show) error { return nil })
 		}},
 		{"Show", func() error { _, err := s.Show(ctx, "s1"); return err }},
-		{"ShowsOfMovie", func() error { _, err := s.ShowsOfMovie(ctx, movieX); return err }},
+		{"ShowsOfMovie", func() error { _, err := s.ShowsOfMovie(ctx, movieX, boxoffice.ShowCursor{}, 10); return err }},
 		{"ShowsOfHall", func() error { _, err := s.ShowsOfHall(ctx, hallA, window); return err }},
 		{"UpdateShow", func() error {
 			return s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error {

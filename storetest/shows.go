@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ var showTests = []subtest{
 	{"AddShowSerializedPerHall", testAddShowSerializedPerHall},
 	{"AddShowSameIDRace", testAddShowSameIDRace},
 	{"ShowsOfMovie", testShowsOfMovie},
+	{"ShowsOfMoviePages", testShowsOfMoviePages},
 	{"ShowsOfHall", testShowsOfHall},
 }
 
@@ -159,7 +161,7 @@ func testAddShowCheckError(t *testing.T, s boxoffice.Store) {
 	_, err = s.Show(f.ctx, "late")
 	wantErr(t, "Show of a refused show", err, boxoffice.ErrNotFound)
 	wantErr(t, "UpdateShow of a refused show", s.UpdateShow(f.ctx, "late", func(boxoffice.ShowTx) error { return nil }), boxoffice.ErrNotFound)
-	shows, err := s.ShowsOfMovie(f.ctx, movieY)
+	shows, err := s.ShowsOfMovie(f.ctx, movieY, boxoffice.ShowCursor{}, 100)
 	must(t, err)
 	if len(shows) != 0 {
 		t.Errorf("ShowsOfMovie lists refused shows: %v", showIDs(shows))
@@ -324,7 +326,7 @@ func testShowsOfMovie(t *testing.T, s boxoffice.Store) {
 	} {
 		f.addShow(t, sh)
 	}
-	shows, err := s.ShowsOfMovie(f.ctx, movieX)
+	shows, err := s.ShowsOfMovie(f.ctx, movieX, boxoffice.ShowCursor{}, 100)
 	must(t, err)
 	if ids, want := showIDs(shows), []string{"x1", "x2", "x3", "x4"}; !slices.Equal(ids, want) {
 		t.Errorf("ShowsOfMovie(%s) = %v, want %v", movieX, ids, want)
@@ -338,13 +340,116 @@ func testShowsOfMovie(t *testing.T, s boxoffice.Store) {
 	}
 
 	must(t, s.AddMovie(f.ctx, boxoffice.Movie{ID: "unscheduled", Duration: time.Hour}))
-	shows, err = s.ShowsOfMovie(f.ctx, "unscheduled")
+	shows, err = s.ShowsOfMovie(f.ctx, "unscheduled", boxoffice.ShowCursor{}, 100)
 	must(t, err)
 	if len(shows) != 0 {
 		t.Errorf("ShowsOfMovie of an unscheduled movie = %v", showIDs(shows))
 	}
-	_, err = s.ShowsOfMovie(f.ctx, "no-such-movie")
+	_, err = s.ShowsOfMovie(f.ctx, "no-such-movie", boxoffice.ShowCursor{}, 100)
 	wantErr(t, "ShowsOfMovie of an unknown movie", err, boxoffice.ErrNotFound)
+	_, err = s.ShowsOfMovie(f.ctx, "no-such-movie", boxoffice.ShowCursor{Start: at(10, 0), ID: "x2"}, 1)
+	wantErr(t, "ShowsOfMovie of an unknown movie, from a cursor", err, boxoffice.ErrNotFound)
+}
+
+// testShowsOfMoviePages pages through a movie's shows, three of them at
+// the same start (so that pages end inside the tie, whose IDs differ in
+// case: their order is that of the IDs' bytes, which a database's
+// language collation would not give), among another movie's shows at the
+// same times, with pages of several sizes, each next page after the last
+// show of the previous one as read back by Show, the way the BookingSystem
+// makes its cursors. Cursors that name no show (the BookingSystem starts
+// its pages at the clock's now), in another time zone, or past the end
+// work too.
+func testShowsOfMoviePages(t *testing.T, s boxoffice.Store) {
+	f := newFixture(t, s)
+	tie := at(15, 0)
+	var want []boxoffice.Show // movieX's, added out of order, in hall A or B
+	for i, sh := range []boxoffice.Show{
+		show("t-c", hallA, movieX, tie),
+		show("early", hallB, movieX, at(9, 0).Add(-30*24*time.Hour)), // a month before: long past, for the core
+		show("t-B", hallB, movieX, tie),
+		show("late", hallA, movieX, at(9, 0).Add(24*time.Hour)),
+		show("noon", hallA, movieX, at(12, 0)),
+		show("t-a", hallA, movieX, tie),
+		show("ten", hallB, movieX, at(10, 0)),
+	} {
+		want = append(want, f.addShow(t, sh))
+		// The other movie at the same times, in the other ID order.
+		f.addShow(t, show(fmt.Sprintf("y%d-%s", 9-i, sh.ID), hallA, movieY, sh.Start))
+	}
+	slices.SortFunc(want, func(a, b boxoffice.Show) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	wantIDs := showIDs(want) // early ten noon t-B t-a t-c late
+	page := func(after boxoffice.ShowCursor, limit int) []string {
+		t.Helper()
+		got, err := s.ShowsOfMovie(f.ctx, movieX, after, limit)
+		must(t, err)
+		for _, sh := range got {
+			if sh.MovieID != movieX {
+				t.Fatalf("ShowsOfMovie(%s) lists %s, a show of %s", movieX, sh.ID, sh.MovieID)
+			}
+		}
+		return showIDs(got)
+	}
+	cursorOf := func(id string) boxoffice.ShowCursor {
+		t.Helper()
+		sh, err := s.Show(f.ctx, id)
+		must(t, err)
+		return boxoffice.ShowCursor{Start: sh.Start, ID: sh.ID}
+	}
+
+	for _, size := range []int{1, 2, 3, 4, len(want) - 1, len(want), len(want) + 1, 1000} {
+		var all []string
+		var after boxoffice.ShowCursor
+		for pages := 1; ; pages++ {
+			ids := page(after, size)
+			if len(ids) > size {
+				t.Fatalf("page %d of %d: %d shows %v", pages, size, len(ids), ids)
+			}
+			all = append(all, ids...)
+			if len(ids) < size {
+				break
+			}
+			if pages > len(want)+1 {
+				t.Fatalf("pages of %d: no short page after %d pages", size, pages)
+			}
+			after = cursorOf(ids[len(ids)-1])
+		}
+		if !slices.Equal(all, wantIDs) {
+			t.Errorf("pages of %d: %v, want, by Start then the IDs' bytes, %v", size, all, wantIDs)
+		}
+	}
+
+	firstTied := slices.Index(wantIDs, "t-B")
+	for _, c := range []struct {
+		name  string
+		after boxoffice.ShowCursor
+		limit int
+		from  int // index in want of the page's first show
+	}{
+		{"zero cursor", boxoffice.ShowCursor{}, 2, 0},
+		{"at a time, before the first show", boxoffice.ShowCursor{Start: at(0, 0)}, 100, 1},
+		{"between two shows", boxoffice.ShowCursor{Start: at(11, 0)}, 100, 2},
+		{"on a show's start, before its ID", boxoffice.ShowCursor{Start: at(12, 0)}, 100, 2},
+		{"on a show's start and ID", boxoffice.ShowCursor{Start: at(12, 0), ID: "noon"}, 100, 3},
+		{"on a show's start, after its ID", boxoffice.ShowCursor{Start: at(12, 0), ID: "noon0"}, 100, 3},
+		{"before the tie", boxoffice.ShowCursor{Start: tie}, 2, firstTied},
+		{"inside the tie, between IDs", boxoffice.ShowCursor{Start: tie, ID: "t-b"}, 100, firstTied + 2},
+		{"on the first tied show", boxoffice.ShowCursor{Start: tie, ID: "t-B"}, 1, firstTied + 1},
+		{"after the tie", boxoffice.ShowCursor{Start: tie, ID: "\U0010ffff"}, 100, firstTied + 3},
+		{"in another zone", boxoffice.ShowCursor{Start: tie.In(time.FixedZone("UTC+5", 5*3600))}, 100, firstTied},
+		{"on the last show", cursorOf(wantIDs[len(wantIDs)-1]), 100, len(want)},
+		{"past the end", boxoffice.ShowCursor{Start: at(9, 0).Add(48 * time.Hour)}, 100, len(want)},
+	} {
+		wantPage := wantIDs[c.from:min(c.from+c.limit, len(wantIDs))]
+		if ids := page(c.after, c.limit); !slices.Equal(ids, wantPage) {
+			t.Errorf("page of %d after a cursor %s = %v, want %v", c.limit, c.name, ids, wantPage)
+		}
+	}
 }
 
 func testShowsOfHall(t *testing.T, s boxoffice.Store) {

@@ -251,7 +251,7 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 			continue
 		}
 		var infos []boxoffice.ShowInfo
-		if err := timed(opShows, func() (err error) { infos, err = s.sys.ShowsOfMovie(ctx, movie.ID); return err }); err != nil {
+		if err := timed(opShows, func() (err error) { infos, err = s.sys.ShowsOfMovie(ctx, movie.ID, boxoffice.ShowPage{}); return err }); err != nil {
 			rec.fail(ctx, opShows, err)
 			continue
 		}

@@ -250,7 +250,7 @@ func (d *demo) search(ctx context.Context) error {
 	}
 
 	fmt.Fprintln(d.w, "\nShows of Inception that have not started, with their free seats:")
-	infos, err := d.sys.ShowsOfMovie(ctx, "inception")
+	infos, err := d.sys.ShowsOfMovie(ctx, "inception", boxoffice.ShowPage{}) // the first page, of up to 100
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (s *server) routes() http.Handler {
 	// any other is refused, not ignored.
 	mux.HandleFunc("GET /api/movies", s.query(s.searchMovies, "title", "genre", "language", "city", "after", "limit"))
 	mux.HandleFunc("GET /api/movies/{movie}", s.query(s.getMovie))
-	mux.HandleFunc("GET /api/movies/{movie}/shows", s.query(s.showsOfMovie))
+	mux.HandleFunc("GET /api/movies/{movie}/shows", s.query(s.showsOfMovie, "after", "limit"))
 	mux.HandleFunc("GET /api/shows/{show}", s.query(s.getShow))
 	mux.HandleFunc("GET /api/shows/{show}/seats", s.query(s.seatMap))
 	mux.HandleFunc("GET /api/shows/{show}/events", s.query(s.seatEvents))
@@ -181,9 +181,17 @@ func (s *server) getMovie(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, movieOut(m))
 }
 
+// showsOfMovie answers one page of the film's shows to come, by start: at
+// most ?limit= of them after the show ?after= names, with "next" on a full
+// page, as bookingsOfUser does.
 func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	shows, err := s.sys.ShowsOfMovie(ctx, r.PathValue("movie"))
+	after, limit, err := pageOf(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	shows, err := s.sys.ShowsOfMovie(ctx, r.PathValue("movie"), boxoffice.ShowPage{After: after, Limit: limit})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -200,7 +208,7 @@ func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
 		sj.FreeSeats, sj.TotalSeats = &free, &total
 		out = append(out, sj)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"shows": out})
+	writeJSON(w, http.StatusOK, pageBody("shows", out, len(shows), limit, func() string { return shows[len(shows)-1].ID }))
 }
 
 func (s *server) getShow(w http.ResponseWriter, r *http.Request) {

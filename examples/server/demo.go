@@ -153,15 +153,22 @@ func addDemoCatalog(ctx context.Context, sys *boxoffice.BookingSystem) error {
 func hallsWithShows(ctx context.Context, sys *boxoffice.BookingSystem) (map[string]bool, error) {
 	busy := map[string]bool{}
 	for _, m := range demoMovies {
-		shows, err := sys.ShowsOfMovie(ctx, m.ID)
-		if errors.Is(err, boxoffice.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range shows {
-			busy[s.HallID] = true
+		page := boxoffice.ShowPage{Limit: boxoffice.MaxPageLimit}
+		for {
+			shows, err := sys.ShowsOfMovie(ctx, m.ID, page)
+			if errors.Is(err, boxoffice.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range shows {
+				busy[s.HallID] = true
+			}
+			if len(shows) < page.Limit {
+				break
+			}
+			page.After = shows[len(shows)-1].ID
 		}
 	}
 	return busy, nil

@@ -106,17 +106,23 @@ func TestSeedDemo(t *testing.T) {
 	if n != want {
 		t.Fatalf("seeded %d shows, want %d", n, want)
 	}
-	// Some seats of every show are sold, most are not.
+	// Some seats of every show are sold, most are not. (One page of
+	// MaxPageLimit holds every show of a film: all are listed.)
+	listed := 0
 	for _, m := range demoMovies {
-		shows, err := sys.ShowsOfMovie(ctx, m.ID)
+		shows, err := sys.ShowsOfMovie(ctx, m.ID, boxoffice.ShowPage{Limit: boxoffice.MaxPageLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
+		listed += len(shows)
 		for _, s := range shows {
 			if s.FreeSeats == s.TotalSeats || s.FreeSeats < s.TotalSeats/2 {
 				t.Errorf("show %s: %d of %d seats free; want some sold, most free", s.ID, s.FreeSeats, s.TotalSeats)
 			}
 		}
+	}
+	if listed != n {
+		t.Errorf("the films' shows list %d shows; %d were seeded", listed, n)
 	}
 	// Seeding again, or from another process on the same Store, adds nothing.
 	if n, err := seedDemo(ctx, newDemoSystem(t, store, clock), time.UTC); n != 0 || err != nil {

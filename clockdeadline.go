@@ -1,0 +1,81 @@
+package boxoffice
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// withClockTimeout is context.WithTimeout on clock: the context it returns
+// is done once d has passed on clock, with Err context.DeadlineExceeded
+// (and a Cause that matches it), or once parent is done, with parent's
+// error, whichever comes first. It bounds each gateway call by
+// Config.PaymentTimeout, so that the timeout follows the Config's Clock,
+// the only source of time, like everything else: on a fake clock a
+// hanging call is cut off when the test moves the clock past the timeout,
+// not after that much real time.
+//
+// On the machine's clock it is context.WithTimeout itself. On any other
+// clock the deadline is the clock's AfterFunc if it has one (see
+// afterFuncClock), else a Timer of the clock watched by a goroutine; the
+// context then reports no Deadline of its own (only parent's): a Clock's
+// time need not be the machine's, and a gateway that hands ctx.Deadline()
+// to a network client would be cut off at the wrong instant. cancel,
+// which must be called, even if the call panics, stops the timer (and
+// ends the goroutine).
+func withClockTimeout(parent context.Context, clock Clock, d time.Duration) (context.Context, context.CancelFunc) {
+	switch clock.(type) {
+	case MachineClock, *MachineClock:
+		return context.WithTimeout(parent, d)
+	}
+	inner, cancelInner := context.WithCancelCause(parent)
+	if ac, ok := clock.(afterFuncClock); ok {
+		stop := ac.AfterFunc(d, func() { cancelInner(errClockTimeout) })
+		return clockTimeoutCtx{inner}, func() {
+			stop()
+			cancelInner(nil)
+		}
+	}
+	t := clock.NewTimer(d)
+	go func() {
+		select {
+		case <-t.C():
+			cancelInner(errClockTimeout)
+		case <-inner.Done():
+		}
+	}()
+	return clockTimeoutCtx{inner}, func() {
+		t.Stop()
+		cancelInner(nil) // the first cause stays
+	}
+}
+
+// afterFuncClock is a Clock that can call a function once d has passed
+// on it, as time.AfterFunc does; stop cancels the call and reports
+// whether it did. fakeclock.Clock is one: it calls f before the Advance
+// that reaches the deadline returns, so a test that moves the clock past
+// PaymentTimeout finds the call cut off at once, and the deadline does not
+// count among the timers a test waits for (the sweeper's).
+type afterFuncClock interface {
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// errClockTimeout is the Cause of a context of withClockTimeout whose
+// time ran out on the Clock.
+var errClockTimeout = fmt.Errorf("boxoffice: timed out on the Clock: %w", context.DeadlineExceeded)
+
+// clockTimeoutCtx is the cancelable context of withClockTimeout, but
+// with Err context.DeadlineExceeded when it was cancelled because its
+// time ran out, as a context of context.WithTimeout reports, so that
+// every errors.Is(err, context.DeadlineExceeded) keeps telling a timeout
+// (PaymentFailureKind FailureTimedOut). The cause, set once by whichever
+// cancel comes first, decides, so the answer never changes.
+type clockTimeoutCtx struct{ context.Context }
+
+func (c clockTimeoutCtx) Err() error {
+	err := c.Context.Err()
+	if err == context.Canceled && context.Cause(c.Context) == errClockTimeout {
+		return context.DeadlineExceeded
+	}
+	return err
+}
