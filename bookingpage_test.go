@@ -50,6 +50,37 @@ func ExampleBookingSystem_BookingsOfUser() {
 	// [A5]
 }
 
+// A customer's history is shown newest first: the first page holds the
+// latest bookings, and each next page goes on back in time.
+func ExampleBookingPage_newestFirst() {
+	ctx := context.Background()
+	clock := fakeclock.New(time.Date(2030, 1, 1, 20, 0, 0, 0, time.UTC))
+	sys, show := newDemo(boxoffice.Config{Clock: clock})
+	defer closeDemo(sys)
+	for _, seat := range []string{"A1", "A2", "A3"} {
+		must(sys.HoldSeats(ctx, "hana", show.ID, []string{seat}))
+		clock.Advance(time.Minute)
+	}
+
+	page := boxoffice.BookingPage{Limit: 2, Order: boxoffice.NewestFirst}
+	latest, err := sys.BookingsOfUser(ctx, "hana", page)
+	if err != nil {
+		log.Fatal(err)
+	}
+	page.After = latest[len(latest)-1].ID
+	earlier, err := sys.BookingsOfUser(ctx, "hana", page)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, b := range append(latest, earlier...) {
+		fmt.Println(b.Seats[0].ID, b.CreatedAt.Format(time.Kitchen))
+	}
+	// Output:
+	// A3 8:02PM
+	// A2 8:01PM
+	// A1 8:00PM
+}
+
 // allBookingsOfUser reads every booking of the user through the
 // BookingSystem, a page at a time.
 func allBookingsOfUser(ctx context.Context, sys *boxoffice.BookingSystem, userID string) ([]boxoffice.Booking, error) {
@@ -74,7 +105,7 @@ func storeBookingsOfUser(ctx context.Context, s boxoffice.Store, userID string) 
 	all := []boxoffice.Booking{}
 	var after boxoffice.BookingCursor
 	for {
-		bs, err := s.BookingsOfUser(ctx, userID, after, boxoffice.MaxPageLimit)
+		bs, err := s.BookingsOfUser(ctx, userID, after, boxoffice.MaxPageLimit, boxoffice.OldestFirst)
 		if err != nil {
 			return nil, err
 		}
@@ -162,27 +193,58 @@ func TestBookingsOfUserPages(t *testing.T) {
 		}
 	}
 	sortUserBookings(want)
-	for _, limit := range []int{1, 2, 5, 7, len(want), len(want) + 1} {
-		var got []boxoffice.BookingID
-		page := boxoffice.BookingPage{Limit: limit}
-		for {
-			bs := mustT[[]boxoffice.Booking](t)(f.sys.BookingsOfUser(f.ctx, "alice", page))
-			if len(bs) > limit {
-				t.Fatalf("Limit %d: a page of %d", limit, len(bs))
-			}
-			for _, b := range bs {
-				got = append(got, b.ID)
-			}
-			if len(bs) < limit {
-				break
-			}
-			if len(got) > len(want) {
-				t.Fatalf("Limit %d: %d bookings and no short page yet", limit, len(got))
-			}
-			page.After = bs[len(bs)-1].ID
+	newest := bookingIDsOf(want)
+	slices.Reverse(newest)
+	for _, tt := range []struct {
+		order boxoffice.Order
+		want  []boxoffice.BookingID
+	}{
+		{boxoffice.OldestFirst, bookingIDsOf(want)},
+		{boxoffice.NewestFirst, newest},
+	} {
+		for _, limit := range []int{1, 2, 5, 7, len(want), len(want) + 1} {
+			t.Run(fmt.Sprintf("%v/%d", tt.order, limit), func(t *testing.T) {
+				checkBookingPages(t, f, boxoffice.BookingPage{Limit: limit, Order: tt.order}, tt.want)
+			})
 		}
-		if !slices.Equal(got, bookingIDsOf(want)) {
-			t.Errorf("Limit %d: pages list\n%v\nwant\n%v", limit, got, bookingIDsOf(want))
+	}
+}
+
+// checkBookingPages pages through alice's bookings from the first page
+// and checks that they come exactly once, in the order of want, and that
+// only the last page is short.
+func checkBookingPages(t *testing.T, f *fixture, page boxoffice.BookingPage, want []boxoffice.BookingID) {
+	t.Helper()
+	var got []boxoffice.BookingID
+	for {
+		bs := mustT[[]boxoffice.Booking](t)(f.sys.BookingsOfUser(f.ctx, "alice", page))
+		if len(bs) > page.Limit {
+			t.Fatalf("a page of %d", len(bs))
+		}
+		for _, b := range bs {
+			got = append(got, b.ID)
+		}
+		if len(bs) < page.Limit {
+			break
+		}
+		if len(got) > len(want) {
+			t.Fatalf("%d bookings and no short page yet", len(got))
+		}
+		page.After = bs[len(bs)-1].ID
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("pages list\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestBookingsOfUserOrderInvalid(t *testing.T) {
+	f := newFixture(t)
+	f.hold("alice", "A1")
+	for _, order := range []boxoffice.Order{boxoffice.NewestFirst + 1, 255} {
+		bs, err := f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{Order: order})
+		var arg *boxoffice.ArgumentError
+		if !errors.As(err, &arg) || arg.Field != "page.Order" {
+			t.Errorf("Order %v: %d bookings, error %v; want an *ArgumentError for page.Order", order, len(bs), err)
 		}
 	}
 }
@@ -233,11 +295,22 @@ func TestMemoryStoreBookingsOfUserPages(t *testing.T) {
 	sortUserBookings(want)
 	check := func(when string) {
 		t.Helper()
-		for _, limit := range []int{1, 2, 3, len(want)} {
+		for _, c := range []struct {
+			order boxoffice.Order
+			limit int
+		}{
+			{boxoffice.OldestFirst, 1}, {boxoffice.OldestFirst, 2}, {boxoffice.OldestFirst, 3}, {boxoffice.OldestFirst, len(want)},
+			{boxoffice.NewestFirst, 1}, {boxoffice.NewestFirst, 2}, {boxoffice.NewestFirst, 3}, {boxoffice.NewestFirst, len(want)},
+		} {
+			limit := c.limit
+			wantIDs := bookingIDsOf(want)
+			if c.order == boxoffice.NewestFirst {
+				slices.Reverse(wantIDs)
+			}
 			var got []boxoffice.BookingID
 			var after boxoffice.BookingCursor
 			for {
-				bs := mustT[[]boxoffice.Booking](t)(s.BookingsOfUser(ctx, "ann", after, limit))
+				bs := mustT[[]boxoffice.Booking](t)(s.BookingsOfUser(ctx, "ann", after, limit, c.order))
 				got = append(got, bookingIDsOf(bs)...)
 				if len(bs) < limit || len(got) > len(want) {
 					break
@@ -248,8 +321,8 @@ func TestMemoryStoreBookingsOfUserPages(t *testing.T) {
 				last := mustT[boxoffice.Booking](t)(s.Booking(ctx, bs[len(bs)-1].ID))
 				after = boxoffice.BookingCursor{At: last.CreatedAt.Round(0), ID: last.ID}
 			}
-			if !slices.Equal(got, bookingIDsOf(want)) {
-				t.Errorf("%s, pages of %d:\n%v\nwant\n%v", when, limit, got, bookingIDsOf(want))
+			if !slices.Equal(got, wantIDs) {
+				t.Errorf("%s, %v, pages of %d:\n%v\nwant\n%v", when, c.order, limit, got, wantIDs)
 			}
 		}
 	}
@@ -265,7 +338,7 @@ func TestMemoryStoreBookingsOfUserPages(t *testing.T) {
 	want = append(want, moved)
 	sortUserBookings(want)
 	check("after a move")
-	if bob := mustT[[]boxoffice.Booking](t)(s.BookingsOfUser(ctx, "bob", boxoffice.BookingCursor{}, 10)); !slices.Equal(bookingIDsOf(bob), []boxoffice.BookingID{gone.ID}) {
+	if bob := mustT[[]boxoffice.Booking](t)(s.BookingsOfUser(ctx, "bob", boxoffice.BookingCursor{}, 10, boxoffice.OldestFirst)); !slices.Equal(bookingIDsOf(bob), []boxoffice.BookingID{gone.ID}) {
 		t.Errorf("bob's bookings = %v, want the moved %v", bookingIDsOf(bob), gone.ID)
 	}
 }

@@ -247,10 +247,19 @@ type BookingPage struct {
 	// DefaultPageLimit; a negative Limit, or one above MaxPageLimit, is an
 	// *ArgumentError.
 	Limit int
+	// Order is the direction of the pages: OldestFirst (the zero Order)
+	// or NewestFirst. Every page of one listing must ask for the same
+	// Order: After is read in it. Any other value is an *ArgumentError.
+	Order Order
 }
 
 // limit returns the page's size, or an *ArgumentError.
-func (p BookingPage) limit() (int, error) { return pageLimit("page.Limit", p.Limit) }
+func (p BookingPage) limit() (int, error) {
+	if p.Order != OldestFirst && p.Order != NewestFirst {
+		return 0, invalid("page.Order", "%v is neither OldestFirst nor NewestFirst", p.Order)
+	}
+	return pageLimit("page.Limit", p.Limit)
+}
 
 // pageLimit returns the size of a page whose Limit (the field named) is n,
 // or an *ArgumentError: every paged call takes its Limit alike.
@@ -267,12 +276,14 @@ func pageLimit(field string, n int) (int, error) {
 }
 
 // BookingsOfUser returns one page of the user's bookings, oldest first:
-// ordered by CreatedAt, then by ID. Read the next page with After set to
-// the last booking returned; a page shorter than its limit (possibly empty)
-// is the last one. Pages are cut by a cursor, not an offset: bookings the
-// user makes while a caller pages through the list do not shift the pages,
-// so no booking comes twice, and one made meanwhile (the newest, unless
-// the clock went back) comes on a later page.
+// ordered by CreatedAt, then by ID; with page.Order NewestFirst, in the
+// reverse order, as a customer's history is shown. Read the next page with
+// After set to the last booking returned; a page shorter than its limit
+// (possibly empty) is the last one. Pages are cut by a cursor, not an
+// offset: bookings the user makes while a caller pages through the list do
+// not shift the pages, so no booking comes twice, and one made meanwhile
+// (the newest, unless the clock went back) comes on a later page oldest
+// first, and on none newest first (read the first page again for it).
 //
 // An After that names no booking of this user, whether unknown or another
 // user's, is ErrNotFound. A Limit out of range is an *ArgumentError
@@ -298,7 +309,7 @@ func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page
 		}
 		after = BookingCursor{At: b.CreatedAt, ID: b.ID}
 	}
-	return bs.store.BookingsOfUser(ctx, userID, after, limit)
+	return bs.store.BookingsOfUser(ctx, userID, after, limit, page.Order)
 }
 
 // CompleteShow marks every confirmed booking of a show that has started as

@@ -222,12 +222,12 @@ func (s *faultyStore) Booking(ctx context.Context, id boxoffice.BookingID) (boxo
 	return s.MemoryStore.Booking(ctx, id)
 }
 
-func (s *faultyStore) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
+func (s *faultyStore) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int, order boxoffice.Order) ([]boxoffice.Booking, error) {
 	if err := s.before(); err != nil {
 		return nil, err
 	}
 	defer s.after()
-	return s.MemoryStore.BookingsOfUser(ctx, userID, after, limit)
+	return s.MemoryStore.BookingsOfUser(ctx, userID, after, limit, order)
 }
 
 func (s *faultyStore) Show(ctx context.Context, id string) (boxoffice.Show, error) {

@@ -1561,12 +1561,13 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, 
 }
 
 // BookingsOfUser implements Store: up to limit bookings after the cursor,
-// ordered by CreatedAt, then ID. A user with no bookings gets an empty
-// slice, not an error. A page costs a binary search of the user's sorted
-// keys and a copy of limit of them, under the user shard's lock, then one
-// lookup per booking, under its show's read lock; and, the first time
-// after bookings made at one instant, a sort of the user's keys.
-func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int) ([]Booking, error) {
+// ordered by CreatedAt, then ID, or the reverse. A user with no bookings
+// gets an empty slice, not an error. A page costs a binary search of the
+// user's sorted keys and a copy of limit of them, under the user shard's
+// lock, then one lookup per booking, under its show's read lock; and, the
+// first time after bookings made at one instant, a sort of the user's
+// keys.
+func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int, order Order) ([]Booking, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -1585,15 +1586,8 @@ func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after B
 			u.sort()
 			all = u.keys
 		}
-		i := 0
-		if bounded {
-			var found bool
-			if i, found = slices.BinarySearchFunc(all, from, userKey.compare); found {
-				i++
-			}
-		}
-		keys = append(keys[:0], all[i:min(len(all), i+want)]...)
-		more := i+len(keys) < len(all)
+		var more bool
+		keys, more = userPage(keys[:0], all, from, bounded, want, order)
 		sh.mu.Unlock()
 		if len(keys) == 0 {
 			return out, nil
@@ -1613,6 +1607,32 @@ func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after B
 		// the last key read.
 		from, bounded = keys[len(keys)-1], true
 	}
+}
+
+// userPage appends to keys up to want of the sorted keys all that come
+// after from (after none when not bounded) in the order asked, and
+// reports whether more come after them.
+func userPage(keys, all []userKey, from userKey, bounded bool, want int, order Order) ([]userKey, bool) {
+	if order == NewestFirst {
+		end := len(all) // keys before all[end] come after from, newest first
+		if bounded {
+			end, _ = slices.BinarySearchFunc(all, from, userKey.compare)
+		}
+		start := max(0, end-want)
+		for i := end - 1; i >= start; i-- {
+			keys = append(keys, all[i])
+		}
+		return keys, start > 0
+	}
+	i := 0
+	if bounded {
+		var found bool
+		if i, found = slices.BinarySearchFunc(all, from, userKey.compare); found {
+			i++
+		}
+	}
+	keys = append(keys, all[i:min(len(all), i+want)]...)
+	return keys, i+len(keys) < len(all)
 }
 
 // ExpiredHolds implements ExpiredHoldLister: bookings in state held whose

@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"strings"
 	"time"
@@ -100,15 +101,18 @@ type Store interface {
 	// BookingsOfUser returns up to limit (> 0) of the user's bookings
 	// that come strictly after the cursor, in the order of
 	// (CreatedAt, ID): CreatedAt compared as instants (not by time zone or
-	// monotonic reading), ties broken by the IDs' bytes. The zero cursor
-	// starts from the user's first booking. None (and no error) for an
+	// monotonic reading), ties broken by the IDs' bytes; NewestFirst
+	// reverses that order, so that "after" the cursor is then before it in
+	// (CreatedAt, ID). The zero cursor starts from the user's first
+	// booking in the order asked: the oldest, or the newest. None (and no error) for an
 	// unknown user, or past the end. The cursor need not name a stored
 	// booking; the BookingSystem makes it from the last booking of the
 	// previous page, as read by Booking, so a Store that stores times at a
 	// coarser precision compares the cursor's CreatedAt as it would store
 	// it. Each call should cost about limit reads, however many bookings
-	// the user has: an index on (user, CreatedAt, ID) serves it.
-	BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int) ([]Booking, error)
+	// the user has: an index on (user, CreatedAt, ID) serves it, read
+	// forward or backward.
+	BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int, order Order) ([]Booking, error)
 }
 
 // ShowTx is one show's state inside a Store transaction. Seat positions are
@@ -164,6 +168,29 @@ type BookingRef struct {
 type BookingCursor struct {
 	At time.Time
 	ID BookingID
+}
+
+// Order is the direction of a page of bookings by CreatedAt and then ID.
+// The zero Order is OldestFirst.
+type Order uint8
+
+const (
+	// OldestFirst lists bookings from the earliest created on.
+	OldestFirst Order = iota
+	// NewestFirst lists bookings from the latest created on: a customer's
+	// booking history, where the latest matters most.
+	NewestFirst
+)
+
+// String returns "oldest first" or "newest first".
+func (o Order) String() string {
+	switch o {
+	case OldestFirst:
+		return "oldest first"
+	case NewestFirst:
+		return "newest first"
+	}
+	return fmt.Sprintf("Order(%d)", uint8(o))
 }
 
 // IsZero reports whether c is the zero cursor, before the first booking.

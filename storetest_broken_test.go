@@ -459,13 +459,16 @@ func (s *brokenStore) Booking(ctx context.Context, id boxoffice.BookingID) (boxo
 	return s.alias(b), nil
 }
 
-func (s *brokenStore) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
+func (s *brokenStore) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int, order boxoffice.Order) ([]boxoffice.Booking, error) {
 	var bs []boxoffice.Booking
 	var err error
-	if strings.HasPrefix(s.mode, "user-page-") {
+	switch {
+	case s.mode == "user-page-ignores-order":
+		bs, err = s.inner.BookingsOfUser(ctx, userID, after, limit, boxoffice.OldestFirst)
+	case strings.HasPrefix(s.mode, "user-page-"):
 		bs, err = s.brokenPage(ctx, userID, after, limit)
-	} else {
-		bs, err = s.inner.BookingsOfUser(ctx, userID, after, limit)
+	default:
+		bs, err = s.inner.BookingsOfUser(ctx, userID, after, limit, order)
 	}
 	if err != nil {
 		return nil, err
@@ -632,7 +635,7 @@ var brokenModes = []string{
 	"drop-PaymentReference-when-failed",
 	"setseat-no-helduntil",
 	"user-no-cancelled", "user-no-failed-expired", "user-dup-per-seat", "user-tie-by-id-desc",
-	"user-page-inclusive", "user-page-time-only", "user-page-no-limit",
+	"user-page-inclusive", "user-page-time-only", "user-page-no-limit", "user-page-ignores-order",
 	"movie-shows-cursor-ignored", "movie-shows-inclusive", "movie-shows-start-only", "movie-shows-tie-by-id-desc",
 	"movie-shows-no-limit",
 	"view-allows-writes", "view-not-snapshot", "view-not-snapshot-rtt", "view-dirty", "tx-seat-stale",

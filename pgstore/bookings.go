@@ -220,10 +220,18 @@ func normalizeTimes(b *boxoffice.Booking) {
 }
 
 // BookingsOfUser implements boxoffice.Store, from the index on (user_id,
-// created_at, id): a page reads limit entries of it, wherever it starts.
-func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
-	return list(ctx, s, limit, s.q.bookingsOfUser, func(r pgx.CollectableRow) (boxoffice.Booking, error) { return scanBooking(r) },
-		userID, cursorTime(after), [16]byte(after.ID), limit)
+// created_at, id), read forward or backward: a page reads limit entries
+// of it, wherever it starts.
+func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int, order boxoffice.Order) ([]boxoffice.Booking, error) {
+	query, from := s.q.bookingsOfUser, cursorTime(after)
+	if order == boxoffice.NewestFirst {
+		query = s.q.bookingsOfUserNewest
+		if after.IsZero() {
+			from.InfinityModifier = pgtype.Infinity // after every booking
+		}
+	}
+	return list(ctx, s, limit, query, func(r pgx.CollectableRow) (boxoffice.Booking, error) { return scanBooking(r) },
+		userID, from, [16]byte(after.ID), limit)
 }
 
 // ExpiredHolds implements boxoffice.ExpiredHoldLister, from the partial

@@ -291,7 +291,7 @@ func auditSchema(t *testing.T, pool *pgxpool.Pool, schema string, layout *boxoff
 	for _, u := range users {
 		var bs []boxoffice.Booking
 		for after := (boxoffice.BookingCursor{}); ; {
-			page, err := st.BookingsOfUser(ctx, u, after, boxoffice.MaxPageLimit)
+			page, err := st.BookingsOfUser(ctx, u, after, boxoffice.MaxPageLimit, boxoffice.OldestFirst)
 			must(t, err)
 			bs = append(bs, page...)
 			if len(page) < boxoffice.MaxPageLimit {

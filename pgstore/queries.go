@@ -21,7 +21,8 @@ type queries struct {
 	showVersion, fence                             string
 	xactStatus, stopXact                           string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
-	booking, bookingOfShow, bookingsOfUser         string
+	booking, bookingOfShow                         string
+	bookingsOfUser, bookingsOfUserNewest           string
 	upsertBooking, expiredHolds, owing, paying     string
 	beginUpdate, beginView, commit                 string
 }
@@ -200,10 +201,13 @@ func newQueries(schema string) queries {
 		// $4, from the index on (user_id, created_at, id): the row
 		// comparison is an index condition, so a page reads $4 entries
 		// wherever it starts. The first page is the zero cursor, which
-		// bookingsOfUser turns into -infinity: before every booking,
-		// whatever its ID.
+		// cursorTime turns into -infinity: before every booking,
+		// whatever its ID. bookingsOfUserNewest reads the same index
+		// backward, from +infinity.
 		bookingsOfUser: q(`SELECT {booking} FROM {s}.bookings
 			WHERE user_id = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id LIMIT $4`),
+		bookingsOfUserNewest: q(`SELECT {booking} FROM {s}.bookings
+			WHERE user_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`),
 		upsertBooking: q(upsertBooking(1, "")),
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),

@@ -38,26 +38,33 @@ func TestBookingsOfUserCursorPrecision(t *testing.T) {
 		byID[b.ID] = b
 	}
 
-	var got []boxoffice.BookingID
-	var after boxoffice.BookingCursor
-	for len(got) <= len(want) {
-		page, err := s.BookingsOfUser(ctx, "ann", after, 1)
-		must(t, err)
-		if len(page) == 0 {
-			break
-		}
-		got = append(got, page[0].ID)
-		if !page[0].CreatedAt.Equal(page[0].CreatedAt.Truncate(time.Microsecond)) {
-			t.Errorf("booking %v read with CreatedAt %v, finer than a microsecond", page[0].ID, page[0].CreatedAt)
-		}
-		w := byID[page[0].ID]
-		after = boxoffice.BookingCursor{At: w.CreatedAt, ID: w.ID}
-	}
 	var wantIDs []boxoffice.BookingID
 	for _, b := range want {
 		wantIDs = append(wantIDs, b.ID)
 	}
-	if !slices.Equal(got, wantIDs) {
-		t.Errorf("pages of 1 after cursors of nanosecond precision:\n%v\nwant\n%v", got, wantIDs)
+	newest := slices.Clone(wantIDs)
+	slices.Reverse(newest)
+	for _, tt := range []struct {
+		order boxoffice.Order
+		want  []boxoffice.BookingID
+	}{{boxoffice.OldestFirst, wantIDs}, {boxoffice.NewestFirst, newest}} {
+		var got []boxoffice.BookingID
+		var after boxoffice.BookingCursor
+		for len(got) <= len(want) {
+			page, err := s.BookingsOfUser(ctx, "ann", after, 1, tt.order)
+			must(t, err)
+			if len(page) == 0 {
+				break
+			}
+			got = append(got, page[0].ID)
+			if !page[0].CreatedAt.Equal(page[0].CreatedAt.Truncate(time.Microsecond)) {
+				t.Errorf("booking %v read with CreatedAt %v, finer than a microsecond", page[0].ID, page[0].CreatedAt)
+			}
+			w := byID[page[0].ID]
+			after = boxoffice.BookingCursor{At: w.CreatedAt, ID: w.ID}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%v, pages of 1 after cursors of nanosecond precision:\n%v\nwant\n%v", tt.order, got, tt.want)
+		}
 	}
 }

@@ -152,9 +152,9 @@ func testBookingsOfUserOrder(t *testing.T, s boxoffice.Store) {
 // created at the same instant (so that pages end inside the tie), among
 // another user's, with pages of several sizes, each next page after the
 // last booking of the previous one as read back by Booking, the way the
-// BookingSystem makes its cursors. Cursors that name no booking, in
-// another time zone, or past the end work too, and a booking put again
-// with another CreatedAt moves to its new place.
+// BookingSystem makes its cursors, oldest first and newest first. Cursors
+// that name no booking, in another time zone, or past the end work too,
+// and a booking put again with another CreatedAt moves to its new place.
 func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
@@ -176,11 +176,24 @@ func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
 		return bytes.Compare(a.ID[:], b.ID[:])
 	}
 	want := slices.SortedFunc(slices.Values(ann), byKey)
-	page := func(after boxoffice.BookingCursor, limit int) []boxoffice.BookingID {
+	pageIn := func(order boxoffice.Order, after boxoffice.BookingCursor, limit int) []boxoffice.BookingID {
 		t.Helper()
-		got, err := s.BookingsOfUser(f.ctx, "ann", after, limit)
+		got, err := s.BookingsOfUser(f.ctx, "ann", after, limit, order)
 		must(t, err)
 		return bookingIDs(got)
+	}
+	page := func(after boxoffice.BookingCursor, limit int) []boxoffice.BookingID {
+		t.Helper()
+		return pageIn(boxoffice.OldestFirst, after, limit)
+	}
+	newest := func(after boxoffice.BookingCursor, limit int) []boxoffice.BookingID {
+		t.Helper()
+		return pageIn(boxoffice.NewestFirst, after, limit)
+	}
+	reversed := func(bs []boxoffice.Booking) []boxoffice.BookingID {
+		ids := bookingIDs(bs)
+		slices.Reverse(ids)
+		return ids
 	}
 	cursorOf := func(id boxoffice.BookingID) boxoffice.BookingCursor {
 		t.Helper()
@@ -189,25 +202,31 @@ func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
 		return boxoffice.BookingCursor{At: b.CreatedAt, ID: b.ID}
 	}
 
-	for _, size := range []int{1, 2, 3, 4, len(want) - 1, len(want), len(want) + 1, 1000} {
-		var all []boxoffice.BookingID
-		var after boxoffice.BookingCursor
-		for pages := 1; ; pages++ {
-			ids := page(after, size)
-			if len(ids) > size {
-				t.Fatalf("page %d of %d: %d bookings", pages, size, len(ids))
-			}
-			all = append(all, ids...)
-			if len(ids) < size {
-				break
-			}
-			if pages > len(want)+1 {
-				t.Fatalf("pages of %d: no short page after %d pages", size, pages)
-			}
-			after = cursorOf(ids[len(ids)-1])
+	for _, order := range []boxoffice.Order{boxoffice.OldestFirst, boxoffice.NewestFirst} {
+		wantIDs := bookingIDs(want)
+		if order == boxoffice.NewestFirst {
+			wantIDs = reversed(want)
 		}
-		if !slices.Equal(all, bookingIDs(want)) {
-			t.Errorf("pages of %d:\n%v\nwant, by CreatedAt then ID:\n%s", size, all, userOrder(want))
+		for _, size := range []int{1, 2, 3, 4, len(want) - 1, len(want), len(want) + 1, 1000} {
+			var all []boxoffice.BookingID
+			var after boxoffice.BookingCursor
+			for pages := 1; ; pages++ {
+				ids := pageIn(order, after, size)
+				if len(ids) > size {
+					t.Fatalf("%v, page %d of %d: %d bookings", order, pages, size, len(ids))
+				}
+				all = append(all, ids...)
+				if len(ids) < size {
+					break
+				}
+				if pages > len(want)+1 {
+					t.Fatalf("%v, pages of %d: no short page after %d pages", order, size, pages)
+				}
+				after = cursorOf(ids[len(ids)-1])
+			}
+			if !slices.Equal(all, wantIDs) {
+				t.Errorf("%v, pages of %d:\n%v\nwant %v, by CreatedAt then ID:\n%s", order, size, all, wantIDs, userOrder(want))
+			}
 		}
 	}
 
@@ -216,6 +235,12 @@ func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
 	}
 	if ids := page(cursorOf(want[len(want)-1].ID), 5); len(ids) != 0 {
 		t.Errorf("page after the last booking = %v, want none", ids)
+	}
+	if ids := newest(boxoffice.BookingCursor{}, 1); !slices.Equal(ids, bookingIDs(want[len(want)-1:])) {
+		t.Errorf("first page of 1, newest first = %v, want %v", ids, bookingIDs(want[len(want)-1:]))
+	}
+	if ids := newest(cursorOf(want[0].ID), 5); len(ids) != 0 {
+		t.Errorf("page after the oldest booking, newest first = %v, want none", ids)
 	}
 	// Cursors that name no booking: before and after every ID of the tie.
 	// One in another time zone is the same instant.
@@ -237,8 +262,12 @@ func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
 		if ids := page(c.after, 100); !slices.Equal(ids, bookingIDs(want[c.from:])) {
 			t.Errorf("page after a cursor %s = %v, want %v", c.name, ids, bookingIDs(want[c.from:]))
 		}
+		// Newest first, the same cursor splits the list at the same place.
+		if ids := newest(c.after, 100); !slices.Equal(ids, reversed(want[:c.from])) {
+			t.Errorf("page after a cursor %s, newest first = %v, want %v", c.name, ids, reversed(want[:c.from]))
+		}
 	}
-	if none, err := s.BookingsOfUser(f.ctx, "nobody", cursorOf(want[0].ID), 10); err != nil || len(none) != 0 {
+	if none, err := s.BookingsOfUser(f.ctx, "nobody", cursorOf(want[0].ID), 10, boxoffice.NewestFirst); err != nil || len(none) != 0 {
 		t.Errorf("BookingsOfUser of a user without bookings = %v, %v; want none", bookingIDs(none), err)
 	}
 
@@ -256,6 +285,9 @@ func testBookingsOfUserPages(t *testing.T, s boxoffice.Store) {
 	if ids := page(cursorOf(want[len(want)-2].ID), 100); !slices.Equal(ids, []boxoffice.BookingID{moved.ID}) {
 		t.Errorf("page after the booking before the moved one = %v, want %v", ids, moved.ID)
 	}
+	if ids := newest(boxoffice.BookingCursor{}, 1); !slices.Equal(ids, []boxoffice.BookingID{moved.ID}) {
+		t.Errorf("first page of 1, newest first, after the move = %v, want %v", ids, moved.ID)
+	}
 }
 
 // allOfUser reads every booking of the user, by pages.
@@ -264,7 +296,7 @@ func allOfUser(ctx context.Context, s boxoffice.Store, userID string) ([]boxoffi
 	all := []boxoffice.Booking{}
 	var after boxoffice.BookingCursor
 	for {
-		page, err := s.BookingsOfUser(ctx, userID, after, limit)
+		page, err := s.BookingsOfUser(ctx, userID, after, limit, boxoffice.OldestFirst)
 		if err != nil {
 			return nil, err
 		}
@@ -361,7 +393,7 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 		{"ViewShow", func() error { return s.ViewShow(ctx, "s1", nop) }},
 		{"Booking", func() error { _, err := s.Booking(ctx, b.ID); return err }},
 		{"BookingsOfUser", func() error {
-			_, err := s.BookingsOfUser(ctx, "ann", boxoffice.BookingCursor{}, 10)
+			_, err := s.BookingsOfUser(ctx, "ann", boxoffice.BookingCursor{}, 10, boxoffice.OldestFirst)
 			return err
 		}},
 		{"Movies", func() error { return firstErr(s.Movies(ctx)) }},

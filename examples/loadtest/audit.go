@@ -166,7 +166,7 @@ func allBookingsOfUser(ctx context.Context, store boxoffice.Store, userID string
 	var all []boxoffice.Booking
 	var after boxoffice.BookingCursor
 	for {
-		page, err := store.BookingsOfUser(ctx, userID, after, boxoffice.MaxPageLimit)
+		page, err := store.BookingsOfUser(ctx, userID, after, boxoffice.MaxPageLimit, boxoffice.OldestFirst)
 		if err != nil {
 			return nil, err
 		}

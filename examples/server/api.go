@@ -93,7 +93,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /api/bookings/{booking}/extend", s.bookingCall(s.sys.ExtendHold))
 	mux.HandleFunc("POST /api/bookings/{booking}/release", s.bookingCall(s.sys.ReleaseHold))
 	mux.HandleFunc("POST /api/bookings/{booking}/cancel", s.bookingCall(s.cancelBooking))
-	mux.HandleFunc("GET /api/users/{user}/bookings", s.query(s.bookingsOfUser, "after", "limit"))
+	mux.HandleFunc("GET /api/users/{user}/bookings", s.query(s.bookingsOfUser, "after", "limit", "order"))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		// Tell a wrong method from a wrong path, in JSON like every other
 		// API error: ask the mux which methods this path has.
@@ -383,11 +383,12 @@ func (s *server) ownBooking(r *http.Request, user string) (boxoffice.BookingID, 
 	return id, nil
 }
 
-// bookingsOfUser answers one page of the user's bookings, oldest first:
-// at most ?limit= of them (default boxoffice.DefaultPageLimit, at most
-// boxoffice.MaxPageLimit), after the booking ?after= names (none: from
-// the first). A full page carries "next", the after of the next page; a
-// shorter one is the last, and has none.
+// bookingsOfUser answers one page of the user's bookings, oldest first
+// (?order=newest: newest first): at most ?limit= of them (default
+// boxoffice.DefaultPageLimit, at most boxoffice.MaxPageLimit), after the
+// booking ?after= names (none: from the first). A full page carries
+// "next", the after of the next page in the same order; a shorter one is
+// the last, and has none.
 func (s *server) bookingsOfUser(w http.ResponseWriter, r *http.Request) {
 	page, err := bookingPageOf(r.URL.Query())
 	if err != nil {
@@ -424,14 +425,27 @@ func pageBody(key string, out any, n, limit int, last func() string) map[string]
 // pageOf); after must be a booking ID.
 func bookingPageOf(q url.Values) (boxoffice.BookingPage, error) {
 	after, limit, err := pageOf(q)
-	if err != nil || after == "" {
-		return boxoffice.BookingPage{Limit: limit}, err
-	}
-	id, err := boxoffice.ParseBookingID(after)
 	if err != nil {
+		return boxoffice.BookingPage{}, err
+	}
+	page := boxoffice.BookingPage{Limit: limit}
+	if values := q["order"]; len(values) > 1 {
+		return boxoffice.BookingPage{}, badRequest("query parameter \"order\" given %d times; give it once", len(values))
+	}
+	switch v := q.Get("order"); v {
+	case "", "oldest":
+	case "newest":
+		page.Order = boxoffice.NewestFirst
+	default:
+		return boxoffice.BookingPage{}, badRequest("order: %q is neither oldest nor newest (leave it out for oldest)", v)
+	}
+	if after == "" {
+		return page, nil
+	}
+	if page.After, err = boxoffice.ParseBookingID(after); err != nil {
 		return boxoffice.BookingPage{}, badRequest("after: %q is not a booking ID; use the next of the previous page", after)
 	}
-	return boxoffice.BookingPage{After: id, Limit: limit}, nil
+	return page, nil
 }
 
 // pageOf reads the query parameters of a page, after and limit, each at

@@ -16,7 +16,8 @@ type bookingsPageJSON struct {
 }
 
 // TestBookingsOfUserPages follows "next" through a user's bookings: every
-// booking comes once, oldest first, and only a full page has a next.
+// booking comes once, oldest first or, asked, newest first, and only a
+// full page has a next.
 func TestBookingsOfUserPages(t *testing.T) {
 	f := newFixture(t, boxoffice.Config{HoldsPerMinute: -1, MaxLiveHoldsPerUser: -1})
 	for i, seat := range f.freeSeats(f.show, 0, 5) {
@@ -30,22 +31,32 @@ func TestBookingsOfUserPages(t *testing.T) {
 	if err != nil || len(all) != 5 {
 		t.Fatalf("alice's bookings: %d, %v; want 5", len(all), err)
 	}
-	var want []string
+	var oldest []string
 	for _, b := range all {
-		want = append(want, b.ID.String())
+		oldest = append(oldest, b.ID.String())
 	}
+	newest := slices.Clone(oldest)
+	slices.Reverse(newest)
 
 	for _, tt := range []struct {
+		order string
 		limit string
 		sizes []int
 	}{
-		{"2", []int{2, 2, 1}},
-		{"5", []int{5, 0}},
-		{"", []int{5}}, // the default, 100
+		{"", "2", []int{2, 2, 1}},
+		{"", "5", []int{5, 0}},
+		{"", "", []int{5}}, // the default, 100
+		{"oldest", "3", []int{3, 2}},
+		{"newest", "2", []int{2, 2, 1}},
+		{"newest", "", []int{5}},
 	} {
+		want := oldest
+		if tt.order == "newest" {
+			want = newest
+		}
 		var got []string
 		var sizes []int
-		path := "/api/users/alice/bookings?limit=" + tt.limit
+		path := "/api/users/alice/bookings?order=" + tt.order + "&limit=" + tt.limit
 		for next := ""; ; {
 			var page bookingsPageJSON
 			f.callJSON("GET", path+"&after="+next, "", http.StatusOK, &page)
@@ -64,7 +75,7 @@ func TestBookingsOfUserPages(t *testing.T) {
 			}
 		}
 		if !slices.Equal(got, want) || !slices.Equal(sizes, tt.sizes) {
-			t.Errorf("limit %q: pages of %v listing %v; want pages of %v listing %v", tt.limit, sizes, got, tt.sizes, want)
+			t.Errorf("order %q, limit %q: pages of %v listing %v; want pages of %v listing %v", tt.order, tt.limit, sizes, got, tt.sizes, want)
 		}
 	}
 }
@@ -84,6 +95,8 @@ func TestBookingsOfUserPageErrors(t *testing.T) {
 		{"limit=1&limit=2", http.StatusBadRequest, "invalid_argument"},
 		{"after=A1", http.StatusBadRequest, "invalid_argument"},
 		{"offset=2", http.StatusBadRequest, "invalid_argument"},
+		{"order=desc", http.StatusBadRequest, "invalid_argument"},
+		{"order=newest&order=oldest", http.StatusBadRequest, "invalid_argument"},
 		{"after=" + bob.ID, http.StatusNotFound, "not_found"},
 		{"after=" + boxoffice.NewBookingID().String(), http.StatusNotFound, "not_found"},
 	} {
