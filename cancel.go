@@ -99,15 +99,10 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 		if percentErr != nil {
 			return percentErr
 		}
-		if err := b.moveTo(StatusCancelled, now); err != nil {
+		freed, err := cancelConfirmed(tx, e.layout, &b, percent, "cancelled", now)
+		if err != nil {
 			return err
 		}
-		b.Refund = Refund{Amount: min(b.Total.Apply(RatePercent(percent)), b.Payment.Amount), Percent: percent, Reason: "cancelled"}
-		if b.Refund.Amount == 0 {
-			b.Refund.RefundedAt = now // nothing to pay: settled now
-		}
-		freed := freeSeats(tx, e.layout, &b)
-		tx.PutBooking(b)
 		cancelledNow = true
 		if ev != nil {
 			*ev = append(*ev, &BookingCancelled{EventMeta: b.meta(now), Seats: b.SeatIDs(), Refund: b.Refund, freed: freed})
@@ -131,6 +126,25 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 	}
 	paying = true
 	return bs.payRefund(context.WithoutCancel(ctx), e, b)
+}
+
+// cancelConfirmed cancels the confirmed booking *b in the show's
+// transaction tx at now, for CancelBooking and CancelShow alike: it owes
+// back percent of its total (never more than was paid), recorded on it as
+// owed (Refund.Pending) for payRefund to pay once the transaction has
+// committed, or settled now if that is nothing; its seats are for sale
+// again. It returns the seats it freed, for the BookingCancelled event.
+func cancelConfirmed(tx ShowTx, layout *Layout, b *Booking, percent int, reason string, now time.Time) (freedSeats, error) {
+	if err := b.moveTo(StatusCancelled, now); err != nil {
+		return freedSeats{}, err
+	}
+	b.Refund = Refund{Amount: min(b.Total.Apply(RatePercent(percent)), b.Payment.Amount), Percent: percent, Reason: reason}
+	if b.Refund.Amount == 0 {
+		b.Refund.RefundedAt = now // nothing to pay: settled now
+	}
+	freed := freeSeats(tx, layout, b)
+	tx.PutBooking(*b)
+	return freed, nil
 }
 
 // cancelPanicked turns a panic of user code (the PaymentGateway, or the

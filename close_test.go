@@ -172,6 +172,7 @@ func TestCallsAfterCloseAreRefused(t *testing.T) {
 		}},
 		{"CancelBooking", func(sys *boxoffice.BookingSystem) error { _, err := sys.CancelBooking(ctx, b.ID); return err }},
 		{"CompleteShow", func(sys *boxoffice.BookingSystem) error { _, err := sys.CompleteShow(ctx, show.ID); return err }},
+		{"CancelShow", func(sys *boxoffice.BookingSystem) error { _, err := sys.CancelShow(ctx, show.ID); return err }},
 		{"AddMovie", func(sys *boxoffice.BookingSystem) error {
 			_, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Heat", Duration: time.Hour})
 			return err

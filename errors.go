@@ -27,6 +27,9 @@ var (
 	// ErrShowStarted: the show has started (or is over), so its seats can
 	// no longer be held, paid for or cancelled.
 	ErrShowStarted = errors.New("boxoffice: show has started")
+	// ErrShowCancelled: the show was cancelled (BookingSystem.CancelShow),
+	// so its seats can no longer be held.
+	ErrShowCancelled = errors.New("boxoffice: show cancelled")
 	// ErrScheduleConflict: the show overlaps another show in the same hall.
 	ErrScheduleConflict = errors.New("boxoffice: schedule conflict")
 	// ErrRateLimited: a per-user limit refused the request; try again later.
@@ -85,6 +88,18 @@ func (e *ShowStartedError) Error() string {
 }
 
 func (e *ShowStartedError) Unwrap() error { return ErrShowStarted }
+
+// ShowCancelledError refuses to hold seats of a show that was cancelled.
+// It matches ErrShowCancelled.
+type ShowCancelledError struct {
+	ShowID string
+}
+
+func (e *ShowCancelledError) Error() string {
+	return fmt.Sprintf("boxoffice: show %s was cancelled", e.ShowID)
+}
+
+func (e *ShowCancelledError) Unwrap() error { return ErrShowCancelled }
 
 // SeatProblemKind says why one requested seat could not be held.
 type SeatProblemKind uint8

@@ -68,7 +68,10 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // Seats are sold until the show starts, so from the start on (judged with
 // the Clock inside the show's transaction, like a hold's expiry) HoldSeats
 // returns a *ShowStartedError (ErrShowStarted) and nothing changes; the
-// request still counts against HoldsPerMinute, like any refused one. A
+// request still counts against HoldsPerMinute, like any refused one. So
+// does a request for a show that was cancelled (CancelShow), which gets a
+// *ShowCancelledError (ErrShowCancelled), judged in the same transaction
+// on the Store's state, so a cancellation by another process counts. A
 // hold made less than HoldTTL before the start lasts only until the start
 // (Booking.HeldUntil says so): it could not be paid for later.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (Booking, error) {
@@ -394,6 +397,13 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// expiry: a check before the lock could pass a moment too early.
 		return &ShowStartedError{ShowID: h.showID, Start: h.start}
 	}
+	// Judged here too, on the Store's state, never a cache: another
+	// process may have cancelled the show a moment ago. On the in-memory
+	// Store a field read.
+	mt, _ := tx.(*memTx)
+	if mt != nil && mt.rec.cancelled || mt == nil && tx.ShowCancelled() {
+		return &ShowCancelledError{ShowID: h.showID}
+	}
 	var problems []SeatProblem
 	var mine BookingID // the user's own live booking holding a requested seat
 	for k, i := range h.idx {
@@ -420,7 +430,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	}
 	until := holdDeadline(now, h.bs.cfg.HoldTTL, h.start)
 	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: until}
-	if mt, ok := tx.(*memTx); ok {
+	if mt != nil {
 		// The in-memory Store keeps the record HoldSeats allocated,
 		// filled in place, with the seats' positions and h.seats itself
 		// (this hold's own), rather than a copy of a Booking.

@@ -471,6 +471,9 @@ type showRecord struct {
 	// behind a pointer, updated in place. Use record, store and remove.
 	slots    []*bookingRecord
 	bookings map[BookingID]*bookingRecord
+	// cancelled: the show was cancelled (ShowTx.CancelShow). HoldSeats
+	// reads it inside every hold's transaction, a field read.
+	cancelled bool
 
 	// The undo log of the running UpdateShow, reused from one transaction
 	// to the next so that a transaction does not allocate.
@@ -479,7 +482,10 @@ type showRecord struct {
 	// touchedSet holds the IDs of undoBookings once there are more than
 	// touchedScanLimit of them; below that a scan is faster.
 	touchedSet map[BookingID]struct{}
-	tx         memTx // the ShowTx of the running UpdateShow
+	// cancelledNow: the running UpdateShow cancelled the show, which a
+	// rollback undoes.
+	cancelledNow bool
+	tx           memTx // the ShowTx of the running UpdateShow
 
 	// commits counts committed UpdateShows, to tell whether free is
 	// current; it moves under the write lock and is read without a lock.
@@ -1149,6 +1155,9 @@ func (r *showRecord) rollback() {
 			r.remove(u.p)
 		}
 	}
+	if r.cancelledNow {
+		r.cancelled = false
+	}
 }
 
 // commit publishes the bookings the transaction created (or moved to
@@ -1215,6 +1224,7 @@ func (r *showRecord) endTx() {
 	}
 	clear(r.undoBookings)
 	r.undoBookings = r.undoBookings[:0]
+	r.cancelledNow = false
 	r.tx.err = nil
 }
 
@@ -1251,6 +1261,17 @@ func (tx *memTx) Booking(id BookingID) (Booking, error) {
 		return Booking{}, ErrNotFound
 	}
 	return b.booking(), nil
+}
+
+// ShowCancelled implements ShowTx.
+func (tx *memTx) ShowCancelled() bool { return tx.rec.cancelled }
+
+// CancelShow implements ShowTx; the undo log remembers whether this
+// transaction set it.
+func (tx *memTx) CancelShow() {
+	if r := tx.rec; !r.cancelled {
+		r.cancelled, r.cancelledNow = true, true
+	}
 }
 
 // PutBooking stores b. Its Seats are copied unless they equal the stored
@@ -1429,7 +1450,7 @@ func (r *showRecord) freeSeats(now time.Time) (free, total int) {
 
 // ViewShow implements Store. fn runs under the show's read lock, so views of
 // one show run in parallel with each other but never alongside an
-// UpdateShow; fn must not call UpdateShow or ViewShow of the same show. Calling SetSeat or PutBooking changes nothing and makes
+// UpdateShow; fn must not call UpdateShow or ViewShow of the same show. Calling SetSeat, PutBooking or CancelShow changes nothing and makes
 // ViewShow return an error matching ErrInvalidArgument, even if fn returned
 // another error. The ShowTx is valid only until fn returns; the Seats of a
 // Booking read through it are shared with the Store and must not be
@@ -1488,6 +1509,12 @@ func (tx *memViewTx) Booking(id BookingID) (Booking, error) {
 
 func (tx *memViewTx) PutBooking(Booking) {
 	tx.misuse(invalid("ShowTx", "PutBooking called inside ViewShow of show %q; use UpdateShow", tx.rec.show.ID))
+}
+
+func (tx *memViewTx) ShowCancelled() bool { return tx.rec.cancelled }
+
+func (tx *memViewTx) CancelShow() {
+	tx.misuse(invalid("ShowTx", "CancelShow called inside ViewShow of show %q; use UpdateShow", tx.rec.show.ID))
 }
 
 func (tx *memViewTx) misuse(err error) {

@@ -36,6 +36,8 @@ func EventKind(e Event) string {
 		return "booking_cancelled"
 	case *ShowScheduled:
 		return "show_scheduled"
+	case *ShowCancelled:
+		return "show_cancelled"
 	}
 	return "unknown"
 }
@@ -451,6 +453,19 @@ func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
 	case *BookingCancelled:
 		if e == nil {
 			return notice{}, false
+		}
+		if e.ShowCancelled {
+			// The cinema cancelled, not the customer: say so, and that
+			// the whole total comes back.
+			return notice{
+				subject: fmt.Sprintf("Show %s has been cancelled", e.ShowID),
+				lines: []string{
+					fmt.Sprintf("We are sorry: show %s has been cancelled, and with it your booking %s (seats %s).", e.ShowID, e.BookingID, seats(e.Seats)),
+					fmt.Sprintf("You are refunded %s in full.", c.amount(e.Refund.Amount)),
+				},
+				short: fmt.Sprintf("Show %s was cancelled; booking %s (seats %s) too. You are refunded %s in full.",
+					e.ShowID, e.BookingID, seats(e.Seats), c.amount(e.Refund.Amount)),
+			}, true
 		}
 		return notice{
 			subject: fmt.Sprintf("Booking cancelled for show %s", e.ShowID),

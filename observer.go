@@ -21,7 +21,7 @@ func (f ObserverFunc) Notify(ctx context.Context, e Event) { f(ctx, e) }
 
 // Event is one committed change. Switch on its concrete type: *SeatsHeld,
 // *HoldExtended, *HoldReleased, *HoldExpired, *BookingConfirmed,
-// *PaymentFailed, *BookingCancelled, *ShowScheduled. Events are shared
+// *PaymentFailed, *BookingCancelled, *ShowScheduled, *ShowCancelled. Events are shared
 // between observers: treat them as read-only.
 type Event interface {
 	// Meta returns the fields every event has.
@@ -33,8 +33,8 @@ type Event interface {
 type EventMeta struct {
 	At        time.Time // the Clock's time of the commit
 	ShowID    string
-	BookingID BookingID // zero for ShowScheduled
-	UserID    string    // empty for ShowScheduled
+	BookingID BookingID // zero for ShowScheduled and ShowCancelled
+	UserID    string    // empty for ShowScheduled and ShowCancelled
 }
 
 // Meta returns m.
@@ -110,10 +110,15 @@ type PaymentFailed struct {
 // itself or, if the gateway fails, by the BookingSystem's background
 // retry, which keeps trying with growing backoff until it is paid
 // (Booking.RefundOwed tells what is still owed). No event marks the payment.
+//
+// ShowCancelled is set when the cinema cancelled the show (CancelShow)
+// rather than the customer the booking: the refund is then the whole
+// total (Percent 100), whatever the RefundPolicy says.
 type BookingCancelled struct {
 	EventMeta
-	Seats  []string
-	Refund Refund
+	Seats         []string
+	Refund        Refund
+	ShowCancelled bool
 
 	freed freedSeats // for the Watch streams
 }
@@ -122,6 +127,22 @@ type BookingCancelled struct {
 type ShowScheduled struct {
 	EventMeta
 	Show Show
+}
+
+// ShowCancelled: the cinema cancelled a show before its start (see
+// BookingSystem.CancelShow). It comes after the events of the bookings
+// the cancellation ended, committed with them: HoldReleased, HoldExpired,
+// and BookingCancelled with ShowCancelled set. Its counts are those of
+// ShowCancellation, but for the refunds: they are paid after the commit,
+// and so after this event, as for any BookingCancelled; RefundTotal is
+// what the cancelled bookings are owed back in all.
+type ShowCancelled struct {
+	EventMeta
+	HoldsReleased     int
+	HoldsExpired      int
+	BookingsCancelled int
+	PaymentsStopped   int
+	RefundTotal       Money
 }
 
 // SeatUpdate is one change of a show's seat map, as streamed by Watch.

@@ -11,7 +11,11 @@ type SeatMap struct {
 	At     time.Time // the Clock's time the map was read at
 	Layout *Layout
 	Seats  []SeatView // in Layout order
-	Free   int        // seats available
+	Free   int        // seats for sale: available, unless the show is cancelled
+	// Cancelled: the show was cancelled (CancelShow). No seat is for sale
+	// (Free is 0), though every seat shows as available: nobody holds or
+	// owns one any more.
+	Cancelled bool
 }
 
 // SeatView is one seat of a SeatMap.
@@ -26,7 +30,8 @@ type SeatView struct {
 // customer (UserID ""); a hold fixes the price for the customer. A price
 // that HoldSeats would refuse (negative or above MaxSeatPrice) fails the
 // map with the same *ArgumentError, naming the seat, rather than being
-// quoted.
+// quoted. A show cancelled (CancelShow) has SeatMap.Cancelled set and
+// nothing for sale.
 func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, error) {
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
@@ -50,10 +55,11 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 	err = bs.store.ViewShow(ctx, showID, func(tx ShowTx) error {
 		m.At = bs.clock.Now()
 		m.Free = 0
+		m.Cancelled = tx.ShowCancelled()
 		for i := range m.Seats {
 			st := tx.Seat(i).StatusAt(m.At)
 			m.Seats[i].Status = st
-			if st == SeatAvailable {
+			if st == SeatAvailable && !m.Cancelled {
 				m.Free++
 			}
 		}

@@ -132,6 +132,17 @@ type ShowTx interface {
 	Booking(id BookingID) (Booking, error)
 	// PutBooking inserts or replaces a booking of this show.
 	PutBooking(b Booking)
+	// ShowCancelled reports whether the show is cancelled (see
+	// BookingSystem.CancelShow), as of this transaction: committed by an
+	// earlier one, or set by CancelShow in this one.
+	ShowCancelled() bool
+	// CancelShow marks the show cancelled. Like SetSeat it is part of the
+	// transaction: committed with it, rolled back with it (on an error or
+	// a panic of fn), seen by later transactions and by ViewShow, and by
+	// no other show. There is no way back: a cancelled show stays
+	// cancelled. Calling it inside ViewShow is the same programming error
+	// as calling SetSeat there.
+	CancelShow()
 }
 
 // HoldRef names one hold for the sweeper.

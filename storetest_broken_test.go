@@ -38,6 +38,9 @@ type brokenStore struct {
 	// The writes of the running UpdateShow of each show, which views read
 	// (mode "view-dirty").
 	dirty map[string]*dirtyWrites
+	// Shows cancelled, kept outside the inner store's transactions (modes
+	// "cancel-no-rollback", "cancel-leaks-to-other-shows").
+	cancelled map[string]bool
 }
 
 type dirtyWrites struct {
@@ -63,7 +66,7 @@ func (s *brokenStore) noteDirty(showID string, write func(*dirtyWrites)) {
 func newBroken(mode string) *brokenStore {
 	return &brokenStore{inner: boxoffice.NewMemoryStore(), mode: mode,
 		live: map[boxoffice.BookingID][]boxoffice.BookedSeat{}, all: map[boxoffice.BookingID]boxoffice.Booking{},
-		dirty: map[string]*dirtyWrites{}}
+		dirty: map[string]*dirtyWrites{}, cancelled: map[string]bool{}}
 }
 
 // unsettledStore adds UnsettledBookingLister.
@@ -170,6 +173,7 @@ func (s *brokenStore) AddShow(ctx context.Context, sh boxoffice.Show, l *boxoffi
 type wtx struct {
 	boxoffice.ShowTx
 	s         *brokenStore
+	cancel    bool // CancelShow was called
 	puts      []boxoffice.Booking
 	cache     map[boxoffice.BookingID]boxoffice.Booking
 	seatCache map[int]boxoffice.SeatSlot
@@ -233,6 +237,53 @@ func (t *wtx) PutBooking(b boxoffice.Booking) {
 	t.s.noteDirty(t.Show().ID, func(d *dirtyWrites) { d.bookings[b.ID] = b })
 }
 
+func (t *wtx) CancelShow() {
+	t.cancel = true
+	switch t.s.mode {
+	case "cancel-forgotten":
+		return
+	case "cancel-no-rollback":
+		t.s.noteCancelled(t.Show().ID)
+	}
+	t.ShowTx.CancelShow()
+}
+
+func (t *wtx) ShowCancelled() bool { return t.s.showCancelled(t.Show().ID, t.ShowTx) }
+
+// noteCancelled records a cancelled show outside the inner store.
+func (s *brokenStore) noteCancelled(showID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cancelled[showID] = true
+}
+
+// showCancelled is the cancelled state of the show, as the mode breaks it.
+func (s *brokenStore) showCancelled(showID string, inner boxoffice.ShowTx) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.mode {
+	case "cancel-no-rollback":
+		return s.cancelled[showID] || inner.ShowCancelled()
+	case "cancel-leaks-to-other-shows":
+		return len(s.cancelled) > 0 || inner.ShowCancelled()
+	}
+	return inner.ShowCancelled()
+}
+
+// vtx is the ShowTx of ViewShow in the modes that break the cancelled
+// state.
+type vtx struct {
+	boxoffice.ShowTx
+	s *brokenStore
+}
+
+func (t *vtx) ShowCancelled() bool {
+	if t.s.mode == "cancel-not-in-view" {
+		return false
+	}
+	return t.s.showCancelled(t.Show().ID, t.ShowTx)
+}
+
 func (s *brokenStore) wrap(tx boxoffice.ShowTx) *wtx {
 	return &wtx{ShowTx: tx, s: s, cache: map[boxoffice.BookingID]boxoffice.Booking{}, seatCache: map[int]boxoffice.SeatSlot{}}
 }
@@ -256,6 +307,7 @@ func (s *brokenStore) committed(puts []boxoffice.Booking) {
 // bufTx buffers writes over a read-only view (mode "no-serialize").
 type bufTx struct {
 	view     boxoffice.ShowTx
+	cancel   bool
 	seats    map[int]boxoffice.SeatSlot
 	bookings map[boxoffice.BookingID]boxoffice.Booking
 	order    []boxoffice.BookingID
@@ -276,6 +328,8 @@ func (t *bufTx) Booking(id boxoffice.BookingID) (boxoffice.Booking, error) {
 	}
 	return t.view.Booking(id)
 }
+func (t *bufTx) ShowCancelled() bool { return t.cancel || t.view.ShowCancelled() }
+func (t *bufTx) CancelShow()         { t.cancel = true }
 func (t *bufTx) PutBooking(b boxoffice.Booking) {
 	if _, ok := t.bookings[b.ID]; !ok {
 		t.order = append(t.order, b.ID)
@@ -342,6 +396,9 @@ func (s *brokenStore) UpdateShow(ctx context.Context, showID string, fn func(box
 			for _, id := range buf.order {
 				tx.PutBooking(buf.bookings[id])
 			}
+			if buf.cancel {
+				tx.CancelShow()
+			}
 			return nil
 		})
 	}
@@ -357,6 +414,9 @@ func (s *brokenStore) UpdateShow(ctx context.Context, showID string, fn func(box
 	})
 	if err == nil {
 		s.committed(w.puts)
+		if w.cancel && s.mode == "cancel-leaks-to-other-shows" {
+			s.noteCancelled(showID)
+		}
 	}
 	return err
 }
@@ -423,6 +483,9 @@ func (s *brokenStore) ViewShow(ctx context.Context, showID string, fn func(boxof
 		}
 		return fn(&readTx{s: s, ctx: ctx, showID: showID, ShowTx: fixedTx{sh, h.Layout.Len()}})
 	}
+	if strings.HasPrefix(s.mode, "cancel-") {
+		return s.inner.ViewShow(ctx, showID, func(tx boxoffice.ShowTx) error { return fn(&vtx{ShowTx: tx, s: s}) })
+	}
 	return s.inner.ViewShow(ctx, showID, fn)
 }
 
@@ -439,6 +502,8 @@ func (f fixedTx) Booking(boxoffice.BookingID) (boxoffice.Booking, error) {
 	return boxoffice.Booking{}, boxoffice.ErrNotFound
 }
 func (f fixedTx) PutBooking(boxoffice.Booking) {}
+func (f fixedTx) ShowCancelled() bool          { return false }
+func (f fixedTx) CancelShow()                  {}
 
 // ---- reads outside transactions ----
 
@@ -643,6 +708,7 @@ var brokenModes = []string{
 	"expired-no-limit", "expired-strict-before", "expired-any-status", "expired-newest-first",
 	"unsettled-cutoff-inclusive", "unsettled-failed-ignores-refund", "unsettled-no-updated-at",
 	"owing-cursor-ignored", "owing-cursor-inclusive", "owing-cursor-time-only",
+	"cancel-forgotten", "cancel-no-rollback", "cancel-leaks-to-other-shows", "cancel-not-in-view",
 }
 
 func TestBrokenStores(t *testing.T) {

@@ -121,7 +121,7 @@ func New(cfg Config) (*BookingSystem, error) {
 
 // Close shuts the system down in order: it refuses new calls that change
 // something or start work (HoldSeats, ExtendHold, ReleaseHold,
-// ConfirmBooking, CancelBooking, CompleteShow, AddMovie, AddTheater,
+// ConfirmBooking, CancelBooking, CancelShow, CompleteShow, AddMovie, AddTheater,
 // AddHall, ScheduleShow, Sweep and Watch return ErrClosed), stops the
 // sweeper, waits for the calls already in flight to return (a
 // ConfirmBooking waiting on a slow gateway included), and only
@@ -198,8 +198,8 @@ type Stats struct {
 	Holds            uint64 // holds granted
 	HoldConflicts    uint64 // holds refused because a seat was taken
 	RateLimited      uint64 // hold requests refused by HoldsPerMinute or MaxLiveHoldsPerUser (not ExtendHold's cap)
-	Released         uint64 // holds released by their owner
-	Expired          uint64 // holds expired (sweeper or lazily on confirm)
+	Released         uint64 // holds released by their owner, or by CancelShow
+	Expired          uint64 // holds expired (sweeper, lazily on confirm, or by CancelShow)
 	Confirmed        uint64 // bookings confirmed
 	PaymentFailures  uint64 // bookings whose payment failed
 	Cancelled        uint64 // bookings cancelled

@@ -8,7 +8,8 @@ import (
 )
 
 // showCache remembers, per show, its state as of one version of its
-// show_seats row: the inventory, and the bookings of the show known to be
+// show_seats row: the inventory, whether the show is cancelled, and the
+// bookings of the show known to be
 // as they were at that version. Every transaction that changes a show's
 // seats or bookings bumps the version, and a booking never moves to
 // another show, so the cached state is exact while the show is still at
@@ -41,10 +42,11 @@ type showShard struct {
 // cachedShow is a show's state at version. seats and the bookings' Seats
 // are never modified once cached; bookings is guarded by the shard's mutex.
 type cachedShow struct {
-	show     boxoffice.Show
-	version  int64
-	seats    []byte
-	bookings map[boxoffice.BookingID]boxoffice.Booking
+	show      boxoffice.Show
+	version   int64
+	seats     []byte
+	cancelled bool // meaningful with seats
+	bookings  map[boxoffice.BookingID]boxoffice.Booking
 }
 
 func newShowCache() *showCache { return &showCache{seed: maphash.MakeSeed()} }
@@ -53,16 +55,17 @@ func (c *showCache) shard(showID string) *showShard {
 	return &c.shards[maphash.String(c.seed, showID)%cacheShards]
 }
 
-// state returns the cached show, its version and inventory.
-func (c *showCache) state(showID string) (show boxoffice.Show, version int64, seats []byte, ok bool) {
+// state returns the cached show, its version, inventory and cancelled
+// state.
+func (c *showCache) state(showID string) (show boxoffice.Show, version int64, seats []byte, cancelled, ok bool) {
 	sh := c.shard(showID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e := sh.m[showID]
 	if e == nil || e.seats == nil {
-		return show, 0, nil, false
+		return show, 0, nil, false, false
 	}
-	return e.show, e.version, e.seats, true
+	return e.show, e.version, e.seats, e.cancelled, true
 }
 
 // booking returns a booking as it was at version of its show, if known.
@@ -102,13 +105,14 @@ func (sh *showShard) entry(show boxoffice.Show, version int64) *cachedShow {
 	return e
 }
 
-// read records the show's inventory as read at version.
-func (c *showCache) read(show boxoffice.Show, version int64, seats []byte) {
+// read records the show's inventory and cancelled state as read at
+// version.
+func (c *showCache) read(show boxoffice.Show, version int64, seats []byte, cancelled bool) {
 	sh := c.shard(show.ID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if e := sh.entry(show, version); e != nil && e.seats == nil {
-		e.seats = seats
+		e.seats, e.cancelled = seats, cancelled
 	}
 }
 
@@ -123,10 +127,10 @@ func (c *showCache) addBooking(b boxoffice.Booking, version int64) {
 	}
 }
 
-// committed moves the show from version to version+1: its new inventory,
-// and the bookings the commit put. Bookings cached at version stay valid:
-// the commit changed only those it put.
-func (c *showCache) committed(show boxoffice.Show, version int64, seats []byte, puts []boxoffice.Booking) {
+// committed moves the show from version to version+1: its new inventory
+// and cancelled state, and the bookings the commit put. Bookings cached at
+// version stay valid: the commit changed only those it put.
+func (c *showCache) committed(show boxoffice.Show, version int64, seats []byte, cancelled bool, puts []boxoffice.Booking) {
 	sh := c.shard(show.ID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -136,7 +140,7 @@ func (c *showCache) committed(show boxoffice.Show, version int64, seats []byte, 
 			return
 		}
 	}
-	e.version, e.seats = version+1, seats
+	e.version, e.seats, e.cancelled = version+1, seats, cancelled
 	for _, b := range puts {
 		e.add(b)
 	}

@@ -43,9 +43,11 @@
 //   - One row per show (table show_seats) holds the show's whole seat
 //     inventory, encoded compactly as bytea: per seat, in layout order, a
 //     status byte, the 16-byte ID of the holding or owning booking and the
-//     8-byte hold deadline in microseconds (a 60-seat hall is 1.5 kB), and
-//     a version that every committed change to the show's seats or
-//     bookings increments. Bookings are rows of their own.
+//     8-byte hold deadline in microseconds (a 60-seat hall is 1.5 kB),
+//     whether the show is cancelled (read with the inventory, written by
+//     the one transaction that cancels it), and a version that every
+//     committed change to the show's seats or bookings increments.
+//     Bookings are rows of their own.
 //   - The locked path: UpdateShow begins a READ COMMITTED transaction and
 //     reads the row with SELECT … FOR UPDATE, in one round trip (the BEGIN
 //     is pipelined with the SELECT). The row lock makes every transaction

@@ -33,9 +33,11 @@ type queries struct {
 const owingMoney = `((status = 'cancelled' AND refund_amount > 0 AND refunded_at IS NULL)
 			OR (status = 'failed' AND payment_amount > refund_amount))`
 
-// touchShow writes a show's inventory ($2; NULL keeps it) and bumps its
-// version: every committed change to a show's seats or bookings does.
-const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), version = version + 1 WHERE show_id = $1`
+// touchShow writes a show's inventory ($2; NULL keeps it) and its
+// cancelled state ($3; NULL keeps it), and bumps its version: every
+// committed change to a show's seats or bookings does.
+const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), cancelled = coalesce($3::boolean, cancelled),
+	version = version + 1 WHERE show_id = $1`
 
 // bookingTypes are the types of bookingColumns, for the parameters of an
 // INSERT ... SELECT, which PostgreSQL cannot infer from the target.
@@ -78,19 +80,20 @@ func upsertBooking(first int, condition string) string {
 const maxOptimisticPuts = 3
 
 // optimisticCommit returns the statement that commits an optimistic show
-// transaction putting n bookings: the inventory ($2; NULL keeps it) is
-// written only if the show is still at version $3, and the bookings only if
-// it was. It returns 1 if it wrote, 0 if the show had moved on. One
+// transaction putting n bookings: the inventory ($2; NULL keeps it) and the
+// cancelled state ($5; NULL keeps it) are written only if the show is
+// still at version $3, and the bookings only if it was. It returns 1 if it wrote, 0 if the show had moved on. One
 // statement is one transaction: all of it or none. It records $4, an ID
 // of this one statement, as the row's writer (migration 0005), so that
 // should its answer be lost the Store can tell whether it committed (see
 // fence).
 func optimisticCommit(n int) string {
 	var b strings.Builder
-	b.WriteString(`WITH touched AS (UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), version = version + 1, writer = $4
+	b.WriteString(`WITH touched AS (UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats),
+			cancelled = coalesce($5::boolean, cancelled), version = version + 1, writer = $4
 		WHERE show_id = $1 AND version = $3 RETURNING 1)`)
 	for k := range n {
-		fmt.Fprintf(&b, `, put%d AS (%s RETURNING 1)`, k, upsertBooking(5+k*len(bookingTypes), "EXISTS (SELECT FROM touched)"))
+		fmt.Fprintf(&b, `, put%d AS (%s RETURNING 1)`, k, upsertBooking(6+k*len(bookingTypes), "EXISTS (SELECT FROM touched)"))
 	}
 	b.WriteString(` SELECT count(*) FROM touched`)
 	return b.String()
@@ -163,15 +166,16 @@ func newQueries(schema string) queries {
 		// row lock assigns anyway) in case the commit's answer is lost;
 		// write it back and bump its version.
 		lockShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version,
-				pg_current_xact_id()
+				v.cancelled, pg_current_xact_id()
 			FROM {s}.show_seats v JOIN {s}.shows sh ON sh.id = v.show_id
 			WHERE v.show_id = $1 FOR UPDATE OF v`),
-		viewShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version
+		viewShow: q(`SELECT sh.id, sh.movie_id, sh.hall_id, sh.theater_id, sh.starts_at, sh.ends_at, sh.base_price, v.seats, v.version,
+				v.cancelled
 			FROM {s}.show_seats v JOIN {s}.shows sh ON sh.id = v.show_id
 			WHERE v.show_id = $1`),
 		touchShow: q(touchShow),
 		// The usual commit: the inventory and one booking in one statement.
-		touchAndUpsert: q(`WITH touched AS (` + touchShow + `) ` + upsertBooking(3, "")),
+		touchAndUpsert: q(`WITH touched AS (` + touchShow + `) ` + upsertBooking(4, "")),
 		showVersion:    q(`SELECT version FROM {s}.show_seats WHERE show_id = $1`),
 		// After the answer to an optimistic commit from version $2 was
 		// lost: move the show on from $2 if it is still there, so that

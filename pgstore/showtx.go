@@ -65,8 +65,8 @@ func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn 
 		return err
 	}
 	if !readOnly {
-		if show, version, seats, ok := s.shows.state(showID); ok {
-			if done, err := s.optimistic(ctx, show, version, seats, fn); done {
+		if show, version, seats, cancelled, ok := s.shows.state(showID); ok {
+			if done, err := s.optimistic(ctx, show, version, seats, cancelled, fn); done {
 				return err
 			}
 		}
@@ -252,9 +252,9 @@ func (s *Store) showTxOnce(ctx context.Context, showID string, readOnly bool, fn
 // caller then runs fn again under the lock. Within one process the
 // BookingSystem's per-show mutex keeps the cache current, so a transaction
 // costs one round trip; another process writing the show costs one more.
-func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int64, seats []byte, fn func(tx boxoffice.ShowTx) error) (done bool, err error) {
+func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int64, seats []byte, cancelled bool, fn func(tx boxoffice.ShowTx) error) (done bool, err error) {
 	tx := &showTx{ctx: ctx, q: &s.q, shows: s.shows, optimistic: true,
-		show: show, version: version, seats: inventory(slices.Clone(seats))}
+		show: show, version: version, seats: inventory(slices.Clone(seats)), cancelled: cancelled}
 	fnErr := fn(tx)
 	switch {
 	case tx.stale || len(tx.puts) > maxOptimisticPuts:
@@ -288,7 +288,7 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 	var writer [16]byte
 	binary.LittleEndian.PutUint64(writer[:8], rand.Uint64())
 	binary.LittleEndian.PutUint64(writer[8:], rand.Uint64())
-	args := []any{show.ID, tx.seatsArg(), version, writer}
+	args := []any{show.ID, tx.seatsArg(), version, writer, tx.cancelledArg()}
 	for _, id := range tx.puts {
 		bargs, err := bookingArgs(&tx.bookings[id].b)
 		if err != nil {
@@ -400,6 +400,10 @@ type showTx struct {
 	bookings     map[boxoffice.BookingID]*txBooking
 	puts         []boxoffice.BookingID // bookings to write, in first-put order
 
+	// cancelled is the show's cancelled state: as read, or set by
+	// CancelShow (cancelNow), which the commit then writes.
+	cancelled, cancelNow bool
+
 	misuse error // the first misuse of the ShowTx
 	dbErr  error // the first failed read: the transaction is aborted
 }
@@ -431,7 +435,7 @@ func (tx *showTx) begin(showID string) error {
 	b.Queue(read, showID).QueryRow(func(row pgx.Row) error {
 		var price int64
 		sh := &tx.show
-		dest := []any{&sh.ID, &sh.MovieID, &sh.HallID, &sh.TheaterID, &sh.Start, &sh.End, &price, &seats, &tx.version}
+		dest := []any{&sh.ID, &sh.MovieID, &sh.HallID, &sh.TheaterID, &sh.Start, &sh.End, &price, &seats, &tx.version, &tx.cancelled}
 		if !tx.readOnly {
 			dest = append(dest, &tx.xid)
 		}
@@ -450,17 +454,26 @@ func (tx *showTx) begin(showID string) error {
 		return err
 	}
 	tx.seats = inventory(seats)
-	tx.shows.read(tx.show, tx.version, slices.Clone(seats))
+	tx.shows.read(tx.show, tx.version, slices.Clone(seats), tx.cancelled)
 	return nil
 }
 
 // changed reports whether the transaction has anything to write.
-func (tx *showTx) changed() bool { return tx.seatsChanged || len(tx.puts) > 0 }
+func (tx *showTx) changed() bool { return tx.seatsChanged || tx.cancelNow || len(tx.puts) > 0 }
 
 // seatsArg is the inventory to write: NULL keeps the stored one.
 func (tx *showTx) seatsArg() any {
 	if tx.seatsChanged {
 		return []byte(tx.seats)
+	}
+	return nil
+}
+
+// cancelledArg is the cancelled state to write: NULL keeps the stored
+// one, as every transaction but the one that cancels the show does.
+func (tx *showTx) cancelledArg() any {
+	if tx.cancelNow {
+		return true
 	}
 	return nil
 }
@@ -472,7 +485,7 @@ func (tx *showTx) committed() {
 	for k, id := range tx.puts {
 		puts[k] = tx.bookings[id].b
 	}
-	tx.shows.committed(tx.show, tx.version, tx.seats, puts)
+	tx.shows.committed(tx.show, tx.version, tx.seats, tx.cancelled, puts)
 }
 
 // commitError explains the error of a statement that wrote the changes.
@@ -490,7 +503,7 @@ func (tx *showTx) commit() error {
 	if !tx.changed() {
 		return tx.end(tx.q.commit)
 	}
-	seats := tx.seatsArg()
+	seats, cancelled := tx.seatsArg(), tx.cancelledArg()
 	b := &pgx.Batch{}
 	for k, id := range tx.puts {
 		args, err := bookingArgs(&tx.bookings[id].b)
@@ -499,13 +512,13 @@ func (tx *showTx) commit() error {
 			return err
 		}
 		if k == 0 {
-			b.Queue(tx.q.touchAndUpsert, append([]any{tx.show.ID, seats}, args...)...)
+			b.Queue(tx.q.touchAndUpsert, append([]any{tx.show.ID, seats, cancelled}, args...)...)
 		} else {
 			b.Queue(tx.q.upsertBooking, args...)
 		}
 	}
 	if len(tx.puts) == 0 {
-		b.Queue(tx.q.touchShow, tx.show.ID, seats)
+		b.Queue(tx.q.touchShow, tx.show.ID, seats, cancelled)
 	}
 	b.Queue(tx.q.commit)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(tx.ctx), commitTimeout)
@@ -573,6 +586,20 @@ func (tx *showTx) SetSeat(i int, slot boxoffice.SeatSlot) {
 
 func (tx *showTx) outOfRange(i int) error {
 	return invalid("seat", "position %d is outside show %q's %d seats", i, tx.show.ID, tx.seats.len())
+}
+
+// ShowCancelled reports the show's cancelled state, read with the
+// inventory (or set by CancelShow in this transaction).
+func (tx *showTx) ShowCancelled() bool { return tx.cancelled }
+
+// CancelShow marks the show cancelled; the commit writes it.
+func (tx *showTx) CancelShow() {
+	switch {
+	case tx.readOnly:
+		tx.misused(invalid("ShowTx", "CancelShow called inside ViewShow of show %q; use UpdateShow", tx.show.ID))
+	case !tx.cancelled:
+		tx.cancelled, tx.cancelNow = true, true
+	}
 }
 
 // Booking returns a booking of the show: from this transaction's cache, or

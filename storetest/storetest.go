@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 		{"Catalog", catalogTests},
 		{"Shows", showTests},
 		{"Tx", txTests},
+		{"Cancel", cancelTests},
 		{"Concurrency", concurrencyTests},
 		{"Bookings", bookingTests},
 		{"Context", contextTests},
