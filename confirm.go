@@ -78,7 +78,9 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // context.DeadlineExceeded; ErrShowStarted for a payment abandoned until
 // its show started, below). If the hold was lost while the payment was in
 // flight, the charge is refunded and the error matches ErrPaymentFailed and
-// ErrHoldExpired. A charge whose receipt names another amount than the
+// ErrHoldExpired; if they were lost because CancelShow cancelled the show,
+// it matches ErrShowCancelled too, and Payment.Failure says the show was
+// cancelled. A charge whose receipt names another amount than the
 // total fails the booking too (FailureGatewayError; see PaymentGateway),
 // and what the receipt names is refunded.
 //
@@ -259,6 +261,13 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 				resolved = errNotAbandoned
 				return nil
 			}
+			if abandoned && tx.ShowCancelled() {
+				// CancelShow took the seats back: fail the payment as
+				// below for lost seats, saying why, even once the show's
+				// start has passed (the show never started).
+				voidInstead = errShowWasCancelled
+				return nil
+			}
 			if !now.Before(e.show.Start) {
 				// No charge now for seats of a show under way. A payment
 				// abandoned (no live call can still be charging it) has
@@ -391,6 +400,16 @@ const holdLostText = "hold expired during payment and a seat was taken"
 // record (recordedFailure), so that both answer alike.
 var errSeatsLost error = &failureError{kind: FailureHoldLost, msg: holdLostText}
 
+// showCancelledText is Payment.Failure of a booking whose seats were lost
+// during its payment because CancelShow cancelled its show: still
+// FailureHoldLost (the seats went while the payment ran), but the customer
+// is told the real reason (PaymentFailed.Reason), and the error matches
+// ErrShowCancelled too.
+const showCancelledText = "the show was cancelled"
+
+// errShowWasCancelled is errSeatsLost for a show that CancelShow cancelled.
+var errShowWasCancelled error = &failureError{kind: FailureHoldLost, msg: showCancelledText, cancelled: true}
+
 // recordedFailure rebuilds the error of a recorded payment failure from the
 // booking alone (which every Store keeps, unlike the gateway's error): the
 // same text as the first answer (as recorded: cleaned and bounded, see
@@ -401,17 +420,30 @@ func recordedFailure(p Payment) error {
 	if msg == "" {
 		msg = "payment failed (" + p.FailureKind.String() + ")"
 	}
-	return &failureError{kind: p.FailureKind, msg: msg}
+	// The text tells a seat lost to CancelShow from one lost to another
+	// customer: the kind is the same (no Store needs a new one).
+	cancelled := p.FailureKind == FailureHoldLost && p.Failure == showCancelledText
+	return &failureError{kind: p.FailureKind, msg: msg, cancelled: cancelled}
 }
 
 type failureError struct {
-	kind PaymentFailureKind
-	msg  string
+	kind      PaymentFailureKind
+	msg       string
+	cancelled bool // the show was cancelled: matches ErrShowCancelled too
 }
 
 func (f *failureError) Error() string { return f.msg }
 
-func (f *failureError) Unwrap() error { return f.kind.sentinel() }
+func (f *failureError) Unwrap() []error {
+	errs := make([]error, 0, 2)
+	if s := f.kind.sentinel(); s != nil {
+		errs = append(errs, s)
+	}
+	if f.cancelled {
+		errs = append(errs, ErrShowCancelled)
+	}
+	return errs
+}
 
 // chargeFailureKind is failureKindOf, but for a failure of ours that
 // settle records in place of a charge's (errSeatsLost): its own kind.
@@ -538,6 +570,8 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 					*ev = append(*ev, &BookingConfirmed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: b.Total, Payment: b.Payment})
 				}
 				return nil
+			case tx.ShowCancelled():
+				b.Payment.Failure, b.Payment.FailureKind = showCancelledText, FailureHoldLost
 			default:
 				b.Payment.Failure, b.Payment.FailureKind = holdLostText, FailureHoldLost
 			}

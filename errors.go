@@ -28,7 +28,8 @@ var (
 	// no longer be held, paid for or cancelled.
 	ErrShowStarted = errors.New("boxoffice: show has started")
 	// ErrShowCancelled: the show was cancelled (BookingSystem.CancelShow),
-	// so its seats can no longer be held.
+	// so its seats can no longer be held; a payment it stopped fails with
+	// a *PaymentError that matches it too.
 	ErrShowCancelled = errors.New("boxoffice: show cancelled")
 	// ErrScheduleConflict: the show overlaps another show in the same hall.
 	ErrScheduleConflict = errors.New("boxoffice: schedule conflict")

@@ -501,7 +501,10 @@ type freeCount struct {
 	commits uint64
 	at      time.Time
 	until   time.Time // zero: no hold was live at at
-	free    int
+	free    int       // 0 for a cancelled show
+	// cancelled: the show was cancelled (read with the count: cancelling
+	// is a commit, so a count still valid still says whether it is).
+	cancelled bool
 }
 
 func (c *freeCount) validAt(commits uint64, now time.Time) bool {
@@ -1424,17 +1427,24 @@ func seatOutOfRange(r *showRecord, i int) error {
 // ShowsOfMovie asks for a page of a movie's shows on every call, and a show
 // is listed far more often than it changes: counting afresh each time made
 // a page of 1,000 shows of 600 seats cost 0.3 ms.
-func (r *showRecord) freeSeats(now time.Time) (free, total int) {
+//
+// It also reports whether the show is cancelled, which then has no seat
+// for sale (free 0), read under the same rules, without a lock.
+func (r *showRecord) freeSeats(now time.Time) (free, total int, cancelled bool) {
 	// A count still valid needs no lock: it is the count of the last
 	// committed state, which a transaction in flight has not replaced yet.
 	// Taking the read lock would queue this call behind every writer of
 	// every show listed.
 	if c := r.free.Load(); c != nil && c.validAt(r.commits.Load(), now) {
-		return c.free, len(r.seats)
+		return c.free, len(r.seats), c.cancelled
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	c := &freeCount{commits: r.commits.Load(), at: now}
+	c := &freeCount{commits: r.commits.Load(), at: now, cancelled: r.cancelled}
+	if c.cancelled {
+		r.free.Store(c)
+		return 0, len(r.seats), true
+	}
 	for i := range r.seats {
 		slot := &r.seats[i]
 		switch {
@@ -1445,7 +1455,7 @@ func (r *showRecord) freeSeats(now time.Time) (free, total int) {
 		}
 	}
 	r.free.Store(c)
-	return c.free, len(r.seats)
+	return c.free, len(r.seats), false
 }
 
 // ViewShow implements Store. fn runs under the show's read lock, so views of

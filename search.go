@@ -19,7 +19,11 @@ type MovieQuery struct {
 	Title    string // a case-insensitive substring of the title
 	Genre    string // one of the movie's genres, case-insensitive
 	Language string // the movie's language, case-insensitive
-	City     string // a city where the movie has a show that has not started yet
+	// City: a city where the movie has a show that has not started yet. A
+	// show that was cancelled (CancelShow) counts too: the search reads
+	// each hall's schedule, not each show's state, so a movie whose only
+	// shows there are cancelled is still found (ShowsOfMovie says which are).
+	City string
 
 	// After is the ID of the last movie of the previous page; "" for the
 	// first page.
@@ -306,6 +310,9 @@ type ShowInfo struct {
 	Show
 	FreeSeats  int
 	TotalSeats int
+	// Cancelled: the show was cancelled (CancelShow). It is still listed,
+	// so that its customers find it, with FreeSeats 0.
+	Cancelled bool
 }
 
 // ShowPage selects one page of a movie's shows (see ShowsOfMovie). The
@@ -327,7 +334,8 @@ type ShowPage struct {
 // last one. As for BookingsOfUser, pages are cut by a cursor, not an
 // offset, and a page costs about its limit in reads however many shows
 // the movie has had: the shows that have started are skipped by the
-// Store's index, not read.
+// Store's index, not read. A show cancelled (CancelShow) is listed all
+// the same, with Cancelled set and FreeSeats 0.
 //
 // An After that names no show of this movie, whether unknown or another
 // movie's, is ErrNotFound; it may name a show that has started since the
@@ -368,8 +376,8 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		}
 		out := make([]ShowInfo, len(recs))
 		for i, r := range recs {
-			free, total := r.freeSeats(now)
-			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total}
+			free, total, cancelled := r.freeSeats(now)
+			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total, Cancelled: cancelled}
 		}
 		return out, nil
 	}
@@ -385,8 +393,12 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	// made per show, capturing that show's ShowInfo, put every ShowInfo on
 	// the heap.
 	var free, total int
+	var cancelled bool
 	count := func(tx ShowTx) error {
-		free, total = 0, tx.NumSeats()
+		free, total, cancelled = 0, tx.NumSeats(), tx.ShowCancelled()
+		if cancelled {
+			return nil // no seat for sale
+		}
 		for i := range total {
 			if tx.Seat(i).StatusAt(now) == SeatAvailable {
 				free++
@@ -398,7 +410,7 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		if err := bs.store.ViewShow(ctx, s.ID, count); err != nil {
 			return nil, err
 		}
-		out = append(out, ShowInfo{Show: s, FreeSeats: free, TotalSeats: total})
+		out = append(out, ShowInfo{Show: s, FreeSeats: free, TotalSeats: total, Cancelled: cancelled})
 	}
 	return out, nil
 }

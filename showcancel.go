@@ -45,8 +45,9 @@ const showCancelledReason = "show cancelled"
 // keeps its status, paying, but loses its seats: the payment in flight —
 // or, if the process paying is gone, the sweeper's resume of the
 // abandoned payment — then takes the path of a payment whose hold was
-// lost: the booking fails (ErrHoldExpired, FailureHoldLost), and whatever
-// the charge took is voided, with no new charge (PaymentFailed). A
+// lost: the booking fails (ErrHoldExpired, FailureHoldLost, and
+// ErrShowCancelled, with Payment.Failure "the show was cancelled"), and
+// whatever the charge took is voided, with no new charge (PaymentFailed). A
 // ShowCancelled event with the counts follows the bookings' events.
 // Watch streams see every freed seat.
 //

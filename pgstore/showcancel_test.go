@@ -1,7 +1,10 @@
 package pgstore_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +55,11 @@ func TestCancelShowAcrossInstances(t *testing.T) {
 		if !m.Cancelled || m.Free != 0 {
 			t.Errorf("seat map on %s: Cancelled %v, Free %d; want true, 0", name, m.Cancelled, m.Free)
 		}
+		shows, err := sys.ShowsOfMovie(ctx, show.MovieID, boxoffice.ShowPage{})
+		must(t, err)
+		if len(shows) != 1 || !shows[0].Cancelled || shows[0].FreeSeats != 0 {
+			t.Errorf("ShowsOfMovie on %s: %+v; want the show, Cancelled, no seat free", name, shows)
+		}
 	}
 	got, err := other.sys.Booking(ctx, sold.ID)
 	must(t, err)
@@ -78,5 +86,54 @@ func TestCancelShowAcrossInstances(t *testing.T) {
 	again, err := other.sys.CancelShow(ctx, show.ID)
 	if err != nil || again != (boxoffice.ShowCancellation{}) {
 		t.Errorf("CancelShow again on the other instance: %+v, %v; want zero counts", again, err)
+	}
+}
+
+// cancellingGateway is an InMemoryGateway whose charges run cancel first:
+// the show is cancelled while the payment is in flight.
+type cancellingGateway struct {
+	*boxoffice.InMemoryGateway
+	cancel func()
+}
+
+func (g *cancellingGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
+	g.cancel()
+	return g.InMemoryGateway.Charge(ctx, r)
+}
+
+// TestCancelShowDuringPaymentRecorded: a payment that CancelShow stops
+// fails saying the show was cancelled, and the record keeps it: read
+// back, and replayed by another instance, the failure still says so and
+// still matches ErrShowCancelled (the kind stored is "hold lost").
+func TestCancelShowDuringPaymentRecorded(t *testing.T) {
+	t.Parallel()
+	admin := testPool(t)
+	schema := newSchema(t, admin)
+	ctx := t.Context()
+	base := time.Date(2030, time.July, 1, 9, 0, 0, 0, time.UTC)
+	gateway := &cancellingGateway{InMemoryGateway: boxoffice.NewInMemoryGateway()}
+	one := newInstance(t, schema, base, 0, gateway, nil)
+	other := newInstance(t, schema, base, 0, gateway, nil)
+	show := scheduleRexShow(t, one.sys, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute}, base.Add(72*time.Hour))
+	gateway.cancel = func() { _, err := one.sys.CancelShow(ctx, show.ID); must(t, err) }
+
+	b, err := one.sys.HoldSeats(ctx, "alice", show.ID, []string{"A1", "A2"})
+	must(t, err)
+	_, err = one.sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
+	for name, sys := range map[string]*boxoffice.BookingSystem{"first answer": nil, "replay on the other instance": other.sys} {
+		if sys != nil {
+			_, err = sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
+		}
+		if !errors.Is(err, boxoffice.ErrPaymentFailed) || !errors.Is(err, boxoffice.ErrShowCancelled) ||
+			!strings.Contains(fmt.Sprint(err), "the show was cancelled") {
+			t.Errorf("%s: %v; want ErrPaymentFailed and ErrShowCancelled, saying the show was cancelled", name, err)
+		}
+	}
+	got, err := other.sys.Booking(ctx, b.ID)
+	must(t, err)
+	if got.Status != boxoffice.StatusFailed || got.Payment.FailureKind != boxoffice.FailureHoldLost ||
+		got.Payment.Failure != "the show was cancelled" || got.Refund.Amount != b.Total || got.RefundOwed() != 0 {
+		t.Errorf("booking: %s (%v, %q), refunded %s; want failed (hold lost, the show was cancelled), %s voided",
+			got.Status, got.Payment.FailureKind, got.Payment.Failure, got.Refund.Amount, b.Total)
 	}
 }

@@ -1,8 +1,8 @@
 // Command quickstart is a guided tour of package boxoffice. It builds a
 // small catalog of movies, theaters, halls and shows, then searches it,
-// holds seats, prices them with each pricing strategy, and walks one booking
+// holds seats, prices them with each pricing strategy, walks one booking
 // through hold, payment and cancellation while email and SMS notifiers tell
-// the customer what happened.
+// the customer what happened, and cancels a whole show.
 //
 // Run it from the repository root:
 //
@@ -32,7 +32,7 @@ func main() {
 	}
 }
 
-// run plays the five scenes of the demo and writes what happens to w.
+// run plays the six scenes of the demo and writes what happens to w.
 func run(ctx context.Context, w io.Writer) error {
 	// Observers run on their own goroutines, so their messages would land in
 	// the middle of whatever the demo is printing. They write to outboxes
@@ -63,6 +63,7 @@ func run(ctx context.Context, w io.Writer) error {
 		{"3. Holding seats: Alice and Bob want the same seats", d.holds},
 		{"4. Pricing strategies, switched at run time", d.pricing},
 		{"5. The full flow: hold, pay, cancel, with email and SMS notifications", d.fullFlow},
+		{"6. The cinema cancels a show", d.cancelShow},
 	}
 	for _, s := range scenes {
 		fmt.Fprintf(w, "\n=== %s\n\n", s.title)
@@ -97,6 +98,7 @@ type demo struct {
 	movies      map[string]boxoffice.Movie // by ID
 	inception   boxoffice.Show             // Mumbai, seed hall: scenes 3 and 4
 	threeIdiots boxoffice.Show             // Mumbai, hall with an aisle: scene 5
+	dangal      boxoffice.Show             // Delhi, seed hall: scene 6
 }
 
 // demoMovies is the catalog. The IDs are chosen by us so the output stays
@@ -190,7 +192,7 @@ func (d *demo) setup(ctx context.Context) error {
 		}
 		shows[i] = s // now with End and TheaterID filled in
 	}
-	d.inception, d.threeIdiots = shows[1], shows[3]
+	d.inception, d.threeIdiots, d.dangal = shows[1], shows[3], shows[4]
 
 	if err := d.printCatalog(ctx, movies, shows); err != nil {
 		return err
@@ -417,6 +419,49 @@ func (d *demo) fullFlow(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.w, "D3 and D4 are for sale again: %d of %d seats free.\n", free.Free, len(free.Seats))
+	return nil
+}
+
+// cancelShow has the cinema cancel a show with a paid booking: the
+// booking is cancelled and refunded in full, whatever the refund policy,
+// and the show sells no more seats.
+func (d *demo) cancelShow(ctx context.Context) error {
+	show := d.dangal
+	fmt.Fprintf(d.w, "Dev pays for 2 Regular seats of %s; then its projector breaks.\n\n", d.showName(ctx, show))
+	b, err := d.sys.HoldSeats(ctx, "dev", show.ID, []string{"E1", "E2"})
+	if err != nil {
+		return err
+	}
+	if b, err = d.sys.ConfirmBooking(ctx, b.ID, "card:tok_visa"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "  paid:       %s\n", bookingLine(b))
+
+	c, err := d.sys.CancelShow(ctx, show.ID)
+	if err != nil {
+		return err
+	}
+	if b, err = d.sys.Booking(ctx, b.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "  CancelShow: %d booking cancelled, %d refunds still owed\n", c.BookingsCancelled, c.RefundsOwed)
+	fmt.Fprintf(d.w, "  refunded:   %s\n", bookingLine(b))
+
+	infos, err := d.sys.ShowsOfMovie(ctx, show.MovieID, boxoffice.ShowPage{})
+	if err != nil {
+		return err
+	}
+	for _, s := range infos {
+		if s.Cancelled { // still listed, so that its customers find it
+			fmt.Fprintf(d.w, "  listed:     %s, cancelled, %d of %d seats free\n", day(s.Start), s.FreeSeats, s.TotalSeats)
+		}
+	}
+
+	_, err = d.sys.HoldSeats(ctx, "erin", show.ID, []string{"E3"})
+	if !errors.Is(err, boxoffice.ErrShowCancelled) {
+		return fmt.Errorf("a hold on the cancelled show: got %v, want ErrShowCancelled", err)
+	}
+	fmt.Fprintf(d.w, "  a new hold: %v\n", err)
 	return nil
 }
 

@@ -53,7 +53,12 @@ func TestRun(t *testing.T) {
 		{"confirmation email", "Subject: Booking confirmed for show inox-screen-2-1830", nil},
 		{"cancellation email", "Subject: Booking cancelled for show inox-screen-2-1830", nil},
 		{"refund email", "Refund: $39.00 (100% of the total)", nil},
-		{"stats", "Stats:", []string{"4 holds", "1 refused", "1 released", "1 confirmed", "1 cancelled"}},
+		{"show paid for", "paid:", []string{"confirmed", "seats E1, E2", "paid 30.00"}},
+		{"show cancelled", "CancelShow:", []string{"1 booking cancelled", "0 refunds still owed"}},
+		{"refunded in full", "refunded:", []string{"cancelled", "refund 30.00 (100%)", "refund ref re_"}},
+		{"cancelled show listed", "listed:", []string{"cancelled, 0 of 60 seats free"}},
+		{"hold on the cancelled show", "a new hold:", []string{"show saket-audi-3-1700 was cancelled"}},
+		{"stats", "Stats:", []string{"5 holds", "1 refused", "1 released", "2 confirmed", "2 cancelled"}},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

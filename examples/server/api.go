@@ -204,8 +204,8 @@ func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		free, total := info.FreeSeats, info.TotalSeats
-		sj.FreeSeats, sj.TotalSeats = &free, &total
+		free, total, cancelled := info.FreeSeats, info.TotalSeats, info.Cancelled
+		sj.FreeSeats, sj.TotalSeats, sj.Cancelled = &free, &total, &cancelled
 		out = append(out, sj)
 	}
 	writeJSON(w, http.StatusOK, pageBody("shows", out, len(shows), limit, func() string { return shows[len(shows)-1].ID }))
@@ -244,8 +244,8 @@ func (s *server) readSeatMap(ctx context.Context, showID string) (seatMapJSON, e
 	if err != nil {
 		return seatMapJSON{}, err
 	}
-	free, total := m.Free, len(m.Seats)
-	sj.FreeSeats, sj.TotalSeats = &free, &total
+	free, total, cancelled := m.Free, len(m.Seats), m.Cancelled
+	sj.FreeSeats, sj.TotalSeats, sj.Cancelled = &free, &total, &cancelled
 	out := seatMapJSON{
 		Show: sj, At: m.At, Currency: s.opts.Currency, Width: m.Layout.Width(), Free: m.Free,
 		MaxSeatsPerHold: s.opts.MaxSeatsPerHold, Seats: make([]seatJSON, len(m.Seats)),

@@ -495,6 +495,9 @@ func TestProblem(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", boxoffice.ErrShowStarted), 409, "show_started"},
 		{&boxoffice.PaymentError{Err: &boxoffice.ShowStartedError{ShowID: "S1"}}, 409, "show_started"},
 		{errors.Join(&boxoffice.TransitionError{Expired: true}, boxoffice.ErrShowStarted), 409, "show_started"},
+		{&boxoffice.ShowCancelledError{ShowID: "S1"}, 409, "show_cancelled"},
+		// A payment stopped by CancelShow: hold lost, but it says why.
+		{&boxoffice.PaymentError{Err: errors.Join(boxoffice.ErrHoldExpired, boxoffice.ErrShowCancelled)}, 409, "show_cancelled"},
 		{boxoffice.ErrConflict, 503, "busy"},
 		{boxoffice.ErrClosed, 503, "shutting_down"},
 		{context.DeadlineExceeded, 503, "timeout"},

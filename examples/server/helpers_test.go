@@ -175,6 +175,9 @@ type scriptedGateway struct {
 	mu        sync.Mutex
 	decline   map[boxoffice.PaymentMethod]string // method → reason
 	refundErr error
+	// beforeCharge, if set, runs at the start of every charge: something
+	// that happens while a payment is in flight.
+	beforeCharge func()
 }
 
 // failRefunds makes refunds fail with err (a provider outage), or work
@@ -207,7 +210,11 @@ func (g *scriptedGateway) declineMethod(m boxoffice.PaymentMethod, reason string
 func (g *scriptedGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
 	g.mu.Lock()
 	reason, declined := g.decline[r.Method]
+	before := g.beforeCharge
 	g.mu.Unlock()
+	if before != nil {
+		before()
+	}
 	if declined {
 		return boxoffice.Receipt{}, &declineError{reason}
 	}

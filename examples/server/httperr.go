@@ -43,6 +43,9 @@ func badRequest(format string, args ...any) error {
 // names is gone; it is the show's state that refuses the request, and no
 // retry will change it. It comes before the hold and payment cases so
 // that a failure caused by the start says so, whatever else it matches.
+// So is a show that was cancelled (ErrShowCancelled), for the same reasons:
+// a hold refused, or a payment stopped by the cancellation (which also
+// matches ErrHoldExpired and ErrPaymentFailed; its charge is voided).
 func problem(err error) (int, errorJSON) {
 	var (
 		api   *apiError
@@ -65,6 +68,9 @@ func problem(err error) (int, errorJSON) {
 		return http.StatusNotFound, body
 	case errors.Is(err, boxoffice.ErrShowStarted):
 		body.Code = "show_started"
+		return http.StatusConflict, body
+	case errors.Is(err, boxoffice.ErrShowCancelled):
+		body.Code = "show_cancelled"
 		return http.StatusConflict, body
 	case errors.Is(err, boxoffice.ErrSeatUnavailable):
 		body.Code = "seat_unavailable"

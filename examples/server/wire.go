@@ -45,6 +45,9 @@ type showJSON struct {
 	BasePriceCents int64     `json:"basePriceCents"`
 	FreeSeats      *int      `json:"freeSeats,omitempty"`
 	TotalSeats     *int      `json:"totalSeats,omitempty"`
+	// Cancelled is set, as the seat counts are, where the answer read the
+	// show's state: in a film's list of shows and in a seat map.
+	Cancelled *bool `json:"cancelled,omitempty"`
 }
 
 type seatJSON struct {

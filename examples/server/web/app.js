@@ -87,6 +87,8 @@ function friendly(err) {
       return "The payment did not go through, so your seats were released. Try another card.";
     case "show_started":
       return "This show has already started, so its seats are no longer on sale.";
+    case "show_cancelled":
+      return "This show has been cancelled, so its seats are no longer on sale. Any payment is given back in full.";
     case "invalid_transition":
       return "That booking can no longer be changed that way.";
     case "not_found":
@@ -316,13 +318,14 @@ function showCard(s) {
   const share = s.totalSeats ? s.freeSeats / s.totalSeats : 0;
   const fill = el("span");
   fill.style.width = `${Math.round(share * 100)}%`;
+  const free = s.cancelled ? "Cancelled" : `${s.freeSeats} of ${s.totalSeats} seats free`;
   return el("li", {},
     el("a", { class: "time-card" + (share < 0.2 ? " low" : ""), href: `#/show/${encodeURIComponent(s.id)}`, "data-show": s.id,
-      "aria-label": `${when(s.start)}, ${s.hallName}, ${s.theaterName}, ${s.city}, ${s.freeSeats} of ${s.totalSeats} seats free` },
+      "aria-label": `${when(s.start)}, ${s.hallName}, ${s.theaterName}, ${s.city}, ${free}` },
     el("div", { class: "t" }, timeFmt.format(new Date(s.start))),
     el("div", { class: "where" }, `${s.hallName} · ${s.theaterName}, ${s.city}`),
     el("div", { class: "fill" }, fill),
-    el("div", { class: "free" }, share < 0.2 ? `Almost full · ${s.freeSeats} seats left` : `${s.freeSeats} of ${s.totalSeats} seats free`)));
+    el("div", { class: "free" }, !s.cancelled && share < 0.2 ? `Almost full · ${s.freeSeats} seats left` : free)));
 }
 
 // ---- Seats -------------------------------------------------------------------
@@ -350,7 +353,8 @@ async function seatsView(showID) {
   const s = map.show;
   document.title = `Boxoffice · ${s.movieTitle} · ${timeFmt.format(new Date(s.start))}`;
   $("#seats-title").textContent = s.movieTitle;
-  $("#seats-meta").textContent = `${when(s.start)} · ${s.hallName} · ${s.theaterName}, ${s.city}`;
+  $("#seats-meta").textContent = `${when(s.start)} · ${s.hallName} · ${s.theaterName}, ${s.city}` +
+    (s.cancelled ? " · Cancelled: no seats on sale" : "");
   $("#seats-back").href = `#/movie/${encodeURIComponent(s.movieId)}`;
   drawHall(st);
   drawLegend(st);
