@@ -107,9 +107,13 @@ func (bs *BookingSystem) CancelShow(ctx context.Context, showID string) (ShowCan
 	for i, b := range op.refunds {
 		if ctx.Err() != nil {
 			// The caller gave up: the sweeper pays the rest, due now.
+			// later, not found: the sweeper may be settling one of them
+			// right now from a read made before the cancellation (known
+			// to the queue, not queued), and would then forget it as
+			// owing nothing.
 			now := bs.clock.Now()
 			for _, rest := range op.refunds[i:] {
-				bs.owed.found(e, rest.ID, now)
+				bs.owed.later(e, rest.ID, now)
 			}
 			out.RefundsOwed += len(op.refunds) - i
 			break

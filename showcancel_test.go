@@ -738,3 +738,111 @@ func TestCancelShowNotice(t *testing.T) {
 		t.Errorf("EventKind(ShowCancelled) = %q", k)
 	}
 }
+
+// cancelHookStore is the generic store path with hooks: UpdateShow can fail
+// once before running fn, or call a function once after it committed;
+// Booking can call a function after its read.
+type cancelHookStore struct {
+	genericStore
+	mu          sync.Mutex
+	failNext    bool
+	afterUpdate func()
+	onBooking   func(id boxoffice.BookingID)
+}
+
+func (s *cancelHookStore) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	s.mu.Lock()
+	fail, after := s.failNext, s.afterUpdate
+	s.failNext, s.afterUpdate = false, nil
+	s.mu.Unlock()
+	if fail {
+		return errors.New("store down")
+	}
+	err := s.genericStore.UpdateShow(ctx, showID, fn)
+	if err == nil && after != nil {
+		after()
+	}
+	return err
+}
+
+func (s *cancelHookStore) Booking(ctx context.Context, id boxoffice.BookingID) (boxoffice.Booking, error) {
+	b, err := s.genericStore.Booking(ctx, id)
+	s.mu.Lock()
+	hook := s.onBooking
+	s.mu.Unlock()
+	if hook != nil {
+		hook(id)
+	}
+	return b, err
+}
+
+// TestCancelShowCtxEndsWhileSweeperSettlesBooking: CancelShow's caller
+// gives up right after the cancellation committed, so its refunds are left
+// to the sweeper, while the sweeper is settling one of those bookings
+// from a read made before the cancellation (it finds it confirmed, owing
+// nothing). The refund must still be queued again and paid: handing it
+// over with a call that ignores a booking the queue knows left it owed
+// for good.
+func TestCancelShowCtxEndsWhileSweeperSettlesBooking(t *testing.T) {
+	var hs *cancelHookStore
+	f := newFixture(t, func(c *boxoffice.Config) {
+		hs = &cancelHookStore{genericStore: genericStore{c.Store.(*boxoffice.MemoryStore)}}
+		c.Store, c.SweepInterval = hs, time.Second
+	})
+	b := f.confirm(f.hold("alice", "A1"))
+	// A CancelBooking whose transaction failed queues the (still
+	// confirmed) booking for the sweeper to look at.
+	hs.mu.Lock()
+	hs.failNext = true
+	hs.mu.Unlock()
+	if _, err := f.sys.CancelBooking(f.ctx, b.ID); err == nil {
+		t.Fatal("CancelBooking: want the store's error")
+	}
+	if got := f.booking(b.ID); got.Status != boxoffice.StatusConfirmed {
+		t.Fatalf("booking %s; want confirmed still", got.Status)
+	}
+	// The sweeper's retry reads the booking, and is held right after.
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hs.mu.Lock()
+	hs.onBooking = func(id boxoffice.BookingID) {
+		if id == b.ID {
+			once.Do(func() { close(reached); <-release })
+		}
+	}
+	hs.mu.Unlock()
+	wctx, wcancel := context.WithTimeout(f.ctx, 10*time.Second)
+	defer wcancel()
+	if err := f.clock.WaitForTimers(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	select {
+	case <-reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sweeper did not retry the booking")
+	}
+	// Meanwhile the show is cancelled; the caller's ctx ends as it commits.
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	hs.mu.Lock()
+	hs.afterUpdate = cancel
+	hs.mu.Unlock()
+	counts, err := f.sys.CancelShow(ctx, f.show.ID)
+	if err != nil || counts.BookingsCancelled != 1 || counts.RefundsOwed != 1 {
+		t.Fatalf("CancelShow: %+v, %v; want 1 cancelled, its refund owed for the sweeper", counts, err)
+	}
+	close(release)
+	if err := f.clock.WaitForTimers(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	hs.mu.Lock()
+	hs.onBooking = nil
+	hs.mu.Unlock()
+	for range 6 {
+		f.tick(time.Hour)
+	}
+	if got := f.booking(b.ID); got.Status != boxoffice.StatusCancelled || got.RefundOwed() != 0 {
+		t.Errorf("six hours later: %s, refund %+v, owing %s; want the refund paid by the sweeper", got.Status, got.Refund, got.RefundOwed())
+	}
+}
