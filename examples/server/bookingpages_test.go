@@ -54,25 +54,13 @@ func TestBookingsOfUserPages(t *testing.T) {
 		if tt.order == "newest" {
 			want = newest
 		}
-		var got []string
-		var sizes []int
 		path := "/api/users/alice/bookings?order=" + tt.order + "&limit=" + tt.limit
-		for next := ""; ; {
-			var page bookingsPageJSON
-			f.callJSON("GET", path+"&after="+next, "", http.StatusOK, &page)
-			if page.Bookings == nil {
-				t.Fatalf("limit %q: bookings null, want a list", tt.limit)
-			}
-			sizes = append(sizes, len(page.Bookings))
-			for _, b := range page.Bookings {
-				got = append(got, b.ID)
-			}
-			if next = page.Next; next == "" || len(sizes) > len(want)+1 {
-				break
-			}
-			if next != got[len(got)-1] {
-				t.Errorf("limit %q: next %s, want the page's last booking %s", tt.limit, next, got[len(got)-1])
-			}
+		bookings, sizes := followPages(f, path, len(want)+1,
+			func(p *bookingsPageJSON) ([]bookingJSON, string) { return p.Bookings, p.Next },
+			func(b bookingJSON) string { return b.ID })
+		var got []string
+		for _, b := range bookings {
+			got = append(got, b.ID)
 		}
 		if !slices.Equal(got, want) || !slices.Equal(sizes, tt.sizes) {
 			t.Errorf("order %q, limit %q: pages of %v listing %v; want pages of %v listing %v", tt.order, tt.limit, sizes, got, tt.sizes, want)

@@ -281,3 +281,29 @@ func (s *sseReader) next(t *testing.T) sseEvent {
 	}
 	return sseEvent{}
 }
+
+// followPages reads a paged list (path, which has a query string already)
+// from its first page, passing each page's "next" as after, until a page
+// has none, and returns every item and each page's size. list gives a
+// page's items and its next; id an item's ID. A null list, a next that is
+// not the ID of the page's last item, or more than maxPages pages fails
+// the test.
+func followPages[P, T any](f *fixture, path string, maxPages int, list func(*P) ([]T, string), id func(T) string) (items []T, sizes []int) {
+	f.t.Helper()
+	for next := ""; ; {
+		var page P
+		f.callJSON("GET", path+"&after="+next, "", http.StatusOK, &page)
+		got, n := list(&page)
+		if got == nil {
+			f.t.Fatalf("%s&after=%s: the list is null, want a list", path, next)
+		}
+		sizes = append(sizes, len(got))
+		items = append(items, got...)
+		if next = n; next == "" || len(sizes) > maxPages {
+			return items, sizes
+		}
+		if last := id(got[len(got)-1]); next != last {
+			f.t.Errorf("%s: next %s, want the page's last item %s", path, next, last)
+		}
+	}
+}

@@ -30,24 +30,12 @@ func TestSearchMoviesPagesHTTP(t *testing.T) {
 		{"limit=1&genre=drama", []string{"A Noite Longa", "The Last Projectionist"}, []int{1, 1, 0}},
 		{"limit=1&title=nothing", nil, []int{0}},
 	} {
+		movies, sizes := followPages(f, "/api/movies?"+tt.query, len(all)+1,
+			func(p *moviesPageJSON) ([]movieJSON, string) { return p.Movies, p.Next },
+			func(m movieJSON) string { return m.ID })
 		var got []string
-		var sizes []int
-		for next := ""; ; {
-			var page moviesPageJSON
-			f.callJSON("GET", "/api/movies?"+tt.query+"&after="+next, "", http.StatusOK, &page)
-			if page.Movies == nil {
-				t.Fatalf("%s: movies null, want a list", tt.query)
-			}
-			sizes = append(sizes, len(page.Movies))
-			for _, m := range page.Movies {
-				got = append(got, m.Title)
-			}
-			if next = page.Next; next == "" || len(sizes) > len(all)+1 {
-				break
-			}
-			if last := page.Movies[len(page.Movies)-1]; next != last.ID {
-				t.Errorf("%s: next %s, want the page's last film %s", tt.query, next, last.ID)
-			}
+		for _, m := range movies {
+			got = append(got, m.Title)
 		}
 		if !slices.Equal(got, tt.want) || !slices.Equal(sizes, tt.sizes) {
 			t.Errorf("%s: pages of %v listing %q; want pages of %v listing %q", tt.query, sizes, got, tt.sizes, tt.want)
