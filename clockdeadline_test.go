@@ -9,6 +9,7 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"go.uber.org/goleak"
 )
 
 // waitDone waits for ctx to end, failing the test if it has not within
@@ -233,5 +234,144 @@ func TestPaymentTimeoutFollowsClock(t *testing.T) {
 				t.Fatal("the Clock passed PaymentTimeout, but the gateway call was not cut off: PaymentTimeout runs on the machine's clock")
 			}
 		})
+	}
+}
+
+// TestClockTimeoutSeenByDerivedContexts: a context derived from the
+// call's (a gateway's own bound, an HTTP request's context) ends with
+// context.DeadlineExceeded, and a Cause matching it, once the timeout
+// passes on the Clock, as under context.WithTimeout on the machine's
+// clock; and with the call's own error when the call ends otherwise. It
+// reported context.Canceled: its parent was the cancelled context under
+// the call's, whose Err only the call's own context corrected.
+func TestClockTimeoutSeenByDerivedContexts(t *testing.T) {
+	const d = 15 * time.Second
+	clocks := []struct {
+		name  string
+		clock func(*fakeclock.Clock) boxoffice.Clock
+	}{
+		{"fakeclock", func(c *fakeclock.Clock) boxoffice.Clock { return c }},
+		{"timers only", func(c *fakeclock.Clock) boxoffice.Clock { return timersOnly{c} }},
+	}
+	derive := []struct {
+		name   string
+		derive func(context.Context) (context.Context, context.CancelFunc)
+	}{
+		{"WithCancel", context.WithCancel},
+		{"WithTimeout", func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 24*time.Hour)
+		}},
+		{"WithCancel of WithValue", func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithCancel(context.WithValue(ctx, ctxKey{}, "w"))
+		}},
+	}
+	ends := []struct {
+		name string
+		// end ends the call's context and returns the error Err must report.
+		end func(clock *fakeclock.Clock, cancelParent, cancel context.CancelFunc) error
+	}{
+		{"the clock passes d", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
+			clock.Advance(d)
+			return context.DeadlineExceeded
+		}},
+		{"the parent ends first", func(_ *fakeclock.Clock, cancelParent, _ context.CancelFunc) error {
+			cancelParent()
+			return context.Canceled
+		}},
+		{"cancelled first", func(_ *fakeclock.Clock, _, cancel context.CancelFunc) error {
+			cancel()
+			return context.Canceled
+		}},
+	}
+	for _, ck := range clocks {
+		for _, dv := range derive {
+			for _, end := range ends {
+				t.Run(ck.name+"/"+dv.name+"/"+end.name, func(t *testing.T) {
+					defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // the cancels release everything
+					clock := fakeclock.New(start)
+					parent, cancelParent := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "v"))
+					defer cancelParent()
+					ctx, cancel := boxoffice.WithClockTimeoutForTest(parent, ck.clock(clock), d)
+					defer cancel()
+					child, cancelChild := dv.derive(ctx)
+					defer cancelChild()
+					clock.Advance(d - time.Nanosecond)
+					if err := child.Err(); err != nil {
+						t.Fatalf("before the deadline: derived Err %v", err)
+					}
+					want := end.end(clock, cancelParent, cancel)
+					waitCtxDone(t, child, "the derived context")
+					if err := child.Err(); err != want {
+						t.Errorf("derived Err() = %v, want %v", err, want)
+					}
+					if err := ctx.Err(); err != want {
+						t.Errorf("call's Err() = %v, want %v", err, want)
+					}
+					for name, c := range map[string]context.Context{"derived": child, "call's": ctx} {
+						if cause := context.Cause(c); !errors.Is(cause, want) {
+							t.Errorf("%s Cause = %v; want one matching %v", name, cause, want)
+						}
+					}
+					// Whatever comes later does not change the answer.
+					cancelParent()
+					clock.Advance(time.Hour)
+					cancel()
+					if err := child.Err(); err != want {
+						t.Errorf("later, derived Err() = %v, want %v still", err, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// derivingGateway hangs every charge on a context it derives from the
+// call's, as most gateway clients do (a bound of their own, an HTTP
+// request's context), and returns that context's error.
+type derivingGateway struct {
+	*boxoffice.InMemoryGateway
+	entered chan struct{}
+}
+
+func (g *derivingGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
+	inner, cancel := context.WithTimeout(ctx, 24*time.Hour)
+	defer cancel()
+	g.entered <- struct{}{}
+	<-inner.Done()
+	return boxoffice.Receipt{}, inner.Err()
+}
+
+// TestPaymentTimeoutThroughDerivedContext: a charge cut off by
+// PaymentTimeout on a fake Clock, in a gateway that waits on a context of
+// its own derived from the call's, fails the payment as timed out
+// (FailureTimedOut, an error matching context.DeadlineExceeded and not
+// context.Canceled). It was recorded as a gateway error, and the answer
+// matched context.Canceled, as if the caller had gone away.
+func TestPaymentTimeoutThroughDerivedContext(t *testing.T) {
+	const timeout = time.Minute
+	gw := &derivingGateway{InMemoryGateway: boxoffice.NewInMemoryGateway(), entered: make(chan struct{}, 1)}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.Gateway, c.PaymentTimeout, c.PaymentAttempts = gw, timeout, 1
+		c.SweepInterval = 10 * time.Hour // no tick while the call hangs
+	})
+	b := f.hold("alice", "E1")
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
+		done <- err
+	}()
+	<-gw.entered
+	f.clock.Advance(timeout)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the Clock passed PaymentTimeout, but the gateway call was not cut off")
+	}
+	if !errors.Is(err, boxoffice.ErrPaymentFailed) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		t.Errorf("ConfirmBooking: %v; want a payment failed by a timeout (context.DeadlineExceeded), not context.Canceled", err)
+	}
+	if got := f.booking(b.ID); got.Payment.FailureKind != boxoffice.FailureTimedOut {
+		t.Errorf("booking %s, failure kind %v; want %v", got.Status, got.Payment.FailureKind, boxoffice.FailureTimedOut)
 	}
 }

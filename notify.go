@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -71,15 +72,24 @@ type SMSMessage struct {
 // MessageKey returns the idempotency key of the customer messages about
 // e: its booking ID, kind and commit time, e.g.
 // "0b5e6f1a-…:booking_confirmed:2026-03-14T18:00:00Z". Every send and
-// retry of the messages about one event carries it; distinct events (two
-// PaymentFailed of one booking, the failure and then the refund) have
-// distinct keys.
+// retry of the messages about one event carries it. A booking can have
+// several PaymentFailed, which may share a commit time on a fake or coarse
+// Clock: their key also names the money the message tells of as refunded
+// and as owed, e.g. "…:payment_failed:…Z:refunded-22.50:owed-0.00", so
+// that the failure owing money and the later refund have distinct keys and
+// a sender dropping repeated keys does not drop the refund's notice.
+//
+// A nil e, or a nil pointer of an event type, has the key "".
 func MessageKey(e Event) string {
-	if e == nil {
-		return ""
+	if v := reflect.ValueOf(e); e == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+		return "" // Meta of a nil *PaymentFailed would panic
 	}
 	m := e.Meta()
-	return m.BookingID.String() + ":" + EventKind(e) + ":" + m.At.UTC().Format(time.RFC3339Nano)
+	key := m.BookingID.String() + ":" + EventKind(e) + ":" + m.At.UTC().Format(time.RFC3339Nano)
+	if pf, ok := e.(*PaymentFailed); ok {
+		key += ":refunded-" + pf.Refund.Amount.String() + ":owed-" + pf.OwedMoney.String()
+	}
+	return key
 }
 
 // SMSSender delivers text messages.

@@ -1090,3 +1090,124 @@ func TestPaymentFailedTellsOfMoneyTakenThenRefunded(t *testing.T) {
 		t.Errorf("%d 'Payment failed' emails; want 2: the money owed, then refunded", n)
 	}
 }
+
+// TestMessageKeyTellsPaymentFailuresApart: the PaymentFailed events of one
+// booking committed at one instant of the Clock (a fake clock, a coarse
+// one) have distinct keys when they tell of different money: nothing
+// taken, taken and owed, refunded, refunded again after a late charge.
+// They shared the key of booking, kind and time, so a sender dropping a
+// key it has delivered dropped the refund's notice. The same event, or a
+// copy of it, keeps its key, for a retried send to be dropped.
+func TestMessageKeyTellsPaymentFailuresApart(t *testing.T) {
+	failed := func(refunded, owed boxoffice.Money) *boxoffice.PaymentFailed {
+		pf := &boxoffice.PaymentFailed{EventMeta: notifyMeta, Seats: []string{"A1"}, Reason: "hold lost during payment", OwedMoney: owed}
+		if refunded > 0 {
+			pf.Refund = boxoffice.Refund{Amount: refunded, Percent: 100, Reference: "re_1", RefundedAt: notifyAt}
+		}
+		return pf
+	}
+	events := []struct {
+		name string
+		e    *boxoffice.PaymentFailed
+	}{
+		{"nothing taken", failed(0, 0)},
+		{"taken, owed", failed(0, 1500)},
+		{"refunded", failed(1500, 0)},
+		{"a late charge owed", failed(1500, 700)},
+		{"the late charge refunded too", failed(2200, 0)},
+	}
+	seen := map[string]string{}
+	for _, ev := range events {
+		key := boxoffice.MessageKey(ev.e)
+		if other, dup := seen[key]; dup {
+			t.Errorf("%q and %q share the key %q", other, ev.name, key)
+		}
+		seen[key] = ev.name
+		clone := *ev.e
+		if again, ofCopy := boxoffice.MessageKey(ev.e), boxoffice.MessageKey(&clone); again != key || ofCopy != key {
+			t.Errorf("%s: keys %q, then %q, and %q for a copy; want one key", ev.name, key, again, ofCopy)
+		}
+	}
+	// Other events keep the key of booking, kind and time.
+	confirmed := &boxoffice.BookingConfirmed{EventMeta: notifyMeta, Seats: []string{"A1"}, Total: 1500}
+	if got, want := boxoffice.MessageKey(confirmed), "0b5e6f1a-7c2d-4e8f-9a01-23456789abcd:booking_confirmed:2026-03-14T18:00:00Z"; got != want {
+		t.Errorf("MessageKey(BookingConfirmed) = %q, want %q", got, want)
+	}
+}
+
+// dedupSender is an EmailSender that drops a message whose idempotency
+// key it has delivered, as EmailMessage.IdempotencyKey asks.
+type dedupSender struct {
+	mu        sync.Mutex
+	keys      map[string]bool
+	delivered []boxoffice.EmailMessage
+}
+
+func (s *dedupSender) SendEmail(_ context.Context, m boxoffice.EmailMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.keys[m.IdempotencyKey] {
+		s.keys[m.IdempotencyKey] = true
+		s.delivered = append(s.delivered, m)
+	}
+	return nil
+}
+
+// TestRefundNoticeNotDroppedAsDuplicate: the charge goes through with its
+// answer lost, the void fails, and the customer's retry gives the money
+// back, all at one instant of the Clock. A sender that drops repeated
+// idempotency keys delivers both PaymentFailed emails: the money owed,
+// then refunded. The refund's email had the failure's key and was dropped.
+func TestRefundNoticeNotDroppedAsDuplicate(t *testing.T) {
+	sender := &dedupSender{keys: map[string]bool{}}
+	mail := boxoffice.NewEmailNotifier(sender, boxoffice.ContactMap{"alice": {Email: "alice@example.com"}})
+	events := make(chan boxoffice.Event, 100)
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.PaymentAttempts = 1
+		// one observer: the email is sent before the event is forwarded
+		c.Observers = []boxoffice.Observer{boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) { mail.Notify(ctx, e); events <- e })}
+	})
+	b := f.hold("alice", "A1")
+	f.gateway.script(chargeOutcome{err: errGatewayDown, applied: true}) // charged, answer lost
+	f.gateway.mu.Lock()
+	f.gateway.refunds = []error{errGatewayDown} // the first void fails
+	f.gateway.mu.Unlock()
+	for range 2 { // the second retries the void at once
+		if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+			t.Fatalf("ConfirmBooking: %v", err)
+		}
+	}
+	var failed []*boxoffice.PaymentFailed
+	for len(failed) < 2 {
+		select {
+		case e := <-events:
+			if pf, ok := e.(*boxoffice.PaymentFailed); ok && pf.BookingID == b.ID {
+				failed = append(failed, pf)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d PaymentFailed events; want the failure and the refund", len(failed))
+		}
+	}
+	if owed, refunded := failed[0], failed[1]; owed.OwedMoney == 0 || refunded.Refund.Amount == 0 || !owed.At.Equal(refunded.At) {
+		t.Fatalf("events: %+v, then %+v; want money owed, then refunded, at one instant", owed, refunded)
+	}
+	sender.mu.Lock()
+	defer sender.mu.Unlock()
+	var bodies []string
+	for _, m := range sender.delivered {
+		if m.Subject == "Payment failed for show "+f.show.ID {
+			bodies = append(bodies, m.Body)
+		}
+	}
+	if len(bodies) != 2 || !strings.Contains(bodies[0], "is being refunded to you") || !strings.Contains(bodies[1], "has been refunded") {
+		t.Errorf("delivered %d 'Payment failed' emails: %q; want the money owed, then refunded", len(bodies), bodies)
+	}
+}
+
+func TestMessageKeyOfNilEvents(t *testing.T) {
+	for _, e := range []boxoffice.Event{nil, (*boxoffice.PaymentFailed)(nil), (*boxoffice.BookingConfirmed)(nil)} {
+		if key := boxoffice.MessageKey(e); key != "" {
+			t.Errorf("MessageKey(%#v) = %q, want \"\"", e, key)
+		}
+	}
+}
