@@ -52,6 +52,13 @@ func (c *benchClock) Now() time.Time                         { return time.Unix(
 func (c *benchClock) Set(t time.Time)                        { c.ns.Store(t.UnixNano()) }
 func (c *benchClock) NewTimer(time.Duration) boxoffice.Timer { return benchIdleTimer{} }
 
+// AfterFunc never calls f, as the clock's timers never fire. Having it, the
+// clock bounds gateway calls (Config.PaymentTimeout) the way fakeclock
+// does, without a goroutine per call watching a timer that never fires.
+func (c *benchClock) AfterFunc(time.Duration, func()) (stop func() bool) { return benchNoStop }
+
+func benchNoStop() bool { return false }
+
 type benchIdleTimer struct{}
 
 func (benchIdleTimer) C() <-chan time.Time      { return nil }

@@ -367,7 +367,7 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	if bs.mem != nil {
 		// The in-memory Store keeps each show's count of free seats
 		// (showRecord.freeSeats) and lends its records.
-		recs, err := futureShows(now, after, limit, func(r *showRecord) Show { return r.show },
+		recs, err := futureShows(now, after, limit, func(r *showRecord) ShowCursor { return ShowCursor{r.show.Start, r.show.ID} },
 			func(after ShowCursor, limit int) ([]*showRecord, error) {
 				return bs.mem.showRecordsOfMovie(ctx, movieID, after, limit)
 			})
@@ -381,7 +381,7 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		}
 		return out, nil
 	}
-	shows, err := futureShows(now, after, limit, func(s Show) Show { return s },
+	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} },
 		func(after ShowCursor, limit int) ([]Show, error) {
 			return bs.store.ShowsOfMovie(ctx, movieID, after, limit)
 		})
@@ -428,7 +428,7 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 // and the page is read on from the last show the Store returned, so that
 // it is never short by accident (a short page says it is the last). Only
 // those few shows are read beyond the page.
-func futureShows[T any](now time.Time, after ShowCursor, limit int, show func(T) Show,
+func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) ShowCursor,
 	read func(after ShowCursor, limit int) ([]T, error)) ([]T, error) {
 	if !after.Start.After(now) {
 		after = ShowCursor{Start: now}
@@ -441,23 +441,35 @@ func futureShows[T any](now time.Time, after ShowCursor, limit int, show func(T)
 			return nil, err
 		}
 		got = got[:min(len(got), want)]
+		n := len(got)
+		if n == 0 {
+			return out, nil
+		}
+		last := key(got[n-1])
+		// Filtered in place, got being the caller's (a Store's answer is),
+		// and kept as the page when it is the first read: appending a
+		// page of 1,000 shows one by one grew it ten times.
+		kept := got[:0]
 		for _, x := range got {
-			if show(x).Start.After(now) {
-				out = append(out, x)
+			if key(x).Start.After(now) {
+				kept = append(kept, x)
 			}
 		}
-		if len(got) < want || len(out) == limit {
+		if out == nil {
+			out = kept
+		} else {
+			out = append(out, kept...)
+		}
+		if n < want || len(out) == limit {
 			return out, nil
 		}
 		// A Store that does not move past the cursor would be asked for
 		// the same shows again, forever. (The first cursor is not
 		// compared: a Store may round it, see Store.ShowsOfMovie.)
-		last := show(got[len(got)-1])
-		next := ShowCursor{Start: last.Start, ID: last.ID}
-		if reads > 0 && next.compare(after) <= 0 {
+		if reads > 0 && last.compare(after) <= 0 {
 			return nil, fmt.Errorf("boxoffice: Store.ShowsOfMovie returned show %q, not after the cursor (%s, %q)",
 				last.ID, after.Start.Format(time.RFC3339Nano), after.ID)
 		}
-		after = next
+		after = last
 	}
 }
