@@ -446,19 +446,22 @@ func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) 
 			return out, nil
 		}
 		last := key(got[n-1])
-		// Filtered in place, got being the caller's (a Store's answer is),
-		// and kept as the page when it is the first read: appending a
-		// page of 1,000 shows one by one grew it ten times.
-		kept := got[:0]
-		for _, x := range got {
-			if key(x).Start.After(now) {
-				kept = append(kept, x)
+		// Kept as read when nothing is dropped, the common case: appending
+		// a page of 1,000 shows one by one grew it ten times. got is never
+		// written: a Store may answer with a slice it keeps.
+		kept := got
+		if i := slices.IndexFunc(got, func(x T) bool { return !key(x).Start.After(now) }); i >= 0 {
+			kept = slices.Clone(got[:i])
+			for _, x := range got[i+1:] {
+				if key(x).Start.After(now) {
+					kept = append(kept, x)
+				}
 			}
 		}
 		if out == nil {
 			out = kept
 		} else {
-			out = append(out, kept...)
+			out = append(slices.Clip(out), kept...) // never into a Store's array
 		}
 		if n < want || len(out) == limit {
 			return out, nil

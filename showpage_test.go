@@ -8,6 +8,7 @@ import (
 	"log"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -396,4 +397,63 @@ func FuzzShowPage(f *testing.F) {
 			t.Fatalf("ShowsOfMovie(After %q, Limit %d) = %v; want %v", after, limit, ids, want)
 		}
 	})
+}
+
+// answerKeepingStore answers ShowsOfMovie with slices it keeps (with room
+// to spare), as a caching Store may, and remembers them with a copy of
+// what they held.
+type answerKeepingStore struct {
+	genericStore
+	mu       sync.Mutex
+	answers  [][]boxoffice.Show
+	asReturn [][]boxoffice.Show
+}
+
+func (s *answerKeepingStore) ShowsOfMovie(ctx context.Context, movieID string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
+	shows, err := s.genericStore.ShowsOfMovie(ctx, movieID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	kept := append(make([]boxoffice.Show, 0, len(shows)+4), shows...)
+	s.mu.Lock()
+	s.answers = append(s.answers, kept)
+	s.asReturn = append(s.asReturn, slices.Clone(kept))
+	s.mu.Unlock()
+	return kept, nil
+}
+
+// TestShowsOfMovieLeavesTheStoresSlices: a page that drops a show starting
+// at this very instant, and so reads on, never writes into the slices the
+// Store answered with (a Store may keep them) nor past their ends.
+func TestShowsOfMovieLeavesTheStoresSlices(t *testing.T) {
+	ks := &answerKeepingStore{}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		ks.genericStore = genericStore{c.Store.(*boxoffice.MemoryStore)}
+		c.Store = ks
+	})
+	var shows []boxoffice.Show
+	for i := range 8 {
+		shows = append(shows, mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: fmt.Sprintf("K%d", i),
+			MovieID: "M1", HallID: "H1", Start: start.Add(time.Duration(i+1) * 24 * time.Hour), BasePrice: 1500})))
+	}
+	f.clock.Set(shows[2].Start) // K2 starts now: it has started
+	got := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{Limit: 3}))
+	var ids []string
+	for _, s := range got {
+		ids = append(ids, s.ID)
+	}
+	if !slices.Equal(ids, []string{"K3", "K4", "K5"}) {
+		t.Fatalf("page = %v, want [K3 K4 K5]", ids)
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if len(ks.answers) < 2 {
+		t.Fatalf("the Store was asked %d times; want a second read after the dropped show", len(ks.answers))
+	}
+	for i, a := range ks.answers {
+		if !slices.EqualFunc(a[:cap(a)][:len(ks.asReturn[i])], ks.asReturn[i], func(x, y boxoffice.Show) bool { return x.ID == y.ID }) ||
+			slices.ContainsFunc(a[len(a):cap(a)], func(s boxoffice.Show) bool { return s.ID != "" }) {
+			t.Errorf("answer %d of the Store was written to: %v, was %v", i, a[:cap(a)], ks.asReturn[i])
+		}
+	}
 }
