@@ -461,7 +461,7 @@ var errDone = errors.New("boxoffice: already confirmed")
 // errors with exponential backoff on the Clock. ConfirmBooking calls it with
 // a context that is never cancelled, so it must end on its own: at most
 // Config.PaymentAttempts calls, each cut off after Config.PaymentTimeout
-// on the Clock.
+// on the Clock, and none after the show is found cancelled.
 func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, error) {
 	if b.Total == 0 {
 		return Receipt{Reference: "free"}, 0, nil
@@ -487,6 +487,14 @@ func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, e
 			}
 			backoff *= 2
 		}
+		// CancelShow may have taken the seats meanwhile (in any process):
+		// a new attempt could only be voided. settle then fails the
+		// payment as stopped by the cancellation and voids what the last
+		// attempt may have taken. A read that fails stops nothing.
+		cancelled := false
+		if bs.store.ViewShow(ctx, b.ShowID, func(tx ShowTx) error { cancelled = tx.ShowCancelled(); return nil }) == nil && cancelled {
+			return Receipt{}, attempt, err
+		}
 	}
 }
 
@@ -509,13 +517,13 @@ func (bs *BookingSystem) sleep(ctx context.Context, d time.Duration) error {
 // or of a resumed one whose seats were lost).
 func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID, rc Receipt, attempts int, chargeErr error) (Booking, error) {
 	var b Booking
-	var confirmedNow, settledElsewhere bool
+	var confirmedNow, settledElsewhere, cancelledNow bool
 	err := bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		var err error
 		if b, err = tx.Booking(id); err != nil {
 			return err
 		}
-		confirmedNow, settledElsewhere = false, false
+		confirmedNow, settledElsewhere, cancelledNow = false, false, false
 		if b.Status != StatusPaying {
 			// Settled by another process meanwhile. If it failed the
 			// booking with nothing taken on record — its own charge by
@@ -576,7 +584,16 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 				b.Payment.Failure, b.Payment.FailureKind = holdLostText, FailureHoldLost
 			}
 		} else {
-			b.Payment.Failure, b.Payment.FailureKind = gatewayText(chargeErr.Error(), maxFailureLen), chargeFailureKind(chargeErr)
+			if !bookingOwnsSeats(tx, e.layout, &b) && tx.ShowCancelled() {
+				// CancelShow took the seats while the charge failed: the
+				// cancellation is why the payment ends, whatever the
+				// gateway said (CancelShow's doc), and a retry with
+				// another card is no use.
+				b.Payment.Failure, b.Payment.FailureKind = showCancelledText, FailureHoldLost
+				cancelledNow = true
+			} else {
+				b.Payment.Failure, b.Payment.FailureKind = gatewayText(chargeErr.Error(), maxFailureLen), chargeFailureKind(chargeErr)
+			}
 			if maybeCharged(chargeErr) {
 				b.Payment.Amount = b.Total // possibly charged: a refund is due until the gateway says otherwise
 			}
@@ -616,10 +633,11 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		return b, &TransitionError{Booking: b.ID, From: b.Status, To: StatusConfirmed}
 	}
 	reason := chargeErr
-	if reason == nil || settledElsewhere {
+	if reason == nil || settledElsewhere || cancelledNow {
 		// The charge went through (or was free) but the seats were lost,
-		// or another call failed the booking: answer as a replay will,
-		// from the record.
+		// or the show was cancelled whatever the charge's fate, or
+		// another call failed the booking: answer as a replay will, from
+		// the record.
 		reason = recordedFailure(b.Payment)
 	}
 	if b.RefundOwed() == 0 {

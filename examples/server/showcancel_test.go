@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -100,4 +103,177 @@ func TestConfirmStoppedByCancelShow(t *testing.T) {
 	if e.Code != "show_cancelled" {
 		t.Errorf("confirm again: %+v; want show_cancelled", e)
 	}
+}
+
+// jsFunc cuts the source of the top-level function name out of app.js, by
+// matching braces (those in its strings and templates are balanced).
+func jsFunc(t *testing.T, src, name string) string {
+	t.Helper()
+	i := strings.Index(src, "\nfunction "+name+"(")
+	if i < 0 {
+		t.Fatalf("no function %s in app.js", name)
+	}
+	i++
+	depth := 0
+	for j := i; j < len(src); j++ {
+		switch src[j] {
+		case '{':
+			depth++
+		case '}':
+			if depth--; depth == 0 {
+				return src[i : j+1]
+			}
+		}
+	}
+	t.Fatalf("function %s not closed", name)
+	return ""
+}
+
+// cancelledPageJS runs app.js's seat page functions in node on a stand-in
+// DOM: the script gets st (a page of show S1 with seat A1 available and
+// picked, or held when held is set), seatState, a fake EventSource whose
+// listeners fire(name, data) calls, $ (elements by selector, made on first
+// use) and seat (A1's button) and prints what it logs.
+func cancelledPageJS(t *testing.T, cancelled, held bool, script string) []byte {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is missing: the page's script is not run")
+	}
+	b, err := os.ReadFile("web/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	var fns []string
+	for _, name := range []string{"friendly", "drawShowHead", "setCancelled", "isMine", "paintSeat", "toggleSeat", "setPanel",
+		"drawHold", "drawDone", "tick", "endHold", "connect", "applyStatuses", "dropTakenSelection"} {
+		fns = append(fns, jsFunc(t, src, name))
+	}
+	js := `"use strict";
+const stub = () => ({ textContent: "", hidden: false, disabled: false, dataset: {}, style: { setProperty() {} }, attrs: {},
+  classList: { toggle() {}, add() {}, remove() {} }, setAttribute(k, v) { this.attrs[k] = v; }, replaceChildren() {}, focus() {} });
+const els = new Map();
+const $ = (sel) => { if (!els.has(sel)) els.set(sel, stub()); return els.get(sel); };
+const el = () => stub(), toast = () => {}, money = (c) => String(c), when = (s) => s, seatLine = () => stub();
+const typeName = { regular: "Regular", premium: "Premium", vip: "VIP" };
+const listeners = {};
+class EventSource { constructor() {} addEventListener(name, fn) { listeners[name] = fn; } close() {} }
+const fire = (name, data) => listeners[name]({ data: JSON.stringify(data) });
+` + strings.Join(fns, "\n") + `
+const seat = stub();
+const data = { id: "A1", row: "A", number: 1, type: "regular", priceCents: 1500, status: "available" };
+const show = { id: "S1", start: "19:00", hallName: "Audi 1", theaterName: "PVR", city: "Mumbai", cancelled: ` + jsBool(cancelled) + ` };
+const st = { showID: "S1", map: { show, maxSeatsPerHold: 10 }, seats: new Map([["A1", { data, el: seat }]]),
+  selected: new Set(), hold: null, done: null, holding: false, offset: 0, timer: null };
+let seatState = st;
+if (` + jsBool(held) + `) {
+  data.status = "held";
+  st.hold = { id: "B1", heldUntil: null, seats: [{ id: "A1", type: "regular", priceCents: 1500 }], totalCents: 1500, extensions: 0 };
+} else if (!show.cancelled) st.selected.add("A1");
+paintSeat(st, "A1");
+setPanel(st);
+` + script
+	out, err := exec.Command(node, "-e", js).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	return out
+}
+
+func jsBool(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+// pageState is what cancelledPageJS scripts print of the page.
+type pageState struct {
+	Cancelled   bool   // st.map.show.cancelled
+	Disabled    string // A1's aria-disabled
+	Label       string // A1's aria-label
+	Status      string // A1's data-status
+	Selected    int    // seats picked
+	Held        bool   // the page shows a hold
+	HoldHidden  bool   // the Hold button is hidden
+	HoldOff     bool   // the Hold button is disabled
+	PanelHold   bool   // the held seats' panel is hidden
+	Meta        string // the line under the heading
+	Panel       string // the side panel's title
+	Transition  string // friendly's message for invalid_transition on this show
+	ShowMessage string // friendly's message for show_cancelled
+}
+
+const printPageJS = `console.log(JSON.stringify({ cancelled: !!st.map.show.cancelled, disabled: seat.attrs["aria-disabled"],
+  label: seat.attrs["aria-label"], status: seat.dataset.status, selected: st.selected.size, held: !!st.hold,
+  holdHidden: $("#hold-btn").hidden, holdOff: $("#hold-btn").disabled, panelHold: $("#panel-hold").hidden,
+  meta: $("#seats-meta").textContent, panel: $("#panel-title").textContent,
+  transition: friendly({ code: "invalid_transition" }, st.map.show), showMessage: friendly({ code: "show_cancelled" }) }));
+`
+
+func decodePage(t *testing.T, out []byte) pageState {
+	t.Helper()
+	var p pageState
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return p
+}
+
+// wantNotForSale checks a page that knows its show is cancelled: its seat
+// drawn as not for sale (disabled, and not "available" to a screen
+// reader or to the hover style), nothing picked or held, no Hold button,
+// the heading and panel saying why, and a refusal of a booking change
+// explained by the cancellation.
+func wantNotForSale(t *testing.T, p pageState) {
+	t.Helper()
+	if !p.Cancelled || p.Disabled != "true" || strings.HasSuffix(p.Label, "available") || p.Status == "available" {
+		t.Errorf("seat of the cancelled show: cancelled %v, aria-disabled %q, label %q, data-status %q; want disabled, not for sale",
+			p.Cancelled, p.Disabled, p.Label, p.Status)
+	}
+	if p.Selected != 0 || p.Held || !p.HoldHidden || !p.HoldOff || !p.PanelHold {
+		t.Errorf("cancelled show: %d seats picked, hold shown %v, Hold button hidden %v disabled %v, hold panel hidden %v; want none, none, hidden and disabled",
+			p.Selected, p.Held, p.HoldHidden, p.HoldOff, p.PanelHold)
+	}
+	if !strings.Contains(p.Meta, "Cancelled") || !strings.Contains(p.Panel, "cancelled") {
+		t.Errorf("cancelled show: heading %q, panel %q; want both to say it is cancelled", p.Meta, p.Panel)
+	}
+	if p.Transition != p.ShowMessage {
+		t.Errorf("invalid_transition on the cancelled show says %q; want %q", p.Transition, p.ShowMessage)
+	}
+}
+
+// TestWebCancelledShowSeatsNotForSale: the seat map of a cancelled show
+// has every seat "available" (nobody's) but none for sale. The page draws
+// them disabled, a click picks none, the Hold button is gone and the
+// heading says the show is cancelled. A page open when the show is
+// cancelled learns it from the live stream's seatmap event and drops the
+// seats picked and the hold it showed (released by the cancellation). A
+// show not cancelled is drawn for sale, as before.
+func TestWebCancelledShowSeatsNotForSale(t *testing.T) {
+	t.Run("loaded cancelled", func(t *testing.T) {
+		out := cancelledPageJS(t, true, false, `drawShowHead(st); toggleSeat(st, "A1"); `+printPageJS)
+		wantNotForSale(t, decodePage(t, out))
+	})
+	for _, held := range []bool{false, true} {
+		name := map[bool]string{false: "cancelled while seats are picked", true: "cancelled while a hold is shown"}[held]
+		t.Run(name, func(t *testing.T) {
+			out := cancelledPageJS(t, false, held, `connect(st);
+fire("seatmap", { show: Object.assign({}, show, { cancelled: true }), seats: [{ id: "A1", status: "available" }] });
+toggleSeat(st, "A1");
+`+printPageJS)
+			wantNotForSale(t, decodePage(t, out))
+		})
+	}
+	t.Run("not cancelled", func(t *testing.T) {
+		out := cancelledPageJS(t, false, false, `connect(st);
+fire("seatmap", { show: Object.assign({}, show, { cancelled: false }), seats: [{ id: "A1", status: "available" }] });
+`+printPageJS)
+		p := decodePage(t, out)
+		if p.Cancelled || p.Disabled != "false" || !strings.HasSuffix(p.Label, "selected") || p.Selected != 1 || p.HoldHidden || p.HoldOff ||
+			strings.Contains(p.Meta, "Cancelled") || p.Transition == p.ShowMessage {
+			t.Errorf("a show on sale: %+v; want its seat for sale and picked, the Hold button on, nothing said of a cancellation", p)
+		}
+	})
 }

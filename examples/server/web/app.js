@@ -73,8 +73,11 @@ async function api(method, path, body) {
   return data;
 }
 
-// friendly turns an API error into a sentence for people.
-function friendly(err) {
+// friendly turns an API error into a sentence for people. show, if given,
+// is the show the error is about: on a cancelled show, a booking that can
+// no longer change was ended by the cancellation, and the customer is told
+// so rather than that they did something wrong.
+function friendly(err, show) {
   const seats = err.seats && err.seats.length ? err.seats.join(", ") : "";
   switch (err.code) {
     case "seat_unavailable":
@@ -90,6 +93,7 @@ function friendly(err) {
     case "show_cancelled":
       return "This show has been cancelled, so its seats are no longer on sale. Any payment is given back in full.";
     case "invalid_transition":
+      if (show && show.cancelled) return friendly({ code: "show_cancelled" });
       return "That booking can no longer be changed that way.";
     case "not_found":
       return "We could not find that.";
@@ -353,8 +357,7 @@ async function seatsView(showID) {
   const s = map.show;
   document.title = `Boxoffice · ${s.movieTitle} · ${timeFmt.format(new Date(s.start))}`;
   $("#seats-title").textContent = s.movieTitle;
-  $("#seats-meta").textContent = `${when(s.start)} · ${s.hallName} · ${s.theaterName}, ${s.city}` +
-    (s.cancelled ? " · Cancelled: no seats on sale" : "");
+  drawShowHead(st);
   $("#seats-back").href = `#/movie/${encodeURIComponent(s.movieId)}`;
   drawHall(st);
   drawLegend(st);
@@ -366,6 +369,40 @@ async function seatsView(showID) {
     clearInterval(st.timer);
     if (seatState === st) seatState = null;
   };
+}
+
+// drawShowHead writes when and where the show is, and whether it was
+// cancelled.
+function drawShowHead(st) {
+  const s = st.map.show;
+  $("#seats-meta").textContent = `${when(s.start)} · ${s.hallName} · ${s.theaterName}, ${s.city}` +
+    (s.cancelled ? " · Cancelled: no seats on sale" : "");
+}
+
+// setCancelled keeps st.map.show.cancelled as the server last told it (a
+// seat map, read or streamed, or an answer show_cancelled) and redraws what
+// depends on it. A cancelled show has nothing for sale: the API's seat
+// status is nobody's, "available", but no seat can be picked or held, and
+// a hold the page still shows was released by the cancellation.
+function setCancelled(st, cancelled) {
+  cancelled = !!cancelled;
+  if (!!st.map.show.cancelled === cancelled) return;
+  st.map.show.cancelled = cancelled;
+  if (cancelled) {
+    st.selected.clear();
+    st.hold = null;
+    clearInterval(st.timer);
+  }
+  drawShowHead(st);
+  for (const id of st.seats.keys()) paintSeat(st, id);
+  setPanel(st);
+}
+
+// afterRefusal brings the page up to date after an answer that a
+// cancelled show may explain, before the customer is told of it.
+async function afterRefusal(st, err) {
+  if (err.code === "show_cancelled") setCancelled(st, true);
+  else if (err.code === "invalid_transition" && !st.map.show.cancelled) await refreshSeats(st);
 }
 
 // drawHall lays the seats out as the hall is: each seat at its line and
@@ -430,20 +467,22 @@ function paintSeat(st, id) {
   const { data, el: b } = seat;
   const mine = isMine(st, id) && data.status !== "available";
   const selected = st.selected.has(id);
-  b.dataset.status = data.status;
+  const closed = !!st.map.show.cancelled; // nothing for sale, whatever the status
+  b.dataset.status = closed && data.status === "available" ? "closed" : data.status;
   b.classList.toggle("mine", mine);
   b.setAttribute("aria-pressed", String(selected || mine));
-  const free = data.status === "available";
+  const free = !closed && data.status === "available";
   b.setAttribute("aria-disabled", String(!free && !mine));
   const state = mine ? (data.status === "booked" ? "booked by you" : "held by you")
-    : selected ? "selected" : free ? "available" : data.status === "held" ? "being booked by someone else" : "sold";
+    : selected ? "selected" : free ? "available" : closed ? "not on sale, the show is cancelled"
+    : data.status === "held" ? "being booked by someone else" : "sold";
   b.setAttribute("aria-label", `Row ${data.row}, seat ${data.number}, ${typeName[data.type]}, ${money(data.priceCents)}, ${state}`);
   b.title = `${data.id} · ${typeName[data.type]} · ${money(data.priceCents)}`;
 }
 
 function toggleSeat(st, id) {
   const seat = st.seats.get(id);
-  if (!seat || st.holding) return;
+  if (!seat || st.holding || st.map.show.cancelled) return;
   if (st.hold || st.done) {
     toast(st.hold ? "Release your held seats to choose others." : "Choose “Book more seats” to start a new booking.");
     return;
@@ -494,14 +533,18 @@ function setPanel(st) {
   $("#panel-done").hidden = !st.done;
   if (st.done) return drawDone(st);
   if (st.hold) return drawHold(st);
+  const cancelled = !!st.map.show.cancelled;
   const chosen = [...st.selected].map((id) => st.seats.get(id).data);
-  $("#select-hint").textContent = chosen.length ? `${chosen.length} of up to ${st.map.maxSeatsPerHold} seats` : `Pick up to ${st.map.maxSeatsPerHold} seats on the map.`;
+  $("#panel-title").textContent = cancelled ? "Show cancelled" : "Your seats";
+  $("#select-hint").textContent = cancelled ? "This show has been cancelled, so no seats are on sale. Any payment is given back in full."
+    : chosen.length ? `${chosen.length} of up to ${st.map.maxSeatsPerHold} seats` : `Pick up to ${st.map.maxSeatsPerHold} seats on the map.`;
   $("#selected-list").replaceChildren(...chosen.map((s) => seatLine(s.id, s.type, s.priceCents,
     el("button", { class: "remove", type: "button", "aria-label": `Remove seat ${s.id}`, onclick: () => toggleSeat(st, s.id) }, "×"))));
   const total = chosen.reduce((sum, s) => sum + s.priceCents, 0);
   $("#select-total").textContent = money(total);
   const btn = $("#hold-btn");
-  btn.disabled = chosen.length === 0 || st.holding;
+  btn.hidden = cancelled;
+  btn.disabled = cancelled || chosen.length === 0 || st.holding;
   btn.textContent = chosen.length ? `Hold ${chosen.length} seat${chosen.length > 1 ? "s" : ""} · ${money(total)}` : "Hold seats";
 }
 
@@ -521,12 +564,15 @@ function drawHold(st) {
 
 function drawDone(st) {
   const b = st.done;
-  $("#done-title").textContent = b.status === "cancelled" ? "Booking cancelled" : "You're going to the movies";
+  const gone = !!st.map.show.cancelled; // the booking was cancelled with the show, and refunded
+  $("#done-title").textContent = gone ? "Show cancelled: your payment is given back in full"
+    : b.status === "cancelled" ? "Booking cancelled" : "You're going to the movies";
   $("#done-ref").textContent = b.id.slice(0, 8).toUpperCase();
   $("#done-seats").textContent = b.seats.map((s) => s.id).join(", ");
   $("#done-total").textContent = money(b.totalCents);
   $("#done-payment").textContent = b.payment ? b.payment.reference : "";
-  $("#cancel-btn").hidden = b.status !== "confirmed";
+  $("#cancel-btn").hidden = gone || b.status !== "confirmed";
+  $("#again-btn").hidden = gone;
 }
 
 // The countdown runs on the server's clock: offset corrects this one.
@@ -604,7 +650,8 @@ $("#hold-btn").addEventListener("click", () => {
       startHold(st, b);
       $("#countdown-sr").textContent = `${b.seats.length} seats held. You have 10 minutes to pay.`;
     } catch (err) {
-      toast(friendly(err), "error");
+      await afterRefusal(st, err);
+      toast(friendly(err, st.map.show), "error");
       for (const id of err.seats || []) {
         st.seats.get(id)?.el.classList.add("flash");
         if (err.code === "seat_unavailable" && st.seats.has(id) && st.seats.get(id).data.status === "available") st.seats.get(id).data.status = "held";
@@ -633,8 +680,12 @@ $("#pay-btn").addEventListener("click", () => {
       toast(`Paid ${money(b.totalCents)}. Enjoy the film!`, "ok");
       $("#done-title").focus();
     } catch (err) {
-      toast(friendly(err), "error");
-      if (err.code === "payment_failed" || err.code === "hold_expired") {
+      await afterRefusal(st, err);
+      toast(friendly(err, st.map.show), "error");
+      if (st.map.show.cancelled) {
+        endHold(st);
+        await refreshSeats(st);
+      } else if (err.code === "payment_failed" || err.code === "hold_expired") {
         endHold(st);
         // The seats went back on sale: read the map as it is now, and pick
         // those still free again, to try another card.
@@ -662,7 +713,8 @@ $("#release-btn").addEventListener("click", () => {
       endHold(st);
       toast("Seats released.");
     } catch (err) {
-      toast(friendly(err), "error");
+      await afterRefusal(st, err);
+      toast(friendly(err, st.map.show), "error");
       if (err.code === "hold_expired") endHold(st);
     }
   });
@@ -678,7 +730,8 @@ $("#extend-btn").addEventListener("click", () => {
       startHold(st, b);
       toast("You have 10 more minutes.", "ok");
     } catch (err) {
-      toast(err.code === "limit_reached" ? "This hold cannot be extended again." : friendly(err), "error");
+      await afterRefusal(st, err);
+      toast(err.code === "limit_reached" ? "This hold cannot be extended again." : friendly(err, st.map.show), "error");
     }
   });
 });
@@ -704,7 +757,8 @@ $("#cancel-btn").addEventListener("click", () => {
       setPanel(st);
       toast(`Booking cancelled. ${refundNote(b.refund)}`, "ok");
     } catch (err) {
-      toast(friendly(err), "error");
+      await afterRefusal(st, err);
+      toast(friendly(err, st.map.show), "error");
     }
   });
 });
@@ -714,6 +768,7 @@ $("#cancel-btn").addEventListener("click", () => {
 async function refreshSeats(st) {
   try {
     const m = await api("GET", `/api/shows/${encodeURIComponent(st.showID)}/seats`);
+    if (seatState === st) setCancelled(st, m.show.cancelled);
     applyStatuses(st, m.seats.map((s) => [s.id, s.status]));
   } catch (_) {
     /* the live stream will tell */
@@ -745,6 +800,7 @@ function connect(st) {
   src.addEventListener("error", () => setLive("down", "Reconnecting…"));
   src.addEventListener("seatmap", (e) => {
     const m = JSON.parse(e.data);
+    if (seatState === st) setCancelled(st, m.show.cancelled);
     applyStatuses(st, m.seats.map((s) => [s.id, s.status]));
     setLive("live", "Live");
   });
