@@ -102,19 +102,29 @@ func allBookingsOfUser(ctx context.Context, sys *boxoffice.BookingSystem, userID
 // storeBookingsOfUser reads every booking of the user from a Store, a page
 // at a time.
 func storeBookingsOfUser(ctx context.Context, s boxoffice.Store, userID string) ([]boxoffice.Booking, error) {
-	all := []boxoffice.Booking{}
-	var after boxoffice.BookingCursor
+	return readAllPages(func(after boxoffice.BookingCursor, limit int) ([]boxoffice.Booking, error) {
+		return s.BookingsOfUser(ctx, userID, after, limit, boxoffice.OldestFirst)
+	}, func(b boxoffice.Booking) boxoffice.BookingCursor {
+		return boxoffice.BookingCursor{At: b.CreatedAt, ID: b.ID}
+	})
+}
+
+// readAllPages reads every item of a Store's paged list, MaxPageLimit at a
+// time, each page after the cursor of the last item of the page before,
+// until a short page.
+func readAllPages[T, C any](read func(after C, limit int) ([]T, error), cursorOf func(T) C) ([]T, error) {
+	all := []T{}
+	var after C
 	for {
-		bs, err := s.BookingsOfUser(ctx, userID, after, boxoffice.MaxPageLimit, boxoffice.OldestFirst)
+		page, err := read(after, boxoffice.MaxPageLimit)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, bs...)
-		if len(bs) < boxoffice.MaxPageLimit {
+		all = append(all, page...)
+		if len(page) < boxoffice.MaxPageLimit {
 			return all, nil
 		}
-		last := bs[len(bs)-1]
-		after = boxoffice.BookingCursor{At: last.CreatedAt, ID: last.ID}
+		after = cursorOf(page[len(page)-1])
 	}
 }
 

@@ -32,6 +32,51 @@ type timersOnly struct{ c *fakeclock.Clock }
 func (c timersOnly) Now() time.Time                           { return c.c.Now() }
 func (c timersOnly) NewTimer(d time.Duration) boxoffice.Timer { return c.c.NewTimer(d) }
 
+// timeoutClocks are the two kinds of Clock withClockTimeout handles apart
+// from the machine's: with AfterFunc (fakeclock) and with timers only.
+var timeoutClocks = []struct {
+	name   string
+	clock  func(*fakeclock.Clock) boxoffice.Clock
+	timers int // timers armed while the deadline is pending
+}{
+	{"fakeclock", func(c *fakeclock.Clock) boxoffice.Clock { return c }, 0},
+	{"timers only", func(c *fakeclock.Clock) boxoffice.Clock { return timersOnly{c} }, 1},
+}
+
+// timeoutD is the timeout of the withClockTimeout tests.
+const timeoutD = 15 * time.Second
+
+// timeoutEnds are the ways a call's context ends: end ends it with the
+// clock, the parent's cancel or its own, and returns the error Err must
+// then report.
+var timeoutEnds = []struct {
+	name string
+	end  func(clock *fakeclock.Clock, cancelParent, cancel context.CancelFunc) error
+}{
+	{"the clock passes d", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
+		clock.Advance(timeoutD)
+		return context.DeadlineExceeded
+	}},
+	{"the clock passes d in steps", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
+		clock.Advance(timeoutD / 3)
+		clock.Advance(timeoutD / 3)
+		clock.Advance(timeoutD - 2*(timeoutD/3))
+		return context.DeadlineExceeded
+	}},
+	{"far past d", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
+		clock.Set(clock.Now().Add(time.Hour))
+		return context.DeadlineExceeded
+	}},
+	{"the parent ends first", func(_ *fakeclock.Clock, cancelParent, _ context.CancelFunc) error {
+		cancelParent()
+		return context.Canceled
+	}},
+	{"cancelled first", func(_ *fakeclock.Clock, _, cancel context.CancelFunc) error {
+		cancel()
+		return context.Canceled
+	}},
+}
+
 // TestWithClockTimeout: the per-call deadline of gateway calls runs on
 // the Clock: done, with context.DeadlineExceeded, once the Clock has
 // moved d on, and not a nanosecond before; done with the parent's error
@@ -39,46 +84,9 @@ func (c timersOnly) NewTimer(d time.Duration) boxoffice.Timer { return c.c.NewTi
 // through its AfterFunc, it is done as soon as the Advance returns and
 // arms no Timer; on a Clock with timers only, soon after.
 func TestWithClockTimeout(t *testing.T) {
-	const d = 15 * time.Second
-	clocks := []struct {
-		name   string
-		clock  func(*fakeclock.Clock) boxoffice.Clock
-		timers int // timers armed while the deadline is pending
-	}{
-		{"fakeclock", func(c *fakeclock.Clock) boxoffice.Clock { return c }, 0},
-		{"timers only", func(c *fakeclock.Clock) boxoffice.Clock { return timersOnly{c} }, 1},
-	}
-	tests := []struct {
-		name string
-		// run ends the context (or not) with clock, parent's cancel and
-		// its own, and returns the error Err must then report.
-		run func(clock *fakeclock.Clock, cancelParent, cancel context.CancelFunc) error
-	}{
-		{"the clock passes d", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
-			clock.Advance(d)
-			return context.DeadlineExceeded
-		}},
-		{"the clock passes d in steps", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
-			clock.Advance(d / 3)
-			clock.Advance(d / 3)
-			clock.Advance(d - 2*(d/3))
-			return context.DeadlineExceeded
-		}},
-		{"far past d", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
-			clock.Set(clock.Now().Add(time.Hour))
-			return context.DeadlineExceeded
-		}},
-		{"the parent ends first", func(clock *fakeclock.Clock, cancelParent, _ context.CancelFunc) error {
-			cancelParent()
-			return context.Canceled
-		}},
-		{"cancelled first", func(clock *fakeclock.Clock, _, cancel context.CancelFunc) error {
-			cancel()
-			return context.Canceled
-		}},
-	}
-	for _, ck := range clocks {
-		for _, tt := range tests {
+	const d = timeoutD
+	for _, ck := range timeoutClocks {
+		for _, tt := range timeoutEnds {
 			t.Run(ck.name+"/"+tt.name, func(t *testing.T) {
 				clock := fakeclock.New(start)
 				parent, cancelParent := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "v"))
@@ -94,7 +102,7 @@ func TestWithClockTimeout(t *testing.T) {
 				if err := ctx.Err(); err != nil || clock.Timers() != ck.timers {
 					t.Fatalf("a nanosecond before the deadline: Err %v, %d timers armed; want nil and %d", err, clock.Timers(), ck.timers)
 				}
-				want := tt.run(clock, cancelParent, cancel)
+				want := tt.end(clock, cancelParent, cancel)
 				if ck.timers == 0 && ctx.Err() != want {
 					t.Errorf("as the clock returns: Err() = %v, want %v", ctx.Err(), want)
 				}
@@ -245,14 +253,7 @@ func TestPaymentTimeoutFollowsClock(t *testing.T) {
 // reported context.Canceled: its parent was the cancelled context under
 // the call's, whose Err only the call's own context corrected.
 func TestClockTimeoutSeenByDerivedContexts(t *testing.T) {
-	const d = 15 * time.Second
-	clocks := []struct {
-		name  string
-		clock func(*fakeclock.Clock) boxoffice.Clock
-	}{
-		{"fakeclock", func(c *fakeclock.Clock) boxoffice.Clock { return c }},
-		{"timers only", func(c *fakeclock.Clock) boxoffice.Clock { return timersOnly{c} }},
-	}
+	const d = timeoutD
 	derive := []struct {
 		name   string
 		derive func(context.Context) (context.Context, context.CancelFunc)
@@ -265,27 +266,9 @@ func TestClockTimeoutSeenByDerivedContexts(t *testing.T) {
 			return context.WithCancel(context.WithValue(ctx, ctxKey{}, "w"))
 		}},
 	}
-	ends := []struct {
-		name string
-		// end ends the call's context and returns the error Err must report.
-		end func(clock *fakeclock.Clock, cancelParent, cancel context.CancelFunc) error
-	}{
-		{"the clock passes d", func(clock *fakeclock.Clock, _, _ context.CancelFunc) error {
-			clock.Advance(d)
-			return context.DeadlineExceeded
-		}},
-		{"the parent ends first", func(_ *fakeclock.Clock, cancelParent, _ context.CancelFunc) error {
-			cancelParent()
-			return context.Canceled
-		}},
-		{"cancelled first", func(_ *fakeclock.Clock, _, cancel context.CancelFunc) error {
-			cancel()
-			return context.Canceled
-		}},
-	}
-	for _, ck := range clocks {
+	for _, ck := range timeoutClocks {
 		for _, dv := range derive {
-			for _, end := range ends {
+			for _, end := range timeoutEnds {
 				t.Run(ck.name+"/"+dv.name+"/"+end.name, func(t *testing.T) {
 					defer goleak.VerifyNone(t, goleak.IgnoreCurrent()) // the cancels release everything
 					clock := fakeclock.New(start)

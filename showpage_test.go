@@ -56,20 +56,9 @@ func ExampleBookingSystem_ShowsOfMovie() {
 // storeShowsOfMovie reads every show of a movie from a Store, a page of
 // MaxPageLimit at a time: started or not.
 func storeShowsOfMovie(ctx context.Context, s boxoffice.Store, movieID string) ([]boxoffice.Show, error) {
-	all := []boxoffice.Show{}
-	var after boxoffice.ShowCursor
-	for {
-		shows, err := s.ShowsOfMovie(ctx, movieID, after, boxoffice.MaxPageLimit)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, shows...)
-		if len(shows) < boxoffice.MaxPageLimit {
-			return all, nil
-		}
-		last := shows[len(shows)-1]
-		after = boxoffice.ShowCursor{Start: last.Start, ID: last.ID}
-	}
+	return readAllPages(func(after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
+		return s.ShowsOfMovie(ctx, movieID, after, limit)
+	}, func(sh boxoffice.Show) boxoffice.ShowCursor { return boxoffice.ShowCursor{Start: sh.Start, ID: sh.ID} })
 }
 
 // showFixture adds to the fixture three more halls and four days of M1's
