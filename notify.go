@@ -373,6 +373,20 @@ type notice struct {
 
 // noticeFor writes the customer notice for e. ok is false for events
 // customers are not told about (and for nil events).
+// showCancelledHold is the notice of a hold that CancelShow ended: the
+// seats are not for sale again, and nothing was charged.
+func showCancelledHold(m EventMeta, seats string) notice {
+	return notice{
+		subject: fmt.Sprintf("Show %s has been cancelled", m.ShowID),
+		lines: []string{
+			fmt.Sprintf("Show %s has been cancelled by the cinema. Your hold on seats %s (booking %s) has ended.", m.ShowID, seats, m.BookingID),
+			"You have not been charged. We are sorry for the trouble.",
+		},
+		short: fmt.Sprintf("Show %s was cancelled by the cinema; your hold on seats %s (booking %s) has ended. You were not charged.",
+			m.ShowID, seats, m.BookingID),
+	}
+}
+
 func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
 	seats := func(ids []string) string { return strings.Join(ids, ", ") }
 	switch e := e.(type) {
@@ -447,9 +461,17 @@ func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
 			n.short += fmt.Sprintf(" %s was taken and is being refunded.", c.amount(e.OwedMoney))
 		}
 		return n, true
+	case *HoldReleased:
+		if e == nil || !e.ShowCancelled {
+			return notice{}, false // the customer released it: they know
+		}
+		return showCancelledHold(e.EventMeta, seats(e.Seats)), true
 	case *HoldExpired:
 		if e == nil {
 			return notice{}, false
+		}
+		if e.ShowCancelled {
+			return showCancelledHold(e.EventMeta, seats(e.Seats)), true
 		}
 		return notice{
 			subject: fmt.Sprintf("Your hold for show %s has expired", e.ShowID),
@@ -694,11 +716,17 @@ func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
 			return nil, false
 		}
 		own = []slog.Attr{seats(e.Seats)}
+		if e.ShowCancelled {
+			own = append(own, slog.Bool("show_cancelled", true))
+		}
 	case *HoldExpired:
 		if e == nil {
 			return nil, false
 		}
 		own = []slog.Attr{seats(e.Seats)}
+		if e.ShowCancelled {
+			own = append(own, slog.Bool("show_cancelled", true))
+		}
 	case *BookingConfirmed:
 		if e == nil {
 			return nil, false

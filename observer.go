@@ -56,18 +56,25 @@ type HoldExtended struct {
 	HeldUntil time.Time
 }
 
-// HoldReleased: a customer gave held seats back.
+// HoldReleased: a customer gave held seats back, or CancelShow released
+// them (ShowCancelled).
 type HoldReleased struct {
 	EventMeta
 	Seats []string
+	// ShowCancelled: the hold ended because CancelShow cancelled its show.
+	ShowCancelled bool
 
 	freed freedSeats // for the Watch streams
 }
 
-// HoldExpired: a hold ran out before payment; the seats are free.
+// HoldExpired: a hold ran out before payment; the seats are free. A hold
+// found run out by CancelShow has ShowCancelled set.
 type HoldExpired struct {
 	EventMeta
 	Seats []string
+	// ShowCancelled: CancelShow cancelled the show as it found the hold
+	// run out.
+	ShowCancelled bool
 
 	freed freedSeats // for the Watch streams
 }

@@ -220,12 +220,12 @@ func (op *showCancelOp) end(tx ShowTx, id BookingID, now time.Time, ev *[]Event)
 		if to == StatusReleased {
 			op.counts.HoldsReleased++
 			if ev != nil {
-				*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs(), freed: freed})
+				*ev = append(*ev, &HoldReleased{EventMeta: meta, Seats: b.SeatIDs(), ShowCancelled: true, freed: freed})
 			}
 		} else {
 			op.counts.HoldsExpired++
 			if ev != nil {
-				*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs(), freed: freed})
+				*ev = append(*ev, &HoldExpired{EventMeta: meta, Seats: b.SeatIDs(), ShowCancelled: true, freed: freed})
 			}
 		}
 	case StatusPaying:

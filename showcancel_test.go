@@ -846,3 +846,57 @@ func TestCancelShowCtxEndsWhileSweeperSettlesBooking(t *testing.T) {
 		t.Errorf("six hours later: %s, refund %+v, owing %s; want the refund paid by the sweeper", got.Status, got.Refund, got.RefundOwed())
 	}
 }
+
+// TestCancelShowTellsHolders: the customers whose holds CancelShow ends,
+// live or run out, hear that the show was cancelled and that nothing was
+// charged, not that their hold expired and they may book again; a hold a
+// customer releases is told of to nobody, as before.
+func TestCancelShowTellsHolders(t *testing.T) {
+	var out bytes.Buffer
+	mail := boxoffice.NewEmailNotifier(boxoffice.NewPrintSender(&out), boxoffice.ContactMap{
+		"alice": {Email: "alice@example.com"}, "bob": {Email: "bob@example.com"}, "carol": {Email: "carol@example.com"}})
+	f, rec := showCancelFixture(t, func(c *boxoffice.Config) { c.Observers = append(c.Observers, mail) })
+	bob := f.hold("bob", "B1")
+	f.clock.Advance(f.sys.Config().HoldTTL) // bob's hold has run out; no sweep yet
+	alice := f.hold("alice", "A1")
+	carol := f.hold("carol", "C1")
+	if _, err := f.sys.ReleaseHold(f.ctx, carol.ID); err != nil {
+		t.Fatal(err)
+	}
+	counts, at := f.cancelShowAt()
+	if counts.HoldsReleased != 1 || counts.HoldsExpired != 1 {
+		t.Fatalf("CancelShow: %+v; want alice's hold released and bob's expired", counts)
+	}
+	for _, e := range eventsAt(t, rec, at) {
+		switch e := e.(type) {
+		case *boxoffice.HoldReleased:
+			if e.BookingID != alice.ID || !e.ShowCancelled {
+				t.Errorf("HoldReleased %+v; want alice's, ShowCancelled", e)
+			}
+		case *boxoffice.HoldExpired:
+			if e.BookingID != bob.ID || !e.ShowCancelled {
+				t.Errorf("HoldExpired %+v; want bob's, ShowCancelled", e)
+			}
+		}
+	}
+	if err := f.sys.Close(f.ctx); err != nil { // drains the observers
+		t.Fatal(err)
+	}
+	body := out.String()
+	for _, who := range []string{"alice", "bob"} {
+		i := strings.Index(body, "--- email to "+who+"@example.com\nSubject: Show "+f.show.ID+" has been cancelled")
+		if i < 0 {
+			t.Errorf("%s was not told the show was cancelled; emails:\n%s", who, body)
+			continue
+		}
+		if msg := body[i:]; !strings.Contains(msg, "You have not been charged.") {
+			t.Errorf("%s's email does not say nothing was charged:\n%s", who, msg)
+		}
+	}
+	if strings.Contains(body, "welcome to book again") {
+		t.Errorf("a holder of a cancelled show is invited to book again:\n%s", body)
+	}
+	if n := strings.Count(body, "--- email to carol@example.com"); n != 1 {
+		t.Errorf("carol, who released her own hold, got %d emails; want only the hold's:\n%s", n, body)
+	}
+}
