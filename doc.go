@@ -61,6 +61,15 @@
 // transaction failed — is resumed by the sweeper once no live call can
 // still be finishing it, by the same idempotency key.
 //
+// A cinema cancels a whole show with CancelShow, before its start: in one
+// show transaction its holds end, its confirmed bookings are cancelled
+// with a full refund, and its payments in flight lose their seats (and
+// void their charges); later holds fail with ErrShowCancelled in every
+// process sharing the Store.
+//
+// Lists come a page at a time, cut by a cursor rather than an offset:
+// BookingsOfUser (oldest or newest first), SearchMovies and ShowsOfMovie.
+//
 // # Money
 //
 // Money is an integer count of cents. Multipliers are Rates in basis
