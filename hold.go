@@ -398,10 +398,9 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		return &ShowStartedError{ShowID: h.showID, Start: h.start}
 	}
 	// Judged here too, on the Store's state, never a cache: another
-	// process may have cancelled the show a moment ago. On the in-memory
-	// Store a field read.
+	// process may have cancelled the show a moment ago.
 	mt, _ := tx.(*memTx)
-	if mt != nil && mt.rec.cancelled || mt == nil && tx.ShowCancelled() {
+	if tx.ShowCancelled() {
 		return &ShowCancelledError{ShowID: h.showID}
 	}
 	var problems []SeatProblem

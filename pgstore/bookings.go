@@ -223,7 +223,7 @@ func normalizeTimes(b *boxoffice.Booking) {
 // created_at, id), read forward or backward: a page reads limit entries
 // of it, wherever it starts.
 func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int, order boxoffice.Order) ([]boxoffice.Booking, error) {
-	query, from := s.q.bookingsOfUser, cursorTime(after)
+	query, from := s.q.bookingsOfUser, cursorTime(after.At, after.IsZero())
 	if order == boxoffice.NewestFirst {
 		query = s.q.bookingsOfUserNewest
 		if after.IsZero() {
@@ -251,7 +251,7 @@ func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]b
 // partial index (migration 0003) that stays as small as the refunds the
 // gateway has yet to pay.
 func (s *Store) OwingBookings(ctx context.Context, after boxoffice.BookingCursor, limit int) ([]boxoffice.BookingRef, error) {
-	return list(ctx, s, limit, s.q.owing, scanBookingRef, cursorTime(after), [16]byte(after.ID), limit)
+	return list(ctx, s, limit, s.q.owing, scanBookingRef, cursorTime(after.At, after.IsZero()), [16]byte(after.ID), limit)
 }
 
 // AbandonedPayments implements boxoffice.UnsettledBookingLister from a
@@ -261,18 +261,18 @@ func (s *Store) AbandonedPayments(ctx context.Context, payingBefore time.Time, l
 	return list(ctx, s, limit, s.q.paying, scanBookingRef, payingBefore, limit)
 }
 
-// cursorTime is the time of a cursor as a query compares it with a
-// stored time: the zero cursor is before every booking, whatever its time
-// and ID; any other is cut to the microsecond as the tables store times
-// (normalizeTimes, before every write), so that it compares as its
-// booking is stored. Rounded rather than cut, a cursor with nanoseconds
-// would land after the bookings stored in its microsecond with greater
-// IDs, and skip them.
-func cursorTime(c boxoffice.BookingCursor) pgtype.Timestamptz {
-	if c.IsZero() {
+// cursorTime is the time of a cursor (a BookingCursor's At, a
+// ShowCursor's Start) as a query compares it with a stored time: the zero
+// cursor (first) is before every row, whatever its time and ID; any other
+// is cut to the microsecond as the tables store times (normalizeTimes,
+// before every write), so that it compares as its row is stored. Rounded
+// rather than cut, a cursor with nanoseconds would land after the rows
+// stored in its microsecond with greater IDs, and skip them.
+func cursorTime(at time.Time, first bool) pgtype.Timestamptz {
+	if first {
 		return pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
 	}
-	return pgtype.Timestamptz{Time: c.At.Truncate(time.Microsecond), Valid: true}
+	return pgtype.Timestamptz{Time: at.Truncate(time.Microsecond), Valid: true}
 }
 
 // list runs a query listing up to limit rows (none when limit ≤ 0), each

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"iter"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -461,21 +459,11 @@ func (s *Store) Show(ctx context.Context, id string) (boxoffice.Show, error) {
 // many shows the movie had before the cursor.
 func (s *Store) ShowsOfMovie(ctx context.Context, movieID string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
 	shows, err := list(ctx, s, limit, s.q.showsOfMovie, func(r pgx.CollectableRow) (boxoffice.Show, error) { return scanShow(r) },
-		movieID, showCursorTime(after), after.ID, limit)
+		movieID, cursorTime(after.Start, after.IsZero()), after.ID, limit)
 	if err != nil || len(shows) > 0 {
 		return shows, err
 	}
 	return shows, s.mustExist(ctx, s.q.movieExists, movieID, "movie %q")
-}
-
-// showCursorTime is the start of a cursor as the query compares it with
-// starts_at: the zero cursor is before every show; any other is cut to the
-// microsecond as the table stores it (see cursorTime).
-func showCursorTime(c boxoffice.ShowCursor) pgtype.Timestamptz {
-	if c.IsZero() {
-		return pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
-	}
-	return pgtype.Timestamptz{Time: c.Start.Truncate(time.Microsecond), Valid: true}
 }
 
 // ShowsOfHall implements boxoffice.Store.
