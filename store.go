@@ -164,6 +164,26 @@ type ExpiredHoldLister interface {
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error)
 }
 
+// ShowChangeListener is an optional Store capability: a Store shared by
+// several processes implements it so that Watch also streams the seat
+// changes that other processes commit. The BookingSystem listens from the
+// first Watch until Close; on each report about a show that has open
+// streams, it reads the show again and sends the streams the seats whose
+// status changed since it last looked.
+type ShowChangeListener interface {
+	// ListenShowChanges starts listening and returns once it listens:
+	// from then on, until ctx is done, every UpdateShow that commits a
+	// change to a show, in any process sharing the Store (this one too),
+	// is followed by a call changed(showID). The calls come from a
+	// goroutine of the Store's, one at a time. A call may stand for
+	// several commits of the show, and a show may be reported that did
+	// not change. If changes may have been missed (the connection that
+	// listens was lost and made again), changed is called with the empty
+	// ID, which stands for every show. An error means the Store is not
+	// listening and will not call changed.
+	ListenShowChanges(ctx context.Context, changed func(showID string)) error
+}
+
 // BookingRef names one booking and its show, with when it last changed.
 type BookingRef struct {
 	ShowID    string
