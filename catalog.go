@@ -196,7 +196,8 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // error matches ErrAlreadyExists. A show may not start in the past or
 // more than MaxScheduleAhead after the Clock's now (an *ArgumentError), and
 // may not overlap another show of the hall, counting CleaningBuffer after
-// each: that fails with a *ScheduleConflictError naming the other show.
+// each: that fails with a *ScheduleConflictError naming the other show. A
+// cancelled show (CancelShow) is not in the way: its slot is free again.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
 	if err := bs.enter(); err != nil {
 		return Show{}, err
@@ -260,19 +261,53 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 		return Show{}, err
 	}
 	defer end()
-	err = bs.store.AddShow(ctx, s, hall.Layout, window, func(overlapping []Show) error {
-		for _, o := range overlapping {
-			if (Interval{o.Start, o.blockedUntil()}).Overlaps(Interval{s.Start, s.blockedUntil()}) {
-				return &ScheduleConflictError{Show: s, Conflict: o}
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := bs.addShow(ctx, s, hall.Layout, window); err != nil {
 		return Show{}, err
 	}
 	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: EventMeta{At: now, ShowID: s.ID}, Show: s}})
 	return s, nil
+}
+
+// addShow stores s if no show of the hall that is not cancelled overlaps
+// it. A cancelled show no longer holds its slot, but the Store lists it
+// like any other, and its cancelled state is in its own transaction, not
+// in the hall's; so the cancelled state of a show is read only when it is
+// in the way, and AddShow tried again without it. Once cancelled, a show
+// stays cancelled, so what was read stays true.
+func (bs *BookingSystem) addShow(ctx context.Context, s Show, layout *Layout, window Interval) error {
+	var cancelled map[string]bool
+	for {
+		err := bs.store.AddShow(ctx, s, layout, window, func(overlapping []Show) error {
+			for _, o := range overlapping {
+				if !cancelled[o.ID] && (Interval{o.Start, o.blockedUntil()}).Overlaps(Interval{s.Start, s.blockedUntil()}) {
+					return &ScheduleConflictError{Show: s, Conflict: o}
+				}
+			}
+			return nil
+		})
+		var conflict *ScheduleConflictError
+		if !errors.As(err, &conflict) {
+			return err
+		}
+		gone, cerr := bs.showCancelled(ctx, conflict.Conflict.ID)
+		if cerr != nil || !gone {
+			return err // the conflict stands, as far as can be told
+		}
+		if cancelled == nil {
+			cancelled = make(map[string]bool)
+		}
+		cancelled[conflict.Conflict.ID] = true
+	}
+}
+
+// showCancelled reports whether the show has been cancelled (CancelShow).
+func (bs *BookingSystem) showCancelled(ctx context.Context, showID string) (bool, error) {
+	var cancelled bool
+	err := bs.store.ViewShow(ctx, showID, func(tx ShowTx) error {
+		cancelled = tx.ShowCancelled()
+		return nil
+	})
+	return cancelled, err
 }
 
 // Movie returns a movie by ID.

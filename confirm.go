@@ -491,8 +491,7 @@ func (bs *BookingSystem) charge(ctx context.Context, b Booking) (Receipt, int, e
 		// a new attempt could only be voided. settle then fails the
 		// payment as stopped by the cancellation and voids what the last
 		// attempt may have taken. A read that fails stops nothing.
-		cancelled := false
-		if bs.store.ViewShow(ctx, b.ShowID, func(tx ShowTx) error { cancelled = tx.ShowCancelled(); return nil }) == nil && cancelled {
+		if cancelled, rerr := bs.showCancelled(ctx, b.ShowID); rerr == nil && cancelled {
 			return Receipt{}, attempt, err
 		}
 	}

@@ -69,9 +69,10 @@ const showCancelledReason = "show cancelled"
 // refunds still owed from the first call are the sweeper's to pay (or
 // CancelBooking's, called on the booking).
 //
-// A cancelled show stays cancelled. It still occupies its slot in its
-// hall: ScheduleShow refuses a show that overlaps it, as before.
-// SeatMap reports it (SeatMap.Cancelled) with no seat for sale. Its
+// A cancelled show stays cancelled. Its slot in its hall is free:
+// ScheduleShow may put another show there (a cancelled show is still
+// listed, by ShowsOfMovie with ShowInfo.Cancelled set, and by the Store's
+// ShowsOfHall). SeatMap reports it (SeatMap.Cancelled) with no seat for sale. Its
 // bookings answer by their states: ExtendHold and ConfirmBooking of a
 // released hold, or CancelBooking of a hold or a payment, are
 // *TransitionErrors; CancelBooking of a booking the show's cancellation

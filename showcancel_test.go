@@ -303,11 +303,40 @@ func TestCancelShowCounts(t *testing.T) {
 				t.Errorf("the other show's seat map: Cancelled %v, Free %d; want false, 59", m.Cancelled, m.Free)
 			}
 			mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "ivy", other.ID, []string{"A2"}))
-			// The cancelled show keeps its slot in the hall.
-			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: "M1", HallID: "H1",
-				Start: time.Date(2026, 3, 3, 19, 30, 0, 0, time.UTC), BasePrice: 1500})
-			if !errors.Is(err, boxoffice.ErrScheduleConflict) {
-				t.Errorf("a show over the cancelled one's slot: %v; want ErrScheduleConflict", err)
+		})
+	}
+}
+
+// TestScheduleOverCancelledShow: a cancelled show frees its slot in the
+// hall, and only its own: a show that also overlaps a live one is refused,
+// naming the live one.
+func TestScheduleOverCancelledShow(t *testing.T) {
+	at := func(hour, minute int) time.Time { return time.Date(2026, 3, 3, hour, minute, 0, 0, time.UTC) }
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			f, _ := showCancelFixture(t, path.edit)
+			// The fixture's show blocks the hall over 19:00–21:58, this one
+			// over 23:00–01:58.
+			later := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+				Start: at(23, 0), BasePrice: 1500}))
+			schedule := func(id string, start time.Time) error {
+				_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: id, MovieID: "M1", HallID: "H1", Start: start, BasePrice: 1500})
+				return err
+			}
+			var sce *boxoffice.ScheduleConflictError
+			if err := schedule("early", at(19, 30)); !errors.As(err, &sce) || sce.Conflict.ID != f.show.ID {
+				t.Fatalf("a show over the live show's slot: %v; want a conflict with %s", err, f.show.ID)
+			}
+			f.cancelShowAt()
+			if err := schedule("both", at(21, 0)); !errors.As(err, &sce) || sce.Conflict.ID != later.ID {
+				t.Errorf("a show over the cancelled show and %s: %v; want a conflict with %s", later.ID, err, later.ID)
+			}
+			if err := schedule("early", at(19, 30)); err != nil {
+				t.Errorf("a show over the cancelled show's slot: %v; want it scheduled", err)
+			}
+			// The slot is taken again by the new show.
+			if err := schedule("again", at(19, 45)); !errors.As(err, &sce) || sce.Conflict.ID != "early" {
+				t.Errorf("a show over the new show's slot: %v; want a conflict with early", err)
 			}
 		})
 	}
