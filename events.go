@@ -3,9 +3,11 @@ package boxoffice
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/boxoffice-go/boxoffice/internal/mailbox"
 )
@@ -22,7 +24,7 @@ type dispatcher struct {
 	stats     *counters
 
 	mu       sync.RWMutex
-	watchers map[string]map[*watcher]struct{} // the open Watch streams, by show
+	watchers map[string]*showStreams // the open Watch streams, by show
 	nWatch   atomic.Int64
 	closed   bool
 	// watchDropped is what the ended Watch streams dropped: a stream's
@@ -39,7 +41,7 @@ type observerRunner struct {
 func newDispatcher(cfg Config, stats *counters) *dispatcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &dispatcher{ctx: ctx, cancel: cancel, buffer: cfg.EventBuffer, stats: stats,
-		watchers: make(map[string]map[*watcher]struct{})}
+		watchers: make(map[string]*showStreams)}
 	for _, o := range cfg.Observers {
 		r := &observerRunner{obs: o, box: mailbox.New[Event](cfg.EventBuffer)}
 		d.observers = append(d.observers, r)
@@ -70,7 +72,7 @@ func (d *dispatcher) listening(showID string) bool {
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	return len(d.watchers[showID]) > 0
+	return d.watchers[showID] != nil
 }
 
 func (d *dispatcher) publish(showID string, events []Event) {
@@ -94,10 +96,37 @@ func (d *dispatcher) publish(showID string, events []Event) {
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	for w := range d.watchers[showID] {
-		for _, e := range events {
-			if u, ok := seatUpdateOf(e); ok {
-				w.box.Put(u) // false once the stream ended: its reader left, nothing is owed
+	ss := d.watchers[showID]
+	if ss == nil {
+		return
+	}
+	for _, e := range events {
+		if u, ok := seatUpdateOf(e); ok {
+			ss.send(u)
+		}
+	}
+}
+
+// showStreams are the open Watch streams of one show.
+type showStreams struct {
+	streams map[*watcher]struct{}
+	// seen is, on a Store that reports other processes' changes (see
+	// changeFeed), each seat's status as last sent to the streams, in
+	// Layout order; nil on other Stores. Guarded by the show's lock.
+	seen   []SeatStatus
+	layout *Layout
+}
+
+// send puts u on every stream, and notes it as seen. Called under the
+// show's lock and d.mu.
+func (ss *showStreams) send(u SeatUpdate) {
+	for w := range ss.streams {
+		w.box.Put(u) // false once the stream ended: its reader left, nothing is owed
+	}
+	if ss.seen != nil {
+		for _, id := range u.Seats {
+			if i, ok := ss.layout.Index(id); ok {
+				ss.seen[i] = u.Status
 			}
 		}
 	}
@@ -116,8 +145,8 @@ func (d *dispatcher) dropped() uint64 {
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	for _, ws := range d.watchers {
-		for w := range ws {
+	for _, ss := range d.watchers {
+		for w := range ss.streams {
 			n += w.box.Dropped()
 		}
 	}
@@ -128,8 +157,8 @@ func (d *dispatcher) dropped() uint64 {
 func (d *dispatcher) close(ctx context.Context) error {
 	d.mu.Lock()
 	d.closed = true
-	for _, ws := range d.watchers {
-		for w := range ws {
+	for _, ss := range d.watchers {
+		for w := range ss.streams {
 			w.box.Close()
 		}
 	}
@@ -186,7 +215,15 @@ type watcher struct {
 // transaction of the show running as it is called has committed (it waits
 // for it, like any call on the show), so a seat map read after it returns
 // misses nothing the stream does not bring.
-// Changes made by other processes sharing the Store are not seen.
+//
+// On a Store shared by several processes that reports their changes (a
+// ShowChangeListener, such as pgstore's), the stream also brings the
+// changes other processes commit, a little later than they commit, and
+// it begins with the whole seat map: up to three updates, one per status,
+// with every seat's status as this process last saw it. A reader that
+// applies every update in order then ends with the Store's seat map
+// whenever the show is quiet, whatever it read before. On other Stores,
+// changes made by other processes sharing the Store are not seen.
 func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatUpdate, error) {
 	if err := bs.enter(); err != nil {
 		return nil, err
@@ -194,6 +231,9 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 	defer bs.leave()
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
+		return nil, err
+	}
+	if err := bs.feed.listen(ctx); err != nil {
 		return nil, err
 	}
 	d := bs.events
@@ -204,19 +244,30 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 	// Watch returns sees it; every later one sees the stream.
 	e.lock()
 	defer e.unlock()
+	var seen []SeatStatus
+	if bs.feed != nil {
+		if seen = d.seen(showID); seen == nil {
+			if seen, _, err = bs.feed.read(ctx, e); err != nil {
+				return nil, err
+			}
+		}
+	}
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
 		return nil, ErrClosed
 	}
-	ws := d.watchers[showID]
-	if ws == nil {
-		ws = make(map[*watcher]struct{})
-		d.watchers[showID] = ws
+	ss := d.watchers[showID]
+	if ss == nil {
+		ss = &showStreams{streams: make(map[*watcher]struct{}), seen: seen, layout: e.layout}
+		d.watchers[showID] = ss
 	}
-	ws[w] = struct{}{}
+	ss.streams[w] = struct{}{}
 	d.nWatch.Add(1)
 	d.mu.Unlock()
+	for _, u := range seatUpdates(showID, bs.clock.Now(), e.layout, nil, seen) {
+		w.box.Put(u)
+	}
 
 	out := make(chan SeatUpdate)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -236,8 +287,8 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 			}
 		})
 		d.mu.Lock()
-		delete(ws, w)
-		if len(ws) == 0 {
+		delete(ss.streams, w)
+		if len(ss.streams) == 0 && d.watchers[showID] == ss {
 			delete(d.watchers, showID)
 		}
 		d.nWatch.Add(-1)
@@ -245,4 +296,49 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		d.mu.Unlock()
 	}()
 	return out, nil
+}
+
+// watched reports whether the show has an open Watch stream.
+func (d *dispatcher) watched(showID string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.watchers[showID] != nil
+}
+
+// watchedShows returns the shows that have an open Watch stream.
+func (d *dispatcher) watchedShows() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return slices.Collect(maps.Keys(d.watchers))
+}
+
+// seen returns the seat statuses the show's streams were last sent, or
+// nil if it has none. The caller holds the show's lock.
+func (d *dispatcher) seen(showID string) []SeatStatus {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if ss := d.watchers[showID]; ss != nil {
+		return ss.seen
+	}
+	return nil
+}
+
+// seatUpdates returns the updates that take a seat map from the statuses
+// before to those after, both in Layout order: one per status that some
+// seat moved to, its seats in Layout order. A nil before stands for a map
+// nobody has seen, so every seat is sent.
+func seatUpdates(showID string, at time.Time, layout *Layout, before, after []SeatStatus) []SeatUpdate {
+	var bySt [SeatBooked + 1][]string
+	for i, st := range after {
+		if before == nil || before[i] != st {
+			bySt[st] = append(bySt[st], layout.Seat(i).ID)
+		}
+	}
+	var us []SeatUpdate
+	for st, seats := range bySt {
+		if len(seats) > 0 {
+			us = append(us, SeatUpdate{ShowID: showID, At: at, Seats: seats, Status: SeatStatus(st)})
+		}
+	}
+	return us
 }

@@ -1,6 +1,7 @@
 package boxoffice
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ type BookingSystem struct {
 	owed        owedRetries                 // bookings to settle (money owed back, payments left paying), for the sweeper to retry
 	owingCursor BookingCursor               // where the next rescan of bookings owing money starts (rescanUnsettled); the sweeper goroutine alone uses it
 	events      *dispatcher
+	feed        *changeFeed // nil unless the Store reports other processes' changes
 	stats       counters
 
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
@@ -113,6 +115,7 @@ func New(cfg Config) (*BookingSystem, error) {
 	bs.owed.init(cfg)
 	bs.calls.init()
 	bs.events = newDispatcher(cfg, &bs.stats)
+	bs.feed = newChangeFeed(bs)
 	ctx, stop := context.WithCancel(context.Background())
 	bs.stop = stop
 	go bs.runSweeper(ctx)
@@ -127,8 +130,10 @@ func New(cfg Config) (*BookingSystem, error) {
 // ConfirmBooking waiting on a slow gateway included), and only
 // then closes the observers' queues and waits until every queued event has
 // been delivered; last it cancels the context observers are called with
-// and ends the Watch streams. Waiting for the calls first is what lets a
-// booking confirmed during Close still send its confirmation.
+// and ends the Watch streams (and stops listening for other processes'
+// seat changes, on a Store that reports them). Waiting for the calls
+// first is what lets a booking confirmed during Close still send its
+// confirmation.
 //
 // ctx bounds all the waiting. If it ends first, Close returns an error
 // matching ctx.Err() but shuts down all the same: observers are cancelled,
@@ -162,10 +167,9 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 	case <-ctx.Done(): // the sweeper is stuck in a Store call
 		waitErr = fmt.Errorf("boxoffice: close: the sweeper is still running: %w", ctx.Err())
 	}
-	if err := bs.events.close(ctx); waitErr == nil {
-		return err
-	}
-	return waitErr
+	feedErr := bs.feed.close(ctx)
+	eventsErr := bs.events.close(ctx)
+	return cmp.Or(waitErr, eventsErr, feedErr) // the first thing that went wrong
 }
 
 // SetPricing switches the pricing strategy for holds made from now on;
