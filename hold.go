@@ -701,6 +701,7 @@ func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID 
 type endHoldOp struct {
 	bs      *BookingSystem
 	layout  *Layout
+	start   time.Time // the show's
 	id      BookingID
 	to      BookingStatus
 	b       Booking // the result
@@ -762,7 +763,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 				HoldExpired
 				ids smallSeatIDs
 			})
-			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b), freed: op.freed}
+			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b), ShowStarted: !now.Before(op.start), freed: op.freed}
 			*ev = append(*ev, &e.HoldExpired)
 		}
 	}

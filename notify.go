@@ -473,6 +473,18 @@ func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
 		if e.ShowCancelled {
 			return showCancelledHold(e.EventMeta, seats(e.Seats)), true
 		}
+		if e.ShowStarted {
+			// Not "book again": the show is under way.
+			return notice{
+				subject: fmt.Sprintf("Your hold for show %s has ended", e.ShowID),
+				lines: []string{
+					fmt.Sprintf("Your hold on seats %s at show %s (booking %s) ended when the show started, before payment.", seats(e.Seats), e.ShowID, e.BookingID),
+					"Nothing was charged.",
+				},
+				short: fmt.Sprintf("Hold on seats %s for show %s ended as the show started (booking %s). Nothing was charged.",
+					seats(e.Seats), e.ShowID, e.BookingID),
+			}, true
+		}
 		return notice{
 			subject: fmt.Sprintf("Your hold for show %s has expired", e.ShowID),
 			lines: []string{

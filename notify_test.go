@@ -102,6 +102,14 @@ var notifyEvents = []struct {
 		wantSMS: "Hold on seats B7 for show show-1 expired (booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd). The seats were released.",
 	},
 	{
+		name:        "hold ended by the show's start",
+		event:       &boxoffice.HoldExpired{EventMeta: notifyMeta, Seats: []string{"B7"}, ShowStarted: true},
+		wantSubject: "Your hold for show show-1 has ended",
+		wantBody: "Your hold on seats B7 at show show-1 (booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd) ended when the show started, before payment.\n" +
+			"Nothing was charged.",
+		wantSMS: "Hold on seats B7 for show show-1 ended as the show started (booking 0b5e6f1a-7c2d-4e8f-9a01-23456789abcd). Nothing was charged.",
+	},
+	{
 		name: "booking confirmed",
 		event: &boxoffice.BookingConfirmed{
 			EventMeta: notifyMeta, Seats: []string{"C3", "C4"}, Total: 5850,

@@ -75,6 +75,10 @@ type HoldExpired struct {
 	// ShowCancelled: CancelShow cancelled the show as it found the hold
 	// run out.
 	ShowCancelled bool
+	// ShowStarted: the hold ended once the show had started (a hold
+	// never outlasts the show's start), so its seats are no longer for
+	// sale either.
+	ShowStarted bool
 
 	freed freedSeats // for the Watch streams
 }

@@ -243,3 +243,37 @@ func TestMaxHoldExtensions(t *testing.T) {
 		})
 	}
 }
+
+// A hold that ends because the show started says so (HoldExpired's
+// ShowStarted), so its holder is not invited to book again; one that ran
+// out its TTL earlier does not.
+func TestHoldExpiredSaysWhetherTheShowStarted(t *testing.T) {
+	tests := []struct {
+		name        string
+		before      time.Duration // how long before the start the hold is made
+		wantStarted bool
+	}{
+		{"its TTL ran out an hour before the start", 70 * time.Minute, false},
+		{"cut short by the start", 5 * time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder()
+			f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
+			f.clock.Set(f.show.Start.Add(-tt.before))
+			f.hold("alice", "A1")
+			f.clock.Advance(10 * time.Minute)
+			if n, err := f.sys.Sweep(f.ctx); err != nil || n != 1 {
+				t.Fatalf("Sweep: %d, %v; want 1 hold expired", n, err)
+			}
+			ev := rec.waitFor(t, 2)
+			expired, ok := ev[1].(*boxoffice.HoldExpired)
+			if !ok {
+				t.Fatalf("events %v; want SeatsHeld then HoldExpired", ev)
+			}
+			if expired.ShowStarted != tt.wantStarted {
+				t.Errorf("HoldExpired.ShowStarted = %t; want %t", expired.ShowStarted, tt.wantStarted)
+			}
+		})
+	}
+}

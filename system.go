@@ -307,7 +307,7 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 		return s.fn(tx, bs.clock.Now(), s.ev)
 	}
 	s.hold.bs, s.hold.start = bs, show.Start
-	s.end.bs, s.end.layout = bs, layout
+	s.end.bs, s.end.layout, s.end.start = bs, layout, show.Start
 	s.holdFn, s.endFn = s.hold.run, s.end.run
 	return e
 }
