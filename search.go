@@ -19,10 +19,8 @@ type MovieQuery struct {
 	Title    string // a case-insensitive substring of the title
 	Genre    string // one of the movie's genres, case-insensitive
 	Language string // the movie's language, case-insensitive
-	// City: a city where the movie has a show that has not started yet. A
-	// show that was cancelled (CancelShow) counts too: the search reads
-	// each hall's schedule, not each show's state, so a movie whose only
-	// shows there are cancelled is still found (ShowsOfMovie says which are).
+	// City: a city where the movie has a show that has not started yet
+	// and was not cancelled (CancelShow).
 	City string
 
 	// After is the ID of the last movie of the previous page; "" for the
@@ -176,8 +174,10 @@ func (p *moviePage) movies() []Movie {
 	return p.kept
 }
 
-// moviesShowingIn returns the IDs of movies with a show not yet started in
-// a theater of the city.
+// moviesShowingIn returns the IDs of movies with a show not yet started,
+// nor cancelled, in a theater of the city. A show's cancelled state is
+// read only while its movie has no other show found: one read per movie
+// playing there, plus one per cancelled show.
 func (bs *BookingSystem) moviesShowingIn(ctx context.Context, city string) (map[string]bool, error) {
 	now := bs.clock.Now()
 	ids := make(map[string]bool)
@@ -198,7 +198,14 @@ func (bs *BookingSystem) moviesShowingIn(ctx context.Context, city string) (map[
 				return nil, err
 			}
 			for _, s := range shows {
-				if s.Start.After(now) {
+				if !s.Start.After(now) || ids[s.MovieID] {
+					continue
+				}
+				cancelled, err := bs.showCancelled(ctx, s.ID)
+				if err != nil {
+					return nil, err
+				}
+				if !cancelled {
 					ids[s.MovieID] = true
 				}
 			}

@@ -929,3 +929,38 @@ func TestCancelShowTellsHolders(t *testing.T) {
 		t.Errorf("carol, who released her own hold, got %d emails; want only the hold's:\n%s", n, body)
 	}
 }
+
+// Search by city finds a movie only through a show there that was not
+// cancelled, on both store paths.
+func TestSearchByCitySkipsCancelledShows(t *testing.T) {
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			f := newFixture(t, path.edit)
+			inMumbai := func() []string {
+				t.Helper()
+				var ids []string
+				for _, m := range mustT[[]boxoffice.Movie](t)(f.sys.SearchMovies(f.ctx, boxoffice.MovieQuery{City: "Mumbai"})) {
+					ids = append(ids, m.ID)
+				}
+				return ids
+			}
+			later := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+				Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+			steps := []struct {
+				cancel string
+				want   []string
+			}{
+				{f.show.ID, []string{"M1"}}, // S2 is still on
+				{later.ID, nil},
+			}
+			for _, step := range steps {
+				if _, err := f.sys.CancelShow(f.ctx, step.cancel); err != nil {
+					t.Fatal(err)
+				}
+				if got := inMumbai(); !slices.Equal(got, step.want) {
+					t.Errorf("movies in Mumbai once %s is cancelled: %v; want %v", step.cancel, got, step.want)
+				}
+			}
+		})
+	}
+}
