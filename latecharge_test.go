@@ -117,7 +117,13 @@ func (g *ledgerGateway) refundKeys() []string {
 // gw: another process of the same deployment.
 func (f *fixture) process(gw boxoffice.PaymentGateway) *boxoffice.BookingSystem {
 	f.t.Helper()
-	sys, err := boxoffice.New(boxoffice.Config{Store: f.store, Clock: f.clock, Gateway: gw, HoldsPerMinute: -1,
+	return f.processOn(f.store, gw)
+}
+
+// processOn is process on a Store that wraps f's.
+func (f *fixture) processOn(store boxoffice.Store, gw boxoffice.PaymentGateway) *boxoffice.BookingSystem {
+	f.t.Helper()
+	sys, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, Gateway: gw, HoldsPerMinute: -1,
 		PaymentAttempts: 1, PaymentBackoff: -1, SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		f.t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -128,19 +127,7 @@ func onReportingStore(rs **reportingStore) func(*boxoffice.Config) {
 // and clock: another process sharing the database.
 func (f *fixture) otherProcess(rs *reportingStore) *boxoffice.BookingSystem {
 	f.t.Helper()
-	sys, err := boxoffice.New(boxoffice.Config{Store: rs, Clock: f.clock, Gateway: f.gateway, HoldsPerMinute: -1,
-		PaymentAttempts: 1, PaymentBackoff: -1, SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := sys.Close(ctx); err != nil {
-			f.t.Errorf("Close: %v", err)
-		}
-	})
-	return sys
+	return f.processOn(rs, f.gateway)
 }
 
 // follower applies a Watch stream's updates to a seat map, as a client
