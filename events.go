@@ -103,6 +103,7 @@ func (d *dispatcher) publish(showID string, events []Event) {
 	for _, e := range events {
 		if u, ok := seatUpdateOf(e); ok {
 			ss.send(u)
+			ss.published++
 		}
 	}
 }
@@ -115,6 +116,10 @@ type showStreams struct {
 	// Layout order; nil on other Stores. Guarded by the show's lock.
 	seen   []SeatStatus
 	layout *Layout
+	// published counts the updates of this process's commits, so that
+	// the feed can tell whether the show changed while it read it.
+	// Guarded by the show's lock.
+	published uint64
 }
 
 // send puts u on every stream, and notes it as seen. Called under the
@@ -258,13 +263,19 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		return nil, ErrClosed
 	}
 	ss := d.watchers[showID]
-	if ss == nil {
+	first := ss == nil
+	if first {
 		ss = &showStreams{streams: make(map[*watcher]struct{}), seen: seen, layout: e.layout}
 		d.watchers[showID] = ss
 	}
 	ss.streams[w] = struct{}{}
 	d.nWatch.Add(1)
 	d.mu.Unlock()
+	if first && bs.feed != nil {
+		// A report of a commit made after the read above, but that came
+		// before the show had streams, was dropped: read it once more.
+		bs.feed.changed(showID)
+	}
 	for _, u := range seatUpdates(showID, bs.clock.Now(), e.layout, nil, seen) {
 		w.box.Put(u)
 	}
@@ -315,12 +326,24 @@ func (d *dispatcher) watchedShows() []string {
 // seen returns the seat statuses the show's streams were last sent, or
 // nil if it has none. The caller holds the show's lock.
 func (d *dispatcher) seen(showID string) []SeatStatus {
+	ss, _ := d.streamsOf(showID)
+	if ss == nil {
+		return nil
+	}
+	return ss.seen
+}
+
+// streamsOf returns the show's streams, nil if it has none, and how many
+// updates of this process's commits they were sent. The caller holds the
+// show's lock.
+func (d *dispatcher) streamsOf(showID string) (*showStreams, uint64) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if ss := d.watchers[showID]; ss != nil {
-		return ss.seen
+	ss := d.watchers[showID]
+	if ss == nil {
+		return nil, 0
 	}
-	return nil
+	return ss, ss.published
 }
 
 // seatUpdates returns the updates that take a seat map from the statuses

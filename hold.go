@@ -763,7 +763,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 				HoldExpired
 				ids smallSeatIDs
 			})
-			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b), ShowStarted: !now.Before(op.start), freed: op.freed}
+			e.HoldExpired = HoldExpired{EventMeta: meta, Seats: e.ids.of(b), ShowStarted: !b.HeldUntil.Before(op.start), freed: op.freed}
 			*ev = append(*ev, &e.HoldExpired)
 		}
 	}

@@ -75,9 +75,9 @@ type HoldExpired struct {
 	// ShowCancelled: CancelShow cancelled the show as it found the hold
 	// run out.
 	ShowCancelled bool
-	// ShowStarted: the hold ended once the show had started (a hold
-	// never outlasts the show's start), so its seats are no longer for
-	// sale either.
+	// ShowStarted: the show's start ended the hold (a hold never
+	// outlasts it), so its seats are no longer for sale either; false
+	// for a hold that ran out earlier, however late it was swept.
 	ShowStarted bool
 
 	freed freedSeats // for the Watch streams

@@ -10,11 +10,13 @@ import (
 // changeFeed brings the seat changes that other processes commit to this
 // process's Watch streams, on a Store that reports them (a
 // ShowChangeListener). It listens from the first Watch until Close. A
-// report only names a show: the feed reads the show again, under the
-// show's lock, and sends its streams the seats whose status differs from
-// what they were last sent (showStreams.seen). Reports that come while a
-// show is being read are merged into one more read, so a busy show costs
-// one read at a time whatever the rate of its commits.
+// report only names a show: the feed reads the show again and sends its
+// streams the seats whose status differs from what they were last sent
+// (showStreams.seen). One goroutine reads the shows reported, one after
+// another; reports that come while a show is being read are merged into
+// one more read, so a busy show costs one read at a time whatever the
+// rate of its commits. A show whose read fails is read again later,
+// backing off on the Clock, while the others go on.
 type changeFeed struct {
 	bs       *BookingSystem
 	listener ShowChangeListener
@@ -25,10 +27,18 @@ type changeFeed struct {
 	started chan struct{} // closed once the first try to listen returned
 	done    chan struct{} // closed when run returns; nil until it starts
 
-	mu    sync.Mutex
-	dirty map[string]struct{} // shows to read again
-	all   bool                // every show with streams is to be read again
-	wake  chan struct{}       // has a value when dirty or all was set
+	mu      sync.Mutex
+	dirty   map[string]struct{}   // shows to read again
+	all     bool                  // every show with streams is to be read again
+	failing map[string]*feedRetry // shows whose last read failed
+	wake    chan struct{}         // has a value when dirty or all was set
+}
+
+// feedRetry is when a show whose read failed is read again, and how long
+// the wait after that will be if it fails again.
+type feedRetry struct {
+	at   time.Time
+	next time.Duration
 }
 
 // Bounds of the wait before the feed tries again to listen, or to read a
@@ -38,6 +48,10 @@ const (
 	feedRetryMax   = 30 * time.Second
 )
 
+// feedReadTimeout bounds one read of a show by the feed, on the Clock: a
+// read that hangs must not hold up every other show's updates until Close.
+const feedReadTimeout = 10 * time.Second
+
 // newChangeFeed returns the feed of bs, or nil if its Store reports no
 // changes.
 func newChangeFeed(bs *BookingSystem) *changeFeed {
@@ -46,8 +60,8 @@ func newChangeFeed(bs *BookingSystem) *changeFeed {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &changeFeed{bs: bs, listener: l, ctx: ctx, cancel: cancel,
-		started: make(chan struct{}), dirty: make(map[string]struct{}), wake: make(chan struct{}, 1)}
+	return &changeFeed{bs: bs, listener: l, ctx: ctx, cancel: cancel, started: make(chan struct{}),
+		dirty: make(map[string]struct{}), failing: make(map[string]*feedRetry), wake: make(chan struct{}, 1)}
 }
 
 // listen starts the feed on first use and waits, bounded by ctx, for its
@@ -68,6 +82,8 @@ func (f *changeFeed) listen(ctx context.Context) error {
 	select {
 	case <-f.started:
 		return nil
+	case <-f.ctx.Done():
+		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -98,24 +114,15 @@ func (f *changeFeed) run() {
 	if !f.startListening() {
 		return
 	}
-	retry := feedRetryFirst
 	for {
-		select {
-		case <-f.wake:
-		case <-f.ctx.Done():
+		for _, id := range f.due() {
+			if f.ctx.Err() != nil {
+				return
+			}
+			f.resynced(id, f.resync(id))
+		}
+		if !f.waitForWork() {
 			return
-		}
-		if failed := f.readDirty(); failed == 0 {
-			retry = feedRetryFirst
-			continue
-		}
-		if !f.sleep(retry) {
-			return
-		}
-		retry = min(2*retry, feedRetryMax)
-		select {
-		case f.wake <- struct{}{}: // the failed shows are dirty again
-		default:
 		}
 	}
 }
@@ -140,16 +147,15 @@ func (f *changeFeed) startListening() bool {
 		}
 		f.bs.log.Warn("boxoffice: cannot listen for other processes' seat changes; Watch streams miss them until it can",
 			"err", err, "retry", retry)
-		if !f.sleep(retry) {
+		if !f.sleep(f.bs.clock.NewTimer(retry)) {
 			return false
 		}
 		retry = min(2*retry, feedRetryMax)
 	}
 }
 
-// sleep waits d on the Clock, and reports whether it did before Close.
-func (f *changeFeed) sleep(d time.Duration) bool {
-	t := f.bs.clock.NewTimer(d)
+// sleep waits for t, and reports whether it fired before Close.
+func (f *changeFeed) sleep(t Timer) bool {
 	defer t.Stop()
 	select {
 	case <-t.C():
@@ -159,61 +165,130 @@ func (f *changeFeed) sleep(d time.Duration) bool {
 	}
 }
 
-// readDirty reads again the shows reported since the last call. Those
-// that fail stay dirty; it returns how many did.
-func (f *changeFeed) readDirty() (failed int) {
+// waitForWork waits for a report, or for the next retry of a show whose
+// read failed, and reports whether one came before Close.
+func (f *changeFeed) waitForWork() bool {
 	f.mu.Lock()
-	shows := f.dirty
-	f.dirty = make(map[string]struct{})
-	if f.all {
-		f.all = false
-		for _, id := range f.bs.events.watchedShows() {
-			shows[id] = struct{}{}
+	var next time.Time
+	for _, r := range f.failing {
+		if next.IsZero() || r.at.Before(next) {
+			next = r.at
 		}
 	}
 	f.mu.Unlock()
-	for id := range shows {
-		if f.ctx.Err() != nil {
-			return 0
-		}
-		if err := f.resync(id); err != nil {
-			failed++
-			f.bs.log.Warn("boxoffice: cannot read a show to bring other processes' seat changes to its Watch streams",
-				"show", id, "err", err)
-			f.mu.Lock()
+	var retry <-chan time.Time
+	if !next.IsZero() {
+		t := f.bs.clock.NewTimer(next.Sub(f.bs.clock.Now()))
+		defer t.Stop()
+		retry = t.C()
+	}
+	select {
+	case <-f.wake:
+	case <-retry:
+	case <-f.ctx.Done():
+		return false
+	}
+	return true
+}
+
+// due takes the shows to read now: those reported (every watched one
+// after a report about all), less those waiting to retry a failed read,
+// plus those whose retry is due.
+func (f *changeFeed) due() []string {
+	now := f.bs.clock.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.all {
+		f.all = false
+		for _, id := range f.bs.events.watchedShows() {
 			f.dirty[id] = struct{}{}
-			f.mu.Unlock()
 		}
 	}
-	return failed
+	var ids []string
+	for id := range f.dirty {
+		if f.failing[id] == nil {
+			ids = append(ids, id)
+			delete(f.dirty, id)
+		}
+	}
+	for id, r := range f.failing {
+		if !r.at.After(now) {
+			ids = append(ids, id)
+			delete(f.dirty, id)
+		}
+	}
+	return ids
+}
+
+// resynced records how the read of a show went: a failure puts off its
+// next read, doubling the wait each time; a success forgets the failures.
+func (f *changeFeed) resynced(showID string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err == nil {
+		delete(f.failing, showID)
+		return
+	}
+	if !f.bs.events.watched(showID) {
+		delete(f.failing, showID) // its last stream ended: nothing to bring
+		return
+	}
+	r := f.failing[showID]
+	if r == nil {
+		r = &feedRetry{next: feedRetryFirst}
+		f.failing[showID] = r
+	}
+	r.at = f.bs.clock.Now().Add(r.next)
+	f.bs.log.Warn("boxoffice: cannot read a show to bring other processes' seat changes to its Watch streams",
+		"show", showID, "err", err, "retry", r.next)
+	r.next = min(2*r.next, feedRetryMax)
 }
 
 // resync reads the show and sends its streams the seats whose status
-// changed since they were last sent one.
+// changed since they were last sent one. The read is made without the
+// show's lock, so that a slow Store holds up no call on the show. If
+// this process changed the show meanwhile, the read may predate that
+// change, and the show is read again under the lock: a show busy in this
+// process would otherwise never be read in time.
 func (f *changeFeed) resync(showID string) error {
 	e, err := f.bs.entry(f.ctx, showID)
 	if err != nil {
 		return err
 	}
-	e.lock()
-	defer e.unlock()
 	d := f.bs.events
-	before := d.seen(showID)
-	if before == nil {
+	e.lock()
+	ss, sent := d.streamsOf(showID)
+	e.unlock()
+	if ss == nil {
 		return nil // its last stream ended
 	}
-	after, at, err := f.read(f.ctx, e)
+	after, at, err := f.readBounded(e)
 	if err != nil {
 		return err
 	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if ss := d.watchers[showID]; ss != nil {
-		for _, u := range seatUpdates(showID, at, e.layout, before, after) {
-			ss.send(u)
+	e.lock()
+	defer e.unlock()
+	if now, n := d.streamsOf(showID); now != ss || n != sent {
+		if ss = now; ss == nil {
+			return nil
+		}
+		if after, at, err = f.readBounded(e); err != nil {
+			return err
 		}
 	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, u := range seatUpdates(showID, at, e.layout, ss.seen, after) {
+		ss.send(u)
+	}
 	return nil
+}
+
+// readBounded is read, cut off after feedReadTimeout on the Clock.
+func (f *changeFeed) readBounded(e *showEntry) ([]SeatStatus, time.Time, error) {
+	ctx, cancel := withClockTimeout(f.ctx, f.bs.clock, feedReadTimeout)
+	defer cancel()
+	return f.read(ctx, e)
 }
 
 // read returns the show's seat statuses in Layout order, as SeatMap
@@ -234,12 +309,19 @@ func (f *changeFeed) read(ctx context.Context, e *showEntry) ([]SeatStatus, time
 	return seen, at, nil
 }
 
-// close stops the feed and waits, bounded by ctx, for it to end.
-func (f *changeFeed) close(ctx context.Context) error {
+// stop stops the feed: it listens no more, and a Watch waiting for it to
+// start returns ErrClosed.
+func (f *changeFeed) stop() {
+	if f != nil {
+		f.cancel()
+	}
+}
+
+// wait waits, bounded by ctx, for the feed to end once stopped.
+func (f *changeFeed) wait(ctx context.Context) error {
 	if f == nil {
 		return nil
 	}
-	f.cancel()
 	f.mu.Lock()
 	done := f.done
 	f.mu.Unlock()

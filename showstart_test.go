@@ -246,15 +246,17 @@ func TestMaxHoldExtensions(t *testing.T) {
 
 // A hold that ends because the show started says so (HoldExpired's
 // ShowStarted), so its holder is not invited to book again; one that ran
-// out its TTL earlier does not.
+// out its TTL earlier does not, even if it is swept after the start.
 func TestHoldExpiredSaysWhetherTheShowStarted(t *testing.T) {
 	tests := []struct {
 		name        string
 		before      time.Duration // how long before the start the hold is made
+		sweepAfter  time.Duration // how long after it the sweeper comes
 		wantStarted bool
 	}{
-		{"its TTL ran out an hour before the start", 70 * time.Minute, false},
-		{"cut short by the start", 5 * time.Minute, true},
+		{"its TTL ran out an hour before the start", 70 * time.Minute, 10 * time.Minute, false},
+		{"its TTL ran out an hour before the start, swept after it", 70 * time.Minute, 75 * time.Minute, false},
+		{"cut short by the start", 5 * time.Minute, 10 * time.Minute, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +264,7 @@ func TestHoldExpiredSaysWhetherTheShowStarted(t *testing.T) {
 			f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{rec} })
 			f.clock.Set(f.show.Start.Add(-tt.before))
 			f.hold("alice", "A1")
-			f.clock.Advance(10 * time.Minute)
+			f.clock.Advance(tt.sweepAfter)
 			if n, err := f.sys.Sweep(f.ctx); err != nil || n != 1 {
 				t.Fatalf("Sweep: %d, %v; want 1 hold expired", n, err)
 			}

@@ -160,6 +160,7 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 	}
 	defer close(bs.closeDone)
 	bs.stop()
+	bs.feed.stop() // before waiting for calls: a Watch may be waiting for it to listen
 	var waitErr error
 	select {
 	case <-bs.sweeperRan:
@@ -167,7 +168,7 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 	case <-ctx.Done(): // the sweeper is stuck in a Store call
 		waitErr = fmt.Errorf("boxoffice: close: the sweeper is still running: %w", ctx.Err())
 	}
-	feedErr := bs.feed.close(ctx)
+	feedErr := bs.feed.wait(ctx)
 	eventsErr := bs.events.close(ctx)
 	return cmp.Or(waitErr, eventsErr, feedErr) // the first thing that went wrong
 }
