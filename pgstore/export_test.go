@@ -3,3 +3,16 @@ package pgstore
 // ShowsOfMovieSQL is the Store's query of a page of a movie's shows, for
 // tests that check its plan.
 func ShowsOfMovieSQL(s *Store) string { return s.q.showsOfMovie }
+
+// ShowsChannel is the channel the Store notifies changed shows on.
+func ShowsChannel(s *Store) string { return s.feed.channel }
+
+// NotifyChanged queues showID for the Store's feed, as a committed
+// UpdateShow of it does.
+func NotifyChanged(s *Store, showID string) { s.feed.changed(showID) }
+
+// FeedSends is how many notifying statements the Store has sent (or tried).
+func FeedSends(s *Store) int64 { return s.feed.sends.Load() }
+
+// FeedRunning reports whether the Store's sender goroutine runs.
+func FeedRunning(s *Store) bool { return s.feed.running.Load() }

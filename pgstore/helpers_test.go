@@ -99,7 +99,13 @@ func newSchema(t testing.TB, pool *pgxpool.Pool) string {
 	t.Helper()
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema := "pgstore_test_" + hex.EncodeToString(b[:])
+	return newSchemaNamed(t, pool, "pgstore_test_"+hex.EncodeToString(b[:]))
+}
+
+// newSchemaNamed migrates a new schema of the given name and drops it when
+// the test ends.
+func newSchemaNamed(t testing.TB, pool *pgxpool.Pool, schema string) string {
+	t.Helper()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -215,7 +215,7 @@ func (s *Store) showTxOnce(ctx context.Context, showID string, readOnly bool, fn
 	// happens if fn panics or a rollback fails.
 	defer conn.Release()
 
-	tx := &showTx{ctx: ctx, conn: conn, q: &s.q, shows: s.shows, readOnly: readOnly}
+	tx := &showTx{ctx: ctx, conn: conn, q: &s.q, shows: s.shows, feed: s.feed, readOnly: readOnly}
 	if err := tx.begin(showID); err != nil {
 		tx.rollback()
 		return err
@@ -253,7 +253,7 @@ func (s *Store) showTxOnce(ctx context.Context, showID string, readOnly bool, fn
 // BookingSystem's per-show mutex keeps the cache current, so a transaction
 // costs one round trip; another process writing the show costs one more.
 func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int64, seats []byte, cancelled bool, fn func(tx boxoffice.ShowTx) error) (done bool, err error) {
-	tx := &showTx{ctx: ctx, q: &s.q, shows: s.shows, optimistic: true,
+	tx := &showTx{ctx: ctx, q: &s.q, shows: s.shows, feed: s.feed, optimistic: true,
 		show: show, version: version, seats: inventory(slices.Clone(seats)), cancelled: cancelled}
 	fnErr := fn(tx)
 	switch {
@@ -387,6 +387,7 @@ type showTx struct {
 	conn     *pgxpool.Conn
 	q        *queries
 	shows    *showCache
+	feed     *showFeed
 	readOnly bool
 	// optimistic: the state is the cached one, and there is no connection;
 	// stale: fn asked for a booking the cache does not hold at version.
@@ -478,9 +479,11 @@ func (tx *showTx) cancelledArg() any {
 	return nil
 }
 
-// committed caches what the transaction wrote: the show is now at
-// version+1. The transaction must not be used afterwards.
+// committed caches what the transaction wrote (the show is now at
+// version+1), and has the feed tell the listeners of every Store on the
+// schema. The transaction must not be used afterwards.
 func (tx *showTx) committed() {
+	tx.feed.changed(tx.show.ID)
 	puts := make([]boxoffice.Booking, len(tx.puts))
 	for k, id := range tx.puts {
 		puts[k] = tx.bookings[id].b

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -25,10 +27,23 @@ type Options struct {
 	// with an error matching boxoffice.ErrConflict. Default: 10; negative:
 	// no retries.
 	MaxRetries int
+	// ShowChangeCheck is how often ListenShowChanges reports every show
+	// (changed("")) whatever it was notified, so that a change whose
+	// notification was lost (its process died between the commit and
+	// the notification, or could not send it) reaches Watch streams at
+	// the latest then. Default: 30 seconds; negative: never.
+	ShowChangeCheck time.Duration
+	// Logger reports what the Store cannot return to a caller: a
+	// notification of changed shows that could not be sent, a listening
+	// connection lost. Default: slog.Default(), as boxoffice.Config's.
+	Logger *slog.Logger
 }
 
-// DefaultSchema is the schema of a zero Options.
-const DefaultSchema = "boxoffice"
+// Defaults of a zero Options.
+const (
+	DefaultSchema          = "boxoffice"
+	DefaultShowChangeCheck = 30 * time.Second
+)
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Schema == "" {
@@ -45,6 +60,12 @@ func (o Options) withDefaults() (Options, error) {
 		o.MaxRetries = 10
 	case o.MaxRetries < 0:
 		o.MaxRetries = 0
+	}
+	if o.ShowChangeCheck == 0 {
+		o.ShowChangeCheck = DefaultShowChangeCheck
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	return o, nil
 }
@@ -77,12 +98,17 @@ type Store struct {
 	maxRetries int
 	q          queries
 	shows      *showCache
+
+	feed            *showFeed     // notifies the shows this Store's commits change
+	showChangeCheck time.Duration // see Options.ShowChangeCheck
+	logger          *slog.Logger
 }
 
 var (
 	_ boxoffice.Store                  = (*Store)(nil)
 	_ boxoffice.ExpiredHoldLister      = (*Store)(nil)
 	_ boxoffice.UnsettledBookingLister = (*Store)(nil)
+	_ boxoffice.ShowChangeListener     = (*Store)(nil)
 )
 
 // New returns a Store on the schema of opts, which Migrate must have
@@ -95,7 +121,8 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{pool: pool, schema: opts.Schema, maxRetries: opts.MaxRetries, q: newQueries(opts.Schema), shows: newShowCache()}, nil
+	return &Store{pool: pool, schema: opts.Schema, maxRetries: opts.MaxRetries, q: newQueries(opts.Schema), shows: newShowCache(),
+		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, logger: opts.Logger}, nil
 }
 
 // Schema returns the PostgreSQL schema the Store keeps its tables in.

@@ -1,0 +1,470 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgxlisten"
+	"github.com/jackc/puddle/v2"
+)
+
+// How the Store tells other processes which shows changed (see the package
+// documentation, "Watch across processes").
+const (
+	// sendInterval is the least time between two sends of the feed: the
+	// commits of a burst wait for it, so that they go out together.
+	sendInterval = 10 * time.Millisecond
+	// maxIDsPerSend is the most show IDs one notifying statement carries.
+	maxIDsPerSend = 1000
+	// maxPayload is the most bytes of one notification's payload:
+	// PostgreSQL takes fewer than 8000.
+	maxPayload = 7999
+	// sendTries is how many times a statement is sent before its IDs
+	// are dropped (the listeners' periodic check covers them).
+	sendTries = 3
+	// sendTimeout bounds one notifying statement.
+	sendTimeout = 5 * time.Second
+	// Reconnecting after the listening connection was lost waits
+	// reconnectMin, doubled after every failed attempt up to reconnectMax.
+	reconnectMin = 50 * time.Millisecond
+	reconnectMax = 10 * time.Second
+	// feedShards is how many shards the pending show IDs are spread
+	// over, so that commits of different shows do not meet on one lock.
+	feedShards = 16
+)
+
+// maxIdentifier is PostgreSQL's limit on an identifier's bytes (NAMEDATALEN
+// - 1), a channel name's too.
+const maxIdentifier = 63
+
+// showsChannel is the name of the channel on which the Stores of schema
+// notify their changes: "pgstore_shows:" and the schema when that fits in
+// an identifier, else "pgstore_shows#" and as much of the hex SHA-256 of
+// the schema as fits. A hashed name cannot be mistaken for a plain one (a
+// plain one that long would not fit).
+func showsChannel(schema string) string {
+	const plain, hashed = "pgstore_shows:", "pgstore_shows#"
+	if len(plain)+len(schema) <= maxIdentifier {
+		return plain + schema
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return hashed + hex.EncodeToString(sum[:])[:maxIdentifier-len(hashed)]
+}
+
+// showFeed collects the IDs of the shows that the Store's UpdateShows
+// changed, and notifies them on the schema's channel once committed. The
+// commit only adds its show to a pending set: a NOTIFY inside the show
+// transaction would take PostgreSQL's global notify lock at every commit,
+// which halved the throughput of parallel transactions. A sender
+// goroutine runs while there is something pending, and exits when there
+// is nothing left.
+type showFeed struct {
+	pool    *pgxpool.Pool
+	channel string
+	logger  *slog.Logger
+
+	seed    maphash.Seed
+	shards  [feedShards]feedShard
+	running atomic.Bool  // a sender goroutine runs
+	sends   atomic.Int64 // statements sent, for tests
+}
+
+type feedShard struct {
+	mu      sync.Mutex
+	pending map[string]struct{}
+}
+
+func newShowFeed(pool *pgxpool.Pool, schema string, logger *slog.Logger) *showFeed {
+	return &showFeed{pool: pool, channel: showsChannel(schema), logger: logger, seed: maphash.MakeSeed()}
+}
+
+// changed records that a transaction on the show committed a change, and
+// starts the sender if it is not running.
+func (f *showFeed) changed(showID string) {
+	sh := &f.shards[maphash.String(f.seed, showID)%feedShards]
+	sh.mu.Lock()
+	if sh.pending == nil {
+		sh.pending = make(map[string]struct{})
+	}
+	sh.pending[showID] = struct{}{}
+	sh.mu.Unlock()
+	// Load first: a failing CompareAndSwap still takes the cache line.
+	if !f.running.Load() && f.running.CompareAndSwap(false, true) {
+		go f.run()
+	}
+}
+
+// run sends what is pending, at most once per sendInterval, until nothing
+// is. Whoever sets running from false to true starts it; it sets running
+// to false when it finds nothing pending, then looks once more, so that an
+// ID added meanwhile is sent by it or by a sender its adder starts.
+func (f *showFeed) run() {
+	t := time.NewTimer(sendInterval)
+	defer t.Stop()
+	for {
+		<-t.C
+		ids := f.take()
+		if len(ids) == 0 {
+			f.running.Store(false)
+			if !f.hasPending() || !f.running.CompareAndSwap(false, true) {
+				return
+			}
+			t.Reset(sendInterval)
+			continue
+		}
+		f.send(ids)
+		t.Reset(sendInterval)
+	}
+}
+
+// take empties the pending set and returns what it held.
+func (f *showFeed) take() []string {
+	var ids []string
+	for i := range f.shards {
+		sh := &f.shards[i]
+		sh.mu.Lock()
+		for id := range sh.pending {
+			ids = append(ids, id)
+		}
+		clear(sh.pending)
+		sh.mu.Unlock()
+	}
+	return ids
+}
+
+func (f *showFeed) hasPending() bool {
+	for i := range f.shards {
+		sh := &f.shards[i]
+		sh.mu.Lock()
+		n := len(sh.pending)
+		sh.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// notifySQL notifies each payload of $2 on channel $1 in one statement,
+// its own transaction. synchronous_commit off spares the commit a wait for
+// the WAL flush (the notification queue gives the transaction an ID): a
+// notification lost with a crash of the server is one every listener's
+// lost connection already reports.
+const notifySQL = `SELECT count(pg_notify($1, p)) FROM set_config('synchronous_commit', 'off', true), unnest($2::text[]) AS p`
+
+// send notifies ids, maxIDsPerSend at a time. A statement that fails is
+// tried sendTries times, then its IDs are dropped with a log; on a closed
+// pool everything is dropped quietly. Either way the listeners' periodic
+// check reports them later.
+func (f *showFeed) send(ids []string) {
+	for len(ids) > 0 {
+		n := min(len(ids), maxIDsPerSend)
+		batch := payloads(ids[:n])
+		ids = ids[n:]
+		var err error
+		for try := range sendTries {
+			if try > 0 {
+				time.Sleep(time.Duration(try) * sendInterval)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
+			_, err = f.pool.Exec(ctx, notifySQL, f.channel, batch)
+			cancel()
+			f.sends.Add(1)
+			if err == nil || errors.Is(err, puddle.ErrClosedPool) {
+				break
+			}
+		}
+		switch {
+		case errors.Is(err, puddle.ErrClosedPool):
+			return
+		case err != nil:
+			f.logger.Warn("pgstore: could not notify changed shows; listeners will see them at their next periodic check",
+				"channel", f.channel, "shows", n, "error", err)
+		}
+	}
+}
+
+// payloads packs show IDs into notification payloads of at most maxPayload
+// bytes: each a JSON array of the IDs, its text all ASCII (every other
+// character escaped), so that its size does not depend on the server's
+// encoding. An ID that does not fit in a payload of its own, or is not
+// valid UTF-8 (and so cannot be a stored show's), is sent as the empty
+// ID, which listeners take for every show.
+func payloads(ids []string) []string {
+	var out []string
+	buf := []byte{'['}
+	var one []byte
+	all := false
+	for _, id := range ids {
+		one = appendJSONString(one[:0], id)
+		if !utf8.ValidString(id) || len(one)+2 > maxPayload {
+			all = true
+			continue
+		}
+		if len(buf)+1+len(one)+1 > maxPayload { // with a comma and the closing bracket
+			out = append(out, string(append(buf, ']')))
+			buf = buf[:1]
+		}
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, one...)
+	}
+	if len(buf) > 1 {
+		out = append(out, string(append(buf, ']')))
+	}
+	if all {
+		out = append(out, `[""]`)
+	}
+	return out
+}
+
+// appendJSONString appends s as a JSON string of ASCII characters only.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r >= 0x20 && r < 0x7f:
+			b = append(b, byte(r))
+		default:
+			for _, u := range utf16.AppendRune(nil, r) {
+				b = append(b, `\u`...)
+				b = append(b, fmt.Sprintf("%04x", u)...)
+			}
+		}
+	}
+	return append(b, '"')
+}
+
+// parsePayload returns the show IDs of a notification's payload; one that
+// is not a JSON array of strings (not sent by a Store of this version)
+// stands for every show.
+func parsePayload(payload string) []string {
+	var ids []string
+	if err := json.Unmarshal([]byte(payload), &ids); err != nil {
+		return []string{""}
+	}
+	return ids
+}
+
+// ListenShowChanges implements boxoffice.ShowChangeListener: it reports
+// the shows that UpdateShows of any Store on the same schema, in any
+// process, commit changes to, this Store's own included (see the package
+// documentation, "Watch across processes").
+//
+// It listens on a connection of its own, taken out of the pool for good
+// (pgxpool's Hijack: the pool may open another in its place), which it
+// holds until ctx is done. It returns once PostgreSQL listens, so that a
+// commit after it returns is reported, or with an error if it could not
+// start (the pool closed, the database unreachable, or ctx done). Should
+// the connection be lost, it connects again through the pool, first at
+// once and then backing off up to 10 seconds, and reports changed("")
+// once listening again, since notifications may have been lost
+// meanwhile; so it does every Options.ShowChangeCheck. changed is called
+// one call at a time from one goroutine; the IDs of a report coming in
+// while it runs wait for it, merged, so that a show waits for at most one
+// call.
+func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID string)) error {
+	if changed == nil {
+		return invalid("changed", "nil; pass the function to call with the ID of each changed show")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	started := make(chan error, 1)
+	r := &showReports{wake: make(chan struct{}, 1), started: started}
+	l := &pgxlisten.Listener{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) { return r.connect(ctx, s.pool) },
+		LogError: func(ctx context.Context, err error) {
+			if ctx.Err() != nil || r.startFailed(err) || errors.Is(err, puddle.ErrClosedPool) {
+				return // said by ListenShowChanges, or nothing to be done
+			}
+			s.logger.Warn("pgstore: listening for show changes; reporting every show once listening again",
+				"channel", s.feed.channel, "error", err)
+		},
+		ReconnectDelay: -1, // connect waits itself, backing off
+	}
+	l.Handle(s.feed.channel, r)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		_ = l.Listen(lctx) // ends only with lctx: it logs and retries every other error
+	}()
+	select {
+	case err := <-started:
+		if err != nil {
+			cancel()
+			<-listening
+			return fmt.Errorf("pgstore: listening for show changes: %w", err)
+		}
+	case <-ctx.Done():
+		cancel()
+		<-listening
+		return ctx.Err()
+	}
+	go func() {
+		defer cancel()
+		r.deliver(lctx, s.showChangeCheck, changed)
+	}()
+	return nil
+}
+
+// showReports is one ListenShowChanges: the show IDs notified and not yet
+// reported, and the state of its connection.
+type showReports struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+	all bool // report changed(""), which covers every ID
+
+	wake chan struct{} // something to report; capacity 1
+
+	// started receives nil once the first connection listens, or the
+	// error that kept it from listening, and nothing after that (then
+	// startDone).
+	started   chan error
+	startDone bool
+	failures  int // connection attempts since the last that listened
+}
+
+// connect takes a connection for the listener out of the pool. A
+// reconnection waits first, reconnectMin and twice as long after each
+// failed attempt, up to reconnectMax: a database going down is not
+// retried in a tight loop.
+func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, error) {
+	r.mu.Lock()
+	var wait time.Duration
+	if r.startDone {
+		wait = min(reconnectMin<<min(r.failures, 16), reconnectMax)
+	}
+	r.failures++
+	r.mu.Unlock()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+	c, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Out of the pool for good: the pool does not count it any more, and
+	// may open another in its place.
+	return c.Hijack(), nil
+}
+
+// startFailed hands err, an error of the listener, to a ListenShowChanges
+// still waiting for its first connection to listen; false if it no longer
+// waits.
+func (r *showReports) startFailed(err error) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.startDone {
+		return false
+	}
+	r.startDone = true
+	r.started <- err
+	return true
+}
+
+// HandleBacklog is called by the listener once its connection listens.
+// The first time, ListenShowChanges may return; every other time, the
+// connection is a new one, and notifications may have been lost while
+// there was none.
+func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *pgx.Conn) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failures = 0
+	if !r.startDone {
+		r.startDone = true
+		r.started <- nil
+		return nil
+	}
+	r.all = true
+	r.signal()
+	return nil
+}
+
+// HandleNotification queues the IDs of a notification for deliver.
+func (r *showReports) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
+	ids := parsePayload(n.Payload)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if id == "" {
+			r.all = true
+			continue
+		}
+		if r.ids == nil {
+			r.ids = make(map[string]struct{})
+		}
+		r.ids[id] = struct{}{}
+	}
+	r.signal()
+	return nil
+}
+
+// signal wakes deliver; r.mu is held.
+func (r *showReports) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliver calls changed with what is queued, one call at a time, and
+// changed("") every check (none if check is not positive), until ctx is
+// done.
+func (r *showReports) deliver(ctx context.Context, check time.Duration, changed func(string)) {
+	var tick <-chan time.Time
+	if check > 0 {
+		t := time.NewTicker(check)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-tick:
+			r.mu.Lock()
+			r.all = true
+			r.mu.Unlock()
+		}
+		r.mu.Lock()
+		ids, all := r.ids, r.all
+		r.ids, r.all = nil, false
+		r.mu.Unlock()
+		if all {
+			changed("") // stands for every show, ids included
+			continue
+		}
+		for id := range ids {
+			if ctx.Err() != nil {
+				return
+			}
+			changed(id)
+		}
+	}
+}
