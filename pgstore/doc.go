@@ -179,6 +179,35 @@
 // missing parents (foreign keys) to boxoffice.ErrNotFound, both wrapped
 // with detail.
 //
+// # Watch across processes
+//
+// Store implements boxoffice.ShowChangeListener, so that the Watch streams
+// of a BookingSystem also carry the seat changes other processes commit.
+// Every UpdateShow that commits a change (not ViewShow, nor an UpdateShow
+// that writes nothing or fails) adds its show to a set of the Store's,
+// which a goroutine notifies once committed, with pg_notify on the channel
+// pgstore_shows:<schema> (pgstore_shows# and a hash of the schema when that
+// would be longer than 63 bytes): at most every 10 ms, so that the commits
+// of a burst go out together, up to 1,000 show IDs a statement, as JSON
+// arrays. The goroutine runs only while there is something to send. A
+// NOTIFY inside the show transaction would take PostgreSQL's global
+// notify lock at every commit, which halved the throughput of parallel
+// transactions; sending after the commit means that a notification is
+// lost if its process dies in between, or if the send fails three times
+// (then logged to Options.Logger).
+//
+// ListenShowChanges listens on a connection of its own, taken out of the
+// pool for as long as it listens (pgxpool's Conn.Hijack; the pool may open
+// another in its place): a listening BookingSystem holds one connection
+// beyond its pool's, to count against max_connections, and the pool must
+// give sessions of their own (not a PgBouncer in transaction mode), where
+// LISTEN works. A change is reported about 10 ms and a round trip after
+// its commit. When the connection is lost, the listener connects again
+// and then reports every show (changed("")), since notifications may have
+// been lost meanwhile; it does so every Options.ShowChangeCheck (30
+// seconds by default) in any case, which bounds how long a lost
+// notification keeps a seat map out of date.
+//
 // # Connections
 //
 // An UpdateShow holds one connection of the pool from its first statement

@@ -273,10 +273,10 @@ func parsePayload(payload string) []string {
 // holds until ctx is done. It returns once PostgreSQL listens, so that a
 // commit after it returns is reported, or with an error if it could not
 // start (the pool closed, the database unreachable, or ctx done). Should
-// the connection be lost, it connects again through the pool, first at
-// once and then backing off up to 10 seconds, and reports changed("")
-// once listening again, since notifications may have been lost
-// meanwhile; so it does every Options.ShowChangeCheck. changed is called
+// the connection be lost, it connects again through the pool, after 50 ms
+// and then backing off up to 10 seconds, and reports changed("") once
+// listening again, since notifications may have been lost meanwhile; so
+// it does every Options.ShowChangeCheck. changed is called
 // one call at a time from one goroutine; the IDs of a report coming in
 // while it runs wait for it, merged, so that a show waits for at most one
 // call.
