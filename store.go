@@ -177,10 +177,12 @@ type ShowChangeListener interface {
 	// is followed by a call changed(showID). The calls come from a
 	// goroutine of the Store's, one at a time. A call may stand for
 	// several commits of the show, and a show may be reported that did
-	// not change. If changes may have been missed (the connection that
-	// listens was lost and made again), changed is called with the empty
-	// ID, which stands for every show. An error means the Store is not
-	// listening and will not call changed.
+	// not change. The call comes after the commit, so it is lost if the
+	// committing process dies in between; a Store covers such losses by
+	// calling changed with the empty ID, which stands for every show,
+	// now and then, and whenever changes may have been missed (the
+	// connection that listens was lost and made again). An error means
+	// the Store is not listening and will not call changed.
 	ListenShowChanges(ctx context.Context, changed func(showID string)) error
 }
 
