@@ -16,3 +16,11 @@ func FeedSends(s *Store) int64 { return s.feed.sends.Load() }
 
 // FeedRunning reports whether the Store's sender goroutine runs.
 func FeedRunning(s *Store) bool { return s.feed.running.Load() }
+
+// WithoutFeed returns a Store like s whose commits notify nothing, for
+// benchmarks that measure what notifying costs.
+func WithoutFeed(s *Store) *Store {
+	c := *s
+	c.feed = nil
+	return &c
+}

@@ -1,0 +1,128 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/pgstore"
+)
+
+// BenchmarkHoldReleaseFeed measures what notifying changed shows (the feed
+// behind ListenShowChanges) costs the hot path: the hold + release of
+// BenchmarkHoldRelease through two BookingSystems, each on a pool and a
+// schema of its own, one whose Store notifies and one whose Store does not,
+// timed in alternating rounds. Metrics: feed-ops/s, nofeed-ops/s and ratio
+// (feed over nofeed); ns/op is the feed's.
+func BenchmarkHoldReleaseFeed(b *testing.B) {
+	for _, layout := range []string{"per-show", "shared-show"} {
+		for _, goroutines := range []int{16, 64} {
+			b.Run(fmt.Sprintf("%s/goroutines=%d", layout, goroutines), func(b *testing.B) {
+				benchHoldReleaseFeed(b, goroutines, layout == "shared-show")
+			})
+		}
+	}
+}
+
+func benchHoldReleaseFeed(b *testing.B, goroutines int, shared bool) {
+	testPool(b) // skip or fail early when unreachable
+	withFeed := holdReleaseWork(b, goroutines, shared, func(s *pgstore.Store) *pgstore.Store { return s })
+	withoutFeed := holdReleaseWork(b, goroutines, shared, pgstore.WithoutFeed)
+	run := func(n int, op func(g int) error) time.Duration {
+		start := time.Now()
+		if err := runGoroutines(goroutines, n, op); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	run(4*goroutines, withFeed)
+	run(4*goroutines, withoutFeed)
+	const rounds = 8
+	b.ResetTimer()
+	var feedTime, noFeedTime time.Duration
+	for r := range rounds {
+		n := b.N/rounds + btoi(r < b.N%rounds)
+		if n == 0 {
+			continue
+		}
+		// Alternate which goes first, so that neither always follows the other.
+		if r%2 == 0 {
+			b.StartTimer()
+			feedTime += run(n, withFeed)
+			b.StopTimer()
+			noFeedTime += run(n, withoutFeed)
+		} else {
+			noFeedTime += run(n, withoutFeed)
+			b.StartTimer()
+			feedTime += run(n, withFeed)
+			b.StopTimer()
+		}
+	}
+	feedRate := float64(b.N) / feedTime.Seconds()
+	noFeedRate := float64(b.N) / noFeedTime.Seconds()
+	b.ReportMetric(float64(feedTime.Nanoseconds())/float64(b.N), "ns/op")
+	b.ReportMetric(feedRate, "feed-ops/s")
+	b.ReportMetric(noFeedRate, "nofeed-ops/s")
+	b.ReportMetric(feedRate/noFeedRate, "ratio")
+}
+
+// holdReleaseWork sets up what BenchmarkHoldRelease times — a pool of its
+// own, a schema, a BookingSystem on the Store that store makes of it, and
+// the shows and seats of each goroutine — and returns the hold + release
+// of goroutine g.
+func holdReleaseWork(b *testing.B, goroutines int, shared bool, store func(*pgstore.Store) *pgstore.Store) func(g int) error {
+	pool := ownPool(b, int32(max(goroutines, 4)))
+	ctx := context.Background()
+	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(b, pool)})
+	must(b, err)
+	sys, err := boxoffice.New(boxoffice.Config{
+		Store: store(s), Logger: slog.New(slog.DiscardHandler),
+		HoldsPerMinute: -1, MaxLiveHoldsPerUser: -1,
+	})
+	must(b, err)
+	b.Cleanup(func() { _ = sys.Close(ctx) })
+
+	perShow := 1
+	if shared {
+		perShow = 15
+	}
+	layout := boxoffice.SeedLayout()
+	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Bench", Duration: time.Hour})
+	must(b, err)
+	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Bench", City: "Bench"})
+	must(b, err)
+	type work struct {
+		show  string
+		seats []string
+		user  string
+	}
+	works := make([]work, goroutines)
+	var show boxoffice.Show
+	for g := range goroutines {
+		if g%perShow == 0 {
+			hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "h", Layout: layout})
+			must(b, err)
+			show, err = sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID,
+				Start: time.Now().Add(24 * time.Hour), BasePrice: 10_00})
+			must(b, err)
+		}
+		k := g % perShow * 4
+		w := work{show: show.ID, user: fmt.Sprint("user-", g)}
+		for _, s := range layout.Seats()[k : k+4] {
+			w.seats = append(w.seats, s.ID)
+		}
+		works[g] = w
+	}
+	return func(g int) error {
+		w := &works[g]
+		bk, err := sys.HoldSeats(ctx, w.user, w.show, w.seats)
+		if err != nil {
+			return err
+		}
+		_, err = sys.ReleaseHold(ctx, bk.ID)
+		return err
+	}
+}
