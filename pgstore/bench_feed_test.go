@@ -9,11 +9,12 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/pgstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // BenchmarkHoldReleaseFeed measures what notifying changed shows (the feed
 // behind ListenShowChanges) costs the hot path: the hold + release of
-// BenchmarkHoldRelease through two BookingSystems, each on a pool and a
+// BenchmarkHoldRelease through two BookingSystems on one pool, each on a
 // schema of its own, one whose Store notifies and one whose Store does not,
 // timed in alternating rounds. Metrics: feed-ops/s, nofeed-ops/s and ratio
 // (feed over nofeed); ns/op is the feed's.
@@ -29,8 +30,11 @@ func BenchmarkHoldReleaseFeed(b *testing.B) {
 
 func benchHoldReleaseFeed(b *testing.B, goroutines int, shared bool) {
 	testPool(b) // skip or fail early when unreachable
-	withFeed := holdReleaseWork(b, goroutines, shared, func(s *pgstore.Store) *pgstore.Store { return s })
-	withoutFeed := holdReleaseWork(b, goroutines, shared, pgstore.WithoutFeed)
+	// One pool for both: two of 64 connections would pass PostgreSQL's
+	// default max_connections.
+	pool := ownPool(b, int32(max(goroutines, 4)))
+	withFeed := holdReleaseWork(b, pool, goroutines, shared, func(s *pgstore.Store) *pgstore.Store { return s })
+	withoutFeed := holdReleaseWork(b, pool, goroutines, shared, pgstore.WithoutFeed)
 	run := func(n int, op func(g int) error) time.Duration {
 		start := time.Now()
 		if err := runGoroutines(goroutines, n, op); err != nil {
@@ -69,12 +73,10 @@ func benchHoldReleaseFeed(b *testing.B, goroutines int, shared bool) {
 	b.ReportMetric(feedRate/noFeedRate, "ratio")
 }
 
-// holdReleaseWork sets up what BenchmarkHoldRelease times — a pool of its
-// own, a schema, a BookingSystem on the Store that store makes of it, and
-// the shows and seats of each goroutine — and returns the hold + release
-// of goroutine g.
-func holdReleaseWork(b *testing.B, goroutines int, shared bool, store func(*pgstore.Store) *pgstore.Store) func(g int) error {
-	pool := ownPool(b, int32(max(goroutines, 4)))
+// holdReleaseWork sets up what BenchmarkHoldRelease times — a schema, a
+// BookingSystem on the Store that store makes of it, and the shows and
+// seats of each goroutine — and returns the hold + release of goroutine g.
+func holdReleaseWork(b *testing.B, pool *pgxpool.Pool, goroutines int, shared bool, store func(*pgstore.Store) *pgstore.Store) func(g int) error {
 	ctx := context.Background()
 	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(b, pool)})
 	must(b, err)
