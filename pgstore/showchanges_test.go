@@ -448,3 +448,54 @@ func waitUntil(t *testing.T, what string, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestWatchAcrossProcesses runs two BookingSystems on one schema, through
+// pools of their own, as two processes would: a hold made through one
+// reaches a Watch stream of the other, and so does its release.
+func TestWatchAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	poolA, poolB := ownPool(t, 4), ownPool(t, 4)
+	schema := newSchema(t, poolA)
+	logger := slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	system := func(pool *pgxpool.Pool) *boxoffice.BookingSystem {
+		s, err := pgstore.New(pool, pgstore.Options{Schema: schema, Logger: logger})
+		must(t, err)
+		sys, err := boxoffice.New(boxoffice.Config{Store: s, Logger: logger})
+		must(t, err)
+		t.Cleanup(func() { _ = sys.Close(context.Background()) })
+		return sys
+	}
+	a, b := system(poolA), system(poolB)
+	show := scheduleRexShow(t, a, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute}, time.Now().Add(72*time.Hour))
+	updates, err := b.Watch(t.Context(), show.ID)
+	must(t, err)
+
+	seats := []string{"A1", "A2"}
+	bk, err := a.HoldSeats(t.Context(), "ann", show.ID, seats)
+	must(t, err)
+	waitForSeats(t, updates, seats, boxoffice.SeatHeld)
+	_, err = a.ReleaseHold(t.Context(), bk.ID)
+	must(t, err)
+	waitForSeats(t, updates, seats, boxoffice.SeatAvailable)
+}
+
+// waitForSeats reads updates until one gives every seat of seats the
+// status, failing the test after waitTimeout.
+func waitForSeats(t *testing.T, updates <-chan boxoffice.SeatUpdate, seats []string, status boxoffice.SeatStatus) {
+	t.Helper()
+	deadline := time.NewTimer(waitTimeout)
+	defer deadline.Stop()
+	for {
+		select {
+		case u, ok := <-updates:
+			if !ok {
+				t.Fatal("the stream closed")
+			}
+			if u.Status == status && !slices.ContainsFunc(seats, func(s string) bool { return !slices.Contains(u.Seats, s) }) {
+				return
+			}
+		case <-deadline.C:
+			t.Fatalf("no update of %v to %v within %v", seats, status, waitTimeout)
+		}
+	}
+}
