@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	// minute holds, 10 seats a hold, 5 live holds, 2 extensions) is the
 	// library's default.
 	fs.IntVar(&c.holdsPerMinute, "holds-per-minute", 10, "holds each user may make per minute")
-	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps to catch changes made by other processes,\nat least "+minResync.String()+" (default 15s in memory, 1s with -postgres)")
+	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps, in case a change was missed (with -postgres,\nWatch brings other processes' changes), at least "+minResync.String()+" (default 15s)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 0,
 		"how long a graceful shutdown waits for requests in flight\n(default: the longest a payment can take, from the library's payment settings)")
 	fs.BoolVar(&c.demo, "demo", true, "add the demo catalog and shows when they are missing")
@@ -101,9 +101,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if !resyncSet {
 		c.resync = 15 * time.Second
-		if c.postgres != "" {
-			c.resync = time.Second
-		}
 	}
 	return c, nil
 }

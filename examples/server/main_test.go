@@ -29,7 +29,7 @@ func TestParseFlags(t *testing.T) {
 		{nil, "", func(c config) bool {
 			return c.addr == "127.0.0.1:8080" && c.holdsPerMinute == 10 && c.resync == 15*time.Second && c.demo && c.postgres == ""
 		}},
-		{[]string{"-postgres", "postgres://db/x"}, "", func(c config) bool { return c.resync == time.Second && c.schema == "boxoffice" }},
+		{[]string{"-postgres", "postgres://db/x"}, "", func(c config) bool { return c.resync == 15*time.Second && c.schema == "boxoffice" }},
 		{[]string{"-postgres", "postgres://db/x", "-resync", "3s"}, "", func(c config) bool { return c.resync == 3*time.Second }},
 		{[]string{"-addr", ":0", "-holds-per-minute", "3", "-demo=false"}, "", func(c config) bool {
 			return c.addr == ":0" && c.holdsPerMinute == 3 && !c.demo
@@ -247,7 +247,9 @@ func TestRunPostgresTwoServers(t *testing.T) {
 	})
 
 	// Both start at once, as after a deploy: both migrate and seed.
-	args := []string{"-postgres", url, "-schema", schema, "-resync", "200ms"}
+	// No periodic re-read before the test ends: B's stream must learn of
+	// A's changes from Watch.
+	args := []string{"-postgres", url, "-schema", schema, "-resync", "1h"}
 	var servers [2]*runningServer
 	var errs [2]error
 	var wg sync.WaitGroup
@@ -297,18 +299,19 @@ func TestRunPostgresTwoServers(t *testing.T) {
 	if e := decodeError(t, body); status != http.StatusConflict || len(e.Seats) != 2 {
 		t.Fatalf("hold of the same seats through B: %d %s, want 409 naming both", status, body)
 	}
-	// B's open page learns of A's hold by its periodic re-read.
-	for {
+	// B's open page learns of A's hold from its stream's updates.
+	seen := map[string]string{}
+	for seen[seats[0]] != "held" || seen[seats[1]] != "held" {
 		ev := stream.next(t)
-		if ev.name != "seatmap" {
+		if ev.name != "update" {
 			continue
 		}
-		var m seatMapJSON
-		if err := json.Unmarshal([]byte(ev.data), &m); err != nil {
+		var u seatUpdateJSON
+		if err := json.Unmarshal([]byte(ev.data), &u); err != nil {
 			t.Fatal(err)
 		}
-		if statusOf(m, seats[0]) == "held" && statusOf(m, seats[1]) == "held" {
-			break
+		for _, s := range u.Seats {
+			seen[s] = u.Status
 		}
 	}
 }
