@@ -87,44 +87,6 @@ func holdReleaseWork(b *testing.B, pool *pgxpool.Pool, goroutines int, shared bo
 	must(b, err)
 	b.Cleanup(func() { _ = sys.Close(ctx) })
 
-	perShow := 1
-	if shared {
-		perShow = 15
-	}
-	layout := boxoffice.SeedLayout()
-	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Bench", Duration: time.Hour})
-	must(b, err)
-	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Bench", City: "Bench"})
-	must(b, err)
-	type work struct {
-		show  string
-		seats []string
-		user  string
-	}
-	works := make([]work, goroutines)
-	var show boxoffice.Show
-	for g := range goroutines {
-		if g%perShow == 0 {
-			hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "h", Layout: layout})
-			must(b, err)
-			show, err = sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID,
-				Start: time.Now().Add(24 * time.Hour), BasePrice: 10_00})
-			must(b, err)
-		}
-		k := g % perShow * 4
-		w := work{show: show.ID, user: fmt.Sprint("user-", g)}
-		for _, s := range layout.Seats()[k : k+4] {
-			w.seats = append(w.seats, s.ID)
-		}
-		works[g] = w
-	}
-	return func(g int) error {
-		w := &works[g]
-		bk, err := sys.HoldSeats(ctx, w.user, w.show, w.seats)
-		if err != nil {
-			return err
-		}
-		_, err = sys.ReleaseHold(ctx, bk.ID)
-		return err
-	}
+	works, _ := benchShows(b, sys, goroutines, shared)
+	return func(g int) error { return holdRelease(ctx, sys, &works[g]) }
 }

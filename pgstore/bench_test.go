@@ -52,38 +52,7 @@ func benchHoldRelease(b *testing.B, goroutines int, shared bool) {
 	must(b, err)
 	defer sys.Close(ctx)
 
-	// The catalog: a show per goroutine, or per 15 goroutines.
-	perShow := 1
-	if shared {
-		perShow = 15
-	}
-	layout := boxoffice.SeedLayout()
-	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Bench", Duration: time.Hour})
-	must(b, err)
-	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Bench", City: "Bench"})
-	must(b, err)
-	type work struct {
-		show  string
-		seats []string
-		user  string
-	}
-	works := make([]work, goroutines)
-	var show boxoffice.Show
-	for g := range goroutines {
-		if g%perShow == 0 {
-			hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "h", Layout: layout})
-			must(b, err)
-			show, err = sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID,
-				Start: time.Now().Add(24 * time.Hour), BasePrice: 10_00})
-			must(b, err)
-		}
-		k := g % perShow * 4
-		w := work{show: show.ID, user: fmt.Sprint("user-", g)}
-		for _, s := range layout.Seats()[k : k+4] {
-			w.seats = append(w.seats, s.ID)
-		}
-		works[g] = w
-	}
+	works, layout := benchShows(b, sys, goroutines, shared)
 
 	// The baseline's table: a row per seat of the same shows.
 	_, err = pool.Exec(ctx, `CREATE TABLE `+quote(schema)+`.bench_seats (
@@ -97,15 +66,8 @@ func benchHoldRelease(b *testing.B, goroutines int, shared bool) {
 	releaseSQL := `UPDATE ` + quote(schema) + `.bench_seats SET holder = NULL, held_until = NULL
 		WHERE show_id = $1 AND holder = $2 RETURNING seat_id`
 
-	storeOp := func(w *work) error {
-		bk, err := sys.HoldSeats(ctx, w.user, w.show, w.seats)
-		if err != nil {
-			return err
-		}
-		_, err = sys.ReleaseHold(ctx, bk.ID)
-		return err
-	}
-	baselineOp := func(w *work) error {
+	storeOp := func(w *benchWork) error { return holdRelease(ctx, sys, w) }
+	baselineOp := func(w *benchWork) error {
 		id, now := uuid.New(), time.Now()
 		rows, err := pool.Query(ctx, holdSQL, w.show, w.seats, id, now.Add(10*time.Minute), now)
 		if err != nil {
@@ -131,7 +93,7 @@ func benchHoldRelease(b *testing.B, goroutines int, shared bool) {
 	// Warm both up (connections, prepared statements, caches), then time
 	// them in alternating rounds, so that both see the same load on the
 	// machine.
-	run := func(n int, op func(*work) error) time.Duration {
+	run := func(n int, op func(*benchWork) error) time.Duration {
 		start := time.Now()
 		if err := runGoroutines(goroutines, n, func(g int) error { return op(&works[g]) }); err != nil {
 			b.Fatal(err)
@@ -200,4 +162,56 @@ func seatIDs(l *boxoffice.Layout) []string {
 		ids[i] = s.ID
 	}
 	return ids
+}
+
+// benchWork is what one goroutine of the hold + release benchmarks holds
+// and releases.
+type benchWork struct {
+	show  string
+	seats []string
+	user  string
+}
+
+// benchShows schedules the shows of the hold + release benchmarks on sys,
+// one per goroutine or, shared, one per 15 goroutines, and returns each
+// goroutine's work and the shows' layout.
+func benchShows(b *testing.B, sys *boxoffice.BookingSystem, goroutines int, shared bool) ([]benchWork, *boxoffice.Layout) {
+	ctx := context.Background()
+	perShow := 1
+	if shared {
+		perShow = 15
+	}
+	layout := boxoffice.SeedLayout()
+	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Bench", Duration: time.Hour})
+	must(b, err)
+	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Bench", City: "Bench"})
+	must(b, err)
+	works := make([]benchWork, goroutines)
+	var show boxoffice.Show
+	for g := range goroutines {
+		if g%perShow == 0 {
+			hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "h", Layout: layout})
+			must(b, err)
+			show, err = sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID,
+				Start: time.Now().Add(24 * time.Hour), BasePrice: 10_00})
+			must(b, err)
+		}
+		k := g % perShow * 4
+		w := benchWork{show: show.ID, user: fmt.Sprint("user-", g)}
+		for _, s := range layout.Seats()[k : k+4] {
+			w.seats = append(w.seats, s.ID)
+		}
+		works[g] = w
+	}
+	return works, layout
+}
+
+// holdRelease holds w's seats through sys and releases them.
+func holdRelease(ctx context.Context, sys *boxoffice.BookingSystem, w *benchWork) error {
+	bk, err := sys.HoldSeats(ctx, w.user, w.show, w.seats)
+	if err != nil {
+		return err
+	}
+	_, err = sys.ReleaseHold(ctx, bk.ID)
+	return err
 }
