@@ -215,7 +215,9 @@ func payloads(ids []string) []string {
 			all = true
 			continue
 		}
-		if len(buf)+1+len(one)+1 > maxPayload { // with a comma and the closing bracket
+		// A payload of its own fits (checked above); with others, it
+		// needs a comma and the closing bracket.
+		if len(buf) > 1 && len(buf)+1+len(one)+1 > maxPayload {
 			out = append(out, string(append(buf, ']')))
 			buf = buf[:1]
 		}

@@ -88,6 +88,9 @@ func TestPayloads(t *testing.T) {
 				if len(p) > maxPayload {
 					t.Errorf("payload of %d bytes, over %d", len(p), maxPayload)
 				}
+				if p == "[]" {
+					t.Errorf("an empty payload: a notification that wakes every listener for nothing")
+				}
 				for _, c := range []byte(p) {
 					if c < 0x20 || c >= 0x7f {
 						t.Fatalf("payload %q holds byte %#x, not printable ASCII", p, c)

@@ -499,3 +499,33 @@ func waitForSeats(t *testing.T, updates <-chan boxoffice.SeatUpdate, seats []str
 		}
 	}
 }
+
+// An UpdateShow whose commit's answer was lost, and whose outcome could
+// not be learned (ErrCommitUnknown), is notified all the same: it may
+// have committed, and no other report of it would come.
+func TestCommitUnknownIsNotified(t *testing.T) {
+	for _, path := range []string{"locked", "optimistic"} {
+		t.Run(path, func(t *testing.T) {
+			admin, schema, show, proxy, a := lostCommitStore(t, path)
+			b, err := pgstore.New(ownPool(t, 4), pgstore.Options{Schema: schema}) // another process
+			must(t, err)
+			r := listen(t, b)
+			bk := heldBooking(show.ID, "A1")
+			err = a.UpdateShow(t.Context(), show.ID, func(tx boxoffice.ShowTx) error {
+				holdFirstSeat(tx, bk)
+				proxy.arm(loseAnswerUnreachable)
+				return nil
+			})
+			proxy.mu.Lock()
+			proxy.refuse = false // reachable again: the notification can go
+			proxy.mu.Unlock()
+			if !errors.Is(err, pgstore.ErrCommitUnknown) {
+				t.Fatalf("UpdateShow = %v; want ErrCommitUnknown", err)
+			}
+			if !bookingStored(t, admin, schema, bk.ID) {
+				t.Fatal("the booking is not stored; the test meant it to commit")
+			}
+			r.waitCount(t, show.ID, 1)
+		})
+	}
+}

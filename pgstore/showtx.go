@@ -76,9 +76,22 @@ func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn 
 	case *fnError:
 		return e.err
 	case *lostCommit:
-		return s.settle(ctx, e)
+		err := s.settle(ctx, e)
+		if errors.Is(err, ErrCommitUnknown) {
+			s.mayHaveChanged(showID)
+		}
+		return err
 	}
 	return err
+}
+
+// mayHaveChanged notifies the show of a transaction whose outcome is
+// unknown: if it did commit, no other report of it would come, and a
+// report of a show that did not change costs a listener one read.
+func (s *Store) mayHaveChanged(showID string) {
+	if s.feed != nil {
+		s.feed.changed(showID)
+	}
 }
 
 // fnError carries the error of the caller's function through the retry
@@ -324,6 +337,7 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 		committed, oerr := s.optimisticOutcome(ctx, show.ID, version, writer)
 		switch {
 		case oerr != nil:
+			s.mayHaveChanged(show.ID)
 			return true, commitUnknown(tx.commitError(err), oerr)
 		case !committed && retryable(err):
 			return false, nil
