@@ -194,7 +194,9 @@
 // notify lock at every commit, which halved the throughput of parallel
 // transactions; sending after the commit means that a notification is
 // lost if its process dies in between, or if the send fails three times
-// (then logged to Options.Logger).
+// (then logged to Options.Logger), or if the pool is closed first: a
+// process that shuts down in good order calls Store.Flush after
+// BookingSystem.Close and before closing the pool.
 //
 // ListenShowChanges listens on a connection of its own, taken out of the
 // pool for as long as it listens (pgxpool's Conn.Hijack; the pool may open

@@ -36,9 +36,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// Close before the pool: it waits for the payments in flight.
+	// Close before the pool: it waits for the payments in flight. Then
+	// Flush, so that the last commits' notifications reach the other
+	// instances' Watch streams before the pool closes.
 	defer func() {
 		if err := sys.Close(ctx); err != nil {
+			log.Print(err)
+		}
+		if err := store.Flush(ctx); err != nil {
 			log.Print(err)
 		}
 	}()

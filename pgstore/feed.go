@@ -81,6 +81,9 @@ type showFeed struct {
 	shards  [feedShards]feedShard
 	running atomic.Bool  // a sender goroutine runs
 	sends   atomic.Int64 // statements sent, for tests
+	// sending is held (it has a value) while pending IDs are taken and
+	// sent, so that Flush also waits for a send under way.
+	sending chan struct{}
 }
 
 type feedShard struct {
@@ -89,7 +92,8 @@ type feedShard struct {
 }
 
 func newShowFeed(pool *pgxpool.Pool, schema string, logger *slog.Logger) *showFeed {
-	return &showFeed{pool: pool, channel: showsChannel(schema), logger: logger, seed: maphash.MakeSeed()}
+	return &showFeed{pool: pool, channel: showsChannel(schema), logger: logger, seed: maphash.MakeSeed(),
+		sending: make(chan struct{}, 1)}
 }
 
 // changed records that a transaction on the show committed a change, and
@@ -117,7 +121,12 @@ func (f *showFeed) run() {
 	defer t.Stop()
 	for {
 		<-t.C
+		f.sending <- struct{}{}
 		ids := f.take()
+		if len(ids) > 0 {
+			_ = f.send(context.Background(), ids) // logged
+		}
+		<-f.sending
 		if len(ids) == 0 {
 			f.running.Store(false)
 			if !f.hasPending() || !f.running.CompareAndSwap(false, true) {
@@ -126,9 +135,20 @@ func (f *showFeed) run() {
 			t.Reset(sendInterval)
 			continue
 		}
-		f.send(ids)
 		t.Reset(sendInterval)
 	}
+}
+
+// flush sends what is pending now, after any send under way, bounded by
+// ctx.
+func (f *showFeed) flush(ctx context.Context) error {
+	select {
+	case f.sending <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-f.sending }()
+	return f.send(ctx, f.take())
 }
 
 // take empties the pending set and returns what it held.
@@ -168,34 +188,68 @@ const notifySQL = `SELECT count(pg_notify($1, p)) FROM set_config('synchronous_c
 
 // send notifies ids, maxIDsPerSend at a time. A statement that fails is
 // tried sendTries times, then its IDs are dropped with a log; on a closed
-// pool everything is dropped quietly. Either way the listeners' periodic
-// check reports them later.
-func (f *showFeed) send(ids []string) {
+// pool everything is dropped quietly (Flush is the way to send before
+// closing it). Either way the listeners' periodic check reports them
+// later. It returns the last error.
+func (f *showFeed) send(ctx context.Context, ids []string) error {
+	var last error
 	for len(ids) > 0 {
 		n := min(len(ids), maxIDsPerSend)
 		batch := payloads(ids[:n])
 		ids = ids[n:]
 		var err error
 		for try := range sendTries {
-			if try > 0 {
-				time.Sleep(time.Duration(try) * sendInterval)
+			if try > 0 && !sleepCtx(ctx, time.Duration(try)*sendInterval) {
+				break
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), sendTimeout)
-			_, err = f.pool.Exec(ctx, notifySQL, f.channel, batch)
+			sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+			_, err = f.pool.Exec(sctx, notifySQL, f.channel, batch)
 			cancel()
 			f.sends.Add(1)
-			if err == nil || errors.Is(err, puddle.ErrClosedPool) {
+			if err == nil || errors.Is(err, puddle.ErrClosedPool) || ctx.Err() != nil {
 				break
 			}
 		}
 		switch {
 		case errors.Is(err, puddle.ErrClosedPool):
-			return
+			return err
 		case err != nil:
+			last = err
 			f.logger.Warn("pgstore: could not notify changed shows; listeners will see them at their next periodic check",
 				"channel", f.channel, "shows", n, "error", err)
 		}
 	}
+	return last
+}
+
+// sleepCtx waits d, and reports whether ctx was not done first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Flush sends now the notifications of the shows that this Store's
+// commits changed and that are still waiting to go out (they go at most
+// every 10 ms), after any being sent, and returns once they are sent or
+// ctx is done. A process that shuts down in good order calls it after
+// BookingSystem.Close and before closing the pool: else the last commits'
+// notifications are dropped with the pool, and other processes' Watch
+// streams hear of them only at their next periodic check. It returns an
+// error if a notification could not be sent.
+func (s *Store) Flush(ctx context.Context) error {
+	if s.feed == nil { // benchmarks that compare without it
+		return nil
+	}
+	if err := s.feed.flush(ctx); err != nil {
+		return fmt.Errorf("pgstore: flushing show-change notifications: %w", err)
+	}
+	return nil
 }
 
 // payloads packs show IDs into notification payloads of at most maxPayload

@@ -529,3 +529,22 @@ func TestCommitUnknownIsNotified(t *testing.T) {
 		})
 	}
 }
+
+// A process that shuts down in good order flushes its Store before
+// closing the pool: the notification of its last commit, which waited for
+// the sender's next send, goes out.
+func TestFlushSendsBeforeThePoolCloses(t *testing.T) {
+	poolA := ownPool(t, 4)
+	schema := newSchema(t, testPool(t))
+	a, err := pgstore.New(poolA, pgstore.Options{Schema: schema})
+	must(t, err)
+	b, err := pgstore.New(ownPool(t, 4), pgstore.Options{Schema: schema})
+	must(t, err)
+	show := addShows(t, a, 1)[0]
+	r := listen(t, b)
+	hold(t, a, show, 0)
+	must(t, a.Flush(t.Context()))
+	poolA.Close()
+	r.waitCount(t, show, 1)
+	must(t, a.Flush(t.Context())) // nothing pending: nothing to send on the closed pool
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/pgstore"
@@ -51,7 +52,14 @@ func openPostgres(ctx context.Context, cfg config) (boxoffice.Store, func(), err
 		pool.Close()
 		return nil, nil, err
 	}
-	return store, pool.Close, nil
+	return store, func() {
+		// The last commits' notifications go out before the pool closes;
+		// at worst, other processes hear of them at their periodic check.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = store.Flush(ctx)
+		pool.Close()
+	}, nil
 }
 
 // shared reports whether other processes may share the store: the catalog

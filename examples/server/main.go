@@ -264,7 +264,14 @@ func openStore(ctx context.Context, c config) (boxoffice.Store, func(), error) {
 		pool.Close()
 		return nil, nil, fmt.Errorf("-postgres: %w", err)
 	}
-	return store, pool.Close, nil
+	return store, func() {
+		// The last commits' notifications go out before the pool closes;
+		// at worst, other processes hear of them at their periodic check.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = store.Flush(ctx)
+		pool.Close()
+	}, nil
 }
 
 // logRequests logs each request at debug level once it is answered.
