@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -379,6 +381,9 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 		defer cancel()
 		r.deliver(lctx, s.showChangeCheck, changed)
 	}()
+	if s.showChangeCheck > 0 {
+		go r.heartbeats(lctx, s)
+	}
 	return nil
 }
 
@@ -397,6 +402,61 @@ type showReports struct {
 	started   chan error
 	startDone bool
 	failures  int // connection attempts since the last that listened
+
+	conn *pgx.Conn // the connection that listens, once it does
+	ping string    // the token of the last heartbeat, until it comes back
+}
+
+// A heartbeat's payload, which no show-ID payload (a JSON array) can be
+// mistaken for.
+const pingPrefix = `{"ping":"`
+
+// heartbeats calls heartbeat every Options.ShowChangeCheck until ctx is
+// done.
+func (r *showReports) heartbeats(ctx context.Context, s *Store) {
+	t := time.NewTicker(s.showChangeCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.heartbeat(ctx, s)
+		}
+	}
+}
+
+// heartbeat checks that the listening connection still hears: each call
+// notifies a token of its own through the pool, which the listener must
+// have heard by the next call. If it has not, the connection is deaf (a
+// NAT, firewall or load balancer dropped it without a word, and TCP may
+// take many minutes to notice): it is closed, so that the listener
+// connects again and reports every show. The notifications also keep the
+// connection from looking idle to such a box.
+func (r *showReports) heartbeat(ctx context.Context, s *Store) {
+	r.mu.Lock()
+	deaf, conn := r.ping != "", r.conn
+	r.ping = ""
+	r.mu.Unlock()
+	if deaf && conn != nil {
+		s.logger.Warn("pgstore: the connection listening for show changes hears nothing; connecting again",
+			"channel", s.feed.channel)
+		_ = conn.PgConn().Conn().Close() // the listener's wait fails, and it connects again
+		return
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	r.mu.Lock()
+	r.ping = token
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", s.feed.channel, pingPrefix+token+`"}`); err != nil {
+		r.mu.Lock()
+		r.ping = "" // not sent: nothing to judge the connection by
+		r.mu.Unlock()
+	}
 }
 
 // connect takes a connection for the listener out of the pool. A
@@ -451,6 +511,7 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failures = 0
+	r.conn, r.ping = conn, ""
 	if !r.startDone {
 		r.startDone = true
 		r.started <- nil
@@ -463,6 +524,14 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 
 // HandleNotification queues the IDs of a notification for deliver.
 func (r *showReports) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
+	if token, ok := strings.CutPrefix(n.Payload, pingPrefix); ok {
+		r.mu.Lock()
+		if r.ping != "" && token == r.ping+`"}` {
+			r.ping = "" // heard: the connection works
+		}
+		r.mu.Unlock()
+		return nil // a heartbeat, this listener's or another's
+	}
 	ids := parsePayload(n.Payload)
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -31,7 +31,9 @@ type Options struct {
 	// (changed("")) whatever it was notified, so that a change whose
 	// notification was lost (its process died between the commit and
 	// the notification, or could not send it) reaches Watch streams at
-	// the latest then. Default: 30 seconds; negative: never.
+	// the latest then; and how often it checks with a heartbeat that its
+	// connection still hears (see the package documentation). Default:
+	// 30 seconds; negative: never.
 	ShowChangeCheck time.Duration
 	// Logger reports what the Store cannot return to a caller: a
 	// notification of changed shows that could not be sent, a listening
