@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -233,6 +234,17 @@ func (f *changeFeed) resynced(showID string, err error) {
 		delete(f.failing, showID) // its last stream ended: nothing to bring
 		return
 	}
+	if errors.Is(err, errReadCutOff) {
+		delete(f.failing, showID)
+		f.bs.log.Warn("boxoffice: a read of a show for its Watch streams was cut off; reading it again",
+			"show", showID, "err", err)
+		f.dirty[showID] = struct{}{}
+		select {
+		case f.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
 	r := f.failing[showID]
 	if r == nil {
 		r = &feedRetry{next: feedRetryFirst}
@@ -284,12 +296,24 @@ func (f *changeFeed) resync(showID string) error {
 	return nil
 }
 
-// readBounded is read, cut off after feedReadTimeout on the Clock.
+// readBounded is read, cut off after feedReadTimeout on the Clock; a read
+// cut off fails with errReadCutOff.
 func (f *changeFeed) readBounded(e *showEntry) ([]SeatStatus, time.Time, error) {
 	ctx, cancel := withClockTimeout(f.ctx, f.bs.clock, feedReadTimeout)
 	defer cancel()
-	return f.read(ctx, e)
+	seen, at, err := f.read(ctx, e)
+	if err != nil && ctx.Err() != nil && f.ctx.Err() == nil {
+		err = fmt.Errorf("%w: %w", errReadCutOff, err)
+	}
+	return seen, at, err
 }
+
+// errReadCutOff is the failure of a read that took feedReadTimeout. The
+// show is read again at once, not after a wait: the time may have passed
+// in one step of a fake Clock, while the Store was answering, and a wait
+// on such a Clock could last for ever. (A Store that hangs is then read
+// once per feedReadTimeout.)
+var errReadCutOff = errors.New("boxoffice: the read of a show for its Watch streams took too long")
 
 // read returns the show's seat statuses in Layout order, as SeatMap
 // reads them, and the Clock's time it read them at.

@@ -265,8 +265,10 @@ func TestHoldExpiredSaysWhetherTheShowStarted(t *testing.T) {
 			f.clock.Set(f.show.Start.Add(-tt.before))
 			f.hold("alice", "A1")
 			f.clock.Advance(tt.sweepAfter)
-			if n, err := f.sys.Sweep(f.ctx); err != nil || n != 1 {
-				t.Fatalf("Sweep: %d, %v; want 1 hold expired", n, err)
+			// The background sweeper may come first, as the clock moved
+			// past its interval: either way the hold expires once.
+			if _, err := f.sys.Sweep(f.ctx); err != nil {
+				t.Fatal(err)
 			}
 			ev := rec.waitFor(t, 2)
 			expired, ok := ev[1].(*boxoffice.HoldExpired)

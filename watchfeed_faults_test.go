@@ -186,3 +186,25 @@ func TestCloseEndsAWatchWaitingToListen(t *testing.T) {
 		t.Error("Watch still waits for the Store to listen after Close")
 	}
 }
+
+// A read of the feed cut off because a fake clock moved on past its
+// timeout while the Store answered is made again at once: the stream
+// catches up without the clock moving again.
+func TestWatchFeedReadCutOffByAClockStep(t *testing.T) {
+	f, store, mine := faultyProcess(t)
+	fl := follow(t, mine, f.show.ID)
+	store.mu.Lock()
+	store.stall = f.show.ID
+	store.mu.Unlock()
+	f.hold("alice", "A1") // another process commits: mine's feed reads the show, and waits
+	select {
+	case <-store.stalled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the feed never read the show")
+	}
+	store.mu.Lock()
+	store.stall = ""
+	store.mu.Unlock()
+	f.clock.Advance(time.Minute) // a test's step, past the read's timeout
+	fl.mustAgree(t, statuses(t, f.sys, f.show.ID))
+}
