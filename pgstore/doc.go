@@ -209,11 +209,12 @@
 // been lost meanwhile; it does so every Options.ShowChangeCheck (30
 // seconds by default) in any case, which bounds how long a lost
 // notification keeps a seat map out of date. At the same interval it
-// notifies a heartbeat of its own through the pool: one that has not come
-// back by the next means that the connection was dropped without a word
-// (by a NAT, firewall or load balancer; TCP may take many minutes to
-// notice), and it is replaced. The heartbeats also keep it from looking
-// idle to such a box.
+// notifies a heartbeat of its own through the pool: one that the listener
+// has not heard by the next, and at least a second after it was sent (or
+// that could not be sent, in three tries of two seconds), means that the
+// connection was dropped without a word (by a NAT, firewall or load
+// balancer; TCP may take many minutes to notice), and it is replaced. The
+// heartbeats also keep it from looking idle to such a box.
 //
 // # Connections
 //

@@ -403,18 +403,30 @@ type showReports struct {
 	startDone bool
 	failures  int // connection attempts since the last that listened
 
-	conn *pgx.Conn // the connection that listens, once it does
-	ping string    // the token of the last heartbeat, until it comes back
+	conn       *pgx.Conn // the connection that listens, once it does
+	ping       string    // the last heartbeat's payload, until it is heard
+	pingWaited int       // heartbeat calls since it was sent
 }
 
-// A heartbeat's payload, which no show-ID payload (a JSON array) can be
-// mistaken for.
-const pingPrefix = `{"ping":"`
+// A heartbeat's payload is pingPrefix and a token: no show-ID payload (a
+// JSON array) can be mistaken for one. Every listener of the schema
+// hears every other's, and ignores it.
+const pingPrefix = `{"ping":`
 
-// heartbeats calls heartbeat every Options.ShowChangeCheck until ctx is
-// done.
+// Heartbeats: a send of one is tried heartbeatTries times, each cut off
+// after heartbeatTimeout (a pool's idle connection dropped by the network
+// fails its try, and the pool replaces it); one is judged unheard no
+// sooner than minHeartbeatWait after it was sent.
+const (
+	heartbeatTries   = 3
+	heartbeatTimeout = 2 * time.Second
+	minHeartbeatWait = time.Second
+)
+
+// heartbeats calls heartbeat every Options.ShowChangeCheck, counted
+// from the end of the last call, until ctx is done.
 func (r *showReports) heartbeats(ctx context.Context, s *Store) {
-	t := time.NewTicker(s.showChangeCheck)
+	t := time.NewTimer(s.showChangeCheck)
 	defer t.Stop()
 	for {
 		select {
@@ -422,40 +434,55 @@ func (r *showReports) heartbeats(ctx context.Context, s *Store) {
 			return
 		case <-t.C:
 			r.heartbeat(ctx, s)
+			t.Reset(s.showChangeCheck)
 		}
 	}
 }
 
 // heartbeat checks that the listening connection still hears: each call
-// notifies a token of its own through the pool, which the listener must
-// have heard by the next call. If it has not, the connection is deaf (a
-// NAT, firewall or load balancer dropped it without a word, and TCP may
-// take many minutes to notice): it is closed, so that the listener
-// connects again and reports every show. The notifications also keep the
-// connection from looking idle to such a box.
+// notifies a token of its own through the pool on the shows channel,
+// which the listener must have heard by a later call, at least
+// ShowChangeCheck and minHeartbeatWait after it was sent. If it has not
+// (or could not be sent), the connection is taken for deaf: a NAT,
+// firewall or load balancer dropped it without a word, and TCP may take
+// many minutes to notice. It is closed, so that the listener connects
+// again and reports every show. The heartbeats also keep the connection
+// from looking idle to such a box.
 func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 	r.mu.Lock()
-	deaf, conn := r.ping != "", r.conn
-	r.ping = ""
+	waiting := r.ping != ""
+	if waiting {
+		r.pingWaited++ // a call comes ShowChangeCheck after the last one ended
+	}
+	deaf := waiting && time.Duration(r.pingWaited)*s.showChangeCheck >= minHeartbeatWait
+	conn := r.conn
+	if deaf {
+		r.ping = ""
+	}
 	r.mu.Unlock()
-	if deaf && conn != nil {
+	switch {
+	case deaf && conn != nil:
 		s.logger.Warn("pgstore: the connection listening for show changes hears nothing; connecting again",
 			"channel", s.feed.channel)
 		_ = conn.PgConn().Conn().Close() // the listener's wait fails, and it connects again
 		return
+	case waiting:
+		return // too soon to judge
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	token := hex.EncodeToString(b[:])
+	ping := pingPrefix + `"` + hex.EncodeToString(b[:]) + `"}`
 	r.mu.Lock()
-	r.ping = token
+	r.ping, r.pingWaited = ping, 0
 	r.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	defer cancel()
-	if _, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", s.feed.channel, pingPrefix+token+`"}`); err != nil {
-		r.mu.Lock()
-		r.ping = "" // not sent: nothing to judge the connection by
-		r.mu.Unlock()
+	// Sent or not, an unheard token counts against the connection.
+	for range heartbeatTries {
+		tctx, cancel := context.WithTimeout(ctx, heartbeatTimeout)
+		_, err := s.pool.Exec(tctx, "SELECT pg_notify($1, $2)", s.feed.channel, ping)
+		cancel()
+		if err == nil || ctx.Err() != nil || errors.Is(err, puddle.ErrClosedPool) {
+			break
+		}
 	}
 }
 
@@ -511,7 +538,7 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failures = 0
-	r.conn, r.ping = conn, ""
+	r.conn, r.ping = conn, "" // a new connection: judged by its own heartbeats
 	if !r.startDone {
 		r.startDone = true
 		r.started <- nil
@@ -524,9 +551,9 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 
 // HandleNotification queues the IDs of a notification for deliver.
 func (r *showReports) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
-	if token, ok := strings.CutPrefix(n.Payload, pingPrefix); ok {
+	if strings.HasPrefix(n.Payload, pingPrefix) {
 		r.mu.Lock()
-		if r.ping != "" && token == r.ping+`"}` {
+		if n.Payload == r.ping {
 			r.ping = "" // heard: the connection works
 		}
 		r.mu.Unlock()

@@ -302,21 +302,33 @@ func (p *faultProxy) serverToClient(c *proxiedConn) {
 func proxiedPool(t *testing.T) (*faultProxy, *pgxpool.Pool) {
 	t.Helper()
 	testPool(t) // skip or fail early when unreachable
+	proxy := newFaultProxy(t, dbAddr(t))
+	return proxy, poolVia(t, proxy.addr(), 4)
+}
+
+// dbAddr is the test database's host:port.
+func dbAddr(t *testing.T) string {
 	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
 	must(t, err)
-	target := net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
-	proxy := newFaultProxy(t, target)
-	host, port, err := net.SplitHostPort(proxy.addr())
+	return net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
+}
+
+// poolVia returns a pool of the test database whose connections go
+// through the proxy listening at addr.
+func poolVia(t *testing.T, addr string, maxConns int32) *pgxpool.Pool {
+	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
+	must(t, err)
+	host, port, err := net.SplitHostPort(addr)
 	must(t, err)
 	p, err := strconv.Atoi(port)
 	must(t, err)
 	cfg.ConnConfig.Host, cfg.ConnConfig.Port = host, uint16(p)
-	cfg.ConnConfig.TLSConfig, cfg.ConnConfig.Fallbacks = nil, nil // the proxy reads the protocol in clear
-	cfg.MaxConns = 4
+	cfg.ConnConfig.TLSConfig, cfg.ConnConfig.Fallbacks = nil, nil // a proxy reads the protocol in clear
+	cfg.MaxConns = maxConns
 	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	must(t, err)
 	t.Cleanup(pool.Close)
-	return proxy, pool
+	return pool
 }
 
 // bookingStored reports whether the booking is in the schema's bookings

@@ -1,14 +1,16 @@
 package pgstore_test
 
 import (
+	"bytes"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
-	"strconv"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice-go/boxoffice/pgstore"
 )
@@ -36,15 +38,20 @@ func newDropProxy(t *testing.T, target string) *dropProxy {
 	p.wg.Go(p.accept)
 	t.Cleanup(func() {
 		_ = ln.Close()
-		p.mu.Lock()
-		for _, c := range p.pairs {
-			_ = c[0].Close()
-			_ = c[1].Close()
-		}
-		p.mu.Unlock()
+		p.closeAll()
 		p.wg.Wait()
 	})
 	return p
+}
+
+// closeAll closes both sides of every connection it carries.
+func (p *dropProxy) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.pairs {
+		_ = c[0].Close()
+		_ = c[1].Close()
+	}
 }
 
 func (p *dropProxy) accept() {
@@ -92,22 +99,33 @@ func (p *dropProxy) dropSilently() {
 // no RST) is found deaf by the heartbeat within two ShowChangeChecks, and
 // replaced: commits are reported by their shows again, not only by the
 // periodic changed("").
+//
+// The same network box drops the pool's idle connections too (any pool
+// that was ever busy keeps some); the heartbeat's sends fail on them, and
+// the pool replaces them, within the same bound.
 func TestListenerReconnectsAfterASilentDrop(t *testing.T) {
+	for _, idle := range []int{0, 4} {
+		t.Run(fmt.Sprintf("idle=%d", idle), func(t *testing.T) { testSilentDrop(t, idle) })
+	}
+}
+
+func testSilentDrop(t *testing.T, idle int) {
 	testPool(t)
 	poolA := ownPool(t, 4)
-	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
-	must(t, err)
-	proxy := newDropProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
-	host, port, err := net.SplitHostPort(proxy.ln.Addr().String())
-	must(t, err)
-	pn, err := strconv.Atoi(port)
-	must(t, err)
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = host, uint16(pn)
-	cfg.ConnConfig.TLSConfig, cfg.ConnConfig.Fallbacks = nil, nil
-	cfg.MaxConns = 4
-	poolB, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	must(t, err)
-	t.Cleanup(poolB.Close)
+	proxy := newDropProxy(t, dbAddr(t))
+	poolB := poolVia(t, proxy.ln.Addr().String(), 8)
+	// Before the pool closes: closing a connection the proxy dropped
+	// would wait for its answer.
+	t.Cleanup(proxy.closeAll)
+	var wg sync.WaitGroup
+	for range idle { // connections the process opened while busy, idle now
+		wg.Go(func() {
+			if _, err := poolB.Exec(t.Context(), "SELECT pg_sleep(0.05)"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 
 	schema := newSchema(t, poolA)
 	a, err := pgstore.New(poolA, pgstore.Options{Schema: schema})
@@ -121,13 +139,68 @@ func TestListenerReconnectsAfterASilentDrop(t *testing.T) {
 
 	proxy.dropSilently()
 	waitUntil(t, "the listening backend to end", func() bool { return len(listeners(t, testPool(t), b)) == 0 })
-	deadline := time.Now().Add(10 * time.Second)
+	// Sends on dead idle connections take 2 s each, three at most.
+	deadline := time.Now().Add(20 * time.Second)
 	for seat := 1; r.count(show) < 2; seat++ {
 		if time.Now().After(deadline) {
-			t.Fatalf("10 s after its connection was dropped, the listener hears no commit (%d backends listen; reported %q)",
+			t.Fatalf("20 s after its connection was dropped, the listener hears no commit (%d backends listen; reported %q)",
 				len(listeners(t, testPool(t), b)), r.reported()[:min(len(r.reported()), 10)])
 		}
 		hold(t, a, show, seat%40)
 		time.Sleep(100 * time.Millisecond) // commits keep coming, as in a cinema's evening
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger of several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
+// A listening connection that works is not taken for deaf when the pool
+// is busy: its heartbeat waits for a connection longer than the interval,
+// and is judged only once it has had time to come back.
+func TestHeartbeatOfABusyPool(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pool := ownPool(t, 2)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, testPool(t)), ShowChangeCheck: 100 * time.Millisecond, Logger: logger})
+	must(t, err)
+	listen(t, s)
+	before := listeners(t, testPool(t), s)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 { // the application keeps both connections busy
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _ = pool.Exec(t.Context(), "SELECT pg_sleep(0.25)")
+			}
+		})
+	}
+	time.Sleep(3 * time.Second)
+	close(stop)
+	wg.Wait()
+	if strings.Contains(logs.String(), "hears nothing") {
+		t.Errorf("a working listening connection was taken for deaf:\n%s", logs.String())
+	}
+	if after := listeners(t, testPool(t), s); len(before) != 1 || !slices.Equal(after, before) {
+		t.Errorf("listening backends %v, then %v; want one, the same", before, after)
 	}
 }
