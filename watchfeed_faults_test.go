@@ -79,6 +79,25 @@ func faultyProcess(t *testing.T) (*fixture, *faultyFeedStore, *boxoffice.Booking
 	return f, store, f.processOn(store, f.gateway)
 }
 
+// stallFeedRead has another process commit to the fixture's show, and
+// returns once the feed's read of it hangs (until its ctx ends); the
+// reads after it go through.
+func stallFeedRead(t *testing.T, f *fixture, store *faultyFeedStore) {
+	t.Helper()
+	store.mu.Lock()
+	store.stall = f.show.ID
+	store.mu.Unlock()
+	f.hold("alice", "A1")
+	select {
+	case <-store.stalled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the feed never read the show")
+	}
+	store.mu.Lock()
+	store.stall = ""
+	store.mu.Unlock()
+}
+
 // A commit by another process that lands after the first Watch of a show
 // read it, and whose report comes before the stream is registered, still
 // reaches the stream.
@@ -106,18 +125,7 @@ func TestWatchFeedReadThatHangs(t *testing.T) {
 		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
 	follow(t, mine, f.show.ID)
 	fl2 := follow(t, mine, s2.ID)
-	store.mu.Lock()
-	store.stall = f.show.ID
-	store.mu.Unlock()
-	f.hold("alice", "A1") // another process commits: mine's feed reads S1, and hangs
-	select {
-	case <-store.stalled:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the feed never read the show")
-	}
-	store.mu.Lock()
-	store.stall = ""
-	store.mu.Unlock()
+	stallFeedRead(t, f, store)
 	ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
 	defer cancel()
 	if _, err := mine.HoldSeats(ctx, "bob", f.show.ID, []string{"B1"}); err != nil {
@@ -193,18 +201,7 @@ func TestCloseEndsAWatchWaitingToListen(t *testing.T) {
 func TestWatchFeedReadCutOffByAClockStep(t *testing.T) {
 	f, store, mine := faultyProcess(t)
 	fl := follow(t, mine, f.show.ID)
-	store.mu.Lock()
-	store.stall = f.show.ID
-	store.mu.Unlock()
-	f.hold("alice", "A1") // another process commits: mine's feed reads the show, and waits
-	select {
-	case <-store.stalled:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the feed never read the show")
-	}
-	store.mu.Lock()
-	store.stall = ""
-	store.mu.Unlock()
+	stallFeedRead(t, f, store)
 	f.clock.Advance(time.Minute) // a test's step, past the read's timeout
 	fl.mustAgree(t, statuses(t, f.sys, f.show.ID))
 }
