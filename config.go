@@ -54,18 +54,22 @@ type Config struct {
 	// MaxSeatsPerHold caps the seats of one hold; a larger request is
 	// invalid (ErrInvalidArgument). Default: 10; negative: no limit.
 	MaxSeatsPerHold int
-	// MaxLiveHoldsPerUser caps a user's live holds across all shows,
-	// counted per BookingSystem. It counts holds, not bookings: a hold
-	// stops counting once its payment starts (a booking being paid for is
-	// not counted), once this BookingSystem releases or expires it, or once
-	// its deadline passes. Default: 5; negative: no limit.
+	// MaxLiveHoldsPerUser caps a user's live holds across all shows. It
+	// counts holds, not bookings: a hold stops counting once its payment
+	// starts (a booking being paid for is not counted), once it is
+	// released or expired, or once its deadline passes. Default: 5;
+	// negative: no limit. Like HoldsPerMinute, it is counted by the Store
+	// if the Store is a UserLimitStore (pgstore's is), so across every
+	// BookingSystem sharing it; else per BookingSystem, which then counts
+	// only the holds it made and ended itself.
 	MaxLiveHoldsPerUser int
-	// HoldsPerMinute is each user's rate of new holds, counted per
-	// BookingSystem, with bursts of the same size. Every hold request that
-	// passes the input checks counts against it, granted or not, except
-	// one refused by MaxLiveHoldsPerUser. Refusals by either limit are
-	// counted in Stats.RateLimited. Default: 3 (the seed's "3 seat locks
-	// per minute"); negative: no limit.
+	// HoldsPerMinute is each user's rate of new holds, with bursts of the
+	// same size. Every hold request that passes the input checks counts
+	// against it, granted or not, except one refused by
+	// MaxLiveHoldsPerUser. Refusals by either limit are counted in
+	// Stats.RateLimited. Default: 3 (the seed's "3 seat locks per
+	// minute"); negative: no limit. Counted by the Store or per
+	// BookingSystem, as MaxLiveHoldsPerUser.
 	HoldsPerMinute int
 
 	// SweepInterval is how often the sweeper expires lapsed holds.

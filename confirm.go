@@ -358,7 +358,7 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 	if b.Status != StatusHeld {
 		// Not a live hold any more, whichever call moved it: a move that
 		// committed but reported an error left the user counted.
-		bs.users.forget(b.UserID, b.ID)
+		bs.users.forget(ctx, b.UserID, b.ID)
 	}
 	if expiredNow {
 		bs.stats.expired.Add(1)

@@ -35,7 +35,9 @@
 // show's transaction (lazy expiry); a sweeper also expires lapsed holds so
 // that observers, watchers and queries see it, popping deadlines off a
 // queue in deadline order rather than scanning seats. Per-user limits (holds per minute, live
-// holds, seats per hold, hold extensions) keep bots from hoarding seats.
+// holds, seats per hold, hold extensions) keep bots from hoarding seats;
+// a Store shared by several processes may count the first two for all of
+// them together (UserLimitStore).
 //
 // # Bookings
 //

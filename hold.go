@@ -111,9 +111,11 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// was taken, and giving it back later would count the refill since
 	// twice.
 	id, key := bs.newBookingID(e)
+	var admittedUntil time.Time
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
-		if err := bs.users.admit(userID, id, admitAt, admitAt.Add(bs.cfg.HoldTTL)); err != nil {
+		admittedUntil = admitAt.Add(bs.cfg.HoldTTL)
+		if err := bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
 			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
 			if err != nil {
 				if _, ok := err.(*RateLimitError); ok {
@@ -126,7 +128,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	}
 	seats, total, rec, err := bs.priceHold(ctx, e, userID, idx)
 	if err != nil {
-		bs.users.forget(userID, id)
+		bs.users.forget(ctx, userID, id)
 		return Booking{}, err
 	}
 	req := holdOp{userID: userID, showID: showID, seats: seats, total: total, id: id, key: key, rec: rec}
@@ -134,7 +136,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	err = bs.runHold(ctx, e, &req, idx, &b)
 	switch {
 	case errors.Is(err, errSameHold):
-		bs.users.forget(userID, id)
+		bs.users.forget(ctx, userID, id)
 		return b.snapshot(), nil
 	case errors.Is(err, ErrCommitUnknown):
 		// The hold may exist: the user stays counted for it (the slot
@@ -142,15 +144,13 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		// a retry that finds it, or a new request, cannot pass the cap.
 		return Booking{}, err
 	case err != nil:
-		bs.users.forget(userID, id)
+		bs.users.forget(ctx, userID, id)
 		if _, ok := err.(*SeatError); ok {
 			bs.stats.holdConflicts.Add(1)
 		}
 		return Booking{}, err
 	}
-	if b.ID == id { // else the transaction gave the limits its ID (holdOp.run)
-		bs.users.track(userID, id, b.HeldUntil)
-	}
+	bs.users.stored(ctx, userID, id, admittedUntil, &b)
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
 	return b.snapshot(), nil
@@ -260,7 +260,7 @@ func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userI
 	case !found:
 		return Booking{}, refused
 	}
-	_ = bs.users.take(userID, at) // none left is why a rate-limited retry got here
+	_ = bs.users.take(ctx, userID, same.ID, at) // none left is why a rate-limited retry got here
 	return same, nil
 }
 
@@ -641,7 +641,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		return Booking{}, err
 	}
 	if extended {
-		bs.users.track(b.UserID, b.ID, b.HeldUntil)
+		bs.users.track(ctx, b.UserID, b.ID, b.HeldUntil)
 		bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	}
 	return b.snapshot(), nil
@@ -680,11 +680,13 @@ func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID 
 	if err != nil {
 		return Booking{}, false, err
 	}
-	if b.Status != StatusHeld {
+	if b.Status != StatusHeld && !(to == StatusExpired && bs.users.shared != nil) {
 		// Not a live hold, whoever ended it: an earlier call may have
 		// ended it in a transaction that committed but reported an
-		// error, and left the user counted.
-		bs.users.forget(b.UserID, b.ID)
+		// error, and left the user counted. (The sweeper comes at the
+		// hold's deadline, when a UserLimitStore stops counting it by
+		// itself: no need to call one for every hold swept.)
+		bs.users.forget(ctx, b.UserID, b.ID)
 	}
 	if changed {
 		if to == StatusReleased {

@@ -1,7 +1,9 @@
 package boxoffice
 
 import (
+	"context"
 	"hash/maphash"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -9,15 +11,27 @@ import (
 )
 
 // userLimits enforces the per-user limits against ticket hoarding: a rate
-// of new holds and a cap on live holds. They are counted per
-// BookingSystem (per process), unlike seat ownership, which the Store
-// decides: they protect a process from one user's flood, not the seats.
+// of new holds and a cap on live holds. They are counted by the Store if
+// it is a UserLimitStore (shared), else here, per BookingSystem. Either
+// way they guard the seats from one user's flood; who owns a seat is the
+// Store's to decide alone.
 type userLimits struct {
 	seed    maphash.Seed
 	perMin  int // holds per minute; ≤ 0: no rate limit
 	maxLive int // live holds; ≤ 0: no cap
 	shards  [64]limitShard
+
+	shared UserLimitStore // nil: counted in shards
+	clock  Clock
+	log    *slog.Logger
 }
+
+// sharedLimitTimeout bounds the calls that tell a UserLimitStore a hold
+// ended. They run after the hold's own change committed, with the
+// caller's values but not its cancellation: a caller that gave up must
+// still free the user's slot. One that fails is logged; the slot then
+// lapses at the hold's deadline.
+const sharedLimitTimeout = 10 * time.Second
 
 type limitShard struct {
 	mu    sync.Mutex
@@ -37,6 +51,8 @@ type liveHold struct {
 func (u *userLimits) init(cfg Config) {
 	u.seed = maphash.MakeSeed()
 	u.perMin, u.maxLive = cfg.HoldsPerMinute, cfg.MaxLiveHoldsPerUser
+	u.shared, _ = cfg.Store.(UserLimitStore)
+	u.clock, u.log = cfg.Clock, cfg.Logger
 	for i := range u.shards {
 		u.shards[i].users = make(map[string]*userState)
 	}
@@ -54,10 +70,18 @@ func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 // slot under the provisional booking id. It returns a *RateLimitError if a
 // limit refuses; the live-hold cap is checked first, and a request it
 // refuses takes no token. The reservation is confirmed by made or undone
-// by forget.
-func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) error {
+// by forget. With a UserLimitStore, the Store counts, and an error that is
+// not a *RateLimitError is the Store's.
+func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now, until time.Time) error {
 	if !u.enabled() {
 		return nil
+	}
+	if u.shared != nil {
+		a := HoldAdmission{UserID: userID, Hold: id, Now: now, HoldsPerMinute: u.perMin, MaxLiveHolds: u.maxLive}
+		if u.maxLive > 0 {
+			a.LiveUntil = until
+		}
+		return u.shared.AdmitHold(ctx, a)
 	}
 	sh := u.shard(userID)
 	sh.mu.Lock()
@@ -80,9 +104,12 @@ func (u *userLimits) admit(userID string, id BookingID, now, until time.Time) er
 
 // take takes one hold token for the user at now, as admit does, without
 // reserving a live-hold slot: for a request that repeats a live hold.
-func (u *userLimits) take(userID string, now time.Time) error {
+func (u *userLimits) take(ctx context.Context, userID string, id BookingID, now time.Time) error {
 	if u.perMin <= 0 {
 		return nil
+	}
+	if u.shared != nil {
+		return u.shared.AdmitHold(ctx, HoldAdmission{UserID: userID, Hold: id, Now: now, HoldsPerMinute: u.perMin})
 	}
 	sh := u.shard(userID)
 	sh.mu.Lock()
@@ -146,7 +173,7 @@ func (st *userState) prune(now time.Time) {
 // made confirms the live-hold slot admit reserved under the provisional
 // ID reserved: the hold is id, live until until.
 func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) {
-	if u.maxLive <= 0 {
+	if u.maxLive <= 0 || u.shared != nil { // shared: see stored
 		return
 	}
 	sh := u.shard(userID)
@@ -162,15 +189,46 @@ func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time
 	}
 }
 
+// stored records that the hold admitted under the provisional ID reserved,
+// live until admitted, was stored as b: the hold's own deadline replaces
+// the provisional one, unless made did so already (the in-memory Store,
+// which gives the hold an ID with its slot). A UserLimitStore is called
+// only when it would otherwise be wrong by more than the moment between
+// admission and the hold's transaction: when the hold lasts only until
+// the show's start. (Its holds keep their IDs: only the in-memory Store
+// itself gives another, and it keeps no limits.)
+func (u *userLimits) stored(ctx context.Context, userID string, reserved BookingID, admitted time.Time, b *Booking) {
+	switch {
+	case u.maxLive <= 0:
+	case u.shared == nil:
+		if b.ID == reserved { // else made did it
+			u.made(userID, reserved, b.ID, b.HeldUntil)
+		}
+	case b.HeldUntil.Sub(admitted).Abs() >= time.Second:
+		u.track(ctx, userID, b.ID, b.HeldUntil)
+	}
+}
+
 // track sets the deadline of a live hold (after an extension, say).
-func (u *userLimits) track(userID string, id BookingID, until time.Time) {
+func (u *userLimits) track(ctx context.Context, userID string, id BookingID, until time.Time) {
+	if u.maxLive <= 0 {
+		return
+	}
+	if u.shared != nil {
+		u.setShared(ctx, userID, id, until)
+		return
+	}
 	u.made(userID, id, id, until)
 }
 
 // forget drops a hold that is no longer live (released, paid, expired,
 // or never made).
-func (u *userLimits) forget(userID string, id BookingID) {
+func (u *userLimits) forget(ctx context.Context, userID string, id BookingID) {
 	if u.maxLive <= 0 {
+		return
+	}
+	if u.shared != nil {
+		u.setShared(ctx, userID, id, time.Time{})
 		return
 	}
 	sh := u.shard(userID)
@@ -186,9 +244,36 @@ func (u *userLimits) forget(userID string, id BookingID) {
 	}
 }
 
+// setShared is UserLimitStore.SetLiveHold, called after the change that
+// ended or extended the hold committed.
+func (u *userLimits) setShared(ctx context.Context, userID string, id BookingID, until time.Time) {
+	ctx, cancel := u.detached(ctx)
+	defer cancel()
+	u.logFailure(u.shared.SetLiveHold(ctx, userID, id, until), userID, id)
+}
+
+// detached returns ctx without its cancellation, bounded by
+// sharedLimitTimeout on the Clock.
+func (u *userLimits) detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return withClockTimeout(context.WithoutCancel(ctx), u.clock, sharedLimitTimeout)
+}
+
+func (u *userLimits) logFailure(err error, userID string, id BookingID) {
+	if err != nil {
+		u.log.Warn("boxoffice: updating the shared per-user limits failed; the hold counts until its deadline",
+			"user", userID, "booking", id, "err", err)
+	}
+}
+
 // evictIdle forgets users with no live hold and a full token bucket, so
 // that the limits' memory follows the active users, not all users ever.
-func (u *userLimits) evictIdle(now time.Time) {
+func (u *userLimits) evictIdle(ctx context.Context, now time.Time) error {
+	if u.shared != nil {
+		if !u.enabled() {
+			return nil
+		}
+		return u.shared.ForgetIdleUsers(ctx, now)
+	}
 	for i := range u.shards {
 		sh := &u.shards[i]
 		sh.mu.Lock()
@@ -200,4 +285,5 @@ func (u *userLimits) evictIdle(now time.Time) {
 		}
 		sh.mu.Unlock()
 	}
+	return nil
 }

@@ -99,7 +99,7 @@ func (bs *BookingSystem) CancelShow(ctx context.Context, showID string) (ShowCan
 		return ShowCancellation{}, err
 	}
 	for _, b := range op.ended {
-		bs.users.forget(b.UserID, b.ID)
+		bs.users.forget(ctx, b.UserID, b.ID)
 	}
 	out := op.counts
 	e.hot.released.Add(uint64(out.HoldsReleased))

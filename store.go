@@ -186,6 +186,62 @@ type ShowChangeListener interface {
 	ListenShowChanges(ctx context.Context, changed func(showID string)) error
 }
 
+// UserLimitStore is an optional Store capability: a Store shared by
+// several processes implements it so that the per-user limits against
+// ticket hoarding (Config.HoldsPerMinute, Config.MaxLiveHoldsPerUser)
+// count a user's holds in all of them together. Without it each
+// BookingSystem counts its own, and N processes let a user have N times
+// as much.
+//
+// The Store keeps, per user, a bucket of hold tokens and the live holds it
+// admitted, each until its deadline. It decides each admission atomically
+// per user: concurrent requests of one user, from any process, never get
+// past a limit together. The BookingSystem passes the limits and the
+// times with each call (from its Config and its Clock), so the Store
+// needs no configuration and reads no clock. A call that fails changes
+// nothing the BookingSystem relies on: a live hold the BookingSystem could
+// not end still stops counting at its deadline.
+type UserLimitStore interface {
+	// AdmitHold counts one hold request. If a.LiveUntil is set,
+	// a.MaxLiveHolds > 0 and the user has that many live holds at a.Now,
+	// it returns a *RateLimitError with Limit LimitLiveHolds and
+	// RetryAfter until the first of them ends, and takes no token. Else,
+	// if a.HoldsPerMinute > 0 and the user's bucket has no token at a.Now,
+	// it returns a *RateLimitError with Limit LimitHoldsPerMinute and
+	// RetryAfter until the next token. Else it takes a token (if there is
+	// a rate) and, if a.LiveUntil is set, counts a.Hold as live until
+	// then. Any other error means it may or may not have counted the
+	// request.
+	AdmitHold(ctx context.Context, a HoldAdmission) error
+	// SetLiveHold moves the deadline of the user's live hold to until, or
+	// stops counting the hold if until is zero. A hold that is not
+	// counted stays so.
+	SetLiveHold(ctx context.Context, userID string, hold BookingID, until time.Time) error
+	// ForgetIdleUsers drops what it keeps of users with no live hold and
+	// a full bucket at now, so that it does not grow with every user who
+	// ever held a seat. A user it drops starts afresh, as they would have
+	// anyway.
+	ForgetIdleUsers(ctx context.Context, now time.Time) error
+}
+
+// HoldAdmission is one hold request, as UserLimitStore.AdmitHold counts it.
+type HoldAdmission struct {
+	UserID string
+	// Hold is the ID the hold will have if it is made.
+	Hold BookingID
+	Now  time.Time
+	// HoldsPerMinute is the user's rate of hold requests, with bursts of
+	// as many (Config.HoldsPerMinute); ≤ 0: no rate limit.
+	HoldsPerMinute int
+	// MaxLiveHolds caps the user's live holds
+	// (Config.MaxLiveHoldsPerUser); ≤ 0: no cap.
+	MaxLiveHolds int
+	// LiveUntil is the hold's deadline, when the hold is to count as
+	// live; zero for a request that only takes a token (one that repeats
+	// a live hold).
+	LiveUntil time.Time
+}
+
 // BookingRef names one booking and its show, with when it last changed.
 type BookingRef struct {
 	ShowID    string

@@ -189,7 +189,9 @@ func (bs *BookingSystem) runSweeper(ctx context.Context) {
 			lastRescan = now
 		}
 		if now.Sub(lastEvict) >= evictInterval {
-			bs.users.evictIdle(now)
+			if err := bs.users.evictIdle(ctx, now); err != nil && ctx.Err() == nil {
+				bs.log.Warn("boxoffice: sweeper: forgetting idle users' limits", "err", err)
+			}
 			bs.shows.forgetEnded(now.Add(-endedShowRetention))
 			lastEvict = now
 		}

@@ -152,7 +152,7 @@
 // movies (genres text[]), theaters, halls (the layout as text, from
 // Layout.MarshalText), shows (hall, movie, start, end, base price),
 // show_seats (the inventories, with the ID of their last optimistic
-// writer) and bookings (seats as JSON, status, deadlines, payment and
+// writer), user_limits (see below) and bookings (seats as JSON, status, deadlines, payment and
 // refund columns). Indexes serve the queries the core makes: bookings by
 // (user_id, created_at), shows by (movie_id, start, ID) — the IDs in
 // byte order (COLLATE "C", migration 0006), so that a page of a movie's
@@ -215,6 +215,25 @@
 // connection was dropped without a word (by a NAT, firewall or load
 // balancer; TCP may take many minutes to notice), and it is replaced. The
 // heartbeats also keep it from looking idle to such a box.
+//
+// # Per-user limits across processes
+//
+// Store implements boxoffice.UserLimitStore, so that the BookingSystems
+// sharing a schema count Config.HoldsPerMinute and
+// Config.MaxLiveHoldsPerUser together. Table user_limits (migration 0008)
+// has one row per user who held seats lately: the rate's token bucket as
+// one timestamp (GCRA: the bucket is full once it is past), and the live
+// holds with their deadlines, as two arrays. AdmitHold is one statement,
+// INSERT … ON CONFLICT DO UPDATE, which locks the user's row and computes
+// from its latest version, even one committed after the statement began:
+// it drops the holds that ended, decides, and writes. So concurrent
+// requests of one user, from any number of instances, never get past a
+// limit together, and a user's requests wait only for each other. The
+// times are the BookingSystem's Clock's, as everywhere; durations are kept
+// to the microsecond. ForgetIdleUsers, called by each instance's sweeper
+// every minute (or every Config.RescanInterval, if shorter), deletes the rows of users with no live hold and
+// a full bucket: a scan of user_limits, which holds the recently active
+// users only.
 //
 // # Connections
 //

@@ -25,6 +25,7 @@ type queries struct {
 	bookingsOfUser, bookingsOfUserNewest           string
 	upsertBooking, expiredHolds, owing, paying     string
 	beginUpdate, beginView, commit                 string
+	admitHold, setLiveHold, forgetIdleUsers        string
 }
 
 // owingMoney is true of a booking with money owed back
@@ -38,6 +39,36 @@ const owingMoney = `((status = 'cancelled' AND refund_amount > 0 AND refunded_at
 // committed change to a show's seats or bookings does.
 const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats), cancelled = coalesce($3::boolean, cancelled),
 	version = version + 1 WHERE show_id = $1`
+
+// admitHold admits a hold request of user $1 at $2 as hold $3, counted
+// live until $4 (NULL: only a token), with a token every $5 (NULL: no
+// rate) in a bucket of $6, and at most $7 live holds (≤ 0: no cap); see
+// Store.AdmitHold. ON CONFLICT DO UPDATE locks the user's row and computes
+// from its latest version, even one committed after the statement began:
+// the subqueries read only that row's arrays, never the table.
+const admitHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids, live_until, admitted)
+	VALUES ($1, $2::timestamptz + coalesce($5::interval, interval '0'),
+		CASE WHEN $4::timestamptz IS NULL THEN '{}' ELSE ARRAY[$3::uuid] END,
+		CASE WHEN $4::timestamptz IS NULL THEN '{}' ELSE ARRAY[$4::timestamptz] END, $3::uuid)
+	ON CONFLICT (user_id) DO UPDATE SET (next_at, live_ids, live_until, admitted) = (
+		SELECT CASE WHEN ok AND $5 IS NOT NULL THEN greatest(u.next_at, $2) + $5 ELSE u.next_at END,
+			CASE WHEN ok AND $4 IS NOT NULL THEN ids || $3::uuid ELSE ids END,
+			CASE WHEN ok AND $4 IS NOT NULL THEN untils || $4::timestamptz ELSE untils END,
+			CASE WHEN ok THEN $3::uuid ELSE u.admitted END
+		FROM (SELECT ids, untils,
+				($4 IS NULL OR $7::integer <= 0 OR cardinality(ids) < $7)
+				AND ($5 IS NULL OR greatest(u.next_at, $2) + $5 <= $2 + $6::integer * $5) AS ok
+			FROM (SELECT coalesce(array_agg(i ORDER BY t, i), '{}') AS ids, coalesce(array_agg(t ORDER BY t, i), '{}') AS untils
+				FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE t > $2) AS pruned) AS d)
+	RETURNING next_at, live_until, admitted`
+
+// setLiveHold moves user $1's live hold $2 to deadline $3, or drops it if
+// $3 is NULL.
+const setLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (
+		SELECT coalesce(array_agg(i ORDER BY t, i), '{}'), coalesce(array_agg(t ORDER BY t, i), '{}')
+		FROM (SELECT i, CASE WHEN i = $2::uuid THEN $3::timestamptz ELSE t END AS t
+			FROM unnest(u.live_ids, u.live_until) AS l(i, t)) AS x WHERE t IS NOT NULL)
+	WHERE user_id = $1 AND $2::uuid = ANY (live_ids)`
 
 // bookingTypes are the types of bookingColumns, for the parameters of an
 // INSERT ... SELECT, which PostgreSQL cannot infer from the target.
@@ -119,6 +150,10 @@ func newQueries(schema string) queries {
 		"{booking}", bookingColumns, "{b.booking}", qualified("b", bookingColumns))
 	q := func(sql string) string { return r.Replace(sql) }
 	return queries{
+		admitHold:       q(admitHold),
+		setLiveHold:     q(setLiveHold),
+		forgetIdleUsers: q(`DELETE FROM {s}.user_limits WHERE next_at <= $1 AND NOT $1 < ANY (live_until)`),
+
 		insertMovie: q(`INSERT INTO {s}.movies (id, title, duration, genres, language, rating) VALUES ($1, $2, $3, $4, $5, $6)`),
 		movie:       q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id = $1`),
 		moviesPage:  q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id > $1 ORDER BY id LIMIT $2`),

@@ -111,6 +111,7 @@ var (
 	_ boxoffice.ExpiredHoldLister      = (*Store)(nil)
 	_ boxoffice.UnsettledBookingLister = (*Store)(nil)
 	_ boxoffice.ShowChangeListener     = (*Store)(nil)
+	_ boxoffice.UserLimitStore         = (*Store)(nil)
 )
 
 // New returns a Store on the schema of opts, which Migrate must have

@@ -45,6 +45,8 @@ type Features struct {
 	// UnsettledBookings: the Store implements
 	// boxoffice.UnsettledBookingLister.
 	UnsettledBookings bool
+	// UserLimits: the Store implements boxoffice.UserLimitStore.
+	UserLimits bool
 }
 
 // Run runs the conformance suite against the Store made by newStore.
@@ -74,6 +76,7 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 	}
 	runCapability[boxoffice.ExpiredHoldLister](t, "ExpiredHolds", f.ExpiredHolds, expiredHoldTests, newStore)
 	runCapability[boxoffice.UnsettledBookingLister](t, "UnsettledBookings", f.UnsettledBookings, unsettledTests, newStore)
+	runCapability[boxoffice.UserLimitStore](t, "UserLimits", f.UserLimits, userLimitTests, newStore)
 }
 
 // runCapability runs the tests of an optional capability L, named as its

@@ -1,0 +1,66 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// AdmitHold implements boxoffice.UserLimitStore in one statement on the
+// user's row of user_limits (migration 0008), which it locks: it prunes
+// the live holds that ended by a.Now, decides, and writes what it
+// decided. The row it returns is the one it wrote, so that the reason for
+// a refusal is read off the state that caused it. Durations are kept to
+// the microsecond, as PostgreSQL keeps intervals.
+func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error {
+	var interval, liveUntil any // NULL: no rate; not counted as live
+	if a.HoldsPerMinute > 0 {
+		interval = time.Minute / time.Duration(a.HoldsPerMinute)
+	}
+	if !a.LiveUntil.IsZero() {
+		liveUntil = a.LiveUntil
+	}
+	var nextAt time.Time
+	var live []time.Time
+	var admitted [16]byte
+	err := s.pool.QueryRow(ctx, s.q.admitHold, a.UserID, a.Now, [16]byte(a.Hold), liveUntil, interval,
+		a.HoldsPerMinute, a.MaxLiveHolds).Scan(&nextAt, &live, &admitted)
+	switch {
+	case err != nil:
+		return err
+	case boxoffice.BookingID(admitted) == a.Hold:
+		return nil
+	case liveUntil != nil && a.MaxLiveHolds > 0 && len(live) >= a.MaxLiveHolds:
+		return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitLiveHolds,
+			RetryAfter: slices.MinFunc(live, time.Time.Compare).Sub(a.Now)}
+	case a.HoldsPerMinute <= 0:
+		return fmt.Errorf("pgstore: user %q refused a hold by no limit of the request's", a.UserID)
+	}
+	// Refused by the rate: the bucket has room for one more request once
+	// next_at is a burst's worth of intervals, less one, from now.
+	t := time.Minute / time.Duration(a.HoldsPerMinute)
+	wait := nextAt.Sub(a.Now) - time.Duration(a.HoldsPerMinute-1)*t
+	return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitHoldsPerMinute, RetryAfter: wait}
+}
+
+// SetLiveHold implements boxoffice.UserLimitStore.
+func (s *Store) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
+	var u any // NULL: stop counting it
+	if !until.IsZero() {
+		u = until
+	}
+	_, err := s.pool.Exec(ctx, s.q.setLiveHold, userID, [16]byte(hold), u)
+	return err
+}
+
+// ForgetIdleUsers implements boxoffice.UserLimitStore. It scans
+// user_limits, which holds only the users who held seats lately; each
+// BookingSystem's sweeper calls it every minute or so. A user admitted while it
+// runs keeps their row: the deletion checks the row it locks again.
+func (s *Store) ForgetIdleUsers(ctx context.Context, now time.Time) error {
+	_, err := s.pool.Exec(ctx, s.q.forgetIdleUsers, now)
+	return err
+}

@@ -1,0 +1,67 @@
+package pgstore_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// TestUserLimitsAcrossInstances checks that two BookingSystems on one
+// schema count a user's live holds together: one that ends a hold made by
+// the other frees its slot, and concurrent requests from both never get
+// past the cap together.
+func TestUserLimitsAcrossInstances(t *testing.T) {
+	_, schema, show := schemaWithShow(t)
+	base := show.Start.Add(-3 * time.Hour)
+	capAt := func(n int) func(*boxoffice.Config) {
+		return func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser, c.HoldsPerMinute = n, -1 }
+	}
+	a := newInstance(t, schema, base, 0, nil, capAt(2))
+	b := newInstance(t, schema, base, 0, nil, capAt(2))
+	ctx := t.Context()
+	hold := func(in *instance, user, seat string) (boxoffice.Booking, error) {
+		return in.sys.HoldSeats(ctx, user, show.ID, []string{seat})
+	}
+	h1, err := hold(a, "alice", "A1")
+	must(t, err)
+	_, err = hold(b, "alice", "A2")
+	must(t, err)
+	for _, in := range []*instance{a, b} {
+		var rl *boxoffice.RateLimitError
+		if _, err := hold(in, "alice", "A3"); !errors.As(err, &rl) || rl.Limit != boxoffice.LimitLiveHolds {
+			t.Fatalf("a third live hold: %v; want a RateLimitError of the live-hold cap", err)
+		}
+	}
+	_, err = b.sys.ReleaseHold(ctx, h1.ID)
+	must(t, err)
+	_, err = hold(a, "alice", "A3")
+	must(t, err)
+
+	// Eight requests from each instance at once, for a user with none:
+	// exactly the cap's worth get through.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	granted := 0
+	for i, in := range []*instance{a, b} {
+		for k := range 8 {
+			wg.Go(func() {
+				_, err := hold(in, "bob", string(rune('C'+i))+string(rune('1'+k)))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					granted++
+				case !errors.Is(err, boxoffice.ErrRateLimited):
+					t.Errorf("a concurrent hold: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if granted != 2 {
+		t.Errorf("%d of 16 concurrent holds granted with a cap of 2", granted)
+	}
+}

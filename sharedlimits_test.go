@@ -1,0 +1,294 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/storetest"
+)
+
+// limitStore is a Store that keeps the per-user limits itself
+// (boxoffice.UserLimitStore), in memory, for the BookingSystems that share
+// it: what a database does for many processes. It counts the calls, and
+// fails them with fail while it is set.
+type limitStore struct {
+	boxoffice.Store
+
+	mu    sync.Mutex
+	users map[string]*limitUser
+	calls map[string]int // by method
+	fail  error
+}
+
+type limitUser struct {
+	next time.Time                         // when the bucket is full again, plus one interval (GCRA)
+	live map[boxoffice.BookingID]time.Time // live holds and their deadlines
+}
+
+func newLimitStore(s boxoffice.Store) *limitStore {
+	return &limitStore{Store: s, users: make(map[string]*limitUser), calls: make(map[string]int)}
+}
+
+func (s *limitStore) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["AdmitHold"]++
+	if s.fail != nil {
+		return s.fail
+	}
+	u := s.users[a.UserID]
+	if u == nil {
+		u = &limitUser{live: make(map[boxoffice.BookingID]time.Time)}
+		s.users[a.UserID] = u
+	}
+	maps.DeleteFunc(u.live, func(_ boxoffice.BookingID, until time.Time) bool { return !a.Now.Before(until) })
+	if !a.LiveUntil.IsZero() && a.MaxLiveHolds > 0 && len(u.live) >= a.MaxLiveHolds {
+		first := slices.MinFunc(slices.Collect(maps.Values(u.live)), time.Time.Compare)
+		return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitLiveHolds, RetryAfter: first.Sub(a.Now)}
+	}
+	if a.HoldsPerMinute > 0 {
+		interval := time.Minute / time.Duration(a.HoldsPerMinute)
+		next := a.Now
+		if u.next.After(next) {
+			next = u.next
+		}
+		next = next.Add(interval)
+		if over := next.Sub(a.Now) - time.Duration(a.HoldsPerMinute)*interval; over > 0 {
+			return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitHoldsPerMinute, RetryAfter: over}
+		}
+		u.next = next
+	}
+	if !a.LiveUntil.IsZero() {
+		u.live[a.Hold] = a.LiveUntil
+	}
+	return nil
+}
+
+func (s *limitStore) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["SetLiveHold"]++
+	if s.fail != nil {
+		return s.fail
+	}
+	u := s.users[userID]
+	if u == nil {
+		return nil
+	}
+	if _, ok := u.live[hold]; ok {
+		if until.IsZero() {
+			delete(u.live, hold)
+		} else {
+			u.live[hold] = until
+		}
+	}
+	return nil
+}
+
+func (s *limitStore) ForgetIdleUsers(ctx context.Context, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["ForgetIdleUsers"]++
+	if s.fail != nil {
+		return s.fail
+	}
+	maps.DeleteFunc(s.users, func(_ string, u *limitUser) bool {
+		return !u.next.After(now) && !slices.ContainsFunc(slices.Collect(maps.Values(u.live)), now.Before)
+	})
+	return nil
+}
+
+func (s *limitStore) count(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+func (s *limitStore) setFail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
+}
+
+// TestLimitStoreConformance holds the test's limitStore to the suite every
+// UserLimitStore passes, so that the tests below rely on a correct one.
+func TestLimitStoreConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) boxoffice.Store { return newLimitStore(boxoffice.NewMemoryStore()) },
+		storetest.Features{UserLimits: true})
+}
+
+// sharedLimits is two BookingSystems, a and b, on one limitStore and one
+// fake clock, with the fixture's catalog: two processes of one service.
+type sharedLimits struct {
+	*fixture
+	limits *limitStore
+	a, b   *boxoffice.BookingSystem
+}
+
+func newSharedLimits(t *testing.T, store func(*boxoffice.MemoryStore) boxoffice.Store, perMin, maxLive int) *sharedLimits {
+	t.Helper()
+	var s sharedLimits
+	s.fixture = newFixture(t, func(c *boxoffice.Config) {
+		s.limits = newLimitStore(store(c.Store.(*boxoffice.MemoryStore)))
+		c.Store, c.HoldsPerMinute, c.MaxLiveHoldsPerUser = s.limits, perMin, maxLive
+	})
+	s.a = s.sys
+	b, err := boxoffice.New(boxoffice.Config{Store: s.limits, Clock: s.clock, Gateway: s.gateway, PaymentBackoff: -1,
+		HoldsPerMinute: perMin, MaxLiveHoldsPerUser: maxLive, SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
+	s.b = b
+	return &s
+}
+
+// limitStorePaths are the two ways a Store that keeps the limits may hand
+// out its transactions: as its own type, or as the in-memory Store's (a
+// Store wrapping it), which the BookingSystem updates in place.
+var limitStorePaths = []struct {
+	name  string
+	store func(*boxoffice.MemoryStore) boxoffice.Store
+}{
+	{"generic", func(m *boxoffice.MemoryStore) boxoffice.Store { return genericStore{m} }},
+	{"memory transactions", func(m *boxoffice.MemoryStore) boxoffice.Store { return m }},
+}
+
+func wantLimit(t *testing.T, what string, err error, limit boxoffice.UserLimit) {
+	t.Helper()
+	var rl *boxoffice.RateLimitError
+	if !errors.As(err, &rl) || rl.Limit != limit {
+		t.Fatalf("%s: %v; want a RateLimitError of %q", what, err, limit)
+	}
+}
+
+// TestSharedLiveHoldCap checks that MaxLiveHoldsPerUser counts a user's
+// holds in two BookingSystems together when their Store keeps the
+// limits, and that whichever system ends a hold frees its slot for both.
+func TestSharedLiveHoldCap(t *testing.T) {
+	for _, path := range limitStorePaths {
+		t.Run(path.name, func(t *testing.T) {
+			s := newSharedLimits(t, path.store, -1, 2)
+			h1 := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
+			h2 := mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"}))
+			_, err := s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"})
+			wantLimit(t, "a third hold, on the first system", err, boxoffice.LimitLiveHolds)
+			_, err = s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"})
+			wantLimit(t, "a third hold, on the second system", err, boxoffice.LimitLiveHolds)
+			mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "bob", s.show.ID, []string{"A3"})) // another user
+
+			// b releases a's hold: a may hold again.
+			mustT[boxoffice.Booking](t)(s.b.ReleaseHold(s.ctx, h1.ID))
+			h3 := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A4"}))
+			_, err = s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A5"})
+			wantLimit(t, "a hold after one was released and another made", err, boxoffice.LimitLiveHolds)
+
+			// A hold being paid for stops counting.
+			if _, err := s.a.ConfirmBooking(s.ctx, h2.ID, "tok_visa"); err != nil {
+				t.Fatal(err)
+			}
+			h4 := mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A5"}))
+
+			// A retried request at the cap gets its hold, on either system.
+			for _, sys := range []*boxoffice.BookingSystem{s.a, s.b} {
+				if got, err := sys.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A4"}); err != nil || got.ID != h3.ID {
+					t.Fatalf("a retried hold at the cap: %v, %v; want %v", got.ID, err, h3.ID)
+				}
+			}
+
+			// Holds stop counting at their deadline, without a call.
+			before := s.limits.count("SetLiveHold")
+			s.clock.Advance(h4.HeldUntil.Sub(s.clock.Now()))
+			for _, sys := range []*boxoffice.BookingSystem{s.a, s.b} {
+				if _, err := sys.Sweep(s.ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := s.limits.count("SetLiveHold"); got != before {
+				t.Errorf("expiring holds called SetLiveHold %d times; want none", got-before)
+			}
+			mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"B1"}))
+			mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"B2"}))
+		})
+	}
+}
+
+// TestSharedHoldRate checks that HoldsPerMinute counts a user's requests
+// in two BookingSystems together, refused ones included, with one call
+// to the Store per granted hold.
+func TestSharedHoldRate(t *testing.T) {
+	s := newSharedLimits(t, limitStorePaths[0].store, 3, -1)
+	mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "bob", s.show.ID, []string{"F1"}))
+	mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
+	if _, err := s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"F1"}); !errors.Is(err, boxoffice.ErrSeatUnavailable) {
+		t.Fatalf("a taken seat: %v; want ErrSeatUnavailable", err)
+	}
+	mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"}))
+	_, err := s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"})
+	wantLimit(t, "a fourth request in a minute", err, boxoffice.LimitHoldsPerMinute)
+	var rl *boxoffice.RateLimitError
+	if errors.As(err, &rl); rl.RetryAfter != 20*time.Second {
+		t.Errorf("RetryAfter = %s; want 20s", rl.RetryAfter)
+	}
+	if got := s.a.Stats().RateLimited; got != 1 {
+		t.Errorf("Stats.RateLimited = %d; want 1", got)
+	}
+	s.clock.Advance(20 * time.Second)
+	mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"}))
+	if got := s.limits.count("AdmitHold"); got != 6 {
+		t.Errorf("AdmitHold called %d times for 6 requests", got)
+	}
+	if got := s.limits.count("SetLiveHold"); got != 0 {
+		t.Errorf("SetLiveHold called %d times with no live-hold cap; want none", got)
+	}
+}
+
+// TestSharedLimitsStoreFails checks what a failing UserLimitStore does: a
+// hold it cannot admit is not made, and the Store's error comes back; a
+// hold it cannot be told of the end of still ends, and counts until its
+// deadline.
+func TestSharedLimitsStoreFails(t *testing.T) {
+	s := newSharedLimits(t, limitStorePaths[0].store, -1, 1)
+	s.limits.setFail(errStoreDown)
+	if _, err := s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}); !errors.Is(err, errStoreDown) {
+		t.Fatalf("a hold the limits could not admit: %v; want %v", err, errStoreDown)
+	}
+	if got := s.seatStatus("A1"); got != boxoffice.SeatAvailable {
+		t.Fatalf("A1 is %s after a hold that was not admitted", got)
+	}
+	s.limits.setFail(nil)
+	h := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
+	s.limits.setFail(errStoreDown)
+	if _, err := s.b.ReleaseHold(s.ctx, h.ID); err != nil {
+		t.Fatalf("a release the limits could not hear of: %v", err)
+	}
+	s.limits.setFail(nil)
+	_, err := s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"})
+	wantLimit(t, "a hold while the released one still counts", err, boxoffice.LimitLiveHolds)
+	s.clock.Advance(h.HeldUntil.Sub(s.clock.Now()))
+	mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"}))
+}
+
+// TestSharedLimitsHoldUntilStart checks that a hold cut short by the
+// show's start counts until the start, not for a whole HoldTTL.
+func TestSharedLimitsHoldUntilStart(t *testing.T) {
+	s := newSharedLimits(t, limitStorePaths[0].store, -1, 2)
+	s.clock.Advance(s.show.Start.Add(-5 * time.Minute).Sub(s.clock.Now()))
+	h := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
+	if !h.HeldUntil.Equal(s.show.Start) {
+		t.Fatalf("a hold 5 minutes before the start is held until %s; want the start, %s", h.HeldUntil, s.show.Start)
+	}
+	s.limits.mu.Lock()
+	until := s.limits.users["alice"].live[h.ID]
+	s.limits.mu.Unlock()
+	if !until.Equal(s.show.Start) {
+		t.Errorf("the limits count the hold until %s; want the start, %s", until, s.show.Start)
+	}
+}
