@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ type limitStore struct {
 	users map[string]*limitUser
 	calls map[string]int // by method
 	fail  error
+	mode  string // a way to be wrong, for TestBrokenLimitStores; "" is right
 }
 
 type limitUser struct {
@@ -49,9 +51,19 @@ func (s *limitStore) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) e
 		s.users[a.UserID] = u
 	}
 	maps.DeleteFunc(u.live, func(_ boxoffice.BookingID, until time.Time) bool { return !a.Now.Before(until) })
-	if !a.LiveUntil.IsZero() && a.MaxLiveHolds > 0 && len(u.live) >= a.MaxLiveHolds {
+	liveCap := a.MaxLiveHolds
+	if s.mode == "cap-inclusive" {
+		liveCap++
+	}
+	if !a.LiveUntil.IsZero() && a.MaxLiveHolds > 0 && len(u.live) >= liveCap {
 		first := slices.MinFunc(slices.Collect(maps.Values(u.live)), time.Time.Compare)
 		return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitLiveHolds, RetryAfter: first.Sub(a.Now)}
+	}
+	if s.mode == "racy" {
+		// Decided; now let the others decide on the same state.
+		s.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		s.mu.Lock()
 	}
 	if a.HoldsPerMinute > 0 {
 		interval := time.Minute / time.Duration(a.HoldsPerMinute)
@@ -61,6 +73,9 @@ func (s *limitStore) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) e
 		}
 		next = next.Add(interval)
 		if over := next.Sub(a.Now) - time.Duration(a.HoldsPerMinute)*interval; over > 0 {
+			if s.mode == "refusal-takes-token" {
+				u.next = next
+			}
 			return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitHoldsPerMinute, RetryAfter: over}
 		}
 		u.next = next
@@ -82,7 +97,7 @@ func (s *limitStore) SetLiveHold(ctx context.Context, userID string, hold boxoff
 	if u == nil {
 		return nil
 	}
-	if _, ok := u.live[hold]; ok {
+	if _, ok := u.live[hold]; ok || s.mode == "set-adds" {
 		if until.IsZero() {
 			delete(u.live, hold)
 		} else {
@@ -100,7 +115,7 @@ func (s *limitStore) ForgetIdleUsers(ctx context.Context, now time.Time) error {
 		return s.fail
 	}
 	maps.DeleteFunc(s.users, func(_ string, u *limitUser) bool {
-		return !u.next.After(now) && !slices.ContainsFunc(slices.Collect(maps.Values(u.live)), now.Before)
+		return s.mode == "forget-all" || !u.next.After(now) && !slices.ContainsFunc(slices.Collect(maps.Values(u.live)), now.Before)
 	})
 	return nil
 }
@@ -115,6 +130,29 @@ func (s *limitStore) setFail(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail = err
+}
+
+// TestBrokenLimitStores is a manual check of storetest's UserLimits tests,
+// as TestBrokenStores is of the rest: every mode of limitStore but "ok"
+// must FAIL them. Run:
+//
+//	BOXOFFICE_BROKEN_STORES=1 go test -count=1 -run TestBrokenLimitStores -v . 2>&1 |
+//		grep -E '^    --- (FAIL|PASS): TestBrokenLimitStores/'
+func TestBrokenLimitStores(t *testing.T) {
+	if os.Getenv("BOXOFFICE_BROKEN_STORES") != "1" {
+		t.Skip("a manual check of storetest: set BOXOFFICE_BROKEN_STORES=1; every mode but the control must fail")
+	}
+	for _, mode := range []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "set-adds", "forget-all"} {
+		t.Run(mode, func(t *testing.T) {
+			storetest.Run(t, func(*testing.T) boxoffice.Store {
+				s := newLimitStore(boxoffice.NewMemoryStore())
+				if mode != "ok" {
+					s.mode = mode
+				}
+				return s
+			}, storetest.Features{UserLimits: true})
+		})
+	}
 }
 
 // TestLimitStoreConformance holds the test's limitStore to the suite every
