@@ -229,6 +229,10 @@
 // it drops the holds that ended, decides, and writes. So concurrent
 // requests of one user, from any number of instances, never get past a
 // limit together, and a user's requests wait only for each other. The
+// limits' statements commit with synchronous_commit off (set for their
+// own transaction only), so they do not wait for the disk: a crash of the
+// database server may lose a moment's counts, never a seat or a booking,
+// which show transactions commit durably. The
 // times are the BookingSystem's Clock's, as everywhere; durations are kept
 // to the microsecond. ForgetIdleUsers, called by each instance's sweeper
 // every minute (or every Config.RescanInterval, if shorter), deletes the rows of users with no live hold and

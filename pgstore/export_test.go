@@ -24,3 +24,6 @@ func WithoutFeed(s *Store) *Store {
 	c.feed = nil
 	return &c
 }
+
+// AsyncCommitBatch is the batch the limits' statements are queued on.
+var AsyncCommitBatch = asyncCommit

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/jackc/pgx/v5"
 )
 
 // AdmitHold implements boxoffice.UserLimitStore in one statement on the
@@ -26,8 +27,10 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 	var nextAt time.Time
 	var live []time.Time
 	var admitted [16]byte
-	err := s.pool.QueryRow(ctx, s.q.admitHold, a.UserID, a.Now, [16]byte(a.Hold), liveUntil, interval,
-		a.HoldsPerMinute, a.MaxLiveHolds).Scan(&nextAt, &live, &admitted)
+	batch := asyncCommit()
+	batch.Queue(s.q.admitHold, a.UserID, a.Now, [16]byte(a.Hold), liveUntil, interval,
+		a.HoldsPerMinute, a.MaxLiveHolds).QueryRow(func(row pgx.Row) error { return row.Scan(&nextAt, &live, &admitted) })
+	err := s.pool.SendBatch(ctx, batch).Close()
 	switch {
 	case err != nil:
 		return err
@@ -52,8 +55,21 @@ func (s *Store) SetLiveHold(ctx context.Context, userID string, hold boxoffice.B
 	if !until.IsZero() {
 		u = until
 	}
-	_, err := s.pool.Exec(ctx, s.q.setLiveHold, userID, [16]byte(hold), u)
-	return err
+	batch := asyncCommit()
+	batch.Queue(s.q.setLiveHold, userID, [16]byte(hold), u)
+	return s.pool.SendBatch(ctx, batch).Close()
+}
+
+// asyncCommit returns a batch that begins by turning synchronous_commit off
+// for its implicit transaction (pgx sends a batch as one), so that the
+// statements queued after it commit without waiting for the WAL to reach
+// the disk: the wait was most of what the limits cost a hold. What a
+// crash of the database server may lose is a moment's counts of the
+// limits, never a seat or a booking, which their own transactions write.
+func asyncCommit() *pgx.Batch {
+	b := new(pgx.Batch)
+	b.Queue("SELECT set_config('synchronous_commit', 'off', true)")
+	return b
 }
 
 // ForgetIdleUsers implements boxoffice.UserLimitStore. It scans

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/pgstore"
+	"github.com/jackc/pgx/v5"
 )
 
 // TestUserLimitsAcrossInstances checks that two BookingSystems on one
@@ -63,5 +65,22 @@ func TestUserLimitsAcrossInstances(t *testing.T) {
 	wg.Wait()
 	if granted != 2 {
 		t.Errorf("%d of 16 concurrent holds granted with a cap of 2", granted)
+	}
+}
+
+// TestAsyncCommitBatch checks that the limits' statements run with
+// synchronous_commit off, and that the setting ends with their batch: the
+// connection goes back to the pool for show transactions, which must
+// commit durably.
+func TestAsyncCommitBatch(t *testing.T) {
+	pool := ownPool(t, 1) // one connection: the next statement runs on it
+	ctx := t.Context()
+	var during, after string
+	batch := pgstore.AsyncCommitBatch()
+	batch.Queue("SELECT current_setting('synchronous_commit')").QueryRow(func(row pgx.Row) error { return row.Scan(&during) })
+	must(t, pool.SendBatch(ctx, batch).Close())
+	must(t, pool.QueryRow(ctx, "SELECT current_setting('synchronous_commit')").Scan(&after))
+	if during != "off" || after != "on" {
+		t.Errorf("synchronous_commit in the batch %q, after it %q; want off, then on", during, after)
 	}
 }
