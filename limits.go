@@ -247,19 +247,9 @@ func (u *userLimits) forget(ctx context.Context, userID string, id BookingID) {
 // setShared is UserLimitStore.SetLiveHold, called after the change that
 // ended or extended the hold committed.
 func (u *userLimits) setShared(ctx context.Context, userID string, id BookingID, until time.Time) {
-	ctx, cancel := u.detached(ctx)
+	ctx, cancel := withClockTimeout(context.WithoutCancel(ctx), u.clock, sharedLimitTimeout)
 	defer cancel()
-	u.logFailure(u.shared.SetLiveHold(ctx, userID, id, until), userID, id)
-}
-
-// detached returns ctx without its cancellation, bounded by
-// sharedLimitTimeout on the Clock.
-func (u *userLimits) detached(ctx context.Context) (context.Context, context.CancelFunc) {
-	return withClockTimeout(context.WithoutCancel(ctx), u.clock, sharedLimitTimeout)
-}
-
-func (u *userLimits) logFailure(err error, userID string, id BookingID) {
-	if err != nil {
+	if err := u.shared.SetLiveHold(ctx, userID, id, until); err != nil {
 		u.log.Warn("boxoffice: updating the shared per-user limits failed; the hold counts until its deadline",
 			"user", userID, "booking", id, "err", err)
 	}

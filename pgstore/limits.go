@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"time"
@@ -24,17 +25,20 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 	if !a.LiveUntil.IsZero() {
 		liveUntil = a.LiveUntil
 	}
+	// The row records the last request admitted by a random mark of its
+	// own: not by a.Hold, which the retries of a live hold all name.
+	var mark, admitted [16]byte
+	_, _ = rand.Read(mark[:]) // never fails (Go 1.24)
 	var nextAt time.Time
 	var live []time.Time
-	var admitted [16]byte
 	batch := asyncCommit()
 	batch.Queue(s.q.admitHold, a.UserID, a.Now, [16]byte(a.Hold), liveUntil, interval,
-		a.HoldsPerMinute, a.MaxLiveHolds).QueryRow(func(row pgx.Row) error { return row.Scan(&nextAt, &live, &admitted) })
+		a.HoldsPerMinute, a.MaxLiveHolds, mark).QueryRow(func(row pgx.Row) error { return row.Scan(&nextAt, &live, &admitted) })
 	err := s.pool.SendBatch(ctx, batch).Close()
 	switch {
 	case err != nil:
 		return err
-	case boxoffice.BookingID(admitted) == a.Hold:
+	case admitted == mark:
 		return nil
 	case liveUntil != nil && a.MaxLiveHolds > 0 && len(live) >= a.MaxLiveHolds:
 		return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitLiveHolds,

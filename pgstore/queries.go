@@ -42,19 +42,20 @@ const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats),
 
 // admitHold admits a hold request of user $1 at $2 as hold $3, counted
 // live until $4 (NULL: only a token), with a token every $5 (NULL: no
-// rate) in a bucket of $6, and at most $7 live holds (≤ 0: no cap); see
-// Store.AdmitHold. ON CONFLICT DO UPDATE locks the user's row and computes
-// from its latest version, even one committed after the statement began:
-// the subqueries read only that row's arrays, never the table.
+// rate) in a bucket of $6, and at most $7 live holds (≤ 0: no cap); if it
+// does, it writes the request's mark $8 in admitted. See Store.AdmitHold.
+// ON CONFLICT DO UPDATE locks the user's row and computes from its latest
+// version, even one committed after the statement began: the subqueries
+// read only that row's arrays, never the table.
 const admitHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids, live_until, admitted)
 	VALUES ($1, $2::timestamptz + coalesce($5::interval, interval '0'),
 		CASE WHEN $4::timestamptz IS NULL THEN '{}' ELSE ARRAY[$3::uuid] END,
-		CASE WHEN $4::timestamptz IS NULL THEN '{}' ELSE ARRAY[$4::timestamptz] END, $3::uuid)
+		CASE WHEN $4::timestamptz IS NULL THEN '{}' ELSE ARRAY[$4::timestamptz] END, $8::uuid)
 	ON CONFLICT (user_id) DO UPDATE SET (next_at, live_ids, live_until, admitted) = (
 		SELECT CASE WHEN ok AND $5 IS NOT NULL THEN greatest(u.next_at, $2) + $5 ELSE u.next_at END,
 			CASE WHEN ok AND $4 IS NOT NULL THEN ids || $3::uuid ELSE ids END,
 			CASE WHEN ok AND $4 IS NOT NULL THEN untils || $4::timestamptz ELSE untils END,
-			CASE WHEN ok THEN $3::uuid ELSE u.admitted END
+			CASE WHEN ok THEN $8::uuid ELSE u.admitted END
 		FROM (SELECT ids, untils,
 				($4 IS NULL OR $7::integer <= 0 OR cardinality(ids) < $7)
 				AND ($5 IS NULL OR greatest(u.next_at, $2) + $5 <= $2 + $6::integer * $5) AS ok

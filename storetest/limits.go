@@ -100,12 +100,14 @@ func testTokenOnly(t *testing.T, s boxoffice.Store) {
 	t0 := at(10, 0)
 	l.wantAdmitted("a live hold", l.admit("ann", 1, t0, t0.Add(10*time.Minute)))
 	// A request that only takes a token is not refused by the cap, and
-	// counts no live hold.
-	l.wantAdmitted("a token at the cap", l.admit("ann", 2, t0, time.Time{}))
+	// counts no live hold. Such requests (retries of a live hold) all
+	// name that hold.
+	l.wantAdmitted("a token at the cap", l.admit("ann", 1, t0, time.Time{}))
 	l.wantRefused("a live hold at the cap", l.admit("ann", 3, t0, t0.Add(10*time.Minute)), boxoffice.LimitLiveHolds, 10*time.Minute)
 	// The refusal by the cap took no token: one is left.
-	l.wantAdmitted("the last token", l.admit("ann", 4, t0, time.Time{}))
-	l.wantRefused("a token too many", l.admit("ann", 5, t0, time.Time{}), boxoffice.LimitHoldsPerMinute, 20*time.Second)
+	l.wantAdmitted("the last token", l.admit("ann", 1, t0, time.Time{}))
+	l.wantRefused("a token too many", l.admit("ann", 1, t0, time.Time{}), boxoffice.LimitHoldsPerMinute, 20*time.Second)
+	l.wantRefused("a token too many, again", l.admit("ann", 1, t0.Add(10*time.Second), time.Time{}), boxoffice.LimitHoldsPerMinute, 10*time.Second)
 }
 
 func testSetLiveHold(t *testing.T, s boxoffice.Store) {

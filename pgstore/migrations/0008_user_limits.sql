@@ -7,8 +7,9 @@
 -- next_at is the token bucket of hold requests as a theoretical arrival
 -- time (GCRA): at or before now, the bucket is full. live_ids and
 -- live_until are the user's live holds and their deadlines, in
--- step, earliest deadline first. admitted is the last request admitted, so
--- that the statement that admits can say whether it did.
+-- step, earliest deadline first. admitted is a random mark of the last
+-- request admitted, so that the statement that admits can say whether it
+-- did.
 
 CREATE TABLE user_limits (
 	user_id    text PRIMARY KEY,
