@@ -114,8 +114,12 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	var admittedUntil time.Time
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
-		admittedUntil = admitAt.Add(bs.cfg.HoldTTL)
+		admittedUntil = bs.users.liveUntil(admitAt, bs.cfg.HoldTTL, e.show.Start)
 		if err := bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
+			if _, ok := err.(*RateLimitError); !ok {
+				// The Store may have counted the request all the same.
+				bs.users.forget(ctx, userID, id)
+			}
 			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
 			if err != nil {
 				if _, ok := err.(*RateLimitError); ok {

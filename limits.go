@@ -27,11 +27,20 @@ type userLimits struct {
 }
 
 // sharedLimitTimeout bounds the calls that tell a UserLimitStore a hold
-// ended. They run after the hold's own change committed, with the
-// caller's values but not its cancellation: a caller that gave up must
-// still free the user's slot. One that fails is logged; the slot then
-// lapses at the hold's deadline.
+// ended or moved, and its ForgetIdleUsers. The former run after the
+// hold's own change committed, with the caller's values but not its
+// cancellation: a caller that gave up must still free the user's slot. One
+// that fails is logged; the slot then lapses at its deadline.
 const sharedLimitTimeout = 10 * time.Second
+
+// sharedLiveMargin is how much longer than its hold could last a
+// UserLimitStore is asked to count a new hold. The hold's deadline is
+// fixed in its transaction, after the admission: counted only until the
+// deadline as reckoned at admission, a hold would stop counting for a
+// moment before it ended, and another request then would pass the cap
+// (and an extension would find the hold no longer counted). With the
+// margin, the Store needs telling only when the transaction took longer.
+const sharedLiveMargin = time.Second
 
 type limitShard struct {
 	mu    sync.Mutex
@@ -100,6 +109,17 @@ func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now
 		st.live = append(st.live, liveHold{id: id, until: until})
 	}
 	return nil
+}
+
+// liveUntil is the deadline a hold requested at now counts as live until,
+// at admission: HoldTTL from now, cut at the show's start, and for a
+// UserLimitStore sharedLiveMargin more.
+func (u *userLimits) liveUntil(now time.Time, ttl time.Duration, start time.Time) time.Time {
+	until := holdDeadline(now, ttl, start)
+	if u.shared != nil {
+		until = until.Add(sharedLiveMargin)
+	}
+	return until
 }
 
 // take takes one hold token for the user at now, as admit does, without
@@ -190,13 +210,13 @@ func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time
 }
 
 // stored records that the hold admitted under the provisional ID reserved,
-// live until admitted, was stored as b: the hold's own deadline replaces
-// the provisional one, unless made did so already (the in-memory Store,
-// which gives the hold an ID with its slot). A UserLimitStore is called
-// only when it would otherwise be wrong by more than the moment between
-// admission and the hold's transaction: when the hold lasts only until
-// the show's start. (Its holds keep their IDs: only the in-memory Store
-// itself gives another, and it keeps no limits.)
+// live until admitted, was stored as b. Here the hold's own deadline
+// replaces the provisional one, unless made did so already (the in-memory
+// Store, which gives the hold an ID with its slot). A UserLimitStore,
+// which counts the hold sharedLiveMargin longer than it could last, is
+// told only if the hold's transaction took longer than that. (Its holds
+// keep their IDs: only the in-memory Store itself gives another, and it
+// keeps no limits.)
 func (u *userLimits) stored(ctx context.Context, userID string, reserved BookingID, admitted time.Time, b *Booking) {
 	switch {
 	case u.maxLive <= 0:
@@ -204,8 +224,8 @@ func (u *userLimits) stored(ctx context.Context, userID string, reserved Booking
 		if b.ID == reserved { // else made did it
 			u.made(userID, reserved, b.ID, b.HeldUntil)
 		}
-	case b.HeldUntil.Sub(admitted).Abs() >= time.Second:
-		u.track(ctx, userID, b.ID, b.HeldUntil)
+	case b.HeldUntil.After(admitted):
+		u.track(ctx, userID, b.ID, b.HeldUntil.Add(sharedLiveMargin))
 	}
 }
 
@@ -262,6 +282,8 @@ func (u *userLimits) evictIdle(ctx context.Context, now time.Time) error {
 		if !u.enabled() {
 			return nil
 		}
+		ctx, cancel := withClockTimeout(ctx, u.clock, sharedLimitTimeout)
+		defer cancel()
 		return u.shared.ForgetIdleUsers(ctx, now)
 	}
 	for i := range u.shards {

@@ -3,15 +3,18 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/storetest"
 )
 
@@ -241,9 +244,10 @@ func TestSharedLiveHoldCap(t *testing.T) {
 				}
 			}
 
-			// Holds stop counting at their deadline, without a call.
+			// Holds stop counting a second after their deadline (the
+			// margin for their transaction), without a call.
 			before := s.limits.count("SetLiveHold")
-			s.clock.Advance(h4.HeldUntil.Sub(s.clock.Now()))
+			s.clock.Advance(h4.HeldUntil.Add(time.Second).Sub(s.clock.Now()))
 			for _, sys := range []*boxoffice.BookingSystem{s.a, s.b} {
 				if _, err := sys.Sweep(s.ctx); err != nil {
 					t.Fatal(err)
@@ -310,12 +314,13 @@ func TestSharedLimitsStoreFails(t *testing.T) {
 	s.limits.setFail(nil)
 	_, err := s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"})
 	wantLimit(t, "a hold while the released one still counts", err, boxoffice.LimitLiveHolds)
-	s.clock.Advance(h.HeldUntil.Sub(s.clock.Now()))
+	s.clock.Advance(h.HeldUntil.Add(time.Second).Sub(s.clock.Now()))
 	mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"}))
 }
 
 // TestSharedLimitsHoldUntilStart checks that a hold cut short by the
-// show's start counts until the start, not for a whole HoldTTL.
+// show's start counts until the start (and the second of margin for its
+// transaction), not for a whole HoldTTL.
 func TestSharedLimitsHoldUntilStart(t *testing.T) {
 	s := newSharedLimits(t, limitStorePaths[0].store, -1, 2)
 	s.clock.Advance(s.show.Start.Add(-5 * time.Minute).Sub(s.clock.Now()))
@@ -326,7 +331,92 @@ func TestSharedLimitsHoldUntilStart(t *testing.T) {
 	s.limits.mu.Lock()
 	until := s.limits.users["alice"].live[h.ID]
 	s.limits.mu.Unlock()
-	if !until.Equal(s.show.Start) {
-		t.Errorf("the limits count the hold until %s; want the start, %s", until, s.show.Start)
+	if want := s.show.Start.Add(time.Second); !until.Equal(want) {
+		t.Errorf("the limits count the hold until %s; want a second after the start, %s", until, want)
 	}
+}
+
+// slowPricing is a pricing strategy whose first call takes slow on the
+// fake clock (a MembershipFunc's database lookup, say): the hold's
+// transaction, and with it its deadline, comes that much after its
+// admission.
+type slowPricing struct {
+	clock *fakeclock.Clock
+	slow  time.Duration
+	once  sync.Once
+}
+
+func (p *slowPricing) Price(ctx context.Context, r boxoffice.PriceRequest) (boxoffice.Money, error) {
+	p.once.Do(func() { p.clock.Advance(p.slow) })
+	return 1000, nil
+}
+
+// TestSharedCapWhileHoldIsStored checks that a hold counts against the
+// cap until its own deadline, fixed in its transaction, however long after
+// its admission that came: just before the deadline a second hold is
+// refused, and after an extension too. The local limits are the
+// reference.
+func TestSharedCapWhileHoldIsStored(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		for _, slow := range []time.Duration{900 * time.Millisecond, 3 * time.Second} {
+			t.Run(fmt.Sprintf("shared=%t/pricing takes %s", shared, slow), func(t *testing.T) {
+				var limits *limitStore
+				f := newFixture(t, func(c *boxoffice.Config) {
+					if shared {
+						limits = newLimitStore(genericStore{c.Store.(*boxoffice.MemoryStore)})
+						c.Store = limits
+					}
+					c.Pricing = &slowPricing{clock: c.Clock.(*fakeclock.Clock), slow: slow}
+					c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
+				})
+				h := f.hold("alice", "A1")
+				if shared {
+					// Within the margin the Store's count covers the
+					// hold's deadline: no second call.
+					want := 0
+					if slow > time.Second {
+						want = 1
+					}
+					if got := limits.count("SetLiveHold"); got != want {
+						t.Errorf("a hold stored %s after its admission called SetLiveHold %d times; want %d", slow, got, want)
+					}
+				}
+				f.clock.Advance(h.HeldUntil.Add(-400 * time.Millisecond).Sub(f.clock.Now()))
+				_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A2"})
+				wantLimit(t, "a second hold just before the first's deadline", err, boxoffice.LimitLiveHolds)
+				h = mustT[boxoffice.Booking](t)(f.sys.ExtendHold(f.ctx, h.ID))
+				f.clock.Advance(h.HeldUntil.Add(-400 * time.Millisecond).Sub(f.clock.Now()))
+				_, err = f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A2"})
+				wantLimit(t, "a second hold just before the extended deadline", err, boxoffice.LimitLiveHolds)
+			})
+		}
+	}
+}
+
+// lostReplyLimits is a limitStore whose AdmitHold counts the request but
+// then fails, once: a reply lost with its connection.
+type lostReplyLimits struct {
+	*limitStore
+	lost atomic.Bool
+}
+
+func (s *lostReplyLimits) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error {
+	err := s.limitStore.AdmitHold(ctx, a)
+	if s.lost.CompareAndSwap(false, true) {
+		return errStoreDown
+	}
+	return err
+}
+
+// TestSharedAdmitFailureFreesSlot checks that a request whose admission
+// failed (and may have been counted) does not keep the user's slot.
+func TestSharedAdmitFailureFreesSlot(t *testing.T) {
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.Store = &lostReplyLimits{limitStore: newLimitStore(genericStore{c.Store.(*boxoffice.MemoryStore)})}
+		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
+	})
+	if _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); !errors.Is(err, errStoreDown) {
+		t.Fatalf("a hold whose admission failed: %v; want %v", err, errStoreDown)
+	}
+	f.hold("alice", "A1")
 }

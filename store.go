@@ -236,9 +236,10 @@ type HoldAdmission struct {
 	// MaxLiveHolds caps the user's live holds
 	// (Config.MaxLiveHoldsPerUser); ≤ 0: no cap.
 	MaxLiveHolds int
-	// LiveUntil is the hold's deadline, when the hold is to count as
-	// live; zero for a request that only takes a token (one that repeats
-	// a live hold).
+	// LiveUntil is when the hold stops counting, if it is to count as
+	// live: its deadline as reckoned at admission plus a second, for the
+	// hold's transaction, which fixes the deadline, to come; zero for a
+	// request that only takes a token (one that repeats a live hold).
 	LiveUntil time.Time
 }
 

@@ -20,10 +20,11 @@ import (
 func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error {
 	var interval, liveUntil any // NULL: no rate; not counted as live
 	if a.HoldsPerMinute > 0 {
-		interval = time.Minute / time.Duration(a.HoldsPerMinute)
+		interval = tokenInterval(a.HoldsPerMinute)
 	}
 	if !a.LiveUntil.IsZero() {
-		liveUntil = a.LiveUntil
+		// Rounded up: cut, it would end a moment early.
+		liveUntil = a.LiveUntil.Add(time.Microsecond - 1).Truncate(time.Microsecond)
 	}
 	// The row records the last request admitted by a random mark of its
 	// own: not by a.Hold, which the retries of a live hold all name.
@@ -48,9 +49,16 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 	}
 	// Refused by the rate: the bucket has room for one more request once
 	// next_at is a burst's worth of intervals, less one, from now.
-	t := time.Minute / time.Duration(a.HoldsPerMinute)
-	wait := nextAt.Sub(a.Now) - time.Duration(a.HoldsPerMinute-1)*t
+	wait := nextAt.Sub(a.Now) - time.Duration(a.HoldsPerMinute-1)*tokenInterval(a.HoldsPerMinute)
 	return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitHoldsPerMinute, RetryAfter: wait}
+}
+
+// tokenInterval is the time between two tokens at perMinute tokens a
+// minute, cut to the microsecond as a PostgreSQL interval keeps it (and
+// at least one), so that RetryAfter is computed with the interval the
+// statement used.
+func tokenInterval(perMinute int) time.Duration {
+	return max((time.Minute / time.Duration(perMinute)).Truncate(time.Microsecond), time.Microsecond)
 }
 
 // SetLiveHold implements boxoffice.UserLimitStore.

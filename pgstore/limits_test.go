@@ -84,3 +84,54 @@ func TestAsyncCommitBatch(t *testing.T) {
 		t.Errorf("synchronous_commit in the batch %q, after it %q; want off, then on", during, after)
 	}
 }
+
+// limitID is the booking ID of the n-th hold of a limits test.
+func limitID(n int) boxoffice.BookingID {
+	return boxoffice.BookingID{15: byte(n), 14: byte(n >> 8), 6: 0x40, 8: 0x80}
+}
+
+// TestLiveHoldSubMicrosecond checks that a live hold whose deadline has a
+// part below the microsecond, which PostgreSQL cannot keep, counts until
+// that deadline, not a moment less.
+func TestLiveHoldSubMicrosecond(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	t0 := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
+	until := t0.Add(10*time.Minute + 500*time.Nanosecond)
+	must(t, s.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "ann", Hold: limitID(1), Now: t0, MaxLiveHolds: 1, LiveUntil: until}))
+	at := t0.Add(10 * time.Minute) // 500 ns before the deadline
+	if err := s.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "ann", Hold: limitID(2), Now: at, MaxLiveHolds: 1, LiveUntil: at.Add(10 * time.Minute)}); !errors.Is(err, boxoffice.ErrRateLimited) {
+		t.Errorf("a second hold 500 ns before the first's deadline, under a cap of 1: %v; want it refused", err)
+	}
+}
+
+// TestSetLiveHoldConcurrent races ends and extensions of a user's holds
+// with new admissions: none is lost, so the cap still counts exactly.
+func TestSetLiveHoldConcurrent(t *testing.T) {
+	s := newStore(t)
+	ctx := t.Context()
+	t0 := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
+	admit := func(n int) error {
+		return s.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "ann", Hold: limitID(n), Now: t0, MaxLiveHolds: 100, LiveUntil: t0.Add(time.Hour)})
+	}
+	for n := range 40 {
+		must(t, admit(n))
+	}
+	var wg sync.WaitGroup
+	for n := range 20 {
+		wg.Go(func() { must(t, s.SetLiveHold(ctx, "ann", limitID(n), time.Time{})) })
+		wg.Go(func() { must(t, s.SetLiveHold(ctx, "ann", limitID(20+n), t0.Add(2*time.Hour))) })
+		wg.Go(func() { must(t, admit(100+n)) })
+	}
+	wg.Wait()
+	// 40 live now (20 extended, 20 new): 60 more fit under the cap.
+	for n := range 60 {
+		if err := admit(200 + n); err != nil {
+			t.Fatalf("admission %d of 60 under the cap: %v", n+1, err)
+		}
+	}
+	var rl *boxoffice.RateLimitError
+	if err := admit(300); !errors.As(err, &rl) || rl.RetryAfter != time.Hour {
+		t.Errorf("an admission over the cap: %v; want refused until the first new hold ends, in an hour", err)
+	}
+}

@@ -93,6 +93,19 @@ func testHoldRate(t *testing.T, s boxoffice.Store) {
 		l.wantAdmitted(fmt.Sprintf("request %d of a burst after a pause", n+1), l.admit("ann", 10+n, t1, time.Time{}))
 	}
 	l.wantRefused("a fourth request after a pause", l.admit("ann", 13, t1, time.Time{}), boxoffice.LimitHoldsPerMinute, 20*time.Second)
+
+	// 7 a minute: an interval of 8.571428571 s, which a Store may keep to
+	// the microsecond. A request made when RetryAfter says is admitted.
+	l = newLimiter(t, s, 7, 0)
+	for n := range 7 {
+		l.wantAdmitted(fmt.Sprintf("request %d of a burst of 7", n+1), l.admit("bob", n, t0, time.Time{}))
+	}
+	var rl *boxoffice.RateLimitError
+	if err := l.admit("bob", 7, t0, time.Time{}); !errors.As(err, &rl) || rl.Limit != boxoffice.LimitHoldsPerMinute ||
+		rl.RetryAfter <= 8571*time.Millisecond || rl.RetryAfter > 8572*time.Millisecond {
+		t.Fatalf("an eighth request at 7 a minute: %v; want a RateLimitError of %q, retry after about 8.571 s", err, boxoffice.LimitHoldsPerMinute)
+	}
+	l.wantAdmitted("a request RetryAfter later", l.admit("bob", 7, t0.Add(rl.RetryAfter), time.Time{}))
 }
 
 func testTokenOnly(t *testing.T, s boxoffice.Store) {
