@@ -13,10 +13,12 @@ import (
 // ShowChangeListener). It listens from the first Watch until Close. A
 // report only names a show: the feed reads the show again and sends its
 // streams the seats whose status differs from what they were last sent
-// (showStreams.seen). One goroutine reads the shows reported, one after
-// another; reports that come while a show is being read are merged into
-// one more read, so a busy show costs one read at a time whatever the
-// rate of its commits. A show whose read fails is read again later,
+// (showStreams.seen). One goroutine takes the shows reported and has them
+// read, up to feedReaders at once, each on a goroutine of its own, so that
+// a slow read holds up no other show. A show is read by one goroutine at
+// a time: reports that come while it is being read are merged into one
+// more read after it, so a busy show costs one read at a time whatever
+// the rate of its commits. A show whose read fails is read again later,
 // backing off on the Clock, while the others go on.
 type changeFeed struct {
 	bs       *BookingSystem
@@ -32,7 +34,11 @@ type changeFeed struct {
 	dirty   map[string]struct{}   // shows to read again
 	all     bool                  // every show with streams is to be read again
 	failing map[string]*feedRetry // shows whose last read failed
-	wake    chan struct{}         // has a value when dirty or all was set
+	reading map[string]struct{}   // shows taken by due whose read has not ended
+	wake    chan struct{}         // has a value when there may be more to read: a report, a read ended
+
+	slots   chan struct{}  // holds a value per read running: feedReaders at most
+	readers sync.WaitGroup // the reads run started
 }
 
 // feedRetry is when a show whose read failed is read again, and how long
@@ -53,6 +59,11 @@ const (
 // read that hangs must not hold up every other show's updates until Close.
 const feedReadTimeout = 10 * time.Second
 
+// feedReaders bounds the reads the feed makes at once: a burst of reports
+// about many shows must not take every connection of the Store's pool
+// from the calls.
+const feedReaders = 8
+
 // newChangeFeed returns the feed of bs, or nil if its Store reports no
 // changes.
 func newChangeFeed(bs *BookingSystem) *changeFeed {
@@ -62,7 +73,8 @@ func newChangeFeed(bs *BookingSystem) *changeFeed {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &changeFeed{bs: bs, listener: l, ctx: ctx, cancel: cancel, started: make(chan struct{}),
-		dirty: make(map[string]struct{}), failing: make(map[string]*feedRetry), wake: make(chan struct{}, 1)}
+		dirty: make(map[string]struct{}), failing: make(map[string]*feedRetry), reading: make(map[string]struct{}),
+		wake: make(chan struct{}, 1), slots: make(chan struct{}, feedReaders)}
 }
 
 // listen starts the feed on first use and waits, bounded by ctx, for its
@@ -103,29 +115,59 @@ func (f *changeFeed) changed(showID string) {
 		return
 	}
 	f.mu.Unlock()
+	f.signal()
+}
+
+// signal wakes run, if it waits for work, to look again at what is due.
+func (f *changeFeed) signal() {
 	select {
 	case f.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run listens, then reads the shows reported, until Close.
+// run listens, then has the shows reported read, until Close. It returns
+// only once every read it started has: a read that outlived Close would
+// use the Store after Close returned.
 func (f *changeFeed) run() {
 	defer close(f.done)
+	defer f.readers.Wait()
 	if !f.startListening() {
 		return
 	}
 	for {
 		for _, id := range f.due() {
-			if f.ctx.Err() != nil {
+			// The shows taken and not started stay in reading: the feed
+			// ends, and nothing reads them again.
+			if !f.startRead(id) {
 				return
 			}
-			f.resynced(id, f.resync(id))
 		}
 		if !f.waitForWork() {
 			return
 		}
 	}
+}
+
+// startRead reads the show on a goroutine of its own once fewer than
+// feedReaders reads run, and reports whether it did before Close. While
+// every slot is taken, run waits here; the shows due stay in reading
+// meanwhile, so that their reports merge as for a show being read.
+func (f *changeFeed) startRead(showID string) bool {
+	select {
+	case f.slots <- struct{}{}:
+	case <-f.ctx.Done():
+		return false
+	}
+	if f.ctx.Err() != nil { // select picks at random when both were ready
+		<-f.slots
+		return false
+	}
+	f.readers.Go(func() {
+		defer func() { <-f.slots }()
+		f.resynced(showID, f.resync(showID))
+	})
+	return true
 }
 
 // startListening calls ListenShowChanges until it succeeds, and reports
@@ -169,14 +211,7 @@ func (f *changeFeed) sleep(t Timer) bool {
 // waitForWork waits for a report, or for the next retry of a show whose
 // read failed, and reports whether one came before Close.
 func (f *changeFeed) waitForWork() bool {
-	f.mu.Lock()
-	var next time.Time
-	for _, r := range f.failing {
-		if next.IsZero() || r.at.Before(next) {
-			next = r.at
-		}
-	}
-	f.mu.Unlock()
+	next := f.nextRetry()
 	var retry <-chan time.Time
 	if !next.IsZero() {
 		t := f.bs.clock.NewTimer(next.Sub(f.bs.clock.Now()))
@@ -192,9 +227,30 @@ func (f *changeFeed) waitForWork() bool {
 	return true
 }
 
-// due takes the shows to read now: those reported (every watched one
-// after a report about all), less those waiting to retry a failed read,
-// plus those whose retry is due.
+// nextRetry returns when the first retry of a failed read is due, or the
+// zero time if none is to be waited for. A show being read is passed over:
+// its retry time is past, and waiting for it would spin until the read
+// ends (resynced wakes run then).
+func (f *changeFeed) nextRetry() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var next time.Time
+	for id, r := range f.failing {
+		if _, ok := f.reading[id]; ok {
+			continue
+		}
+		if next.IsZero() || r.at.Before(next) {
+			next = r.at
+		}
+	}
+	return next
+}
+
+// due takes the shows to read now, and marks them as being read: those
+// reported (every watched one after a report about all), less those
+// waiting to retry a failed read, plus those whose retry is due. A show
+// being read is not taken: it stays in dirty, if reported again, for one
+// more read once this one ends.
 func (f *changeFeed) due() []string {
 	now := f.bs.clock.Now()
 	f.mu.Lock()
@@ -206,26 +262,42 @@ func (f *changeFeed) due() []string {
 		}
 	}
 	var ids []string
+	take := func(id string) {
+		ids = append(ids, id)
+		delete(f.dirty, id)
+		f.reading[id] = struct{}{}
+	}
 	for id := range f.dirty {
-		if f.failing[id] == nil {
-			ids = append(ids, id)
-			delete(f.dirty, id)
+		if _, ok := f.reading[id]; !ok && f.failing[id] == nil {
+			take(id)
 		}
 	}
 	for id, r := range f.failing {
-		if !r.at.After(now) {
-			ids = append(ids, id)
-			delete(f.dirty, id)
+		if _, ok := f.reading[id]; !ok && !r.at.After(now) {
+			take(id)
 		}
 	}
 	return ids
 }
 
-// resynced records how the read of a show went: a failure puts off its
-// next read, doubling the wait each time; a success forgets the failures.
+// resynced ends the read of a show, and records how it went.
 func (f *changeFeed) resynced(showID string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	delete(f.reading, showID)
+	f.record(showID, err)
+	// run may wait with this show out of view (due and waitForWork pass
+	// over a show being read): wake it if the show is to be read again,
+	// at once or at a retry its timer must now include.
+	if _, again := f.dirty[showID]; again || f.failing[showID] != nil {
+		f.signal()
+	}
+}
+
+// record notes how the read of a show went, under f.mu: a failure puts
+// off its next read, doubling the wait each time, but a read cut off is
+// made again at once; a success forgets the failures.
+func (f *changeFeed) record(showID string, err error) {
 	if err == nil {
 		delete(f.failing, showID)
 		return
@@ -239,10 +311,6 @@ func (f *changeFeed) resynced(showID string, err error) {
 		f.bs.log.Warn("boxoffice: a read of a show for its Watch streams was cut off; reading it again",
 			"show", showID, "err", err)
 		f.dirty[showID] = struct{}{}
-		select {
-		case f.wake <- struct{}{}:
-		default:
-		}
 		return
 	}
 	r := f.failing[showID]
@@ -356,6 +424,6 @@ func (f *changeFeed) wait(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("boxoffice: close: the Store's change listener is still running: %w", ctx.Err())
+		return fmt.Errorf("boxoffice: close: the Store's change listener, or a read of its feed, is still running: %w", ctx.Err())
 	}
 }

@@ -2,6 +2,9 @@ package boxoffice_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -22,11 +25,22 @@ type faultyFeedStore struct {
 	listening  chan string // has a value once ListenShowChanges was called
 	stall      string      // a show whose ViewShow waits for its ctx
 	stalled    chan string // has a value when a ViewShow starts to stall
+	// gate, when not nil, holds up each ViewShow until it is closed (or
+	// the call's ctx ends, unless deaf); entered has the show of each
+	// call it holds, and deafened of each whose ctx ended while it did.
+	gate     chan struct{}
+	entered  chan string
+	deaf     bool
+	deafened chan string
+	views    map[string]int // ViewShow calls begun, per show
+	running  map[string]int // ViewShow calls running, per show
+	twice    []string       // shows a ViewShow began on while another ran
 }
 
 func newFaultyFeedStore(rs *reportingStore) *faultyFeedStore {
 	return &faultyFeedStore{reportingStore: rs, reported: make(chan string, 64),
-		listening: make(chan string, 1), stalled: make(chan string, 1)}
+		listening: make(chan string, 1), stalled: make(chan string, 1), entered: make(chan string, 64), deafened: make(chan string, 64),
+		views: make(map[string]int), running: make(map[string]int)}
 }
 
 func (s *faultyFeedStore) ListenShowChanges(ctx context.Context, changed func(string)) error {
@@ -49,9 +63,33 @@ func (s *faultyFeedStore) ListenShowChanges(ctx context.Context, changed func(st
 
 func (s *faultyFeedStore) ViewShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
 	s.mu.Lock()
-	after, down, stall := s.afterView, s.down == showID, s.stall == showID
+	after, down, stall, gate, deaf := s.afterView, s.down == showID, s.stall == showID, s.gate, s.deaf
 	s.afterView = nil
+	s.views[showID]++
+	if s.running[showID]++; s.running[showID] > 1 {
+		s.twice = append(s.twice, showID)
+	}
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running[showID]--
+		s.mu.Unlock()
+	}()
+	if gate != nil {
+		select {
+		case s.entered <- showID:
+		default: // more than a test waits for
+		}
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			if deaf { // a Store that notices, but answers late
+				s.deafened <- showID
+				<-gate
+			}
+			return ctx.Err()
+		}
+	}
 	if stall {
 		select {
 		case s.stalled <- showID:
@@ -96,6 +134,29 @@ func stallFeedRead(t *testing.T, f *fixture, store *faultyFeedStore) {
 	store.mu.Lock()
 	store.stall = ""
 	store.mu.Unlock()
+}
+
+// awaitShows receives shows from ch until each show of want came as many
+// times as it says, or fails t after 5 seconds of real time.
+func awaitShows(t *testing.T, what string, ch <-chan string, want map[string]int) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	got := make(map[string]int)
+	for {
+		missing := 0
+		for id, n := range want {
+			missing += max(n-got[id], 0)
+		}
+		if missing == 0 {
+			return
+		}
+		select {
+		case id := <-ch:
+			got[id]++
+		case <-deadline:
+			t.Fatalf("%s: got %v after 5s; want %v", what, got, want)
+		}
+	}
 }
 
 // A commit by another process that lands after the first Watch of a show
@@ -204,4 +265,116 @@ func TestWatchFeedReadCutOffByAClockStep(t *testing.T) {
 	stallFeedRead(t, f, store)
 	f.clock.Advance(time.Minute) // a test's step, past the read's timeout
 	fl.mustAgree(t, statuses(t, f.sys, f.show.ID))
+}
+
+// A read of one show that hangs holds up no other show's updates: the
+// feed reads the others meanwhile, before the read is cut off (the clock
+// does not move).
+func TestWatchFeedReadThatHangsHoldsUpNoOtherShow(t *testing.T) {
+	f, store, mine := faultyProcess(t)
+	s2 := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	follow(t, mine, f.show.ID)
+	fl2 := follow(t, mine, s2.ID)
+	stallFeedRead(t, f, store) // until Close
+	if _, err := f.sys.HoldSeats(f.ctx, "carol", s2.ID, []string{"C1"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, diff := fl2.agreesWithin(statuses(t, f.sys, s2.ID), 5*time.Second); !ok {
+		t.Fatalf("while the read of %s hangs, the stream of %s never caught up: %s", f.show.ID, s2.ID, diff)
+	}
+}
+
+// Under a burst of reports about shows whose reads are slow, the feed
+// reads the shows at once but never one show twice at once: the reports
+// that come during a read of a show merge into one more read after it.
+func TestWatchFeedReadsAShowOnceAtATime(t *testing.T) {
+	f, store, mine := faultyProcess(t)
+	shows := []string{f.show.ID}
+	for i, id := range []string{"S2", "S3"} {
+		s := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: id, MovieID: "M1", HallID: "H1",
+			Start: f.show.Start.Add(time.Duration(i+1) * 24 * time.Hour), BasePrice: 1500}))
+		shows = append(shows, s.ID)
+	}
+	var followers []*follower
+	for _, id := range shows {
+		followers = append(followers, follow(t, mine, id))
+	}
+	gate := make(chan struct{})
+	store.mu.Lock()
+	store.gate = gate
+	store.mu.Unlock()
+
+	seats := []string{"A1", "A2", "B1", "B2", "C1", "C2"}
+	var wg sync.WaitGroup
+	for _, id := range shows { // the shows change at once, from the other process
+		wg.Go(func() {
+			for i, seat := range seats {
+				if _, err := f.sys.HoldSeats(f.ctx, fmt.Sprint("user", id, i), id, []string{seat}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	each := func(n int) map[string]int {
+		m := make(map[string]int)
+		for _, id := range shows {
+			m[id] = n
+		}
+		return m
+	}
+	awaitShows(t, "the reports mine's feed was given", store.reported, each(len(seats)))
+	// Each show's read waits at the gate; every report came while it did,
+	// or before it began.
+	awaitShows(t, "the feed's reads held at the gate", store.entered, each(1))
+	store.mu.Lock()
+	before := maps.Clone(store.views)
+	store.gate = nil
+	store.mu.Unlock()
+	close(gate)
+
+	for i, id := range shows {
+		followers[i].mustAgree(t, statuses(t, f.sys, id))
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if len(store.twice) > 0 {
+		t.Errorf("shows read while a read of theirs ran: %v", store.twice)
+	}
+	for _, id := range shows {
+		if n := store.views[id] - before[id]; n > 1 {
+			t.Errorf("%s was read %d times after its held read; want at most 1, for the reports that came during it", id, n)
+		}
+	}
+}
+
+// Close waits for the reads of the feed: while one that outlives its ctx
+// runs, Close fails once its own ctx ends.
+func TestCloseWaitsForTheFeedsReads(t *testing.T) {
+	f, store, mine := faultyProcess(t)
+	follow(t, mine, f.show.ID)
+	gate := make(chan struct{})
+	defer close(gate)
+	store.mu.Lock()
+	store.gate, store.deaf = gate, true
+	store.mu.Unlock()
+	f.hold("alice", "A1")
+	awaitShows(t, "the feed's read held at the gate", store.entered, map[string]int{f.show.ID: 1})
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	closed := make(chan error, 1)
+	go func() { closed <- mine.Close(ctx) }()
+	// Close ended the read's ctx, and the read goes on.
+	awaitShows(t, "the held reads whose ctx ended", store.deafened, map[string]int{f.show.ID: 1})
+	cancel()
+	select {
+	case err := <-closed:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Close while a read of the feed runs: %v; want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return once its ctx ended")
+	}
 }
