@@ -71,6 +71,12 @@ type Config struct {
 	// minute"); negative: no limit. Counted by the Store or per
 	// BookingSystem, as MaxLiveHoldsPerUser.
 	HoldsPerMinute int
+	// LocalUserLimits has this BookingSystem count HoldsPerMinute and
+	// MaxLiveHoldsPerUser itself even if the Store could count them for
+	// every BookingSystem sharing it (a UserLimitStore): for a service
+	// that runs one instance, it spares the Store a statement per hold
+	// request (and one per hold released or paid for).
+	LocalUserLimits bool
 
 	// SweepInterval is how often the sweeper expires lapsed holds.
 	// Default: 1 second; at least 10 milliseconds.

@@ -60,7 +60,9 @@ type liveHold struct {
 func (u *userLimits) init(cfg Config) {
 	u.seed = maphash.MakeSeed()
 	u.perMin, u.maxLive = cfg.HoldsPerMinute, cfg.MaxLiveHoldsPerUser
-	u.shared, _ = cfg.Store.(UserLimitStore)
+	if !cfg.LocalUserLimits {
+		u.shared, _ = cfg.Store.(UserLimitStore)
+	}
 	u.clock, u.log = cfg.Clock, cfg.Logger
 	for i := range u.shards {
 		u.shards[i].users = make(map[string]*userState)

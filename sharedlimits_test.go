@@ -420,3 +420,23 @@ func TestSharedAdmitFailureFreesSlot(t *testing.T) {
 	}
 	f.hold("alice", "A1")
 }
+
+// TestLocalUserLimits checks that Config.LocalUserLimits keeps the limits
+// in the BookingSystem, though its Store could count them.
+func TestLocalUserLimits(t *testing.T) {
+	var limits *limitStore
+	f := newFixture(t, func(c *boxoffice.Config) {
+		limits = newLimitStore(genericStore{c.Store.(*boxoffice.MemoryStore)})
+		c.Store, c.LocalUserLimits, c.MaxLiveHoldsPerUser, c.HoldsPerMinute = limits, true, 1, 3
+	})
+	h := f.hold("alice", "A1")
+	_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A2"})
+	wantLimit(t, "a second hold", err, boxoffice.LimitLiveHolds)
+	mustT[boxoffice.Booking](t)(f.sys.ReleaseHold(f.ctx, h.ID))
+	f.hold("alice", "A2")
+	for _, m := range []string{"AdmitHold", "SetLiveHold"} {
+		if got := limits.count(m); got != 0 {
+			t.Errorf("%s called %d times with LocalUserLimits", m, got)
+		}
+	}
+}
