@@ -200,7 +200,7 @@ type ShowChangeListener interface {
 // times with each call (from its Config and its Clock), so the Store
 // needs no configuration and reads no clock. A call that fails changes
 // nothing the BookingSystem relies on: a live hold the BookingSystem could
-// not end still stops counting at its deadline.
+// not end still stops counting at the time it was counted until.
 type UserLimitStore interface {
 	// AdmitHold counts one hold request. If a.LiveUntil is set,
 	// a.MaxLiveHolds > 0 and the user has that many live holds at a.Now,
@@ -227,7 +227,8 @@ type UserLimitStore interface {
 // HoldAdmission is one hold request, as UserLimitStore.AdmitHold counts it.
 type HoldAdmission struct {
 	UserID string
-	// Hold is the ID the hold will have if it is made.
+	// Hold is the ID the hold will have if it is made; for a request
+	// that only takes a token, the ID of the live hold it repeats.
 	Hold BookingID
 	Now  time.Time
 	// HoldsPerMinute is the user's rate of hold requests, with bursts of

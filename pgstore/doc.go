@@ -152,8 +152,8 @@
 // movies (genres text[]), theaters, halls (the layout as text, from
 // Layout.MarshalText), shows (hall, movie, start, end, base price),
 // show_seats (the inventories, with the ID of their last optimistic
-// writer), user_limits (see below) and bookings (seats as JSON, status, deadlines, payment and
-// refund columns). Indexes serve the queries the core makes: bookings by
+// writer), user_limits (see below) and bookings (seats as JSON, status,
+// deadlines, payment and refund columns). Indexes serve the queries the core makes: bookings by
 // (user_id, created_at), shows by (movie_id, start, ID) — the IDs in
 // byte order (COLLATE "C", migration 0006), so that a page of a movie's
 // shows starts at its cursor (the clock's now, for the first page) and
@@ -232,12 +232,13 @@
 // limits' statements commit with synchronous_commit off (set for their
 // own transaction only), so they do not wait for the disk: a crash of the
 // database server may lose a moment's counts, never a seat or a booking,
-// which show transactions commit durably. The
-// times are the BookingSystem's Clock's, as everywhere; durations are kept
-// to the microsecond. ForgetIdleUsers, called by each instance's sweeper
-// every minute (or every Config.RescanInterval, if shorter), deletes the rows of users with no live hold and
-// a full bucket: a scan of user_limits, which holds the recently active
-// users only.
+// which show transactions commit durably. The times are the
+// BookingSystem's Clock's, as everywhere; durations are kept to the
+// microsecond, deadlines rounded up to it. ForgetIdleUsers, called by
+// each instance's sweeper every minute (or every Config.RescanInterval,
+// if shorter), deletes the rows of users with no live hold and a full
+// bucket: a scan of user_limits, which holds the recently active users
+// only.
 //
 // # Connections
 //
