@@ -60,8 +60,9 @@ type Config struct {
 	// released or expired, or once its deadline passes. Default: 5;
 	// negative: no limit. Like HoldsPerMinute, it is counted by the Store
 	// if the Store is a UserLimitStore (pgstore's is), so across every
-	// BookingSystem sharing it; else per BookingSystem, which then counts
-	// only the holds it made and ended itself.
+	// BookingSystem sharing it, and a hold then counts until a second past
+	// its deadline; else per BookingSystem, which then counts only the
+	// holds it made and ended itself.
 	MaxLiveHoldsPerUser int
 	// HoldsPerMinute is each user's rate of new holds, with bursts of the
 	// same size. Every hold request that passes the input checks counts
@@ -75,7 +76,7 @@ type Config struct {
 	// MaxLiveHoldsPerUser itself even if the Store could count them for
 	// every BookingSystem sharing it (a UserLimitStore): for a service
 	// that runs one instance, it spares the Store a statement per hold
-	// request (and one per hold released or paid for).
+	// request (and one per hold released, extended or paid for).
 	LocalUserLimits bool
 
 	// SweepInterval is how often the sweeper expires lapsed holds.

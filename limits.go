@@ -227,17 +227,20 @@ func (u *userLimits) stored(ctx context.Context, userID string, reserved Booking
 			u.made(userID, reserved, b.ID, b.HeldUntil)
 		}
 	case b.HeldUntil.After(admitted):
-		u.track(ctx, userID, b.ID, b.HeldUntil.Add(sharedLiveMargin))
+		u.track(ctx, userID, b.ID, b.HeldUntil)
 	}
 }
 
-// track sets the deadline of a live hold (after an extension, say).
+// track sets the deadline of a live hold (after an extension, say). A
+// UserLimitStore counts it sharedLiveMargin longer, as at admission, and
+// from then on even if it had stopped: a request of the user that came
+// after the old deadline, and before this call, may have dropped it.
 func (u *userLimits) track(ctx context.Context, userID string, id BookingID, until time.Time) {
 	if u.maxLive <= 0 {
 		return
 	}
 	if u.shared != nil {
-		u.setShared(ctx, userID, id, until)
+		u.setShared(ctx, userID, id, until.Add(sharedLiveMargin))
 		return
 	}
 	u.made(userID, id, id, until)
@@ -272,8 +275,8 @@ func (u *userLimits) setShared(ctx context.Context, userID string, id BookingID,
 	ctx, cancel := withClockTimeout(context.WithoutCancel(ctx), u.clock, sharedLimitTimeout)
 	defer cancel()
 	if err := u.shared.SetLiveHold(ctx, userID, id, until); err != nil {
-		u.log.Warn("boxoffice: updating the shared per-user limits failed; the hold counts until its deadline",
-			"user", userID, "booking", id, "err", err)
+		u.log.Warn("boxoffice: updating the shared per-user limits failed; the hold counts until the deadline they had for it",
+			"user", userID, "booking", id, "until", until, "err", err)
 	}
 }
 

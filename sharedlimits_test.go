@@ -98,14 +98,18 @@ func (s *limitStore) SetLiveHold(ctx context.Context, userID string, hold boxoff
 	}
 	u := s.users[userID]
 	if u == nil {
-		return nil
-	}
-	if _, ok := u.live[hold]; ok || s.mode == "set-adds" {
-		if until.IsZero() {
-			delete(u.live, hold)
-		} else {
-			u.live[hold] = until
+		if until.IsZero() || s.mode == "set-ignores-uncounted" {
+			return nil
 		}
+		u = &limitUser{live: make(map[boxoffice.BookingID]time.Time)}
+		s.users[userID] = u
+	}
+	_, counted := u.live[hold]
+	switch {
+	case until.IsZero():
+		delete(u.live, hold)
+	case counted || s.mode != "set-ignores-uncounted":
+		u.live[hold] = until
 	}
 	return nil
 }
@@ -145,7 +149,7 @@ func TestBrokenLimitStores(t *testing.T) {
 	if os.Getenv("BOXOFFICE_BROKEN_STORES") != "1" {
 		t.Skip("a manual check of storetest: set BOXOFFICE_BROKEN_STORES=1; every mode but the control must fail")
 	}
-	for _, mode := range []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "set-adds", "forget-all"} {
+	for _, mode := range []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "set-ignores-uncounted", "forget-all"} {
 		t.Run(mode, func(t *testing.T) {
 			storetest.Run(t, func(*testing.T) boxoffice.Store {
 				s := newLimitStore(boxoffice.NewMemoryStore())
@@ -438,5 +442,72 @@ func TestLocalUserLimits(t *testing.T) {
 		if got := limits.count(m); got != 0 {
 			t.Errorf("%s called %d times with LocalUserLimits", m, got)
 		}
+	}
+}
+
+// hookLimits is a limitStore that calls beforeSet, if set, at the start of
+// each SetLiveHold that counts a hold (not one that ends it).
+type hookLimits struct {
+	*limitStore
+	beforeSet func()
+}
+
+func (s *hookLimits) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
+	if f := s.beforeSet; f != nil && !until.IsZero() {
+		s.beforeSet = nil
+		f()
+	}
+	return s.limitStore.SetLiveHold(ctx, userID, hold, until)
+}
+
+// TestSharedExtensionNearTheDeadline extends a hold (a second time) just
+// before its deadline while another process takes the user's next request
+// after it, before the extension reaches the Store: within a second the
+// hold still counts; later, the request gets through (the hold looked
+// over), but the extension then counts the hold again, so the cap holds
+// from then on, once that request's hold is released too.
+func TestSharedExtensionNearTheDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		late       time.Duration // how long after the old deadline the request comes
+		wantSecond bool          // whether it is admitted
+	}{
+		{2 * time.Millisecond, false},
+		{1500 * time.Millisecond, true},
+	} {
+		t.Run(fmt.Sprint("request ", tc.late, " after the deadline"), func(t *testing.T) {
+			var hl *hookLimits
+			f := newFixture(t, func(c *boxoffice.Config) {
+				hl = &hookLimits{limitStore: newLimitStore(genericStore{c.Store.(*boxoffice.MemoryStore)})}
+				c.Store, c.MaxLiveHoldsPerUser, c.HoldsPerMinute = hl, 1, -1
+			})
+			// b shares the counts, without the hook.
+			b, err := boxoffice.New(boxoffice.Config{Store: hl.limitStore, Clock: f.clock, HoldsPerMinute: -1, MaxLiveHoldsPerUser: 1,
+				SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = b.Close(context.Background()) })
+			s := sharedLimits{fixture: f, limits: hl.limitStore, a: f.sys, b: b}
+			h := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
+			s.clock.Advance(time.Minute)
+			h = mustT[boxoffice.Booking](t)(s.a.ExtendHold(s.ctx, h.ID)) // the first extension
+			s.clock.Advance(h.HeldUntil.Add(-time.Millisecond).Sub(s.clock.Now()))
+			var second boxoffice.Booking
+			var secondErr error
+			hl.beforeSet = func() { // the second, near the deadline
+				s.clock.Advance(time.Millisecond + tc.late)
+				second, secondErr = s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"})
+			}
+			mustT[boxoffice.Booking](t)(s.a.ExtendHold(s.ctx, h.ID))
+			if (secondErr == nil) != tc.wantSecond {
+				t.Fatalf("a second hold %s after the first's old deadline, while it was being extended: %v; want admitted: %t", tc.late, secondErr, tc.wantSecond)
+			}
+			if secondErr == nil {
+				mustT[boxoffice.Booking](t)(s.b.ReleaseHold(s.ctx, second.ID))
+			}
+			s.clock.Advance(time.Minute)
+			_, err = s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"})
+			wantLimit(t, "a hold a minute after the extension", err, boxoffice.LimitLiveHolds)
+		})
 	}
 }

@@ -198,9 +198,13 @@ type ShowChangeListener interface {
 // per user: concurrent requests of one user, from any process, never get
 // past a limit together. The BookingSystem passes the limits and the
 // times with each call (from its Config and its Clock), so the Store
-// needs no configuration and reads no clock. A call that fails changes
-// nothing the BookingSystem relies on: a live hold the BookingSystem could
-// not end still stops counting at the time it was counted until.
+// needs no configuration and reads no clock. The BookingSystem counts a
+// hold a second past its deadline, for the moment between its admission
+// and its transaction, which fixes the deadline (and the same second past
+// an extended one). A call that fails changes nothing the BookingSystem
+// relies on for seats; a hold it could not end counts until the time it
+// was counted until, and one whose extension it could not report only
+// until its old deadline.
 type UserLimitStore interface {
 	// AdmitHold counts one hold request. If a.LiveUntil is set,
 	// a.MaxLiveHolds > 0 and the user has that many live holds at a.Now,
@@ -213,9 +217,11 @@ type UserLimitStore interface {
 	// then. Any other error means it may or may not have counted the
 	// request.
 	AdmitHold(ctx context.Context, a HoldAdmission) error
-	// SetLiveHold moves the deadline of the user's live hold to until, or
-	// stops counting the hold if until is zero. A hold that is not
-	// counted stays so.
+	// SetLiveHold counts the user's hold as live until until, whether it
+	// was counted or not (an extension may come after a request that
+	// found the hold's old deadline past), or stops counting it if until
+	// is zero. A hold it starts counting is not refused by MaxLiveHolds:
+	// it exists already.
 	SetLiveHold(ctx context.Context, userID string, hold BookingID, until time.Time) error
 	// ForgetIdleUsers drops what it keeps of users with no live hold and
 	// a full bucket at now, so that it does not grow with every user who

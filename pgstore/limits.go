@@ -23,8 +23,7 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 		interval = tokenInterval(a.HoldsPerMinute)
 	}
 	if !a.LiveUntil.IsZero() {
-		// Rounded up: cut, it would end a moment early.
-		liveUntil = a.LiveUntil.Add(time.Microsecond - 1).Truncate(time.Microsecond)
+		liveUntil = roundUp(a.LiveUntil)
 	}
 	// The row records the last request admitted by a random mark of its
 	// own: not by a.Hold, which the retries of a live hold all name.
@@ -63,13 +62,19 @@ func tokenInterval(perMinute int) time.Duration {
 
 // SetLiveHold implements boxoffice.UserLimitStore.
 func (s *Store) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
-	var u any // NULL: stop counting it
-	if !until.IsZero() {
-		u = until
-	}
 	batch := asyncCommit()
-	batch.Queue(s.q.setLiveHold, userID, [16]byte(hold), u)
+	if until.IsZero() {
+		batch.Queue(s.q.endLiveHold, userID, [16]byte(hold))
+	} else {
+		batch.Queue(s.q.setLiveHold, userID, [16]byte(hold), roundUp(until))
+	}
 	return s.pool.SendBatch(ctx, batch).Close()
+}
+
+// roundUp rounds t up to the microsecond, as PostgreSQL keeps it: cut, a
+// deadline would end a moment early.
+func roundUp(t time.Time) time.Time {
+	return t.Add(time.Microsecond - 1).Truncate(time.Microsecond)
 }
 
 // asyncCommit returns a batch that begins by turning synchronous_commit off

@@ -25,7 +25,8 @@ type queries struct {
 	bookingsOfUser, bookingsOfUserNewest           string
 	upsertBooking, expiredHolds, owing, paying     string
 	beginUpdate, beginView, commit                 string
-	admitHold, setLiveHold, forgetIdleUsers        string
+	admitHold, setLiveHold, endLiveHold            string
+	forgetIdleUsers                                string
 }
 
 // owingMoney is true of a booking with money owed back
@@ -61,14 +62,21 @@ const admitHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids,
 				AND ($5 IS NULL OR greatest(u.next_at, $2) + $5 <= $2 + $6::integer * $5) AS ok
 			FROM (SELECT coalesce(array_agg(i ORDER BY t, i), '{}') AS ids, coalesce(array_agg(t ORDER BY t, i), '{}') AS untils
 				FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE t > $2) AS pruned) AS d)
-	RETURNING next_at, live_until, admitted`
+	RETURNING greatest(next_at, $2), live_until, admitted`
 
-// setLiveHold moves user $1's live hold $2 to deadline $3, or drops it if
-// $3 is NULL.
-const setLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (
+// setLiveHold counts user $1's hold $2 as live until $3, whether it was
+// counted or not; a user with no row gets one, with a full bucket.
+const setLiveHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids, live_until, admitted)
+	VALUES ($1, '-infinity', ARRAY[$2::uuid], ARRAY[$3::timestamptz], '00000000-0000-0000-0000-000000000000')
+	ON CONFLICT (user_id) DO UPDATE SET (live_ids, live_until) = (
+		SELECT array_agg(i ORDER BY t, i), array_agg(t ORDER BY t, i)
+		FROM (SELECT i, t FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE i <> $2::uuid
+			UNION ALL SELECT $2::uuid, $3::timestamptz) AS x)`
+
+// endLiveHold stops counting user $1's hold $2.
+const endLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (
 		SELECT coalesce(array_agg(i ORDER BY t, i), '{}'), coalesce(array_agg(t ORDER BY t, i), '{}')
-		FROM (SELECT i, CASE WHEN i = $2::uuid THEN $3::timestamptz ELSE t END AS t
-			FROM unnest(u.live_ids, u.live_until) AS l(i, t)) AS x WHERE t IS NOT NULL)
+		FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE i <> $2::uuid)
 	WHERE user_id = $1 AND $2::uuid = ANY (live_ids)`
 
 // bookingTypes are the types of bookingColumns, for the parameters of an
@@ -153,6 +161,7 @@ func newQueries(schema string) queries {
 	return queries{
 		admitHold:       q(admitHold),
 		setLiveHold:     q(setLiveHold),
+		endLiveHold:     q(endLiveHold),
 		forgetIdleUsers: q(`DELETE FROM {s}.user_limits WHERE next_at <= $1 AND NOT $1 < ANY (live_until)`),
 
 		insertMovie: q(`INSERT INTO {s}.movies (id, title, duration, genres, language, rating) VALUES ($1, $2, $3, $4, $5, $6)`),

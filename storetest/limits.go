@@ -44,6 +44,14 @@ func (l *limiter) admit(user string, n int, now, until time.Time) error {
 		HoldsPerMinute: l.perMin, MaxLiveHolds: l.maxLive, LiveUntil: until})
 }
 
+// wantOf admits hold n of user at now, live for 10 minutes, under a cap
+// of maxLive and no rate.
+func (l *limiter) wantOf(user string, n int, now time.Time, maxLive int) error {
+	l.t.Helper()
+	return l.AdmitHold(l.t.Context(), boxoffice.HoldAdmission{UserID: user, Hold: holdID(n), Now: now,
+		MaxLiveHolds: maxLive, LiveUntil: now.Add(10 * time.Minute)})
+}
+
 // wantAdmitted fails the test unless the admission was granted.
 func (l *limiter) wantAdmitted(what string, err error) {
 	l.t.Helper()
@@ -124,24 +132,30 @@ func testTokenOnly(t *testing.T, s boxoffice.Store) {
 }
 
 func testSetLiveHold(t *testing.T, s boxoffice.Store) {
-	l := newLimiter(t, s, 0, 1)
+	l := newLimiter(t, s, 0, 2)
 	ctx := t.Context()
 	t0 := at(10, 0)
-	must(t, l.SetLiveHold(ctx, "ann", holdID(1), t0.Add(time.Hour))) // not counted: nothing happens
+	live := func(n int, until time.Time) { must(t, l.SetLiveHold(ctx, "ann", holdID(n), until)) }
 	l.wantAdmitted("a hold", l.admit("ann", 1, t0, t0.Add(10*time.Minute)))
-	must(t, l.SetLiveHold(ctx, "ann", holdID(1), t0.Add(20*time.Minute)))
-	l.wantRefused("a hold after an extension", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
-	must(t, l.SetLiveHold(ctx, "ann", holdID(9), time.Time{}))       // another hold: nothing happens
-	must(t, l.SetLiveHold(ctx, "bob", holdID(1), time.Time{}))       // another user: nothing happens
-	must(t, l.SetLiveHold(ctx, "bob", holdID(1), t0.Add(time.Hour))) // nor here
-	l.wantRefused("a hold after ending others", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
-	must(t, l.SetLiveHold(ctx, "ann", holdID(1), time.Time{}))
-	l.wantAdmitted("a hold once the first ended", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
-	// Ended holds, and holds never counted, stay so.
-	must(t, l.SetLiveHold(ctx, "ann", holdID(2), time.Time{}))
-	must(t, l.SetLiveHold(ctx, "ann", holdID(1), t0.Add(time.Hour)))
-	must(t, l.SetLiveHold(ctx, "ann", holdID(9), t0.Add(time.Hour)))
-	l.wantAdmitted("a hold once all had ended", l.admit("ann", 3, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
+	live(1, t0.Add(20*time.Minute)) // extended
+	// A hold not counted, of a user known or not, is counted from then
+	// on: an extension that comes after a request dropped the hold.
+	live(2, t0.Add(30*time.Minute))
+	must(t, l.SetLiveHold(ctx, "bob", holdID(7), t0.Add(time.Hour)))
+	l.wantRefused("a third hold", l.admit("ann", 3, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
+	l.wantRefused("bob's second hold", l.wantOf("bob", 8, t0, 1), boxoffice.LimitLiveHolds, time.Hour)
+	// Counted past the cap: the hold exists.
+	live(3, t0.Add(40*time.Minute))
+	must(t, l.SetLiveHold(ctx, "ann", holdID(9), time.Time{})) // not counted: nothing happens
+	live(1, time.Time{})
+	live(2, time.Time{})
+	l.wantRefused("a hold with one live at a cap of one", l.wantOf("ann", 4, t0.Add(15*time.Minute), 1), boxoffice.LimitLiveHolds, 25*time.Minute)
+	l.wantAdmitted("a hold with one live at a cap of two", l.admit("ann", 4, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
+	// An ended hold stays ended until it is counted again.
+	live(3, time.Time{})
+	live(4, time.Time{})
+	l.wantAdmitted("a hold once all had ended", l.admit("ann", 5, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
+	l.wantAdmitted("and another", l.admit("ann", 6, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
 }
 
 func testUsersApart(t *testing.T, s boxoffice.Store) {
