@@ -13,9 +13,9 @@ import (
 // ShowChangeListener). It listens from the first Watch until Close. A
 // report only names a show: the feed reads the show again and sends its
 // streams the seats whose status differs from what they were last sent
-// (showStreams.seen). One goroutine takes the shows reported and has them
-// read, up to feedReaders at once, each on a goroutine of its own, so that
-// a slow read holds up no other show. A show is read by one goroutine at
+// (showStreams.seen). One goroutine takes the shows reported and has each
+// read on a goroutine of its own, up to feedReaders reading the Store at
+// once, so that a slow read holds up no other show. A show is read by one goroutine at
 // a time: reports that come while it is being read are merged into one
 // more read after it, so a busy show costs one read at a time whatever
 // the rate of its commits. A show whose read fails is read again later,
@@ -61,8 +61,8 @@ const feedReadTimeout = 10 * time.Second
 
 // feedReaders bounds the reads the feed makes at once: a burst of reports
 // about many shows must not take every connection of the Store's pool
-// from the calls.
-const feedReaders = 8
+// from the calls (pgstore's pool has max(4, CPUs) by default).
+const feedReaders = 4
 
 // newChangeFeed returns the feed of bs, or nil if its Store reports no
 // changes.
@@ -110,6 +110,10 @@ func (f *changeFeed) changed(showID string) {
 		f.all = true
 	} else if f.bs.events.watched(showID) {
 		f.dirty[showID] = struct{}{}
+		if _, ok := f.reading[showID]; ok {
+			f.mu.Unlock()
+			return // resynced wakes run when the read ends
+		}
 	} else {
 		f.mu.Unlock()
 		return
@@ -149,24 +153,16 @@ func (f *changeFeed) run() {
 	}
 }
 
-// startRead reads the show on a goroutine of its own once fewer than
-// feedReaders reads run, and reports whether it did before Close. While
-// every slot is taken, run waits here; the shows due stay in reading
-// meanwhile, so that their reports merge as for a show being read.
+// startRead reads the show on a goroutine of its own, and reports whether
+// it did before Close. The goroutine waits for one of the feedReaders
+// slots only around the Store's read (readBounded): not while it waits
+// for the show's lock, which a slow transaction of this process may hold
+// for as long as its caller lets it, beyond feedReadTimeout.
 func (f *changeFeed) startRead(showID string) bool {
-	select {
-	case f.slots <- struct{}{}:
-	case <-f.ctx.Done():
+	if f.ctx.Err() != nil {
 		return false
 	}
-	if f.ctx.Err() != nil { // select picks at random when both were ready
-		<-f.slots
-		return false
-	}
-	f.readers.Go(func() {
-		defer func() { <-f.slots }()
-		f.resynced(showID, f.resync(showID))
-	})
+	f.readers.Go(func() { f.resynced(showID, f.resync(showID)) })
 	return true
 }
 
@@ -298,6 +294,9 @@ func (f *changeFeed) resynced(showID string, err error) {
 // off its next read, doubling the wait each time, but a read cut off is
 // made again at once; a success forgets the failures.
 func (f *changeFeed) record(showID string, err error) {
+	if f.ctx.Err() != nil {
+		return // Close cut it off: nothing to retry, nothing to report
+	}
 	if err == nil {
 		delete(f.failing, showID)
 		return
@@ -342,7 +341,7 @@ func (f *changeFeed) resync(showID string) error {
 	if ss == nil {
 		return nil // its last stream ended
 	}
-	after, at, err := f.readBounded(e)
+	after, at, err := f.readBounded(e, true)
 	if err != nil {
 		return err
 	}
@@ -352,7 +351,9 @@ func (f *changeFeed) resync(showID string) error {
 		if ss = now; ss == nil {
 			return nil
 		}
-		if after, at, err = f.readBounded(e); err != nil {
+		// Under the show's lock: without a slot, so that calls on the
+		// show do not wait for other shows' reads.
+		if after, at, err = f.readBounded(e, false); err != nil {
 			return err
 		}
 	}
@@ -365,8 +366,21 @@ func (f *changeFeed) resync(showID string) error {
 }
 
 // readBounded is read, cut off after feedReadTimeout on the Clock; a read
-// cut off fails with errReadCutOff.
-func (f *changeFeed) readBounded(e *showEntry) ([]SeatStatus, time.Time, error) {
+// cut off fails with errReadCutOff. With slot, it first waits for one of
+// the feedReaders slots, and then forgets the reports of the show that
+// came while it waited: the read, which begins now, covers them.
+func (f *changeFeed) readBounded(e *showEntry, slot bool) ([]SeatStatus, time.Time, error) {
+	if slot {
+		select {
+		case f.slots <- struct{}{}:
+		case <-f.ctx.Done():
+			return nil, time.Time{}, f.ctx.Err()
+		}
+		defer func() { <-f.slots }()
+		f.mu.Lock()
+		delete(f.dirty, e.show.ID)
+		f.mu.Unlock()
+	}
 	ctx, cancel := withClockTimeout(f.ctx, f.bs.clock, feedReadTimeout)
 	defer cancel()
 	seen, at, err := f.read(ctx, e)

@@ -1,6 +1,7 @@
 package boxoffice
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +20,7 @@ func testFeed(clock Clock, watched ...string) *changeFeed {
 		d.watchers[id] = &showStreams{}
 	}
 	bs := &BookingSystem{clock: clock, log: slog.New(slog.DiscardHandler), events: d}
-	return &changeFeed{bs: bs, dirty: make(map[string]struct{}), failing: make(map[string]*feedRetry),
+	return &changeFeed{bs: bs, ctx: context.Background(), dirty: make(map[string]struct{}), failing: make(map[string]*feedRetry),
 		reading: make(map[string]struct{}), wake: make(chan struct{}, 1)}
 }
 

@@ -378,3 +378,139 @@ func TestCloseWaitsForTheFeedsReads(t *testing.T) {
 		t.Fatal("Close did not return once its ctx ended")
 	}
 }
+
+// feedStateWithin waits, for at most 5 s of real time, until the Watch
+// feed of sys has the show in the given state (FeedStateForTest): the
+// feed's bookkeeping is the only sign of what its goroutines are at.
+func feedStateWithin(t *testing.T, sys *boxoffice.BookingSystem, showID string, reading, dirty bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, d := boxoffice.FeedStateForTest(sys, showID)
+		if r == reading && d == dirty {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed's state of %s: reading %t, dirty %t; want %t, %t", showID, r, d, reading, dirty)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// scheduleShows schedules n more shows of the fixture's movie, a day
+// apart after its show, and returns their IDs.
+func scheduleShows(t *testing.T, f *fixture, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := range n {
+		s := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: fmt.Sprint("Q", i), MovieID: "M1", HallID: "H1",
+			Start: f.show.Start.Add(time.Duration(i+1) * 24 * time.Hour), BasePrice: 1500}))
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+// A show reported again while its read waits for a slot is read once:
+// the read, which begins after the report, covers it.
+func TestWatchFeedQueuedShowReportedAgainIsReadOnce(t *testing.T) {
+	f, store, mine := faultyProcess(t)
+	ids := scheduleShows(t, f, boxoffice.FeedReadersForTest+1)
+	busy, x := ids[:boxoffice.FeedReadersForTest], ids[boxoffice.FeedReadersForTest]
+	fls := make(map[string]*follower)
+	for _, id := range ids {
+		fls[id] = follow(t, mine, id)
+	}
+	for _, id := range ids { // the reads of the first streams are over
+		feedStateWithin(t, mine, id, false, false)
+	}
+	gate := make(chan struct{})
+	store.mu.Lock()
+	store.gate = gate
+	store.mu.Unlock()
+	held := make(map[string]int)
+	for _, id := range busy { // every slot taken by a read held at the gate
+		mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "u"+id, id, []string{"A1"}))
+		held[id] = 1
+	}
+	awaitShows(t, "the reads held at the gate", store.entered, held)
+	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "x1", x, []string{"A1"}))
+	feedStateWithin(t, mine, x, true, false) // taken, waiting for a slot
+	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "x2", x, []string{"A2"}))
+	feedStateWithin(t, mine, x, true, true) // reported again
+	store.mu.Lock()
+	before := store.views[x]
+	store.mu.Unlock()
+	close(gate)
+	if ok, diff := fls[x].agreesWithin(statuses(t, f.sys, x), 5*time.Second); !ok {
+		t.Fatalf("the stream of %s never caught up: %s", x, diff)
+	}
+	feedStateWithin(t, mine, x, false, false)
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if n := store.views[x] - before; n != 1 {
+		t.Errorf("%s read %d times after two reports that both came before its read began; want 1", x, n)
+	}
+}
+
+// lockedTxStore is a faultyFeedStore whose UpdateShow of the shows in hang
+// waits until release is closed: a transaction of this process that the
+// Store holds up, with the show's lock held, for as long as its caller
+// lets it (here: no deadline).
+type lockedTxStore struct {
+	*faultyFeedStore
+	hang    map[string]bool
+	release chan struct{}
+	entered chan string
+}
+
+func (s *lockedTxStore) UpdateShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
+	if s.hang[showID] {
+		s.entered <- showID
+		<-s.release
+	}
+	return s.faultyFeedStore.UpdateShow(ctx, showID, fn)
+}
+
+// Shows whose lock a slow transaction of this process holds do not take
+// the feed's slots while their reads wait for the lock (which no
+// timeout bounds): another show's stream still catches up, though the
+// clock does not move.
+func TestWatchFeedLockedShowsHoldUpNoOtherShow(t *testing.T) {
+	var rs *reportingStore
+	f := newFixture(t, onReportingStore(&rs))
+	ids := scheduleShows(t, f, boxoffice.FeedReadersForTest+1)
+	locked, x := ids[:boxoffice.FeedReadersForTest], ids[boxoffice.FeedReadersForTest]
+	store := &lockedTxStore{faultyFeedStore: newFaultyFeedStore(rs), hang: make(map[string]bool),
+		release: make(chan struct{}), entered: make(chan string, len(locked))}
+	for _, id := range locked {
+		store.hang[id] = true
+	}
+	mine := f.processOn(store, f.gateway)
+	var fx *follower
+	for _, id := range ids {
+		fl := follow(t, mine, id)
+		if id == x {
+			fx = fl
+		}
+	}
+	for _, id := range ids { // the reads of the first streams are over
+		feedStateWithin(t, mine, id, false, false)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	t.Cleanup(func() { close(store.release) }) // first: the holds end, then Close
+	for _, id := range locked {
+		wg.Go(func() { _, _ = mine.HoldSeats(context.Background(), "me"+id, id, []string{"F1"}) })
+		<-store.entered
+	}
+	for _, id := range locked { // the feed's reads of these wait for the locks
+		mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "o"+id, id, []string{"A1"}))
+	}
+	for _, id := range locked {
+		feedStateWithin(t, mine, id, true, false)
+	}
+	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "ox", x, []string{"A1"}))
+	if ok, diff := fx.agreesWithin(statuses(t, f.sys, x), 5*time.Second); !ok {
+		t.Errorf("%s never caught up while %d other shows' locks were held: %s", x, len(locked), diff)
+	}
+}

@@ -245,7 +245,9 @@
 // An UpdateShow holds one connection of the pool from its first statement
 // to its commit, and the BookingSystem runs at most one transaction per
 // show at a time in each process; size the pool (pgxpool's MaxConns,
-// default max(4, CPUs)) for the shows busy at once plus the plain reads.
+// default max(4, CPUs)) for the shows busy at once plus the plain reads,
+// and, while Watch streams are open, up to 4 reads of the shows other
+// processes changed.
 // pgx's default statement cache prepares each statement once per
 // connection.
 //
