@@ -38,6 +38,7 @@ type changeFeed struct {
 	wake    chan struct{}         // has a value when there may be more to read: a report, a read ended
 
 	slots   chan struct{}  // holds a value per read running: feedReaders at most
+	workers chan struct{}  // holds a value per goroutine of a read: feedWorkers at most
 	readers sync.WaitGroup // the reads run started
 }
 
@@ -62,7 +63,12 @@ const feedReadTimeout = 10 * time.Second
 // feedReaders bounds the reads the feed makes at once: a burst of reports
 // about many shows must not take every connection of the Store's pool
 // from the calls (pgstore's pool has max(4, CPUs) by default).
-const feedReaders = 4
+// feedWorkers bounds the goroutines that wait for them, or for their
+// show's lock: a report about every show must not start one per show.
+const (
+	feedReaders = 4
+	feedWorkers = 64
+)
 
 // newChangeFeed returns the feed of bs, or nil if its Store reports no
 // changes.
@@ -74,7 +80,8 @@ func newChangeFeed(bs *BookingSystem) *changeFeed {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &changeFeed{bs: bs, listener: l, ctx: ctx, cancel: cancel, started: make(chan struct{}),
 		dirty: make(map[string]struct{}), failing: make(map[string]*feedRetry), reading: make(map[string]struct{}),
-		wake: make(chan struct{}, 1), slots: make(chan struct{}, feedReaders)}
+		wake: make(chan struct{}, 1), slots: make(chan struct{}, feedReaders),
+		workers: make(chan struct{}, feedWorkers)}
 }
 
 // listen starts the feed on first use and waits, bounded by ctx, for its
@@ -153,16 +160,26 @@ func (f *changeFeed) run() {
 	}
 }
 
-// startRead reads the show on a goroutine of its own, and reports whether
-// it did before Close. The goroutine waits for one of the feedReaders
-// slots only around the Store's read (readBounded): not while it waits
-// for the show's lock, which a slow transaction of this process may hold
-// for as long as its caller lets it, beyond feedReadTimeout.
+// startRead reads the show on a goroutine of its own, once fewer than
+// feedWorkers run, and reports whether it did before Close. The goroutine
+// waits for one of the feedReaders slots only around the Store's read
+// (readBounded): not while it waits for the show's lock, which a slow
+// transaction of this process may hold for as long as its caller lets
+// it, beyond feedReadTimeout.
 func (f *changeFeed) startRead(showID string) bool {
-	if f.ctx.Err() != nil {
+	select {
+	case f.workers <- struct{}{}:
+	case <-f.ctx.Done():
 		return false
 	}
-	f.readers.Go(func() { f.resynced(showID, f.resync(showID)) })
+	if f.ctx.Err() != nil { // select picks at random when both were ready
+		<-f.workers
+		return false
+	}
+	f.readers.Go(func() {
+		defer func() { <-f.workers }()
+		f.resynced(showID, f.resync(showID))
+	})
 	return true
 }
 
