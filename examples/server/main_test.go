@@ -249,7 +249,7 @@ func TestRunPostgresTwoServers(t *testing.T) {
 	// Both start at once, as after a deploy: both migrate and seed.
 	// No periodic re-read before the test ends: B's stream must learn of
 	// A's changes from Watch.
-	args := []string{"-postgres", url, "-schema", schema, "-resync", "1h"}
+	args := []string{"-postgres", url, "-schema", schema, "-resync", "1h", "-holds-per-minute", "2"}
 	var servers [2]*runningServer
 	var errs [2]error
 	var wg sync.WaitGroup
@@ -313,6 +313,17 @@ func TestRunPostgresTwoServers(t *testing.T) {
 		for _, s := range u.Seats {
 			seen[s] = u.Status
 		}
+	}
+
+	// The per-user limits count on both servers together: ana's second
+	// hold request of the minute, through B, is granted, and her third,
+	// through A, refused.
+	more := adjacentSeatsVia(t, a.url, showID)
+	if status, body := postJSON(t, b.url+"/api/shows/"+showID+"/holds", holdRequest{User: "ana", Seats: more[:1]}); status != http.StatusCreated {
+		t.Fatalf("ana's second hold, through B: %d %s", status, body)
+	}
+	if status, body := postJSON(t, a.url+"/api/shows/"+showID+"/holds", holdRequest{User: "ana", Seats: more[1:]}); status != http.StatusTooManyRequests {
+		t.Fatalf("ana's third hold in a minute, through A: %d %s; want 429, as two holds a minute are allowed across both servers", status, body)
 	}
 }
 
