@@ -37,9 +37,9 @@ const sharedLimitTimeout = 10 * time.Second
 // UserLimitStore is asked to count a new hold. The hold's deadline is
 // fixed in its transaction, after the admission: counted only until the
 // deadline as reckoned at admission, a hold would stop counting for a
-// moment before it ended, and another request then would pass the cap
-// (and an extension would find the hold no longer counted). With the
-// margin, the Store needs telling only when the transaction took longer.
+// moment before it ended, and another request then would pass the cap.
+// With the margin, the Store needs telling only when the transaction took
+// longer. Extensions get the same margin (track).
 const sharedLiveMargin = time.Second
 
 type limitShard struct {
