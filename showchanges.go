@@ -101,6 +101,9 @@ func (f *changeFeed) listen(ctx context.Context) error {
 	})
 	select {
 	case <-f.started:
+		if f.ctx.Err() != nil { // select picks at random when both were ready
+			return ErrClosed
+		}
 		return nil
 	case <-f.ctx.Done():
 		return ErrClosed
@@ -322,10 +325,15 @@ func (f *changeFeed) record(showID string, err error) {
 		delete(f.failing, showID) // its last stream ended: nothing to bring
 		return
 	}
-	if errors.Is(err, errReadCutOff) {
+	if errors.Is(err, errReadCutOff) || errors.Is(err, errReadAgain) {
 		delete(f.failing, showID)
-		f.bs.log.Warn("boxoffice: a read of a show for its Watch streams was cut off; reading it again",
-			"show", showID, "err", err)
+		if errors.Is(err, errReadCutOff) {
+			f.bs.log.Warn("boxoffice: a read of a show for its Watch streams was cut off; reading it again",
+				"show", showID, "err", err)
+		} else {
+			f.bs.log.Debug("boxoffice: every read slot was taken; reading the show for its Watch streams again",
+				"show", showID)
+		}
 		f.dirty[showID] = struct{}{}
 		return
 	}
@@ -368,8 +376,14 @@ func (f *changeFeed) resync(showID string) error {
 		if ss = now; ss == nil {
 			return nil
 		}
-		// Under the show's lock: without a slot, so that calls on the
-		// show do not wait for other shows' reads.
+		// Under the show's lock, which calls on the show wait for: with
+		// a slot only if one is free, else the show is read again later.
+		select {
+		case f.slots <- struct{}{}:
+			defer func() { <-f.slots }()
+		default:
+			return errReadAgain
+		}
 		if after, at, err = f.readBounded(e, false); err != nil {
 			return err
 		}
@@ -382,12 +396,18 @@ func (f *changeFeed) resync(showID string) error {
 	return nil
 }
 
+// errReadAgain is the end of a resync that could not read the show again
+// under its lock, every slot being taken: the show is read again at once,
+// as after a read cut off, without a warning.
+var errReadAgain = errors.New("boxoffice: no slot to read the show again")
+
 // readBounded is read, cut off after feedReadTimeout on the Clock; a read
-// cut off fails with errReadCutOff. With slot, it first waits for one of
-// the feedReaders slots, and then forgets the reports of the show that
-// came while it waited: the read, which begins now, covers them.
-func (f *changeFeed) readBounded(e *showEntry, slot bool) ([]SeatStatus, time.Time, error) {
-	if slot {
+// cut off fails with errReadCutOff. With waitSlot, it first waits for one
+// of the feedReaders slots, and then forgets the reports of the show that
+// came while it waited: the read, which begins now, covers them; without,
+// the caller holds a slot.
+func (f *changeFeed) readBounded(e *showEntry, waitSlot bool) ([]SeatStatus, time.Time, error) {
+	if waitSlot {
 		select {
 		case f.slots <- struct{}{}:
 		case <-f.ctx.Done():

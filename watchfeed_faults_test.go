@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -513,4 +515,163 @@ func TestWatchFeedLockedShowsHoldUpNoOtherShow(t *testing.T) {
 	if ok, diff := fx.agreesWithin(statuses(t, f.sys, x), 5*time.Second); !ok {
 		t.Errorf("%s never caught up while %d other shows' locks were held: %s", x, len(locked), diff)
 	}
+}
+
+// probeStore is a faultyFeedStore that holds up ViewShow calls one show
+// at a time: the n-th call of a show waits for holds[show][n], if there
+// is one, and reports the show on entered when it begins; it counts the
+// calls running at most at once. The UpdateShow calls of a show in hang
+// wait until release is closed.
+type probeStore struct {
+	*faultyFeedStore
+	mu         sync.Mutex
+	holds      map[string][]chan struct{}
+	calls      map[string]int
+	running    int
+	maxRunning int
+	entered    chan string
+	hang       map[string]bool
+	release    chan struct{}
+	updating   chan string
+}
+
+func (s *probeStore) ViewShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
+	s.mu.Lock()
+	n := s.calls[showID]
+	s.calls[showID]++
+	var hold chan struct{}
+	if n < len(s.holds[showID]) {
+		hold = s.holds[showID][n]
+	}
+	s.running++
+	s.maxRunning = max(s.maxRunning, s.running)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}()
+	s.entered <- showID
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return s.faultyFeedStore.ViewShow(ctx, showID, fn)
+}
+
+func (s *probeStore) UpdateShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
+	s.mu.Lock()
+	hang := s.hang[showID]
+	s.mu.Unlock()
+	if hang {
+		s.updating <- showID
+		<-s.release
+	}
+	return s.faultyFeedStore.UpdateShow(ctx, showID, fn)
+}
+
+// The feed reads the Store at most FeedReadersForTest times at once, the
+// read again under a show's lock (after this process changed the show)
+// included: with every slot taken, it is put off, not made besides.
+func TestWatchFeedReadsAtOnceStayBounded(t *testing.T) {
+	var rs *reportingStore
+	f := newFixture(t, onReportingStore(&rs))
+	r := boxoffice.FeedReadersForTest
+	ids := scheduleShows(t, f, r+1)
+	b, as := ids[0], ids[1:]
+	store := &probeStore{faultyFeedStore: newFaultyFeedStore(rs), holds: make(map[string][]chan struct{}),
+		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
+		release: make(chan struct{}), updating: make(chan string, 1)}
+	putOff := make(chan string, 16)
+	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, HoldsPerMinute: -1, SweepInterval: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(matchWriter{"every read slot was taken", putOff}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mine.Close(context.Background()) })
+	fls := make(map[string]*follower)
+	for _, id := range ids {
+		fls[id] = follow(t, mine, id)
+	}
+	for _, id := range ids {
+		feedStateWithin(t, mine, id, false, false)
+	}
+	drain := func() {
+		for {
+			select {
+			case <-store.entered:
+			default:
+				return
+			}
+		}
+	}
+	drain()
+	gB, gB2, gA := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(gA); close(gB2) }) })
+	store.mu.Lock()
+	store.holds[b] = []chan struct{}{gB, gB2} // gB2: a read again, to be counted while it runs
+	store.calls[b] = 0
+	for _, id := range as {
+		store.holds[id] = []chan struct{}{gA}
+		store.calls[id] = 0
+	}
+	store.hang[b] = true
+	store.mu.Unlock()
+
+	// The feed's first read of b is held; meanwhile a transaction of this
+	// process holds b's lock.
+	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "ob", b, []string{"A1"}))
+	awaitShows(t, "the first read of b", store.entered, map[string]int{b: 1})
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	wg.Go(func() { _, _ = mine.HoldSeats(context.Background(), "mb", b, []string{"F1"}) })
+	<-store.updating
+	close(gB) // the read ends; the feed waits for b's lock, with no slot
+	held := make(map[string]int)
+	for _, id := range as { // every slot taken
+		mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "o"+id, id, []string{"A1"}))
+		held[id] = 1
+	}
+	awaitShows(t, "the reads that take every slot", store.entered, held)
+	close(store.release) // this process's change to b commits: b is to be read again under its lock
+	select {
+	case id := <-store.entered: // read again at once
+		if id != b {
+			t.Fatalf("%s read while every slot was taken", id)
+		}
+	case <-putOff: // or put off
+	case <-time.After(5 * time.Second):
+		t.Fatal("b was neither read again nor put off")
+	}
+	store.mu.Lock()
+	most := store.maxRunning
+	store.mu.Unlock()
+	if most > r {
+		t.Errorf("the feed read the Store %d times at once; want at most %d", most, r)
+	}
+	once.Do(func() { close(gA); close(gB2) })
+	if ok, diff := fls[b].agreesWithin(statuses(t, f.sys, b), 5*time.Second); !ok {
+		t.Errorf("the stream of %s never caught up: %s", b, diff)
+	}
+}
+
+// matchWriter sends each line written to it that contains match on c, if
+// c has room: a log handler's output, for a test that waits for a record.
+type matchWriter struct {
+	match string
+	c     chan string
+}
+
+func (w matchWriter) Write(p []byte) (int, error) {
+	if line := string(p); strings.Contains(line, w.match) {
+		select {
+		case w.c <- line:
+		default:
+		}
+	}
+	return len(p), nil
 }
