@@ -232,9 +232,11 @@ func (u *userLimits) stored(ctx context.Context, userID string, reserved Booking
 }
 
 // track sets the deadline of a live hold (after an extension, say). A
-// UserLimitStore counts it sharedLiveMargin longer, as at admission, and
-// from then on even if it had stopped: a request of the user that came
-// after the old deadline, and before this call, may have dropped it.
+// UserLimitStore counts it sharedLiveMargin longer, as at admission: so
+// an extension made just before the deadline reaches the Store while the
+// hold still counts, unless this call takes longer than the margin. (The
+// Store does not count again a hold it no longer counts: a release that
+// overtook the extension must stay a release.)
 func (u *userLimits) track(ctx context.Context, userID string, id BookingID, until time.Time) {
 	if u.maxLive <= 0 {
 		return

@@ -366,11 +366,27 @@ func (f *changeFeed) resync(showID string) error {
 	if ss == nil {
 		return nil // its last stream ended
 	}
-	after, at, err := f.readBounded(e, true)
+	if err := f.takeSlot(showID); err != nil {
+		return err
+	}
+	slot := true
+	defer func() {
+		if slot {
+			<-f.slots
+		}
+	}()
+	after, at, err := f.readBounded(e)
 	if err != nil {
 		return err
 	}
-	e.lock()
+	// The slot is kept for a read again under the lock if the lock is
+	// free; waiting for it, the slot goes back first, so that a show a
+	// slow transaction of this process holds keeps no other show waiting.
+	if !e.tryLock() {
+		<-f.slots
+		slot = false
+		e.lock()
+	}
 	defer e.unlock()
 	if now, n := d.streamsOf(showID); now != ss || n != sent {
 		if ss = now; ss == nil {
@@ -378,13 +394,15 @@ func (f *changeFeed) resync(showID string) error {
 		}
 		// Under the show's lock, which calls on the show wait for: with
 		// a slot only if one is free, else the show is read again later.
-		select {
-		case f.slots <- struct{}{}:
-			defer func() { <-f.slots }()
-		default:
-			return errReadAgain
+		if !slot {
+			select {
+			case f.slots <- struct{}{}:
+				slot = true
+			default:
+				return errReadAgain
+			}
 		}
-		if after, at, err = f.readBounded(e, false); err != nil {
+		if after, at, err = f.readBounded(e); err != nil {
 			return err
 		}
 	}
@@ -401,23 +419,24 @@ func (f *changeFeed) resync(showID string) error {
 // as after a read cut off, without a warning.
 var errReadAgain = errors.New("boxoffice: no slot to read the show again")
 
-// readBounded is read, cut off after feedReadTimeout on the Clock; a read
-// cut off fails with errReadCutOff. With waitSlot, it first waits for one
-// of the feedReaders slots, and then forgets the reports of the show that
-// came while it waited: the read, which begins now, covers them; without,
-// the caller holds a slot.
-func (f *changeFeed) readBounded(e *showEntry, waitSlot bool) ([]SeatStatus, time.Time, error) {
-	if waitSlot {
-		select {
-		case f.slots <- struct{}{}:
-		case <-f.ctx.Done():
-			return nil, time.Time{}, f.ctx.Err()
-		}
-		defer func() { <-f.slots }()
-		f.mu.Lock()
-		delete(f.dirty, e.show.ID)
-		f.mu.Unlock()
+// takeSlot waits for one of the feedReaders slots, and then forgets the
+// reports of the show that came while it waited: the read, which begins
+// now, covers them.
+func (f *changeFeed) takeSlot(showID string) error {
+	select {
+	case f.slots <- struct{}{}:
+	case <-f.ctx.Done():
+		return f.ctx.Err()
 	}
+	f.mu.Lock()
+	delete(f.dirty, showID)
+	f.mu.Unlock()
+	return nil
+}
+
+// readBounded is read, cut off after feedReadTimeout on the Clock; a read
+// cut off fails with errReadCutOff. The caller holds a slot.
+func (f *changeFeed) readBounded(e *showEntry) ([]SeatStatus, time.Time, error) {
 	ctx, cancel := withClockTimeout(f.ctx, f.bs.clock, feedReadTimeout)
 	defer cancel()
 	seen, at, err := f.read(ctx, e)

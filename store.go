@@ -203,8 +203,9 @@ type ShowChangeListener interface {
 // and its transaction, which fixes the deadline (and the same second past
 // an extended one). A call that fails changes nothing the BookingSystem
 // relies on for seats; a hold it could not end counts until the time it
-// was counted until, and one whose extension it could not report only
-// until its old deadline.
+// was counted until (its deadline and the second), and one whose
+// extension it could not report, or reported more than a second after the
+// old deadline, only until then.
 type UserLimitStore interface {
 	// AdmitHold counts one hold request. If a.LiveUntil is set,
 	// a.MaxLiveHolds > 0 and the user has that many live holds at a.Now,
@@ -217,11 +218,10 @@ type UserLimitStore interface {
 	// then. Any other error means it may or may not have counted the
 	// request.
 	AdmitHold(ctx context.Context, a HoldAdmission) error
-	// SetLiveHold counts the user's hold as live until until, whether it
-	// was counted or not (an extension may come after a request that
-	// found the hold's old deadline past), or stops counting it if until
-	// is zero. A hold it starts counting is not refused by MaxLiveHolds:
-	// it exists already.
+	// SetLiveHold moves the deadline of the user's live hold to until, or
+	// stops counting the hold if until is zero. A hold that is not
+	// counted (never admitted, ended, or past its deadline) stays so: an
+	// extension that comes after the hold's end must not count it again.
 	SetLiveHold(ctx context.Context, userID string, hold BookingID, until time.Time) error
 	// ForgetIdleUsers drops what it keeps of users with no live hold and
 	// a full bucket at now, so that it does not grow with every user who

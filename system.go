@@ -323,6 +323,14 @@ func (e *showEntry) lock() {
 	}
 }
 
+// tryLock is lock if the lock is free, and reports whether it was.
+func (e *showEntry) tryLock() bool {
+	if e.rec != nil {
+		return e.rec.mu.TryLock()
+	}
+	return e.mu.TryLock()
+}
+
 func (e *showEntry) unlock() {
 	if e.rec != nil {
 		e.rec.mu.Unlock()

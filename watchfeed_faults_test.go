@@ -675,3 +675,68 @@ func (w matchWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// A show this process changed while the feed read it is read again at
+// once, with the same slot, when its lock is free: though other shows
+// wait for every slot, its stream catches up.
+func TestWatchFeedReadAgainKeepsItsSlot(t *testing.T) {
+	var rs *reportingStore
+	f := newFixture(t, onReportingStore(&rs))
+	r := boxoffice.FeedReadersForTest
+	ids := scheduleShows(t, f, r+1)
+	b, as := ids[0], ids[1:]
+	store := &probeStore{faultyFeedStore: newFaultyFeedStore(rs), holds: make(map[string][]chan struct{}),
+		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
+		release: make(chan struct{}), updating: make(chan string, 1)}
+	putOff := make(chan string, 16)
+	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, HoldsPerMinute: -1, SweepInterval: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(matchWriter{"every read slot was taken", putOff}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mine.Close(context.Background()) })
+	fb := follow(t, mine, b)
+	for _, id := range as {
+		follow(t, mine, id)
+	}
+	for _, id := range ids {
+		feedStateWithin(t, mine, id, false, false)
+	}
+	for len(store.entered) > 0 {
+		<-store.entered
+	}
+	gB, gA := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(gA) }) })
+	store.mu.Lock()
+	store.holds[b] = []chan struct{}{gB}
+	store.calls[b] = 0
+	for _, id := range as {
+		store.holds[id] = []chan struct{}{gA}
+		store.calls[id] = 0
+	}
+	store.mu.Unlock()
+
+	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "ob", b, []string{"A1"}))
+	awaitShows(t, "the first read of b", store.entered, map[string]int{b: 1})
+	mustT[boxoffice.Booking](t)(mine.HoldSeats(f.ctx, "mb", b, []string{"F1"})) // while the feed reads b
+	for _, id := range as {
+		mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "o"+id, id, []string{"A1"}))
+	}
+	for range r - 1 { // the other slots taken; one more read waits for a slot
+		select {
+		case <-store.entered:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the other shows' reads never began")
+		}
+	}
+	close(gB)
+	if ok, diff := fb.agreesWithin(statuses(t, f.sys, b), 5*time.Second); !ok {
+		t.Errorf("the stream of %s never caught up while other shows waited for every slot: %s", b, diff)
+	}
+	select {
+	case line := <-putOff:
+		t.Errorf("the read again was put off: %s", line)
+	default:
+	}
+}

@@ -32,7 +32,12 @@
 // nothing and returns an error matching ErrSchemaTooNew, so an old
 // instance started after the upgrade, which calls Migrate first, stops
 // there. (New does not look at the schema: an instance that skips
-// Migrate, or was running before the upgrade, is not stopped.)
+// Migrate, or was running before the upgrade, is not stopped.) A
+// migration that adds a table (0008 adds user_limits, which every hold
+// request writes) needs the application's role to be granted it, if an
+// administrator migrates and grants privileges table by table: grant
+// SELECT, INSERT, UPDATE and DELETE on it, or set ALTER DEFAULT
+// PRIVILEGES for the administrator's new tables.
 //
 // # The per-show transaction
 //

@@ -104,34 +104,3 @@ func TestLiveHoldSubMicrosecond(t *testing.T) {
 		t.Errorf("a second hold 500 ns before the first's deadline, under a cap of 1: %v; want it refused", err)
 	}
 }
-
-// TestSetLiveHoldConcurrent races ends and extensions of a user's holds
-// with new admissions: none is lost, so the cap still counts exactly.
-func TestSetLiveHoldConcurrent(t *testing.T) {
-	s := newStore(t)
-	ctx := t.Context()
-	t0 := time.Date(2030, 1, 1, 10, 0, 0, 0, time.UTC)
-	admit := func(n int) error {
-		return s.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "ann", Hold: limitID(n), Now: t0, MaxLiveHolds: 100, LiveUntil: t0.Add(time.Hour)})
-	}
-	for n := range 40 {
-		must(t, admit(n))
-	}
-	var wg sync.WaitGroup
-	for n := range 20 {
-		wg.Go(func() { must(t, s.SetLiveHold(ctx, "ann", limitID(n), time.Time{})) })
-		wg.Go(func() { must(t, s.SetLiveHold(ctx, "ann", limitID(20+n), t0.Add(2*time.Hour))) })
-		wg.Go(func() { must(t, admit(100+n)) })
-	}
-	wg.Wait()
-	// 40 live now (20 extended, 20 new): 60 more fit under the cap.
-	for n := range 60 {
-		if err := admit(200 + n); err != nil {
-			t.Fatalf("admission %d of 60 under the cap: %v", n+1, err)
-		}
-	}
-	var rl *boxoffice.RateLimitError
-	if err := admit(300); !errors.As(err, &rl) || rl.RetryAfter != time.Hour {
-		t.Errorf("an admission over the cap: %v; want refused until the first new hold ends, in an hour", err)
-	}
-}

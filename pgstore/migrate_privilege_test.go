@@ -70,6 +70,8 @@ func TestMigrateUpToDateNeedsNoCreatePrivilege(t *testing.T) {
 			store, err := pgstore.New(app, pgstore.Options{Schema: schema})
 			must(t, err)
 			must(t, store.AddTheater(ctx, boxoffice.Theater{ID: "t"})) // and the role can use the schema
+			must(t, store.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "u", Hold: boxoffice.BookingID{15: 1},
+				Now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), HoldsPerMinute: 3})) // the per-user limits' table too
 		})
 	}
 }

@@ -64,14 +64,13 @@ const admitHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids,
 				FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE t > $2) AS pruned) AS d)
 	RETURNING greatest(next_at, $2), live_until, admitted`
 
-// setLiveHold counts user $1's hold $2 as live until $3, whether it was
-// counted or not; a user with no row gets one, with a full bucket.
-const setLiveHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids, live_until, admitted)
-	VALUES ($1, '-infinity', ARRAY[$2::uuid], ARRAY[$3::timestamptz], '00000000-0000-0000-0000-000000000000')
-	ON CONFLICT (user_id) DO UPDATE SET (live_ids, live_until) = (
+// setLiveHold moves user $1's live hold $2 to deadline $3, if the hold is
+// counted.
+const setLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (
 		SELECT array_agg(i ORDER BY t, i), array_agg(t ORDER BY t, i)
-		FROM (SELECT i, t FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE i <> $2::uuid
-			UNION ALL SELECT $2::uuid, $3::timestamptz) AS x)`
+		FROM (SELECT i, CASE WHEN i = $2::uuid THEN $3::timestamptz ELSE t END AS t
+			FROM unnest(u.live_ids, u.live_until) AS l(i, t)) AS x)
+	WHERE user_id = $1 AND $2::uuid = ANY (live_ids)`
 
 // endLiveHold stops counting user $1's hold $2.
 const endLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (

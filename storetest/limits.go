@@ -15,6 +15,8 @@ var userLimitTests = []subtest{
 	{"Rate", testHoldRate},
 	{"TokenOnly", testTokenOnly},
 	{"SetLiveHold", testSetLiveHold},
+	{"RateRefusalCountsNothing", testRateRefusalCountsNothing},
+	{"ConcurrentEnds", testLimitsConcurrentEnds},
 	{"UsersApart", testUsersApart},
 	{"ForgetIdleUsersKeepsBusyOnes", testForgetIdleUsers},
 	{"Concurrent", testLimitsConcurrent},
@@ -132,30 +134,71 @@ func testTokenOnly(t *testing.T, s boxoffice.Store) {
 }
 
 func testSetLiveHold(t *testing.T, s boxoffice.Store) {
-	l := newLimiter(t, s, 0, 2)
+	l := newLimiter(t, s, 0, 1)
 	ctx := t.Context()
 	t0 := at(10, 0)
-	live := func(n int, until time.Time) { must(t, l.SetLiveHold(ctx, "ann", holdID(n), until)) }
+	live := func(user string, n int, until time.Time) { must(t, l.SetLiveHold(ctx, user, holdID(n), until)) }
+	live("ann", 1, t0.Add(time.Hour)) // never admitted: nothing happens
 	l.wantAdmitted("a hold", l.admit("ann", 1, t0, t0.Add(10*time.Minute)))
-	live(1, t0.Add(20*time.Minute)) // extended
-	// A hold not counted, of a user known or not, is counted from then
-	// on: an extension that comes after a request dropped the hold.
-	live(2, t0.Add(30*time.Minute))
-	must(t, l.SetLiveHold(ctx, "bob", holdID(7), t0.Add(time.Hour)))
-	l.wantRefused("a third hold", l.admit("ann", 3, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
-	l.wantRefused("bob's second hold", l.wantOf("bob", 8, t0, 1), boxoffice.LimitLiveHolds, time.Hour)
-	// Counted past the cap: the hold exists.
-	live(3, t0.Add(40*time.Minute))
-	must(t, l.SetLiveHold(ctx, "ann", holdID(9), time.Time{})) // not counted: nothing happens
-	live(1, time.Time{})
-	live(2, time.Time{})
-	l.wantRefused("a hold with one live at a cap of one", l.wantOf("ann", 4, t0.Add(15*time.Minute), 1), boxoffice.LimitLiveHolds, 25*time.Minute)
-	l.wantAdmitted("a hold with one live at a cap of two", l.admit("ann", 4, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
-	// An ended hold stays ended until it is counted again.
-	live(3, time.Time{})
-	live(4, time.Time{})
-	l.wantAdmitted("a hold once all had ended", l.admit("ann", 5, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
-	l.wantAdmitted("and another", l.admit("ann", 6, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
+	live("ann", 1, t0.Add(20*time.Minute)) // extended
+	l.wantRefused("a hold after an extension", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
+	live("ann", 9, time.Time{})       // another hold: nothing happens
+	live("bob", 1, time.Time{})       // another user: nothing happens
+	live("bob", 1, t0.Add(time.Hour)) // nor here
+	l.wantRefused("a hold after ending others", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
+	l.wantAdmitted("bob's hold", l.wantOf("bob", 8, t0, 1))
+	live("ann", 1, time.Time{}) // ended
+	l.wantAdmitted("a hold once the first ended", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
+	// Ended holds, and holds no longer counted, stay so: an extension
+	// that comes after a hold's end must not count it again.
+	live("ann", 2, time.Time{})
+	live("ann", 1, t0.Add(time.Hour))
+	l.wantAdmitted("a hold once all had ended", l.admit("ann", 3, t0.Add(15*time.Minute), t0.Add(25*time.Minute)))
+	live("ann", 3, time.Time{})
+	l.wantAdmitted("a hold after the last's deadline", l.admit("ann", 4, t0.Add(40*time.Minute), t0.Add(50*time.Minute)))
+	live("ann", 4, time.Time{})
+	live("ann", 3, t0.Add(time.Hour)) // ended: not counted again
+	l.wantAdmitted("one more", l.admit("ann", 5, t0.Add(40*time.Minute), t0.Add(50*time.Minute)))
+}
+
+// testRateRefusalCountsNothing checks that a request the rate refuses,
+// though it asked to count a live hold, counts none: the BookingSystem
+// makes no hold and ends none for it.
+func testRateRefusalCountsNothing(t *testing.T, s boxoffice.Store) {
+	l := newLimiter(t, s, 1, 2)
+	t0 := at(10, 0)
+	l.wantAdmitted("a hold", l.admit("ann", 1, t0, t0.Add(10*time.Minute)))
+	l.wantRefused("a second at once", l.admit("ann", 2, t0, t0.Add(10*time.Minute)), boxoffice.LimitHoldsPerMinute, time.Minute)
+	l.wantAdmitted("a second a minute later", l.admit("ann", 3, t0.Add(time.Minute), t0.Add(11*time.Minute)))
+}
+
+// testLimitsConcurrentEnds races ends and moves of a user's holds with new
+// admissions: none is lost, so the cap still counts exactly.
+func testLimitsConcurrentEnds(t *testing.T, s boxoffice.Store) {
+	ctx := t.Context()
+	l := newLimiter(t, s, 0, 100)
+	t0 := at(10, 0)
+	admit := func(n int) error { return l.admit("ann", n, t0, t0.Add(time.Hour)) }
+	for n := range 40 {
+		l.wantAdmitted(fmt.Sprintf("hold %d", n), admit(n))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 60)
+	for n := range 20 {
+		wg.Go(func() { errs <- l.SetLiveHold(ctx, "ann", holdID(n), time.Time{}) })
+		wg.Go(func() { errs <- l.SetLiveHold(ctx, "ann", holdID(20+n), t0.Add(2*time.Hour)) })
+		wg.Go(func() { errs <- admit(100 + n) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	// 40 live now (20 moved, 20 new): 60 more fit under the cap.
+	for n := range 60 {
+		l.wantAdmitted(fmt.Sprintf("admission %d of 60 under the cap", n+1), admit(200+n))
+	}
+	l.wantRefused("an admission over the cap", admit(300), boxoffice.LimitLiveHolds, time.Hour)
 }
 
 func testUsersApart(t *testing.T, s boxoffice.Store) {
