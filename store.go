@@ -220,8 +220,10 @@ type UserLimitStore interface {
 	AdmitHold(ctx context.Context, a HoldAdmission) error
 	// SetLiveHold moves the deadline of the user's live hold to until, or
 	// stops counting the hold if until is zero. A hold that is not
-	// counted (never admitted, ended, or past its deadline) stays so: an
-	// extension that comes after the hold's end must not count it again.
+	// counted (never admitted, or ended) stays so: an extension that comes
+	// after the hold's end must not count it again. (A hold whose deadline
+	// passed may be moved while the Store still keeps it, until it drops
+	// it: the call says no time.)
 	SetLiveHold(ctx context.Context, userID string, hold BookingID, until time.Time) error
 	// ForgetIdleUsers drops what it keeps of users with no live hold and
 	// a full bucket at now, so that it does not grow with every user who

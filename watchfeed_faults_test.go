@@ -678,12 +678,13 @@ func (w matchWriter) Write(p []byte) (int, error) {
 
 // A show this process changed while the feed read it is read again at
 // once, with the same slot, when its lock is free: though other shows
-// wait for every slot, its stream catches up.
+// wait for every slot, its stream catches up. (Many wait, so that some
+// surely wait for the slot when the first read gives it back.)
 func TestWatchFeedReadAgainKeepsItsSlot(t *testing.T) {
 	var rs *reportingStore
 	f := newFixture(t, onReportingStore(&rs))
 	r := boxoffice.FeedReadersForTest
-	ids := scheduleShows(t, f, r+1)
+	ids := scheduleShows(t, f, r+8)
 	b, as := ids[0], ids[1:]
 	store := &probeStore{faultyFeedStore: newFaultyFeedStore(rs), holds: make(map[string][]chan struct{}),
 		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
@@ -723,7 +724,7 @@ func TestWatchFeedReadAgainKeepsItsSlot(t *testing.T) {
 	for _, id := range as {
 		mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "o"+id, id, []string{"A1"}))
 	}
-	for range r - 1 { // the other slots taken; one more read waits for a slot
+	for range r - 1 { // the other slots taken; more reads wait for a slot
 		select {
 		case <-store.entered:
 		case <-time.After(5 * time.Second):
