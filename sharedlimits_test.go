@@ -182,10 +182,30 @@ type sharedLimits struct {
 
 func newSharedLimits(t *testing.T, store func(*boxoffice.MemoryStore) boxoffice.Store, perMin, maxLive int) *sharedLimits {
 	t.Helper()
+	return newSharedLimitsVia(t, store, perMin, maxLive, func(l *limitStore) boxoffice.Store { return l })
+}
+
+// newHookedLimits is newSharedLimits on a generic Store, with a cap of one
+// live hold and no rate, whose first system a reaches the limits through
+// the hookLimits it returns (b does not).
+func newHookedLimits(t *testing.T) (*sharedLimits, *hookLimits) {
+	t.Helper()
+	var hl *hookLimits
+	s := newSharedLimitsVia(t, limitStorePaths[0].store, -1, 1, func(l *limitStore) boxoffice.Store {
+		hl = &hookLimits{limitStore: l}
+		return hl
+	})
+	return s, hl
+}
+
+// newSharedLimitsVia is newSharedLimits with a's Store made of the shared
+// limitStore by front.
+func newSharedLimitsVia(t *testing.T, store func(*boxoffice.MemoryStore) boxoffice.Store, perMin, maxLive int, front func(*limitStore) boxoffice.Store) *sharedLimits {
+	t.Helper()
 	var s sharedLimits
 	s.fixture = newFixture(t, func(c *boxoffice.Config) {
 		s.limits = newLimitStore(store(c.Store.(*boxoffice.MemoryStore)))
-		c.Store, c.HoldsPerMinute, c.MaxLiveHoldsPerUser = s.limits, perMin, maxLive
+		c.Store, c.HoldsPerMinute, c.MaxLiveHoldsPerUser = front(s.limits), perMin, maxLive
 	})
 	s.a = s.sys
 	b, err := boxoffice.New(boxoffice.Config{Store: s.limits, Clock: s.clock, Gateway: s.gateway, PaymentBackoff: -1,
@@ -476,19 +496,7 @@ func TestSharedExtensionNearTheDeadline(t *testing.T) {
 		{900 * time.Millisecond, false},
 	} {
 		t.Run(fmt.Sprint("request ", tc.late, " after the deadline"), func(t *testing.T) {
-			var hl *hookLimits
-			f := newFixture(t, func(c *boxoffice.Config) {
-				hl = &hookLimits{limitStore: newLimitStore(genericStore{c.Store.(*boxoffice.MemoryStore)})}
-				c.Store, c.MaxLiveHoldsPerUser, c.HoldsPerMinute = hl, 1, -1
-			})
-			// b shares the counts, without the hook.
-			b, err := boxoffice.New(boxoffice.Config{Store: hl.limitStore, Clock: f.clock, HoldsPerMinute: -1, MaxLiveHoldsPerUser: 1,
-				SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = b.Close(context.Background()) })
-			s := sharedLimits{fixture: f, limits: hl.limitStore, a: f.sys, b: b}
+			s, hl := newHookedLimits(t)
 			h := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
 			s.clock.Advance(time.Minute)
 			h = mustT[boxoffice.Booking](t)(s.a.ExtendHold(s.ctx, h.ID)) // the first extension
@@ -507,7 +515,7 @@ func TestSharedExtensionNearTheDeadline(t *testing.T) {
 				mustT[boxoffice.Booking](t)(s.b.ReleaseHold(s.ctx, second.ID))
 			}
 			s.clock.Advance(time.Minute)
-			_, err = s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"})
+			_, err := s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A3"})
 			wantLimit(t, "a hold a minute after the extension", err, boxoffice.LimitLiveHolds)
 		})
 	}
@@ -517,21 +525,11 @@ func TestSharedExtensionNearTheDeadline(t *testing.T) {
 // while its extension, committed, has yet to reach the Store: the
 // extension does not count the released hold again.
 func TestSharedReleaseOvertakingExtension(t *testing.T) {
-	var hl *hookLimits
-	f := newFixture(t, func(c *boxoffice.Config) {
-		hl = &hookLimits{limitStore: newLimitStore(genericStore{c.Store.(*boxoffice.MemoryStore)})}
-		c.Store, c.MaxLiveHoldsPerUser, c.HoldsPerMinute = hl, 1, -1
-	})
-	b, err := boxoffice.New(boxoffice.Config{Store: hl.limitStore, Clock: f.clock, HoldsPerMinute: -1, MaxLiveHoldsPerUser: 1,
-		SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close(context.Background()) })
-	h := f.hold("alice", "A1")
-	f.clock.Advance(time.Minute)
-	hl.beforeSet = func() { mustT[boxoffice.Booking](t)(b.ReleaseHold(f.ctx, h.ID)) }
-	mustT[boxoffice.Booking](t)(f.sys.ExtendHold(f.ctx, h.ID))
-	f.clock.Advance(time.Minute)
-	mustT[boxoffice.Booking](t)(b.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A2"}))
+	s, hl := newHookedLimits(t)
+	h := s.hold("alice", "A1")
+	s.clock.Advance(time.Minute)
+	hl.beforeSet = func() { mustT[boxoffice.Booking](t)(s.b.ReleaseHold(s.ctx, h.ID)) }
+	mustT[boxoffice.Booking](t)(s.a.ExtendHold(s.ctx, h.ID))
+	s.clock.Advance(time.Minute)
+	mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"}))
 }

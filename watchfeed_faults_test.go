@@ -573,6 +573,46 @@ func (s *probeStore) UpdateShow(ctx context.Context, showID string, fn func(boxo
 	return s.faultyFeedStore.UpdateShow(ctx, showID, fn)
 }
 
+// probeProcess is a BookingSystem on a probeStore over the fixture's
+// reporting store, following every show of ids, once the feed's reads of
+// their first streams are over. Its debug log's "every read slot was
+// taken" lines come on putOff.
+func probeProcess(t *testing.T, f *fixture, rs *reportingStore, ids []string) (store *probeStore, mine *boxoffice.BookingSystem, fls map[string]*follower, putOff chan string) {
+	t.Helper()
+	store = &probeStore{faultyFeedStore: newFaultyFeedStore(rs), holds: make(map[string][]chan struct{}),
+		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
+		release: make(chan struct{}), updating: make(chan string, 1)}
+	putOff = make(chan string, 16)
+	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, HoldsPerMinute: -1, SweepInterval: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(matchWriter{"every read slot was taken", putOff}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mine.Close(context.Background()) })
+	fls = make(map[string]*follower)
+	for _, id := range ids {
+		fls[id] = follow(t, mine, id)
+	}
+	for _, id := range ids {
+		feedStateWithin(t, mine, id, false, false)
+	}
+	for len(store.entered) > 0 {
+		<-store.entered
+	}
+	return store, mine, fls, putOff
+}
+
+// holdReads has the next ViewShow calls of each show wait: the n-th of
+// show id for holds[id][n].
+func (s *probeStore) holdReads(holds map[string][]chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, h := range holds {
+		s.holds[id] = h
+		s.calls[id] = 0
+	}
+}
+
 // The feed reads the Store at most FeedReadersForTest times at once, the
 // read again under a show's lock (after this process changed the show)
 // included: with every slot taken, it is put off, not made besides.
@@ -582,43 +622,16 @@ func TestWatchFeedReadsAtOnceStayBounded(t *testing.T) {
 	r := boxoffice.FeedReadersForTest
 	ids := scheduleShows(t, f, r+1)
 	b, as := ids[0], ids[1:]
-	store := &probeStore{faultyFeedStore: newFaultyFeedStore(rs), holds: make(map[string][]chan struct{}),
-		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
-		release: make(chan struct{}), updating: make(chan string, 1)}
-	putOff := make(chan string, 16)
-	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, HoldsPerMinute: -1, SweepInterval: time.Hour,
-		Logger: slog.New(slog.NewTextHandler(matchWriter{"every read slot was taken", putOff}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = mine.Close(context.Background()) })
-	fls := make(map[string]*follower)
-	for _, id := range ids {
-		fls[id] = follow(t, mine, id)
-	}
-	for _, id := range ids {
-		feedStateWithin(t, mine, id, false, false)
-	}
-	drain := func() {
-		for {
-			select {
-			case <-store.entered:
-			default:
-				return
-			}
-		}
-	}
-	drain()
+	store, mine, fls, putOff := probeProcess(t, f, rs, ids)
 	gB, gB2, gA := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(gA); close(gB2) }) })
-	store.mu.Lock()
-	store.holds[b] = []chan struct{}{gB, gB2} // gB2: a read again, to be counted while it runs
-	store.calls[b] = 0
+	holds := map[string][]chan struct{}{b: {gB, gB2}} // gB2: a read again, to be counted while it runs
 	for _, id := range as {
-		store.holds[id] = []chan struct{}{gA}
-		store.calls[id] = 0
+		holds[id] = []chan struct{}{gA}
 	}
+	store.holdReads(holds)
+	store.mu.Lock()
 	store.hang[b] = true
 	store.mu.Unlock()
 
@@ -686,37 +699,15 @@ func TestWatchFeedReadAgainKeepsItsSlot(t *testing.T) {
 	r := boxoffice.FeedReadersForTest
 	ids := scheduleShows(t, f, r+8)
 	b, as := ids[0], ids[1:]
-	store := &probeStore{faultyFeedStore: newFaultyFeedStore(rs), holds: make(map[string][]chan struct{}),
-		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
-		release: make(chan struct{}), updating: make(chan string, 1)}
-	putOff := make(chan string, 16)
-	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, HoldsPerMinute: -1, SweepInterval: time.Hour,
-		Logger: slog.New(slog.NewTextHandler(matchWriter{"every read slot was taken", putOff}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = mine.Close(context.Background()) })
-	fb := follow(t, mine, b)
-	for _, id := range as {
-		follow(t, mine, id)
-	}
-	for _, id := range ids {
-		feedStateWithin(t, mine, id, false, false)
-	}
-	for len(store.entered) > 0 {
-		<-store.entered
-	}
+	store, mine, fls, putOff := probeProcess(t, f, rs, ids)
 	gB, gA := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	t.Cleanup(func() { once.Do(func() { close(gA) }) })
-	store.mu.Lock()
-	store.holds[b] = []chan struct{}{gB}
-	store.calls[b] = 0
+	holds := map[string][]chan struct{}{b: {gB}}
 	for _, id := range as {
-		store.holds[id] = []chan struct{}{gA}
-		store.calls[id] = 0
+		holds[id] = []chan struct{}{gA}
 	}
-	store.mu.Unlock()
+	store.holdReads(holds)
 
 	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "ob", b, []string{"A1"}))
 	awaitShows(t, "the first read of b", store.entered, map[string]int{b: 1})
@@ -732,7 +723,7 @@ func TestWatchFeedReadAgainKeepsItsSlot(t *testing.T) {
 		}
 	}
 	close(gB)
-	if ok, diff := fb.agreesWithin(statuses(t, f.sys, b), 5*time.Second); !ok {
+	if ok, diff := fls[b].agreesWithin(statuses(t, f.sys, b), 5*time.Second); !ok {
 		t.Errorf("the stream of %s never caught up while other shows waited for every slot: %s", b, diff)
 	}
 	select {
