@@ -24,6 +24,21 @@ import (
 // ShowsOfMovie, ShowsOfHall, HallsOfTheater) and ErrAlreadyExists where
 // those apply; other errors are the backend's own. The storetest package
 // holds the conformance suite every Store must pass.
+//
+// A Store may also have optional capabilities (ExpiredHoldLister,
+// UnsettledBookingLister, ShowChangeListener, UserLimitStore), which a
+// Store shared by several processes needs. A Store that wraps another (to
+// trace or meter its calls, say) should have a method
+//
+//	Unwrap() boxoffice.Store
+//
+// returning the Store it wraps: a capability that the wrapper does not have
+// itself is then looked for along the Unwrap chain and called on the Store
+// that has it, bypassing the wrappers, as http.ResponseController does for
+// a ResponseWriter. A wrapper with neither the capabilities nor Unwrap hides
+// them, and with them the sweeping of other processes' lapsed holds, the
+// recovery of their unsettled payments, their changes in Watch and the
+// per-user limits counted across processes.
 type Store interface {
 	// AddMovie stores a new movie; ErrAlreadyExists if its ID is taken.
 	AddMovie(ctx context.Context, m Movie) error
@@ -143,6 +158,29 @@ type ShowTx interface {
 	// cancelled. Calling it inside ViewShow is the same programming error
 	// as calling SetSeat there.
 	CancelShow()
+}
+
+// maxUnwrap bounds the Unwrap chain storeCapability follows, so that a
+// wrapper that unwraps to itself, or a cycle of them, cannot hang New.
+const maxUnwrap = 64
+
+// storeCapability returns the capability C of s: s itself if it has it,
+// else the first Store along the Unwrap chain that has it (see Store).
+func storeCapability[C any](s Store) (C, bool) {
+	for range maxUnwrap {
+		if c, ok := s.(C); ok {
+			return c, true
+		}
+		w, ok := s.(interface{ Unwrap() Store })
+		if !ok {
+			break
+		}
+		if s = w.Unwrap(); s == nil {
+			break
+		}
+	}
+	var none C
+	return none, false
 }
 
 // HoldRef names one hold for the sweeper.

@@ -91,7 +91,7 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 // refusing never leave the list, and its first page alone would, once
 // they were enough, show this process nothing else owed, ever.
 func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
-	lister, ok := bs.store.(UnsettledBookingLister)
+	lister, ok := storeCapability[UnsettledBookingLister](bs.store)
 	if !ok || ctx.Err() != nil {
 		return
 	}
@@ -115,7 +115,7 @@ func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
 // rescanHolds asks a Store shared with other processes for lapsed holds
 // this process does not know of.
 func (bs *BookingSystem) rescanHolds(ctx context.Context) {
-	lister, ok := bs.store.(ExpiredHoldLister)
+	lister, ok := storeCapability[ExpiredHoldLister](bs.store)
 	if !ok {
 		return
 	}

@@ -11,6 +11,14 @@
 //	...
 //	sys, err := boxoffice.New(boxoffice.Config{Store: store})
 //
+// A Store is more than the boxoffice.Store methods: it also implements
+// boxoffice.ExpiredHoldLister, boxoffice.UnsettledBookingLister,
+// boxoffice.ShowChangeListener and boxoffice.UserLimitStore, with which
+// each instance expires and settles what others left behind, streams their
+// changes and counts their users' holds. A wrapper around a Store (to
+// trace or meter it, say) must give the BookingSystem a way to them: a
+// method Unwrap() boxoffice.Store returning the Store.
+//
 // Migrate applies the embedded, versioned SQL migrations (migrations/*.sql)
 // not yet recorded in the schema's schema_migrations table. Every instance
 // may call it at start: it is idempotent, and instances starting at once

@@ -104,3 +104,30 @@ func TestLiveHoldSubMicrosecond(t *testing.T) {
 		t.Errorf("a second hold 500 ns before the first's deadline, under a cap of 1: %v; want it refused", err)
 	}
 }
+
+// tracedStore wraps a Store as a tracing wrapper would: the Store's
+// methods only, and Unwrap.
+type tracedStore struct{ boxoffice.Store }
+
+func (s tracedStore) Unwrap() boxoffice.Store { return s.Store }
+
+// TestWrappedStoreSharesLimits checks that an instance whose pgstore.Store
+// is wrapped (with Unwrap, as the boxoffice.Store docs ask) still counts
+// its users' holds with the other instances'.
+func TestWrappedStoreSharesLimits(t *testing.T) {
+	_, schema, show := schemaWithShow(t)
+	base := show.Start.Add(-3 * time.Hour)
+	capOne := func(c *boxoffice.Config) { c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1 }
+	wrapped := newInstance(t, schema, base, 0, nil, func(c *boxoffice.Config) {
+		capOne(c)
+		c.Store = tracedStore{c.Store}
+	})
+	plain := newInstance(t, schema, base, 0, nil, capOne)
+	ctx := t.Context()
+	_, err := plain.sys.HoldSeats(ctx, "alice", show.ID, []string{"A1"})
+	must(t, err)
+	var rl *boxoffice.RateLimitError
+	if _, err := wrapped.sys.HoldSeats(ctx, "alice", show.ID, []string{"A2"}); !errors.As(err, &rl) || rl.Limit != boxoffice.LimitLiveHolds {
+		t.Fatalf("a second live hold, through the wrapped Store: %v; want a RateLimitError of the live-hold cap", err)
+	}
+}
