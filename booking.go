@@ -208,8 +208,9 @@ func (b Booking) RefundOwed() Money {
 	return 0
 }
 
-// SeatIDs returns the IDs of the booking's seats.
-func (b *Booking) SeatIDs() []string {
+// SeatIDs returns the IDs of the booking's seats. (A value method, as
+// RefundOwed is, so that it can be called on a call's result.)
+func (b Booking) SeatIDs() []string {
 	ids := make([]string, len(b.Seats))
 	for i, s := range b.Seats {
 		ids[i] = s.ID

@@ -11,7 +11,8 @@ import (
 
 // A CalendarPricing not built by NewCalendarPricing is an invalid
 // argument, as the zero values of the other strategies are: it used to
-// panic on its nil location, inside HoldSeats and SeatMap.
+// panic on its nil location, inside HoldSeats and SeatMap, and New then
+// took it, to fail every request.
 func TestCalendarPricingZeroValue(t *testing.T) {
 	for name, p := range map[string]*boxoffice.CalendarPricing{
 		"nil":  nil,
@@ -39,9 +40,20 @@ func TestCalendarPricingZeroValue(t *testing.T) {
 				t.Errorf("Holidays = %v; want none", days)
 			}
 
+			// New and SetPricing refuse it; a strategy that hides it
+			// (a PricingFunc of its Price) fails each request instead.
+			if _, err := boxoffice.New(boxoffice.Config{Pricing: p}); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+				t.Errorf("New: %v; want ErrInvalidArgument", err)
+			}
 			for _, path := range storePaths {
 				t.Run(path.name, func(t *testing.T) {
-					f := newFixture(t, path.edit, func(c *boxoffice.Config) { c.Pricing = p })
+					f := newFixture(t, path.edit)
+					if err := f.sys.SetPricing(p); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+						t.Errorf("SetPricing: %v; want ErrInvalidArgument", err)
+					}
+					if err := f.sys.SetPricing(boxoffice.PricingFunc(p.Price)); err != nil {
+						t.Fatal(err)
+					}
 					err := callNoPanic(t, func() error {
 						_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
 						return err

@@ -248,7 +248,11 @@ func TestSeatMap(t *testing.T) {
 	}
 }
 
-func (f *fixture) SetWeekend() { f.sys.SetPricing(boxoffice.WeekendPricing()) }
+func (f *fixture) SetWeekend() {
+	if err := f.sys.SetPricing(boxoffice.WeekendPricing()); err != nil {
+		f.t.Fatal(err)
+	}
+}
 
 func TestNewRejectsBadConfig(t *testing.T) {
 	tests := []struct {

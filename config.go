@@ -1,7 +1,9 @@
 package boxoffice
 
 import (
+	"errors"
 	"log/slog"
+	"reflect"
 	"time"
 )
 
@@ -16,16 +18,25 @@ type Config struct {
 	// Store persists the catalog and the bookings. Default: a new
 	// in-memory Store (NewMemoryStore). New refuses a MemoryStore not
 	// made by NewMemoryStore (&MemoryStore{} is not usable).
+	//
+	// New refuses, with an *ArgumentError, a Store, Clock, Pricing,
+	// Gateway, RefundPolicy or observer that is a nil pointer (or func),
+	// and one with a method Validate() error that returns an error, as
+	// the zero values of fakeclock.Clock, pgstore.Store and
+	// CalendarPricing do: they would panic in the sweeper's goroutine, or
+	// fail every request, rather than where the mistake was made.
 	Store Store
-	// Clock is the only source of time. Default: SystemClock(). If the
-	// Clock has a method Validate() error, New calls it and refuses the
-	// Clock if it returns an error, as fakeclock's zero Clock does.
+	// Clock is the only source of time. Default: SystemClock().
 	Clock Clock
 	// Pricing prices seats at hold time. Default: RegularPricing().
 	// Switch at run time with BookingSystem.SetPricing.
 	Pricing PricingStrategy
-	// Gateway takes payments and gives refunds. Default: a new
-	// InMemoryGateway, which approves everything.
+	// Gateway takes payments and gives refunds. Default, with the
+	// in-memory Store only: a new InMemoryGateway, which approves
+	// everything. With any other Store (one that may outlive the process
+	// or be shared, such as pgstore's) New refuses a nil Gateway, lest a
+	// service sell tickets without charging: set NewInMemoryGateway()
+	// explicitly to run without payments.
 	Gateway PaymentGateway
 	// RefundPolicy sets the refund share on cancellation. Default:
 	// DefaultRefundPolicy() (100 % > 6 h, 50 % > 2 h, 25 % > 30 min, else 0).
@@ -184,18 +195,75 @@ func setInt(n *int, def int) {
 	}
 }
 
-// clockValidator is a Clock that can tell whether it is usable (see
-// Config.Clock): a fake clock's zero value, say, whose timers would panic
-// in the sweeper's goroutine, where no caller could get the error.
-type clockValidator interface{ Validate() error }
+// validator is a part of a Config that can tell whether it is usable (see
+// Config): a fake clock's or a Store's zero value, say, which would panic
+// in the sweeper's goroutine, where no caller could get the error, or a
+// pricing strategy that would fail every request.
+type validator interface{ Validate() error }
+
+// validatePart refuses a part of a Config that is a nil pointer (or func,
+// map or channel) in its interface, or whose Validate reports an error.
+func validatePart(field string, part any) (err error) {
+	if isNil(part) {
+		// Its Validate may say how to make one; a Validate that cannot
+		// take a nil receiver panics, and the nil is the answer.
+		defer func() {
+			if recover() != nil {
+				err = invalid(field, "is a nil %T", part)
+			}
+		}()
+	}
+	if v, ok := part.(validator); ok {
+		if err := v.Validate(); err != nil {
+			if ae, ok := errors.AsType[*ArgumentError](err); ok {
+				return invalid(field, "%s: %s", ae.Field, ae.Reason)
+			}
+			return invalid(field, "%v", err)
+		}
+	}
+	if isNil(part) {
+		return invalid(field, "is a nil %T", part)
+	}
+	return nil
+}
+
+func isNil(part any) bool {
+	v := reflect.ValueOf(part)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Map, reflect.Chan, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
+}
+
+// validateGiven checks the Config as given, before defaults fill it: the
+// default gateway, which approves everything and knows only its own
+// process's charges, goes only with the in-memory Store, whose bookings
+// die with the process.
+func (c Config) validateGiven() error {
+	if c.Gateway != nil {
+		return nil
+	}
+	if _, mem := storeCapability[*MemoryStore](c.Store); c.Store != nil && !mem {
+		return invalid("Config.Gateway", "must be set for a Store other than the in-memory one (here a %T): the default, an InMemoryGateway, takes no money and "+
+			"knows only its own process's charges (set NewInMemoryGateway() explicitly to test without payments)", c.Store)
+	}
+	return nil
+}
 
 func (c Config) validate() error {
 	if m, ok := c.Store.(*MemoryStore); ok && !m.madeByNew() {
 		return invalid("Config.Store", "the zero MemoryStore is not usable; make one with NewMemoryStore (or leave Store nil for a new one)")
 	}
-	if v, ok := c.Clock.(clockValidator); ok {
-		if err := v.Validate(); err != nil {
-			return invalid("Config.Clock", "%v", err)
+	for _, p := range []struct {
+		field string
+		part  any
+	}{
+		{"Config.Store", c.Store}, {"Config.Clock", c.Clock}, {"Config.Pricing", c.Pricing},
+		{"Config.Gateway", c.Gateway}, {"Config.RefundPolicy", c.RefundPolicy},
+	} {
+		if err := validatePart(p.field, p.part); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -219,7 +287,7 @@ func (c Config) validate() error {
 		return invalid("Config.EventBuffer", "%d: at least one event must fit (default 4096)", c.EventBuffer)
 	}
 	for i, o := range c.Observers {
-		if o == nil {
+		if o == nil || isNil(o) {
 			return invalid("Config.Observers", "observer %d is nil", i)
 		}
 	}

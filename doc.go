@@ -9,7 +9,8 @@
 //
 // A BookingSystem is made by New from a Config whose zero fields take
 // defaults (an in-memory Store, the system clock, regular pricing, an
-// in-memory payment gateway that approves everything, 10-minute holds):
+// in-memory payment gateway that approves everything — with the in-memory
+// Store only —, 10-minute holds):
 //
 //	sys, err := boxoffice.New(boxoffice.Config{})
 //	...

@@ -277,3 +277,14 @@ func ExampleBookingSystem_Config() {
 	fmt.Println(cfg.PaymentAttempts, cfg.PaymentTimeout, cfg.HoldTTL, slowest)
 	// Output: 2 15s 10m0s 30.2s
 }
+
+// SeatIDs lists a booking's seats by ID; it can be called on what a call
+// returns.
+func ExampleBooking_SeatIDs() {
+	ctx := context.Background()
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
+
+	fmt.Println(must(sys.HoldSeats(ctx, "erin", show.ID, []string{"B2", "B3"})).SeatIDs())
+	// Output: [B2 B3]
+}

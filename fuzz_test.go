@@ -480,7 +480,12 @@ func FuzzPricing(f *testing.F) {
 		// A hold priced by the adjusted strategy: refused with
 		// ErrInvalidArgument, and nothing changed, when the price is bad.
 		e := newFuzzEnv(t)
-		e.sys.SetPricing(boxoffice.Adjust(boxoffice.RegularPricing(), r))
+		if err := e.sys.SetPricing(boxoffice.Adjust(boxoffice.RegularPricing(), r)); err != nil {
+			if validRate || !errors.Is(err, boxoffice.ErrInvalidArgument) {
+				t.Fatalf("SetPricing at rate %d: %v", rate, err)
+			}
+			return // refused up front, as every hold would be
+		}
 		before := e.fingerprint("cat")
 		b, err := e.sys.HoldSeats(e.ctx, "cat", "S1", []string{"E1", "A2"})
 		if err != nil {

@@ -1,6 +1,7 @@
 package boxoffice_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -11,9 +12,11 @@ import (
 )
 
 // TestNewRefusesUnusableZeroValues: New refuses, with an *ArgumentError
-// and a hint, a Config.Store or Config.Clock whose zero value is not
-// usable: a zero MemoryStore (every call then panicked on its nil maps)
-// or a zero fakeclock.Clock (the sweeper panicked on its first timer).
+// and a hint, a part of the Config that is not usable: a zero MemoryStore
+// (every call then panicked on its nil maps), a zero fakeclock.Clock (the
+// sweeper panicked on its first timer), a zero or nil strategy (every
+// request failed), a nil pointer, or no gateway with a Store other than
+// the in-memory one (every payment was approved, and nothing charged).
 // No panic crosses the API, and New is where the mistake is made.
 func TestNewRefusesUnusableZeroValues(t *testing.T) {
 	tests := []struct {
@@ -29,6 +32,25 @@ func TestNewRefusesUnusableZeroValues(t *testing.T) {
 		{"nil *fakeclock.Clock", boxoffice.Config{Clock: (*fakeclock.Clock)(nil)}, "Config.Clock", "fakeclock.New"},
 		{"fakeclock.New", boxoffice.Config{Clock: fakeclock.New(start)}, "", ""},
 		{"zero MachineClock", boxoffice.Config{Clock: boxoffice.MachineClock{}}, "", ""},
+		{"zero CalendarPricing", boxoffice.Config{Pricing: &boxoffice.CalendarPricing{}}, "Config.Pricing", "NewCalendarPricing"},
+		{"nil *CalendarPricing", boxoffice.Config{Pricing: (*boxoffice.CalendarPricing)(nil)}, "Config.Pricing", "NewCalendarPricing"},
+		{"zero DayRatePricing", boxoffice.Config{Pricing: boxoffice.DayRatePricing{}}, "Config.Pricing", "Rate"},
+		{"nil *DayRatePricing", boxoffice.Config{Pricing: (*boxoffice.DayRatePricing)(nil)}, "Config.Pricing", "nil *boxoffice.DayRatePricing"},
+		{"nil PricingFunc", boxoffice.Config{Pricing: boxoffice.PricingFunc(nil)}, "Config.Pricing", "nil"},
+		{"Adjust of nil", boxoffice.Config{Pricing: boxoffice.Adjust(nil, boxoffice.RateOne)}, "Config.Pricing", "inner"},
+		{"Adjust of a zero CalendarPricing", boxoffice.Config{Pricing: boxoffice.Adjust(&boxoffice.CalendarPricing{}, boxoffice.RateOne)},
+			"Config.Pricing", "NewCalendarPricing"},
+		{"MemberDiscount without isMember", boxoffice.Config{Pricing: boxoffice.MemberDiscount(boxoffice.RegularPricing(), boxoffice.RateOne, nil)},
+			"Config.Pricing", "isMember"},
+		{"valid strategies", boxoffice.Config{Pricing: boxoffice.Adjust(boxoffice.MemberDiscount(boxoffice.WeekendPricing(), boxoffice.RatePercent(90),
+			func(context.Context, string) (bool, error) { return true, nil }), boxoffice.RatePercent(110))}, "", ""},
+		{"nil *InMemoryGateway", boxoffice.Config{Gateway: (*boxoffice.InMemoryGateway)(nil)}, "Config.Gateway", "nil"},
+		{"nil *LogObserver", boxoffice.Config{Observers: []boxoffice.Observer{(*boxoffice.LogObserver)(nil)}}, "Config.Observers", "nil"},
+		// The default gateway takes no money: it goes with the in-memory
+		// Store only, found through wrappers too.
+		{"another Store, no Gateway", boxoffice.Config{Store: genericStore{boxoffice.NewMemoryStore()}}, "Config.Gateway", "NewInMemoryGateway"},
+		{"another Store, a Gateway", boxoffice.Config{Store: genericStore{boxoffice.NewMemoryStore()}, Gateway: boxoffice.NewInMemoryGateway()}, "", ""},
+		{"the in-memory Store wrapped, no Gateway", boxoffice.Config{Store: tracedStore{boxoffice.NewMemoryStore()}}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -129,6 +129,10 @@ func (p DayRatePricing) Price(_ context.Context, r PriceRequest) (Money, error) 
 	return applyRate("price", price, p.Rate)
 }
 
+// Validate reports a Rate outside (0, ×100], which Price would report at
+// every request; New and SetPricing call it.
+func (p DayRatePricing) Validate() error { return validateRate("DayRatePricing.Rate", p.Rate) }
+
 // seatPrice validates the request and returns the base price times the
 // seat-type multiplier: step 1 of every strategy.
 func seatPrice(r PriceRequest) (Money, error) {
@@ -302,6 +306,15 @@ func (p *CalendarPricing) DayRate(start time.Time) Rate {
 // sets a location.
 func (p *CalendarPricing) valid() bool { return p != nil && p.loc != nil }
 
+// Validate reports a nil or zero CalendarPricing, whose Price fails at
+// every request; New and SetPricing call it.
+func (p *CalendarPricing) Validate() error {
+	if !p.valid() {
+		return invalid("CalendarPricing", "not built by NewCalendarPricing (nil or zero value)")
+	}
+	return nil
+}
+
 // Holidays returns the configured holidays in chronological order.
 func (p *CalendarPricing) Holidays() []Date {
 	if !p.valid() {
@@ -372,6 +385,16 @@ func (a AdjustedPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]M
 	return applyRates(prices, a.Rate)
 }
 
+// Validate reports what Price would report at every request: a rate
+// outside (0, ×100], a nil Inner, or what Inner's own Validate reports;
+// New and SetPricing call it.
+func (a AdjustedPricing) Validate() error {
+	if err := validateRate("Adjust rate", a.Rate); err != nil {
+		return err
+	}
+	return validateInner("Adjust inner", a.Inner)
+}
+
 // MembershipFunc reports whether a user is a member. It may block (a
 // database lookup); ctx bounds it, and its error fails the hold.
 type MembershipFunc func(ctx context.Context, userID string) (bool, error)
@@ -439,6 +462,28 @@ func (m MemberPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]Mon
 		return prices, nil
 	}
 	return applyRates(prices, m.Rate)
+}
+
+// Validate reports what Price would report at every request: a rate
+// outside (0, ×100], a nil IsMember or Inner, or what Inner's own Validate
+// reports; New and SetPricing call it.
+func (m MemberPricing) Validate() error {
+	if err := validateRate("MemberDiscount rate", m.Rate); err != nil {
+		return err
+	}
+	if m.IsMember == nil {
+		return invalid("MemberDiscount isMember", "is nil")
+	}
+	return validateInner("MemberDiscount inner", m.Inner)
+}
+
+// validateInner is validatePart for a strategy's inner strategy, which
+// must be set.
+func validateInner(field string, inner PricingStrategy) error {
+	if inner == nil {
+		return invalid(field, "is nil")
+	}
+	return validatePart(field, inner)
 }
 
 // applyRates multiplies each price by r in place, as applyRate does.

@@ -722,7 +722,15 @@ func TestDayRatePricingRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, func(c *boxoffice.Config) { c.Pricing = tt.strategy })
+			sys, err := boxoffice.New(boxoffice.Config{Pricing: tt.strategy})
+			if (err != nil) != (tt.want == 0) {
+				t.Fatalf("New: %v; want an error only for an invalid rate", err)
+			}
+			if sys != nil {
+				_ = sys.Close(t.Context())
+			}
+			// A PricingFunc hides the rate from New, not from Price.
+			f := newFixture(t, func(c *boxoffice.Config) { c.Pricing = boxoffice.PricingFunc(tt.strategy.Price) })
 			b, err := f.sys.HoldSeats(f.ctx, "ann", f.show.ID, []string{"C1"})
 			if tt.want == 0 {
 				if !errors.Is(err, boxoffice.ErrInvalidArgument) {

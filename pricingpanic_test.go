@@ -60,7 +60,9 @@ func TestPricingPanicIsAnError(t *testing.T) {
 				if got, err := f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{}); err != nil || len(got) != 0 {
 					t.Errorf("alice's bookings after the panic: %v, %v; want none", got, err)
 				}
-				f.sys.SetPricing(boxoffice.RegularPricing())
+				if err := f.sys.SetPricing(boxoffice.RegularPricing()); err != nil {
+					t.Fatal(err)
+				}
 				if st := f.seatStatus("A1"); st != boxoffice.SeatAvailable {
 					t.Errorf("A1 is %s after the panic; want available", st)
 				}

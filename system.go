@@ -92,6 +92,9 @@ func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, slotKey) {
 // defaults (see Config). It starts the hold sweeper and one goroutine per
 // observer; Close stops them.
 func New(cfg Config) (*BookingSystem, error) {
+	if err := cfg.validateGiven(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -174,11 +177,20 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 }
 
 // SetPricing switches the pricing strategy for holds made from now on;
-// bookings already held keep their prices. A nil strategy is ignored.
-func (bs *BookingSystem) SetPricing(p PricingStrategy) {
-	if p != nil {
-		bs.pricing.Store(&pricingHolder{p})
+// bookings already held keep their prices. It refuses a nil strategy, or
+// one New would refuse (see Config.Pricing), with an *ArgumentError
+// (ErrInvalidArgument), and keeps the strategy in force. The strategy is
+// this BookingSystem's: other processes sharing its Store price by their
+// own.
+func (bs *BookingSystem) SetPricing(p PricingStrategy) error {
+	if p == nil {
+		return invalid("pricing strategy", "is nil")
 	}
+	if err := validatePart("pricing strategy", p); err != nil {
+		return err
+	}
+	bs.pricing.Store(&pricingHolder{p})
+	return nil
 }
 
 // Pricing returns the current pricing strategy.

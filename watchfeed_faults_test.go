@@ -583,7 +583,7 @@ func probeProcess(t *testing.T, f *fixture, rs *reportingStore, ids []string) (s
 		calls: make(map[string]int), entered: make(chan string, 256), hang: make(map[string]bool),
 		release: make(chan struct{}), updating: make(chan string, 1)}
 	putOff = make(chan string, 16)
-	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, HoldsPerMinute: -1, SweepInterval: time.Hour,
+	mine, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, Gateway: boxoffice.NewInMemoryGateway(), HoldsPerMinute: -1, SweepInterval: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(matchWriter{"every read slot was taken", putOff}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

@@ -115,7 +115,7 @@ func holdReleaseWork(b *testing.B, pool *pgxpool.Pool, goroutines int, shared bo
 	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(b, pool)})
 	must(b, err)
 	cfg := boxoffice.Config{
-		Store: store(s), Logger: slog.New(slog.DiscardHandler),
+		Store: store(s), Gateway: boxoffice.NewInMemoryGateway(), Logger: slog.New(slog.DiscardHandler),
 		HoldsPerMinute: -1, MaxLiveHoldsPerUser: -1,
 	}
 	if tune != nil {

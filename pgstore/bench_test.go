@@ -46,7 +46,7 @@ func benchHoldRelease(b *testing.B, goroutines int, shared bool) {
 	store, err := pgstore.New(pool, pgstore.Options{Schema: schema})
 	must(b, err)
 	sys, err := boxoffice.New(boxoffice.Config{
-		Store: store, Logger: slog.New(slog.DiscardHandler),
+		Store: store, Gateway: boxoffice.NewInMemoryGateway(), Logger: slog.New(slog.DiscardHandler),
 		HoldsPerMinute: -1, MaxLiveHoldsPerUser: -1,
 	})
 	must(b, err)

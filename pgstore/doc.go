@@ -9,7 +9,10 @@
 //	if err := pgstore.Migrate(ctx, pool, pgstore.Options{}); err != nil { ... }
 //	store, err := pgstore.New(pool, pgstore.Options{})
 //	...
-//	sys, err := boxoffice.New(boxoffice.Config{Store: store})
+//	sys, err := boxoffice.New(boxoffice.Config{Store: store, Gateway: gateway})
+//
+// boxoffice.New refuses to default the gateway with this Store: the
+// in-memory one charges no one and knows only its own process's charges.
 //
 // A Store is more than the boxoffice.Store methods: it also implements
 // boxoffice.ExpiredHoldLister, boxoffice.UnsettledBookingLister,

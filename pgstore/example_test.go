@@ -32,7 +32,11 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	sys, err := boxoffice.New(boxoffice.Config{Store: store})
+	// Your payment provider, as a boxoffice.PaymentGateway. New does not
+	// default to the in-memory gateway, which charges no one, with a Store
+	// like this one; this example sets it to run without payments.
+	var gateway boxoffice.PaymentGateway = boxoffice.NewInMemoryGateway()
+	sys, err := boxoffice.New(boxoffice.Config{Store: store, Gateway: gateway})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -511,7 +511,7 @@ func TestHoldWithLostCommitAnswer(t *testing.T) {
 	store, err := pgstore.New(pool, pgstore.Options{Schema: schema})
 	must(t, err)
 	ctx := t.Context()
-	sys, err := boxoffice.New(boxoffice.Config{Store: &armingStore{Store: store, proxy: proxy}, HoldsPerMinute: -1,
+	sys, err := boxoffice.New(boxoffice.Config{Gateway: boxoffice.NewInMemoryGateway(), Store: &armingStore{Store: store, proxy: proxy}, HoldsPerMinute: -1,
 		Clock: fakeclock.New(show.Start.Add(-24 * time.Hour)), Logger: slog.New(slog.DiscardHandler)})
 	must(t, err)
 	t.Cleanup(func() { _ = sys.Close(context.Background()) })

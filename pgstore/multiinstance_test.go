@@ -36,6 +36,9 @@ func newInstance(t *testing.T, schema string, base time.Time, skew time.Duration
 		t.Fatal(err)
 	}
 	clock := fakeclock.New(base.Add(skew))
+	if gw == nil {
+		gw = boxoffice.NewInMemoryGateway() // this instance's own: it knows only the charges made through it
+	}
 	cfg := boxoffice.Config{
 		Store: store, Clock: clock, Gateway: gw,
 		Logger:         slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -43,7 +43,7 @@ func TestRealConflictsAreRetried(t *testing.T) {
 			provokeConflicts(t, pool, schema, tc.code, tc.failures)
 			store, err := pgstore.New(pool, pgstore.Options{Schema: schema, MaxRetries: tc.maxRetries})
 			must(t, err)
-			sys, err := boxoffice.New(boxoffice.Config{Store: store, HoldsPerMinute: -1,
+			sys, err := boxoffice.New(boxoffice.Config{Gateway: boxoffice.NewInMemoryGateway(), Store: store, HoldsPerMinute: -1,
 				Clock: fakeclock.New(show.Start.Add(-24 * time.Hour)), Logger: slog.New(slog.DiscardHandler)})
 			must(t, err)
 			t.Cleanup(func() { _ = sys.Close(ctx) })

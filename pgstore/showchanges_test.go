@@ -460,7 +460,7 @@ func TestWatchAcrossProcesses(t *testing.T) {
 	system := func(pool *pgxpool.Pool) *boxoffice.BookingSystem {
 		s, err := pgstore.New(pool, pgstore.Options{Schema: schema, Logger: logger})
 		must(t, err)
-		sys, err := boxoffice.New(boxoffice.Config{Store: s, Logger: logger})
+		sys, err := boxoffice.New(boxoffice.Config{Gateway: boxoffice.NewInMemoryGateway(), Store: s, Logger: logger})
 		must(t, err)
 		t.Cleanup(func() { _ = sys.Close(context.Background()) })
 		return sys

@@ -53,9 +53,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	switch {
 	case len(o.Schema) > 63:
-		return o, invalid("Options.Schema", "%q is longer than PostgreSQL's 63-byte limit", o.Schema)
+		return o, invalid("pgstore.Options.Schema", "%q is longer than PostgreSQL's 63-byte limit", o.Schema)
 	case !utf8.ValidString(o.Schema) || strings.ContainsRune(o.Schema, 0):
-		return o, invalid("Options.Schema", "%q is not a valid identifier", o.Schema)
+		return o, invalid("pgstore.Options.Schema", "%q is not a valid identifier", o.Schema)
 	}
 	switch {
 	case o.MaxRetries == 0:
@@ -118,7 +118,7 @@ var (
 // created. It does not touch the database.
 func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if pool == nil {
-		return nil, invalid("pool", "nil; make one with pgxpool.New")
+		return nil, invalid("pgstore.New pool", "nil; make one with pgxpool.New")
 	}
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -126,6 +126,16 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	}
 	return &Store{pool: pool, schema: opts.Schema, maxRetries: opts.MaxRetries, q: newQueries(opts.Schema), shows: newShowCache(),
 		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, logger: opts.Logger}, nil
+}
+
+// Validate reports a nil or zero Store, which is not usable: make one with
+// New. boxoffice.New calls it, and refuses such a Store rather than have
+// its sweeper panic.
+func (s *Store) Validate() error {
+	if s == nil || s.pool == nil {
+		return errors.New("pgstore: a nil or zero Store; make one with pgstore.New")
+	}
+	return nil
 }
 
 // Schema returns the PostgreSQL schema the Store keeps its tables in.

@@ -340,8 +340,11 @@ func (d *demo) pricing(ctx context.Context) error {
 	fmt.Fprintln(tw)
 	for _, s := range strategies {
 		// SetPricing switches the strategy of the running system; holds
-		// made from now on are priced by it.
-		d.sys.SetPricing(s.strategy)
+		// made from now on are priced by it. It refuses a strategy that
+		// could price nothing (a zero CalendarPricing, say).
+		if err := d.sys.SetPricing(s.strategy); err != nil {
+			return err
+		}
 		fmt.Fprint(tw, s.name)
 		for _, g := range groups {
 			total, err := d.quote(ctx, d.inception, s.user, g.seats)
@@ -357,7 +360,9 @@ func (d *demo) pricing(ctx context.Context) error {
 	}
 
 	// A hold fixes its price: switching strategies changes new holds only.
-	d.sys.SetPricing(boxoffice.HolidayPricing())
+	if err := d.sys.SetPricing(boxoffice.HolidayPricing()); err != nil {
+		return err
+	}
 	carol, err := d.sys.HoldSeats(ctx, "carol", d.inception.ID, []string{"A3", "A4"})
 	if err != nil {
 		return err
@@ -372,8 +377,7 @@ func (d *demo) pricing(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintln(d.w, "Carol releases her hold, and the system goes back to RegularPricing.")
-	d.sys.SetPricing(boxoffice.RegularPricing())
-	return nil
+	return d.sys.SetPricing(boxoffice.RegularPricing())
 }
 
 func (d *demo) fullFlow(ctx context.Context) error {
