@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"time"
@@ -204,15 +205,18 @@ type validator interface{ Validate() error }
 // validatePart refuses a part of a Config that is a nil pointer (or func,
 // map or channel) in its interface, or whose Validate reports an error.
 func validatePart(field string, part any) (err error) {
-	if isNil(part) {
-		// Its Validate may say how to make one; a Validate that cannot
-		// take a nil receiver panics, and the nil is the answer.
-		defer func() {
-			if recover() != nil {
+	defer func() {
+		// A nil's Validate may say how to make one; one that cannot take
+		// a nil receiver panics, and the nil is the answer. Any other
+		// panic is the part's, and New must not pass it on.
+		if r := recover(); r != nil {
+			if isNil(part) {
 				err = invalid(field, "is a nil %T", part)
+			} else {
+				err = invalid(field, "%T.Validate panicked: %v", part, r)
 			}
-		}()
-	}
+		}
+	}()
 	if v, ok := part.(validator); ok {
 		if err := v.Validate(); err != nil {
 			if ae, ok := errors.AsType[*ArgumentError](err); ok {
@@ -241,25 +245,35 @@ func isNil(part any) bool {
 // process's charges, goes only with the in-memory Store, whose bookings
 // die with the process.
 func (c Config) validateGiven() error {
-	if c.Gateway != nil {
+	if c.Gateway != nil || c.Store == nil {
 		return nil
 	}
-	if _, mem := storeCapability[*MemoryStore](c.Store); c.Store != nil && !mem {
-		return invalid("Config.Gateway", "must be set for a Store other than the in-memory one (here a %T): the default, an InMemoryGateway, takes no money and "+
-			"knows only its own process's charges (set NewInMemoryGateway() explicitly to test without payments)", c.Store)
+	for s := range storeChain(c.Store) {
+		if _, ok := s.(*MemoryStore); ok {
+			return nil // usable or not: validate says
+		}
 	}
-	return nil
+	return invalid("Config.Gateway", "must be set for a Store other than the in-memory one (here a %T): the default, an InMemoryGateway, takes no money and "+
+		"knows only its own process's charges (set NewInMemoryGateway() explicitly to test without payments; "+
+		"a wrapper around the in-memory Store needs a method Unwrap() boxoffice.Store)", c.Store)
 }
 
 func (c Config) validate() error {
-	if m, ok := c.Store.(*MemoryStore); ok && !m.madeByNew() {
-		return invalid("Config.Store", "the zero MemoryStore is not usable; make one with NewMemoryStore (or leave Store nil for a new one)")
+	// Each Store of a wrapper's chain, which the BookingSystem calls too
+	// (for its capabilities).
+	for s := range storeChain(c.Store) {
+		if m, ok := s.(*MemoryStore); ok && !m.madeByNew() {
+			return invalid("Config.Store", "the zero MemoryStore is not usable; make one with NewMemoryStore (or leave Store nil for a new one)")
+		}
+		if err := validatePart("Config.Store", s); err != nil {
+			return err
+		}
 	}
 	for _, p := range []struct {
 		field string
 		part  any
 	}{
-		{"Config.Store", c.Store}, {"Config.Clock", c.Clock}, {"Config.Pricing", c.Pricing},
+		{"Config.Clock", c.Clock}, {"Config.Pricing", c.Pricing},
 		{"Config.Gateway", c.Gateway}, {"Config.RefundPolicy", c.RefundPolicy},
 	} {
 		if err := validatePart(p.field, p.part); err != nil {
@@ -287,8 +301,11 @@ func (c Config) validate() error {
 		return invalid("Config.EventBuffer", "%d: at least one event must fit (default 4096)", c.EventBuffer)
 	}
 	for i, o := range c.Observers {
-		if o == nil || isNil(o) {
+		if o == nil {
 			return invalid("Config.Observers", "observer %d is nil", i)
+		}
+		if err := validatePart(fmt.Sprintf("Config.Observers[%d]", i), o); err != nil {
+			return err
 		}
 	}
 	return nil

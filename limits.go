@@ -61,7 +61,7 @@ func (u *userLimits) init(cfg Config) {
 	u.seed = maphash.MakeSeed()
 	u.perMin, u.maxLive = cfg.HoldsPerMinute, cfg.MaxLiveHoldsPerUser
 	if !cfg.LocalUserLimits {
-		u.shared, _ = storeCapability[UserLimitStore](cfg.Store)
+		u.shared, _ = StoreCapability[UserLimitStore](cfg.Store)
 	}
 	u.clock, u.log = cfg.Clock, cfg.Logger
 	for i := range u.shards {

@@ -45,7 +45,13 @@ func TestNewRefusesUnusableZeroValues(t *testing.T) {
 		{"valid strategies", boxoffice.Config{Pricing: boxoffice.Adjust(boxoffice.MemberDiscount(boxoffice.WeekendPricing(), boxoffice.RatePercent(90),
 			func(context.Context, string) (bool, error) { return true, nil }), boxoffice.RatePercent(110))}, "", ""},
 		{"nil *InMemoryGateway", boxoffice.Config{Gateway: (*boxoffice.InMemoryGateway)(nil)}, "Config.Gateway", "nil"},
-		{"nil *LogObserver", boxoffice.Config{Observers: []boxoffice.Observer{(*boxoffice.LogObserver)(nil)}}, "Config.Observers", "nil"},
+		{"nil *LogObserver", boxoffice.Config{Observers: []boxoffice.Observer{(*boxoffice.LogObserver)(nil)}}, "Config.Observers[0]", "nil"},
+		{"an observer that says it is not usable", boxoffice.Config{Observers: []boxoffice.Observer{boxoffice.NewLogObserver(nil), unconfiguredObserver{}}},
+			"Config.Observers[1]", "no address"},
+		{"a Validate that panics", boxoffice.Config{Pricing: embeddedRate{}}, "Config.Pricing", "panicked"},
+		// New checks every Store of a wrapper's chain, which it calls too.
+		{"zero MemoryStore wrapped", boxoffice.Config{Store: tracedStore{&boxoffice.MemoryStore{}}}, "Config.Store", "NewMemoryStore"},
+		{"nil *MemoryStore wrapped twice", boxoffice.Config{Store: tracedStore{tracedStore{(*boxoffice.MemoryStore)(nil)}}}, "Config.Store", "NewMemoryStore"},
 		// The default gateway takes no money: it goes with the in-memory
 		// Store only, found through wrappers too.
 		{"another Store, no Gateway", boxoffice.Config{Store: genericStore{boxoffice.NewMemoryStore()}}, "Config.Gateway", "NewInMemoryGateway"},
@@ -87,3 +93,13 @@ func TestNewRefusesUnusableZeroValues(t *testing.T) {
 		})
 	}
 }
+
+// unconfiguredObserver says, by its Validate, that it cannot send.
+type unconfiguredObserver struct{}
+
+func (unconfiguredObserver) Notify(context.Context, boxoffice.Event) {}
+func (unconfiguredObserver) Validate() error                         { return errors.New("no address to send to") }
+
+// embeddedRate has the Validate of the nil *DayRatePricing it embeds,
+// which panics.
+type embeddedRate struct{ *boxoffice.DayRatePricing }

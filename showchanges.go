@@ -73,7 +73,7 @@ const (
 // newChangeFeed returns the feed of bs, or nil if its Store reports no
 // changes.
 func newChangeFeed(bs *BookingSystem) *changeFeed {
-	l, ok := storeCapability[ShowChangeListener](bs.store)
+	l, ok := StoreCapability[ShowChangeListener](bs.store)
 	if !ok {
 		return nil
 	}

@@ -33,9 +33,10 @@ import (
 //	Unwrap() boxoffice.Store
 //
 // returning the Store it wraps: a capability that the wrapper does not have
-// itself is then looked for along the Unwrap chain and called on the Store
-// that has it, bypassing the wrappers, as http.ResponseController does for
-// a ResponseWriter. A wrapper with neither the capabilities nor Unwrap hides
+// itself is then looked for along the Unwrap chain (StoreCapability) and
+// called on the Store that has it, bypassing the wrappers, as
+// http.ResponseController does for a ResponseWriter. New validates every
+// Store of the chain. A wrapper with neither the capabilities nor Unwrap hides
 // them, and with them the sweeping of other processes' lapsed holds, the
 // recovery of their unsettled payments, their changes in Watch and the
 // per-user limits counted across processes.
@@ -160,23 +161,38 @@ type ShowTx interface {
 	CancelShow()
 }
 
-// maxUnwrap bounds the Unwrap chain storeCapability follows, so that a
-// wrapper that unwraps to itself, or a cycle of them, cannot hang New.
+// maxUnwrap bounds the Unwrap chain followed, so that a wrapper that
+// unwraps to itself, or a cycle of them, cannot hang New.
 const maxUnwrap = 64
 
-// storeCapability returns the capability C of s: s itself if it has it,
-// else the first Store along the Unwrap chain that has it (see Store).
-func storeCapability[C any](s Store) (C, bool) {
-	for range maxUnwrap {
-		if c, ok := s.(C); ok {
+// storeChain yields s and the Stores it wraps, along the Unwrap chain (see
+// Store), up to maxUnwrap of them; a typed nil is yielded, and ends it.
+func storeChain(s Store) iter.Seq[Store] {
+	return func(yield func(Store) bool) {
+		for range maxUnwrap {
+			if s == nil || !yield(s) || isNil(s) {
+				return
+			}
+			w, ok := s.(interface{ Unwrap() Store })
+			if !ok {
+				return
+			}
+			s = w.Unwrap()
+		}
+	}
+}
+
+// StoreCapability returns the capability C of s (an optional interface
+// such as ExpiredHoldLister, or a concrete type): s itself if it has it,
+// else the first Store along the Unwrap chain that has it (see Store), as
+// errors.As finds an error. It is how the BookingSystem finds a Store's
+// capabilities; a wrapper's own conformance tests (storetest) and callers
+// that need a method of the Store under a wrapper (pgstore.Store.Flush,
+// say) find them the same way. A nil Store in the chain has none.
+func StoreCapability[C any](s Store) (C, bool) {
+	for layer := range storeChain(s) {
+		if c, ok := layer.(C); ok && !isNil(layer) {
 			return c, true
-		}
-		w, ok := s.(interface{ Unwrap() Store })
-		if !ok {
-			break
-		}
-		if s = w.Unwrap(); s == nil {
-			break
 		}
 	}
 	var none C

@@ -27,7 +27,7 @@ type listerOf struct{ Store }
 func (listerOf) ExpiredHolds(context.Context, time.Time, int) ([]HoldRef, error) { return nil, nil }
 
 // TestStoreCapability checks which Store along the Unwrap chain
-// storeCapability finds, and that a chain with no end does not hang it.
+// StoreCapability finds, and that a chain with no end does not hang it.
 func TestStoreCapability(t *testing.T) {
 	mem := NewMemoryStore() // has ExpiredHoldLister, not ShowChangeListener
 	own := listerOf{unwrapper{mem}}
@@ -42,17 +42,18 @@ func TestStoreCapability(t *testing.T) {
 		{"a wrapper with it first", own, own},
 		{"hidden by a wrapper without Unwrap", struct{ Store }{mem}, nil},
 		{"Unwrap gives nil", nilUnwrapper{mem}, nil},
+		{"Unwrap gives a typed nil", unwrapper{(*MemoryStore)(nil)}, nil},
 		{"Unwrap gives the wrapper", &selfUnwrapper{mem}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := storeCapability[ExpiredHoldLister](tt.store)
+			got, ok := StoreCapability[ExpiredHoldLister](tt.store)
 			if ok != (tt.want != nil) || got != tt.want {
-				t.Errorf("storeCapability = %T %v, %v; want %T", got, got, ok, tt.want)
+				t.Errorf("StoreCapability = %T %v, %v; want %T", got, got, ok, tt.want)
 			}
 		})
 	}
-	if l, ok := storeCapability[ShowChangeListener](unwrapper{mem}); ok {
+	if l, ok := StoreCapability[ShowChangeListener](unwrapper{mem}); ok {
 		t.Errorf("found a ShowChangeListener %T in a Store with none", l)
 	}
 }

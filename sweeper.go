@@ -91,8 +91,8 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 // refusing never leave the list, and its first page alone would, once
 // they were enough, show this process nothing else owed, ever.
 func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
-	lister, ok := storeCapability[UnsettledBookingLister](bs.store)
-	if !ok || ctx.Err() != nil {
+	lister := bs.unsettled
+	if lister == nil || ctx.Err() != nil {
 		return
 	}
 	now := bs.clock.Now()
@@ -115,8 +115,8 @@ func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
 // rescanHolds asks a Store shared with other processes for lapsed holds
 // this process does not know of.
 func (bs *BookingSystem) rescanHolds(ctx context.Context) {
-	lister, ok := storeCapability[ExpiredHoldLister](bs.store)
-	if !ok {
+	lister := bs.expired
+	if lister == nil {
 		return
 	}
 	refs, err := lister.ExpiredHolds(ctx, bs.clock.Now(), sweepBatch)

@@ -38,6 +38,11 @@ type BookingSystem struct {
 	feed        *changeFeed // nil unless the Store reports other processes' changes
 	stats       counters
 
+	// The capabilities of a Store shared by several processes, or nil:
+	// the sweeper asks them for what other processes left (see rescan).
+	expired   ExpiredHoldLister
+	unsettled UnsettledBookingLister
+
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
 	mem *MemoryStore
@@ -111,6 +116,8 @@ func New(cfg Config) (*BookingSystem, error) {
 		closeDone:  make(chan struct{}),
 	}
 	bs.mem, _ = cfg.Store.(*MemoryStore)
+	bs.expired, _ = StoreCapability[ExpiredHoldLister](cfg.Store)
+	bs.unsettled, _ = StoreCapability[UnsettledBookingLister](cfg.Store)
 	bs.pricing.Store(&pricingHolder{cfg.Pricing})
 	bs.shows.init()
 	bs.users.init(cfg)

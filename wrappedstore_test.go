@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/storetest"
 )
 
 // capabilitySpy is the in-memory Store with every optional capability,
@@ -105,4 +106,12 @@ func TestWrappedStoreKeepsCapabilities(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWrappedStoreConformance runs the conformance suite on a wrapped
+// in-memory Store: the suite finds its capabilities as the BookingSystem
+// does, through Unwrap.
+func TestWrappedStoreConformance(t *testing.T) {
+	storetest.Run(t, func(*testing.T) boxoffice.Store { return tracedStore{boxoffice.NewMemoryStore()} },
+		storetest.Features{ExpiredHolds: true})
 }

@@ -13,7 +13,8 @@ import (
 // which pgstore.New returns with its error (and which a caller who drops
 // that error passes on), with an *ArgumentError and a hint. It used to
 // take it, and its sweeper crashed the process a second later on a nil
-// pool. It also refuses to default the gateway with a Store of any kind.
+// pool. So it does behind a wrapper, whose Store it calls too. It also
+// refuses to default the gateway with this Store.
 func TestNewRefusesUnusableStore(t *testing.T) {
 	nilStore, err := pgstore.New(nil, pgstore.Options{})
 	if err == nil || !strings.Contains(err.Error(), "pgstore") {
@@ -28,7 +29,10 @@ func TestNewRefusesUnusableStore(t *testing.T) {
 	}{
 		{"zero Store", boxoffice.Config{Store: &pgstore.Store{}, Gateway: gw}, "Config.Store", "pgstore.New"},
 		{"nil Store from New", boxoffice.Config{Store: nilStore, Gateway: gw}, "Config.Store", "pgstore.New"},
+		{"zero Store wrapped", boxoffice.Config{Store: tracedStore{&pgstore.Store{}}, Gateway: gw}, "Config.Store", "pgstore.New"},
+		{"nil Store wrapped", boxoffice.Config{Store: tracedStore{nilStore}, Gateway: gw}, "Config.Store", "pgstore.New"},
 		{"no Gateway", boxoffice.Config{Store: newStore(t)}, "Config.Gateway", "InMemoryGateway"},
+		{"no Gateway, wrapped", boxoffice.Config{Store: tracedStore{newStore(t)}}, "Config.Gateway", "InMemoryGateway"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

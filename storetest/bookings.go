@@ -399,13 +399,13 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 		{"Movies", func() error { return firstErr(s.Movies(ctx)) }},
 		{"Theaters", func() error { return firstErr(s.Theaters(ctx)) }},
 	}
-	if l, ok := s.(boxoffice.ExpiredHoldLister); ok {
+	if l, ok := boxoffice.StoreCapability[boxoffice.ExpiredHoldLister](s); ok {
 		calls = append(calls, struct {
 			name string
 			call func() error
 		}{"ExpiredHolds", func() error { _, err := l.ExpiredHolds(ctx, at(23, 0), 10); return err }})
 	}
-	if l, ok := s.(boxoffice.UnsettledBookingLister); ok {
+	if l, ok := boxoffice.StoreCapability[boxoffice.UnsettledBookingLister](s); ok {
 		calls = append(calls, struct {
 			name string
 			call func() error
@@ -487,7 +487,7 @@ func expiredFixture(t *testing.T, f *fixture, now time.Time) []boxoffice.HoldRef
 
 func testExpiredHoldsListed(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
-	l := s.(boxoffice.ExpiredHoldLister)
+	l := capability[boxoffice.ExpiredHoldLister](s)
 	now := at(12, 0)
 	want := expiredFixture(t, f, now)
 
@@ -516,7 +516,7 @@ func testExpiredHoldsListed(t *testing.T, s boxoffice.Store) {
 
 func testExpiredHoldsLimit(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
-	l := s.(boxoffice.ExpiredHoldLister)
+	l := capability[boxoffice.ExpiredHoldLister](s)
 	now := at(12, 0)
 	want := expiredFixture(t, f, now)
 	// Those that expired first come first.

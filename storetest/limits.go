@@ -32,7 +32,7 @@ type limiter struct {
 }
 
 func newLimiter(t *testing.T, s boxoffice.Store, perMin, maxLive int) *limiter {
-	return &limiter{UserLimitStore: s.(boxoffice.UserLimitStore), t: t, perMin: perMin, maxLive: maxLive}
+	return &limiter{UserLimitStore: capability[boxoffice.UserLimitStore](s), t: t, perMin: perMin, maxLive: maxLive}
 }
 
 // holdID is the booking ID of the n-th hold of a test.

@@ -116,7 +116,7 @@ func splitUnsettled(t *testing.T, f *fixture, all []boxoffice.BookingRef) (owing
 // unsettled lists both kinds, every one of each (up to 100).
 func unsettled(t *testing.T, f *fixture, payingBefore time.Time) (owing, paying []boxoffice.BookingRef) {
 	t.Helper()
-	l := f.s.(boxoffice.UnsettledBookingLister)
+	l := capability[boxoffice.UnsettledBookingLister](f.s)
 	owing, err := l.OwingBookings(f.ctx, boxoffice.BookingCursor{}, 100)
 	must(t, err)
 	paying, err = l.AbandonedPayments(f.ctx, payingBefore, 100)
@@ -150,7 +150,7 @@ func testUnsettledListed(t *testing.T, s boxoffice.Store) {
 // time, as the sweeper does, until a page shorter than limit.
 func pageOwing(t *testing.T, f *fixture, limit, most int) []boxoffice.BookingRef {
 	t.Helper()
-	l := f.s.(boxoffice.UnsettledBookingLister)
+	l := capability[boxoffice.UnsettledBookingLister](f.s)
 	var all []boxoffice.BookingRef
 	var after boxoffice.BookingCursor
 	for range most/limit + 2 {
@@ -212,7 +212,7 @@ func testOwingPagesTies(t *testing.T, s boxoffice.Store) {
 func testAbandonedLimit(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	_, paying := splitUnsettled(t, f, unsettledFixture(t, f))
-	l := s.(boxoffice.UnsettledBookingLister)
+	l := capability[boxoffice.UnsettledBookingLister](s)
 	for limit := 0; limit <= len(paying)+1; limit++ {
 		got, err := l.AbandonedPayments(f.ctx, payingBefore, limit)
 		must(t, err)

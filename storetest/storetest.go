@@ -39,6 +39,10 @@ import (
 
 // Features lists the optional capabilities of the Store under test; the
 // suite tests a capability only when its field is true.
+//
+// A Store has a capability if it, or a Store along its Unwrap chain,
+// implements it (see boxoffice.StoreCapability): the suite finds it as the
+// BookingSystem does.
 type Features struct {
 	// ExpiredHolds: the Store implements boxoffice.ExpiredHoldLister.
 	ExpiredHolds bool
@@ -79,6 +83,14 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 	runCapability[boxoffice.UserLimitStore](t, "UserLimits", f.UserLimits, userLimitTests, newStore)
 }
 
+// capability is the Store's capability L, found as the BookingSystem
+// finds it (through a wrapper's Unwrap too); runCapability checked that
+// it is there.
+func capability[L any](s boxoffice.Store) L {
+	l, _ := boxoffice.StoreCapability[L](s)
+	return l
+}
+
 // runCapability runs the tests of an optional capability L, named as its
 // Features field, if that field is set; a Store that then does not
 // implement L fails them.
@@ -91,7 +103,7 @@ func runCapability[L any](t *testing.T, name string, enabled bool, tests []subte
 			t.Run(st.name, func(t *testing.T) {
 				t.Parallel()
 				s := newStore(t)
-				if _, ok := s.(L); !ok {
+				if _, ok := boxoffice.StoreCapability[L](s); !ok {
 					t.Fatalf("Features.%s is set but %T does not implement %s", name, s, strings.TrimPrefix(fmt.Sprintf("%T", (*L)(nil)), "*"))
 				}
 				st.run(t, s)
