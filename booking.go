@@ -168,6 +168,12 @@ func (r Refund) Pending() bool { return r.Amount > 0 && r.RefundedAt.IsZero() }
 
 // Booking is one customer's seats in one show. Values returned by the
 // BookingSystem are snapshots; treat Seats as read-only.
+//
+// Its times are the Clock's readings in UTC, cut down to the microsecond,
+// with no monotonic clock reading: as every Store keeps them. A Booking a
+// call returns (HoldSeats, ConfirmBooking, ...) is therefore the one a
+// later Booking or BookingsOfUser returns, equal by reflect.DeepEqual and
+// its times by ==, whichever the Store.
 type Booking struct {
 	ID         BookingID
 	UserID     string

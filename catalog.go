@@ -47,7 +47,10 @@ type Hall struct {
 	Layout    *Layout
 }
 
-// Show is one screening of a movie in a hall.
+// Show is one screening of a movie in a hall. Its Start and End, as the
+// BookingSystem returns them, are in UTC, to the microsecond (see
+// ScheduleShow): compare Shows with ==, or format Start in the theater's
+// zone with time.Time.In.
 type Show struct {
 	ID        string
 	MovieID   string
@@ -190,9 +193,13 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 }
 
 // ScheduleShow adds a show of a movie in a hall and returns it as stored,
-// with End (start plus the movie's duration) and TheaterID filled in, an
-// empty ID filled with a random one and Start without its monotonic clock
-// reading (see time.Time.Round). If a show of that ID already exists, the
+// with End (start plus the movie's duration) and TheaterID filled in and
+// an empty ID filled with a random one. Start and End are stored as every
+// time the BookingSystem stores: in UTC, without a monotonic clock reading
+// (see time.Time.Round) and cut down to the microsecond, a finer part of
+// Start being dropped rather than refused. The Show returned is then the
+// one Show returns, on every Store: == to it, whatever the zone and
+// precision of the Start given. If a show of that ID already exists, the
 // error matches ErrAlreadyExists. A show may not start in the past or
 // more than MaxScheduleAhead after the Clock's now (an *ArgumentError), and
 // may not overlap another show of the hall, counting CleaningBuffer after
@@ -228,6 +235,11 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 		return Show{}, invalid("Show.Start", "%s is more than 10 years ahead (latest %s); check the year",
 			s.Start.Format(time.RFC3339), latest.Format(time.RFC3339))
 	}
+	// Judged as given, stored as every stored time (storedTime): in UTC,
+	// cut down to the microsecond. Cut down, a Start at or after the
+	// Clock's now is still at or after a transaction's reading of the same
+	// now, which is cut down as well.
+	s.Start = storedTime(s.Start)
 	movie, err := bs.store.Movie(ctx, s.MovieID)
 	if err != nil {
 		return Show{}, err
@@ -237,7 +249,7 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 		return Show{}, err
 	}
 	s.TheaterID = hall.TheaterID
-	s.End = s.Start.Add(movie.Duration)
+	s.End = storedTime(s.Start.Add(movie.Duration)) // a Duration may have nanoseconds
 	if !s.End.After(s.Start) || !s.blockedUntil().After(s.End) {
 		// Unreachable below the horizon; an empty interval would overlap
 		// nothing and let two shows share the hall.
@@ -264,7 +276,7 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	if err := bs.addShow(ctx, s, hall.Layout, window); err != nil {
 		return Show{}, err
 	}
-	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: EventMeta{At: now, ShowID: s.ID}, Show: s}})
+	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: EventMeta{At: storedTime(now), ShowID: s.ID}, Show: s}})
 	return s, nil
 }
 

@@ -6,6 +6,13 @@ import "time"
 // the sweeper, payment backoff and timeouts, and refund tiers all read it.
 // Tests use a fake (see package fakeclock) instead of sleeping.
 //
+// The times the BookingSystem stores from the Clock's readings (a
+// booking's CreatedAt, UpdatedAt, HeldUntil, Payment.PaidAt and
+// Refund.RefundedAt, a held seat's deadline) are in UTC, cut down to the
+// microsecond and without a monotonic clock reading, so that they are the
+// same on every Store (see Store): what a call returns equals what a later
+// read returns. The Clock itself may give any zone and precision.
+//
 // A Clock may have two more methods, which the BookingSystem uses if it
 // does: Validate() error, which New calls, refusing the Clock if it
 // returns an error (a fake clock's unusable zero value, say); and
@@ -52,3 +59,18 @@ type systemTimer struct{ t *time.Timer }
 func (t systemTimer) C() <-chan time.Time        { return t.t.C }
 func (t systemTimer) Stop() bool                 { return t.t.Stop() }
 func (t systemTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
+
+// storedTime returns t as the BookingSystem stores it and every Store
+// returns it: in UTC, with no monotonic clock reading, cut down (not
+// rounded) to the microsecond, PostgreSQL's precision. The BookingSystem
+// takes every time it stores through it, where it takes it: the Clock's
+// reading for a transaction (update), a hold's deadline (holdDeadline), a
+// show's Start and End (ScheduleShow).
+//
+// A time on the microsecond grid compares with a Clock reading t as with
+// storedTime(t) (t ≥ d exactly when storedTime(t) ≥ d), so a hold's
+// deadline means the same to a transaction, which reads the Clock through
+// storedTime, and to the sweeper, which reads it as it is.
+func storedTime(t time.Time) time.Time {
+	return t.Round(0).UTC().Truncate(time.Microsecond)
+}

@@ -103,7 +103,11 @@
 // # Time
 //
 // All time comes from the Config's Clock; package fakeclock provides a
-// clock tests can move by hand.
+// clock tests can move by hand. Every time the BookingSystem stores, from
+// the Clock or given (a show's Start), it stores in UTC, cut down to the
+// microsecond (PostgreSQL's precision) and without a monotonic clock
+// reading, so that what a call returns equals what a later read returns,
+// on every Store (see Store).
 //
 // # Storage
 //

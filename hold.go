@@ -654,7 +654,9 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 // holdDeadline is the deadline of a hold made or extended at now: ttl from
 // now, but not past the show's start, when the seats can no longer be sold.
 func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
-	if until := now.Add(ttl); until.Before(start) {
+	// now and start are stored times; a ttl finer than a microsecond
+	// would take the deadline off the grid.
+	if until := storedTime(now.Add(ttl)); until.Before(start) {
 		return until
 	}
 	return start

@@ -31,7 +31,7 @@ type Event interface {
 
 // EventMeta is the part every event has.
 type EventMeta struct {
-	At        time.Time // the Clock's time of the commit
+	At        time.Time // the Clock's time of the commit, in UTC to the microsecond, as stored
 	ShowID    string
 	BookingID BookingID // zero for ShowScheduled and ShowCancelled
 	UserID    string    // empty for ShowScheduled and ShowCancelled

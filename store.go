@@ -25,6 +25,16 @@ import (
 // those apply; other errors are the backend's own. The storetest package
 // holds the conformance suite every Store must pass.
 //
+// A Store returns every time exactly as it was given it (== to it): a
+// show's Start and End, a booking's CreatedAt, HeldUntil, UpdatedAt,
+// Payment.PaidAt and Refund.RefundedAt, a seat's HeldUntil. The
+// BookingSystem gives only times in UTC, cut down to the microsecond and
+// without a monotonic clock reading, so a Store must keep times to the
+// microsecond but need not keep anything finer, nor a time zone: it must
+// give them back in UTC (time.Time.UTC), not in the zone a database driver
+// reads them in (time.Local, say). What a call of the BookingSystem returns
+// is then what a later read returns, on every Store alike.
+//
 // A Store may also have optional capabilities (ExpiredHoldLister,
 // UnsettledBookingLister, ShowChangeListener, UserLimitStore), which a
 // Store shared by several processes needs. A Store that wraps another (to

@@ -102,8 +102,26 @@ func (s *brokenStore) HallsOfTheater(ctx context.Context, id string) ([]boxoffic
 	return s.inner.HallsOfTheater(ctx, id)
 }
 func (s *brokenStore) Show(ctx context.Context, id string) (boxoffice.Show, error) {
-	return s.inner.Show(ctx, id)
+	sh, err := s.inner.Show(ctx, id)
+	if s.mode == "times-in-zone" {
+		sh.Start, sh.End = sh.Start.In(brokenZone), sh.End.In(brokenZone)
+	}
+	return sh, err
 }
+
+// brokenZone is the zone mode "times-in-zone" reads times back in: the same
+// instants, but not the UTC times given.
+var brokenZone = time.FixedZone("UTC+5", 5*3600)
+
+// brokenTimes passes a booking's times through fn (modes "times-*").
+func brokenTimes(b *boxoffice.Booking, fn func(time.Time) time.Time) {
+	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Refund.RefundedAt} {
+		*t = fn(*t)
+	}
+}
+
+func toMillis(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
+
 func (s *brokenStore) ShowsOfMovie(ctx context.Context, id string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
 	if !strings.HasPrefix(s.mode, "movie-shows-") {
 		return s.inner.ShowsOfMovie(ctx, id, after, limit)
@@ -149,6 +167,9 @@ func (s *brokenStore) ShowsOfHall(ctx context.Context, id string, w boxoffice.In
 
 // AddShow, mode "addshow-racy": check outside any lock, then insert.
 func (s *brokenStore) AddShow(ctx context.Context, sh boxoffice.Show, l *boxoffice.Layout, w boxoffice.Interval, check func([]boxoffice.Show) error) error {
+	if s.mode == "times-milliseconds" {
+		sh.Start, sh.End = toMillis(sh.Start), toMillis(sh.End)
+	}
 	if s.mode != "addshow-racy" && s.mode != "addshow-racy-rtt" {
 		return s.inner.AddShow(ctx, sh, l, w, check)
 	}
@@ -180,8 +201,11 @@ type wtx struct {
 }
 
 func (t *wtx) SetSeat(i int, slot boxoffice.SeatSlot) {
-	if t.s.mode == "setseat-no-helduntil" {
+	switch t.s.mode {
+	case "setseat-no-helduntil":
 		slot.HeldUntil = time.Time{}
+	case "times-milliseconds":
+		slot.HeldUntil = toMillis(slot.HeldUntil)
 	}
 	t.ShowTx.SetSeat(i, slot)
 	t.s.noteDirty(t.Show().ID, func(d *dirtyWrites) { d.seats[i] = slot })
@@ -222,6 +246,8 @@ func (t *wtx) PutBooking(b boxoffice.Booking) {
 		b.Extensions = 0
 	case "drop-HeldUntil":
 		b.HeldUntil = time.Time{}
+	case "times-milliseconds":
+		brokenTimes(&b, toMillis)
 	case "drop-SeatType":
 		b.Seats = slices.Clone(b.Seats)
 		for i := range b.Seats {
@@ -521,6 +547,9 @@ func (s *brokenStore) Booking(ctx context.Context, id boxoffice.BookingID) (boxo
 	if err != nil {
 		return b, err
 	}
+	if s.mode == "times-in-zone" {
+		brokenTimes(&b, func(t time.Time) time.Time { return t.In(brokenZone) })
+	}
 	return s.alias(b), nil
 }
 
@@ -698,7 +727,7 @@ var brokenModes = []string{
 	"tx-booking-stale", "put-keeps-caller-seats", "booking-returns-shared-seats",
 	"drop-FailureKind", "drop-RefundedAt", "drop-Extensions", "drop-HeldUntil", "drop-SeatType",
 	"drop-PaymentReference-when-failed",
-	"setseat-no-helduntil",
+	"setseat-no-helduntil", "times-milliseconds", "times-in-zone",
 	"user-no-cancelled", "user-no-failed-expired", "user-dup-per-seat", "user-tie-by-id-desc",
 	"user-page-inclusive", "user-page-time-only", "user-page-no-limit", "user-page-ignores-order",
 	"movie-shows-cursor-ignored", "movie-shows-inclusive", "movie-shows-start-only", "movie-shows-tie-by-id-desc",

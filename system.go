@@ -298,8 +298,8 @@ type showEntry struct {
 }
 
 // txFunc is a transaction body run by update: it gets the Clock's time
-// read inside the show's lock and, when someone listens, a list to append
-// events to.
+// read inside the show's lock, as the Store keeps times (storedTime), and,
+// when someone listens, a list to append events to.
 type txFunc = func(tx ShowTx, now time.Time, ev *[]Event) error
 
 // txScratch is the state of a show's running transaction, reused from one
@@ -324,7 +324,7 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 	s := &e.tx
 	s.run = func(tx ShowTx) error {
 		s.events = s.events[:0] // a Store may run a transaction again
-		return s.fn(tx, bs.clock.Now(), s.ev)
+		return s.fn(tx, storedTime(bs.clock.Now()), s.ev)
 	}
 	s.hold.bs, s.hold.start = bs, show.Start
 	s.end.bs, s.end.layout, s.end.start = bs, layout, show.Start

@@ -188,7 +188,9 @@
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the
-// timestamptz columns, and read back in UTC. A booking's free text is
+// timestamptz columns, and read back in UTC: the times a BookingSystem
+// gives are in UTC and cut to the microsecond already, so it reads back
+// exactly (==) what it stored (see boxoffice.Store). A booking's free text is
 // stored as valid UTF-8 without NUL bytes, cleaned if need be (see Store).
 //
 // Unique violations map to boxoffice.ErrAlreadyExists, missing rows and
