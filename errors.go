@@ -205,9 +205,10 @@ type ScheduleConflictError struct {
 }
 
 func (e *ScheduleConflictError) Error() string {
+	const until = time.TimeOnly + " MST" // the zone once: the shows' times are stored ones, in UTC
 	return fmt.Sprintf("boxoffice: show %s (%s–%s) overlaps show %s (%s–%s) in hall %s",
-		e.Show.ID, e.Show.Start.Format(time.DateTime), e.Show.End.Format(time.TimeOnly),
-		e.Conflict.ID, e.Conflict.Start.Format(time.DateTime), e.Conflict.End.Format(time.TimeOnly),
+		e.Show.ID, e.Show.Start.Format(time.DateTime), e.Show.End.Format(until),
+		e.Conflict.ID, e.Conflict.Start.Format(time.DateTime), e.Conflict.End.Format(until),
 		e.Show.HallID)
 }
 

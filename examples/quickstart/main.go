@@ -300,8 +300,8 @@ func (d *demo) pricing(ctx context.Context) error {
 	// Tomorrow is a public holiday in this calendar, so the calendar
 	// strategy charges the holiday rate for tomorrow's shows.
 	calendar, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{
-		Location: d.inception.Start.Location(),
-		Holidays: []boxoffice.Date{boxoffice.DateOf(d.inception.Start)},
+		Location: time.Local, // where the shows were scheduled (Start is in UTC, as stored)
+		Holidays: []boxoffice.Date{boxoffice.DateOf(d.inception.Start.Local())},
 	})
 	if err != nil {
 		return err
@@ -318,7 +318,7 @@ func (d *demo) pricing(ctx context.Context) error {
 		{"RegularPricing", boxoffice.RegularPricing(), ""},
 		{"WeekendPricing (×1.5)", boxoffice.WeekendPricing(), ""},
 		{"HolidayPricing (×2.0)", boxoffice.HolidayPricing(), ""},
-		{fmt.Sprintf("CalendarPricing (tomorrow, %s, a holiday)", boxoffice.DateOf(d.inception.Start)), calendar, ""},
+		{fmt.Sprintf("CalendarPricing (tomorrow, %s, a holiday)", boxoffice.DateOf(d.inception.Start.Local())), calendar, ""},
 		{"MemberDiscount 10% off, alice (member)", members, "alice"},
 		{"MemberDiscount 10% off, bob (not a member)", members, "bob"},
 	}

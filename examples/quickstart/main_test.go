@@ -8,8 +8,22 @@ import (
 	"time"
 )
 
-// TestRun plays the whole demo and checks the lines a reader relies on.
+// TestRun plays the whole demo and checks the lines a reader relies on,
+// in the machine's zone, whatever it is: the system gives times in UTC, and
+// the demo, which schedules shows at local hours, prints them as local
+// hours (it printed 19:00 as 13:30 in India once times were stored in UTC).
 func TestRun(t *testing.T) {
+	local := time.Local
+	defer func() { time.Local = local }()
+	for _, zone := range []*time.Location{time.UTC, time.FixedZone("IST", 5*3600+1800), time.FixedZone("PST", -8*3600)} {
+		t.Run(zone.String(), func(t *testing.T) {
+			time.Local = zone
+			testRun(t)
+		})
+	}
+}
+
+func testRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out bytes.Buffer

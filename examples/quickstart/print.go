@@ -119,7 +119,7 @@ func bookingLine(b boxoffice.Booking) string {
 	line := fmt.Sprintf("%-10s seats %s, total %s", b.Status, strings.Join(b.SeatIDs(), ", "), b.Total)
 	switch b.Status {
 	case boxoffice.StatusHeld:
-		line += fmt.Sprintf(", pay before %s", b.HeldUntil.Format(time.TimeOnly))
+		line += fmt.Sprintf(", pay before %s", b.HeldUntil.Local().Format(time.TimeOnly))
 	case boxoffice.StatusConfirmed:
 		line += fmt.Sprintf(", paid %s by %s, payment ref %s", b.Payment.Amount, b.Payment.Method, b.Payment.Reference)
 	case boxoffice.StatusCancelled:
@@ -147,8 +147,10 @@ func (d *demo) venue(ctx context.Context, s boxoffice.Show) string {
 	return fmt.Sprintf("%s, %s / %s", t.Name, t.City, h.Name)
 }
 
-func day(t time.Time) string   { return t.Format("Mon 2 Jan 15:04") }
-func clock(t time.Time) string { return t.Format("15:04") }
+// The demo shows times in the machine's zone, in which it scheduled the
+// shows: the system gives them in UTC, as it stores them.
+func day(t time.Time) string   { return t.Local().Format("Mon 2 Jan 15:04") }
+func clock(t time.Time) string { return t.Local().Format("15:04") }
 
 // shortDuration writes 2h28m rather than time.Duration's 2h28m0s.
 func shortDuration(d time.Duration) string {
