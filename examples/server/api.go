@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -38,6 +39,11 @@ type options struct {
 	Resync time.Duration
 	// Logger reports server errors. Default: slog.Default().
 	Logger *slog.Logger
+	// AdminToken, if set, opens the cinema's own endpoint, POST
+	// /api/shows/{show}/cancel, to requests that carry it as
+	// "Authorization: Bearer <AdminToken>". Empty: there is no such
+	// endpoint (404).
+	AdminToken string
 }
 
 // server is the HTTP face of a BookingSystem: the JSON API under /api/, the
@@ -88,6 +94,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/shows/{show}/seats", s.query(s.seatMap))
 	mux.HandleFunc("GET /api/shows/{show}/events", s.query(s.seatEvents))
 	mux.HandleFunc("POST /api/shows/{show}/holds", s.holdSeats)
+	if s.opts.AdminToken != "" {
+		mux.HandleFunc("POST /api/shows/{show}/cancel", s.admin(s.cancelShow))
+	}
 	mux.HandleFunc("GET /api/bookings/{booking}", s.query(s.getBooking))
 	mux.HandleFunc("POST /api/bookings/{booking}/confirm", s.confirmBooking)
 	mux.HandleFunc("POST /api/bookings/{booking}/extend", s.bookingCall(s.sys.ExtendHold))
@@ -358,6 +367,39 @@ func (s *server) cancelBooking(ctx context.Context, id boxoffice.BookingID) (box
 		return b, nil
 	}
 	return b, err
+}
+
+// admin lets through only requests with the admin token (options.AdminToken),
+// compared in constant time.
+func (s *server) admin(next http.HandlerFunc) http.HandlerFunc {
+	want := []byte("Bearer " + s.opts.AdminToken)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="boxoffice admin"`)
+			s.writeError(w, r, &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+				msg: "this endpoint is the cinema's: send Authorization: Bearer with the server's admin token"})
+			return
+		}
+		next(w, r)
+	}
+}
+
+// cancelShow is CancelShow: the show's holds are released, its bookings
+// cancelled with their whole price refunded, its seats no longer for
+// sale. Refunds the payment provider fails to pay are counted in
+// refundsOwed and paid in the background. Cancelling a cancelled show
+// answers zero counts.
+func (s *server) cancelShow(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		s.writeError(w, r, badRequest("cancelling a show takes no body"))
+		return
+	}
+	c, err := s.sys.CancelShow(r.Context(), r.PathValue("show"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, showCancellationOut(r.PathValue("show"), c))
 }
 
 // ownBooking parses the booking in the path and checks that user owns it.

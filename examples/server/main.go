@@ -58,6 +58,7 @@ type config struct {
 	shutdownTimeout time.Duration
 	demo            bool
 	verbose         bool
+	adminToken      string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"how long a graceful shutdown waits for requests in flight\n(default: the longest a payment can take, from the library's payment settings)")
 	fs.BoolVar(&c.demo, "demo", true, "add the demo catalog and shows when they are missing")
 	fs.BoolVar(&c.verbose, "v", false, "log every request")
+	fs.StringVar(&c.adminToken, "admin-token", "", "token that opens POST /api/shows/{show}/cancel to requests with\n\"Authorization: Bearer TOKEN\" (default: no such endpoint)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -204,7 +206,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	srv := newServer(sys, options{Resync: c.resync, Logger: logger})
+	srv := newServer(sys, options{Resync: c.resync, Logger: logger, AdminToken: c.adminToken})
 	handler := srv.routes()
 	if c.verbose {
 		handler = logRequests(logger, handler)

@@ -27,7 +27,8 @@ func TestParseFlags(t *testing.T) {
 		check   func(config) bool
 	}{
 		{nil, "", func(c config) bool {
-			return c.addr == "127.0.0.1:8080" && c.holdsPerMinute == 10 && c.resync == 15*time.Second && c.demo && c.postgres == ""
+			return c.addr == "127.0.0.1:8080" && c.holdsPerMinute == 10 && c.resync == 15*time.Second && c.demo && c.postgres == "" &&
+				c.adminToken == ""
 		}},
 		{[]string{"-postgres", "postgres://db/x"}, "", func(c config) bool { return c.resync == 15*time.Second && c.schema == "boxoffice" }},
 		{[]string{"-postgres", "postgres://db/x", "-resync", "3s"}, "", func(c config) bool { return c.resync == 3*time.Second }},
@@ -36,6 +37,7 @@ func TestParseFlags(t *testing.T) {
 		}},
 		{[]string{"-resync", "100ms"}, "", func(c config) bool { return c.resync == 100*time.Millisecond }},
 		{[]string{"-shutdown-timeout", "1s"}, "", func(c config) bool { return c.shutdownTimeout == time.Second }},
+		{[]string{"-admin-token", "s3cret"}, "", func(c config) bool { return c.adminToken == "s3cret" }},
 		{[]string{"-holds-per-minute", "0"}, "want at least 1", nil},
 		// A negative or tiny -resync would have every live stream re-read
 		// its seat map in a busy loop; no shutdown timeout gives requests

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -276,4 +277,79 @@ fire("seatmap", { show: Object.assign({}, show, { cancelled: false }), seats: [{
 			t.Errorf("a show on sale: %+v; want its seat for sale and picked, the Hold button on, nothing said of a cancellation", p)
 		}
 	})
+}
+
+// TestCancelShowEndpoint: POST /api/shows/{show}/cancel exists only when
+// the server has an admin token, and answers only requests that carry it;
+// then it cancels the show, releases its hold and refunds its paid
+// booking, and a second call answers zero counts.
+func TestCancelShowEndpoint(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	held := f.hold("alice", f.freeSeats(f.show, 0, 1)...)
+	paid := f.hold("bob", f.freeSeats(f.show, 0, 2)...)
+	f.callJSON("POST", "/api/bookings/"+paid.ID+"/confirm", bookingBody("confirm", "bob"), http.StatusOK, nil)
+
+	admin := newServer(f.sys, options{Logger: quietLogger(), AdminToken: "s3cret"}).routes()
+	cancel := func(h http.Handler, method, auth, body string) *httptest.ResponseRecorder {
+		req := newRequest(method, "/api/shows/"+f.show+"/cancel", body, "")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		return serve(h, req)
+	}
+	tests := []struct {
+		name    string
+		handler http.Handler
+		method  string
+		auth    string
+		body    string
+		status  int
+		code    string
+	}{
+		{"no admin token on the server", f.handler, "POST", "Bearer s3cret", "", http.StatusNotFound, "not_found"},
+		{"no token", admin, "POST", "", "", http.StatusUnauthorized, "unauthorized"},
+		{"a wrong token", admin, "POST", "Bearer s3cre", "", http.StatusUnauthorized, "unauthorized"},
+		{"the token, not as Bearer", admin, "POST", "s3cret", "", http.StatusUnauthorized, "unauthorized"},
+		{"GET", admin, "GET", "Bearer s3cret", "", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{"a body", admin, "POST", "Bearer s3cret", "{}", http.StatusBadRequest, "invalid_argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := cancel(tt.handler, tt.method, tt.auth, tt.body)
+			var e errorJSON
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != tt.status || e.Code != tt.code {
+				t.Fatalf("status %d, body %s; want %d %s", rec.Code, rec.Body, tt.status, tt.code)
+			}
+			if tt.status == http.StatusUnauthorized && rec.Header().Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+	if m := f.seatMap(f.show); m.Show.Cancelled == nil || *m.Show.Cancelled {
+		t.Fatalf("the show was cancelled by a refused request: %+v", m.Show.Cancelled)
+	}
+
+	var got showCancellationJSON
+	rec := cancel(admin, "POST", "Bearer s3cret", "")
+	// bob's booking, and those the demo's seeding sold.
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil ||
+		got.Show != f.show || got.HoldsReleased != 1 || got.BookingsCancelled < 1 || got.RefundsOwed != 0 {
+		t.Fatalf("cancel: status %d, body %s; want 200, alice's hold released, bookings cancelled, no refund owed", rec.Code, rec.Body)
+	}
+	rec = cancel(admin, "POST", "Bearer s3cret", "")
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &got) != nil || got != (showCancellationJSON{Show: f.show}) {
+		t.Fatalf("cancel again: status %d, body %s; want 200 and nothing done", rec.Code, rec.Body)
+	}
+	var b bookingJSON
+	f.callJSON("GET", "/api/bookings/"+held.ID, "", http.StatusOK, &b)
+	if b.Status != "released" {
+		t.Errorf("alice's hold: %s; want released", b.Status)
+	}
+	f.callJSON("GET", "/api/bookings/"+paid.ID, "", http.StatusOK, &b)
+	if b.Status != "cancelled" || b.Refund == nil || b.Refund.AmountCents != paid.TotalCents {
+		t.Errorf("bob's booking: %s, refund %+v; want cancelled, refunded in full", b.Status, b.Refund)
+	}
+	if rec := serve(admin, newRequest("POST", "/api/shows/no-such-show/cancel", "", "")); rec.Code != http.StatusUnauthorized {
+		t.Errorf("an unknown show without the token: %d; want 401 before anything is looked up", rec.Code)
+	}
 }

@@ -188,3 +188,17 @@ type errorJSON struct {
 	// cannot read headers easily.
 	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
 }
+
+type showCancellationJSON struct {
+	Show              string `json:"show"`
+	HoldsReleased     int    `json:"holdsReleased"`
+	HoldsExpired      int    `json:"holdsExpired"`
+	BookingsCancelled int    `json:"bookingsCancelled"`
+	PaymentsStopped   int    `json:"paymentsStopped"`
+	RefundsOwed       int    `json:"refundsOwed"`
+}
+
+func showCancellationOut(showID string, c boxoffice.ShowCancellation) showCancellationJSON {
+	return showCancellationJSON{Show: showID, HoldsReleased: c.HoldsReleased, HoldsExpired: c.HoldsExpired,
+		BookingsCancelled: c.BookingsCancelled, PaymentsStopped: c.PaymentsStopped, RefundsOwed: c.RefundsOwed}
+}
