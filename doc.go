@@ -85,9 +85,9 @@
 // Observers receive typed events (*SeatsHeld, *BookingConfirmed, ...) after
 // the transaction commits, each observer on its own goroutine, in commit
 // order per show; a slow, blocking or panicking observer never delays a
-// booking. Watch streams one show's seat changes for live seat maps; on a
-// Store that reports other processes' commits (a ShowChangeListener, such
-// as pgstore's), it streams theirs too.
+// booking. Watch streams one show's seat map, then its seat changes, for
+// live seat maps; on a Store that reports other processes' commits (a
+// ShowChangeListener, such as pgstore's), it streams theirs too.
 // NewEmailNotifier, NewSMSNotifier and NewLogObserver are ready-made
 // observers.
 //

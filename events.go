@@ -211,24 +211,35 @@ type watcher struct {
 	box *mailbox.Mailbox[SeatUpdate]
 }
 
-// Watch streams the seat changes of a show, as they are committed, until
-// ctx is done or the BookingSystem closes; then the channel is closed. Each
-// stream has its own buffer (Config.EventBuffer); a reader that falls that
-// far behind loses the oldest updates (counted in Stats().EventsDropped at
-// once), so a seat map should be reloaded with SeatMap when the stream is
-// opened and may be reloaded periodically: Watch returns once any
-// transaction of the show running as it is called has committed (it waits
-// for it, like any call on the show), so a seat map read after it returns
-// misses nothing the stream does not bring.
+// Watch streams a show's seat map, then its seat changes as they are
+// committed, until ctx is done or the BookingSystem closes; then the
+// channel is closed. The stream begins with the whole seat map: up to
+// three updates, one per status some seat has (available, held, booked,
+// in that order), each with its seats in Layout order, every seat in one
+// of them, with its status as SeatMap shows it (a lapsed hold shows as
+// available; a cancelled show has every seat available). Every change
+// committed after that map comes after it, once (the end of a lapsed hold
+// too, which the map showed available already): a reader that applies
+// every update in order has the seat map, with no SeatMap call. Watch
+// returns once any transaction of the show running as it is called has
+// committed (it waits for it, like any call on the show), and the map
+// shows it.
+//
+// Each stream has its own buffer (Config.EventBuffer); a reader that
+// falls that far behind loses the oldest updates (counted in
+// Stats().EventsDropped at once), and should then open a new stream, or
+// reload the map with SeatMap, which may also be reloaded periodically.
 //
 // On a Store shared by several processes that reports their changes (a
 // ShowChangeListener, such as pgstore's), the stream also brings the
-// changes other processes commit, a little later than they commit, and
-// it begins with the whole seat map: up to three updates, one per status,
-// with every seat's status as this process last saw it. A reader that
-// applies every update in order then ends with the Store's seat map
-// whenever the show is quiet, whatever it read before. On other Stores,
-// changes made by other processes sharing the Store are not seen.
+// changes other processes commit, a little later than they commit. If the
+// show already has open streams in this process, a new one begins with
+// the map they were last sent, and the changes of other processes not yet
+// brought to them follow. A reader that applies every update in order
+// then ends with the Store's seat map whenever the show is quiet. On
+// other Stores, changes made by other processes sharing the Store are not
+// seen, though the map a stream begins with, read from the Store, has
+// those made before it opened.
 func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatUpdate, error) {
 	if err := bs.enter(); err != nil {
 		return nil, err
@@ -249,12 +260,22 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 	// Watch returns sees it; every later one sees the stream.
 	e.lock()
 	defer e.unlock()
-	var seen []SeatStatus
+	// The stream begins with the whole seat map, as of now: no commit of
+	// this process runs until the stream is registered below, and every
+	// later one is sent to it. On a Store that reports other processes'
+	// changes, the map their streams were last sent, if the show has
+	// streams: the feed brings them the rest.
+	var seen, snapshot []SeatStatus
+	at := bs.clock.Now()
 	if bs.feed != nil {
-		if seen = d.seen(showID); seen == nil {
-			if seen, _, err = bs.feed.read(ctx, e); err != nil {
-				return nil, err
-			}
+		seen = d.seen(showID)
+	}
+	if snapshot = seen; snapshot == nil {
+		if snapshot, at, err = bs.seatStatusesLocked(ctx, e); err != nil {
+			return nil, err
+		}
+		if bs.feed != nil {
+			seen = snapshot
 		}
 	}
 	d.mu.Lock()
@@ -276,7 +297,7 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		// before the show had streams, was dropped: read it once more.
 		bs.feed.changed(showID)
 	}
-	for _, u := range seatUpdates(showID, bs.clock.Now(), e.layout, nil, seen) {
+	for _, u := range seatUpdates(showID, at, e.layout, nil, snapshot) {
 		w.box.Put(u)
 	}
 

@@ -136,6 +136,11 @@ func TestWatchStreamsSeatChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The stream begins with the seat map: every seat available.
+	if _, first := firstMap(t, updates, f.hall.Layout); len(first) != 1 || first[0].Status != boxoffice.SeatAvailable ||
+		first[0].ShowID != "S1" || !first[0].At.Equal(start) {
+		t.Fatalf("the stream began with %+v; want one update, every seat available", first)
+	}
 	b := f.hold("alice", "A1", "A2")
 	f.confirm(b)
 	other := f.hold("bob", "B5")
@@ -191,6 +196,11 @@ func TestWatchUpdatesAreEachStreamsOwn(t *testing.T) {
 	two, err := f.sys.Watch(f.ctx, f.show.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	_, first := firstMap(t, one, f.hall.Layout)
+	first[0].Seats[0] = "rewritten by the first reader"
+	if _, got := firstMap(t, two, f.hall.Layout); got[0].Seats[0] != "A1" {
+		t.Errorf("the second stream's map begins with %v; want A1", got[0].Seats[0])
 	}
 	f.hold("alice", "A1", "A2")
 	u := <-one

@@ -127,23 +127,49 @@ func ExampleBookingSystem_CancelBooking() {
 	// Output: cancelled 15.00 100
 }
 
+// A Watch stream begins with the whole seat map, one update per status,
+// then brings each change as it is committed: a client that applies every
+// update in order has the seat map, on any Store, with no SeatMap call.
 func ExampleBookingSystem_Watch() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sys, show := newDemo(boxoffice.Config{})
 	defer closeDemo(sys)
+	sold := must(sys.HoldSeats(ctx, "carol", show.ID, []string{"A1", "A2"}))
+	must(sys.ConfirmBooking(ctx, sold.ID, "card:tok_visa"))
+	must(sys.HoldSeats(ctx, "bob", show.ID, []string{"C5"}))
 
 	updates := must(sys.Watch(ctx, show.ID))
 	b := must(sys.HoldSeats(ctx, "dave", show.ID, []string{"D4"}))
 	must(sys.ReleaseHold(ctx, b.ID))
 
+	seats := map[string]boxoffice.SeatStatus{} // the client's seat map
+	apply := func(u boxoffice.SeatUpdate) {
+		for _, id := range u.Seats {
+			seats[id] = u.Status
+		}
+	}
+	// The map the stream begins with: here three updates, as the seats
+	// have all three statuses.
+	for range 3 {
+		u := <-updates
+		apply(u)
+		fmt.Println(u.Status, len(u.Seats))
+	}
+	// Then the changes, in commit order.
 	for range 2 {
 		u := <-updates
+		apply(u)
 		fmt.Println(u.Seats, u.Status)
 	}
+	fmt.Println(len(seats), "seats; C5", seats["C5"], "and D4", seats["D4"])
 	// Output:
+	// available 57
+	// held 1
+	// booked 2
 	// [D4] held
 	// [D4] available
+	// 60 seats; C5 held and D4 available
 }
 
 // ReleaseHold gives held seats back at once, rather than when the hold runs

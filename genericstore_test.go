@@ -31,12 +31,15 @@ func onGenericPath(c *boxoffice.Config) {
 	c.Store = genericStore{c.Store.(*boxoffice.MemoryStore)}
 }
 
-// storePaths names the two ways the BookingSystem uses a Store, for tests
-// that run on both.
-var storePaths = []struct {
+// storePath is a way the BookingSystem uses a Store: a fixture option.
+type storePath struct {
 	name string
 	edit func(*boxoffice.Config)
-}{
+}
+
+// storePaths names the two ways the BookingSystem uses a Store, for tests
+// that run on both.
+var storePaths = []storePath{
 	{"memory", func(*boxoffice.Config) {}},
 	{"generic", onGenericPath},
 }

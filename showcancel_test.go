@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -714,9 +715,13 @@ func TestCancelShowWatch(t *testing.T) {
 			f.hold("alice", "A1")
 			f.confirm(f.hold("bob", "B1"))
 			leaveAbandonedPaying(t, f.store, f.hold("cat", "C1"))
+			want := f.seatStatuses()
 			updates, err := f.sys.Watch(ctx, f.show.ID)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if got, _ := firstMap(t, updates, f.hall.Layout); !maps.Equal(got, want) {
+				t.Fatalf("the stream began with %v; want the seat map %v", got, want)
 			}
 			f.cancelShowAt()
 			freed := map[string]bool{}

@@ -456,10 +456,17 @@ var errReadCutOff = errors.New("boxoffice: the read of a show for its Watch stre
 // read returns the show's seat statuses in Layout order, as SeatMap
 // reads them, and the Clock's time it read them at.
 func (f *changeFeed) read(ctx context.Context, e *showEntry) ([]SeatStatus, time.Time, error) {
+	return f.bs.viewSeatStatuses(ctx, e)
+}
+
+// viewSeatStatuses returns the show's seat statuses in Layout order, as
+// SeatMap reads them, through one ViewShow, and the Clock's time it read
+// them at.
+func (bs *BookingSystem) viewSeatStatuses(ctx context.Context, e *showEntry) ([]SeatStatus, time.Time, error) {
 	seen := make([]SeatStatus, e.layout.Len())
 	var at time.Time
-	err := f.bs.store.ViewShow(ctx, e.show.ID, func(tx ShowTx) error {
-		at = f.bs.clock.Now()
+	err := bs.store.ViewShow(ctx, e.show.ID, func(tx ShowTx) error {
+		at = bs.clock.Now()
 		for i := range seen {
 			seen[i] = tx.Seat(i).StatusAt(at)
 		}
@@ -467,6 +474,25 @@ func (f *changeFeed) read(ctx context.Context, e *showEntry) ([]SeatStatus, time
 	})
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("boxoffice: reading show %s for its Watch streams: %w", e.show.ID, err)
+	}
+	return seen, at, nil
+}
+
+// seatStatusesLocked is viewSeatStatuses for a caller that holds the
+// show's lock. On the in-memory Store that lock is the show record's own,
+// which ViewShow would wait for: the seats are read in place, as a
+// transaction run under it reads them.
+func (bs *BookingSystem) seatStatusesLocked(ctx context.Context, e *showEntry) ([]SeatStatus, time.Time, error) {
+	if e.rec == nil {
+		return bs.viewSeatStatuses(ctx, e)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	seen := make([]SeatStatus, e.layout.Len())
+	at := bs.clock.Now()
+	for i := range seen {
+		seen[i] = e.rec.seats[i].StatusAt(at)
 	}
 	return seen, at, nil
 }

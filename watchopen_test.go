@@ -34,13 +34,12 @@ func (s *gatedStore) UpdateShow(ctx context.Context, showID string, fn func(tx b
 	return s.MemoryStore.UpdateShow(ctx, showID, fn)
 }
 
-// A client that opens Watch and then reads SeatMap must learn of every
-// change after that map (Watch's doc: reload the seat map when the stream
-// is opened), even of a transaction that was running as the stream
-// opened, on a Store other than the in-memory one (whose SeatMap waits for
-// the show's lock anyway). Such a transaction decided before the stream
-// existed that nobody listened, and sends no update: so either it commits
-// before Watch returns, and the map shows it, or its change is streamed.
+// A transaction running as a stream opens, on a Store other than the
+// in-memory one (whose Watch waits for the show's lock anyway), reaches
+// the stream once: in the seat map the stream begins with, or as the
+// update after it. Such a transaction decided before the stream existed
+// that nobody listened, and sends no update: so it must commit before
+// Watch reads the map. A SeatMap read after Watch returns shows it too.
 func TestWatchSeesATransactionRunningAsItOpens(t *testing.T) {
 	ctx := context.Background()
 	gs := &gatedStore{MemoryStore: boxoffice.NewMemoryStore(), entered: make(chan struct{}), release: make(chan struct{})}
@@ -113,15 +112,22 @@ func TestWatchSeesATransactionRunningAsItOpens(t *testing.T) {
 	if !streamed && m.Seats[0].Status != boxoffice.SeatHeld {
 		t.Fatalf("A1 in the map read after Watch returned, the hold committed: %s; want held", m.Seats[0].Status)
 	}
+	want := boxoffice.SeatHeld // in the map the stream begins with
+	if streamed {
+		want = boxoffice.SeatAvailable // and held in the update after it
+	}
+	if first, _ := firstMap(t, w.updates, m.Layout); first["A1"] != want {
+		t.Fatalf("A1 in the map the stream began with: %s; want %s", first["A1"], want)
+	}
 	// A later change, surely streamed; updates come in commit order.
 	if _, err := sys.ReleaseHold(ctx, b.ID); err != nil {
 		t.Fatal(err)
 	}
 	u := <-w.updates
 	if streamed && u.Status != boxoffice.SeatHeld {
-		t.Fatalf("first update = %+v; want A1 held: the map was read before the hold committed", u)
+		t.Fatalf("first update after the map = %+v; want A1 held: the map was read before the hold committed", u)
 	}
 	if !streamed && u.Status != boxoffice.SeatAvailable {
-		t.Fatalf("first update = %+v; want the release", u)
+		t.Fatalf("first update after the map = %+v; want the release", u)
 	}
 }

@@ -18,9 +18,11 @@ import (
 //	event: update    one change: {"seats": [...], "status": "held", "at": ...}
 //	: ping           a comment every Heartbeat, to keep the connection open
 //
-// It subscribes with Watch before reading the map, so no change committed
-// in between is lost (at worst one is sent twice, which is harmless: an
-// update carries the seats' new status, not a difference). The stream ends
+// It reads the map (for the seats' types and prices), then subscribes with
+// Watch, whose stream begins with the whole seat map as it opens: an update
+// event carries only the seats whose status differs from what the client
+// last heard, so that map sends just what changed since the read, and no
+// change committed in between is lost. The stream ends
 // when the client goes, or stops reading (a write that does not get through
 // within streamWriteTimeout), the show's updates end, or the server shuts
 // down (a write blocked then gets streamCloseGrace more); EventSource then
@@ -41,12 +43,12 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	updates, err := s.sys.Watch(ctx, showID)
+	m, err := s.readSeatMap(ctx, showID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.readSeatMap(ctx, showID)
+	updates, err := s.sys.Watch(ctx, showID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -71,7 +73,8 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 
 	// sent is the status of every seat as the client last heard it, in
-	// layout order, so that a re-read sends the map only when it changed.
+	// layout order, so that a re-read sends the map only when it changed,
+	// and an update only the seats it changes.
 	index := make(map[string]int, len(m.Seats))
 	sent := make([]string, len(m.Seats))
 	for i, seat := range m.Seats {
@@ -99,12 +102,17 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 				return // the BookingSystem is closing
 			}
 			status := u.Status.String()
+			var seats []string
 			for _, id := range u.Seats {
-				if i, ok := index[id]; ok {
+				if i, ok := index[id]; ok && sent[i] != status {
 					sent[i] = status
+					seats = append(seats, id)
 				}
 			}
-			err = writeEvent(out, "update", seatUpdateJSON{Seats: u.Seats, Status: status, At: u.At})
+			if len(seats) == 0 {
+				continue // the client has it already: from the map, say
+			}
+			err = writeEvent(out, "update", seatUpdateJSON{Seats: seats, Status: status, At: u.At})
 		case <-heartbeat.C():
 			heartbeat.Reset(s.opts.Heartbeat)
 			_, err = io.WriteString(out, ": ping\n\n")

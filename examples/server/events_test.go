@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,6 +160,72 @@ func TestSeatEventsResync(t *testing.T) {
 	if name := nextData(t, r, &m); name != "seatmap" || statusOf(m, seats[0]) != "held" || statusOf(m, seats[1]) != "held" {
 		t.Fatalf("after the re-read: %q, %s is %q; want a seat map with the other process's hold", name, seats[0], statusOf(m, seats[0]))
 	}
+}
+
+// afterViewStore is a Store that runs after once, after the first
+// ViewShow of show returns: a change made between the stream's reading
+// of the seat map and its Watch.
+type afterViewStore struct {
+	*boxoffice.MemoryStore
+	show  string
+	mu    sync.Mutex
+	after func()
+}
+
+func (s *afterViewStore) ViewShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	err := s.MemoryStore.ViewShow(ctx, showID, fn)
+	s.mu.Lock()
+	after := s.after
+	if showID == s.show {
+		s.after = nil
+	}
+	s.mu.Unlock()
+	if after != nil && showID == s.show {
+		after()
+	}
+	return err
+}
+
+// TestSeatEventsSendOnlyWhatChanged: the stream sends the seat map, then
+// the seats that changed since it read it, taken from the map Watch's
+// stream begins with, not that whole map again: here a hold another
+// process made between the read and the Watch (which this process's
+// stream would otherwise never hear of before a re-read), and then each
+// change.
+func TestSeatEventsSendOnlyWhatChanged(t *testing.T) {
+	f := newFixture(t, boxoffice.Config{})
+	seats := f.freeSeats(f.show, 0, 2)
+	store := &afterViewStore{MemoryStore: f.store, show: f.show, after: func() {
+		if _, err := f.sys.HoldSeats(context.Background(), "zoe", f.show, seats); err != nil {
+			t.Error(err)
+		}
+	}}
+	sys, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, Gateway: f.gateway, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sys.Close(context.Background()) })
+	mine := *f // the same catalog, served by a process of its own
+	mine.sys = sys
+	mine.srv = newServer(sys, options{Logger: quietLogger(), Heartbeat: 15 * time.Second, Resync: 20 * time.Second})
+	mine.handler = mine.srv.routes()
+	r, _ := openStream(t, &mine, f.show)
+
+	var m seatMapJSON
+	if name := nextData(t, r, &m); name != "seatmap" || statusOf(m, seats[0]) != "available" {
+		t.Fatalf("first event %q, %s %q; want the seat map read before the other process's hold", name, seats[0], statusOf(m, seats[0]))
+	}
+	expect := func(seats []string, status string) {
+		t.Helper()
+		var u seatUpdateJSON
+		if name := nextData(t, r, &u); name != "update" || u.Status != status || !slices.Equal(u.Seats, seats) {
+			t.Fatalf("event %q %+v, want an update of %v to %s", name, u, seats, status)
+		}
+	}
+	expect(seats, "held")
+	next := f.freeSeats(f.show, 0, 1)
+	mine.hold("alice", next...)
+	expect(next, "held")
 }
 
 func TestSeatEventsEnd(t *testing.T) {
