@@ -134,8 +134,10 @@ type Config struct {
 	PaymentTimeout time.Duration
 
 	// EventBuffer is how many undelivered events each observer and each
-	// Watch stream may queue; past that the oldest are dropped and counted
-	// in Stats. Default: 4096; at least 1 (negative is an error).
+	// Watch stream may queue. Past that, an observer's oldest are dropped,
+	// and a Watch stream ends (see Watch); both are counted in
+	// Stats.EventsDropped. Default: 4096; at least 1 (negative is an
+	// error).
 	EventBuffer int
 }
 

@@ -138,8 +138,8 @@ func (ss *showStreams) send(u SeatUpdate) {
 }
 
 // dropped sums the events dropped by full mailboxes: the observers', the
-// open Watch streams' (a stream may stay open for hours while it drops)
-// and those of the streams that ended; and the events still queued for
+// Watch streams' (counted as the stream falls behind, before its
+// goroutine has ended it) and those of the streams that ended; and the events still queued for
 // an observer when Close gave up waiting for it. A Watch stream's
 // reader that leaves is owed nothing, so what its stream held then is
 // not counted.
@@ -225,10 +225,13 @@ type watcher struct {
 // committed (it waits for it, like any call on the show), and the map
 // shows it.
 //
-// Each stream has its own buffer (Config.EventBuffer); a reader that
-// falls that far behind loses the oldest updates (counted in
-// Stats().EventsDropped at once), and should then open a new stream, or
-// reload the map with SeatMap, which may also be reloaded periodically.
+// Each stream has its own buffer of Config.EventBuffer updates, besides
+// the map it begins with. A reader that falls further behind is never
+// left with a gap it cannot see: its stream ends (the channel is closed,
+// after the updates queued before the gap, and those it could not hold
+// are counted in Stats().EventsDropped). A reader whose channel closes
+// while its ctx is live opens a new stream, which begins with the seat
+// map again; Watch then returns ErrClosed if the BookingSystem closed.
 //
 // On a Store shared by several processes that reports their changes (a
 // ShowChangeListener, such as pgstore's), the stream also brings the
@@ -253,7 +256,9 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		return nil, err
 	}
 	d := bs.events
-	w := &watcher{box: mailbox.New[SeatUpdate](d.buffer)}
+	// Room for the map it begins with (up to three updates), besides the
+	// buffer: a reader that falls further behind has the stream end.
+	w := &watcher{box: mailbox.NewClosingWhenFull[SeatUpdate](d.buffer + 3)}
 	// Under the show's lock: a transaction decides before it runs whether
 	// anyone listens (updateLocked), so one running now, which saw no
 	// stream, commits before the stream exists and a SeatMap read after

@@ -122,3 +122,62 @@ func TestWatchBeginsWithTheSeatMap(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchStreamEndsWhenItsReaderFallsBehind: a reader that falls more
+// than EventBuffer updates behind is not left with a gap it cannot see.
+// It gets what was queued before the gap, in order, then the end of its
+// stream while its ctx is live; the updates lost are in Stats at once,
+// before it comes back; and a new stream begins with the seat map. It used
+// to lose the oldest updates silently, its map stale for good.
+func TestWatchStreamEndsWhenItsReaderFallsBehind(t *testing.T) {
+	const buffer, cycles = 2, 50 // 100 updates: more than the stream's goroutine takes at once, and the buffer
+	f := newFixture(t, func(c *boxoffice.Config) { c.EventBuffer = buffer })
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	updates := mustT[<-chan boxoffice.SeatUpdate](t)(f.sys.Watch(ctx, f.show.ID)) // not read until the end
+	for range cycles {
+		b := f.hold("alice", "A1")
+		mustT[boxoffice.Booking](t)(f.sys.ReleaseHold(f.ctx, b.ID))
+	}
+	f.hold("bob", "B2")
+	if f.sys.Stats().EventsDropped == 0 {
+		t.Error("EventsDropped = 0 with the reader far behind")
+	}
+
+	// What the stream would bring in whole: the map (every seat
+	// available), then each change. The reader gets a strict prefix.
+	layout := f.hall.Layout
+	var all []string
+	for i := range layout.Len() {
+		all = append(all, layout.Seat(i).ID)
+	}
+	whole := []boxoffice.SeatUpdate{{Seats: all, Status: boxoffice.SeatAvailable}}
+	for range cycles {
+		whole = append(whole, boxoffice.SeatUpdate{Seats: []string{"A1"}, Status: boxoffice.SeatHeld},
+			boxoffice.SeatUpdate{Seats: []string{"A1"}, Status: boxoffice.SeatAvailable})
+	}
+	whole = append(whole, boxoffice.SeatUpdate{Seats: []string{"B2"}, Status: boxoffice.SeatHeld})
+	deadline := time.NewTimer(10 * time.Second) // a bound for a failure, not a wait
+	defer deadline.Stop()
+	for n := 0; ; n++ {
+		select {
+		case u, ok := <-updates:
+			if !ok {
+				goto ended
+			}
+			if n == len(whole)-1 {
+				t.Fatalf("the stream brought all %d updates; want it ended at the gap", len(whole))
+			}
+			if !slices.Equal(u.Seats, whole[n].Seats) || u.Status != whole[n].Status {
+				t.Fatalf("update %d: %v %s; want %v %s, with no gap", n, u.Seats, u.Status, whole[n].Seats, whole[n].Status)
+			}
+		case <-deadline.C:
+			t.Fatalf("the stream is still open after %d of %d updates, with a gap", n, len(whole))
+		}
+	}
+ended:
+	fresh := mustT[<-chan boxoffice.SeatUpdate](t)(f.sys.Watch(ctx, f.show.ID))
+	if got, _ := firstMap(t, fresh, layout); !maps.Equal(got, f.seatStatuses()) {
+		t.Errorf("a new stream began with %v; want the seat map %v", got, f.seatStatuses())
+	}
+}

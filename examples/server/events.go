@@ -24,7 +24,8 @@ import (
 // last heard, so that map sends just what changed since the read, and no
 // change committed in between is lost. The stream ends
 // when the client goes, or stops reading (a write that does not get through
-// within streamWriteTimeout), the show's updates end, or the server shuts
+// within streamWriteTimeout), the show's updates end (the BookingSystem
+// closes, or the stream fell EventBuffer updates behind), or the server shuts
 // down (a write blocked then gets streamCloseGrace more); EventSource then
 // reconnects and starts again with a fresh map.
 func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +100,7 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case u, ok := <-updates:
 			if !ok {
-				return // the BookingSystem is closing
+				return // the BookingSystem is closing, or the stream fell behind: the page reconnects
 			}
 			status := u.Status.String()
 			var seats []string

@@ -1,6 +1,8 @@
 // Package mailbox is a bounded FIFO queue drained by one goroutine, used to
 // deliver events to observers and watchers without ever blocking the
-// sender: a full mailbox drops its oldest item and counts it.
+// sender: a full mailbox drops its oldest item and counts it, or, made by
+// NewClosingWhenFull, closes and drops them all, so that its consumer
+// learns it missed something.
 package mailbox
 
 import (
@@ -16,7 +18,10 @@ type Mailbox[T any] struct {
 	n       int
 	max     int
 	closed  bool
-	dropped uint64 // by Put, from a full mailbox
+	// closeWhenFull: a Put into a full mailbox closes it, discarding
+	// its items, rather than drop the oldest.
+	closeWhenFull bool
+	dropped       uint64 // by Put, from a full mailbox
 	// undelivered counts the items Run gave up on when its ctx ended.
 	undelivered uint64
 	wake        chan struct{} // capacity 1: "there may be items"
@@ -31,12 +36,37 @@ func New[T any](max int) *Mailbox[T] {
 	return &Mailbox[T]{max: max, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
-// Put queues v. When the mailbox is full the oldest item is dropped. After
-// Close, Put does nothing and reports false.
+// NewClosingWhenFull returns a mailbox holding at most max items (max ≥ 1)
+// that a Put into it when full closes: the items it held and the one put
+// are dropped (and counted), and Run returns, so that a consumer whose
+// stream is not whole knows it. A consumer that can start again from a
+// fresh state (a Watch stream, which begins with the seat map) prefers
+// that to a gap it cannot see.
+func NewClosingWhenFull[T any](max int) *Mailbox[T] {
+	m := New[T](max)
+	m.closeWhenFull = true
+	return m
+}
+
+// Put queues v. When the mailbox is full the oldest item is dropped, or,
+// for a mailbox made by NewClosingWhenFull, the mailbox is closed and all
+// its items are dropped, v with them. After Close, Put does nothing and
+// reports false.
 func (m *Mailbox[T]) Put(v T) bool {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
+		return false
+	}
+	if m.closeWhenFull && m.n == m.max {
+		m.dropped += uint64(m.n + 1)
+		m.closed = true
+		m.items, m.head, m.n = nil, 0, 0
+		m.mu.Unlock()
+		select {
+		case m.wake <- struct{}{}:
+		default:
+		}
 		return false
 	}
 	if m.items == nil {

@@ -43,6 +43,50 @@ func TestPutDropsTheOldestWhenFull(t *testing.T) {
 	}
 }
 
+// A mailbox made by NewClosingWhenFull closes on the Put that finds it
+// full, dropping what it held and that item: its consumer gets a whole
+// prefix, then the end, never a gap.
+func TestClosingWhenFull(t *testing.T) {
+	tests := []struct {
+		name        string
+		max, puts   int
+		wantDropped uint64
+		wantItems   []int
+		wantRefused int // the first Put refused; -1: none
+	}{
+		{"under the limit", 4, 3, 0, []int{0, 1, 2}, -1},
+		{"at the limit", 4, 4, 0, []int{0, 1, 2, 3}, -1},
+		{"one over", 4, 5, 5, nil, 4},
+		{"past the first growth", 40, 45, 41, nil, 40},
+		{"max below one holds one", 0, 3, 2, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewClosingWhenFull[int](tt.max)
+			refused := -1
+			for i := range tt.puts {
+				if !m.Put(i) && refused < 0 {
+					refused = i
+				}
+			}
+			if refused != tt.wantRefused {
+				t.Errorf("first refused Put = %d, want %d", refused, tt.wantRefused)
+			}
+			if got := m.Dropped(); got != tt.wantDropped {
+				t.Errorf("Dropped = %d, want %d", got, tt.wantDropped)
+			}
+			if tt.wantRefused < 0 {
+				m.Close()
+			}
+			var got []int
+			m.Run(context.Background(), func(v int) { got = append(got, v) }) // returns: closed either way
+			if !slices.Equal(got, tt.wantItems) {
+				t.Errorf("delivered %v, want %v", got, tt.wantItems)
+			}
+		})
+	}
+}
+
 func TestPutAfterCloseIsRefused(t *testing.T) {
 	m := New[int](4)
 	m.Close()
