@@ -159,6 +159,27 @@ func TestAbandonedPaymentResumedBySweeper(t *testing.T) {
 	}
 }
 
+// TestAbandonedJudgedAlikeWithinAMicrosecond: at the abandon bound plus
+// half a microsecond, the sweeper judges the payment as the confirm's
+// transaction does, by a stored time (cut to the microsecond): not
+// abandoned yet, and it runs no transaction. It judged by the raw reading,
+// took the payment as abandoned, and ran a transaction that found it was
+// not, to no end. A tick later it is resumed.
+func TestAbandonedJudgedAlikeWithinAMicrosecond(t *testing.T) {
+	f, _, b := abandonedFixture(t, time.Second)
+	store := f.sys.Config().Store.(*failingStore)
+	f.tick(61 * time.Second)
+	before := store.updateCalls()
+	f.tick(abandonBound - 61*time.Second + 500*time.Nanosecond)
+	if n := store.updateCalls() - before; n != 0 || f.booking(b.ID).Status != boxoffice.StatusPaying {
+		t.Fatalf("half a microsecond past the bound: %d transactions, %s; want none, paying", n, f.booking(b.ID).Status)
+	}
+	f.tick(time.Second)
+	if got := f.booking(b.ID); got.Status != boxoffice.StatusConfirmed || f.gateway.chargeCalls() != 2 {
+		t.Errorf("a tick later: %s after %d charge calls; want confirmed after 2", got.Status, f.gateway.chargeCalls())
+	}
+}
+
 // TestSweeperResumeJoinsCalls: the sweeper's resume of an abandoned
 // payment and a ConfirmBooking of the same process never both pay for
 // the booking. A call in flight is left to finish it; a call that comes

@@ -74,10 +74,12 @@ type failingStore struct {
 	*boxoffice.MemoryStore
 	mu       sync.Mutex
 	failNext int
+	updates  int // UpdateShow calls
 }
 
 func (s *failingStore) UpdateShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
 	s.mu.Lock()
+	s.updates++
 	fail := s.failNext > 0
 	if fail {
 		s.failNext--
@@ -87,6 +89,12 @@ func (s *failingStore) UpdateShow(ctx context.Context, showID string, fn func(bo
 		return errStoreDown
 	}
 	return s.MemoryStore.UpdateShow(ctx, showID, fn)
+}
+
+func (s *failingStore) updateCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.updates
 }
 
 func (s *failingStore) failUpdates(n int) {

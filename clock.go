@@ -65,12 +65,16 @@ func (t systemTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
 // rounded) to the microsecond, PostgreSQL's precision. The BookingSystem
 // takes every time it stores through it, where it takes it: the Clock's
 // reading for a transaction (update), a hold's deadline (holdDeadline), a
-// show's Start and End (ScheduleShow).
+// show's Start and End (ScheduleShow); and the times it returns beside
+// them (SeatMap.At, the map a Watch stream begins with), so that nothing
+// it returns is dated after a later commit.
 //
-// A time on the microsecond grid compares with a Clock reading t as with
-// storedTime(t) (t ≥ d exactly when storedTime(t) ≥ d), so a hold's
-// deadline means the same to a transaction, which reads the Clock through
-// storedTime, and to the sweeper, which reads it as it is.
+// A time d on the microsecond grid compares with a Clock reading t as with
+// storedTime(t) for ≥ and < (t ≥ d exactly when storedTime(t) ≥ d), so a
+// hold's deadline means the same to a transaction, which reads the Clock
+// through storedTime, and to the sweeper, which reads it as it is. Not for
+// > and ≤: a judgement made with them (is a payment abandoned) reads the
+// Clock through storedTime wherever it is made (resumePayment).
 func storedTime(t time.Time) time.Time {
 	return t.Round(0).UTC().Truncate(time.Microsecond)
 }

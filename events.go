@@ -271,7 +271,7 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 	// changes, the map their streams were last sent, if the show has
 	// streams: the feed brings them the rest.
 	var seen, snapshot []SeatStatus
-	at := bs.clock.Now()
+	at := storedTime(bs.clock.Now())
 	if bs.feed != nil {
 		seen = d.seen(showID)
 	}

@@ -406,7 +406,10 @@ func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id Booking
 // has begun, so Close waits for it (bounded by Close's ctx). A failure has
 // queued the booking again, with backoff; resumed says the resume ran.
 func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Booking, mayResume bool) (resumed bool, err error) {
-	now := bs.clock.Now()
+	// Judged as the confirm's transaction judges it, by a stored time:
+	// by the raw reading, a payment a microsecond short of abandoned
+	// there was taken as abandoned here, to no end.
+	now := storedTime(bs.clock.Now())
 	if abandoned := b.UpdatedAt.Add(bs.owed.abandon); !now.After(abandoned) {
 		bs.owed.later(e, b.ID, abandoned)
 		return false, nil

@@ -53,7 +53,7 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 		m.Seats[i] = SeatView{Seat: seat, Price: price}
 	}
 	err = bs.store.ViewShow(ctx, showID, func(tx ShowTx) error {
-		m.At = bs.clock.Now()
+		m.At = storedTime(bs.clock.Now()) // as a commit's time: a change after the map is not dated before it
 		m.Free = 0
 		m.Cancelled = tx.ShowCancelled()
 		for i := range m.Seats {

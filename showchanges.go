@@ -466,7 +466,7 @@ func (bs *BookingSystem) viewSeatStatuses(ctx context.Context, e *showEntry) ([]
 	seen := make([]SeatStatus, e.layout.Len())
 	var at time.Time
 	err := bs.store.ViewShow(ctx, e.show.ID, func(tx ShowTx) error {
-		at = bs.clock.Now()
+		at = storedTime(bs.clock.Now())
 		for i := range seen {
 			seen[i] = tx.Seat(i).StatusAt(at)
 		}
@@ -490,7 +490,7 @@ func (bs *BookingSystem) seatStatusesLocked(ctx context.Context, e *showEntry) (
 		return nil, time.Time{}, err
 	}
 	seen := make([]SeatStatus, e.layout.Len())
-	at := bs.clock.Now()
+	at := storedTime(bs.clock.Now())
 	for i := range seen {
 		seen[i] = e.rec.seats[i].StatusAt(at)
 	}

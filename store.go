@@ -28,8 +28,10 @@ import (
 // A Store returns every time exactly as it was given it (== to it): a
 // show's Start and End, a booking's CreatedAt, HeldUntil, UpdatedAt,
 // Payment.PaidAt and Refund.RefundedAt, a seat's HeldUntil. The
-// BookingSystem gives only times in UTC, cut down to the microsecond and
-// without a monotonic clock reading, so a Store must keep times to the
+// BookingSystem gives it only such times in UTC, cut down to the
+// microsecond and without a monotonic clock reading (the times it passes
+// to the capabilities' queries, such as ExpiredHolds' now, are Clock
+// readings as they are), so a Store must keep times to the
 // microsecond but need not keep anything finer, nor a time zone: it must
 // give them back in UTC (time.Time.UTC), not in the zone a database driver
 // reads them in (time.Local, say). What a call of the BookingSystem returns

@@ -5,6 +5,7 @@ import (
 	"iter"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,5 +237,41 @@ func TestReturnedTimesAreStoredTimes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// steppingClock is a fake clock that moves a nanosecond at each reading,
+// as a real one moves between two readings.
+type steppingClock struct {
+	*fakeclock.Clock
+	reads atomic.Int64
+}
+
+func (c *steppingClock) Now() time.Time {
+	return c.Clock.Now().Add(time.Duration(c.reads.Add(1)))
+}
+
+// TestNothingDatedBeforeAMapReadAheadOfIt: a hold made after a seat map
+// was read, or after a Watch stream began with the map, is not dated
+// before the map. SeatMap.At and the map's updates were raw readings, with
+// nanoseconds, and the hold's times stored ones, cut to the microsecond:
+// a client keeping only what is newer than its map dropped the hold.
+func TestNothingDatedBeforeAMapReadAheadOfIt(t *testing.T) {
+	clock := &steppingClock{Clock: fakeclock.New(start)}
+	f := newFixture(t, func(c *boxoffice.Config) { c.Clock = clock })
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	m := mustT[boxoffice.SeatMap](t)(f.sys.SeatMap(f.ctx, f.show.ID))
+	updates := mustT[<-chan boxoffice.SeatUpdate](t)(f.sys.Watch(ctx, f.show.ID))
+	_, begun := firstMap(t, updates, f.hall.Layout)
+	b := f.hold("alice", "A1")
+	if b.CreatedAt.Before(m.At) {
+		t.Errorf("a hold after the seat map is dated %v, before the map's %v", b.CreatedAt, m.At)
+	}
+	if at := begun[len(begun)-1].At; b.CreatedAt.Before(at) {
+		t.Errorf("a hold after the stream began is dated %v, before its map's %v", b.CreatedAt, at)
+	}
+	if u := <-updates; u.At.Before(begun[len(begun)-1].At) {
+		t.Errorf("the stream's change %v is dated %v, before its map's %v", u.Seats, u.At, begun[len(begun)-1].At)
 	}
 }

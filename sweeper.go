@@ -95,7 +95,7 @@ func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
 	if lister == nil || ctx.Err() != nil {
 		return
 	}
-	now := bs.clock.Now()
+	now := storedTime(bs.clock.Now()) // as resumePayment judges
 	queue := func(r BookingRef, e *showEntry) { bs.owed.found(e, r.Booking, now) }
 	showOf := func(r BookingRef) string { return r.ShowID }
 	owing, err := lister.OwingBookings(ctx, bs.owingCursor, sweepBatch)

@@ -12,12 +12,12 @@ import (
 
 // Mailbox queues items for one consumer. Put never blocks.
 type Mailbox[T any] struct {
-	mu      sync.Mutex
-	items   []T // ring buffer of capacity max
-	head    int
-	n       int
-	max     int
-	closed  bool
+	mu     sync.Mutex
+	items  []T // ring buffer of capacity max
+	head   int
+	n      int
+	max    int
+	closed bool
 	// closeWhenFull: a Put into a full mailbox closes it, discarding
 	// its items, rather than drop the oldest.
 	closeWhenFull bool
