@@ -138,9 +138,9 @@ func (ss *showStreams) send(u SeatUpdate) {
 }
 
 // dropped sums the events dropped by full mailboxes: the observers', the
-// Watch streams' (counted as the stream falls behind, before its
-// goroutine has ended it) and those of the streams that ended; and the events still queued for
-// an observer when Close gave up waiting for it. A Watch stream's
+// Watch streams' (counted as a stream falls behind, before its goroutine
+// has ended it) and those of the streams that ended; and the events still
+// queued for an observer when Close gave up waiting for it. A Watch stream's
 // reader that leaves is owed nothing, so what its stream held then is
 // not counted.
 func (d *dispatcher) dropped() uint64 {

@@ -47,10 +47,10 @@ import (
 // returning the Store it wraps: a capability that the wrapper does not have
 // itself is then looked for along the Unwrap chain (StoreCapability) and
 // called on the Store that has it, bypassing the wrappers, as
-// http.ResponseController does for a ResponseWriter. New validates every
-// Store of the chain. A wrapper with neither the capabilities nor Unwrap hides
-// them, and with them the sweeping of other processes' lapsed holds, the
-// recovery of their unsettled payments, their changes in Watch and the
+// http.ResponseController does for a ResponseWriter; New validates every
+// Store of the chain. A wrapper with neither the capabilities nor Unwrap
+// hides them, and with them the sweeping of other processes' lapsed holds,
+// the recovery of their unsettled payments, their changes in Watch and the
 // per-user limits counted across processes.
 type Store interface {
 	// AddMovie stores a new movie; ErrAlreadyExists if its ID is taken.

@@ -185,7 +185,7 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 
 // SetPricing switches the pricing strategy for holds made from now on;
 // bookings already held keep their prices. It refuses a nil strategy, or
-// one New would refuse (see Config.Pricing), with an *ArgumentError
+// one New would refuse (see Config.Store), with an *ArgumentError
 // (ErrInvalidArgument), and keeps the strategy in force. The strategy is
 // this BookingSystem's: other processes sharing its Store price by their
 // own.
