@@ -42,6 +42,11 @@ const sharedLimitTimeout = 10 * time.Second
 // longer. Extensions get the same margin (track).
 const sharedLiveMargin = time.Second
 
+// sharedEndsAtOnce bounds the calls that end the counts of a cancelled
+// show's holds (forgetAll) that run at once: a show may have hundreds,
+// each a statement, before its refunds.
+const sharedEndsAtOnce = 8
+
 type limitShard struct {
 	mu    sync.Mutex
 	users map[string]*userState
@@ -269,6 +274,35 @@ func (u *userLimits) forget(ctx context.Context, userID string, id BookingID) {
 			}
 		}
 	}
+}
+
+// forgetAll is forget for each of holds, up to sharedEndsAtOnce at once
+// with a UserLimitStore.
+func (u *userLimits) forgetAll(ctx context.Context, holds []Booking) {
+	if u.shared == nil || u.maxLive <= 0 || len(holds) < 2 {
+		for _, b := range holds {
+			u.forget(ctx, b.UserID, b.ID)
+		}
+		return
+	}
+	slots := make(chan struct{}, sharedEndsAtOnce)
+	var wg sync.WaitGroup
+	for _, b := range holds {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			defer func() {
+				// The Store's panic, on a goroutine of ours: it must not
+				// take the process down.
+				if v := recover(); v != nil {
+					u.log.Error("boxoffice: ending the count of a cancelled show's hold panicked; it counts until its deadline",
+						"user", b.UserID, "booking", b.ID, "panic", v)
+				}
+			}()
+			u.forget(ctx, b.UserID, b.ID)
+		})
+	}
+	wg.Wait()
 }
 
 // setShared is UserLimitStore.SetLiveHold, called after the change that

@@ -533,3 +533,98 @@ func TestSharedReleaseOvertakingExtension(t *testing.T) {
 	s.clock.Advance(time.Minute)
 	mustT[boxoffice.Booking](t)(s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"}))
 }
+
+// concurrentEnds is a limitStore whose SetLiveHold calls that end a count
+// wait, each, until atOnce of them are in flight, or a bound passes; it
+// notes the most that ran at once.
+type concurrentEnds struct {
+	*limitStore
+	atOnce int
+
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	arrived  chan struct{} // closed once atOnce are in flight
+	once     sync.Once
+	giveUp   context.Context
+}
+
+func (s *concurrentEnds) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
+	if until.IsZero() {
+		s.mu.Lock()
+		s.inFlight++
+		s.most = max(s.most, s.inFlight)
+		if s.inFlight == s.atOnce {
+			s.once.Do(func() { close(s.arrived) })
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.arrived:
+		case <-s.giveUp.Done(): // a bound for a failure, not a wait
+		}
+		defer func() {
+			s.mu.Lock()
+			s.inFlight--
+			s.mu.Unlock()
+		}()
+	}
+	return s.limitStore.SetLiveHold(ctx, userID, hold, until)
+}
+
+// TestCancelShowEndsCountsAtOnce: a cancelled show ends its holds' shared
+// counts several at a time, not one statement after another before its
+// refunds, and never more than eight at once; every count ends.
+func TestCancelShowEndsCountsAtOnce(t *testing.T) {
+	var ce *concurrentEnds
+	s := newSharedLimitsVia(t, limitStorePaths[0].store, -1, 1, func(l *limitStore) boxoffice.Store {
+		giveUp, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		t.Cleanup(cancel)
+		ce = &concurrentEnds{limitStore: l, atOnce: 4, arrived: make(chan struct{}), giveUp: giveUp}
+		return ce
+	})
+	const holds = 20
+	for i := range holds {
+		mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, fmt.Sprintf("user%d", i), s.show.ID, []string{fmt.Sprintf("%c%d", 'A'+i/10, 1+i%10)}))
+	}
+	c := mustT[boxoffice.ShowCancellation](t)(s.a.CancelShow(s.ctx, s.show.ID))
+	if c.HoldsReleased != holds {
+		t.Fatalf("CancelShow released %d holds; want %d", c.HoldsReleased, holds)
+	}
+	if ce.most < ce.atOnce || ce.most > 8 {
+		t.Errorf("at most %d counts ended at once; want %d to 8", ce.most, ce.atOnce)
+	}
+	for i := range holds { // each user's one slot is free: on another show
+		user := fmt.Sprintf("user%d", i)
+		s.limits.mu.Lock()
+		live := len(s.limits.users[user].live)
+		s.limits.mu.Unlock()
+		if live != 0 {
+			t.Errorf("%s still counts %d live holds after the show's cancellation", user, live)
+		}
+	}
+}
+
+// panickingEnds is a limitStore whose SetLiveHold panics when it ends a
+// count.
+type panickingEnds struct{ *limitStore }
+
+func (s panickingEnds) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
+	if until.IsZero() {
+		panic("the limits' table is gone")
+	}
+	return s.limitStore.SetLiveHold(ctx, userID, hold, until)
+}
+
+// TestCancelShowSurvivesAPanickingEnd: the Store's panic while a cancelled
+// show's counts end, on the goroutines that end them, does not take the
+// process down; CancelShow answers, and the counts lapse at their
+// deadlines.
+func TestCancelShowSurvivesAPanickingEnd(t *testing.T) {
+	s := newSharedLimitsVia(t, limitStorePaths[0].store, -1, 1, func(l *limitStore) boxoffice.Store { return panickingEnds{l} })
+	for i := range 3 {
+		mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, fmt.Sprintf("user%d", i), s.show.ID, []string{fmt.Sprintf("A%d", 1+i)}))
+	}
+	if c := mustT[boxoffice.ShowCancellation](t)(s.a.CancelShow(s.ctx, s.show.ID)); c.HoldsReleased != 3 {
+		t.Fatalf("CancelShow released %d holds; want 3", c.HoldsReleased)
+	}
+}

@@ -98,9 +98,7 @@ func (bs *BookingSystem) CancelShow(ctx context.Context, showID string) (ShowCan
 		}
 		return ShowCancellation{}, err
 	}
-	for _, b := range op.ended {
-		bs.users.forget(ctx, b.UserID, b.ID)
-	}
+	bs.users.forgetAll(ctx, op.ended)
 	out := op.counts
 	e.hot.released.Add(uint64(out.HoldsReleased))
 	bs.stats.expired.Add(uint64(out.HoldsExpired))
