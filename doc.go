@@ -22,7 +22,9 @@
 //
 // All seats and bookings of one show change together in one per-show
 // transaction of the Store. In one process, work on a show is serialized by
-// that show's own mutex (shows never wait on each other); across processes
+// that show's own lock (shows never wait on each other, and a call waits
+// for the lock only as long as its ctx lets it, however long the
+// transaction ahead of it waits on its Store); across processes
 // sharing a Store, the Store makes the transaction serializable. The rules
 // (is this seat free now, may this booking move to that state) are written
 // once, in this package, as plain code run inside the transaction: a Store

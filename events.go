@@ -222,8 +222,8 @@ type watcher struct {
 // too, which the map showed available already): a reader that applies
 // every update in order has the seat map, with no SeatMap call. Watch
 // returns once any transaction of the show running as it is called has
-// committed (it waits for it, like any call on the show), and the map
-// shows it.
+// committed (it waits for it, like any call on the show, as long as ctx
+// lets it), and the map shows it.
 //
 // Each stream has its own buffer of Config.EventBuffer updates, besides
 // the map it begins with. A reader that falls further behind is never
@@ -263,7 +263,9 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 	// anyone listens (updateLocked), so one running now, which saw no
 	// stream, commits before the stream exists and a SeatMap read after
 	// Watch returns sees it; every later one sees the stream.
-	e.lock()
+	if err := e.lockCtx(ctx); err != nil {
+		return nil, err
+	}
 	defer e.unlock()
 	// The stream begins with the whole seat map, as of now: no commit of
 	// this process runs until the stream is registered below, and every

@@ -377,7 +377,9 @@ func (h *holdOp) result() Booking {
 // write of some 300 bytes with pointers into a long-lived object, cost a
 // tenth of a hold.
 func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdOp, idx []int, out *Booking) error {
-	e.lock()
+	if err := e.lockCtx(ctx); err != nil {
+		return err
+	}
 	defer e.unlock()
 	h := &e.tx.hold
 	h.userID, h.showID, h.seats, h.total, h.id, h.key, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.key, req.rec
@@ -718,7 +720,9 @@ type endHoldOp struct {
 }
 
 func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, to BookingStatus) (Booking, bool, error) {
-	e.lock()
+	if err := e.lockCtx(ctx); err != nil {
+		return Booking{}, false, err
+	}
 	defer e.unlock()
 	op := &e.tx.end
 	op.id, op.to = id, to

@@ -360,7 +360,9 @@ func (f *changeFeed) resync(showID string) error {
 		return err
 	}
 	d := f.bs.events
-	e.lock()
+	if err := e.lockCtx(f.ctx); err != nil {
+		return err
+	}
 	ss, sent := d.streamsOf(showID)
 	e.unlock()
 	if ss == nil {
@@ -385,7 +387,9 @@ func (f *changeFeed) resync(showID string) error {
 	if !e.tryLock() {
 		<-f.slots
 		slot = false
-		e.lock()
+		if err := e.lockCtx(f.ctx); err != nil {
+			return err
+		}
 	}
 	defer e.unlock()
 	if now, n := d.streamsOf(showID); now != ss || n != sent {

@@ -279,12 +279,14 @@ func (bs *BookingSystem) Stats() Stats {
 // data, the lock that serializes this process's work on it, and the
 // scratch state of the running transaction.
 type showEntry struct {
-	mu     sync.Mutex // the show's lock, unless rec is set
+	// sem is the show's lock, unless rec is set: a channel, so that a
+	// caller waits for it only as long as its ctx lets it (lockCtx).
+	sem    chan struct{}
 	show   Show
 	layout *Layout
 	// rec is the show's record when the Store is a MemoryStore. Its own
 	// per-show lock (rec.mu) then serializes this process's work on the
-	// show, and transactions run on rec directly: taking e.mu as well, and
+	// show, and transactions run on rec directly: taking e.sem as well, and
 	// finding the record by ID under the store's catalog lock, would be a
 	// second lock and a second map lookup on every operation, with nothing
 	// left for them to protect.
@@ -321,6 +323,9 @@ type txScratch struct {
 
 func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord) *showEntry {
 	e := &showEntry{show: show, layout: layout, rec: rec, hot: bs.stats.stripe()}
+	if rec == nil {
+		e.sem = make(chan struct{}, 1)
+	}
 	s := &e.tx
 	s.run = func(tx ShowTx) error {
 		s.events = s.events[:0] // a Store may run a transaction again
@@ -333,12 +338,37 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 }
 
 // lock takes the show's lock: the MemoryStore's own lock on the show's
-// record when there is one, else the entry's mutex.
+// record when there is one, else the entry's.
 func (e *showEntry) lock() {
 	if e.rec != nil {
 		e.rec.mu.Lock()
 	} else {
-		e.mu.Lock()
+		e.sem <- struct{}{}
+	}
+}
+
+// lockCtx is lock, unless ctx ends first: then it returns ctx's error,
+// and the caller has done nothing. A transaction of a Store shared by
+// processes may wait on the database for as long as the Store lets it
+// (pgstore: half a minute for a commit whose connection stalled), and
+// every call on the show in this process waits behind it: a caller's
+// deadline must bound that wait. The in-memory Store's transactions wait
+// on nothing but memory, and its record's mutex stays.
+func (e *showEntry) lockCtx(ctx context.Context) error {
+	if e.rec != nil {
+		e.rec.mu.Lock()
+		return nil
+	}
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case e.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -347,14 +377,19 @@ func (e *showEntry) tryLock() bool {
 	if e.rec != nil {
 		return e.rec.mu.TryLock()
 	}
-	return e.mu.TryLock()
+	select {
+	case e.sem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 func (e *showEntry) unlock() {
 	if e.rec != nil {
 		e.rec.mu.Unlock()
 	} else {
-		e.mu.Unlock()
+		<-e.sem
 	}
 }
 
@@ -500,7 +535,9 @@ func (c *showCache) forgetEnded(before time.Time) {
 // gets the Clock's time read inside the lock, and a nil event list when
 // nobody listens, so that no event is built for nobody.
 func (bs *BookingSystem) update(ctx context.Context, e *showEntry, fn txFunc) error {
-	e.lock()
+	if err := e.lockCtx(ctx); err != nil {
+		return err
+	}
 	defer e.unlock()
 	return bs.updateLocked(ctx, e, fn)
 }

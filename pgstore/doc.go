@@ -132,8 +132,11 @@
 // commits nothing either way.) To keep that promise:
 //
 //   - The statement that commits runs to its end even if ctx is
-//     cancelled once it has been sent; before anything is sent, waiting
-//     for a connection of the pool ends with ctx.
+//     cancelled once it has been sent, for up to 30 seconds (a connection
+//     that stalls without a word); before anything is sent, waiting for a
+//     connection of the pool ends with ctx. The BookingSystem's other
+//     calls on the show in the process wait behind such a commit only as
+//     long as their own ctx lets them.
 //   - Should the connection be lost once the commit was sent (the
 //     network, a proxy or the server failing before the answer arrives),
 //     the Store learns the outcome on another connection of the pool, for
