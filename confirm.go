@@ -124,8 +124,9 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // charge key, and the void then gives back what that charge took.
 //
 // Nobody has to call again, though: a payment left unfinished — the
-// transaction that records its outcome failed (the call then returns the
-// Store's error), or the process died after marking the booking paying —
+// transaction that records its outcome failed (the call then returns an
+// error matching ErrPaymentUnsettled and the Store's error, and logs it),
+// or the process died after marking the booking paying —
 // is resumed by the background sweeper in the same way once it has been
 // paying for longer than any live call can take (PaymentAttempts ×
 // PaymentTimeout, the backoffs between, and five minutes of margin for
@@ -617,9 +618,11 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 	if err != nil {
 		// The booking is left paying, the customer perhaps charged, and
 		// its hold lapsing: the sweeper resumes the payment once no live
-		// call can be finishing it (owed.go).
+		// call can be finishing it (owed.go), unless a call does first.
 		bs.owed.failed(e, id, bs.clock.Now())
-		return Booking{}, err
+		bs.log.Warn("boxoffice: a payment's outcome could not be recorded; the booking stays paying until ConfirmBooking is called again or the sweeper resumes it",
+			"booking", id, "show", e.show.ID, "charged", rc.Reference != "", "err", err)
+		return Booking{}, fmt.Errorf("%w (booking %s): %w", ErrPaymentUnsettled, id, err)
 	}
 	switch b.Status {
 	case StatusConfirmed:

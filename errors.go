@@ -59,6 +59,14 @@ var (
 	// The BookingSystem passes it on like any Store error; a hold that may
 	// exist still counts against the user's live holds.
 	ErrCommitUnknown = errors.New("boxoffice: commit outcome unknown")
+	// ErrPaymentUnsettled: ConfirmBooking ran the payment (money may have
+	// been taken) but could not record its outcome, the Store failing:
+	// the booking stays paying, its seats held for it. Calling
+	// ConfirmBooking again finishes it at once, by the same charge
+	// (nothing is charged twice); else the sweeper does, once the payment
+	// counts as abandoned (see ConfirmBooking). The error also matches the
+	// Store's.
+	ErrPaymentUnsettled = errors.New("boxoffice: payment outcome not recorded")
 )
 
 // ArgumentError reports one invalid input field. It matches ErrInvalidArgument.

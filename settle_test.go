@@ -238,3 +238,39 @@ func TestResumeErrorBacksOff(t *testing.T) {
 		t.Errorf("once the Store is back: %s, want the payment resumed and confirmed", got.Status)
 	}
 }
+
+// TestUnsettledPaymentSaysSo: a ConfirmBooking that charged but could not
+// record the outcome says so, with ErrPaymentUnsettled (and the Store's
+// error), and logs it with the booking; a call again finishes it at once,
+// by the same charge. It returned the Store's bare error, which a caller
+// could not tell from a failure before any charge, and logged nothing.
+func TestUnsettledPaymentSaysSo(t *testing.T) {
+	var log syncBuffer
+	store := &failingStore{MemoryStore: boxoffice.NewMemoryStore()}
+	f, _, bs := unsettledPayments(t, store, &log, 3, "A1")
+	b := bs[0]
+	// unsettledPayments saw the Store's error; see the rest of the answer.
+	f.gateway.mu.Lock()
+	f.gateway.before = func() { store.failUpdates(1) }
+	f.gateway.mu.Unlock()
+	b2 := f.hold("zoe", "A2")
+	_, err := f.sys.ConfirmBooking(f.ctx, b2.ID, "card")
+	f.gateway.mu.Lock()
+	f.gateway.before = nil
+	f.gateway.mu.Unlock()
+	if !errors.Is(err, boxoffice.ErrPaymentUnsettled) || !errors.Is(err, errStoreDown) || !strings.Contains(err.Error(), b2.ID.String()) {
+		t.Fatalf("ConfirmBooking whose settle failed: %v; want ErrPaymentUnsettled and the Store's error, naming the booking", err)
+	}
+	if logs := log.String(); !strings.Contains(logs, "outcome could not be recorded") || !strings.Contains(logs, b2.ID.String()) {
+		t.Errorf("the log says nothing of the unsettled payment of %s:\n%s", b2.ID, logs)
+	}
+	for _, id := range []boxoffice.BookingID{b.ID, b2.ID} {
+		got, err := f.sys.ConfirmBooking(f.ctx, id, "card")
+		if err != nil || got.Status != boxoffice.StatusConfirmed {
+			t.Fatalf("ConfirmBooking again: %s, %v; want confirmed", got.Status, err)
+		}
+	}
+	if keys := f.gateway.ChargeKeys(); len(keys) != 2 {
+		t.Errorf("%d charges for two bookings; want 2: a call again charges by the same key", len(keys))
+	}
+}

@@ -499,6 +499,9 @@ func TestProblem(t *testing.T) {
 		// A payment stopped by CancelShow: hold lost, but it says why.
 		{&boxoffice.PaymentError{Err: errors.Join(boxoffice.ErrHoldExpired, boxoffice.ErrShowCancelled)}, 409, "show_cancelled"},
 		{boxoffice.ErrConflict, 503, "busy"},
+		// Charged, perhaps, but not recorded (here because of a conflict).
+		{fmt.Errorf("%w: %w", boxoffice.ErrPaymentUnsettled, boxoffice.ErrConflict), 503, "payment_pending"},
+		{fmt.Errorf("%w: %w", boxoffice.ErrPaymentUnsettled, errors.New("closed pool")), 503, "payment_pending"},
 		{boxoffice.ErrClosed, 503, "shutting_down"},
 		{context.DeadlineExceeded, 503, "timeout"},
 		{errors.New("pq: password authentication failed for user admin"), 500, "internal"},

@@ -98,6 +98,13 @@ func problem(err error) (int, errorJSON) {
 	case errors.Is(err, boxoffice.ErrPaymentFailed):
 		body.Code = "payment_failed"
 		return http.StatusPaymentRequired, body
+	case errors.Is(err, boxoffice.ErrPaymentUnsettled):
+		// Charged, perhaps, but not recorded: a confirm again finishes
+		// it, by the same charge. Before ErrConflict, which it may wrap.
+		body.Code = "payment_pending"
+		body.Error = "your payment may have gone through but could not be recorded yet: confirm again to finish it (you are not charged twice)"
+		body.RetryAfterSeconds = 1
+		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrConflict):
 		// Another process kept winning the show's transaction: try again.
 		body.Code = "busy"
