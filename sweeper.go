@@ -3,12 +3,23 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
 // sweepBatch bounds the holds one Sweep expires, so that one tick never
 // runs long; the rest wait for the next tick.
 const sweepBatch = 4096
+
+// sweepFailStreak is how many holds in a row a Sweep fails to expire
+// before it leaves the rest of its batch for the next: the Store is down,
+// most likely, and a try at every due hold every tick would hammer it as it
+// comes back. sweepErrsKept bounds the errors a Sweep returns (and the
+// sweeper logs) in full; the rest are counted.
+const (
+	sweepFailStreak = 3
+	sweepErrsKept   = 3
+)
 
 // Sweep expires holds whose deadline has passed, now, and reports how many
 // it expired. It takes at most 4,096 due deadlines a call (sweepBatch), so
@@ -17,8 +28,9 @@ const sweepBatch = 4096
 // than that are waiting — fewer only when some deadlines it took expire
 // nothing (holds released, paid for, extended or expired elsewhere since)
 // or fail to. A hold the Store fails to expire is queued again for the
-// next call, and the errors are joined in the error returned. The
-// background sweeper calls it every
+// next call, and so, after three failures in a row, is the rest of the
+// call's batch; the error returned joins the first three errors and counts
+// the rest. The background sweeper calls it every
 // Config.SweepInterval; a hold is free the instant its deadline passes
 // either way (lazy expiry), so Sweep only makes the expiry visible to
 // observers, watchers and queries. It pops due deadlines off a queue and
@@ -42,20 +54,34 @@ func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
 func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 	now := bs.clock.Now()
 	due := bs.holds.PopDue(now, sweepBatch, nil)
-	n := 0
+	n, failed, streak := 0, 0, 0
 	var errs []error
-	for _, k := range due {
+	for i, k := range due {
 		ok, err := bs.expire(ctx, k.show, k.id)
 		if err != nil {
 			// Keep it for another try; the seat is free meanwhile anyway.
 			bs.stats.sweeperErrors.Add(1)
 			bs.holds.Push(now, k)
-			errs = append(errs, err)
+			if failed++; len(errs) < sweepErrsKept {
+				errs = append(errs, err)
+			}
+			if streak++; streak == sweepFailStreak && i+1 < len(due) {
+				for _, rest := range due[i+1:] {
+					bs.holds.Push(now, rest)
+				}
+				errs = append(errs, fmt.Errorf("boxoffice: sweeper: %d holds in a row failed to expire; %d more left for the next try",
+					streak, len(due)-i-1))
+				break
+			}
 			continue
 		}
+		streak = 0
 		if ok {
 			n++
 		}
+	}
+	if failed > sweepErrsKept {
+		errs = append(errs, fmt.Errorf("boxoffice: sweeper: %d more holds failed to expire", failed-sweepErrsKept))
 	}
 	return n, errors.Join(errs...)
 }
