@@ -188,8 +188,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sysCfg := sys.Config()
 	c.shutdownTimeout = c.shutdownTimeoutFor(sysCfg)
 	// Close the BookingSystem last, whatever happens: it stops the sweeper
-	// and drains the event streams.
+	// and drains the event streams. A graceful shutdown has one budget,
+	// -shutdown-timeout, for the requests and then for Close: an
+	// orchestrator's grace period must cover it once, not twice.
+	closed := false // by a graceful shutdown, within its budget
 	defer func() {
+		if closed {
+			return
+		}
 		closeCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 		defer cancel()
 		if err := sys.Close(closeCtx); err != nil {
@@ -234,6 +240,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	closed = true // with what is left of the budget
+	if err := sys.Close(shutdownCtx); err != nil {
+		logger.Warn("closing the booking system", "err", err)
 	}
 	return nil
 }
