@@ -131,6 +131,13 @@ type owedState struct {
 	queued   bool // on the queue; false while the sweeper retries it
 }
 
+// pending returns how many bookings are known to need settling.
+func (r *owedRetries) pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.known)
+}
+
 func (r *owedRetries) init(cfg Config) {
 	r.known = make(map[BookingID]*owedState)
 	r.first = max(cfg.PaymentBackoff, time.Second)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -272,5 +273,38 @@ func TestUnsettledPaymentSaysSo(t *testing.T) {
 	}
 	if keys := f.gateway.ChargeKeys(); len(keys) != 2 {
 		t.Errorf("%d charges for two bookings; want 2: a call again charges by the same key", len(keys))
+	}
+}
+
+// TestStatsGauges: Stats tells how many Watch streams are open and how
+// many bookings wait to be settled, now, for an operator's gauges.
+func TestStatsGauges(t *testing.T) {
+	var log syncBuffer
+	store := &failingStore{MemoryStore: boxoffice.NewMemoryStore()}
+	f, _, bs := unsettledPayments(t, store, &log, 3, "A1", "A2")
+	if got := f.sys.Stats().Unsettled; got != 2 {
+		t.Errorf("Stats().Unsettled with two payments left paying = %d; want 2", got)
+	}
+	mustT[boxoffice.Booking](t)(f.sys.ConfirmBooking(f.ctx, bs[0].ID, "card"))
+	f.tick(2 * time.Second) // the sweeper's retry finds it settled, and forgets it
+	if got := f.sys.Stats().Unsettled; got != 1 {
+		t.Errorf("Stats().Unsettled once one is confirmed = %d; want 1", got)
+	}
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	updates := mustT[<-chan boxoffice.SeatUpdate](t)(f.sys.Watch(ctx, f.show.ID))
+	mustT[<-chan boxoffice.SeatUpdate](t)(f.sys.Watch(f.ctx, f.show.ID))
+	if got := f.sys.Stats().WatchStreams; got != 2 {
+		t.Errorf("Stats().WatchStreams with two open = %d; want 2", got)
+	}
+	cancel()
+	for range updates { // the stream ends
+	}
+	deadline := time.Now().Add(10 * time.Second) // a bound for a failure, not a wait
+	for f.sys.Stats().WatchStreams != 1 && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if got := f.sys.Stats().WatchStreams; got != 1 {
+		t.Errorf("Stats().WatchStreams once one ended = %d; want 1", got)
 	}
 }

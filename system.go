@@ -217,7 +217,8 @@ func (bs *BookingSystem) Config() Config {
 	return c
 }
 
-// Stats are counters since New, for metrics and load tests.
+// Stats are counters since New, for metrics and load tests, and, last,
+// two gauges: values now.
 type Stats struct {
 	Holds            uint64 // holds granted
 	HoldConflicts    uint64 // holds refused because a seat was taken
@@ -232,6 +233,9 @@ type Stats struct {
 	SweeperErrors    uint64 // sweeper transactions that failed (retried on a later tick)
 	RefundRetryFails uint64 // background attempts to settle a booking (pay money owed back, a refund or a void, or finish a payment left paying) that failed or panicked in the gateway (retried later, with backoff)
 	StoreConflictErr uint64 // operations that failed with ErrConflict from the Store
+
+	WatchStreams int // Watch streams open now
+	Unsettled    int // bookings this process has queued to settle now (money owed back, payments left paying), retried with backoff
 }
 
 type counters struct {
@@ -272,6 +276,7 @@ func (bs *BookingSystem) Stats() Stats {
 		EventsDropped: c.eventsDropped.Load() + bs.events.dropped(), ObserverPanics: c.observerPanics.Load(),
 		SweeperErrors: c.sweeperErrors.Load(), StoreConflictErr: c.storeConflicts.Load(),
 		RefundRetryFails: c.refundRetryFails.Load(),
+		WatchStreams:     int(bs.events.nWatch.Load()), Unsettled: bs.owed.pending(),
 	}
 }
 
