@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -55,8 +56,10 @@ func (d *dispatcher) deliver(cfg Config, o Observer, e Event) {
 	defer func() {
 		if p := recover(); p != nil {
 			d.stats.observerPanics.Add(1)
+			m := e.Meta()
 			cfg.Logger.Error("boxoffice: observer panicked", "observer", fmt.Sprintf("%T", o),
-				"event", fmt.Sprintf("%T", e), "panic", p)
+				"event", fmt.Sprintf("%T", e), "show", m.ShowID, "booking", m.BookingID, "panic", p,
+				"stack", string(debug.Stack()))
 		}
 	}()
 	o.Notify(d.ctx, e)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +65,11 @@ func (f *fixture) holdAndRelease() {
 
 func TestPanickingObserverNeverBreaksBookings(t *testing.T) {
 	rec := newRecorder()
-	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{panicky{}, rec} })
+	var log syncBuffer
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.Observers = []boxoffice.Observer{panicky{}, rec}
+		c.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	})
 	f.holdAndRelease()
 	if err := f.sys.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -73,6 +79,13 @@ func TestPanickingObserverNeverBreaksBookings(t *testing.T) {
 	}
 	if got := f.sys.Stats().ObserverPanics; got != 41 { // the fixture's ShowScheduled too
 		t.Errorf("ObserverPanics = %d; want 41", got)
+	}
+	// Each panic is logged with what an operator needs to find it.
+	first := strings.SplitN(log.String(), "\n", 2)[0]
+	for _, want := range []string{"observer panicked", "show=" + f.show.ID, "booking=", "stack="} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the panic's log line lacks %q: %s", want, first)
+		}
 	}
 }
 
