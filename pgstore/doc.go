@@ -43,7 +43,9 @@
 // nothing and returns an error matching ErrSchemaTooNew, so an old
 // instance started after the upgrade, which calls Migrate first, stops
 // there. (New does not look at the schema: an instance that skips
-// Migrate, or was running before the upgrade, is not stopped.) A
+// Migrate, or was running before the upgrade, is not stopped; Store.Check
+// tells it, for a readiness probe, with ErrSchemaNotMigrated or
+// ErrSchemaTooNew.) A
 // migration that adds a table (0008 adds user_limits, which every hold
 // request writes) needs the application's role to be granted it, if an
 // administrator migrates and grants privileges table by table: grant

@@ -156,6 +156,51 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	return nil
 }
 
+// ErrSchemaNotMigrated is what Check's error matches when the Store's
+// schema lacks a migration of this version of the package: Migrate has not
+// run on it (the schema may not exist at all).
+var ErrSchemaNotMigrated = errors.New("pgstore: schema not migrated")
+
+// Check reports whether the Store can serve: the database answers, and its
+// schema records exactly the migrations of this version of the package.
+// Its error matches ErrSchemaNotMigrated if one is missing (New does not
+// look at the schema: a Store on a schema Migrate never ran on fails only
+// at its first call), ErrSchemaTooNew if a newer version migrated it (an
+// instance that was running before the upgrade goes on writing, unless it
+// checks), or else is the database's. A readiness probe may call it.
+func (s *Store) Check(ctx context.Context) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, "SELECT version FROM "+pgx.Identifier{s.schema, "schema_migrations"}.Sanitize())
+	if err != nil {
+		if code := pgCode(err); code == codeUndefinedTable || code == codeInvalidSchemaName {
+			return fmt.Errorf("%w: %s has no schema_migrations table: run Migrate", ErrSchemaNotMigrated, s.schema)
+		}
+		return fmt.Errorf("pgstore: checking schema %s: %w", s.schema, err)
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return fmt.Errorf("pgstore: checking schema %s: %w", s.schema, err)
+	}
+	for _, v := range applied {
+		if !slices.ContainsFunc(ms, func(m migration) bool { return int32(m.version) == v }) {
+			return fmt.Errorf("%w: %s records migration %d, which this version (newest %d) does not have",
+				ErrSchemaTooNew, s.schema, v, ms[len(ms)-1].version)
+		}
+	}
+	for _, m := range ms {
+		if !slices.Contains(applied, int32(m.version)) {
+			return fmt.Errorf("%w: %s lacks migration %s: run Migrate", ErrSchemaNotMigrated, s.schema, m.name)
+		}
+	}
+	return nil
+}
+
 // migrationLockKey is the advisory lock key of a schema's migrations.
 func migrationLockKey(schema string) int64 {
 	h := fnv.New64a()

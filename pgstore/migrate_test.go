@@ -1,6 +1,8 @@
 package pgstore_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -107,5 +109,56 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	}
 	if after := snapshot(); after != before {
 		t.Errorf("Migrate refused the schema but changed it: %s, was %s", after, before)
+	}
+}
+
+// TestCheck: Check tells whether the Store can serve its schema: not one
+// Migrate never ran on, nor one that lacks a migration, nor one a newer
+// version migrated (an instance running before the upgrade, which New and
+// its calls do not stop); a migrated schema is fine, and a zero Store is
+// not.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	ctx := t.Context()
+	storeOn := func(schema string) *pgstore.Store {
+		s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+		must(t, err)
+		return s
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	never := "pgstore_test_never_" + hex.EncodeToString(b[:])
+	migrated := newSchema(t, pool)
+	lacking, newer := newSchema(t, pool), newSchema(t, pool)
+	_, err := pool.Exec(ctx, "DELETE FROM "+quote(lacking)+".schema_migrations WHERE version = (SELECT max(version) FROM "+quote(lacking)+".schema_migrations)")
+	must(t, err)
+	_, err = pool.Exec(ctx, "INSERT INTO "+quote(newer)+".schema_migrations (version, name) VALUES (9999, '9999_future.sql')")
+	must(t, err)
+	tests := []struct {
+		name  string
+		store *pgstore.Store
+		want  error // nil: no error
+	}{
+		{"migrated", storeOn(migrated), nil},
+		{"never migrated", storeOn(never), pgstore.ErrSchemaNotMigrated},
+		{"a migration missing", storeOn(lacking), pgstore.ErrSchemaNotMigrated},
+		{"migrated by a newer version", storeOn(newer), pgstore.ErrSchemaTooNew},
+		{"zero Store", &pgstore.Store{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.store.Check(ctx)
+			switch {
+			case tt.name == "zero Store":
+				if err == nil {
+					t.Error("Check of a zero Store = nil; want an error")
+				}
+			case tt.want == nil && err != nil:
+				t.Errorf("Check = %v; want nil", err)
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("Check = %v; want %v", err, tt.want)
+			}
+		})
 	}
 }

@@ -154,6 +154,8 @@ const (
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 	codeBadText              = "22021" // character_not_in_repertoire: invalid UTF-8 or a NUL byte
+	codeUndefinedTable       = "42P01"
+	codeInvalidSchemaName    = "3F000"
 )
 
 func pgCode(err error) string {
