@@ -231,8 +231,8 @@ type watcher struct {
 // Each stream has its own buffer of Config.EventBuffer updates, besides
 // the map it begins with. A reader that falls further behind is never
 // left with a gap it cannot see: its stream ends (the channel is closed,
-// after the updates queued before the gap, and those it could not hold
-// are counted in Stats().EventsDropped). A reader whose channel closes
+// after the updates queued before the gap, and the first it could not
+// hold is counted in Stats().EventsDropped). A reader whose channel closes
 // while its ctx is live opens a new stream, which begins with the seat
 // map again; Watch then returns ErrClosed if the BookingSystem closed.
 //

@@ -279,7 +279,7 @@ func (u *userLimits) forget(ctx context.Context, userID string, id BookingID) {
 // forgetAll is forget for each of holds, up to sharedEndsAtOnce at once
 // with a UserLimitStore.
 func (u *userLimits) forgetAll(ctx context.Context, holds []Booking) {
-	if u.shared == nil || u.maxLive <= 0 || len(holds) < 2 {
+	if u.shared == nil || u.maxLive <= 0 {
 		for _, b := range holds {
 			u.forget(ctx, b.UserID, b.ID)
 		}

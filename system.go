@@ -342,17 +342,9 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 	return e
 }
 
-// lock takes the show's lock: the MemoryStore's own lock on the show's
-// record when there is one, else the entry's.
-func (e *showEntry) lock() {
-	if e.rec != nil {
-		e.rec.mu.Lock()
-	} else {
-		e.sem <- struct{}{}
-	}
-}
-
-// lockCtx is lock, unless ctx ends first: then it returns ctx's error,
+// lockCtx takes the show's lock (the MemoryStore's own lock on the show's
+// record when there is one, else the entry's), unless ctx ends first:
+// then it returns ctx's error,
 // and the caller has done nothing. A transaction of a Store shared by
 // processes may wait on the database for as long as the Store lets it
 // (pgstore: half a minute for a commit whose connection stalled), and

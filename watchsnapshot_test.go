@@ -163,6 +163,12 @@ func TestWatchStreamEndsWhenItsReaderFallsBehind(t *testing.T) {
 		select {
 		case u, ok := <-updates:
 			if !ok {
+				// Everything queued before the gap: the map and the
+				// buffer at least (the stream's goroutine may have taken
+				// some off the queue before it filled).
+				if n < buffer+3 {
+					t.Fatalf("the stream ended after %d updates; want at least the %d it could queue", n, buffer+3)
+				}
 				goto ended
 			}
 			if n == len(whole)-1 {

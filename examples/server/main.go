@@ -174,7 +174,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	// A graceful shutdown has one budget, -shutdown-timeout, for the
+	// requests in flight, then the BookingSystem's Close, then the
+	// Store's: an orchestrator's grace period must cover it once. Any
+	// other way out closes them here, each within the same length.
+	shuttingDown := false
+	defer func() {
+		if !shuttingDown {
+			// Before New set the budget, a failed start: time to flush.
+			ctx, cancel := context.WithTimeout(context.Background(), max(c.shutdownTimeout, 10*time.Second))
+			defer cancel()
+			closeStore(ctx)
+		}
+	}()
 	sys, err := boxoffice.New(boxoffice.Config{
 		Store:          store,
 		Gateway:        newDemoGateway(),
@@ -187,13 +199,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// The timeouts outlast the slowest payment the system can make.
 	sysCfg := sys.Config()
 	c.shutdownTimeout = c.shutdownTimeoutFor(sysCfg)
-	// Close the BookingSystem last, whatever happens: it stops the sweeper
-	// and drains the event streams. A graceful shutdown has one budget,
-	// -shutdown-timeout, for the requests and then for Close: an
-	// orchestrator's grace period must cover it once, not twice.
-	closed := false // by a graceful shutdown, within its budget
+	// Close the BookingSystem after the server, whatever happens: it stops
+	// the sweeper and drains the event streams.
 	defer func() {
-		if closed {
+		if shuttingDown {
 			return
 		}
 		closeCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
@@ -233,26 +242,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "shutting down")
+	shuttingDown = true
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	err = hs.Shutdown(shutdownCtx)
+	if err != nil {
+		err = fmt.Errorf("shutdown: %w", err)
+	} else if served := <-served; !errors.Is(served, http.ErrServerClosed) {
+		err = served
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	closed = true // with what is left of the budget
+	// With what is left of the budget, whether the requests ended or not.
 	if err := sys.Close(shutdownCtx); err != nil {
 		logger.Warn("closing the booking system", "err", err)
 	}
-	return nil
+	closeStore(shutdownCtx)
+	return err
 }
 
 // openStore returns the Store the flags ask for and a function that
 // releases it after the BookingSystem is closed.
-func openStore(ctx context.Context, c config) (boxoffice.Store, func(), error) {
+func openStore(ctx context.Context, c config) (boxoffice.Store, func(context.Context), error) {
 	if c.postgres == "" {
-		return boxoffice.NewMemoryStore(), func() {}, nil
+		return boxoffice.NewMemoryStore(), func(context.Context) {}, nil
 	}
 	pool, err := pgxpool.New(ctx, c.postgres)
 	if err != nil {
@@ -276,13 +287,24 @@ func openStore(ctx context.Context, c config) (boxoffice.Store, func(), error) {
 		pool.Close()
 		return nil, nil, fmt.Errorf("-postgres: %w", err)
 	}
-	return store, func() {
+	return store, func(ctx context.Context) {
 		// The last commits' notifications go out before the pool closes;
 		// at worst, other processes hear of them at their periodic check.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		flushCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		_ = store.Flush(ctx)
-		pool.Close()
+		_ = store.Flush(flushCtx)
+		// pool.Close waits for every connection in use (a write of the
+		// Store's may run 30 s past its caller): wait for it only as long
+		// as ctx lets the shutdown last; the process ends anyway.
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			pool.Close()
+		}()
+		select {
+		case <-closed:
+		case <-ctx.Done():
+		}
 	}, nil
 }
 

@@ -383,3 +383,64 @@ func (l *lines) all() string {
 	defer l.mu.Unlock()
 	return l.got.String()
 }
+
+// TestShutdownKeepsOneBudget: a graceful shutdown whose requests outlast
+// -shutdown-timeout still ends within about that long: the requests, the
+// BookingSystem's Close and the Store's pool share one budget. A hold
+// stuck on a row another connection locks kept run for 29.5 s with a
+// budget of 2 s: Close got a budget of its own, and the pool's Close
+// waited for the stuck connection.
+func TestShutdownKeepsOneBudget(t *testing.T) {
+	url := os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("PostgreSQL at %s: %v (BOXOFFICE_REQUIRE_SERVICES=1)", url, err)
+		}
+		t.Skipf("PostgreSQL at %s is not reachable: %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	schema := fmt.Sprintf("server_test_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	s := startServer(t, "-postgres", url, "-schema", schema, "-shutdown-timeout", "2s")
+	_, showID := grandHallShow(t, s.url)
+	seats := adjacentSeatsVia(t, s.url, showID)
+
+	// Another connection locks the show's row: the hold's write waits.
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM "+pgx.Identifier{schema, "show_seats"}.Sanitize()+" WHERE show_id = $1 FOR UPDATE", showID); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = http.Post(s.url+"/api/shows/"+showID+"/holds", "application/json", strings.NewReader(mustJSON(t, holdRequest{User: "ana", Seats: seats}))) }()
+	// Until the hold's write waits on the lock.
+	for waiting := 0; waiting == 0; {
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	began := time.Now()
+	s.stop()
+	select {
+	case <-s.done:
+		if took := time.Since(began); took > 8*time.Second {
+			t.Errorf("run returned %s after the signal, with -shutdown-timeout 2s", took.Round(time.Millisecond))
+		}
+	case <-time.After(25 * time.Second): // a bound for a failure, not a wait
+		t.Fatal("run did not return within 25 s of the signal, with -shutdown-timeout 2s")
+	}
+	s.done <- nil // for the cleanup
+}

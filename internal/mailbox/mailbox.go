@@ -1,8 +1,8 @@
 // Package mailbox is a bounded FIFO queue drained by one goroutine, used to
 // deliver events to observers and watchers without ever blocking the
 // sender: a full mailbox drops its oldest item and counts it, or, made by
-// NewClosingWhenFull, closes and drops them all, so that its consumer
-// learns it missed something.
+// NewClosingWhenFull, refuses the item and closes, so that its consumer
+// gets every item before the gap and then learns it missed something.
 package mailbox
 
 import (
@@ -18,8 +18,8 @@ type Mailbox[T any] struct {
 	n      int
 	max    int
 	closed bool
-	// closeWhenFull: a Put into a full mailbox closes it, discarding
-	// its items, rather than drop the oldest.
+	// closeWhenFull: a Put into a full mailbox closes it, refusing the
+	// item, rather than drop the oldest.
 	closeWhenFull bool
 	dropped       uint64 // by Put, from a full mailbox
 	// undelivered counts the items Run gave up on when its ctx ended.
@@ -37,11 +37,12 @@ func New[T any](max int) *Mailbox[T] {
 }
 
 // NewClosingWhenFull returns a mailbox holding at most max items (max ≥ 1)
-// that a Put into it when full closes: the items it held and the one put
-// are dropped (and counted), and Run returns, so that a consumer whose
-// stream is not whole knows it. A consumer that can start again from a
-// fresh state (a Watch stream, which begins with the seat map) prefers
-// that to a gap it cannot see.
+// that a Put into it when full closes: the item put is dropped (and
+// counted), Run delivers the items queued before it and returns, and
+// later Puts are refused, so that a consumer whose stream is not whole
+// knows where it ends. A consumer that can start again from a fresh state
+// (a Watch stream, which begins with the seat map) prefers that to a gap
+// it cannot see.
 func NewClosingWhenFull[T any](max int) *Mailbox[T] {
 	m := New[T](max)
 	m.closeWhenFull = true
@@ -49,9 +50,9 @@ func NewClosingWhenFull[T any](max int) *Mailbox[T] {
 }
 
 // Put queues v. When the mailbox is full the oldest item is dropped, or,
-// for a mailbox made by NewClosingWhenFull, the mailbox is closed and all
-// its items are dropped, v with them. After Close, Put does nothing and
-// reports false.
+// for a mailbox made by NewClosingWhenFull, v is, and the mailbox closes
+// (see NewClosingWhenFull). After Close, Put does nothing and reports
+// false.
 func (m *Mailbox[T]) Put(v T) bool {
 	m.mu.Lock()
 	if m.closed {
@@ -59,9 +60,8 @@ func (m *Mailbox[T]) Put(v T) bool {
 		return false
 	}
 	if m.closeWhenFull && m.n == m.max {
-		m.dropped += uint64(m.n + 1)
+		m.dropped++
 		m.closed = true
-		m.items, m.head, m.n = nil, 0, 0
 		m.mu.Unlock()
 		select {
 		case m.wake <- struct{}{}:

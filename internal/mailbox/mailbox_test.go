@@ -44,8 +44,8 @@ func TestPutDropsTheOldestWhenFull(t *testing.T) {
 }
 
 // A mailbox made by NewClosingWhenFull closes on the Put that finds it
-// full, dropping what it held and that item: its consumer gets a whole
-// prefix, then the end, never a gap.
+// full, dropping that item: its consumer gets every item before it, then
+// the end, never a gap.
 func TestClosingWhenFull(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -56,9 +56,9 @@ func TestClosingWhenFull(t *testing.T) {
 	}{
 		{"under the limit", 4, 3, 0, []int{0, 1, 2}, -1},
 		{"at the limit", 4, 4, 0, []int{0, 1, 2, 3}, -1},
-		{"one over", 4, 5, 5, nil, 4},
-		{"past the first growth", 40, 45, 41, nil, 40},
-		{"max below one holds one", 0, 3, 2, nil, 1},
+		{"one over", 4, 5, 1, []int{0, 1, 2, 3}, 4},
+		{"past the first growth", 40, 45, 1, seq(0, 40), 40},
+		{"max below one holds one", 0, 3, 1, []int{0}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
