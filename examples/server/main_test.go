@@ -424,7 +424,9 @@ func TestShutdownKeepsOneBudget(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM "+pgx.Identifier{schema, "show_seats"}.Sanitize()+" WHERE show_id = $1 FOR UPDATE", showID); err != nil {
 		t.Fatal(err)
 	}
-	go func() { _, _ = http.Post(s.url+"/api/shows/"+showID+"/holds", "application/json", strings.NewReader(mustJSON(t, holdRequest{User: "ana", Seats: seats}))) }()
+	go func() {
+		_, _ = http.Post(s.url+"/api/shows/"+showID+"/holds", "application/json", strings.NewReader(mustJSON(t, holdRequest{User: "ana", Seats: seats})))
+	}()
 	// Until the hold's write waits on the lock.
 	for waiting := 0; waiting == 0; {
 		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&waiting); err != nil {
