@@ -227,26 +227,9 @@ func TestRunRefusesBadAddress(t *testing.T) {
 // database, as a load balancer would: both seed at once without
 // stepping on each other, and they agree about every seat.
 func TestRunPostgresTwoServers(t *testing.T) {
-	url := os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("PostgreSQL at %s: %v (BOXOFFICE_REQUIRE_SERVICES=1)", url, err)
-		}
-		t.Skipf("PostgreSQL at %s is not reachable: %v", url, err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	schema := fmt.Sprintf("server_test_%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
+	url, _, schema := postgresSchema(ctx, t)
 
 	// Both start at once, as after a deploy: both migrate and seed.
 	// No periodic re-read before the test ends: B's stream must learn of
@@ -391,26 +374,9 @@ func (l *lines) all() string {
 // budget of 2 s: Close got a budget of its own, and the pool's Close
 // waited for the stuck connection.
 func TestShutdownKeepsOneBudget(t *testing.T) {
-	url := os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("PostgreSQL at %s: %v (BOXOFFICE_REQUIRE_SERVICES=1)", url, err)
-		}
-		t.Skipf("PostgreSQL at %s is not reachable: %v", url, err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	schema := fmt.Sprintf("server_test_%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
+	url, conn, schema := postgresSchema(ctx, t)
 	s := startServer(t, "-postgres", url, "-schema", schema, "-shutdown-timeout", "2s")
 	_, showID := grandHallShow(t, s.url)
 	seats := adjacentSeatsVia(t, s.url, showID)
@@ -448,4 +414,30 @@ func TestShutdownKeepsOneBudget(t *testing.T) {
 		t.Fatal("run did not return within 25 s of the signal, with -shutdown-timeout 2s")
 	}
 	s.done <- nil // for the cleanup
+}
+
+// postgresSchema returns the test database's URL, a connection to it, and
+// the name of a schema of the test's own, dropped when it ends. Without
+// PostgreSQL the test is skipped, or fails if BOXOFFICE_REQUIRE_SERVICES=1.
+func postgresSchema(ctx context.Context, t *testing.T) (url string, conn *pgx.Conn, schema string) {
+	t.Helper()
+	url = os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("PostgreSQL at %s: %v (BOXOFFICE_REQUIRE_SERVICES=1)", url, err)
+		}
+		t.Skipf("PostgreSQL at %s is not reachable: %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	schema = fmt.Sprintf("server_test_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+	})
+	return url, conn, schema
 }
