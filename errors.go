@@ -59,6 +59,15 @@ var (
 	// The BookingSystem passes it on like any Store error; a hold that may
 	// exist still counts against the user's live holds.
 	ErrCommitUnknown = errors.New("boxoffice: commit outcome unknown")
+	// ErrStoreUnavailable is matched by a Store's error when the Store
+	// could not reach its data: the connection refused or lost, the
+	// database shutting down, out of connections or out of disk, the
+	// Store's pool closed. Nothing was committed, unless the error also
+	// matches ErrCommitUnknown. The same call may succeed later: an HTTP
+	// service answers 503 with Retry-After, where any other Store error is
+	// a 500. The BookingSystem passes it on as it does every Store error;
+	// the in-memory Store never returns it.
+	ErrStoreUnavailable = errors.New("boxoffice: store unavailable")
 	// ErrPaymentUnsettled: ConfirmBooking ran the payment (money may have
 	// been taken) but could not record its outcome, the Store failing:
 	// the booking stays paying, its seats held for it. Calling

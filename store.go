@@ -22,7 +22,10 @@ import (
 // cancelled ctx. Methods return errors matching ErrNotFound (also for an
 // unknown parent: the theater of AddHall, the hall or movie of AddShow,
 // ShowsOfMovie, ShowsOfHall, HallsOfTheater) and ErrAlreadyExists where
-// those apply; other errors are the backend's own. The storetest package
+// those apply; an error of a Store that could not reach its data (a
+// database down, a connection lost) should match ErrStoreUnavailable, so
+// that a caller can tell a fault to retry from a failing request; other
+// errors are the backend's own, wrapped or not. The storetest package
 // holds the conformance suite every Store must pass.
 //
 // A Store returns every time exactly as it was given it (== to it): a

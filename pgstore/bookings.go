@@ -201,7 +201,7 @@ func (s *Store) Booking(ctx context.Context, id boxoffice.BookingID) (boxoffice.
 	if errors.Is(err, pgx.ErrNoRows) {
 		return boxoffice.Booking{}, notFound("booking %s", id)
 	} else if err != nil {
-		return boxoffice.Booking{}, err
+		return boxoffice.Booking{}, markUnavailable(ctx, err)
 	}
 	s.shows.addBooking(b, version)
 	b.Seats = slices.Clone(b.Seats) // the cache's are shared with show transactions only
@@ -286,9 +286,10 @@ func list[T any](ctx context.Context, s *Store, limit int, query string, scan pg
 	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, markUnavailable(ctx, err)
 	}
-	return pgx.AppendRows([]T{}, rows, scan)
+	page, err := pgx.AppendRows([]T{}, rows, scan)
+	return page, markUnavailable(ctx, err)
 }
 
 // scanBookingRef reads a row of (show_id, id, updated_at).

@@ -164,6 +164,14 @@
 // These checks need PostgreSQL 14 or later (pg_terminate_backend's
 // timeout).
 //
+// An error of any call that says the database could not be reached
+// matches boxoffice.ErrStoreUnavailable, and holds pgx's error: no
+// connection could be made, the one in use was lost (a network error, an
+// EOF, pgconn.ErrConnClosed), the pool is closed, or the server refused
+// for its own state (SQLSTATE classes 08, 53 and 58, and 57P01–57P03:
+// shutting down or starting). An error caused by the caller's ctx ending
+// does not match it.
+//
 // ViewShow reads the inventory and the bookings it asks for in one
 // read-only REPEATABLE READ transaction: a consistent snapshot, taken
 // without any lock, so seat maps never wait for bookings.

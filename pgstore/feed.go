@@ -252,7 +252,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // error if a notification could not be sent.
 func (s *Store) Flush(ctx context.Context) error {
 	if err := s.feed.flush(ctx); err != nil {
-		return fmt.Errorf("pgstore: flushing show-change notifications: %w", err)
+		return markUnavailable(ctx, fmt.Errorf("pgstore: flushing show-change notifications: %w", err))
 	}
 	return nil
 }
@@ -373,7 +373,7 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 		if err != nil {
 			cancel()
 			<-listening
-			return fmt.Errorf("pgstore: listening for show changes: %w", err)
+			return markUnavailable(ctx, fmt.Errorf("pgstore: listening for show changes: %w", err))
 		}
 	case <-ctx.Done():
 		cancel()

@@ -37,7 +37,7 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 	err := s.pool.SendBatch(ctx, batch).Close()
 	switch {
 	case err != nil:
-		return err
+		return markUnavailable(ctx, err)
 	case admitted == mark:
 		return nil
 	case liveUntil != nil && a.MaxLiveHolds > 0 && len(live) >= a.MaxLiveHolds:
@@ -68,7 +68,7 @@ func (s *Store) SetLiveHold(ctx context.Context, userID string, hold boxoffice.B
 	} else {
 		batch.Queue(s.q.setLiveHold, userID, [16]byte(hold), roundUp(until))
 	}
-	return s.pool.SendBatch(ctx, batch).Close()
+	return markUnavailable(ctx, s.pool.SendBatch(ctx, batch).Close())
 }
 
 // roundUp rounds t up to the microsecond, as PostgreSQL keeps it: cut, a
@@ -95,5 +95,5 @@ func asyncCommit() *pgx.Batch {
 // runs keeps their row: the deletion checks the row it locks again.
 func (s *Store) ForgetIdleUsers(ctx context.Context, now time.Time) error {
 	_, err := s.pool.Exec(ctx, s.q.forgetIdleUsers, now)
-	return err
+	return markUnavailable(ctx, err)
 }

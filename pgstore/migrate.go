@@ -181,11 +181,11 @@ func (s *Store) Check(ctx context.Context) error {
 		if code := pgCode(err); code == codeUndefinedTable || code == codeInvalidSchemaName {
 			return fmt.Errorf("%w: %s has no schema_migrations table: run Migrate", ErrSchemaNotMigrated, s.schema)
 		}
-		return fmt.Errorf("pgstore: checking schema %s: %w", s.schema, err)
+		return markUnavailable(ctx, fmt.Errorf("pgstore: checking schema %s: %w", s.schema, err))
 	}
 	applied, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 	if err != nil {
-		return fmt.Errorf("pgstore: checking schema %s: %w", s.schema, err)
+		return markUnavailable(ctx, fmt.Errorf("pgstore: checking schema %s: %w", s.schema, err))
 	}
 	for _, v := range applied {
 		if !slices.ContainsFunc(ms, func(m migration) bool { return int32(m.version) == v }) {

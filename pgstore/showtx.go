@@ -67,11 +67,17 @@ func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn 
 	if !readOnly {
 		if show, version, seats, cancelled, ok := s.shows.state(showID); ok {
 			if done, err := s.optimistic(ctx, show, version, seats, cancelled, fn); done {
-				return err
+				return s.txResult(ctx, showID, err)
 			}
 		}
 	}
-	err := s.retry(ctx, func() error { return s.showTxOnce(ctx, showID, readOnly, fn) })
+	return s.txResult(ctx, showID, s.retry(ctx, func() error { return s.showTxOnce(ctx, showID, readOnly, fn) }))
+}
+
+// txResult is what UpdateShow and ViewShow return for the error of their
+// last attempt: fn's error unchanged, the outcome of a lost commit, or
+// the Store's error, marked if the database could not be reached.
+func (s *Store) txResult(ctx context.Context, showID string, err error) error {
 	switch e := err.(type) {
 	case *fnError:
 		return e.err
@@ -82,9 +88,9 @@ func (s *Store) runShowTx(ctx context.Context, showID string, readOnly bool, fn 
 			// come; a show reported that did not change costs one read.
 			s.feed.changed(showID)
 		}
-		return err
+		return markUnavailable(ctx, err)
 	}
-	return err
+	return markUnavailable(ctx, err)
 }
 
 // fnError carries the error of the caller's function through the retry
@@ -280,7 +286,7 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 			return false, nil
 		}
 		if fnErr != nil {
-			return true, fnErr
+			return true, &fnError{fnErr}
 		}
 		return true, nil
 	}

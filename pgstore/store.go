@@ -193,7 +193,7 @@ func (s *Store) AddMovie(ctx context.Context, m boxoffice.Movie) error {
 		genres = []string{}
 	}
 	_, err := s.pool.Exec(ctx, s.q.insertMovie, m.ID, m.Title, m.Duration, genres, m.Language, m.Rating)
-	return mapInsertErr(err, fmt.Sprintf("movie %q", m.ID))
+	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("movie %q", m.ID)))
 }
 
 func scanMovie(row pgx.Row) (boxoffice.Movie, error) {
@@ -208,7 +208,7 @@ func (s *Store) Movie(ctx context.Context, id string) (boxoffice.Movie, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return boxoffice.Movie{}, notFound("movie %q", id)
 	}
-	return m, err
+	return m, markUnavailable(ctx, err)
 }
 
 // pageSize is how many rows Movies and Theaters read at a time.
@@ -233,7 +233,7 @@ func pages[T any](ctx context.Context, pool *pgxpool.Pool, sql string, scan func
 			}
 			if err != nil {
 				var zero T
-				yield(zero, err)
+				yield(zero, markUnavailable(ctx, err))
 				return
 			}
 			for _, v := range page {
@@ -252,7 +252,7 @@ func pages[T any](ctx context.Context, pool *pgxpool.Pool, sql string, scan func
 // AddTheater implements boxoffice.Store.
 func (s *Store) AddTheater(ctx context.Context, t boxoffice.Theater) error {
 	_, err := s.pool.Exec(ctx, s.q.insertTheater, t.ID, t.Name, t.Location, t.City)
-	return mapInsertErr(err, fmt.Sprintf("theater %q", t.ID))
+	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("theater %q", t.ID)))
 }
 
 func scanTheater(row pgx.Row) (boxoffice.Theater, error) {
@@ -267,7 +267,7 @@ func (s *Store) Theater(ctx context.Context, id string) (boxoffice.Theater, erro
 	if errors.Is(err, pgx.ErrNoRows) {
 		return boxoffice.Theater{}, notFound("theater %q", id)
 	}
-	return t, err
+	return t, markUnavailable(ctx, err)
 }
 
 // Theaters implements boxoffice.Store, a page at a time like Movies.
@@ -286,7 +286,7 @@ func (s *Store) AddHall(ctx context.Context, h boxoffice.Hall) error {
 		return err
 	}
 	_, err = s.pool.Exec(ctx, s.q.insertHall, h.ID, h.TheaterID, h.Name, string(layout))
-	return mapInsertErr(err, fmt.Sprintf("hall %q of theater %q", h.ID, h.TheaterID))
+	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("hall %q of theater %q", h.ID, h.TheaterID)))
 }
 
 func scanHall(row pgx.Row) (boxoffice.Hall, error) {
@@ -308,7 +308,7 @@ func (s *Store) Hall(ctx context.Context, id string) (boxoffice.Hall, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return boxoffice.Hall{}, notFound("hall %q", id)
 	}
-	return h, err
+	return h, markUnavailable(ctx, err)
 }
 
 // HallsOfTheater implements boxoffice.Store.
@@ -336,7 +336,7 @@ func (s *Store) HallsOfTheater(ctx context.Context, theaterID string) ([]boxoffi
 	})
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, markUnavailable(ctx, err)
 	case !found:
 		return nil, notFound("theater %q", theaterID)
 	}
@@ -379,9 +379,9 @@ func (s *Store) AddShow(ctx context.Context, show boxoffice.Show, layout *boxoff
 	case *fnError:
 		return e.err // check's error unchanged, as the Store contract asks
 	case *lostCommit:
-		return s.settle(ctx, e)
+		return markUnavailable(ctx, s.settle(ctx, e))
 	}
-	return err
+	return markUnavailable(ctx, err)
 }
 
 // addShowOnce runs one attempt of AddShow on one connection, in three round
@@ -493,7 +493,7 @@ func (s *Store) Show(ctx context.Context, id string) (boxoffice.Show, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return boxoffice.Show{}, notFound("show %q", id)
 	}
-	return sh, err
+	return sh, markUnavailable(ctx, err)
 }
 
 // ShowsOfMovie implements boxoffice.Store, from the index on (movie_id,
@@ -512,7 +512,7 @@ func (s *Store) ShowsOfMovie(ctx context.Context, movieID string, after boxoffic
 func (s *Store) ShowsOfHall(ctx context.Context, hallID string, window boxoffice.Interval) ([]boxoffice.Show, error) {
 	shows, err := s.overlapping(ctx, s.pool, hallID, window)
 	if err != nil || len(shows) > 0 {
-		return shows, err
+		return shows, markUnavailable(ctx, err)
 	}
 	return shows, s.mustExist(ctx, s.q.hallExists, hallID, "hall %q")
 }
@@ -522,7 +522,7 @@ func (s *Store) ShowsOfHall(ctx context.Context, hallID string, window boxoffice
 func (s *Store) mustExist(ctx context.Context, sql, id, what string) error {
 	var ok bool
 	if err := s.pool.QueryRow(ctx, sql, id).Scan(&ok); err != nil {
-		return err
+		return markUnavailable(ctx, err)
 	}
 	if !ok {
 		return notFound(what, id)

@@ -105,6 +105,14 @@ func problem(err error) (int, errorJSON) {
 		body.Error = "your payment may have gone through but could not be recorded yet: confirm again to finish it (you are not charged twice)"
 		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
+	case errors.Is(err, boxoffice.ErrStoreUnavailable):
+		// The database could not be reached: the same request may succeed
+		// once it is back. What the error says (a host, a port) stays in
+		// the log.
+		body.Code = "unavailable"
+		body.Error = "the service cannot reach its database for the moment: try again shortly"
+		body.RetryAfterSeconds = 5
+		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrConflict):
 		// Another process kept winning the show's transaction: try again.
 		body.Code = "busy"
