@@ -280,9 +280,12 @@ func (r *owedRetries) failures(id BookingID) int {
 // gateway (or the Store) is most likely down, and one try a tick is
 // enough to find out when it is back, without holding up the sweeper (or
 // a down gateway) with a call for every booking. A refusal
-// (ErrPaymentDeclined) is the exception, while the tick has lasted less
-// than Config.SweepInterval: the gateway is up and has answered about
-// that booking alone.
+// (ErrPaymentDeclined) is the exception: the gateway is up and has
+// answered about that booking alone. Successes and refusals go on only
+// while the tick has lasted less than Config.SweepInterval, and then the
+// rest is put back for the next tick: a slow gateway (a refund of 10 s
+// that succeeds) would otherwise hold up the sweeper's expiries, and the
+// Watch updates they make, for owedBatch calls.
 //
 // A panic of user code (the PaymentGateway) is a failure of that booking
 // like any other, logged at Error: it must not take down the sweeper, and
@@ -295,7 +298,11 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 		r, err := bs.settleRecovered(ctx, k, !resumed)
 		resumed = resumed || r
 		if err == nil {
-			continue
+			if bs.clock.Now().Sub(now) < bs.cfg.SweepInterval {
+				continue
+			}
+			bs.owed.putBack(due[i+1:], now)
+			return
 		}
 		var pe *settlePanic
 		switch {
@@ -308,9 +315,9 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 		case errors.Is(err, ErrPaymentDeclined):
 			// The gateway answered, for good, about this booking alone: it
 			// is up, so the tick goes on, unless it has lasted a sweep
-			// interval already (slow refusals would hold up the sweeper's
-			// expiries). Stopping at each would let bookings it keeps
-			// refusing, one a tick, hold up every other one.
+			// interval already, as after a success. Stopping at each
+			// would let bookings it keeps refusing, one a tick, hold up
+			// every other one.
 			bs.stats.refundRetryFails.Add(1)
 			bs.log.Warn("boxoffice: the gateway refused to settle a booking (pay money owed back, or finish its payment); retrying later",
 				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)

@@ -37,34 +37,46 @@ func (stillTimer) C() <-chan time.Time      { return nil }
 func (stillTimer) Stop() bool               { return true }
 func (stillTimer) Reset(time.Duration) bool { return true }
 
-// slowRefusals refuses every refund for good, each refusal taking step of
-// the clock's time.
-type slowRefusals struct {
-	clock *handClock
-	step  time.Duration
-	calls int // the test calls settleOwed on its own goroutine alone
+// slowGateway answers every refund, each answer taking step of the
+// clock's time: a refusal for good, or else a success.
+type slowGateway struct {
+	clock  *handClock
+	step   time.Duration
+	refuse bool
+	calls  int // the test calls settleOwed on its own goroutine alone
 }
 
-func (g *slowRefusals) Charge(context.Context, ChargeRequest) (Receipt, error) {
+func (g *slowGateway) Charge(context.Context, ChargeRequest) (Receipt, error) {
 	return Receipt{}, fmt.Errorf("%w: no charges here", ErrPaymentDeclined)
 }
 
-func (g *slowRefusals) Refund(context.Context, RefundRequest) (Receipt, error) {
+func (g *slowGateway) Refund(_ context.Context, req RefundRequest) (Receipt, error) {
 	g.calls++
 	g.clock.Advance(g.step)
-	return Receipt{}, fmt.Errorf("%w: the card was closed", ErrPaymentDeclined)
+	if g.refuse {
+		return Receipt{}, fmt.Errorf("%w: the card was closed", ErrPaymentDeclined)
+	}
+	return Receipt{Reference: fmt.Sprintf("re_%d", g.calls), Amount: req.Amount}, nil
 }
 
 // TestSettleTickBoundedBySweepInterval: a tick of the retry queue goes on
-// past refusals (the gateway is up), but only while it has lasted less
-// than a sweep interval, so that slow refusals do not hold up the
-// sweeper's expiries: with refusals of 400 ms and a 1 s interval, a tick
-// makes three calls of its ten due, and the next tick takes the rest.
+// past refusals (the gateway is up) and successes, but only while it has
+// lasted less than a sweep interval, so that a slow gateway does not hold
+// up the sweeper's expiries: with answers of 400 ms and a 1 s interval, a
+// tick makes three calls of its ten due, and the next tick takes the
+// rest.
 func TestSettleTickBoundedBySweepInterval(t *testing.T) {
+	for _, refuse := range []bool{true, false} {
+		name := map[bool]string{true: "refusals", false: "successes"}[refuse]
+		t.Run(name, func(t *testing.T) { testSettleTickBounded(t, refuse) })
+	}
+}
+
+func testSettleTickBounded(t *testing.T, refuse bool) {
 	ctx := context.Background()
 	start := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
 	clock := &handClock{now: start}
-	gateway := &slowRefusals{clock: clock, step: 400 * time.Millisecond}
+	gateway := &slowGateway{clock: clock, step: 400 * time.Millisecond, refuse: refuse}
 	bs, err := New(Config{Clock: clock, Gateway: gateway, SweepInterval: time.Second,
 		PaymentBackoff: -1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -107,7 +119,7 @@ func TestSettleTickBoundedBySweepInterval(t *testing.T) {
 
 	bs.settleOwed(ctx)
 	if gateway.calls != 3 {
-		t.Errorf("a tick with refusals of 400 ms and a 1 s sweep interval made %d refund calls; want 3 (then past the interval)", gateway.calls)
+		t.Errorf("a tick with answers of 400 ms and a 1 s sweep interval made %d refund calls; want 3 (then past the interval)", gateway.calls)
 	}
 	bs.settleOwed(ctx)
 	if gateway.calls != 6 {
