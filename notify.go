@@ -537,8 +537,10 @@ func (c *notifierConfig) refundLine(r Refund) string {
 
 // EmailNotifier is an Observer that emails customers about their
 // bookings: seats held (with the payment deadline), booking confirmed,
-// payment failed, hold expired and booking cancelled. Other events are
-// ignored. Users without a contact or an email address are skipped. A send
+// payment failed, hold expired, booking cancelled, and a hold released
+// because CancelShow cancelled its show (HoldReleased.ShowCancelled; a
+// customer who released a hold is not told). Other events are ignored.
+// Users without a contact or an email address are skipped. A send
 // that fails or hangs is retried (WithSendAttempts, WithSendTimeout,
 // WithSendBackoff); lookup failures, and sends that failed for good, are
 // logged. Safe for concurrent use.
