@@ -117,7 +117,9 @@ type BookedSeat struct {
 // PaymentMethod names how the customer pays, e.g. "card:tok_visa". Its
 // meaning belongs to the PaymentGateway. It is kept on the booking for
 // good, so ConfirmBooking takes only text like the rest of the API's: at
-// most 256 bytes of valid UTF-8 with no control characters.
+// most 256 bytes of valid UTF-8 with no control characters. The empty
+// method is passed on like any other, for the gateway to judge (the
+// InMemoryGateway approves it).
 type PaymentMethod string
 
 // maxPaymentMethodLen bounds a PaymentMethod, as maxUserIDLen does user IDs.

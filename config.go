@@ -304,7 +304,7 @@ func (c Config) validate() error {
 	}
 	for i, o := range c.Observers {
 		if o == nil {
-			return invalid("Config.Observers", "observer %d is nil", i)
+			return invalid(fmt.Sprintf("Config.Observers[%d]", i), "is nil")
 		}
 		if err := validatePart(fmt.Sprintf("Config.Observers[%d]", i), o); err != nil {
 			return err

@@ -672,14 +672,8 @@ func (s *MemoryStore) Movie(ctx context.Context, id string) (Movie, error) {
 }
 
 // Movies implements Store. It yields a snapshot taken when the loop starts,
-// without holding a lock, so the loop body may call the Store.
-//
-// The snapshot is the list's slice header, not a copy: movieList is
-// append-only and a stored Movie is never changed, so later appends cannot
-// touch the elements it covers. Each yielded movie still gets its own
-// Genres, copied into one shared allocation per many movies rather than one
-// each: a search over 10,000 movies copied the whole catalog and made
-// 10,000 allocations before.
+// without holding a lock, so the loop body may call the Store. Each movie
+// yielded is a copy, Genres included.
 func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
 	return func(yield func(Movie, error) bool) {
 		if err := ctx.Err(); err != nil {
@@ -687,6 +681,12 @@ func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
 			return
 		}
 		s.catalogMu.RLock()
+		// The snapshot is the list's slice header, not a copy: movieList
+		// is append-only and a stored Movie is never changed, so later
+		// appends cannot touch the elements it covers. Each movie's Genres
+		// is copied into one shared allocation per many movies rather than
+		// one each: a search over 10,000 movies copied the whole catalog
+		// and made 10,000 allocations before.
 		snapshot := s.movieList[:len(s.movieList):len(s.movieList)]
 		s.catalogMu.RUnlock()
 		var genres []string // copies of the Genres of the movies yielded

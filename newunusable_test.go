@@ -46,6 +46,8 @@ func TestNewRefusesUnusableZeroValues(t *testing.T) {
 			func(context.Context, string) (bool, error) { return true, nil }), boxoffice.RatePercent(110))}, "", ""},
 		{"nil *InMemoryGateway", boxoffice.Config{Gateway: (*boxoffice.InMemoryGateway)(nil)}, "Config.Gateway", "nil"},
 		{"nil *LogObserver", boxoffice.Config{Observers: []boxoffice.Observer{(*boxoffice.LogObserver)(nil)}}, "Config.Observers[0]", "nil"},
+		// A nil interface is named by its index too, as a nil pointer is.
+		{"nil Observer", boxoffice.Config{Observers: []boxoffice.Observer{boxoffice.NewLogObserver(nil), nil}}, "Config.Observers[1]", "nil"},
 		{"an observer that says it is not usable", boxoffice.Config{Observers: []boxoffice.Observer{boxoffice.NewLogObserver(nil), unconfiguredObserver{}}},
 			"Config.Observers[1]", "no address"},
 		{"a Validate that panics", boxoffice.Config{Pricing: embeddedRate{}}, "Config.Pricing", "panicked"},

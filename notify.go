@@ -537,8 +537,10 @@ func (c *notifierConfig) refundLine(r Refund) string {
 
 // EmailNotifier is an Observer that emails customers about their
 // bookings: seats held (with the payment deadline), booking confirmed,
-// payment failed, hold expired and booking cancelled. Other events are
-// ignored. Users without a contact or an email address are skipped. A send
+// payment failed, hold expired, booking cancelled, and a hold released
+// because CancelShow cancelled its show (HoldReleased.ShowCancelled; a
+// customer who released a hold is not told). Other events are ignored.
+// Users without a contact or an email address are skipped. A send
 // that fails or hangs is retried (WithSendAttempts, WithSendTimeout,
 // WithSendBackoff); lookup failures, and sends that failed for good, are
 // logged. Safe for concurrent use.
@@ -664,9 +666,11 @@ func (s *PrintSender) write(ctx context.Context, text string) error {
 // everything else at Info. Attributes: kind, at (the commit time), show,
 // booking and user where set, then the event's own fields (seats, total,
 // held_until, payment_ref, reason, refund, refund_percent, refund_ref, owed
-// (a PaymentFailed's OwedMoney, when not zero), and
-// movie, hall, start, base_price for a scheduled show). Amounts are in major
-// units without a currency symbol, e.g. "45.00".
+// (a PaymentFailed's OwedMoney, when not zero), show_cancelled and
+// show_started when set; movie, hall, start, base_price for a scheduled
+// show; holds_released, holds_expired, bookings_cancelled, payments_stopped
+// and refund_total for a cancelled one). Amounts are in major units without
+// a currency symbol, e.g. "45.00".
 type LogObserver struct {
 	logger *slog.Logger
 }
@@ -739,6 +743,9 @@ func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
 		if e.ShowCancelled {
 			own = append(own, slog.Bool("show_cancelled", true))
 		}
+		if e.ShowStarted {
+			own = append(own, slog.Bool("show_started", true))
+		}
 	case *BookingConfirmed:
 		if e == nil {
 			return nil, false
@@ -760,6 +767,9 @@ func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
 			return nil, false
 		}
 		own = append([]slog.Attr{seats(e.Seats)}, refund(e.Refund)...)
+		if e.ShowCancelled {
+			own = append(own, slog.Bool("show_cancelled", true))
+		}
 	case *ShowScheduled:
 		if e == nil {
 			return nil, false
@@ -769,6 +779,17 @@ func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
 			slog.String("hall", e.Show.HallID),
 			slog.Time("start", e.Show.Start),
 			money("base_price", e.Show.BasePrice),
+		}
+	case *ShowCancelled:
+		if e == nil {
+			return nil, false
+		}
+		own = []slog.Attr{
+			slog.Int("holds_released", e.HoldsReleased),
+			slog.Int("holds_expired", e.HoldsExpired),
+			slog.Int("bookings_cancelled", e.BookingsCancelled),
+			slog.Int("payments_stopped", e.PaymentsStopped),
+			money("refund_total", e.RefundTotal),
 		}
 	}
 

@@ -506,10 +506,29 @@ func TestLogObserver(t *testing.T) {
 				`movie=m1 hall=h1 start=2026-03-16T18:00:00.000Z base_price=12.00`,
 		},
 		{
+			// What the cancellation did is the record's point: an operator
+			// reading "show_cancelled" must see the counts and the money owed.
+			event: &boxoffice.ShowCancelled{
+				EventMeta:     boxoffice.EventMeta{At: notifyAt, ShowID: "show-1"},
+				HoldsReleased: 2, HoldsExpired: 1, BookingsCancelled: 3, PaymentsStopped: 1, RefundTotal: 6750,
+			},
+			want: `level=INFO msg="boxoffice event" kind=show_cancelled at=2026-03-14T18:00:00.000Z show=show-1 ` +
+				`holds_released=2 holds_expired=1 bookings_cancelled=3 payments_stopped=1 refund_total=67.50`,
+		},
+		{
+			event: &boxoffice.BookingCancelled{EventMeta: notifyMeta, Seats: []string{"E5"}, Refund: boxoffice.Refund{Amount: 4500, Percent: 100}, ShowCancelled: true},
+			want:  `level=INFO msg="boxoffice event" kind=booking_cancelled ` + meta + ` seats=[E5] refund=45.00 refund_percent=100 show_cancelled=true`,
+		},
+		{
+			event: &boxoffice.HoldExpired{EventMeta: notifyMeta, Seats: []string{"B7"}, ShowStarted: true},
+			want:  `level=INFO msg="boxoffice event" kind=hold_expired ` + meta + ` seats=[B7] show_started=true`,
+		},
+		{
 			event: &customEvent{EventMeta: notifyMeta},
 			want:  `level=INFO msg="boxoffice event" kind=unknown ` + meta,
 		},
 		{event: (*boxoffice.PaymentFailed)(nil)},
+		{event: (*boxoffice.ShowCancelled)(nil)},
 		{event: nil},
 	}
 	for _, tc := range tests {

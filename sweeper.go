@@ -22,7 +22,7 @@ const (
 )
 
 // Sweep expires holds whose deadline has passed, now, and reports how many
-// it expired. It takes at most 4,096 due deadlines a call (sweepBatch), so
+// it expired. It takes at most 4,096 due deadlines a call, so
 // that one call never runs long, and leaves the rest queued for the next
 // call or tick: it returns at most 4,096, and 4,096 when more lapsed holds
 // than that are waiting — fewer only when some deadlines it took expire

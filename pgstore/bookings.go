@@ -194,7 +194,8 @@ func timeOf(t *time.Time) time.Time {
 
 // Booking implements boxoffice.Store. The booking is read with its show's
 // version, so that the show transaction a BookingSystem runs next on it
-// needs not read it again (see showCache).
+// need not read it again (see "The per-show transaction" in the package
+// documentation).
 func (s *Store) Booking(ctx context.Context, id boxoffice.BookingID) (boxoffice.Booking, error) {
 	var version int64
 	b, err := scanBooking(s.pool.QueryRow(ctx, s.q.booking, [16]byte(id)), &version)

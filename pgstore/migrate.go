@@ -75,7 +75,7 @@ var ErrSchemaTooNew = errors.New("pgstore: schema migrated by a newer version of
 // least-privilege role can run it at every start.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	if pool == nil {
-		return errors.New("pgstore: Migrate: nil pool")
+		return invalid("pgstore.Migrate pool", "nil; make one with pgxpool.New")
 	}
 	opts, err := opts.withDefaults()
 	if err != nil {

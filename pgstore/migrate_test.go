@@ -56,6 +56,9 @@ func TestOptionsAreChecked(t *testing.T) {
 	if _, err := pgstore.New(nil, pgstore.Options{}); !errors.Is(err, boxoffice.ErrInvalidArgument) {
 		t.Errorf("New with a nil pool: %v, want ErrInvalidArgument", err)
 	}
+	if err := pgstore.Migrate(t.Context(), nil, pgstore.Options{}); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+		t.Errorf("Migrate with a nil pool: %v, want ErrInvalidArgument", err)
+	}
 	pool := testPool(t)
 	long := string(make([]byte, 64))
 	for _, schema := range []string{long, "bad\x00name", "\xff"} {

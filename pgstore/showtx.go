@@ -54,8 +54,9 @@ func (s *Store) UpdateShow(ctx context.Context, showID string, fn func(tx boxoff
 // ViewShow implements boxoffice.Store: fn runs in a read-only REPEATABLE
 // READ transaction, so the seats and every booking it reads come from one
 // snapshot taken when the inventory is read. It takes no lock and never
-// waits for an UpdateShow. SetSeat and PutBooking change nothing and make
-// ViewShow return an error matching boxoffice.ErrInvalidArgument.
+// waits for an UpdateShow. SetSeat, PutBooking and CancelShow change
+// nothing and make ViewShow return an error matching
+// boxoffice.ErrInvalidArgument.
 func (s *Store) ViewShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
 	return s.runShowTx(ctx, showID, true, fn)
 }

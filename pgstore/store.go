@@ -115,7 +115,10 @@ var (
 )
 
 // New returns a Store on the schema of opts, which Migrate must have
-// created. It does not touch the database.
+// created. It does not touch the database. A nil pool, or a Schema that
+// PostgreSQL cannot name (longer than 63 bytes, not valid UTF-8, or with a
+// NUL byte), is an *boxoffice.ArgumentError (boxoffice.ErrInvalidArgument),
+// as it is for Migrate.
 func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if pool == nil {
 		return nil, invalid("pgstore.New pool", "nil; make one with pgxpool.New")
