@@ -78,6 +78,8 @@ type SMSMessage struct {
 // and as owed, e.g. "…:payment_failed:…Z:refunded-22.50:owed-0.00", so
 // that the failure owing money and the later refund have distinct keys and
 // a sender dropping repeated keys does not drop the refund's notice.
+// An event of a show, not of a booking (ShowScheduled, ShowCancelled), is
+// named by its show instead: "show:S1:show_cancelled:…Z".
 //
 // A nil e, or a nil pointer of an event type, has the key "".
 func MessageKey(e Event) string {
@@ -85,7 +87,11 @@ func MessageKey(e Event) string {
 		return "" // Meta of a nil *PaymentFailed would panic
 	}
 	m := e.Meta()
-	key := m.BookingID.String() + ":" + EventKind(e) + ":" + m.At.UTC().Format(time.RFC3339Nano)
+	subject := m.BookingID.String()
+	if m.BookingID.IsZero() {
+		subject = "show:" + m.ShowID // else every show's event of a commit time would share the key
+	}
+	key := subject + ":" + EventKind(e) + ":" + m.At.UTC().Format(time.RFC3339Nano)
 	if pf, ok := e.(*PaymentFailed); ok {
 		key += ":refunded-" + pf.Refund.Amount.String() + ":owed-" + pf.OwedMoney.String()
 	}

@@ -1155,6 +1155,13 @@ func TestMessageKeyTellsPaymentFailuresApart(t *testing.T) {
 			t.Errorf("%s: keys %q, then %q, and %q for a copy; want one key", ev.name, key, again, ofCopy)
 		}
 	}
+	// Events of a show: its ID stands for the booking's.
+	cancelled := func(show string) *boxoffice.ShowCancelled {
+		return &boxoffice.ShowCancelled{EventMeta: boxoffice.EventMeta{At: notifyAt, ShowID: show}}
+	}
+	if a, b := boxoffice.MessageKey(cancelled("S1")), boxoffice.MessageKey(cancelled("S2")); a == b || a != "show:S1:show_cancelled:2026-03-14T18:00:00Z" {
+		t.Errorf("two shows cancelled in one instant: keys %q and %q; want show:S1:show_cancelled:2026-03-14T18:00:00Z and another", a, b)
+	}
 	// Other events keep the key of booking, kind and time.
 	confirmed := &boxoffice.BookingConfirmed{EventMeta: notifyMeta, Seats: []string{"A1"}, Total: 1500}
 	if got, want := boxoffice.MessageKey(confirmed), "0b5e6f1a-7c2d-4e8f-9a01-23456789abcd:booking_confirmed:2026-03-14T18:00:00Z"; got != want {

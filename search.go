@@ -32,8 +32,9 @@ type MovieQuery struct {
 }
 
 // SearchMovies returns one page of the movies matching q, ordered by title,
-// then by ID, both compared byte by byte (so "Zodiac" before "avatar"): at most q.Limit of them, the first ones after the movie
-// q.After in that order. Read the next page with After set to the ID of
+// then by ID, both compared byte by byte (so "Zodiac" before "avatar"): at
+// most q.Limit of them, the first ones after the movie q.After in that
+// order. Read the next page with After set to the ID of
 // the last movie returned, and the other fields unchanged; a page shorter
 // than its limit (possibly empty) is the last one. As for BookingsOfUser,
 // pages are cut by a cursor, not an offset: movies added while a caller
