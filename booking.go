@@ -79,7 +79,8 @@ func (s BookingStatus) String() string {
 	return "unknown"
 }
 
-// ParseBookingStatus is the inverse of BookingStatus.String.
+// ParseBookingStatus is the inverse of BookingStatus.String for every status
+// of the lifecycle; "unknown" (the String of any other value) is an error.
 func ParseBookingStatus(s string) (BookingStatus, error) {
 	for i, n := range statusNames {
 		if n != "" && n == s {
