@@ -28,10 +28,11 @@ const (
 // than that are waiting — fewer only when some deadlines it took expire
 // nothing (holds released, paid for, extended or expired elsewhere since)
 // or fail to. A hold the Store fails to expire is queued again for the
-// next call, and so, after three failures in a row, is the rest of the
-// call's batch; the error returned joins the first three errors and counts
-// the rest. The background sweeper calls it every
-// Config.SweepInterval; a hold is free the instant its deadline passes
+// next call, behind the holds the call did not try; so, untried, are the
+// call's other holds of that show, and, after three failures in a row
+// (of three shows), the rest of the call's batch. The error returned
+// joins the first three errors and counts the rest. The background
+// sweeper calls it every Config.SweepInterval; a hold is free the instant its deadline passes
 // either way (lazy expiry), so Sweep only makes the expiry visible to
 // observers, watchers and queries. It pops due deadlines off a queue and
 // never scans seats: O(expired), as deadlines are pushed in order (now
@@ -56,12 +57,32 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 	due := bs.holds.PopDue(now, sweepBatch, nil)
 	n, failed, streak := 0, 0, 0
 	var errs []error
+	// The holds to try again later, queued after the rest of the batch
+	// once the loop ends: pushed back first, ahead of the holds the loop
+	// never tried, the holds of a show whose transactions keep failing (a
+	// row locked by a stuck transaction, a show too hot to get through)
+	// came first in every Sweep, which then stopped at them, and no other
+	// show's lapsed hold was expired again. failing holds the shows that
+	// failed in this Sweep: their other holds wait for the next try
+	// without a transaction, and count in no streak.
+	var later []holdKey
+	var failing map[*showEntry]bool
+	skipped := 0
 	for i, k := range due {
+		if failing[k.show] {
+			later = append(later, k)
+			skipped++
+			continue
+		}
 		ok, err := bs.expire(ctx, k.show, k.id)
 		if err != nil {
 			// Keep it for another try; the seat is free meanwhile anyway.
 			bs.stats.sweeperErrors.Add(1)
-			bs.holds.Push(now, k)
+			later = append(later, k)
+			if failing == nil {
+				failing = make(map[*showEntry]bool)
+			}
+			failing[k.show] = true
 			if failed++; len(errs) < sweepErrsKept {
 				errs = append(errs, err)
 			}
@@ -80,8 +101,14 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+	for _, k := range later {
+		bs.holds.Push(now, k)
+	}
 	if failed > sweepErrsKept {
 		errs = append(errs, fmt.Errorf("boxoffice: sweeper: %d more holds failed to expire", failed-sweepErrsKept))
+	}
+	if skipped > 0 {
+		errs = append(errs, fmt.Errorf("boxoffice: sweeper: %d more holds of the shows that failed left for the next try", skipped))
 	}
 	return n, errors.Join(errs...)
 }
