@@ -21,6 +21,11 @@ const (
 	sweepErrsKept   = 3
 )
 
+// sweepShowFails is how many holds of one show in a row a Sweep fails to
+// expire before it leaves the show's other holds for the next try: its
+// Store transactions are failing, most likely, while other shows' work.
+const sweepShowFails = 2
+
 // Sweep expires holds whose deadline has passed, now, and reports how many
 // it expired. It takes at most 4,096 due deadlines a call, so
 // that one call never runs long, and leaves the rest queued for the next
@@ -28,10 +33,11 @@ const (
 // than that are waiting — fewer only when some deadlines it took expire
 // nothing (holds released, paid for, extended or expired elsewhere since)
 // or fail to. A hold the Store fails to expire is queued again for the
-// next call, and so, after three failures in a row, is the rest of the
-// call's batch; the error returned joins the first three errors and counts
-// the rest. The background sweeper calls it every
-// Config.SweepInterval; a hold is free the instant its deadline passes
+// next call, behind the holds the call did not try; so, untried, are the
+// call's other holds of a show two of whose holds in a row failed, and,
+// after three failures in a row, the rest of the call's batch. The error returned
+// joins the first three errors and counts the rest. The background
+// sweeper calls it every Config.SweepInterval; a hold is free the instant its deadline passes
 // either way (lazy expiry), so Sweep only makes the expiry visible to
 // observers, watchers and queries. It pops due deadlines off a queue and
 // never scans seats: O(expired), as deadlines are pushed in order (now
@@ -56,12 +62,31 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 	due := bs.holds.PopDue(now, sweepBatch, nil)
 	n, failed, streak := 0, 0, 0
 	var errs []error
+	// The holds to try again are queued back once the loop ends, behind
+	// the holds it did not try: pushed back first, the holds of a show
+	// whose transactions keep failing (its row locked by a stuck
+	// transaction, a show too hot to get through) came first in every
+	// Sweep, which stopped at them, and no other show's lapsed hold was
+	// expired again. A show that fails twice in a row (showFails) has its
+	// other holds left for the next try without a transaction, counted in
+	// no streak; one hold that fails alone (a booking the Store cannot
+	// read) keeps no other hold of its show from expiring.
+	var skipped, failedKeys []holdKey
+	var showFails map[*showEntry]int
 	for i, k := range due {
+		if showFails[k.show] >= sweepShowFails {
+			skipped = append(skipped, k)
+			continue
+		}
 		ok, err := bs.expire(ctx, k.show, k.id)
 		if err != nil {
 			// Keep it for another try; the seat is free meanwhile anyway.
 			bs.stats.sweeperErrors.Add(1)
-			bs.holds.Push(now, k)
+			failedKeys = append(failedKeys, k)
+			if showFails == nil {
+				showFails = make(map[*showEntry]int)
+			}
+			showFails[k.show]++
 			if failed++; len(errs) < sweepErrsKept {
 				errs = append(errs, err)
 			}
@@ -76,12 +101,22 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 			continue
 		}
 		streak = 0
+		delete(showFails, k.show)
 		if ok {
 			n++
 		}
 	}
+	for _, k := range skipped {
+		bs.holds.Push(now, k)
+	}
+	for _, k := range failedKeys {
+		bs.holds.Push(now, k)
+	}
 	if failed > sweepErrsKept {
 		errs = append(errs, fmt.Errorf("boxoffice: sweeper: %d more holds failed to expire", failed-sweepErrsKept))
+	}
+	if len(skipped) > 0 {
+		errs = append(errs, fmt.Errorf("boxoffice: sweeper: %d more holds of shows that failed twice in a row left for the next try", len(skipped)))
 	}
 	return n, errors.Join(errs...)
 }
