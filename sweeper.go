@@ -35,10 +35,11 @@ const sweepShowFails = 2
 // or fail to. A hold the Store fails to expire is queued again for the
 // next call, behind the holds the call did not try; so, untried, are the
 // call's other holds of a show two of whose holds in a row failed, and,
-// after three failures in a row, the rest of the call's batch. The error returned
-// joins the first three errors and counts the rest. The background
-// sweeper calls it every Config.SweepInterval; a hold is free the instant its deadline passes
-// either way (lazy expiry), so Sweep only makes the expiry visible to
+// after three failures in a row, the rest of the call's batch. The error
+// returned joins the first three errors and counts the rest. The
+// background sweeper calls it every Config.SweepInterval; a hold is free
+// the instant its deadline passes either way (lazy expiry), so Sweep only
+// makes the expiry visible to
 // observers, watchers and queries. It pops due deadlines off a queue and
 // never scans seats: O(expired), as deadlines are pushed in order (now
 // plus the TTL); a deadline pushed early goes to a heap, O(log holds).
