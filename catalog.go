@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -96,6 +97,17 @@ func validText(field, s string, required bool, max int) error {
 		return invalid(field, "contains control characters")
 	}
 	return nil
+}
+
+// overlongID refuses, as not found, an ID longer than any the catalog
+// takes, before a Store is asked about it: IDs to look up come from end
+// users (a URL's path), and neither the database nor the error should get
+// a megabyte of one back.
+func overlongID(kind, id string) error {
+	if len(id) <= maxIDLen {
+		return nil
+	}
+	return fmt.Errorf("boxoffice: no %s with an ID of %d bytes (IDs have at most %d): %w", kind, len(id), maxIDLen, ErrNotFound)
 }
 
 // newID fills an empty catalog ID with a random one.
@@ -324,16 +336,25 @@ func (bs *BookingSystem) showCancelled(ctx context.Context, showID string) (bool
 
 // Movie returns a movie by ID.
 func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
+	if err := overlongID("movie", id); err != nil {
+		return Movie{}, err
+	}
 	return bs.store.Movie(ctx, id)
 }
 
 // Theater returns a theater by ID.
 func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error) {
+	if err := overlongID("theater", id); err != nil {
+		return Theater{}, err
+	}
 	return bs.store.Theater(ctx, id)
 }
 
 // Hall returns a hall by ID.
 func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
+	if err := overlongID("hall", id); err != nil {
+		return Hall{}, err
+	}
 	return bs.store.Hall(ctx, id)
 }
 

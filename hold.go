@@ -599,6 +599,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 	}
 	var b Booking
 	var extended bool
+	var counted Booking // the hold as the limits counted it before they were told of the extension
 	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
 		extended = false // a Store may run the transaction again
 		var err error
@@ -628,6 +629,14 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		if limit := bs.cfg.MaxHoldExtensions; limit >= 0 && b.Extensions >= limit {
 			return &RateLimitError{UserID: b.UserID, Limit: LimitHoldExtensions}
 		}
+		// The limits counted here learn the new deadline under the
+		// show's lock, as a new hold's do (holdOp): told after the
+		// commit, they let a request of the user at the old deadline,
+		// in between, drop the hold as over and pass the live-hold cap,
+		// and the hold then went uncounted. (A UserLimitStore counts a
+		// hold sharedLiveMargin longer instead: made skips it.)
+		counted = b
+		bs.users.made(b.UserID, b.ID, b.ID, until)
 		b.Extensions++
 		b.HeldUntil = until
 		b.UpdatedAt = now
@@ -644,6 +653,10 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		return nil
 	})
 	if err != nil {
+		if !counted.ID.IsZero() && !errors.Is(err, ErrCommitUnknown) {
+			// Not extended after all: the old deadline counts again.
+			bs.users.made(counted.UserID, counted.ID, counted.ID, counted.HeldUntil)
+		}
 		return Booking{}, err
 	}
 	if extended {

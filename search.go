@@ -351,6 +351,9 @@ type ShowPage struct {
 // Limit out of range, or an After that is not valid text, is an
 // *ArgumentError (ErrInvalidArgument). An unknown movie is ErrNotFound.
 func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page ShowPage) ([]ShowInfo, error) {
+	if err := overlongID("movie", movieID); err != nil {
+		return nil, err
+	}
 	// An After no show ID could be is refused as malformed before a Store
 	// is asked about it, as MovieQuery.After is.
 	if err := validText("page.After", page.After, false, maxIDLen); err != nil {

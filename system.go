@@ -452,6 +452,9 @@ func (c *showCache) init() {
 
 // entry returns the show's entry, loading it from the store on first use.
 func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, error) {
+	if err := overlongID("show", showID); err != nil {
+		return nil, err
+	}
 	sh := bs.shows.shard(showID)
 	sh.mu.RLock()
 	e := sh.m[showID]
