@@ -37,10 +37,25 @@
 // again the instant its deadline passes, judged with the Clock inside the
 // show's transaction (lazy expiry); a sweeper also expires lapsed holds so
 // that observers, watchers and queries see it, popping deadlines off a
-// queue in deadline order rather than scanning seats. Per-user limits (holds per minute, live
-// holds, seats per hold, hold extensions) keep bots from hoarding seats;
-// a Store shared by several processes may count the first two for all of
-// them together (UserLimitStore).
+// queue in deadline order rather than scanning seats. Per-user limits
+// (holds per minute, live holds, seats per hold, hold extensions) keep
+// bots from hoarding seats; a Store shared by several processes may count
+// the first two for all of them together (UserLimitStore).
+//
+// # Who may do what
+//
+// The library trusts its caller about users. A user ID is compared byte
+// for byte: "Ana", "ana" and "ana" with a zero-width space are three users
+// with limits of their own, so a service whose logins ignore case or
+// accept lookalikes passes the canonical ID of the login, never text the
+// client typed. The calls on a booking (ExtendHold, ReleaseHold,
+// ConfirmBooking, CancelBooking, Booking) take its ID alone, which holds at
+// least 74 random bits and so cannot be guessed, but a service that shows
+// IDs to anyone but their owner checks Booking.UserID against its session
+// before calling (examples/server answers 404 for another user's booking).
+// The text of a PaymentGateway's errors reaches the caller (PaymentError,
+// Payment.Failure, the notifiers): a gateway adapter keeps internal detail
+// out of it.
 //
 // # Bookings
 //
