@@ -42,7 +42,8 @@ import (
 //
 // A Store may also have optional capabilities (ExpiredHoldLister,
 // UnsettledBookingLister, ShowChangeListener, UserLimitStore), which a
-// Store shared by several processes needs. A Store that wraps another (to
+// Store shared by several processes needs, and MovieSearcher, which
+// spares SearchMovies a read of the whole catalog. A Store that wraps another (to
 // trace or meter its calls, say) should have a method
 //
 //	Unwrap() boxoffice.Store
@@ -219,6 +220,24 @@ type HoldRef struct {
 	ShowID    string
 	Booking   BookingID
 	HeldUntil time.Time
+}
+
+// MovieSearcher is an optional Store capability: a Store that narrows a
+// movie search itself, so that SearchMovies reads what a page needs
+// rather than the whole catalog. The BookingSystem still judges each movie
+// yielded by SearchMovies' rules, so a Store may yield movies that do not
+// match, but must yield every one that does.
+type MovieSearcher interface {
+	// MoviesMatching yields the movies that come strictly after the
+	// cursor in the order of (Title, ID), both compared byte by byte —
+	// from the first if the cursor is the zero Movie — in that order,
+	// among them every movie that matches q.Title, q.Genre and q.Language
+	// as SearchMovies matches them (Unicode simple case folding). q.Limit
+	// is how many matches the caller wants (it stops after that many), so
+	// a Store may read that many at a time; q.City and q.After are to be
+	// ignored. Stop early by breaking out of the loop; the loop body may
+	// call the Store.
+	MoviesMatching(ctx context.Context, q MovieQuery, after Movie) iter.Seq2[Movie, error]
 }
 
 // ExpiredHoldLister is an optional Store capability: a Store shared by

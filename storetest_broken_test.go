@@ -2,8 +2,8 @@ package boxoffice_test
 
 // A manual check of the conformance suite itself: does storetest.Run tell a
 // broken Store from a good one? brokenStore wraps the MemoryStore and breaks
-// it in one way at a time (its mode). Every mode but the controls "ok" and
-// "ok-unsettled" must FAIL the suite; a broken mode that passes is a Store
+// it in one way at a time (its mode). Every mode but the controls "ok",
+// "ok-unsettled" and "search-ok" must FAIL the suite; a broken mode that passes is a Store
 // bug the suite would let through. The test is skipped unless
 // BOXOFFICE_BROKEN_STORES=1, since its verdict is the opposite of an
 // ordinary test's (go test reports failures for the modes caught). Run:
@@ -11,7 +11,7 @@ package boxoffice_test
 //	BOXOFFICE_BROKEN_STORES=1 go test -count=1 -run TestBrokenStores -v . 2>&1 |
 //		grep -E '^    --- (FAIL|PASS): TestBrokenStores/'
 //
-// and check that only the two controls PASS.
+// and check that only the three controls PASS.
 
 import (
 	"bytes"
@@ -71,6 +71,41 @@ func newBroken(mode string) *brokenStore {
 
 // unsettledStore adds UnsettledBookingLister.
 type unsettledStore struct{ *brokenStore }
+
+// searchStore adds a MovieSearcher, broken by the modes "search-…".
+type searchStore struct{ *brokenStore }
+
+func (s searchStore) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, after boxoffice.Movie) iter.Seq2[boxoffice.Movie, error] {
+	return func(yield func(boxoffice.Movie, error) bool) {
+		var all []boxoffice.Movie
+		for m, err := range s.inner.Movies(ctx) {
+			if err != nil {
+				yield(boxoffice.Movie{}, err)
+				return
+			}
+			all = append(all, m)
+		}
+		key := func(m boxoffice.Movie) string { return m.Title + "\x00" + m.ID }
+		if s.mode == "search-by-id" {
+			key = func(m boxoffice.Movie) string { return m.ID }
+		}
+		slices.SortFunc(all, func(a, b boxoffice.Movie) int { return strings.Compare(key(a), key(b)) })
+		for _, m := range all {
+			past := after.ID == "" || key(m) > key(after)
+			if s.mode == "search-cursor-inclusive" {
+				past = after.ID == "" || key(m) >= key(after)
+			}
+			// Lower case is not Unicode case folding: it misses the
+			// Kelvin sign and the long s.
+			if s.mode == "search-lowercase" && !strings.Contains(strings.ToLower(m.Title), strings.ToLower(q.Title)) {
+				continue
+			}
+			if past && !yield(m, nil) {
+				return
+			}
+		}
+	}
+}
 
 // ---- catalog: delegated ----
 
@@ -722,7 +757,8 @@ func (s unsettledStore) list(ctx context.Context, limit int, match func(boxoffic
 }
 
 var brokenModes = []string{
-	"ok", "ok-unsettled",
+	"ok", "ok-unsettled", "search-ok",
+	"search-by-id", "search-cursor-inclusive", "search-lowercase",
 	"no-rollback", "commit-on-panic", "no-serialize", "no-serialize-rtt",
 	"tx-booking-stale", "put-keeps-caller-seats", "booking-returns-shared-seats",
 	"drop-FailureKind", "drop-RefundedAt", "drop-Extensions", "drop-HeldUntil", "drop-SeatType",
@@ -747,13 +783,17 @@ func TestBrokenStores(t *testing.T) {
 	for _, mode := range brokenModes {
 		t.Run(mode, func(t *testing.T) {
 			unsettled := mode == "ok-unsettled" || strings.HasPrefix(mode, "unsettled-") || strings.HasPrefix(mode, "owing-") || mode == "expired-any-status"
+			search := strings.HasPrefix(mode, "search-")
 			storetest.Run(t, func(*testing.T) boxoffice.Store {
 				s := newBroken(mode)
-				if unsettled {
+				switch {
+				case unsettled:
 					return unsettledStore{s}
+				case search:
+					return searchStore{s}
 				}
 				return s
-			}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled})
+			}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search})
 		})
 	}
 }

@@ -42,6 +42,8 @@ type BookingSystem struct {
 	// the sweeper asks them for what other processes left (see rescan).
 	expired   ExpiredHoldLister
 	unsettled UnsettledBookingLister
+	// searcher is the Store's MovieSearcher, or nil.
+	searcher MovieSearcher
 
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
@@ -118,6 +120,7 @@ func New(cfg Config) (*BookingSystem, error) {
 	bs.mem, _ = cfg.Store.(*MemoryStore)
 	bs.expired, _ = StoreCapability[ExpiredHoldLister](cfg.Store)
 	bs.unsettled, _ = StoreCapability[UnsettledBookingLister](cfg.Store)
+	bs.searcher, _ = StoreCapability[MovieSearcher](cfg.Store)
 	bs.pricing.Store(&pricingHolder{cfg.Pricing})
 	bs.shows.init()
 	bs.users.init(cfg)

@@ -18,7 +18,9 @@
 // boxoffice.ExpiredHoldLister, boxoffice.UnsettledBookingLister,
 // boxoffice.ShowChangeListener and boxoffice.UserLimitStore, with which
 // each instance expires and settles what others left behind, streams their
-// changes and counts their users' holds. A wrapper around a Store (to
+// changes and counts their users' holds, and boxoffice.MovieSearcher, with
+// which a movie search reads a page of an index instead of every movie. A
+// wrapper around a Store (to
 // trace or meter it, say) must give the BookingSystem a way to them: a
 // method Unwrap() boxoffice.Store returning the Store.
 //
@@ -197,7 +199,12 @@
 // (boxoffice.UnsettledBookingLister), which lets the
 // sweeper of every instance pay what another instance, or this one before
 // a restart, failed to pay, and finish a payment that an instance which
-// died mid-payment left paying.
+// died mid-payment left paying. Movies by (title, ID) in byte order
+// (migration 0009) serve MoviesMatching: a search reads the index from its
+// page's cursor, PostgreSQL keeping the movies whose fields match a
+// regular expression made from the query's ASCII text (a field of other
+// text is matched by the BookingSystem alone), and stops once the page is
+// full.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

@@ -12,6 +12,7 @@ import (
 // and reuses it (its statement cache).
 type queries struct {
 	insertMovie, movie, moviesPage, movieExists    string
+	moviesMatching                                 string
 	insertTheater, theater, theatersPage           string
 	insertHall, hall, hallsOfTheater, hallExists   string
 	lockHall, showPreconditions, updateLongestShow string
@@ -167,6 +168,15 @@ func newQueries(schema string) queries {
 		movie:       q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id = $1`),
 		moviesPage:  q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id > $1 ORDER BY id LIMIT $2`),
 		movieExists: q(`SELECT EXISTS (SELECT 1 FROM {s}.movies WHERE id = $1)`),
+		// Pages of the movies_by_title index (migration 0009) past the
+		// cursor ($1, $2), filtered by the patterns of moviePattern ("":
+		// any).
+		moviesMatching: q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies
+			WHERE (title COLLATE "C" > $1 OR title COLLATE "C" = $1 AND id COLLATE "C" > $2)
+			AND ($3 = '' OR title ~ $3)
+			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(genres) g WHERE g ~ $4))
+			AND ($5 = '' OR language ~ $5)
+			ORDER BY title COLLATE "C", id COLLATE "C" LIMIT $6`),
 
 		insertTheater: q(`INSERT INTO {s}.theaters (id, name, location, city) VALUES ($1, $2, $3, $4)`),
 		theater:       q(`SELECT id, name, location, city FROM {s}.theaters WHERE id = $1`),

@@ -29,8 +29,11 @@ func storeCalls(s *pgstore.Store, show boxoffice.Show) map[string]func(ctx conte
 		"AddMovie": func(ctx context.Context) error {
 			return s.AddMovie(ctx, boxoffice.Movie{ID: "m2", Title: "M2", Duration: time.Hour})
 		},
-		"Movie":   func(ctx context.Context) error { _, err := s.Movie(ctx, "m"); return err },
-		"Movies":  func(ctx context.Context) error { return first(s.Movies(ctx)) },
+		"Movie":  func(ctx context.Context) error { _, err := s.Movie(ctx, "m"); return err },
+		"Movies": func(ctx context.Context) error { return first(s.Movies(ctx)) },
+		"MoviesMatching": func(ctx context.Context) error {
+			return first(s.MoviesMatching(ctx, boxoffice.MovieQuery{Title: "m"}, boxoffice.Movie{}))
+		},
 		"Theater": func(ctx context.Context) error { _, err := s.Theater(ctx, "t"); return err },
 		"Hall":    func(ctx context.Context) error { _, err := s.Hall(ctx, "h"); return err },
 		"HallsOfTheater": func(ctx context.Context) error {

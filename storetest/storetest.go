@@ -53,6 +53,8 @@ type Features struct {
 	UnsettledBookings bool
 	// UserLimits: the Store implements boxoffice.UserLimitStore.
 	UserLimits bool
+	// MovieSearch: the Store implements boxoffice.MovieSearcher.
+	MovieSearch bool
 }
 
 // Run runs the conformance suite against the Store made by newStore.
@@ -84,6 +86,7 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 	runCapability[boxoffice.ExpiredHoldLister](t, "ExpiredHolds", f.ExpiredHolds, expiredHoldTests, newStore)
 	runCapability[boxoffice.UnsettledBookingLister](t, "UnsettledBookings", f.UnsettledBookings, unsettledTests, newStore)
 	runCapability[boxoffice.UserLimitStore](t, "UserLimits", f.UserLimits, userLimitTests, newStore)
+	runCapability[boxoffice.MovieSearcher](t, "MovieSearch", f.MovieSearch, movieSearchTests, newStore)
 }
 
 // capability is the Store's capability L, found as the BookingSystem

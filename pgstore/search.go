@@ -1,0 +1,107 @@
+package pgstore
+
+import (
+	"context"
+	"iter"
+	"strings"
+	"unicode"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/jackc/pgx/v5"
+)
+
+// MoviesMatching implements boxoffice.MovieSearcher: it reads the movies
+// past the cursor in (Title, ID) byte order, a page of the index at a
+// time, holding no connection while the loop body runs: q.Limit of them
+// first, then twice as many each time, up to 256. PostgreSQL
+// filters them by a regular expression for each of q's fields of ASCII
+// text that matches exactly as SearchMovies does (see moviePattern); a
+// field with other text is left to the BookingSystem, which judges every
+// movie yielded.
+func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, after boxoffice.Movie) iter.Seq2[boxoffice.Movie, error] {
+	title := moviePattern(q.Title)
+	genre, language := anchored(moviePattern(q.Genre)), anchored(moviePattern(q.Language))
+	return func(yield func(boxoffice.Movie, error) bool) {
+		cursor := after
+		size := pageSize
+		if q.Limit > 0 {
+			size = min(q.Limit, pageSize)
+		}
+		for {
+			// The page is read off the index in order, never by sorting
+			// the matches: the planner cannot tell a selective pattern
+			// from one that keeps most movies, and with statistics or
+			// without, for one query or another, it sorted every match
+			// past the cursor to return 20 of them (2.5 to 9 ms of
+			// 10,000 movies, against 0.2 ms). enable_sort is set for this
+			// batch's implicit transaction alone.
+			var page []boxoffice.Movie
+			batch := new(pgx.Batch)
+			batch.Queue("SELECT set_config('enable_sort', 'off', true)")
+			batch.Queue(s.q.moviesMatching, cursor.Title, cursor.ID, title, genre, language, size).Query(func(rows pgx.Rows) error {
+				var err error
+				page, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (boxoffice.Movie, error) { return scanMovie(r) })
+				return err
+			})
+			err := s.pool.SendBatch(ctx, batch).Close()
+			if err != nil {
+				yield(boxoffice.Movie{}, markUnavailable(ctx, err))
+				return
+			}
+			for _, m := range page {
+				if !yield(m, nil) {
+					return
+				}
+			}
+			if len(page) < size {
+				return
+			}
+			cursor = page[len(page)-1]
+			size = min(2*size, pageSize)
+		}
+	}
+}
+
+// moviePattern returns a PostgreSQL regular expression that finds text in
+// a string ignoring case as SearchMovies does (Unicode simple case
+// folding), or "" if text is empty or not all ASCII. Each ASCII letter
+// becomes the class of the letters it folds with — two, but three for k
+// and s, which also fold with the Kelvin sign K and the long ſ — and any
+// other character is matched as itself.
+func moviePattern(text string) string {
+	if text == "" {
+		return ""
+	}
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r >= unicode.MaxASCII+1:
+			return ""
+		case 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z':
+			b.WriteByte('[')
+			for f := r; ; {
+				b.WriteRune(f)
+				if f = unicode.SimpleFold(f); f == r {
+					break
+				}
+			}
+			b.WriteByte(']')
+		case '0' <= r && r <= '9':
+			b.WriteRune(r)
+		default:
+			// A backslash before a character other than a letter or a
+			// digit stands for that character (an ARE escape).
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// anchored makes a pattern of moviePattern match the whole text.
+func anchored(pattern string) string {
+	if pattern == "" {
+		return ""
+	}
+	return "^" + pattern + "$"
+}
