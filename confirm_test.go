@@ -242,6 +242,11 @@ func TestCancelBookingRefundTiers(t *testing.T) {
 			if c.Status != boxoffice.StatusCancelled || c.Refund.Percent != tt.percent || c.Refund.Amount != tt.refund {
 				t.Fatalf("cancelled %s before: %s %d%% %s; want %d%% %s", tt.before, c.Status, c.Refund.Percent, c.Refund.Amount, tt.percent, tt.refund)
 			}
+			// Settled at the cancellation: paid then, or, for a refund of
+			// nothing, settled when recorded (Refund's doc).
+			if at := f.clock.Now().Truncate(time.Microsecond); c.Refund.Pending() || !c.Refund.RefundedAt.Equal(at) {
+				t.Errorf("cancelled %s before: refund %+v; want settled, RefundedAt %s", tt.before, c.Refund, at)
+			}
 			if _, refunded := f.gateway.Totals(); refunded != tt.refund {
 				t.Errorf("gateway refunded %s; want %s", refunded, tt.refund)
 			}
