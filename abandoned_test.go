@@ -352,3 +352,41 @@ func TestAbandonedPaymentAfterShowStartIsVoided(t *testing.T) {
 		t.Errorf("ConfirmBooking replayed: %v; want ErrPaymentFailed and ErrShowStarted", err)
 	}
 }
+
+// TestCallJudgesAbandonedStrictlyPastTheBound: a customer's call for a
+// booking left paying whose seats were lost judges it abandoned as the
+// sweeper does, strictly past the bound. At the bound a call in another
+// process may still be charging: the payment is resumed by its charge key
+// (a second charge call, which the gateway answers with the first charge)
+// and then voided. Past it, nothing can be charging: the booking fails as
+// hold lost and is voided with no charge call at all. Either way the
+// money is back.
+func TestCallJudgesAbandonedStrictlyPastTheBound(t *testing.T) {
+	tests := []struct {
+		name      string
+		at        time.Duration // since the booking started paying
+		wantCalls int
+	}{
+		{"at the bound: resumed", abandonBound, 2},
+		{"a microsecond past: abandoned", abandonBound + time.Microsecond, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, b := abandonedFixture(t, time.Hour) // no sweeper tick
+			f.clock.Advance(2 * time.Minute)          // the hold (1 min) has run out
+			f.hold("bob", "A1")
+			f.clock.Set(b.UpdatedAt.Add(tt.at))
+			_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card:tok_visa")
+			if !errors.Is(err, boxoffice.ErrPaymentFailed) || !errors.Is(err, boxoffice.ErrHoldExpired) {
+				t.Fatalf("ConfirmBooking: %v; want ErrPaymentFailed and ErrHoldExpired", err)
+			}
+			if n := f.gateway.chargeCalls(); n != tt.wantCalls {
+				t.Errorf("%d charge calls; want %d", n, tt.wantCalls)
+			}
+			got := f.booking(b.ID)
+			if charged, refunded := f.gateway.Totals(); got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 || charged != refunded {
+				t.Errorf("booking %s owing %s, gateway charged %s refunded %s; want failed, the money back", got.Status, got.RefundOwed(), charged, refunded)
+			}
+		})
+	}
+}

@@ -278,6 +278,10 @@ func TestCancelConcurrent(t *testing.T) {
 			wg.Go(func() { results[i], errs[i] = f.sys.CancelBooking(f.ctx, b.ID) })
 		}
 		wg.Wait()
+		// The others have paid and recorded the refund: the first call,
+		// recording after them, must leave their record as it is, not
+		// rewrite it with its own later time.
+		f.clock.Advance(time.Minute)
 	}
 	results[0], errs[0] = f.sys.CancelBooking(f.ctx, b.ID)
 	for i, err := range errs {
@@ -310,6 +314,27 @@ func TestCancelConcurrent(t *testing.T) {
 	}
 	if _, ok := events[2].(*boxoffice.BookingCancelled); !ok {
 		t.Errorf("third event %T; want *BookingCancelled", events[2])
+	}
+	gw.checkKeys(t)
+}
+
+// TestCancelRefundDeclinedIsNotRetried: the gateway's decline of a refund
+// is final for the call (as a charge's is): one Refund call, not
+// Config.PaymentAttempts, and the refund stays owed for the background
+// retry.
+func TestCancelRefundDeclinedIsNotRetried(t *testing.T) {
+	f, gw, _, _ := cancelFixture(t, func(c *boxoffice.Config) { c.PaymentAttempts = 3 })
+	b := f.confirm(f.hold("alice", "A1", "A2"))
+	gw.fail = []error{fmt.Errorf("issuer says no: %w", boxoffice.ErrPaymentDeclined)}
+	got, err := f.sys.CancelBooking(f.ctx, b.ID)
+	if !errors.Is(err, boxoffice.ErrPaymentDeclined) {
+		t.Fatalf("CancelBooking with the refund declined: %v; want ErrPaymentDeclined", err)
+	}
+	if n := gw.refundCalls(); n != 1 {
+		t.Errorf("%d Refund calls; want 1: a decline is not retried", n)
+	}
+	if got.Status != boxoffice.StatusCancelled || got.RefundOwed() != 4500 {
+		t.Errorf("booking %s owing %s; want cancelled, 45.00 still owed", got.Status, got.RefundOwed())
 	}
 	gw.checkKeys(t)
 }

@@ -3,6 +3,7 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -102,6 +103,40 @@ func TestConfirmPaymentOutcomes(t *testing.T) {
 	}
 }
 
+// TestDeclinedChargeIsNotVoided: a decline is the one charge failure that
+// surely took nothing (maybeCharged), so the failed booking owes nothing,
+// records no refund and asks the gateway for no void; any other failure
+// leaves the outcome unknown and is voided.
+func TestDeclinedChargeIsNotVoided(t *testing.T) {
+	tests := []struct {
+		name       string
+		outcome    chargeOutcome
+		wantVoided bool
+	}{
+		{"declined", chargeOutcome{err: fmt.Errorf("card refused: %w", boxoffice.ErrPaymentDeclined)}, false},
+		{"gateway down", chargeOutcome{err: errGatewayDown}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, func(c *boxoffice.Config) { c.PaymentAttempts = 1 })
+			f.gateway.script(tt.outcome)
+			b := f.hold("alice", "A1")
+			if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
+				t.Fatalf("ConfirmBooking: %v; want ErrPaymentFailed", err)
+			}
+			got := f.booking(b.ID)
+			if got.Status != boxoffice.StatusFailed || got.Payment.Amount != 0 || got.RefundOwed() != 0 {
+				t.Errorf("booking %s, paid %s, owing %s; want failed, nothing taken or owed", got.Status, got.Payment.Amount, got.RefundOwed())
+			}
+			// A void that found no charge records a refund of nothing,
+			// settled; a decline records none.
+			if voided := !got.Refund.RefundedAt.IsZero(); voided != tt.wantVoided {
+				t.Errorf("refund %+v: voided %v; want %v", got.Refund, voided, tt.wantVoided)
+			}
+		})
+	}
+}
+
 func TestConfirmBacksOffOnTheClock(t *testing.T) {
 	f := newFixture(t, func(c *boxoffice.Config) { c.PaymentBackoff = 200 * time.Millisecond })
 	f.gateway.script(chargeOutcome{err: errGatewayDown}, chargeOutcome{err: errGatewayDown})
@@ -120,6 +155,11 @@ func TestConfirmBacksOffOnTheClock(t *testing.T) {
 		case err := <-done:
 			t.Fatalf("confirm returned %v before its %s backoff ended", err, wait)
 		default:
+		}
+		// Checked at once, unlike done (the confirm runs on): a backoff
+		// shorter than wait fired within the Advance, and its timer is gone.
+		if n := f.clock.Timers(); n != 2 {
+			t.Fatalf("%d timers armed %s after the backoff began; want the sweeper's and the %s backoff's", n, wait-time.Nanosecond, wait)
 		}
 		f.clock.Advance(time.Nanosecond)
 	}
@@ -241,6 +281,11 @@ func TestCancelBookingRefundTiers(t *testing.T) {
 			}
 			if c.Status != boxoffice.StatusCancelled || c.Refund.Percent != tt.percent || c.Refund.Amount != tt.refund {
 				t.Fatalf("cancelled %s before: %s %d%% %s; want %d%% %s", tt.before, c.Status, c.Refund.Percent, c.Refund.Amount, tt.percent, tt.refund)
+			}
+			// Settled at the cancellation: paid then, or, for a refund of
+			// nothing, settled when recorded (Refund's doc).
+			if at := f.clock.Now().Truncate(time.Microsecond); c.Refund.Pending() || !c.Refund.RefundedAt.Equal(at) {
+				t.Errorf("cancelled %s before: refund %+v; want settled, RefundedAt %s", tt.before, c.Refund, at)
 			}
 			if _, refunded := f.gateway.Totals(); refunded != tt.refund {
 				t.Errorf("gateway refunded %s; want %s", refunded, tt.refund)

@@ -116,6 +116,22 @@ func TestCancelShowByBookingState(t *testing.T) {
 			},
 		},
 		{
+			// A hold is live until its deadline, not at it (as the
+			// sweeper and the seat map judge).
+			name: "hold at its deadline exactly: expired",
+			setup: func(f *fixture) boxoffice.Booking {
+				b := f.hold("alice", "A1", "A2")
+				f.clock.Set(b.HeldUntil.Add(-time.Second)) // cancelShowAt advances a second
+				return b
+			},
+			want:   boxoffice.StatusExpired,
+			counts: boxoffice.ShowCancellation{HoldsExpired: 1},
+			event: func(e boxoffice.Event, b boxoffice.Booking) bool {
+				x, ok := e.(*boxoffice.HoldExpired)
+				return ok && x.BookingID == b.ID
+			},
+		},
+		{
 			name:   "confirmed: cancelled, refunded in full",
 			setup:  func(f *fixture) boxoffice.Booking { return f.confirm(f.hold("alice", "A1", "A2")) },
 			want:   boxoffice.StatusCancelled,
