@@ -216,3 +216,20 @@ func TestBookingSystemPassesOnUnavailable(t *testing.T) {
 		t.Errorf("HoldSeats of an unknown seat: %v; want no ErrStoreUnavailable", err)
 	}
 }
+
+// TestMigrateUnreachableIsUnavailable: Migrate, which a service may retry
+// at start until the database is up, tells an unreachable database as
+// the Store's calls do.
+func TestMigrateUnreachableIsUnavailable(t *testing.T) {
+	closed := ownPool(t, 1)
+	closed.Close()
+	err := pgstore.Migrate(t.Context(), closed, pgstore.Options{Schema: "unreachable"})
+	if !errors.Is(err, boxoffice.ErrStoreUnavailable) {
+		t.Errorf("Migrate with its pool closed: %v; want an error matching ErrStoreUnavailable", err)
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := pgstore.Migrate(cancelled, testPool(t), pgstore.Options{Schema: "unreachable"}); errors.Is(err, boxoffice.ErrStoreUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Migrate with ctx cancelled: %v; want context.Canceled alone", err)
+	}
+}
