@@ -49,10 +49,10 @@ type MovieQuery struct {
 //
 // On the in-memory Store a page reads the catalog in place, from its
 // cursor until the page is full; on any other a search reads the whole
-// catalog (Store.Movies,
-// about 25 ms for 10,000 movies on pgstore), and with City each of the
-// city's theaters' halls and coming shows. A service that offers search to
-// anonymous users bounds its rate or caches its answers.
+// catalog (Store.Movies, about 25 ms for 10,000 movies on pgstore), and
+// with City each of the city's theaters' halls and coming shows. A service
+// that offers search to anonymous users bounds its rate or caches its
+// answers.
 //
 // Text matches by Unicode simple case folding, without normalization: a
 // title stored as "Ame\u0301lie" (e and a combining accent) does not match
