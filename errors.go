@@ -62,11 +62,14 @@ var (
 	// ErrStoreUnavailable is matched by a Store's error when the Store
 	// could not reach its data: the connection refused or lost, the
 	// database shutting down, out of connections or out of disk, the
-	// Store's pool closed. Nothing was committed, unless the error also
-	// matches ErrCommitUnknown. The same call may succeed later: an HTTP
-	// service answers 503 with Retry-After, where any other Store error is
-	// a 500. The BookingSystem passes it on as it does every Store error;
-	// the in-memory Store never returns it.
+	// Store's pool closed. The Store's call committed nothing, unless the
+	// error also matches ErrCommitUnknown. The same call may succeed
+	// later: an HTTP service answers 503 with Retry-After, where any other
+	// Store error is a 500. The BookingSystem passes it on as it does
+	// every Store error, after steps of its own that may have committed:
+	// ConfirmBooking's error of a payment it ran and could not record
+	// matches ErrPaymentUnsettled too. The in-memory Store never returns
+	// it.
 	ErrStoreUnavailable = errors.New("boxoffice: store unavailable")
 	// ErrPaymentUnsettled: ConfirmBooking ran the payment (money may have
 	// been taken) but could not record its outcome, the Store failing:

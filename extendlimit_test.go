@@ -86,3 +86,119 @@ func TestExtensionAtDeadlineStillCountsAsLive(t *testing.T) {
 		t.Errorf("another hold after the extension: %v; want ErrRateLimited (cap 1, the first hold is live)", err)
 	}
 }
+
+// failAfterFnStore fails the next UpdateShow, rolled back, once its
+// function has run: as a Store whose commit fails (a serialization failure
+// it gave up on, a connection lost before the commit was sent).
+type failAfterFnStore struct {
+	boxoffice.Store
+	mu  sync.Mutex
+	err error // the next UpdateShow's error; nil: succeed
+}
+
+func (s *failAfterFnStore) failNext(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+}
+
+func (s *failAfterFnStore) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	s.mu.Lock()
+	fail := s.err
+	s.err = nil
+	s.mu.Unlock()
+	if fail == nil {
+		return s.Store.UpdateShow(ctx, showID, fn)
+	}
+	return s.Store.UpdateShow(ctx, showID, func(tx boxoffice.ShowTx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return fail
+	})
+}
+
+// TestFailedExtensionCountsTheOldDeadline: an extension whose transaction
+// fails leaves the hold at its old deadline, and so the live-hold count:
+// once that deadline has passed, the user may hold seats again.
+func TestFailedExtensionCountsTheOldDeadline(t *testing.T) {
+	var store *failAfterFnStore
+	f := newFixture(t, func(c *boxoffice.Config) {
+		store = &failAfterFnStore{Store: c.Store}
+		c.Store = store
+		c.MaxLiveHoldsPerUser = 1
+	})
+	first := f.hold("ann", "A1")
+	f.clock.Set(first.HeldUntil.Add(-time.Second))
+	store.failNext(errStoreDown)
+	if _, err := f.sys.ExtendHold(f.ctx, first.ID); !errors.Is(err, errStoreDown) {
+		t.Fatalf("ExtendHold with its transaction failing: %v; want %v", err, errStoreDown)
+	}
+	f.clock.Set(first.HeldUntil)
+	if _, err := f.sys.HoldSeats(f.ctx, "ann", f.show.ID, []string{"B1"}); err != nil {
+		t.Errorf("a hold once the unextended hold's deadline has passed: %v; want it granted", err)
+	}
+}
+
+// askedStoreError is a Store error that, asked once whether it is
+// ErrCommitUnknown, runs ask first.
+type askedStoreError struct{ ask func() }
+
+func (e *askedStoreError) Error() string { return "store: transaction failed" }
+
+func (e *askedStoreError) Is(target error) bool {
+	if target == boxoffice.ErrCommitUnknown && e.ask != nil {
+		ask := e.ask
+		e.ask = nil
+		ask()
+	}
+	return false
+}
+
+// TestFailedExtensionRacingAnotherKeepsItsDeadline: of two extensions of
+// one hold, the first fails and the second succeeds. The count must keep
+// the second's deadline. The first put the old deadline back after the
+// show's lock was released: the second, having run and told the count its
+// deadline in between, was overwritten, and at the old deadline the
+// extended hold stopped counting, letting the user past the cap.
+func TestFailedExtensionRacingAnotherKeepsItsDeadline(t *testing.T) {
+	var store *failAfterFnStore
+	f := newFixture(t, func(c *boxoffice.Config) {
+		store = &failAfterFnStore{Store: c.Store}
+		c.Store = store
+		c.MaxLiveHoldsPerUser = 1
+	})
+	other, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: f.movie.ID, HallID: f.hall.ID,
+		Start: f.show.Start.Add(4 * time.Hour), BasePrice: 1500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := f.hold("bot", "A1")
+	f.clock.Set(first.HeldUntil.Add(-time.Second))
+
+	var second error
+	done := make(chan struct{})
+	store.failNext(&askedStoreError{ask: func() {
+		// The first extension has failed. The second runs now, if the
+		// show's lock lets it; else once the first is done.
+		go func() {
+			defer close(done)
+			_, second = f.sys.ExtendHold(f.ctx, first.ID)
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}})
+	if _, err := f.sys.ExtendHold(f.ctx, first.ID); err == nil {
+		t.Fatal("the first ExtendHold succeeded; want its Store's error")
+	}
+	<-done
+	if second != nil {
+		t.Fatalf("the second ExtendHold: %v", second)
+	}
+	f.clock.Set(first.HeldUntil)
+	if _, err := f.sys.HoldSeats(f.ctx, "bot", other.ID, []string{"B1"}); !errors.Is(err, boxoffice.ErrRateLimited) {
+		t.Errorf("a hold at the old deadline, the hold extended: %v; want ErrRateLimited (cap 1, the extended hold is live)", err)
+	}
+}

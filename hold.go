@@ -600,7 +600,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 	var b Booking
 	var extended bool
 	var counted Booking // the hold as the limits counted it before they were told of the extension
-	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, ev *[]Event) error {
+	extend := func(tx ShowTx, now time.Time, ev *[]Event) error {
 		extended = false // a Store may run the transaction again
 		var err error
 		if b, err = tx.Booking(bookingID); err != nil {
@@ -651,12 +651,22 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		}
 		extended = true
 		return nil
-	})
-	if err != nil {
-		if !counted.ID.IsZero() && !errors.Is(err, ErrCommitUnknown) {
-			// Not extended after all: the old deadline counts again.
+	}
+	err = func() error {
+		if err := e.lockCtx(ctx); err != nil {
+			return err
+		}
+		defer e.unlock()
+		err := bs.updateLocked(ctx, e, extend)
+		if err != nil && !counted.ID.IsZero() && !errors.Is(err, ErrCommitUnknown) {
+			// Not extended after all: the old deadline counts again,
+			// still under the lock, lest it overwrite the deadline of
+			// an extension of the hold that ran since.
 			bs.users.made(counted.UserID, counted.ID, counted.ID, counted.HeldUntil)
 		}
+		return err
+	}()
+	if err != nil {
 		return Booking{}, err
 	}
 	if extended {

@@ -39,10 +39,10 @@ const sweepShowFails = 2
 // returned joins the first three errors and counts the rest. The
 // background sweeper calls it every Config.SweepInterval; a hold is free
 // the instant its deadline passes either way (lazy expiry), so Sweep only
-// makes the expiry visible to
-// observers, watchers and queries. It pops due deadlines off a queue and
-// never scans seats: O(expired), as deadlines are pushed in order (now
-// plus the TTL); a deadline pushed early goes to a heap, O(log holds).
+// makes the expiry visible to observers, watchers and queries. It pops due
+// deadlines off a queue and never scans seats: O(expired), as deadlines
+// are pushed in order (now plus the TTL); a deadline pushed early goes to
+// a heap, O(log holds).
 // It does not retry money owed back (Booking.RefundOwed): only the
 // background sweeper's tick does, which keeps Sweep's work and its count
 // about holds alone.

@@ -72,7 +72,9 @@ var ErrSchemaTooNew = errors.New("pgstore: schema migrated by a newer version of
 // error matching ErrSchemaTooNew, naming the versions. Migrating a schema
 // that is up to date needs no privilege to create anything: only USAGE on
 // the schema and SELECT on its schema_migrations table, so that a
-// least-privilege role can run it at every start.
+// least-privilege role can run it at every start. Its error of a database
+// it could not reach matches boxoffice.ErrStoreUnavailable, as the Store's
+// do: a service starting with the database may retry it.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	if pool == nil {
 		return invalid("pgstore.Migrate pool", "nil; make one with pgxpool.New")
@@ -151,7 +153,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("pgstore: migrating schema %s: %w", schema, err)
+		return markUnavailable(ctx, fmt.Errorf("pgstore: migrating schema %s: %w", schema, err))
 	}
 	return nil
 }

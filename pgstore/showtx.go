@@ -646,8 +646,10 @@ func (tx *showTx) Booking(id boxoffice.BookingID) (boxoffice.Booking, error) {
 		tx.remember(id, &txBooking{})
 		return boxoffice.Booking{}, notFound("booking %s of show %q", id, tx.show.ID)
 	case err != nil:
-		tx.dbErr = err
-		return boxoffice.Booking{}, err
+		// Marked here, not only when UpdateShow returns: fn returns it,
+		// and fn's error is returned unchanged.
+		tx.dbErr = markUnavailable(tx.ctx, err)
+		return boxoffice.Booking{}, tx.dbErr
 	}
 	tx.remember(id, &txBooking{b: b, exists: true})
 	tx.shows.addBooking(b, tx.version)

@@ -219,3 +219,52 @@ func TestBookingSystemPassesOnUnavailable(t *testing.T) {
 		t.Errorf("HoldSeats of an unknown seat: %v; want no ErrStoreUnavailable", err)
 	}
 }
+
+// TestMigrateUnreachableIsUnavailable: Migrate, which a service may retry
+// at start until the database is up, tells an unreachable database as
+// the Store's calls do.
+func TestMigrateUnreachableIsUnavailable(t *testing.T) {
+	closed := ownPool(t, 1)
+	closed.Close()
+	err := pgstore.Migrate(t.Context(), closed, pgstore.Options{Schema: "unreachable"})
+	if !errors.Is(err, boxoffice.ErrStoreUnavailable) {
+		t.Errorf("Migrate with its pool closed: %v; want an error matching ErrStoreUnavailable", err)
+	}
+	cancelled, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := pgstore.Migrate(cancelled, testPool(t), pgstore.Options{Schema: "unreachable"}); errors.Is(err, boxoffice.ErrStoreUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Migrate with ctx cancelled: %v; want context.Canceled alone", err)
+	}
+}
+
+// TestConnectionLostInATransactionIsUnavailable: a booking read in
+// UpdateShow that fails for the connection being lost (its backend
+// terminated mid-transaction) gives fn an error matching
+// boxoffice.ErrStoreUnavailable, so that UpdateShow's error, fn's returned
+// unchanged as the BookingSystem's functions return it, matches it too.
+func TestConnectionLostInATransactionIsUnavailable(t *testing.T) {
+	_, schema, show := schemaWithShow(t)
+	pool := ownPool(t, 1)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: schema, Logger: slog.New(slog.DiscardHandler)})
+	must(t, err)
+	ctx := t.Context()
+	var pid uint32
+	must(t, pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid))
+
+	var read error
+	err = s.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
+		var ended bool
+		must(t, testPool(t).QueryRow(ctx, "SELECT pg_terminate_backend($1, 5000)", pid).Scan(&ended))
+		if !ended {
+			t.Fatalf("backend %d not terminated", pid)
+		}
+		_, read = tx.Booking(boxoffice.NewBookingID()) // not cached: read from the database
+		return read
+	})
+	if !errors.Is(read, boxoffice.ErrStoreUnavailable) {
+		t.Errorf("ShowTx.Booking on a terminated connection: %v; want an error matching ErrStoreUnavailable", read)
+	}
+	if !errors.Is(err, boxoffice.ErrStoreUnavailable) {
+		t.Errorf("UpdateShow whose fn returned that error: %v; want an error matching ErrStoreUnavailable", err)
+	}
+}
