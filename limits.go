@@ -236,21 +236,20 @@ func (u *userLimits) stored(ctx context.Context, userID string, reserved Booking
 	}
 }
 
-// track sets the deadline of a live hold (after an extension, say). A
-// UserLimitStore counts it sharedLiveMargin longer, as at admission: so
-// an extension made just before the deadline reaches the Store while the
-// hold still counts, unless this call takes longer than the margin. (The
-// Store does not count again a hold it no longer counts: a release that
-// overtook the extension must stay a release.)
+// track tells a UserLimitStore the new deadline of a live hold (after an
+// extension, or a hold whose transaction took long), which it counts
+// sharedLiveMargin longer, as at admission: so an extension made just
+// before the deadline reaches the Store while the hold still counts,
+// unless this call takes longer than the margin. (The Store does not
+// count again a hold it no longer counts: a release that overtook the
+// extension must stay a release.) The limits counted here learn an
+// extension under the show's lock instead (ExtendHold): told after it,
+// an extension's deadline could overwrite that of a later one.
 func (u *userLimits) track(ctx context.Context, userID string, id BookingID, until time.Time) {
-	if u.maxLive <= 0 {
+	if u.maxLive <= 0 || u.shared == nil {
 		return
 	}
-	if u.shared != nil {
-		u.setShared(ctx, userID, id, until.Add(sharedLiveMargin))
-		return
-	}
-	u.made(userID, id, id, until)
+	u.setShared(ctx, userID, id, until.Add(sharedLiveMargin))
 }
 
 // forget drops a hold that is no longer live (released, paid, expired,
