@@ -27,3 +27,7 @@ func WithoutFeed(s *Store) *Store {
 
 // AsyncCommitBatch is the batch the limits' statements are queued on.
 var AsyncCommitBatch = asyncCommit
+
+// MoviesMatchingSQL is the Store's query of a page of movies by title,
+// for tests that check its plan.
+func MoviesMatchingSQL(s *Store) string { return s.q.moviesMatching }

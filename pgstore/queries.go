@@ -170,9 +170,11 @@ func newQueries(schema string) queries {
 		movieExists: q(`SELECT EXISTS (SELECT 1 FROM {s}.movies WHERE id = $1)`),
 		// Pages of the movies_by_title index (migration 0009) past the
 		// cursor ($1, $2), filtered by the patterns of moviePattern ("":
-		// any).
+		// any). The cursor is a row comparison, which the index scan
+		// starts at; written as title > $1 OR title = $1 AND id > $2 it
+		// is a filter, and each page read the index from its first movie.
 		moviesMatching: q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies
-			WHERE (title COLLATE "C" > $1 OR title COLLATE "C" = $1 AND id COLLATE "C" > $2)
+			WHERE (title COLLATE "C", id COLLATE "C") > ($1, $2)
 			AND ($3 = '' OR title ~ $3)
 			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(genres) g WHERE g ~ $4))
 			AND ($5 = '' OR language ~ $5)

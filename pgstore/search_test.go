@@ -2,9 +2,11 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +174,47 @@ func BenchmarkSearchMovies(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestMoviesMatchingReadsFromTheCursor: a page past a cursor deep in the
+// catalog is one range of the movies_by_title index, starting at the
+// cursor, as MoviesMatching runs it (enable_sort off): the pages of a
+// search through 2,000 movies do not each read every movie before their
+// cursor.
+func TestMoviesMatchingReadsFromTheCursor(t *testing.T) {
+	pool := testPool(t)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, pool)})
+	must(t, err)
+	ctx := t.Context()
+	for i := range 2000 {
+		must(t, s.AddMovie(ctx, boxoffice.Movie{ID: fmt.Sprintf("m%04d", i), Title: fmt.Sprintf("Film %04d", i), Duration: time.Hour}))
+	}
+	tx, err := pool.Begin(ctx)
+	must(t, err)
+	defer tx.Rollback(ctx)
+	_, err = tx.Exec(ctx, "SELECT set_config('enable_sort', 'off', true)")
+	must(t, err)
+	var plan string
+	must(t, tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+pgstore.MoviesMatchingSQL(s),
+		"Film 1990", "m1990", "", "", "", 20).Scan(&plan))
+	var nodes []struct{ Plan planNode }
+	must(t, json.Unmarshal([]byte(plan), &nodes))
+	var scans []planNode
+	var walk func(n planNode)
+	walk = func(n planNode) {
+		if strings.Contains(n.NodeType, "Sort") {
+			t.Errorf("the page is sorted, not read in the index's order: %s", plan)
+		}
+		if strings.Contains(n.NodeType, "Scan") {
+			scans = append(scans, n)
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	walk(nodes[0].Plan)
+	if len(scans) != 1 || scans[0].IndexName != "movies_by_title" || scans[0].ActualRows != 9 || scans[0].RowsRemoved > 0 {
+		t.Errorf("want one scan of movies_by_title reading the 9 movies past the cursor; plan: %s", plan)
 	}
 }

@@ -68,8 +68,10 @@ func TestShowsOfMovieReadsOnePage(t *testing.T) {
 
 // planNode is a node of EXPLAIN (FORMAT JSON)'s plan.
 type planNode struct {
-	NodeType   string     `json:"Node Type"`
-	IndexName  string     `json:"Index Name"`
-	ActualRows float64    `json:"Actual Rows"`
-	Plans      []planNode `json:"Plans"`
+	NodeType   string  `json:"Node Type"`
+	IndexName  string  `json:"Index Name"`
+	ActualRows float64 `json:"Actual Rows"`
+	// RowsRemoved is how many rows the node read and its filter dropped.
+	RowsRemoved float64    `json:"Rows Removed by Filter"`
+	Plans       []planNode `json:"Plans"`
 }
