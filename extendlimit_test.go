@@ -49,12 +49,7 @@ func TestExtensionAtDeadlineStillCountsAsLive(t *testing.T) {
 	})
 	// The racing request is for another show: the extension's show is
 	// locked until its UpdateShow returns.
-	other, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: f.movie.ID, HallID: f.hall.ID,
-		Start: f.show.Start.Add(4 * time.Hour), BasePrice: 1500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := f.hold("bot", "A1")
+	other, first := otherShowAndHold(t, f)
 	f.clock.Set(first.HeldUntil.Add(-time.Microsecond))
 
 	var racing error
@@ -168,12 +163,7 @@ func TestFailedExtensionRacingAnotherKeepsItsDeadline(t *testing.T) {
 		c.Store = store
 		c.MaxLiveHoldsPerUser = 1
 	})
-	other, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: f.movie.ID, HallID: f.hall.ID,
-		Start: f.show.Start.Add(4 * time.Hour), BasePrice: 1500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := f.hold("bot", "A1")
+	other, first := otherShowAndHold(t, f)
 	f.clock.Set(first.HeldUntil.Add(-time.Second))
 
 	var second error
@@ -201,4 +191,16 @@ func TestFailedExtensionRacingAnotherKeepsItsDeadline(t *testing.T) {
 	if _, err := f.sys.HoldSeats(f.ctx, "bot", other.ID, []string{"B1"}); !errors.Is(err, boxoffice.ErrRateLimited) {
 		t.Errorf("a hold at the old deadline, the hold extended: %v; want ErrRateLimited (cap 1, the extended hold is live)", err)
 	}
+}
+
+// otherShowAndHold schedules a second show, S2, four hours after the
+// fixture's, and holds A1 of the fixture's show for "bot".
+func otherShowAndHold(t *testing.T, f *fixture) (other boxoffice.Show, held boxoffice.Booking) {
+	t.Helper()
+	other, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: f.movie.ID, HallID: f.hall.ID,
+		Start: f.show.Start.Add(4 * time.Hour), BasePrice: 1500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return other, f.hold("bot", "A1")
 }
