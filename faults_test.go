@@ -453,52 +453,8 @@ func runFaults(t *testing.T, set faultSettings, seed uint64, broken bool) faultT
 			}
 		})
 	}
-	// The clock moves 15 s at a time from this goroutine while the
-	// customers work, so holds lapse during payments and the background
-	// sweeper runs; but it stops short of the shows' start, after which
-	// every hold is refused: on a loaded machine (-race, -cpu 4) the
-	// customers are slow enough for it to get there.
-	for done.Load() < int64(set.users) {
-		for range 50 {
-			runtime.Gosched()
-		}
-		if clock.Now().Before(showStart.Add(-ttl - time.Hour)) {
-			clock.Advance(15 * time.Second)
-		}
-	}
-	wg.Wait()
-	gw.on.Store(false)
-	store.on.Store(false)
-	// The background sweeper is idle once it has re-armed its timer; a
-	// sweep it has in flight would otherwise race with the audit.
-	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelWait()
-	if err := clock.WaitForTimers(waitCtx, 1); err != nil {
-		t.Fatalf("the sweeper did not go idle: %v", err)
-	}
-
-	// The recovery pass an operator would run: resume whatever a client
-	// gave up on (a payment left paying, a refund still owed).
-	for _, u := range users {
-		for _, b := range mustT[[]boxoffice.Booking](t)(allBookingsOfUser(ctx, sys, u)) {
-			if b.Status == boxoffice.StatusPaying || b.Status == boxoffice.StatusFailed && b.Payment.Amount > b.Refund.Amount {
-				ft.leftForRecovery++
-				if _, err := sys.ConfirmBooking(ctx, b.ID, "card"); err != nil && !errors.Is(err, boxoffice.ErrPaymentFailed) {
-					ft.problem("recovering %s booking %s: %v", b.Status, b.ID, err)
-				}
-			}
-			if b.Status == boxoffice.StatusCancelled && b.Refund.Pending() {
-				ft.leftForRecovery++
-				if _, err := sys.CancelBooking(ctx, b.ID); err != nil {
-					ft.problem("paying the refund owed for cancelled booking %s: %v", b.ID, err)
-				}
-			}
-		}
-	}
-	clock.Advance(ttl + time.Second) // the background sweeper sweeps too
-	if err := clock.WaitForTimers(waitCtx, 1); err != nil {
-		t.Fatalf("the sweeper did not go idle: %v", err)
-	}
+	ft.leftForRecovery = finishFaultRun(ctx, t, sys, clock, func() bool { return done.Load() >= int64(set.users) }, &wg,
+		func() { gw.on.Store(false); store.on.Store(false) }, users, showStart.Add(-ttl-time.Hour), ttl, ft.problem)
 	if _, err := sys.Sweep(ctx); err != nil {
 		ft.problem("Sweep: %v", err)
 	}
@@ -518,6 +474,59 @@ func runFaults(t *testing.T, set faultSettings, seed uint64, broken bool) faultT
 	}
 	auditAftermath(t, store.MemoryStore, gw, layout, shows, users, clock.Now(), &ft)
 	return ft
+}
+
+// finishFaultRun ends a fault run as an operator would. While the
+// customers work (until done), it moves the clock 15 s at a time, so that
+// holds lapse during payments and the background sweeper runs, but not
+// past stopAt, short of the shows' start, after which every hold is
+// refused: on a loaded machine (-race, -cpu 4) the customers are slow
+// enough to get there. Then it waits for them, turns the faults off and
+// resumes whatever a customer gave up on (a payment left paying, a refund
+// still owed), reporting failures to problem, lets every hold lapse and
+// waits for the background sweeper to be idle (once it has re-armed its
+// timer: a sweep in flight would race with the audit). It returns how
+// many bookings it resumed.
+func finishFaultRun(ctx context.Context, t *testing.T, sys *boxoffice.BookingSystem, clock *fakeclock.Clock, done func() bool,
+	wg *sync.WaitGroup, faultsOff func(), users []string, stopAt time.Time, ttl time.Duration, problem func(format string, args ...any)) int {
+	t.Helper()
+	for !done() {
+		for range 50 {
+			runtime.Gosched()
+		}
+		if clock.Now().Before(stopAt) {
+			clock.Advance(15 * time.Second)
+		}
+	}
+	wg.Wait()
+	faultsOff()
+	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelWait()
+	if err := clock.WaitForTimers(waitCtx, 1); err != nil {
+		t.Fatalf("the sweeper did not go idle: %v", err)
+	}
+	resumed := 0
+	for _, u := range users {
+		for _, b := range mustT[[]boxoffice.Booking](t)(allBookingsOfUser(ctx, sys, u)) {
+			if b.Status == boxoffice.StatusPaying || b.Status == boxoffice.StatusFailed && b.RefundOwed() > 0 {
+				resumed++
+				if _, err := sys.ConfirmBooking(ctx, b.ID, "card"); err != nil && !errors.Is(err, boxoffice.ErrPaymentFailed) {
+					problem("recovering %s booking %s: %v", b.Status, b.ID, err)
+				}
+			}
+			if b.Status == boxoffice.StatusCancelled && b.Refund.Pending() {
+				resumed++
+				if _, err := sys.CancelBooking(ctx, b.ID); err != nil {
+					problem("paying the refund owed for cancelled booking %s: %v", b.ID, err)
+				}
+			}
+		}
+	}
+	clock.Advance(ttl + time.Second) // the background sweeper sweeps too
+	if err := clock.WaitForTimers(waitCtx, 1); err != nil {
+		t.Fatalf("the sweeper did not go idle: %v", err)
+	}
+	return resumed
 }
 
 // auditAftermath counts, after the run, seats owned twice, seats taken by

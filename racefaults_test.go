@@ -3,6 +3,7 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"runtime"
@@ -184,44 +185,9 @@ func TestFaultInjectionLostAnswersCancelledCallsAndShows(t *testing.T) {
 			}
 		})
 	}
-	for done.Load() < nUsers {
-		for range 50 {
-			runtime.Gosched()
-		}
-		if clock.Now().Before(showStart.Add(-ttl - time.Hour)) {
-			clock.Advance(15 * time.Second)
-		}
-	}
-	wg.Wait()
-	gw.on.Store(false)
-	store.on.Store(false)
-	waitCtx, cancelWait := context.WithTimeout(ctx, 30*time.Second)
-	defer cancelWait()
-	if err := clock.WaitForTimers(waitCtx, 1); err != nil {
-		t.Fatalf("the sweeper did not go idle: %v", err)
-	}
-	// Recovery, as an operator would: resume what is left.
-	left := 0
-	for _, u := range users {
-		for _, b := range mustT[[]boxoffice.Booking](t)(allBookingsOfUser(ctx, sys, u)) {
-			if b.Status == boxoffice.StatusPaying || b.Status == boxoffice.StatusFailed && b.RefundOwed() > 0 {
-				left++
-				if _, err := sys.ConfirmBooking(ctx, b.ID, "card"); err != nil && !errors.Is(err, boxoffice.ErrPaymentFailed) {
-					problem("recovering " + b.Status.String() + " booking: " + err.Error())
-				}
-			}
-			if b.Status == boxoffice.StatusCancelled && b.Refund.Pending() {
-				left++
-				if _, err := sys.CancelBooking(ctx, b.ID); err != nil {
-					problem("paying a refund owed: " + err.Error())
-				}
-			}
-		}
-	}
-	clock.Advance(ttl + time.Second)
-	if err := clock.WaitForTimers(waitCtx, 1); err != nil {
-		t.Fatalf("the sweeper did not go idle: %v", err)
-	}
+	left := finishFaultRun(ctx, t, sys, clock, func() bool { return done.Load() >= nUsers }, &wg,
+		func() { gw.on.Store(false); store.on.Store(false) }, users, showStart.Add(-ttl-time.Hour), ttl,
+		func(format string, args ...any) { problem(fmt.Sprintf(format, args...)) })
 	if _, err := sys.Sweep(ctx); err != nil {
 		problem("Sweep: " + err.Error())
 	}

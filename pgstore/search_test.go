@@ -2,11 +2,9 @@ package pgstore_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -198,22 +196,7 @@ func TestMoviesMatchingReadsFromTheCursor(t *testing.T) {
 	var plan string
 	must(t, tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+pgstore.MoviesMatchingSQL(s),
 		"Film 1990", "m1990", "", "", "", 20).Scan(&plan))
-	var nodes []struct{ Plan planNode }
-	must(t, json.Unmarshal([]byte(plan), &nodes))
-	var scans []planNode
-	var walk func(n planNode)
-	walk = func(n planNode) {
-		if strings.Contains(n.NodeType, "Sort") {
-			t.Errorf("the page is sorted, not read in the index's order: %s", plan)
-		}
-		if strings.Contains(n.NodeType, "Scan") {
-			scans = append(scans, n)
-		}
-		for _, c := range n.Plans {
-			walk(c)
-		}
-	}
-	walk(nodes[0].Plan)
+	scans := planScans(t, plan)
 	if len(scans) != 1 || scans[0].IndexName != "movies_by_title" || scans[0].ActualRows != 9 || scans[0].RowsRemoved > 0 {
 		t.Errorf("want one scan of movies_by_title reading the 9 movies past the cursor; plan: %s", plan)
 	}
