@@ -201,10 +201,11 @@
 // a restart, failed to pay, and finish a payment that an instance which
 // died mid-payment left paying. Movies by (title, ID) in byte order
 // (migration 0009) serve MoviesMatching: a search reads the index from its
-// page's cursor, PostgreSQL keeping the movies whose fields match a
-// regular expression made from the query's ASCII text (a field of other
-// text is matched by the BookingSystem alone), and stops once the page is
-// full.
+// page's cursor, PostgreSQL keeping the movies whose fields match
+// regular expressions made from the query's text (each character a class
+// of those it folds with), and stops once the page is full. They compare
+// characters, so the database's encoding must be UTF-8, as PostgreSQL's
+// default is.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

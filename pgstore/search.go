@@ -14,10 +14,9 @@ import (
 // past the cursor in (Title, ID) byte order, a page of the index at a
 // time, holding no connection while the loop body runs: q.Limit of them
 // first, then twice as many each time, up to 256. PostgreSQL
-// filters them by a regular expression for each of q's fields of ASCII
-// text that matches exactly as SearchMovies does (see moviePattern); a
-// field with other text is left to the BookingSystem, which judges every
-// movie yielded.
+// filters them by a regular expression for each of q's fields that
+// matches exactly as SearchMovies does (see moviePattern); the
+// BookingSystem still judges every movie yielded.
 func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, after boxoffice.Movie) iter.Seq2[boxoffice.Movie, error] {
 	title := moviePattern(q.Title)
 	genre, language := anchored(moviePattern(q.Genre)), anchored(moviePattern(q.Language))
@@ -63,11 +62,14 @@ func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, afte
 }
 
 // moviePattern returns a PostgreSQL regular expression that finds text in
-// a string ignoring case as SearchMovies does (Unicode simple case
-// folding), or "" if text is empty or not all ASCII. Each ASCII letter
-// becomes the class of the letters it folds with — two, but three for k
-// and s, which also fold with the Kelvin sign K and the long ſ — and any
-// other character is matched as itself.
+// a string ignoring case exactly as SearchMovies does (Unicode simple case
+// folding, a character at a time), or "" if text is empty. A character
+// that folds with others becomes the class of all of them (k with K and
+// the Kelvin sign K, σ with ς and Σ), any other character outside ASCII a
+// class of itself, an ASCII digit itself, and any other ASCII character
+// itself behind a backslash: no character is then special. The database's
+// encoding is UTF-8, so that the expression compares characters, not
+// bytes.
 func moviePattern(text string) string {
 	if text == "" {
 		return ""
@@ -75,9 +77,7 @@ func moviePattern(text string) string {
 	var b strings.Builder
 	for _, r := range text {
 		switch {
-		case r >= unicode.MaxASCII+1:
-			return ""
-		case 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z':
+		case unicode.SimpleFold(r) != r || r > unicode.MaxASCII:
 			b.WriteByte('[')
 			for f := r; ; {
 				b.WriteRune(f)

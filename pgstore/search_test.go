@@ -15,9 +15,10 @@ import (
 
 // searchRunes are the letters of the catalogs and queries that
 // TestSearchMatchesInMemory draws: cases, the non-ASCII letters that fold
-// with ASCII ones (the Kelvin sign, the long s), others that do not, and
+// with ASCII ones (the Kelvin sign, the long s), others that fold among
+// themselves (é É, σ ς Σ, ß ẞ, Ǆ ǅ ǆ), one that folds with none (ŉ), and
 // characters a regular expression would take as its own.
-var searchRunes = []rune("kKsSaA\u212a\u017f\u00e9\u00c9 .*[\\^$(")
+var searchRunes = []rune("kKsSaA\u212a\u017f\u00e9\u00c9\u03c3\u03c2\u03a3\u00df\u1e9e\u01c4\u01c5\u01c6\u0149 .*[\\^$(")
 
 // TestSearchMatchesInMemory: SearchMovies on pgstore (its MovieSearcher)
 // returns the pages SearchMovies returns on the in-memory Store, for

@@ -64,8 +64,9 @@ func testMoviesMatchingOrder(t *testing.T, s boxoffice.Store) {
 
 // testMoviesMatchingEveryMatch: whatever a Store filters out, it yields
 // every movie SearchMovies would match, by Unicode simple case folding:
-// the Kelvin sign K and the long ſ match k and s, cases match each other,
-// in titles, genres and languages, for ASCII and other text alike.
+// the Kelvin sign K and the long ſ match k and s, σ matches ς and Σ, cases
+// match each other, in titles, genres and languages, for ASCII and other
+// text alike.
 func testMoviesMatchingEveryMatch(t *testing.T, s boxoffice.Store) {
 	ctx := t.Context()
 	movies := []boxoffice.Movie{
@@ -74,6 +75,7 @@ func testMoviesMatchingEveryMatch(t *testing.T, s boxoffice.Store) {
 		{ID: "long-s", Title: "Congreſs", Genres: []string{"hiſtory"}, Language: "la"},
 		{ID: "amelie", Title: "Amélie", Genres: []string{"comédie"}, Language: "fr"},
 		{ID: "dots", Title: "a.b*c[d]^$", Genres: []string{"x"}, Language: "x"},
+		{ID: "sigma", Title: "Ο σοφός", Genres: []string{"δράμα"}, Language: "el"},
 		{ID: "other", Title: "Dune", Genres: []string{"sci-fi"}, Language: "de"},
 	}
 	for _, m := range movies {
@@ -93,6 +95,9 @@ func testMoviesMatchingEveryMatch(t *testing.T, s boxoffice.Store) {
 		{boxoffice.MovieQuery{Genre: "drama"}, []string{"kelvin", "kelly"}},
 		{boxoffice.MovieQuery{Genre: "HISTORY"}, []string{"long-s"}},
 		{boxoffice.MovieQuery{Genre: "COMÉDIE"}, []string{"amelie"}},
+		{boxoffice.MovieQuery{Title: "ΣΟΦ"}, []string{"sigma"}},
+		{boxoffice.MovieQuery{Title: "ςοφός"}, []string{"sigma"}},
+		{boxoffice.MovieQuery{Genre: "ΔΡΆΜΑ"}, []string{"sigma"}},
 		{boxoffice.MovieQuery{Language: "En"}, []string{"kelvin", "kelly"}},
 		{boxoffice.MovieQuery{Title: "k", Genre: "DRAMA", Language: "en"}, []string{"kelvin", "kelly"}},
 	}
