@@ -204,8 +204,8 @@
 // page's cursor, PostgreSQL keeping the movies whose fields match
 // regular expressions made from the query's text (each character a class
 // of those it folds with), and stops once the page is full. They compare
-// characters, so the database's encoding must be UTF-8, as PostgreSQL's
-// default is.
+// characters in a database of UTF-8 (PostgreSQL's default); the
+// BookingSystem judges every movie again.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

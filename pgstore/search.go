@@ -67,9 +67,8 @@ func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, afte
 // that folds with others becomes the class of all of them (k with K and
 // the Kelvin sign K, σ with ς and Σ), any other character outside ASCII a
 // class of itself, an ASCII digit itself, and any other ASCII character
-// itself behind a backslash: no character is then special. The database's
-// encoding is UTF-8, so that the expression compares characters, not
-// bytes.
+// itself behind a backslash: no character is then special. In a UTF-8
+// database (PostgreSQL's default) the expression compares characters.
 func moviePattern(text string) string {
 	if text == "" {
 		return ""
