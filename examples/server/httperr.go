@@ -24,6 +24,8 @@ type apiError struct {
 	status int
 	code   string
 	msg    string
+	// retryAfter, if above 0, is the Retry-After the answer carries, in seconds.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -59,6 +61,7 @@ func problem(err error) (int, errorJSON) {
 	switch {
 	case errors.As(err, &api):
 		body.Code = api.code
+		body.RetryAfterSeconds = api.retryAfter
 		return api.status, body
 	case errors.Is(err, boxoffice.ErrInvalidArgument):
 		body.Code = "invalid_argument"
@@ -136,7 +139,11 @@ func problem(err error) (int, errorJSON) {
 // client is not told.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := problem(err)
-	if status >= 500 {
+	// An apiError is a refusal the handler chose and explains in full (a
+	// server at its stream cap): logging each would let a client flood
+	// the log.
+	var api *apiError
+	if status >= 500 && !errors.As(err, &api) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	if body.RetryAfterSeconds > 0 {
