@@ -118,11 +118,17 @@ func problem(err error) (int, errorJSON) {
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrConflict):
 		// Another process kept winning the show's transaction: try again.
+		// The error carries the database's own message (pgstore's
+		// serialization failure): that stays in the log.
 		body.Code = "busy"
+		body.Error = "the show is busy with other requests: try again"
 		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrClosed):
+		// The BookingSystem or the Store is closing; what was closed, and
+		// how, is the server's business.
 		body.Code = "shutting_down"
+		body.Error = "the service is shutting down: try again shortly"
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		body.Code = "timeout"
