@@ -49,6 +49,49 @@ func badRequest(format string, args ...any) error {
 // a hold refused, or a payment stopped by the cancellation (which also
 // matches ErrHoldExpired and ErrPaymentFailed; its charge is voided).
 func problem(err error) (int, errorJSON) {
+	status, body := classify(err)
+	var pay *boxoffice.PaymentError
+	if status < 500 && errors.As(err, &pay) {
+		body.Error, _ = paymentText(pay)
+	}
+	return status, body
+}
+
+// paymentText is what a customer is told of a payment that failed: why, in
+// the library's words, or in the provider's for a declined card (a refusal
+// is meant for the cardholder); never the text of a provider's failure,
+// nor of a void that failed after it (RefundErr), which name the
+// provider's hosts and answers and stay in the log: hidden reports that
+// there was such text.
+func paymentText(e *boxoffice.PaymentError) (text string, hidden bool) {
+	hidden = e.RefundErr != nil
+	var why string
+	switch {
+	case errors.Is(e.Err, boxoffice.ErrShowCancelled):
+		why = "the show was cancelled; anything charged is given back"
+	case errors.Is(e.Err, boxoffice.ErrShowStarted):
+		why = "the show started before the payment was finished; anything charged is given back"
+	case errors.Is(e.Err, boxoffice.ErrHoldExpired):
+		why = "the hold ran out and a seat was taken meanwhile; the charge is given back"
+	case errors.Is(e.Err, boxoffice.ErrPaymentDeclined):
+		why = e.Err.Error()
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		why, hidden = failureTimedOut, true
+	default:
+		why, hidden = failureProvider, true
+	}
+	return "payment for booking " + e.Booking.String() + " failed: " + why, hidden
+}
+
+// What a customer is told of a payment the provider failed (see
+// paymentText).
+const (
+	failureTimedOut = "the payment provider did not answer in time; anything charged is given back"
+	failureProvider = "the payment provider failed; anything charged is given back"
+)
+
+// classify is problem, before a payment's text is made fit for clients.
+func classify(err error) (int, errorJSON) {
 	var (
 		api   *apiError
 		seats *boxoffice.SeatError
@@ -151,6 +194,12 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var api *apiError
 	if status >= 500 && !errors.As(err, &api) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	var pay *boxoffice.PaymentError
+	if status < 500 && errors.As(err, &pay) {
+		if _, hidden := paymentText(pay); hidden {
+			s.log.Warn("payment failed at the provider", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		}
 	}
 	if body.RetryAfterSeconds > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(body.RetryAfterSeconds))
