@@ -39,6 +39,12 @@ type options struct {
 	Resync time.Duration
 	// Logger reports server errors. Default: slog.Default().
 	Logger *slog.Logger
+	// MaxStreams caps the live event streams the server holds at once:
+	// each is a goroutine, a connection and a Watch with its own buffer,
+	// so without a cap a client could open thousands. A stream past it is
+	// refused with 503 "busy" and Retry-After. Default (also for zero or
+	// less): 1000.
+	MaxStreams int
 	// AdminToken, if set, opens the cinema's own endpoint, POST
 	// /api/shows/{show}/cancel, to requests that carry it as
 	// "Authorization: Bearer <AdminToken>". Empty: there is no such
@@ -59,6 +65,9 @@ type server struct {
 	// itself.
 	closing   chan struct{}
 	closeOnce sync.Once
+
+	// streams holds a token for each live event stream, MaxStreams at most.
+	streams chan struct{}
 }
 
 func newServer(sys *boxoffice.BookingSystem, opts options) *server {
@@ -72,10 +81,14 @@ func newServer(sys *boxoffice.BookingSystem, opts options) *server {
 	if opts.Resync <= 0 {
 		opts.Resync = 15 * time.Second
 	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = 1000
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &server{sys: sys, opts: opts, log: opts.Logger, web: webFS(), closing: make(chan struct{})}
+	return &server{sys: sys, opts: opts, log: opts.Logger, web: webFS(), closing: make(chan struct{}),
+		streams: make(chan struct{}, opts.MaxStreams)}
 }
 
 // closeStreams ends every event stream; browsers reconnect on their own

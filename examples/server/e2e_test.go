@@ -171,6 +171,52 @@ func TestBrowserTwoCustomers(t *testing.T) {
 	screenshot(t, bob, filepath.Join(dir, "seatmap.png"))
 }
 
+// TestBrowserStreamRefused: EventSource reconnects by itself when a stream
+// drops, but gives up for good on an answer other than 200, such as the
+// 503 of a server holding -max-streams streams. The page must try again
+// on its own and go live once a slot is free.
+func TestBrowserStreamRefused(t *testing.T) {
+	requireChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ts, _ := startDemoWith(t, ctx, boxoffice.Config{}, options{MaxStreams: 1})
+	_, showID := grandHallShow(t, ts.URL)
+
+	// Someone else's stream holds the only slot.
+	other, leave := context.WithCancel(ctx)
+	defer leave()
+	req, err := http.NewRequestWithContext(other, "GET", ts.URL+"/api/shows/"+showID+"/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the first stream: %s", res.Status)
+	}
+
+	browser := startChromium(t, ctx)
+	tab, closeTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	defer closeTab()
+	defer checkConsole(t, watchConsole(t, tab), "tab")
+	liveState := func(state string, timeout time.Duration) chromedp.Action[bool] {
+		return chromedp.Poll[bool](fmt.Sprintf(`document.querySelector("#live").dataset.state === %q`, state),
+			chromedp.WithPollingTimeout(timeout))
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.Navigate(ts.URL+"/#/show/"+showID),
+		chromedp.WaitVisible(chromedp.CSS("button.seat")),
+	))
+	mustRun(t, tab, liveState("down", 10*time.Second)) // refused: 503
+	leave()
+	// The page waits a few seconds (at random, so that refused pages do
+	// not all come back at once) before it asks again.
+	mustRun(t, tab, liveState("live", 20*time.Second))
+}
+
 // screenshotDir is where screenshots for review go:
 // $BOXOFFICE_SCREENSHOT_DIR if set, else a temporary directory.
 func screenshotDir(t *testing.T) string {
@@ -389,6 +435,13 @@ func requireChromium(t *testing.T) {
 // startDemo serves the demo on the real clock, as `go run` does.
 func startDemo(t *testing.T, ctx context.Context, cfg boxoffice.Config) (*httptest.Server, *boxoffice.BookingSystem) {
 	t.Helper()
+	return startDemoWith(t, ctx, cfg, options{})
+}
+
+// startDemoWith is startDemo with the server's options (its Logger is
+// quiet).
+func startDemoWith(t *testing.T, ctx context.Context, cfg boxoffice.Config, opts options) (*httptest.Server, *boxoffice.BookingSystem) {
+	t.Helper()
 	cfg.Gateway, cfg.HoldsPerMinute, cfg.Logger = newDemoGateway(), 10, quietLogger()
 	sys, err := boxoffice.New(cfg)
 	if err != nil {
@@ -398,7 +451,8 @@ func startDemo(t *testing.T, ctx context.Context, cfg boxoffice.Config) (*httpte
 	if _, err := seedDemo(ctx, sys, time.Local); err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(sys, options{Logger: quietLogger()})
+	opts.Logger = quietLogger()
+	srv := newServer(sys, opts)
 	ts := httptest.NewServer(srv.routes())
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.closeStreams) // before ts.Close, which waits for the streams

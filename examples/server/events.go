@@ -28,9 +28,20 @@ import (
 // closes, or the stream fell EventBuffer updates behind), or the server shuts
 // down (a write blocked then gets streamCloseGrace more); EventSource then
 // reconnects and starts again with a fresh map.
+//
+// The server holds at most MaxStreams streams: one more is refused with 503
+// before it reads anything or opens a Watch (EventSource retries by
+// itself).
 func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	showID := r.PathValue("show")
+	release, ok := s.takeStream()
+	if !ok {
+		s.log.Debug("event stream refused: the server holds MaxStreams streams", "show", showID, "max", s.opts.MaxStreams)
+		s.writeError(w, r, errTooManyStreams)
+		return
+	}
+	defer release()
 	if r.Method == http.MethodHead {
 		// A GET pattern also routes HEAD. net/http drops a HEAD answer's
 		// body, so every write of a stream would "succeed" and it would
@@ -140,6 +151,22 @@ func (s *server) seatEvents(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return // the client is gone, or stopped reading
 		}
+	}
+}
+
+// errTooManyStreams refuses a stream past MaxStreams. Streams end all the
+// time (pages closed, shows over), so a slot is likely free soon.
+var errTooManyStreams = &apiError{status: http.StatusServiceUnavailable, code: "busy", retryAfter: 5,
+	msg: "the server holds as many live streams as it can: try again shortly"}
+
+// takeStream takes a slot for a live stream without waiting, and reports
+// whether there was one; release gives it back.
+func (s *server) takeStream() (release func(), ok bool) {
+	select {
+	case s.streams <- struct{}{}:
+		return func() { <-s.streams }, true
+	default:
+		return nil, false
 	}
 }
 

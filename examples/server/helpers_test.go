@@ -174,6 +174,7 @@ type scriptedGateway struct {
 	*boxoffice.InMemoryGateway
 	mu        sync.Mutex
 	decline   map[boxoffice.PaymentMethod]string // method → reason
+	fail      map[boxoffice.PaymentMethod]error  // method → a gateway failure, not a decline
 	refundErr error
 	// beforeCharge, if set, runs at the start of every charge: something
 	// that happens while a payment is in flight.
@@ -207,9 +208,21 @@ func (g *scriptedGateway) declineMethod(m boxoffice.PaymentMethod, reason string
 	g.decline[m] = reason
 }
 
+// failMethod makes the charges of m fail with err, as a provider that
+// cannot be reached or answers garbage: the charge may have gone through.
+func (g *scriptedGateway) failMethod(m boxoffice.PaymentMethod, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.fail == nil {
+		g.fail = map[boxoffice.PaymentMethod]error{}
+	}
+	g.fail[m] = err
+}
+
 func (g *scriptedGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
 	g.mu.Lock()
 	reason, declined := g.decline[r.Method]
+	failure := g.fail[r.Method]
 	before := g.beforeCharge
 	g.mu.Unlock()
 	if before != nil {
@@ -217,6 +230,9 @@ func (g *scriptedGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest)
 	}
 	if declined {
 		return boxoffice.Receipt{}, &declineError{reason}
+	}
+	if failure != nil {
+		return boxoffice.Receipt{}, failure
 	}
 	return g.InMemoryGateway.Charge(ctx, r)
 }

@@ -24,6 +24,8 @@ type apiError struct {
 	status int
 	code   string
 	msg    string
+	// retryAfter, if above 0, is the Retry-After the answer carries, in seconds.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -47,6 +49,49 @@ func badRequest(format string, args ...any) error {
 // a hold refused, or a payment stopped by the cancellation (which also
 // matches ErrHoldExpired and ErrPaymentFailed; its charge is voided).
 func problem(err error) (int, errorJSON) {
+	status, body := classify(err)
+	var pay *boxoffice.PaymentError
+	if status < 500 && errors.As(err, &pay) {
+		body.Error, _ = paymentText(pay)
+	}
+	return status, body
+}
+
+// paymentText is what a customer is told of a payment that failed: why, in
+// the library's words, or in the provider's for a declined card (a refusal
+// is meant for the cardholder); never the text of a provider's failure,
+// nor of a void that failed after it (RefundErr), which name the
+// provider's hosts and answers and stay in the log: hidden reports that
+// there was such text.
+func paymentText(e *boxoffice.PaymentError) (text string, hidden bool) {
+	hidden = e.RefundErr != nil
+	var why string
+	switch {
+	case errors.Is(e.Err, boxoffice.ErrShowCancelled):
+		why = "the show was cancelled; anything charged is given back"
+	case errors.Is(e.Err, boxoffice.ErrShowStarted):
+		why = "the show started before the payment was finished; anything charged is given back"
+	case errors.Is(e.Err, boxoffice.ErrHoldExpired):
+		why = "the hold ran out and a seat was taken meanwhile; the charge is given back"
+	case errors.Is(e.Err, boxoffice.ErrPaymentDeclined):
+		why = e.Err.Error()
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		why, hidden = failureTimedOut, true
+	default:
+		why, hidden = failureProvider, true
+	}
+	return "payment for booking " + e.Booking.String() + " failed: " + why, hidden
+}
+
+// What a customer is told of a payment the provider failed (see
+// paymentText).
+const (
+	failureTimedOut = "the payment provider did not answer in time; anything charged is given back"
+	failureProvider = "the payment provider failed; anything charged is given back"
+)
+
+// classify is problem, before a payment's text is made fit for clients.
+func classify(err error) (int, errorJSON) {
 	var (
 		api   *apiError
 		seats *boxoffice.SeatError
@@ -59,6 +104,7 @@ func problem(err error) (int, errorJSON) {
 	switch {
 	case errors.As(err, &api):
 		body.Code = api.code
+		body.RetryAfterSeconds = api.retryAfter
 		return api.status, body
 	case errors.Is(err, boxoffice.ErrInvalidArgument):
 		body.Code = "invalid_argument"
@@ -115,11 +161,17 @@ func problem(err error) (int, errorJSON) {
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrConflict):
 		// Another process kept winning the show's transaction: try again.
+		// The error carries the database's own message (pgstore's
+		// serialization failure): that stays in the log.
 		body.Code = "busy"
+		body.Error = "the show is busy with other requests: try again"
 		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrClosed):
+		// The BookingSystem or the Store is closing; what was closed, and
+		// how, is the server's business.
 		body.Code = "shutting_down"
+		body.Error = "the service is shutting down: try again shortly"
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		body.Code = "timeout"
@@ -136,8 +188,18 @@ func problem(err error) (int, errorJSON) {
 // client is not told.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := problem(err)
-	if status >= 500 {
+	// An apiError is a refusal the handler chose and explains in full (a
+	// server at its stream cap): logging each would let a client flood
+	// the log.
+	var api *apiError
+	if status >= 500 && !errors.As(err, &api) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	var pay *boxoffice.PaymentError
+	if status < 500 && errors.As(err, &pay) {
+		if _, hidden := paymentText(pay); hidden {
+			s.log.Warn("payment failed at the provider", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		}
 	}
 	if body.RetryAfterSeconds > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(body.RetryAfterSeconds))

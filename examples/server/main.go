@@ -55,6 +55,7 @@ type config struct {
 	schema          string
 	holdsPerMinute  int
 	resync          time.Duration
+	maxStreams      int
 	shutdownTimeout time.Duration
 	demo            bool
 	verbose         bool
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	// library's default.
 	fs.IntVar(&c.holdsPerMinute, "holds-per-minute", 10, "holds each user may make per minute")
 	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps, in case a change was missed (with -postgres,\nWatch brings other processes' changes), at least "+minResync.String()+" (default 15s)")
+	fs.IntVar(&c.maxStreams, "max-streams", 1000, "most live seat streams held at once (each a connection, a goroutine and a Watch);\none more is answered 503 with Retry-After, and the browser retries")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 0,
 		"how long a graceful shutdown waits for requests in flight\n(default: the longest a payment can take, from the library's payment settings)")
 	fs.BoolVar(&c.demo, "demo", true, "add the demo catalog and shows when they are missing")
@@ -88,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.holdsPerMinute < 1 {
 		return config{}, fmt.Errorf("-holds-per-minute %d: want at least 1", c.holdsPerMinute)
+	}
+	if c.maxStreams < 1 {
+		return config{}, fmt.Errorf("-max-streams %d: want at least 1", c.maxStreams)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -221,7 +226,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	srv := newServer(sys, options{Resync: c.resync, Logger: logger, AdminToken: c.adminToken})
+	srv := newServer(sys, options{Resync: c.resync, MaxStreams: c.maxStreams, Logger: logger, AdminToken: c.adminToken})
 	handler := srv.routes()
 	if c.verbose {
 		handler = logRequests(logger, handler)

@@ -28,8 +28,10 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{nil, "", func(c config) bool {
 			return c.addr == "127.0.0.1:8080" && c.holdsPerMinute == 10 && c.resync == 15*time.Second && c.demo && c.postgres == "" &&
-				c.adminToken == ""
+				c.adminToken == "" && c.maxStreams == 1000
 		}},
+		{[]string{"-max-streams", "5"}, "", func(c config) bool { return c.maxStreams == 5 }},
+		{[]string{"-max-streams", "0"}, "-max-streams 0: want at least 1", nil},
 		{[]string{"-postgres", "postgres://db/x"}, "", func(c config) bool { return c.resync == 15*time.Second && c.schema == "boxoffice" }},
 		{[]string{"-postgres", "postgres://db/x", "-resync", "3s"}, "", func(c config) bool { return c.resync == 3*time.Second }},
 		{[]string{"-addr", ":0", "-holds-per-minute", "3", "-demo=false"}, "", func(c config) bool {

@@ -138,7 +138,7 @@ func (s *server) bookingOut(b boxoffice.Booking, now time.Time) bookingJSON {
 	}
 	if p := b.Payment; p != (boxoffice.Payment{}) {
 		out.Payment = &paymentJSON{Method: string(p.Method), AmountCents: int64(p.Amount), Reference: p.Reference,
-			Attempts: p.Attempts, Failure: p.Failure}
+			Attempts: p.Attempts, Failure: failureText(p)}
 		if !p.PaidAt.IsZero() {
 			paid := p.PaidAt
 			out.Payment.PaidAt = &paid
@@ -201,4 +201,21 @@ type showCancellationJSON struct {
 func showCancellationOut(showID string, c boxoffice.ShowCancellation) showCancellationJSON {
 	return showCancellationJSON{Show: showID, HoldsReleased: c.HoldsReleased, HoldsExpired: c.HoldsExpired,
 		BookingsCancelled: c.BookingsCancelled, PaymentsStopped: c.PaymentsStopped, RefundsOwed: c.RefundsOwed}
+}
+
+// failureText is what a booking's payment says of its failure: the
+// library's own text (a lost hold, a cancelled show), or the provider's
+// refusal of a declined card; a provider's failure in words of ours, as
+// paymentText says it.
+func failureText(p boxoffice.Payment) string {
+	switch p.FailureKind {
+	case boxoffice.FailureDeclined, boxoffice.FailureHoldLost, boxoffice.FailureShowStarted:
+		return p.Failure
+	case boxoffice.FailureTimedOut:
+		return failureTimedOut
+	}
+	if p.Failure == "" {
+		return ""
+	}
+	return failureProvider // a gateway error, or a kind this server does not know
 }

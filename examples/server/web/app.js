@@ -352,6 +352,7 @@ async function seatsView(showID) {
     offset: 0, // server clock − this clock, in ms
     timer: null,
     source: null,
+    retry: null, // the timer of a reconnect the page makes itself
   };
   seatState = st;
   const s = map.show;
@@ -366,6 +367,7 @@ async function seatsView(showID) {
   connect(st);
   leaveView = () => {
     if (st.source) st.source.close();
+    clearTimeout(st.retry);
     clearInterval(st.timer);
     if (seatState === st) seatState = null;
   };
@@ -797,7 +799,19 @@ function connect(st) {
   const src = new EventSource(`/api/shows/${encodeURIComponent(st.showID)}/events`);
   st.source = src;
   src.addEventListener("open", () => setLive("live", "Live"));
-  src.addEventListener("error", () => setLive("down", "Reconnecting…"));
+  src.addEventListener("error", () => {
+    setLive("down", "Reconnecting…");
+    // EventSource reconnects a dropped stream by itself, but gives up for
+    // good on an answer other than 200: the 503 of a server holding as
+    // many streams as it may, a proxy's 502. Try again in a few seconds,
+    // at a random moment, so that refused pages do not all come back at
+    // once.
+    if (src.readyState !== EventSource.CLOSED || st.source !== src) return;
+    clearTimeout(st.retry);
+    st.retry = setTimeout(() => {
+      if (seatState === st && st.source === src) connect(st);
+    }, 3000 + Math.random() * 4000);
+  });
   src.addEventListener("seatmap", (e) => {
     const m = JSON.parse(e.data);
     if (seatState === st) setCancelled(st, m.show.cancelled);
