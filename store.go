@@ -250,15 +250,16 @@ type MovieSearcher interface {
 // list every such movie, and no other.
 type CityMovieLister interface {
 	// MoviesShowingIn returns the IDs of the movies, in any order, that
-	// have a show in a hall of a theater whose City equals city under
-	// Unicode simple case folding (strings.EqualFold: not lower case,
-	// nor full case folding, so "ß" is not "SS") that starts strictly
-	// after after and is not cancelled (ShowTx.ShowCancelled). A show is
-	// in the theater of its hall (Hall.TheaterID). after is a Clock
-	// reading as it is, finer than a microsecond perhaps: since the
-	// BookingSystem gives shows starts cut to the microsecond, a Store
-	// that keeps times to the microsecond may compare them with after cut
-	// down to it. A movie may be listed more than once.
+	// have a show that starts strictly after the instant after, is not
+	// cancelled (ShowTx.ShowCancelled), and is in a hall of a theater
+	// whose City equals city under Unicode simple case folding
+	// (strings.EqualFold: not lower case, nor full case folding, so "ß"
+	// is not "SS"). A show is in the theater of its hall
+	// (Hall.TheaterID). after is the Clock's now as it is, finer than a
+	// microsecond perhaps: since the BookingSystem gives shows starts cut
+	// to the microsecond, a Store that keeps times to the microsecond may
+	// compare them with after cut down to it. A movie may be listed more
+	// than once.
 	MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error)
 }
 
