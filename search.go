@@ -51,9 +51,11 @@ type MovieQuery struct {
 // cursor until the page is full; on a Store that is a MovieSearcher
 // (pgstore), the movies the Store yields from its cursor until the page is
 // full; on any other, the whole catalog (Store.Movies). With City, a
-// search also reads each of the city's theaters' halls and coming shows. A
-// service that offers search to anonymous users bounds its rate or caches
-// its answers.
+// search also asks a Store that is a CityMovieLister (pgstore) for the
+// movies playing in the city, in one call; any other Store is read for
+// every theater (Store.Theaters), then each of the city's theaters' halls
+// and their coming shows. A service that offers search to anonymous users
+// bounds its rate or caches its answers.
 //
 // Text matches by Unicode simple case folding, without normalization: a
 // title stored as "Ame\u0301lie" (e and a combining accent) does not match
@@ -204,12 +206,23 @@ func (p *moviePage) movies() []Movie {
 }
 
 // moviesShowingIn returns the IDs of movies with a show not yet started,
-// nor cancelled, in a theater of the city. A show's cancelled state is
-// read only while its movie has no other show found: one read per movie
-// playing there, plus one per cancelled show.
+// nor cancelled, in a theater of the city: the Store's answer, if it is a
+// CityMovieLister. Else a show's cancelled state is read only while its
+// movie has no other show found: one read per movie playing there, plus
+// one per cancelled show.
 func (bs *BookingSystem) moviesShowingIn(ctx context.Context, city string) (map[string]bool, error) {
 	now := bs.clock.Now()
 	ids := make(map[string]bool)
+	if bs.cityMovies != nil {
+		found, err := bs.cityMovies.MoviesShowingIn(ctx, city, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			ids[id] = true
+		}
+		return ids, nil
+	}
 	for t, err := range bs.store.Theaters(ctx) {
 		if err != nil {
 			return nil, err

@@ -42,8 +42,9 @@ import (
 //
 // A Store may also have optional capabilities (ExpiredHoldLister,
 // UnsettledBookingLister, ShowChangeListener, UserLimitStore), which a
-// Store shared by several processes needs, and MovieSearcher, which
-// spares SearchMovies a read of the whole catalog. A Store that wraps another (to
+// Store shared by several processes needs, and MovieSearcher and
+// CityMovieLister, which spare SearchMovies a read of the whole catalog
+// and of every hall of a city. A Store that wraps another (to
 // trace or meter its calls, say) should have a method
 //
 //	Unwrap() boxoffice.Store
@@ -238,6 +239,28 @@ type MovieSearcher interface {
 	// ignored. Stop early by breaking out of the loop; the loop body may
 	// call the Store.
 	MoviesMatching(ctx context.Context, q MovieQuery, after Movie) iter.Seq2[Movie, error]
+}
+
+// CityMovieLister is an optional Store capability: a Store that finds the
+// movies playing in a city itself, so that a SearchMovies with
+// MovieQuery.City reads one answer rather than every hall of the city's
+// theaters, each hall's coming shows and the cancelled state of some of
+// them (on pgstore, a round trip each). The BookingSystem takes the answer
+// as it is, for checking it would take the reads it spares: a Store must
+// list every such movie, and no other.
+type CityMovieLister interface {
+	// MoviesShowingIn returns the IDs of the movies, in any order, that
+	// have a show that starts strictly after the instant after, is not
+	// cancelled (ShowTx.ShowCancelled), and is in a hall of a theater
+	// whose City equals city under Unicode simple case folding
+	// (strings.EqualFold: not lower case, nor full case folding, so "ß"
+	// is not "SS"). A show is in the theater of its hall
+	// (Hall.TheaterID). after is the Clock's now as it is, finer than a
+	// microsecond perhaps: since the BookingSystem gives shows starts cut
+	// to the microsecond, a Store that keeps times to the microsecond may
+	// compare them with after cut down to it. A movie may be listed more
+	// than once.
+	MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error)
 }
 
 // ExpiredHoldLister is an optional Store capability: a Store shared by

@@ -3,15 +3,15 @@ package boxoffice_test
 // A manual check of the conformance suite itself: does storetest.Run tell a
 // broken Store from a good one? brokenStore wraps the MemoryStore and breaks
 // it in one way at a time (its mode). Every mode but the controls "ok",
-// "ok-unsettled" and "search-ok" must FAIL the suite; a broken mode that passes is a Store
-// bug the suite would let through. The test is skipped unless
+// "ok-unsettled", "search-ok" and "city-ok" must FAIL the suite; a broken
+// mode that passes is a Store bug the suite would let through. The test is skipped unless
 // BOXOFFICE_BROKEN_STORES=1, since its verdict is the opposite of an
 // ordinary test's (go test reports failures for the modes caught). Run:
 //
 //	BOXOFFICE_BROKEN_STORES=1 go test -count=1 -run TestBrokenStores -v . 2>&1 |
 //		grep -E '^    --- (FAIL|PASS): TestBrokenStores/'
 //
-// and check that only the three controls PASS.
+// and check that only the four controls PASS.
 
 import (
 	"bytes"
@@ -105,6 +105,87 @@ func (s searchStore) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery,
 			}
 		}
 	}
+}
+
+// cityBrokenStore adds a CityMovieLister, broken by the modes "city-…".
+type cityBrokenStore struct{ *brokenStore }
+
+func (s cityBrokenStore) MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error) {
+	if s.mode == "city-no-ctx" {
+		ctx = context.Background()
+	} else if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sameCity := strings.EqualFold
+	switch s.mode {
+	case "city-lowercase":
+		// What SQL's lower(a) = lower(b) does: not EqualFold, on purpose.
+		//lint:ignore SA6005 the broken mode
+		sameCity = func(a, b string) bool { return strings.ToLower(a) == strings.ToLower(b) }
+	case "city-uppercase":
+		//lint:ignore SA6005 the broken mode
+		sameCity = func(a, b string) bool { return strings.ToUpper(a) == strings.ToUpper(b) }
+	case "city-full-folding":
+		ss := strings.NewReplacer("ß", "ss", "ẞ", "ss")
+		sameCity = func(a, b string) bool { return strings.EqualFold(ss.Replace(a), ss.Replace(b)) }
+	case "city-prefix":
+		sameCity = func(a, b string) bool { return len(a) >= len(b) && strings.EqualFold(a[:len(b)], b) }
+	case "city-start-rounded":
+		after = after.Round(time.Microsecond)
+	case "city-wall-clock":
+		after = time.Date(after.Year(), after.Month(), after.Day(), after.Hour(), after.Minute(), after.Second(), after.Nanosecond(), time.UTC)
+	}
+	found := map[string]bool{}
+	cancelledMovie := map[string]bool{}
+	for th, err := range s.Theaters(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if !sameCity(th.City, city) {
+			continue
+		}
+		halls, err := s.HallsOfTheater(ctx, th.ID)
+		if err != nil {
+			return nil, err
+		}
+		if s.mode == "city-first-hall" {
+			halls = halls[:min(len(halls), 1)]
+		}
+		for _, h := range halls {
+			shows, err := s.ShowsOfHall(ctx, h.ID, boxoffice.Interval{Start: after.Add(-24 * time.Hour), End: after.Add(1000 * time.Hour)})
+			if err != nil {
+				return nil, err
+			}
+			for _, sh := range shows {
+				switch {
+				case s.mode == "city-start-inclusive" && sh.Start.Equal(after):
+				case s.mode == "city-running" && sh.End.After(after):
+				case !sh.Start.After(after):
+					continue
+				}
+				var cancelled bool
+				if err := s.ViewShow(ctx, sh.ID, func(tx boxoffice.ShowTx) error {
+					cancelled = tx.ShowCancelled()
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+				if cancelled {
+					cancelledMovie[sh.MovieID] = true
+				}
+				if !cancelled || s.mode == "city-cancelled-included" {
+					found[sh.MovieID] = true
+				}
+			}
+		}
+	}
+	ids := []string{}
+	for id := range found {
+		if s.mode != "city-cancel-per-movie" || !cancelledMovie[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 // ---- catalog: delegated ----
@@ -759,6 +840,9 @@ func (s unsettledStore) list(ctx context.Context, limit int, match func(boxoffic
 var brokenModes = []string{
 	"ok", "ok-unsettled", "search-ok",
 	"search-by-id", "search-cursor-inclusive", "search-lowercase",
+	"city-ok",
+	"city-lowercase", "city-uppercase", "city-full-folding", "city-prefix", "city-start-rounded", "city-wall-clock",
+	"city-first-hall", "city-start-inclusive", "city-running", "city-cancelled-included", "city-cancel-per-movie", "city-no-ctx",
 	"no-rollback", "commit-on-panic", "no-serialize", "no-serialize-rtt",
 	"tx-booking-stale", "put-keeps-caller-seats", "booking-returns-shared-seats",
 	"drop-FailureKind", "drop-RefundedAt", "drop-Extensions", "drop-HeldUntil", "drop-SeatType",
@@ -784,6 +868,7 @@ func TestBrokenStores(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			unsettled := mode == "ok-unsettled" || strings.HasPrefix(mode, "unsettled-") || strings.HasPrefix(mode, "owing-") || mode == "expired-any-status"
 			search := strings.HasPrefix(mode, "search-")
+			city := strings.HasPrefix(mode, "city-")
 			storetest.Run(t, func(*testing.T) boxoffice.Store {
 				s := newBroken(mode)
 				switch {
@@ -791,9 +876,11 @@ func TestBrokenStores(t *testing.T) {
 					return unsettledStore{s}
 				case search:
 					return searchStore{s}
+				case city:
+					return cityBrokenStore{s}
 				}
 				return s
-			}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search})
+			}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search, CityMovies: city})
 		})
 	}
 }

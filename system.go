@@ -44,6 +44,8 @@ type BookingSystem struct {
 	unsettled UnsettledBookingLister
 	// searcher is the Store's MovieSearcher, or nil.
 	searcher MovieSearcher
+	// cityMovies is the Store's CityMovieLister, or nil.
+	cityMovies CityMovieLister
 
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
@@ -121,6 +123,7 @@ func New(cfg Config) (*BookingSystem, error) {
 	bs.expired, _ = StoreCapability[ExpiredHoldLister](cfg.Store)
 	bs.unsettled, _ = StoreCapability[UnsettledBookingLister](cfg.Store)
 	bs.searcher, _ = StoreCapability[MovieSearcher](cfg.Store)
+	bs.cityMovies, _ = StoreCapability[CityMovieLister](cfg.Store)
 	bs.pricing.Store(&pricingHolder{cfg.Pricing})
 	bs.shows.init()
 	bs.users.init(cfg)

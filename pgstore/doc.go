@@ -19,8 +19,10 @@
 // boxoffice.ShowChangeListener and boxoffice.UserLimitStore, with which
 // each instance expires and settles what others left behind, streams their
 // changes and counts their users' holds, and boxoffice.MovieSearcher, with
-// which a movie search reads a page of an index instead of every movie. A
-// wrapper around a Store (to
+// which a movie search reads a page of an index instead of every movie,
+// and boxoffice.CityMovieLister, with which a search by city is one
+// statement instead of a round trip per hall of the city. A wrapper
+// around a Store (to
 // trace or meter it, say) must give the BookingSystem a way to them: a
 // method Unwrap() boxoffice.Store returning the Store.
 //
@@ -205,7 +207,14 @@
 // regular expressions made from the query's text (each character a class
 // of those it folds with), and stops once the page is full. They compare
 // characters in a database of UTF-8 (PostgreSQL's default); the
-// BookingSystem judges every movie again.
+// BookingSystem judges every movie again. MoviesShowingIn
+// (boxoffice.CityMovieLister) is one statement: the theaters whose city
+// matches such an expression, anchored, which matches exactly the cities
+// strings.EqualFold takes for the one asked, their halls (by theater),
+// their shows to come (by hall and start) and, among those, the cancelled
+// ones, from a partial index of the cancelled shows (migration 0010)
+// rather than their inventory rows; the BookingSystem takes its answer as
+// it is.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

@@ -12,7 +12,7 @@ import (
 // and reuses it (its statement cache).
 type queries struct {
 	insertMovie, movie, moviesPage, movieExists    string
-	moviesMatching                                 string
+	moviesMatching, moviesShowingIn                string
 	insertTheater, theater, theatersPage           string
 	insertHall, hall, hallsOfTheater, hallExists   string
 	lockHall, showPreconditions, updateLongestShow string
@@ -179,6 +179,18 @@ func newQueries(schema string) queries {
 			AND ($4 = '' OR EXISTS (SELECT 1 FROM unnest(genres) g WHERE g ~ $4))
 			AND ($5 = '' OR language ~ $5)
 			ORDER BY title COLLATE "C", id COLLATE "C" LIMIT $6`),
+
+		// The movies with a show starting after $2, not cancelled, in a
+		// hall of a theater whose city matches $1 (anchored moviePattern).
+		// The theaters are filtered in full (a pattern uses no index;
+		// there are few), each of their halls' shows after $2 is one
+		// range of shows_of_hall, and whether a show is cancelled one
+		// probe of the small index of cancelled shows (migration 0010),
+		// not a read of its inventory row.
+		moviesShowingIn: q(`SELECT DISTINCT sh.movie_id
+			FROM {s}.theaters t JOIN {s}.halls h ON h.theater_id = t.id JOIN {s}.shows sh ON sh.hall_id = h.id
+			WHERE t.city ~ $1 AND sh.starts_at > $2
+			AND NOT EXISTS (SELECT 1 FROM {s}.show_seats v WHERE v.show_id = sh.id AND v.cancelled)`),
 
 		insertTheater: q(`INSERT INTO {s}.theaters (id, name, location, city) VALUES ($1, $2, $3, $4)`),
 		theater:       q(`SELECT id, name, location, city FROM {s}.theaters WHERE id = $1`),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -59,6 +60,25 @@ func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, afte
 			size = min(2*size, pageSize)
 		}
 	}
+}
+
+// MoviesShowingIn implements boxoffice.CityMovieLister in one statement:
+// the theaters whose city matches a regular expression that matches
+// exactly the text strings.EqualFold takes for city (see moviePattern),
+// joined with their halls, their shows starting after after and not
+// cancelled. Shows start at whole microseconds, so comparing them with
+// after cut down to the microsecond changes nothing.
+func (s *Store) MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error) {
+	pattern := anchored(moviePattern(city))
+	if city == "" {
+		pattern = "^$"
+	}
+	rows, err := s.pool.Query(ctx, s.q.moviesShowingIn, pattern, after.Truncate(time.Microsecond))
+	if err != nil {
+		return nil, markUnavailable(ctx, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, markUnavailable(ctx, err)
 }
 
 // moviePattern returns a PostgreSQL regular expression that finds text in

@@ -55,6 +55,8 @@ type Features struct {
 	UserLimits bool
 	// MovieSearch: the Store implements boxoffice.MovieSearcher.
 	MovieSearch bool
+	// CityMovies: the Store implements boxoffice.CityMovieLister.
+	CityMovies bool
 }
 
 // Run runs the conformance suite against the Store made by newStore.
@@ -87,6 +89,7 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 	runCapability[boxoffice.UnsettledBookingLister](t, "UnsettledBookings", f.UnsettledBookings, unsettledTests, newStore)
 	runCapability[boxoffice.UserLimitStore](t, "UserLimits", f.UserLimits, userLimitTests, newStore)
 	runCapability[boxoffice.MovieSearcher](t, "MovieSearch", f.MovieSearch, movieSearchTests, newStore)
+	runCapability[boxoffice.CityMovieLister](t, "CityMovies", f.CityMovies, cityMovieTests, newStore)
 }
 
 // capability is the Store's capability L, found as the BookingSystem
