@@ -30,7 +30,8 @@ import (
 //
 // A Store returns every time exactly as it was given it (== to it): a
 // show's Start and End, a booking's CreatedAt, HeldUntil, UpdatedAt,
-// Payment.PaidAt and Refund.RefundedAt, a seat's HeldUntil. The
+// Payment.PaidAt, Payment.LiveUntil and Refund.RefundedAt, a seat's
+// HeldUntil. The
 // BookingSystem gives it only such times in UTC, cut down to the
 // microsecond and without a monotonic clock reading (the times it passes
 // to the capabilities' queries, such as ExpiredHolds' now, are Clock
