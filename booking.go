@@ -138,6 +138,17 @@ type Payment struct {
 	// ConfirmBooking, which rebuilds its error from it).
 	Failure     string
 	FailureKind PaymentFailureKind
+	// LiveUntil is, for a payment under way, the time past which no call
+	// of the process that started it, or last resumed it, can still be
+	// charging: the sweepers of every process sharing the Store take the
+	// payment as abandoned once it has passed (see ConfirmBooking),
+	// whatever their own Config. The process that starts or resumes a
+	// payment computes it from its own Config (PaymentAttempts,
+	// PaymentBackoff, PaymentTimeout) and clock. Zero on a booking never
+	// paid for, and on one that started paying under a version that did
+	// not record it: each process then judges by its own Config, counting
+	// from UpdatedAt. It stays as it was once the payment is settled.
+	LiveUntil time.Time
 }
 
 // Refund records money returned, or owed, for a booking.

@@ -106,14 +106,17 @@ type Config struct {
 	RescanInterval time.Duration
 
 	// PaymentAttempts, PaymentBackoff and PaymentTimeout bound how long a
-	// ConfirmBooking may spend charging; from them each BookingSystem
-	// computes the bound (plus five minutes) past which it takes a
-	// payment still paying — maybe started by another process sharing
-	// the Store — as abandoned, and resumes it. Every process sharing a
-	// Store must use the same three values (change them in all at once,
-	// not in a rolling restart): a process with a shorter bound would
-	// resume, and might fail and void, a payment a call of another
-	// process is still making.
+	// ConfirmBooking may spend charging. From them, plus five minutes, a
+	// BookingSystem that starts or resumes a payment computes the time
+	// past which its call can no longer be charging, and records it with
+	// the booking (Payment.LiveUntil): past it, the sweeper of any process
+	// sharing the Store takes the payment as abandoned and resumes it.
+	// Every process judges by that recorded time, not by its own
+	// settings, so processes sharing a Store need not use the same three
+	// values, and a rolling restart may change them. (A booking that
+	// started paying under a version that did not record the time is
+	// judged by the settings of the process that looks; such a payment's
+	// process is gone, since versions are not mixed on one Store.)
 	//
 	// PaymentAttempts is how many times a transient charge failure is
 	// tried in all. Default: 3; at least 1 (negative is an error).
@@ -122,15 +125,16 @@ type Config struct {
 	// each later one. Default: 200 milliseconds; negative: no wait.
 	// Money owed back that a call failed to pay (Booking.RefundOwed) is
 	// retried by the sweeper, first PaymentBackoff after the failure but
-	// no sooner than a second, then doubling per failure, at most hourly.
-	// The same in every process sharing a Store (see PaymentAttempts).
+	// no sooner than a second, then doubling per failure, at most hourly:
+	// each process paces the retries it makes, so processes sharing a
+	// Store may differ (see PaymentAttempts).
 	PaymentBackoff time.Duration
 	// PaymentTimeout bounds each gateway call, on the Clock: the call's
 	// context ends once the Clock has moved PaymentTimeout on (on a
 	// Clock other than the machine's it reports no Deadline, the Clock's
 	// time not being the machine's). Default: 15 seconds; at
-	// least 10 milliseconds. The same in every process sharing a Store
-	// (see PaymentAttempts).
+	// least 10 milliseconds. Processes sharing a Store may differ (see
+	// PaymentAttempts).
 	PaymentTimeout time.Duration
 
 	// EventBuffer is how many undelivered events each observer and each

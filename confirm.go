@@ -131,12 +131,15 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // paying for longer than any live call can take (PaymentAttempts ×
 // PaymentTimeout, the backoffs between, and five minutes of margin for
 // the Store and for clock skew between processes), so that it does not
-// race a call still charging in another process. "Paying since" counts
-// from the last start or resume: a resume rewrites Booking.UpdatedAt in
-// its first transaction, so that the sweepers of every process leave it
-// the same time to finish rather than all resuming at once (a sweeper
-// judges this again in the transaction that would resume, so one that
-// read the booking before another's resume began leaves it alone). A
+// race a call still charging in another process. The process that starts
+// the payment records that instant with the booking, by its own Config
+// (Payment.LiveUntil), and every process judges by it, whatever its own
+// Config. It counts from the last start or resume: a resume moves it, in
+// its first transaction, to the resume's own bound (never sooner), so
+// that the sweepers of every process leave it the time to finish rather
+// than all resuming at once (a sweeper judges this again in the
+// transaction that would resume, so one that read the booking before
+// another's resume began leaves it alone). A
 // customer's retry does not wait for the bound, as above: a call of this
 // process that comes while the sweeper resumes joins the resume, and the
 // sweeper leaves a payment that a call of this process is finishing to
@@ -228,7 +231,7 @@ func (bs *BookingSystem) confirmClaimed(ctx context.Context, id BookingID, metho
 // errNotAbandoned is confirm's answer to the sweeper (bySweeper) when the
 // booking, which the sweeper read as an abandoned payment, is paying but
 // not abandoned in the show's transaction: another process resumed it
-// after the sweeper's read (a resume rewrites UpdatedAt), and that resume
+// after the sweeper's read (a resume moves Payment.LiveUntil), and that resume
 // is left the time a live call has. The booking is returned as read then.
 var errNotAbandoned = errors.New("boxoffice: payment resumed elsewhere meanwhile; not abandoned")
 
@@ -253,7 +256,7 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 		wasPaying = b.Status == StatusPaying
 		switch b.Status {
 		case StatusPaying:
-			abandoned := now.Sub(b.UpdatedAt) > bs.owed.abandon
+			abandoned := now.After(bs.owed.abandonedAt(&b))
 			if bySweeper && !abandoned {
 				// The sweeper judged the payment abandoned on a read made
 				// before another process resumed it: that resume may be
@@ -297,10 +300,14 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			}
 			// Resume a payment another call started. The abandon bound
 			// counts from now: the sweepers of every process leave this
-			// resume the time a live call has, rather than all resuming
-			// at once. A customer's retry does not wait (see
-			// ConfirmBooking).
+			// resume the time a live call of this process has, rather
+			// than all resuming at once. A customer's retry does not wait
+			// (see ConfirmBooking). The bound recorded never comes
+			// sooner: the call that started the payment, or an earlier
+			// resume, may be live and allowed longer by its process's
+			// Config.
 			b.UpdatedAt = now
+			b.Payment.LiveUntil = laterTime(b.Payment.LiveUntil, bs.owed.liveUntil(now))
 			tx.PutBooking(b)
 			return nil
 		case StatusConfirmed:
@@ -342,7 +349,10 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 		if err := b.moveTo(StatusPaying, now); err != nil {
 			return err
 		}
-		b.Payment.Method = method
+		// Recorded with the booking, so that every process sharing the
+		// Store judges this payment abandoned by this process's bound,
+		// not by its own Config.
+		b.Payment.Method, b.Payment.LiveUntil = method, bs.owed.liveUntil(now)
 		tx.PutBooking(b)
 		startedPaying = true
 		return nil

@@ -79,7 +79,9 @@
 // implements UnsettledBookingLister. A payment left paying — its process
 // died between the charge and the transaction that records it, or that
 // transaction failed — is resumed by the sweeper once no live call can
-// still be finishing it, by the same idempotency key.
+// still be finishing it (a time the process that started it recorded
+// with the booking, so processes need not share payment settings), by
+// the same idempotency key.
 //
 // A cinema cancels a whole show with CancelShow, before its start: in one
 // show transaction its holds end, its confirmed bookings are cancelled

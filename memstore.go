@@ -532,7 +532,7 @@ type bookingUndo struct {
 // but the payment and the refund behind a pointer that stays nil until the
 // booking is paid. Most bookings (holds released, expired, or abandoned)
 // are never paid, and their record is about half the size of a Booking
-// (192 bytes with the seat positions, instead of 352), allocated by every
+// (192 bytes with the seat positions, instead of 360), allocated by every
 // hold and scanned by the garbage collector for as long as the store
 // lives. Seats slices and bookingMoney
 // values are never modified once stored, so records may share them.

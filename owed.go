@@ -27,8 +27,9 @@ import (
 //     error in its last transaction) or its process died — is resumed as
 //     ConfirmBooking resumes it: charged by the same key (the gateway
 //     charges once), then confirmed, or failed and voided. Never before
-//     abandonAfter has passed since it started paying or was last resumed
-//     (judged again in the transaction that resumes), as no live call can
+//     its Payment.LiveUntil — abandonAfter, by the Config of the process
+//     that started it or last resumed it, since then — has passed (judged
+//     again in the transaction that resumes), as no live call can
 //     take that long: a resume earlier could race a call still running in
 //     another process (one in this process it never races: it goes through
 //     the same table of confirms in flight).
@@ -62,9 +63,9 @@ const owedBatch = 64
 // payingMargin is what abandonAfter adds to the time a payment's gateway
 // calls may take: the Store transactions on either side of the charge
 // (normally milliseconds, but a busy database retries) and some skew
-// between the clocks of processes sharing a Store, since the booking's
-// paying time was read on the clock of the process that started the
-// payment. Five minutes, so that a resume does not race a live call in a
+// between the clocks of processes sharing a Store, since the bound
+// recorded with the booking (Payment.LiveUntil) was computed on the clock
+// of the process that started or resumed the payment. Five minutes, so that a resume does not race a live call in a
 // sound deployment (clocks of processes may drift apart by minutes: the
 // multi-instance test runs them up to 4 minutes apart), yet a customer
 // charged by a process that died gets a ticket or the money back minutes
@@ -76,9 +77,12 @@ const payingMargin = 5 * time.Minute
 // ConfirmBooking can spend charging — Config.PaymentAttempts calls of at
 // most Config.PaymentTimeout each and the backoffs between them
 // (PaymentBackoff, doubling) — plus payingMargin. Defaults: 3 × 15 s +
-// 0.2 s + 0.4 s + 5 min = 5 min 45.6 s. "Paying since" is the booking's
-// UpdatedAt, which the start of the payment and every resume rewrite: the
-// bound counts from the last of them, so that once a payment is abandoned
+// 0.2 s + 0.4 s + 5 min = 5 min 45.6 s. The process that starts a
+// payment, and every one that resumes it, records the bound from then by
+// its own Config with the booking (Payment.LiveUntil, see liveUntil; a
+// resume never moves it sooner), and every process judges by the
+// recorded time, so that processes need not share payment settings. The
+// bound counts from the last start or resume, so that once a payment is abandoned
 // one resume takes it over and the sweepers of the other instances wait
 // for that resume to end or be abandoned in turn (each judges the bound
 // again in the transaction that would resume: see resumePayment). A
@@ -103,6 +107,43 @@ func abandonAfter(cfg Config) time.Duration {
 		b = add(b, b)
 	}
 	return add(calls, payingMargin)
+}
+
+// liveUntil is Payment.LiveUntil for a payment that this process starts
+// or resumes at now (a stored time): now plus abandonAfter, rounded up to
+// the microsecond as Stores keep times (rounded down, it would have the
+// payment abandoned a fraction of a microsecond before the bound), and no
+// later than farFuture: a bound that saturates stays a time that every
+// Store, and JSON, can hold, and that no clock reaches.
+func (r *owedRetries) liveUntil(now time.Time) time.Time {
+	if r.abandon >= farFuture.Sub(now) {
+		return farFuture
+	}
+	t := now.Add(r.abandon)
+	if c := t.Truncate(time.Microsecond); c.Before(t) {
+		t = c.Add(time.Microsecond)
+	}
+	return storedTime(t)
+}
+
+// abandonedAt returns the time past which the payment of b, a booking
+// paying, is abandoned: the LiveUntil that the process which started or
+// last resumed it recorded, whatever this process's Config; for a payment
+// that started under a version that did not record it, abandonAfter by
+// this process's Config from UpdatedAt (as every process judged then).
+func (r *owedRetries) abandonedAt(b *Booking) time.Time {
+	if !b.Payment.LiveUntil.IsZero() {
+		return b.Payment.LiveUntil
+	}
+	return b.UpdatedAt.Add(r.abandon)
+}
+
+// laterTime returns the later of a and b.
+func laterTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // owedKey names a booking to settle on the retry queue. Like holdKey, it
@@ -401,11 +442,10 @@ func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id Booking
 // the money without a ticket, and its seats, whose hold lapses, are up
 // for others to take.
 //
-// It waits while the payment may still be live: until abandonAfter has
-// passed since the booking started paying or was last resumed
-// (Booking.UpdatedAt, which only those moves set while a booking is
-// paying), since a ConfirmBooking, or a resume, of another process sharing
-// the Store may be finishing it. b was read outside the show's
+// It waits while the payment may still be live: until its recorded bound
+// has passed (Payment.LiveUntil, which only the start of the payment and
+// its resumes set; see abandonedAt), since a ConfirmBooking, or a resume,
+// of another process sharing the Store may be finishing it. b was read outside the show's
 // transaction, and another process may have resumed the payment since:
 // the transaction that would resume judges the bound again, and if the
 // payment is no longer abandoned it changes nothing, charges nothing and
@@ -424,7 +464,7 @@ func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Book
 	// by the raw reading, a payment a microsecond short of abandoned
 	// there was taken as abandoned here, to no end.
 	now := storedTime(bs.clock.Now())
-	if abandoned := b.UpdatedAt.Add(bs.owed.abandon); !now.After(abandoned) {
+	if abandoned := bs.owed.abandonedAt(&b); !now.After(abandoned) {
 		bs.owed.later(e, b.ID, abandoned)
 		return false, nil
 	}
@@ -452,7 +492,7 @@ func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Book
 	case err == errNotAbandoned:
 		// Resumed by another process since b was read: not abandoned
 		// after all. Look again once that resume is.
-		bs.owed.later(e, b.ID, out.UpdatedAt.Add(bs.owed.abandon))
+		bs.owed.later(e, b.ID, bs.owed.abandonedAt(&out))
 		return false, nil
 	case err == nil:
 		bs.owed.paid(b.ID)

@@ -30,7 +30,8 @@ import (
 //
 // A Store returns every time exactly as it was given it (== to it): a
 // show's Start and End, a booking's CreatedAt, HeldUntil, UpdatedAt,
-// Payment.PaidAt and Refund.RefundedAt, a seat's HeldUntil. The
+// Payment.PaidAt, Payment.LiveUntil and Refund.RefundedAt, a seat's
+// HeldUntil. The
 // BookingSystem gives it only such times in UTC, cut down to the
 // microsecond and without a monotonic clock reading (the times it passes
 // to the capabilities' queries, such as ExpiredHolds' now, are Clock
@@ -442,14 +443,16 @@ func (c ShowCursor) compare(d ShowCursor) int {
 //     it died (or failed to record its outcome) after marking the booking
 //     paying, so the customer may have been charged while the seats' hold
 //     lapses. The BookingSystem takes a payment as abandoned once it has
-//     been paying for longer than any live ConfirmBooking can take, a
-//     bound computed from Config.PaymentAttempts, PaymentTimeout and
-//     PaymentBackoff plus five minutes, counted from Booking.UpdatedAt
-//     (the start of the payment or its last resume), and resumes it as ConfirmBooking
-//     would, by the same idempotency key. Each process judges that bound
-//     by its own Config, whichever process started the payment: every
-//     process sharing the Store must use the same PaymentAttempts,
-//     PaymentTimeout and PaymentBackoff.
+//     been paying for longer than any live ConfirmBooking can take: past
+//     Payment.LiveUntil, which the process that started the payment, or
+//     last resumed it, computed from its own Config.PaymentAttempts,
+//     PaymentTimeout and PaymentBackoff plus five minutes, counted from
+//     then, and stored with the booking. It then resumes the payment as
+//     ConfirmBooking would, by the same idempotency key. Every process
+//     judges by the stored bound, so processes sharing the Store need not
+//     use the same settings. A booking that started paying under a
+//     version that did not record LiveUntil (zero) is judged by the
+//     Config of the process that looks, counted from Booking.UpdatedAt.
 //
 // The process that fails to settle retries on its own, with backoff, in
 // its background sweeper; the sweeper of every process also asks the
@@ -473,9 +476,12 @@ type UnsettledBookingLister interface {
 	// would hide every booking owing money after them from every rescan.
 	OwingBookings(ctx context.Context, after BookingCursor, limit int) ([]BookingRef, error)
 	// AbandonedPayments returns up to limit bookings in state paying
-	// whose UpdatedAt (set when the booking moved to paying) is before
-	// payingBefore, the longest paying first. A payment leaves the list
-	// once it is resumed (which sets UpdatedAt) or settled, so the first
-	// page is the one to ask for.
-	AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]BookingRef, error)
+	// whose payment is abandoned at now: those whose Payment.LiveUntil is
+	// before now, and those without one (zero: stored by a version that
+	// did not record it) whose UpdatedAt (set when the booking moved to
+	// paying, or its payment was resumed) is before payingBefore; the
+	// longest paying (by UpdatedAt, then ID) first. A payment leaves the
+	// list once it is resumed (which moves LiveUntil past the resume) or
+	// settled, so the first page is the one to ask for.
+	AbandonedPayments(ctx context.Context, now, payingBefore time.Time, limit int) ([]BookingRef, error)
 }

@@ -55,7 +55,7 @@ func microShow(s boxoffice.Show) boxoffice.Show {
 }
 
 func microBooking(b boxoffice.Booking) boxoffice.Booking {
-	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Refund.RefundedAt} {
+	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Payment.LiveUntil, &b.Refund.RefundedAt} {
 		*t = micro(*t)
 	}
 	return b
@@ -126,7 +126,8 @@ func isStoredTime(t time.Time) bool {
 func bookingTimes(b boxoffice.Booking) iter.Seq2[string, time.Time] {
 	return func(yield func(string, time.Time) bool) {
 		_ = yield("CreatedAt", b.CreatedAt) && yield("HeldUntil", b.HeldUntil) && yield("UpdatedAt", b.UpdatedAt) &&
-			yield("Payment.PaidAt", b.Payment.PaidAt) && yield("Refund.RefundedAt", b.Refund.RefundedAt)
+			yield("Payment.PaidAt", b.Payment.PaidAt) && yield("Payment.LiveUntil", b.Payment.LiveUntil) &&
+			yield("Refund.RefundedAt", b.Refund.RefundedAt)
 	}
 }
 

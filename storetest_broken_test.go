@@ -231,7 +231,7 @@ var brokenZone = time.FixedZone("UTC+5", 5*3600)
 
 // brokenTimes passes a booking's times through fn (modes "times-*").
 func brokenTimes(b *boxoffice.Booking, fn func(time.Time) time.Time) {
-	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Refund.RefundedAt} {
+	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Payment.LiveUntil, &b.Refund.RefundedAt} {
 		*t = fn(*t)
 	}
 }
@@ -362,6 +362,8 @@ func (t *wtx) PutBooking(b boxoffice.Booking) {
 		b.Extensions = 0
 	case "drop-HeldUntil":
 		b.HeldUntil = time.Time{}
+	case "drop-LiveUntil":
+		b.Payment.LiveUntil = time.Time{}
 	case "times-milliseconds":
 		brokenTimes(&b, toMillis)
 	case "drop-SeatType":
@@ -799,10 +801,15 @@ func (s unsettledStore) OwingBookings(ctx context.Context, after boxoffice.Booki
 	})
 }
 
-func (s unsettledStore) AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
+func (s unsettledStore) AbandonedPayments(ctx context.Context, now, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
 	return s.list(ctx, limit, func(b boxoffice.Booking) bool {
-		return b.Status == boxoffice.StatusPaying &&
-			(b.UpdatedAt.Before(payingBefore) || s.mode == "unsettled-cutoff-inclusive" && b.UpdatedAt.Equal(payingBefore))
+		if b.Status != boxoffice.StatusPaying {
+			return false
+		}
+		if lu := b.Payment.LiveUntil; !lu.IsZero() && s.mode != "unsettled-ignores-live-until" {
+			return lu.Before(now) || s.mode == "unsettled-live-until-inclusive" && lu.Equal(now)
+		}
+		return b.UpdatedAt.Before(payingBefore) || s.mode == "unsettled-cutoff-inclusive" && b.UpdatedAt.Equal(payingBefore)
 	})
 }
 
@@ -845,7 +852,7 @@ var brokenModes = []string{
 	"city-first-hall", "city-start-inclusive", "city-running", "city-cancelled-included", "city-cancel-per-movie", "city-no-ctx",
 	"no-rollback", "commit-on-panic", "no-serialize", "no-serialize-rtt",
 	"tx-booking-stale", "put-keeps-caller-seats", "booking-returns-shared-seats",
-	"drop-FailureKind", "drop-RefundedAt", "drop-Extensions", "drop-HeldUntil", "drop-SeatType",
+	"drop-FailureKind", "drop-RefundedAt", "drop-Extensions", "drop-HeldUntil", "drop-LiveUntil", "drop-SeatType",
 	"drop-PaymentReference-when-failed",
 	"setseat-no-helduntil", "times-milliseconds", "times-in-zone",
 	"user-no-cancelled", "user-no-failed-expired", "user-dup-per-seat", "user-tie-by-id-desc",
@@ -856,6 +863,7 @@ var brokenModes = []string{
 	"addshow-racy", "addshow-racy-rtt",
 	"expired-no-limit", "expired-strict-before", "expired-any-status", "expired-newest-first",
 	"unsettled-cutoff-inclusive", "unsettled-failed-ignores-refund", "unsettled-no-updated-at",
+	"unsettled-ignores-live-until", "unsettled-live-until-inclusive",
 	"owing-cursor-ignored", "owing-cursor-inclusive", "owing-cursor-time-only",
 	"cancel-forgotten", "cancel-no-rollback", "cancel-leaks-to-other-shows", "cancel-not-in-view",
 }

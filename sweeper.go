@@ -146,8 +146,9 @@ func (bs *BookingSystem) rescan(ctx context.Context) {
 // rescanUnsettled queues, for the sweeper's retry, the bookings that a
 // Store implementing UnsettledBookingLister lists as unsettled: left by a
 // process that failed to settle them and is gone, or by this one before
-// a restart. Payments count as abandoned once they have been paying for
-// abandonAfter by this process's clock; resumePayment judges the same
+// a restart. Payments count as abandoned once their Payment.LiveUntil
+// has passed (or, for one without, once they have been paying for
+// abandonAfter) by this process's clock; resumePayment judges the same
 // way, by the same clock. Bookings owing money are read a page a rescan,
 // from where the last page ended (owingCursor): those the gateway keeps
 // refusing never leave the list, and its first page alone would, once
@@ -170,7 +171,7 @@ func (bs *BookingSystem) rescanUnsettled(ctx context.Context) {
 		bs.owingCursor = BookingCursor{At: last.UpdatedAt, ID: last.Booking}
 	}
 	queueRescanned(ctx, bs, "bookings owing money", owing, err, showOf, queue)
-	paying, err := lister.AbandonedPayments(ctx, now.Add(-bs.owed.abandon), sweepBatch)
+	paying, err := lister.AbandonedPayments(ctx, now, now.Add(-bs.owed.abandon), sweepBatch)
 	queueRescanned(ctx, bs, "abandoned payments", paying, err, showOf, queue)
 }
 

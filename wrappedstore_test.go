@@ -45,7 +45,7 @@ func (s *capabilitySpy) OwingBookings(context.Context, boxoffice.BookingCursor, 
 	return nil, nil
 }
 
-func (s *capabilitySpy) AbandonedPayments(context.Context, time.Time, int) ([]boxoffice.BookingRef, error) {
+func (s *capabilitySpy) AbandonedPayments(context.Context, time.Time, time.Time, int) ([]boxoffice.BookingRef, error) {
 	s.report("AbandonedPayments")
 	return nil, nil
 }

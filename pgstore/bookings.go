@@ -118,7 +118,7 @@ func bookingArgs(b *boxoffice.Booking) ([]any, error) {
 		string(b.Payment.Method), int64(b.Payment.Amount), b.Payment.Reference, b.Payment.Attempts,
 		nullTime(b.Payment.PaidAt), b.Payment.Failure,
 		int64(b.Refund.Amount), b.Refund.Percent, b.Refund.Reference, nullTime(b.Refund.RefundedAt), b.Refund.Reason,
-		b.Payment.FailureKind.String(),
+		b.Payment.FailureKind.String(), nullTime(b.Payment.LiveUntil),
 	}, nil
 }
 
@@ -132,11 +132,12 @@ func scanBooking(row pgx.Row, extra ...any) (boxoffice.Booking, error) {
 		seats                            []byte
 		total, paid, refunded            int64
 		held, updated, paidAt, refundAt  *time.Time
+		liveUntil                        *time.Time
 		extensions, attempts, refundPerc int32
 	)
 	dest := []any{&id, &b.ShowID, &b.UserID, &status, &seats, &total, &b.CreatedAt, &held, &extensions, &updated,
 		&method, &paid, &b.Payment.Reference, &attempts, &paidAt, &b.Payment.Failure,
-		&refunded, &refundPerc, &b.Refund.Reference, &refundAt, &b.Refund.Reason, &failureKind}
+		&refunded, &refundPerc, &b.Refund.Reference, &refundAt, &b.Refund.Reason, &failureKind, &liveUntil}
 	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return b, err
@@ -157,6 +158,7 @@ func scanBooking(row pgx.Row, extra ...any) (boxoffice.Booking, error) {
 	b.Payment.Amount = boxoffice.Money(paid)
 	b.Payment.Attempts = int(attempts)
 	b.Payment.PaidAt = timeOf(paidAt)
+	b.Payment.LiveUntil = timeOf(liveUntil)
 	if b.Payment.FailureKind, err = boxoffice.ParsePaymentFailureKind(failureKind); err != nil {
 		return b, fmt.Errorf("pgstore: booking %s: %w", b.ID, err)
 	}
@@ -213,7 +215,7 @@ func (s *Store) Booking(ctx context.Context, id boxoffice.BookingID) (boxoffice.
 // bookings table stores them, so that a booking reads the same from a
 // transaction, the cache and the table.
 func normalizeTimes(b *boxoffice.Booking) {
-	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Refund.RefundedAt} {
+	for _, t := range []*time.Time{&b.CreatedAt, &b.HeldUntil, &b.UpdatedAt, &b.Payment.PaidAt, &b.Payment.LiveUntil, &b.Refund.RefundedAt} {
 		if !t.IsZero() {
 			*t = t.Truncate(time.Microsecond).UTC()
 		}
@@ -257,9 +259,10 @@ func (s *Store) OwingBookings(ctx context.Context, after boxoffice.BookingCursor
 
 // AbandonedPayments implements boxoffice.UnsettledBookingLister from a
 // partial index (migration 0004) that stays as small as the payments in
-// flight.
-func (s *Store) AbandonedPayments(ctx context.Context, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
-	return list(ctx, s, limit, s.q.paying, scanBookingRef, payingBefore, limit)
+// flight, judging each by the bound recorded with it (payment_live_until,
+// migration 0011), or if it has none by payingBefore.
+func (s *Store) AbandonedPayments(ctx context.Context, now, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
+	return list(ctx, s, limit, s.q.paying, scanBookingRef, now, payingBefore, limit)
 }
 
 // cursorTime is the time of a cursor (a BookingCursor's At, a

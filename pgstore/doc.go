@@ -198,7 +198,9 @@
 // a restart; and partial indexes of the bookings owing money back (a
 // refund or a void the gateway has not paid yet) and of the bookings
 // paying, by when they started, for OwingBookings and AbandonedPayments
-// (boxoffice.UnsettledBookingLister), which lets the
+// (boxoffice.UnsettledBookingLister; a payment counts as abandoned past
+// the bound its instance recorded with it, payment_live_until, migration
+// 0011, so instances need not share payment settings), which lets the
 // sweeper of every instance pay what another instance, or this one before
 // a restart, failed to pay, and finish a payment that an instance which
 // died mid-payment left paying. Movies by (title, ID) in byte order

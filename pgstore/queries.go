@@ -83,7 +83,7 @@ const endLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (
 // INSERT ... SELECT, which PostgreSQL cannot infer from the target.
 var bookingTypes = [...]string{"uuid", "text", "text", "text", "jsonb", "bigint", "timestamptz", "timestamptz",
 	"integer", "timestamptz", "text", "bigint", "text", "integer", "timestamptz", "text", "bigint", "integer",
-	"text", "timestamptz", "text", "text"}
+	"text", "timestamptz", "text", "text", "timestamptz"}
 
 // upsertBooking inserts or replaces a booking, its columns in
 // bookingColumns order from parameter $first on. With a non-empty
@@ -112,7 +112,7 @@ func upsertBooking(first int, condition string) string {
 			payment_failure = excluded.payment_failure, refund_amount = excluded.refund_amount,
 			refund_percent = excluded.refund_percent, refund_reference = excluded.refund_reference,
 			refunded_at = excluded.refunded_at, refund_reason = excluded.refund_reason,
-			payment_failure_kind = excluded.payment_failure_kind`
+			payment_failure_kind = excluded.payment_failure_kind, payment_live_until = excluded.payment_live_until`
 }
 
 // maxOptimisticPuts is the most bookings an optimistic commit writes; a
@@ -143,7 +143,8 @@ const showColumns = "id, movie_id, hall_id, theater_id, starts_at, ends_at, base
 
 const bookingColumns = `id, show_id, user_id, status, seats, total, created_at, held_until, extensions, updated_at,
 	payment_method, payment_amount, payment_reference, payment_attempts, paid_at, payment_failure,
-	refund_amount, refund_percent, refund_reference, refunded_at, refund_reason, payment_failure_kind`
+	refund_amount, refund_percent, refund_reference, refunded_at, refund_reason, payment_failure_kind,
+	payment_live_until`
 
 // qualified prefixes each of a list of columns with a table alias.
 func qualified(alias, columns string) string {
@@ -284,7 +285,8 @@ func newQueries(schema string) queries {
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
 		// Bookings owing money back after the cursor ($1, $2), and
-		// payments paying since before $1, up to $3 (or $2) in
+		// payments abandoned at $1 — live until before $1, or, with no
+		// bound recorded (0011), paying since before $2 — up to $3, in
 		// (updated_at, id) order. Each WHERE clause is the predicate of a
 		// partial index on (updated_at, id), the same expression, so that
 		// the planner uses it and reads at most the LIMIT of entries in
@@ -292,11 +294,14 @@ func newQueries(schema string) queries {
 		// still calls this listing by its old name, OwedRefunds: a
 		// released migration is left as schemas applied it, though
 		// Migrate records only its version and name and would not notice
-		// an edit) and bookings_paying_since (0004).
+		// an edit) and bookings_paying_since (0004), which paying reads
+		// in order, filtering on the bound: it holds only the payments in
+		// flight.
 		owing: q(`SELECT show_id, id, updated_at FROM {s}.bookings
 			WHERE ` + owingMoney + ` AND (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT $3`),
 		paying: q(`SELECT show_id, id, updated_at FROM {s}.bookings
-			WHERE status = 'paying' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`),
+			WHERE status = 'paying' AND coalesce(payment_live_until < $1, updated_at < $2)
+			ORDER BY updated_at, id LIMIT $3`),
 
 		// Read committed whatever the server's default: after the row
 		// lock, each statement must see what the previous holder of the

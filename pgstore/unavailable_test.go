@@ -70,7 +70,7 @@ func storeCalls(s *pgstore.Store, show boxoffice.Show) map[string]func(ctx conte
 			_, err := s.OwingBookings(ctx, boxoffice.BookingCursor{}, 10)
 			return err
 		},
-		"AbandonedPayments": func(ctx context.Context) error { _, err := s.AbandonedPayments(ctx, when, 10); return err },
+		"AbandonedPayments": func(ctx context.Context) error { _, err := s.AbandonedPayments(ctx, when, when, 10); return err },
 		"AdmitHold": func(ctx context.Context) error {
 			return s.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "ann", Hold: boxoffice.NewBookingID(), Now: when, HoldsPerMinute: 3})
 		},

@@ -413,7 +413,7 @@ func testCancelled(t *testing.T, s boxoffice.Store) {
 			struct {
 				name string
 				call func() error
-			}{"AbandonedPayments", func() error { _, err := l.AbandonedPayments(ctx, at(23, 0), 10); return err }})
+			}{"AbandonedPayments", func() error { _, err := l.AbandonedPayments(ctx, at(23, 0), at(23, 0), 10); return err }})
 	}
 	for _, c := range calls {
 		if err := c.call(); err == nil {
@@ -548,7 +548,8 @@ func testExpiredHoldsLimit(t *testing.T, s boxoffice.Store) {
 
 // testFailedPaymentRoundTrip stores a failed booking of each kind of payment
 // failure, some with the charge that went through (amount, reference, time)
-// still recorded: a replayed ConfirmBooking rebuilds its error from them,
+// still recorded (with the payment's LiveUntil, which a settled payment
+// keeps): a replayed ConfirmBooking rebuilds its error from them,
 // and the money owed back is computed from them. Each is read back by every
 // way there is to read a booking.
 func testFailedPaymentRoundTrip(t *testing.T, s boxoffice.Store) {
@@ -556,7 +557,7 @@ func testFailedPaymentRoundTrip(t *testing.T, s boxoffice.Store) {
 	f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
 	charged := func(kind boxoffice.PaymentFailureKind, ref string) boxoffice.Payment {
 		return boxoffice.Payment{Method: "card:tok_visa", Reference: ref, Attempts: 2,
-			PaidAt: at(9, 30), Failure: "failed: " + kind.String(), FailureKind: kind}
+			PaidAt: at(9, 30), Failure: "failed: " + kind.String(), FailureKind: kind, LiveUntil: at(9, 36)}
 	}
 	payments := []boxoffice.Payment{
 		{Method: "card:tok_visa", Attempts: 3, Failure: "declined", FailureKind: boxoffice.FailureDeclined},

@@ -18,13 +18,17 @@ var unsettledTests = []subtest{
 	{"SettledPaymentLeavesList", testSettledPaymentLeavesList},
 }
 
-// payingBefore is the cutoff the suite asks AbandonedPayments for: a
-// booking paying since before it is abandoned.
-var payingBefore = at(11, 30)
+// payingNow and payingBefore are the instant and the cutoff the suite asks
+// AbandonedPayments for: a payment whose Payment.LiveUntil is before
+// payingNow is abandoned, and so is one without a LiveUntil (stored by a
+// version that did not record it) paying since before payingBefore.
+var payingNow, payingBefore = at(11, 40), at(11, 30)
 
 // unsettledFixture stores, across two shows, bookings in every way of
 // owing money back and of not (or no longer) owing it, and bookings paying
-// since before, at and after payingBefore, and returns those that are
+// since before, at and after payingBefore, without LiveUntil and with one
+// before, at and after payingNow (whatever their UpdatedAt: the stored
+// bound is the one that counts), and returns those that are
 // unsettled, both kinds together, the longest waiting (by UpdatedAt, all
 // different) first. Each booking's RefundOwed is checked
 // against the fixture, so the suite and the core agree on what is owed.
@@ -34,6 +38,7 @@ func unsettledFixture(t *testing.T, f *fixture) []boxoffice.BookingRef {
 	f.addShow(t, show("s2", hallB, movieX, at(18, 0)))
 	paid := boxoffice.Payment{Method: "card", Amount: 24_00, Reference: "ch", Attempts: 1, PaidAt: at(9, 1)}
 	paying := boxoffice.Payment{Method: "card"}
+	payingUntil := func(t time.Time) boxoffice.Payment { return boxoffice.Payment{Method: "card", LiveUntil: t} }
 	cases := []struct {
 		show      string
 		status    boxoffice.BookingStatus
@@ -51,12 +56,20 @@ func unsettledFixture(t *testing.T, f *fixture) []boxoffice.BookingRef {
 			Failure: "timeout", FailureKind: boxoffice.FailureTimedOut}, boxoffice.Refund{}, at(11, 1), 24_00, true},
 		{"s1", boxoffice.StatusFailed, boxoffice.Payment{Method: "card", Amount: 24_00, Reference: "ch", Attempts: 1,
 			PaidAt: at(9, 1), Failure: "hold lost", FailureKind: boxoffice.FailureHoldLost}, boxoffice.Refund{}, at(11, 50), 24_00, true},
-		// Payments abandoned: paying since before the cutoff.
+		// Payments abandoned: without LiveUntil, paying since before the
+		// cutoff; with one, past it, however recent the payment (its
+		// process allowed it less than the cutoff does).
 		{"s2", boxoffice.StatusPaying, paying, boxoffice.Refund{}, at(9, 5), 0, true},
 		{"s1", boxoffice.StatusPaying, paying, boxoffice.Refund{}, at(11, 29), 0, true},
-		// Payments that may be live: paying since the cutoff, or after.
+		{"s2", boxoffice.StatusPaying, payingUntil(at(11, 39)), boxoffice.Refund{}, at(9, 8), 0, true},
+		{"s1", boxoffice.StatusPaying, payingUntil(payingNow.Add(-time.Microsecond)), boxoffice.Refund{}, at(11, 35), 0, true},
+		// Payments that may be live: without LiveUntil, paying since the
+		// cutoff, or after; with one, not past it, however long the
+		// payment has been paying (its process allowed it more).
 		{"s1", boxoffice.StatusPaying, paying, boxoffice.Refund{}, payingBefore, 0, false},
 		{"s2", boxoffice.StatusPaying, paying, boxoffice.Refund{}, at(11, 31), 0, false},
+		{"s1", boxoffice.StatusPaying, payingUntil(payingNow), boxoffice.Refund{}, at(9, 9), 0, false},
+		{"s2", boxoffice.StatusPaying, payingUntil(at(23, 0)), boxoffice.Refund{}, at(9, 10), 0, false},
 		// Settled: refund paid, nothing to refund, void paid, never charged.
 		{"s1", boxoffice.StatusCancelled, paid, boxoffice.Refund{Amount: 12_00, Percent: 50, Reference: "re", RefundedAt: at(10, 0), Reason: "cancelled"}, at(10, 0), 0, false},
 		{"s2", boxoffice.StatusCancelled, paid, boxoffice.Refund{Percent: 0, RefundedAt: at(10, 0), Reason: "cancelled"}, at(10, 1), 0, false},
@@ -114,12 +127,12 @@ func splitUnsettled(t *testing.T, f *fixture, all []boxoffice.BookingRef) (owing
 }
 
 // unsettled lists both kinds, every one of each (up to 100).
-func unsettled(t *testing.T, f *fixture, payingBefore time.Time) (owing, paying []boxoffice.BookingRef) {
+func unsettled(t *testing.T, f *fixture, now, payingBefore time.Time) (owing, paying []boxoffice.BookingRef) {
 	t.Helper()
 	l := capability[boxoffice.UnsettledBookingLister](f.s)
 	owing, err := l.OwingBookings(f.ctx, boxoffice.BookingCursor{}, 100)
 	must(t, err)
-	paying, err = l.AbandonedPayments(f.ctx, payingBefore, 100)
+	paying, err = l.AbandonedPayments(f.ctx, now, payingBefore, 100)
 	must(t, err)
 	return owing, paying
 }
@@ -137,12 +150,12 @@ func sameRefs(a, b []boxoffice.BookingRef) bool {
 func testUnsettledListed(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	wantOwing, wantPaying := splitUnsettled(t, f, unsettledFixture(t, f))
-	owing, paying := unsettled(t, f, payingBefore)
+	owing, paying := unsettled(t, f, payingNow, payingBefore)
 	if !sameRefs(owing, wantOwing) {
 		t.Errorf("OwingBookings = %+v, want, the longest waiting first: %+v", owing, wantOwing)
 	}
 	if !sameRefs(paying, wantPaying) {
-		t.Errorf("AbandonedPayments(payingBefore %s) = %+v, want, the longest paying first: %+v", payingBefore, paying, wantPaying)
+		t.Errorf("AbandonedPayments(now %s, payingBefore %s) = %+v, want, the longest paying first: %+v", payingNow, payingBefore, paying, wantPaying)
 	}
 }
 
@@ -214,7 +227,7 @@ func testAbandonedLimit(t *testing.T, s boxoffice.Store) {
 	_, paying := splitUnsettled(t, f, unsettledFixture(t, f))
 	l := capability[boxoffice.UnsettledBookingLister](s)
 	for limit := 0; limit <= len(paying)+1; limit++ {
-		got, err := l.AbandonedPayments(f.ctx, payingBefore, limit)
+		got, err := l.AbandonedPayments(f.ctx, payingNow, payingBefore, limit)
 		must(t, err)
 		if want := paying[:min(limit, len(paying))]; !sameRefs(got, want) {
 			t.Errorf("AbandonedPayments with limit %d = %+v, want the %d longest paying, in order: %+v", limit, got, limit, want)
@@ -245,7 +258,7 @@ func testOwedRefundPaidLeavesList(t *testing.T, s boxoffice.Store) {
 		tx.PutBooking(b)
 		return nil
 	}))
-	owing, paying := unsettled(t, f, payingBefore)
+	owing, paying := unsettled(t, f, payingNow, payingBefore)
 	got := append(owing, paying...)
 	if slices.ContainsFunc(got, func(r boxoffice.BookingRef) bool { return r.Booking == first.Booking }) {
 		t.Errorf("OwingBookings still lists booking %v after its refund was recorded as paid", first.Booking)
@@ -256,8 +269,8 @@ func testOwedRefundPaidLeavesList(t *testing.T, s boxoffice.Store) {
 }
 
 // testSettledPaymentLeavesList confirms one abandoned payment and fails
-// another, the way the core does: neither is listed any more (the failed
-// one was declined: it owes nothing back).
+// the others, the way the core does: none is listed any more (the failed
+// ones were declined: they owe nothing back).
 func testSettledPaymentLeavesList(t *testing.T, s boxoffice.Store) {
 	f := newFixture(t, s)
 	want := unsettledFixture(t, f)
@@ -279,19 +292,18 @@ func testSettledPaymentLeavesList(t *testing.T, s boxoffice.Store) {
 		must(t, s.UpdateShow(f.ctx, w.ShowID, func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }))
 		settled = append(settled, w)
 	}
-	if len(settled) != 2 {
-		t.Fatalf("the fixture lists %d abandoned payments, want 2", len(settled))
+	if len(settled) != 4 {
+		t.Fatalf("the fixture lists %d abandoned payments, want 4", len(settled))
 	}
-	owing, paying := unsettled(t, f, at(13, 0))
+	owing, paying := unsettled(t, f, at(23, 30), at(13, 0))
 	got := append(owing, paying...)
 	for _, r := range settled {
 		if slices.ContainsFunc(got, func(g boxoffice.BookingRef) bool { return g.Booking == r.Booking }) {
 			t.Errorf("AbandonedPayments still lists booking %v after its payment was settled", r.Booking)
 		}
 	}
-	// With the later cutoff, the payments that were live before are
-	// abandoned too.
-	if n := len(want) - len(settled) + 2; len(got) != n {
-		t.Errorf("OwingBookings and AbandonedPayments(payingBefore 13:00) list %d bookings, want %d", len(got), n)
+	// Later, the four payments that were live before are abandoned too.
+	if n := len(want) - len(settled) + 4; len(got) != n {
+		t.Errorf("OwingBookings and AbandonedPayments(now 23:30, payingBefore 13:00) list %d bookings, want %d", len(got), n)
 	}
 }

@@ -316,7 +316,7 @@ func DiffBooking(want, got boxoffice.Booking) string {
 		want.Payment.Method == got.Payment.Method && want.Payment.Amount == got.Payment.Amount &&
 		want.Payment.Reference == got.Payment.Reference && want.Payment.Attempts == got.Payment.Attempts &&
 		want.Payment.PaidAt.Equal(got.Payment.PaidAt) && want.Payment.Failure == got.Payment.Failure &&
-		want.Payment.FailureKind == got.Payment.FailureKind &&
+		want.Payment.FailureKind == got.Payment.FailureKind && want.Payment.LiveUntil.Equal(got.Payment.LiveUntil) &&
 		want.Refund.Amount == got.Refund.Amount && want.Refund.Percent == got.Refund.Percent &&
 		want.Refund.Reference == got.Refund.Reference && want.Refund.RefundedAt.Equal(got.Refund.RefundedAt) &&
 		want.Refund.Reason == got.Refund.Reason

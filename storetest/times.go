@@ -88,7 +88,8 @@ func testBookingTimesExact(t *testing.T, s boxoffice.Store) {
 	b := booking("ann", "s1", micros(9, 1), "A1", "A2")
 	b.HeldUntil = micros(9, 10*60_000_000+999_999)
 	b.Status = boxoffice.StatusCancelled
-	b.Payment = boxoffice.Payment{Method: "card", Amount: b.Total, Reference: "ch_1", Attempts: 1, PaidAt: micros(9, 123_457)}
+	b.Payment = boxoffice.Payment{Method: "card", Amount: b.Total, Reference: "ch_1", Attempts: 1, PaidAt: micros(9, 123_457),
+		LiveUntil: micros(9, 5*60_000_000+45_600_001)}
 	b.Refund = boxoffice.Refund{Amount: b.Total, Percent: 100, Reference: "re_1", RefundedAt: micros(10, 500_001), Reason: "cancelled"}
 	b.UpdatedAt = micros(10, 500_001)
 	held := booking("bob", "s1", micros(9, 654_321), "B1")
@@ -113,6 +114,7 @@ func testBookingTimesExact(t *testing.T, s boxoffice.Store) {
 			diffTime(how+": HeldUntil", want.HeldUntil, got.HeldUntil),
 			diffTime(how+": UpdatedAt", want.UpdatedAt, got.UpdatedAt),
 			diffTime(how+": Payment.PaidAt", want.Payment.PaidAt, got.Payment.PaidAt),
+			diffTime(how+": Payment.LiveUntil", want.Payment.LiveUntil, got.Payment.LiveUntil),
 			diffTime(how+": Refund.RefundedAt", want.Refund.RefundedAt, got.Refund.RefundedAt),
 		} {
 			if d != "" {
