@@ -11,30 +11,8 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/oddclock"
 )
-
-// monoClock is a fake clock whose readings look like the machine's: in the
-// Local zone, with a monotonic clock reading, at the fake's wall time. Only
-// time.Now makes a monotonic reading, so the clock takes one when made and
-// moves it with the fake.
-type monoClock struct {
-	*fakeclock.Clock
-	mono time.Time
-}
-
-func newMonoClock(c *fakeclock.Clock) monoClock { return monoClock{c, time.Now()} }
-
-func (c monoClock) Now() time.Time {
-	return c.mono.Add(c.Clock.Now().Sub(c.mono)) // Sub: the fake has no monotonic reading
-}
-
-// zonedClock is a fake clock whose readings are in another zone than UTC.
-type zonedClock struct {
-	*fakeclock.Clock
-	loc *time.Location
-}
-
-func (c zonedClock) Now() time.Time { return c.Clock.Now().In(c.loc) }
 
 var ist = time.FixedZone("IST", 5*3600+1800)
 
@@ -143,8 +121,8 @@ func TestReturnedTimesAreStoredTimes(t *testing.T) {
 		name string
 		wrap func(*fakeclock.Clock) boxoffice.Clock
 	}{
-		{"monotonic local clock", func(c *fakeclock.Clock) boxoffice.Clock { return newMonoClock(c) }},
-		{"IST clock", func(c *fakeclock.Clock) boxoffice.Clock { return zonedClock{c, ist} }},
+		{"monotonic local clock", func(c *fakeclock.Clock) boxoffice.Clock { return oddclock.NewMono(c) }},
+		{"IST clock", func(c *fakeclock.Clock) boxoffice.Clock { return oddclock.Zoned{Clock: c, Loc: ist} }},
 	}
 	paths := append(storePaths[:len(storePaths):len(storePaths)], struct {
 		name string

@@ -8,28 +8,8 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/oddclock"
 )
-
-// monoClock is a fake clock whose readings look like the machine's: in the
-// Local zone, with a monotonic clock reading, at the fake's wall time. Only
-// time.Now makes a monotonic reading, so the clock takes one when made and
-// moves it with the fake.
-type monoClock struct {
-	*fakeclock.Clock
-	mono time.Time
-}
-
-func (c monoClock) Now() time.Time {
-	return c.mono.Add(c.Clock.Now().Sub(c.mono)) // Sub: the fake has no monotonic reading
-}
-
-// zonedClock is a fake clock whose readings are in another zone than UTC.
-type zonedClock struct {
-	*fakeclock.Clock
-	loc *time.Location
-}
-
-func (c zonedClock) Now() time.Time { return c.Clock.Now().In(c.loc) }
 
 // What a call returns is what a later read returns, in this instance (its
 // cache) and in another (the database): == on a Show, reflect.DeepEqual on
@@ -43,8 +23,8 @@ func TestReturnedTimesAreStoredTimes(t *testing.T) {
 		name string
 		wrap func(*fakeclock.Clock) boxoffice.Clock
 	}{
-		{"monotonic local clock", func(c *fakeclock.Clock) boxoffice.Clock { return monoClock{c, time.Now()} }},
-		{"IST clock", func(c *fakeclock.Clock) boxoffice.Clock { return zonedClock{c, ist} }},
+		{"monotonic local clock", func(c *fakeclock.Clock) boxoffice.Clock { return oddclock.NewMono(c) }},
+		{"IST clock", func(c *fakeclock.Clock) boxoffice.Clock { return oddclock.Zoned{Clock: c, Loc: ist} }},
 	}
 	base := time.Date(2026, 3, 3, 9, 0, 1, 234567891, time.UTC)
 	// 06:30:00.123456789 IST is 01:00:00.123456 UTC, and 789 ns.
