@@ -235,7 +235,7 @@ func (e *cancelAfterStartError) Error() string {
 // Unwrap returns the *ShowStartedError and the *TransitionError.
 func (e *cancelAfterStartError) Unwrap() []error { return []error{&e.started, &e.transition} }
 
-// Booking returns a booking by ID.
+// Booking returns a booking by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, error) {
 	return bs.store.Booking(ctx, id)
 }

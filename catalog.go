@@ -119,7 +119,12 @@ func newID(id string) string {
 }
 
 // AddMovie adds a movie to the catalog and returns it as stored; an empty
-// ID is filled with a random one.
+// ID is filled with a random one. Its text — the ID (at most 128 bytes),
+// Title, Language, Rating and each of at most 16 Genres (at most 512 bytes
+// each) — must be valid UTF-8 without control characters, the Title and
+// the genres not empty, and its Duration more than 0 and at most 12 hours;
+// otherwise the error is an *ArgumentError (ErrInvalidArgument). An ID
+// already taken is ErrAlreadyExists.
 func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 	if err := bs.enter(); err != nil {
 		return Movie{}, err
@@ -154,7 +159,9 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 }
 
 // AddTheater adds a theater to the catalog and returns it as stored; an
-// empty ID is filled with a random one.
+// empty ID is filled with a random one. Its Name and City are required;
+// its text follows AddMovie's rules (an *ArgumentError otherwise), and an
+// ID already taken is ErrAlreadyExists.
 func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
 	if err := bs.enter(); err != nil {
 		return Theater{}, err
@@ -177,7 +184,10 @@ func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, er
 }
 
 // AddHall adds a hall with its seat layout to a theater and returns it as
-// stored; an empty ID is filled with a random one.
+// stored; an empty ID is filled with a random one. Its Name, TheaterID and
+// a Layout with seats are required, its text following AddMovie's rules
+// (an *ArgumentError otherwise); an unknown theater is ErrNotFound, and an
+// ID already taken ErrAlreadyExists.
 func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 	if err := bs.enter(); err != nil {
 		return Hall{}, err
@@ -217,6 +227,8 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // may not overlap another show of the hall, counting CleaningBuffer after
 // each: that fails with a *ScheduleConflictError naming the other show. A
 // cancelled show (CancelShow) is not in the way: its slot is free again.
+// A BasePrice outside [0, MaxPrice] is an *ArgumentError; an unknown movie
+// or hall is ErrNotFound.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
 	if err := bs.enter(); err != nil {
 		return Show{}, err
@@ -334,7 +346,7 @@ func (bs *BookingSystem) showCancelled(ctx context.Context, showID string) (bool
 	return cancelled, err
 }
 
-// Movie returns a movie by ID.
+// Movie returns a movie by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
 	if err := overlongID("movie", id); err != nil {
 		return Movie{}, err
@@ -342,7 +354,7 @@ func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
 	return bs.store.Movie(ctx, id)
 }
 
-// Theater returns a theater by ID.
+// Theater returns a theater by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error) {
 	if err := overlongID("theater", id); err != nil {
 		return Theater{}, err
@@ -350,7 +362,7 @@ func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error
 	return bs.store.Theater(ctx, id)
 }
 
-// Hall returns a hall by ID.
+// Hall returns a hall by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
 	if err := overlongID("hall", id); err != nil {
 		return Hall{}, err
@@ -358,7 +370,7 @@ func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
 	return bs.store.Hall(ctx, id)
 }
 
-// Show returns a show by ID.
+// Show returns a show by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Show(ctx context.Context, id string) (Show, error) {
 	e, err := bs.entry(ctx, id)
 	if err != nil {

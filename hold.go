@@ -74,6 +74,13 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // on the Store's state, so a cancellation by another process counts. A
 // hold made less than HoldTTL before the start lasts only until the start
 // (Booking.HeldUntil says so): it could not be paid for later.
+//
+// The user ID must be 1 to 256 bytes of valid UTF-8 without control
+// characters, and seatIDs hold at least one seat and at most
+// Config.MaxSeatsPerHold: else the error is an *ArgumentError
+// (ErrInvalidArgument). An unknown show is ErrNotFound. A request refused
+// by HoldsPerMinute or MaxLiveHoldsPerUser gets a *RateLimitError
+// (ErrRateLimited) whose RetryAfter says when to try again.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (Booking, error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err
@@ -565,7 +572,7 @@ func (b *Booking) meta(now time.Time) EventMeta {
 // *TransitionError (ErrHoldExpired once the hold has run out). It never
 // returns a *ShowStartedError: no hold outlives the show's start, so from
 // then on releasing a held booking is the error of a hold that has run
-// out.
+// out. An unknown booking is ErrNotFound.
 func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (Booking, error) {
 	b, err := bs.endHold(ctx, bookingID, StatusReleased)
 	return b.snapshot(), err
@@ -588,6 +595,7 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // From the start on it returns a *ShowStartedError (ErrShowStarted), for
 // any booking of the show; a hold that has run out or a booking that is no
 // longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).
+// An unknown booking is ErrNotFound.
 func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (Booking, error) {
 	if err := bs.enter(); err != nil {
 		return Booking{}, err

@@ -187,7 +187,7 @@
 // show_seats (the inventories, with the ID of their last optimistic
 // writer), user_limits (see below) and bookings (seats as JSON, status,
 // deadlines, payment and refund columns). Indexes serve the queries the core makes: bookings by
-// (user_id, created_at), shows by (movie_id, start, ID) — the IDs in
+// (user_id, created_at, id), shows by (movie_id, start, ID) — the IDs in
 // byte order (COLLATE "C", migration 0006), so that a page of a movie's
 // shows starts at its cursor (the clock's now, for the first page) and
 // reads only its own rows, however many shows the movie has played —

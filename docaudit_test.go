@@ -1,0 +1,419 @@
+package boxoffice_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// The doc audit: claims of the README and the godoc about defaults and
+// errors, checked against what the code does, one row per claim.
+
+// TestDocumentedDefaults checks the defaults that README.md, doc.go and
+// Config's comments state against what New fills in.
+func TestDocumentedDefaults(t *testing.T) {
+	sys, err := boxoffice.New(boxoffice.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sys.Close(t.Context()) })
+	c := sys.Config()
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"HoldTTL", c.HoldTTL, 10 * time.Minute},
+		{"MaxHoldExtensions", c.MaxHoldExtensions, 2},
+		{"MaxSeatsPerHold", c.MaxSeatsPerHold, 10},
+		{"MaxLiveHoldsPerUser", c.MaxLiveHoldsPerUser, 5},
+		{"HoldsPerMinute", c.HoldsPerMinute, 3},
+		{"SweepInterval", c.SweepInterval, time.Second},
+		{"RescanInterval", c.RescanInterval, time.Minute},
+		{"PaymentAttempts", c.PaymentAttempts, 3},
+		{"PaymentBackoff", c.PaymentBackoff, 200 * time.Millisecond},
+		{"PaymentTimeout", c.PaymentTimeout, 15 * time.Second},
+		{"EventBuffer", c.EventBuffer, 4096},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("Config.%s defaults to %v; the docs say %v", tt.name, tt.got, tt.want)
+		}
+	}
+	// README, "Running it": a payment (its charge calls and the backoffs
+	// between) takes at most this long with the defaults; its void as long
+	// again.
+	payment := time.Duration(c.PaymentAttempts)*c.PaymentTimeout + c.PaymentBackoff + 2*c.PaymentBackoff
+	if want := 45600 * time.Millisecond; payment != want {
+		t.Errorf("the longest payment with the defaults is %s; README says %s", payment, want)
+	}
+	// README: a payment is resumed after 5 min 45.6 s by default.
+	if want := 5*time.Minute + 45600*time.Millisecond; payment+5*time.Minute != want {
+		t.Errorf("the abandon bound is %s; README says %s", payment+5*time.Minute, want)
+	}
+	for _, tier := range []struct {
+		left time.Duration
+		want int
+	}{
+		{6*time.Hour + time.Second, 100}, {6 * time.Hour, 50}, {2*time.Hour + time.Second, 50},
+		{2 * time.Hour, 25}, {30*time.Minute + time.Second, 25}, {30 * time.Minute, 0},
+	} {
+		if got := c.RefundPolicy.RefundPercent(tier.left); got != tier.want {
+			t.Errorf("default refund %s before the show: %d %%; the docs say %d %%", tier.left, got, tier.want)
+		}
+	}
+}
+
+// TestDocumentedErrors checks, per method, an error its doc (or the
+// README) promises.
+func TestDocumentedErrors(t *testing.T) {
+	type check struct {
+		name string
+		err  func(f *fixture) error
+		is   []error
+		not  []error
+	}
+	checks := []check{
+		{"ReleaseHold of a released hold is a no-op", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			if _, err := f.sys.ReleaseHold(f.ctx, b.ID); err != nil {
+				return err
+			}
+			_, err := f.sys.ReleaseHold(f.ctx, b.ID)
+			return err
+		}, nil, nil},
+		{"ReleaseHold after the start: the hold has run out, not ShowStarted", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			f.clock.Set(f.show.Start)
+			_, err := f.sys.ReleaseHold(f.ctx, b.ID)
+			return err
+		}, []error{boxoffice.ErrHoldExpired, boxoffice.ErrInvalidTransition}, []error{boxoffice.ErrShowStarted}},
+		{"ExtendHold past the cap: ErrLimitReached, not ErrRateLimited", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			for range 2 {
+				if _, err := f.sys.ExtendHold(f.ctx, b.ID); err != nil {
+					return err
+				}
+			}
+			_, err := f.sys.ExtendHold(f.ctx, b.ID)
+			if n := f.sys.Stats().RateLimited; n != 0 {
+				f.t.Errorf("Stats.RateLimited = %d after a refusal at the extension cap; the docs say it is not counted", n)
+			}
+			return err
+		}, []error{boxoffice.ErrLimitReached}, []error{boxoffice.ErrRateLimited}},
+		{"ExtendHold from the start on: ShowStarted", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			f.clock.Set(f.show.Start)
+			_, err := f.sys.ExtendHold(f.ctx, b.ID)
+			return err
+		}, []error{boxoffice.ErrShowStarted}, nil},
+		{"HoldSeats over MaxSeatsPerHold is invalid", func(f *fixture) error {
+			_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID,
+				[]string{"E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "E10", "F1"})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"HoldSeats of a cancelled show", func(f *fixture) error {
+			if _, err := f.sys.CancelShow(f.ctx, f.show.ID); err != nil {
+				return err
+			}
+			_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
+			return err
+		}, []error{boxoffice.ErrShowCancelled}, nil},
+		{"CancelShow twice: no error, zero counts", func(f *fixture) error {
+			f.confirm(f.hold("alice", "A1"))
+			if _, err := f.sys.CancelShow(f.ctx, f.show.ID); err != nil {
+				return err
+			}
+			c, err := f.sys.CancelShow(f.ctx, f.show.ID)
+			if c != (boxoffice.ShowCancellation{}) {
+				f.t.Errorf("CancelShow again: %+v; the docs say zero counts", c)
+			}
+			return err
+		}, nil, nil},
+		{"CancelShow from the start on: ShowStarted", func(f *fixture) error {
+			f.clock.Set(f.show.Start)
+			_, err := f.sys.CancelShow(f.ctx, f.show.ID)
+			return err
+		}, []error{boxoffice.ErrShowStarted}, nil},
+		{"CancelShow of an unknown show: NotFound", func(f *fixture) error {
+			_, err := f.sys.CancelShow(f.ctx, "nope")
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"CompleteShow before the start: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.CompleteShow(f.ctx, f.show.ID)
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"CancelBooking after the start: ShowStarted and InvalidTransition", func(f *fixture) error {
+			b := f.confirm(f.hold("alice", "A1"))
+			f.clock.Set(f.show.Start)
+			_, err := f.sys.CancelBooking(f.ctx, b.ID)
+			return err
+		}, []error{boxoffice.ErrShowStarted, boxoffice.ErrInvalidTransition}, nil},
+		{"CancelBooking of a hold: InvalidTransition", func(f *fixture) error {
+			_, err := f.sys.CancelBooking(f.ctx, f.hold("alice", "A1").ID)
+			return err
+		}, []error{boxoffice.ErrInvalidTransition}, nil},
+		{"ConfirmBooking of a held booking after the start: ShowStarted", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			f.clock.Set(f.show.Start)
+			_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card:ok")
+			return err
+		}, []error{boxoffice.ErrShowStarted}, []error{boxoffice.ErrPaymentFailed}},
+		{"ConfirmBooking with a method of 257 bytes: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.ConfirmBooking(f.ctx, f.hold("alice", "A1").ID, boxoffice.PaymentMethod(strings.Repeat("x", 257)))
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"ConfirmBooking with a method of 256 bytes is accepted", func(f *fixture) error {
+			_, err := f.sys.ConfirmBooking(f.ctx, f.hold("alice", "A1").ID, boxoffice.PaymentMethod(strings.Repeat("x", 256)))
+			return err
+		}, nil, nil},
+		{"BookingsOfUser after another user's booking: NotFound", func(f *fixture) error {
+			b := f.hold("bob", "A1")
+			_, err := f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{After: b.ID})
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"BookingsOfUser with a Limit above MaxPageLimit: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.BookingsOfUser(f.ctx, "alice", boxoffice.BookingPage{Limit: boxoffice.MaxPageLimit + 1})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"SetPricing(nil): InvalidArgument", func(f *fixture) error {
+			return f.sys.SetPricing(nil)
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"ScheduleShow more than MaxScheduleAhead ahead: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: f.movie.ID, HallID: f.hall.ID,
+				Start: start.Add(boxoffice.MaxScheduleAhead + time.Hour), BasePrice: 1500})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"ScheduleShow inside the cleaning buffer: ScheduleConflict", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: f.movie.ID, HallID: f.hall.ID,
+				Start: f.show.End.Add(boxoffice.CleaningBuffer - time.Minute), BasePrice: 1500})
+			return err
+		}, []error{boxoffice.ErrScheduleConflict}, nil},
+		{"ScheduleShow right after the cleaning buffer is fine", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: f.movie.ID, HallID: f.hall.ID,
+				Start: f.show.End.Add(boxoffice.CleaningBuffer), BasePrice: 1500})
+			return err
+		}, nil, nil},
+		{"AddMovie with a taken ID: AlreadyExists", func(f *fixture) error {
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{ID: f.movie.ID, Title: "X", Duration: time.Hour})
+			return err
+		}, []error{boxoffice.ErrAlreadyExists}, nil},
+		{"AddMovie of 12 hours is fine", func(f *fixture) error {
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{Title: "Long", Duration: 12 * time.Hour})
+			return err
+		}, nil, nil},
+		{"AddMovie longer than 12 hours: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{Title: "X", Duration: 12*time.Hour + time.Second})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddMovie with 17 genres: InvalidArgument", func(f *fixture) error {
+			genres := make([]string, 17)
+			for i := range genres {
+				genres[i] = fmt.Sprint("g", i)
+			}
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{Title: "X", Duration: time.Hour, Genres: genres})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddMovie with an empty genre: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{Title: "X", Duration: time.Hour, Genres: []string{""}})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddMovie with an ID of 129 bytes: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{ID: strings.Repeat("m", 129), Title: "X", Duration: time.Hour})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddMovie with a title of 513 bytes: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.AddMovie(f.ctx, boxoffice.Movie{Title: strings.Repeat("t", 513), Duration: time.Hour})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddTheater without a City: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.AddTheater(f.ctx, boxoffice.Theater{Name: "X"})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddTheater with a taken ID: AlreadyExists", func(f *fixture) error {
+			_, err := f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: f.hall.TheaterID, Name: "X", City: "Y"})
+			return err
+		}, []error{boxoffice.ErrAlreadyExists}, nil},
+		{"AddHall of an unknown theater: NotFound", func(f *fixture) error {
+			_, err := f.sys.AddHall(f.ctx, boxoffice.Hall{TheaterID: "nope", Name: "X", Layout: boxoffice.SeedLayout()})
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"AddHall without a layout: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.AddHall(f.ctx, boxoffice.Hall{TheaterID: f.hall.TheaterID, Name: "X"})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"AddHall with a taken ID: AlreadyExists", func(f *fixture) error {
+			_, err := f.sys.AddHall(f.ctx, boxoffice.Hall{ID: f.hall.ID, TheaterID: f.hall.TheaterID, Name: "X", Layout: boxoffice.SeedLayout()})
+			return err
+		}, []error{boxoffice.ErrAlreadyExists}, nil},
+		{"ScheduleShow of an unknown movie: NotFound", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: "nope", HallID: f.hall.ID, Start: start.Add(48 * time.Hour)})
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"ScheduleShow in an unknown hall: NotFound", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: f.movie.ID, HallID: "nope", Start: start.Add(48 * time.Hour)})
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"ScheduleShow with a BasePrice above MaxPrice: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{MovieID: f.movie.ID, HallID: f.hall.ID, Start: start.Add(48 * time.Hour),
+				BasePrice: boxoffice.MaxPrice + 1})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"ScheduleShow with a taken ID: AlreadyExists", func(f *fixture) error {
+			_, err := f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: f.show.ID, MovieID: f.movie.ID, HallID: f.hall.ID, Start: start.Add(48 * time.Hour)})
+			return err
+		}, []error{boxoffice.ErrAlreadyExists}, nil},
+		{"Movie, Theater, Hall and Show of unknown or overlong IDs: NotFound", func(f *fixture) error {
+			var errs []error
+			for _, id := range []string{"nope", strings.Repeat("x", 129)} {
+				_, e1 := f.sys.Movie(f.ctx, id)
+				_, e2 := f.sys.Theater(f.ctx, id)
+				_, e3 := f.sys.Hall(f.ctx, id)
+				_, e4 := f.sys.Show(f.ctx, id)
+				for _, e := range []error{e1, e2, e3, e4} {
+					if !errors.Is(e, boxoffice.ErrNotFound) {
+						errs = append(errs, fmt.Errorf("id of %d bytes: %v", len(id), e))
+					}
+				}
+			}
+			if len(errs) > 0 {
+				return errors.Join(errs...)
+			}
+			return boxoffice.ErrNotFound
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"HoldSeats with an empty user: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.HoldSeats(f.ctx, "", f.show.ID, []string{"A1"})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"HoldSeats with a user of 257 bytes: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.HoldSeats(f.ctx, strings.Repeat("u", 257), f.show.ID, []string{"A1"})
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"HoldSeats with a user of 256 bytes is fine", func(f *fixture) error {
+			_, err := f.sys.HoldSeats(f.ctx, strings.Repeat("u", 256), f.show.ID, []string{"A1"})
+			return err
+		}, nil, nil},
+		{"HoldSeats of no seats: InvalidArgument", func(f *fixture) error {
+			_, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, nil)
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"HoldSeats of an unknown show: NotFound", func(f *fixture) error {
+			_, err := f.sys.HoldSeats(f.ctx, "alice", "nope", []string{"A1"})
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"HoldSeats past HoldsPerMinute: a *RateLimitError with a RetryAfter", func(f *fixture) error {
+			sys := newFixture(f.t, func(c *boxoffice.Config) { c.HoldsPerMinute = 1 })
+			sys.hold("alice", "A1")
+			_, err := sys.sys.HoldSeats(sys.ctx, "alice", sys.show.ID, []string{"B1"})
+			if rl, ok := errors.AsType[*boxoffice.RateLimitError](err); !ok || rl.RetryAfter <= 0 {
+				f.t.Errorf("%v; the docs promise a *RateLimitError with a RetryAfter", err)
+			}
+			return err
+		}, []error{boxoffice.ErrRateLimited}, []error{boxoffice.ErrLimitReached}},
+		{"the calls on an unknown booking: NotFound", func(f *fixture) error {
+			id := boxoffice.NewBookingID()
+			_, e1 := f.sys.Booking(f.ctx, id)
+			_, e2 := f.sys.ExtendHold(f.ctx, id)
+			_, e3 := f.sys.ReleaseHold(f.ctx, id)
+			_, e4 := f.sys.ConfirmBooking(f.ctx, id, "card")
+			_, e5 := f.sys.CancelBooking(f.ctx, id)
+			var errs []error
+			for i, e := range []error{e1, e2, e3, e4, e5} {
+				if !errors.Is(e, boxoffice.ErrNotFound) {
+					errs = append(errs, fmt.Errorf("call %d: %v", i+1, e))
+				}
+			}
+			if len(errs) > 0 {
+				return errors.Join(errs...)
+			}
+			return boxoffice.ErrNotFound
+		}, []error{boxoffice.ErrNotFound}, nil},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			err := c.err(f)
+			if len(c.is) == 0 && err != nil {
+				t.Fatalf("error %v; the docs promise none", err)
+			}
+			for _, want := range c.is {
+				if !errors.Is(err, want) {
+					t.Errorf("error %v; the docs say it matches %v", err, want)
+				}
+			}
+			for _, not := range c.not {
+				if errors.Is(err, not) {
+					t.Errorf("error %v matches %v; the docs say it does not", err, not)
+				}
+			}
+		})
+	}
+}
+
+// TestDocumentedCallsAfterClose: Close's doc lists the calls that return
+// ErrClosed once it has run.
+func TestDocumentedCallsAfterClose(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("alice", "A1")
+	if err := f.sys.Close(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx, sys := f.ctx, f.sys
+	calls := map[string]func() error{
+		"HoldSeats":    func() error { _, err := sys.HoldSeats(ctx, "bob", f.show.ID, []string{"B1"}); return err },
+		"ExtendHold":   func() error { _, err := sys.ExtendHold(ctx, b.ID); return err },
+		"ReleaseHold":  func() error { _, err := sys.ReleaseHold(ctx, b.ID); return err },
+		"Confirm":      func() error { _, err := sys.ConfirmBooking(ctx, b.ID, "card:ok"); return err },
+		"CancelBook":   func() error { _, err := sys.CancelBooking(ctx, b.ID); return err },
+		"CancelShow":   func() error { _, err := sys.CancelShow(ctx, f.show.ID); return err },
+		"CompleteShow": func() error { _, err := sys.CompleteShow(ctx, f.show.ID); return err },
+		"AddMovie": func() error {
+			_, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "X", Duration: time.Hour})
+			return err
+		},
+		"AddTheater": func() error { _, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "X", City: "Y"}); return err },
+		"AddHall": func() error {
+			_, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: f.hall.TheaterID, Name: "X", Layout: boxoffice.SeedLayout()})
+			return err
+		},
+		"ScheduleShow": func() error {
+			_, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: f.movie.ID, HallID: f.hall.ID, Start: start.Add(48 * time.Hour), BasePrice: 1})
+			return err
+		},
+		"Sweep": func() error { _, err := sys.Sweep(ctx); return err },
+		"Watch": func() error { _, err := sys.Watch(ctx, f.show.ID); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, boxoffice.ErrClosed) {
+			t.Errorf("%s after Close: %v; Close's doc says ErrClosed", name, err)
+		}
+	}
+}
+
+// TestDocumentedLayoutLimits: ParseLayout's doc (a label of 1 to 3
+// capital letters, a line of at most 512 bytes) and README's seat IDs
+// (exact: case-sensitive, never trimmed).
+func TestDocumentedLayoutLimits(t *testing.T) {
+	if _, err := boxoffice.ParseLayout("ABC R\n"); err != nil {
+		t.Errorf("a 3-letter label: %v; the docs allow 1 to 3 letters", err)
+	}
+	if _, err := boxoffice.ParseLayout("ABCD R\n"); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+		t.Errorf("a 4-letter label: %v; the docs allow 1 to 3 letters", err)
+	}
+	long := "A " + strings.Repeat("R", 198) + strings.Repeat(" ", 600) + "\n"
+	if _, err := boxoffice.ParseLayout(long); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+		t.Errorf("a line of %d bytes: %v; the docs refuse lines longer than 512 bytes", len(long)-1, err)
+	}
+	l := boxoffice.SeedLayout()
+	for _, id := range []string{"a1", " A1", "A1 ", "A01"} {
+		if _, ok := l.Lookup(id); ok {
+			t.Errorf("Lookup(%q) found a seat; the README says seat IDs are exact", id)
+		}
+	}
+	if l.Len() != 60 {
+		t.Errorf("SeedLayout has %d seats; the docs say 6 × 10", l.Len())
+	}
+}
