@@ -54,7 +54,7 @@ const (
 	StatusHeld      BookingStatus = iota + 1 // seats held until HeldUntil
 	StatusPaying                             // payment in flight
 	StatusConfirmed                          // paid; seats booked
-	StatusCancelled                          // cancelled by the customer; seats released, refund recorded (paid or owed)
+	StatusCancelled                          // cancelled by the customer or by CancelShow; seats released, refund recorded (paid or owed)
 	StatusCompleted                          // the show has been played
 	StatusExpired                            // the hold ran out before payment
 	StatusReleased                           // the customer released the hold

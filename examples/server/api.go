@@ -32,10 +32,10 @@ type options struct {
 	// 15 seconds.
 	Heartbeat time.Duration
 	// Resync is how often an event stream re-reads the seat map and sends
-	// it again if it changed without an update: changes made by other
-	// processes sharing the Store, which Watch does not see. Default: 15
-	// seconds (also for zero or less); a server sharing a database wants
-	// about 1 second.
+	// it again if it changed without an update: a change the stream
+	// missed (on a Store that reports other processes' commits, such as
+	// pgstore's, Watch brings them; on one that does not, they come only
+	// this way). Default: 15 seconds (also for zero or less).
 	Resync time.Duration
 	// Logger reports server errors. Default: slog.Default().
 	Logger *slog.Logger
