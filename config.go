@@ -116,7 +116,11 @@ type Config struct {
 	// values, and a rolling restart may change them. (A booking that
 	// started paying under a version that did not record the time is
 	// judged by the settings of the process that looks; such a payment's
-	// process is gone, since versions are not mixed on one Store.)
+	// process is gone, since versions are not mixed on one Store.) New
+	// refuses the three if together they let a payment take more than a
+	// day (attempts × timeout plus the backoffs): that is how long money
+	// charged by a process that dies mid-payment would wait for its
+	// ticket or refund.
 	//
 	// PaymentAttempts is how many times a transient charge failure is
 	// tried in all. Default: 3; at least 1 (negative is an error).
@@ -144,6 +148,15 @@ type Config struct {
 	// error).
 	EventBuffer int
 }
+
+// maxPaymentSpan is the longest New lets a payment take: PaymentAttempts
+// calls of PaymentTimeout and the backoffs between them. The process that
+// starts a payment records that span (plus payingMargin) with the booking
+// as the time no other process resumes the payment before
+// (Payment.LiveUntil), so it is how long money charged by a process that
+// dies mid-payment may wait for its ticket or refund: a day is far more
+// than any gateway needs, and short of forever.
+const maxPaymentSpan = 24 * time.Hour
 
 // The shortest sweeper intervals New accepts: shorter ones would have the
 // sweeper spin, taking a core and the shows' locks, for holds that are free
@@ -303,6 +316,14 @@ func (c Config) validate() error {
 		return invalid("Config.PaymentAttempts", "%d: at least one attempt is needed (default 3)", c.PaymentAttempts)
 	case c.PaymentTimeout < 10*time.Millisecond:
 		return invalid("Config.PaymentTimeout", "%s is too short for any gateway to answer; at least 10ms (default 15s)", c.PaymentTimeout)
+	case abandonAfter(c)-payingMargin > maxPaymentSpan:
+		field := "Config.PaymentBackoff"
+		if abandonAfter(Config{PaymentAttempts: c.PaymentAttempts, PaymentTimeout: c.PaymentTimeout, PaymentBackoff: -1})-payingMargin > maxPaymentSpan {
+			field = "Config.PaymentTimeout"
+		}
+		return invalid(field, "with PaymentAttempts %d, PaymentTimeout %s and PaymentBackoff %s a payment may take more than %s, "+
+			"and money charged by a process that dies mid-payment would wait that long for a ticket or a refund",
+			c.PaymentAttempts, c.PaymentTimeout, c.PaymentBackoff, maxPaymentSpan)
 	case c.EventBuffer < 1:
 		return invalid("Config.EventBuffer", "%d: at least one event must fit (default 4096)", c.EventBuffer)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -278,23 +279,39 @@ func TestResumeKeepsTheLongerBound(t *testing.T) {
 	}
 }
 
-// TestPaymentBoundSaturates: a Config whose bound overflows a Duration
-// records the latest time a Store holds (year 9999), not a time wrapped
-// into the past: the payment is never taken as abandoned by the bound.
-func TestPaymentBoundSaturates(t *testing.T) {
-	f := newFixture(t)
-	b := f.hold("alice", "A1")
-	a := newBoundProcess(f, func(c *boxoffice.Config) {
-		c.PaymentAttempts, c.PaymentTimeout, c.PaymentBackoff = 200, time.Hour, time.Hour
-	})
-	release, done := payOnA(t, f, a, b.ID)
-	got := f.booking(b.ID)
-	close(release)
-	if err := <-done; err != nil {
-		t.Errorf("ConfirmBooking: %v", err)
+// TestNewBoundsPaymentSpan: New refuses payment settings under which a
+// payment may take more than a day (attempts × timeout plus backoffs),
+// since the bound a process records with a payment is how long the money
+// of one it dies during waits; a day exactly is accepted. The field named
+// is the timeout when the calls alone take too long, else the backoff.
+func TestNewBoundsPaymentSpan(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       boxoffice.Config
+		wantField string // "" if accepted
+	}{
+		{"defaults", boxoffice.Config{}, ""},
+		{"3 × 8 h exactly", boxoffice.Config{PaymentAttempts: 3, PaymentTimeout: 8 * time.Hour, PaymentBackoff: -1}, ""},
+		{"3 × 8 h and a microsecond", boxoffice.Config{PaymentAttempts: 3, PaymentTimeout: 8*time.Hour + time.Microsecond, PaymentBackoff: -1}, "Config.PaymentTimeout"},
+		{"backoffs past a day", boxoffice.Config{PaymentAttempts: 3, PaymentTimeout: 8 * time.Hour, PaymentBackoff: time.Second}, "Config.PaymentBackoff"},
+		{"doubling backoffs", boxoffice.Config{PaymentAttempts: 200, PaymentBackoff: time.Hour}, "Config.PaymentBackoff"},
+		{"attempts × timeout overflows", boxoffice.Config{PaymentAttempts: math.MaxInt32, PaymentTimeout: 1000 * time.Hour, PaymentBackoff: -1}, "Config.PaymentTimeout"},
 	}
-	if want := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC); got.Payment.LiveUntil != want {
-		t.Errorf("live until %s; want %s", got.Payment.LiveUntil, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Logger = slog.New(slog.DiscardHandler)
+			sys, err := boxoffice.New(tt.cfg)
+			if sys != nil {
+				defer sys.Close(context.Background())
+			}
+			var ae *boxoffice.ArgumentError
+			switch {
+			case tt.wantField == "" && err != nil:
+				t.Fatalf("New: %v; want it accepted", err)
+			case tt.wantField != "" && (!errors.As(err, &ae) || ae.Field != tt.wantField):
+				t.Fatalf("New: %v; want an *ArgumentError for %s", err, tt.wantField)
+			}
+		})
 	}
 }
 

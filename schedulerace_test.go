@@ -178,7 +178,7 @@ func TestScheduleShowDropsMonotonicReading(t *testing.T) {
 // CompleteShow runs at the start confirms afterwards and is left
 // confirmed; calling CompleteShow again completes it.
 func TestCompleteShowAgainCompletesPaymentInFlight(t *testing.T) {
-	f := newFixture(t, func(c *boxoffice.Config) { c.PaymentTimeout = 24 * time.Hour }) // the charge lasts until the show starts
+	f := newFixture(t, func(c *boxoffice.Config) { c.PaymentAttempts, c.PaymentTimeout = 1, 12*time.Hour }) // the charge lasts until the show starts, 10 hours on
 	b := f.hold("alice", "A1")
 	var first int
 	var firstErr error
