@@ -13,20 +13,20 @@ import (
 // left.
 //
 // Everything that decides happens in one show transaction, on the Clock's
-// reading inside it, as for every other move of a booking: the booking
-// must be confirmed and the show not yet started; the refund's percent
-// (which the RefundPolicy gives for the time left when the call began) and
-// amount are fixed there; the booking becomes cancelled, its seats are for
-// sale again (BookingCancelled is emitted, so watchers see them freed), and
-// the refund it is owed is recorded on it, not yet paid (Refund.Pending).
-// Only then is the refund paid, outside the show's lock, through the
-// gateway with the booking's refund idempotency key, and recorded
-// (Reference, RefundedAt) in a second transaction, on a receipt for the
-// amount asked; a receipt for another amount is a gateway error, which
-// leaves the refund owed (see PaymentGateway). Deciding before paying is what keeps a show that starts —
-// and is completed — while the refund is in flight from leaving the
-// customer with both the money and a valid ticket, and keeps the amount
-// paid the one the percent says.
+// reading inside it, as for every other move of a booking: the booking must
+// be confirmed and the show not yet started; the refund's percent (which the
+// RefundPolicy gives for the time left when the call began) and amount are
+// fixed there; the booking becomes cancelled, its seats are for sale again
+// (BookingCancelled is emitted, so watchers see them freed), and the refund
+// it is owed is recorded on it, not yet paid (Refund.Pending). Only then is
+// the refund paid, outside the show's lock, through the gateway with the
+// booking's refund idempotency key, and recorded (Reference, RefundedAt) in a
+// second transaction, on a receipt for the amount asked; a receipt for
+// another amount is a gateway error, which leaves the refund owed (see
+// PaymentGateway). Deciding before paying is what keeps a show that starts —
+// and is completed — while the refund is in flight from leaving the customer
+// with both the money and a valid ticket, and keeps the amount paid the one
+// the percent says.
 //
 // If the refund fails, CancelBooking returns the gateway's error with the
 // booking, which stays cancelled with its refund pending: the ticket is

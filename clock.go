@@ -6,12 +6,13 @@ import "time"
 // the sweeper, payment backoff and timeouts, and refund tiers all read it.
 // Tests use a fake (see package fakeclock) instead of sleeping.
 //
-// The times the BookingSystem stores from the Clock's readings (a
-// booking's CreatedAt, UpdatedAt, HeldUntil, Payment.PaidAt,
-// Payment.LiveUntil and Refund.RefundedAt, a held seat's deadline) are in
-// UTC, cut down to the microsecond (LiveUntil, a bound, rounded up) and
-// without a monotonic clock reading, so that they are the same on every
-// Store (see Store): what a call returns equals what a later read returns. The Clock itself may give any zone and precision.
+// The times the BookingSystem stores from the Clock's readings (a booking's
+// CreatedAt, UpdatedAt, HeldUntil, Payment.PaidAt, Payment.LiveUntil and
+// Refund.RefundedAt, a held seat's deadline) are in UTC, cut down to the
+// microsecond (LiveUntil, a bound, rounded up) and without a monotonic clock
+// reading, so that they are the same on every Store (see Store): what a call
+// returns equals what a later read returns. The Clock itself may give any
+// zone and precision.
 //
 // A Clock may have two more methods, which the BookingSystem uses if it
 // does: Validate() error, which New calls, refusing the Clock if it

@@ -62,14 +62,14 @@ const owedBatch = 64
 
 // payingMargin is what abandonAfter adds to the time a payment's gateway
 // calls may take: the Store transactions on either side of the charge
-// (normally milliseconds, but a busy database retries) and some skew
-// between the clocks of processes sharing a Store, since the bound
-// recorded with the booking (Payment.LiveUntil) was computed on the clock
-// of the process that started or resumed the payment. Five minutes, so that a resume does not race a live call in a
-// sound deployment (clocks of processes may drift apart by minutes: the
-// multi-instance test runs them up to 4 minutes apart), yet a customer
-// charged by a process that died gets a ticket or the money back minutes
-// later, not hours.
+// (normally milliseconds, but a busy database retries) and some skew between
+// the clocks of processes sharing a Store, since the bound recorded with the
+// booking (Payment.LiveUntil) was computed on the clock of the process that
+// started or resumed the payment. Five minutes, so that a resume does not
+// race a live call in a sound deployment (clocks of processes may drift apart
+// by minutes: the multi-instance test runs them up to 4 minutes apart), yet a
+// customer charged by a process that died gets a ticket or the money back
+// minutes later, not hours.
 const payingMargin = 5 * time.Minute
 
 // abandonAfter is how long a booking may stay paying before the sweeper
@@ -442,23 +442,24 @@ func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id Booking
 // the money without a ticket, and its seats, whose hold lapses, are up
 // for others to take.
 //
-// It waits while the payment may still be live: until its recorded bound
-// has passed (Payment.LiveUntil, which only the start of the payment and
-// its resumes set; see abandonedAt), since a ConfirmBooking, or a resume,
-// of another process sharing the Store may be finishing it. b was read outside the show's
-// transaction, and another process may have resumed the payment since:
-// the transaction that would resume judges the bound again, and if the
+// It waits while the payment may still be live: until its recorded bound has
+// passed (Payment.LiveUntil, which only the start of the payment and its
+// resumes set; see abandonedAt), since a ConfirmBooking, or a resume, of
+// another process sharing the Store may be finishing it. b was read outside
+// the show's transaction, and another process may have resumed the payment
+// since: the transaction that would resume judges the bound again, and if the
 // payment is no longer abandoned it changes nothing, charges nothing and
-// queues the booking for when that resume is abandoned in turn (a call
-// that joined this resume then resumes the payment itself, as a call of
-// its own would). It waits also while a ConfirmBooking of this process
-// is, which the sweeper leaves it to rather than wait on it (the table of
-// confirms in flight: a call that starts while the sweeper resumes joins
-// the resume instead). Unless mayResume, an abandoned payment is put
-// back, due now, untouched: the tick has resumed one already. The resume runs, like a call's payment, to its end
-// on a context the sweeper's cancellation does not cut once the charge
-// has begun, so Close waits for it (bounded by Close's ctx). A failure has
-// queued the booking again, with backoff; resumed says the resume ran.
+// queues the booking for when that resume is abandoned in turn (a call that
+// joined this resume then resumes the payment itself, as a call of its own
+// would). It waits also while a ConfirmBooking of this process is, which the
+// sweeper leaves it to rather than wait on it (the table of confirms in
+// flight: a call that starts while the sweeper resumes joins the resume
+// instead). Unless mayResume, an abandoned payment is put back, due now,
+// untouched: the tick has resumed one already. The resume runs, like a call's
+// payment, to its end on a context the sweeper's cancellation does not cut
+// once the charge has begun, so Close waits for it (bounded by Close's ctx).
+// A failure has queued the booking again, with backoff; resumed says the
+// resume ran.
 func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Booking, mayResume bool) (resumed bool, err error) {
 	// Judged as the confirm's transaction judges it, by a stored time:
 	// by the raw reading, a payment a microsecond short of abandoned

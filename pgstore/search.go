@@ -69,9 +69,9 @@ func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, afte
 // cancelled. Shows start at whole microseconds, so comparing them with
 // after cut down to the microsecond changes nothing.
 func (s *Store) MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error) {
-	pattern := anchored(moviePattern(city))
-	if city == "" {
-		pattern = "^$"
+	pattern := "^$" // moviePattern("") is "", which matches every city
+	if city != "" {
+		pattern = anchored(moviePattern(city))
 	}
 	rows, err := s.pool.Query(ctx, s.q.moviesShowingIn, pattern, after.Truncate(time.Microsecond))
 	if err != nil {
