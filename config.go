@@ -197,6 +197,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxSeatsPerHold, 10)
 	setInt(&c.MaxLiveHoldsPerUser, 5)
 	setInt(&c.HoldsPerMinute, 3)
+	// MaxSeatsPerShow: zero is its default, no cap, and stays zero.
 	setDuration(&c.SweepInterval, time.Second)
 	setDuration(&c.RescanInterval, time.Minute)
 	setInt(&c.PaymentAttempts, 3)

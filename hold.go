@@ -527,20 +527,17 @@ func seatsOfUser(tx ShowTx, userID string, now time.Time) (int, error) {
 		case err != nil:
 			return 0, err
 		}
-		if b.UserID == userID && b.countsForSeatCap(now) {
+		if b.UserID == userID && seatCapCounts(b.Status, b.HeldUntil, now) {
 			n += len(b.Seats)
 		}
 	}
 	return n, nil
 }
 
-// countsForSeatCap reports whether the booking's seats count against
-// Config.MaxSeatsPerShow at now: held with its deadline after now,
-// paying, or confirmed.
-func (b *Booking) countsForSeatCap(now time.Time) bool {
-	return seatCapCounts(b.Status, b.HeldUntil, now)
-}
-
+// seatCapCounts reports whether a booking in status, held until
+// heldUntil, counts against Config.MaxSeatsPerShow at now: held with its
+// deadline after now (as its seats are: SeatSlot.StatusAt), paying, or
+// confirmed.
 func seatCapCounts(status BookingStatus, heldUntil, now time.Time) bool {
 	switch status {
 	case StatusHeld:

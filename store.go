@@ -183,7 +183,9 @@ type ShowTx interface {
 // and of ViewShow's if the Store likes): it counts one user's seats of the
 // show, so that Config.MaxSeatsPerShow costs a hold one query, not a read
 // of every booking that owns a seat. Without it the BookingSystem counts
-// through the ShowTx: every seat, and every booking that owns one.
+// through the ShowTx: every seat, and every booking that owns one (on a
+// database, a query each), so a wrapper that wraps the ShowTx should
+// pass the method on.
 type UserSeatCounter interface {
 	// SeatsOfUser returns the number of seats (len(Booking.Seats)) of
 	// the user's bookings of this show that, in this transaction (its own
