@@ -9,9 +9,9 @@ import (
 )
 
 // Config configures a BookingSystem. Every zero field takes the default in
-// its comment. For the four per-user limits (MaxHoldExtensions,
-// MaxSeatsPerHold, MaxLiveHoldsPerUser, HoldsPerMinute) a negative value
-// turns the limit off, and a negative PaymentBackoff means no wait; New
+// its comment. For the five per-user limits (MaxHoldExtensions,
+// MaxSeatsPerHold, MaxLiveHoldsPerUser, HoldsPerMinute, MaxSeatsPerShow) a
+// negative value turns the limit off, and a negative PaymentBackoff means no wait; New
 // refuses any other field below the minimum its comment gives (so a
 // negative PaymentAttempts or EventBuffer is an error) with an
 // *ArgumentError (ErrInvalidArgument).
@@ -84,6 +84,22 @@ type Config struct {
 	// minute"); negative: no limit. Counted by the Store or per
 	// BookingSystem, as MaxLiveHoldsPerUser.
 	HoldsPerMinute int
+	// MaxSeatsPerShow caps the seats one user may have at one show, as
+	// cinemas cap tickets per account per show: the other limits bound
+	// live holds only, and a user who pays could otherwise buy a whole
+	// show ten seats at a time. It counts the seats of the user's bookings
+	// of the show that are held (deadline not passed, judged as a seat's
+	// is), being paid for, or confirmed; a hold that would take the user
+	// past it is refused with a *RateLimitError of LimitSeatsPerShow,
+	// which matches ErrLimitReached, not ErrRateLimited (waiting does not
+	// lift it: a release, an expiry, a failed payment or a cancellation
+	// does), and is not counted in Stats.RateLimited, like the extension
+	// cap. It is counted inside the show's transaction, on the Store's
+	// state, so it holds exactly across every BookingSystem sharing the
+	// Store. Default: no limit (zero, or negative), since how many tickets
+	// an account may buy is the cinema's policy (a school's class buys
+	// thirty); it costs a hold nothing when off.
+	MaxSeatsPerShow int
 	// LocalUserLimits has this BookingSystem count HoldsPerMinute and
 	// MaxLiveHoldsPerUser itself even if the Store could count them for
 	// every BookingSystem sharing it (a UserLimitStore): for a service
@@ -194,6 +210,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.MaxSeatsPerHold, 10)
 	setInt(&c.MaxLiveHoldsPerUser, 5)
 	setInt(&c.HoldsPerMinute, 3)
+	// MaxSeatsPerShow: zero is its default, no cap, and stays zero.
 	setDuration(&c.SweepInterval, time.Second)
 	setDuration(&c.RescanInterval, time.Minute)
 	setInt(&c.PaymentAttempts, 3)

@@ -40,7 +40,10 @@
 // queue in deadline order rather than scanning seats. Per-user limits
 // (holds per minute, live holds, seats per hold, hold extensions) keep
 // bots from hoarding seats; a Store shared by several processes may count
-// the first two for all of them together (UserLimitStore).
+// the first two for all of them together (UserLimitStore). They bound
+// live holds only: Config.MaxSeatsPerShow (off by default) caps the seats
+// a user may have at one show, held, being paid for and sold together,
+// counted inside the show's transaction, so exactly across processes.
 //
 // # Who may do what
 //

@@ -36,8 +36,9 @@ var (
 	// ErrRateLimited: a per-user limit refused the request; try again later.
 	ErrRateLimited = errors.New("boxoffice: rate limited")
 	// ErrLimitReached: a limit that waiting does not lift refused the
-	// request, such as the cap on a hold's extensions; retrying the same
-	// request fails the same way.
+	// request, such as the cap on a hold's extensions or on a user's seats
+	// of a show; retrying the same request fails the same way (until,
+	// for the latter, one of the user's bookings of the show ends).
 	ErrLimitReached = errors.New("boxoffice: limit reached")
 	// ErrPaymentFailed: the payment did not go through; the seats were released.
 	ErrPaymentFailed = errors.New("boxoffice: payment failed")
@@ -272,21 +273,28 @@ const (
 	// LimitHoldExtensions is Config.MaxHoldExtensions, per booking: it
 	// never lifts for that booking.
 	LimitHoldExtensions UserLimit = "hold extensions"
+	// LimitSeatsPerShow is Config.MaxSeatsPerShow, per user and show:
+	// waiting does not lift it; one of the user's bookings of the show
+	// ending (released, run out, failed or cancelled) does.
+	LimitSeatsPerShow UserLimit = "seats per show"
 )
 
 // RateLimitError reports a limit on what one user may do. It matches
 // ErrRateLimited for the limits that waiting lifts (LimitHoldsPerMinute,
-// LimitLiveHolds), and ErrLimitReached, not ErrRateLimited, for
-// LimitHoldExtensions.
+// LimitLiveHolds), and ErrLimitReached, not ErrRateLimited, for those it
+// does not (LimitHoldExtensions, LimitSeatsPerShow).
 type RateLimitError struct {
 	UserID     string
-	Limit      UserLimit     // which limit: LimitHoldsPerMinute, LimitLiveHolds or LimitHoldExtensions
+	Limit      UserLimit     // which limit: LimitHoldsPerMinute, LimitLiveHolds, LimitHoldExtensions or LimitSeatsPerShow
 	RetryAfter time.Duration // a hint; zero when unknown or when waiting does not help
 }
 
 func (e *RateLimitError) Error() string {
-	if e.Limit == LimitHoldExtensions {
+	switch e.Limit {
+	case LimitHoldExtensions:
 		return fmt.Sprintf("boxoffice: user %q used up the %s of this booking", e.UserID, e.Limit)
+	case LimitSeatsPerShow:
+		return fmt.Sprintf("boxoffice: user %q would exceed the %s with these seats", e.UserID, e.Limit)
 	}
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("boxoffice: user %q exceeded %s; retry after %s", e.UserID, e.Limit, e.RetryAfter)
@@ -294,9 +302,10 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("boxoffice: user %q exceeded %s", e.UserID, e.Limit)
 }
 
-// Unwrap returns ErrLimitReached for LimitHoldExtensions, else ErrRateLimited.
+// Unwrap returns ErrLimitReached for LimitHoldExtensions and
+// LimitSeatsPerShow, else ErrRateLimited.
 func (e *RateLimitError) Unwrap() error {
-	if e.Limit == LimitHoldExtensions {
+	if e.Limit == LimitHoldExtensions || e.Limit == LimitSeatsPerShow {
 		return ErrLimitReached
 	}
 	return ErrRateLimited

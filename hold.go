@@ -63,7 +63,10 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // Config.MaxSeatsPerHold and Config.MaxLiveHoldsPerUser cap its size and
 // the user's live holds. The limits are asked before the seats are
 // priced: a request they refuse calls no PricingStrategy (nor
-// MembershipFunc).
+// MembershipFunc). Config.MaxSeatsPerShow, if set, is judged last, in the
+// show's transaction, once the seats are found free: a request that would
+// take the user's seats of the show past it gets a *RateLimitError of
+// LimitSeatsPerShow (ErrLimitReached) and nothing changes.
 //
 // Seats are sold until the show starts, so from the start on (judged with
 // the Clock inside the show's transaction, like a hold's expiry) HoldSeats
@@ -440,6 +443,21 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		}
 		return &SeatError{ShowID: h.showID, Problems: problems}
 	}
+	if limit := h.bs.cfg.MaxSeatsPerShow; limit > 0 {
+		// Counted here, on the Store's state in the show's transaction,
+		// so that concurrent holds of the user, in any process, cannot
+		// pass the cap together.
+		var held int
+		var err error
+		if mt != nil {
+			held = mt.seatsOfUser(h.userID, now)
+		} else if held, err = seatsOfUser(tx, h.userID, now); err != nil {
+			return err
+		}
+		if held+len(h.idx) > limit {
+			return &RateLimitError{UserID: h.userID, Limit: LimitSeatsPerShow}
+		}
+	}
 	until := holdDeadline(now, h.bs.cfg.HoldTTL, h.start)
 	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: until}
 	if mt != nil {
@@ -484,6 +502,57 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		*ev = append(*ev, &e.SeatsHeld)
 	}
 	return nil
+}
+
+// seatsOfUser counts the user's seats of the show in tx as
+// UserSeatCounter.SeatsOfUser does: by the ShowTx's own count if it has
+// one, else through the seats. Each seat that is held or booked names its
+// booking (a held seat whose deadline passed too: its booking may be
+// paying), and each such booking is read once, so the cost is bounded by
+// the layout, not by the show's history. The one booking this misses is a
+// paying one whose seats were all taken by others after its hold ran out:
+// it can no longer be confirmed, only fail.
+func seatsOfUser(tx ShowTx, userID string, now time.Time) (int, error) {
+	if c, ok := tx.(UserSeatCounter); ok {
+		return c.SeatsOfUser(userID, now)
+	}
+	seen := make(map[BookingID]struct{})
+	n := 0
+	for i := range tx.NumSeats() {
+		slot := tx.Seat(i)
+		if slot.Status == SeatAvailable {
+			continue
+		}
+		if _, ok := seen[slot.Booking]; ok {
+			continue
+		}
+		seen[slot.Booking] = struct{}{}
+		b, err := tx.Booking(slot.Booking)
+		switch {
+		case isNotFound(err):
+			continue
+		case err != nil:
+			return 0, err
+		}
+		if b.UserID == userID && seatCapCounts(b.Status, b.HeldUntil, now) {
+			n += len(b.Seats)
+		}
+	}
+	return n, nil
+}
+
+// seatCapCounts reports whether a booking in status, held until
+// heldUntil, counts against Config.MaxSeatsPerShow at now: held with its
+// deadline after now (as its seats are: SeatSlot.StatusAt), paying, or
+// confirmed.
+func seatCapCounts(status BookingStatus, heldUntil, now time.Time) bool {
+	switch status {
+	case StatusHeld:
+		return now.Before(heldUntil)
+	case StatusPaying, StatusConfirmed:
+		return true
+	}
+	return false
 }
 
 // smallSeatIDs is room for the seat IDs of an event of a small booking,

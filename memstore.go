@@ -67,6 +67,7 @@ var (
 	_ Store             = (*MemoryStore)(nil)
 	_ ExpiredHoldLister = (*MemoryStore)(nil)
 	_ ShowTx            = (*memTx)(nil)
+	_ UserSeatCounter   = (*memTx)(nil)
 	_ ShowTx            = (*memViewTx)(nil)
 )
 
@@ -485,7 +486,12 @@ type showRecord struct {
 	// cancelledNow: the running UpdateShow cancelled the show, which a
 	// rollback undoes.
 	cancelledNow bool
-	tx           memTx // the ShowTx of the running UpdateShow
+	// openByUser indexes the committed open bookings (held, paying or
+	// confirmed) by user, for SeatsOfUser: nil until its first call on
+	// the show (a BookingSystem without Config.MaxSeatsPerShow never
+	// pays for it), then kept by commit.
+	openByUser map[string][]*bookingRecord
+	tx         memTx // the ShowTx of the running UpdateShow
 
 	// commits counts committed UpdateShows, to tell whether free is
 	// current; it moves under the write lock and is read without a lock.
@@ -1168,6 +1174,9 @@ func (r *showRecord) rollback() {
 // The caller holds r.mu, so readers of the indexes find them only once the
 // show's lock is released.
 func (s *MemoryStore) commit(r *showRecord) {
+	if r.openByUser != nil {
+		r.commitOpen()
+	}
 	for _, u := range r.undoBookings {
 		b := u.p
 		if !u.existed {
@@ -1184,6 +1193,60 @@ func (s *MemoryStore) commit(r *showRecord) {
 		if u.old.userID != b.userID || old != now {
 			s.removeUserBooking(u.old.userID, old)
 			s.addUserBooking(b.userID, now)
+		}
+	}
+}
+
+// openStatus reports whether a booking in status may count against
+// Config.MaxSeatsPerShow (a hold only until its deadline): such bookings
+// are indexed in openByUser.
+func openStatus(status BookingStatus) bool {
+	return status == StatusHeld || status == StatusPaying || status == StatusConfirmed
+}
+
+// indexOpen builds openByUser from the committed state: a booking the
+// running transaction touched is indexed as it was before it (or not at
+// all if the transaction made it), as commit then expects. The caller
+// holds r.mu.
+func (r *showRecord) indexOpen() {
+	r.openByUser = make(map[string][]*bookingRecord)
+	r.eachBooking(func(p *bookingRecord) {
+		status, userID := p.status, p.userID
+		for i := range r.undoBookings {
+			if u := &r.undoBookings[i]; u.p == p {
+				if !u.existed {
+					return
+				}
+				status, userID = u.old.status, u.old.userID
+				break
+			}
+		}
+		if openStatus(status) {
+			r.openByUser[userID] = append(r.openByUser[userID], p)
+		}
+	})
+}
+
+// commitOpen brings openByUser up to date with the bookings the
+// committing transaction touched. The caller holds r.mu.
+func (r *showRecord) commitOpen() {
+	for i := range r.undoBookings {
+		u := &r.undoBookings[i]
+		if u.existed && openStatus(u.old.status) {
+			list := r.openByUser[u.old.userID]
+			if k := slices.Index(list, u.p); k >= 0 {
+				list[k] = list[len(list)-1]
+				list[len(list)-1] = nil
+				list = list[:len(list)-1]
+			}
+			if len(list) == 0 {
+				delete(r.openByUser, u.old.userID)
+			} else {
+				r.openByUser[u.old.userID] = list
+			}
+		}
+		if openStatus(u.p.status) {
+			r.openByUser[u.p.userID] = append(r.openByUser[u.p.userID], u.p)
 		}
 	}
 }
@@ -1264,6 +1327,35 @@ func (tx *memTx) Booking(id BookingID) (Booking, error) {
 		return Booking{}, ErrNotFound
 	}
 	return b.booking(), nil
+}
+
+// SeatsOfUser implements UserSeatCounter, from the user's open bookings
+// of the show (openByUser, built on the first call) and the bookings the
+// transaction touched: its cost grows with the user's open bookings, not
+// with the show's history. It never fails.
+func (tx *memTx) SeatsOfUser(userID string, now time.Time) (int, error) {
+	return tx.seatsOfUser(userID, now), nil
+}
+
+func (tx *memTx) seatsOfUser(userID string, now time.Time) int {
+	r := tx.rec
+	if r.openByUser == nil {
+		r.indexOpen()
+	}
+	n := 0
+	for _, p := range r.openByUser[userID] {
+		// A booking the transaction touched is counted below, as it is
+		// now (the index has it as it was).
+		if !r.touched(p.id) && seatCapCounts(p.status, p.heldUntil, now) {
+			n += len(p.seats)
+		}
+	}
+	for i := range r.undoBookings {
+		if p := r.undoBookings[i].p; p.userID == userID && seatCapCounts(p.status, p.heldUntil, now) {
+			n += len(p.seats)
+		}
+	}
+	return n
 }
 
 // ShowCancelled implements ShowTx.

@@ -18,7 +18,7 @@ import (
 
 func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) boxoffice.Store { return boxoffice.NewMemoryStore() },
-		storetest.Features{ExpiredHolds: true})
+		storetest.Features{ExpiredHolds: true, SeatsOfUser: true})
 }
 
 var memDay = time.Date(2030, time.March, 8, 0, 0, 0, 0, time.UTC)

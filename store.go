@@ -179,6 +179,27 @@ type ShowTx interface {
 	CancelShow()
 }
 
+// UserSeatCounter is an optional capability of a ShowTx (of UpdateShow's,
+// and of ViewShow's if the Store likes): it counts one user's seats of the
+// show, so that Config.MaxSeatsPerShow costs a hold one query, not a read
+// of every booking that owns a seat. Without it the BookingSystem counts
+// through the ShowTx: every seat, and every booking that owns one (on a
+// database, a query each), so a wrapper that wraps the ShowTx should
+// pass the method on.
+type UserSeatCounter interface {
+	// SeatsOfUser returns the number of seats (len(Booking.Seats)) of
+	// the user's bookings of this show that, in this transaction (its own
+	// writes included), are in state held with a HeldUntil after now, or
+	// in state paying or confirmed, whatever their HeldUntil. A hold
+	// whose deadline is at or before now does not count, though it is
+	// still held until it is swept: its seats are free (SeatSlot.StatusAt).
+	// Its cost must not grow with the bookings the show had that ended
+	// (released, expired, failed, cancelled), which pile up. An error is
+	// the Store's: the transaction then fails as a failed Booking read
+	// does.
+	SeatsOfUser(userID string, now time.Time) (int, error)
+}
+
 // maxUnwrap bounds the Unwrap chain followed, so that a wrapper that
 // unwraps to itself, or a cycle of them, cannot hang New.
 const maxUnwrap = 64

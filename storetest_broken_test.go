@@ -3,7 +3,7 @@ package boxoffice_test
 // A manual check of the conformance suite itself: does storetest.Run tell a
 // broken Store from a good one? brokenStore wraps the MemoryStore and breaks
 // it in one way at a time (its mode). Every mode but the controls "ok",
-// "ok-unsettled", "search-ok" and "city-ok" must FAIL the suite; a broken
+// "ok-unsettled", "search-ok", "city-ok" and "seats-ok" must FAIL the suite; a broken
 // mode that passes is a Store bug the suite would let through. The test is skipped unless
 // BOXOFFICE_BROKEN_STORES=1, since its verdict is the opposite of an
 // ordinary test's (go test reports failures for the modes caught). Run:
@@ -11,7 +11,7 @@ package boxoffice_test
 //	BOXOFFICE_BROKEN_STORES=1 go test -count=1 -run TestBrokenStores -v . 2>&1 |
 //		grep -E '^    --- (FAIL|PASS): TestBrokenStores/'
 //
-// and check that only the four controls PASS.
+// and check that only the five controls PASS.
 
 import (
 	"bytes"
@@ -41,6 +41,9 @@ type brokenStore struct {
 	// Shows cancelled, kept outside the inner store's transactions (modes
 	// "cancel-no-rollback", "cancel-leaks-to-other-shows").
 	cancelled map[string]bool
+	// seatCounts are the users' seat counts, never forgotten (mode
+	// "seats-cached-across-tx").
+	seatCounts map[string]int
 }
 
 type dirtyWrites struct {
@@ -66,7 +69,7 @@ func (s *brokenStore) noteDirty(showID string, write func(*dirtyWrites)) {
 func newBroken(mode string) *brokenStore {
 	return &brokenStore{inner: boxoffice.NewMemoryStore(), mode: mode,
 		live: map[boxoffice.BookingID][]boxoffice.BookedSeat{}, all: map[boxoffice.BookingID]boxoffice.Booking{},
-		dirty: map[string]*dirtyWrites{}, cancelled: map[string]bool{}}
+		dirty: map[string]*dirtyWrites{}, cancelled: map[string]bool{}, seatCounts: map[string]int{}}
 }
 
 // unsettledStore adds UnsettledBookingLister.
@@ -554,6 +557,9 @@ func (s *brokenStore) UpdateShow(ctx context.Context, showID string, fn func(box
 	var w *wtx
 	err := s.inner.UpdateShow(ctx, showID, func(tx boxoffice.ShowTx) error {
 		w = s.wrap(tx)
+		if strings.HasPrefix(s.mode, "seats-") {
+			return fn(&seatsTx{wtx: w})
+		}
 		return fn(w)
 	})
 	if err == nil {
@@ -648,6 +654,94 @@ func (f fixedTx) Booking(boxoffice.BookingID) (boxoffice.Booking, error) {
 func (f fixedTx) PutBooking(boxoffice.Booking) {}
 func (f fixedTx) ShowCancelled() bool          { return false }
 func (f fixedTx) CancelShow()                  {}
+
+// seatsTx adds a UserSeatCounter, broken by the modes "seats-…", that
+// counts the committed bookings overlaid with the transaction's puts.
+type seatsTx struct {
+	*wtx
+	first map[string]int // the first count of each user (mode "seats-committed-only")
+}
+
+func (t *seatsTx) SeatsOfUser(userID string, now time.Time) (int, error) {
+	s := t.s
+	switch s.mode {
+	case "seats-ok":
+		return t.wtx.ShowTx.(boxoffice.UserSeatCounter).SeatsOfUser(userID, now)
+	case "seats-by-slots": // the BookingSystem's fallback: misses a paying booking whose seats were taken
+		n, seen := 0, map[boxoffice.BookingID]bool{}
+		for i := range t.NumSeats() {
+			slot := t.Seat(i)
+			if slot.Status == boxoffice.SeatAvailable || seen[slot.Booking] {
+				continue
+			}
+			seen[slot.Booking] = true
+			if b, err := t.Booking(slot.Booking); err == nil && b.UserID == userID && brokenCounts(s.mode, b, now) {
+				n += len(b.Seats)
+			}
+		}
+		return n, nil
+	case "seats-committed-only":
+		if n, ok := t.first[userID]; ok {
+			return n, nil
+		}
+	case "seats-cached-across-tx":
+		s.mu.Lock()
+		n, ok := s.seatCounts[userID]
+		s.mu.Unlock()
+		if ok {
+			return n, nil
+		}
+	}
+	bookings := map[boxoffice.BookingID]boxoffice.Booking{}
+	s.mu.Lock()
+	for id, b := range s.all {
+		if b.ShowID == t.Show().ID {
+			bookings[id] = b
+		}
+	}
+	s.mu.Unlock()
+	for _, b := range t.puts {
+		bookings[b.ID] = b
+	}
+	n := 0
+	for _, b := range bookings {
+		if (b.UserID == userID || s.mode == "seats-all-users") && brokenCounts(s.mode, b, now) {
+			n += len(b.Seats)
+		}
+	}
+	switch s.mode {
+	case "seats-committed-only":
+		if t.first == nil {
+			t.first = map[string]int{}
+		}
+		t.first[userID] = n
+	case "seats-cached-across-tx":
+		s.mu.Lock()
+		s.seatCounts[userID] = n
+		s.mu.Unlock()
+	}
+	return n, nil
+}
+
+// brokenCounts is whether b counts against the seat cap at now, as the
+// mode breaks it.
+func brokenCounts(mode string, b boxoffice.Booking, now time.Time) bool {
+	switch b.Status {
+	case boxoffice.StatusHeld:
+		switch mode {
+		case "seats-held-any-deadline":
+			return true
+		case "seats-held-inclusive":
+			return !now.After(b.HeldUntil)
+		}
+		return now.Before(b.HeldUntil)
+	case boxoffice.StatusPaying:
+		return mode != "seats-no-paying"
+	case boxoffice.StatusConfirmed:
+		return mode != "seats-no-confirmed"
+	}
+	return false
+}
 
 // ---- reads outside transactions ----
 
@@ -845,7 +939,9 @@ func (s unsettledStore) list(ctx context.Context, limit int, match func(boxoffic
 }
 
 var brokenModes = []string{
-	"ok", "ok-unsettled", "search-ok",
+	"ok", "ok-unsettled", "search-ok", "seats-ok",
+	"seats-by-slots", "seats-held-any-deadline", "seats-held-inclusive", "seats-no-paying", "seats-no-confirmed",
+	"seats-all-users", "seats-committed-only", "seats-cached-across-tx",
 	"search-by-id", "search-cursor-inclusive", "search-lowercase",
 	"city-ok",
 	"city-lowercase", "city-uppercase", "city-full-folding", "city-prefix", "city-start-rounded", "city-wall-clock",
@@ -888,7 +984,8 @@ func TestBrokenStores(t *testing.T) {
 					return cityBrokenStore{s}
 				}
 				return s
-			}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search, CityMovies: city})
+			}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search, CityMovies: city,
+				SeatsOfUser: strings.HasPrefix(mode, "seats-")})
 		})
 	}
 }

@@ -228,7 +228,7 @@ func (bs *BookingSystem) Config() Config {
 type Stats struct {
 	Holds            uint64 // holds granted
 	HoldConflicts    uint64 // holds refused because a seat was taken
-	RateLimited      uint64 // hold requests refused by HoldsPerMinute or MaxLiveHoldsPerUser (not ExtendHold's cap)
+	RateLimited      uint64 // hold requests refused by HoldsPerMinute or MaxLiveHoldsPerUser (not ExtendHold's cap, nor MaxSeatsPerShow)
 	Released         uint64 // holds released by their owner, or by CancelShow
 	Expired          uint64 // holds expired (sweeper, lazily on confirm, or by CancelShow)
 	Confirmed        uint64 // bookings confirmed

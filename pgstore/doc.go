@@ -216,7 +216,14 @@
 // their shows to come (by hall and start) and, among those, the cancelled
 // ones, from a partial index of the cancelled shows (migration 0010)
 // rather than their inventory rows; the BookingSystem takes its answer as
-// it is.
+// it is. A partial index of the open bookings (held, paying, confirmed)
+// by (show_id, user_id), migration 0012, serves the ShowTx's SeatsOfUser
+// (boxoffice.UserSeatCounter), which boxoffice.Config.MaxSeatsPerShow
+// asks on every hold: one statement under the show's lock, reading the
+// user's few open bookings of the show, never its ended ones. A hold
+// with the cap on therefore skips the optimistic path (the cache cannot
+// vouch for every booking of the user) and costs the locked path's round
+// trips.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

@@ -22,7 +22,7 @@ type queries struct {
 	showVersion, fence                             string
 	xactStatus, stopXact                           string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
-	booking, bookingOfShow                         string
+	booking, bookingOfShow, openOfUser             string
 	bookingsOfUser, bookingsOfUserNewest           string
 	upsertBooking, expiredHolds, owing, paying     string
 	beginUpdate, beginView, commit                 string
@@ -270,6 +270,12 @@ func newQueries(schema string) queries {
 		booking: q(`SELECT {b.booking}, v.version FROM {s}.bookings b JOIN {s}.show_seats v ON v.show_id = b.show_id
 			WHERE b.id = $1`),
 		bookingOfShow: q(`SELECT {booking} FROM {s}.bookings WHERE id = $1 AND show_id = $2`),
+		// The open bookings of user $2 in show $1, the only ones that
+		// may count against boxoffice.Config.MaxSeatsPerShow (see
+		// showTx.SeatsOfUser), off the partial index of migration 0012:
+		// a show's ended bookings, which pile up, are not read.
+		openOfUser: q(`SELECT id, status, held_until, jsonb_array_length(seats) FROM {s}.bookings
+			WHERE show_id = $1 AND user_id = $2 AND status IN ('held', 'paying', 'confirmed')`),
 		// A page of a user's bookings after the cursor ($2, $3), up to
 		// $4, from the index on (user_id, created_at, id): the row
 		// comparison is an index condition, so a page reads $4 entries

@@ -430,7 +430,10 @@ type txBooking struct {
 	put    bool
 }
 
-var _ boxoffice.ShowTx = (*showTx)(nil)
+var (
+	_ boxoffice.ShowTx          = (*showTx)(nil)
+	_ boxoffice.UserSeatCounter = (*showTx)(nil)
+)
 
 // errStale is what an optimistic transaction's Booking returns for a
 // booking it cannot vouch for; the transaction is then run again under the
@@ -654,6 +657,66 @@ func (tx *showTx) Booking(id boxoffice.BookingID) (boxoffice.Booking, error) {
 	tx.remember(id, &txBooking{b: b, exists: true})
 	tx.shows.addBooking(b, tx.version)
 	return b, nil
+}
+
+// SeatsOfUser implements boxoffice.UserSeatCounter: one statement reads
+// the user's open bookings of the show (held, paying or confirmed: a few,
+// off an index, whatever the show's history), and the bookings this
+// transaction put replace their rows. Under UpdateShow's lock on the
+// show's row no other transaction can change them, so the count is exact
+// across every process sharing the schema. An optimistic transaction,
+// whose cache cannot vouch for every booking of the user, runs again
+// under the lock.
+func (tx *showTx) SeatsOfUser(userID string, now time.Time) (int, error) {
+	switch {
+	case tx.optimistic:
+		tx.stale = true
+		return 0, errStale
+	case tx.dbErr != nil:
+		return 0, tx.dbErr
+	}
+	n := 0
+	rows, err := tx.conn.Query(tx.ctx, tx.q.openOfUser, tx.show.ID, userID)
+	if err == nil {
+		var (
+			id     [16]byte
+			status string
+			held   *time.Time
+			seats  int
+		)
+		_, err = pgx.ForEachRow(rows, []any{&id, &status, &held, &seats}, func() error {
+			if tb := tx.bookings[boxoffice.BookingID(id)]; tb != nil && tb.put {
+				return nil // counted below, as put
+			}
+			st, err := boxoffice.ParseBookingStatus(status)
+			if err != nil {
+				return err
+			}
+			if st != boxoffice.StatusHeld || held != nil && now.Before(*held) {
+				n += seats
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		tx.dbErr = markUnavailable(tx.ctx, err)
+		return 0, tx.dbErr
+	}
+	for _, id := range tx.puts {
+		b := &tx.bookings[id].b
+		if b.UserID != userID {
+			continue
+		}
+		switch b.Status {
+		case boxoffice.StatusHeld:
+			if now.Before(b.HeldUntil) {
+				n += len(b.Seats)
+			}
+		case boxoffice.StatusPaying, boxoffice.StatusConfirmed:
+			n += len(b.Seats)
+		}
+	}
+	return n, nil
 }
 
 func (tx *showTx) remember(id boxoffice.BookingID, tb *txBooking) {

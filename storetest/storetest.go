@@ -57,6 +57,9 @@ type Features struct {
 	MovieSearch bool
 	// CityMovies: the Store implements boxoffice.CityMovieLister.
 	CityMovies bool
+	// SeatsOfUser: the ShowTx of the Store's UpdateShow implements
+	// boxoffice.UserSeatCounter.
+	SeatsOfUser bool
 }
 
 // Run runs the conformance suite against the Store made by newStore.
@@ -90,6 +93,7 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 	runCapability[boxoffice.UserLimitStore](t, "UserLimits", f.UserLimits, userLimitTests, newStore)
 	runCapability[boxoffice.MovieSearcher](t, "MovieSearch", f.MovieSearch, movieSearchTests, newStore)
 	runCapability[boxoffice.CityMovieLister](t, "CityMovies", f.CityMovies, cityMovieTests, newStore)
+	runSeatsOfUser(t, f.SeatsOfUser, newStore)
 }
 
 // capability is the Store's capability L, found as the BookingSystem

@@ -490,6 +490,7 @@ func TestProblem(t *testing.T) {
 		{&boxoffice.RateLimitError{Limit: "live holds", RetryAfter: 1500 * time.Millisecond}, 429, "rate_limited"},
 		{&boxoffice.RateLimitError{Limit: boxoffice.LimitHoldsPerMinute, RetryAfter: time.Second}, 429, "rate_limited"},
 		{&boxoffice.RateLimitError{Limit: boxoffice.LimitHoldExtensions}, 409, "limit_reached"},
+		{&boxoffice.RateLimitError{Limit: boxoffice.LimitSeatsPerShow}, 409, "limit_reached"},
 		{&boxoffice.ScheduleConflictError{}, 409, "schedule_conflict"},
 		{&boxoffice.ShowStartedError{ShowID: "S1", Start: time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)}, 409, "show_started"},
 		{fmt.Errorf("wrapped: %w", boxoffice.ErrShowStarted), 409, "show_started"},

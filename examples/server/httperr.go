@@ -131,8 +131,9 @@ func classify(err error) (int, errorJSON) {
 		body.Code = "schedule_conflict"
 		return http.StatusConflict, body
 	case errors.Is(err, boxoffice.ErrLimitReached):
-		// A limit that waiting does not lift (a hold's extensions): no
-		// Retry-After, and not 429, which says "try again later".
+		// A limit that waiting does not lift (a hold's extensions, the
+		// user's seats of a show): no Retry-After, and not 429, which
+		// says "try again later".
 		body.Code = "limit_reached"
 		return http.StatusConflict, body
 	case errors.Is(err, boxoffice.ErrRateLimited):

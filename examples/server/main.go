@@ -54,6 +54,7 @@ type config struct {
 	postgres        string
 	schema          string
 	holdsPerMinute  int
+	maxSeatsPerShow int
 	resync          time.Duration
 	maxStreams      int
 	shutdownTimeout time.Duration
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	// minute holds, 10 seats a hold, 5 live holds, 2 extensions) is the
 	// library's default.
 	fs.IntVar(&c.holdsPerMinute, "holds-per-minute", 10, "holds each user may make per minute")
+	fs.IntVar(&c.maxSeatsPerShow, "max-seats-per-show", 0, "most seats each user may have at one show, held, being paid for and sold together\n(0: no cap, the library's default)")
 	fs.DurationVar(&c.resync, "resync", 0, "how often live streams re-read seat maps, in case a change was missed (with -postgres,\nWatch brings other processes' changes), at least "+minResync.String()+" (default 15s)")
 	fs.IntVar(&c.maxStreams, "max-streams", 1000, "most live seat streams held at once (each a connection, a goroutine and a Watch);\none more is answered 503 with Retry-After, and the browser retries")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 0,
@@ -90,6 +92,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.holdsPerMinute < 1 {
 		return config{}, fmt.Errorf("-holds-per-minute %d: want at least 1", c.holdsPerMinute)
+	}
+	if c.maxSeatsPerShow < 0 {
+		return config{}, fmt.Errorf("-max-seats-per-show %d: want 0 (no cap) or more", c.maxSeatsPerShow)
 	}
 	if c.maxStreams < 1 {
 		return config{}, fmt.Errorf("-max-streams %d: want at least 1", c.maxStreams)
@@ -193,10 +198,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	sys, err := boxoffice.New(boxoffice.Config{
-		Store:          store,
-		Gateway:        newDemoGateway(),
-		Logger:         logger,
-		HoldsPerMinute: c.holdsPerMinute,
+		Store:           store,
+		Gateway:         newDemoGateway(),
+		Logger:          logger,
+		HoldsPerMinute:  c.holdsPerMinute,
+		MaxSeatsPerShow: c.maxSeatsPerShow,
 	})
 	if err != nil {
 		return err

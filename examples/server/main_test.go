@@ -28,7 +28,7 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{nil, "", func(c config) bool {
 			return c.addr == "127.0.0.1:8080" && c.holdsPerMinute == 10 && c.resync == 15*time.Second && c.demo && c.postgres == "" &&
-				c.adminToken == "" && c.maxStreams == 1000
+				c.adminToken == "" && c.maxStreams == 1000 && c.maxSeatsPerShow == 0
 		}},
 		{[]string{"-max-streams", "5"}, "", func(c config) bool { return c.maxStreams == 5 }},
 		{[]string{"-max-streams", "0"}, "-max-streams 0: want at least 1", nil},
@@ -41,6 +41,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-shutdown-timeout", "1s"}, "", func(c config) bool { return c.shutdownTimeout == time.Second }},
 		{[]string{"-admin-token", "s3cret"}, "", func(c config) bool { return c.adminToken == "s3cret" }},
 		{[]string{"-holds-per-minute", "0"}, "want at least 1", nil},
+		{[]string{"-max-seats-per-show", "8"}, "", func(c config) bool { return c.maxSeatsPerShow == 8 }},
+		{[]string{"-max-seats-per-show", "-1"}, "want 0 (no cap) or more", nil},
 		// A negative or tiny -resync would have every live stream re-read
 		// its seat map in a busy loop; no shutdown timeout gives requests
 		// in flight no time at all.
