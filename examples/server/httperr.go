@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -193,7 +194,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	// the log.
 	var api *apiError
 	if status >= 500 && !errors.As(err, &api) {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		// A 503 is a passing condition the client is told to retry (the
+		// database down or restarting, a busy show, a shutdown, a client
+		// gone): a warning. An outage would otherwise log an error per
+		// request, burying the 500s, which are bugs.
+		level := slog.LevelWarn
+		if status == http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	var pay *boxoffice.PaymentError
 	if status < 500 && errors.As(err, &pay) {
