@@ -173,10 +173,13 @@ func classify(err error) (int, errorJSON) {
 		// how, is the server's business.
 		body.Code = "shutting_down"
 		body.Error = "the service is shutting down: try again shortly"
+		// Another process, or this one restarted, takes the retry.
+		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		body.Code = "timeout"
 		body.Error = "the request was cancelled or timed out"
+		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
 	}
 	// Anything else is ours or the Store's: do not leak it to clients.
