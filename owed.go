@@ -310,23 +310,22 @@ func (r *owedRetries) failures(id BookingID) int {
 	return 0
 }
 
-// settleOwed is the background sweeper's retry of the bookings to settle:
-// it settles the bookings whose retry is due, at most owedBatch of them,
-// paying what is owed back with one gateway call each, and resumes at
-// most one abandoned payment as ConfirmBooking does (PaymentAttempts
-// calls at most, and a void): a payment due after that one is put back,
-// due at once, for the next tick, so that a tick lasts one payment and
-// not owedBatch of them, whether they succeed or fail. The first failure
-// ends the tick's retries and puts the rest back, due at once: the
-// gateway (or the Store) is most likely down, and one try a tick is
-// enough to find out when it is back, without holding up the sweeper (or
-// a down gateway) with a call for every booking. A refusal
-// (ErrPaymentDeclined) is the exception: the gateway is up and has
-// answered about that booking alone. Successes and refusals go on only
-// while the tick has lasted less than Config.SweepInterval, and then the
-// rest is put back for the next tick: a slow gateway (a refund of 10 s
-// that succeeds) would otherwise hold up the sweeper's expiries, and the
-// Watch updates they make, for owedBatch calls.
+// settleOwed is the background sweeper's retry of the bookings to settle: it
+// settles the bookings whose retry is due, at most owedBatch of them, paying
+// what is owed back with one gateway call each, and resumes at most one
+// abandoned payment as ConfirmBooking does (PaymentAttempts calls at most,
+// and a void): a payment due after that one is put back, due at once, for the
+// next tick, so that a tick lasts one payment and not owedBatch of them,
+// whether they succeed or fail. The first failure ends the tick's retries and
+// puts the rest back, due at once: the gateway (or the Store) is most likely
+// down, and one try a tick is enough to find out when it is back, without
+// holding up the sweeper (or a down gateway) with a call for every booking. A
+// refusal (ErrPaymentDeclined), or a refund's ErrChargeNotFound, is the
+// exception: the gateway is up and has answered about that booking alone.
+// Successes and refusals go on only while the tick has lasted less than
+// Config.SweepInterval, and then the rest is put back for the next tick: a
+// slow gateway (a refund of 10 s that succeeds) would otherwise hold up the
+// sweeper's expiries, and the Watch updates they make, for owedBatch calls.
 //
 // A panic of user code (the PaymentGateway) is a failure of that booking
 // like any other, logged at Error: it must not take down the sweeper, and
@@ -353,12 +352,15 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "panic", pe.value, "stack", string(pe.stack))
 		case ctx.Err() != nil:
 			// closing: not a failure of the gateway
-		case errors.Is(err, ErrPaymentDeclined):
-			// The gateway answered, for good, about this booking alone: it
-			// is up, so the tick goes on, unless it has lasted a sweep
+		case errors.Is(err, ErrPaymentDeclined), errors.Is(err, ErrChargeNotFound):
+			// The gateway answered, for good, about this booking alone (a
+			// refusal, or a refund of a charge it does not know): it is
+			// up, so the tick goes on, unless it has lasted a sweep
 			// interval already, as after a success. Stopping at each
 			// would let bookings it keeps refusing, one a tick, hold up
-			// every other one.
+			// every other one: in a chaos drill, a thousand refunds whose
+			// charges a gateway did not know held up abandoned payments
+			// for minutes past their bound.
 			bs.stats.refundRetryFails.Add(1)
 			bs.log.Warn("boxoffice: the gateway refused to settle a booking (pay money owed back, or finish its payment); retrying later",
 				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -173,10 +174,13 @@ func classify(err error) (int, errorJSON) {
 		// how, is the server's business.
 		body.Code = "shutting_down"
 		body.Error = "the service is shutting down: try again shortly"
+		// Another process, or this one restarted, takes the retry.
+		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		body.Code = "timeout"
 		body.Error = "the request was cancelled or timed out"
+		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
 	}
 	// Anything else is ours or the Store's: do not leak it to clients.
@@ -194,7 +198,15 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	// the log.
 	var api *apiError
 	if status >= 500 && !errors.As(err, &api) {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		// A 503 is a passing condition the client is told to retry (the
+		// database down or restarting, a busy show, a shutdown, a client
+		// gone): a warning. An outage would otherwise log an error per
+		// request, burying the 500s, which are bugs.
+		level := slog.LevelWarn
+		if status == http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	var pay *boxoffice.PaymentError
 	if status < 500 && errors.As(err, &pay) {

@@ -180,7 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	store, closeStore, err := openStore(ctx, c)
+	store, gateway, closeStore, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 	sys, err := boxoffice.New(boxoffice.Config{
 		Store:           store,
-		Gateway:         newDemoGateway(),
+		Gateway:         gateway,
 		Logger:          logger,
 		HoldsPerMinute:  c.holdsPerMinute,
 		MaxSeatsPerShow: c.maxSeatsPerShow,
@@ -270,35 +270,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// openStore returns the Store the flags ask for and a function that
-// releases it after the BookingSystem is closed.
-func openStore(ctx context.Context, c config) (boxoffice.Store, func(context.Context), error) {
+// openStore returns the Store the flags ask for, the demo's payment
+// gateway with its ledger beside the Store (with -postgres, in the
+// database: one ledger for every process sharing it, as they would share
+// a real payment provider), and a function that releases them after the
+// BookingSystem is closed.
+func openStore(ctx context.Context, c config) (boxoffice.Store, boxoffice.PaymentGateway, func(context.Context), error) {
 	if c.postgres == "" {
-		return boxoffice.NewMemoryStore(), func(context.Context) {}, nil
+		return boxoffice.NewMemoryStore(), newDemoGateway(), func(context.Context) {}, nil
 	}
 	pool, err := pgxpool.New(ctx, c.postgres)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-postgres: %w", err)
+		return nil, nil, nil, fmt.Errorf("-postgres: %w", err)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("-postgres: cannot reach the database: %w", err)
+		return nil, nil, nil, fmt.Errorf("-postgres: cannot reach the database: %w", err)
 	}
 	// Every server process may migrate at start: pgstore takes turns on an
 	// advisory lock and applies only what is missing.
 	opts := pgstore.Options{Schema: c.schema}
 	if err := pgstore.Migrate(ctx, pool, opts); err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("-postgres: migrating schema %q: %w", c.schema, err)
+		return nil, nil, nil, fmt.Errorf("-postgres: migrating schema %q: %w", c.schema, err)
 	}
 	store, err := pgstore.New(pool, opts)
 	if err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("-postgres: %w", err)
+		return nil, nil, nil, fmt.Errorf("-postgres: %w", err)
 	}
-	return store, func(ctx context.Context) {
+	ledger, err := newPGLedger(ctx, pool, c.schema)
+	if err != nil {
+		pool.Close()
+		return nil, nil, nil, fmt.Errorf("-postgres: %w", err)
+	}
+	return store, demoGateway{ledger}, func(ctx context.Context) {
 		// The last commits' notifications go out before the pool closes;
 		// at worst, other processes hear of them at their periodic check.
 		flushCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
