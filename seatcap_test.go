@@ -3,15 +3,12 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
-	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/seatcapload"
 )
 
 // counterStore is the in-memory Store on the generic path, like
@@ -224,123 +221,9 @@ func TestMaxSeatsPerShowConcurrent(t *testing.T) {
 			for _, s := range f.hall.Layout.Seats() {
 				ids = append(ids, s.ID)
 			}
-
-			done := make(chan struct{})
-			var watched sync.WaitGroup
-			watched.Add(1)
-			go func() {
-				defer watched.Done()
-				for {
-					select {
-					case <-done:
-						return
-					default:
-					}
-					if n := aliceSeats(t, f.store, f.show.ID); n > limit {
-						t.Errorf("alice has %d seats of the show; the cap is %d", n, limit)
-						return
-					}
-				}
-			}()
-
-			var granted, capped atomic.Int64
-			var wg sync.WaitGroup
-			for w := range 2 * workers {
-				sys := f.sys
-				if w%2 == 1 {
-					sys = second
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					rng := rand.New(rand.NewPCG(uint64(w), 42))
-					var mine []boxoffice.Booking
-					for range ops {
-						if len(mine) > 0 && rng.IntN(2) == 0 {
-							k := rng.IntN(len(mine))
-							b := mine[k]
-							mine = slices.Delete(mine, k, k+1)
-							var err error
-							if b.Status == boxoffice.StatusConfirmed {
-								_, err = sys.CancelBooking(f.ctx, b.ID)
-							} else {
-								_, err = sys.ReleaseHold(f.ctx, b.ID)
-							}
-							// A request for exactly the seats of a live hold
-							// gets that hold, perhaps another worker's,
-							// which may have ended it since.
-							if err != nil && !errors.Is(err, boxoffice.ErrInvalidTransition) {
-								t.Errorf("ending %s booking: %v", b.Status, err)
-							}
-							continue
-						}
-						seats := make([]string, 1+rng.IntN(3))
-						for i, j := range rng.Perm(len(ids))[:len(seats)] {
-							seats[i] = ids[j]
-						}
-						b, err := sys.HoldSeats(f.ctx, "alice", f.show.ID, seats)
-						switch {
-						case errors.Is(err, boxoffice.ErrLimitReached):
-							capped.Add(1)
-							continue
-						case errors.Is(err, boxoffice.ErrSeatUnavailable):
-							continue
-						case err != nil:
-							t.Errorf("HoldSeats: %v", err)
-							continue
-						}
-						granted.Add(1)
-						if rng.IntN(2) == 0 {
-							if b, err = sys.ConfirmBooking(f.ctx, b.ID, "card"); err != nil {
-								if !errors.Is(err, boxoffice.ErrInvalidTransition) {
-									t.Errorf("ConfirmBooking: %v", err)
-								}
-								continue
-							}
-						}
-						mine = append(mine, b)
-					}
-				}()
-			}
-			wg.Wait()
-			close(done)
-			watched.Wait()
-			if n := aliceSeats(t, f.store, f.show.ID); n > limit {
-				t.Errorf("alice ends with %d seats of the show; the cap is %d", n, limit)
-			}
-			if granted.Load() == 0 || capped.Load() == 0 {
-				t.Errorf("%d holds granted, %d refused at the cap: the test did not reach the cap", granted.Load(), capped.Load())
-			}
+			seatcapload.Run{Systems: []*boxoffice.BookingSystem{f.sys, second}, Watcher: f.store,
+				ShowID: f.show.ID, UserID: "alice", SeatIDs: ids, Now: start, // the fixture's clock is not moved
+				Limit: limit, Workers: workers, Ops: ops, Seed: 42}.Check(t)
 		})
 	}
-}
-
-// aliceSeats counts alice's seats of the show in one snapshot: those of
-// her bookings that own a seat and are held (live), paying or confirmed.
-func aliceSeats(t *testing.T, store boxoffice.Store, showID string) int {
-	n := 0
-	err := store.ViewShow(context.Background(), showID, func(tx boxoffice.ShowTx) error {
-		n = 0
-		seen := map[boxoffice.BookingID]bool{}
-		now := start // the fixture's clock is not moved
-		for i := range tx.NumSeats() {
-			slot := tx.Seat(i)
-			if slot.StatusAt(now) == boxoffice.SeatAvailable || seen[slot.Booking] {
-				continue
-			}
-			seen[slot.Booking] = true
-			b, err := tx.Booking(slot.Booking)
-			if err != nil {
-				return err
-			}
-			if b.UserID == "alice" {
-				n += len(b.Seats)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Error(err)
-	}
-	return n
 }
