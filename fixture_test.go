@@ -52,18 +52,7 @@ func newFixture(t *testing.T, edit ...func(*boxoffice.Config)) *fixture {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	sys, err := boxoffice.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	f.sys = sys
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := sys.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	f.sys = f.newSystem(cfg)
 	f.movie = f.must(f.sys.AddMovie(f.ctx, boxoffice.Movie{ID: "M1", Title: "Inception", Duration: 148 * time.Minute,
 		Genres: []string{"Sci-Fi", "Thriller"}, Language: "English", Rating: "PG-13"}))
 	mustT[boxoffice.Theater](t)(f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "T1", Name: "PVR Phoenix", Location: "Lower Parel", City: "Mumbai"}))
@@ -71,6 +60,24 @@ func newFixture(t *testing.T, edit ...func(*boxoffice.Config)) *fixture {
 	f.show = mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S1", MovieID: "M1", HallID: "H1",
 		Start: time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC), BasePrice: 1500}))
 	return f
+}
+
+// newSystem is New(cfg), closed when the test ends: the fixture's own
+// BookingSystem, or one more process of the same deployment.
+func (f *fixture) newSystem(cfg boxoffice.Config) *boxoffice.BookingSystem {
+	f.t.Helper()
+	sys, err := boxoffice.New(cfg)
+	if err != nil {
+		f.t.Fatalf("New: %v", err)
+	}
+	f.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := sys.Close(ctx); err != nil {
+			f.t.Errorf("Close: %v", err)
+		}
+	})
+	return sys
 }
 
 func (f *fixture) must(m boxoffice.Movie, err error) boxoffice.Movie {

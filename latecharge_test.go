@@ -123,19 +123,8 @@ func (f *fixture) process(gw boxoffice.PaymentGateway) *boxoffice.BookingSystem 
 // processOn is process on a Store that wraps f's.
 func (f *fixture) processOn(store boxoffice.Store, gw boxoffice.PaymentGateway) *boxoffice.BookingSystem {
 	f.t.Helper()
-	sys, err := boxoffice.New(boxoffice.Config{Store: store, Clock: f.clock, Gateway: gw, HoldsPerMinute: -1,
+	return f.newSystem(boxoffice.Config{Store: store, Clock: f.clock, Gateway: gw, HoldsPerMinute: -1,
 		PaymentAttempts: 1, PaymentBackoff: -1, SweepInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := sys.Close(ctx); err != nil {
-			f.t.Errorf("Close: %v", err)
-		}
-	})
-	return sys
 }
 
 // confirmAsync starts sys.ConfirmBooking of id in a goroutine; the answer

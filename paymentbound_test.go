@@ -34,18 +34,7 @@ func newBoundProcess(f *fixture, edit func(*boxoffice.Config)) *boundProcess {
 	cfg := boxoffice.Config{Store: p.store, Clock: p.clock, Gateway: p.gw, HoldsPerMinute: -1,
 		PaymentBackoff: -1, SweepInterval: time.Minute, Logger: slog.New(slog.DiscardHandler)}
 	edit(&cfg)
-	sys, err := boxoffice.New(cfg)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	p.sys = sys
-	f.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := sys.Close(ctx); err != nil {
-			f.t.Errorf("Close: %v", err)
-		}
-	})
+	p.sys = f.newSystem(cfg)
 	return p
 }
 

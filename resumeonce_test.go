@@ -90,19 +90,8 @@ func newResumeOnceProcess(f *fixture, target boxoffice.BookingID, flaky bool) *r
 		store: &readHookStore{failingStore: &failingStore{MemoryStore: f.store}, target: target},
 		gw:    &resumeOnceGateway{InMemoryGateway: f.gateway.InMemoryGateway, flaky: flaky},
 	}
-	sys, err := boxoffice.New(boxoffice.Config{Store: p.store, Clock: p.clock, Gateway: p.gw, HoldsPerMinute: -1,
+	p.sys = f.newSystem(boxoffice.Config{Store: p.store, Clock: p.clock, Gateway: p.gw, HoldsPerMinute: -1,
 		PaymentBackoff: -1, SweepInterval: 10 * time.Minute, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	p.sys = sys
-	f.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := sys.Close(ctx); err != nil {
-			f.t.Errorf("Close: %v", err)
-		}
-	})
 	return p
 }
 
