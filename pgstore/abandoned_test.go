@@ -64,32 +64,7 @@ func TestAbandonedPaymentFinishedByAnotherInstance(t *testing.T) {
 	ledger := boxoffice.NewInMemoryGateway() // one payment provider for both
 	tune := func(c *boxoffice.Config) { c.HoldsPerMinute = -1 }
 
-	dead := &deadGateway{InMemoryGateway: ledger, charged: make(chan struct{}), revive: make(chan struct{})}
-	first := newInstance(t, schema, base, 0, dead, tune)
-	var reviveOnce sync.Once
-	revive := func() { reviveOnce.Do(func() { close(dead.revive) }) }
-	t.Cleanup(revive) // before first's Close, which waits for the dead call
-	sys := first.sys
-	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Vertigo", Duration: 128 * time.Minute})
-	must(t, err)
-	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Capitol", City: "Bern"})
-	must(t, err)
-	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
-	must(t, err)
-	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: base.Add(48 * time.Hour), BasePrice: 14_00})
-	must(t, err)
-	held, err := sys.HoldSeats(ctx, "erin", show.ID, []string{"E1", "E2"})
-	must(t, err)
-	type answer struct {
-		b   boxoffice.Booking
-		err error
-	}
-	deadCall := make(chan answer, 1)
-	go func() {
-		b, err := sys.ConfirmBooking(ctx, held.ID, "card:tok_erin")
-		deadCall <- answer{b, err}
-	}()
-	<-dead.charged
+	held, revive := dieMidPayment(t, schema, base, ledger, tune, "Vertigo", []string{"E1", "E2"})
 
 	live := &countingGateway{InMemoryGateway: ledger}
 	got := make(confirmations, 16)
@@ -144,8 +119,7 @@ func TestAbandonedPaymentFinishedByAnotherInstance(t *testing.T) {
 
 	// Should the dead call come back after all, it finds the payment
 	// settled and takes nothing more.
-	revive()
-	a := <-deadCall
+	a := revive()
 	if a.err != nil || a.b.Status != boxoffice.StatusConfirmed {
 		t.Errorf("the dead call, revived: %s, %v; want confirmed", a.b.Status, a.err)
 	}
@@ -153,4 +127,51 @@ func TestAbandonedPaymentFinishedByAnotherInstance(t *testing.T) {
 		t.Errorf("after the dead call: %s charged, %s refunded; want %s and nothing", charged, refunded, held.Total)
 	}
 	auditSchema(t, admin, schema, boxoffice.SeedLayout())
+}
+
+// deadAnswer is what a dead ConfirmBooking returns once revived.
+type deadAnswer struct {
+	b   boxoffice.Booking
+	err error
+}
+
+// dieMidPayment starts a BookingSystem on schema whose ConfirmBooking of
+// a hold of seats by erin, on a show of a new movie with the title given,
+// takes the charge through ledger and then "dies": the gateway call never
+// returns, and nobody closes the system. It returns once the charge is
+// taken, with the hold. revive lets the dead call go on and returns its answer (it runs
+// anyway before the system's Close, which waits for the call).
+func dieMidPayment(t *testing.T, schema string, base time.Time, ledger *boxoffice.InMemoryGateway,
+	tune func(*boxoffice.Config), title string, seats []string) (held boxoffice.Booking, revive func() deadAnswer) {
+	t.Helper()
+	ctx := t.Context()
+	dead := &deadGateway{InMemoryGateway: ledger, charged: make(chan struct{}), revive: make(chan struct{})}
+	sys := newInstance(t, schema, base, 0, dead, tune).sys
+	var reviveOnce sync.Once
+	answered := make(chan deadAnswer, 1)
+	var answer deadAnswer
+	revive = func() deadAnswer {
+		reviveOnce.Do(func() {
+			close(dead.revive)
+			answer = <-answered
+		})
+		return answer
+	}
+	t.Cleanup(func() { revive() }) // before the system's Close, which waits for the dead call
+	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: title, Duration: 100 * time.Minute})
+	must(t, err)
+	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Capitol", City: "Bern"})
+	must(t, err)
+	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
+	must(t, err)
+	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: base.Add(48 * time.Hour), BasePrice: 14_00})
+	must(t, err)
+	held, err = sys.HoldSeats(ctx, "erin", show.ID, seats)
+	must(t, err)
+	go func() {
+		b, err := sys.ConfirmBooking(ctx, held.ID, "card:tok_erin")
+		answered <- deadAnswer{b, err}
+	}()
+	<-dead.charged
+	return held, revive
 }

@@ -1,7 +1,6 @@
 package pgstore_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -29,30 +28,9 @@ func TestPaymentBoundOfTheStartingInstance(t *testing.T) {
 	ledger := boxoffice.NewInMemoryGateway() // one payment provider for both
 	const bound = time.Hour + 5*time.Minute
 
-	dead := &deadGateway{InMemoryGateway: ledger, charged: make(chan struct{}), revive: make(chan struct{})}
-	first := newInstance(t, schema, base, 0, dead, func(c *boxoffice.Config) {
+	held, revive := dieMidPayment(t, schema, base, ledger, func(c *boxoffice.Config) {
 		c.HoldsPerMinute, c.PaymentAttempts, c.PaymentTimeout = -1, 1, time.Hour
-	})
-	var reviveOnce sync.Once
-	revive := func() { reviveOnce.Do(func() { close(dead.revive) }) }
-	t.Cleanup(revive) // before first's Close, which waits for the dead call
-	sys := first.sys
-	movie, err := sys.AddMovie(ctx, boxoffice.Movie{Title: "Rope", Duration: 80 * time.Minute})
-	must(t, err)
-	theater, err := sys.AddTheater(ctx, boxoffice.Theater{Name: "Capitol", City: "Bern"})
-	must(t, err)
-	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
-	must(t, err)
-	show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: base.Add(48 * time.Hour), BasePrice: 14_00})
-	must(t, err)
-	held, err := sys.HoldSeats(ctx, "erin", show.ID, []string{"E1"})
-	must(t, err)
-	deadCall := make(chan error, 1)
-	go func() {
-		_, err := sys.ConfirmBooking(ctx, held.ID, "card:tok_erin")
-		deadCall <- err
-	}()
-	<-dead.charged
+	}, "Rope", []string{"E1"})
 
 	live := &countingGateway{InMemoryGateway: ledger}
 	second := newInstance(t, schema, base, 0, live, func(c *boxoffice.Config) { c.HoldsPerMinute = -1 })
@@ -103,9 +81,8 @@ func TestPaymentBoundOfTheStartingInstance(t *testing.T) {
 		t.Fatalf("past the bound: %s, paid %s after %d charge calls by the second instance; want confirmed, paid %s after 1",
 			b.Status, b.Payment.Amount, live.charges.Load(), held.Total)
 	}
-	revive()
-	if err := <-deadCall; err != nil {
-		t.Errorf("the dead call, revived: %v", err)
+	if a := revive(); a.err != nil {
+		t.Errorf("the dead call, revived: %v", a.err)
 	}
 	if charged, refunded := ledger.Totals(); charged != held.Total || refunded != 0 {
 		t.Errorf("gateway: %s charged, %s refunded; want %s and nothing", charged, refunded, held.Total)
