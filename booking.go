@@ -24,6 +24,8 @@ func ParseBookingID(s string) (BookingID, error) {
 	return BookingID(u), nil
 }
 
+// String returns the ID in the canonical textual form of a UUID,
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", which ParseBookingID reads.
 func (id BookingID) String() string { return uuid.UUID(id).String() }
 
 // IsZero reports whether id is the zero ID (no booking).
@@ -72,6 +74,8 @@ var statusNames = [...]string{
 	StatusFailed:    "failed",
 }
 
+// String returns the status's lower-case name, e.g. "held" or "confirmed",
+// which ParseBookingStatus reads; "unknown" for a value outside the lifecycle.
 func (s BookingStatus) String() string {
 	if int(s) < len(statusNames) && statusNames[s] != "" {
 		return statusNames[s]

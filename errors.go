@@ -88,10 +88,12 @@ type ArgumentError struct {
 	Reason string // what is wrong, with a hint where one helps
 }
 
+// Error returns "boxoffice: invalid " followed by Field and Reason.
 func (e *ArgumentError) Error() string {
 	return fmt.Sprintf("boxoffice: invalid %s: %s", e.Field, e.Reason)
 }
 
+// Unwrap returns ErrInvalidArgument.
 func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
 
 func invalid(field, format string, args ...any) error {
@@ -105,10 +107,12 @@ type ShowStartedError struct {
 	Start  time.Time // when the show started
 }
 
+// Error names the show and when it started.
 func (e *ShowStartedError) Error() string {
 	return fmt.Sprintf("boxoffice: show %s started at %s", e.ShowID, e.Start.Format(time.RFC3339))
 }
 
+// Unwrap returns ErrShowStarted.
 func (e *ShowStartedError) Unwrap() error { return ErrShowStarted }
 
 // ShowCancelledError refuses to hold seats of a show that was cancelled.
@@ -117,10 +121,12 @@ type ShowCancelledError struct {
 	ShowID string
 }
 
+// Error names the cancelled show.
 func (e *ShowCancelledError) Error() string {
 	return fmt.Sprintf("boxoffice: show %s was cancelled", e.ShowID)
 }
 
+// Unwrap returns ErrShowCancelled.
 func (e *ShowCancelledError) Unwrap() error { return ErrShowCancelled }
 
 // SeatProblemKind says why one requested seat could not be held.
@@ -135,6 +141,7 @@ const (
 	SeatSold                                   // booked (sold)
 )
 
+// String returns the kind's name for people, as SeatError.Error writes it.
 func (k SeatProblemKind) String() string {
 	switch k {
 	case SeatUnknown:
@@ -171,6 +178,7 @@ type SeatError struct {
 	Problems []SeatProblem
 }
 
+// Error names the show and every refused seat with its problem.
 func (e *SeatError) Error() string {
 	var b strings.Builder
 	b.WriteString("boxoffice: seats refused in show ")
@@ -225,6 +233,7 @@ type ScheduleConflictError struct {
 	Conflict Show // the scheduled show it overlaps, cleaning buffer included
 }
 
+// Error names both shows, their times in UTC, and the hall.
 func (e *ScheduleConflictError) Error() string {
 	const until = time.TimeOnly + " MST" // the zone once: the shows' times are stored ones, in UTC
 	return fmt.Sprintf("boxoffice: show %s (%s–%s) overlaps show %s (%s–%s) in hall %s",
@@ -233,6 +242,7 @@ func (e *ScheduleConflictError) Error() string {
 		e.Show.HallID)
 }
 
+// Unwrap returns ErrScheduleConflict.
 func (e *ScheduleConflictError) Unwrap() error { return ErrScheduleConflict }
 
 // TransitionError reports an operation the booking's state does not allow.
@@ -245,6 +255,7 @@ type TransitionError struct {
 	Expired bool // the hold ran out; the booking is (or is about to be) expired
 }
 
+// Error names the booking and the move it was refused.
 func (e *TransitionError) Error() string {
 	if e.Expired {
 		return fmt.Sprintf("boxoffice: booking %s: hold expired, cannot move to %s", e.Booking, e.To)
@@ -289,6 +300,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration // a hint; zero when unknown or when waiting does not help
 }
 
+// Error names the user and the limit, with RetryAfter when it is known.
 func (e *RateLimitError) Error() string {
 	switch e.Limit {
 	case LimitHoldExtensions:
@@ -332,6 +344,8 @@ type PaymentError struct {
 	RefundErr error // why giving the money back failed, if it did; not matched by errors.Is
 }
 
+// Error names the booking, the attempts made and Err, and RefundErr if
+// giving the money back failed too.
 func (e *PaymentError) Error() string {
 	msg := fmt.Sprintf("boxoffice: payment for booking %s failed after %d attempt(s): %v", e.Booking, e.Attempts, e.Err)
 	if e.RefundErr != nil {

@@ -261,6 +261,8 @@ var failureKindNames = [...]string{
 	FailureShowStarted:  "show started",
 }
 
+// String returns the kind's name, e.g. "declined" or "hold lost" ("none"
+// for the zero kind), which ParsePaymentFailureKind reads.
 func (k PaymentFailureKind) String() string {
 	if int(k) < len(failureKindNames) {
 		return failureKindNames[k]

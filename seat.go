@@ -26,6 +26,8 @@ func (t SeatType) Multiplier() Rate {
 	return RateOne
 }
 
+// String returns "Regular", "Premium" or "VIP", or "SeatType(n)" for a
+// value that is not Valid.
 func (t SeatType) String() string {
 	switch t {
 	case Regular:
@@ -61,6 +63,8 @@ const (
 	SeatBooked                      // sold
 )
 
+// String returns "available", "held" or "booked", or "SeatStatus(n)" for
+// any other value.
 func (s SeatStatus) String() string {
 	switch s {
 	case SeatAvailable:
