@@ -763,3 +763,26 @@ C  VVV.VVV
 	// C VVV.VVV
 	// boxoffice: invalid layout: line 2: row A is already defined on line 1; labels must be unique
 }
+
+// GridLayout builds a rectangular hall; typeOf picks each seat's type from
+// its row (from 0) and number (from 1).
+func ExampleGridLayout() {
+	layout, err := boxoffice.GridLayout(3, 4, func(row, seat int) boxoffice.SeatType {
+		if row == 2 {
+			return boxoffice.VIP // the back row
+		}
+		return boxoffice.Regular
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(layout)
+	seat, _ := layout.Lookup("C4")
+	fmt.Println(layout.Len(), "seats;", seat.ID, seat.Type)
+	// Output:
+	// A RRRR
+	// B RRRR
+	// C VVVV
+	// 12 seats; C4 VIP
+}

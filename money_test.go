@@ -2,6 +2,7 @@ package boxoffice_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/big"
 	"testing"
@@ -143,4 +144,15 @@ func TestCancelRefundOfLargeTotal(t *testing.T) {
 	if charged, refunded := f.gateway.Totals(); charged != b.Total || refunded != b.Total {
 		t.Errorf("gateway charged %s, refunded %s; want %s both", charged, refunded, b.Total)
 	}
+}
+
+// Money counts cents; a multiplier is a Rate in basis points, applied with
+// one rounding rule, half away from zero.
+func ExampleMoney_Apply() {
+	price := boxoffice.Money(1950) // 19.50
+	fmt.Println(price, price.Apply(boxoffice.RateWeekend), price.Apply(boxoffice.RatePercent(90)))
+	fmt.Println(boxoffice.Money(5).Apply(boxoffice.RatePercent(50))) // 2.5 cents rounds to 3
+	// Output:
+	// 19.50 29.25 17.55
+	// 0.03
 }

@@ -907,3 +907,21 @@ func TestSeatMapRefusesPricesAHoldRefuses(t *testing.T) {
 		}
 	}
 }
+
+// SetPricing changes the prices of holds made from then on; a hold keeps
+// the price it was given, and so does its payment.
+func ExampleBookingSystem_SetPricing() {
+	ctx := context.Background()
+	sys, show := newDemo(boxoffice.Config{})
+	defer closeDemo(sys)
+	before := must(sys.HoldSeats(ctx, "alice", show.ID, []string{"E1"}))
+
+	if err := sys.SetPricing(boxoffice.Adjust(boxoffice.RegularPricing(), boxoffice.RatePercent(120))); err != nil {
+		fmt.Println(err)
+		return
+	}
+	after := must(sys.HoldSeats(ctx, "bob", show.ID, []string{"E2"}))
+	paid := must(sys.ConfirmBooking(ctx, before.ID, "card:tok_visa"))
+	fmt.Println(before.Total, after.Total, paid.Payment.Amount)
+	// Output: 15.00 18.00 15.00
+}

@@ -270,3 +270,27 @@ func TestRefundPolicyRunsOutsideTheShowLock(t *testing.T) {
 		t.Fatal("CancelBooking did not return: the policy ran under the show's lock")
 	}
 }
+
+// NewTieredRefund builds a policy of one's own; Config.RefundPolicy puts it
+// in force. Each tier applies when strictly more than MoreThan is left.
+func ExampleNewTieredRefund() {
+	policy, err := boxoffice.NewTieredRefund(
+		boxoffice.RefundTier{MoreThan: 24 * time.Hour, Percent: 100},
+		boxoffice.RefundTier{MoreThan: time.Hour, Percent: 50},
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, left := range []time.Duration{48 * time.Hour, 24 * time.Hour, 90 * time.Minute, time.Hour} {
+		fmt.Printf("%v before: %d%%\n", left, policy.RefundPercent(left))
+	}
+	_, err = boxoffice.NewTieredRefund(boxoffice.RefundTier{MoreThan: time.Hour, Percent: 150})
+	fmt.Println(errors.Is(err, boxoffice.ErrInvalidArgument))
+	// Output:
+	// 48h0m0s before: 100%
+	// 24h0m0s before: 50%
+	// 1h30m0s before: 50%
+	// 1h0m0s before: 0%
+	// true
+}
