@@ -10,13 +10,29 @@
 // A BookingSystem is made by New from a Config whose zero fields take
 // defaults (an in-memory Store, the system clock, regular pricing, an
 // in-memory payment gateway that approves everything — with the in-memory
-// Store only —, 10-minute holds):
+// Store only —, 10-minute holds, and limits against bots: 3 hold requests
+// a minute, 5 live holds and 10 seats a hold per user, so a test or a load
+// generator that holds often for one user sets Config.HoldsPerMinute):
 //
 //	sys, err := boxoffice.New(boxoffice.Config{})
 //	...
+//	defer sys.Close(ctx) // stops the sweeper, delivers queued events
 //	b, err := sys.HoldSeats(ctx, "alice", showID, []string{"A1", "A2"})
 //	b, err = sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
 //	b, err = sys.CancelBooking(ctx, b.ID)
+//
+// The examples walk through a service: the catalog
+// (BookingSystem.ScheduleShow), movies and shows in a city
+// (BookingSystem.SearchMovies), a seat map (BookingSystem.SeatMap), a hold
+// (BookingSystem.HoldSeats), a gateway of one's own (PaymentGateway),
+// payment (BookingSystem.ConfirmBooking, PaymentError), live seats
+// (BookingSystem.Watch), a cancellation (BookingSystem.CancelBooking) and
+// the limits (RateLimitError).
+//
+// IDs of the catalog (movies, theaters, halls, shows) are strings, which
+// the caller may choose; a booking's is a BookingID, which the
+// BookingSystem makes. Seat IDs are a row label and a number ("A1"),
+// compared exactly.
 //
 // # The consistency boundary
 //

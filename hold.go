@@ -57,11 +57,10 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // same show returns that hold unchanged, whatever the limits (so a
 // retried request is harmless); asking for some seats the user already
 // holds in another booking is refused with SeatHeldByYou. Every request
-// that passes the input checks counts against Config.HoldsPerMinute,
-// except one refused by the live-hold cap (one whose pricing fails
-// counts);
-// Config.MaxSeatsPerHold and Config.MaxLiveHoldsPerUser cap its size and
-// the user's live holds. The limits are asked before the seats are
+// that passes the input checks counts against Config.HoldsPerMinute
+// (3 a minute by default), except one refused by the live-hold cap (one
+// whose pricing fails counts); Config.MaxSeatsPerHold (10) and
+// Config.MaxLiveHoldsPerUser (5) cap its size and the user's live holds. The limits are asked before the seats are
 // priced: a request they refuse calls no PricingStrategy (nor
 // MembershipFunc). Config.MaxSeatsPerShow, if set, is judged last, in the
 // show's transaction, once the seats are found free: a request that would

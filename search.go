@@ -384,7 +384,9 @@ type ShowPage struct {
 // offset, and a page costs about its limit in reads however many shows
 // the movie has had: the shows that have started are skipped by the
 // Store's index, not read. A show cancelled (CancelShow) is listed all
-// the same, with Cancelled set and FreeSeats 0.
+// the same, with Cancelled set and FreeSeats 0. The shows are those of
+// every city: a service listing a city's keeps those whose TheaterID is a
+// theater of the city (see the example of SearchMovies by City).
 //
 // An After that names no show of this movie, whether unknown or another
 // movie's, is ErrNotFound; it may name a show that has started since the
