@@ -338,7 +338,7 @@ func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page
 // again completes none. Before the show starts (judged inside the show's
 // transaction) it completes nothing and returns an *ArgumentError for
 // showID, matching ErrInvalidArgument: no booking is at fault, the show is
-// asked about too early.
+// asked about too early. An unknown show is ErrNotFound.
 func (bs *BookingSystem) CompleteShow(ctx context.Context, showID string) (int, error) {
 	if err := bs.enter(); err != nil {
 		return 0, err

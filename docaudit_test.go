@@ -133,6 +133,18 @@ func TestDocumentedErrors(t *testing.T) {
 			}
 			return err
 		}, nil, nil},
+		{"SeatMap of an unknown show", func(f *fixture) error {
+			_, err := f.sys.SeatMap(f.ctx, "no-such-show")
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"Watch of an unknown show", func(f *fixture) error {
+			_, err := f.sys.Watch(f.ctx, "no-such-show")
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
+		{"CompleteShow of an unknown show", func(f *fixture) error {
+			_, err := f.sys.CompleteShow(f.ctx, "no-such-show")
+			return err
+		}, []error{boxoffice.ErrNotFound}, nil},
 		{"CancelShow from the start on: ShowStarted", func(f *fixture) error {
 			f.clock.Set(f.show.Start)
 			_, err := f.sys.CancelShow(f.ctx, f.show.ID)

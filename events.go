@@ -237,6 +237,7 @@ type watcher struct {
 // hold is counted in Stats().EventsDropped). A reader whose channel closes
 // while its ctx is live opens a new stream, which begins with the seat
 // map again; Watch then returns ErrClosed if the BookingSystem closed.
+// An unknown show is ErrNotFound.
 //
 // On a Store shared by several processes that reports their changes (a
 // ShowChangeListener, such as pgstore's), the stream also brings the

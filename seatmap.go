@@ -31,7 +31,7 @@ type SeatView struct {
 // that HoldSeats would refuse (negative or above MaxSeatPrice) fails the
 // map with the same *ArgumentError, naming the seat, rather than being
 // quoted. A show cancelled (CancelShow) has SeatMap.Cancelled set and
-// nothing for sale.
+// nothing for sale. An unknown show is ErrNotFound.
 func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, error) {
 	e, err := bs.entry(ctx, showID)
 	if err != nil {

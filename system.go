@@ -16,7 +16,8 @@ import (
 	"github.com/boxoffice-go/boxoffice/internal/randid"
 )
 
-// BookingSystem sells the seats of shows. Make one with New; it is safe for
+// BookingSystem sells the seats of shows. Make one with New (the zero
+// BookingSystem is not usable, and its methods panic); it is safe for
 // concurrent use by any number of goroutines, and several BookingSystems
 // (in one or many processes) may share one Store.
 type BookingSystem struct {
