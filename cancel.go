@@ -10,7 +10,8 @@ import (
 
 // CancelBooking cancels a confirmed booking before its show starts and
 // refunds the share of its total that the RefundPolicy gives for the time
-// left.
+// left. It cancels for whoever asks: a service checks Booking.UserID against its session first
+// (see "Who may do what" in the package documentation).
 //
 // Everything that decides happens in one show transaction, on the Clock's
 // reading inside it, as for every other move of a booking: the booking must
@@ -235,7 +236,9 @@ func (e *cancelAfterStartError) Error() string {
 // Unwrap returns the *ShowStartedError and the *TransitionError.
 func (e *cancelAfterStartError) Unwrap() []error { return []error{&e.started, &e.transition} }
 
-// Booking returns a booking by ID; ErrNotFound if there is none.
+// Booking returns a booking by ID; ErrNotFound if there is none. It
+// answers whoever asks: a service shows a booking only to its user
+// (Booking.UserID).
 func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, error) {
 	return bs.store.Booking(ctx, id)
 }

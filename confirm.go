@@ -67,7 +67,8 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 }
 
 // ConfirmBooking pays for a held booking and, if the payment goes through
-// while the seats are still the booking's, sells them.
+// while the seats are still the booking's, sells them. It pays for whoever asks: a service checks Booking.UserID against its session first
+// (see "Who may do what" in the package documentation).
 //
 // It marks the booking paying, charges the gateway outside any lock with
 // the booking's idempotency key (retrying transient failures with

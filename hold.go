@@ -640,7 +640,8 @@ func (b *Booking) meta(now time.Time) EventMeta {
 // *TransitionError (ErrHoldExpired once the hold has run out). It never
 // returns a *ShowStartedError: no hold outlives the show's start, so from
 // then on releasing a held booking is the error of a hold that has run
-// out. An unknown booking is ErrNotFound.
+// out. An unknown booking is ErrNotFound. It releases for whoever asks: a service checks Booking.UserID against its session first
+// (see "Who may do what" in the package documentation).
 func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (Booking, error) {
 	b, err := bs.endHold(ctx, bookingID, StatusReleased)
 	return b.snapshot(), err
@@ -652,7 +653,8 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // forever by refreshing; every extension granted uses one up. Past the cap
 // it returns a *RateLimitError of LimitHoldExtensions, which matches
 // ErrLimitReached and not ErrRateLimited (waiting does not lift it) and is
-// not counted in Stats.RateLimited.
+// not counted in Stats.RateLimited. It extends for whoever asks: a service checks Booking.UserID against its session first
+// (see "Who may do what" in the package documentation).
 //
 // As with HoldSeats, the new deadline is never later than the show's
 // start: the seats cannot be paid for after it, so holding them longer
