@@ -14,11 +14,18 @@ import (
 // two requests with the same IdempotencyKey as one: the second returns the
 // first's receipt and charges nothing.
 type ChargeRequest struct {
+	// IdempotencyKey is the booking's charge key, the same for every
+	// attempt, resume and process: "charge:" and the booking ID, ASCII
+	// and under 64 bytes, as gateways' own idempotency keys allow.
 	IdempotencyKey string
 	Booking        BookingID
 	UserID         string
-	Amount         Money
-	Method         PaymentMethod
+	// Amount is the booking's Total, always above zero: a booking of
+	// total zero is confirmed without a charge (Payment.Reference "free").
+	Amount Money
+	// Method is what ConfirmBooking was given, or, for a payment resumed,
+	// what the payment started with.
+	Method PaymentMethod
 }
 
 // RefundRequest asks a PaymentGateway to give back money taken by the
@@ -26,10 +33,16 @@ type ChargeRequest struct {
 // refund. A refund of a charge that was never made returns
 // ErrChargeNotFound, and gives nothing back.
 type RefundRequest struct {
+	// IdempotencyKey is the booking's refund key (of a cancellation) or
+	// void key (of a failed payment; see PaymentGateway), ASCII and under
+	// 64 bytes.
 	IdempotencyKey string
-	ChargeKey      string
-	Booking        BookingID
-	Amount         Money
+	// ChargeKey is the IdempotencyKey of the charge to give money back
+	// from.
+	ChargeKey string
+	Booking   BookingID
+	// Amount is what to give back.
+	Amount Money
 }
 
 // Receipt is a gateway's answer to a charge or refund that went through.
@@ -101,7 +114,11 @@ type Receipt struct {
 // and cut to a bound (512 bytes for a failure, 256 for a reference), so
 // that any Store can keep it.
 type PaymentGateway interface {
+	// Charge takes r.Amount by r.Method, once per r.IdempotencyKey.
+	// ctx ends after Config.PaymentTimeout.
 	Charge(ctx context.Context, r ChargeRequest) (Receipt, error)
+	// Refund gives back r.Amount of the charge made under r.ChargeKey,
+	// once per r.IdempotencyKey.
 	Refund(ctx context.Context, r RefundRequest) (Receipt, error)
 }
 
