@@ -217,8 +217,8 @@ type watcher struct {
 // Watch streams a show's seat map, then its seat changes as they are
 // committed, until ctx is done or the BookingSystem closes; then the
 // channel is closed, and updates queued but not yet received are dropped,
-// not delivered (a reader that must see every change, an audit say, uses
-// an Observer instead). The stream begins with the whole seat map: up to
+// not delivered (a reader that must hear of every change, an audit say,
+// uses an Observer instead). The stream begins with the whole seat map: up to
 // three updates, one per status some seat has (available, held, booked,
 // in that order), each with its seats in Layout order, every seat in one
 // of them, with its status as SeatMap shows it (a lapsed hold shows as
