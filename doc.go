@@ -21,7 +21,8 @@
 //	b, err = sys.ConfirmBooking(ctx, b.ID, "card:tok_visa")
 //	b, err = sys.CancelBooking(ctx, b.ID)
 //
-// The examples walk through a service: the catalog
+// The package's example is a customer's path through a service; the
+// others take one step each: the catalog
 // (BookingSystem.ScheduleShow), movies and shows in a city
 // (BookingSystem.SearchMovies), a seat map (BookingSystem.SeatMap), a hold
 // (BookingSystem.HoldSeats), a gateway of one's own (PaymentGateway),
