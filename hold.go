@@ -59,8 +59,9 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // holds in another booking is refused with SeatHeldByYou. Every request
 // that passes the input checks counts against Config.HoldsPerMinute
 // (3 a minute by default), except one refused by the live-hold cap (one
-// whose pricing fails counts); Config.MaxSeatsPerHold (10) and
-// Config.MaxLiveHoldsPerUser (5) cap its size and the user's live holds. The limits are asked before the seats are
+// whose pricing fails counts); Config.MaxSeatsPerHold (default 10) and
+// Config.MaxLiveHoldsPerUser (default 5) cap its size and the user's live
+// holds. The limits are asked before the seats are
 // priced: a request they refuse calls no PricingStrategy (nor
 // MembershipFunc). Config.MaxSeatsPerShow, if set, is judged last, in the
 // show's transaction, once the seats are found free: a request that would
