@@ -197,13 +197,17 @@
 // the sweeper of every instance expire holds made by any other, or before
 // a restart; and partial indexes of the bookings owing money back (a
 // refund or a void the gateway has not paid yet) and of the bookings
-// paying, by when they started, for OwingBookings and AbandonedPayments
-// (boxoffice.UnsettledBookingLister; a payment counts as abandoned past
-// the bound its instance recorded with it, payment_live_until, migration
-// 0011, so instances need not share payment settings), which lets the
-// sweeper of every instance pay what another instance, or this one before
-// a restart, failed to pay, and finish a payment that an instance which
-// died mid-payment left paying. Movies by (title, ID) in byte order
+// paying, by the bound the instance that started the payment recorded
+// with it (payment_live_until, migrations 0011 and 0013: a payment counts
+// as abandoned past it, so instances need not share payment settings),
+// for OwingBookings and AbandonedPayments (boxoffice.UnsettledBookingLister),
+// which lets the sweeper of every instance pay what another instance, or
+// this one before a restart, failed to pay, and finish a payment that an
+// instance which died mid-payment left paying. AbandonedPayments reads two
+// ranges of the bound's index — the bounds already past, and the payments
+// stored without one (before 0011), filtered on when they started paying
+// — and sorts what it read: a rescan reads the abandoned payments, not
+// every payment in flight. Movies by (title, ID) in byte order
 // (migration 0009) serve MoviesMatching: a search reads the index from its
 // page's cursor, PostgreSQL keeping the movies whose fields match
 // regular expressions made from the query's text (each character a class
