@@ -223,11 +223,21 @@
 // it is. A partial index of the open bookings (held, paying, confirmed)
 // by (show_id, user_id), migration 0012, serves the ShowTx's SeatsOfUser
 // (boxoffice.UserSeatCounter), which boxoffice.Config.MaxSeatsPerShow
-// asks on every hold: one statement under the show's lock, reading the
-// user's few open bookings of the show, never its ended ones. A hold
-// with the cap on therefore skips the optimistic path (the cache cannot
-// vouch for every booking of the user) and costs the locked path's round
-// trips.
+// asks on every hold: on the locked path, one statement under the show's
+// lock, reading the user's few open bookings of the show, never its ended
+// ones, which the cache then keeps with the show's version. On the
+// optimistic path the count is taken from the cache (the user's list if
+// it has it, else the user's bookings it holds) as a claim that the
+// commit statement checks: it updates the show's row only WHERE version =
+// v and the user's open seats in the stored rows, counted off the same
+// index, are the claimed number. The statement's snapshot holds the
+// bookings as of the version its UPDATE finds (every commit that changes
+// a booking bumps the version in the same transaction, and a statement
+// that waited for the row's lock finds the version moved on), so of two
+// holds of one user in two processes the second never writes on a count
+// the first changed. A wrong claim writes nothing, and the hold runs again
+// on the locked path; a hold with the cap on thus costs one round trip,
+// as without it, whenever the cache follows the show.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the
