@@ -258,9 +258,10 @@ func (s *Store) OwingBookings(ctx context.Context, after boxoffice.BookingCursor
 }
 
 // AbandonedPayments implements boxoffice.UnsettledBookingLister from a
-// partial index (migration 0004) that stays as small as the payments in
-// flight, judging each by the bound recorded with it (payment_live_until,
-// migration 0011), or if it has none by payingBefore.
+// partial index of the payments in flight by the bound recorded with each
+// (payment_live_until, migrations 0011 and 0013): it reads the payments
+// whose bound is before now, and those with none (started before 0011)
+// that started paying before payingBefore, and no payment still live.
 func (s *Store) AbandonedPayments(ctx context.Context, now, payingBefore time.Time, limit int) ([]boxoffice.BookingRef, error) {
 	return list(ctx, s, limit, s.q.paying, scanBookingRef, now, payingBefore, limit)
 }

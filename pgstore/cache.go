@@ -2,7 +2,9 @@ package pgstore
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 )
@@ -47,6 +49,29 @@ type cachedShow struct {
 	seats     []byte
 	cancelled bool // meaningful with seats
 	bookings  map[boxoffice.BookingID]boxoffice.Booking
+	// open holds, for some users, every open booking (held, paying,
+	// confirmed) of the user at version, as the seat cap counts them
+	// (see openOf). Guarded by the shard's mutex; the lists are never
+	// handed out.
+	open map[string][]openRef
+}
+
+// openRef is an open booking of a user, as Config.MaxSeatsPerShow counts
+// it: held (until heldUntil), paying or confirmed, with seats seats.
+type openRef struct {
+	id        boxoffice.BookingID
+	status    boxoffice.BookingStatus
+	heldUntil time.Time
+	seats     int
+}
+
+// openRefOf is b as the seat cap counts it, and whether it is open.
+func openRefOf(b *boxoffice.Booking) (openRef, bool) {
+	switch b.Status {
+	case boxoffice.StatusHeld, boxoffice.StatusPaying, boxoffice.StatusConfirmed:
+		return openRef{id: b.ID, status: b.Status, heldUntil: b.HeldUntil, seats: len(b.Seats)}, true
+	}
+	return openRef{}, false
 }
 
 func newShowCache() *showCache { return &showCache{seed: maphash.MakeSeed()} }
@@ -143,7 +168,59 @@ func (c *showCache) committed(show boxoffice.Show, version int64, seats []byte, 
 	e.version, e.seats, e.cancelled = version+1, seats, cancelled
 	for _, b := range puts {
 		e.add(b)
+		// A booking never changes user: only its user's list changes.
+		if l, ok := e.open[b.UserID]; ok {
+			l = slices.DeleteFunc(l, func(r openRef) bool { return r.id == b.ID })
+			if r, open := openRefOf(&b); open {
+				l = append(l, r)
+			}
+			e.open[b.UserID] = l
+		}
 	}
+}
+
+// openOf returns the open bookings of user in the show at version: every
+// one if the cache has the user's list, else those of the user among the
+// cached bookings, which may miss some. Either way a guess, which an
+// optimistic commit checks (seatClaim); nil if the show is not cached at
+// version.
+func (c *showCache) openOf(showID string, version int64, userID string) []openRef {
+	sh := c.shard(showID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.m[showID]
+	if e == nil || e.version != version {
+		return nil
+	}
+	if l, ok := e.open[userID]; ok {
+		return slices.Clone(l)
+	}
+	var l []openRef
+	for _, b := range e.bookings {
+		if r, open := openRefOf(&b); open && b.UserID == userID {
+			l = append(l, r)
+		}
+	}
+	return l
+}
+
+// setOpen records every open booking of user in the show, as read at
+// version, if the cache holds the show at that version.
+func (c *showCache) setOpen(showID string, version int64, userID string, l []openRef) {
+	sh := c.shard(showID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.m[showID]
+	if e == nil || e.version != version {
+		return
+	}
+	if _, ok := e.open[userID]; !ok && len(e.open) >= bookingsPerShow {
+		clear(e.open)
+	}
+	if e.open == nil {
+		e.open = make(map[string][]openRef)
+	}
+	e.open[userID] = l
 }
 
 // add caches a booking; when the show has too many, the others are

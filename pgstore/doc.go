@@ -197,13 +197,17 @@
 // the sweeper of every instance expire holds made by any other, or before
 // a restart; and partial indexes of the bookings owing money back (a
 // refund or a void the gateway has not paid yet) and of the bookings
-// paying, by when they started, for OwingBookings and AbandonedPayments
-// (boxoffice.UnsettledBookingLister; a payment counts as abandoned past
-// the bound its instance recorded with it, payment_live_until, migration
-// 0011, so instances need not share payment settings), which lets the
-// sweeper of every instance pay what another instance, or this one before
-// a restart, failed to pay, and finish a payment that an instance which
-// died mid-payment left paying. Movies by (title, ID) in byte order
+// paying, by the bound the instance that started the payment recorded
+// with it (payment_live_until, migrations 0011 and 0013: a payment counts
+// as abandoned past it, so instances need not share payment settings),
+// for OwingBookings and AbandonedPayments (boxoffice.UnsettledBookingLister),
+// which lets the sweeper of every instance pay what another instance, or
+// this one before a restart, failed to pay, and finish a payment that an
+// instance which died mid-payment left paying. AbandonedPayments reads two
+// ranges of the bound's index — the bounds already past, and the payments
+// stored without one (before 0011), filtered on when they started paying
+// — and sorts what it read: a rescan reads the abandoned payments, not
+// every payment in flight. Movies by (title, ID) in byte order
 // (migration 0009) serve MoviesMatching: a search reads the index from its
 // page's cursor, PostgreSQL keeping the movies whose fields match
 // regular expressions made from the query's text (each character a class
@@ -219,11 +223,21 @@
 // it is. A partial index of the open bookings (held, paying, confirmed)
 // by (show_id, user_id), migration 0012, serves the ShowTx's SeatsOfUser
 // (boxoffice.UserSeatCounter), which boxoffice.Config.MaxSeatsPerShow
-// asks on every hold: one statement under the show's lock, reading the
-// user's few open bookings of the show, never its ended ones. A hold
-// with the cap on therefore skips the optimistic path (the cache cannot
-// vouch for every booking of the user) and costs the locked path's round
-// trips.
+// asks on every hold: on the locked path, one statement under the show's
+// lock, reading the user's few open bookings of the show, never its ended
+// ones, which the cache then keeps with the show's version. On the
+// optimistic path the count is taken from the cache (the user's list if
+// it has it, else the user's bookings it holds) as a claim that the
+// commit statement checks: it updates the show's row only WHERE version =
+// v and the user's open seats in the stored rows, counted off the same
+// index, are the claimed number. The statement's snapshot holds the
+// bookings as of the version its UPDATE finds (every commit that changes
+// a booking bumps the version in the same transaction, and a statement
+// that waited for the row's lock finds the version moved on), so of two
+// holds of one user in two processes the second never writes on a count
+// the first changed. A wrong claim writes nothing, and the hold runs again
+// on the locked path; a hold with the cap on thus costs one round trip,
+// as without it, whenever the cache follows the show.
 //
 // Times are stored with PostgreSQL's microsecond precision, cut (not
 // rounded) to the microsecond, the same way in the inventory and the

@@ -31,3 +31,7 @@ var AsyncCommitBatch = asyncCommit
 // MoviesMatchingSQL is the Store's query of a page of movies by title,
 // for tests that check its plan.
 func MoviesMatchingSQL(s *Store) string { return s.q.moviesMatching }
+
+// AbandonedPaymentsSQL is the Store's query of the abandoned payments,
+// for tests that check its plan.
+func AbandonedPaymentsSQL(s *Store) string { return s.q.paying }

@@ -22,6 +22,7 @@ type queries struct {
 	showVersion, fence                             string
 	xactStatus, stopXact                           string
 	optimistic                                     [maxOptimisticPuts + 1]string // by bookings put
+	optimisticClaim                                [maxOptimisticPuts + 1]string // the same, checking a seatClaim
 	booking, bookingOfShow, openOfUser             string
 	bookingsOfUser, bookingsOfUserNewest           string
 	upsertBooking, expiredHolds, owing, paying     string
@@ -127,11 +128,33 @@ const maxOptimisticPuts = 3
 // of this one statement, as the row's writer (migration 0005), so that
 // should its answer be lost the Store can tell whether it committed (see
 // fence).
-func optimisticCommit(n int) string {
+//
+// With claim, the statement also writes only if user $k has, in the
+// stored rows other than the bookings $k+2 (those the transaction had put
+// when it counted), exactly $k+3 seats of the show that count against
+// boxoffice.Config.MaxSeatsPerShow at $k+1, where $k follows the
+// bookings' parameters (see seatClaim). The count is a subquery of the
+// UPDATE's WHERE, so that a false claim writes nothing at all. It reads
+// the statement's snapshot, which holds the show's bookings as of the
+// version that the UPDATE finds: every commit that changes a booking of
+// the show bumps the version in the same transaction, under the row's
+// lock; a statement whose snapshot is older finds the row moved on, or
+// waits for its lock and then finds it moved on (READ COMMITTED
+// re-checks the WHERE on the row's latest version), and writes nothing.
+// Of two such statements for one user and show, the second therefore
+// never writes on a count the first has changed.
+func optimisticCommit(n int, claim bool) string {
 	var b strings.Builder
 	b.WriteString(`WITH touched AS (UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats),
 			cancelled = coalesce($5::boolean, cancelled), version = version + 1, writer = $4
-		WHERE show_id = $1 AND version = $3 RETURNING 1)`)
+		WHERE show_id = $1 AND version = $3`)
+	if claim {
+		k := 6 + n*len(bookingTypes)
+		fmt.Fprintf(&b, ` AND (SELECT coalesce(sum(jsonb_array_length(seats)), 0) FROM {s}.bookings
+			WHERE show_id = $1 AND user_id = $%d AND status IN ('held', 'paying', 'confirmed')
+				AND (status <> 'held' OR held_until > $%d::timestamptz) AND id <> ALL ($%d::uuid[])) = $%d::bigint`, k, k+1, k+2, k+3)
+	}
+	b.WriteString(` RETURNING 1)`)
 	for k := range n {
 		fmt.Fprintf(&b, `, put%d AS (%s RETURNING 1)`, k, upsertBooking(6+k*len(bookingTypes), "EXISTS (SELECT FROM touched)"))
 	}
@@ -262,7 +285,10 @@ func newQueries(schema string) queries {
 		xactStatus: `SELECT pg_xact_status($1::xid8)`,
 		stopXact:   `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity WHERE backend_xid = $1::xid8::xid`,
 		optimistic: [...]string{
-			q(optimisticCommit(0)), q(optimisticCommit(1)), q(optimisticCommit(2)), q(optimisticCommit(3)),
+			q(optimisticCommit(0, false)), q(optimisticCommit(1, false)), q(optimisticCommit(2, false)), q(optimisticCommit(3, false)),
+		},
+		optimisticClaim: [...]string{
+			q(optimisticCommit(0, true)), q(optimisticCommit(1, true)), q(optimisticCommit(2, true)), q(optimisticCommit(3, true)),
 		},
 
 		// One statement, so the booking and its show's version come from
@@ -290,24 +316,34 @@ func newQueries(schema string) queries {
 		upsertBooking: q(upsertBooking(1, "")),
 		expiredHolds: q(`SELECT show_id, id, held_until FROM {s}.bookings
 			WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`),
-		// Bookings owing money back after the cursor ($1, $2), and
-		// payments abandoned at $1 — live until before $1, or, with no
-		// bound recorded (0011), paying since before $2 — up to $3, in
-		// (updated_at, id) order. Each WHERE clause is the predicate of a
-		// partial index on (updated_at, id), the same expression, so that
-		// the planner uses it and reads at most the LIMIT of entries in
-		// index order: bookings_owing_money (migration 0003, whose comment
-		// still calls this listing by its old name, OwedRefunds: a
-		// released migration is left as schemas applied it, though
+		// Bookings owing money back after the cursor ($1, $2), up to $3,
+		// in (updated_at, id) order. The WHERE clause is the predicate of
+		// a partial index on (updated_at, id), the same expression, so
+		// that the planner uses it and reads at most the LIMIT of entries
+		// in index order: bookings_owing_money (migration 0003, whose
+		// comment still calls this listing by its old name, OwedRefunds:
+		// a released migration is left as schemas applied it, though
 		// Migrate records only its version and name and would not notice
-		// an edit) and bookings_paying_since (0004), which paying reads
-		// in order, filtering on the bound: it holds only the payments in
-		// flight.
+		// an edit).
 		owing: q(`SELECT show_id, id, updated_at FROM {s}.bookings
 			WHERE ` + owingMoney + ` AND (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT $3`),
-		paying: q(`SELECT show_id, id, updated_at FROM {s}.bookings
-			WHERE status = 'paying' AND coalesce(payment_live_until < $1, updated_at < $2)
-			ORDER BY updated_at, id LIMIT $3`),
+		// Payments abandoned at $1 — live until before $1, or, with no
+		// bound recorded (0011), paying since before $2 — up to $3, in
+		// (updated_at, id) order: two ranges of bookings_paying_until
+		// (0013), which holds the payments in flight by their bound, so
+		// that a rescan reads the abandoned ones (and the few without a
+		// bound), not every payment in flight, and then sorts them.
+		// MATERIALIZED keeps the ORDER BY and LIMIT out of the ranges:
+		// with them, a generic plan (a prepared statement's, after five
+		// runs) reads bookings_paying_since (0004) in order instead,
+		// filtering every payment in flight, as this query did before.
+		paying: q(`WITH abandoned AS MATERIALIZED (
+				SELECT show_id, id, updated_at FROM {s}.bookings
+					WHERE status = 'paying' AND payment_live_until < $1
+				UNION ALL
+				SELECT show_id, id, updated_at FROM {s}.bookings
+					WHERE status = 'paying' AND payment_live_until IS NULL AND updated_at < $2)
+			SELECT show_id, id, updated_at FROM abandoned ORDER BY updated_at, id LIMIT $3`),
 
 		// Read committed whatever the server's default: after the row
 		// lock, each statement must see what the previous holder of the

@@ -274,6 +274,10 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 		return false, nil
 	case fnErr == nil && tx.misuse != nil:
 		return true, tx.misuse // wrong whatever the state
+	case tx.claim != nil && (fnErr != nil || !tx.changed()):
+		// The answer rests on a guess of the user's seats, which only a
+		// commit statement checks.
+		return false, nil
 	case fnErr != nil || !tx.changed():
 		// An answer read from the cache holds if the show has not moved on.
 		var now int64
@@ -324,8 +328,13 @@ func (s *Store) optimistic(ctx context.Context, show boxoffice.Show, version int
 	// way the transaction goes to the locked path, which sets READ
 	// COMMITTED itself. (A BEGIN … COMMIT pipelined around the statement
 	// cost 10–15 % of the throughput with 16 to 64 goroutines.)
+	sql := s.q.optimistic[len(tx.puts)]
+	if tx.claim != nil {
+		sql = s.q.optimisticClaim[len(tx.puts)]
+		args = append(args, tx.claim.args()...)
+	}
 	var written int
-	err = conn.QueryRow(wctx, s.q.optimistic[len(tx.puts)], args...).Scan(&written)
+	err = conn.QueryRow(wctx, sql, args...).Scan(&written)
 	lost := err != nil && conn.Conn().IsClosed()
 	if err != nil && !lost {
 		rollback(ctx, conn)
@@ -406,6 +415,7 @@ type showTx struct {
 	// optimistic: the state is the cached one, and there is no connection;
 	// stale: fn asked for a booking the cache does not hold at version.
 	optimistic, stale bool
+	claim             *seatClaim // an optimistic SeatsOfUser's, for the commit to check
 
 	show         boxoffice.Show
 	version      int64  // of the show's inventory row, as read
@@ -664,18 +674,41 @@ func (tx *showTx) Booking(id boxoffice.BookingID) (boxoffice.Booking, error) {
 // off an index, whatever the show's history), and the bookings this
 // transaction put replace their rows. Under UpdateShow's lock on the
 // show's row no other transaction can change them, so the count is exact
-// across every process sharing the schema. An optimistic transaction,
-// whose cache cannot vouch for every booking of the user, runs again
-// under the lock.
+// across every process sharing the schema; the cache keeps the list, at
+// the show's version, for optimistic transactions.
+//
+// An optimistic transaction counts the stored rows from the cache
+// instead: the user's list if the cache has it, else the user's cached
+// bookings, a guess either way. It records the guess as a seatClaim, which
+// its commit statement checks against the rows (see optimisticCommit):
+// a wrong guess writes nothing, and the transaction runs again under the
+// lock. An optimistic transaction that counts and then writes nothing, or
+// fails, runs again under the lock too: only a commit checks the claim.
 func (tx *showTx) SeatsOfUser(userID string, now time.Time) (int, error) {
 	switch {
-	case tx.optimistic:
+	case tx.optimistic && tx.claim != nil: // one claim a statement
 		tx.stale = true
 		return 0, errStale
+	case tx.optimistic:
+		c := &seatClaim{user: userID, now: now}
+		for _, id := range tx.puts {
+			c.excluded = append(c.excluded, [16]byte(id))
+		}
+		for _, r := range tx.shows.openOf(tx.show.ID, tx.version, userID) {
+			if tb := tx.bookings[r.id]; tb != nil && tb.put {
+				continue // counted below, as put
+			}
+			if r.status != boxoffice.StatusHeld || now.Before(r.heldUntil) {
+				c.seats += r.seats
+			}
+		}
+		tx.claim = c
+		return c.seats + tx.putSeatsOf(userID, now), nil
 	case tx.dbErr != nil:
 		return 0, tx.dbErr
 	}
 	n := 0
+	var list []openRef
 	rows, err := tx.conn.Query(tx.ctx, tx.q.openOfUser, tx.show.ID, userID)
 	if err == nil {
 		var (
@@ -685,12 +718,17 @@ func (tx *showTx) SeatsOfUser(userID string, now time.Time) (int, error) {
 			seats  int
 		)
 		_, err = pgx.ForEachRow(rows, []any{&id, &status, &held, &seats}, func() error {
-			if tb := tx.bookings[boxoffice.BookingID(id)]; tb != nil && tb.put {
-				return nil // counted below, as put
-			}
 			st, err := boxoffice.ParseBookingStatus(status)
 			if err != nil {
 				return err
+			}
+			r := openRef{id: boxoffice.BookingID(id), status: st, seats: seats}
+			if held != nil {
+				r.heldUntil = *held
+			}
+			list = append(list, r)
+			if tb := tx.bookings[r.id]; tb != nil && tb.put {
+				return nil // counted below, as put
 			}
 			if st != boxoffice.StatusHeld || held != nil && now.Before(*held) {
 				n += seats
@@ -702,6 +740,37 @@ func (tx *showTx) SeatsOfUser(userID string, now time.Time) (int, error) {
 		tx.dbErr = markUnavailable(tx.ctx, err)
 		return 0, tx.dbErr
 	}
+	// The rows as of the version read: this transaction's puts are not
+	// written yet.
+	tx.shows.setOpen(tx.show.ID, tx.version, userID, list)
+	return n + tx.putSeatsOf(userID, now), nil
+}
+
+// seatClaim is what an optimistic transaction's SeatsOfUser took for the
+// user's seats in the stored rows (other than the bookings the
+// transaction had put by then, excluded): its commit statement writes
+// only if the rows, as of the version it writes from, hold exactly that.
+type seatClaim struct {
+	user     string
+	now      time.Time
+	excluded [][16]byte
+	seats    int
+}
+
+// args are the claim's parameters of the commit statement, after the
+// bookings'.
+func (c *seatClaim) args() []any {
+	excluded := c.excluded
+	if excluded == nil {
+		excluded = [][16]byte{} // an empty array, not NULL: <> ALL of NULL is NULL
+	}
+	return []any{c.user, c.now, excluded, int64(c.seats)}
+}
+
+// putSeatsOf counts the seats of the bookings this transaction put for
+// user that count against the cap at now.
+func (tx *showTx) putSeatsOf(userID string, now time.Time) int {
+	n := 0
 	for _, id := range tx.puts {
 		b := &tx.bookings[id].b
 		if b.UserID != userID {
@@ -716,7 +785,7 @@ func (tx *showTx) SeatsOfUser(userID string, now time.Time) (int, error) {
 			n += len(b.Seats)
 		}
 	}
-	return n, nil
+	return n
 }
 
 func (tx *showTx) remember(id boxoffice.BookingID, tb *txBooking) {
