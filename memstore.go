@@ -1157,8 +1157,8 @@ func (r *showRecord) rollback() {
 		u := r.undoSeats[i]
 		r.seats[u.i] = u.old
 	}
-	for _, u := range r.undoBookings {
-		if u.existed {
+	for i := range r.undoBookings {
+		if u := &r.undoBookings[i]; u.existed {
 			*u.p = u.old
 		} else {
 			r.remove(u.p)
@@ -1177,7 +1177,10 @@ func (s *MemoryStore) commit(r *showRecord) {
 	if r.openByUser != nil {
 		r.commitOpen()
 	}
-	for _, u := range r.undoBookings {
+	// By index: a bookingUndo is some 200 bytes, copied per iteration by
+	// a range over values.
+	for i := range r.undoBookings {
+		u := &r.undoBookings[i]
 		b := u.p
 		if !u.existed {
 			if b.where == inMapIndexed {
@@ -1393,7 +1396,7 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 		key.setSlot(&rec.id, slot)
 		if slot != noSlot {
 			r.storeAt(rec, int(slot))
-			r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
+			r.addTouched(rec, false)
 			return nil
 		}
 	}
@@ -1401,7 +1404,7 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 		return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
 	}
 	r.store(rec)
-	r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
+	r.addTouched(rec, false)
 	return nil
 }
 
@@ -1428,7 +1431,7 @@ func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layout *Layout) freedSeats {
 	r := tx.rec
 	if !r.touched(p.id) {
-		r.addTouched(bookingUndo{old: *p, p: p, existed: true})
+		r.addTouched(p, true)
 	}
 	var f freedSeats
 	for k := range p.seats {
@@ -1463,11 +1466,7 @@ func (tx *memTx) put(b *Booking) {
 		r.store(p)
 	}
 	if !r.touched(b.ID) {
-		u := bookingUndo{old: bookingRecord{id: b.ID}, p: p, existed: existed}
-		if existed {
-			u.old = *p
-		}
-		r.addTouched(u)
+		r.addTouched(p, existed)
 	}
 	p.set(b, seats)
 }
@@ -1487,16 +1486,25 @@ func (r *showRecord) touched(id BookingID) bool {
 	return false
 }
 
-// addTouched logs the state of a booking before its first put.
-func (r *showRecord) addTouched(u bookingUndo) {
-	r.undoBookings = append(r.undoBookings, u)
+// addTouched logs the state of the stored booking p before its first put:
+// as it is, if it existed, else its ID alone. The entry is filled in
+// place: a bookingUndo built and passed by value was copied twice.
+func (r *showRecord) addTouched(p *bookingRecord, existed bool) {
+	r.undoBookings = append(r.undoBookings, bookingUndo{})
+	u := &r.undoBookings[len(r.undoBookings)-1]
+	if existed {
+		u.old = *p
+	} else {
+		u.old.id = p.id
+	}
+	u.p, u.existed = p, existed
 	switch n := len(r.undoBookings); {
 	case n == touchedScanLimit+1:
 		if r.touchedSet == nil {
 			r.touchedSet = make(map[BookingID]struct{})
 		}
-		for _, v := range r.undoBookings {
-			r.touchedSet[v.old.id] = struct{}{}
+		for i := range r.undoBookings {
+			r.touchedSet[r.undoBookings[i].old.id] = struct{}{}
 		}
 	case n > touchedScanLimit+1:
 		r.touchedSet[u.old.id] = struct{}{}
