@@ -987,11 +987,14 @@ func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID
 		// The in-memory Store's booking index names the show: copying the
 		// whole booking and cloning its seats, as Store.Booking does, only
 		// to read its show ID, was a fifth of the cost of a release.
-		showID, err := bs.mem.showOfBooking(ctx, bookingID)
+		r, err := bs.mem.showOfBooking(ctx, bookingID)
 		if err != nil {
 			return nil, err
 		}
-		return bs.entry(ctx, showID)
+		if e := bs.shows.numbered.get(r.number); e != nil && e.rec == r {
+			return e, nil // without hashing the show's ID (showCache.numbered)
+		}
+		return bs.entry(ctx, r.show.ID)
 	}
 	b, err := bs.store.Booking(ctx, bookingID)
 	if err != nil {

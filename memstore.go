@@ -1683,18 +1683,18 @@ func (s *MemoryStore) showHolding(id BookingID) *showRecord {
 	return r
 }
 
-// showOfBooking returns the ID of the show whose transactions hold the
-// booking: the BookingSystem's way to find a booking's show without the
-// copy Booking makes.
-func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, error) {
+// showOfBooking returns the record of the show whose transactions hold
+// the booking: the BookingSystem's way to find a booking's show without
+// the copy Booking makes.
+func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (*showRecord, error) {
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return nil, err
 	}
 	r := s.showHolding(id)
 	if r == nil {
-		return "", fmt.Errorf("booking %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("booking %s: %w", id, ErrNotFound)
 	}
-	return r.show.ID, nil
+	return r, nil
 }
 
 // BookingsOfUser implements Store: up to limit bookings after the cursor,
