@@ -411,7 +411,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 	h.idx = append(h.idx[:0], idx...)
 	err := bs.updateLocked(ctx, e, e.tx.holdFn)
 	if h.kept != nil {
-		*out = h.kept.booking()
+		h.kept.fill(out)
 	} else {
 		*out = h.b
 		h.b = Booking{}
@@ -866,7 +866,7 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 	err := bs.updateLocked(ctx, e, e.tx.endFn)
 	if err == nil {
 		if op.kept != nil {
-			*out = op.kept.booking()
+			op.kept.fill(out)
 		} else {
 			*out = op.b
 		}

@@ -624,6 +624,19 @@ func (r *bookingRecord) booking() Booking {
 	return b
 }
 
+// fill stores the record in *b as booking does, writing it in place: a
+// Booking built and copied is 360 bytes moved twice.
+func (r *bookingRecord) fill(b *Booking) {
+	b.ID, b.UserID, b.ShowID, b.Seats, b.Total = r.id, r.userID, r.showID, r.seats, r.total
+	b.Status, b.CreatedAt, b.HeldUntil, b.Extensions = r.status, r.createdAt, r.heldUntil, r.extensions
+	b.UpdatedAt = r.updatedAt
+	if r.money != nil {
+		b.Payment, b.Refund = r.money.payment, r.money.refund
+	} else {
+		b.Payment, b.Refund = Payment{}, Refund{}
+	}
+}
+
 // set makes the record b, with the given Seats. The seat positions stay
 // if the Seats are the record's own slice.
 func (r *bookingRecord) set(b *Booking, seats []BookedSeat) {
