@@ -300,17 +300,17 @@ func (m idMask) numbered(id BookingID) (show, slot uint32, ok bool) {
 // numberedShow returns the show whose number the booking ID carries, if
 // any: the show that holds the booking if anyone does, unless a caller
 // of PutBooking stored it in another show (then the bookings index has
-// it).
-func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
-	n, _, ok := s.mask.numbered(id)
+// it). It returns the slot the ID carries as well, as slotOf would.
+func (s *MemoryStore) numberedShow(id BookingID) (*showRecord, int, bool) {
+	n, slot, ok := s.mask.numbered(id)
 	if !ok {
-		return nil
+		return nil, 0, false
 	}
 	p := s.numbered.Load()
 	if p == nil || int(n) >= len(*p) {
-		return nil
+		return nil, 0, false
 	}
-	return (*p)[n]
+	return (*p)[n], int(slot), slot != noSlot
 }
 
 // ownsNumbered reports whether r is the show the booking ID is numbered
@@ -344,7 +344,13 @@ const (
 // record returns the stored record of the booking, or nil. The caller
 // holds r.mu.
 func (r *showRecord) record(id BookingID) *bookingRecord {
-	if slot, ok := r.slotOf(id); ok && slot < len(r.slots) {
+	slot, ok := r.slotOf(id)
+	return r.recordAt(slot, ok, id)
+}
+
+// recordAt is record for an ID whose slot in r is known (slotOf).
+func (r *showRecord) recordAt(slot int, ok bool, id BookingID) *bookingRecord {
+	if ok && slot < len(r.slots) {
 		if p := r.slots[slot]; p != nil && p.id == id {
 			return p
 		}
@@ -1681,9 +1687,10 @@ func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 // booking, or nil: the show its ID is numbered with if that show has it,
 // else the one the bookings index names.
 func (s *MemoryStore) showHolding(id BookingID) *showRecord {
-	if r := s.numberedShow(id); r != nil {
+	// The ID's number and slot, read once: each read is a keyed hash.
+	if r, slot, hasSlot := s.numberedShow(id); r != nil {
 		r.mu.RLock()
-		ok := r.record(id) != nil
+		ok := r.recordAt(slot, hasSlot, id) != nil
 		r.mu.RUnlock()
 		if ok {
 			return r
