@@ -11,3 +11,17 @@ func CachedShowsForTest(bs *BookingSystem) int {
 	}
 	return n
 }
+
+// NumberedShowsForTest returns how many show entries bs keeps by show
+// number (showCache.numbered).
+func NumberedShowsForTest(bs *BookingSystem) int {
+	n := 0
+	if p := bs.shows.numbered.list.Load(); p != nil {
+		for i := range *p {
+			if (*p)[i].Load() != nil {
+				n++
+			}
+		}
+	}
+	return n
+}

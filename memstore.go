@@ -300,17 +300,17 @@ func (m idMask) numbered(id BookingID) (show, slot uint32, ok bool) {
 // numberedShow returns the show whose number the booking ID carries, if
 // any: the show that holds the booking if anyone does, unless a caller
 // of PutBooking stored it in another show (then the bookings index has
-// it).
-func (s *MemoryStore) numberedShow(id BookingID) *showRecord {
-	n, _, ok := s.mask.numbered(id)
+// it). It returns the slot the ID carries as well, as slotOf would.
+func (s *MemoryStore) numberedShow(id BookingID) (*showRecord, int, bool) {
+	n, slot, ok := s.mask.numbered(id)
 	if !ok {
-		return nil
+		return nil, 0, false
 	}
 	p := s.numbered.Load()
 	if p == nil || int(n) >= len(*p) {
-		return nil
+		return nil, 0, false
 	}
-	return (*p)[n]
+	return (*p)[n], int(slot), slot != noSlot
 }
 
 // ownsNumbered reports whether r is the show the booking ID is numbered
@@ -344,7 +344,13 @@ const (
 // record returns the stored record of the booking, or nil. The caller
 // holds r.mu.
 func (r *showRecord) record(id BookingID) *bookingRecord {
-	if slot, ok := r.slotOf(id); ok && slot < len(r.slots) {
+	slot, ok := r.slotOf(id)
+	return r.recordAt(slot, ok, id)
+}
+
+// recordAt is record for an ID whose slot in r is known (slotOf).
+func (r *showRecord) recordAt(slot int, ok bool, id BookingID) *bookingRecord {
+	if ok && slot < len(r.slots) {
 		if p := r.slots[slot]; p != nil && p.id == id {
 			return p
 		}
@@ -622,6 +628,19 @@ func (r *bookingRecord) booking() Booking {
 		b.Payment, b.Refund = r.money.payment, r.money.refund
 	}
 	return b
+}
+
+// fill stores the record in *b as booking does, writing it in place: a
+// Booking built and copied is 360 bytes moved twice.
+func (r *bookingRecord) fill(b *Booking) {
+	b.ID, b.UserID, b.ShowID, b.Seats, b.Total = r.id, r.userID, r.showID, r.seats, r.total
+	b.Status, b.CreatedAt, b.HeldUntil, b.Extensions = r.status, r.createdAt, r.heldUntil, r.extensions
+	b.UpdatedAt = r.updatedAt
+	if r.money != nil {
+		b.Payment, b.Refund = r.money.payment, r.money.refund
+	} else {
+		b.Payment, b.Refund = Payment{}, Refund{}
+	}
 }
 
 // set makes the record b, with the given Seats. The seat positions stay
@@ -1157,8 +1176,8 @@ func (r *showRecord) rollback() {
 		u := r.undoSeats[i]
 		r.seats[u.i] = u.old
 	}
-	for _, u := range r.undoBookings {
-		if u.existed {
+	for i := range r.undoBookings {
+		if u := &r.undoBookings[i]; u.existed {
 			*u.p = u.old
 		} else {
 			r.remove(u.p)
@@ -1177,7 +1196,10 @@ func (s *MemoryStore) commit(r *showRecord) {
 	if r.openByUser != nil {
 		r.commitOpen()
 	}
-	for _, u := range r.undoBookings {
+	// By index: a bookingUndo is some 200 bytes, copied per iteration by
+	// a range over values.
+	for i := range r.undoBookings {
+		u := &r.undoBookings[i]
 		b := u.p
 		if !u.existed {
 			if b.where == inMapIndexed {
@@ -1393,7 +1415,7 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 		key.setSlot(&rec.id, slot)
 		if slot != noSlot {
 			r.storeAt(rec, int(slot))
-			r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
+			r.addTouched(rec, false)
 			return nil
 		}
 	}
@@ -1401,7 +1423,7 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 		return fmt.Errorf("boxoffice: booking ID %s is taken", rec.id)
 	}
 	r.store(rec)
-	r.addTouched(bookingUndo{old: bookingRecord{id: rec.id}, p: rec})
+	r.addTouched(rec, false)
 	return nil
 }
 
@@ -1428,7 +1450,7 @@ func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layout *Layout) freedSeats {
 	r := tx.rec
 	if !r.touched(p.id) {
-		r.addTouched(bookingUndo{old: *p, p: p, existed: true})
+		r.addTouched(p, true)
 	}
 	var f freedSeats
 	for k := range p.seats {
@@ -1463,11 +1485,7 @@ func (tx *memTx) put(b *Booking) {
 		r.store(p)
 	}
 	if !r.touched(b.ID) {
-		u := bookingUndo{old: bookingRecord{id: b.ID}, p: p, existed: existed}
-		if existed {
-			u.old = *p
-		}
-		r.addTouched(u)
+		r.addTouched(p, existed)
 	}
 	p.set(b, seats)
 }
@@ -1487,16 +1505,25 @@ func (r *showRecord) touched(id BookingID) bool {
 	return false
 }
 
-// addTouched logs the state of a booking before its first put.
-func (r *showRecord) addTouched(u bookingUndo) {
-	r.undoBookings = append(r.undoBookings, u)
+// addTouched logs the state of the stored booking p before its first put:
+// as it is, if it existed, else its ID alone. The entry is filled in
+// place: a bookingUndo built and passed by value was copied twice.
+func (r *showRecord) addTouched(p *bookingRecord, existed bool) {
+	r.undoBookings = append(r.undoBookings, bookingUndo{})
+	u := &r.undoBookings[len(r.undoBookings)-1]
+	if existed {
+		u.old = *p
+	} else {
+		u.old.id = p.id
+	}
+	u.p, u.existed = p, existed
 	switch n := len(r.undoBookings); {
 	case n == touchedScanLimit+1:
 		if r.touchedSet == nil {
 			r.touchedSet = make(map[BookingID]struct{})
 		}
-		for _, v := range r.undoBookings {
-			r.touchedSet[v.old.id] = struct{}{}
+		for i := range r.undoBookings {
+			r.touchedSet[r.undoBookings[i].old.id] = struct{}{}
 		}
 	case n > touchedScanLimit+1:
 		r.touchedSet[u.old.id] = struct{}{}
@@ -1660,9 +1687,10 @@ func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 // booking, or nil: the show its ID is numbered with if that show has it,
 // else the one the bookings index names.
 func (s *MemoryStore) showHolding(id BookingID) *showRecord {
-	if r := s.numberedShow(id); r != nil {
+	// The ID's number and slot, read once: each read is a keyed hash.
+	if r, slot, hasSlot := s.numberedShow(id); r != nil {
 		r.mu.RLock()
-		ok := r.record(id) != nil
+		ok := r.recordAt(slot, hasSlot, id) != nil
 		r.mu.RUnlock()
 		if ok {
 			return r
@@ -1675,18 +1703,18 @@ func (s *MemoryStore) showHolding(id BookingID) *showRecord {
 	return r
 }
 
-// showOfBooking returns the ID of the show whose transactions hold the
-// booking: the BookingSystem's way to find a booking's show without the
-// copy Booking makes.
-func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (string, error) {
+// showOfBooking returns the record of the show whose transactions hold
+// the booking: the BookingSystem's way to find a booking's show without
+// the copy Booking makes.
+func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (*showRecord, error) {
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return nil, err
 	}
 	r := s.showHolding(id)
 	if r == nil {
-		return "", fmt.Errorf("booking %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("booking %s: %w", id, ErrNotFound)
 	}
-	return r.show.ID, nil
+	return r, nil
 }
 
 // BookingsOfUser implements Store: up to limit bookings after the cursor,

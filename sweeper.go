@@ -125,7 +125,8 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 // expire moves one lapsed hold to expired; false if it was not (any more)
 // a lapsed hold.
 func (bs *BookingSystem) expire(ctx context.Context, e *showEntry, id BookingID) (bool, error) {
-	_, changed, err := bs.endHoldIn(ctx, e, id, StatusExpired)
+	var b Booking
+	changed, err := bs.endHoldIn(ctx, e, id, StatusExpired, &b)
 	if err != nil {
 		if isNotFound(err) {
 			return false, nil

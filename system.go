@@ -403,6 +403,64 @@ func (e *showEntry) unlock() {
 type showCache struct {
 	seed   maphash.Seed
 	shards [64]showShard
+	// numbered holds, at its show number (MemoryStore.number), the entry
+	// of each cached show of the in-memory Store, so that a call by
+	// booking ID, whose ID carries the number, finds the entry without
+	// hashing the show's ID and a map lookup under the shard's lock.
+	numbered numberedEntries
+}
+
+// numberedEntries is showCache.numbered: a list by show number, written
+// under mu and read without a lock. It is a cache of the shards' maps:
+// an entry missing from it is looked up there.
+type numberedEntries struct {
+	mu   sync.Mutex
+	list atomic.Pointer[[]atomic.Pointer[showEntry]]
+}
+
+// get returns the entry of show number n, or nil.
+func (t *numberedEntries) get(n uint32) *showEntry {
+	if p := t.list.Load(); p != nil && int64(n) < int64(len(*p)) {
+		return (*p)[n].Load()
+	}
+	return nil
+}
+
+// set makes e the entry of its show's number, if the show has one.
+func (t *numberedEntries) set(e *showEntry) {
+	if e.rec == nil || e.rec.number == noShowNumber {
+		return
+	}
+	n := int(e.rec.number)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var list []atomic.Pointer[showEntry]
+	if p := t.list.Load(); p != nil {
+		list = *p
+	}
+	if n >= len(list) {
+		// A new list, twice as long: a reader of the old one may miss
+		// the entries set from now on, and find them in the shard.
+		grown := make([]atomic.Pointer[showEntry], max(2*len(list), n+1, 64))
+		for i := range list {
+			grown[i].Store(list[i].Load())
+		}
+		list = grown
+		t.list.Store(&list)
+	}
+	list[n].Store(e)
+}
+
+// drop forgets e, unless its show has another entry by now.
+func (t *numberedEntries) drop(e *showEntry) {
+	if e.rec == nil || e.rec.number == noShowNumber {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.list.Load(); p != nil && int(e.rec.number) < len(*p) {
+		(*p)[e.rec.number].CompareAndSwap(e, nil)
+	}
 }
 
 type showShard struct {
@@ -508,6 +566,7 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	defer sh.mu.Unlock()
 	e = bs.newShowEntry(show, hall.Layout, rec)
 	sh.m[showID] = e
+	bs.shows.numbered.set(e)
 	return e, nil
 }
 
@@ -531,6 +590,7 @@ func (c *showCache) forgetEnded(before time.Time) {
 			}
 			if end.Before(before) {
 				delete(sh.m, id)
+				c.numbered.drop(e)
 			}
 		}
 		sh.mu.Unlock()
