@@ -3,7 +3,6 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -13,13 +12,10 @@ import (
 	"github.com/boxoffice-go/boxoffice"
 )
 
-// errLimitsDown is what the Store of the outage tests answers while it is
-// down: it could not reach its data, and committed nothing.
-var errLimitsDown = fmt.Errorf("limits: connection refused: %w", boxoffice.ErrStoreUnavailable)
 
 // downAfterAdmit is a limitStore that goes down once, right after an
 // admission it counted: its transactions and its SetLiveHold calls then
-// fail with errLimitsDown. The outage begins between a hold's admission
+// fail with errStoreOutage. The outage begins between a hold's admission
 // and its transaction.
 type downAfterAdmit struct {
 	*limitStore
@@ -30,14 +26,14 @@ func (s *downAfterAdmit) AdmitHold(ctx context.Context, a boxoffice.HoldAdmissio
 	err := s.limitStore.AdmitHold(ctx, a)
 	if err == nil && s.tripped.CompareAndSwap(false, true) {
 		s.down.Store(true)
-		s.setFail(errLimitsDown)
+		s.setFail(errStoreOutage)
 	}
 	return err
 }
 
 func (s *downAfterAdmit) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
 	if s.down.Load() {
-		return errLimitsDown
+		return errStoreOutage
 	}
 	return s.limitStore.UpdateShow(ctx, showID, fn)
 }
@@ -60,7 +56,7 @@ func TestSharedLimitsOutage(t *testing.T) {
 			c.Store, c.MaxLiveHoldsPerUser, c.HoldsPerMinute = limits, 1, -1
 			c.Logger = slog.New(slog.NewTextHandler(&log, nil))
 		})
-		limits.setFail(errLimitsDown)
+		limits.setFail(errStoreOutage)
 		for range 3 {
 			if _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrStoreUnavailable) {
 				t.Fatalf("a hold during the outage: %v; want ErrStoreUnavailable", err)

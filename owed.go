@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync"
@@ -165,6 +166,7 @@ type owedRetries struct {
 	first   time.Duration // the wait after the first failure
 	ceiling time.Duration // the longest wait
 	abandon time.Duration // abandonAfter(cfg)
+	streak  failStreak    // the sweeper's failed settles in a row, for its logs
 }
 
 type owedState struct {
@@ -327,8 +329,10 @@ func (r *owedRetries) failures(id BookingID) int {
 // slow gateway (a refund of 10 s that succeeds) would otherwise hold up the
 // sweeper's expiries, and the Watch updates they make, for owedBatch calls.
 //
-// A panic of user code (the PaymentGateway) is a failure of that booking
-// like any other, logged at Error: it must not take down the sweeper, and
+// A failure is logged paced by the run of failures in a row it is part of
+// (failStreak): an outage logs its start, a reminder every 10 minutes and
+// its end, not a line a tick. A panic of user code (the PaymentGateway) is
+// a failure of that booking like any other, logged at Error: it must not take down the sweeper, and
 // with it the process that embeds the library.
 func (bs *BookingSystem) settleOwed(ctx context.Context) {
 	now := bs.clock.Now()
@@ -338,6 +342,7 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 		r, err := bs.settleRecovered(ctx, k, !resumed)
 		resumed = resumed || r
 		if err == nil {
+			bs.logSettled()
 			if bs.clock.Now().Sub(now) < bs.cfg.SweepInterval {
 				continue
 			}
@@ -369,11 +374,75 @@ func (bs *BookingSystem) settleOwed(ctx context.Context) {
 			}
 		default:
 			bs.stats.refundRetryFails.Add(1)
-			bs.log.Warn("boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
-				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
+			bs.logSettleFailure(k, err)
 		}
 		bs.owed.putBack(due[i+1:], now)
 		return
+	}
+}
+
+// settleWarnEvery is how often, at most, a run of failed settles in a row
+// logs at Warn after its first failure: see failStreak.
+const settleWarnEvery = 10 * time.Minute
+
+// failStreak paces the warnings of the sweeper's failed settles. While the
+// Store or the gateway is down, every tick's retry fails (one a tick: the
+// first failure ends the tick), and a Warn for each, every SweepInterval,
+// buried the outage's start under a line a second. An operator wants the
+// start, a reminder while it lasts, and its end: so the first failure of a
+// run logs at Warn, then one every settleWarnEvery with the count so far,
+// the others at Debug; the first settle that goes through after two or
+// more failures logs at Info how many there were since when. The counters
+// (Stats().RefundRetryFails, SweeperErrors) still count every failure, and
+// are what to alert on.
+type failStreak struct {
+	mu     sync.Mutex
+	fails  int       // failures in a row
+	since  time.Time // the first of them
+	warned time.Time // the last of them logged at Warn
+}
+
+// failed counts a failure at now and says whether to log it at Warn, with
+// the run's count and start.
+func (s *failStreak) failed(now time.Time) (warn bool, fails int, since time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fails == 0 {
+		s.since = now
+	}
+	s.fails++
+	if s.fails == 1 || now.Sub(s.warned) >= settleWarnEvery {
+		s.warned, warn = now, true
+	}
+	return warn, s.fails, s.since
+}
+
+// ended ends the run, if any, and returns how many failures it had.
+func (s *failStreak) ended() (fails int, since time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fails, since = s.fails, s.since
+	s.fails = 0
+	return fails, since
+}
+
+// logSettleFailure logs a failed settle of booking k (not a refusal of the
+// gateway's, nor a panic), paced by the run of failures it is part of.
+func (bs *BookingSystem) logSettleFailure(k owedKey, err error) {
+	warn, fails, since := bs.owed.streak.failed(bs.clock.Now())
+	level := slog.LevelDebug
+	if warn {
+		level = slog.LevelWarn
+	}
+	bs.log.Log(context.Background(), level, "boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
+		"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "failed_in_a_row", fails, "since", since, "err", err)
+}
+
+// logSettled ends the run of failed settles, if any, once a settle went
+// through: the Store and the gateway answer again.
+func (bs *BookingSystem) logSettled() {
+	if fails, since := bs.owed.streak.ended(); fails > 1 {
+		bs.log.Info("boxoffice: settling bookings again after failures in a row", "failed_in_a_row", fails, "since", since)
 	}
 }
 
