@@ -12,7 +12,6 @@ import (
 	"github.com/boxoffice-go/boxoffice"
 )
 
-
 // downAfterAdmit is a limitStore that goes down once, right after an
 // admission it counted: its transactions and its SetLiveHold calls then
 // fail with errStoreOutage. The outage begins between a hold's admission
