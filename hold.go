@@ -115,7 +115,9 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// On the in-memory Store the ID gets its slot in the show only once
 	// the hold is stored (memTx.addHold): until then, and for the limits,
 	// id is the booking's provisional ID. From admit on, every way out
-	// but a stored hold must forget id, freeing its live-hold slot; a
+	// but a stored hold must forget id, freeing its live-hold slot (an
+	// admission that failed frees it only if it may have been counted:
+	// admitMayHaveCounted); a
 	// pricing failure keeps its HoldsPerMinute token, like any refused
 	// request: x/time/rate can give a token back only at the instant it
 	// was taken, and giving it back later would count the refill since
@@ -126,8 +128,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		admitAt := bs.clock.Now()
 		admittedUntil = bs.users.liveUntil(admitAt, bs.cfg.HoldTTL, e.show.Start)
 		if err := bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
-			if _, ok := err.(*RateLimitError); !ok {
-				// The Store may have counted the request all the same.
+			if admitMayHaveCounted(err) {
 				bs.users.forget(ctx, userID, id)
 			}
 			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
@@ -173,6 +174,23 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	e.hot.holds.Add(1)
 	b.Seats = slices.Clone(b.Seats) // see snapshot
 	return b, nil
+}
+
+// admitMayHaveCounted reports whether a request that admit refused with
+// err may still hold a live-hold slot, which the request must then free.
+// A limit's refusal counted nothing. Nor did a UserLimitStore that could
+// not reach its data (ErrStoreUnavailable, without ErrCommitUnknown: such
+// a Store call committed nothing): undoing it would only be one more call
+// to a Store that is down, and one more warning, for every request of an
+// outage. Any other error may have been counted, and is undone. Should a
+// Store have counted an unavailable admission all the same, the slot still
+// lapses at the LiveUntil it was given, as every count whose end the Store
+// could not be told.
+func admitMayHaveCounted(err error) bool {
+	if _, ok := err.(*RateLimitError); ok {
+		return false
+	}
+	return !errors.Is(err, ErrStoreUnavailable) || errors.Is(err, ErrCommitUnknown)
 }
 
 // snapshot returns b with Seats of its own, as every Booking the

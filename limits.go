@@ -309,8 +309,16 @@ func (u *userLimits) forgetAll(ctx context.Context, holds []Booking) {
 func (u *userLimits) setShared(ctx context.Context, userID string, id BookingID, until time.Time) {
 	ctx, cancel := withClockTimeout(context.WithoutCancel(ctx), u.clock, sharedLimitTimeout)
 	defer cancel()
-	if err := u.shared.SetLiveHold(ctx, userID, id, until); err != nil {
-		u.log.Warn("boxoffice: updating the shared per-user limits failed; the hold counts until the deadline they had for it",
+	err := u.shared.SetLiveHold(ctx, userID, id, until)
+	switch {
+	case err == nil:
+	case until.IsZero():
+		// An end: there is no new deadline to print (a zero time in the
+		// log read as one), only the one the Store already had.
+		u.log.Warn("boxoffice: ending a hold's count in the shared per-user limits failed; it counts until the deadline they had for it",
+			"user", userID, "booking", id, "err", err)
+	default:
+		u.log.Warn("boxoffice: moving a hold's deadline in the shared per-user limits failed; it counts until the deadline they had for it",
 			"user", userID, "booking", id, "until", until, "err", err)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice/internal/deadlines"
@@ -57,7 +59,8 @@ const maxOwedBackoff = time.Hour
 // 64 of them would hold the sweeper (and its expiries) up for most of an
 // hour. A tick also stops at the first retry that fails, so a gateway
 // that hangs holds up the sweeper for one call of at most
-// Config.PaymentTimeout per tick, or for one payment.
+// Config.PaymentTimeout per tick; a payment, which runs on a goroutine of
+// its own, one at a time, for one Config.SweepInterval at most.
 const owedBatch = 64
 
 // payingMargin is what abandonAfter adds to the time a payment's gateway
@@ -165,6 +168,13 @@ type owedRetries struct {
 	first   time.Duration // the wait after the first failure
 	ceiling time.Duration // the longest wait
 	abandon time.Duration // abandonAfter(cfg)
+	streak  failStreak    // the sweeper's failed settles in a row, for its logs
+
+	// The sweeper's resume of an abandoned payment runs on a goroutine of
+	// its own, one at a time (see resumePayment): resuming says one runs,
+	// and the sweeper waits for resumes before it returns.
+	resuming atomic.Bool
+	resumes  sync.WaitGroup
 }
 
 type owedState struct {
@@ -316,8 +326,10 @@ func (r *owedRetries) failures(id BookingID) int {
 // abandoned payment as ConfirmBooking does (PaymentAttempts calls at most,
 // and a void): a payment due after that one is put back, due at once, for the
 // next tick, so that a tick lasts one payment and not owedBatch of them,
-// whether they succeed or fail. The first failure ends the tick's retries and
-// puts the rest back, due at once: the gateway (or the Store) is most likely
+// whether they succeed or fail; and the tick waits for that one only a
+// SweepInterval, after which it goes on on its own goroutine, and no
+// other payment is resumed until it ends (see resumePayment). The first
+// failure ends the tick's retries and puts the rest back, due at once: the gateway (or the Store) is most likely
 // down, and one try a tick is enough to find out when it is back, without
 // holding up the sweeper (or a down gateway) with a call for every booking. A
 // refusal (ErrPaymentDeclined), or a refund's ErrChargeNotFound, is the
@@ -327,53 +339,131 @@ func (r *owedRetries) failures(id BookingID) int {
 // slow gateway (a refund of 10 s that succeeds) would otherwise hold up the
 // sweeper's expiries, and the Watch updates they make, for owedBatch calls.
 //
-// A panic of user code (the PaymentGateway) is a failure of that booking
-// like any other, logged at Error: it must not take down the sweeper, and
+// A failure is logged paced by the run of failures in a row it is part of
+// (failStreak): an outage logs its start, a reminder every 10 minutes and
+// its end, not a line a tick. A panic of user code (the PaymentGateway) is
+// a failure of that booking like any other, logged at Error: it must not take down the sweeper, and
 // with it the process that embeds the library.
 func (bs *BookingSystem) settleOwed(ctx context.Context) {
 	now := bs.clock.Now()
 	due := bs.owed.popDue(now, owedBatch)
 	resumed := false
 	for i, k := range due {
-		r, err := bs.settleRecovered(ctx, k, !resumed)
+		r, err := bs.settleRecovered(ctx, k, !resumed && !bs.owed.resuming.Load())
 		resumed = resumed || r
-		if err == nil {
-			if bs.clock.Now().Sub(now) < bs.cfg.SweepInterval {
-				continue
-			}
+		switch {
+		case err == nil:
+			bs.logSettled()
+		case err == errResumeGoesOn:
+			// The tick has waited a SweepInterval for the resume: the
+			// next must expire holds. The resume logs its own outcome.
+			bs.owed.putBack(due[i+1:], now)
+			return
+		case !bs.settleFailed(ctx, k, err):
 			bs.owed.putBack(due[i+1:], now)
 			return
 		}
-		var pe *settlePanic
-		switch {
-		case errors.As(err, &pe):
-			bs.stats.refundRetryFails.Add(1)
-			bs.log.Error("boxoffice: panic while settling a booking (pay money owed back, or finish its payment); retrying later",
-				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "panic", pe.value, "stack", string(pe.stack))
-		case ctx.Err() != nil:
-			// closing: not a failure of the gateway
-		case errors.Is(err, ErrPaymentDeclined), errors.Is(err, ErrChargeNotFound):
-			// The gateway answered, for good, about this booking alone (a
-			// refusal, or a refund of a charge it does not know): it is
-			// up, so the tick goes on, unless it has lasted a sweep
-			// interval already, as after a success. Stopping at each
-			// would let bookings it keeps refusing, one a tick, hold up
-			// every other one: in a chaos drill, a thousand refunds whose
-			// charges a gateway did not know held up abandoned payments
-			// for minutes past their bound.
-			bs.stats.refundRetryFails.Add(1)
-			bs.log.Warn("boxoffice: the gateway refused to settle a booking (pay money owed back, or finish its payment); retrying later",
-				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
-			if bs.clock.Now().Sub(now) < bs.cfg.SweepInterval {
-				continue
-			}
-		default:
-			bs.stats.refundRetryFails.Add(1)
-			bs.log.Warn("boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
-				"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
+		if bs.clock.Now().Sub(now) >= bs.cfg.SweepInterval {
+			bs.owed.putBack(due[i+1:], now)
+			return
 		}
-		bs.owed.putBack(due[i+1:], now)
-		return
+	}
+}
+
+// settleFailed counts and logs a failed settle of booking k, and says
+// whether the tick may go on with the next booking: only after a refusal
+// of the gateway's about this booking alone.
+func (bs *BookingSystem) settleFailed(ctx context.Context, k owedKey, err error) (goOn bool) {
+	var pe *settlePanic
+	switch {
+	case errors.As(err, &pe):
+		bs.stats.refundRetryFails.Add(1)
+		bs.log.Error("boxoffice: panic while settling a booking (pay money owed back, or finish its payment); retrying later",
+			"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "panic", pe.value, "stack", string(pe.stack))
+	case ctx.Err() != nil:
+		// closing: not a failure of the gateway
+	case errors.Is(err, ErrPaymentDeclined), errors.Is(err, ErrChargeNotFound):
+		// The gateway answered, for good, about this booking alone (a
+		// refusal, or a refund of a charge it does not know): it is
+		// up, so the tick goes on, unless it has lasted a sweep
+		// interval already, as after a success. Stopping at each
+		// would let bookings it keeps refusing, one a tick, hold up
+		// every other one: in a chaos drill, a thousand refunds whose
+		// charges a gateway did not know held up abandoned payments
+		// for minutes past their bound.
+		bs.stats.refundRetryFails.Add(1)
+		bs.log.Warn("boxoffice: the gateway refused to settle a booking (pay money owed back, or finish its payment); retrying later",
+			"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "err", err)
+		return true
+	default:
+		bs.stats.refundRetryFails.Add(1)
+		bs.logSettleFailure(k, err)
+	}
+	return false
+}
+
+// settleWarnEvery is how often, at most, a run of failed settles in a row
+// logs at Warn after its first failure: see failStreak.
+const settleWarnEvery = 10 * time.Minute
+
+// failStreak paces the warnings of the sweeper's failed settles. While the
+// Store or the gateway is down, every tick's retry fails (one a tick: the
+// first failure ends the tick), and a Warn for each, every SweepInterval,
+// buried the outage's start under a line a second. An operator wants the
+// start, a reminder while it lasts, and its end: so the first failure of a
+// run logs at Warn, then one every settleWarnEvery with the count so far,
+// the others at Debug; the first settle that goes through after two or
+// more failures logs at Info how many there were since when. The counters
+// (Stats().RefundRetryFails, SweeperErrors) still count every failure, and
+// are what to alert on.
+type failStreak struct {
+	mu     sync.Mutex
+	fails  int       // failures in a row
+	since  time.Time // the first of them
+	warned time.Time // the last of them logged at Warn
+}
+
+// failed counts a failure at now and says whether to log it at Warn, with
+// the run's count and start.
+func (s *failStreak) failed(now time.Time) (warn bool, fails int, since time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fails == 0 {
+		s.since = now
+	}
+	s.fails++
+	if s.fails == 1 || now.Sub(s.warned) >= settleWarnEvery {
+		s.warned, warn = now, true
+	}
+	return warn, s.fails, s.since
+}
+
+// ended ends the run, if any, and returns how many failures it had.
+func (s *failStreak) ended() (fails int, since time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fails, since = s.fails, s.since
+	s.fails = 0
+	return fails, since
+}
+
+// logSettleFailure logs a failed settle of booking k (not a refusal of the
+// gateway's, nor a panic), paced by the run of failures it is part of.
+func (bs *BookingSystem) logSettleFailure(k owedKey, err error) {
+	warn, fails, since := bs.owed.streak.failed(bs.clock.Now())
+	level := slog.LevelDebug
+	if warn {
+		level = slog.LevelWarn
+	}
+	bs.log.Log(context.Background(), level, "boxoffice: could not settle a booking (pay money owed back, or finish its payment); retrying later",
+		"booking", k.id, "show", k.show.show.ID, "failures", bs.owed.failures(k.id), "failed_in_a_row", fails, "since", since, "err", err)
+}
+
+// logSettled ends the run of failed settles, if any, once a settle went
+// through: the Store and the gateway answer again.
+func (bs *BookingSystem) logSettled() {
+	if fails, since := bs.owed.streak.ended(); fails > 1 {
+		bs.log.Info("boxoffice: settling bookings again after failures in a row", "failed_in_a_row", fails, "since", since)
 	}
 }
 
@@ -457,9 +547,12 @@ func (bs *BookingSystem) settleOne(ctx context.Context, e *showEntry, id Booking
 // sweeper leaves it to rather than wait on it (the table of confirms in
 // flight: a call that starts while the sweeper resumes joins the resume
 // instead). Unless mayResume, an abandoned payment is put back, due now,
-// untouched: the tick has resumed one already. The resume runs, like a call's
-// payment, to its end on a context the sweeper's cancellation does not cut
-// once the charge has begun, so Close waits for it (bounded by Close's ctx).
+// untouched: the tick has resumed one already, or a resume still runs. The
+// resume runs, like a call's payment, to its end on a context the sweeper's
+// cancellation does not cut once the charge has begun, on a goroutine of its
+// own that the sweeper waits for before it returns, so Close waits for it
+// (bounded by Close's ctx). The tick waits for it one SweepInterval at most:
+// then it returns errResumeGoesOn, and the resume logs its own outcome.
 // A failure has queued the booking again, with backoff; resumed says the
 // resume ran.
 func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Booking, mayResume bool) (resumed bool, err error) {
@@ -482,14 +575,79 @@ func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Book
 		bs.owed.later(e, b.ID, now.Add(bs.owed.abandon))
 		return false, nil
 	}
+	// The resume runs on a goroutine of its own, and the tick waits for it
+	// one SweepInterval at most: a whole payment (PaymentAttempts calls
+	// of up to PaymentTimeout, the backoffs, a void) held the sweeper up,
+	// and with it the expiry of holds and the Watch updates it makes, for
+	// as long. Past that the tick ends, and the resume goes on and logs
+	// its own outcome; no other resume starts until it ends (resuming),
+	// and the sweeper waits for it before it returns, so Close does too.
+	// A resume that ends in time is the tick's, as it was.
+	k := owedKey{show: e, id: b.ID}
+	done := make(chan resumeOutcome) // unbuffered: taken by the tick, or not at all
+	tickGone := make(chan struct{})
+	bs.owed.resuming.Store(true)
+	bs.owed.resumes.Go(func() {
+		out := bs.runResume(ctx, e, b, c)
+		bs.owed.resuming.Store(false) // before the tick hears: its next booking may resume
+		select {
+		case done <- out:
+		case <-tickGone:
+			if out.err == nil {
+				bs.logSettled()
+			} else {
+				bs.settleFailed(ctx, k, out.err)
+			}
+		}
+	})
+	wait, cancel := withClockTimeout(ctx, bs.clock, bs.cfg.SweepInterval)
+	defer cancel()
+	select {
+	case out := <-done:
+		return out.resumed, out.err
+	case <-wait.Done():
+		close(tickGone)
+		return true, errResumeGoesOn
+	}
+}
+
+// resumeOutcome is what a resume of the sweeper's came to: resumed says it
+// ran (see resumePayment).
+type resumeOutcome struct {
+	resumed bool
+	err     error
+}
+
+// errResumeGoesOn is resumePayment's answer to a tick that stopped waiting
+// for the resume, which goes on on its own goroutine.
+var errResumeGoesOn = errors.New("boxoffice: the resume of a payment goes on past the sweeper's tick")
+
+// runResume resumes the payment of b, which the sweeper claimed as c, as
+// ConfirmBooking resumes it, on the resume's own goroutine. A panic of the
+// gateway is a failure like any other, as settleRecovered makes it on the
+// sweeper's.
+func (bs *BookingSystem) runResume(ctx context.Context, e *showEntry, b Booking, c *confirmCall) (res resumeOutcome) {
+	defer func() {
+		if v := recover(); v != nil {
+			bs.owed.failedOnce(e, b.ID, bs.clock.Now())
+			res = resumeOutcome{resumed: true, err: &settlePanic{value: v, stack: debug.Stack()}}
+		}
+	}()
 	out, err := func() (out Booking, err error) {
 		// Should the gateway panic, the calls that joined the resume get
 		// an error, and the next confirm of the booking starts afresh;
-		// the panic goes on to settleRecovered.
+		// the panic goes on to the recover above.
 		err = errResumePanicked
 		defer func() { bs.confirms.finish(b.ID, c, out, err) }()
 		return bs.confirm(ctx, b.ID, b.Payment.Method, true)
 	}()
+	resumed, err := bs.resumed(e, b, out, err)
+	return resumeOutcome{resumed: resumed, err: err}
+}
+
+// resumed records the outcome of a resume of b's payment that ended with
+// out and err, and returns resumePayment's answer.
+func (bs *BookingSystem) resumed(e *showEntry, b, out Booking, err error) (bool, error) {
 	var pe *PaymentError
 	switch {
 	case err == errNotAbandoned:

@@ -348,8 +348,13 @@ type UserLimitStore interface {
 	// it returns a *RateLimitError with Limit LimitHoldsPerMinute and
 	// RetryAfter until the next token. Else it takes a token (if there is
 	// a rate) and, if a.LiveUntil is set, counts a.Hold as live until
-	// then. Any other error means it may or may not have counted the
-	// request.
+	// then. An error matching ErrStoreUnavailable (and not
+	// ErrCommitUnknown) must mean, as for every Store call, that it
+	// counted nothing: the BookingSystem does not undo such an admission
+	// (an outage would cost one more failing call per request), so one
+	// counted all the same counts until a.LiveUntil. Any other error means
+	// it may or may not have counted the request, and the BookingSystem
+	// ends the count with SetLiveHold.
 	AdmitHold(ctx context.Context, a HoldAdmission) error
 	// SetLiveHold moves the deadline of the user's live hold to until, or
 	// stops counting the hold if until is zero. A hold that is not

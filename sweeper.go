@@ -228,9 +228,13 @@ const evictEvery = time.Minute
 // min(RescanInterval, evictEvery) it forgets idle users and long-ended
 // shows; until ctx is cancelled. Each runs on the first tick once its
 // time has passed. Holds come first in a tick: a retry waiting on the
-// gateway never delays an expiry of that tick.
+// gateway never delays an expiry of that tick, and a resumed payment,
+// which runs on a goroutine of its own, delays the next by at most a
+// SweepInterval (see resumePayment). Before it returns, it waits for that
+// resume, so that Close does.
 func (bs *BookingSystem) runSweeper(ctx context.Context) {
 	defer close(bs.sweeperRan)
+	defer bs.owed.resumes.Wait()
 	t := bs.clock.NewTimer(bs.cfg.SweepInterval)
 	defer t.Stop()
 	bs.rescan(ctx)
