@@ -586,6 +586,11 @@ func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Book
 	k := owedKey{show: e, id: b.ID}
 	done := make(chan resumeOutcome) // unbuffered: taken by the tick, or not at all
 	tickGone := make(chan struct{})
+	// The wait is armed before the resume starts, so that it counts from
+	// the start of the resume: a clock moved once the gateway is called
+	// must find it armed.
+	wait, cancel := withClockTimeout(ctx, bs.clock, bs.cfg.SweepInterval)
+	defer cancel()
 	bs.owed.resuming.Store(true)
 	bs.owed.resumes.Go(func() {
 		out := bs.runResume(ctx, e, b, c)
@@ -600,8 +605,6 @@ func (bs *BookingSystem) resumePayment(ctx context.Context, e *showEntry, b Book
 			}
 		}
 	})
-	wait, cancel := withClockTimeout(ctx, bs.clock, bs.cfg.SweepInterval)
-	defer cancel()
 	select {
 	case out := <-done:
 		return out.resumed, out.err
