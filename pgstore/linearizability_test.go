@@ -734,6 +734,7 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 		}
 		return ids[len(ids)-1-rng.IntN(min(len(ids), 8))], true
 	}
+	finished := make(chan struct{}, clients*opsEach) // one per operation, for the clock below
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Go(func() {
@@ -830,6 +831,7 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 					}
 				}
 				ret := seq.Add(1)
+				finished <- struct{}{}
 				var ok bool
 				out.outcome, ok = pgLinClassify(err)
 				conflictOK := in.kind == pgLinHold || in.kind == pgLinRelease
@@ -862,16 +864,29 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 			}
 		})
 	}
-	// The clock moves by up to a sixth of the TTL every few milliseconds
-	// while the clients run, as an operation of every show's history.
-	var running atomic.Bool
-	running.Store(true)
+	// The clock moves by up to a sixth of the TTL after every 4 to 12
+	// operations, while the clients run, as an operation of every show's
+	// history. Counted in operations, not milliseconds: moved on a timer,
+	// it raced ahead of clients slowed by a loaded machine, and a whole
+	// history's holds expired before any was released. It also moves when
+	// no operation has finished for a while, as every client may be
+	// waiting on the clock (a payment's backoff).
 	clockDone := make(chan struct{})
 	go func() {
 		defer close(clockDone)
 		rng := rand.New(rand.NewPCG(seed, uint64(clients)))
-		for running.Load() {
-			time.Sleep(time.Duration(2000+rng.IntN(6000)) * time.Microsecond)
+		for {
+		wait:
+			for range 4 + rng.IntN(9) {
+				select {
+				case _, ok := <-finished:
+					if !ok {
+						return
+					}
+				case <-time.After(50 * time.Millisecond):
+					break wait
+				}
+			}
 			call := seq.Add(1)
 			clock.Advance(time.Duration(rng.IntN(int(pgLinTTL/time.Second)/6)) * time.Second)
 			in := pgLinInput{kind: pgLinAdvance, at: clock.Now().Sub(start)}
@@ -880,7 +895,7 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 		}
 	}()
 	wg.Wait()
-	running.Store(false)
+	close(finished)
 	<-clockDone
 
 	// The money: what the gateway kept is the price of the tickets sold,
