@@ -96,6 +96,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.maxSeatsPerShow < 0 {
 		return config{}, fmt.Errorf("-max-seats-per-show %d: want 0 (no cap) or more", c.maxSeatsPerShow)
 	}
+	if c.adminToken != "" && len(c.adminToken) < minAdminToken {
+		// The token opens an endpoint that cancels shows and refunds
+		// every booking; a short one can be guessed by trying.
+		return config{}, fmt.Errorf("-admin-token: want at least %d characters (e.g. openssl rand -hex 16)", minAdminToken)
+	}
 	if c.maxStreams < 1 {
 		return config{}, fmt.Errorf("-max-streams %d: want at least 1", c.maxStreams)
 	}
@@ -116,6 +121,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	return c, nil
 }
+
+// minAdminToken is the shortest -admin-token.
+const minAdminToken = 16
 
 // minResync is the shortest -resync.
 const minResync = 100 * time.Millisecond
