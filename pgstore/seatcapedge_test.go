@@ -189,3 +189,60 @@ func TestSeatCapExactAcrossInstances(t *testing.T) {
 		return err
 	}))
 }
+
+// TestSeatClaimPutAfterCount: a transaction that counts alice's seats and
+// then replaces one of her stored bookings (an extension: same ID, later
+// deadline) and adds a hold is checked on the rows as they were when it
+// counted: the replaced booking counted once, the claim accepted (one
+// round trip), and the stored count afterwards has both.
+func TestSeatClaimPutAfterCount(t *testing.T) {
+	t.Parallel()
+	_, schema, show := schemaWithShow(t)
+	testPool(t)
+	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
+	must(t, err)
+	trips := &showTrips{}
+	cfg.ConnConfig.Tracer = trips
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	must(t, err)
+	t.Cleanup(pool.Close)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	must(t, err)
+	ctx := t.Context()
+	now := show.Start.Add(-2 * time.Hour)
+	hold := func(seats ...string) boxoffice.Booking {
+		b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "alice", ShowID: show.ID, Status: boxoffice.StatusHeld,
+			CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
+		for _, id := range seats {
+			b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: boxoffice.Regular, Price: 10_00})
+			b.Total += 10_00
+		}
+		return b
+	}
+	first := hold("A1", "A2")
+	must(t, s.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error { tx.PutBooking(first); return nil }))
+	before := trips.n.Load()
+	var counts []int
+	must(t, s.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
+		n, err := tx.(boxoffice.UserSeatCounter).SeatsOfUser("alice", now)
+		counts = append(counts, n)
+		extended := first
+		extended.HeldUntil, extended.Extensions = now.Add(20*time.Minute), 1
+		tx.PutBooking(extended)
+		tx.PutBooking(hold("A3"))
+		return err
+	}))
+	if len(counts) != 1 || counts[0] != 2 {
+		t.Errorf("alice's seats counted %v, want [2]", counts)
+	}
+	if n := trips.n.Load() - before; n != 1 {
+		t.Errorf("%d round trips to the show's rows, want 1 (the statement refused the count)", n)
+	}
+	must(t, s.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error {
+		n, err := tx.(boxoffice.UserSeatCounter).SeatsOfUser("alice", now.Add(15*time.Minute))
+		if err == nil && n != 2 {
+			t.Errorf("alice's seats stored, past the first deadline: %d, want 2 (the extended hold)", n)
+		}
+		return err
+	}))
+}
