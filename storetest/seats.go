@@ -106,6 +106,10 @@ func testSeatsOfUserStatuses(t *testing.T, s boxoffice.Store) {
 		{"ann", now, 2 + 3 + 1},                            // the live hold, paying, confirmed
 		{"ann", now.Add(-time.Microsecond), 2 + 1 + 3 + 1}, // the hold whose deadline is now, too
 		{"ann", now.Add(time.Microsecond), 2 + 3 + 1},
+		// A Store that keeps microseconds compares the deadline with
+		// now to the nanosecond all the same.
+		{"ann", now.Add(-time.Nanosecond), 2 + 1 + 3 + 1},
+		{"ann", now.Add(time.Nanosecond), 2 + 3 + 1},
 		{"ann", at(9, 5), 2 + 1 + 1 + 3 + 1}, // every hold before its deadline
 		{"ann", at(10, 5), 3 + 1},            // at the live hold's deadline
 		{"bob", now, 3},
@@ -118,7 +122,7 @@ func testSeatsOfUserStatuses(t *testing.T, s boxoffice.Store) {
 				return err
 			}
 			if got != tt.want {
-				t.Errorf("SeatsOfUser(%q, %s) = %d, want %d", tt.user, tt.now.Format(time.TimeOnly+".999999"), got, tt.want)
+				t.Errorf("SeatsOfUser(%q, %s) = %d, want %d", tt.user, tt.now.Format(time.TimeOnly+".999999999"), got, tt.want)
 			}
 		}
 		return nil
