@@ -50,6 +50,9 @@ import (
 // as it always has, ErrInvalidTransition (a *TransitionError). Any other
 // state is a *TransitionError.
 func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
+	if err := bs.made(); err != nil {
+		return Booking{}, err
+	}
 	b, err := bs.cancelBooking(ctx, bookingID)
 	return b.snapshot(), err
 }
@@ -240,6 +243,9 @@ func (e *cancelAfterStartError) Unwrap() []error { return []error{&e.started, &e
 // answers whoever asks: a service shows a booking only to its user
 // (Booking.UserID).
 func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, error) {
+	if err := bs.made(); err != nil {
+		return Booking{}, err
+	}
 	return bs.store.Booking(ctx, id)
 }
 
@@ -306,6 +312,9 @@ func pageLimit(field string, n int) (int, error) {
 // user's, is ErrNotFound. A Limit out of range is an *ArgumentError
 // (ErrInvalidArgument); see BookingPage.
 func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page BookingPage) ([]Booking, error) {
+	if err := bs.made(); err != nil {
+		return nil, err
+	}
 	if err := validUserID(userID); err != nil {
 		return nil, err
 	}

@@ -348,6 +348,9 @@ func (bs *BookingSystem) showCancelled(ctx context.Context, showID string) (bool
 
 // Movie returns a movie by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
+	if err := bs.made(); err != nil {
+		return Movie{}, err
+	}
 	if err := overlongID("movie", id); err != nil {
 		return Movie{}, err
 	}
@@ -356,6 +359,9 @@ func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
 
 // Theater returns a theater by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error) {
+	if err := bs.made(); err != nil {
+		return Theater{}, err
+	}
 	if err := overlongID("theater", id); err != nil {
 		return Theater{}, err
 	}
@@ -364,6 +370,9 @@ func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error
 
 // Hall returns a hall by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
+	if err := bs.made(); err != nil {
+		return Hall{}, err
+	}
 	if err := overlongID("hall", id); err != nil {
 		return Hall{}, err
 	}
@@ -372,6 +381,9 @@ func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
 
 // Show returns a show by ID; ErrNotFound if there is none.
 func (bs *BookingSystem) Show(ctx context.Context, id string) (Show, error) {
+	if err := bs.made(); err != nil {
+		return Show{}, err
+	}
 	e, err := bs.entry(ctx, id)
 	if err != nil {
 		return Show{}, err

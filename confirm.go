@@ -166,6 +166,9 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // before anything is read, charged or changed (see PaymentMethod), even
 // for a call that would only resume a payment.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
+	if err := bs.made(); err != nil {
+		return Booking{}, err
+	}
 	// Before anything else: the method is stored on the booking for good
 	// and handed to the gateway (and to the Store's SQL).
 	if err := validText("method", string(method), false, maxPaymentMethodLen); err != nil {

@@ -49,7 +49,8 @@ var (
 	// charge it never made; a refund meant to void an uncertain charge
 	// treats it as nothing to refund.
 	ErrChargeNotFound = errors.New("boxoffice: charge not found")
-	// ErrClosed: the BookingSystem was closed.
+	// ErrClosed: the BookingSystem was closed, or was not made by New
+	// (a zero one, or a nil pointer: see BookingSystem).
 	ErrClosed = errors.New("boxoffice: closed")
 	// ErrConflict is returned by a Store whose transaction lost a race with
 	// another process and exhausted its retries.

@@ -44,6 +44,9 @@ func (g *callGate) stripe() *gateStripe { return &g.stripes[rand.Uint32()%gateSt
 // admitted call must call leave when it returns (defer), so that Close
 // knows the events it commits have been published.
 func (bs *BookingSystem) enter() error {
+	if bs == nil || bs.closeDone == nil {
+		return errNotMade
+	}
 	g := &bs.calls
 	s := g.stripe()
 	s.n.Add(1)
@@ -51,6 +54,19 @@ func (bs *BookingSystem) enter() error {
 		s.n.Add(-1) // the same stripe: see callGate
 		g.left()
 		return ErrClosed
+	}
+	return nil
+}
+
+// errNotMade is what the methods of a BookingSystem not made by New (a
+// zero one, or a nil pointer) return: it acts as a closed one.
+var errNotMade = fmt.Errorf("boxoffice: the BookingSystem was not made by New: %w", ErrClosed)
+
+// made returns errNotMade if bs was not made by New. closeDone is the
+// flag: New always makes it, and nothing clears it.
+func (bs *BookingSystem) made() error {
+	if bs == nil || bs.closeDone == nil {
+		return errNotMade
 	}
 	return nil
 }

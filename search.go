@@ -63,6 +63,9 @@ type MovieQuery struct {
 // several sources should normalize titles and queries alike, to NFC (with
 // golang.org/x/text/unicode/norm), before AddMovie and SearchMovies.
 func (bs *BookingSystem) SearchMovies(ctx context.Context, q MovieQuery) ([]Movie, error) {
+	if err := bs.made(); err != nil {
+		return nil, err
+	}
 	for _, f := range []struct{ name, v string }{{"Title", q.Title}, {"Genre", q.Genre}, {"Language", q.Language}, {"City", q.City}} {
 		if err := validText("MovieQuery."+f.name, f.v, false, maxTextLen); err != nil {
 			return nil, err
@@ -394,6 +397,9 @@ type ShowPage struct {
 // Limit out of range, or an After that is not valid text, is an
 // *ArgumentError (ErrInvalidArgument). An unknown movie is ErrNotFound.
 func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page ShowPage) ([]ShowInfo, error) {
+	if err := bs.made(); err != nil {
+		return nil, err
+	}
 	if err := overlongID("movie", movieID); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ type SeatView struct {
 // quoted. A show cancelled (CancelShow) has SeatMap.Cancelled set and
 // nothing for sale. An unknown show is ErrNotFound.
 func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, error) {
+	if err := bs.made(); err != nil {
+		return SeatMap{}, err
+	}
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
 		return SeatMap{}, err

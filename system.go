@@ -16,10 +16,17 @@ import (
 	"github.com/boxoffice-go/boxoffice/internal/randid"
 )
 
-// BookingSystem sells the seats of shows. Make one with New (the zero
-// BookingSystem is not usable, and its methods panic); it is safe for
+// BookingSystem sells the seats of shows. Make one with New; it is safe for
 // concurrent use by any number of goroutines, and several BookingSystems
 // (in one or many processes) may share one Store.
+//
+// A BookingSystem not made by New (a zero one, or a nil pointer) does not
+// panic: it acts as a closed one that has nothing to read. Every method
+// with an error result, Close and the reads included, returns an error
+// matching ErrClosed that says the BookingSystem was not made by New;
+// Pricing, Clock, Config and Stats return their zero values. Close returns
+// that error too, rather than nil, as (*os.File)(nil).Close returns
+// os.ErrInvalid: closing what was never opened is a bug to surface.
 type BookingSystem struct {
 	store   Store
 	clock   Clock
@@ -167,6 +174,9 @@ func New(cfg Config) (*BookingSystem, error) {
 // not close the Store: once the caller has (a pgstore pool, say), those
 // reads return the Store's errors.
 func (bs *BookingSystem) Close(ctx context.Context) error {
+	if err := bs.made(); err != nil {
+		return err
+	}
 	if !bs.calls.close() {
 		select {
 		case <-bs.closeDone:
@@ -197,6 +207,9 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 // this BookingSystem's: other processes sharing its Store price by their
 // own.
 func (bs *BookingSystem) SetPricing(p PricingStrategy) error {
+	if err := bs.made(); err != nil {
+		return err
+	}
 	if p == nil {
 		return invalid("pricing strategy", "is nil")
 	}
@@ -207,17 +220,31 @@ func (bs *BookingSystem) SetPricing(p PricingStrategy) error {
 	return nil
 }
 
-// Pricing returns the current pricing strategy.
-func (bs *BookingSystem) Pricing() PricingStrategy { return bs.pricing.Load().PricingStrategy }
+// Pricing returns the current pricing strategy (nil if bs was not made by New).
+func (bs *BookingSystem) Pricing() PricingStrategy {
+	if bs.made() != nil {
+		return nil
+	}
+	return bs.pricing.Load().PricingStrategy
+}
 
-// Clock returns the clock the system runs on.
-func (bs *BookingSystem) Clock() Clock { return bs.clock }
+// Clock returns the clock the system runs on (nil if bs was not made by New).
+func (bs *BookingSystem) Clock() Clock {
+	if bs.made() != nil {
+		return nil
+	}
+	return bs.clock
+}
 
 // Config returns the configuration the system runs with: the one given to
 // New, with its defaults in place of zero fields (so a caller can size its
 // own timeouts by PaymentAttempts and PaymentTimeout, say), and the
-// pricing strategy in force (see SetPricing).
+// pricing strategy in force (see SetPricing). It returns the zero Config
+// if bs was not made by New.
 func (bs *BookingSystem) Config() Config {
+	if bs.made() != nil {
+		return Config{}
+	}
 	c := bs.cfg
 	c.Observers = slices.Clone(c.Observers)
 	c.Pricing = bs.Pricing()
@@ -268,8 +295,11 @@ type hotCounters struct {
 // stripe returns the hot counters of a new show entry.
 func (c *counters) stripe() *hotCounters { return &c.hot[c.nextHot.Add(1)%hotStripes] }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters (zero if bs was not made by New).
 func (bs *BookingSystem) Stats() Stats {
+	if bs.made() != nil {
+		return Stats{}
+	}
 	c := &bs.stats
 	var holds, released uint64
 	for i := range c.hot {
