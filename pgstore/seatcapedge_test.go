@@ -34,7 +34,7 @@ func TestSeatClaimAtDeadline(t *testing.T) {
 	t.Cleanup(pool.Close)
 	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
 	must(t, err)
-	ctx := t.Context()
+	ctx := counted(t.Context())
 	deadline := show.Start.Add(-time.Hour) // on the microsecond grid
 	hold := func(user string, until time.Time, seats ...string) boxoffice.Booking {
 		b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: user, ShowID: show.ID, Status: boxoffice.StatusHeld,
@@ -208,7 +208,7 @@ func TestSeatClaimPutAfterCount(t *testing.T) {
 	t.Cleanup(pool.Close)
 	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
 	must(t, err)
-	ctx := t.Context()
+	ctx := counted(t.Context())
 	now := show.Start.Add(-2 * time.Hour)
 	hold := func(seats ...string) boxoffice.Booking {
 		b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "alice", ShowID: show.ID, Status: boxoffice.StatusHeld,
