@@ -11,7 +11,6 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/pgstore"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestSeatClaimAtDeadline: the optimistic count (from the cache, in Go)
@@ -24,16 +23,7 @@ import (
 func TestSeatClaimAtDeadline(t *testing.T) {
 	t.Parallel()
 	_, schema, show := schemaWithShow(t)
-	testPool(t)
-	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
-	must(t, err)
-	trips := &showTrips{}
-	cfg.ConnConfig.Tracer = trips
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	must(t, err)
-	t.Cleanup(pool.Close)
-	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-	must(t, err)
+	s, trips := tripCountedStore(t, schema)
 	ctx := counted(t.Context())
 	deadline := show.Start.Add(-time.Hour) // on the microsecond grid
 	hold := func(user string, until time.Time, seats ...string) boxoffice.Booking {
@@ -198,16 +188,7 @@ func TestSeatCapExactAcrossInstances(t *testing.T) {
 func TestSeatClaimPutAfterCount(t *testing.T) {
 	t.Parallel()
 	_, schema, show := schemaWithShow(t)
-	testPool(t)
-	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
-	must(t, err)
-	trips := &showTrips{}
-	cfg.ConnConfig.Tracer = trips
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	must(t, err)
-	t.Cleanup(pool.Close)
-	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-	must(t, err)
+	s, trips := tripCountedStore(t, schema)
 	ctx := counted(t.Context())
 	now := show.Start.Add(-2 * time.Hour)
 	hold := func(seats ...string) boxoffice.Booking {

@@ -149,16 +149,7 @@ func TestSeatCapGuessCheckedByCommit(t *testing.T) {
 func TestSeatsOfUserAfterPuts(t *testing.T) {
 	t.Parallel()
 	_, schema, show := schemaWithShow(t)
-	testPool(t)
-	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
-	must(t, err)
-	trips := &showTrips{}
-	cfg.ConnConfig.Tracer = trips
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	must(t, err)
-	t.Cleanup(pool.Close)
-	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
-	must(t, err)
+	s, trips := tripCountedStore(t, schema)
 	ctx := counted(t.Context())
 	now := show.Start.Add(-time.Hour)
 	held := func(seats ...string) boxoffice.Booking {
@@ -200,4 +191,21 @@ func TestSeatsOfUserAfterPuts(t *testing.T) {
 		}
 		return err
 	}))
+}
+
+// tripCountedStore is a Store on schema through a pool of its own whose round
+// trips to the show's rows trips counts (for calls marked counted).
+func tripCountedStore(t *testing.T, schema string) (*pgstore.Store, *showTrips) {
+	t.Helper()
+	testPool(t)
+	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
+	must(t, err)
+	trips := &showTrips{}
+	cfg.ConnConfig.Tracer = trips
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	must(t, err)
+	t.Cleanup(pool.Close)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	must(t, err)
+	return s, trips
 }
