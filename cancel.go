@@ -50,9 +50,6 @@ import (
 // as it always has, ErrInvalidTransition (a *TransitionError). Any other
 // state is a *TransitionError.
 func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
-	if err := bs.made(); err != nil {
-		return Booking{}, err
-	}
 	b, err := bs.cancelBooking(ctx, bookingID)
 	return b.snapshot(), err
 }

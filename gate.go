@@ -44,8 +44,8 @@ func (g *callGate) stripe() *gateStripe { return &g.stripes[rand.Uint32()%gateSt
 // admitted call must call leave when it returns (defer), so that Close
 // knows the events it commits have been published.
 func (bs *BookingSystem) enter() error {
-	if bs == nil || bs.closeDone == nil {
-		return errNotMade
+	if err := bs.made(); err != nil {
+		return err
 	}
 	g := &bs.calls
 	s := g.stripe()
