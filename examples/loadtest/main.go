@@ -91,6 +91,13 @@ type config struct {
 	progress io.Writer
 	// terminal says progress is a terminal: redraw one bar in place.
 	terminal bool
+	// clock is the load generator's clock: the deadline (-duration), the
+	// pauses (-think), the run's span that operations per second are
+	// computed over, and the progress read it; nil for the machine's.
+	// Tests give a fake one and move it themselves. The BookingSystem
+	// keeps the machine's clock (its holds expire in real time, under the
+	// real load), and the latencies are always wall-clock (see user).
+	clock boxoffice.Clock
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -142,6 +149,7 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.progress = os.Stderr
+	cfg.clock = boxoffice.SystemClock()
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		cfg.terminal = true
 	}

@@ -7,11 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 )
 
 // TestLoadPassesAudit runs 200 users for 2 seconds, with holds that expire
@@ -53,65 +56,140 @@ func TestLoadPassesAudit(t *testing.T) {
 	t.Logf("\n%s", summary)
 }
 
-// spanOf returns the span the summary computed operations per second over.
-func spanOf(t *testing.T, summary string) time.Duration {
+// throughputOf returns the operations, the span and the operations per
+// second of the summary's throughput line.
+func throughputOf(t *testing.T, summary string) (ops int64, span time.Duration, perSecond int64) {
 	t.Helper()
-	m := regexp.MustCompile(`\d+ operations in ([\d.]+)s: \d+ operations/s`).FindStringSubmatch(summary)
+	m := regexp.MustCompile(`(\d+) operations in ([\d.]+)s: (\d+) operations/s`).FindStringSubmatch(summary)
 	if m == nil {
 		t.Fatalf("no throughput line in the summary:\n%s", summary)
 	}
-	secs, err := strconv.ParseFloat(m[1], 64)
+	secs, err := strconv.ParseFloat(m[2], 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return time.Duration(secs * float64(time.Second))
+	ops, err1 := strconv.ParseInt(m[1], 10, 64)
+	perSecond, err2 := strconv.ParseInt(m[3], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	return ops, time.Duration(secs * float64(time.Second)), perSecond
+}
+
+// loadClockStart is the fake clock's time at the start of a test's run.
+var loadClockStart = time.Date(2030, 1, 1, 20, 0, 0, 0, time.UTC)
+
+// startRun runs cfg on a fake clock in a goroutine, and returns the clock
+// and the channel its error and summary come on.
+func startRun(ctx context.Context, cfg config) (*fakeclock.Clock, <-chan runOutcome) {
+	clock := fakeclock.New(loadClockStart)
+	cfg.clock = clock
+	done := make(chan runOutcome, 1)
+	go func() {
+		var out bytes.Buffer
+		err := run(ctx, cfg, &out)
+		done <- runOutcome{err, out.String()}
+	}()
+	return clock, done
+}
+
+type runOutcome struct {
+	err     error
+	summary string
+}
+
+// stepUntil moves clock in steps of step up to until, each once all users
+// are pausing: each has armed its pause timer (the run's only timers on
+// clock, with no progress drawn), so no user is between two readings of
+// the clock while it moves.
+func stepUntil(t *testing.T, clock *fakeclock.Clock, users int, step time.Duration, until time.Time) {
+	t.Helper()
+	for clock.Now().Before(until) {
+		if err := clock.WaitForTimers(t.Context(), users); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(min(step, until.Sub(clock.Now())))
+	}
 }
 
 // TestThinkStopsAtDeadline: with -think, a user's pauses end at the
-// deadline, and a user stops as soon as an operation ends past it, so the
-// run lasts about -duration however long the pauses are, and operations
-// per second are computed over that span.
+// deadline, and a user stops as soon as the time is up, so the run lasts
+// -duration on the run's clock however long the pauses are, and operations
+// per second are computed over that span. The test moves a fake clock
+// while the users pause: with pauses of 1s on average, most users would
+// still be pausing at a deadline of 300ms if their pauses were not cut
+// there.
 func TestThinkStopsAtDeadline(t *testing.T) {
-	cfg, err := parseFlags([]string{"-users", "20", "-shows", "1", "-duration", "300ms", "-think", "1s"}, io.Discard)
+	const users = 20
+	cfg, err := parseFlags([]string{"-users", fmt.Sprint(users), "-shows", "1", "-duration", "300ms", "-think", "1s"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	start := time.Now()
-	if err := run(context.Background(), cfg, &out); err != nil {
-		t.Fatalf("run: %v\n%s", err, &out)
+	clock, done := startRun(t.Context(), cfg)
+	deadline := loadClockStart.Add(300 * time.Millisecond)
+	stepUntil(t, clock, users, 10*time.Millisecond, deadline)
+	// Advance fired every timer due by the deadline before it returned; a
+	// user woken at the deadline stops without pausing again. A timer still
+	// armed is a pause that runs past the deadline.
+	if n := clock.Timers(); n != 0 {
+		t.Errorf("%d users still pausing at the deadline, want none", n)
+		clock.Advance(time.Hour) // let them finish, to see the span
 	}
-	// A pause of 1 s on average would be several seconds for some of the
-	// 20 users: a run far past 300ms waited for them.
-	if took := time.Since(start); took > 1500*time.Millisecond {
-		t.Errorf("-duration 300ms -think 1s ran for %v, want about 300ms\n%s", took.Round(time.Millisecond), &out)
+	o := <-done
+	if o.err != nil {
+		t.Fatalf("run: %v\n%s", o.err, o.summary)
 	}
-	if span := spanOf(t, out.String()); span < 250*time.Millisecond || span > time.Second {
-		t.Errorf("operations per second computed over %v, want the run's span, about 300ms\n%s", span, &out)
+	ops, span, perSecond := throughputOf(t, o.summary)
+	if span != 300*time.Millisecond {
+		t.Errorf("operations per second computed over %v, want the run's span on its clock, 300ms\n%s", span, o.summary)
+	}
+	if want := int64(math.Round(float64(ops) / 0.3)); perSecond != want {
+		t.Errorf("%d operations/s, want %d operations over 300ms = %d\n%s", perSecond, ops, want, o.summary)
+	}
+	// Every user paused after its first operation, and some of them for
+	// less than the 300ms, then went on: the users' first pauses depend
+	// only on the seed, not on how the users interleave.
+	if ops <= users {
+		t.Errorf("%d operations by %d users over 30 steps of the clock, want more than one each\n%s", ops, users, o.summary)
+	}
+	t.Logf("%d operations in %v on the run's clock: %d operations/s", ops, span, perSecond)
+	if strings.Contains(o.summary, "interrupted") {
+		t.Errorf("a run that reached its deadline says it was interrupted:\n%s", o.summary)
 	}
 }
 
 // TestInterruptIsNotAFailure: an interrupt (main cancels the context on
-// ^C) makes the operations in flight fail with the context's error; they
-// are the user's doing, not unexpected failures, so a run interrupted with a
-// clean audit succeeds, and says it was interrupted.
+// ^C) stops the users at once, pausing or not: the summary and the audit
+// still run, a run interrupted with a clean audit succeeds, and it says
+// after how long on the run's clock it was interrupted. (The operations an
+// interrupt cuts off fail with the context's error; TestFailClassification
+// shows they count as interrupted, not as unexpected failures.)
 func TestInterruptIsNotAFailure(t *testing.T) {
-	cfg, err := parseFlags([]string{"-users", "50", "-shows", "5", "-duration", "20s"}, io.Discard)
+	const users = 50
+	cfg, err := parseFlags([]string{"-users", fmt.Sprint(users), "-shows", "5", "-duration", "20s", "-think", "50ms"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var out bytes.Buffer
-	start := time.Now()
-	if err := run(ctx, cfg, &out); err != nil {
-		t.Errorf("interrupted run: %v\n%s", err, &out)
+	clock, done := startRun(ctx, cfg)
+	stepUntil(t, clock, users, 10*time.Millisecond, loadClockStart.Add(300*time.Millisecond))
+	if err := clock.WaitForTimers(t.Context(), users); err != nil {
+		t.Fatal(err)
 	}
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("the run took %v after an interrupt at 300ms", took)
+	cancel() // the interrupt, 300ms into a run of 20s, the users pausing
+	o := <-done
+	if o.err != nil {
+		t.Errorf("interrupted run: %v\n%s", o.err, o.summary)
 	}
-	if !strings.Contains(out.String(), "interrupted after") {
-		t.Errorf("the summary does not say the run was interrupted:\n%s", &out)
+	if !strings.Contains(o.summary, "interrupted after 0.3s of 20s") {
+		t.Errorf("the summary does not say the run was interrupted after 0.3s of 20s:\n%s", o.summary)
+	}
+	if _, span, _ := throughputOf(t, o.summary); span != 300*time.Millisecond {
+		t.Errorf("operations per second computed over %v, want the span until the interrupt, 300ms\n%s", span, o.summary)
+	}
+	if now := clock.Now(); !now.Equal(loadClockStart.Add(300 * time.Millisecond)) {
+		t.Errorf("the clock moved to %v after the interrupt", now)
 	}
 }
 

@@ -135,7 +135,7 @@ func (s *sim) showProgress(ctx context.Context, start, deadline time.Time, finis
 	if s.cfg.terminal {
 		every = 200 * time.Millisecond
 	}
-	tick := time.NewTicker(every)
+	tick := s.cfg.clock.NewTimer(every)
 	defer tick.Stop()
 	total := s.cfg.duration.Seconds()
 	for {
@@ -146,8 +146,9 @@ func (s *sim) showProgress(ctx context.Context, start, deadline time.Time, finis
 				fmt.Fprintln(w)
 			}
 			return
-		case <-tick.C:
+		case <-tick.C():
 			s.drawProgress(w, start, total, false)
+			tick.Reset(every)
 		case <-ctx.Done():
 			// Interrupted: the users stop at their next operation.
 			<-finished
@@ -161,7 +162,7 @@ func (s *sim) drawProgress(w io.Writer, start time.Time, total float64, final bo
 	for i := range s.done {
 		ops += s.done[i].n.Load()
 	}
-	elapsed := time.Since(start).Seconds()
+	elapsed := s.cfg.clock.Now().Sub(start).Seconds()
 	share := min(elapsed/total, 1)
 	if final {
 		share = 1

@@ -70,6 +70,9 @@ const fullRefundLead = 6*time.Hour + 10*time.Minute
 // that its audit reads only its own bookings, not those an earlier run, or
 // another process, made on the schema.
 func newSim(ctx context.Context, cfg config, sys *boxoffice.BookingSystem) (*sim, error) {
+	if cfg.clock == nil {
+		cfg.clock = boxoffice.SystemClock()
+	}
 	s := &sim{cfg: cfg, sys: sys, cities: cities}
 	layout, err := boxoffice.GridLayout(20, 30, func(row, _ int) boxoffice.SeatType {
 		switch {
@@ -149,9 +152,10 @@ func newSim(ctx context.Context, cfg config, sys *boxoffice.BookingSystem) (*sim
 
 // result is what the users did.
 type result struct {
-	// elapsed is the run's span, from the users' start until the last one
-	// stopped: about the -duration, the operations in flight at the
-	// deadline included, or less if the run was interrupted.
+	// elapsed is the run's span on the run's clock (config.clock), from the
+	// users' start until the last one stopped: about the -duration, the
+	// operations in flight at the deadline included, or less if the run
+	// was interrupted.
 	elapsed time.Duration
 	// interrupted says the run's context ended (^C) before the users did.
 	interrupted bool
@@ -171,7 +175,7 @@ func (r *result) unexpected() int64 {
 // run starts the users, draws the progress until they are done, and
 // returns what they did.
 func (s *sim) run(ctx context.Context) result {
-	start := time.Now()
+	start := s.cfg.clock.Now()
 	deadline := start.Add(s.cfg.duration)
 	recs := make([]recorder, len(s.users))
 	var wg sync.WaitGroup
@@ -181,7 +185,7 @@ func (s *sim) run(ctx context.Context) result {
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
 	s.showProgress(ctx, start, deadline, finished)
-	res := result{elapsed: time.Since(start), interrupted: ctx.Err() != nil}
+	res := result{elapsed: s.cfg.clock.Now().Sub(start), interrupted: ctx.Err() != nil}
 	for i := range recs {
 		res.rec.merge(&recs[i])
 		if res.firstUnexpected == nil {
@@ -198,10 +202,16 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 	userID := s.users[u]
 	done := &s.done[u%len(s.done)].n
 	var confirmed []boxoffice.BookingID
-	var pause *time.Timer
+	clock := s.cfg.clock
+	// The latencies are the machine's, whatever the run's clock: a load
+	// generator reports how long the operations really took, which a fake
+	// clock, standing still while they run, cannot tell. The deadline and
+	// the pauses are the run's clock's, so that a test drives them.
+	stopwatch := boxoffice.SystemClock()
+	var pause boxoffice.Timer
 	if s.cfg.think > 0 {
-		pause = time.NewTimer(0)
-		<-pause.C
+		pause = clock.NewTimer(0)
+		<-pause.C()
 	}
 	// over says the time is up (or the run interrupted): the user starts
 	// no other operation, so that the run ends at the deadline, not a
@@ -213,26 +223,25 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 	// operations per second with it. It sets over once the deadline has
 	// passed.
 	timed := func(kind opKind, op func() error) error {
-		t0 := time.Now()
+		t0 := stopwatch.Now()
 		err := op()
-		t1 := time.Now()
-		rec.observe(kind, t1.Sub(t0))
+		rec.observe(kind, stopwatch.Now().Sub(t0))
 		done.Add(1)
-		left := deadline.Sub(t1)
+		left := deadline.Sub(clock.Now())
 		if pause != nil && left > 0 {
 			pause.Reset(min(time.Duration(rng.ExpFloat64()*float64(s.cfg.think)), left))
 			select {
-			case <-pause.C:
+			case <-pause.C():
 			case <-ctx.Done():
 			}
-			left = time.Until(deadline)
+			left = deadline.Sub(clock.Now())
 		}
 		over = left <= 0 || ctx.Err() != nil
 		return err
 	}
 	// Every continue comes back here, which stops the user once the time is
 	// up or the run is interrupted.
-	for !over && ctx.Err() == nil && time.Now().Before(deadline) {
+	for !over && ctx.Err() == nil && clock.Now().Before(deadline) {
 		movie := s.movies[rng.IntN(len(s.movies))]
 		var q boxoffice.MovieQuery
 		switch rng.IntN(3) {
