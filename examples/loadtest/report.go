@@ -146,9 +146,11 @@ func (s *sim) showProgress(ctx context.Context, start, deadline time.Time, finis
 				fmt.Fprintln(w)
 			}
 			return
-		case <-tick.C():
+		case at := <-tick.C():
 			s.drawProgress(w, start, total, false)
-			tick.Reset(every)
+			// Every period from the last, like a time.Ticker: the
+			// drawing does not push the next line back.
+			tick.Reset(at.Add(every).Sub(s.cfg.clock.Now()))
 		case <-ctx.Done():
 			// Interrupted: the users stop at their next operation.
 			<-finished
