@@ -212,6 +212,9 @@ func (s *sim) user(ctx context.Context, u int, deadline time.Time, rec *recorder
 	if s.cfg.think > 0 {
 		pause = clock.NewTimer(0)
 		<-pause.C()
+		// An interrupt leaves a pause armed: disarm it, so that no timer
+		// of the run outlives it on a fake clock.
+		defer pause.Stop()
 	}
 	// over says the time is up (or the run interrupted): the user starts
 	// no other operation, so that the run ends at the deadline, not a
