@@ -34,10 +34,10 @@ import (
 // and accepts nothing, as a closed one would. Every method returns an
 // error matching ErrClosed (Movies and Theaters yield one), New refuses
 // it as Config.Store, and nothing panics. The zero value is not made
-// usable on first use (as a sync.Mutex is): a nil pointer could not be,
-// and every call, the BookingSystem's too, would then pay for a
-// synchronized check that the store is set up, where a field read set
-// once by NewMemoryStore suffices.
+// usable on first use (as a sync.Mutex is): a nil pointer could not be
+// anyway, and every exported call, the BookingSystem's too, would then
+// pay for a race-free check that the store is set up (a sync.Once),
+// where a plain read of a field that only NewMemoryStore sets suffices.
 type MemoryStore struct {
 	// catalogMu guards every map and slice of the catalog below. It is
 	// read-mostly: writers are the Add methods.
