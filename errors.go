@@ -50,7 +50,9 @@ var (
 	// treats it as nothing to refund.
 	ErrChargeNotFound = errors.New("boxoffice: charge not found")
 	// ErrClosed: the BookingSystem was closed, or was not made by New
-	// (a zero one, or a nil pointer: see BookingSystem).
+	// (a zero one, or a nil pointer: see BookingSystem). A MemoryStore
+	// not made by NewMemoryStore and a nil *InMemoryGateway return it
+	// too: what was never made acts as closed.
 	ErrClosed = errors.New("boxoffice: closed")
 	// ErrConflict is returned by a Store whose transaction lost a race with
 	// another process and exhausted its retries.

@@ -36,6 +36,11 @@ const (
 // where they are drawn. A Layout is immutable once built and safe to share
 // between halls and goroutines. Build one with GridLayout, SeedLayout or
 // ParseLayout (or decode one into a new Layout, see UnmarshalText).
+//
+// A nil *Layout, like a zero Layout, reads as a layout with no seats, as a
+// nil map reads as an empty one: Len and Width are 0, Seats and Rows are
+// nil, Seat returns the zero Seat, Index and Lookup find nothing, String is
+// "" and MarshalText returns an error. No method panics.
 type Layout struct {
 	seats []Seat   // in reading order: line by line, left to right
 	lines []string // row label of each drawn line
@@ -50,15 +55,32 @@ type Layout struct {
 }
 
 // Len returns the number of seats.
-func (l *Layout) Len() int { return len(l.seats) }
+func (l *Layout) Len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.seats)
+}
 
 // Seats returns the seats in reading order. The slice is a copy, so the
 // Layout stays immutable: changing a seat's Type in it changes no price.
 // Len and Seat read the seats without copying them.
-func (l *Layout) Seats() []Seat { return slices.Clone(l.seats) }
+func (l *Layout) Seats() []Seat {
+	if l == nil {
+		return nil
+	}
+	return slices.Clone(l.seats)
+}
 
-// Seat returns the seat at position i (0 ≤ i < Len) in reading order.
-func (l *Layout) Seat(i int) Seat { return l.seats[i] }
+// Seat returns the seat at position i (0 ≤ i < Len) in reading order, or
+// the zero Seat (its ID "") for an i out of that range, as a lookup in a
+// map that lacks the key does.
+func (l *Layout) Seat(i int) Seat {
+	if l == nil || uint(i) >= uint(len(l.seats)) {
+		return Seat{}
+	}
+	return l.seats[i]
+}
 
 // Index returns the position of the seat with the given ID, in O(1).
 //
@@ -68,6 +90,9 @@ func (l *Layout) Seat(i int) Seat { return l.seats[i] }
 // the line and the number the seat. That is a quarter of the cost of a
 // map lookup, four times on every hold, and no map per layout.
 func (l *Layout) Index(seatID string) (int, bool) {
+	if l == nil {
+		return 0, false
+	}
 	letters := 0
 	for letters < len(seatID) && letters < 3 && 'A' <= seatID[letters] && seatID[letters] <= 'Z' {
 		letters++
@@ -107,11 +132,21 @@ func (l *Layout) Lookup(seatID string) (Seat, bool) {
 
 // Rows returns the row labels, one per drawn line, front to back. The slice
 // is a copy.
-func (l *Layout) Rows() []string { return slices.Clone(l.lines) }
+func (l *Layout) Rows() []string {
+	if l == nil {
+		return nil
+	}
+	return slices.Clone(l.lines)
+}
 
 // Width returns the number of columns of the widest drawn line, aisles
 // included.
-func (l *Layout) Width() int { return l.width }
+func (l *Layout) Width() int {
+	if l == nil {
+		return 0
+	}
+	return l.width
+}
 
 // Equal reports whether l and other describe the same seats, rows and
 // drawing. Two nil layouts are equal.

@@ -1,6 +1,7 @@
 package boxoffice_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -42,5 +43,26 @@ func TestLayoutSeatsIsACopy(t *testing.T) {
 	}
 	if b := f.hold("alice", "E1"); b.Total != before {
 		t.Errorf("E1 held at %s; want %s", b.Total, before)
+	}
+}
+
+// Layout.Seat out of range returns the zero Seat, as a map lookup of a
+// missing key does, rather than panicking across the API.
+func TestLayoutSeatOutOfRange(t *testing.T) {
+	l := boxoffice.SeedLayout()
+	for _, tc := range []struct {
+		i      int
+		wantID string
+	}{
+		{0, "A1"},
+		{l.Len() - 1, "F10"},
+		{-1, ""},
+		{l.Len(), ""},
+		{math.MinInt, ""},
+		{math.MaxInt, ""},
+	} {
+		if got := l.Seat(tc.i); got.ID != tc.wantID || tc.wantID == "" && got != (boxoffice.Seat{}) {
+			t.Errorf("Seat(%d) = %+v, want ID %q", tc.i, got, tc.wantID)
+		}
 	}
 }

@@ -29,8 +29,15 @@ import (
 // References must exist: AddHall needs the hall's theater, and AddShow the
 // show's hall and movie; otherwise they return ErrNotFound.
 //
-// A MemoryStore is safe for concurrent use; the zero value is not usable,
-// call NewMemoryStore.
+// A MemoryStore is safe for concurrent use. Make one with NewMemoryStore:
+// one not made by it (a zero MemoryStore, or a nil pointer) holds nothing
+// and accepts nothing, as a closed one would. Every method returns an
+// error matching ErrClosed (Movies and Theaters yield one), New refuses
+// it as Config.Store, and nothing panics. The zero value is not made
+// usable on first use (as a sync.Mutex is): a nil pointer could not be
+// anyway, and every exported call, the BookingSystem's too, would then
+// pay for a race-free check that the store is set up (a sync.Once),
+// where a plain read of a field that only NewMemoryStore sets suffices.
 type MemoryStore struct {
 	// catalogMu guards every map and slice of the catalog below. It is
 	// read-mostly: writers are the Add methods.
@@ -664,6 +671,9 @@ func (r *bookingRecord) set(b *Booking, seats []BookedSeat) {
 
 // AddMovie implements Store. The movie is copied, Genres included.
 func (s *MemoryStore) AddMovie(ctx context.Context, m Movie) error {
+	if err := s.made(); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -680,6 +690,9 @@ func (s *MemoryStore) AddMovie(ctx context.Context, m Movie) error {
 
 // Movie implements Store.
 func (s *MemoryStore) Movie(ctx context.Context, id string) (Movie, error) {
+	if err := s.made(); err != nil {
+		return Movie{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Movie{}, err
 	}
@@ -701,6 +714,10 @@ func (s *MemoryStore) Movie(ctx context.Context, id string) (Movie, error) {
 // yielded is a copy, Genres included.
 func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
 	return func(yield func(Movie, error) bool) {
+		if err := s.made(); err != nil {
+			yield(Movie{}, err)
+			return
+		}
 		if err := ctx.Err(); err != nil {
 			yield(Movie{}, err)
 			return
@@ -871,6 +888,9 @@ func cloneMovie(m Movie) Movie {
 
 // AddTheater implements Store.
 func (s *MemoryStore) AddTheater(ctx context.Context, t Theater) error {
+	if err := s.made(); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -886,6 +906,9 @@ func (s *MemoryStore) AddTheater(ctx context.Context, t Theater) error {
 
 // Theater implements Store.
 func (s *MemoryStore) Theater(ctx context.Context, id string) (Theater, error) {
+	if err := s.made(); err != nil {
+		return Theater{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Theater{}, err
 	}
@@ -902,6 +925,10 @@ func (s *MemoryStore) Theater(ctx context.Context, id string) (Theater, error) {
 // holding a lock.
 func (s *MemoryStore) Theaters(ctx context.Context) iter.Seq2[Theater, error] {
 	return func(yield func(Theater, error) bool) {
+		if err := s.made(); err != nil {
+			yield(Theater{}, err)
+			return
+		}
 		if err := ctx.Err(); err != nil {
 			yield(Theater{}, err)
 			return
@@ -924,6 +951,9 @@ func (s *MemoryStore) Theaters(ctx context.Context) iter.Seq2[Theater, error] {
 // AddHall implements Store. The hall's theater must exist (ErrNotFound
 // otherwise). The Layout is immutable, so it is shared, not copied.
 func (s *MemoryStore) AddHall(ctx context.Context, h Hall) error {
+	if err := s.made(); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -944,6 +974,9 @@ func (s *MemoryStore) AddHall(ctx context.Context, h Hall) error {
 
 // Hall implements Store.
 func (s *MemoryStore) Hall(ctx context.Context, id string) (Hall, error) {
+	if err := s.made(); err != nil {
+		return Hall{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Hall{}, err
 	}
@@ -958,6 +991,9 @@ func (s *MemoryStore) Hall(ctx context.Context, id string) (Hall, error) {
 
 // HallsOfTheater implements Store. ErrNotFound if there is no such theater.
 func (s *MemoryStore) HallsOfTheater(ctx context.Context, theaterID string) ([]Hall, error) {
+	if err := s.made(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -981,6 +1017,9 @@ func (s *MemoryStore) HallsOfTheater(ctx context.Context, theaterID string) ([]H
 // must not be nil (ErrInvalidArgument); a nil check accepts every show. An
 // ID already taken is reported before check is called.
 func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, window Interval, check func(overlapping []Show) error) error {
+	if err := s.made(); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -1043,6 +1082,9 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 
 // Show implements Store.
 func (s *MemoryStore) Show(ctx context.Context, id string) (Show, error) {
+	if err := s.made(); err != nil {
+		return Show{}, err
+	}
 	r, err := s.showRecord(ctx, id)
 	if err != nil {
 		return Show{}, err
@@ -1055,6 +1097,9 @@ func (s *MemoryStore) Show(ctx context.Context, id string) (Show, error) {
 // length, however many shows the movie had. ErrNotFound if there is no
 // such movie.
 func (s *MemoryStore) ShowsOfMovie(ctx context.Context, movieID string, after ShowCursor, limit int) ([]Show, error) {
+	if err := s.made(); err != nil {
+		return nil, err
+	}
 	recs, err := s.showRecordsOfMovie(ctx, movieID, after, limit)
 	if err != nil {
 		return nil, err
@@ -1098,6 +1143,9 @@ func (s *MemoryStore) showRecordsOfMovie(ctx context.Context, movieID string, af
 // ShowsOfHall implements Store, with a binary search in the hall's schedule.
 // ErrNotFound if there is no such hall.
 func (s *MemoryStore) ShowsOfHall(ctx context.Context, hallID string, window Interval) ([]Show, error) {
+	if err := s.made(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -1136,6 +1184,9 @@ func (s *MemoryStore) showRecord(ctx context.Context, id string) (*showRecord, e
 // through the ShowTx are the stored slice: replace it, never modify its
 // elements.
 func (s *MemoryStore) UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error {
+	if err := s.made(); err != nil {
+		return err
+	}
 	r, err := s.showRecord(ctx, showID)
 	if err != nil {
 		return err
@@ -1585,6 +1636,9 @@ func (r *showRecord) freeSeats(now time.Time) (free, total int, cancelled bool) 
 // Booking read through it are shared with the Store and must not be
 // modified.
 func (s *MemoryStore) ViewShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error {
+	if err := s.made(); err != nil {
+		return err
+	}
 	r, err := s.showRecord(ctx, showID)
 	if err != nil {
 		return err
@@ -1655,6 +1709,9 @@ func (tx *memViewTx) misuse(err error) {
 // Booking implements Store: an index lookup, then a read under the show's
 // lock. The booking is a copy with its own Seats.
 func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error) {
+	if err := s.made(); err != nil {
+		return Booking{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Booking{}, err
 	}
@@ -1725,6 +1782,9 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (*showRec
 // first time after bookings made at one instant, a sort of the user's
 // keys.
 func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int, order Order) ([]Booking, error) {
+	if err := s.made(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -1798,6 +1858,9 @@ func userPage(keys, all []userKey, from userKey, bounded bool, want int, order O
 // the sweeper calls it about once a minute, and a Store with an index on
 // (status, held_until) would not scan.
 func (s *MemoryStore) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error) {
+	if err := s.made(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -1838,5 +1901,20 @@ func (s *MemoryStore) ExpiredHolds(ctx context.Context, now time.Time, limit int
 
 // madeByNew reports whether s was made by NewMemoryStore, for New, which
 // refuses a zero (or nil) MemoryStore: its maps are nil. NewMemoryStore
-// alone sets movies, and nothing replaces it.
+// alone sets movies, and nothing replaces it, so reading it needs no lock.
 func (s *MemoryStore) madeByNew() bool { return s != nil && s.movies != nil }
+
+// errStoreNotMade is what the methods of a MemoryStore not made by
+// NewMemoryStore return: it acts as a closed one, as a BookingSystem not
+// made by New does (errNotMade).
+var errStoreNotMade = fmt.Errorf("boxoffice: the MemoryStore was not made by NewMemoryStore: %w", ErrClosed)
+
+// made returns errStoreNotMade if s was not made by NewMemoryStore. Every
+// exported method calls it first. The BookingSystem's fast paths call the
+// unexported methods, which do not: New refused such a store already.
+func (s *MemoryStore) made() error {
+	if !s.madeByNew() {
+		return errStoreNotMade
+	}
+	return nil
+}

@@ -127,7 +127,9 @@ type PaymentGateway interface {
 // idempotency keys as a real gateway would. Safe for concurrent use. Its
 // zero value is an empty gateway, ready to use, so it can be embedded by
 // value in a gateway that decorates it; it must not be copied after first
-// use.
+// use. A nil *InMemoryGateway does not panic: it reads as an empty one
+// (Totals, Charged, Refunded and ChargeKeys return zero values), and
+// Charge and Refund return an error matching ErrClosed, taking nothing.
 type InMemoryGateway struct {
 	mu       sync.Mutex
 	charges  map[string]Receipt // by idempotency key
@@ -144,6 +146,10 @@ func NewInMemoryGateway() *InMemoryGateway {
 	return g
 }
 
+// errNilGateway is what Charge and Refund of a nil *InMemoryGateway
+// return: a gateway that was never made acts as a closed one.
+var errNilGateway = fmt.Errorf("boxoffice: Charge or Refund on a nil *InMemoryGateway: %w", ErrClosed)
+
 // init makes the ledger's maps, for a zero gateway on its first write;
 // reads of nil maps need none. g.mu must be held, or g unshared.
 func (g *InMemoryGateway) init() {
@@ -156,6 +162,9 @@ func (g *InMemoryGateway) init() {
 
 // Charge records the charge once per idempotency key.
 func (g *InMemoryGateway) Charge(ctx context.Context, r ChargeRequest) (Receipt, error) {
+	if g == nil {
+		return Receipt{}, errNilGateway
+	}
 	if err := ctx.Err(); err != nil {
 		return Receipt{}, err
 	}
@@ -178,6 +187,9 @@ func (g *InMemoryGateway) Charge(ctx context.Context, r ChargeRequest) (Receipt,
 // Refund records the refund once per idempotency key, never more than was
 // charged.
 func (g *InMemoryGateway) Refund(ctx context.Context, r RefundRequest) (Receipt, error) {
+	if g == nil {
+		return Receipt{}, errNilGateway
+	}
 	if err := ctx.Err(); err != nil {
 		return Receipt{}, err
 	}
@@ -202,6 +214,9 @@ func (g *InMemoryGateway) Refund(ctx context.Context, r RefundRequest) (Receipt,
 
 // Totals returns the money charged and refunded so far.
 func (g *InMemoryGateway) Totals() (charged, refunded Money) {
+	if g == nil {
+		return 0, 0
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, rc := range g.charges {
@@ -216,6 +231,9 @@ func (g *InMemoryGateway) Totals() (charged, refunded Money) {
 // Charged returns what was charged under the idempotency key, and whether
 // anything was.
 func (g *InMemoryGateway) Charged(key string) (Receipt, bool) {
+	if g == nil {
+		return Receipt{}, false
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	rc, ok := g.charges[key]
@@ -224,6 +242,9 @@ func (g *InMemoryGateway) Charged(key string) (Receipt, bool) {
 
 // Refunded returns the total refunded against the charge key.
 func (g *InMemoryGateway) Refunded(chargeKey string) Money {
+	if g == nil {
+		return 0
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.refunded[chargeKey]
@@ -231,6 +252,9 @@ func (g *InMemoryGateway) Refunded(chargeKey string) Money {
 
 // ChargeKeys returns the idempotency keys of all charges in order.
 func (g *InMemoryGateway) ChargeKeys() []string {
+	if g == nil {
+		return nil
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]string(nil), g.order...)
