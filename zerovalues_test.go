@@ -11,9 +11,8 @@ import (
 )
 
 // This file holds the tests of the nil and zero values of the package's
-// types other than BookingSystem (see zerosystem_test.go): each calls every
-// exported method, found by reflection so that a method added later is
-// covered too, and none may panic.
+// types: each calls every exported method, found by reflection so that a
+// method added later is covered too, and none may panic.
 
 // methodCall is what one call of a method returned: its results, and the
 // values an iterator among them yielded.
@@ -139,31 +138,64 @@ func isIterator(t reflect.Type) bool {
 	return y.Kind() == reflect.Func && y.NumOut() == 1 && y.Out(0).Kind() == reflect.Bool
 }
 
+// refusedAsClosed checks that a call returned errors, every one of them
+// matching ErrClosed: what was never made acts as closed.
+func refusedAsClosed(t *testing.T, c methodCall) {
+	errs := c.errs()
+	if len(errs) == 0 && reportsErrors(c.method.Type) {
+		t.Errorf("%s returned no error", c.method.Name)
+	}
+	for _, err := range errs {
+		if !errors.Is(err, boxoffice.ErrClosed) {
+			t.Errorf("%s returned %v, want an error matching ErrClosed", c.method.Name, err)
+		}
+	}
+}
+
+// reportsErrors reports whether a method of type fn returns an error, or
+// an iterator that yields one.
+func reportsErrors(fn reflect.Type) bool {
+	errType := reflect.TypeFor[error]()
+	for i := range fn.NumOut() {
+		out := fn.Out(i)
+		if out == errType {
+			return true
+		}
+		if isIterator(out) {
+			yield := out.In(0)
+			for j := range yield.NumIn() {
+				if yield.In(j) == errType {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestZeroAndNilBookingSystem: every method of a BookingSystem not made by
+// New (a zero one, or a nil pointer) that returns an error returns one
+// matching ErrClosed; the others (Pricing, Clock, Config, Stats) return
+// zero values.
+func TestZeroAndNilBookingSystem(t *testing.T) {
+	t.Run("zero", func(t *testing.T) {
+		callEveryMethod(t, func() *boxoffice.BookingSystem { return new(boxoffice.BookingSystem) }, refusedAsClosed)
+	})
+	t.Run("nil", func(t *testing.T) {
+		callEveryMethod(t, func() *boxoffice.BookingSystem { return nil }, refusedAsClosed)
+	})
+}
+
 // TestZeroAndNilMemoryStore: every method of a MemoryStore not made by
 // NewMemoryStore (a zero one, or a nil pointer) returns an error matching
 // ErrClosed, and an iterator yields one such error.
 func TestZeroAndNilMemoryStore(t *testing.T) {
-	for _, s := range []struct {
-		name string
-		new  func() *boxoffice.MemoryStore
-	}{
-		{"zero", func() *boxoffice.MemoryStore { return new(boxoffice.MemoryStore) }},
-		{"nil", func() *boxoffice.MemoryStore { return nil }},
-	} {
-		t.Run(s.name, func(t *testing.T) {
-			callEveryMethod(t, s.new, func(t *testing.T, c methodCall) {
-				errs := c.errs()
-				if len(errs) == 0 {
-					t.Errorf("%s returned no error", c.method.Name)
-				}
-				for _, err := range errs {
-					if !errors.Is(err, boxoffice.ErrClosed) {
-						t.Errorf("%s returned %v, want an error matching ErrClosed", c.method.Name, err)
-					}
-				}
-			})
-		})
-	}
+	t.Run("zero", func(t *testing.T) {
+		callEveryMethod(t, func() *boxoffice.MemoryStore { return new(boxoffice.MemoryStore) }, refusedAsClosed)
+	})
+	t.Run("nil", func(t *testing.T) {
+		callEveryMethod(t, func() *boxoffice.MemoryStore { return nil }, refusedAsClosed)
+	})
 }
 
 // TestZeroAndNilInMemoryGateway: a nil *InMemoryGateway refuses charges
