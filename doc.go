@@ -24,7 +24,7 @@
 // The package's example is a customer's path through a service; the
 // others take one step each: the catalog
 // (BookingSystem.ScheduleShow), movies and shows in a city
-// (BookingSystem.SearchMovies), a seat map (BookingSystem.SeatMap), a hold
+// (BookingSystem.SearchMovies, BookingSystem.ShowsOfMovie), a seat map (BookingSystem.SeatMap), a hold
 // (BookingSystem.HoldSeats), a gateway of one's own (PaymentGateway),
 // payment (BookingSystem.ConfirmBooking, PaymentError), live seats
 // (BookingSystem.Watch), a cancellation (BookingSystem.CancelBooking) and

@@ -54,3 +54,43 @@ func ExampleBookingSystem_ScheduleShow() {
 	// evening pvr 19:00 to 21:28 15.00
 	// true overlaps evening
 }
+
+// ShowsOfMovie with a City lists a movie's shows in that city's theaters
+// only (the city compared ignoring case), a full page at a time: a page
+// shorter than its limit is still the last one.
+func ExampleBookingSystem_ShowsOfMovie_city() {
+	ctx := context.Background()
+	sys := must(boxoffice.New(boxoffice.Config{Clock: fakeclock.New(start)}))
+	defer closeDemo(sys)
+	must(sys.AddMovie(ctx, boxoffice.Movie{ID: "rrr", Title: "RRR", Duration: 3 * time.Hour}))
+	for _, t := range []boxoffice.Theater{{ID: "pvr", Name: "PVR Phoenix", City: "Mumbai"}, {ID: "inox", Name: "INOX Nehru Place", City: "Delhi"}} {
+		must(sys.AddTheater(ctx, t))
+		must(sys.AddHall(ctx, boxoffice.Hall{ID: t.ID + "-1", TheaterID: t.ID, Name: "Audi 1", Layout: boxoffice.SeedLayout()}))
+	}
+	// Each evening, one show in each city; Delhi's first.
+	for day := range 3 {
+		evening := start.AddDate(0, 0, day+1)
+		must(sys.ScheduleShow(ctx, boxoffice.Show{ID: fmt.Sprintf("del-%d", day+1), MovieID: "rrr", HallID: "inox-1", Start: evening, BasePrice: 1500}))
+		must(sys.ScheduleShow(ctx, boxoffice.Show{ID: fmt.Sprintf("mum-%d", day+1), MovieID: "rrr", HallID: "pvr-1", Start: evening.Add(time.Hour), BasePrice: 1500}))
+	}
+
+	page := boxoffice.ShowPage{City: "mumbai", Limit: 2}
+	for {
+		shows, err := sys.ShowsOfMovie(ctx, "rrr", page)
+		if err != nil {
+			log.Fatal(err)
+		}
+		var ids []string
+		for _, s := range shows {
+			ids = append(ids, s.ID+"@"+s.TheaterID)
+		}
+		fmt.Println(ids)
+		if len(shows) < page.Limit {
+			break
+		}
+		page.After = shows[len(shows)-1].ID
+	}
+	// Output:
+	// [mum-1@pvr mum-2@pvr]
+	// [mum-3@pvr]
+}

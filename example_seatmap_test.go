@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -43,8 +42,7 @@ func ExampleBookingSystem_SeatMap() {
 }
 
 // SearchMovies with a City finds the movies playing there; ShowsOfMovie
-// lists a movie's shows in every city, so a service keeps those of the
-// city's theaters.
+// with the same City lists each one's shows in that city.
 func ExampleBookingSystem_SearchMovies_city() {
 	ctx := context.Background()
 	sys := must(boxoffice.New(boxoffice.Config{}))
@@ -62,11 +60,8 @@ func ExampleBookingSystem_SearchMovies_city() {
 
 	city := "mumbai" // matched without regard to case
 	for _, movie := range must(sys.SearchMovies(ctx, boxoffice.MovieQuery{City: city})) {
-		for _, s := range must(sys.ShowsOfMovie(ctx, movie.ID, boxoffice.ShowPage{})) {
+		for _, s := range must(sys.ShowsOfMovie(ctx, movie.ID, boxoffice.ShowPage{City: city})) {
 			theater := must(sys.Theater(ctx, s.TheaterID))
-			if !strings.EqualFold(theater.City, city) {
-				continue // the same movie in another city
-			}
 			fmt.Println(movie.Title, s.ID, theater.Name, s.FreeSeats, "free")
 		}
 	}

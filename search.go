@@ -368,8 +368,13 @@ type ShowInfo struct {
 }
 
 // ShowPage selects one page of a movie's shows (see ShowsOfMovie). The
-// zero ShowPage is the first page, of DefaultPageLimit shows.
+// zero ShowPage is the first page, of DefaultPageLimit shows, in every
+// city.
 type ShowPage struct {
+	// City, if set, keeps only the shows in a theater of that city
+	// (Theater.City), compared as MovieQuery.City is: ignoring case. ""
+	// lists the shows of every city.
+	City string
 	// After is the ID of the last show of the previous page; "" for the
 	// first page.
 	After string
@@ -382,25 +387,41 @@ type ShowPage struct {
 // yet, each with its count of free seats: ordered by Start, then by ID, at
 // most page.Limit of them, the first ones after the show page.After in
 // that order. Read the next page with After set to the ID of the last
-// show returned; a page shorter than its limit (possibly empty) is the
-// last one. As for BookingsOfUser, pages are cut by a cursor, not an
-// offset, and a page costs about its limit in reads however many shows
-// the movie has had: the shows that have started are skipped by the
-// Store's index, not read. A show cancelled (CancelShow) is listed all
-// the same, with Cancelled set and FreeSeats 0. The shows are those of
-// every city: a service listing a city's keeps those whose TheaterID is a
-// theater of the city (see the example of SearchMovies by City).
+// show returned, and City unchanged; a page shorter than its limit
+// (possibly empty) is the last one. As for BookingsOfUser, pages are cut
+// by a cursor, not an offset, and a page costs about its limit in reads
+// however many shows the movie has had: the shows that have started are
+// skipped by the Store's index, not read. A show cancelled (CancelShow)
+// is listed all the same, with Cancelled set and FreeSeats 0.
+//
+// With page.City set, the page holds only the shows in theaters of that
+// city, and is still full (page.Limit of them) unless it is the last. It
+// costs more: the movie's shows to come are read from the cursor, a
+// Store page at a time, and those of other cities dropped, until the
+// page is full or the movie has no more. The first read asks for the
+// shows the page lacks and each further read for twice as many as the
+// one before, up to MaxPageLimit: a city with a share p of the movie's
+// shows costs about page.Limit/p shows read, in a few reads, and at worst
+// (a city with none or few) every show to come of the movie past the
+// cursor. Each theater met is read once a call (Store.Theater), and only
+// the shows kept have their seats counted. A service offering every
+// city's pages to anonymous users bounds their rate, as for SearchMovies.
 //
 // An After that names no show of this movie, whether unknown or another
 // movie's, is ErrNotFound; it may name a show that has started since the
-// previous page: the page then starts at the first show not started. A
-// Limit out of range, or an After that is not valid text, is an
-// *ArgumentError (ErrInvalidArgument). An unknown movie is ErrNotFound.
+// previous page: the page then starts at the first show not started. With
+// City, After may name a show of the movie in any city: the page starts
+// after it in (Start, ID) order all the same. A Limit out of range, or a
+// City or After that is not valid text, is an *ArgumentError
+// (ErrInvalidArgument). An unknown movie is ErrNotFound.
 func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page ShowPage) ([]ShowInfo, error) {
 	if err := bs.made(); err != nil {
 		return nil, err
 	}
 	if err := overlongID("movie", movieID); err != nil {
+		return nil, err
+	}
+	if err := validText("page.City", page.City, false, maxTextLen); err != nil {
 		return nil, err
 	}
 	// An After no show ID could be is refused as malformed before a Store
@@ -427,7 +448,12 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	if bs.mem != nil {
 		// The in-memory Store keeps each show's count of free seats
 		// (showRecord.freeSeats) and lends its records.
-		recs, err := futureShows(now, after, limit, func(r *showRecord) ShowCursor { return ShowCursor{r.show.Start, r.show.ID} },
+		var keep func(*showRecord) (bool, error)
+		if page.City != "" {
+			in := newCityShows(ctx, bs.store, page.City)
+			keep = func(r *showRecord) (bool, error) { return in.holds(&r.show) }
+		}
+		recs, err := futureShows(now, after, limit, func(r *showRecord) ShowCursor { return ShowCursor{r.show.Start, r.show.ID} }, keep,
 			func(after ShowCursor, limit int) ([]*showRecord, error) {
 				return bs.mem.showRecordsOfMovie(ctx, movieID, after, limit)
 			})
@@ -441,7 +467,12 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		}
 		return out, nil
 	}
-	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} },
+	var keep func(Show) (bool, error)
+	if page.City != "" {
+		in := newCityShows(ctx, bs.store, page.City)
+		keep = func(s Show) (bool, error) { return in.holds(&s) }
+	}
+	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} }, keep,
 		func(after ShowCursor, limit int) ([]Show, error) {
 			return bs.store.ShowsOfMovie(ctx, movieID, after, limit)
 		})
@@ -477,7 +508,8 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 
 // futureShows reads, a Store page at a time by read, the first limit shows
 // after the cursor that have not started at now (Start after now: a show
-// whose Start is now has started, and holds refuse it).
+// whose Start is now has started, and holds refuse it) and that keep, if
+// not nil, keeps.
 //
 // The Store is asked from the later of the cursor and (now, ""), so that
 // the shows that have started, a year of them for a long-running movie,
@@ -488,34 +520,59 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 // and the page is read on from the last show the Store returned, so that
 // it is never short by accident (a short page says it is the last). Only
 // those few shows are read beyond the page.
+//
+// Without keep, each read asks for the shows the page lacks. With keep
+// (a city's shows), the shows it drops may be most of them: each read
+// after the first asks for twice as many as the one before, up to
+// MaxPageLimit, so that a page costs a few reads, not one per show kept,
+// and keep is not asked about the shows past the page's last.
 func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) ShowCursor,
-	read func(after ShowCursor, limit int) ([]T, error)) ([]T, error) {
+	keep func(T) (bool, error), read func(after ShowCursor, limit int) ([]T, error)) ([]T, error) {
 	if !after.Start.After(now) {
 		after = ShowCursor{Start: now}
 	}
 	var out []T
+	ask := 0
 	for reads := 0; ; reads++ {
 		want := limit - len(out)
-		got, err := read(after, want)
+		if keep != nil && reads > 0 {
+			ask = min(MaxPageLimit, max(want, 2*ask))
+		} else {
+			ask = want
+		}
+		got, err := read(after, ask)
 		if err != nil {
 			return nil, err
 		}
-		got = got[:min(len(got), want)]
+		got = got[:min(len(got), ask)]
 		n := len(got)
 		if n == 0 {
 			return out, nil
 		}
 		last := key(got[n-1])
-		// Kept as read when nothing is dropped, the common case: appending
-		// a page of 1,000 shows one by one grew it ten times. got is never
-		// written: a Store may answer with a slice it keeps.
-		kept := got
-		if i := slices.IndexFunc(got, func(x T) bool { return !key(x).Start.After(now) }); i >= 0 {
-			kept = slices.Clone(got[:i])
-			for _, x := range got[i+1:] {
-				if key(x).Start.After(now) {
-					kept = append(kept, x)
+		// Kept as read, up to the page's end, while nothing is dropped:
+		// the common case without keep (appending a page of 1,000 shows
+		// one by one grew it ten times). got is never written: a Store may
+		// answer with a slice it keeps.
+		var kept []T
+		own := false // kept is a copy, no longer a prefix of got
+		for i, x := range got {
+			ok := key(x).Start.After(now)
+			if ok && keep != nil {
+				if ok, err = keep(x); err != nil {
+					return nil, err
 				}
+			}
+			switch {
+			case !ok && !own:
+				kept, own = slices.Clone(got[:i]), true
+			case ok && own:
+				kept = append(kept, x)
+			case ok:
+				kept = got[:i+1]
+			}
+			if len(kept) == want {
+				break
 			}
 		}
 		if out == nil {
@@ -523,7 +580,7 @@ func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) 
 		} else {
 			out = append(slices.Clip(out), kept...) // never into a Store's array
 		}
-		if n < want || len(out) == limit {
+		if n < ask || len(out) == limit {
 			return out, nil
 		}
 		// A Store that does not move past the cursor would be asked for
@@ -535,4 +592,52 @@ func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) 
 		}
 		after = last
 	}
+}
+
+// cityShows tells the shows of one city from the others, for one call of
+// ShowsOfMovie: it reads each theater it meets once (and, for a show a
+// Store returned without its TheaterID, each hall), so that a page
+// passing many shows of one theater reads it once. Its maps hold at most
+// the theaters and halls of the shows the call read.
+type cityShows struct {
+	ctx      context.Context
+	store    Store
+	city     string
+	theaters map[string]bool   // theater ID → in the city
+	halls    map[string]string // hall ID → its theater's ID
+}
+
+func newCityShows(ctx context.Context, store Store, city string) *cityShows {
+	return &cityShows{ctx: ctx, store: store, city: city, theaters: map[string]bool{}}
+}
+
+// holds reports whether s is in a theater of the city.
+func (c *cityShows) holds(s *Show) (bool, error) {
+	theaterID := s.TheaterID
+	if theaterID == "" {
+		// ScheduleShow fills TheaterID in; a Store may not keep it.
+		if c.halls == nil {
+			c.halls = map[string]string{}
+		}
+		id, ok := c.halls[s.HallID]
+		if !ok {
+			h, err := c.store.Hall(c.ctx, s.HallID)
+			if err != nil {
+				return false, fmt.Errorf("boxoffice: hall %q of show %q: %w", s.HallID, s.ID, err)
+			}
+			id = h.TheaterID
+			c.halls[s.HallID] = id
+		}
+		theaterID = id
+	}
+	in, ok := c.theaters[theaterID]
+	if !ok {
+		t, err := c.store.Theater(c.ctx, theaterID)
+		if err != nil {
+			return false, fmt.Errorf("boxoffice: theater %q of show %q: %w", theaterID, s.ID, err)
+		}
+		in = strings.EqualFold(t.City, c.city)
+		c.theaters[theaterID] = in
+	}
+	return in, nil
 }

@@ -102,7 +102,7 @@ func (s *server) routes() http.Handler {
 	// any other is refused, not ignored.
 	mux.HandleFunc("GET /api/movies", s.query(s.searchMovies, "title", "genre", "language", "city", "after", "limit"))
 	mux.HandleFunc("GET /api/movies/{movie}", s.query(s.getMovie))
-	mux.HandleFunc("GET /api/movies/{movie}/shows", s.query(s.showsOfMovie, "after", "limit"))
+	mux.HandleFunc("GET /api/movies/{movie}/shows", s.query(s.showsOfMovie, "city", "after", "limit"))
 	mux.HandleFunc("GET /api/shows/{show}", s.query(s.getShow))
 	mux.HandleFunc("GET /api/shows/{show}/seats", s.query(s.seatMap))
 	mux.HandleFunc("GET /api/shows/{show}/events", s.query(s.seatEvents))
@@ -205,7 +205,8 @@ func (s *server) getMovie(w http.ResponseWriter, r *http.Request) {
 
 // showsOfMovie answers one page of the film's shows to come, by start: at
 // most ?limit= of them after the show ?after= names, with "next" on a full
-// page, as bookingsOfUser does.
+// page, as bookingsOfUser does; with ?city=, only the shows in that city
+// (ShowPage.City), whose pages are full but the last all the same.
 func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	after, limit, err := pageOf(r.URL.Query())
@@ -213,7 +214,11 @@ func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	shows, err := s.sys.ShowsOfMovie(ctx, r.PathValue("movie"), boxoffice.ShowPage{After: after, Limit: limit})
+	if values := r.URL.Query()["city"]; len(values) > 1 {
+		s.writeError(w, r, badRequest("query parameter \"city\" given %d times; give it once", len(values)))
+		return
+	}
+	shows, err := s.sys.ShowsOfMovie(ctx, r.PathValue("movie"), boxoffice.ShowPage{City: r.URL.Query().Get("city"), After: after, Limit: limit})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

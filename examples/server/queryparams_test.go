@@ -12,7 +12,7 @@ import (
 // TestQueryParameters: every GET endpoint refuses a query parameter it
 // does not document (as the README says), rather than ignoring it, and
 // still takes those it documents (the page sends title, genre, language,
-// city, limit and after); a limit below 1 is out of range, an empty one
+// city, limit and after; a film's shows take city, limit and after); a limit below 1 is out of range, an empty one
 // the default.
 func TestQueryParameters(t *testing.T) {
 	f := newFixture(t, boxoffice.Config{})
@@ -30,7 +30,8 @@ func TestQueryParameters(t *testing.T) {
 		{"GET", "/api/movies/neon-harbor", http.StatusOK},
 		{"GET", "/api/movies/neon-harbor?lang=pt", http.StatusBadRequest},
 		{"GET", "/api/movies/neon-harbor/shows", http.StatusOK},
-		{"GET", "/api/movies/neon-harbor/shows?city=lisbon", http.StatusBadRequest},
+		{"GET", "/api/movies/neon-harbor/shows?city=lisbon", http.StatusOK},
+		{"GET", "/api/movies/neon-harbor/shows?city=lisbon&title=x", http.StatusBadRequest},
 		{"GET", show, http.StatusOK},
 		{"GET", show + "?x=1", http.StatusBadRequest},
 		{"GET", show + "/seats", http.StatusOK},

@@ -280,8 +280,12 @@ function showMore(next) {
 
 function movieCard(m, city) {
   const next = el("p", { class: "next" }, "\u00a0");
-  api("GET", `/api/movies/${encodeURIComponent(m.id)}/shows`).then(({ shows }) => {
-    const s = shows.find((s) => !city || s.city === city);
+  // The next show in the city: the API keeps that city's shows, so the
+  // first of a page of one is it, however many other cities come first.
+  const q = new URLSearchParams({ limit: "1" });
+  if (city) q.set("city", city);
+  api("GET", `/api/movies/${encodeURIComponent(m.id)}/shows?` + q).then(({ shows }) => {
+    const s = shows[0];
     next.replaceChildren(s ? el("span", {}, "Next: ", el("strong", {}, when(s.start)), ` · ${s.city}`) : "No upcoming shows");
   }).catch(() => {});
   return el("li", { class: "movie-card" },
