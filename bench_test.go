@@ -515,11 +515,12 @@ func loopAgainstFloor(b *testing.B, fresh func(), op func() error) {
 	floor.report(b, nsPerOp(b))
 }
 
-// opsPerSystem bounds the bookings a hold benchmark lets pile up (in a
-// round of BenchmarkHoldReleaseParallel too): the store keeps every booking, released ones included, so b.N
-// holds on one show would otherwise measure a show with b.N bookings (a
-// million, at a second of benchmark time) instead of a hold. Every
-// opsPerSystem operations the benchmark moves, untimed, to a fresh system.
+// opsPerSystem bounds the bookings a hold benchmark lets pile up: the
+// store keeps every booking, released ones included, so b.N holds on one
+// show would otherwise measure a show with b.N bookings (a million, at a
+// second of benchmark time) instead of a hold. Every opsPerSystem
+// operations the benchmark moves, untimed, to a fresh system (a round of
+// BenchmarkHoldReleaseParallel is opsPerSystem operations too).
 // BenchmarkHoldReleaseHistory measures holds against a long history.
 const opsPerSystem = 10_000
 
