@@ -752,6 +752,8 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	b.ReportMetric(float64(goroutines), "goroutines")
 }
 
+// btoi is 1 for true: the goroutines that do one more operation of a
+// round that does not split evenly.
 func btoi(v bool) int {
 	if v {
 		return 1
