@@ -515,11 +515,12 @@ func loopAgainstFloor(b *testing.B, fresh func(), op func() error) {
 	floor.report(b, nsPerOp(b))
 }
 
-// opsPerSystem bounds the bookings a single-goroutine hold benchmark lets
-// pile up: the store keeps every booking, released ones included, so b.N
-// holds on one show would otherwise measure a show with b.N bookings (a
-// million, at a second of benchmark time) instead of a hold. Every
-// opsPerSystem operations the benchmark moves, untimed, to a fresh system.
+// opsPerSystem bounds the bookings a hold benchmark lets pile up: the
+// store keeps every booking, released ones included, so b.N holds on one
+// show would otherwise measure a show with b.N bookings (a million, at a
+// second of benchmark time) instead of a hold. Every opsPerSystem
+// operations the benchmark moves, untimed, to a fresh system (a round of
+// BenchmarkHoldReleaseParallel is opsPerSystem operations too).
 // BenchmarkHoldReleaseHistory measures holds against a long history.
 const opsPerSystem = 10_000
 
@@ -612,11 +613,24 @@ func allocsPerHold(tb testing.TB, e *benchEnv, show string, layout *boxoffice.La
 // across 1,000 shows (GOMAXPROCS goroutines, each cycling through the
 // shows on its own seats), and on one hot show (1,000 goroutines, each on
 // its own 4 seats, all serialized by the show's lock). speedup is the
-// throughput over that of one goroutine doing the same b.N operations on
-// the same shows, in a fresh system, timed in the same function; the
-// targets are ≥ 1.6 across shows on 2 cores and ≥ 0.5 on the hot show.
-// Unlike BenchmarkHoldRelease, the bookings of all b.N operations pile up,
-// in the parallel and in the single-goroutine run alike.
+// throughput over that of one goroutine doing the very same operations
+// (the same users, shows and seats, one goroutine's share after another),
+// timed in the same function; the targets are ≥ 1.6 across shows on 2
+// cores and ≥ 0.5 on the hot show.
+//
+// Both sides run in rounds of opsPerSystem operations, each round on a
+// fresh system (set up untimed), one-goroutine round and parallel round
+// alternating, so that both see the machine in the same state and the
+// figures do not depend on b.N: the store keeps every booking, released
+// ones included, so b.N operations on one system measured a system of
+// b.N bookings (one user's index grew to 1.5 million entries, and the
+// one-goroutine run had the second core for the collector to itself).
+// The goroutines hold for parallelUsers users, each goroutine rotating
+// among its share of them, as a real load does: no user's index is long
+// (10 bookings a round), and allocs/op includes what a fresh system
+// allocates for each user's first bookings. Every operation is still a
+// real hold: a booking record, priced, with a deadline on the sweeper's
+// queue, released by its ID.
 func BenchmarkHoldReleaseParallel(b *testing.B) {
 	b.Run("shows=1000", func(b *testing.B) {
 		layout := gridLayout(b, 20, 30)
@@ -631,14 +645,24 @@ func BenchmarkHoldReleaseParallel(b *testing.B) {
 	})
 }
 
-// benchParallel runs hold+release with RunParallel at the given
-// parallelism on nShows shows; goroutine g of G uses seat group g and the
-// shows g, g+G, g+2G..., so that goroutines never meet on a show unless
-// there is one show. Then one goroutine does as many operations in a fresh
-// system.
+// parallelUsers is how many users BenchmarkHoldReleaseParallel holds for.
+const parallelUsers = 1000
+
+// benchParallel runs hold+release on nShows shows with parallelism ×
+// GOMAXPROCS goroutines; goroutine g of G uses seat group g and the shows
+// g, g+G, g+2G..., so that goroutines never meet on a show unless there is
+// one show. One goroutine does the same operations, goroutine by
+// goroutine, in a round of its own before each parallel round.
 func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism int) {
 	b.Helper()
 	groups := seatGroups(layout, 4)
+	goroutines := parallelism * runtime.GOMAXPROCS(0)
+	users := make([][]string, goroutines)
+	for g := range users {
+		for u := range max(1, parallelUsers/goroutines) {
+			users[g] = append(users[g], fmt.Sprintf("user-%d-%d", g, u))
+		}
+	}
 	setup := func() (*benchEnv, []string) {
 		e := newBenchEnv(b)
 		shows := e.addShows(b, nShows, layout)
@@ -647,63 +671,94 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 				b.Fatal(err)
 			}
 		}
+		runtime.GC() // the last round's garbage is not this round's to mark
 		return e, shows
 	}
-	// One goroutine runs half as many operations before the parallel run
-	// and half after it, each in a fresh system, and the speedup is
-	// against their mean: a single run after the parallel one varied by
-	// a factor of two from one run to the next (how much garbage the
-	// parallel run left, the state of the machine).
-	single := func(n int) time.Duration {
+	// work is goroutine g's share of a round of n operations.
+	work := func(e *benchEnv, shows []string, g, n int) error {
+		n = n/goroutines + btoi(g < n%goroutines)
+		seats := groups[g%len(groups)]
+		for i, k := 0, g; i < n; i, k = i+1, k+goroutines {
+			if err := e.holdRelease(users[g][i%len(users[g])], shows[k%len(shows)], seats); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// The parallel rounds' goroutines live for the whole benchmark, as
+	// RunParallel's do: fresh ones every round would grow a new stack each.
+	type round struct {
+		e     *benchEnv
+		shows []string
+		n     int
+		start chan struct{}
+	}
+	next := make([]chan *round, goroutines)
+	errs := make([]error, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		next[g] = make(chan *round, 1)
+		go func() {
+			for r := range next[g] {
+				<-r.start
+				if err := work(r.e, r.shows, g, r.n); err != nil && errs[g] == nil {
+					errs[g] = err
+				}
+				wg.Done()
+			}
+		}()
+	}
+	defer func() {
+		for _, c := range next {
+			close(c)
+		}
+	}()
+	var single time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(opsPerSystem, b.N-done)
+		done += n
+		b.StopTimer()
 		e, shows := setup()
-		defer e.close()
-		runtime.GC() // the last run's garbage is not this run's to mark
 		t0 := time.Now()
-		for k := range n {
-			if err := e.holdRelease("user-0", shows[k%len(shows)], groups[0]); err != nil {
+		for g := range goroutines {
+			if err := work(e, shows, g, n); err != nil {
 				b.Fatal(err)
 			}
 		}
-		return time.Since(t0)
-	}
-	b.StopTimer()
-	singleTime := single(b.N / 2)
-	b.StartTimer()
-
-	e, shows := setup()
-	runtime.GC()
-	var next atomic.Int64
-	var failed atomic.Pointer[error]
-	b.SetParallelism(parallelism)
-	stride := parallelism * runtime.GOMAXPROCS(0) // the goroutines RunParallel starts
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		g := int(next.Add(1) - 1)
-		user := fmt.Sprintf("user-%d", g)
-		seats := groups[g%len(groups)]
-		k := g
-		for pb.Next() {
-			if err := e.holdRelease(user, shows[k%len(shows)], seats); err != nil {
-				failed.CompareAndSwap(nil, &err)
-				return
-			}
-			k += stride
+		single += time.Since(t0)
+		e.close()
+		e, shows = setup()
+		r := &round{e: e, shows: shows, n: n, start: make(chan struct{})}
+		wg.Add(goroutines)
+		for _, c := range next {
+			c <- r
 		}
-	})
-	b.StopTimer()
-	if err := failed.Load(); err != nil {
-		b.Fatal(*err)
+		b.StartTimer()
+		close(r.start)
+		wg.Wait()
+		b.StopTimer()
+		e.close()
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
 	}
 	par := nsPerOp(b)
-	e.close()
-
-	singleTime += single(b.N - b.N/2)
-	singleNs := float64(singleTime.Nanoseconds()) / float64(b.N)
+	singleNs := float64(single.Nanoseconds()) / float64(b.N)
 	b.ReportMetric(singleNs, "single-ns/op")
 	b.ReportMetric(singleNs/par, "speedup")
-	b.ReportMetric(floorSpeedup(b.N, nShows, stride), "floor-speedup")
-	b.ReportMetric(float64(next.Load()), "goroutines")
+	b.ReportMetric(floorSpeedup(b.N, nShows, goroutines), "floor-speedup")
+	b.ReportMetric(float64(goroutines), "goroutines")
+}
+
+// btoi is 1 for true: the goroutines that do one more operation of a
+// round that does not split evenly.
+func btoi(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // floorSpeedup is the speedup of the floor under the same split as
