@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -142,27 +141,22 @@ func (s *limitStore) setFail(err error) {
 	s.fail = err
 }
 
-// TestBrokenLimitStores is a manual check of storetest's UserLimits tests,
-// as TestBrokenStores is of the rest: every mode of limitStore but "ok"
-// must FAIL them. Run:
+// TestBrokenLimitStores checks storetest's UserLimits tests as
+// TestBrokenStores does the rest: every mode of limitStore but "ok" must
+// FAIL them (see brokenCheck). Run:
 //
-//	BOXOFFICE_BROKEN_STORES=1 go test -count=1 -run TestBrokenLimitStores -v . 2>&1 |
-//		grep -E '^    --- (FAIL|PASS): TestBrokenLimitStores/'
+//	BOXOFFICE_BROKEN_STORES=1 go test -timeout 600s -run TestBrokenLimitStores -v .
 func TestBrokenLimitStores(t *testing.T) {
-	if os.Getenv("BOXOFFICE_BROKEN_STORES") != "1" {
-		t.Skip("a manual check of storetest: set BOXOFFICE_BROKEN_STORES=1; every mode but the control must fail")
-	}
-	for _, mode := range []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "refusal-counts-live", "set-adds", "forget-all"} {
-		t.Run(mode, func(t *testing.T) {
-			storetest.Run(t, func(*testing.T) boxoffice.Store {
-				s := newLimitStore(boxoffice.NewMemoryStore())
-				if mode != "ok" {
-					s.mode = mode
-				}
-				return s
-			}, storetest.Features{UserLimits: true})
-		})
-	}
+	modes := []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "refusal-counts-live", "set-adds", "forget-all"}
+	brokenCheck(t, "TestBrokenLimitStores", modes, []string{"ok"}, func(t *testing.T, mode string) {
+		storetest.Run(t, func(*testing.T) boxoffice.Store {
+			s := newLimitStore(boxoffice.NewMemoryStore())
+			if mode != "ok" {
+				s.mode = mode
+			}
+			return s
+		}, storetest.Features{UserLimits: true})
+	})
 }
 
 // TestLimitStoreConformance holds the test's limitStore to the suite every
