@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/storetest"
 )
 
 // cityShowStore is the in-memory Store on the generic path with a
@@ -106,4 +107,12 @@ func TestShowsOfMovieUsesCityShowLister(t *testing.T) {
 	if len(got) != 2 || got[0].ID != "S1" || got[1].ID != "P000" || cs.calls.Load() != 0 {
 		t.Errorf("a page of 2 in every city: %v, with %d calls of ShowsOfMovieInCity; want S1 and P000, and none", got, cs.calls.Load())
 	}
+}
+
+// TestCityShowListerConformance: the conformance group passes the
+// reference implementation.
+func TestCityShowListerConformance(t *testing.T) {
+	storetest.Run(t, func(*testing.T) boxoffice.Store {
+		return &cityShowStore{genericStore: genericStore{boxoffice.NewMemoryStore()}}
+	}, storetest.Features{CityShows: true})
 }
