@@ -357,3 +357,77 @@ func TestShowsOfMovieInCityRoundTrips(t *testing.T) {
 		t.Errorf("the library's filter took %d statements reading shows and %d theaters: the test measures nothing", slow.others, slow.theaters)
 	}
 }
+
+// BenchmarkShowsOfMovieCity reads a first page of 20 of a movie's shows in
+// one city, of its 2,056 shows to come in 20 cities (19 of a theater of 4
+// halls, 27 shows each; Tinytown, one hall, 4 shows of the movie among 34),
+// through ShowsOfMovieInCity and, on the same schema, through the
+// library's filter (a Store without it): for a city with a 5% share and
+// for Tinytown.
+func BenchmarkShowsOfMovieCity(b *testing.B) {
+	pool := testPool(b)
+	schema := newSchema(b, pool)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	must(b, err)
+	ctx := context.Background()
+	now := time.Date(2030, 3, 8, 12, 0, 0, 0, time.UTC)
+	for _, m := range []string{"busy", "other"} {
+		must(b, s.AddMovie(ctx, boxoffice.Movie{ID: m, Title: m, Duration: time.Hour}))
+	}
+	layout := boxoffice.SeedLayout()
+	for c := range 20 {
+		th := fmt.Sprintf("c%02d", c)
+		city, halls := fmt.Sprintf("City %02d", c), 4
+		if c == 7 {
+			city, halls = "Tinytown", 1
+		}
+		must(b, s.AddTheater(ctx, boxoffice.Theater{ID: th, Name: th, City: city}))
+		for h := range halls {
+			hall := fmt.Sprintf("%s-%d", th, h)
+			must(b, s.AddHall(ctx, boxoffice.Hall{ID: hall, TheaterID: th, Name: hall, Layout: layout}))
+			n := 27
+			if c == 7 {
+				n = 34
+			}
+			for k := range n {
+				movie := "busy"
+				if c == 7 && k%8 != 3 {
+					movie = "other"
+				}
+				sh := boxoffice.Show{ID: fmt.Sprintf("%s-%02d", hall, k), MovieID: movie, HallID: hall, TheaterID: th,
+					Start: now.Add(time.Duration(3*k+1)*time.Hour + time.Duration(c*4+h)*time.Minute), BasePrice: 1000}
+				sh.End = sh.Start.Add(time.Hour)
+				must(b, s.AddShow(ctx, sh, layout, boxoffice.Interval{Start: sh.Start, End: sh.End}, func([]boxoffice.Show) error { return nil }))
+			}
+		}
+	}
+	_, err = pool.Exec(ctx, "ANALYZE "+quote(schema)+".theaters, "+quote(schema)+".halls, "+quote(schema)+".shows")
+	must(b, err)
+	quiet := slog.New(slog.DiscardHandler)
+	clock := fakeclock.New(now)
+	for _, city := range []string{"city 03", "tinytown"} {
+		var first []boxoffice.ShowInfo
+		for _, store := range []struct {
+			name  string
+			store boxoffice.Store
+		}{{"ShowsOfMovieInCity", s}, {"library-filter", hiddenCityShows{s}}} {
+			sys, err := boxoffice.New(boxoffice.Config{Store: store.store, Clock: clock, Gateway: boxoffice.NewInMemoryGateway(), Logger: quiet})
+			must(b, err)
+			defer sys.Close(ctx)
+			page, err := sys.ShowsOfMovie(ctx, "busy", boxoffice.ShowPage{City: city, Limit: 20})
+			must(b, err)
+			if first == nil {
+				first = page
+			} else if !slices.Equal(page, first) {
+				b.Fatalf("%s, %s: a page of %d shows, %d the first way", city, store.name, len(page), len(first))
+			}
+			b.Run(strings.ReplaceAll(city, " ", "-")+"/"+store.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := sys.ShowsOfMovie(ctx, "busy", boxoffice.ShowPage{City: city, Limit: 20}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
