@@ -404,8 +404,11 @@ type ShowPage struct {
 // shows costs about page.Limit/p shows read, in a few reads, and at worst
 // (a city with none or few) every show to come of the movie past the
 // cursor. Each theater met is read once a call (Store.Theater), and only
-// the shows kept have their seats counted. A service offering every
-// city's pages to anonymous users bounds their rate, as for SearchMovies.
+// the shows kept have their seats counted. On a Store that is a
+// CityShowLister (pgstore), none of that: the Store is asked for the
+// city's shows alone, and a page costs one call, as without City. A
+// service offering every city's pages to anonymous users bounds their
+// rate, as for SearchMovies.
 //
 // An After that names no show of this movie, whether unknown or another
 // movie's, is ErrNotFound; it may name a show that has started since the
@@ -468,14 +471,21 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		return out, nil
 	}
 	var keep func(Show) (bool, error)
-	if page.City != "" {
+	read := func(after ShowCursor, limit int) ([]Show, error) {
+		return bs.store.ShowsOfMovie(ctx, movieID, after, limit)
+	}
+	switch {
+	case page.City != "" && bs.cityShows != nil:
+		// The Store keeps the city's shows itself: the reads are those of
+		// a page without City.
+		read = func(after ShowCursor, limit int) ([]Show, error) {
+			return bs.cityShows.ShowsOfMovieInCity(ctx, movieID, page.City, after, limit)
+		}
+	case page.City != "":
 		in := newCityShows(ctx, bs.store, page.City)
 		keep = func(s Show) (bool, error) { return in.holds(&s) }
 	}
-	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} }, keep,
-		func(after ShowCursor, limit int) ([]Show, error) {
-			return bs.store.ShowsOfMovie(ctx, movieID, after, limit)
-		})
+	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} }, keep, read)
 	if err != nil {
 		return nil, err
 	}

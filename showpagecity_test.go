@@ -84,7 +84,7 @@ func inCity(ids, cities []string, city string) []string {
 // the pages concatenated are the city's shows not started, by start then
 // ID, each once; every page but the last is full, the last is short.
 func TestShowsOfMovieCityPages(t *testing.T) {
-	for _, path := range storePaths {
+	for _, path := range cityPaths {
 		t.Run(path.name, func(t *testing.T) {
 			f := newFixture(t, path.edit)
 			all, cities := cityFixture(t, f)
@@ -123,7 +123,7 @@ func TestShowsOfMovieCityPages(t *testing.T) {
 // a cursor like any other, and one that names no show of the movie is
 // ErrNotFound, City or not.
 func TestShowsOfMovieCityErrors(t *testing.T) {
-	for _, path := range storePaths {
+	for _, path := range cityPaths {
 		t.Run(path.name, func(t *testing.T) {
 			f := newFixture(t, path.edit)
 			all, cities := cityFixture(t, f)
@@ -236,12 +236,8 @@ func TestShowsOfMovieCityProperty(t *testing.T) {
 	cityNames := []string{"Mumbai", "mumbai", "Delhi", "Pune"}
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := context.Background()
-		generic := rapid.Bool().Draw(rt, "generic store path")
-		f := newFixture(t, func(c *boxoffice.Config) {
-			if generic {
-				onGenericPath(c)
-			}
-		})
+		path := cityPaths[rapid.IntRange(0, len(cityPaths)-1).Draw(rt, "store path")]
+		f := newFixture(t, path.edit)
 		defer f.sys.Close(ctx)
 		check := func(err error) {
 			if err != nil {

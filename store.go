@@ -45,7 +45,9 @@ import (
 // UnsettledBookingLister, ShowChangeListener, UserLimitStore), which a
 // Store shared by several processes needs, and MovieSearcher and
 // CityMovieLister, which spare SearchMovies a read of the whole catalog
-// and of every hall of a city. A Store that wraps another (to
+// and of every hall of a city, and CityShowLister, which spares
+// ShowsOfMovie with a ShowPage.City a read of the movie's shows in every
+// other city. A Store that wraps another (to
 // trace or meter its calls, say) should have a method
 //
 //	Unwrap() boxoffice.Store
@@ -283,6 +285,27 @@ type CityMovieLister interface {
 	// compare them with after cut down to it. A movie may be listed more
 	// than once.
 	MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error)
+}
+
+// CityShowLister is an optional Store capability: a Store that pages a
+// movie's shows in one city itself, so that a ShowsOfMovie with
+// ShowPage.City reads one answer a page rather than the movie's shows of
+// every city from the cursor, a Store page at a time, and each of their
+// theaters (on pgstore, a round trip each; every show to come of the
+// movie for a city with few of them). The BookingSystem takes the answer
+// as it is, as for CityMovieLister: a Store must list every such show,
+// and no other.
+type CityShowLister interface {
+	// ShowsOfMovieInCity is Store.ShowsOfMovie (same cursor, order,
+	// precision, limit, and ErrNotFound for an unknown movie) keeping
+	// only the shows in a hall of a theater whose City equals city under
+	// Unicode simple case folding (strings.EqualFold, as MoviesShowingIn):
+	// up to limit of them, the first after the cursor. A show is in the
+	// theater of its hall (Hall.TheaterID), which is the Show.TheaterID
+	// ScheduleShow gives it. Cancelled shows are listed like the others.
+	// Each call should cost about limit reads, plus one per hall of the
+	// city, however many shows the movie has in other cities.
+	ShowsOfMovieInCity(ctx context.Context, movieID, city string, after ShowCursor, limit int) ([]Show, error)
 }
 
 // ExpiredHoldLister is an optional Store capability: a Store shared by

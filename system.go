@@ -54,6 +54,8 @@ type BookingSystem struct {
 	searcher MovieSearcher
 	// cityMovies is the Store's CityMovieLister, or nil.
 	cityMovies CityMovieLister
+	// cityShows is the Store's CityShowLister, or nil.
+	cityShows CityShowLister
 
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
@@ -132,6 +134,7 @@ func New(cfg Config) (*BookingSystem, error) {
 	bs.unsettled, _ = StoreCapability[UnsettledBookingLister](cfg.Store)
 	bs.searcher, _ = StoreCapability[MovieSearcher](cfg.Store)
 	bs.cityMovies, _ = StoreCapability[CityMovieLister](cfg.Store)
+	bs.cityShows, _ = StoreCapability[CityShowLister](cfg.Store)
 	bs.pricing.Store(&pricingHolder{cfg.Pricing})
 	bs.shows.init()
 	bs.users.init(cfg)

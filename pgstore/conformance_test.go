@@ -10,5 +10,5 @@ import (
 // TestConformance runs the Store conformance suite, each subtest on a
 // schema of its own.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) boxoffice.Store { return newStore(t) }, storetest.Features{ExpiredHolds: true, UnsettledBookings: true, UserLimits: true, MovieSearch: true, CityMovies: true, SeatsOfUser: true})
+	storetest.Run(t, func(t *testing.T) boxoffice.Store { return newStore(t) }, storetest.Features{ExpiredHolds: true, UnsettledBookings: true, UserLimits: true, MovieSearch: true, CityMovies: true, CityShows: true, SeatsOfUser: true})
 }

@@ -21,7 +21,10 @@
 // changes and counts their users' holds, and boxoffice.MovieSearcher, with
 // which a movie search reads a page of an index instead of every movie,
 // and boxoffice.CityMovieLister, with which a search by city is one
-// statement instead of a round trip per hall of the city. A wrapper
+// statement instead of a round trip per hall of the city, and
+// boxoffice.CityShowLister, with which a page of a movie's shows in one
+// city is one statement instead of reads of the movie's shows in every
+// city until the page is full. A wrapper
 // around a Store (to
 // trace or meter it, say) must give the BookingSystem a way to them: a
 // method Unwrap() boxoffice.Store returning the Store.
@@ -220,7 +223,11 @@
 // their shows to come (by hall and start) and, among those, the cancelled
 // ones, from a partial index of the cancelled shows (migration 0010)
 // rather than their inventory rows; the BookingSystem takes its answer as
-// it is. A partial index of the open bookings (held, paying, confirmed)
+// it is. ShowsOfMovieInCity (boxoffice.CityShowLister) is one statement
+// too: the halls of the theaters such an expression matches, and each
+// hall's first shows of the movie past the page's cursor, from an index
+// of the shows by (movie, hall, start, ID), migration 0014; a page reads
+// the city's halls, not the movie's shows in other cities. A partial index of the open bookings (held, paying, confirmed)
 // by (show_id, user_id), migration 0012, serves the ShowTx's SeatsOfUser
 // (boxoffice.UserSeatCounter), which boxoffice.Config.MaxSeatsPerShow
 // asks on every hold: on the locked path, one statement under the show's

@@ -17,7 +17,7 @@ type queries struct {
 	insertHall, hall, hallsOfTheater, hallExists   string
 	lockHall, showPreconditions, updateLongestShow string
 	insertShow, insertShowSeats, show              string
-	showsOfMovie, showsOfHall                      string
+	showsOfMovie, showsOfHall, showsOfMovieInCity  string
 	lockShow, viewShow, touchShow, touchAndUpsert  string
 	showVersion, fence                             string
 	xactStatus, stopXact                           string
@@ -180,7 +180,8 @@ func qualified(alias, columns string) string {
 
 func newQueries(schema string) queries {
 	r := strings.NewReplacer("{s}", pgx.Identifier{schema}.Sanitize(), "{show}", showColumns,
-		"{booking}", bookingColumns, "{b.booking}", qualified("b", bookingColumns))
+		"{booking}", bookingColumns, "{b.booking}", qualified("b", bookingColumns),
+		"{sh.show}", qualified("sh", showColumns))
 	q := func(sql string) string { return r.Replace(sql) }
 	return queries{
 		admitHold:       q(admitHold),
@@ -246,6 +247,19 @@ func newQueries(schema string) queries {
 		showsOfMovie: q(`SELECT {show} FROM {s}.shows
 			WHERE movie_id = $1 AND (starts_at, id COLLATE "C") > ($2, $3)
 			ORDER BY starts_at, id COLLATE "C" LIMIT $4`),
+		// A page of a movie's shows after the cursor ($2, $3) in the
+		// halls of the theaters whose city matches $4: each hall's first
+		// $5 from the index on (movie_id, hall_id, starts_at, id COLLATE
+		// "C") of migration 0014, then the first $5 of them all. The
+		// shows' theater_id is not read: it is what the Store was given,
+		// and a show is in its hall's theater.
+		showsOfMovieInCity: q(`SELECT {sh.show}
+			FROM {s}.theaters t JOIN {s}.halls h ON h.theater_id = t.id
+			CROSS JOIN LATERAL (SELECT {show} FROM {s}.shows
+				WHERE movie_id = $1 AND hall_id = h.id AND (starts_at, id COLLATE "C") > ($2, $3)
+				ORDER BY starts_at, id COLLATE "C" LIMIT $5) sh
+			WHERE t.city ~ $4
+			ORDER BY sh.starts_at, sh.id COLLATE "C" LIMIT $5`),
 		// Shows overlapping [$2, $3): the lower bound on starts_at, from
 		// the hall's longest show, keeps the index range short.
 		showsOfHall: q(`SELECT {show} FROM {s}.shows

@@ -81,6 +81,28 @@ func (s *Store) MoviesShowingIn(ctx context.Context, city string, after time.Tim
 	return ids, markUnavailable(ctx, err)
 }
 
+// ShowsOfMovieInCity implements boxoffice.CityShowLister in one
+// statement: the theaters whose city matches the expression of
+// MoviesShowingIn (exactly the cities strings.EqualFold takes for city),
+// their halls, and each hall's first limit shows of the movie past the
+// cursor, read off the index on (movie_id, hall_id, starts_at, id COLLATE
+// "C") of migration 0014, of which it keeps the first limit. A page then
+// reads the city's halls and at most limit shows of each, never the
+// movie's shows in other cities. As for ShowsOfMovie, an empty page costs
+// one more statement, telling an unknown movie.
+func (s *Store) ShowsOfMovieInCity(ctx context.Context, movieID, city string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
+	pattern := "^$" // moviePattern("") is "", which matches every city
+	if city != "" {
+		pattern = anchored(moviePattern(city))
+	}
+	shows, err := list(ctx, s, limit, s.q.showsOfMovieInCity, func(r pgx.CollectableRow) (boxoffice.Show, error) { return scanShow(r) },
+		movieID, cursorTime(after.Start, after.IsZero()), after.ID, pattern, limit)
+	if err != nil || len(shows) > 0 {
+		return shows, err
+	}
+	return shows, s.mustExist(ctx, s.q.movieExists, movieID, "movie %q")
+}
+
 // moviePattern returns a PostgreSQL regular expression that finds text in
 // a string ignoring case exactly as SearchMovies does (Unicode simple case
 // folding, a character at a time), or "" if text is empty. A character

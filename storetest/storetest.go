@@ -57,6 +57,8 @@ type Features struct {
 	MovieSearch bool
 	// CityMovies: the Store implements boxoffice.CityMovieLister.
 	CityMovies bool
+	// CityShows: the Store implements boxoffice.CityShowLister.
+	CityShows bool
 	// SeatsOfUser: the ShowTx of the Store's UpdateShow implements
 	// boxoffice.UserSeatCounter.
 	SeatsOfUser bool
@@ -93,6 +95,7 @@ func Run(t *testing.T, newStore func(t *testing.T) boxoffice.Store, f Features) 
 	runCapability[boxoffice.UserLimitStore](t, "UserLimits", f.UserLimits, userLimitTests, newStore)
 	runCapability[boxoffice.MovieSearcher](t, "MovieSearch", f.MovieSearch, movieSearchTests, newStore)
 	runCapability[boxoffice.CityMovieLister](t, "CityMovies", f.CityMovies, cityMovieTests, newStore)
+	runCapability[boxoffice.CityShowLister](t, "CityShows", f.CityShows, cityShowTests, newStore)
 	runSeatsOfUser(t, f.SeatsOfUser, newStore)
 }
 
