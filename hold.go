@@ -155,7 +155,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	switch {
 	case errors.Is(err, errSameHold):
 		bs.users.forget(ctx, userID, id)
-		b.Seats = slices.Clone(b.Seats)
+		b.Seats = cloneSeats(b.Seats)
 		return b, nil
 	case errors.Is(err, ErrCommitUnknown):
 		// The hold may exist: the user stays counted for it (the slot
@@ -172,7 +172,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	bs.users.stored(ctx, userID, id, admittedUntil, &b)
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
-	b.Seats = slices.Clone(b.Seats) // see snapshot
+	b.Seats = cloneSeats(b.Seats) // see snapshot
 	return b, nil
 }
 
@@ -198,7 +198,7 @@ func admitMayHaveCounted(err error) bool {
 // it is given (the in-memory Store keeps a hold's own slice) and
 // ShowTx.Booking may share them. One allocation, of the seats alone.
 func (b Booking) snapshot() Booking {
-	b.Seats = slices.Clone(b.Seats)
+	b.Seats = cloneSeats(b.Seats)
 	return b
 }
 
@@ -681,7 +681,7 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 	// passed up by value through endHold's three levels, a Booking of 360
 	// bytes was copied eight times, a tenth of a hold and release.
 	err = bs.endHold(ctx, bookingID, StatusReleased, &b)
-	b.Seats = slices.Clone(b.Seats)
+	b.Seats = cloneSeats(b.Seats)
 	return b, err
 }
 

@@ -1736,7 +1736,7 @@ func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
 		b = p.booking()
 	}
 	r.mu.RUnlock()
-	b.Seats = slices.Clone(b.Seats)
+	b.Seats = cloneSeats(b.Seats)
 	return b, ok
 }
 
