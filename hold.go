@@ -85,10 +85,11 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // by HoldsPerMinute or MaxLiveHoldsPerUser gets a *RateLimitError
 // (ErrRateLimited) whose RetryAfter says when to try again.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (b Booking, err error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	if err := validUserID(userID); err != nil {
 		return Booking{}, err
 	}
@@ -705,10 +706,11 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).
 // An unknown booking is ErrNotFound.
 func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (Booking, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	e, err := bs.entryOfBooking(ctx, bookingID)
 	if err != nil {
 		return Booking{}, err
@@ -809,10 +811,11 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 // leaves *out as it is on an error.
 func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus, out *Booking) error {
 	if to == StatusReleased {
-		if err := bs.enter(); err != nil {
+		gs, err := bs.enter()
+		if err != nil {
 			return err
 		}
-		defer bs.leave()
+		defer bs.leave(gs)
 	}
 	e, err := bs.entryOfBooking(ctx, bookingID)
 	if err != nil {

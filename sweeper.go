@@ -49,10 +49,11 @@ const sweepShowFails = 2
 //
 // After Close it returns ErrClosed; Close waits for a Sweep in flight.
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return 0, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	return bs.sweep(ctx)
 }
 
