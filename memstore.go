@@ -1504,8 +1504,14 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 		r.addTouched(p, true)
 	}
 	var f freedSeats
+	known := len(p.seats) == int(p.npos) // then pos has every seat's position
 	for k := range p.seats {
-		i := p.position(k, layout)
+		var i int
+		if known {
+			i = int(p.pos[k]) // read here: position is a call per seat
+		} else {
+			i = p.position(k, layout)
+		}
 		if i >= 0 && i < len(r.seats) && r.seats[i].ownedBy(p.id) {
 			r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
 			r.seats[i] = SeatSlot{}
