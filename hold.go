@@ -817,19 +817,20 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 		}
 		defer bs.leave(gs)
 	}
-	e, err := bs.entryOfBooking(ctx, bookingID)
+	e, pl, err := bs.placeOfBooking(ctx, bookingID)
 	if err != nil {
 		return err
 	}
-	_, err = bs.endHoldIn(ctx, e, bookingID, to, out)
+	_, err = bs.endHoldIn(ctx, e, bookingID, pl, to, out)
 	return err
 }
 
 // endHoldIn ends the hold, stores the booking in *out (left as it is on
 // an error) and reports whether this call changed it (and not an earlier
-// release, confirm or sweep).
-func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, to BookingStatus, out *Booking) (bool, error) {
-	changed, err := bs.runEndHold(ctx, e, bookingID, to, out)
+// release, confirm or sweep). pl is where the in-memory Store found the
+// booking (placeOfBooking), if known.
+func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, pl bookingPlace, to BookingStatus, out *Booking) (bool, error) {
+	changed, err := bs.runEndHold(ctx, e, bookingID, pl, to, out)
 	if err != nil {
 		return false, err
 	}
@@ -859,6 +860,7 @@ type endHoldOp struct {
 	layout  *Layout
 	start   time.Time // the show's
 	id      BookingID
+	place   bookingPlace // where the in-memory Store has it, if known
 	to      BookingStatus
 	kept    *bookingRecord // the in-memory Store's record of the booking: the result
 	b       Booking        // the result, when kept is nil
@@ -879,13 +881,13 @@ func (op *endHoldOp) result() Booking {
 // fails. The booking is built from the in-memory Store's record once,
 // here, under the show's lock, rather than in the transaction and copied
 // out through the entry's scratch.
-func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, to BookingStatus, out *Booking) (bool, error) {
+func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, pl bookingPlace, to BookingStatus, out *Booking) (bool, error) {
 	if err := e.lockCtx(ctx); err != nil {
 		return false, err
 	}
 	defer e.unlock()
 	op := &e.tx.end
-	op.id, op.to = id, to
+	op.id, op.place, op.to = id, pl, to
 	err := bs.updateLocked(ctx, e, e.tx.endFn)
 	if err == nil {
 		if op.kept != nil {
@@ -898,7 +900,7 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 	if op.kept == nil {
 		op.b = Booking{}
 	}
-	op.kept, op.freed = nil, freedSeats{} // keep nothing of this booking alive
+	op.kept, op.freed, op.place = nil, freedSeats{}, bookingPlace{} // keep nothing of this booking alive
 	return changed, err
 }
 
@@ -906,7 +908,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	op.changed, op.kept = false, nil // a Store may run the transaction again
 	if mt, ok := tx.(*memTx); ok {
 		// The in-memory Store moves its record in place (memTx.endHold).
-		p := mt.rec.record(op.id)
+		p := mt.rec.recordIn(op.id, op.place)
 		if p == nil {
 			return ErrNotFound
 		}
@@ -1006,22 +1008,32 @@ func partlyFreed(f freedSeats, before []BookedSeat) (bool, []string) {
 
 // entryOfBooking finds the show entry of a booking.
 func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, error) {
+	e, _, err := bs.placeOfBooking(ctx, bookingID)
+	return e, err
+}
+
+// placeOfBooking finds the show entry of a booking and, on the in-memory
+// Store, where the Store has it (for memTx lookups by bookingPlace).
+func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, bookingPlace, error) {
 	if bs.mem != nil {
 		// The in-memory Store's booking index names the show: copying the
 		// whole booking and cloning its seats, as Store.Booking does, only
 		// to read its show ID, was a fifth of the cost of a release.
-		r, err := bs.mem.showOfBooking(ctx, bookingID)
+		pl, err := bs.mem.showOfBooking(ctx, bookingID)
 		if err != nil {
-			return nil, err
+			return nil, bookingPlace{}, err
 		}
+		r := pl.rec
 		if e := bs.shows.numbered.get(r.number); e != nil && e.rec == r {
-			return e, nil // without hashing the show's ID (showCache.numbered)
+			return e, pl, nil // without hashing the show's ID (showCache.numbered)
 		}
-		return bs.entry(ctx, r.show.ID)
+		e, err := bs.entry(ctx, r.show.ID)
+		return e, pl, err
 	}
 	b, err := bs.store.Booking(ctx, bookingID)
 	if err != nil {
-		return nil, err
+		return nil, bookingPlace{}, err
 	}
-	return bs.entry(ctx, b.ShowID)
+	e, err := bs.entry(ctx, b.ShowID)
+	return e, bookingPlace{}, err
 }

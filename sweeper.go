@@ -127,7 +127,7 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 // a lapsed hold.
 func (bs *BookingSystem) expire(ctx context.Context, e *showEntry, id BookingID) (bool, error) {
 	var b Booking
-	changed, err := bs.endHoldIn(ctx, e, id, StatusExpired, &b)
+	changed, err := bs.endHoldIn(ctx, e, id, bookingPlace{}, StatusExpired, &b)
 	if err != nil {
 		if isNotFound(err) {
 			return false, nil
