@@ -213,7 +213,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing)
 	var prices []Money // a HoldPricer's, for the whole hold at once
-	if hp, ok := pricing.PricingStrategy.(HoldPricer); ok && byType == nil {
+	if hp := pricing.hold; hp != nil && byType == nil {
 		if prices, err = priceWholeHold(ctx, hp, e.show, e.layout, idx, userID); err != nil {
 			return nil, 0, nil, err
 		}
