@@ -391,7 +391,7 @@ type holdOp struct {
 	total          Money
 	id             BookingID      // on the in-memory Store, all but its slot
 	key            slotKey        // gives id its slot in the in-memory Store (memTx.addHold)
-	rec            *bookingRecord // for the in-memory Store to keep; nil once it has
+	rec            *bookingRecord // for the in-memory Store to keep, zero; nil once taken
 	kept           *bookingRecord // the record the in-memory Store kept: the result
 	b              Booking        // the result, when kept is nil
 }
@@ -499,18 +499,21 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// filled in place, with the seats' positions and h.seats itself
 		// (this hold's own), rather than a copy of a Booking.
 		rec := h.rec
-		if rec == nil { // the transaction runs again
+		h.rec = nil // a transaction run again gets a record of its own
+		if rec == nil {
 			rec = new(bookingRecord)
 		}
-		*rec = bookingRecord{id: h.id, userID: h.userID, showID: h.showID, seats: h.seats, total: h.total,
-			status: StatusHeld, createdAt: now, heldUntil: until, updatedAt: now}
+		// rec is zero (new): its fields are set one by one, as a literal
+		// would zero and write all its 192 bytes again.
+		rec.id, rec.userID, rec.showID, rec.seats, rec.total = h.id, h.userID, h.showID, h.seats, h.total
+		rec.status, rec.createdAt, rec.heldUntil, rec.updatedAt = StatusHeld, now, until, now
 		rec.setPositions(h.idx)
 		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}
 		slot.Booking = rec.id // with its slot now
 		mt.holdSeats(h.idx, slot)
-		h.rec, h.kept = nil, rec
+		h.kept = rec
 		// The limits know the hold by its provisional ID: give them its
 		// own before the show's lock is released and its events go out,
 		// or a release or extension quick enough to come first would miss
