@@ -1566,7 +1566,15 @@ func (r *showRecord) touched(id BookingID) bool {
 // as it is, if it existed, else its ID alone. The entry is filled in
 // place: a bookingUndo built and passed by value was copied twice.
 func (r *showRecord) addTouched(p *bookingRecord, existed bool) {
-	r.undoBookings = append(r.undoBookings, bookingUndo{})
+	// Take the next entry as it is instead of appending a zero one, a
+	// write of 200 bytes: every field read is set below (old only its id
+	// unless existed), and endTx clears the entries it used, so that none
+	// keeps an old record alive.
+	if n := len(r.undoBookings); n < cap(r.undoBookings) {
+		r.undoBookings = r.undoBookings[:n+1]
+	} else {
+		r.undoBookings = append(r.undoBookings, bookingUndo{})
+	}
 	u := &r.undoBookings[len(r.undoBookings)-1]
 	if existed {
 		u.old = *p
