@@ -55,10 +55,11 @@ func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID)
 }
 
 func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID) (b Booking, err error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	var e *showEntry
 	paying := false // b is cancelled and its refund is being paid
 	defer func() {
@@ -349,10 +350,11 @@ func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page
 // showID, matching ErrInvalidArgument: no booking is at fault, the show is
 // asked about too early. An unknown show is ErrNotFound.
 func (bs *BookingSystem) CompleteShow(ctx context.Context, showID string) (int, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return 0, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
 		return 0, err

@@ -126,13 +126,14 @@ func newID(id string) string {
 // otherwise the error is an *ArgumentError (ErrInvalidArgument). An ID
 // already taken is ErrAlreadyExists.
 func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Movie{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	m.ID = newID(m.ID)
 	m.Genres = slices.Clone(m.Genres)
-	err := errors.Join(
+	err = errors.Join(
 		validText("Movie.ID", m.ID, true, maxIDLen),
 		validText("Movie.Title", m.Title, true, maxTextLen),
 		validText("Movie.Language", m.Language, false, maxTextLen),
@@ -163,12 +164,13 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 // its text follows AddMovie's rules (an *ArgumentError otherwise), and an
 // ID already taken is ErrAlreadyExists.
 func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Theater{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	t.ID = newID(t.ID)
-	err := errors.Join(
+	err = errors.Join(
 		validText("Theater.ID", t.ID, true, maxIDLen),
 		validText("Theater.Name", t.Name, true, maxTextLen),
 		validText("Theater.Location", t.Location, false, maxTextLen),
@@ -189,12 +191,13 @@ func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, er
 // (an *ArgumentError otherwise); an unknown theater is ErrNotFound, and an
 // ID already taken ErrAlreadyExists.
 func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Hall{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	h.ID = newID(h.ID)
-	err := errors.Join(
+	err = errors.Join(
 		validText("Hall.ID", h.ID, true, maxIDLen),
 		validText("Hall.Name", h.Name, true, maxTextLen),
 		validText("Hall.TheaterID", h.TheaterID, true, maxIDLen),
@@ -230,10 +233,11 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // A BasePrice outside [0, MaxPrice] is an *ArgumentError; an unknown movie
 // or hall is ErrNotFound.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Show{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	s.ID = newID(s.ID)
 	// A Start built from time.Now() carries a monotonic reading, which
 	// comparisons with another such time follow instead of the wall clock;

@@ -179,10 +179,11 @@ func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID
 }
 
 func (bs *BookingSystem) confirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	for {
 		c, mine := bs.confirms.claim(bookingID, true)
 		if mine {

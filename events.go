@@ -250,10 +250,11 @@ type watcher struct {
 // seen, though the map a stream begins with, read from the Store, has
 // those made before it opened.
 func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatUpdate, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return nil, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
 		return nil, err

@@ -85,10 +85,11 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // by HoldsPerMinute or MaxLiveHoldsPerUser gets a *RateLimitError
 // (ErrRateLimited) whose RetryAfter says when to try again.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (b Booking, err error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	if err := validUserID(userID); err != nil {
 		return Booking{}, err
 	}
@@ -155,7 +156,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	switch {
 	case errors.Is(err, errSameHold):
 		bs.users.forget(ctx, userID, id)
-		b.Seats = slices.Clone(b.Seats)
+		b.Seats = cloneSeats(b.Seats)
 		return b, nil
 	case errors.Is(err, ErrCommitUnknown):
 		// The hold may exist: the user stays counted for it (the slot
@@ -172,7 +173,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	bs.users.stored(ctx, userID, id, admittedUntil, &b)
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
-	b.Seats = slices.Clone(b.Seats) // see snapshot
+	b.Seats = cloneSeats(b.Seats) // see snapshot
 	return b, nil
 }
 
@@ -198,7 +199,7 @@ func admitMayHaveCounted(err error) bool {
 // it is given (the in-memory Store keeps a hold's own slice) and
 // ShowTx.Booking may share them. One allocation, of the seats alone.
 func (b Booking) snapshot() Booking {
-	b.Seats = slices.Clone(b.Seats)
+	b.Seats = cloneSeats(b.Seats)
 	return b
 }
 
@@ -212,7 +213,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing)
 	var prices []Money // a HoldPricer's, for the whole hold at once
-	if hp, ok := pricing.PricingStrategy.(HoldPricer); ok && byType == nil {
+	if hp := pricing.hold; hp != nil && byType == nil {
 		if prices, err = priceWholeHold(ctx, hp, e.show, e.layout, idx, userID); err != nil {
 			return nil, 0, nil, err
 		}
@@ -390,7 +391,7 @@ type holdOp struct {
 	total          Money
 	id             BookingID      // on the in-memory Store, all but its slot
 	key            slotKey        // gives id its slot in the in-memory Store (memTx.addHold)
-	rec            *bookingRecord // for the in-memory Store to keep; nil once it has
+	rec            *bookingRecord // for the in-memory Store to keep, zero; nil once taken
 	kept           *bookingRecord // the record the in-memory Store kept: the result
 	b              Booking        // the result, when kept is nil
 }
@@ -498,18 +499,21 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// filled in place, with the seats' positions and h.seats itself
 		// (this hold's own), rather than a copy of a Booking.
 		rec := h.rec
-		if rec == nil { // the transaction runs again
+		h.rec = nil // a transaction run again gets a record of its own
+		if rec == nil {
 			rec = new(bookingRecord)
 		}
-		*rec = bookingRecord{id: h.id, userID: h.userID, showID: h.showID, seats: h.seats, total: h.total,
-			status: StatusHeld, createdAt: now, heldUntil: until, updatedAt: now}
+		// rec is zero (new): its fields are set one by one, as a literal
+		// would zero and write all its 192 bytes again.
+		rec.id, rec.userID, rec.showID, rec.seats, rec.total = h.id, h.userID, h.showID, h.seats, h.total
+		rec.status, rec.createdAt, rec.heldUntil, rec.updatedAt = StatusHeld, now, until, now
 		rec.setPositions(h.idx)
 		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}
 		slot.Booking = rec.id // with its slot now
 		mt.holdSeats(h.idx, slot)
-		h.rec, h.kept = nil, rec
+		h.kept = rec
 		// The limits know the hold by its provisional ID: give them its
 		// own before the show's lock is released and its events go out,
 		// or a release or extension quick enough to come first would miss
@@ -681,7 +685,7 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 	// passed up by value through endHold's three levels, a Booking of 360
 	// bytes was copied eight times, a tenth of a hold and release.
 	err = bs.endHold(ctx, bookingID, StatusReleased, &b)
-	b.Seats = slices.Clone(b.Seats)
+	b.Seats = cloneSeats(b.Seats)
 	return b, err
 }
 
@@ -705,10 +709,11 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).
 // An unknown booking is ErrNotFound.
 func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (Booking, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	e, err := bs.entryOfBooking(ctx, bookingID)
 	if err != nil {
 		return Booking{}, err
@@ -809,24 +814,26 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 // leaves *out as it is on an error.
 func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus, out *Booking) error {
 	if to == StatusReleased {
-		if err := bs.enter(); err != nil {
+		gs, err := bs.enter()
+		if err != nil {
 			return err
 		}
-		defer bs.leave()
+		defer bs.leave(gs)
 	}
-	e, err := bs.entryOfBooking(ctx, bookingID)
+	e, pl, err := bs.placeOfBooking(ctx, bookingID)
 	if err != nil {
 		return err
 	}
-	_, err = bs.endHoldIn(ctx, e, bookingID, to, out)
+	_, err = bs.endHoldIn(ctx, e, bookingID, pl, to, out)
 	return err
 }
 
 // endHoldIn ends the hold, stores the booking in *out (left as it is on
 // an error) and reports whether this call changed it (and not an earlier
-// release, confirm or sweep).
-func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, to BookingStatus, out *Booking) (bool, error) {
-	changed, err := bs.runEndHold(ctx, e, bookingID, to, out)
+// release, confirm or sweep). pl is where the in-memory Store found the
+// booking (placeOfBooking), if known.
+func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, pl bookingPlace, to BookingStatus, out *Booking) (bool, error) {
+	changed, err := bs.runEndHold(ctx, e, bookingID, pl, to, out)
 	if err != nil {
 		return false, err
 	}
@@ -856,6 +863,7 @@ type endHoldOp struct {
 	layout  *Layout
 	start   time.Time // the show's
 	id      BookingID
+	place   bookingPlace // where the in-memory Store has it, if known
 	to      BookingStatus
 	kept    *bookingRecord // the in-memory Store's record of the booking: the result
 	b       Booking        // the result, when kept is nil
@@ -876,13 +884,13 @@ func (op *endHoldOp) result() Booking {
 // fails. The booking is built from the in-memory Store's record once,
 // here, under the show's lock, rather than in the transaction and copied
 // out through the entry's scratch.
-func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, to BookingStatus, out *Booking) (bool, error) {
+func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, pl bookingPlace, to BookingStatus, out *Booking) (bool, error) {
 	if err := e.lockCtx(ctx); err != nil {
 		return false, err
 	}
 	defer e.unlock()
 	op := &e.tx.end
-	op.id, op.to = id, to
+	op.id, op.place, op.to = id, pl, to
 	err := bs.updateLocked(ctx, e, e.tx.endFn)
 	if err == nil {
 		if op.kept != nil {
@@ -895,7 +903,7 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 	if op.kept == nil {
 		op.b = Booking{}
 	}
-	op.kept, op.freed = nil, freedSeats{} // keep nothing of this booking alive
+	op.kept, op.freed, op.place = nil, freedSeats{}, bookingPlace{} // keep nothing of this booking alive
 	return changed, err
 }
 
@@ -903,7 +911,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	op.changed, op.kept = false, nil // a Store may run the transaction again
 	if mt, ok := tx.(*memTx); ok {
 		// The in-memory Store moves its record in place (memTx.endHold).
-		p := mt.rec.record(op.id)
+		p := mt.rec.recordIn(op.id, op.place)
 		if p == nil {
 			return ErrNotFound
 		}
@@ -1003,22 +1011,32 @@ func partlyFreed(f freedSeats, before []BookedSeat) (bool, []string) {
 
 // entryOfBooking finds the show entry of a booking.
 func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, error) {
+	e, _, err := bs.placeOfBooking(ctx, bookingID)
+	return e, err
+}
+
+// placeOfBooking finds the show entry of a booking and, on the in-memory
+// Store, where the Store has it (for memTx lookups by bookingPlace).
+func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, bookingPlace, error) {
 	if bs.mem != nil {
 		// The in-memory Store's booking index names the show: copying the
 		// whole booking and cloning its seats, as Store.Booking does, only
 		// to read its show ID, was a fifth of the cost of a release.
-		r, err := bs.mem.showOfBooking(ctx, bookingID)
+		pl, err := bs.mem.showOfBooking(ctx, bookingID)
 		if err != nil {
-			return nil, err
+			return nil, bookingPlace{}, err
 		}
+		r := pl.rec
 		if e := bs.shows.numbered.get(r.number); e != nil && e.rec == r {
-			return e, nil // without hashing the show's ID (showCache.numbered)
+			return e, pl, nil // without hashing the show's ID (showCache.numbered)
 		}
-		return bs.entry(ctx, r.show.ID)
+		e, err := bs.entry(ctx, r.show.ID)
+		return e, pl, err
 	}
 	b, err := bs.store.Booking(ctx, bookingID)
 	if err != nil {
-		return nil, err
+		return nil, bookingPlace{}, err
 	}
-	return bs.entry(ctx, b.ShowID)
+	e, err := bs.entry(ctx, b.ShowID)
+	return e, bookingPlace{}, err
 }

@@ -93,24 +93,31 @@ func (l *Layout) Index(seatID string) (int, bool) {
 	if l == nil {
 		return 0, false
 	}
-	letters := 0
-	for letters < len(seatID) && letters < 3 && 'A' <= seatID[letters] && seatID[letters] <= 'Z' {
+	// One pass over the ID, the label's ordinal (labelOrdinal) taken as
+	// its letters are read, and unsigned comparisons for the ranges: a
+	// fifth of a hold and release went to its four seat lookups.
+	n, letters, ord := len(seatID), 0, 0
+	for letters < n && letters < 3 {
+		c := seatID[letters] - 'A'
+		if c > 'Z'-'A' {
+			break
+		}
+		ord = ord*26 + int(c) + 1
 		letters++
 	}
-	digits := seatID[letters:]
-	if letters == 0 || len(digits) == 0 || len(digits) > 3 || digits[0] == '0' {
+	if letters == 0 || n == letters || n-letters > 3 || seatID[letters] == '0' {
 		return 0, false
 	}
 	number := 0
-	for i := range len(digits) {
-		d := digits[i] - '0'
+	for i := letters; i < n; i++ {
+		d := seatID[i] - '0'
 		if d > 9 {
 			return 0, false
 		}
 		number = number*10 + int(d)
 	}
-	c := labelOrdinal(seatID[:letters]) - l.firstLabel
-	if c < 0 || c >= len(l.lineOf) || l.lineOf[c] == 0 {
+	c := ord - 1 - l.firstLabel
+	if uint(c) >= uint(len(l.lineOf)) || l.lineOf[c] == 0 {
 		return 0, false
 	}
 	line := int(l.lineOf[c]) - 1

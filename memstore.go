@@ -1504,8 +1504,14 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 		r.addTouched(p, true)
 	}
 	var f freedSeats
+	known := len(p.seats) == int(p.npos) // then pos has every seat's position
 	for k := range p.seats {
-		i := p.position(k, layout)
+		var i int
+		if known {
+			i = int(p.pos[k]) // read here: position is a call per seat
+		} else {
+			i = p.position(k, layout)
+		}
 		if i >= 0 && i < len(r.seats) && r.seats[i].ownedBy(p.id) {
 			r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
 			r.seats[i] = SeatSlot{}
@@ -1560,7 +1566,15 @@ func (r *showRecord) touched(id BookingID) bool {
 // as it is, if it existed, else its ID alone. The entry is filled in
 // place: a bookingUndo built and passed by value was copied twice.
 func (r *showRecord) addTouched(p *bookingRecord, existed bool) {
-	r.undoBookings = append(r.undoBookings, bookingUndo{})
+	// Take the next entry as it is instead of appending a zero one, a
+	// write of 200 bytes: every field read is set below (old only its id
+	// unless existed), and endTx clears the entries it used, so that none
+	// keeps an old record alive.
+	if n := len(r.undoBookings); n < cap(r.undoBookings) {
+		r.undoBookings = r.undoBookings[:n+1]
+	} else {
+		r.undoBookings = append(r.undoBookings, bookingUndo{})
+	}
 	u := &r.undoBookings[len(r.undoBookings)-1]
 	if existed {
 		u.old = *p
@@ -1722,56 +1736,86 @@ func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error
 	return b, nil
 }
 
+// bookingPlace is where the in-memory Store found a committed booking:
+// its show's record and, when found by the show number its ID carries,
+// the slot the ID carries there (slotOf), so that a later lookup in that
+// show (recordIn) need not read the ID again: each read is a keyed hash,
+// and a release read it twice, one hold and release in seventy.
+type bookingPlace struct {
+	rec  *showRecord // nil: not found
+	slot int32       // rec.slotOf of the ID: the slot, or placeNoSlot, or placeUnknown
+}
+
+// Values of bookingPlace.slot that are no slot.
+const (
+	placeUnknown = -1 // slotOf was not read: recordIn reads it
+	placeNoSlot  = -2 // the ID carries no slot of rec (slotOf's false)
+)
+
+// recordIn is record for an ID found at pl: by its slot if pl knows it
+// for r, else as record does.
+func (r *showRecord) recordIn(id BookingID, pl bookingPlace) *bookingRecord {
+	if pl.rec != r || pl.slot == placeUnknown {
+		return r.record(id)
+	}
+	return r.recordAt(int(pl.slot), pl.slot >= 0, id)
+}
+
 // lookupBooking returns a copy of a committed booking.
 func (s *MemoryStore) lookupBooking(id BookingID) (Booking, bool) {
-	r := s.showHolding(id)
+	pl := s.showHolding(id)
+	r := pl.rec
 	if r == nil {
 		return Booking{}, false
 	}
 	var b Booking
 	r.mu.RLock()
-	p := r.record(id)
+	p := r.recordIn(id, pl)
 	ok := p != nil
 	if ok {
 		b = p.booking()
 	}
 	r.mu.RUnlock()
-	b.Seats = slices.Clone(b.Seats)
+	b.Seats = cloneSeats(b.Seats)
 	return b, ok
 }
 
-// showHolding returns the record of the show that holds the committed
-// booking, or nil: the show its ID is numbered with if that show has it,
-// else the one the bookings index names.
-func (s *MemoryStore) showHolding(id BookingID) *showRecord {
+// showHolding returns where the committed booking is (see bookingPlace),
+// with a nil record if nowhere: the show its ID is numbered with if that
+// show has it, else the one the bookings index names.
+func (s *MemoryStore) showHolding(id BookingID) bookingPlace {
 	// The ID's number and slot, read once: each read is a keyed hash.
 	if r, slot, hasSlot := s.numberedShow(id); r != nil {
 		r.mu.RLock()
 		ok := r.recordAt(slot, hasSlot, id) != nil
 		r.mu.RUnlock()
 		if ok {
-			return r
+			pl := bookingPlace{rec: r, slot: placeNoSlot}
+			if hasSlot {
+				pl.slot = int32(slot) // under 1<<24 (noSlot)
+			}
+			return pl
 		}
 	}
 	sh := s.bookingShard(id)
 	sh.mu.Lock()
 	r := sh.m[id]
 	sh.mu.Unlock()
-	return r
+	return bookingPlace{rec: r, slot: placeUnknown}
 }
 
-// showOfBooking returns the record of the show whose transactions hold
-// the booking: the BookingSystem's way to find a booking's show without
-// the copy Booking makes.
-func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (*showRecord, error) {
+// showOfBooking returns where the show whose transactions hold the
+// booking has it: the BookingSystem's way to find a booking's show
+// without the copy Booking makes.
+func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (bookingPlace, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return bookingPlace{}, err
 	}
-	r := s.showHolding(id)
-	if r == nil {
-		return nil, fmt.Errorf("booking %s: %w", id, ErrNotFound)
+	pl := s.showHolding(id)
+	if pl.rec == nil {
+		return bookingPlace{}, fmt.Errorf("booking %s: %w", id, ErrNotFound)
 	}
-	return r, nil
+	return pl, nil
 }
 
 // BookingsOfUser implements Store: up to limit bookings after the cursor,

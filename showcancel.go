@@ -78,10 +78,11 @@ const showCancelledReason = "show cancelled"
 // *TransitionErrors; CancelBooking of a booking the show's cancellation
 // cancelled returns it, paying its refund if still owed.
 func (bs *BookingSystem) CancelShow(ctx context.Context, showID string) (ShowCancellation, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return ShowCancellation{}, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	e, err := bs.entry(ctx, showID)
 	if err != nil {
 		return ShowCancellation{}, err

@@ -49,10 +49,11 @@ const sweepShowFails = 2
 //
 // After Close it returns ErrClosed; Close waits for a Sweep in flight.
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
-	if err := bs.enter(); err != nil {
+	gs, err := bs.enter()
+	if err != nil {
 		return 0, err
 	}
-	defer bs.leave()
+	defer bs.leave(gs)
 	return bs.sweep(ctx)
 }
 
@@ -126,7 +127,7 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 // a lapsed hold.
 func (bs *BookingSystem) expire(ctx context.Context, e *showEntry, id BookingID) (bool, error) {
 	var b Booking
-	changed, err := bs.endHoldIn(ctx, e, id, StatusExpired, &b)
+	changed, err := bs.endHoldIn(ctx, e, id, bookingPlace{}, StatusExpired, &b)
 	if err != nil {
 		if isNotFound(err) {
 			return false, nil
