@@ -631,6 +631,19 @@ func allocsPerHold(tb testing.TB, e *benchEnv, show string, layout *boxoffice.La
 // allocates for each user's first bookings. Every operation is still a
 // real hold: a booking record, priced, with a deadline on the sweeper's
 // queue, released by its ID.
+//
+// Each round also runs the floor, one goroutine then all of them, right
+// after the library's side of the same kind (see floorRounds), so
+// floor-speedup is taken under the same load as speedup, and
+// of-floor-speedup (speedup / floor-speedup) is the figure to compare
+// across runs on a shared machine.
+//
+// b.RunParallel is not used: its timer covers the whole call, so a fresh
+// system per round would have to be made beforehand, b.N/opsPerSystem of
+// them alive at once (the heap the collector marks grows with b.N again),
+// and the one-goroutine side and the floor could not run between its
+// parallel rounds, only seconds apart. Long-lived goroutines started per
+// round by a channel give RunParallel's parallel part without either cost.
 func BenchmarkHoldReleaseParallel(b *testing.B) {
 	b.Run("shows=1000", func(b *testing.B) {
 		layout := gridLayout(b, 20, 30)
@@ -713,12 +726,17 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 			close(c)
 		}
 	}()
+	floor := newFloorRounds(nShows, goroutines)
 	var single time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for done := 0; done < b.N; {
 		n := min(opsPerSystem, b.N-done)
 		done += n
+		// Each round: library single, floor single, library parallel,
+		// floor parallel, all with b's timer stopped except the library's
+		// parallel part, so the floor's work (timed on its own clock) adds
+		// nothing to allocs/op, which b counts only while its timer runs.
 		b.StopTimer()
 		e, shows := setup()
 		t0 := time.Now()
@@ -729,6 +747,7 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 		}
 		single += time.Since(t0)
 		e.close()
+		floor.round(n, 1)
 		e, shows = setup()
 		r := &round{e: e, shows: shows, n: n, start: make(chan struct{})}
 		wg.Add(goroutines)
@@ -743,12 +762,15 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 		if err := errors.Join(errs...); err != nil {
 			b.Fatal(err)
 		}
+		floor.round(n, goroutines)
 	}
 	par := nsPerOp(b)
 	singleNs := float64(single.Nanoseconds()) / float64(b.N)
+	speedup := singleNs / par
 	b.ReportMetric(singleNs, "single-ns/op")
-	b.ReportMetric(singleNs/par, "speedup")
-	b.ReportMetric(floorSpeedup(b.N, nShows, goroutines), "floor-speedup")
+	b.ReportMetric(speedup, "speedup")
+	b.ReportMetric(floor.speedup(), "floor-speedup")
+	b.ReportMetric(speedup/floor.speedup(), "of-floor-speedup")
 	b.ReportMetric(float64(goroutines), "goroutines")
 }
 
@@ -761,61 +783,85 @@ func btoi(v bool) int {
 	return 0
 }
 
-// floorSpeedup is the speedup of the floor under the same split as
-// benchParallel's: n hold+release operations on nShows floor shows by the
-// given number of goroutines, goroutine g on the shows g, g+G, g+2G...,
-// against one goroutine doing as many. It is what this machine gives two
-// goroutines when the work is nearly nothing but memory traffic and the
-// lock: the ceiling to read the library's speedup against.
-func floorSpeedup(n, nShows, goroutines int) float64 {
-	// Each show on a cache line of its own, as the library's shows are:
-	// neighbours in a plain slice would share lines between goroutines.
-	type paddedShow struct {
-		floorShow
-		_ [64 - unsafe.Sizeof(floorShow{})%64]byte
+// floorRounds measures the floor's speedup under the same split as
+// benchParallel's, in rounds interleaved with the library's so that both
+// see the same load: n hold+release operations on nShows floor shows by
+// the given number of goroutines, goroutine g on the shows g, g+G,
+// g+2G..., against one goroutine doing as many. It is what this machine
+// gives G goroutines when the work is nearly nothing but memory traffic
+// and the lock: the ceiling to read the library's speedup against.
+type floorRounds struct {
+	shows      []paddedFloorShow
+	goroutines int
+	ns         [2]int64 // one goroutine, all goroutines
+}
+
+// paddedFloorShow is a floor show on cache lines of its own, as the
+// library's shows are: neighbours in a plain slice would share lines
+// between goroutines.
+type paddedFloorShow struct {
+	floorShow
+	_ [64 - unsafe.Sizeof(floorShow{})%64]byte
+}
+
+// floorRepeat is how many times a round's operations the floor does: at
+// about 65 ns an operation, 10,000 of them take under a millisecond, a
+// span a scheduler's hiccup on a shared machine moves by a factor of two.
+const floorRepeat = 10
+
+// newFloorRounds makes the floor's shows once: a hold+release leaves a
+// floor show as it found it, so unlike the library's systems they need
+// no renewing, and fresh ones every round put the page faults of their
+// first touch (4.8 MB for 1,000 shows) inside the timed part.
+func newFloorRounds(nShows, goroutines int) *floorRounds {
+	shows := make([]paddedFloorShow, nShows)
+	for i := range shows {
+		shows[i].seats = make([]uint64, 600)
 	}
-	newShows := func() []paddedShow {
-		shows := make([]paddedShow, nShows)
-		for i := range shows {
-			shows[i].seats = make([]uint64, 600)
-		}
-		return shows
-	}
-	run := func(shows []paddedShow, g, stride, ops int) {
+	return &floorRounds{shows: shows, goroutines: goroutines}
+}
+
+// round times floorRepeat × n operations split among goroutines (1 or
+// all).
+func (f *floorRounds) round(n, goroutines int) {
+	shows := f.shows
+	run := func(g, stride, ops int) {
 		seats := [4]int{0, 1, 2, 3}
 		owner := uint64(g+1) << 40
+		ok := 0
 		for k := range ops {
 			s := &shows[(g+k*stride)%len(shows)]
 			owner++
 			if s.hold(owner, &seats) {
 				s.release(owner, &seats)
+				ok++
 			}
 		}
+		floorSink.Add(int64(ok))
 	}
-	// The floor is fast: b.N of its operations take milliseconds, a span
-	// this machine's noise moves by a factor of two. So: at least 2
-	// million operations, in 5 alternating rounds, and the median ratio.
-	n = max(n, 2_000_000) / goroutines * goroutines
-	ratios := make([]float64, 5)
-	for r := range ratios {
-		shows := newShows()
-		runtime.GC() // the library's garbage, marked now rather than on a core the floor needs
-		t0 := time.Now()
-		var wg sync.WaitGroup
-		for g := range goroutines {
-			wg.Go(func() { run(shows, g, goroutines, n/goroutines) })
+	// The same operations both ways: the one-goroutine side does each
+	// goroutine's share in turn.
+	n = n * floorRepeat / f.goroutines * f.goroutines
+	runtime.GC() // the library's garbage, marked now rather than on a core the floor needs
+	t0 := time.Now()
+	if goroutines == 1 {
+		for g := range f.goroutines {
+			run(g, f.goroutines, n/f.goroutines)
 		}
-		wg.Wait()
-		par := time.Since(t0)
-		shows = newShows()
-		runtime.GC()
-		t0 = time.Now()
-		run(shows, 0, 1, n)
-		ratios[r] = float64(time.Since(t0)) / float64(par)
+		f.ns[0] += time.Since(t0).Nanoseconds()
+		return
 	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2]
+	var wg sync.WaitGroup
+	for g := range f.goroutines {
+		wg.Go(func() { run(g, f.goroutines, n/f.goroutines) })
+	}
+	wg.Wait()
+	f.ns[1] += time.Since(t0).Nanoseconds()
 }
+
+// speedup is the one-goroutine time over the parallel time, summed over
+// every round.
+func (f *floorRounds) speedup() float64 { return float64(f.ns[0]) / float64(f.ns[1]) }
 
 // BenchmarkFullFlow is hold, confirm (through the in-memory gateway) and
 // cancel (with a full refund) of 4 seats, one goroutine.
