@@ -187,6 +187,69 @@ func (s cityBrokenStore) MoviesShowingIn(ctx context.Context, city string, after
 	return ids, nil
 }
 
+// cityShowBrokenStore adds a CityShowLister, broken by the modes
+// "cityshows-…".
+type cityShowBrokenStore struct{ *brokenStore }
+
+func (s cityShowBrokenStore) ShowsOfMovieInCity(ctx context.Context, movieID, city string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
+	if s.mode == "cityshows-no-ctx" {
+		ctx = context.Background()
+	} else if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sameCity := strings.EqualFold
+	switch s.mode {
+	case "cityshows-lowercase":
+		//lint:ignore SA6005 the broken mode
+		sameCity = func(a, b string) bool { return strings.ToLower(a) == strings.ToLower(b) }
+	case "cityshows-start-only":
+		// From the cursor's Start alone: the cursor's show and those tied
+		// with it before it come again.
+		after.ID = ""
+	}
+	var out []boxoffice.Show
+	for {
+		page, err := s.inner.ShowsOfMovie(ctx, movieID, after, 100)
+		if err != nil {
+			return nil, err
+		}
+		for _, sh := range page {
+			h, err := s.inner.Hall(ctx, sh.HallID)
+			if err != nil {
+				return nil, err
+			}
+			th, err := s.inner.Theater(ctx, h.TheaterID)
+			if err != nil {
+				return nil, err
+			}
+			if !sameCity(th.City, city) {
+				continue
+			}
+			if s.mode == "cityshows-cancelled-dropped" {
+				var cancelled bool
+				if err := s.inner.ViewShow(ctx, sh.ID, func(tx boxoffice.ShowTx) error {
+					cancelled = tx.ShowCancelled()
+					return nil
+				}); err != nil {
+					return nil, err
+				}
+				if cancelled {
+					continue
+				}
+			}
+			out = append(out, sh)
+		}
+		if len(page) < 100 {
+			break
+		}
+		after = boxoffice.ShowCursor{Start: page[len(page)-1].Start, ID: page[len(page)-1].ID}
+	}
+	if s.mode != "cityshows-no-limit" {
+		out = out[:min(len(out), limit)]
+	}
+	return out, nil
+}
+
 // ---- catalog: delegated ----
 
 func (s *brokenStore) AddMovie(ctx context.Context, m boxoffice.Movie) error {
@@ -942,6 +1005,8 @@ var brokenModes = []string{
 	"city-ok",
 	"city-lowercase", "city-uppercase", "city-full-folding", "city-prefix", "city-start-rounded", "city-wall-clock",
 	"city-first-hall", "city-start-inclusive", "city-running", "city-cancelled-included", "city-cancel-per-movie", "city-no-ctx",
+	"cityshows-ok",
+	"cityshows-lowercase", "cityshows-start-only", "cityshows-cancelled-dropped", "cityshows-no-limit", "cityshows-no-ctx",
 	"no-rollback", "commit-on-panic", "no-serialize", "no-serialize-rtt",
 	"tx-booking-stale", "put-keeps-caller-seats", "booking-returns-shared-seats",
 	"drop-FailureKind", "drop-RefundedAt", "drop-Extensions", "drop-HeldUntil", "drop-LiveUntil", "drop-SeatType",
@@ -961,11 +1026,12 @@ var brokenModes = []string{
 }
 
 func TestBrokenStores(t *testing.T) {
-	controls := []string{"ok", "ok-unsettled", "search-ok", "seats-ok", "city-ok"}
+	controls := []string{"ok", "ok-unsettled", "search-ok", "seats-ok", "city-ok", "cityshows-ok"}
 	brokenCheck(t, "TestBrokenStores", brokenModes, controls, func(t *testing.T, mode string) {
 		unsettled := mode == "ok-unsettled" || strings.HasPrefix(mode, "unsettled-") || strings.HasPrefix(mode, "owing-") || mode == "expired-any-status"
 		search := strings.HasPrefix(mode, "search-")
 		city := strings.HasPrefix(mode, "city-")
+		cityShows := strings.HasPrefix(mode, "cityshows-")
 		storetest.Run(t, func(*testing.T) boxoffice.Store {
 			s := newBroken(mode)
 			switch {
@@ -975,9 +1041,11 @@ func TestBrokenStores(t *testing.T) {
 				return searchStore{s}
 			case city:
 				return cityBrokenStore{s}
+			case cityShows:
+				return cityShowBrokenStore{s}
 			}
 			return s
-		}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search, CityMovies: city,
+		}, storetest.Features{ExpiredHolds: true, UnsettledBookings: unsettled, MovieSearch: search, CityMovies: city, CityShows: cityShows,
 			SeatsOfUser: strings.HasPrefix(mode, "seats-")})
 	})
 }
