@@ -597,7 +597,7 @@ func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) 
 		// the same shows again, forever. (The first cursor is not
 		// compared: a Store may round it, see Store.ShowsOfMovie.)
 		if reads > 0 && last.compare(after) <= 0 {
-			return nil, fmt.Errorf("boxoffice: Store.ShowsOfMovie returned show %q, not after the cursor (%s, %q)",
+			return nil, fmt.Errorf("boxoffice: the Store returned show %q in a page of a movie's shows (ShowsOfMovie or ShowsOfMovieInCity), not after the cursor (%s, %q)",
 				last.ID, after.Start.Format(time.RFC3339Nano), after.ID)
 		}
 		after = last
