@@ -2,11 +2,9 @@ package boxoffice_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/storetest"
@@ -81,17 +79,7 @@ func TestShowsOfMovieUsesCityShowLister(t *testing.T) {
 		onCityShowPath(c)
 		cs = c.Store.(*cityShowStore)
 	})
-	mustT[boxoffice.Theater](t)(f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "T2", Name: "INOX", City: "Delhi"}))
-	mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: "H2", TheaterID: "T2", Name: "Audi 1", Layout: boxoffice.SeedLayout()}))
-	for i := range 103 {
-		hall := "H2" // Delhi's, but for the last three
-		if i >= 100 {
-			hall = "H1"
-		}
-		mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: fmt.Sprintf("P%03d", i), MovieID: "M1", HallID: hall,
-			Start: start.Add(time.Duration(i+1) * 24 * time.Hour), BasePrice: 1500}))
-	}
-	f.clock.Set(start.Add(time.Hour)) // S1 is still to come, in Mumbai
+	scheduleDelhiThenMumbai(t, f, 103)
 	cs.calls.Store(0)
 	cs.pages.Store(0)
 	cs.theaters.Store(0)

@@ -194,6 +194,25 @@ func (s *cityCountingStore) ViewShow(ctx context.Context, showID string, fn func
 	return s.genericStore.ViewShow(ctx, showID, fn)
 }
 
+// scheduleDelhiThenMumbai schedules n shows of M1, a day apart from the
+// fixture's start, named P000…: all in Delhi (a theater T2 it adds) but
+// the last three, in the fixture's Mumbai hall H1. Then it moves the
+// clock an hour past the start, so that S1 is still to come, in Mumbai.
+func scheduleDelhiThenMumbai(t *testing.T, f *fixture, n int) {
+	t.Helper()
+	mustT[boxoffice.Theater](t)(f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "T2", Name: "INOX", City: "Delhi"}))
+	mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: "H2", TheaterID: "T2", Name: "Audi 1", Layout: boxoffice.SeedLayout()}))
+	for i := range n {
+		hall := "H2"
+		if i >= n-3 {
+			hall = "H1"
+		}
+		mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: fmt.Sprintf("P%03d", i), MovieID: "M1", HallID: hall,
+			Start: start.Add(time.Duration(i+1) * 24 * time.Hour), BasePrice: 1500}))
+	}
+	f.clock.Set(start.Add(time.Hour))
+}
+
 // TestShowsOfMovieCityCost: a page of a city that has few of the movie's
 // shows reads the others in a few growing Store pages, not one per show,
 // reads each theater once, and counts the seats of the page's shows only.
@@ -203,17 +222,7 @@ func TestShowsOfMovieCityCost(t *testing.T) {
 		cs.genericStore = genericStore{c.Store.(*boxoffice.MemoryStore)}
 		c.Store = cs
 	})
-	mustT[boxoffice.Theater](t)(f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "T2", Name: "INOX", City: "Delhi"}))
-	mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: "H2", TheaterID: "T2", Name: "Audi 1", Layout: boxoffice.SeedLayout()}))
-	for i := range 303 {
-		hall := "H2" // Delhi's, but for the last three
-		if i >= 300 {
-			hall = "H1"
-		}
-		mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: fmt.Sprintf("P%03d", i), MovieID: "M1", HallID: hall,
-			Start: start.Add(time.Duration(i+1) * 24 * time.Hour), BasePrice: 1500}))
-	}
-	f.clock.Set(start.Add(time.Hour)) // S1 is still to come, in Mumbai
+	scheduleDelhiThenMumbai(t, f, 303)
 	cs.pages.Store(0)
 	cs.shows.Store(0)
 	cs.theaters.Store(0)
