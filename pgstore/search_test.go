@@ -20,6 +20,12 @@ import (
 // characters a regular expression would take as its own.
 var searchRunes = []rune("kKsSaA\u212a\u017f\u00e9\u00c9\u03c3\u03c2\u03a3\u00df\u1e9e\u01c4\u01c5\u01c6\u0149 .*[\\^$(")
 
+// foldingCity draws a city name of up to three searchRunes, for the
+// tests that match cities as strings.EqualFold does.
+var foldingCity = rapid.Custom(func(t *rapid.T) string {
+	return string(rapid.SliceOfN(rapid.SampledFrom(searchRunes), 0, 3).Draw(t, "runes"))
+})
+
 // TestSearchMatchesInMemory: SearchMovies on pgstore (its MovieSearcher)
 // returns the pages SearchMovies returns on the in-memory Store, for
 // random catalogs and queries, page after page, whatever the collation of
