@@ -687,12 +687,12 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 		runtime.GC() // the last round's garbage is not this round's to mark
 		return e, shows
 	}
-	// work is goroutine g's share of a round of n operations.
+	// work is goroutine g's share of a round of n operations: the
+	// operations g, g+G, g+2G... below n.
 	work := func(e *benchEnv, shows []string, g, n int) error {
-		n = n/goroutines + btoi(g < n%goroutines)
-		seats := groups[g%len(groups)]
-		for i, k := 0, g; i < n; i, k = i+1, k+goroutines {
-			if err := e.holdRelease(users[g][i%len(users[g])], shows[k%len(shows)], seats); err != nil {
+		seats, mine := groups[g%len(groups)], users[g]
+		for i, k := 0, g; k < n; i, k = i+1, k+goroutines {
+			if err := e.holdRelease(mine[i%len(mine)], shows[k%len(shows)], seats); err != nil {
 				return err
 			}
 		}
@@ -772,15 +772,6 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	b.ReportMetric(floor.speedup(), "floor-speedup")
 	b.ReportMetric(speedup/floor.speedup(), "of-floor-speedup")
 	b.ReportMetric(float64(goroutines), "goroutines")
-}
-
-// btoi is 1 for true: the goroutines that do one more operation of a
-// round that does not split evenly.
-func btoi(v bool) int {
-	if v {
-		return 1
-	}
-	return 0
 }
 
 // floorRounds measures the floor's speedup under the same split as
