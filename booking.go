@@ -16,6 +16,9 @@ type BookingID uuid.UUID
 func NewBookingID() BookingID { return BookingID(uuid.New()) }
 
 // ParseBookingID parses the textual form returned by BookingID.String.
+// Text of any other form is an *ArgumentError (ErrInvalidArgument): a
+// service answers 400 for it, where an ID that parses but names no booking
+// gets ErrNotFound (404) from the calls that take it.
 func ParseBookingID(s string) (BookingID, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
@@ -34,7 +37,8 @@ func (id BookingID) IsZero() bool { return id == BookingID{} }
 // MarshalText implements encoding.TextMarshaler.
 func (id BookingID) MarshalText() ([]byte, error) { return uuid.UUID(id).MarshalText() }
 
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler, with ParseBookingID's
+// error for text that is not a booking ID.
 func (id *BookingID) UnmarshalText(b []byte) error {
 	p, err := ParseBookingID(string(b))
 	if err != nil {

@@ -31,7 +31,12 @@ import (
 //
 // If the refund fails, CancelBooking returns the gateway's error with the
 // booking, which stays cancelled with its refund pending: the ticket is
-// gone either way, and the money is owed (Booking.RefundOwed). The
+// gone either way, and the money is owed (Booking.RefundOwed). An error
+// therefore does not by itself say that nothing was cancelled, and no
+// sentinel of this package marks the case: a caller reads the Booking
+// returned with the error, and a Status of StatusCancelled means that the
+// cancellation stands (examples/server answers it as done, the refund
+// owed). The
 // BookingSystem then pays it by itself: its background sweeper retries
 // with growing backoff until the gateway pays, and, with a Store that
 // implements UnsettledBookingLister, so does any process sharing the Store or
@@ -48,7 +53,8 @@ import (
 // Once the show has started, cancelling a confirmed or completed booking
 // fails with an error matching ErrShowStarted (a *ShowStartedError) and,
 // as it always has, ErrInvalidTransition (a *TransitionError). Any other
-// state is a *TransitionError.
+// state is a *TransitionError: a hold, held or being paid for, is not
+// cancelled but released (ReleaseHold), and no refund is owed for it.
 func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
 	b, err := bs.cancelBooking(ctx, bookingID)
 	return b.snapshot(), err

@@ -143,6 +143,12 @@ type Config struct {
 	PaymentAttempts int
 	// PaymentBackoff is the wait before the second attempt, doubled before
 	// each later one. Default: 200 milliseconds; negative: no wait.
+	// The wait is on the Clock: on a clock moved by hand (fakeclock) a
+	// ConfirmBooking whose charge failed transiently waits until the
+	// clock is moved past it, and the caller's ctx does not end the wait
+	// (a payment runs to its end, see ConfirmBooking). A test that calls
+	// ConfirmBooking from the goroutine that moves the clock sets
+	// PaymentBackoff negative, or moves the clock from another goroutine.
 	// Money owed back that a call failed to pay (Booking.RefundOwed) is
 	// retried by the sweeper, first PaymentBackoff after the failure but
 	// no sooner than a second, then doubling per failure, at most hourly:

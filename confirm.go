@@ -107,7 +107,12 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 //
 // Confirming is idempotent: concurrent and repeated calls for one booking
 // charge at most once, and every call that gets the outcome gets the same
-// one (a failed payment's error matches the same sentinels each time); a
+// one (a failed payment's error matches the same sentinels each time). So
+// a failed booking stays failed, its seats for sale: calling again, with
+// this method or another, answers its recorded failure and charges
+// nothing. A customer whose card was declined pays with another card by
+// holding the seats again, a new booking (a hold request like any, counted
+// against Config.HoldsPerMinute). A
 // call for a booking already paying resumes its payment: charges by the
 // same key, with the method the payment started with (method is then
 // ignored), and records the outcome. It does so at once, even while the
@@ -160,6 +165,14 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // A panic in the gateway (or in the Store) does not cross the API: the
 // call, and the calls that joined it, return it as an error, and the
 // booking, left paying or owing money back, is queued for the sweeper.
+//
+// Telling the answers apart: match ErrPaymentFailed (or a *PaymentError)
+// before context.DeadlineExceeded. A payment whose last attempt timed out
+// matches both, and its booking has failed, its seats for sale again;
+// an error that matches context.DeadlineExceeded or context.Canceled
+// without ErrPaymentFailed is the caller's ctx ending before the outcome
+// was known (a call that joined a payment in flight, say): the payment may
+// still go on, and the booking (BookingSystem.Booking) tells how it ends.
 //
 // A method longer than 256 bytes, not valid UTF-8 or with control
 // characters is refused with an *ArgumentError (ErrInvalidArgument)

@@ -133,6 +133,54 @@ func TestDocumentedErrors(t *testing.T) {
 			}
 			return err
 		}, nil, nil},
+		{"ParseBookingID of text that is no booking ID: invalid, not not found", func(f *fixture) error {
+			_, err := boxoffice.ParseBookingID("no-such-booking")
+			var id boxoffice.BookingID
+			if uerr := id.UnmarshalText([]byte("no-such-booking")); !errors.Is(uerr, boxoffice.ErrInvalidArgument) {
+				f.t.Errorf("UnmarshalText: %v; the docs say it is ParseBookingID's error", uerr)
+			}
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, []error{boxoffice.ErrNotFound}},
+		{"ConfirmBooking again after a decline, with another method: the recorded failure, no charge", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			f.gateway.script(chargeOutcome{err: boxoffice.ErrPaymentDeclined})
+			if _, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card:declined"); !errors.Is(err, boxoffice.ErrPaymentDeclined) {
+				f.t.Fatalf("first ConfirmBooking: %v; want a decline", err)
+			}
+			calls := f.gateway.chargeCalls()
+			_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card:another")
+			if n := f.gateway.chargeCalls(); n != calls {
+				f.t.Errorf("ConfirmBooking again charged (%d calls, then %d); the docs say it charges nothing", calls, n)
+			}
+			if got := f.booking(b.ID).Status; got != boxoffice.StatusFailed {
+				f.t.Errorf("booking %v after a second ConfirmBooking; the docs say it stays failed", got)
+			}
+			if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
+				f.t.Errorf("seat A1 %v after the decline; the docs say it is for sale", got)
+			}
+			return err
+		}, []error{boxoffice.ErrPaymentFailed, boxoffice.ErrPaymentDeclined}, nil},
+		{"CancelBooking whose refund fails: the error comes with the cancelled booking", func(f *fixture) error {
+			b := f.confirm(f.hold("alice", "A1"))
+			// Every attempt of the call fails (Config.PaymentAttempts, 3).
+			f.gateway.refunds = []error{errGatewayDown, errGatewayDown, errGatewayDown}
+			got, err := f.sys.CancelBooking(f.ctx, b.ID)
+			if got.ID != b.ID || got.Status != boxoffice.StatusCancelled || got.RefundOwed() == 0 {
+				f.t.Errorf("CancelBooking returned %v (%v, owed %v) with %v; the docs say the cancelled booking, its refund owed", got.ID, got.Status, got.RefundOwed(), err)
+			}
+			if err == nil {
+				f.t.Error("CancelBooking whose refund failed returned no error")
+			}
+			return nil
+		}, nil, nil},
+		{"CancelBooking of a hold: a transition error, the hold not released", func(f *fixture) error {
+			b := f.hold("alice", "A1")
+			_, err := f.sys.CancelBooking(f.ctx, b.ID)
+			if got := f.booking(b.ID).Status; got != boxoffice.StatusHeld {
+				f.t.Errorf("booking %v after CancelBooking of a hold; the docs say it is refused", got)
+			}
+			return err
+		}, []error{boxoffice.ErrInvalidTransition}, []error{boxoffice.ErrHoldExpired, boxoffice.ErrShowStarted}},
 		{"SeatMap of an unknown show", func(f *fixture) error {
 			_, err := f.sys.SeatMap(f.ctx, "no-such-show")
 			return err

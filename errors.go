@@ -55,13 +55,19 @@ var (
 	// too: what was never made acts as closed.
 	ErrClosed = errors.New("boxoffice: closed")
 	// ErrConflict is returned by a Store whose transaction lost a race with
-	// another process and exhausted its retries.
+	// another process and exhausted its retries. The transaction committed
+	// nothing, and the same call may succeed if made again: an HTTP service
+	// answers 503 with Retry-After, as for ErrStoreUnavailable (and, as
+	// there, a ConfirmBooking error that also matches ErrPaymentUnsettled
+	// ran the payment).
 	ErrConflict = errors.New("boxoffice: transaction conflict")
 	// ErrCommitUnknown is returned by a Store whose transaction may have
 	// committed: its connection was lost once the commit was sent, and the
 	// outcome could not be learned (pgstore.ErrCommitUnknown matches it).
 	// The BookingSystem passes it on like any Store error; a hold that may
-	// exist still counts against the user's live holds.
+	// exist still counts against the user's live holds. A HoldSeats that
+	// got it may be made again with the same seats: if the hold was made,
+	// that returns it (see HoldSeats), else it is a new request for them.
 	ErrCommitUnknown = errors.New("boxoffice: commit outcome unknown")
 	// ErrStoreUnavailable is matched by a Store's error when the Store
 	// could not reach its data: the connection refused or lost, the

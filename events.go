@@ -225,8 +225,11 @@ type watcher struct {
 // available; a cancelled show has every seat available). Every change
 // committed after that map comes after it, once (the end of a lapsed hold
 // too, which the map showed available already): a reader that applies
-// every update in order has the seat map, with no SeatMap call. Watch
-// returns once any transaction of the show running as it is called has
+// every update in order has the seat map, with no SeatMap call; one that
+// must tell the map from the changes (to draw the map once, whole) counts
+// seats: the map names every seat of the hall once, so it ends with the
+// update that brings the seats received to the hall's Layout.Len (of
+// SeatMap.Layout, or Hall.Layout). Watch returns once any transaction of the show running as it is called has
 // committed (it waits for it, like any call on the show, as long as ctx
 // lets it), and the map shows it.
 //
