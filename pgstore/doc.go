@@ -6,10 +6,20 @@
 //
 //	pool, err := pgxpool.New(ctx, "postgres://app@db/boxoffice")
 //	...
+//	defer pool.Close() // last
 //	if err := pgstore.Migrate(ctx, pool, pgstore.Options{}); err != nil { ... }
 //	store, err := pgstore.New(pool, pgstore.Options{})
 //	...
+//	defer store.Flush(ctx) // after sys.Close, before pool.Close
 //	sys, err := boxoffice.New(boxoffice.Config{Store: store, Gateway: gateway})
+//	...
+//	defer sys.Close(ctx) // first: waits for payments in flight
+//
+// The deferred calls run in the order a graceful shutdown needs:
+// BookingSystem.Close (the last commits), Store.Flush (their notifications
+// to other instances' Watch streams, dropped with the pool otherwise),
+// then the pool. A service bounds each ctx and checks their errors; see
+// "Running it" in the README for how long a payment may keep Close waiting.
 //
 // boxoffice.New refuses to default the gateway with this Store: the
 // in-memory one charges no one and knows only its own process's charges.
