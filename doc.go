@@ -27,8 +27,9 @@
 // (BookingSystem.SearchMovies, BookingSystem.ShowsOfMovie), a seat map (BookingSystem.SeatMap), a hold
 // (BookingSystem.HoldSeats), a gateway of one's own (PaymentGateway),
 // payment (BookingSystem.ConfirmBooking, PaymentError), live seats
-// (BookingSystem.Watch), a cancellation (BookingSystem.CancelBooking) and
-// the limits (RateLimitError).
+// (BookingSystem.Watch), a cancellation (BookingSystem.CancelBooking),
+// the limits (RateLimitError) and, in the package's httpStatus example,
+// every error a client can get as an HTTP status.
 //
 // IDs of the catalog (movies, theaters, halls, shows) are strings, which
 // the caller may choose; a booking's is a BookingID, which the
