@@ -37,7 +37,7 @@ import (
 // returned with the error, and a Status of StatusCancelled means that the
 // cancellation stands (examples/server answers it as done, the refund
 // owed). The
-// BookingSystem then pays it by itself: its background sweeper retries
+// BookingSystem then pays the refund by itself: its background sweeper retries
 // with growing backoff until the gateway pays, and, with a Store that
 // implements UnsettledBookingLister, so does any process sharing the Store or
 // started after this one. Calling CancelBooking again on a
