@@ -224,6 +224,9 @@ func rivalSide(b *testing.B, name string, goroutines int, shows, seatIDs []strin
 		pool := testPool(b, int32(max(goroutines, 4)))
 		return &benchSide{fresh: func() (benchOp, func()) {
 			schema := randomName("rivals_pgstore_")
+			// Dropped by close as soon as the next round replaces it, and
+			// here too in case the benchmark fails before.
+			b.Cleanup(func() { dropSchema(b, pool, schema) })
 			if err := pgstore.Migrate(ctx, pool, pgstore.Options{Schema: schema}); err != nil {
 				b.Fatal(err)
 			}
