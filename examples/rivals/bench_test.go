@@ -4,7 +4,7 @@ package rivals
 // each rival and, in the same run, through boxoffice in-process
 // (MemoryStore), reported as a ratio to the library:
 //
-//	go test -run '^$' -bench BenchmarkRivals -benchtime 2s -count 3 ./examples/rivals
+//	go test -run '^$' -bench BenchmarkRivals -benchtime 1s -count 3 ./examples/rivals
 //
 // one-goroutine: one goroutine on one show. shows=1000: 16 goroutines
 // across 1,000 shows, goroutine g on seat group g of the shows g, g+16,
