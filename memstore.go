@@ -1482,14 +1482,27 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 // interface call and a range check per seat (idx comes from the layout).
 func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 	r := tx.rec
+	undo := r.growUndoSeats(len(idx))
 	for _, i := range idx {
 		if i < 0 || i >= len(r.seats) {
 			tx.misuse(seatOutOfRange(r, i))
-			return
+			break
 		}
-		r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
-		r.seats[i] = slot
+		s := &r.seats[i]
+		undo = undo[:len(undo)+1]
+		u := &undo[len(undo)-1]
+		u.i, u.old = i, *s
+		*s = slot
 	}
+	r.undoSeats = undo
+}
+
+// growUndoSeats returns the seat undo log with room for n more entries,
+// which the caller writes in place (u.i, u.old = i, *s) and stores back:
+// an append per seat built each entry, 56 bytes, on the stack, and copied
+// it, with a capacity check each time.
+func (r *showRecord) growUndoSeats(n int) []seatUndo {
+	return slices.Grow(r.undoSeats, n)
 }
 
 // endHold is the in-memory Store's part of ending a hold: the stored record
@@ -1505,6 +1518,7 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 	}
 	var f freedSeats
 	known := len(p.seats) == int(p.npos) // then pos has every seat's position
+	undo := r.growUndoSeats(len(p.seats))
 	for k := range p.seats {
 		var i int
 		if known {
@@ -1512,16 +1526,21 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 		} else {
 			i = p.position(k, layout)
 		}
-		if i >= 0 && i < len(r.seats) && r.seats[i].ownedBy(p.id) {
-			r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
-			r.seats[i] = SeatSlot{}
-			if f.partial {
-				f.seats = append(f.seats, p.seats[k].ID)
+		if i >= 0 && i < len(r.seats) {
+			if s := &r.seats[i]; s.ownedBy(p.id) {
+				undo = undo[:len(undo)+1]
+				u := &undo[len(undo)-1]
+				u.i, u.old = i, *s
+				*s = SeatSlot{}
+				if f.partial {
+					f.seats = append(f.seats, p.seats[k].ID)
+				}
+				continue
 			}
-			continue
 		}
 		f.partial, f.seats = partlyFreed(f, p.seats[:k])
 	}
+	r.undoSeats = undo
 	p.status, p.updatedAt = to, now
 	return f
 }
