@@ -455,7 +455,13 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	}
 	var problems []SeatProblem
 	var mine BookingID // the user's own live booking holding a requested seat
-	for k, i := range h.idx {
+	// Each seat is asked for, unless the in-memory Store finds them all
+	// free (the common case) in place, without a Seat call per seat.
+	ask := h.idx
+	if mt != nil && mt.seatsFree(h.idx, now) {
+		ask = nil
+	}
+	for k, i := range ask {
 		slot := tx.Seat(i)
 		if slot.StatusAt(now) == SeatAvailable || h.bs.skipSeatCheck {
 			continue

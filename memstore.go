@@ -1515,6 +1515,24 @@ func (r *showRecord) growUndoSeats(n int) []seatUndo {
 	return slices.Grow(r.undoSeats, n)
 }
 
+// seatsFree reports whether the seats at positions idx are all
+// available at now (SeatSlot.StatusAt), reading them in place: what a
+// hold's transaction asks of every seat, a Seat call per seat that copies
+// the slot out.
+func (tx *memTx) seatsFree(idx []int, now time.Time) bool {
+	seats := tx.rec.seats
+	for _, i := range idx {
+		if i < 0 || i >= len(seats) {
+			return false
+		}
+		// StatusAt copies the slot: only for a seat that is not plainly free.
+		if s := &seats[i]; s.Status != SeatAvailable && s.StatusAt(now) != SeatAvailable {
+			return false
+		}
+	}
+	return true
+}
+
 // endHold is the in-memory Store's part of ending a hold: the stored record
 // of the booking moves to status to in place, and the seats it still owns
 // become available. The generic path copies the booking out, edits the
