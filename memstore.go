@@ -1262,6 +1262,9 @@ func (s *MemoryStore) commit(r *showRecord) {
 			s.addUserBooking(b.userID, userKeyOf(b.createdAt, b.id))
 			continue
 		}
+		if u.old.userID == b.userID && u.old.createdAt == b.createdAt {
+			continue // the common case, found without building two keys
+		}
 		old, now := userKeyOf(u.old.createdAt, b.id), userKeyOf(b.createdAt, b.id)
 		if u.old.userID != b.userID || old != now {
 			s.removeUserBooking(u.old.userID, old)
