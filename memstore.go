@@ -1335,7 +1335,8 @@ func (s *MemoryStore) addUserBooking(userID string, k userKey) {
 		u = &userBookings{sorted: true}
 		sh.m[userID] = u
 	}
-	if n := len(u.keys); n > 0 && u.keys[n-1].compare(k) >= 0 {
+	// Unsorted, the keys stay so until sort: no compare needed.
+	if n := len(u.keys); u.sorted && n > 0 && u.keys[n-1].compare(k) >= 0 {
 		u.sorted = false
 	}
 	u.keys = append(u.keys, k)
