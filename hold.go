@@ -645,6 +645,11 @@ func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, 
 // checked for repeats pairwise without allocating; large ones with a set,
 // so that a request of thousands of seats costs linear time.
 func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
+	if len(seatIDs) <= 16 {
+		if few, ok := resolveFew(e.layout, seatIDs, idx); ok {
+			return few, nil
+		}
+	}
 	var problems []SeatProblem
 	var seen map[int]struct{}
 	if len(seatIDs) > 16 {
@@ -673,6 +678,22 @@ func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 		return nil, &SeatError{ShowID: e.show.ID, Problems: problems}
 	}
 	return idx, nil
+}
+
+// resolveFew is resolveSeats for a small request whose seats are all
+// known and distinct, the common case: it reports false at the first
+// unknown or repeated seat, for resolveSeats to name them all. Its loop
+// keeps fewer values live across each Index call than resolveSeats' own,
+// which saved and reloaded them around every call.
+func resolveFew(l *Layout, seatIDs []string, idx []int) ([]int, bool) {
+	for _, sid := range seatIDs {
+		i, ok := l.Index(sid)
+		if !ok || slices.Contains(idx, i) {
+			return nil, false
+		}
+		idx = append(idx, i)
+	}
+	return idx, true
 }
 
 func (b *Booking) meta(now time.Time) EventMeta {
