@@ -455,7 +455,13 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	}
 	var problems []SeatProblem
 	var mine BookingID // the user's own live booking holding a requested seat
-	for k, i := range h.idx {
+	// Each seat is asked for, unless the in-memory Store finds them all
+	// free (the common case) in place, without a Seat call per seat.
+	ask := h.idx
+	if mt != nil && mt.seatsFree(h.idx, now) {
+		ask = nil
+	}
+	for k, i := range ask {
 		slot := tx.Seat(i)
 		if slot.StatusAt(now) == SeatAvailable || h.bs.skipSeatCheck {
 			continue
@@ -639,6 +645,11 @@ func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, 
 // checked for repeats pairwise without allocating; large ones with a set,
 // so that a request of thousands of seats costs linear time.
 func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
+	if len(seatIDs) <= 16 {
+		if few, ok := resolveFew(e.layout, seatIDs, idx); ok {
+			return few, nil
+		}
+	}
 	var problems []SeatProblem
 	var seen map[int]struct{}
 	if len(seatIDs) > 16 {
@@ -667,6 +678,22 @@ func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 		return nil, &SeatError{ShowID: e.show.ID, Problems: problems}
 	}
 	return idx, nil
+}
+
+// resolveFew is resolveSeats for a small request whose seats are all
+// known and distinct, the common case: it reports false at the first
+// unknown or repeated seat, for resolveSeats to name them all. Its loop
+// keeps fewer values live across each Index call than resolveSeats' own,
+// which saved and reloaded them around every call.
+func resolveFew(l *Layout, seatIDs []string, idx []int) ([]int, bool) {
+	for _, sid := range seatIDs {
+		i, ok := l.Index(sid)
+		if !ok || slices.Contains(idx, i) {
+			return nil, false
+		}
+		idx = append(idx, i)
+	}
+	return idx, true
 }
 
 func (b *Booking) meta(now time.Time) EventMeta {

@@ -1262,6 +1262,9 @@ func (s *MemoryStore) commit(r *showRecord) {
 			s.addUserBooking(b.userID, userKeyOf(b.createdAt, b.id))
 			continue
 		}
+		if u.old.userID == b.userID && u.old.createdAt == b.createdAt {
+			continue // the common case, found without building two keys
+		}
 		old, now := userKeyOf(u.old.createdAt, b.id), userKeyOf(b.createdAt, b.id)
 		if u.old.userID != b.userID || old != now {
 			s.removeUserBooking(u.old.userID, old)
@@ -1332,7 +1335,8 @@ func (s *MemoryStore) addUserBooking(userID string, k userKey) {
 		u = &userBookings{sorted: true}
 		sh.m[userID] = u
 	}
-	if n := len(u.keys); n > 0 && u.keys[n-1].compare(k) >= 0 {
+	// Unsorted, the keys stay so until sort: no compare needed.
+	if n := len(u.keys); u.sorted && n > 0 && u.keys[n-1].compare(k) >= 0 {
 		u.sorted = false
 	}
 	u.keys = append(u.keys, k)
@@ -1361,7 +1365,17 @@ func (r *showRecord) endTx() {
 	if len(r.undoBookings) > touchedScanLimit {
 		clear(r.touchedSet)
 	}
-	clear(r.undoBookings)
+	// Drop the records the entries refer to. The entry of a booking the
+	// transaction made refers to it by p alone (its old holds only the
+	// ID, see addTouched): clearing whole entries, 200 bytes each with
+	// their write barriers, was the cost of a clear in every hold.
+	for i := range r.undoBookings {
+		if u := &r.undoBookings[i]; u.existed {
+			*u = bookingUndo{}
+		} else {
+			u.p = nil
+		}
+	}
 	r.undoBookings = r.undoBookings[:0]
 	r.cancelledNow = false
 	r.tx.err = nil
@@ -1482,14 +1496,45 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 // interface call and a range check per seat (idx comes from the layout).
 func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 	r := tx.rec
+	undo := r.growUndoSeats(len(idx))
 	for _, i := range idx {
 		if i < 0 || i >= len(r.seats) {
 			tx.misuse(seatOutOfRange(r, i))
-			return
+			break
 		}
-		r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
-		r.seats[i] = slot
+		s := &r.seats[i]
+		undo = undo[:len(undo)+1]
+		u := &undo[len(undo)-1]
+		u.i, u.old = i, *s
+		*s = slot
 	}
+	r.undoSeats = undo
+}
+
+// growUndoSeats returns the seat undo log with room for n more entries,
+// which the caller writes in place (u.i, u.old = i, *s) and stores back:
+// an append per seat built each entry, 56 bytes, on the stack, and copied
+// it, with a capacity check each time.
+func (r *showRecord) growUndoSeats(n int) []seatUndo {
+	return slices.Grow(r.undoSeats, n)
+}
+
+// seatsFree reports whether the seats at positions idx are all
+// available at now (SeatSlot.StatusAt), reading them in place: what a
+// hold's transaction asks of every seat, a Seat call per seat that copies
+// the slot out.
+func (tx *memTx) seatsFree(idx []int, now time.Time) bool {
+	seats := tx.rec.seats
+	for _, i := range idx {
+		if i < 0 || i >= len(seats) {
+			return false
+		}
+		// StatusAt copies the slot: only for a seat that is not plainly free.
+		if s := &seats[i]; s.Status != SeatAvailable && s.StatusAt(now) != SeatAvailable {
+			return false
+		}
+	}
+	return true
 }
 
 // endHold is the in-memory Store's part of ending a hold: the stored record
@@ -1505,6 +1550,11 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 	}
 	var f freedSeats
 	known := len(p.seats) == int(p.npos) // then pos has every seat's position
+	if known && r.freeOwnedSeats(p) {
+		p.status, p.updatedAt = to, now
+		return f
+	}
+	undo := r.growUndoSeats(len(p.seats))
 	for k := range p.seats {
 		var i int
 		if known {
@@ -1512,18 +1562,48 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 		} else {
 			i = p.position(k, layout)
 		}
-		if i >= 0 && i < len(r.seats) && r.seats[i].ownedBy(p.id) {
-			r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
-			r.seats[i] = SeatSlot{}
-			if f.partial {
-				f.seats = append(f.seats, p.seats[k].ID)
+		if i >= 0 && i < len(r.seats) {
+			if s := &r.seats[i]; s.ownedBy(p.id) {
+				undo = undo[:len(undo)+1]
+				u := &undo[len(undo)-1]
+				u.i, u.old = i, *s
+				*s = SeatSlot{}
+				if f.partial {
+					f.seats = append(f.seats, p.seats[k].ID)
+				}
+				continue
 			}
-			continue
 		}
 		f.partial, f.seats = partlyFreed(f, p.seats[:k])
 	}
+	r.undoSeats = undo
 	p.status, p.updatedAt = to, now
 	return f
+}
+
+// freeOwnedSeats frees the seats at the record's known positions if the
+// booking owns every one of them, the common case, and reports whether it
+// did; else it writes nothing, and endHold's general loop finds which it
+// owns. Checked first, the seats are then freed in a loop that carries
+// none of the general one's bookkeeping.
+func (r *showRecord) freeOwnedSeats(p *bookingRecord) bool {
+	pos := p.pos[:p.npos]
+	for _, i := range pos {
+		// ownedBy, read in place: its receiver is a copy of the slot.
+		if int(i) >= len(r.seats) || r.seats[i].Status == SeatAvailable || r.seats[i].Booking != p.id {
+			return false
+		}
+	}
+	undo := r.growUndoSeats(len(pos))
+	for _, i := range pos {
+		s := &r.seats[i]
+		undo = undo[:len(undo)+1]
+		u := &undo[len(undo)-1]
+		u.i, u.old = int(i), *s
+		*s = SeatSlot{}
+	}
+	r.undoSeats = undo
+	return true
 }
 
 // put stores *b. b does not escape (it may be on the caller's stack).
@@ -1568,8 +1648,9 @@ func (r *showRecord) touched(id BookingID) bool {
 func (r *showRecord) addTouched(p *bookingRecord, existed bool) {
 	// Take the next entry as it is instead of appending a zero one, a
 	// write of 200 bytes: every field read is set below (old only its id
-	// unless existed), and endTx clears the entries it used, so that none
-	// keeps an old record alive.
+	// unless existed), and endTx clears the pointers of the entries it
+	// used (all of an entry that existed, whose old is a whole record), so
+	// that none keeps an old record alive.
 	if n := len(r.undoBookings); n < cap(r.undoBookings) {
 		r.undoBookings = r.undoBookings[:n+1]
 	} else {
