@@ -32,23 +32,29 @@ import (
 // If the refund fails, CancelBooking returns the gateway's error with the
 // booking, which stays cancelled with its refund pending: the ticket is
 // gone either way, and the money is owed (Booking.RefundOwed). An error
-// therefore does not by itself say that nothing was cancelled, and no
-// sentinel of this package marks the case: a caller reads the Booking
-// returned with the error, and a Status of StatusCancelled means that the
-// cancellation stands (examples/server answers it as done, the refund
-// owed). The
-// BookingSystem then pays the refund by itself: its background sweeper retries
-// with growing backoff until the gateway pays, and, with a Store that
-// implements UnsettledBookingLister, so does any process sharing the Store or
-// started after this one. Calling CancelBooking again on a
-// cancelled booking whose refund is pending retries the refund with the
+// therefore does not by itself say that nothing was cancelled: the error
+// of a cancellation that stands with its refund owed matches
+// ErrRefundOwed, besides the gateway's error (or the Store's, if the
+// refund was paid but could not be recorded; or the panic's), and comes
+// with the cancelled booking; every other error comes with the zero
+// Booking. Match ErrRefundOwed before the sentinels the gateway's or the
+// Store's error may match (examples/server answers it as done, the
+// refund owed). The BookingSystem then pays the refund by itself: its
+// background sweeper retries with growing backoff until the gateway pays,
+// and, with a Store that implements UnsettledBookingLister, so does any
+// process sharing the Store or started after this one. Calling
+// CancelBooking again on a cancelled booking whose refund is pending
+// retries the refund with the
 // same key (the gateway pays once, whatever the number of calls or
 // processes) and records it; the percent stays the one fixed by the first
 // call, whatever the time. A cancelled booking whose refund is recorded
 // (or that was owed nothing) is returned unchanged. Once decided, the
 // refund runs to its end even if ctx is cancelled. A panic of the gateway
 // (or the Store) is returned as an error too, logged at Error, and the
-// refund it left owed is paid in the background likewise.
+// refund it left owed is paid in the background likewise (the error
+// matches ErrRefundOwed if the panic came once the booking was cancelled,
+// paying its refund). A retry that fails again matches ErrRefundOwed
+// too.
 //
 // Once the show has started, cancelling a confirmed or completed booking
 // fails with an error matching ErrShowStarted (a *ShowStartedError) and,
@@ -178,9 +184,23 @@ func (bs *BookingSystem) cancelPanicked(e *showEntry, id BookingID, b Booking, p
 	if !paying {
 		return Booking{}, fmt.Errorf("boxoffice: cancelling booking %s: %w", id, p)
 	}
-	return b, fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed and will be retried in the background (CancelBooking retries it at once): %w",
-		id, b.Refund.Amount, p)
+	return b, &refundOwedError{fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed and will be retried in the background (CancelBooking retries it at once): %w",
+		id, b.Refund.Amount, p)}
 }
+
+// refundOwedError is CancelBooking's error of a cancellation that stands
+// with its refund still owed on record: err, with its message and its
+// chain as they were before ErrRefundOwed existed (a caller matching the
+// gateway's error, or reading the message, sees no change), and
+// ErrRefundOwed. Every return that makes one returns the cancelled
+// booking with it, so that matching ErrRefundOwed and reading
+// Booking.RefundOwed() > 0 off the booking returned always agree.
+type refundOwedError struct{ err error }
+
+func (e *refundOwedError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error of what failed, and ErrRefundOwed.
+func (e *refundOwedError) Unwrap() []error { return []error{e.err, ErrRefundOwed} }
 
 // payRefund pays the refund a cancellation recorded as owed, then records
 // it as paid. It runs outside the show's lock; the idempotency key makes
@@ -198,8 +218,8 @@ func (bs *BookingSystem) payRefundTries(ctx context.Context, e *showEntry, b Boo
 		Booking: b.ID, Amount: b.Refund.Amount}, tries)
 	if err != nil {
 		bs.owed.failed(e, b.ID, bs.clock.Now())
-		return b, fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed and will be retried in the background (CancelBooking retries it at once): %w",
-			b.ID, b.Refund.Amount, err)
+		return b, &refundOwedError{fmt.Errorf("boxoffice: booking %s is cancelled; its refund of %s is still owed and will be retried in the background (CancelBooking retries it at once): %w",
+			b.ID, b.Refund.Amount, err)}
 	}
 	var out Booking
 	err = bs.update(ctx, e, func(tx ShowTx, now time.Time, _ *[]Event) error {
@@ -218,9 +238,12 @@ func (bs *BookingSystem) payRefundTries(ctx context.Context, e *showEntry, b Boo
 		return nil
 	})
 	if err != nil {
+		// Paid, perhaps, but owed on record (b), as a refund that failed:
+		// the sweeper's retry under the same key gets the gateway's
+		// receipt again and records it.
 		bs.owed.failed(e, b.ID, bs.clock.Now())
-		return b, fmt.Errorf("boxoffice: booking %s is cancelled and refunded, but the refund could not be recorded; it will be recorded in the background (CancelBooking records it at once): %w",
-			b.ID, err)
+		return b, &refundOwedError{fmt.Errorf("boxoffice: booking %s is cancelled and refunded, but the refund could not be recorded; it will be recorded in the background (CancelBooking records it at once): %w",
+			b.ID, err)}
 	}
 	bs.owed.paid(b.ID)
 	return out, nil

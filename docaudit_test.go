@@ -160,19 +160,35 @@ func TestDocumentedErrors(t *testing.T) {
 			}
 			return err
 		}, []error{boxoffice.ErrPaymentFailed, boxoffice.ErrPaymentDeclined}, nil},
-		{"CancelBooking whose refund fails: the error comes with the cancelled booking", func(f *fixture) error {
+		{"CancelBooking whose refund fails: ErrRefundOwed and the gateway's error, with the cancelled booking", func(f *fixture) error {
 			b := f.confirm(f.hold("alice", "A1"))
 			// Every attempt of the call fails (Config.PaymentAttempts, 3).
-			f.gateway.refunds = []error{errGatewayDown, errGatewayDown, errGatewayDown}
+			f.failRefunds(errGatewayDown, errGatewayDown, errGatewayDown)
 			got, err := f.sys.CancelBooking(f.ctx, b.ID)
 			if got.ID != b.ID || got.Status != boxoffice.StatusCancelled || got.RefundOwed() == 0 {
 				f.t.Errorf("CancelBooking returned %v (%v, owed %v) with %v; the docs say the cancelled booking, its refund owed", got.ID, got.Status, got.RefundOwed(), err)
 			}
-			if err == nil {
-				f.t.Error("CancelBooking whose refund failed returned no error")
+			return err
+		}, []error{boxoffice.ErrRefundOwed, errGatewayDown}, []error{boxoffice.ErrPaymentFailed}},
+		{"CancelShow whose refunds fail: no error, RefundsOwed counts them", func(f *fixture) error {
+			f.confirm(f.hold("alice", "A1"))
+			f.failRefunds(errGatewayDown, errGatewayDown, errGatewayDown)
+			c, err := f.sys.CancelShow(f.ctx, f.show.ID)
+			if c.BookingsCancelled != 1 || c.RefundsOwed != 1 {
+				f.t.Errorf("CancelShow: %+v; the docs say 1 booking cancelled, its refund owed", c)
 			}
-			return nil
+			return err
 		}, nil, nil},
+		{"ConfirmBooking whose void fails: a payment failure, not ErrRefundOwed", func(f *fixture) error {
+			f.gateway.script(chargeOutcome{err: errGatewayDown, applied: true}, chargeOutcome{err: errGatewayDown},
+				chargeOutcome{err: errGatewayDown}) // charged, every reply lost
+			f.failRefunds(errGatewayDown, errGatewayDown, errGatewayDown)
+			got, err := f.sys.ConfirmBooking(f.ctx, f.hold("alice", "A1").ID, "card")
+			if got.Status != boxoffice.StatusFailed || got.RefundOwed() == 0 {
+				f.t.Errorf("ConfirmBooking returned %v owing %v; want failed, its void owed", got.Status, got.RefundOwed())
+			}
+			return err
+		}, []error{boxoffice.ErrPaymentFailed}, []error{boxoffice.ErrRefundOwed}},
 		{"CancelBooking of a hold: a transition error, the hold not released", func(f *fixture) error {
 			b := f.hold("alice", "A1")
 			_, err := f.sys.CancelBooking(f.ctx, b.ID)

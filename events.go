@@ -225,13 +225,17 @@ type watcher struct {
 // available; a cancelled show has every seat available). Every change
 // committed after that map comes after it, once (the end of a lapsed hold
 // too, which the map showed available already): a reader that applies
-// every update in order has the seat map, with no SeatMap call; one that
-// must tell the map from the changes (to draw the map once, whole) counts
-// seats: the map names every seat of the hall once, so it ends with the
-// update that brings the seats received to the hall's Layout.Len (of
-// SeatMap.Layout, or Hall.Layout). Watch returns once any transaction of the show running as it is called has
-// committed (it waits for it, like any call on the show, as long as ctx
-// lets it), and the map shows it.
+// every update in order has the seat map, with no SeatMap call. The
+// map's updates have SeatUpdate.Initial set, and no other update has, so
+// a reader tells the map from the changes (to draw the map whole, to
+// show only the changes as changes) by the flag. The map names every
+// seat of the hall once: a reader that must know it has the whole map
+// before a change comes (on a quiet show, none may come for long) counts
+// the seats of the Initial updates to the hall's Layout.Len (of
+// SeatMap.Layout, or Hall.Layout).
+// Watch returns once any transaction of the show running as it is called
+// has committed (it waits for it, like any call on the show, as long as
+// ctx lets it), and the map shows it.
 //
 // Each stream has its own buffer of Config.EventBuffer updates, besides
 // the map it begins with. A reader that falls further behind is never
@@ -247,7 +251,11 @@ type watcher struct {
 // changes other processes commit, a little later than they commit. If the
 // show already has open streams in this process, a new one begins with
 // the map they were last sent, and the changes of other processes not yet
-// brought to them follow. A reader that applies every update in order
+// brought to them follow. Those, like every change the feed brings —
+// after a lost connection to the Store too, when the feed reads every
+// watched show again — are sent as changes, Initial unset: only the seats
+// whose status differs from what the streams were last sent, never the
+// map again. A reader that applies every update in order
 // then ends with the Store's seat map whenever the show is quiet. On
 // other Stores, changes made by other processes sharing the Store are not
 // seen, though the map a stream begins with, read from the Store, has
@@ -315,6 +323,7 @@ func (bs *BookingSystem) Watch(ctx context.Context, showID string) (<-chan SeatU
 		bs.feed.changed(showID)
 	}
 	for _, u := range seatUpdates(showID, at, e.layout, nil, snapshot) {
+		u.Initial = true
 		w.box.Put(u)
 	}
 

@@ -168,7 +168,7 @@ func TestWatchStreamsSeatChanges(t *testing.T) {
 	}
 	for i, w := range want {
 		u := <-updates
-		if u.ShowID != w.ShowID || !u.At.Equal(w.At) || !slices.Equal(u.Seats, w.Seats) || u.Status != w.Status {
+		if u.ShowID != w.ShowID || !u.At.Equal(w.At) || !slices.Equal(u.Seats, w.Seats) || u.Status != w.Status || u.Initial {
 			t.Fatalf("update %d = %+v; want %+v", i, u, w)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -13,6 +14,11 @@ import (
 
 // httpStatus maps an error of the BookingSystem to an HTTP status. The
 // order of the cases matters where an error matches several sentinels:
+//   - ErrRefundOwed before all: the cancellation stands, and the service
+//     answers the booking returned with the error, cancelled, its refund
+//     owed (paid in the background), whatever the gateway's or the
+//     Store's error it also matches (context.DeadlineExceeded,
+//     ErrStoreUnavailable);
 //   - bad input first: a *SeatError naming an unknown seat is not a
 //     conflict;
 //   - a show that started or was cancelled before the hold and payment
@@ -26,11 +32,13 @@ import (
 //     that timed out also matches: only an error without ErrPaymentFailed
 //     is the caller's ctx ending.
 //
-// examples/server's classify is the same mapping with JSON bodies.
+// examples/server's classify is the same mapping with JSON bodies; its
+// cancelBooking answers ErrRefundOwed with the booking before classify
+// would see it.
 func httpStatus(err error) (status int, retryAfter time.Duration) {
 	var limit *boxoffice.RateLimitError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, boxoffice.ErrRefundOwed):
 		return http.StatusOK, 0
 	case errors.Is(err, boxoffice.ErrInvalidArgument):
 		return http.StatusBadRequest, 0
@@ -58,16 +66,32 @@ func httpStatus(err error) (status int, retryAfter time.Duration) {
 	return http.StatusInternalServerError, 0
 }
 
+// refundOutage is a cardGateway whose refunds fail while down is set, as
+// a provider's outage would have them.
+type refundOutage struct {
+	*cardGateway
+	down atomic.Bool
+}
+
+func (g *refundOutage) Refund(ctx context.Context, r boxoffice.RefundRequest) (boxoffice.Receipt, error) {
+	if g.down.Load() {
+		return boxoffice.Receipt{}, errors.New("provider: 502 bad gateway")
+	}
+	return g.cardGateway.Refund(ctx, r)
+}
+
 // A service answers each error a client can get with an HTTP status (see
 // httpStatus above). Two answers need more than the error: a CancelBooking
-// whose refund failed returns an error with the booking cancelled (the
-// cancellation stands, the refund is owed and paid in the background), and
-// a declined card fails the booking for good (another card takes a new
-// hold).
+// whose refund failed returns an error matching ErrRefundOwed with the
+// booking cancelled (the cancellation stands, the refund is owed and paid
+// in the background: the service answers that booking), and a declined
+// card fails the booking for good (another card takes a new hold).
 func Example_httpStatus() {
 	ctx := context.Background()
 	clock := fakeclock.New(time.Date(2030, 3, 1, 18, 0, 0, 0, time.UTC))
-	sys, show := newDemo(boxoffice.Config{Clock: clock, Gateway: newCardGateway()})
+	gateway := &refundOutage{cardGateway: newCardGateway()}
+	sys, show := newDemo(boxoffice.Config{Clock: clock, Gateway: gateway,
+		PaymentBackoff: -1}) // the refund's attempts back to back: the fake clock does not move by itself
 	defer closeDemo(sys)
 	answer := func(what string, err error) {
 		status, retry := httpStatus(err)
@@ -108,6 +132,15 @@ func Example_httpStatus() {
 	carol = must(sys.ConfirmBooking(ctx, carol.ID, "card:tok_visa"))
 	_, err = sys.ReleaseHold(ctx, carol.ID)
 	answer("release a sale", err)
+
+	dave := must(sys.HoldSeats(ctx, "dave", show.ID, []string{"D1"}))
+	dave = must(sys.ConfirmBooking(ctx, dave.ID, "card:tok_visa"))
+	gateway.down.Store(true)
+	dave, err = sys.CancelBooking(ctx, dave.ID)
+	answer("cancel, refund failed", err)
+	fmt.Printf("%-22s %s, %s owed\n", "  with the booking", dave.Status, dave.RefundOwed())
+	gateway.down.Store(false)
+
 	clock.Set(show.Start)
 	_, err = sys.CancelBooking(ctx, carol.ID)
 	answer("cancel after the start", err)
@@ -121,5 +154,7 @@ func Example_httpStatus() {
 	// fourth hold a minute   429, Retry-After: 20s
 	// hold ran out           410
 	// release a sale         409
+	// cancel, refund failed  200
+	//   with the booking     cancelled, 19.50 owed
 	// cancel after the start 409
 }

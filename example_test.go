@@ -149,26 +149,25 @@ func ExampleBookingSystem_Watch() {
 			seats[id] = u.Status
 		}
 	}
-	// The map the stream begins with: here three updates, as the seats
-	// have all three statuses.
-	for range 3 {
+	// The stream begins with the seat map, its updates marked Initial:
+	// here three, as the seats have all three statuses. Then the
+	// changes, in commit order.
+	for range 5 {
 		u := <-updates
 		apply(u)
-		fmt.Println(u.Status, len(u.Seats))
-	}
-	// Then the changes, in commit order.
-	for range 2 {
-		u := <-updates
-		apply(u)
-		fmt.Println(u.Seats, u.Status)
+		if u.Initial {
+			fmt.Println("map:", u.Status, len(u.Seats))
+		} else {
+			fmt.Println("change:", u.Seats, u.Status)
+		}
 	}
 	fmt.Println(len(seats), "seats; C5", seats["C5"], "and D4", seats["D4"])
 	// Output:
-	// available 57
-	// held 1
-	// booked 2
-	// [D4] held
-	// [D4] available
+	// map: available 57
+	// map: held 1
+	// map: booked 2
+	// change: [D4] held
+	// change: [D4] available
 	// 60 seats; C5 held and D4 available
 }
 

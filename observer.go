@@ -163,6 +163,13 @@ type SeatUpdate struct {
 	At     time.Time
 	Seats  []string
 	Status SeatStatus // the seats' new status
+	// Initial marks the updates of the seat map a stream begins with (up
+	// to three, every seat of the hall in one of them), and only those:
+	// the first update without it is the first change. A stream sends the
+	// map once, when it opens, and never again (a new stream, opened
+	// after one ended, begins with its own map, marked). The map is
+	// whole once its updates name Layout.Len seats (see Watch).
+	Initial bool
 }
 
 // freedSeats says which of a booking's seats the transaction of an event

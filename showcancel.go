@@ -22,7 +22,9 @@ type ShowCancellation struct {
 	PaymentsStopped int
 	// RefundsOwed counts the refunds of BookingsCancelled still owed when
 	// CancelShow returned (the gateway failed, or ctx ended first): the
-	// background sweeper pays them.
+	// background sweeper pays them. This count is how CancelShow tells of
+	// them: its error stays nil, where CancelBooking's would match
+	// ErrRefundOwed.
 	RefundsOwed int
 }
 
@@ -58,7 +60,11 @@ const showCancelledReason = "show cancelled"
 // retries until they are paid. Once ctx ends, CancelShow pays no more
 // refunds (the one being paid runs to its end) and leaves the rest owed
 // for the sweeper. RefundsOwed counts the refunds still owed when it
-// returns; the error is nil all the same, once the show is cancelled.
+// returns; the error is nil all the same, once the show is cancelled:
+// an error would say that the show was not, and it is the one answer for
+// the whole show, while CancelBooking answers one booking with
+// ErrRefundOwed (CancelBooking called on one of these bookings, its
+// refund failing again, returns ErrRefundOwed).
 //
 // From the start of the show on, CancelShow returns a *ShowStartedError
 // (ErrShowStarted) and changes nothing; so it does if another process,

@@ -137,6 +137,18 @@ type follower struct {
 	seats   map[string]boxoffice.SeatStatus
 	updates []boxoffice.SeatUpdate
 	moved   chan struct{} // has a value after an update
+	// wrongFlag is what is wrong with the first update whose Initial is
+	// wrong (see initialFlags), or "": the test that made the follower
+	// fails with it in the end.
+	wrongFlag string
+}
+
+// flagError returns what is wrong with the first update whose Initial
+// was wrong, or "".
+func (fl *follower) flagError() string {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	return fl.wrongFlag
 }
 
 func follow(t *testing.T, sys *boxoffice.BookingSystem, showID string) *follower {
@@ -147,7 +159,23 @@ func follow(t *testing.T, sys *boxoffice.BookingSystem, showID string) *follower
 	if err != nil {
 		t.Fatalf("Watch: %v", err)
 	}
+	// The layout from the catalog, not SeatMap: some tests count the
+	// show's reads.
+	show, err := sys.Show(ctx, showID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hall, err := sys.Hall(ctx, show.HallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := newInitialFlags(hall.Layout)
 	fl := &follower{seats: make(map[string]boxoffice.SeatStatus), moved: make(chan struct{}, 1)}
+	t.Cleanup(func() {
+		if wrong := fl.flagError(); wrong != "" {
+			t.Errorf("a Watch stream's Initial flags: %s", wrong)
+		}
+	})
 	go func() {
 		for u := range stream {
 			fl.mu.Lock()
@@ -155,6 +183,9 @@ func follow(t *testing.T, sys *boxoffice.BookingSystem, showID string) *follower
 				fl.seats[s] = u.Status
 			}
 			fl.updates = append(fl.updates, u)
+			if wrong := flags.next(u); wrong != "" && fl.wrongFlag == "" {
+				fl.wrongFlag = wrong
+			}
 			fl.mu.Unlock()
 			select {
 			case fl.moved <- struct{}{}:
@@ -433,6 +464,9 @@ func TestWatchAcrossProcessesConverges(t *testing.T) {
 		for i, fl := range followers {
 			if ok, diff := settle(f, fl); !ok {
 				rt.Fatalf("stream %d differs from the seat map: %s", i, diff)
+			}
+			if wrong := fl.flagError(); wrong != "" {
+				rt.Fatalf("stream %d: %s", i, wrong)
 			}
 		}
 	})

@@ -2,6 +2,7 @@ package boxoffice_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -10,11 +11,44 @@ import (
 	"github.com/boxoffice-go/boxoffice"
 )
 
+// initialFlags checks SeatUpdate.Initial along one Watch stream, fed
+// every update in order: set on each update of the seat map the stream
+// begins with (until the updates have named every seat of the layout),
+// unset on every update after it. Watch never sends the map again on the
+// same stream, not even after the feed lost its Store's reports.
+type initialFlags struct {
+	seats  int // the layout's
+	mapped int // seats named by the map's updates so far
+	n      int // updates checked
+}
+
+func newInitialFlags(layout *boxoffice.Layout) *initialFlags {
+	return &initialFlags{seats: layout.Len()}
+}
+
+// next checks u, the next update of the stream, and returns what is
+// wrong with its flag, or "".
+func (c *initialFlags) next(u boxoffice.SeatUpdate) string {
+	c.n++
+	inMap := c.mapped < c.seats
+	if inMap {
+		c.mapped += len(u.Seats)
+	}
+	switch {
+	case inMap && !u.Initial:
+		return fmt.Sprintf("update %d (%v %s) is of the seat map the stream begins with (%d of %d seats came before it) but has Initial unset",
+			c.n, u.Seats, u.Status, c.mapped-len(u.Seats), c.seats)
+	case !inMap && u.Initial:
+		return fmt.Sprintf("update %d (%v %s) comes after the seat map the stream begins with but has Initial set", c.n, u.Seats, u.Status)
+	}
+	return ""
+}
+
 // firstMap reads the seat map a Watch stream begins with: one update per
 // status some seat has, in the order available, held, booked, each with
 // its seats in Layout order, until every seat of the layout has come. It
-// fails t if a seat comes twice or the updates are not in that form, and
-// returns the map and the updates.
+// fails t if a seat comes twice, an update has Initial unset, or the
+// updates are not in that form, and returns the map and the updates.
 func firstMap(t testing.TB, updates <-chan boxoffice.SeatUpdate, layout *boxoffice.Layout) (map[string]boxoffice.SeatStatus, []boxoffice.SeatUpdate) {
 	t.Helper()
 	got := make(map[string]boxoffice.SeatStatus, layout.Len())
@@ -31,6 +65,9 @@ func firstMap(t testing.TB, updates <-chan boxoffice.SeatUpdate, layout *boxoffi
 			u = v
 		case <-deadline.C:
 			t.Fatalf("the stream began with %v, not the whole seat map", us)
+		}
+		if !u.Initial {
+			t.Fatalf("update %+v of the seat map the stream began with: Initial unset", u)
 		}
 		if len(us) > 0 && u.Status <= us[len(us)-1].Status {
 			t.Fatalf("update %+v after %+v: want one update per status, in order", u, us[len(us)-1])
@@ -115,8 +152,8 @@ func TestWatchBeginsWithTheSeatMap(t *testing.T) {
 					return
 				}
 				f.hold("zed", "F10")
-				if u := <-updates; u.Status != boxoffice.SeatHeld || !slices.Equal(u.Seats, []string{"F10"}) {
-					t.Fatalf("after the map: %+v; want F10 held", u)
+				if u := <-updates; u.Status != boxoffice.SeatHeld || !slices.Equal(u.Seats, []string{"F10"}) || u.Initial {
+					t.Fatalf("after the map: %+v; want F10 held, Initial unset", u)
 				}
 			})
 		}
@@ -151,7 +188,7 @@ func TestWatchStreamEndsWhenItsReaderFallsBehind(t *testing.T) {
 	for i := range layout.Len() {
 		all = append(all, layout.Seat(i).ID)
 	}
-	whole := []boxoffice.SeatUpdate{{Seats: all, Status: boxoffice.SeatAvailable}}
+	whole := []boxoffice.SeatUpdate{{Seats: all, Status: boxoffice.SeatAvailable, Initial: true}}
 	for range cycles {
 		whole = append(whole, boxoffice.SeatUpdate{Seats: []string{"A1"}, Status: boxoffice.SeatHeld},
 			boxoffice.SeatUpdate{Seats: []string{"A1"}, Status: boxoffice.SeatAvailable})
@@ -174,8 +211,9 @@ func TestWatchStreamEndsWhenItsReaderFallsBehind(t *testing.T) {
 			if n == len(whole)-1 {
 				t.Fatalf("the stream brought all %d updates; want it ended at the gap", len(whole))
 			}
-			if !slices.Equal(u.Seats, whole[n].Seats) || u.Status != whole[n].Status {
-				t.Fatalf("update %d: %v %s; want %v %s, with no gap", n, u.Seats, u.Status, whole[n].Seats, whole[n].Status)
+			if !slices.Equal(u.Seats, whole[n].Seats) || u.Status != whole[n].Status || u.Initial != whole[n].Initial {
+				t.Fatalf("update %d: %v %s, Initial %t; want %v %s, Initial %t, with no gap",
+					n, u.Seats, u.Status, u.Initial, whole[n].Seats, whole[n].Status, whole[n].Initial)
 			}
 		case <-deadline.C:
 			t.Fatalf("the stream is still open after %d of %d updates, with a gap", n, len(whole))

@@ -72,7 +72,11 @@ func TestWatchStreamAgreesWithTheSeatMap(t *testing.T) {
 				tt.run(f, alice)
 				f.hold("carol", "F1") // the last update to read
 				streamed := map[string]boxoffice.SeatStatus{}
+				flags := newInitialFlags(f.hall.Layout)
 				for u := range updates {
+					if wrong := flags.next(u); wrong != "" {
+						t.Error(wrong)
+					}
 					for _, s := range u.Seats {
 						streamed[s] = u.Status
 					}

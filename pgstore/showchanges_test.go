@@ -469,6 +469,12 @@ func TestWatchAcrossProcesses(t *testing.T) {
 	show := scheduleRexShow(t, a, boxoffice.Movie{Title: "Alien", Duration: 117 * time.Minute}, time.Now().Add(72*time.Hour))
 	updates, err := b.Watch(t.Context(), show.ID)
 	must(t, err)
+	// A new show's map: one update, every seat available, marked Initial;
+	// what the feed brings after it is changes (waitForSeats).
+	if u := <-updates; !u.Initial || u.Status != boxoffice.SeatAvailable || len(u.Seats) != boxoffice.SeedLayout().Len() {
+		t.Fatalf("the stream began with %v %s (%d seats), Initial %t; want every seat available, Initial set",
+			u.Seats, u.Status, len(u.Seats), u.Initial)
+	}
 
 	seats := []string{"A1", "A2"}
 	bk, err := a.HoldSeats(t.Context(), "ann", show.ID, seats)
@@ -479,8 +485,9 @@ func TestWatchAcrossProcesses(t *testing.T) {
 	waitForSeats(t, updates, seats, boxoffice.SeatAvailable)
 }
 
-// waitForSeats reads updates until one gives every seat of seats the
-// status, failing the test after waitTimeout.
+// waitForSeats reads updates, changes after the seat map the stream
+// began with, until one gives every seat of seats the status, failing
+// the test after waitTimeout or on an update marked Initial.
 func waitForSeats(t *testing.T, updates <-chan boxoffice.SeatUpdate, seats []string, status boxoffice.SeatStatus) {
 	t.Helper()
 	deadline := time.NewTimer(waitTimeout)
@@ -490,6 +497,9 @@ func waitForSeats(t *testing.T, updates <-chan boxoffice.SeatUpdate, seats []str
 		case u, ok := <-updates:
 			if !ok {
 				t.Fatal("the stream closed")
+			}
+			if u.Initial {
+				t.Fatalf("update %v %s after the seat map the stream began with has Initial set", u.Seats, u.Status)
 			}
 			if u.Status == status && !slices.ContainsFunc(seats, func(s string) bool { return !slices.Contains(u.Seats, s) }) {
 				return

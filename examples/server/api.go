@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/subtle"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -373,14 +374,15 @@ func (s *server) bookingCall(call func(context.Context, boxoffice.BookingID) (bo
 
 // cancelBooking is CancelBooking, except that a refund that fails after
 // the booking is cancelled does not fail the call. CancelBooking then
-// returns the cancelled booking with the gateway's error: the ticket is
-// gone and the seats are for sale again either way, the refund is recorded
-// as owed (refundedAt empty in the answer), and the BookingSystem's
-// sweeper pays it. Answering 500 would tell the customer the cancellation
-// failed when it did not.
+// returns the cancelled booking with an error matching ErrRefundOwed
+// (and the gateway's error): the ticket is gone and the seats are for
+// sale again either way, the refund is recorded as owed (refundedAt empty
+// in the answer), and the BookingSystem's sweeper pays it. Answering 500,
+// or the 503 the gateway's timeout would get, would tell the customer the
+// cancellation failed when it did not.
 func (s *server) cancelBooking(ctx context.Context, id boxoffice.BookingID) (boxoffice.Booking, error) {
 	b, err := s.sys.CancelBooking(ctx, id)
-	if err != nil && b.ID == id && b.Status == boxoffice.StatusCancelled {
+	if errors.Is(err, boxoffice.ErrRefundOwed) {
 		s.log.Warn("booking cancelled; its refund is owed and will be retried", "booking", id, "owed", b.RefundOwed(), "err", err)
 		return b, nil
 	}

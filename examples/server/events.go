@@ -19,10 +19,11 @@ import (
 //	: ping           a comment every Heartbeat, to keep the connection open
 //
 // It reads the map (for the seats' types and prices), then subscribes with
-// Watch, whose stream begins with the whole seat map as it opens: an update
-// event carries only the seats whose status differs from what the client
-// last heard, so that map sends just what changed since the read, and no
-// change committed in between is lost. The stream ends
+// Watch, whose stream begins with the whole seat map as it opens (its
+// updates marked Initial): an update event carries only the seats whose
+// status differs from what the client last heard, so that map sends just
+// what changed since the read, and no change committed in between is
+// lost; the stream needs no other use of Initial. The stream ends
 // when the client goes, or stops reading (a write that does not get through
 // within streamWriteTimeout), the show's updates end (the BookingSystem
 // closes, or the stream fell EventBuffer updates behind), or the server shuts
