@@ -29,32 +29,28 @@ import (
 // with both the money and a valid ticket, and keeps the amount paid the one
 // the percent says.
 //
-// If the refund fails, CancelBooking returns the gateway's error with the
-// booking, which stays cancelled with its refund pending: the ticket is
-// gone either way, and the money is owed (Booking.RefundOwed). An error
-// therefore does not by itself say that nothing was cancelled: the error
-// of a cancellation that stands with its refund owed matches
+// If the refund fails, CancelBooking returns an error matching
 // ErrRefundOwed, besides the gateway's error (or the Store's, if the
-// refund was paid but could not be recorded; or the panic's), and comes
-// with the cancelled booking; every other error comes with the zero
-// Booking. Match ErrRefundOwed before the sentinels the gateway's or the
-// Store's error may match (examples/server answers it as done, the
-// refund owed). The BookingSystem then pays the refund by itself: its
-// background sweeper retries with growing backoff until the gateway pays,
-// and, with a Store that implements UnsettledBookingLister, so does any
-// process sharing the Store or started after this one. Calling
-// CancelBooking again on a cancelled booking whose refund is pending
-// retries the refund with the
-// same key (the gateway pays once, whatever the number of calls or
-// processes) and records it; the percent stays the one fixed by the first
-// call, whatever the time. A cancelled booking whose refund is recorded
-// (or that was owed nothing) is returned unchanged. Once decided, the
-// refund runs to its end even if ctx is cancelled. A panic of the gateway
-// (or the Store) is returned as an error too, logged at Error, and the
-// refund it left owed is paid in the background likewise (the error
-// matches ErrRefundOwed if the panic came once the booking was cancelled,
-// paying its refund). A retry that fails again matches ErrRefundOwed
-// too.
+// refund was paid but could not be recorded), with the booking, which
+// stays cancelled with its refund pending: the ticket is gone either way,
+// and the money is owed (Booking.RefundOwed). Match ErrRefundOwed before
+// the sentinels the gateway's or the Store's error may match
+// (examples/server answers it as done, the refund owed); every other error
+// comes with the zero Booking. The BookingSystem then pays the refund by
+// itself: its background sweeper retries with growing backoff until the
+// gateway pays, and, with a Store that implements UnsettledBookingLister,
+// so does any process sharing the Store or started after this one.
+// Calling CancelBooking again on a cancelled booking whose refund is
+// pending retries the refund with the same key (the gateway pays once,
+// whatever the number of calls or processes) and records it, and a retry
+// that fails again matches ErrRefundOwed too; the percent stays the one
+// fixed by the first call, whatever the time. A cancelled booking whose
+// refund is recorded (or that was owed nothing) is returned unchanged.
+// Once decided, the refund runs to its end even if ctx is cancelled. A
+// panic of the gateway (or the Store) is returned as an error too, logged
+// at Error, and the refund it left owed is paid in the background
+// likewise (the error matches ErrRefundOwed if the panic came once the
+// booking was cancelled, paying its refund).
 //
 // Once the show has started, cancelling a confirmed or completed booking
 // fails with an error matching ErrShowStarted (a *ShowStartedError) and,

@@ -89,31 +89,26 @@ var (
 	// counts as abandoned (see ConfirmBooking). The error also matches the
 	// Store's.
 	ErrPaymentUnsettled = errors.New("boxoffice: payment outcome not recorded")
-	// ErrRefundOwed: CancelBooking's error when the cancellation stands
-	// but its refund is still owed on record: paying it failed (the
-	// gateway's error, a refund receipt for another amount than asked, a
-	// panic of the gateway or the Store), or it was paid and could not be
-	// recorded, the Store failing. This holds whether the call cancelled
-	// the booking or found it cancelled already, its refund pending (as
-	// CancelBooking again, or on a booking CancelShow cancelled, retries
-	// it). The booking returned with the error is StatusCancelled, its
-	// seats for sale again, and Booking.RefundOwed() is the refund; the
-	// sweeper pays it (or records it, by the same idempotency key: nothing
-	// is paid twice), and CancelBooking called again retries it at once.
-	// An HTTP service answers the cancellation as done, the refund
-	// pending, not a failure. The error also matches what failed, as it
-	// did before this sentinel existed (the gateway's error, which may be
-	// ErrPaymentDeclined or context.DeadlineExceeded; the Store's, which
-	// may be ErrStoreUnavailable or ErrConflict), so match ErrRefundOwed
-	// first. Every other error of CancelBooking comes with the zero
-	// Booking: the call cancelled nothing, unless the Store could not
-	// tell whether it committed (ErrCommitUnknown, or the Store's panic),
-	// and then the sweeper pays a refund owed. CancelShow does not return
-	// it: its error is nil
-	// once the show is cancelled, and ShowCancellation.RefundsOwed counts
-	// the refunds still owed. Nor does a ConfirmBooking whose void failed
-	// (PaymentError.RefundErr): the payment failed, which is what its
-	// caller acts on.
+	// ErrRefundOwed is matched by CancelBooking's error when the
+	// cancellation stands but its refund is still owed: paying it failed
+	// (a gateway error or panic, a receipt for another amount than asked),
+	// or it was paid and the Store could not record it; whether the call
+	// cancelled the booking or retried the pending refund of one cancelled
+	// before (by CancelBooking or CancelShow). The error comes with the
+	// booking, StatusCancelled with Booking.RefundOwed() > 0, whose refund
+	// the sweeper pays (by the same idempotency key: nothing is paid
+	// twice); CancelBooking called again retries it at once. An HTTP
+	// service answers the cancellation as done, the refund pending. The
+	// error also matches what failed, as it did before this sentinel
+	// existed (the gateway's or the Store's error, which may match
+	// ErrPaymentDeclined, context.DeadlineExceeded, ErrStoreUnavailable or
+	// ErrConflict), so match ErrRefundOwed first. Every other error of
+	// CancelBooking comes with the zero Booking: the call cancelled
+	// nothing, unless the Store could not tell whether it committed
+	// (ErrCommitUnknown), and then the sweeper pays any refund owed.
+	// CancelShow never returns it (ShowCancellation.RefundsOwed counts the
+	// refunds owed), nor does a ConfirmBooking whose void failed
+	// (PaymentError.RefundErr): there the payment failed.
 	ErrRefundOwed = errors.New("boxoffice: cancelled; refund still owed")
 )
 
