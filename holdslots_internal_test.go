@@ -12,24 +12,7 @@ import (
 // stored takes it, and the show's slots do not grow.
 func TestRolledBackHoldGivesBackItsSlot(t *testing.T) {
 	ctx := context.Background()
-	s := NewMemoryStore()
-	layout := SeedLayout()
-	day := time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)
-	show := Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: day, End: day.Add(2 * time.Hour)}
-	for _, err := range []error{
-		s.AddTheater(ctx, Theater{ID: "t"}),
-		s.AddHall(ctx, Hall{ID: "h", TheaterID: "t", Layout: layout}),
-		s.AddMovie(ctx, Movie{ID: "m", Duration: 2 * time.Hour}),
-		s.AddShow(ctx, show, layout, Interval{Start: show.Start, End: show.End}, nil),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	r, err := s.showRecord(ctx, show.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, r, show, _ := storeWithOneShow(t)
 	add := func(tx ShowTx) BookingID {
 		id, key := r.bookingID([16]byte(NewBookingID()))
 		rec := &bookingRecord{id: id, userID: "u", showID: show.ID, status: StatusHeld}
@@ -75,4 +58,30 @@ func TestRolledBackHoldGivesBackItsSlot(t *testing.T) {
 			t.Errorf("Booking(%v) = %v, %v", id, b.ID, err)
 		}
 	}
+}
+
+// storeWithOneShow returns a MemoryStore with one show "s" of the seed
+// layout, at 19:00 on 3 March 2026, for two hours, and the show's record.
+func storeWithOneShow(t *testing.T) (*MemoryStore, *showRecord, Show, *Layout) {
+	t.Helper()
+	ctx := context.Background()
+	s := NewMemoryStore()
+	layout := SeedLayout()
+	day := time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)
+	show := Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: day, End: day.Add(2 * time.Hour)}
+	for _, err := range []error{
+		s.AddTheater(ctx, Theater{ID: "t"}),
+		s.AddHall(ctx, Hall{ID: "h", TheaterID: "t", Layout: layout}),
+		s.AddMovie(ctx, Movie{ID: "m", Duration: 2 * time.Hour}),
+		s.AddShow(ctx, show, layout, Interval{Start: show.Start, End: show.End}, nil),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := s.showRecord(ctx, show.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, r, show, layout
 }

@@ -16,24 +16,8 @@ import (
 // a transaction after the writes, so only this test runs their undo.
 func TestMemTxSeatWritesRollBack(t *testing.T) {
 	ctx := context.Background()
-	s := NewMemoryStore()
-	layout := SeedLayout()
-	day := time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)
-	show := Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: day, End: day.Add(2 * time.Hour)}
-	for _, err := range []error{
-		s.AddTheater(ctx, Theater{ID: "t"}),
-		s.AddHall(ctx, Hall{ID: "h", TheaterID: "t", Layout: layout}),
-		s.AddMovie(ctx, Movie{ID: "m", Duration: 2 * time.Hour}),
-		s.AddShow(ctx, show, layout, Interval{Start: show.Start, End: show.End}, nil),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	r, err := s.showRecord(ctx, show.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, r, show, layout := storeWithOneShow(t)
+	day := show.Start
 	seats := func() []SeatSlot {
 		r.mu.RLock()
 		defer r.mu.RUnlock()
