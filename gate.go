@@ -23,8 +23,15 @@ import (
 // any stripe, so single stripes may go negative, but a sum Close reads is
 // never below the number of admitted calls still in flight at the end of
 // its reads: it is zero only when they have all left.
+//
+// HoldSeats and ReleaseHold count themselves on their show's stripe
+// (enterShow), not a random one: a core writing random stripes writes
+// all of them, and each write then finds the line on the other core about
+// half the time, even when the cores never meet on a show. closing, read
+// by every call, is kept off the stripes' lines for the same reason.
 type callGate struct {
 	closing atomic.Bool
+	_       [60]byte // closing on a line of its own (see gateStripe)
 	stripes [gateStripes]gateStripe
 	wake    chan struct{} // capacity 1: "a call left while closing"
 }
@@ -49,8 +56,33 @@ func (bs *BookingSystem) enter() (*gateStripe, error) {
 	if err := bs.made(); err != nil {
 		return nil, err
 	}
+	return bs.enterOn(bs.calls.stripe())
+}
+
+// enterShow is enter for a call on the show of entry e, counted on the
+// show's stripe (see callGate). A call finds its show before it enters,
+// so it calls refuseClosed first: after Close it gets ErrClosed whatever
+// its arguments, as from enter.
+func (bs *BookingSystem) enterShow(e *showEntry) (*gateStripe, error) {
+	return bs.enterOn(&bs.calls.stripes[e.stripe%gateStripes])
+}
+
+// refuseClosed returns the error enter would if Close has begun (or bs
+// was not made by New), else nil. It admits nothing: it lets a call that
+// enters late (enterShow) refuse as early as enter does.
+func (bs *BookingSystem) refuseClosed() error {
+	if err := bs.made(); err != nil {
+		return err
+	}
+	if bs.calls.closing.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// enterOn admits a call counted on stripe s.
+func (bs *BookingSystem) enterOn(s *gateStripe) (*gateStripe, error) {
 	g := &bs.calls
-	s := g.stripe()
 	s.n.Add(1)
 	if g.closing.Load() {
 		s.n.Add(-1) // the same stripe: see callGate

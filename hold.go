@@ -85,11 +85,9 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // by HoldsPerMinute or MaxLiveHoldsPerUser gets a *RateLimitError
 // (ErrRateLimited) whose RetryAfter says when to try again.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (b Booking, err error) {
-	gs, err := bs.enter()
-	if err != nil {
+	if err := bs.refuseClosed(); err != nil {
 		return Booking{}, err
 	}
-	defer bs.leave(gs)
 	if err := validUserID(userID); err != nil {
 		return Booking{}, err
 	}
@@ -103,6 +101,11 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	if err != nil {
 		return Booking{}, err
 	}
+	gs, err := bs.enterShow(e) // the show's stripe: see callGate
+	if err != nil {
+		return Booking{}, err
+	}
+	defer bs.leave(gs)
 	// Resolve the seats, then ask the per-user limits, then price the
 	// seats: pricing is user code (a MembershipFunc may be a database
 	// lookup per seat), which a request the limits refuse must not cost.
@@ -841,15 +844,20 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 // leaves *out as it is on an error.
 func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus, out *Booking) error {
 	if to == StatusReleased {
-		gs, err := bs.enter()
-		if err != nil {
+		if err := bs.refuseClosed(); err != nil {
 			return err
 		}
-		defer bs.leave(gs)
 	}
 	e, pl, err := bs.placeOfBooking(ctx, bookingID)
 	if err != nil {
 		return err
+	}
+	if to == StatusReleased {
+		gs, err := bs.enterShow(e) // the show's stripe: see callGate
+		if err != nil {
+			return err
+		}
+		defer bs.leave(gs)
 	}
 	_, err = bs.endHoldIn(ctx, e, bookingID, pl, to, out)
 	return err

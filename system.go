@@ -98,15 +98,19 @@ type holdKey struct {
 }
 
 // holdShards is the number of shards of the hold deadline queue. One queue
-// would be a process-wide lock taken by every hold; spread by booking ID,
-// concurrent holds rarely meet on a shard, and the sweeper's tick still
-// costs one atomic load per shard when nothing is due.
+// would be a process-wide lock taken by every hold; spread over shards,
+// concurrent holds rarely meet on one, and the sweeper's tick still costs
+// one atomic load per shard when nothing is due.
 const holdShards = 16
 
-// shard spreads hold keys over the deadline queue's shards: the last byte
-// of a booking ID is random (in both forms, version 4 and the in-memory
-// Store's version 8).
-func (k holdKey) shard() uint64 { return uint64(k.id[len(k.id)-1]) }
+// shard spreads hold keys over the deadline queue's shards by show (the
+// entry's stripe, handed out in turn), not by booking: a push writes its
+// shard's lock, FIFO tail and FIFO slot, and with keys spread at random
+// every core wrote every shard, so those lines moved between cores on
+// about half the pushes even when the cores never met on a show (a tenth
+// of a parallel hold and release's extra time on 2 cores). By show, they
+// move only when the show's own lines do.
+func (k holdKey) shard() uint64 { return uint64(k.show.stripe) }
 
 // newBookingID returns a random BookingID for a booking of the show, from
 // the system's block-buffered source: like NewBookingID, or, on the
@@ -188,7 +192,10 @@ func New(cfg Config) (*BookingSystem, error) {
 // Theater, Hall, Show, SeatMap, SearchMovies and ShowsOfMovie still answer
 // from the Store (and Stats, Pricing and Clock from memory). Close does
 // not close the Store: once the caller has (a pgstore pool, say), those
-// reads return the Store's errors.
+// reads return the Store's errors. So does a HoldSeats or ReleaseHold
+// that Close catches still finding its show or booking (a read, before
+// the call is counted as in flight), if the Store is closed by then; else
+// it returns ErrClosed, having changed nothing.
 func (bs *BookingSystem) Close(ctx context.Context) error {
 	if err := bs.made(); err != nil {
 		return err
@@ -298,7 +305,7 @@ type counters struct {
 	// core writes on every operation, which costs more than the rest of
 	// the bookkeeping when cores hold seats of different shows.
 	hot     [hotStripes]hotCounters
-	nextHot atomic.Uint32 // the stripe of the next show entry
+	nextHot atomic.Uint32 // the stripe number of the next show entry
 }
 
 const hotStripes = 16
@@ -308,8 +315,9 @@ type hotCounters struct {
 	_               [48]byte // a cache line each
 }
 
-// stripe returns the hot counters of a new show entry.
-func (c *counters) stripe() *hotCounters { return &c.hot[c.nextHot.Add(1)%hotStripes] }
+// nextStripe returns the stripe number of a new show entry: show entries
+// take them in turn.
+func (c *counters) nextStripe() uint32 { return c.nextHot.Add(1) }
 
 // Stats returns a snapshot of the counters (zero if bs was not made by New).
 func (bs *BookingSystem) Stats() Stats {
@@ -351,6 +359,10 @@ type showEntry struct {
 	rec *showRecord
 
 	hot *hotCounters // the show's stripe of the counters of holds and releases
+	// stripe is the entry's number in turn (counters.nextStripe): it picks
+	// hot and the entry's shard of the hold deadline queue (holdKey.shard),
+	// so that cores working on different shows write different lines.
+	stripe uint32
 
 	prices atomic.Pointer[typePrices] // seat prices by type, when the strategy allows
 
@@ -380,7 +392,8 @@ type txScratch struct {
 }
 
 func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord) *showEntry {
-	e := &showEntry{show: show, layout: layout, rec: rec, hot: bs.stats.stripe()}
+	stripe := bs.stats.nextStripe()
+	e := &showEntry{show: show, layout: layout, rec: rec, hot: &bs.stats.hot[stripe%hotStripes], stripe: stripe}
 	if rec == nil {
 		e.sem = make(chan struct{}, 1)
 	}
