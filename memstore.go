@@ -1503,20 +1503,27 @@ func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 			break
 		}
 		s := &r.seats[i]
-		undo = undo[:len(undo)+1]
-		u := &undo[len(undo)-1]
-		u.i, u.old = i, *s
+		undo = logSeat(undo, i, s)
 		*s = slot
 	}
 	r.undoSeats = undo
 }
 
 // growUndoSeats returns the seat undo log with room for n more entries,
-// which the caller writes in place (u.i, u.old = i, *s) and stores back:
-// an append per seat built each entry, 56 bytes, on the stack, and copied
-// it, with a capacity check each time.
+// which the caller adds with logSeat and stores back: an append per seat
+// built each entry, 56 bytes, on the stack, and copied it, with a
+// capacity check each time.
 func (r *showRecord) growUndoSeats(n int) []seatUndo {
 	return slices.Grow(r.undoSeats, n)
+}
+
+// logSeat adds seat i's slot *s to undo, which has room for it
+// (growUndoSeats), writing the entry in place.
+func logSeat(undo []seatUndo, i int, s *SeatSlot) []seatUndo {
+	undo = undo[:len(undo)+1]
+	u := &undo[len(undo)-1]
+	u.i, u.old = i, *s
+	return undo
 }
 
 // seatsFree reports whether the seats at positions idx are all
@@ -1564,9 +1571,7 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 		}
 		if i >= 0 && i < len(r.seats) {
 			if s := &r.seats[i]; s.ownedBy(p.id) {
-				undo = undo[:len(undo)+1]
-				u := &undo[len(undo)-1]
-				u.i, u.old = i, *s
+				undo = logSeat(undo, i, s)
 				*s = SeatSlot{}
 				if f.partial {
 					f.seats = append(f.seats, p.seats[k].ID)
@@ -1597,9 +1602,7 @@ func (r *showRecord) freeOwnedSeats(p *bookingRecord) bool {
 	undo := r.growUndoSeats(len(pos))
 	for _, i := range pos {
 		s := &r.seats[i]
-		undo = undo[:len(undo)+1]
-		u := &undo[len(undo)-1]
-		u.i, u.old = int(i), *s
+		undo = logSeat(undo, int(i), s)
 		*s = SeatSlot{}
 	}
 	r.undoSeats = undo
