@@ -2,6 +2,7 @@ package boxoffice_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,12 +32,18 @@ func TestResumeDoesNotHoldUpExpiry(t *testing.T) {
 	calls := gw.chargeCalls()
 	gw.mu.Lock()
 	gw.overrun = true // the charge goes through when released, however late
+	// The first charge waits for release whether or not the test is
+	// receiving yet: a send that went through only to a test already
+	// waiting let the resume's charge through, unblocked, whenever the
+	// test goroutine was descheduled between the Advance and its receive,
+	// and the test then waited 10 s for a charge that had come and gone.
+	var blocked atomic.Bool
 	gw.before = func() {
-		select {
-		case charging <- struct{}{}:
+		if blocked.CompareAndSwap(false, true) {
+			close(charging)
 			<-release
-		default: // not the first resume: the test catches it by the count of calls
 		}
+		// Not the first resume: the test catches it by the count of calls.
 	}
 	gw.mu.Unlock()
 
