@@ -70,12 +70,19 @@ func TestMultiProcess(t *testing.T) {
 	var wg sync.WaitGroup
 	outs := make([]bytes.Buffer, processes)
 	errs := make([]error, processes)
+	// A user pays right after its hold, but each call waits its turn for
+	// one of the pool's 16 connections, so the gap between the two grows
+	// with the users per process. With 150 users and a 1s TTL, a loaded CI
+	// machine saw every payment arrive after its hold had expired (0
+	// confirmed of 35). 50 users and a 2s TTL keep that gap a small part of
+	// the TTL (no payment late with four busy loops beside the test),
+	// while 150 users still contend for 4 shows.
 	for p := range processes {
 		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(cctx, bin, "-postgres", url, "-schema", schema, "-instance", fmt.Sprintf("p%d-", p),
-				"-users", "150", "-shows", "4", "-duration", "4s", "-ttl", "1s", "-seed", fmt.Sprint(p+1))
+				"-users", "50", "-shows", "4", "-duration", "4s", "-ttl", "2s", "-seed", fmt.Sprint(p+1))
 			cmd.Stdout, cmd.Stderr = &outs[p], &outs[p]
 			errs[p] = cmd.Run()
 		})
