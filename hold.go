@@ -153,20 +153,24 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// The booking is written once, into b, and its Seats are cloned in
 	// place: a holdOp built here to pass the request, a Booking returned
 	// through snapshot, each a copy or a zeroing of hundreds of bytes,
-	// were a twentieth of a hold and release.
-	req := holdReq{userID: userID, showID: showID, seats: seats, total: total, id: id, key: key, rec: rec}
-	err = bs.runHold(ctx, e, &req, idx, &b)
-	switch {
-	case errors.Is(err, errSameHold):
-		bs.users.forget(ctx, userID, id)
-		b.Seats = cloneSeats(b.Seats)
-		return b, nil
-	case errors.Is(err, ErrCommitUnknown):
-		// The hold may exist: the user stays counted for it (the slot
-		// lapses a HoldTTL after admission, as the hold would), so that
-		// a retry that finds it, or a new request, cannot pass the cap.
-		return Booking{}, err
-	case err != nil:
+	// were a twentieth of a hold and release. req is set field by field:
+	// a literal was built in a temporary, then copied.
+	var req holdReq
+	req.userID, req.showID, req.seats, req.total = userID, showID, seats, total
+	req.id, req.key, req.rec = id, key, rec
+	if err = bs.runHold(ctx, e, &req, idx, &b); err != nil {
+		// Behind err != nil: errors.Is is not inlined, and twice a call.
+		switch {
+		case errors.Is(err, errSameHold):
+			bs.users.forget(ctx, userID, id)
+			b.Seats = cloneSeats(b.Seats)
+			return b, nil
+		case errors.Is(err, ErrCommitUnknown):
+			// The hold may exist: the user stays counted for it (the slot
+			// lapses a HoldTTL after admission, as the hold would), so that
+			// a retry that finds it, or a new request, cannot pass the cap.
+			return Booking{}, err
+		}
 		bs.users.forget(ctx, userID, id)
 		if _, ok := err.(*SeatError); ok {
 			bs.stats.holdConflicts.Add(1)
