@@ -231,24 +231,29 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 	} else {
 		seats = make([]BookedSeat, len(idx))
 	}
+	if byType != nil {
+		// The common case, in a loop of its own: without the strategy's
+		// calls in it, its values stay in registers instead of being
+		// reloaded from the stack for every seat.
+		layoutSeats := e.layout.seats
+		for k, i := range idx {
+			seat := &layoutSeats[i]
+			price := byType.price[seat.Type] // checked when they were computed
+			seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
+			total += price
+		}
+		return seats, total, rec, nil
+	}
 	for k, i := range idx {
 		seat := &e.layout.seats[i]
 		var price Money
-		switch {
-		case byType != nil: // checked when they were computed
-			price = byType.price[seat.Type]
-		case prices != nil:
+		if prices != nil {
 			price = prices[k]
-		default:
-			price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID})
-			if err != nil {
-				return nil, 0, nil, err
-			}
+		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID}); err != nil {
+			return nil, 0, nil, err
 		}
-		if byType == nil {
-			if err := checkSeatPrice(seat.ID, price); err != nil {
-				return nil, 0, nil, err
-			}
+		if err := checkSeatPrice(seat.ID, price); err != nil {
+			return nil, 0, nil, err
 		}
 		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
 		total += price
