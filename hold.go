@@ -213,15 +213,17 @@ func (b Booking) snapshot() Booking {
 // also returns the record the Store will keep for the hold, allocated
 // here, before the show's lock is taken, together with the seats.
 func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookedSeat, total Money, rec *bookingRecord, err error) {
-	if e.zoneErr != nil {
-		return nil, 0, nil, e.zoneErr
-	}
 	pricing := bs.pricing.Load()
-	byType := e.typePrices(pricing)
-	var prices []Money // a HoldPricer's, for the whole hold at once
-	if hp := pricing.hold; hp != nil && byType == nil {
-		if prices, err = priceWholeHold(ctx, hp, e, idx, userID); err != nil {
-			return nil, 0, nil, err
+	byType := e.typePrices(pricing) // nil if the theater's zone did not load
+	var prices []Money              // a HoldPricer's, for the whole hold at once
+	if byType == nil {
+		if e.zoneErr != nil {
+			return nil, 0, nil, e.zoneErr
+		}
+		if hp := pricing.hold; hp != nil {
+			if prices, err = priceWholeHold(ctx, hp, e, idx, userID); err != nil {
+				return nil, 0, nil, err
+			}
 		}
 	}
 	if e.rec != nil {
@@ -311,9 +313,10 @@ func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userI
 // typePrices is the price of each seat type of one show under one of the
 // built-in strategies (RegularPricing, WeekendPricing, HolidayPricing,
 // CalendarPricing), whose price depends on the show (with its theater's
-// zone, fixed in the entry) and the seat type alone. A hold then prices its seats by looking them up, instead of
-// calling the strategy for every seat with a PriceRequest of over 200
-// bytes that it validates each time: that was a tenth of a hold's cost.
+// zone, fixed in the entry) and the seat type alone. A hold then prices
+// its seats by looking them up, instead of calling the strategy for every
+// seat with a PriceRequest of over 200 bytes that it validates each time:
+// that was a tenth of a hold's cost.
 // Any other strategy (user code, or one that depends on the user, like
 // MemberDiscount) is called as before: once for the whole hold if it is a
 // HoldPricer, else for every seat.
@@ -327,6 +330,9 @@ type typePrices struct {
 func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 	if tp := e.prices.Load(); tp != nil && tp.strategy == p {
 		return tp
+	}
+	if e.zoneErr != nil {
+		return nil // the show is priced in its theater's zone or not at all
 	}
 	switch s := p.PricingStrategy.(type) {
 	case DayRatePricing:

@@ -40,12 +40,12 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 	if err != nil {
 		return SeatMap{}, err
 	}
-	if e.zoneErr != nil {
-		return SeatMap{}, e.zoneErr
-	}
 	m := SeatMap{Show: e.show, Layout: e.layout, Seats: make([]SeatView, e.layout.Len())}
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing) // as HoldSeats prices: no call per seat
+	if byType == nil && e.zoneErr != nil {
+		return SeatMap{}, e.zoneErr
+	}
 	for i := range m.Seats {
 		seat := e.layout.Seat(i)
 		var price Money
