@@ -38,6 +38,17 @@ type Theater struct {
 	Name     string
 	Location string // street address or area
 	City     string
+	// TimeZone is the IANA name of the theater's time zone, such as
+	// "Asia/Tokyo", or empty for none. The BookingSystem gives it to the
+	// pricing strategy of every seat of the theater's shows
+	// (PriceRequest.Location), so that CalendarPricing reads a show's day
+	// where the show is: a show at 23:30 on a Friday in Tokyo is a
+	// Saturday show there, wherever the process runs. Loading a zone
+	// needs the system's zoneinfo database or a program that imports
+	// time/tzdata; boxoffice does not import it for you (it adds some
+	// 450 KB to every binary), so a program that may run where there is
+	// no zoneinfo (a scratch container, Windows) should.
+	TimeZone string
 }
 
 // Hall is a screen inside a theater, with its seat layout.
@@ -162,7 +173,10 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 // AddTheater adds a theater to the catalog and returns it as stored; an
 // empty ID is filled with a random one. Its Name and City are required;
 // its text follows AddMovie's rules (an *ArgumentError otherwise), and an
-// ID already taken is ErrAlreadyExists.
+// ID already taken is ErrAlreadyExists. A TimeZone, if set, must be a
+// zone this program can load (time.LoadLocation), other than "Local",
+// the process's own zone, which differs from one process to the next:
+// otherwise the error is an *ArgumentError naming the zone.
 func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -175,9 +189,15 @@ func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, er
 		validText("Theater.Name", t.Name, true, maxTextLen),
 		validText("Theater.Location", t.Location, false, maxTextLen),
 		validText("Theater.City", t.City, true, maxTextLen),
+		validText("Theater.TimeZone", t.TimeZone, false, maxIDLen),
 	)
 	if err != nil {
 		return Theater{}, err
+	}
+	if t.TimeZone != "" {
+		if _, err := bs.zones.load(t.TimeZone); err != nil {
+			return Theater{}, err
+		}
 	}
 	if err := bs.store.AddTheater(ctx, t); err != nil {
 		return Theater{}, err

@@ -736,3 +736,45 @@ func FuzzAddHall(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTheaterTimeZone fuzzes a theater's time zone: a zone this program
+// loads (other than "Local") is stored as given and prices the theater's
+// shows by their day there; anything else is refused and changes nothing.
+func FuzzTheaterTimeZone(f *testing.F) {
+	for _, z := range []string{"", "UTC", "Asia/Tokyo", "America/New_York", "Local", "Mars/Olympus_Mons",
+		"../etc/passwd", "/etc/localtime", "Asia", "Asia//Tokyo", "asia/tokyo", "Asia/Tokyo\x00", "Etc/GMT+12", "\xff"} {
+		f.Add(z)
+	}
+	f.Fuzz(func(t *testing.T, zone string) {
+		cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newFuzzEnv(t, func(c *boxoffice.Config) { c.Pricing = cal })
+		before := e.fingerprint()
+		th := boxoffice.Theater{ID: "T2", Name: "Zoned", City: "Anywhere", TimeZone: zone}
+		got, err := e.sys.AddTheater(e.ctx, th)
+		if err != nil {
+			e.expectRefused("AddTheater", err, before, nil, boxoffice.ErrInvalidArgument)
+			return
+		}
+		loc, lerr := time.LoadLocation(zone)
+		if got != th || zone == "Local" || lerr != nil || !validTextRef(zone, 128) {
+			t.Fatalf("AddTheater with TimeZone %q accepted as %+v (LoadLocation: %v)", zone, got, lerr)
+		}
+		mustT[boxoffice.Hall](t)(e.sys.AddHall(e.ctx, boxoffice.Hall{ID: "H2", TheaterID: "T2", Name: "1", Layout: boxoffice.SeedLayout()}))
+		show := mustT[boxoffice.Show](t)(e.sys.ScheduleShow(e.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H2",
+			Start: time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC), BasePrice: 1000}))
+		b, err := e.sys.HoldSeats(e.ctx, "cat", show.ID, []string{"E1"}) // Regular
+		if err != nil {
+			t.Fatalf("hold in a theater of zone %q: %v", zone, err)
+		}
+		want := boxoffice.Money(1000)
+		if wd := show.Start.In(loc).Weekday(); wd == time.Saturday || wd == time.Sunday {
+			want = 1500
+		}
+		if b.Total != want {
+			t.Fatalf("hold in a theater of zone %q priced %s; want %s", zone, b.Total, want)
+		}
+	})
+}

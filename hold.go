@@ -218,11 +218,16 @@ func (b Booking) snapshot() Booking {
 // here, before the show's lock is taken, together with the seats.
 func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookedSeat, total Money, rec *bookingRecord, err error) {
 	pricing := bs.pricing.Load()
-	byType := e.typePrices(pricing)
-	var prices []Money // a HoldPricer's, for the whole hold at once
-	if hp := pricing.hold; hp != nil && byType == nil {
-		if prices, err = priceWholeHold(ctx, hp, e.show, e.layout, idx, userID); err != nil {
-			return nil, 0, nil, err
+	byType := e.typePrices(pricing) // nil if the theater's zone did not load
+	var prices []Money              // a HoldPricer's, for the whole hold at once
+	if byType == nil {
+		if e.zoneErr != nil {
+			return nil, 0, nil, e.zoneErr
+		}
+		if hp := pricing.hold; hp != nil {
+			if prices, err = priceWholeHold(ctx, hp, e, idx, userID); err != nil {
+				return nil, 0, nil, err
+			}
 		}
 	}
 	if e.rec != nil {
@@ -249,7 +254,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 		var price Money
 		if prices != nil {
 			price = prices[k]
-		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID}); err != nil {
+		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID, Location: e.loc}); err != nil {
 			return nil, 0, nil, err
 		}
 		if err := checkSeatPrice(seat.ID, price); err != nil {
@@ -316,10 +321,11 @@ func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userI
 
 // typePrices is the price of each seat type of one show under one of the
 // built-in strategies (RegularPricing, WeekendPricing, HolidayPricing,
-// CalendarPricing), whose price depends on the show and the seat type
-// alone. A hold then prices its seats by looking them up, instead of
-// calling the strategy for every seat with a PriceRequest of over 200
-// bytes that it validates each time: that was a tenth of a hold's cost.
+// CalendarPricing), whose price depends on the show (with its theater's
+// zone, fixed in the entry) and the seat type alone. A hold then prices
+// its seats by looking them up, instead of calling the strategy for every
+// seat with a PriceRequest of over 200 bytes that it validates each time:
+// that was a tenth of a hold's cost.
 // Any other strategy (user code, or one that depends on the user, like
 // MemberDiscount) is called as before: once for the whole hold if it is a
 // HoldPricer, else for every seat.
@@ -334,6 +340,9 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 	if tp := e.prices.Load(); tp != nil && tp.strategy == p {
 		return tp
 	}
+	if e.zoneErr != nil {
+		return nil // the show is priced in its theater's zone or not at all
+	}
 	switch s := p.PricingStrategy.(type) {
 	case DayRatePricing:
 	case *CalendarPricing:
@@ -345,7 +354,7 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 	}
 	tp := &typePrices{strategy: p}
 	for t := Regular; t <= VIP; t++ {
-		price, err := p.Price(context.Background(), PriceRequest{Show: e.show, Seat: Seat{Type: t}})
+		price, err := p.Price(context.Background(), PriceRequest{Show: e.show, Seat: Seat{Type: t}, Location: e.loc})
 		if err != nil || price < 0 || price > MaxSeatPrice {
 			return nil // the per-seat calls report it, naming the seat
 		}
@@ -373,10 +382,10 @@ func priceSeat(ctx context.Context, p PricingStrategy, r PriceRequest) (price Mo
 // positions idx, in one call, turning its panic into an error as
 // priceSeat does. It checks that p gave one price per seat; priceHold
 // checks each price's bounds.
-func priceWholeHold(ctx context.Context, p HoldPricer, show Show, layout *Layout, idx []int, userID string) (prices []Money, err error) {
-	r := HoldPriceRequest{Show: show, Seats: make([]Seat, len(idx)), UserID: userID}
+func priceWholeHold(ctx context.Context, p HoldPricer, e *showEntry, idx []int, userID string) (prices []Money, err error) {
+	r := HoldPriceRequest{Show: e.show, Seats: make([]Seat, len(idx)), UserID: userID, Location: e.loc}
 	for k, i := range idx {
-		r.Seats[k] = layout.seats[i]
+		r.Seats[k] = e.layout.seats[i]
 	}
 	defer func() {
 		if v := recover(); v != nil {

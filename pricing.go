@@ -14,6 +14,11 @@ type PriceRequest struct {
 	Show   Show
 	Seat   Seat
 	UserID string
+	// Location is the time zone of the show's theater (Theater.TimeZone),
+	// or nil if the theater has none: read the show's local day or hour
+	// as r.Show.Start.In(r.Location) when it is set. The BookingSystem
+	// fills it in; CalendarPricing reads it before its own Location.
+	Location *time.Location
 }
 
 // PricingStrategy prices one seat at hold time. The price is fixed into the
@@ -27,9 +32,10 @@ type PricingStrategy interface {
 // of one show, for one customer. Seats are in the hold's order; treat them
 // as read-only.
 type HoldPriceRequest struct {
-	Show   Show
-	Seats  []Seat
-	UserID string
+	Show     Show
+	Seats    []Seat
+	UserID   string
+	Location *time.Location // the theater's time zone, as in PriceRequest
 }
 
 // HoldPricer is a PricingStrategy that can also price every seat of one
@@ -212,8 +218,12 @@ func (d Date) Valid() bool {
 type Calendar struct {
 	// Location is where the show's start is read as a calendar day: a show
 	// at 23:30 UTC on a Friday is a Saturday show in Tokyo. Default: UTC.
+	// It is the zone of the shows whose theater has none: a request's
+	// Location (the theater's TimeZone, which the BookingSystem fills in)
+	// comes first.
 	Location *time.Location
-	// Holidays are the days priced at the Holiday rate, in Location.
+	// Holidays are the days priced at the Holiday rate, in the zone the
+	// show's start is read in (the request's Location, else Location).
 	// A holiday that falls on a weekend is priced as a holiday.
 	Holidays []Date
 	// WeekendDays are the days priced at the Weekend rate. Default (nil):
@@ -229,8 +239,11 @@ type Calendar struct {
 // CalendarPricing prices a seat like RegularPricing and then applies the
 // holiday rate when the show starts on a holiday, else the weekend rate when
 // it starts on a weekend day, else nothing. The day is the show's start in
-// the configured Location. Build it with NewCalendarPricing; it is immutable
-// and safe for concurrent use.
+// the request's Location, the time zone of the show's theater
+// (Theater.TimeZone), when it is set, else in the configured
+// Calendar.Location: one chain whose theaters span zones prices each
+// show by its own local day. Build it with NewCalendarPricing; it is
+// immutable and safe for concurrent use.
 type CalendarPricing struct {
 	loc      *time.Location
 	holidays map[Date]struct{}
@@ -284,15 +297,23 @@ func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
 	return p, nil
 }
 
-// DayRate returns the day multiplier of a show starting at start: the
-// holiday rate, the weekend rate or RateOne. A nil or zero CalendarPricing
-// (one not built by NewCalendarPricing) has no holidays and no weekend
-// days: its DayRate is RateOne, but its Price is an error.
-func (p *CalendarPricing) DayRate(start time.Time) Rate {
+// DayRate returns the day multiplier of a show starting at start, read in
+// Calendar.Location: the holiday rate, the weekend rate or RateOne. A nil
+// or zero CalendarPricing (one not built by NewCalendarPricing) has no
+// holidays and no weekend days: its DayRate is RateOne, but its Price is
+// an error.
+func (p *CalendarPricing) DayRate(start time.Time) Rate { return p.dayRateIn(start, nil) }
+
+// dayRateIn is DayRate with the start read in loc, or in Calendar.Location
+// if loc is nil.
+func (p *CalendarPricing) dayRateIn(start time.Time, loc *time.Location) Rate {
 	if !p.valid() {
 		return RateOne
 	}
-	local := start.In(p.loc)
+	if loc == nil {
+		loc = p.loc
+	}
+	local := start.In(loc)
 	if _, ok := p.holidays[DateOf(local)]; ok {
 		return p.holRate
 	}
@@ -330,9 +351,11 @@ func (p *CalendarPricing) Holidays() []Date {
 	return days
 }
 
-// Price returns the seat's price: base × seat type, then × DayRate. A nil
-// or zero CalendarPricing is reported as an error matching
-// ErrInvalidArgument, as the zero values of the other strategies are.
+// Price returns the seat's price: base × seat type, then × the day rate
+// of the show's start, read in r.Location if it is set, else in
+// Calendar.Location (DayRate). A nil or zero CalendarPricing is reported
+// as an error matching ErrInvalidArgument, as the zero values of the
+// other strategies are.
 func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
 	if !p.valid() {
 		return 0, invalid("CalendarPricing", "not built by NewCalendarPricing (nil or zero value)")
@@ -341,7 +364,7 @@ func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error
 	if err != nil {
 		return 0, err
 	}
-	return applyRate("price", price, p.DayRate(r.Show.Start))
+	return applyRate("price", price, p.dayRateIn(r.Show.Start, r.Location))
 }
 
 // Adjust returns a strategy that multiplies the price of inner by rate, e.g.
@@ -506,14 +529,14 @@ func innerHoldPrices(ctx context.Context, inner PricingStrategy, r HoldPriceRequ
 		prices := make([]Money, len(r.Seats))
 		for k, seat := range r.Seats {
 			var err error
-			if prices[k], err = innerPrice(ctx, inner, PriceRequest{Show: r.Show, Seat: seat, UserID: r.UserID}); err != nil {
+			if prices[k], err = innerPrice(ctx, inner, PriceRequest{Show: r.Show, Seat: seat, UserID: r.UserID, Location: r.Location}); err != nil {
 				return nil, err
 			}
 		}
 		return prices, nil
 	}
 	for _, seat := range r.Seats {
-		if err := validateRequest(PriceRequest{Show: r.Show, Seat: seat, UserID: r.UserID}); err != nil {
+		if err := validateRequest(PriceRequest{Show: r.Show, Seat: seat, UserID: r.UserID, Location: r.Location}); err != nil {
 			return nil, err
 		}
 	}

@@ -37,6 +37,7 @@ type BookingSystem struct {
 	pricing atomic.Pointer[pricingHolder]
 
 	shows       showCache
+	zones       zoneCache // the theaters' time zones, loaded once each
 	users       userLimits
 	holds       *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
 	confirms    inflight                    // confirms in progress, by booking
@@ -366,6 +367,14 @@ type showEntry struct {
 
 	prices atomic.Pointer[typePrices] // seat prices by type, when the strategy allows
 
+	// loc is the time zone of the show's theater (Theater.TimeZone), nil
+	// if it has none, for every PriceRequest of the show: resolved once,
+	// when the entry is made. zoneErr is why the theater's zone could not
+	// be loaded in this process: it fails the show's pricing (HoldSeats,
+	// SeatMap) rather than price in another zone, and nothing else.
+	loc     *time.Location
+	zoneErr error
+
 	tx txScratch // guarded by the show's lock (lock, unlock)
 }
 
@@ -606,6 +615,10 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	if hall.Layout == nil {
 		return nil, errors.New("boxoffice: hall " + hall.ID + " has no layout")
 	}
+	loc, zoneErr, err := bs.theaterZone(ctx, hall.TheaterID)
+	if err != nil {
+		return nil, err
+	}
 	sh.mu.Lock()
 	if e := sh.m[showID]; e != nil {
 		sh.mu.Unlock()
@@ -624,9 +637,31 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	}
 	defer sh.mu.Unlock()
 	e = bs.newShowEntry(show, hall.Layout, rec)
+	e.loc, e.zoneErr = loc, zoneErr
 	sh.m[showID] = e
 	bs.shows.numbered.set(e)
 	return e, nil
+}
+
+// theaterZone returns the time zone of the theater (Theater.TimeZone),
+// nil if it has none, or in zoneErr why this program cannot load it; err
+// is the Store's error reading the theater. A theater the Store does not
+// have (a hall added to a Store directly) has no zone.
+func (bs *BookingSystem) theaterZone(ctx context.Context, theaterID string) (loc *time.Location, zoneErr, err error) {
+	t, err := bs.store.Theater(ctx, theaterID)
+	switch {
+	case isNotFound(err):
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, err
+	case t.TimeZone == "":
+		return nil, nil, nil
+	}
+	loc, zoneErr = bs.zones.load(t.TimeZone)
+	if zoneErr != nil {
+		zoneErr = fmt.Errorf("boxoffice: theater %q: %w", t.ID, zoneErr)
+	}
+	return loc, zoneErr, nil
 }
 
 // endedShowRetention is how long after a show's end its entry stays

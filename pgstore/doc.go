@@ -195,7 +195,8 @@
 //
 // # Tables
 //
-// movies (genres text[]), theaters, halls (the layout as text, from
+// movies (genres text[]), theaters (with their time_zone, an IANA name,
+// empty for none: migration 0015), halls (the layout as text, from
 // Layout.MarshalText), shows (hall, movie, start, end, base price),
 // show_seats (the inventories, with the ID of their last optimistic
 // writer), user_limits (see below) and bookings (seats as JSON, status,

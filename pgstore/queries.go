@@ -217,9 +217,9 @@ func newQueries(schema string) queries {
 			WHERE t.city ~ $1 AND sh.starts_at > $2
 			AND NOT EXISTS (SELECT 1 FROM {s}.show_seats v WHERE v.show_id = sh.id AND v.cancelled)`),
 
-		insertTheater: q(`INSERT INTO {s}.theaters (id, name, location, city) VALUES ($1, $2, $3, $4)`),
-		theater:       q(`SELECT id, name, location, city FROM {s}.theaters WHERE id = $1`),
-		theatersPage:  q(`SELECT id, name, location, city FROM {s}.theaters WHERE id > $1 ORDER BY id LIMIT $2`),
+		insertTheater: q(`INSERT INTO {s}.theaters (id, name, location, city, time_zone) VALUES ($1, $2, $3, $4, $5)`),
+		theater:       q(`SELECT id, name, location, city, time_zone FROM {s}.theaters WHERE id = $1`),
+		theatersPage:  q(`SELECT id, name, location, city, time_zone FROM {s}.theaters WHERE id > $1 ORDER BY id LIMIT $2`),
 
 		insertHall: q(`INSERT INTO {s}.halls (id, theater_id, name, layout) VALUES ($1, $2, $3, $4)`),
 		hall:       q(`SELECT id, theater_id, name, layout FROM {s}.halls WHERE id = $1`),

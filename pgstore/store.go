@@ -254,13 +254,13 @@ func pages[T any](ctx context.Context, pool *pgxpool.Pool, sql string, scan func
 
 // AddTheater implements boxoffice.Store.
 func (s *Store) AddTheater(ctx context.Context, t boxoffice.Theater) error {
-	_, err := s.pool.Exec(ctx, s.q.insertTheater, t.ID, t.Name, t.Location, t.City)
+	_, err := s.pool.Exec(ctx, s.q.insertTheater, t.ID, t.Name, t.Location, t.City, t.TimeZone)
 	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("theater %q", t.ID)))
 }
 
 func scanTheater(row pgx.Row) (boxoffice.Theater, error) {
 	var t boxoffice.Theater
-	err := row.Scan(&t.ID, &t.Name, &t.Location, &t.City)
+	err := row.Scan(&t.ID, &t.Name, &t.Location, &t.City, &t.TimeZone)
 	return t, err
 }
 

@@ -85,18 +85,30 @@ func testMoviesIteration(t *testing.T, s boxoffice.Store) {
 
 func testTheaters(t *testing.T, s boxoffice.Store) {
 	ctx := t.Context()
-	th := boxoffice.Theater{ID: "odeon", Name: "Odeon", Location: "1 Main St", City: "Springfield"}
+	// Every field comes back as given, the time zone too: the
+	// BookingSystem prices a theater's shows by it.
+	th := boxoffice.Theater{ID: "odeon", Name: "Odeon", Location: "1 Main St", City: "Springfield", TimeZone: "Asia/Tokyo"}
+	plain := boxoffice.Theater{ID: "plaza", Name: "Plaza", City: "Springfield"} // no zone
 	must(t, s.AddTheater(ctx, th))
-	got, err := s.Theater(ctx, "odeon")
-	must(t, err)
-	if got != th {
-		t.Errorf("Theater after AddTheater: got %+v, want %+v", got, th)
+	must(t, s.AddTheater(ctx, plain))
+	for _, want := range []boxoffice.Theater{th, plain} {
+		got, err := s.Theater(ctx, want.ID)
+		must(t, err)
+		if got != want {
+			t.Errorf("Theater after AddTheater: got %+v, want %+v", got, want)
+		}
+	}
+	for got, err := range s.Theaters(ctx) {
+		must(t, err)
+		if want := map[string]boxoffice.Theater{th.ID: th, plain.ID: plain}[got.ID]; got != want {
+			t.Errorf("Theaters yielded %+v, want %+v", got, want)
+		}
 	}
 	wantErr(t, "AddTheater with a taken ID", s.AddTheater(ctx, boxoffice.Theater{ID: "odeon", Name: "Other"}), boxoffice.ErrAlreadyExists)
 	if again, _ := s.Theater(ctx, "odeon"); again != th {
 		t.Errorf("a refused AddTheater replaced the theater: %+v", again)
 	}
-	_, err = s.Theater(ctx, "missing")
+	_, err := s.Theater(ctx, "missing")
 	wantErr(t, "Theater of an unknown ID", err, boxoffice.ErrNotFound)
 }
 

@@ -1,0 +1,246 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
+)
+
+// mustZone loads an IANA zone for a test, from the system's zoneinfo or
+// the Go installation's copy.
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatalf("LoadLocation(%q): %v", name, err)
+	}
+	return loc
+}
+
+// CalendarPricing reads a show's start in the request's Location when it
+// is set (the theater's zone), else in Calendar.Location.
+func TestCalendarPricingRequestLocation(t *testing.T) {
+	utcPlus9 := time.FixedZone("UTC+9", 9*60*60)
+	newYork := mustZone(t, "America/New_York")
+	tokyo := mustZone(t, "Asia/Tokyo")
+	// VIP at 15.00 is 22.50; ×1.5 on weekends, ×2 on holidays.
+	const regular, weekend, holiday = 2250, 3375, 4500
+	holidays := []boxoffice.Date{{Year: 2026, Month: time.March, Day: 10}} // a Tuesday
+	tests := []struct {
+		name     string
+		calendar *time.Location // Calendar.Location; nil is UTC
+		request  *time.Location // PriceRequest.Location
+		start    time.Time
+		want     boxoffice.Money
+	}{
+		{"Friday 23:30 UTC is Saturday 08:30 at UTC+9", nil, utcPlus9, time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC), weekend},
+		{"Friday 23:30 UTC in Tokyo", nil, tokyo, time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC), weekend},
+		{"Friday 23:30 UTC without a request zone", nil, nil, time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC), regular},
+		{"Friday 23:30 at UTC+9 is Friday there", nil, utcPlus9, time.Date(2026, 3, 6, 14, 30, 0, 0, time.UTC), regular},
+		{"Saturday 01:00 UTC is Friday evening in New York", nil, newYork, time.Date(2026, 3, 7, 1, 0, 0, 0, time.UTC), regular},
+		{"Saturday 01:00 UTC without a request zone", nil, nil, time.Date(2026, 3, 7, 1, 0, 0, 0, time.UTC), weekend},
+		{"the request's zone before the Calendar's", newYork, tokyo, time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC), weekend},
+		{"the Calendar's zone without one in the request", newYork, nil, time.Date(2026, 3, 7, 1, 0, 0, 0, time.UTC), regular},
+		{"Monday evening UTC is the Tuesday holiday in Tokyo", nil, tokyo, time.Date(2026, 3, 9, 20, 0, 0, 0, time.UTC), holiday},
+		{"Monday evening UTC, no request zone: no holiday", nil, nil, time.Date(2026, 3, 9, 20, 0, 0, 0, time.UTC), regular},
+		{"Tuesday 02:00 UTC is the holiday's eve in New York", nil, newYork, time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC), regular},
+	}
+	ctx := context.Background()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: tt.calendar, Holidays: holidays})
+			if err != nil {
+				t.Fatal(err)
+			}
+			show := boxoffice.Show{ID: "s", Start: tt.start, BasePrice: 1500}
+			seat := boxoffice.Seat{ID: "A1", Type: boxoffice.VIP}
+			got, err := cal.Price(ctx, boxoffice.PriceRequest{Show: show, Seat: seat, Location: tt.request})
+			if err != nil || got != tt.want {
+				t.Errorf("Price = %s, %v; want %s", got, err, boxoffice.Money(tt.want))
+			}
+			// A wrapper passes the zone on, seat by seat and for a hold.
+			wrapped := boxoffice.Adjust(cal, boxoffice.RateOne)
+			if got, err := wrapped.Price(ctx, boxoffice.PriceRequest{Show: show, Seat: seat, Location: tt.request}); err != nil || got != tt.want {
+				t.Errorf("Adjust(...).Price = %s, %v; want %s", got, err, boxoffice.Money(tt.want))
+			}
+			prices, err := wrapped.PriceHold(ctx, boxoffice.HoldPriceRequest{Show: show, Seats: []boxoffice.Seat{seat}, Location: tt.request})
+			if err != nil || len(prices) != 1 || prices[0] != tt.want {
+				t.Errorf("Adjust(...).PriceHold = %v, %v; want [%s]", prices, err, boxoffice.Money(tt.want))
+			}
+		})
+	}
+}
+
+// A hold in a Tokyo theater is priced by the show's day in Tokyo, whatever
+// the Calendar's Location (UTC here), on every pricing path: the prices by
+// seat type of a built-in strategy, a strategy asked seat by seat, one
+// asked once per hold, and the seat map's quotes. A theater without a
+// zone keeps the Calendar's.
+func TestHoldPricedInTheaterTimeZone(t *testing.T) {
+	cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strategies := []struct {
+		name string
+		p    boxoffice.PricingStrategy
+	}{
+		{"calendar", cal},
+		{"per seat", boxoffice.PricingFunc(cal.Price)},
+		{"per hold", boxoffice.Adjust(cal, boxoffice.RateOne)},
+	}
+	// Friday 23:30 UTC: Saturday 08:30 in Tokyo, Friday in a theater
+	// without a zone.
+	friday := time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC)
+	for _, path := range storePaths {
+		for _, s := range strategies {
+			t.Run(path.name+"/"+s.name, func(t *testing.T) {
+				f := newFixture(t, path.edit, func(c *boxoffice.Config) { c.Pricing = s.p })
+				shows := map[string]boxoffice.Show{}
+				for _, th := range []boxoffice.Theater{
+					{ID: "tokyo", Name: "Shinjuku", City: "Tokyo", TimeZone: "Asia/Tokyo"},
+					{ID: "nozone", Name: "Plain", City: "Tokyo"},
+				} {
+					mustT[boxoffice.Theater](t)(f.sys.AddTheater(f.ctx, th))
+					mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: th.ID + "-1", TheaterID: th.ID, Name: "1", Layout: boxoffice.SeedLayout()}))
+					shows[th.ID] = mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: th.ID + "-late", MovieID: f.movie.ID,
+						HallID: th.ID + "-1", Start: friday, BasePrice: 1500}))
+				}
+				for theater, want := range map[string]boxoffice.Money{"tokyo": 3375, "nozone": 2250} {
+					show := shows[theater]
+					m, err := f.sys.SeatMap(f.ctx, show.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := m.Seats[0].Price; m.Seats[0].Type != boxoffice.VIP || got != want {
+						t.Errorf("%s: seat map quotes %s seat %s at %s; want a VIP seat at %s", theater, m.Seats[0].Type, m.Seats[0].ID, got, want)
+					}
+					b, err := f.sys.HoldSeats(f.ctx, "alice", show.ID, []string{"A1"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if b.Total != want {
+						t.Errorf("%s: hold of VIP A1 priced %s; want %s", theater, b.Total, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// AddTheater refuses a zone this program cannot load, and "Local", naming
+// it, and stores nothing.
+func TestAddTheaterUnknownTimeZone(t *testing.T) {
+	f := newFixture(t)
+	for _, zone := range []string{"Mars/Olympus_Mons", "Local", "../../etc/passwd", "Asia/Tokyo\x00", " Asia/Tokyo", strings.Repeat("A", 200)} {
+		_, err := f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "bad", Name: "Bad", City: "Nowhere", TimeZone: zone})
+		var arg *boxoffice.ArgumentError
+		if !errors.Is(err, boxoffice.ErrInvalidArgument) || !errors.As(err, &arg) || arg.Field != "Theater.TimeZone" {
+			t.Errorf("AddTheater with TimeZone %q: %v; want an *ArgumentError of Theater.TimeZone", zone, err)
+			continue
+		}
+		if len(zone) < 100 && !strings.ContainsRune(zone, 0) && !strings.Contains(err.Error(), fmt.Sprintf("%q", zone)) {
+			t.Errorf("AddTheater with TimeZone %q: %v; want the zone named", zone, err)
+		}
+		if _, err := f.sys.Theater(f.ctx, "bad"); !errors.Is(err, boxoffice.ErrNotFound) {
+			t.Errorf("after the refused AddTheater with TimeZone %q: Theater = %v; want ErrNotFound", zone, err)
+		}
+	}
+	for _, zone := range []string{"", "UTC", "Asia/Tokyo", "America/Argentina/Buenos_Aires"} {
+		th := boxoffice.Theater{ID: "ok-" + zone, Name: "OK", City: "Anywhere", TimeZone: zone}
+		got, err := f.sys.AddTheater(f.ctx, th)
+		if err != nil || got != th {
+			t.Errorf("AddTheater with TimeZone %q = %+v, %v; want it stored", zone, got, err)
+		}
+		if got, err := f.sys.Theater(f.ctx, th.ID); err != nil || got != th {
+			t.Errorf("Theater after AddTheater with TimeZone %q = %+v, %v; want %+v", zone, got, err, th)
+		}
+	}
+}
+
+// A zone this process cannot load, put in the Store by some other means
+// (another process with a newer zoneinfo, a hand-written row), fails the
+// pricing of the theater's shows, naming it, rather than price them in
+// another zone; the rest of the show works.
+func TestUnloadableTheaterZoneFailsPricingOnly(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.AddTheater(f.ctx, boxoffice.Theater{ID: "far", Name: "Far", City: "Mars", TimeZone: "Mars/Olympus_Mons"}); err != nil {
+		t.Fatal(err)
+	}
+	mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: "far-1", TheaterID: "far", Name: "1", Layout: boxoffice.SeedLayout()}))
+	show := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "far-show", MovieID: f.movie.ID, HallID: "far-1",
+		Start: time.Date(2026, 3, 6, 20, 0, 0, 0, time.UTC), BasePrice: 1500}))
+	_, err := f.sys.HoldSeats(f.ctx, "alice", show.ID, []string{"A1"})
+	if !errors.Is(err, boxoffice.ErrInvalidArgument) || !strings.Contains(err.Error(), `"Mars/Olympus_Mons"`) {
+		t.Errorf("HoldSeats in a theater of an unloadable zone: %v; want ErrInvalidArgument naming the zone", err)
+	}
+	if _, err := f.sys.SeatMap(f.ctx, show.ID); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+		t.Errorf("SeatMap in a theater of an unloadable zone: %v; want ErrInvalidArgument", err)
+	}
+	if got, err := f.sys.Show(f.ctx, show.ID); err != nil || got != show {
+		t.Errorf("Show = %+v, %v; want %+v", got, err, show)
+	}
+	// The fixture's show, in a theater without a zone, is not affected.
+	f.hold("alice", "A1")
+}
+
+// A chain's theaters in several zones, one CalendarPricing for all: each
+// show is priced by its day where it plays. The Calendar's Location is
+// for theaters without a TimeZone.
+func ExampleTheater_timeZone() {
+	ctx := context.Background()
+	pricing, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
+	if err != nil {
+		log.Fatal(err)
+	}
+	clock := fakeclock.New(time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC))
+	sys, err := boxoffice.New(boxoffice.Config{Clock: clock, Pricing: pricing})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close(ctx)
+
+	movie, err := sys.AddMovie(ctx, boxoffice.Movie{ID: "inception", Title: "Inception", Duration: 148 * time.Minute})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Friday 4 January 2030, 23:30 UTC: Saturday morning in Tokyo, Friday
+	// evening in New York.
+	start := time.Date(2030, 1, 4, 23, 30, 0, 0, time.UTC)
+	for _, th := range []boxoffice.Theater{
+		{ID: "shinjuku", Name: "Shinjuku Wald 9", City: "Tokyo", TimeZone: "Asia/Tokyo"},
+		{ID: "lincoln", Name: "Lincoln Square", City: "New York", TimeZone: "America/New_York"},
+	} {
+		if _, err := sys.AddTheater(ctx, th); err != nil {
+			log.Fatal(err)
+		}
+		hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: th.ID, Name: "1", Layout: boxoffice.SeedLayout()})
+		if err != nil {
+			log.Fatal(err)
+		}
+		show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: start, BasePrice: 1000})
+		if err != nil {
+			log.Fatal(err)
+		}
+		hold, err := sys.HoldSeats(ctx, "alice", show.ID, []string{"E1"}) // a Regular seat
+		if err != nil {
+			log.Fatal(err)
+		}
+		zone, _ := time.LoadLocation(th.TimeZone)
+		fmt.Printf("%s, %s: %s\n", th.City, show.Start.In(zone).Format("Mon 15:04"), hold.Total)
+	}
+
+	_, err = sys.AddTheater(ctx, boxoffice.Theater{Name: "Olympus", City: "Mars", TimeZone: "Mars/Olympus_Mons"})
+	fmt.Println(errors.Is(err, boxoffice.ErrInvalidArgument))
+	// Output:
+	// Tokyo, Sat 08:30: 15.00
+	// New York, Fri 18:30: 10.00
+	// true
+}

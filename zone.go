@@ -1,0 +1,34 @@
+package boxoffice
+
+import (
+	"sync"
+	"time"
+)
+
+// zoneCache holds the time zones of theaters (Theater.TimeZone) loaded so
+// far, by name: time.LoadLocation reads the zone's file on every call and
+// returns a Location of its own, some kilobytes of transitions, which
+// every cached show of a theater would otherwise keep a copy of. Only
+// zones that loaded are kept, so it holds at most the zones of the
+// catalog's theaters.
+type zoneCache struct {
+	m sync.Map // zone name → *time.Location
+}
+
+// load returns the zone of that IANA name, or an *ArgumentError naming it
+// if this program cannot load it. "Local", the process's own zone, is
+// refused: processes sharing a Store may each have another.
+func (c *zoneCache) load(name string) (*time.Location, error) {
+	if loc, ok := c.m.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	if name == "Local" {
+		return nil, invalid("Theater.TimeZone", `"Local" is the zone of each process, which may differ from one to the next; name the theater's zone, such as "Asia/Tokyo"`)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, invalid("Theater.TimeZone", "%q is not a time zone this program can load (%v): want an IANA name such as \"Asia/Tokyo\", and the system's zoneinfo or a program that imports time/tzdata", name, err)
+	}
+	actual, _ := c.m.LoadOrStore(name, loc)
+	return actual.(*time.Location), nil
+}
