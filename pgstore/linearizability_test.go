@@ -984,6 +984,7 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	go func() {
 		defer close(clockDone)
 		rng := rand.New(rand.NewPCG(seed, uint64(clients)))
+		stalled := time.Minute // a bound for a failure, not a wait
 		for {
 			for n := 4 + rng.IntN(9); n > 0 && !waits.stuck(); {
 				select {
@@ -993,10 +994,15 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 					}
 					n--
 				case <-waits.changed:
-				case <-time.After(time.Minute): // a bound for a failure, not a wait
-					mu.Lock()
-					run.unexpected = append(run.unexpected, "no operation finished for a minute, and not every client waits on the clock: a wait the test does not know of")
-					mu.Unlock()
+				case <-time.After(stalled):
+					if stalled == time.Minute {
+						mu.Lock()
+						run.unexpected = append(run.unexpected, "no operation finished for a minute, and not every client waits on the clock: a wait the test does not know of")
+						mu.Unlock()
+					}
+					// The history has failed: move the clock freely, so
+					// that it ends.
+					stalled = 10 * time.Millisecond
 					n = 0
 				}
 			}
