@@ -624,12 +624,18 @@ func pgLinVisualize(t *testing.T, info porcupine.LinearizationInfo) string {
 type pgLinGateway struct {
 	*boxoffice.InMemoryGateway
 	clock *fakeclock.Clock
+	waits *pgLinWaits
 	calls atomic.Uint64
 }
 
 func (g *pgLinGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (boxoffice.Receipt, error) {
 	if n := g.calls.Add(1); n%3 == 0 {
-		timer := g.clock.NewTimer(pgLinTTL/2 + time.Duration(n/3%4)*pgLinTTL/4)
+		d := pgLinTTL/2 + time.Duration(n/3%4)*pgLinTTL/4
+		timer := g.clock.NewTimer(d)
+		// Read after arming: the deadline told is never before the
+		// timer's, so the clock is never left waiting on a charge that
+		// already woke.
+		defer g.waits.charging(r.Booking, g.clock.Now().Add(d))()
 		select {
 		case <-timer.C():
 		case <-ctx.Done():
@@ -641,6 +647,101 @@ func (g *pgLinGateway) Charge(ctx context.Context, r boxoffice.ChargeRequest) (b
 		return boxoffice.Receipt{}, fmt.Errorf("%w: card refused (test)", boxoffice.ErrPaymentDeclined)
 	}
 	return g.InMemoryGateway.Charge(ctx, r)
+}
+
+// pgLinWaits tells the clock goroutine of recordPgHistory when every
+// client still running waits on the fake clock: it confirms a booking
+// whose charge (its own, or one in flight in the process that the confirm
+// joined, a client's or the sweeper's) waits for the clock to reach its
+// deadline. The clock must then move, or the history never ends. A client
+// counts as waiting from the start of its confirm, before it reaches the
+// charge it will join: the clock may then move early, as an operation,
+// which the model allows.
+type pgLinWaits struct {
+	clock   *fakeclock.Clock
+	changed chan struct{} // capacity 1: poked after a change that can make every client wait
+
+	mu         sync.Mutex
+	charges    map[*pgLinCharge]struct{} // waiting on the clock
+	confirming []boxoffice.BookingID     // by client: the booking it confirms, or the zero ID
+	ended      []bool                    // by client: its operations are done
+	running    int
+}
+
+type pgLinCharge struct {
+	booking  boxoffice.BookingID
+	deadline time.Time
+}
+
+func newPgLinWaits(clock *fakeclock.Clock, clients int) *pgLinWaits {
+	return &pgLinWaits{clock: clock, changed: make(chan struct{}, 1), charges: map[*pgLinCharge]struct{}{},
+		confirming: make([]boxoffice.BookingID, clients), ended: make([]bool, clients), running: clients}
+}
+
+func (w *pgLinWaits) poke() {
+	select {
+	case w.changed <- struct{}{}:
+	default: // a poke not yet seen: the state is read after it
+	}
+}
+
+// charging records a charge of booking waiting until deadline; the
+// function returned ends it.
+func (w *pgLinWaits) charging(booking boxoffice.BookingID, deadline time.Time) (done func()) {
+	c := &pgLinCharge{booking, deadline}
+	w.mu.Lock()
+	w.charges[c] = struct{}{}
+	w.mu.Unlock()
+	w.poke()
+	return func() {
+		w.mu.Lock()
+		delete(w.charges, c)
+		w.mu.Unlock()
+	}
+}
+
+// confirm records that client is confirming booking, or, with the zero
+// ID, no longer.
+func (w *pgLinWaits) confirm(client int, booking boxoffice.BookingID) {
+	w.mu.Lock()
+	w.confirming[client] = booking
+	w.mu.Unlock()
+	w.poke()
+}
+
+func (w *pgLinWaits) end(client int) {
+	w.mu.Lock()
+	w.ended[client] = true
+	w.running--
+	w.mu.Unlock()
+	w.poke()
+}
+
+// stuck reports whether every client still running confirms a booking
+// whose charge waits for a deadline the clock has not reached.
+func (w *pgLinWaits) stuck() bool {
+	now := w.clock.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running == 0 {
+		return false
+	}
+	for c, id := range w.confirming {
+		if w.ended[c] {
+			continue
+		}
+		waiting := false
+		for ch := range w.charges {
+			if ch.booking == id && ch.deadline.After(now) {
+				waiting = true
+				break
+			}
+		}
+		if id == (boxoffice.BookingID{}) || !waiting {
+			return false
+		}
+	}
+	return true
 }
 
 // pgLinRun is one history and what it did.
@@ -660,7 +761,8 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	schema := newSchema(t, pool)
 	start := time.Date(2031, 3, 1, 9, 0, 0, 0, time.UTC)
 	clock := fakeclock.New(start)
-	gateway := &pgLinGateway{InMemoryGateway: boxoffice.NewInMemoryGateway(), clock: clock}
+	waits := newPgLinWaits(clock, clients)
+	gateway := &pgLinGateway{InMemoryGateway: boxoffice.NewInMemoryGateway(), clock: clock, waits: waits}
 	var systems [2]*boxoffice.BookingSystem
 	for i := range systems {
 		p := pool
@@ -738,6 +840,7 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Go(func() {
+			defer waits.end(c)
 			rng := rand.New(rand.NewPCG(seed, uint64(c)))
 			user := "u" + strconv.Itoa(c)
 			mine := [2]int{c % nShows, (c%nShows + 1 + c/nShows) % nShows} // the two shows this client uses
@@ -802,6 +905,9 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 					// Both resume an unfinished payment or refund when
 					// called again, as a client is told to after
 					// ErrConflict: the calls make one operation.
+					if in.kind == pgLinConfirm {
+						waits.confirm(c, in.booking)
+					}
 					for attempt := 0; ; attempt++ {
 						if in.kind == pgLinConfirm {
 							_, err = sys.ConfirmBooking(ctx, in.booking, method)
@@ -815,6 +921,7 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 						run.retried++
 						mu.Unlock()
 					}
+					waits.confirm(c, boxoffice.BookingID{})
 				case pgLinSeatMap:
 					var m boxoffice.SeatMap
 					m, err = sys.SeatMap(ctx, in.show)
@@ -869,22 +976,34 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	// history. Counted in operations, not milliseconds: moved on a timer,
 	// it raced ahead of clients slowed by a loaded machine, and a whole
 	// history's holds expired before any was released. It also moves when
-	// no operation has finished for a while, as every client may be
-	// waiting on the clock (a payment's backoff).
+	// every client left waits on the clock (pgLinWaits), as often as it
+	// takes to wake one. That too is an event, not a wall-clock wait: it
+	// used to move when no operation had finished for 50 ms, which a
+	// machine slow enough makes the rule, as on a timer.
 	clockDone := make(chan struct{})
 	go func() {
 		defer close(clockDone)
 		rng := rand.New(rand.NewPCG(seed, uint64(clients)))
+		stalled := time.Minute // a bound for a failure, not a wait
 		for {
-		wait:
-			for range 4 + rng.IntN(9) {
+			for n := 4 + rng.IntN(9); n > 0 && !waits.stuck(); {
 				select {
 				case _, ok := <-finished:
 					if !ok {
 						return
 					}
-				case <-time.After(50 * time.Millisecond):
-					break wait
+					n--
+				case <-waits.changed:
+				case <-time.After(stalled):
+					if stalled == time.Minute {
+						mu.Lock()
+						run.unexpected = append(run.unexpected, "no operation finished for a minute, and not every client waits on the clock: a wait the test does not know of")
+						mu.Unlock()
+					}
+					// The history has failed: move the clock freely, so
+					// that it ends.
+					stalled = 10 * time.Millisecond
+					n = 0
 				}
 			}
 			call := seq.Add(1)
