@@ -250,12 +250,13 @@ func ExampleTheater_timeZone() {
 // a link to /etc/localtime, the machine's own zone, whatever the name)
 // and spellings that are not the zone's name ("Asia//Tokyo",
 // "./Asia/Tokyo"), which load from a directory but not from the
-// time/tzdata copy the docs tell a program without zoneinfo to import.
+// time/tzdata copy the docs tell a program without zoneinfo to import,
+// nor do the directory's extras ("posixrules", "posix/...", "right/...").
 // AddTheater refuses them, naming the zone, and one put in the Store by
 // other means fails the pricing of its shows rather than price them in
 // some machine's zone.
 func TestTimeZoneNamesOfOneMachineRefused(t *testing.T) {
-	for _, zone := range []string{"localtime", "Asia//Tokyo", "./Asia/Tokyo", "Asia/./Tokyo", "Asia/Tokyo/"} {
+	for _, zone := range []string{"localtime", "Asia//Tokyo", "./Asia/Tokyo", "Asia/./Tokyo", "Asia/Tokyo/", "posixrules", "posix/Asia/Tokyo", "right/Asia/Tokyo"} {
 		t.Run(zone, func(t *testing.T) {
 			f := newFixture(t)
 			_, err := f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "odd", Name: "Odd", City: "Tokyo", TimeZone: zone})
