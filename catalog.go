@@ -175,7 +175,10 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 // its text follows AddMovie's rules (an *ArgumentError otherwise), and an
 // ID already taken is ErrAlreadyExists. A TimeZone, if set, must be a
 // zone this program can load (time.LoadLocation), other than "Local",
-// the process's own zone, which differs from one process to the next:
+// the process's own zone, which differs from one process to the next, or
+// "localtime", the machine's, and written as its clean name ("Asia/Tokyo",
+// not "Asia//Tokyo", which loads only from a zoneinfo directory), nor a
+// file only such a directory has ("posixrules", "posix/...", "right/..."):
 // otherwise the error is an *ArgumentError naming the zone.
 func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
 	gs, err := bs.enter()

@@ -244,3 +244,35 @@ func ExampleTheater_timeZone() {
 	// New York, Fri 18:30: 10.00
 	// true
 }
+
+// A zone name that loads here only because this machine has a zoneinfo
+// directory is refused like "Local": "localtime" (on Debian and others
+// a link to /etc/localtime, the machine's own zone, whatever the name)
+// and spellings that are not the zone's name ("Asia//Tokyo",
+// "./Asia/Tokyo"), which load from a directory but not from the
+// time/tzdata copy the docs tell a program without zoneinfo to import,
+// nor do the directory's extras ("posixrules", "posix/...", "right/...").
+// AddTheater refuses them, naming the zone, and one put in the Store by
+// other means fails the pricing of its shows rather than price them in
+// some machine's zone.
+func TestTimeZoneNamesOfOneMachineRefused(t *testing.T) {
+	for _, zone := range []string{"localtime", "Asia//Tokyo", "./Asia/Tokyo", "Asia/./Tokyo", "Asia/Tokyo/", "posixrules", "posix/Asia/Tokyo", "right/Asia/Tokyo"} {
+		t.Run(zone, func(t *testing.T) {
+			f := newFixture(t)
+			_, err := f.sys.AddTheater(f.ctx, boxoffice.Theater{ID: "odd", Name: "Odd", City: "Tokyo", TimeZone: zone})
+			var arg *boxoffice.ArgumentError
+			if !errors.As(err, &arg) || arg.Field != "Theater.TimeZone" || !strings.Contains(err.Error(), fmt.Sprintf("%q", zone)) {
+				t.Errorf("AddTheater with TimeZone %q: %v; want an *ArgumentError of Theater.TimeZone naming it", zone, err)
+			}
+			if err := f.store.AddTheater(f.ctx, boxoffice.Theater{ID: "stored", Name: "Stored", City: "Tokyo", TimeZone: zone}); err != nil {
+				t.Fatal(err)
+			}
+			mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: "stored-1", TheaterID: "stored", Name: "1", Layout: boxoffice.SeedLayout()}))
+			show := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "stored-show", MovieID: f.movie.ID, HallID: "stored-1",
+				Start: time.Date(2026, 3, 6, 20, 0, 0, 0, time.UTC), BasePrice: 1500}))
+			if b, err := f.sys.HoldSeats(f.ctx, "alice", show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+				t.Errorf("HoldSeats in a theater stored with TimeZone %q: %+v, %v; want ErrInvalidArgument", zone, b.Total, err)
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package boxoffice
 
 import (
+	"path"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,13 +19,25 @@ type zoneCache struct {
 
 // load returns the zone of that IANA name, or an *ArgumentError naming it
 // if this program cannot load it. "Local", the process's own zone, is
-// refused: processes sharing a Store may each have another.
+// refused: processes sharing a Store may each have another. So are the
+// names that only a zoneinfo directory resolves, so that a name one
+// process takes loads the same zone in every process, the ones reading
+// the time/tzdata copy too: "localtime" (on Debian and others a link to
+// /etc/localtime, the machine's own zone), any spelling of a name that
+// is not its clean form ("Asia//Tokyo", "./Asia/Tokyo"), which a
+// directory finds and the copy does not, and the directory's own extras
+// ("posixrules", the "posix/" and "right/" trees), which the copy lacks.
 func (c *zoneCache) load(name string) (*time.Location, error) {
 	if loc, ok := c.m.Load(name); ok {
 		return loc.(*time.Location), nil
 	}
-	if name == "Local" {
-		return nil, invalid("Theater.TimeZone", `"Local" is the zone of each process, which may differ from one to the next; name the theater's zone, such as "Asia/Tokyo"`)
+	switch {
+	case name == "Local", name == "localtime":
+		return nil, invalid("Theater.TimeZone", "%q is the zone of each process or machine, which may differ from one to the next; name the theater's zone, such as \"Asia/Tokyo\"", name)
+	case name == "posixrules", strings.HasPrefix(name, "posix/"), strings.HasPrefix(name, "right/"):
+		return nil, invalid("Theater.TimeZone", "%q is a file of some zoneinfo directories, not an IANA zone every program can load (time/tzdata has none such); name the zone, such as \"Asia/Tokyo\"", name)
+	case path.Clean(name) != name:
+		return nil, invalid("Theater.TimeZone", "%q is not an IANA zone name as written (a zoneinfo directory may read it, time/tzdata does not); write it as %q", name, path.Clean(name))
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
