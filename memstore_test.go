@@ -1,10 +1,12 @@
 package boxoffice_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -306,6 +308,93 @@ func TestMemoryStoreBookingsOfUser(t *testing.T) {
 	if !slices.Equal(bookingIDsOf(bob), []boxoffice.BookingID{moved.ID}) {
 		t.Errorf("bob has %v, want the moved booking %v", bookingIDsOf(bob), moved.ID)
 	}
+}
+
+// TestMemoryStoreBookingsOfManyUsers puts bookings of enough users that
+// every table of the user index grows several times, from goroutines that
+// add users while others read theirs, each user's bookings newest first
+// (so that every list is appended out of order), and one of every seven
+// users' oldest booking then moved to another user. Every user must then
+// list exactly their bookings, in order both ways.
+func TestMemoryStoreBookingsOfManyUsers(t *testing.T) {
+	ctx := context.Background()
+	shows := []string{"s1", "s2", "s3", "s4"}
+	s := newMemShows(t, shows...)
+	const users, per = 3000, 3
+	want := make([][]boxoffice.Booking, users) // by user, oldest first
+	for u := range want {
+		for k := range per {
+			b := memBooking(fmt.Sprintf("user-%d", u), shows[(u+k)%len(shows)], memDay.Add(time.Duration(k)*time.Minute))
+			want[u] = append(want[u], b)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(shows)+1)
+	for g := range len(shows) {
+		wg.Go(func() {
+			for u := g; u < users; u += len(shows) {
+				for k := per - 1; k >= 0; k-- {
+					b := want[u][k]
+					if err := s.UpdateShow(ctx, b.ShowID, func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() { // reads while the tables grow: no error, no stranger's booking
+		for i := range users {
+			user := fmt.Sprintf("user-%d", i)
+			got, err := s.BookingsOfUser(ctx, user, boxoffice.BookingCursor{}, per, boxoffice.NewestFirst)
+			if err != nil {
+				errs <- err
+				return
+			}
+			for _, b := range got {
+				if b.UserID != user {
+					errs <- fmt.Errorf("BookingsOfUser(%s) listed %s's booking", user, b.UserID)
+					return
+				}
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	moved := map[string][]boxoffice.Booking{}
+	for u := 0; u < users; u += 7 {
+		b := want[u][0]
+		b.UserID = fmt.Sprintf("other-%d", u%5)
+		putBooking(t, s, b)
+		want[u] = want[u][1:]
+		moved[b.UserID] = append(moved[b.UserID], b)
+	}
+	check := func(user string, want []boxoffice.Booking) {
+		t.Helper()
+		sorted := slices.SortedFunc(slices.Values(want), func(a, b boxoffice.Booking) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), slices.Compare(a.ID[:], b.ID[:]))
+		})
+		ids := bookingIDsOf(sorted)
+		got, err := storeBookingsOfUser(ctx, s, user)
+		if err != nil || !slices.Equal(bookingIDsOf(got), ids) {
+			t.Fatalf("BookingsOfUser(%s), oldest first = %v, %v; want %v", user, bookingIDsOf(got), err, ids)
+		}
+		newest, err := s.BookingsOfUser(ctx, user, boxoffice.BookingCursor{}, boxoffice.MaxPageLimit, boxoffice.NewestFirst)
+		slices.Reverse(ids)
+		if err != nil || !slices.Equal(bookingIDsOf(newest), ids) {
+			t.Fatalf("BookingsOfUser(%s), newest first = %v, %v; want %v", user, bookingIDsOf(newest), err, ids)
+		}
+	}
+	for u := range want {
+		check(fmt.Sprintf("user-%d", u), want[u])
+	}
+	for user, bs := range moved {
+		check(user, bs)
+	}
+	check("user-none", nil)
 }
 
 func bookingIDsOf(bs []boxoffice.Booking) []boxoffice.BookingID {
