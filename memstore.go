@@ -56,7 +56,7 @@ type MemoryStore struct {
 	// bookings maps booking IDs to their show, for the bookings whose ID
 	// does not name it (see numbered).
 	bookings [indexShards]bookingShard
-	users    userIndex // user ID → booking keys, sorted
+	users    [indexShards]userShard // user ID → booking keys, sorted
 
 	// numbered holds every show's record at the index AddShow numbered it
 	// with. The BookingSystem's booking IDs carry their show's number
@@ -92,17 +92,16 @@ func NewMemoryStore() *MemoryStore {
 	for i := range s.bookings {
 		s.bookings[i].m = make(map[BookingID]*showRecord)
 	}
-	s.users.seed = maphash.MakeSeed()
+	for i := range s.users {
+		s.users[i].m = make(map[string]*userBookings)
+	}
 	s.viewTxs.New = func() any { return new(memViewTx) }
 	return s
 }
 
 // indexShards is the number of shards of the booking and user indexes: a
-// power of two, so a shard is picked with a mask or a shift.
-const (
-	indexShardBits = 6
-	indexShards    = 1 << indexShardBits
-)
+// power of two, so a shard is picked with a mask.
+const indexShards = 64
 
 // bookingShard maps booking IDs to the show that holds them. It is padded to
 // a cache line so neighbouring shards' locks do not share one. Its lock is
@@ -115,120 +114,28 @@ type bookingShard struct {
 	_  [48]byte
 }
 
-// userIndex maps user IDs to the keys of their bookings, so that a page
+// userShard maps user IDs to the keys of their bookings, so that a page
 // of BookingsOfUser is a binary search and a copy of limit keys, however
-// many bookings the user has. Finding a user writes no memory: each shard
-// is an open-addressing table of pointers read with atomic loads, and only
-// a user's first booking takes the shard's lock, to insert. Each user has
-// a lock of its own, on a line of its own (a userBookings is 64 bytes), so
-// that commits for different users on different cores share no written
-// cache line: a lock per shard of users was one every commit wrote, and
-// every core's users were on every shard. A user's entry is never removed
-// (one whose bookings all moved to other users keeps an empty list): the
-// Store never deletes a booking, so there are no more entries than
-// bookings, and a writer that found an entry can lock it without checking
-// that it is still the user's.
-type userIndex struct {
-	seed   maphash.Seed
-	shards [indexShards]userIndexShard
-}
-
-// userIndexShard is one table of the index, padded to a cache line. The
-// table is at most half full (linear probing ends at an empty slot); it
-// grows by publishing a copy twice as long.
-type userIndexShard struct {
-	mu    sync.Mutex // held to insert
-	table atomic.Pointer[[]atomic.Pointer[userBookings]]
-	n     int // entries, under mu
-	_     [40]byte
-}
-
-// minUserTable is the length of a shard's first table.
-const minUserTable = 8
-
-// get returns the entry of userID, or nil if the user never had a booking.
-func (x *userIndex) get(userID string) *userBookings {
-	h := maphash.String(x.seed, userID)
-	return x.shards[h>>(64-indexShardBits)].find(h, userID)
-}
-
-// getOrAdd returns the entry of userID, adding an empty one if there is none.
-func (x *userIndex) getOrAdd(userID string) *userBookings {
-	h := maphash.String(x.seed, userID)
-	sh := &x.shards[h>>(64-indexShardBits)]
-	if u := sh.find(h, userID); u != nil {
-		return u
-	}
-	return sh.add(h, userID)
-}
-
-func (sh *userIndexShard) find(h uint64, userID string) *userBookings {
-	p := sh.table.Load()
-	if p == nil {
-		return nil
-	}
-	t := *p
-	mask := uint64(len(t) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		if u := t[i].Load(); u == nil || u.hash == h && u.userID == userID {
-			return u
-		}
-	}
-}
-
-func (sh *userIndexShard) add(h uint64, userID string) *userBookings {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if u := sh.find(h, userID); u != nil {
-		return u // added since the caller looked
-	}
-	var t []atomic.Pointer[userBookings]
-	if p := sh.table.Load(); p != nil {
-		t = *p
-	}
-	if 2*(sh.n+1) > len(t) {
-		// Readers of the old table still find every entry in it: the
-		// new one's are added to it after it is published.
-		grown := make([]atomic.Pointer[userBookings], max(minUserTable, 2*len(t)))
-		for i := range t {
-			if u := t[i].Load(); u != nil {
-				place(grown, u)
-			}
-		}
-		t = grown
-		sh.table.Store(&t)
-	}
-	u := &userBookings{userID: userID, hash: h, sorted: true}
-	place(t, u)
-	sh.n++
-	return u
-}
-
-// place puts u in the first empty slot of its probe sequence in t.
-func place(t []atomic.Pointer[userBookings], u *userBookings) {
-	mask := uint64(len(t) - 1)
-	i := u.hash & mask
-	for t[i].Load() != nil {
-		i = (i + 1) & mask
-	}
-	t[i].Store(u)
+// many bookings the user has. Its lock is a plain mutex for the same
+// reason as bookingShard's.
+type userShard struct {
+	mu sync.Mutex
+	m  map[string]*userBookings // behind a pointer: an append is one lookup
+	_  [48]byte
 }
 
 // userBookings is the keys of one user's bookings, sorted when sorted is
-// set, under mu. A new booking's key is appended and sorted in by the next
-// read: it is the largest unless the clock stood still (a coarse or fake
-// clock, which gives many bookings one CreatedAt and leaves their random
-// IDs to order them), and inserting each in place would then move the
-// user's whole list on every hold.
+// set. A new booking's key is appended and sorted in by the next read:
+// it is the largest unless the clock stood still (a coarse or fake clock,
+// which gives many bookings one CreatedAt and leaves their random IDs to
+// order them), and inserting each in place would then move the user's
+// whole list on every hold.
 type userBookings struct {
-	mu     sync.Mutex
-	sorted bool
-	hash   uint64 // of userID, to skip other users' entries while probing
-	userID string
 	keys   []userKey
+	sorted bool
 }
 
-// sort puts the keys in order. The caller holds u.mu.
+// sort puts the keys in order. The caller holds the shard's lock.
 func (u *userBookings) sort() {
 	if !u.sorted {
 		slices.SortFunc(u.keys, userKey.compare)
@@ -264,6 +171,16 @@ func (a userKey) compare(b userKey) int {
 func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
 	// The last byte of a booking ID is random, in both its forms.
 	return &s.bookings[id[len(id)-1]&(indexShards-1)]
+}
+
+func (s *MemoryStore) userShard(userID string) *userShard {
+	// FNV-1a, inline so that hashing a string does not allocate.
+	h := uint32(2166136261)
+	for i := 0; i < len(userID); i++ {
+		h ^= uint32(userID[i])
+		h *= 16777619
+	}
+	return &s.users[h&(indexShards-1)]
 }
 
 // number gives r the next show number and publishes it in s.numbered.
@@ -1411,27 +1328,34 @@ func (r *showRecord) commitOpen() {
 }
 
 func (s *MemoryStore) addUserBooking(userID string, k userKey) {
-	u := s.users.getOrAdd(userID)
-	u.mu.Lock()
+	sh := s.userShard(userID)
+	sh.mu.Lock()
+	u := sh.m[userID]
+	if u == nil {
+		u = &userBookings{sorted: true}
+		sh.m[userID] = u
+	}
 	// Unsorted, the keys stay so until sort: no compare needed.
 	if n := len(u.keys); u.sorted && n > 0 && u.keys[n-1].compare(k) >= 0 {
 		u.sorted = false
 	}
 	u.keys = append(u.keys, k)
-	u.mu.Unlock()
+	sh.mu.Unlock()
 }
 
 func (s *MemoryStore) removeUserBooking(userID string, k userKey) {
-	u := s.users.get(userID)
-	if u == nil {
-		return
+	sh := s.userShard(userID)
+	sh.mu.Lock()
+	if u := sh.m[userID]; u != nil {
+		u.sort()
+		if i, found := slices.BinarySearchFunc(u.keys, k, userKey.compare); found {
+			u.keys = slices.Delete(u.keys, i, i+1)
+		}
+		if len(u.keys) == 0 {
+			delete(sh.m, userID)
+		}
 	}
-	u.mu.Lock()
-	u.sort()
-	if i, found := slices.BinarySearchFunc(u.keys, k, userKey.compare); found {
-		u.keys = slices.Delete(u.keys, i, i+1)
-	}
-	u.mu.Unlock()
+	sh.mu.Unlock()
 }
 
 // endTx empties the undo log for the next transaction, dropping the old
@@ -1981,9 +1905,10 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (bookingP
 // BookingsOfUser implements Store: up to limit bookings after the cursor,
 // ordered by CreatedAt, then ID, or the reverse. A user with no bookings
 // gets an empty slice, not an error. A page costs a binary search of the
-// user's sorted keys and a copy of limit of them, under the user's lock,
-// then one lookup per booking, under its show's read lock; and, the first
-// time after bookings made at one instant, a sort of the user's keys.
+// user's sorted keys and a copy of limit of them, under the user shard's
+// lock, then one lookup per booking, under its show's read lock; and, the
+// first time after bookings made at one instant, a sort of the user's
+// keys.
 func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int, order Order) ([]Booking, error) {
 	if err := s.made(); err != nil {
 		return nil, err
@@ -1995,19 +1920,20 @@ func (s *MemoryStore) BookingsOfUser(ctx context.Context, userID string, after B
 	if limit <= 0 {
 		return out, nil
 	}
-	u := s.users.get(userID)
-	if u == nil {
-		return out, nil
-	}
+	sh := s.userShard(userID)
 	from, bounded := userKeyOf(after.At, after.ID), !after.IsZero()
 	var keys []userKey
 	for {
 		want := limit - len(out)
-		u.mu.Lock()
-		u.sort()
+		sh.mu.Lock()
+		var all []userKey
+		if u := sh.m[userID]; u != nil {
+			u.sort()
+			all = u.keys
+		}
 		var more bool
-		keys, more = userPage(keys[:0], u.keys, from, bounded, want, order)
-		u.mu.Unlock()
+		keys, more = userPage(keys[:0], all, from, bounded, want, order)
+		sh.mu.Unlock()
 		if len(keys) == 0 {
 			return out, nil
 		}

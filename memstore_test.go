@@ -311,8 +311,8 @@ func TestMemoryStoreBookingsOfUser(t *testing.T) {
 }
 
 // TestMemoryStoreBookingsOfManyUsers puts bookings of enough users that
-// every table of the user index grows several times, from goroutines that
-// add users while others read theirs, each user's bookings newest first
+// every shard of the user index holds dozens, from goroutines that add
+// users while another reads theirs, each user's bookings newest first
 // (so that every list is appended out of order), and one of every seven
 // users' oldest booking then moved to another user. Every user must then
 // list exactly their bookings, in order both ways.
