@@ -1,5 +1,7 @@
 package boxoffice
 
+import "time"
+
 // BreakHoldsForTest makes every later hold of bs skip the seat availability
 // check, so that a taken seat can be held again: a deliberate double sale
 // that the linearizability and invariant checkers must catch. Call it
@@ -25,4 +27,11 @@ func WaitObserversForTest(bs *BookingSystem) {
 	for _, r := range bs.events.observers {
 		<-r.box.Done()
 	}
+}
+
+// SetZoneLoaderForTest makes bs load theaters' time zones with load
+// instead of time.LoadLocation, so that a test can make a load fail and
+// then succeed. Call it before bs is shared with other goroutines.
+func SetZoneLoaderForTest(bs *BookingSystem, load func(name string) (*time.Location, error)) {
+	bs.zones.loadLocation = load
 }

@@ -220,12 +220,13 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing) // nil if the theater's zone did not load
 	var prices []Money              // a HoldPricer's, for the whole hold at once
+	var loc *time.Location          // the theater's zone, for the strategy's calls
 	if byType == nil {
-		if e.zoneErr != nil {
-			return nil, 0, nil, e.zoneErr
+		if loc, err = e.location(&bs.zones); err != nil {
+			return nil, 0, nil, err
 		}
 		if hp := pricing.hold; hp != nil {
-			if prices, err = priceWholeHold(ctx, hp, e, idx, userID); err != nil {
+			if prices, err = priceWholeHold(ctx, hp, e, loc, idx, userID); err != nil {
 				return nil, 0, nil, err
 			}
 		}
@@ -254,7 +255,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 		var price Money
 		if prices != nil {
 			price = prices[k]
-		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID, Location: e.loc}); err != nil {
+		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID, Location: loc}); err != nil {
 			return nil, 0, nil, err
 		}
 		if err := checkSeatPrice(seat.ID, price); err != nil {
@@ -340,7 +341,8 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 	if tp := e.prices.Load(); tp != nil && tp.strategy == p {
 		return tp
 	}
-	if e.zoneErr != nil {
+	zone := e.zone.Load()
+	if zone != nil && zone.err != nil {
 		return nil // the show is priced in its theater's zone or not at all
 	}
 	switch s := p.PricingStrategy.(type) {
@@ -352,9 +354,13 @@ func (e *showEntry) typePrices(p *pricingHolder) *typePrices {
 	default:
 		return nil
 	}
+	var loc *time.Location
+	if zone != nil {
+		loc = zone.loc
+	}
 	tp := &typePrices{strategy: p}
 	for t := Regular; t <= VIP; t++ {
-		price, err := p.Price(context.Background(), PriceRequest{Show: e.show, Seat: Seat{Type: t}, Location: e.loc})
+		price, err := p.Price(context.Background(), PriceRequest{Show: e.show, Seat: Seat{Type: t}, Location: loc})
 		if err != nil || price < 0 || price > MaxSeatPrice {
 			return nil // the per-seat calls report it, naming the seat
 		}
@@ -382,8 +388,8 @@ func priceSeat(ctx context.Context, p PricingStrategy, r PriceRequest) (price Mo
 // positions idx, in one call, turning its panic into an error as
 // priceSeat does. It checks that p gave one price per seat; priceHold
 // checks each price's bounds.
-func priceWholeHold(ctx context.Context, p HoldPricer, e *showEntry, idx []int, userID string) (prices []Money, err error) {
-	r := HoldPriceRequest{Show: e.show, Seats: make([]Seat, len(idx)), UserID: userID, Location: e.loc}
+func priceWholeHold(ctx context.Context, p HoldPricer, e *showEntry, loc *time.Location, idx []int, userID string) (prices []Money, err error) {
+	r := HoldPriceRequest{Show: e.show, Seats: make([]Seat, len(idx)), UserID: userID, Location: loc}
 	for k, i := range idx {
 		r.Seats[k] = e.layout.seats[i]
 	}

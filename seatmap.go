@@ -43,15 +43,18 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 	m := SeatMap{Show: e.show, Layout: e.layout, Seats: make([]SeatView, e.layout.Len())}
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing) // as HoldSeats prices: no call per seat
-	if byType == nil && e.zoneErr != nil {
-		return SeatMap{}, e.zoneErr
+	var loc *time.Location
+	if byType == nil {
+		if loc, err = e.location(&bs.zones); err != nil {
+			return SeatMap{}, err
+		}
 	}
 	for i := range m.Seats {
 		seat := e.layout.Seat(i)
 		var price Money
 		if byType != nil {
 			price = byType.price[seat.Type]
-		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: seat, Location: e.loc}); err != nil {
+		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: seat, Location: loc}); err != nil {
 			return SeatMap{}, err
 		} else if err = checkSeatPrice(seat.ID, price); err != nil {
 			return SeatMap{}, err // a price no hold may fix is no quote

@@ -367,13 +367,10 @@ type showEntry struct {
 
 	prices atomic.Pointer[typePrices] // seat prices by type, when the strategy allows
 
-	// loc is the time zone of the show's theater (Theater.TimeZone), nil
-	// if it has none, for every PriceRequest of the show: resolved once,
-	// when the entry is made. zoneErr is why the theater's zone could not
-	// be loaded in this process: it fails the show's pricing (HoldSeats,
-	// SeatMap) rather than price in another zone, and nothing else.
-	loc     *time.Location
-	zoneErr error
+	// zone is the time zone of the show's theater (Theater.TimeZone), nil
+	// if it has none, for every PriceRequest of the show: resolved when
+	// the entry is made (location).
+	zone atomic.Pointer[showZone]
 
 	tx txScratch // guarded by the show's lock (lock, unlock)
 }
@@ -615,7 +612,7 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	if hall.Layout == nil {
 		return nil, errors.New("boxoffice: hall " + hall.ID + " has no layout")
 	}
-	loc, zoneErr, err := bs.theaterZone(ctx, hall.TheaterID)
+	zone, err := bs.theaterZone(ctx, hall.TheaterID)
 	if err != nil {
 		return nil, err
 	}
@@ -637,31 +634,27 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	}
 	defer sh.mu.Unlock()
 	e = bs.newShowEntry(show, hall.Layout, rec)
-	e.loc, e.zoneErr = loc, zoneErr
+	e.zone.Store(zone)
 	sh.m[showID] = e
 	bs.shows.numbered.set(e)
 	return e, nil
 }
 
 // theaterZone returns the time zone of the theater (Theater.TimeZone),
-// nil if it has none, or in zoneErr why this program cannot load it; err
-// is the Store's error reading the theater. A theater the Store does not
-// have (a hall added to a Store directly) has no zone.
-func (bs *BookingSystem) theaterZone(ctx context.Context, theaterID string) (loc *time.Location, zoneErr, err error) {
+// loaded or not, or nil if it has none; err is the Store's error reading
+// the theater. A theater the Store does not have (a hall added to a Store
+// directly) has no zone.
+func (bs *BookingSystem) theaterZone(ctx context.Context, theaterID string) (*showZone, error) {
 	t, err := bs.store.Theater(ctx, theaterID)
 	switch {
 	case isNotFound(err):
-		return nil, nil, nil
+		return nil, nil
 	case err != nil:
-		return nil, nil, err
+		return nil, err
 	case t.TimeZone == "":
-		return nil, nil, nil
+		return nil, nil
 	}
-	loc, zoneErr = bs.zones.load(t.TimeZone)
-	if zoneErr != nil {
-		zoneErr = fmt.Errorf("boxoffice: theater %q: %w", t.ID, zoneErr)
-	}
-	return loc, zoneErr, nil
+	return bs.zones.showZone(t), nil
 }
 
 // endedShowRetention is how long after a show's end its entry stays

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,6 +273,69 @@ func TestTimeZoneNamesOfOneMachineRefused(t *testing.T) {
 				Start: time.Date(2026, 3, 6, 20, 0, 0, 0, time.UTC), BasePrice: 1500}))
 			if b, err := f.sys.HoldSeats(f.ctx, "alice", show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrInvalidArgument) {
 				t.Errorf("HoldSeats in a theater stored with TimeZone %q: %+v, %v; want ErrInvalidArgument", zone, b.Total, err)
+			}
+		})
+	}
+}
+
+// A zone that failed to load for a passing reason (here a stand-in
+// loader's "too many open files") is loaded again by the next call that
+// prices the show, so the show does not stay unsellable in this process
+// until its entry is dropped; while it fails, the show's pricing fails,
+// for every strategy.
+func TestTheaterZoneLoadedAgainAfterAFailure(t *testing.T) {
+	cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		name string
+		p    boxoffice.PricingStrategy
+	}{
+		{"calendar", cal},
+		{"per seat", boxoffice.PricingFunc(cal.Price)},
+		{"per hold", boxoffice.Adjust(cal, boxoffice.RateOne)},
+	} {
+		t.Run(s.name, func(t *testing.T) {
+			f := newFixture(t, func(c *boxoffice.Config) { c.Pricing = s.p })
+			var failing atomic.Bool
+			failing.Store(true)
+			boxoffice.SetZoneLoaderForTest(f.sys, func(name string) (*time.Location, error) {
+				if failing.Load() {
+					return nil, errors.New("open /usr/share/zoneinfo/" + name + ": too many open files")
+				}
+				return time.LoadLocation(name)
+			})
+			// Through the Store: the system has not loaded the zone yet.
+			if err := f.store.AddTheater(f.ctx, boxoffice.Theater{ID: "tokyo", Name: "Shinjuku", City: "Tokyo", TimeZone: "Asia/Tokyo"}); err != nil {
+				t.Fatal(err)
+			}
+			mustT[boxoffice.Hall](t)(f.sys.AddHall(f.ctx, boxoffice.Hall{ID: "tokyo-1", TheaterID: "tokyo", Name: "1", Layout: boxoffice.SeedLayout()}))
+			// Friday 23:30 UTC: Saturday in Tokyo, VIP A1 at 22.50 × 1.5.
+			show := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "tokyo-late", MovieID: f.movie.ID, HallID: "tokyo-1",
+				Start: time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC), BasePrice: 1500}))
+			for range 2 {
+				if _, err := f.sys.HoldSeats(f.ctx, "alice", show.ID, []string{"A1"}); !errors.Is(err, boxoffice.ErrInvalidArgument) || !strings.Contains(err.Error(), "too many open files") {
+					t.Errorf("HoldSeats while the zone does not load: %v; want ErrInvalidArgument with the load's error", err)
+				}
+				if _, err := f.sys.SeatMap(f.ctx, show.ID); !errors.Is(err, boxoffice.ErrInvalidArgument) {
+					t.Errorf("SeatMap while the zone does not load: %v; want ErrInvalidArgument", err)
+				}
+			}
+			failing.Store(false)
+			m, err := f.sys.SeatMap(f.ctx, show.ID)
+			if err != nil {
+				t.Fatalf("SeatMap once the zone loads: %v", err)
+			}
+			if got := m.Seats[0].Price; got != 3375 {
+				t.Errorf("seat map quotes A1 at %s once the zone loads; want 33.75", got)
+			}
+			b, err := f.sys.HoldSeats(f.ctx, "alice", show.ID, []string{"A1"})
+			if err != nil {
+				t.Fatalf("HoldSeats once the zone loads: %v", err)
+			}
+			if b.Total != 3375 {
+				t.Errorf("hold of A1 priced %s once the zone loads; want 33.75", b.Total)
 			}
 		})
 	}

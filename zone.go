@@ -1,6 +1,7 @@
 package boxoffice
 
 import (
+	"fmt"
 	"path"
 	"strings"
 	"sync"
@@ -15,6 +16,10 @@ import (
 // catalog's theaters.
 type zoneCache struct {
 	m sync.Map // zone name → *time.Location
+
+	// loadLocation is time.LoadLocation, or a test's stand-in (nil: the
+	// real one).
+	loadLocation func(name string) (*time.Location, error)
 }
 
 // load returns the zone of that IANA name, or an *ArgumentError naming it
@@ -39,10 +44,54 @@ func (c *zoneCache) load(name string) (*time.Location, error) {
 	case path.Clean(name) != name:
 		return nil, invalid("Theater.TimeZone", "%q is not an IANA zone name as written (a zoneinfo directory may read it, time/tzdata does not); write it as %q", name, path.Clean(name))
 	}
-	loc, err := time.LoadLocation(name)
+	loadLocation := c.loadLocation
+	if loadLocation == nil {
+		loadLocation = time.LoadLocation
+	}
+	loc, err := loadLocation(name)
 	if err != nil {
 		return nil, invalid("Theater.TimeZone", "%q is not a time zone this program can load (%v): want an IANA name such as \"Asia/Tokyo\", and the system's zoneinfo or a program that imports time/tzdata", name, err)
 	}
 	actual, _ := c.m.LoadOrStore(name, loc)
 	return actual.(*time.Location), nil
+}
+
+// showZone is the time zone of a show's theater as its show entry knows
+// it: loaded (loc), or not in this process (err, and the theater to load
+// it for again).
+type showZone struct {
+	loc     *time.Location
+	err     error
+	theater Theater
+}
+
+// showZone loads the zone of theater t for a show entry.
+func (c *zoneCache) showZone(t Theater) *showZone {
+	loc, err := c.load(t.TimeZone)
+	if err != nil {
+		return &showZone{err: fmt.Errorf("boxoffice: theater %q: %w", t.ID, err), theater: t}
+	}
+	return &showZone{loc: loc}
+}
+
+// location returns the time zone of the show's theater, nil if it has
+// none. A zone this process could not load fails the show's pricing
+// (HoldSeats, SeatMap) rather than price it in another zone, and nothing
+// else; each such call tries to load it again, so that a passing failure
+// (a process out of file descriptors) does not leave the show unsellable
+// here until its entry is dropped.
+func (e *showEntry) location(zones *zoneCache) (*time.Location, error) {
+	z := e.zone.Load()
+	switch {
+	case z == nil:
+		return nil, nil
+	case z.err == nil:
+		return z.loc, nil
+	}
+	again := zones.showZone(z.theater)
+	if again.err != nil {
+		return nil, again.err
+	}
+	e.zone.CompareAndSwap(z, again)
+	return again.loc, nil
 }
