@@ -25,6 +25,28 @@ func mustZone(t *testing.T, name string) *time.Location {
 	return loc
 }
 
+// zoneStrategies is a CalendarPricing on UTC as the BookingSystem meets it
+// on each of its pricing paths: by seat type, called per seat, called
+// once per hold.
+func zoneStrategies(t *testing.T) []struct {
+	name string
+	p    boxoffice.PricingStrategy
+} {
+	t.Helper()
+	cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []struct {
+		name string
+		p    boxoffice.PricingStrategy
+	}{
+		{"calendar", cal},
+		{"per seat", boxoffice.PricingFunc(cal.Price)},
+		{"per hold", boxoffice.Adjust(cal, boxoffice.RateOne)},
+	}
+}
+
 // CalendarPricing reads a show's start in the request's Location when it
 // is set (the theater's zone), else in Calendar.Location.
 func TestCalendarPricingRequestLocation(t *testing.T) {
@@ -85,18 +107,7 @@ func TestCalendarPricingRequestLocation(t *testing.T) {
 // asked once per hold, and the seat map's quotes. A theater without a
 // zone keeps the Calendar's.
 func TestHoldPricedInTheaterTimeZone(t *testing.T) {
-	cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	strategies := []struct {
-		name string
-		p    boxoffice.PricingStrategy
-	}{
-		{"calendar", cal},
-		{"per seat", boxoffice.PricingFunc(cal.Price)},
-		{"per hold", boxoffice.Adjust(cal, boxoffice.RateOne)},
-	}
+	strategies := zoneStrategies(t)
 	// Friday 23:30 UTC: Saturday 08:30 in Tokyo, Friday in a theater
 	// without a zone.
 	friday := time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC)
@@ -284,18 +295,7 @@ func TestTimeZoneNamesOfOneMachineRefused(t *testing.T) {
 // until its entry is dropped; while it fails, the show's pricing fails,
 // for every strategy.
 func TestTheaterZoneLoadedAgainAfterAFailure(t *testing.T) {
-	cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []struct {
-		name string
-		p    boxoffice.PricingStrategy
-	}{
-		{"calendar", cal},
-		{"per seat", boxoffice.PricingFunc(cal.Price)},
-		{"per hold", boxoffice.Adjust(cal, boxoffice.RateOne)},
-	} {
+	for _, s := range zoneStrategies(t) {
 		t.Run(s.name, func(t *testing.T) {
 			f := newFixture(t, func(c *boxoffice.Config) { c.Pricing = s.p })
 			var failing atomic.Bool
