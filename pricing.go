@@ -298,15 +298,21 @@ func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
 }
 
 // DayRate returns the day multiplier of a show starting at start, read in
-// Calendar.Location: the holiday rate, the weekend rate or RateOne. A nil
-// or zero CalendarPricing (one not built by NewCalendarPricing) has no
-// holidays and no weekend days: its DayRate is RateOne, but its Price is
-// an error.
-func (p *CalendarPricing) DayRate(start time.Time) Rate { return p.dayRateIn(start, nil) }
+// Calendar.Location: the holiday rate, the weekend rate or RateOne. It is
+// DayRateIn(start, nil), the rate of a show whose theater has no
+// TimeZone; for a theater that has one, use DayRateIn. A nil or zero
+// CalendarPricing (one not built by NewCalendarPricing) has no holidays
+// and no weekend days: its DayRate is RateOne, but its Price is an error.
+func (p *CalendarPricing) DayRate(start time.Time) Rate { return p.DayRateIn(start, nil) }
 
-// dayRateIn is DayRate with the start read in loc, or in Calendar.Location
-// if loc is nil.
-func (p *CalendarPricing) dayRateIn(start time.Time, loc *time.Location) Rate {
+// DayRateIn returns the day multiplier of a show starting at start, read
+// in loc, or in Calendar.Location if loc is nil: the rate Price applies
+// to a request whose Location is loc. Pass the zone of the show's
+// theater, time.LoadLocation(theater.TimeZone), or nil for a theater
+// without one, to show what the BookingSystem charges for the show (a
+// "weekend rate" label): the BookingSystem passes that zone to Price. A
+// nil or zero CalendarPricing returns RateOne, as DayRate does.
+func (p *CalendarPricing) DayRateIn(start time.Time, loc *time.Location) Rate {
 	if !p.valid() {
 		return RateOne
 	}
@@ -353,7 +359,7 @@ func (p *CalendarPricing) Holidays() []Date {
 
 // Price returns the seat's price: base × seat type, then × the day rate
 // of the show's start, read in r.Location if it is set, else in
-// Calendar.Location (DayRate). A nil or zero CalendarPricing is reported
+// Calendar.Location (DayRateIn(r.Show.Start, r.Location)). A nil or zero CalendarPricing is reported
 // as an error matching ErrInvalidArgument, as the zero values of the
 // other strategies are.
 func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
@@ -364,7 +370,7 @@ func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error
 	if err != nil {
 		return 0, err
 	}
-	return applyRate("price", price, p.dayRateIn(r.Show.Start, r.Location))
+	return applyRate("price", price, p.DayRateIn(r.Show.Start, r.Location))
 }
 
 // Adjust returns a strategy that multiplies the price of inner by rate, e.g.

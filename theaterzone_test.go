@@ -340,3 +340,114 @@ func TestTheaterZoneLoadedAgainAfterAFailure(t *testing.T) {
 		})
 	}
 }
+
+// DayRateIn reads the start in the zone given, else in Calendar.Location,
+// and is the rate Price applies to a request of that Location: what a
+// page showing "weekend rate" for a theater's show must agree with.
+func TestCalendarPricingDayRateIn(t *testing.T) {
+	tokyo := mustZone(t, "Asia/Tokyo")
+	newYork := mustZone(t, "America/New_York")
+	holidays := []boxoffice.Date{{Year: 2026, Month: time.March, Day: 10}} // a Tuesday
+	fridayLate := time.Date(2026, 3, 6, 23, 30, 0, 0, time.UTC)            // Saturday 08:30 in Tokyo
+	saturdayEarly := time.Date(2026, 3, 7, 1, 0, 0, 0, time.UTC)           // Friday 20:00 in New York
+	tests := []struct {
+		name     string
+		calendar *time.Location // Calendar.Location; nil is UTC
+		loc      *time.Location // DayRateIn's
+		start    time.Time
+		want     boxoffice.Rate
+	}{
+		{"Friday 23:30 UTC in Tokyo", nil, tokyo, fridayLate, boxoffice.RateWeekend},
+		{"Friday 23:30 UTC, nil: the Calendar's UTC", nil, nil, fridayLate, boxoffice.RateOne},
+		{"Friday 23:30 UTC, nil: the Calendar's Tokyo", tokyo, nil, fridayLate, boxoffice.RateWeekend},
+		{"the zone given before the Calendar's", tokyo, newYork, saturdayEarly, boxoffice.RateOne},
+		{"Saturday 01:00 UTC in New York", nil, newYork, saturdayEarly, boxoffice.RateOne},
+		{"Saturday 01:00 UTC, nil: UTC", nil, nil, saturdayEarly, boxoffice.RateWeekend},
+		{"Monday evening UTC is the Tuesday holiday in Tokyo", nil, tokyo, time.Date(2026, 3, 9, 20, 0, 0, 0, time.UTC), boxoffice.RateHoliday},
+		{"Tuesday 02:00 UTC is Monday in New York", nil, newYork, time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC), boxoffice.RateOne},
+		{"a start given in another zone is the same instant", nil, tokyo, fridayLate.In(newYork), boxoffice.RateWeekend},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cal, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: tt.calendar, Holidays: holidays})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cal.DayRateIn(tt.start, tt.loc); got != tt.want {
+				t.Errorf("DayRateIn(%s, %v) = %s; want %s", tt.start, tt.loc, got, tt.want)
+			}
+			if tt.loc == nil {
+				if got := cal.DayRate(tt.start); got != tt.want {
+					t.Errorf("DayRate(%s) = %s; want DayRateIn(start, nil) = %s", tt.start, got, tt.want)
+				}
+			}
+			// Price applies the same rate to a request of that Location:
+			// a Regular seat at 10.00.
+			show := boxoffice.Show{ID: "s", Start: tt.start, BasePrice: 1000}
+			got, err := cal.Price(t.Context(), boxoffice.PriceRequest{Show: show, Seat: boxoffice.Seat{ID: "E1", Type: boxoffice.Regular}, Location: tt.loc})
+			if want := boxoffice.Money(1000).Apply(tt.want); err != nil || got != want {
+				t.Errorf("Price with Location %v = %s, %v; want %s", tt.loc, got, err, want)
+			}
+		})
+	}
+	var zero *boxoffice.CalendarPricing
+	if got := zero.DayRateIn(fridayLate, tokyo); got != boxoffice.RateOne {
+		t.Errorf("DayRateIn of a nil CalendarPricing = %s; want %s", got, boxoffice.RateOne)
+	}
+}
+
+// A page listing a theater's shows labels each with its day rate: the
+// rate in the theater's zone, which is the one its seats are sold at.
+func ExampleCalendarPricing_DayRateIn() {
+	ctx := context.Background()
+	pricing, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Location: time.UTC})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sys, err := boxoffice.New(boxoffice.Config{Clock: fakeclock.New(time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC)), Pricing: pricing})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer sys.Close(ctx)
+	movie, err := sys.AddMovie(ctx, boxoffice.Movie{ID: "inception", Title: "Inception", Duration: 148 * time.Minute})
+	if err != nil {
+		log.Fatal(err)
+	}
+	theater, err := sys.AddTheater(ctx, boxoffice.Theater{ID: "shinjuku", Name: "Shinjuku Wald 9", City: "Tokyo", TimeZone: "Asia/Tokyo"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	hall, err := sys.AddHall(ctx, boxoffice.Hall{TheaterID: theater.ID, Name: "1", Layout: boxoffice.SeedLayout()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// AddTheater loaded the zone, so this load does too.
+	zone, err := time.LoadLocation(theater.TimeZone)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, start := range []time.Time{
+		time.Date(2030, 1, 4, 10, 0, 0, 0, time.UTC),  // Friday 19:00 in Tokyo
+		time.Date(2030, 1, 4, 23, 30, 0, 0, time.UTC), // Saturday 08:30 in Tokyo, Friday in UTC
+	} {
+		show, err := sys.ScheduleShow(ctx, boxoffice.Show{MovieID: movie.ID, HallID: hall.ID, Start: start, BasePrice: 1000})
+		if err != nil {
+			log.Fatal(err)
+		}
+		m, err := sys.SeatMap(ctx, show.ID)
+		if err != nil {
+			log.Fatal(err)
+		}
+		rate := pricing.DayRateIn(show.Start, zone) // the theater's day
+		label := "regular"
+		if rate != boxoffice.RateOne {
+			label = "weekend " + rate.String()
+		}
+		seat := m.Seats[len(m.Seats)-1]
+		fmt.Printf("%s, %s rate: %s seat %s (DayRate, in UTC: %s)\n", show.Start.In(zone).Format("Mon 15:04"), label,
+			seat.Type, seat.Price, pricing.DayRate(show.Start))
+	}
+	// Output:
+	// Fri 19:00, regular rate: Regular seat 10.00 (DayRate, in UTC: x1)
+	// Sat 08:30, weekend x1.5 rate: Regular seat 15.00 (DayRate, in UTC: x1)
+}
