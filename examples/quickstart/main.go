@@ -9,7 +9,10 @@
 //	go run ./examples/quickstart
 //
 // Everything runs in memory on the system clock, and shows are scheduled
-// for tomorrow, so the demo works on any day.
+// for tomorrow, so the demo works on any day. The theaters are in India
+// (Theater.TimeZone "Asia/Kolkata"): shows are scheduled and printed at
+// their hours there, whatever the machine's zone, and priced by their day
+// there.
 package main
 
 import (
@@ -21,9 +24,18 @@ import (
 	"os"
 	"strings"
 	"time"
+	// The theaters have a TimeZone, which AddTheater refuses if this
+	// program cannot load it: the demo carries its own copy of the zone
+	// database (some 450 KB), so that it runs on a machine without one
+	// (a minimal container, Windows without Go installed). The library
+	// leaves that choice to the program.
+	_ "time/tzdata"
 
 	"github.com/boxoffice-go/boxoffice"
 )
+
+// theaterZone is the time zone of the demo's theaters, all in India.
+const theaterZone = "Asia/Kolkata"
 
 func main() {
 	if err := run(context.Background(), os.Stdout); err != nil {
@@ -53,7 +65,11 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	defer sys.Close(ctx) // on an early return; a second Close does nothing
 
-	d := &demo{w: w, sys: sys}
+	zone, err := time.LoadLocation(theaterZone)
+	if err != nil {
+		return err
+	}
+	d := &demo{w: w, sys: sys, zone: zone}
 	scenes := []struct {
 		title string
 		play  func(context.Context) error
@@ -92,8 +108,9 @@ func run(ctx context.Context, w io.Writer) error {
 // demo carries what the scenes share: the system and the catalog built by
 // setup.
 type demo struct {
-	w   io.Writer
-	sys *boxoffice.BookingSystem
+	w    io.Writer
+	sys  *boxoffice.BookingSystem
+	zone *time.Location // the theaters' (theaterZone): shows are scheduled and printed in it
 
 	movies      map[string]boxoffice.Movie // by ID
 	inception   boxoffice.Show             // Mumbai, seed hall: scenes 3 and 4
@@ -148,11 +165,11 @@ func (d *demo) setup(ctx context.Context) error {
 		theater boxoffice.Theater
 		halls   []boxoffice.Hall
 	}{
-		{boxoffice.Theater{ID: "pvr-phoenix", Name: "PVR Phoenix", Location: "Lower Parel", City: "Mumbai"},
+		{boxoffice.Theater{ID: "pvr-phoenix", Name: "PVR Phoenix", Location: "Lower Parel", City: "Mumbai", TimeZone: theaterZone},
 			[]boxoffice.Hall{{ID: "pvr-audi-1", Name: "Audi 1", Layout: boxoffice.SeedLayout()}}},
-		{boxoffice.Theater{ID: "inox-nariman", Name: "INOX Nariman Point", Location: "Nariman Point", City: "Mumbai"},
+		{boxoffice.Theater{ID: "inox-nariman", Name: "INOX Nariman Point", Location: "Nariman Point", City: "Mumbai", TimeZone: theaterZone},
 			[]boxoffice.Hall{{ID: "inox-screen-2", Name: "Screen 2", Layout: aisleLayout}}},
-		{boxoffice.Theater{ID: "pvr-saket", Name: "PVR Select City Walk", Location: "Saket", City: "Delhi"},
+		{boxoffice.Theater{ID: "pvr-saket", Name: "PVR Select City Walk", Location: "Saket", City: "Delhi", TimeZone: theaterZone},
 			[]boxoffice.Hall{{ID: "saket-audi-3", Name: "Audi 3", Layout: boxoffice.SeedLayout()}}},
 	}
 	fmt.Fprintln(d.w, "Theaters and halls:")
@@ -170,11 +187,11 @@ func (d *demo) setup(ctx context.Context) error {
 		}
 	}
 
-	// Shows start tomorrow, counted from the system's clock, so the demo
-	// works on any day.
-	now := d.sys.Clock().Now()
+	// Shows start tomorrow in India, counted from the system's clock, so
+	// the demo works on any day.
+	now := d.sys.Clock().Now().In(d.zone)
 	tomorrow := func(hour, minute int) time.Time {
-		return time.Date(now.Year(), now.Month(), now.Day()+1, hour, minute, 0, 0, now.Location())
+		return time.Date(now.Year(), now.Month(), now.Day()+1, hour, minute, 0, 0, d.zone)
 	}
 	shows := []boxoffice.Show{
 		{ID: "pvr-audi-1-1400", MovieID: "dark-knight", HallID: "pvr-audi-1", Start: tomorrow(14, 0)},
@@ -207,7 +224,7 @@ func (d *demo) setup(ctx context.Context) error {
 	// show at 21:30 in the same hall is refused, and one at 22:00 fits.
 	late := boxoffice.Show{ID: "pvr-audi-1-late", MovieID: "interstellar", HallID: "pvr-audi-1", Start: tomorrow(21, 30), BasePrice: basePrice}
 	fmt.Fprintf(d.w, "\nScheduling Interstellar in Audi 1 at 21:30, while the hall is being cleaned after Inception (ends %s):\n",
-		clock(d.inception.End))
+		d.clock(d.inception.End))
 	_, err = d.sys.ScheduleShow(ctx, late)
 	var conflict *boxoffice.ScheduleConflictError
 	if !errors.As(err, &conflict) {
@@ -215,12 +232,12 @@ func (d *demo) setup(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.w, "  refused: %v\n", err)
 	fmt.Fprintf(d.w, "  errors.Is(err, boxoffice.ErrScheduleConflict) = %t; the hall is free from %s\n",
-		errors.Is(err, boxoffice.ErrScheduleConflict), clock(conflict.Conflict.End.Add(boxoffice.CleaningBuffer)))
+		errors.Is(err, boxoffice.ErrScheduleConflict), d.clock(conflict.Conflict.End.Add(boxoffice.CleaningBuffer)))
 	late.Start = tomorrow(22, 0)
 	if late, err = d.sys.ScheduleShow(ctx, late); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "  at 22:00 instead: scheduled, %s–%s\n", clock(late.Start), clock(late.End))
+	fmt.Fprintf(d.w, "  at 22:00 instead: scheduled, %s–%s\n", d.clock(late.Start), d.clock(late.End))
 	return nil
 }
 
@@ -258,7 +275,7 @@ func (d *demo) search(ctx context.Context) error {
 	}
 	tw = newTable(d.w)
 	for _, s := range infos {
-		fmt.Fprintf(tw, "  %s\t%s\t%d of %d seats free\n", day(s.Start), d.venue(ctx, s.Show), s.FreeSeats, s.TotalSeats)
+		fmt.Fprintf(tw, "  %s\t%s\t%d of %d seats free\n", d.day(s.Start), d.venue(ctx, s.Show), s.FreeSeats, s.TotalSeats)
 	}
 	return tw.Flush()
 }
@@ -271,7 +288,7 @@ func (d *demo) holds(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "Alice holds A1, A2 (VIP):     %s\n", bookingLine(alice))
+	fmt.Fprintf(d.w, "Alice holds A1, A2 (VIP):     %s\n", d.bookingLine(alice))
 
 	// Bob asks for the same seats: the whole request is refused and the
 	// *SeatError names every seat he cannot have.
@@ -289,7 +306,7 @@ func (d *demo) holds(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "Bob holds C5, C6 (Premium):   %s\n", bookingLine(bob))
+	fmt.Fprintf(d.w, "Bob holds C5, C6 (Premium):   %s\n", d.bookingLine(bob))
 
 	fmt.Fprintln(d.w, "\nThe seat map now:")
 	fmt.Fprintln(d.w)
@@ -298,11 +315,11 @@ func (d *demo) holds(ctx context.Context) error {
 
 func (d *demo) pricing(ctx context.Context) error {
 	// Tomorrow is a public holiday in this calendar, so the calendar
-	// strategy charges the holiday rate for tomorrow's shows.
-	calendar, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{
-		Location: time.Local, // where the shows were scheduled (Start is in UTC, as stored)
-		Holidays: []boxoffice.Date{boxoffice.DateOf(d.inception.Start.Local())},
-	})
+	// strategy charges the holiday rate for tomorrow's shows. Their day
+	// is read in their theater's zone (Theater.TimeZone), which the
+	// BookingSystem passes to the strategy: no Calendar.Location needed.
+	holiday := boxoffice.DateOf(d.inception.Start.In(d.zone))
+	calendar, err := boxoffice.NewCalendarPricing(boxoffice.Calendar{Holidays: []boxoffice.Date{holiday}})
 	if err != nil {
 		return err
 	}
@@ -318,7 +335,7 @@ func (d *demo) pricing(ctx context.Context) error {
 		{"RegularPricing", boxoffice.RegularPricing(), ""},
 		{"WeekendPricing (×1.5)", boxoffice.WeekendPricing(), ""},
 		{"HolidayPricing (×2.0)", boxoffice.HolidayPricing(), ""},
-		{fmt.Sprintf("CalendarPricing (tomorrow, %s, a holiday)", boxoffice.DateOf(d.inception.Start.Local())), calendar, ""},
+		{fmt.Sprintf("CalendarPricing (tomorrow, %s, a holiday)", holiday), calendar, ""},
 		{"MemberDiscount 10% off, alice (member)", members, "alice"},
 		{"MemberDiscount 10% off, bob (not a member)", members, "bob"},
 	}
@@ -389,14 +406,14 @@ func (d *demo) fullFlow(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.w, "booking %s\n", b.ID)
-	fmt.Fprintf(d.w, "  1. hold     %s\n", bookingLine(b))
+	fmt.Fprintf(d.w, "  1. hold     %s\n", d.bookingLine(b))
 
 	// The payment method means something to the PaymentGateway; the
 	// default in-memory gateway approves everything.
 	if b, err = d.sys.ConfirmBooking(ctx, b.ID, "card:tok_visa"); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "  2. confirm  %s\n", bookingLine(b))
+	fmt.Fprintf(d.w, "  2. confirm  %s\n", d.bookingLine(b))
 
 	fmt.Fprintln(d.w, "\nThe seat map once Priya has paid:")
 	fmt.Fprintln(d.w)
@@ -409,7 +426,7 @@ func (d *demo) fullFlow(ctx context.Context) error {
 	if b, err = d.sys.CancelBooking(ctx, b.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "  3. cancel   %s\n", bookingLine(b))
+	fmt.Fprintf(d.w, "  3. cancel   %s\n", d.bookingLine(b))
 
 	policy := boxoffice.DefaultRefundPolicy()
 	var tiers []string
@@ -439,7 +456,7 @@ func (d *demo) cancelShow(ctx context.Context) error {
 	if b, err = d.sys.ConfirmBooking(ctx, b.ID, "card:tok_visa"); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "  paid:       %s\n", bookingLine(b))
+	fmt.Fprintf(d.w, "  paid:       %s\n", d.bookingLine(b))
 
 	c, err := d.sys.CancelShow(ctx, show.ID)
 	if err != nil {
@@ -449,7 +466,7 @@ func (d *demo) cancelShow(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(d.w, "  CancelShow: %d booking cancelled, %d refunds still owed\n", c.BookingsCancelled, c.RefundsOwed)
-	fmt.Fprintf(d.w, "  refunded:   %s\n", bookingLine(b))
+	fmt.Fprintf(d.w, "  refunded:   %s\n", d.bookingLine(b))
 
 	infos, err := d.sys.ShowsOfMovie(ctx, show.MovieID, boxoffice.ShowPage{})
 	if err != nil {
@@ -457,7 +474,7 @@ func (d *demo) cancelShow(ctx context.Context) error {
 	}
 	for _, s := range infos {
 		if s.Cancelled { // still listed, so that its customers find it
-			fmt.Fprintf(d.w, "  listed:     %s, cancelled, %d of %d seats free\n", day(s.Start), s.FreeSeats, s.TotalSeats)
+			fmt.Fprintf(d.w, "  listed:     %s, cancelled, %d of %d seats free\n", d.day(s.Start), s.FreeSeats, s.TotalSeats)
 		}
 	}
 

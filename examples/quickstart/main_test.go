@@ -9,9 +9,10 @@ import (
 )
 
 // TestRun plays the whole demo and checks the lines a reader relies on,
-// in the machine's zone, whatever it is: the system gives times in UTC, and
-// the demo, which schedules shows at local hours, prints them as local
-// hours (it printed 19:00 as 13:30 in India once times were stored in UTC).
+// whatever the machine's zone: the system gives times in UTC, and the
+// demo, which schedules shows at their theaters' hours (Asia/Kolkata),
+// prints them at those hours (it printed 19:00 as 13:30 in India once
+// times were stored in UTC, when it scheduled them in the machine's zone).
 func TestRun(t *testing.T) {
 	local := time.Local
 	defer func() { time.Local = local }()
@@ -98,9 +99,27 @@ func testRun(t *testing.T) {
 	if n := strings.Count(text, "--- "); n != 6 {
 		t.Errorf("%d notifications in all, want 6", n)
 	}
+	// Each show is listed at the hours of its ID, the theater's, in every
+	// machine zone.
+	for _, show := range []struct{ id, hours string }{
+		{"pvr-audi-1-1400", "14:00–16:32"}, {"inox-screen-2-1830", "18:30–21:20"}, {"saket-audi-3-2030", "20:30–22:58"},
+	} {
+		if line, ok := lineWithSuffix(lines, show.id); !ok || !strings.Contains(line, show.hours) {
+			t.Errorf("show %s listed as %q; want it at %s", show.id, line, show.hours)
+		}
+	}
 	if t.Failed() {
 		t.Logf("output:\n%s", text)
 	}
+}
+
+func lineWithSuffix(lines []string, suffix string) (string, bool) {
+	for _, l := range lines {
+		if strings.HasSuffix(strings.TrimSpace(l), suffix) {
+			return l, true
+		}
+	}
+	return "", false
 }
 
 func lineWithPrefix(lines []string, prefix string) (string, bool) {

@@ -31,7 +31,7 @@ func (d *demo) printCatalog(ctx context.Context, movies []boxoffice.Movie, shows
 	fmt.Fprintf(d.w, "\nShows (base price %s for a Regular seat; Premium ×1.3, VIP ×1.5):\n", basePrice)
 	tw = newTable(d.w)
 	for _, s := range shows {
-		fmt.Fprintf(tw, "  %s–%s\t%s\t%s\t%s\n", day(s.Start), clock(s.End),
+		fmt.Fprintf(tw, "  %s–%s\t%s\t%s\t%s\n", d.day(s.Start), d.clock(s.End),
 			d.movies[s.MovieID].Title, d.venue(ctx, s), s.ID)
 	}
 	return tw.Flush()
@@ -115,11 +115,11 @@ func centre(text string, width int, fill byte) string {
 }
 
 // bookingLine is one line about a booking: its state and money.
-func bookingLine(b boxoffice.Booking) string {
+func (d *demo) bookingLine(b boxoffice.Booking) string {
 	line := fmt.Sprintf("%-10s seats %s, total %s", b.Status, strings.Join(b.SeatIDs(), ", "), b.Total)
 	switch b.Status {
 	case boxoffice.StatusHeld:
-		line += fmt.Sprintf(", pay before %s", b.HeldUntil.Local().Format(time.TimeOnly))
+		line += fmt.Sprintf(", pay before %s", b.HeldUntil.In(d.zone).Format(time.TimeOnly))
 	case boxoffice.StatusConfirmed:
 		line += fmt.Sprintf(", paid %s by %s, payment ref %s", b.Payment.Amount, b.Payment.Method, b.Payment.Reference)
 	case boxoffice.StatusCancelled:
@@ -130,7 +130,7 @@ func bookingLine(b boxoffice.Booking) string {
 
 // showName names a show for people: movie, place and time.
 func (d *demo) showName(ctx context.Context, s boxoffice.Show) string {
-	return fmt.Sprintf("%s at %s, %s", d.movies[s.MovieID].Title, d.venue(ctx, s), day(s.Start))
+	return fmt.Sprintf("%s at %s, %s", d.movies[s.MovieID].Title, d.venue(ctx, s), d.day(s.Start))
 }
 
 // venue is "theater, city / hall"; it falls back to the IDs if a lookup
@@ -147,10 +147,10 @@ func (d *demo) venue(ctx context.Context, s boxoffice.Show) string {
 	return fmt.Sprintf("%s, %s / %s", t.Name, t.City, h.Name)
 }
 
-// The demo shows times in the machine's zone, in which it scheduled the
+// The demo shows times in the theaters' zone, in which it scheduled the
 // shows: the system gives them in UTC, as it stores them.
-func day(t time.Time) string   { return t.Local().Format("Mon 2 Jan 15:04") }
-func clock(t time.Time) string { return t.Local().Format("15:04") }
+func (d *demo) day(t time.Time) string   { return t.In(d.zone).Format("Mon 2 Jan 15:04") }
+func (d *demo) clock(t time.Time) string { return t.In(d.zone).Format("15:04") }
 
 // shortDuration writes 2h28m rather than time.Duration's 2h28m0s.
 func shortDuration(d time.Duration) string {

@@ -22,9 +22,13 @@ var demoMovies = []boxoffice.Movie{
 	{ID: "velvet-heist", Title: "Velvet Heist", Duration: 112 * time.Minute, Genres: []string{"Comedy", "Crime"}, Language: "English", Rating: "R"},
 }
 
+// demoZone is the time zone of the demo's theaters, both in Portugal:
+// main schedules the demo's shows at their hours there.
+const demoZone = "Europe/Lisbon"
+
 var demoTheaters = []boxoffice.Theater{
-	{ID: "avenida", Name: "Cinema Avenida", Location: "Av. da Liberdade 175", City: "Lisbon"},
-	{ID: "ribeira", Name: "Cinema Ribeira", Location: "Cais da Ribeira 12", City: "Porto"},
+	{ID: "avenida", Name: "Cinema Avenida", Location: "Av. da Liberdade 175", City: "Lisbon", TimeZone: demoZone},
+	{ID: "ribeira", Name: "Cinema Ribeira", Location: "Cais da Ribeira 12", City: "Porto", TimeZone: demoZone},
 }
 
 // grandHall is a hall as a person would draw it: short front rows, two
@@ -74,7 +78,8 @@ const (
 // on a Store it already filled: the catalog is added when the Store has
 // no movies or has the demo's (completing what another process seeding at
 // the same time may not have added yet; a Store with other movies is left
-// as it is), and a hall gets shows only when it has none to come. Entries
+// as it is), and a hall gets shows only when it has none to come. Shows
+// are scheduled at hours in loc (main passes demoZone, the theaters'). Entries
 // have fixed IDs, so a process that loses a race to another gets
 // ErrAlreadyExists or ErrScheduleConflict, and leaves it at that.
 func seedDemo(ctx context.Context, sys *boxoffice.BookingSystem, loc *time.Location) (shows int, err error) {

@@ -448,7 +448,7 @@ func startDemoWith(t *testing.T, ctx context.Context, cfg boxoffice.Config, opts
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sys.Close(context.Background()) })
-	if _, err := seedDemo(ctx, sys, time.Local); err != nil {
+	if _, err := seedDemo(ctx, sys, demoLocation(t)); err != nil {
 		t.Fatal(err)
 	}
 	opts.Logger = quietLogger()
@@ -484,6 +484,16 @@ func startChromium(t *testing.T, ctx context.Context) context.Context {
 }
 
 // grandHallShow finds a show in the demo's large hall through the API.
+// demoLocation is the demo theaters' zone, in which main seeds the demo.
+func demoLocation(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(demoZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
 func grandHallShow(t *testing.T, base string) (movieID, showID string) {
 	t.Helper()
 	for _, m := range demoMovies {

@@ -30,6 +30,12 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	// The demo's theaters have a TimeZone, which AddTheater refuses if
+	// this program cannot load it: the server carries its own copy of the
+	// zone database (some 450 KB), so that -demo works on a machine or in
+	// a container without one. The library leaves that choice to the
+	// program.
+	_ "time/tzdata"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -231,7 +237,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	if c.demo {
-		n, err := seedDemo(ctx, sys, time.Local)
+		zone, err := time.LoadLocation(demoZone)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		n, err := seedDemo(ctx, sys, zone)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -192,6 +192,18 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if len(movies.Movies) != len(demoMovies) {
 		t.Fatalf("%d movies, want the %d of the demo", len(movies.Movies), len(demoMovies))
 	}
+	// The demo schedules its shows at the hours of its theaters' zone,
+	// whatever the machine's: a show's ID names its start there.
+	lisbon := demoLocation(t)
+	for _, m := range demoMovies {
+		var shows struct{ Shows []showJSON }
+		getJSON(t, s.url+"/api/movies/"+m.ID+"/shows", &shows)
+		for _, sh := range shows.Shows {
+			if want := sh.HallID + "-" + sh.Start.In(lisbon).Format("20060102-1504"); sh.ID != want {
+				t.Errorf("show %s starts at %s; want an ID naming its start in %s, %s", sh.ID, sh.Start, demoZone, want)
+			}
+		}
+	}
 	_, showID := grandHallShow(t, s.url)
 
 	// A live stream is open when the signal comes: shutdown must end it,
