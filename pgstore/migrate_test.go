@@ -90,17 +90,17 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	}
 	// A migration this version has, undone, so that Migrate has
 	// something to apply if it goes ahead.
-	if _, err := pool.Exec(ctx, "DROP INDEX "+s+".bookings_paying_since"); err != nil {
+	if _, err := pool.Exec(ctx, "DROP INDEX "+s+".bookings_paying_until"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, "DELETE FROM "+s+".schema_migrations WHERE version = 4"); err != nil {
+	if _, err := pool.Exec(ctx, "DELETE FROM "+s+".schema_migrations WHERE version = 13"); err != nil {
 		t.Fatal(err)
 	}
 	snapshot := func() string {
 		var v string
 		must(t, pool.QueryRow(ctx, "SELECT string_agg(version || ' ' || name, ', ' ORDER BY version) FROM "+s+".schema_migrations").Scan(&v))
 		var idx int
-		must(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = 'bookings_paying_since'", schema).Scan(&idx))
+		must(t, pool.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname = 'bookings_paying_until'", schema).Scan(&idx))
 		return v + "; index: " + strconv.Itoa(idx)
 	}
 	before := snapshot()
@@ -163,5 +163,41 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check = %v; want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMigrationDropsPayingSince: migration 0016 drops bookings_paying_since
+// (0004), which no statement reads since 0013, from a schema migrated
+// before it, and a new schema does not have it; bookings_paying_until
+// (0013), which AbandonedPayments reads, stays.
+func TestMigrationDropsPayingSince(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t)
+	ctx := t.Context()
+	indexes := func(schema string) (since, until bool) {
+		t.Helper()
+		must(t, pool.QueryRow(ctx, `SELECT
+			EXISTS (SELECT FROM pg_indexes WHERE schemaname = $1 AND indexname = 'bookings_paying_since'),
+			EXISTS (SELECT FROM pg_indexes WHERE schemaname = $1 AND indexname = 'bookings_paying_until')`, schema).Scan(&since, &until))
+		return since, until
+	}
+	fresh := newSchema(t, pool)
+	if since, until := indexes(fresh); since || !until {
+		t.Errorf("a new schema: bookings_paying_since %v, bookings_paying_until %v; want only the latter", since, until)
+	}
+	// A schema as migration 0015 left it: the index, and no 0016.
+	old := newSchema(t, pool)
+	_, err := pool.Exec(ctx, "CREATE INDEX bookings_paying_since ON "+quote(old)+".bookings (updated_at, id) WHERE status = 'paying'")
+	must(t, err)
+	_, err = pool.Exec(ctx, "DELETE FROM "+quote(old)+".schema_migrations WHERE version = 16")
+	must(t, err)
+	must(t, pgstore.Migrate(ctx, pool, pgstore.Options{Schema: old}))
+	if since, until := indexes(old); since || !until {
+		t.Errorf("a schema of 0015 migrated: bookings_paying_since %v, bookings_paying_until %v; want only the latter", since, until)
+	}
+	var name string
+	must(t, pool.QueryRow(ctx, "SELECT name FROM "+quote(old)+".schema_migrations WHERE version = 16").Scan(&name))
+	if name != "0016_drop_paying_since.sql" {
+		t.Errorf("migration 16 recorded as %q", name)
 	}
 }
