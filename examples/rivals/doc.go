@@ -29,7 +29,8 @@
 // that the show exists, has not started, or has the seats asked for
 // (RedisLocks takes any seat ID; SQLRows refuses an unknown seat only
 // because it finds no row for it), no listing of a user's bookings, and
-// errors are plain. boxoffice does all of those in a hold and a release.
+// errors are plain. Both refuse a seat listed twice in one hold, with
+// ErrRepeatedSeat before touching storage, as boxoffice does. boxoffice does all of those in a hold and a release.
 // RedisLocks's release script builds seat key names from the booking hash,
 // so it runs on one Redis server, not on Redis Cluster.
 package rivals

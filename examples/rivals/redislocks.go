@@ -103,8 +103,12 @@ func (r *RedisLocks) seatKey(show, seat string) string { return r.prefix + "seat
 func (r *RedisLocks) bookingKey(id string) string      { return r.prefix + "booking:" + id }
 
 // Hold holds every seat of seats on show for user, or none; it returns the
-// booking's ID, or ErrSeatTaken.
+// booking's ID, or ErrSeatTaken. A seat listed twice fails it with
+// ErrRepeatedSeat before Redis is asked.
 func (r *RedisLocks) Hold(ctx context.Context, user, show string, seats []string, now time.Time) (string, error) {
+	if err := checkSeats(seats); err != nil {
+		return "", err
+	}
 	id := rand.Text()
 	keys := make([]string, 1+len(seats))
 	keys[0] = r.bookingKey(id)

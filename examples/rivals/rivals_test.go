@@ -3,6 +3,7 @@ package rivals
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,6 +198,32 @@ func TestHoldPasses(t *testing.T) {
 				}
 				mustRelease(t, r, first)
 			}
+		})
+	}
+}
+
+// TestRepeatedSeatRefused: a hold that lists a seat twice is refused by
+// both rivals alike, with ErrRepeatedSeat naming the seat, before storage
+// is touched (a cancelled context does not change the answer), and holds
+// nothing; as boxoffice's HoldSeats refuses one.
+func TestRepeatedSeatRefused(t *testing.T) {
+	names := seatNames(4)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range rivalCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.new(t, names)
+			for _, seats := range [][]string{{"S1", "S2", "S1"}, {"S3", "S3"}} {
+				for _, ctx := range []context.Context{context.Background(), cancelled} {
+					_, err := r.Hold(ctx, "user", testShow, seats, t0)
+					if !errors.Is(err, ErrRepeatedSeat) || errors.Is(err, ErrSeatTaken) || !strings.Contains(err.Error(), `"`+seats[len(seats)-1]+`"`) {
+						t.Errorf("Hold(%v) = %v; want ErrRepeatedSeat naming %s", seats, err, seats[len(seats)-1])
+					}
+				}
+			}
+			wantHolders(t, r, t0, names, "")
+			// The seats are free: a hold of them, once each, succeeds.
+			mustRelease(t, r, mustHold(t, r, names, t0))
 		})
 	}
 }

@@ -72,8 +72,12 @@ SELECT show_id, seat_id FROM unnest($1::text[]) AS show_id, unnest($2::text[]) A
 }
 
 // Hold holds every seat of seats on show for user, or none, in one
-// transaction; it returns the booking's ID, or ErrSeatTaken.
+// transaction; it returns the booking's ID, or ErrSeatTaken. A seat listed twice fails it with ErrRepeatedSeat
+// before the database is asked.
 func (r *SQLRows) Hold(ctx context.Context, user, show string, seats []string, now time.Time) (string, error) {
+	if err := checkSeats(seats); err != nil {
+		return "", err
+	}
 	id, until := uuid.New(), now.Add(r.holdFor)
 	tx, err := r.pool.Begin(ctx)
 	if err != nil {
