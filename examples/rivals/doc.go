@@ -29,8 +29,12 @@
 // that the show exists, has not started, or has the seats asked for
 // (RedisLocks takes any seat ID; SQLRows refuses an unknown seat only
 // because it finds no row for it), no listing of a user's bookings, and
-// errors are plain. Both refuse a seat listed twice in one hold, with
-// ErrRepeatedSeat before touching storage, as boxoffice does. boxoffice does all of those in a hold and a release.
+// errors are plain. boxoffice does all of those in a hold and a release.
 // RedisLocks's release script builds seat key names from the booking hash,
 // so it runs on one Redis server, not on Redis Cluster.
+//
+// What they do as boxoffice does: a hold listing a seat twice is refused
+// (ErrRepeatedSeat) before storage is touched. The tests run on both
+// rivals and, in TestBrokenRivals, on deliberately broken hold scripts
+// and statements, which they must fail.
 package rivals

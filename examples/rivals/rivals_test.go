@@ -27,8 +27,12 @@ type rivalCase struct {
 	new  func(t *testing.T, seats []string) rival
 }
 
-// rivalCases is every rival, on the test services.
+// rivalCases is every rival, on the test services; in a child process of
+// TestBrokenRivals, the one broken variant it runs.
 func rivalCases() []rivalCase {
+	if c, ok := brokenRivalCase(); ok {
+		return []rivalCase{c}
+	}
 	return []rivalCase{
 		{"redis", func(t *testing.T, _ []string) rival {
 			return newTestRedisLocks(t, testRedis(t, 16), holdScript)
@@ -198,6 +202,30 @@ func TestHoldPasses(t *testing.T) {
 				}
 				mustRelease(t, r, first)
 			}
+		})
+	}
+}
+
+// TestHoldLeavesOtherSeats: a hold of free seats takes those seats and no
+// others, while other seats of the show have holds that passed and were
+// never released (and one that is live): it neither fails for them nor
+// takes them.
+func TestHoldLeavesOtherSeats(t *testing.T) {
+	names := seatNames(8)
+	for _, c := range rivalCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.new(t, names)
+			mustHold(t, r, names[0:2], t0) // passes, never released
+			later := t0.Add(DefaultHoldFor)
+			live := mustHold(t, r, names[6:8], later)
+			id, err := r.Hold(context.Background(), "user", testShow, names[2:4], later)
+			if err != nil {
+				t.Fatalf("hold of free seats beside a passed hold: %v", err)
+			}
+			wantHolders(t, r, later, names[0:2], "")
+			wantHolders(t, r, later, names[2:4], id)
+			wantHolders(t, r, later, names[4:6], "")
+			wantHolders(t, r, later, names[6:8], live)
 		})
 	}
 }
