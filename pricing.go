@@ -359,9 +359,9 @@ func (p *CalendarPricing) Holidays() []Date {
 
 // Price returns the seat's price: base × seat type, then × the day rate
 // of the show's start, read in r.Location if it is set, else in
-// Calendar.Location (DayRateIn(r.Show.Start, r.Location)). A nil or zero CalendarPricing is reported
-// as an error matching ErrInvalidArgument, as the zero values of the
-// other strategies are.
+// Calendar.Location (DayRateIn(r.Show.Start, r.Location)). A nil or zero
+// CalendarPricing is reported as an error matching ErrInvalidArgument, as
+// the zero values of the other strategies are.
 func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
 	if !p.valid() {
 		return 0, invalid("CalendarPricing", "not built by NewCalendarPricing (nil or zero value)")

@@ -24,6 +24,7 @@ import (
 	"os"
 	"strings"
 	"time"
+
 	// The theaters have a TimeZone, which AddTheater refuses if this
 	// program cannot load it: the demo carries its own copy of the zone
 	// database (some 450 KB), so that it runs on a machine without one

@@ -79,8 +79,8 @@ const (
 // no movies or has the demo's (completing what another process seeding at
 // the same time may not have added yet; a Store with other movies is left
 // as it is), and a hall gets shows only when it has none to come. Shows
-// are scheduled at hours in loc (main passes demoZone, the theaters'). Entries
-// have fixed IDs, so a process that loses a race to another gets
+// are scheduled at hours in loc (main passes demoZone, the theaters').
+// Entries have fixed IDs, so a process that loses a race to another gets
 // ErrAlreadyExists or ErrScheduleConflict, and leaves it at that.
 func seedDemo(ctx context.Context, sys *boxoffice.BookingSystem, loc *time.Location) (shows int, err error) {
 	movies, err := sys.SearchMovies(ctx, boxoffice.MovieQuery{Limit: 1}) // any at all?

@@ -483,7 +483,6 @@ func startChromium(t *testing.T, ctx context.Context) context.Context {
 	return browser
 }
 
-// grandHallShow finds a show in the demo's large hall through the API.
 // demoLocation is the demo theaters' zone, in which main seeds the demo.
 func demoLocation(t *testing.T) *time.Location {
 	t.Helper()
@@ -494,6 +493,7 @@ func demoLocation(t *testing.T) *time.Location {
 	return loc
 }
 
+// grandHallShow finds a show in the demo's large hall through the API.
 func grandHallShow(t *testing.T, base string) (movieID, showID string) {
 	t.Helper()
 	for _, m := range demoMovies {

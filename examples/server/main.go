@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
 	// The demo's theaters have a TimeZone, which AddTheater refuses if
 	// this program cannot load it: the server carries its own copy of the
 	// zone database (some 450 KB), so that -demo works on a machine or in
