@@ -88,7 +88,8 @@ func (s BookingStatus) String() string {
 }
 
 // ParseBookingStatus is the inverse of BookingStatus.String for every status
-// of the lifecycle; "unknown" (the String of any other value) is an error.
+// of the lifecycle; "unknown" (the String of any other value), like any
+// other text, is an *ArgumentError (ErrInvalidArgument).
 func ParseBookingStatus(s string) (BookingStatus, error) {
 	for i, n := range statusNames {
 		if n != "" && n == s {

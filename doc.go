@@ -25,7 +25,8 @@
 // others take one step each: the catalog
 // (BookingSystem.ScheduleShow), movies and shows in a city
 // (BookingSystem.SearchMovies, BookingSystem.ShowsOfMovie), a seat map (BookingSystem.SeatMap), a hold
-// (BookingSystem.HoldSeats), a gateway of one's own (PaymentGateway),
+// (BookingSystem.HoldSeats), a booking checked against the session's user
+// (BookingSystem.Booking), a gateway of one's own (PaymentGateway),
 // payment (BookingSystem.ConfirmBooking, PaymentError), live seats
 // (BookingSystem.Watch), a cancellation (BookingSystem.CancelBooking),
 // the limits (RateLimitError) and, in the package's httpStatus example,

@@ -77,6 +77,14 @@ func TestDocumentedErrors(t *testing.T) {
 		not  []error
 	}
 	checks := []check{
+		{"ParseBookingStatus of another text is invalid", func(*fixture) error {
+			_, err := boxoffice.ParseBookingStatus("unknown")
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
+		{"ParsePaymentFailureKind of another text is invalid", func(*fixture) error {
+			_, err := boxoffice.ParsePaymentFailureKind("lost")
+			return err
+		}, []error{boxoffice.ErrInvalidArgument}, nil},
 		{"ReleaseHold of a released hold is a no-op", func(f *fixture) error {
 			b := f.hold("alice", "A1")
 			if _, err := f.sys.ReleaseHold(f.ctx, b.ID); err != nil {

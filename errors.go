@@ -20,7 +20,10 @@ var (
 	ErrInvalidArgument = errors.New("boxoffice: invalid argument")
 	// ErrSeatUnavailable: a requested seat is held by another booking or sold.
 	ErrSeatUnavailable = errors.New("boxoffice: seat unavailable")
-	// ErrHoldExpired: the booking's hold ran out before the operation.
+	// ErrHoldExpired: the booking's hold ran out before the operation;
+	// or, for a payment (a *PaymentError, FailureHoldLost), its seats
+	// were lost while it was in flight (the hold ran out and a seat was
+	// taken, or CancelShow took them) and its charge is given back.
 	ErrHoldExpired = errors.New("boxoffice: hold expired")
 	// ErrInvalidTransition: the booking's state does not allow the operation.
 	ErrInvalidTransition = errors.New("boxoffice: invalid booking transition")

@@ -218,10 +218,12 @@ type watcher struct {
 // committed, until ctx is done or the BookingSystem closes; then the
 // channel is closed, and updates queued but not yet received are dropped,
 // not delivered (a reader that must hear of every change, an audit say,
-// uses an Observer instead). The stream begins with the whole seat map: up to
-// three updates, one per status some seat has (available, held, booked,
-// in that order), each with its seats in Layout order, every seat in one
-// of them, with its status as SeatMap shows it (a lapsed hold shows as
+// uses an Observer instead). (An HTTP handler relaying a stream thus runs
+// until then: http.Server.Shutdown, which waits for handlers, needs them
+// ended first, with a func given to RegisterOnShutdown, say.) The stream
+// begins with the whole seat map: up to three updates, one per status some
+// seat has (available, held, booked, in that order), each with its seats
+// in Layout order, every seat in one of them, with its status as SeatMap shows it (a lapsed hold shows as
 // available; a cancelled show has every seat available). Every change
 // committed after that map comes after it, once (the end of a lapsed hold
 // too, which the map showed available already): a reader that applies

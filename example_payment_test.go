@@ -81,7 +81,13 @@ func ExamplePaymentError() {
 		// (errors.Is(err, context.DeadlineExceeded)); any charge was voided.
 		fmt.Println("payment failed after", perr.Attempts, "attempts")
 	default:
-		log.Fatal(err) // not about the payment: the Store failed, or ctx ended
+		// Not a failed payment: the booking cannot be paid for
+		// (ErrShowStarted, ErrInvalidTransition: released, say), is
+		// unknown (ErrNotFound), the method is bad input
+		// (ErrInvalidArgument), ctx ended, or the Store failed, after
+		// the charge perhaps (ErrPaymentUnsettled: confirm again to
+		// finish it). See Example_httpStatus for an answer to each.
+		log.Fatal(err)
 	}
 	fmt.Println(errors.As(err, &perr), errors.Is(err, boxoffice.ErrPaymentFailed))
 

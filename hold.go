@@ -55,7 +55,8 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 //
 // Holding again exactly the seats of a live hold of the same user on the
 // same show returns that hold unchanged, whatever the limits (so a
-// retried request is harmless); asking for some seats the user already
+// retried request is harmless, though it counts against HoldsPerMinute
+// as every request does); asking for some seats the user already
 // holds in another booking is refused with SeatHeldByYou. Every request
 // that passes the input checks counts against Config.HoldsPerMinute
 // (3 a minute by default), except one refused by the live-hold cap (one

@@ -172,8 +172,12 @@ func WithNotifierLogger(l *slog.Logger) NotifierOption {
 }
 
 // WithNotifierLocation sets the time zone hold deadlines are written in,
-// typically the cinema's. By default a deadline is written in the location
-// of the time the event carries (that of the BookingSystem's Clock).
+// typically the cinema's. By default a deadline is written in UTC, as the
+// event carries it: the BookingSystem gives every time it stores in UTC,
+// whatever the zone of its Clock (see Clock). The zone is the notifier's,
+// not the theater's (Theater.TimeZone): a chain whose theaters span zones
+// sets it to the one its customers expect, or formats its own messages in
+// an Observer.
 func WithNotifierLocation(loc *time.Location) NotifierOption {
 	return func(c *notifierConfig) { c.location = loc }
 }

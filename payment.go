@@ -312,7 +312,8 @@ func (k PaymentFailureKind) String() string {
 }
 
 // ParsePaymentFailureKind is the inverse of PaymentFailureKind.String, for
-// Stores that keep the kind as text.
+// Stores that keep the kind as text: "none" is the zero kind, and any text
+// that String does not return is an *ArgumentError (ErrInvalidArgument).
 func ParsePaymentFailureKind(s string) (PaymentFailureKind, error) {
 	for i, n := range failureKindNames {
 		if n == s {

@@ -47,6 +47,11 @@ const sweepShowFails = 2
 // background sweeper's tick does, which keeps Sweep's work and its count
 // about holds alone.
 //
+// A Sweep whose ctx ends stops there, leaves the holds it has not expired
+// queued, and returns an error matching ctx.Err(); a failure because ctx
+// ended is not counted in Stats.SweeperErrors (nor is the background
+// sweeper's, which Close stops).
+//
 // After Close it returns ErrClosed; Close waits for a Sweep in flight.
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
 	gs, err := bs.enter()
@@ -81,6 +86,16 @@ func (bs *BookingSystem) sweep(ctx context.Context) (int, error) {
 			continue
 		}
 		ok, err := bs.expire(ctx, k.show, k.id)
+		if err != nil && ctx.Err() != nil {
+			// The call's ctx ended (Close stopping the background
+			// sweeper, say): not a failure of the sweeper's, nor of the
+			// Store's, and no use trying the rest. Keep them all queued.
+			for _, rest := range due[i:] {
+				bs.holds.Push(now, rest)
+			}
+			errs = append(errs, fmt.Errorf("boxoffice: sweeper stopped; %d holds left for the next try: %w", len(due)-i, ctx.Err()))
+			break
+		}
 		if err != nil {
 			// Keep it for another try; the seat is free meanwhile anyway.
 			bs.stats.sweeperErrors.Add(1)

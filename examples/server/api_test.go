@@ -500,6 +500,10 @@ func TestProblem(t *testing.T) {
 		// A payment stopped by CancelShow: hold lost, but it says why.
 		{&boxoffice.PaymentError{Err: errors.Join(boxoffice.ErrHoldExpired, boxoffice.ErrShowCancelled)}, 409, "show_cancelled"},
 		{boxoffice.ErrConflict, 503, "busy"},
+		// The commit's connection lost and its outcome not learned (the
+		// caller's ctx ending first, so not marked unavailable): the same
+		// request again tells (a hold of the same seats returns the hold).
+		{fmt.Errorf("pgstore: connection lost during the commit: %w (unexpected EOF)", boxoffice.ErrCommitUnknown), 503, "outcome_unknown"},
 		// Charged, perhaps, but not recorded (here because of a conflict).
 		{fmt.Errorf("%w: %w", boxoffice.ErrPaymentUnsettled, boxoffice.ErrConflict), 503, "payment_pending"},
 		{fmt.Errorf("%w: %w", boxoffice.ErrPaymentUnsettled, errors.New("closed pool")), 503, "payment_pending"},

@@ -169,6 +169,15 @@ func classify(err error) (int, errorJSON) {
 		body.Error = "the show is busy with other requests: try again"
 		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
+	case errors.Is(err, boxoffice.ErrCommitUnknown):
+		// The connection was lost during the commit and the Store could
+		// not learn whether it committed: not a bug, and the same request
+		// again is how the client learns (a hold of the same seats
+		// returns the hold if it was made; see ErrCommitUnknown).
+		body.Code = "outcome_unknown"
+		body.Error = "the service could not tell whether your request went through: send it again"
+		body.RetryAfterSeconds = 1
+		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrClosed):
 		// The BookingSystem or the Store is closing; what was closed, and
 		// how, is the server's business.
