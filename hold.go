@@ -145,7 +145,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 			return b.snapshot(), nil
 		}
 	}
-	seats, out, total, rec, err := bs.priceHold(ctx, e, userID, idx)
+	seats, total, rec, err := bs.priceHold(ctx, e, userID, idx)
 	if err != nil {
 		bs.users.forget(ctx, userID, id)
 		return Booking{}, err
@@ -180,11 +180,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	bs.users.stored(ctx, userID, id, admittedUntil, &b)
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
-	if out != nil && len(out) == len(b.Seats) {
-		b.Seats = out[:copy(out, b.Seats)] // see snapshot; out shares nothing with the Store
-	} else {
-		b.Seats = cloneSeats(b.Seats)
-	}
+	b.Seats = cloneSeats(b.Seats) // see snapshot
 	return b, nil
 }
 
@@ -219,26 +215,25 @@ func (b Booking) snapshot() Booking {
 // are known: once for the whole hold if it is a HoldPricer, else once per
 // seat) and returns them with their total. On the in-memory Store it
 // also returns the record the Store will keep for the hold, allocated
-// here, before the show's lock is taken, together with the seats and,
-// for a small hold, out: room for HoldSeats' copy of them.
-func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats, out []BookedSeat, total Money, rec *bookingRecord, err error) {
+// here, before the show's lock is taken, together with the seats.
+func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookedSeat, total Money, rec *bookingRecord, err error) {
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing) // nil if the theater's zone did not load
 	var prices []Money              // a HoldPricer's, for the whole hold at once
 	var loc *time.Location          // the theater's zone, for the strategy's calls
 	if byType == nil {
 		if loc, err = e.location(&bs.zones); err != nil {
-			return nil, nil, 0, nil, err
+			return nil, 0, nil, err
 		}
 		if hp := pricing.hold; hp != nil {
 			if prices, err = priceWholeHold(ctx, hp, e, loc, idx, userID); err != nil {
-				return nil, nil, 0, nil, err
+				return nil, 0, nil, err
 			}
 		}
 	}
 	if e.rec != nil {
 		// The in-memory Store keeps this record itself (memTx.addHold).
-		rec, seats, out = newHoldRecord(len(idx))
+		rec, seats = newHoldRecord(len(idx))
 	} else {
 		seats = make([]BookedSeat, len(idx))
 	}
@@ -253,7 +248,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 			seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
 			total += price
 		}
-		return seats, out, total, rec, nil
+		return seats, total, rec, nil
 	}
 	for k, i := range idx {
 		seat := &e.layout.seats[i]
@@ -261,15 +256,15 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 		if prices != nil {
 			price = prices[k]
 		} else if price, err = priceSeat(ctx, pricing.PricingStrategy, PriceRequest{Show: e.show, Seat: *seat, UserID: userID, Location: loc}); err != nil {
-			return nil, nil, 0, nil, err
+			return nil, 0, nil, err
 		}
 		if err := checkSeatPrice(seat.ID, price); err != nil {
-			return nil, nil, 0, nil, err
+			return nil, 0, nil, err
 		}
 		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
 		total += price
 	}
-	return seats, out, total, rec, nil
+	return seats, total, rec, nil
 }
 
 // retriedAtLimit answers a request for the seats at positions idx that

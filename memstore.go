@@ -578,25 +578,19 @@ type bookingRecord struct {
 }
 
 // smallHold is the record of a hold of up to 4 seats (most holds) in one
-// allocation with its seats and the copy of them that HoldSeats returns,
-// instead of three: 448 bytes, kept as long as the record, where the
-// copy alone was 128 bytes of garbage per hold and an allocation (about
-// 300 instructions of a hold and release's 7,300).
+// allocation with its seats, instead of two.
 type smallHold struct {
 	rec   bookingRecord
 	seats [4]BookedSeat
-	out   [4]BookedSeat
 }
 
-// newHoldRecord returns an empty record, a slice of n seats for it, and,
-// for a small hold, a slice of n seats for HoldSeats' caller (nil for a
-// larger one).
-func newHoldRecord(n int) (*bookingRecord, []BookedSeat, []BookedSeat) {
+// newHoldRecord returns an empty record and a slice of n seats for it.
+func newHoldRecord(n int) (*bookingRecord, []BookedSeat) {
 	if n <= len(smallHold{}.seats) {
 		h := new(smallHold)
-		return &h.rec, h.seats[:n:n], h.out[:n:n]
+		return &h.rec, h.seats[:n:n]
 	}
-	return new(bookingRecord), make([]BookedSeat, n), nil
+	return new(bookingRecord), make([]BookedSeat, n)
 }
 
 // position returns the layout position of the record's k-th seat, or -1
