@@ -22,6 +22,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -728,17 +729,21 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	}()
 	floor := newFloorRounds(nShows, goroutines)
 	var single time.Duration
+	var gcs [2]uint64 // collections during the timed parts: one goroutine, all
+	rounds := 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	for done := 0; done < b.N; {
 		n := min(opsPerSystem, b.N-done)
 		done += n
+		rounds++
 		// Each round: library single, floor single, library parallel,
 		// floor parallel, all with b's timer stopped except the library's
 		// parallel part, so the floor's work (timed on its own clock) adds
 		// nothing to allocs/op, which b counts only while its timer runs.
 		b.StopTimer()
 		e, shows := setup()
+		c0 := gcCycles()
 		t0 := time.Now()
 		for g := range goroutines {
 			if err := work(e, shows, g, n); err != nil {
@@ -746,6 +751,7 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 			}
 		}
 		single += time.Since(t0)
+		gcs[0] += gcCycles() - c0
 		e.close()
 		floor.round(n, 1)
 		e, shows = setup()
@@ -754,10 +760,12 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 		for _, c := range next {
 			c <- r
 		}
+		c0 = gcCycles()
 		b.StartTimer()
 		close(r.start)
 		wg.Wait()
 		b.StopTimer()
+		gcs[1] += gcCycles() - c0
 		e.close()
 		if err := errors.Join(errs...); err != nil {
 			b.Fatal(err)
@@ -772,6 +780,24 @@ func benchParallel(b *testing.B, layout *boxoffice.Layout, nShows, parallelism i
 	b.ReportMetric(floor.speedup(), "floor-speedup")
 	b.ReportMetric(speedup/floor.speedup(), "of-floor-speedup")
 	b.ReportMetric(float64(goroutines), "goroutines")
+	b.ReportMetric(float64(gcs[0])/float64(rounds), "single-gc-cycles/round")
+	b.ReportMetric(float64(gcs[1])/float64(rounds), "gc-cycles/round")
+}
+
+// gcCycles returns the number of garbage collections completed so far.
+// benchParallel reports those that ended during its timed parts. Across
+// 1,000 shows, with a fresh system per round collected just before
+// (setup), a round's allocations (about 7.5 MB) stay under the heap goal
+// the system's live heap sets (about 40 MB, most of it the shows' seats),
+// so with the default GOGC both figures are 0: that speedup leaves the
+// collector out, on both sides. On the hot show (a small live heap) a
+// round collects about once; a collection costs the parallel side the
+// core that the one-goroutine side's collector has to itself (see
+// BENCHMARKS.md, "Parallel scaling and the collector").
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // floorRounds measures the floor's speedup under the same split as
