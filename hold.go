@@ -673,6 +673,9 @@ func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, 
 // so that a request of thousands of seats costs linear time.
 func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 	if len(seatIDs) <= 16 {
+		if few, ok := e.layout.appendShort(idx, seatIDs); ok {
+			return few, nil // the common case: few seats, IDs like "F12"
+		}
 		if few, ok := resolveFew(e.layout, seatIDs, idx); ok {
 			return few, nil
 		}
@@ -708,8 +711,9 @@ func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 }
 
 // resolveFew is resolveSeats for a small request whose seats are all
-// known and distinct, the common case: it reports false at the first
-// unknown or repeated seat, for resolveSeats to name them all. Its loop
+// known and distinct but not all in the form Layout.appendShort reads
+// (rows of two or three letters): it reports false at the first unknown
+// or repeated seat, for resolveSeats to name them all. Its loop
 // keeps fewer values live across each Index call than resolveSeats' own,
 // which saved and reloaded them around every call.
 func resolveFew(l *Layout, seatIDs []string, idx []int) ([]int, bool) {
