@@ -858,9 +858,19 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 // holdDeadline is the deadline of a hold made or extended at now: ttl from
 // now, but not past the show's start, when the seats can no longer be sold.
 func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
-	// now and start are stored times; a ttl finer than a microsecond
-	// would take the deadline off the grid.
-	if until := storedTime(now.Add(ttl)); until.Before(start) {
+	// storedTime(now.Add(ttl)) (a ttl finer than a microsecond would take
+	// the deadline off the grid), built from now's seconds and nanoseconds
+	// as storedTime builds its time: Time.Add, not inlined, with its
+	// monotonic reading and overflow checks, and a second cut of the
+	// nanoseconds were a seventh of a hold's transaction.
+	sec := now.Unix() + int64(ttl/time.Second)
+	ns := int64(now.Nanosecond()) + int64(ttl%time.Second) // in (-1e9, 2e9)
+	if ns < 0 {
+		sec, ns = sec-1, ns+1e9
+	}
+	// time.Unix carries a whole second of ns into sec: cutting before it
+	// does cuts the same, a microsecond dividing a second.
+	if until := time.Unix(sec, ns/1000*1000).UTC(); until.Before(start) {
 		return until
 	}
 	return start
