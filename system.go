@@ -716,7 +716,9 @@ func (bs *BookingSystem) updateLocked(ctx context.Context, e *showEntry, fn txFu
 	s.fn = nil
 	switch {
 	case err == nil:
-		bs.events.publish(e.show.ID, s.events)
+		if len(s.events) > 0 { // a call less when nobody listens
+			bs.events.publish(e.show.ID, s.events)
+		}
 	case errors.Is(err, ErrConflict):
 		bs.stats.storeConflicts.Add(1)
 	}
