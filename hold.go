@@ -406,9 +406,9 @@ func priceWholeHold(ctx context.Context, p HoldPricer, e *showEntry, loc *time.L
 }
 
 // holdOp is the transaction of HoldSeats. It lives in the show entry's
-// scratch and is reused under the show's lock, with its run method bound
-// once: a closure capturing the request and the resulting booking would
-// put both on the heap on every hold.
+// scratch and is reused under the show's lock, run as a txOp: a closure
+// capturing the request and the resulting booking would put both on the
+// heap on every hold.
 type holdOp struct {
 	bs             *BookingSystem
 	start          time.Time // the show's start, set with bs: a show's start never changes
@@ -455,7 +455,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 	h := &e.tx.hold
 	h.userID, h.showID, h.seats, h.total, h.id, h.key, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.key, req.rec
 	h.idx = append(h.idx[:0], idx...)
-	err := bs.updateLocked(ctx, e, e.tx.holdFn)
+	err := bs.updateLocked(ctx, e, &e.tx.hold)
 	if h.kept != nil {
 		h.kept.fill(out)
 	} else {
@@ -836,7 +836,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			return err
 		}
 		defer e.unlock()
-		err := bs.updateLocked(ctx, e, extend)
+		err := bs.updateLocked(ctx, e, txFunc(extend))
 		if err != nil && !counted.ID.IsZero() && !errors.Is(err, ErrCommitUnknown) {
 			// Not extended after all: the old deadline counts again,
 			// still under the lock, lest it overwrite the deadline of
@@ -964,7 +964,7 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 	defer e.unlock()
 	op := &e.tx.end
 	op.id, op.place, op.to = id, pl, to
-	err := bs.updateLocked(ctx, e, e.tx.endFn)
+	err := bs.updateLocked(ctx, e, &e.tx.end)
 	if err == nil {
 		if op.kept != nil {
 			op.kept.fill(out)
