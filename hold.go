@@ -862,7 +862,7 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 	// the deadline off the grid), built from now's seconds and nanoseconds
 	// as storedTime builds its time: Time.Add, not inlined, with its
 	// monotonic reading and overflow checks, and a second cut of the
-	// nanoseconds were a seventh of a hold's transaction.
+	// nanoseconds made it half as dear again.
 	sec := now.Unix() + int64(ttl/time.Second)
 	ns := int64(now.Nanosecond()) + int64(ttl%time.Second) // in (-1e9, 2e9)
 	if ns < 0 {
