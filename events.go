@@ -66,16 +66,10 @@ func (d *dispatcher) deliver(cfg Config, o Observer, e Event) {
 }
 
 // listening reports whether anyone would receive an event of the show.
+// It is inlined, and the lock taken only when some show is watched: a
+// call on every transaction, most often to learn that nobody listens.
 func (d *dispatcher) listening(showID string) bool {
-	if len(d.observers) > 0 {
-		return true
-	}
-	if d.nWatch.Load() == 0 {
-		return false
-	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	return d.watchers[showID] != nil
+	return len(d.observers) > 0 || d.nWatch.Load() != 0 && d.watched(showID)
 }
 
 func (d *dispatcher) publish(showID string, events []Event) {

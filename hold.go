@@ -407,9 +407,9 @@ func priceWholeHold(ctx context.Context, p HoldPricer, e *showEntry, loc *time.L
 }
 
 // holdOp is the transaction of HoldSeats. It lives in the show entry's
-// scratch and is reused under the show's lock, with its run method bound
-// once: a closure capturing the request and the resulting booking would
-// put both on the heap on every hold.
+// scratch and is reused under the show's lock, run as a txOp: a closure
+// capturing the request and the resulting booking would put both on the
+// heap on every hold.
 type holdOp struct {
 	bs             *BookingSystem
 	start          time.Time // the show's start, set with bs: a show's start never changes
@@ -456,7 +456,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 	h := &e.tx.hold
 	h.userID, h.showID, h.seats, h.total, h.id, h.key, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.key, req.rec
 	h.idx = append(h.idx[:0], idx...)
-	err := bs.updateLocked(ctx, e, e.tx.holdFn)
+	err := bs.updateLocked(ctx, e, &e.tx.hold)
 	if h.kept != nil {
 		h.kept.fill(out)
 	} else {
@@ -674,6 +674,9 @@ func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, 
 // so that a request of thousands of seats costs linear time.
 func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 	if len(seatIDs) <= 16 {
+		if few, ok := e.layout.appendShort(idx, seatIDs); ok {
+			return few, nil // the common case: few seats, IDs like "F12"
+		}
 		if few, ok := resolveFew(e.layout, seatIDs, idx); ok {
 			return few, nil
 		}
@@ -709,8 +712,9 @@ func resolveSeats(e *showEntry, seatIDs []string, idx []int) ([]int, error) {
 }
 
 // resolveFew is resolveSeats for a small request whose seats are all
-// known and distinct, the common case: it reports false at the first
-// unknown or repeated seat, for resolveSeats to name them all. Its loop
+// known and distinct but not all in the form Layout.appendShort reads
+// (rows of two or three letters): it reports false at the first unknown
+// or repeated seat, for resolveSeats to name them all. Its loop
 // keeps fewer values live across each Index call than resolveSeats' own,
 // which saved and reloaded them around every call.
 func resolveFew(l *Layout, seatIDs []string, idx []int) ([]int, bool) {
@@ -833,7 +837,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			return err
 		}
 		defer e.unlock()
-		err := bs.updateLocked(ctx, e, extend)
+		err := bs.updateLocked(ctx, e, txFunc(extend))
 		if err != nil && !counted.ID.IsZero() && !errors.Is(err, ErrCommitUnknown) {
 			// Not extended after all: the old deadline counts again,
 			// still under the lock, lest it overwrite the deadline of
@@ -855,9 +859,19 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 // holdDeadline is the deadline of a hold made or extended at now: ttl from
 // now, but not past the show's start, when the seats can no longer be sold.
 func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
-	// now and start are stored times; a ttl finer than a microsecond
-	// would take the deadline off the grid.
-	if until := storedTime(now.Add(ttl)); until.Before(start) {
+	// storedTime(now.Add(ttl)) (a ttl finer than a microsecond would take
+	// the deadline off the grid), built from now's seconds and nanoseconds
+	// as storedTime builds its time: Time.Add, not inlined, with its
+	// monotonic reading and overflow checks, and a second cut of the
+	// nanoseconds made it half as dear again.
+	sec := now.Unix() + int64(ttl/time.Second)
+	ns := int64(now.Nanosecond()) + int64(ttl%time.Second) // in (-1e9, 2e9)
+	if ns < 0 {
+		sec, ns = sec-1, ns+1e9
+	}
+	// time.Unix carries a whole second of ns into sec: cutting before it
+	// does cuts the same, a microsecond dividing a second.
+	if until := time.Unix(sec, ns/1000*1000).UTC(); until.Before(start) {
 		return until
 	}
 	return start
@@ -951,7 +965,7 @@ func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id Bookin
 	defer e.unlock()
 	op := &e.tx.end
 	op.id, op.place, op.to = id, pl, to
-	err := bs.updateLocked(ctx, e, e.tx.endFn)
+	err := bs.updateLocked(ctx, e, &e.tx.end)
 	if err == nil {
 		if op.kept != nil {
 			op.kept.fill(out)

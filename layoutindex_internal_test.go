@@ -1,6 +1,8 @@
 package boxoffice
 
 import (
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,8 +15,10 @@ import (
 // one-letter label and a number of one or two digits) agrees with
 // indexGeneral and with the layout's own seat list, for the layout's IDs
 // and for near misses (leading zeros, lower case, other labels, numbers
-// past a row's end, stray characters).
+// past a row's end, stray characters); and appendShort, which reads a
+// hold's seats the same way, with Index.
 func TestLayoutIndexFastPath(t *testing.T) {
+	shortID := regexp.MustCompile(`^[A-Z][1-9][0-9]?$`)
 	rapid.Check(t, func(rt *rapid.T) {
 		label := rapid.OneOf(rapid.StringMatching(`[A-Z]`), rapid.StringMatching(`[A-Z]{1,3}`))
 		labels := rapid.SliceOfNDistinct(label, 1, 8, rapid.ID[string]).Draw(rt, "labels")
@@ -60,6 +64,27 @@ func TestLayoutIndexFastPath(t *testing.T) {
 				return string(id)
 			}),
 		)
+		// appendShort, for a hold's seats: the positions Index gives,
+		// after those already in idx, if every ID is in the short form
+		// (one letter, a number of one or two digits), known, and not a
+		// repeat; else false.
+		for range 10 {
+			prefix := rapid.SliceOfN(rapid.IntRange(0, l.Len()), 0, 2).Draw(rt, "prefix")
+			ids := rapid.SliceOfN(near, 0, 5).Draw(rt, "ids")
+			want, wantOK := slices.Clone(prefix), true
+			for _, id := range ids {
+				i, ok := l.Index(id)
+				if !ok || !shortID.MatchString(id) || slices.Contains(want, i) {
+					wantOK = false
+					break
+				}
+				want = append(want, i)
+			}
+			got, ok := l.appendShort(slices.Clone(prefix), ids)
+			if ok != wantOK || ok && !slices.Equal(got, want) {
+				rt.Fatalf("appendShort(%v, %q) = %v, %v; want %v, %v\n%s", prefix, ids, got, ok, want, wantOK, text.String())
+			}
+		}
 		for range 50 {
 			id := near.Draw(rt, "id")
 			want, wantOK := where[id]

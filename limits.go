@@ -200,9 +200,15 @@ func (st *userState) prune(now time.Time) {
 // made confirms the live-hold slot admit reserved under the provisional
 // ID reserved: the hold is id, live until until.
 func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) {
-	if u.maxLive <= 0 || u.shared != nil { // shared: see stored
-		return
+	// Inlined: without the live-hold cap (or with a UserLimitStore: see
+	// stored), a hold's transaction makes no call here.
+	if u.maxLive > 0 && u.shared == nil {
+		u.madeLocal(userID, reserved, id, until)
 	}
+}
+
+// madeLocal is made for the process's own count of live holds.
+func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time.Time) {
 	sh := u.shard(userID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -255,9 +261,14 @@ func (u *userLimits) track(ctx context.Context, userID string, id BookingID, unt
 // forget drops a hold that is no longer live (released, paid, expired,
 // or never made).
 func (u *userLimits) forget(ctx context.Context, userID string, id BookingID) {
-	if u.maxLive <= 0 {
-		return
+	// Inlined: without the live-hold cap, a release makes no call here.
+	if u.maxLive > 0 {
+		u.forgetLive(ctx, userID, id)
 	}
+}
+
+// forgetLive is forget under the live-hold cap.
+func (u *userLimits) forgetLive(ctx context.Context, userID string, id BookingID) {
 	if u.shared != nil {
 		u.setShared(ctx, userID, id, time.Time{})
 		return

@@ -1522,7 +1522,10 @@ func (r *showRecord) growUndoSeats(n int) []seatUndo {
 func logSeat(undo []seatUndo, i int, s *SeatSlot) []seatUndo {
 	undo = undo[:len(undo)+1]
 	u := &undo[len(undo)-1]
-	u.i, u.old = i, *s
+	// Two statements: a tuple assignment evaluates *s into a temporary
+	// first, and copied the 48-byte slot twice.
+	u.i = i
+	u.old = *s
 	return undo
 }
 

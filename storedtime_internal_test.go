@@ -39,3 +39,39 @@ func TestStoredTimeIsTruncate(t *testing.T) {
 		check(t, tm)
 	})
 }
+
+// TestHoldDeadlineIsStoredAdd holds holdDeadline, which builds the
+// deadline from now's seconds and nanoseconds, to what it was written
+// as: storedTime(now.Add(ttl)), or start if that is not before it; for
+// nows of any year, with a monotonic reading or not, in any location,
+// and ttls of either sign, whole seconds or not.
+func TestHoldDeadlineIsStoredAdd(t *testing.T) {
+	want := func(now time.Time, ttl time.Duration, start time.Time) time.Time {
+		if until := storedTime(now.Add(ttl)); until.Before(start) {
+			return until
+		}
+		return start
+	}
+	locs := []*time.Location{time.UTC, time.Local, time.FixedZone("x", -5*3600-1)}
+	rapid.Check(t, func(rt *rapid.T) {
+		now := time.Unix(rapid.Int64Range(-1<<50, 1<<50).Draw(rt, "sec"), rapid.Int64Range(0, 999_999_999).Draw(rt, "nsec"))
+		now = now.In(rapid.SampledFrom(locs).Draw(rt, "loc"))
+		if rapid.Bool().Draw(rt, "stored") {
+			now = storedTime(now)
+		} else if rapid.Bool().Draw(rt, "monotonic") {
+			now = time.Now().Add(time.Until(now)) // carries a monotonic reading (when in range)
+		}
+		ttl := rapid.OneOf(
+			rapid.Map(rapid.Int64Range(-100_000, 100_000), func(s int64) time.Duration { return time.Duration(s) * time.Second }),
+			rapid.Map(rapid.Int64Range(-1<<62, 1<<62), func(d int64) time.Duration { return time.Duration(d) }),
+			rapid.Map(rapid.Int64Range(-3_000_000_000, 3_000_000_000), func(d int64) time.Duration { return time.Duration(d) }),
+		).Draw(rt, "ttl")
+		start := storedTime(now.Add(time.Duration(rapid.Int64Range(-1<<62, 1<<62).Draw(rt, "start"))))
+		if rapid.Bool().Draw(rt, "startNear") {
+			start = want(now, ttl, time.Unix(1<<60, 0)).Add(time.Duration(rapid.IntRange(-2, 2).Draw(rt, "us")) * time.Microsecond)
+		}
+		if got, w := holdDeadline(now, ttl, start), want(now, ttl, start); got != w {
+			rt.Fatalf("holdDeadline(%v, %v, %v) = %v (%#v); storedTime(now.Add(ttl)) gives %v (%#v)", now, ttl, start, got, got, w, w)
+		}
+	})
+}

@@ -378,7 +378,16 @@ type showEntry struct {
 // txFunc is a transaction body run by update: it gets the Clock's time
 // read inside the show's lock, as the Store keeps times (storedTime), and,
 // when someone listens, a list to append events to.
-type txFunc = func(tx ShowTx, now time.Time, ev *[]Event) error
+type txFunc func(tx ShowTx, now time.Time, ev *[]Event) error
+
+func (f txFunc) run(tx ShowTx, now time.Time, ev *[]Event) error { return f(tx, now, ev) }
+
+// txOp is a transaction body: a txFunc, or one of the show's own
+// transactions (holdOp, endHoldOp), called through the interface: a
+// method value bound to them was a wrapper call more per transaction.
+type txOp interface {
+	run(tx ShowTx, now time.Time, ev *[]Event) error
+}
 
 // txScratch is the state of a show's running transaction, reused from one
 // transaction to the next so that the hot paths (hold, release) allocate no
@@ -386,15 +395,13 @@ type txFunc = func(tx ShowTx, now time.Time, ev *[]Event) error
 // each of those would be an allocation, and garbage the collector scans,
 // on every operation. Guarded by the show's lock.
 type txScratch struct {
-	fn     txFunc
+	op     txOp
 	ev     *[]Event // &events when someone listens, else nil
 	events []Event
-	run    func(tx ShowTx) error // calls fn; made once, handed to the Store
+	run    func(tx ShowTx) error // calls op; made once, handed to the Store
 
-	hold   holdOp // HoldSeats' transaction
-	holdFn txFunc // hold.run, bound once
-	end    endHoldOp
-	endFn  txFunc // end.run, bound once
+	hold holdOp // HoldSeats' transaction
+	end  endHoldOp
 }
 
 func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord) *showEntry {
@@ -406,11 +413,10 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 	s := &e.tx
 	s.run = func(tx ShowTx) error {
 		s.events = s.events[:0] // a Store may run a transaction again
-		return s.fn(tx, storedTime(bs.clock.Now()), s.ev)
+		return s.op.run(tx, storedTime(bs.clock.Now()), s.ev)
 	}
 	s.hold.bs, s.hold.start = bs, show.Start
 	s.end.bs, s.end.layout, s.end.start = bs, layout, show.Start
-	s.holdFn, s.endFn = s.hold.run, s.end.run
 	return e
 }
 
@@ -697,9 +703,9 @@ func (bs *BookingSystem) update(ctx context.Context, e *showEntry, fn txFunc) er
 }
 
 // updateLocked is update for a caller that holds the show's lock.
-func (bs *BookingSystem) updateLocked(ctx context.Context, e *showEntry, fn txFunc) error {
+func (bs *BookingSystem) updateLocked(ctx context.Context, e *showEntry, op txOp) error {
 	s := &e.tx
-	s.fn, s.ev = fn, nil
+	s.op, s.ev = op, nil
 	if bs.events.listening(e.show.ID) {
 		s.ev = &s.events
 	}
@@ -713,10 +719,12 @@ func (bs *BookingSystem) updateLocked(ctx context.Context, e *showEntry, fn txFu
 	} else {
 		err = bs.store.UpdateShow(ctx, e.show.ID, s.run)
 	}
-	s.fn = nil
+	s.op = nil
 	switch {
 	case err == nil:
-		bs.events.publish(e.show.ID, s.events)
+		if len(s.events) > 0 { // a call less when nobody listens
+			bs.events.publish(e.show.ID, s.events)
+		}
 	case errors.Is(err, ErrConflict):
 		bs.stats.storeConflicts.Add(1)
 	}

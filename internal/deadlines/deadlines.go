@@ -82,13 +82,20 @@ func (q *Queue[K]) Push(at time.Time, key K) {
 	q.pushLocked(at, key)
 }
 
-func (q *Queue[K]) pushLocked(at time.Time, key K) {
+// pushLocked adds key with deadline at and reports whether the entry may
+// be the queue's earliest: false for one appended in order behind the
+// FIFO's tail, which is never earlier than the earliest entry.
+func (q *Queue[K]) pushLocked(at time.Time, key K) (mayLead bool) {
 	// An empty FIFO can take any deadline: each heap entry is earlier than
 	// the FIFO tail it was pushed behind, which stays until it has popped
 	// (see popDueLocked), so the FIFO is only empty when the heap is too.
-	if q.fifo.empty() || !at.Before(q.fifo.last()) {
+	if q.fifo.empty() {
 		q.fifo.push(at, key)
-		return
+		return true
+	}
+	if !at.Before(q.fifo.last()) {
+		q.fifo.push(at, key)
+		return false
 	}
 	q.pushes++
 	if q.n == len(q.chunks)*chunkLen {
@@ -97,6 +104,7 @@ func (q *Queue[K]) pushLocked(at time.Time, key K) {
 	*q.at(q.n) = entry[K]{at: at, seq: q.pushes, key: key}
 	q.n++
 	q.up(q.n - 1)
+	return true
 }
 
 // PopDue removes the entries whose deadline is at or before now, earliest

@@ -46,13 +46,16 @@ func (s *Sharded[K]) Push(at time.Time, key K) {
 	sh := &s.shards[s.shardOf(key)%uint64(len(s.shards))]
 	sh.q.mu.Lock()
 	defer sh.q.mu.Unlock()
-	sh.q.pushLocked(at, key)
 	// A push can only bring the head earlier, and an in-order one does
 	// not: skip the store, a locked instruction that would also dirty the
-	// line the sweeper's loads read. Only lock holders store, so the load
-	// is current.
-	if t := nanosOf(at); t < sh.head.Load() {
-		sh.head.Store(t)
+	// line the sweeper's loads read, and for a push behind the FIFO's
+	// tail (the common one: holds of one TTL come in deadline order) the
+	// comparison too, whose nanosOf was most of a push. Only lock holders
+	// store, so the load is current.
+	if sh.q.pushLocked(at, key) {
+		if t := nanosOf(at); t < sh.head.Load() {
+			sh.head.Store(t)
+		}
 	}
 }
 
