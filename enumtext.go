@@ -119,9 +119,9 @@ var seatTypeNames = [...]string{
 }
 
 // ParseSeatType is the inverse of SeatType.String for the Valid types,
-// "Regular", "Premium" and "VIP" (as written: the names are case
-// sensitive, as every Parse function's here); any other text is an
-// *ArgumentError (ErrInvalidArgument).
+// "Regular", "Premium" and "VIP", case-sensitive as every Parse function
+// here is ("premium" is refused); any other text is an *ArgumentError
+// (ErrInvalidArgument).
 func ParseSeatType(s string) (SeatType, error) {
 	if v, ok := parseName[SeatType](seatTypeNames[:], s); ok {
 		return v, nil

@@ -43,7 +43,9 @@ func decodeSeats(data []byte) ([]boxoffice.BookedSeat, error) {
 	for i, s := range js {
 		t, err := boxoffice.ParseSeatType(s.Type)
 		if err != nil {
-			return nil, fmt.Errorf("seat %q: %w", s.ID, err)
+			// Not wrapped: a row this package did not write is no
+			// caller's invalid argument.
+			return nil, fmt.Errorf("seat %q: %v", s.ID, err)
 		}
 		seats[i] = boxoffice.BookedSeat{ID: s.ID, Type: t, Price: boxoffice.Money(s.Price)}
 	}

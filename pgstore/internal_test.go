@@ -143,8 +143,8 @@ func TestStoredSeatTypes(t *testing.T) {
 	}
 	for _, bad := range []string{`[{"id":"A1","type":"premium","price":1}]`, `[{"id":"A1","type":"","price":1}]`,
 		`[{"id":"A1","price":1}]`, `[{"id":"A1","type":1,"price":1}]`, `[{"id":"A1","type":"SeatType(3)","price":1}]`} {
-		if seats, err := decodeSeats([]byte(bad)); err == nil {
-			t.Errorf("decodeSeats(%s) = %v; want an error", bad, seats)
+		if seats, err := decodeSeats([]byte(bad)); err == nil || errors.Is(err, boxoffice.ErrInvalidArgument) {
+			t.Errorf("decodeSeats(%s) = %v, %v; want an error that is no caller's invalid argument", bad, seats, err)
 		}
 	}
 }
