@@ -79,7 +79,8 @@ var statusNames = [...]string{
 }
 
 // String returns the status's lower-case name, e.g. "held" or "confirmed",
-// which ParseBookingStatus reads; "unknown" for a value outside the lifecycle.
+// which ParseBookingStatus reads and MarshalText writes; "unknown" for a
+// value outside the lifecycle (which MarshalText refuses).
 func (s BookingStatus) String() string {
 	if int(s) < len(statusNames) && statusNames[s] != "" {
 		return statusNames[s]

@@ -174,6 +174,28 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // was known (a call that joined a payment in flight, say): the payment may
 // still go on, and the booking (BookingSystem.Booking) tells how it ends.
 //
+// The Booking that comes back with the answer: with no error, the confirmed
+// booking. With a *PaymentError (ErrPaymentFailed), the failed booking:
+// StatusFailed, its seats for sale again, Payment.FailureKind and
+// Payment.Failure saying why, and RefundOwed what the void has not given
+// back yet (non-zero when PaymentError.RefundErr is set). With a
+// *TransitionError (ErrInvalidTransition), the booking in the state that
+// refused: released, cancelled, completed, or expired (by the sweeper, or
+// by this very call if its hold had run out), the error then matching
+// ErrHoldExpired too. With a *ShowStartedError, the booking unchanged, held
+// or paying. In those cases it is the booking as the call left it on
+// record, which BookingSystem.Booking reads next; a call that joined a
+// payment in flight that failed gets what that payment's call got (and one
+// whose payment went through, the booking as it is now). Every other error
+// comes with the zero Booking: an *ArgumentError, ErrNotFound, ErrClosed,
+// the ctx's error of a call that joined a payment in flight,
+// ErrPaymentUnsettled (the booking left paying), a panic, and a Store error
+// — including one that failed to record a failed payment's void, when the
+// booking has failed all the same (the error is then the Store's, not a
+// *PaymentError, and the sweeper retries the void); read the booking to
+// know where it stands. (CancelBooking and ExtendHold differ: their
+// *TransitionError comes with the zero Booking.)
+//
 // A method longer than 256 bytes, not valid UTF-8 or with control
 // characters is refused with an *ArgumentError (ErrInvalidArgument)
 // before anything is read, charged or changed (see PaymentMethod), even

@@ -174,19 +174,12 @@ const (
 	SeatSold                                   // booked (sold)
 )
 
-// String returns the kind's name for people, as SeatError.Error writes it.
+// String returns the kind's name for people, as SeatError.Error writes it;
+// ParseSeatProblemKind reads it and MarshalText writes it, so the wording
+// is fixed. Another value is "SeatProblemKind(n)".
 func (k SeatProblemKind) String() string {
-	switch k {
-	case SeatUnknown:
-		return "unknown seat"
-	case SeatDuplicate:
-		return "listed twice"
-	case SeatHeldByOther:
-		return "held by another customer"
-	case SeatHeldByYou:
-		return "already held by you in another booking"
-	case SeatSold:
-		return "sold"
+	if n, ok := nameOf(seatProblemNames[:], k); ok {
+		return n
 	}
 	return fmt.Sprintf("SeatProblemKind(%d)", k)
 }

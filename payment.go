@@ -303,7 +303,9 @@ var failureKindNames = [...]string{
 }
 
 // String returns the kind's name, e.g. "declined" or "hold lost" ("none"
-// for the zero kind), which ParsePaymentFailureKind reads.
+// for the zero kind), which ParsePaymentFailureKind reads and MarshalText
+// writes; "PaymentFailureKind(n)" for another value (which MarshalText
+// refuses).
 func (k PaymentFailureKind) String() string {
 	if int(k) < len(failureKindNames) {
 		return failureKindNames[k]

@@ -26,16 +26,11 @@ func (t SeatType) Multiplier() Rate {
 	return RateOne
 }
 
-// String returns "Regular", "Premium" or "VIP", or "SeatType(n)" for a
-// value that is not Valid.
+// String returns "Regular", "Premium" or "VIP", which ParseSeatType reads
+// and MarshalText writes, or "SeatType(n)" for a value that is not Valid.
 func (t SeatType) String() string {
-	switch t {
-	case Regular:
-		return "Regular"
-	case Premium:
-		return "Premium"
-	case VIP:
-		return "VIP"
+	if n, ok := nameOf(seatTypeNames[:], t); ok {
+		return n
 	}
 	return fmt.Sprintf("SeatType(%d)", t)
 }
@@ -63,16 +58,11 @@ const (
 	SeatBooked                      // sold
 )
 
-// String returns "available", "held" or "booked", or "SeatStatus(n)" for
-// any other value.
+// String returns "available", "held" or "booked", which ParseSeatStatus
+// reads and MarshalText writes, or "SeatStatus(n)" for any other value.
 func (s SeatStatus) String() string {
-	switch s {
-	case SeatAvailable:
-		return "available"
-	case SeatHeld:
-		return "held"
-	case SeatBooked:
-		return "booked"
+	if n, ok := nameOf(seatStatusNames[:], s); ok {
+		return n
 	}
 	return fmt.Sprintf("SeatStatus(%d)", s)
 }

@@ -15,7 +15,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// seatJSON is one element of bookings.seats.
+// seatJSON is one element of bookings.seats. Type is the seat type's name
+// ("Premium": SeatType's text form, which ParseSeatType reads), as every
+// version of this package has stored it; a string here, not a SeatType,
+// so that a seat stored without one is refused rather than read as
+// Regular.
 type seatJSON struct {
 	ID    string `json:"id"`
 	Type  string `json:"type"`
@@ -37,22 +41,15 @@ func decodeSeats(data []byte) ([]boxoffice.BookedSeat, error) {
 	}
 	seats := make([]boxoffice.BookedSeat, len(js))
 	for i, s := range js {
-		t, ok := parseSeatType(s.Type)
-		if !ok {
-			return nil, fmt.Errorf("seat %q has unknown type %q", s.ID, s.Type)
+		t, err := boxoffice.ParseSeatType(s.Type)
+		if err != nil {
+			// Not wrapped: a row this package did not write is no
+			// caller's invalid argument.
+			return nil, fmt.Errorf("seat %q: %v", s.ID, err)
 		}
 		seats[i] = boxoffice.BookedSeat{ID: s.ID, Type: t, Price: boxoffice.Money(s.Price)}
 	}
 	return seats, nil
-}
-
-func parseSeatType(name string) (boxoffice.SeatType, bool) {
-	for t := boxoffice.Regular; t.Valid(); t++ {
-		if t.String() == name {
-			return t, true
-		}
-	}
-	return 0, false
 }
 
 // checkBooking reports a booking that the bookings table could not hold.

@@ -119,3 +119,32 @@ func TestRetry(t *testing.T) {
 		t.Errorf("retry with a cancelled context: %v", err)
 	}
 }
+
+// TestStoredSeatTypes pins bookings.seats as every version of this package
+// has written it: the seat type by name, as SeatType.String (and its text
+// form) writes it. Rows already stored must keep reading back; a type
+// that is not one of those names, or none, is refused, not read as
+// Regular.
+func TestStoredSeatTypes(t *testing.T) {
+	const stored = `[{"id":"A1","type":"Regular","price":1000},{"id":"C4","type":"Premium","price":1300},{"id":"F9","type":"VIP","price":1500}]`
+	want := []boxoffice.BookedSeat{{ID: "A1", Type: boxoffice.Regular, Price: 1000},
+		{ID: "C4", Type: boxoffice.Premium, Price: 1300}, {ID: "F9", Type: boxoffice.VIP, Price: 1500}}
+	got, err := decodeSeats([]byte(stored))
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("decodeSeats(%s) = %v, %v", stored, got, err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("seat %d: %+v; want %+v", i, got[i], want[i])
+		}
+	}
+	if enc, err := encodeSeats(want); err != nil || string(enc) != `[{"id":"A1","type":"Regular","price":1000},{"id":"C4","type":"Premium","price":1300},{"id":"F9","type":"VIP","price":1500}]` {
+		t.Errorf("encodeSeats = %s, %v; want the stored form", enc, err)
+	}
+	for _, bad := range []string{`[{"id":"A1","type":"premium","price":1}]`, `[{"id":"A1","type":"","price":1}]`,
+		`[{"id":"A1","price":1}]`, `[{"id":"A1","type":1,"price":1}]`, `[{"id":"A1","type":"SeatType(3)","price":1}]`} {
+		if seats, err := decodeSeats([]byte(bad)); err == nil || errors.Is(err, boxoffice.ErrInvalidArgument) {
+			t.Errorf("decodeSeats(%s) = %v, %v; want an error that is no caller's invalid argument", bad, seats, err)
+		}
+	}
+}

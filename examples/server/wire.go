@@ -7,9 +7,12 @@ import (
 	"github.com/boxoffice-go/boxoffice"
 )
 
-// The JSON the API speaks. The library's types carry no JSON tags on
-// purpose (they are not a wire format), so the service maps them here:
-// lower-case enum names, money as integer cents, times as RFC 3339.
+// The JSON the API speaks. The library's enumerated types encode as their
+// names (MarshalText: a BookingStatus as "held", a SeatType as "Premium"),
+// but its structs carry no JSON tags on purpose (they are not a wire
+// format), so the service maps them here: camelCase fields, money as
+// integer cents with the currency, times as RFC 3339, only the fields a
+// client needs, and seat types in lower case (see seatTypeName).
 
 type movieJSON struct {
 	ID              string   `json:"id"`
@@ -151,6 +154,10 @@ func (s *server) bookingOut(b boxoffice.Booking, now time.Time) bookingJSON {
 	return out
 }
 
+// seatTypeName is a seat type as this API has always named it, in lower
+// case ("premium"), which the page's script and style sheet key on; the
+// library's text form is "Premium". Booking and seat statuses are the
+// library's text as they are (String, which MarshalText writes).
 func seatTypeName(t boxoffice.SeatType) string { return strings.ToLower(t.String()) }
 
 // seatUpdateJSON is one live change of a show's seats, sent as the SSE
