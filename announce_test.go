@@ -118,7 +118,12 @@ func TestPaymentFailedAnnouncedWhenAnotherProcessRecordsTheVoid(t *testing.T) {
 	b := f.hold("alice", "E1")
 	gwA.script(chargeOutcome{err: errGatewayDown}, chargeOutcome{err: errGatewayDown}, chargeOutcome{err: errGatewayDown})
 	doneA := confirmAsync(f, f.sys, b.ID)
-	<-gwA.entered // A failed the booking and is voiding
+	select {
+	case <-gwA.entered: // A failed the booking and is voiding
+	case err := <-doneA:
+		// Waiting for the void alone would block until the run's timeout.
+		t.Fatalf("A's confirm ended without voiding: %v; want it to fail the booking and void", err)
+	}
 	if _, err := sysB.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
 		t.Fatalf("B's replay: %v; want ErrPaymentFailed", err)
 	}

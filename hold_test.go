@@ -209,6 +209,44 @@ func TestReleaseHold(t *testing.T) {
 	}
 }
 
+// TestEndingAHoldStampsUpdatedAt: a hold that is released or expires has
+// UpdatedAt at the moment it ended, in the booking returned and stored,
+// for holds whose seat positions the in-memory Store keeps (up to 8
+// seats: freeOwnedSeats) and for larger ones (endHold's general loop).
+func TestEndingAHoldStampsUpdatedAt(t *testing.T) {
+	for _, n := range []int{1, 2, 8, 9} {
+		for _, end := range []string{"release", "expire"} {
+			t.Run(fmt.Sprintf("%s/%d_seats", end, n), func(t *testing.T) {
+				f := newFixture(t)
+				seats := make([]string, n)
+				for k := range seats {
+					seats[k] = fmt.Sprintf("E%d", k+1)
+				}
+				b := f.hold("alice", seats...)
+				want := boxoffice.StatusReleased
+				if end == "release" {
+					f.clock.Advance(time.Minute)
+					r, err := f.sys.ReleaseHold(f.ctx, b.ID)
+					if err != nil || !r.UpdatedAt.Equal(f.clock.Now()) {
+						t.Fatalf("ReleaseHold: UpdatedAt %v, %v; want %v", r.UpdatedAt, err, f.clock.Now())
+					}
+				} else {
+					want = boxoffice.StatusExpired
+					f.clock.Advance(11 * time.Minute)
+					if got, err := f.sys.Sweep(f.ctx); got != 1 || err != nil {
+						t.Fatalf("Sweep = %d, %v; want 1 expired", got, err)
+					}
+				}
+				got := f.booking(b.ID)
+				if got.Status != want || !got.UpdatedAt.Equal(f.clock.Now()) || !got.CreatedAt.Equal(b.CreatedAt) {
+					t.Errorf("stored booking: %s, created %v, updated %v; want %s, created %v, updated %v",
+						got.Status, got.CreatedAt, got.UpdatedAt, want, b.CreatedAt, f.clock.Now())
+				}
+			})
+		}
+	}
+}
+
 func TestExtendHoldIsCapped(t *testing.T) {
 	f := newFixture(t, func(c *boxoffice.Config) { c.MaxHoldExtensions = 2 })
 	b := f.hold("alice", "A1")

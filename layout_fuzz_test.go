@@ -76,6 +76,9 @@ func FuzzLayoutIndex(f *testing.F) {
 	for _, id := range []string{
 		"A1", "A3", "A4", "A0", "A01", "A001", "B1", "C3", "Z1", "Z2", "AB2", "ZZZ1", "ZZZ10",
 		"", "A", "1", "a1", "A1 ", " A1", "A-1", "A+1", "A1a", "AAAA1", "A\u0661", "A1000", "A999",
+		// 2^64+1 and 2^64+3: a number read without a bound on its digits
+		// wraps to seat 1 or 3.
+		"A18446744073709551617", "C18446744073709551619", "AB18446744073709551617",
 	} {
 		f.Add(layout, id)
 	}

@@ -175,6 +175,13 @@ func TestMemoryStoreUpdateShowMisuse(t *testing.T) {
 	if _, err := s.Booking(ctx, b.ID); !errors.Is(err, boxoffice.ErrNotFound) {
 		t.Errorf("a misused transaction was committed: Booking returned %v", err)
 	}
+	// The misuse failed its own transaction alone: the next one commits.
+	if err := s.UpdateShow(ctx, "s1", func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }); err != nil {
+		t.Errorf("the transaction after a misused one: %v; want it committed", err)
+	}
+	if _, err := s.Booking(ctx, b.ID); err != nil {
+		t.Errorf("the booking the next transaction put: %v", err)
+	}
 }
 
 func TestMemoryStoreRollsBackOnPanic(t *testing.T) {

@@ -3,9 +3,11 @@ package boxoffice
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
+	"weak"
 )
 
 // TestMemTxSeatWritesRollBack checks that the seats the in-memory Store's
@@ -80,4 +82,65 @@ func TestMemTxSeatWritesRollBack(t *testing.T) {
 			t.Fatalf("%d seats: seats after the release differ from before the hold", n)
 		}
 	}
+}
+
+// TestMemTxUndoKeepsNoRecordAlive checks that the undo log lets go of the
+// records a finished transaction logged (endTx): the record of a booking
+// that a rolled-back transaction made, and the old state of a booking a
+// committed one changed, its replaced Seats. endTx clears whole entries
+// only for the latter and drops the former's pointer alone; a log that
+// kept either would keep them alive until a later transaction logged as
+// many bookings.
+func TestMemTxUndoKeepsNoRecordAlive(t *testing.T) {
+	ctx := context.Background()
+	s, r, show, layout := storeWithOneShow(t)
+	now := show.Start.Add(-time.Hour)
+	booking := func(seat int) Booking {
+		return Booking{ID: NewBookingID(), UserID: "u", ShowID: show.ID, Status: StatusHeld,
+			Seats:     []BookedSeat{{ID: layout.seats[seat].ID, Type: layout.seats[seat].Type}},
+			CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
+	}
+	failed := errors.New("failed")
+
+	// A booking made, then rolled back: its record is dropped from the show.
+	made := booking(0)
+	var rec weak.Pointer[bookingRecord]
+	if err := s.UpdateShow(ctx, show.ID, func(tx ShowTx) error {
+		tx.PutBooking(made)
+		rec = weak.Make(r.record(made.ID))
+		if rec.Value() == nil {
+			t.Fatal("the booking put has no record")
+		}
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("UpdateShow: %v; want %v", err, failed)
+	}
+	// Collected now: the next transaction reuses the entry.
+	runtime.GC()
+	if rec.Value() != nil {
+		t.Error("the record of a booking a rolled-back transaction made is still alive: the undo log keeps it")
+	}
+
+	// A booking committed, then its seats replaced: the first seats are
+	// the old state's alone.
+	kept := booking(1)
+	if err := s.UpdateShow(ctx, show.ID, func(tx ShowTx) error { tx.PutBooking(kept); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var oldSeats weak.Pointer[BookedSeat]
+	moved := kept
+	moved.Seats = []BookedSeat{{ID: layout.seats[2].ID, Type: layout.seats[2].Type}}
+	if err := s.UpdateShow(ctx, show.ID, func(tx ShowTx) error {
+		oldSeats = weak.Make(&r.record(kept.ID).seats[0])
+		tx.PutBooking(moved)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	if oldSeats.Value() != nil {
+		t.Error("the replaced Seats of a booking are still alive: the undo log keeps the old record's copy")
+	}
+	// The store, and its undo log, stay reachable through the checks.
+	runtime.KeepAlive(r)
 }
