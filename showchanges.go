@@ -495,8 +495,9 @@ func (bs *BookingSystem) seatStatusesLocked(ctx context.Context, e *showEntry) (
 	}
 	seen := make([]SeatStatus, e.layout.Len())
 	at := storedTime(bs.clock.Now())
+	now := instantOf(at)
 	for i := range seen {
-		seen[i] = e.rec.seats[i].StatusAt(at)
+		seen[i] = e.rec.seats[i].statusAt(now)
 	}
 	return seen, at, nil
 }
