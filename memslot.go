@@ -81,3 +81,35 @@ func (s *memSlot) statusAt(now instant) SeatStatus {
 func (s *memSlot) ownedBy(id BookingID) bool {
 	return s.status != SeatAvailable && s.booking == id
 }
+
+// seatReader reads the statuses of a show transaction's seats at one
+// time: in place, with the time converted once, on the MemoryStore's
+// transactions, through Seat and SeatSlot.StatusAt on any other Store's.
+// A Seat call builds the time.Time of a held seat's deadline, which read
+// a seat map of 600 seats, 200 held, a fifth slower.
+type seatReader struct {
+	seats []memSlot // the MemoryStore's, if mem
+	mem   bool
+	at    instant
+	tx    ShowTx
+	now   time.Time
+}
+
+func newSeatReader(tx ShowTx, now time.Time) seatReader {
+	switch t := tx.(type) {
+	case *memViewTx:
+		return seatReader{seats: t.rec.seats, mem: true, at: instantOf(now)}
+	case *memTx:
+		return seatReader{seats: t.rec.seats, mem: true, at: instantOf(now)}
+	}
+	return seatReader{tx: tx, now: now}
+}
+
+// statusAt returns the status of the seat at position i, which is one of
+// the transaction's (0 ≤ i < NumSeats).
+func (r *seatReader) statusAt(i int) SeatStatus {
+	if r.mem {
+		return r.seats[i].statusAt(r.at)
+	}
+	return r.tx.Seat(i).StatusAt(r.now)
+}

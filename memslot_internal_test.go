@@ -55,8 +55,8 @@ func drawTime(rt *rapid.T, label string, base time.Time) time.Time {
 // deadline in UTC == as written, one in another zone as the same instant
 // in UTC, through UpdateShow's and ViewShow's Seat alike; a rolled-back
 // write leaves nothing behind; and at any now the Store's own judgement
-// of a seat (the slot's statusAt, seatsFree, freeSeats' count and the
-// time it stays true) is the written SeatSlot's StatusAt.
+// of a seat (the slot's statusAt, seatsFree, seatReader, freeSeats' count
+// and the time it stays true) is the written SeatSlot's StatusAt.
 func TestMemorySeatSlotsAsSeatSlots(t *testing.T) {
 	ctx := context.Background()
 	failed := errors.New("failed")
@@ -149,8 +149,23 @@ func TestMemorySeatSlotsAsSeatSlots(t *testing.T) {
 				rt.Fatalf("freeSeats(%s) = %d, want %d", now.Format(time.RFC3339Nano), got, free)
 			}
 		}
+		readAt := func(how string, tx ShowTx, now time.Time) {
+			seats := newSeatReader(tx, now)
+			for i, w := range want {
+				if got, want := seats.statusAt(i), w.StatusAt(now); got != want {
+					rt.Fatalf("%s: seatReader.statusAt(%d) at %s = %v for %+v, want %v", how, i, now.Format(time.RFC3339Nano), got, w, want)
+				}
+			}
+		}
+		must(s.ViewShow(ctx, show.ID, func(tx ShowTx) error {
+			for _, now := range nows {
+				readAt("ViewShow", tx, now)
+			}
+			return nil
+		}))
 		must(s.UpdateShow(ctx, show.ID, func(tx ShowTx) error {
 			for _, now := range nows {
+				readAt("UpdateShow", tx, now)
 				for i, w := range want {
 					if got, want := tx.(*memTx).seatsFree([]int{i}, now), w.StatusAt(now) == SeatAvailable; got != want {
 						rt.Fatalf("seatsFree([%d]) at %s = %v for %+v, want %v", i, now.Format(time.RFC3339Nano), got, w, want)
