@@ -29,6 +29,14 @@ import (
 // References must exist: AddHall needs the hall's theater, and AddShow the
 // show's hall and movie; otherwise they return ErrNotFound.
 //
+// A seat's HeldUntil (SeatSlot) is kept as its instant, to the
+// nanosecond, and read back in UTC without a monotonic clock reading, as
+// the Store documentation allows: == to the time given for a time in UTC
+// without one (every time the BookingSystem stores, and the zero time),
+// Equal to it otherwise. Every time.Time has its instant, from year 1 and
+// before to the end of time.Time's range. The other times a MemoryStore
+// is given (a show's, a booking's) come back as given.
+//
 // A MemoryStore is safe for concurrent use. Make one with NewMemoryStore:
 // one not made by it (a zero MemoryStore, or a nil pointer) holds nothing
 // and accepts nothing, as a closed one would. Every method returns an
@@ -479,7 +487,7 @@ type showRecord struct {
 	mask   idMask // the store's
 
 	mu    sync.RWMutex
-	seats []SeatSlot // one per seat of the layout, in layout order
+	seats []memSlot // one per seat of the layout, in layout order
 	// slots holds the records of bookings with IDs of this show (see
 	// bookingID) at their slot, and bookings every other record; both
 	// behind a pointer, updated in place. Use record, store and remove.
@@ -519,15 +527,18 @@ type showRecord struct {
 type freeCount struct {
 	commits uint64
 	at      time.Time
-	until   time.Time // zero: no hold was live at at
+	until   time.Time // the earliest deadline of the holds live at at, if live
 	free    int       // 0 for a cancelled show
 	// cancelled: the show was cancelled (read with the count: cancelling
 	// is a commit, so a count still valid still says whether it is).
 	cancelled bool
+	// live: a hold was live at at. Not told by a zero until: a hold
+	// until the zero time is live at a time before it.
+	live bool
 }
 
 func (c *freeCount) validAt(commits uint64, now time.Time) bool {
-	return c.commits == commits && !now.Before(c.at) && (c.until.IsZero() || now.Before(c.until))
+	return c.commits == commits && !now.Before(c.at) && (!c.live || now.Before(c.until))
 }
 
 // touchedScanLimit is how many touched bookings are found by a scan before
@@ -537,7 +548,7 @@ const touchedScanLimit = 16
 // seatUndo is a seat slot as it was before a SetSeat.
 type seatUndo struct {
 	i   int
-	old SeatSlot
+	old memSlot
 }
 
 // bookingUndo is a booking as it was before the transaction first put it.
@@ -1058,7 +1069,7 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 	}
 	r := &showRecord{
 		show:     show,
-		seats:    make([]SeatSlot, layout.Len()),
+		seats:    make([]memSlot, layout.Len()),
 		bookings: make(map[BookingID]*bookingRecord),
 		mask:     s.mask,
 	}
@@ -1395,7 +1406,7 @@ func (tx *memTx) Seat(i int) SeatSlot {
 		tx.misuse(seatOutOfRange(tx.rec, i))
 		return SeatSlot{}
 	}
-	return tx.rec.seats[i]
+	return tx.rec.seats[i].seatSlot()
 }
 
 func (tx *memTx) SetSeat(i int, slot SeatSlot) {
@@ -1405,7 +1416,7 @@ func (tx *memTx) SetSeat(i int, slot SeatSlot) {
 		return
 	}
 	r.undoSeats = append(r.undoSeats, seatUndo{i: i, old: r.seats[i]})
-	r.seats[i] = slot
+	r.seats[i] = memSlotOf(slot)
 }
 
 func (tx *memTx) Booking(id BookingID) (Booking, error) {
@@ -1494,8 +1505,9 @@ func (tx *memTx) addHold(rec *bookingRecord, key slotKey) error {
 
 // holdSeats sets the seats at positions idx to slot: SetSeat without an
 // interface call and a range check per seat (idx comes from the layout).
-func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
+func (tx *memTx) holdSeats(idx []int, held SeatSlot) {
 	r := tx.rec
+	slot := memSlotOf(held)
 	undo := r.growUndoSeats(len(idx))
 	for _, i := range idx {
 		if i < 0 || i >= len(r.seats) {
@@ -1511,7 +1523,7 @@ func (tx *memTx) holdSeats(idx []int, slot SeatSlot) {
 
 // growUndoSeats returns the seat undo log with room for n more entries,
 // which the caller adds with logSeat and stores back: an append per seat
-// built each entry, 56 bytes, on the stack, and copied it, with a
+// built each entry, 40 bytes, on the stack, and copied it, with a
 // capacity check each time.
 func (r *showRecord) growUndoSeats(n int) []seatUndo {
 	return slices.Grow(r.undoSeats, n)
@@ -1519,11 +1531,11 @@ func (r *showRecord) growUndoSeats(n int) []seatUndo {
 
 // logSeat adds seat i's slot *s to undo, which has room for it
 // (growUndoSeats), writing the entry in place.
-func logSeat(undo []seatUndo, i int, s *SeatSlot) []seatUndo {
+func logSeat(undo []seatUndo, i int, s *memSlot) []seatUndo {
 	undo = undo[:len(undo)+1]
 	u := &undo[len(undo)-1]
 	// Two statements: a tuple assignment evaluates *s into a temporary
-	// first, and copied the 48-byte slot twice.
+	// first, and copied the slot twice.
 	u.i = i
 	u.old = *s
 	return undo
@@ -1535,12 +1547,12 @@ func logSeat(undo []seatUndo, i int, s *SeatSlot) []seatUndo {
 // the slot out.
 func (tx *memTx) seatsFree(idx []int, now time.Time) bool {
 	seats := tx.rec.seats
+	at := instantOf(now)
 	for _, i := range idx {
 		if i < 0 || i >= len(seats) {
 			return false
 		}
-		// StatusAt copies the slot: only for a seat that is not plainly free.
-		if s := &seats[i]; s.Status != SeatAvailable && s.StatusAt(now) != SeatAvailable {
+		if seats[i].statusAt(at) != SeatAvailable {
 			return false
 		}
 	}
@@ -1575,7 +1587,7 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 		if i >= 0 && i < len(r.seats) {
 			if s := &r.seats[i]; s.ownedBy(p.id) {
 				undo = logSeat(undo, i, s)
-				*s = SeatSlot{}
+				*s = memSlot{}
 				if f.partial {
 					f.seats = append(f.seats, p.seats[k].ID)
 				}
@@ -1597,8 +1609,7 @@ func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layo
 func (r *showRecord) freeOwnedSeats(p *bookingRecord) bool {
 	pos := p.pos[:p.npos]
 	for _, i := range pos {
-		// ownedBy, read in place: its receiver is a copy of the slot.
-		if int(i) >= len(r.seats) || r.seats[i].Status == SeatAvailable || r.seats[i].Booking != p.id {
+		if int(i) >= len(r.seats) || !r.seats[i].ownedBy(p.id) {
 			return false
 		}
 	}
@@ -1606,7 +1617,7 @@ func (r *showRecord) freeOwnedSeats(p *bookingRecord) bool {
 	for _, i := range pos {
 		s := &r.seats[i]
 		undo = logSeat(undo, int(i), s)
-		*s = SeatSlot{}
+		*s = memSlot{}
 	}
 	r.undoSeats = undo
 	return true
@@ -1716,15 +1727,18 @@ func (r *showRecord) freeSeats(now time.Time) (free, total int, cancelled bool) 
 		r.free.Store(c)
 		return 0, len(r.seats), true
 	}
+	at := instantOf(now)
+	var until instant // c.until, compared as an instant
 	for i := range r.seats {
 		slot := &r.seats[i]
 		switch {
-		case slot.StatusAt(now) == SeatAvailable:
+		case slot.statusAt(at) == SeatAvailable:
 			c.free++
-		case slot.Status == SeatHeld && (c.until.IsZero() || slot.HeldUntil.Before(c.until)):
-			c.until = slot.HeldUntil
+		case slot.status == SeatHeld && (!c.live || slot.until().before(until)):
+			until, c.live = slot.until(), true
 		}
 	}
+	c.until = until.time()
 	r.free.Store(c)
 	return c.free, len(r.seats), false
 }
@@ -1776,7 +1790,7 @@ func (tx *memViewTx) Seat(i int) SeatSlot {
 		tx.misuse(seatOutOfRange(tx.rec, i))
 		return SeatSlot{}
 	}
-	return tx.rec.seats[i]
+	return tx.rec.seats[i].seatSlot()
 }
 
 func (tx *memViewTx) SetSeat(int, SeatSlot) {

@@ -20,7 +20,7 @@ func TestMemTxSeatWritesRollBack(t *testing.T) {
 	ctx := context.Background()
 	s, r, show, layout := storeWithOneShow(t)
 	day := show.Start
-	seats := func() []SeatSlot {
+	seats := func() []memSlot {
 		r.mu.RLock()
 		defer r.mu.RUnlock()
 		return slices.Clone(r.seats)
@@ -58,7 +58,7 @@ func TestMemTxSeatWritesRollBack(t *testing.T) {
 		}
 		held := seats()
 		for _, i := range idx {
-			if held[i].Booking != rec.id || held[i].Status != SeatHeld {
+			if held[i].booking != rec.id || held[i].status != SeatHeld {
 				t.Fatalf("%d seats: seat %d after the hold: %+v", n, i, held[i])
 			}
 		}

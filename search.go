@@ -500,8 +500,9 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		if cancelled {
 			return nil // no seat for sale
 		}
+		seats := newSeatReader(tx, now)
 		for i := range total {
-			if tx.Seat(i).StatusAt(now) == SeatAvailable {
+			if seats.statusAt(i) == SeatAvailable {
 				free++
 			}
 		}

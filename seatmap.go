@@ -65,8 +65,9 @@ func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, e
 		m.At = storedTime(bs.clock.Now()) // as a commit's time: a change after the map is not dated before it
 		m.Free = 0
 		m.Cancelled = tx.ShowCancelled()
+		seats := newSeatReader(tx, m.At)
 		for i := range m.Seats {
-			st := tx.Seat(i).StatusAt(m.At)
+			st := seats.statusAt(i)
 			m.Seats[i].Status = st
 			if st == SeatAvailable && !m.Cancelled {
 				m.Free++

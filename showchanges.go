@@ -471,8 +471,9 @@ func (bs *BookingSystem) viewSeatStatuses(ctx context.Context, e *showEntry) ([]
 	var at time.Time
 	err := bs.store.ViewShow(ctx, e.show.ID, func(tx ShowTx) error {
 		at = storedTime(bs.clock.Now())
+		seats := newSeatReader(tx, at)
 		for i := range seen {
-			seen[i] = tx.Seat(i).StatusAt(at)
+			seen[i] = seats.statusAt(i)
 		}
 		return nil
 	})
@@ -495,8 +496,9 @@ func (bs *BookingSystem) seatStatusesLocked(ctx context.Context, e *showEntry) (
 	}
 	seen := make([]SeatStatus, e.layout.Len())
 	at := storedTime(bs.clock.Now())
+	now := instantOf(at)
 	for i := range seen {
-		seen[i] = e.rec.seats[i].StatusAt(at)
+		seen[i] = e.rec.seats[i].statusAt(now)
 	}
 	return seen, at, nil
 }
