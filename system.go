@@ -415,8 +415,8 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 		s.events = s.events[:0] // a Store may run a transaction again
 		return s.op.run(tx, storedTime(bs.clock.Now()), s.ev)
 	}
-	s.hold.bs, s.hold.start = bs, show.Start
-	s.end.bs, s.end.layout, s.end.start = bs, layout, show.Start
+	s.hold.bs, s.hold.entry, s.hold.start = bs, e, show.Start
+	s.end.bs, s.end.entry, s.end.layout, s.end.start = bs, e, layout, show.Start
 	return e
 }
 
@@ -644,6 +644,18 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	sh.m[showID] = e
 	bs.shows.numbered.set(e)
 	return e, nil
+}
+
+// eventZone returns the time zone of the show's theater for its events
+// (EventMeta.Location): as the entry has it, loaded when it was made or
+// since by a pricing call that loaded it again; nil if the theater has
+// none or its zone did not load. It never loads a zone itself: an event
+// is no reason to read the zone's file again.
+func (e *showEntry) eventZone() *time.Location {
+	if z := e.zone.Load(); z != nil {
+		return z.loc // nil when the zone did not load
+	}
+	return nil
 }
 
 // theaterZone returns the time zone of the theater (Theater.TimeZone),
