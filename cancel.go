@@ -115,7 +115,7 @@ func (bs *BookingSystem) cancelBooking(ctx context.Context, bookingID BookingID)
 		}
 		cancelledNow = true
 		if ev != nil {
-			*ev = append(*ev, &BookingCancelled{EventMeta: b.meta(now), Seats: b.SeatIDs(), Refund: b.Refund, freed: freed})
+			*ev = append(*ev, &BookingCancelled{EventMeta: b.meta(now, e.eventZone()), Seats: b.SeatIDs(), Refund: b.Refund, freed: freed})
 		}
 		return nil
 	})

@@ -254,7 +254,8 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // each: that fails with a *ScheduleConflictError naming the other show. A
 // cancelled show (CancelShow) is not in the way: its slot is free again.
 // A BasePrice outside [0, MaxPrice] is an *ArgumentError; an unknown movie
-// or hall is ErrNotFound.
+// or hall is ErrNotFound. When observers listen, it also reads the hall's
+// theater, for the zone of its ShowScheduled (EventMeta.Location).
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -300,6 +301,16 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 		return Show{}, err
 	}
 	s.TheaterID = hall.TheaterID
+	// The theater's zone, for ShowScheduled's Location, read only if
+	// someone listens, and before the show is stored: a Store failing to
+	// read the theater fails the call with nothing stored, as for the
+	// movie and the hall.
+	var zone *showZone
+	if bs.events.listening(s.ID) {
+		if zone, err = bs.theaterZone(ctx, hall.TheaterID); err != nil {
+			return Show{}, err
+		}
+	}
 	s.End = storedTime(s.Start.Add(movie.Duration)) // a Duration may have nanoseconds
 	if !s.End.After(s.Start) || !s.blockedUntil().After(s.End) {
 		// Unreachable below the horizon; an empty interval would overlap
@@ -327,7 +338,11 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	if err := bs.addShow(ctx, s, hall.Layout, window); err != nil {
 		return Show{}, err
 	}
-	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: EventMeta{At: storedTime(now), ShowID: s.ID}, Show: s}})
+	meta := EventMeta{At: storedTime(now), ShowID: s.ID}
+	if zone != nil {
+		meta.Location = zone.loc // nil if it did not load
+	}
+	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: meta, Show: s}})
 	return s, nil
 }
 

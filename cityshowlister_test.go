@@ -71,8 +71,9 @@ var cityPaths = append(storePaths[:len(storePaths):len(storePaths)], storePath{"
 
 // TestShowsOfMovieUsesCityShowLister: a page with City on a Store that is
 // a CityShowLister is one call of it, and neither reads the Store's pages
-// of every city's shows nor any theater; a page without City does not
-// call it.
+// of every city's shows nor any theater but once, the first time its
+// shows are listed, for its zone (ShowInfo.Location); a page without City
+// does not call it.
 func TestShowsOfMovieUsesCityShowLister(t *testing.T) {
 	var cs *cityShowStore
 	f := newFixture(t, func(c *boxoffice.Config) {
@@ -87,8 +88,14 @@ func TestShowsOfMovieUsesCityShowLister(t *testing.T) {
 	if len(got) != 2 || got[0].ID != "S1" || got[1].ID != "P100" {
 		t.Fatalf("first page: %v; want S1 and P100", got)
 	}
+	if c, p, th := cs.calls.Load(), cs.pages.Load(), cs.theaters.Load(); c != 1 || p != 0 || th != 1 {
+		t.Errorf("a page of 2 in Mumbai: %d calls of ShowsOfMovieInCity, %d Store pages, %d theater reads; want 1, 0, 1 (T1's zone, once)", c, p, th)
+	}
+	cs.calls.Store(0)
+	cs.theaters.Store(0)
+	mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{City: "Mumbai", Limit: 2}))
 	if c, p, th := cs.calls.Load(), cs.pages.Load(), cs.theaters.Load(); c != 1 || p != 0 || th != 0 {
-		t.Errorf("a page of 2 in Mumbai: %d calls of ShowsOfMovieInCity, %d Store pages, %d theater reads; want 1, 0, 0", c, p, th)
+		t.Errorf("the page again: %d calls of ShowsOfMovieInCity, %d Store pages, %d theater reads; want 1, 0, 0", c, p, th)
 	}
 	cs.calls.Store(0)
 	got = mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{Limit: 2}))

@@ -380,7 +380,7 @@ func (bs *BookingSystem) confirm(ctx context.Context, bookingID BookingID, metho
 			freed := freeSeats(tx, e.layout, &b)
 			tx.PutBooking(b)
 			if ev != nil {
-				*ev = append(*ev, &HoldExpired{EventMeta: b.meta(now), Seats: b.SeatIDs(), freed: freed})
+				*ev = append(*ev, &HoldExpired{EventMeta: b.meta(now, e.eventZone()), Seats: b.SeatIDs(), freed: freed})
 			}
 			resolved = &TransitionError{Booking: b.ID, From: StatusHeld, To: StatusPaying, Expired: true}
 			expiredNow = true
@@ -625,7 +625,7 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 				tx.PutBooking(b)
 				confirmedNow = true
 				if ev != nil {
-					*ev = append(*ev, &BookingConfirmed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Total: b.Total, Payment: b.Payment})
+					*ev = append(*ev, &BookingConfirmed{EventMeta: b.meta(now, e.eventZone()), Seats: b.SeatIDs(), Total: b.Total, Payment: b.Payment})
 				}
 				return nil
 			case tx.ShowCancelled():
@@ -654,13 +654,13 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 		switch {
 		case ev == nil:
 		case b.Payment.Amount == 0:
-			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now), Seats: b.SeatIDs(), Reason: b.Payment.Failure,
+			*ev = append(*ev, &PaymentFailed{EventMeta: b.meta(now, e.eventZone()), Seats: b.SeatIDs(), Reason: b.Payment.Failure,
 				OwedMoney: b.RefundOwed(), freed: freed}) // nothing taken: zero
 		default:
 			// The customer hears of the failure with the outcome of the
 			// void (voidLostPayment); the seat map hears of the seats now.
 			if seats := freed.of(b.SeatIDs()); len(seats) > 0 {
-				*ev = append(*ev, &seatsFreed{EventMeta: b.meta(now), seats: seats})
+				*ev = append(*ev, &seatsFreed{EventMeta: b.meta(now, e.eventZone()), seats: seats})
 			}
 		}
 		return nil
@@ -860,7 +860,7 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 		if ev != nil && (announce || given.Amount > 0 || neverCharged) {
 			// OwedMoney: what a failed void left owed. The seats were
 			// freed when the booking failed.
-			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given,
+			*ev = append(*ev, &PaymentFailed{EventMeta: out.meta(now, e.eventZone()), Seats: out.SeatIDs(), Reason: out.Payment.Failure, Refund: given,
 				OwedMoney: out.RefundOwed(), freed: freedSeats{partial: true}})
 		}
 		return nil

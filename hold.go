@@ -412,7 +412,8 @@ func priceWholeHold(ctx context.Context, p HoldPricer, e *showEntry, loc *time.L
 // heap on every hold.
 type holdOp struct {
 	bs             *BookingSystem
-	start          time.Time // the show's start, set with bs: a show's start never changes
+	entry          *showEntry // whose scratch it is: the zone of its events
+	start          time.Time  // the show's start, set with bs: a show's start never changes
 	userID, showID string
 	idx            []int // layout positions of seats; the buffer is reused
 	seats          []BookedSeat
@@ -569,7 +570,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			SeatsHeld
 			ids smallSeatIDs
 		})
-		e.SeatsHeld = SeatsHeld{EventMeta: b.meta(now), Seats: e.ids.of(&b), Total: h.total, HeldUntil: b.HeldUntil}
+		e.SeatsHeld = SeatsHeld{EventMeta: b.meta(now, h.entry.eventZone()), Seats: e.ids.of(&b), Total: h.total, HeldUntil: b.HeldUntil}
 		*ev = append(*ev, &e.SeatsHeld)
 	}
 	return nil
@@ -728,8 +729,10 @@ func resolveFew(l *Layout, seatIDs []string, idx []int) ([]int, bool) {
 	return idx, true
 }
 
-func (b *Booking) meta(now time.Time) EventMeta {
-	return EventMeta{At: now, ShowID: b.ShowID, BookingID: b.ID, UserID: b.UserID}
+// meta returns the EventMeta of an event of b committed at now, in the
+// zone loc of its show's theater (showEntry.eventZone).
+func (b *Booking) meta(now time.Time, loc *time.Location) EventMeta {
+	return EventMeta{At: now, ShowID: b.ShowID, BookingID: b.ID, UserID: b.UserID, Location: loc}
 }
 
 // ReleaseHold gives the seats of a held booking back for sale. Releasing a
@@ -827,7 +830,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		}
 		tx.PutBooking(b)
 		if ev != nil {
-			*ev = append(*ev, &HoldExtended{EventMeta: b.meta(now), Seats: b.SeatIDs(), HeldUntil: b.HeldUntil})
+			*ev = append(*ev, &HoldExtended{EventMeta: b.meta(now, e.eventZone()), Seats: b.SeatIDs(), HeldUntil: b.HeldUntil})
 		}
 		extended = true
 		return nil
@@ -934,6 +937,7 @@ func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID 
 // scratch like holdOp and for the same reason.
 type endHoldOp struct {
 	bs      *BookingSystem
+	entry   *showEntry // whose scratch it is: the zone of its events
 	layout  *Layout
 	start   time.Time // the show's
 	id      BookingID
@@ -1011,7 +1015,7 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	if ev != nil {
 		res := op.result()
 		b := &res
-		meta := b.meta(now)
+		meta := b.meta(now, op.entry.eventZone())
 		if op.to == StatusReleased {
 			e := new(struct {
 				HoldReleased

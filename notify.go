@@ -171,13 +171,17 @@ func WithNotifierLogger(l *slog.Logger) NotifierOption {
 	}
 }
 
-// WithNotifierLocation sets the time zone hold deadlines are written in,
-// typically the cinema's. By default a deadline is written in UTC, as the
+// WithNotifierLocation sets the time zone hold deadlines are written in
+// for shows whose theater has none. A deadline is written in the zone of
+// the show's theater when the event carries it (EventMeta.Location, from
+// Theater.TimeZone): a customer of a Tokyo theater reads Tokyo's time and
+// one of a Lisbon theater Lisbon's, whatever this option says, as
+// CalendarPricing prices a show in its theater's zone before its
+// Calendar.Location. Without either, a deadline is written in UTC, as the
 // event carries it: the BookingSystem gives every time it stores in UTC,
-// whatever the zone of its Clock (see Clock). The zone is the notifier's,
-// not the theater's (Theater.TimeZone): a chain whose theaters span zones
-// sets it to the one its customers expect, or formats its own messages in
-// an Observer.
+// whatever the zone of its Clock (see Clock). A nil loc keeps that
+// default. To write every deadline in one zone whatever the theater's,
+// format the messages in an Observer of your own.
 func WithNotifierLocation(loc *time.Location) NotifierOption {
 	return func(c *notifierConfig) { c.location = loc }
 }
@@ -252,8 +256,16 @@ func (c *notifierConfig) amount(m Money) string {
 	return c.currency + m.String()
 }
 
-func (c *notifierConfig) deadline(t time.Time) string {
-	if c.location != nil {
+// deadline writes t in the zone of the show's theater (theater, from
+// EventMeta.Location) if it has one, else in WithNotifierLocation's, else
+// as it is (in UTC, as the BookingSystem gives it). The theater's zone
+// comes first: it is where the customer goes to the show, while the
+// notifier's is one for every theater of the chain.
+func (c *notifierConfig) deadline(t time.Time, theater *time.Location) string {
+	switch {
+	case theater != nil:
+		t = t.In(theater)
+	case c.location != nil:
 		t = t.In(c.location)
 	}
 	return t.Format(deadlineLayout)
@@ -409,10 +421,10 @@ func (c *notifierConfig) noticeFor(e Event) (n notice, ok bool) {
 			lines: []string{
 				fmt.Sprintf("We are holding seats %s for you at show %s (booking %s).", seats(e.Seats), e.ShowID, e.BookingID),
 				fmt.Sprintf("Total: %s.", c.amount(e.Total)),
-				fmt.Sprintf("Please pay before %s; after that the seats are released.", c.deadline(e.HeldUntil)),
+				fmt.Sprintf("Please pay before %s; after that the seats are released.", c.deadline(e.HeldUntil, e.Location)),
 			},
 			short: fmt.Sprintf("Seats %s held for show %s, booking %s. Total %s. Pay before %s or they are released.",
-				seats(e.Seats), e.ShowID, e.BookingID, c.amount(e.Total), c.deadline(e.HeldUntil)),
+				seats(e.Seats), e.ShowID, e.BookingID, c.amount(e.Total), c.deadline(e.HeldUntil, e.Location)),
 		}, true
 	case *BookingConfirmed:
 		if e == nil {
@@ -563,7 +575,9 @@ type EmailNotifier struct {
 var _ Observer = (*EmailNotifier)(nil)
 
 // NewEmailNotifier returns an EmailNotifier that sends through sender to
-// the addresses in contacts.
+// the addresses in contacts. It writes a hold's payment deadline in the
+// time zone of the show's theater (EventMeta.Location), else in
+// WithNotifierLocation's, else in UTC.
 func NewEmailNotifier(sender EmailSender, contacts ContactBook, opts ...NotifierOption) *EmailNotifier {
 	return &EmailNotifier{sender: sender, contacts: contacts, cfg: newNotifierConfig(opts)}
 }
@@ -606,7 +620,9 @@ type SMSNotifier struct {
 var _ Observer = (*SMSNotifier)(nil)
 
 // NewSMSNotifier returns an SMSNotifier that sends through sender to the
-// phone numbers in contacts.
+// phone numbers in contacts. It writes deadlines in the zones
+// NewEmailNotifier's do: the theater's, else WithNotifierLocation's, else
+// UTC.
 func NewSMSNotifier(sender SMSSender, contacts ContactBook, opts ...NotifierOption) *SMSNotifier {
 	return &SMSNotifier{sender: sender, contacts: contacts, cfg: newNotifierConfig(opts)}
 }

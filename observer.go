@@ -35,6 +35,14 @@ type EventMeta struct {
 	ShowID    string
 	BookingID BookingID // zero for ShowScheduled and ShowCancelled
 	UserID    string    // empty for ShowScheduled and ShowCancelled
+	// Location is the time zone of the show's theater (Theater.TimeZone),
+	// the one its shows are priced in (PriceRequest.Location), so that an
+	// observer can write the event's times (At, a SeatsHeld's HeldUntil, a
+	// scheduled Show's Start), all in UTC, as its customers read them:
+	// t.In(m.Location). It is nil when the theater has no zone, or when
+	// this process could not load it (see Theater.TimeZone). Events of
+	// theaters of one zone share one Location.
+	Location *time.Location
 }
 
 // Meta returns m.

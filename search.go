@@ -365,6 +365,13 @@ type ShowInfo struct {
 	// Cancelled: the show was cancelled (CancelShow). It is still listed,
 	// so that its customers find it, with FreeSeats 0.
 	Cancelled bool
+	// Location is the time zone of the show's theater (Theater.TimeZone),
+	// as EventMeta.Location is, for a page to print the show's local
+	// start, Start.In(Location), without reading the theater: nil when
+	// the theater has none or this process cannot load it (Start is then
+	// in UTC; time.Time.In panics on nil). Listings of two BookingSystems
+	// may hold two Locations of one zone: compare them by name (String).
+	Location *time.Location
 }
 
 // ShowPage selects one page of a movie's shows (see ShowsOfMovie). The
@@ -392,7 +399,10 @@ type ShowPage struct {
 // by a cursor, not an offset, and a page costs about its limit in reads
 // however many shows the movie has had: the shows that have started are
 // skipped by the Store's index, not read. A show cancelled (CancelShow)
-// is listed all the same, with Cancelled set and FreeSeats 0.
+// is listed all the same, with Cancelled set and FreeSeats 0. Each show
+// comes with its theater's time zone (ShowInfo.Location): a theater is
+// read from the Store the first time one of its shows is listed, and its
+// zone kept for the process's later pages.
 //
 // With page.City set, the page holds only the shows in theaters of that
 // city, and is still full (page.Limit of them) unless it is the last. It
@@ -406,7 +416,9 @@ type ShowPage struct {
 // cursor. Each theater met is read once a call (Store.Theater), and only
 // the shows kept have their seats counted. On a Store that is a
 // CityShowLister (pgstore), none of that: the Store is asked for the
-// city's shows alone, and a page costs one call, as without City. A
+// city's shows alone, and a page costs one call, as without City (and,
+// as any listing, one read of each theater the first time the process
+// lists one of its shows, for its zone). A
 // service offering every city's pages to anonymous users bounds their
 // rate, as for SearchMovies.
 //
@@ -453,7 +465,7 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		// (showRecord.freeSeats) and lends its records.
 		var keep func(*showRecord) (bool, error)
 		if page.City != "" {
-			in := newCityShows(ctx, bs.store, page.City)
+			in := newCityShows(ctx, bs.store, page.City, bs.keepTheaterZone)
 			keep = func(r *showRecord) (bool, error) { return in.holds(&r.show) }
 		}
 		recs, err := futureShows(now, after, limit, func(r *showRecord) ShowCursor { return ShowCursor{r.show.Start, r.show.ID} }, keep,
@@ -464,9 +476,15 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 			return nil, err
 		}
 		out := make([]ShowInfo, len(recs))
+		var zone listedZone
 		for i, r := range recs {
+			if !zone.of(r.show.TheaterID) {
+				if err := zone.read(ctx, bs, r.show.TheaterID); err != nil {
+					return nil, err
+				}
+			}
 			free, total, cancelled := r.freeSeats(now)
-			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total, Cancelled: cancelled}
+			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total, Cancelled: cancelled, Location: zone.loc}
 		}
 		return out, nil
 	}
@@ -482,7 +500,7 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 			return bs.cityShows.ShowsOfMovieInCity(ctx, movieID, page.City, after, limit)
 		}
 	case page.City != "":
-		in := newCityShows(ctx, bs.store, page.City)
+		in := newCityShows(ctx, bs.store, page.City, bs.keepTheaterZone)
 		keep = func(s Show) (bool, error) { return in.holds(&s) }
 	}
 	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} }, keep, read)
@@ -508,13 +526,42 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		}
 		return nil
 	}
+	var zone listedZone
 	for _, s := range shows {
+		if !zone.of(s.TheaterID) {
+			if err := zone.read(ctx, bs, s.TheaterID); err != nil {
+				return nil, err
+			}
+		}
 		if err := bs.store.ViewShow(ctx, s.ID, count); err != nil {
 			return nil, err
 		}
-		out = append(out, ShowInfo{Show: s, FreeSeats: free, TotalSeats: total, Cancelled: cancelled})
+		out = append(out, ShowInfo{Show: s, FreeSeats: free, TotalSeats: total, Cancelled: cancelled, Location: zone.loc})
 	}
 	return out, nil
+}
+
+// listedZone is the time zone of the theater of the show listed last
+// (ShowInfo.Location): a theater's shows often come in a row, and then
+// cost a comparison each.
+type listedZone struct {
+	theaterID string
+	loc       *time.Location
+	known     bool
+}
+
+// of reports whether z is the zone of that theater.
+func (z *listedZone) of(theaterID string) bool { return z.known && z.theaterID == theaterID }
+
+// read makes z the zone of the theater (theaterLocation), or returns the
+// Store's error reading it.
+func (z *listedZone) read(ctx context.Context, bs *BookingSystem, theaterID string) error {
+	loc, err := bs.theaterLocation(ctx, theaterID)
+	if err != nil {
+		return err
+	}
+	*z = listedZone{theaterID: theaterID, loc: loc, known: true}
+	return nil
 }
 
 // futureShows reads, a Store page at a time by read, the first limit shows
@@ -616,10 +663,13 @@ type cityShows struct {
 	city     string
 	theaters map[string]bool   // theater ID → in the city
 	halls    map[string]string // hall ID → its theater's ID
+	// read is told of each theater read, for the listing's zones
+	// (keepTheaterZone), so that a theater is not read twice for it.
+	read func(theaterID string, t Theater) *time.Location
 }
 
-func newCityShows(ctx context.Context, store Store, city string) *cityShows {
-	return &cityShows{ctx: ctx, store: store, city: city, theaters: map[string]bool{}}
+func newCityShows(ctx context.Context, store Store, city string, read func(string, Theater) *time.Location) *cityShows {
+	return &cityShows{ctx: ctx, store: store, city: city, theaters: map[string]bool{}, read: read}
 }
 
 // holds reports whether s is in a theater of the city.
@@ -649,6 +699,7 @@ func (c *cityShows) holds(s *Show) (bool, error) {
 		}
 		in = strings.EqualFold(t.City, c.city)
 		c.theaters[theaterID] = in
+		c.read(theaterID, t)
 	}
 	return in, nil
 }

@@ -192,7 +192,7 @@ func (op *showCancelOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	}
 	if ev != nil {
 		c := op.counts
-		*ev = append(*ev, &ShowCancelled{EventMeta: EventMeta{At: now, ShowID: e.show.ID},
+		*ev = append(*ev, &ShowCancelled{EventMeta: EventMeta{At: now, ShowID: e.show.ID, Location: e.eventZone()},
 			HoldsReleased: c.HoldsReleased, HoldsExpired: c.HoldsExpired, BookingsCancelled: c.BookingsCancelled,
 			PaymentsStopped: c.PaymentsStopped, RefundTotal: op.refundTotal})
 	}
@@ -210,7 +210,7 @@ func (op *showCancelOp) end(tx ShowTx, id BookingID, now time.Time, ev *[]Event)
 	case err != nil:
 		return err
 	}
-	meta := b.meta(now)
+	meta := b.meta(now, e.eventZone())
 	switch b.Status {
 	case StatusHeld:
 		to := StatusReleased

@@ -38,6 +38,7 @@ type BookingSystem struct {
 
 	shows       showCache
 	zones       zoneCache // the theaters' time zones, loaded once each
+	theaterTZ   sync.Map  // theater ID → its zone, *time.Location (nil: none), for listings: theaterLocation
 	users       userLimits
 	holds       *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
 	confirms    inflight                    // confirms in progress, by booking
@@ -415,8 +416,8 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 		s.events = s.events[:0] // a Store may run a transaction again
 		return s.op.run(tx, storedTime(bs.clock.Now()), s.ev)
 	}
-	s.hold.bs, s.hold.start = bs, show.Start
-	s.end.bs, s.end.layout, s.end.start = bs, layout, show.Start
+	s.hold.bs, s.hold.entry, s.hold.start = bs, e, show.Start
+	s.end.bs, s.end.entry, s.end.layout, s.end.start = bs, e, layout, show.Start
 	return e
 }
 
@@ -644,6 +645,57 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	sh.m[showID] = e
 	bs.shows.numbered.set(e)
 	return e, nil
+}
+
+// theaterLocation returns the time zone of the theater for a listing
+// (ShowInfo.Location): nil if it has none, if the Store does not have
+// it (or the show does not name it), or if its zone does not load here
+// (the show is listed without one; its pricing reports the zone). A
+// theater's first listing reads it from the Store; later ones are a map
+// lookup (keepTheaterZone).
+func (bs *BookingSystem) theaterLocation(ctx context.Context, theaterID string) (*time.Location, error) {
+	if theaterID == "" {
+		return nil, nil
+	}
+	if loc, ok := bs.theaterTZ.Load(theaterID); ok {
+		return loc.(*time.Location), nil
+	}
+	t, err := bs.store.Theater(ctx, theaterID)
+	switch {
+	case isNotFound(err):
+		return nil, nil // not kept: it may be added yet
+	case err != nil:
+		return nil, err
+	}
+	return bs.keepTheaterZone(theaterID, t), nil
+}
+
+// keepTheaterZone returns the zone of theater t, read from the Store,
+// and keeps it for later listings if it has none or its zone loaded (a
+// failure to load may pass). A theater never changes once added, so what
+// is kept never goes stale.
+func (bs *BookingSystem) keepTheaterZone(theaterID string, t Theater) *time.Location {
+	var loc *time.Location
+	if t.TimeZone != "" {
+		var err error
+		if loc, err = bs.zones.load(t.TimeZone); err != nil {
+			return nil
+		}
+	}
+	bs.theaterTZ.Store(theaterID, loc)
+	return loc
+}
+
+// eventZone returns the time zone of the show's theater for its events
+// (EventMeta.Location): as the entry has it, loaded when it was made or
+// since by a pricing call that loaded it again; nil if the theater has
+// none or its zone did not load. It never loads a zone itself: an event
+// is no reason to read the zone's file again.
+func (e *showEntry) eventZone() *time.Location {
+	if z := e.zone.Load(); z != nil {
+		return z.loc // nil when the zone did not load
+	}
+	return nil
 }
 
 // theaterZone returns the time zone of the theater (Theater.TimeZone),
