@@ -690,7 +690,8 @@ func (s *PrintSender) write(ctx context.Context, text string) error {
 // LogObserver is an Observer that writes every event as one structured
 // log record with the message "boxoffice event": PaymentFailed at Warn,
 // everything else at Info. Attributes: kind, at (the commit time), show,
-// booking and user where set, then the event's own fields (seats, total,
+// booking and user where set, zone (the theater's time zone,
+// EventMeta.Location, by name) where set, then the event's own fields (seats, total,
 // held_until, payment_ref, reason, refund, refund_percent, refund_ref, owed
 // (a PaymentFailed's OwedMoney, when not zero), show_cancelled and
 // show_started when set; movie, hall, start, base_price for a scheduled
@@ -820,13 +821,18 @@ func eventAttrs(e Event) (attrs []slog.Attr, ok bool) {
 	}
 
 	meta := e.Meta()
-	attrs = make([]slog.Attr, 0, 5+len(own))
+	attrs = make([]slog.Attr, 0, 6+len(own))
 	attrs = append(attrs, slog.String("kind", EventKind(e)), slog.Time("at", meta.At), slog.String("show", meta.ShowID))
 	if !meta.BookingID.IsZero() {
 		attrs = append(attrs, slog.String("booking", meta.BookingID.String()))
 	}
 	if meta.UserID != "" {
 		attrs = append(attrs, slog.String("user", meta.UserID))
+	}
+	if meta.Location != nil {
+		// Times stay in UTC, which log tools sort and compare; the zone
+		// says how the theater's customers read them.
+		attrs = append(attrs, slog.String("zone", meta.Location.String()))
 	}
 	return append(attrs, own...), true
 }

@@ -447,6 +447,12 @@ func TestContactMap(t *testing.T) {
 	}
 }
 
+// zoned returns m with the theater zone loc.
+func zoned(m boxoffice.EventMeta, loc *time.Location) boxoffice.EventMeta {
+	m.Location = loc
+	return m
+}
+
 func TestLogObserver(t *testing.T) {
 	const meta = `at=2026-03-14T18:00:00.000Z show=show-1 booking=0b5e6f1a-7c2d-4e8f-9a01-23456789abcd user=ann`
 	tests := []struct {
@@ -526,6 +532,11 @@ func TestLogObserver(t *testing.T) {
 		{
 			event: &customEvent{EventMeta: notifyMeta},
 			want:  `level=INFO msg="boxoffice event" kind=unknown ` + meta,
+		},
+		{
+			// The theater's zone, by name; the times stay in UTC.
+			event: &boxoffice.HoldExpired{EventMeta: zoned(notifyMeta, time.FixedZone("JST", 9*3600)), Seats: []string{"B7"}},
+			want:  `level=INFO msg="boxoffice event" kind=hold_expired ` + meta + ` zone=JST seats=[B7]`,
 		},
 		{event: (*boxoffice.PaymentFailed)(nil)},
 		{event: (*boxoffice.ShowCancelled)(nil)},
