@@ -226,7 +226,7 @@ func TestSweeperResumeJoinsCalls(t *testing.T) {
 			t.Errorf("after the sweeper's tick: %d charge calls, %s; want 2 and paying: the sweeper leaves the payment to the call", n, st)
 		}
 		close(release)
-		<-done
+		recv(t, done, "the call to ConfirmBooking to return")
 		if *err != nil || got.Status != boxoffice.StatusConfirmed {
 			t.Fatalf("the call: %s, %v; want confirmed", got.Status, *err)
 		}
@@ -256,7 +256,7 @@ func TestSweeperResumeJoinsCalls(t *testing.T) {
 			runtime.Gosched()
 		}
 		close(release)
-		<-done
+		recv(t, done, "the call to ConfirmBooking to return")
 		if *err != nil || got.Status != boxoffice.StatusConfirmed || got.Payment.Method != "card:tok_visa" {
 			t.Fatalf("the call: %s by %q, %v; want confirmed by the method the payment began with", got.Status, got.Payment.Method, *err)
 		}

@@ -123,12 +123,14 @@ func TestPaymentFailedAnnouncedWhenAnotherProcessRecordsTheVoid(t *testing.T) {
 	case err := <-doneA:
 		// Waiting for the void alone would block until the run's timeout.
 		t.Fatalf("A's confirm ended without voiding: %v; want it to fail the booking and void", err)
+	case <-time.After(hangBound):
+		t.Fatalf("waited %v for A's confirm to void or return", hangBound)
 	}
 	if _, err := sysB.ConfirmBooking(f.ctx, b.ID, "card"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
 		t.Fatalf("B's replay: %v; want ErrPaymentFailed", err)
 	}
 	close(gwA.release)
-	if err := <-doneA; !errors.Is(err, boxoffice.ErrPaymentFailed) {
+	if err := recv(t, doneA, "A's confirm to return"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
 		t.Fatalf("A's confirm: %v; want ErrPaymentFailed", err)
 	}
 	if err := sysB.Close(context.Background()); err != nil {

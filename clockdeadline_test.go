@@ -229,7 +229,7 @@ func TestPaymentTimeoutFollowsClock(t *testing.T) {
 				_, err := tt.call(f, b)
 				done <- err
 			}()
-			callCtx := <-gw.entered
+			callCtx := recv(t, gw.entered, "the call to reach the gateway")
 			f.clock.Advance(timeout - time.Nanosecond)
 			if err := callCtx.Err(); err != nil {
 				t.Fatalf("a nanosecond before PaymentTimeout on the Clock, the call is cut off: %v", err)
@@ -343,7 +343,7 @@ func TestPaymentTimeoutThroughDerivedContext(t *testing.T) {
 		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
 		done <- err
 	}()
-	<-gw.entered
+	recv(t, gw.entered, "ConfirmBooking to charge")
 	f.clock.Advance(timeout)
 	var err error
 	select {

@@ -36,7 +36,7 @@ func (f *fixture) confirmInFlight(b boxoffice.Booking) (confirmed <-chan error, 
 		_, err := f.sys.ConfirmBooking(f.ctx, b.ID, "card")
 		done <- err
 	}()
-	<-entered
+	recv(f.t, entered, "ConfirmBooking to charge")
 	return done, release
 }
 
@@ -45,6 +45,8 @@ func (f *fixture) confirmInFlight(b boxoffice.Booking) (confirmed <-chan error, 
 // nothing while the system is still open.
 func waitUntilClosing(t *testing.T, sys *boxoffice.BookingSystem) {
 	t.Helper()
+	timeout := time.NewTimer(hangBound)
+	defer timeout.Stop()
 	for {
 		_, err := sys.ReleaseHold(context.Background(), boxoffice.BookingID{})
 		if errors.Is(err, boxoffice.ErrClosed) {
@@ -52,6 +54,11 @@ func waitUntilClosing(t *testing.T, sys *boxoffice.BookingSystem) {
 		}
 		if !errors.Is(err, boxoffice.ErrNotFound) {
 			t.Fatalf("probe: %v; want ErrNotFound or ErrClosed", err)
+		}
+		select {
+		case <-timeout.C:
+			t.Fatalf("waited %v for Close to begin refusing calls", hangBound)
+		default:
 		}
 		runtime.Gosched()
 	}
@@ -83,10 +90,10 @@ func TestCloseWaitsForConfirmInFlight(t *testing.T) {
 	default:
 	}
 	release()
-	if err := <-confirmed; err != nil {
+	if err := recv(t, confirmed, "ConfirmBooking to return"); err != nil {
 		t.Fatalf("ConfirmBooking: %v", err)
 	}
-	if err := <-closed; err != nil {
+	if err := recv(t, closed, "Close to return"); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	rec.mu.Lock()
@@ -122,14 +129,13 @@ func TestCloseGivesUpOnStuckCall(t *testing.T) {
 	go func() { closed <- f.sys.Close(closeCtx) }()
 	waitUntilClosing(t, f.sys)
 	giveUp()
-	if err := <-closed; !errors.Is(err, context.Canceled) {
+	if err := recv(t, closed, "Close to give up"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Close with a call stuck: %v; want context.Canceled", err)
 	}
-	for range updates { // ended by Close
-	}
+	drain(t, updates, "Close to end the watch")
 
 	release()
-	if err := <-confirmed; err != nil {
+	if err := recv(t, confirmed, "ConfirmBooking to return"); err != nil {
 		t.Fatalf("ConfirmBooking: %v", err)
 	}
 	if got := f.booking(b.ID).Status; got != boxoffice.StatusConfirmed {
@@ -222,10 +228,10 @@ func TestSecondCloseWaitsForTheFirst(t *testing.T) {
 		t.Fatalf("second Close while the first waits: %v; want context.Canceled", err)
 	}
 	release()
-	if err := <-confirmed; err != nil {
+	if err := recv(t, confirmed, "ConfirmBooking to return"); err != nil {
 		t.Fatalf("ConfirmBooking: %v", err)
 	}
-	if err := <-first; err != nil {
+	if err := recv(t, first, "the first Close to return"); err != nil {
 		t.Fatalf("first Close: %v", err)
 	}
 	if err := f.sys.Close(f.ctx); err != nil {
@@ -251,7 +257,7 @@ func TestCloseCountsEventsAnObserverNeverGot(t *testing.T) {
 	for i := range holds {
 		f.hold(fmt.Sprintf("user%d", i), fmt.Sprintf("A%d", 1+i))
 	}
-	<-entered // busy with the first event; the rest wait in its queue
+	recv(t, entered, "the observer to get the first event") // busy with it; the rest wait in its queue
 
 	ctx, cancel := context.WithCancel(f.ctx)
 	cancel() // give up at once
@@ -259,7 +265,9 @@ func TestCloseCountsEventsAnObserverNeverGot(t *testing.T) {
 		t.Fatal("Close with a stuck observer returned nil")
 	}
 	close(release)
-	boxoffice.WaitObserversForTest(f.sys)
+	observed := make(chan struct{})
+	go func() { boxoffice.WaitObserversForTest(f.sys); close(observed) }()
+	recv(t, observed, "the observer goroutines to return")
 	if got := f.sys.Stats().EventsDropped; got != uint64(holds-delivered) {
 		t.Errorf("%d holds, %d delivered to the observer, EventsDropped = %d; want %d",
 			holds, delivered, got, holds-delivered)

@@ -67,7 +67,7 @@ func TestThousandGoroutinesNeverDoubleSell(t *testing.T) {
 						}
 					})
 				}
-				wg.Wait()
+				waitGroup(t, &wg, "the workers' holds, confirms and releases")
 				if held.Load() == 0 || (nShows == 1 && conflicts.Load() == 0) {
 					t.Fatalf("held %d, conflicts %d: the test did not contend", held.Load(), conflicts.Load())
 				}

@@ -163,7 +163,7 @@ func TestConfirmBacksOffOnTheClock(t *testing.T) {
 		}
 		f.clock.Advance(time.Nanosecond)
 	}
-	if err := <-done; err != nil {
+	if err := recv(t, done, "confirm to return after two backoffs"); err != nil {
 		t.Fatalf("confirm after two backoffs: %v", err)
 	}
 }
@@ -242,7 +242,7 @@ func TestConcurrentConfirmsChargeOnce(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent confirms")
 	for i := range 64 {
 		if errs[i] != nil || results[i].Status != boxoffice.StatusConfirmed || results[i].Payment.Reference != results[0].Payment.Reference {
 			t.Fatalf("caller %d: %s %q, %v", i, results[i].Status, results[i].Payment.Reference, errs[i])

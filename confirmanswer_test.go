@@ -227,7 +227,7 @@ func joined(f *fixture, id boxoffice.BookingID, ctx context.Context, outcome cha
 		defer close(firstDone)
 		_, _ = f.sys.ConfirmBooking(f.ctx, id, "card")
 	}()
-	<-entered // the first call is charging
+	recv(f.t, entered, "the first confirm to charge")
 	type answer struct {
 		b   boxoffice.Booking
 		err error
@@ -247,7 +247,7 @@ func joined(f *fixture, id boxoffice.BookingID, ctx context.Context, outcome cha
 			if boxoffice.ConfirmWaitersForTest(f.sys, id) > 0 {
 				close(release)
 				released = true
-				got, done = <-second, true
+				got, done = recv(f.t, second, "the joined confirm to return"), true
 				break
 			}
 			if i == 10_000_000 {
@@ -259,6 +259,6 @@ func joined(f *fixture, id boxoffice.BookingID, ctx context.Context, outcome cha
 	if !released {
 		close(release)
 	}
-	<-firstDone
+	recv(f.t, firstDone, "the first confirm to return")
 	return id, got.b, got.err
 }

@@ -93,7 +93,7 @@ func TestBlockedObserverNeverDelaysBookings(t *testing.T) {
 	rec := newRecorder()
 	blk := blocker{entered: make(chan struct{}, 1)}
 	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{blk, rec} })
-	<-blk.entered
+	recv(t, blk.entered, "the blocked observer to get the first event")
 	f.holdAndRelease()
 	rec.waitFor(t, 40)
 	// Close gives up on the blocked observer when its context ends.
@@ -113,7 +113,7 @@ func TestSlowObserverLosesOldestEventsOnly(t *testing.T) {
 		c.Observers = []boxoffice.Observer{blk}
 		c.EventBuffer = 4
 	})
-	<-blk.entered // stuck on the fixture's ShowScheduled
+	recv(t, blk.entered, "the observer to get the fixture's ShowScheduled") // and stay stuck on it
 	for _, s := range []string{"A1", "A2", "A3", "A4", "A5", "A6", "A7"} {
 		f.hold("user-"+s, s)
 	}
@@ -167,14 +167,13 @@ func TestWatchStreamsSeatChanges(t *testing.T) {
 		{ShowID: "S1", At: start, Seats: []string{"B5"}, Status: boxoffice.SeatAvailable},
 	}
 	for i, w := range want {
-		u := <-updates
+		u := recv(t, updates, fmt.Sprintf("update %d", i))
 		if u.ShowID != w.ShowID || !u.At.Equal(w.At) || !slices.Equal(u.Seats, w.Seats) || u.Status != w.Status || u.Initial {
 			t.Fatalf("update %d = %+v; want %+v", i, u, w)
 		}
 	}
 	cancel()
-	for range updates { // the stream closes once ctx ends
-	}
+	drain(t, updates, "the stream to close once its ctx ended")
 	if _, err := f.sys.Watch(f.ctx, "nope"); !errors.Is(err, boxoffice.ErrNotFound) {
 		t.Errorf("Watch of an unknown show: %v; want ErrNotFound", err)
 	}
@@ -190,8 +189,7 @@ func TestWatchEndsOnClose(t *testing.T) {
 	if err := f.sys.Close(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	for range updates {
-	}
+	drain(t, updates, "Close to end the stream")
 }
 
 // TestWatchUpdatesAreEachStreamsOwn: a stream's reader may change the
@@ -216,9 +214,9 @@ func TestWatchUpdatesAreEachStreamsOwn(t *testing.T) {
 		t.Errorf("the second stream's map begins with %v; want A1", got[0].Seats[0])
 	}
 	f.hold("alice", "A1", "A2")
-	u := <-one
+	u := recv(t, one, "the first stream's update")
 	u.Seats[0] = "rewritten by the first reader"
-	if got := (<-two).Seats; !slices.Equal(got, []string{"A1", "A2"}) {
+	if got := recv(t, two, "the second stream's update").Seats; !slices.Equal(got, []string{"A1", "A2"}) {
 		t.Errorf("the second stream's update names %v; want [A1 A2]", got)
 	}
 	held, ok := rec.waitFor(t, 1)[0].(*boxoffice.SeatsHeld)

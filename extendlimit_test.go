@@ -183,7 +183,7 @@ func TestFailedExtensionRacingAnotherKeepsItsDeadline(t *testing.T) {
 	if _, err := f.sys.ExtendHold(f.ctx, first.ID); err == nil {
 		t.Fatal("the first ExtendHold succeeded; want its Store's error")
 	}
-	<-done
+	recv(t, done, "the second ExtendHold to return")
 	if second != nil {
 		t.Fatalf("the second ExtendHold: %v", second)
 	}

@@ -221,6 +221,6 @@ func TestReleaseOnHeldEventFreesTheLiveCap(t *testing.T) {
 			}
 		}(w)
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the workers' holds and releases")
 	t.Logf("users locked out: %d of %d", failures, workers)
 }

@@ -35,13 +35,13 @@ func TestPricingFailureCountsAgainstRate(t *testing.T) {
 		_, err := f.sys.HoldSeats(f.ctx, "bot", f.show.ID, []string{"A1"})
 		failed <- err
 	}()
-	<-entered                         // admitted at t0, pricing in flight
-	f.clock.Advance(20 * time.Second) // t0+20 s
+	recv(t, entered, "the hold to be priced") // admitted at t0, pricing in flight
+	f.clock.Advance(20 * time.Second)         // t0+20 s
 	if _, err := f.sys.HoldSeats(f.ctx, "bot", f.show.ID, []string{"B1"}); err != nil {
 		t.Fatalf("S1: %v", err)
 	}
 	close(release)
-	if err := <-failed; !errors.Is(err, errSlow) {
+	if err := recv(t, failed, "the slow hold to return"); !errors.Is(err, errSlow) {
 		t.Fatalf("F: %v; want the pricing error", err)
 	}
 	// F and S1 took the bucket's 2 tokens, and 20 s gave 2/3 of one back.

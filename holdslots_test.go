@@ -108,7 +108,7 @@ func TestConcurrentHoldsTakeSlotsInOrder(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent holds")
 	if len(made) != len(seats) {
 		t.Fatalf("%d holds made; want one per seat, %d", len(made), len(seats))
 	}

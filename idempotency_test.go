@@ -30,7 +30,7 @@ func replayConfirm(f *fixture, id boxoffice.BookingID) ([]boxoffice.Booking, []e
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(f.t, &wg, "the replayed confirms")
 	return results, errs
 }
 
@@ -220,7 +220,7 @@ func TestJoinedConfirmAnswersFromCurrentState(t *testing.T) {
 		defer close(firstDone)
 		first, firstErr = a.ConfirmBooking(ctx, held.ID, "card")
 	}()
-	<-ps.paused // confirmed and committed; the call has not returned
+	recv(t, ps.paused, "A's confirm to commit") // confirmed and committed; the call has not returned
 	if c, err := b.CancelBooking(ctx, held.ID); err != nil || c.Status != boxoffice.StatusCancelled {
 		t.Fatalf("cancel on B: %s, %v", c.Status, err)
 	}
@@ -237,8 +237,8 @@ func TestJoinedConfirmAnswersFromCurrentState(t *testing.T) {
 		runtime.Gosched()
 	}
 	close(ps.resume)
-	<-firstDone
-	<-secondDone
+	recv(t, firstDone, "the first confirm to return")
+	recv(t, secondDone, "the second confirm to return")
 
 	if firstErr != nil || first.Status != boxoffice.StatusConfirmed {
 		t.Errorf("first confirm: %s, %v; want confirmed (as it was when it committed)", first.Status, firstErr)
@@ -315,13 +315,13 @@ func TestHoldLostDuringPaymentAnswersAlike(t *testing.T) {
 				defer close(done)
 				first, firstErr = f.sys.ConfirmBooking(f.ctx, b.ID, "card")
 			}()
-			<-ps.paused // alice is paying; her hold runs out and bob takes A1
+			recv(t, ps.paused, "alice's payment to begin") // her hold runs out and bob takes A1
 			f.clock.Advance(10 * time.Minute)
 			if _, err := other.HoldSeats(f.ctx, "bob", f.show.ID, []string{"A1"}); err != nil {
 				t.Fatalf("bob's hold: %v", err)
 			}
 			close(ps.resume)
-			<-done
+			recv(t, done, "alice's confirm to return")
 
 			want := []error{boxoffice.ErrPaymentFailed, boxoffice.ErrHoldExpired}
 			if m := matchedSentinels(firstErr); !slices.Equal(m, want) || strings.Contains(firstErr.Error(), "<nil>") {

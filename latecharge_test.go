@@ -3,6 +3,7 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -225,7 +226,7 @@ func TestLateChargeAfterFailedBookingIsVoided(t *testing.T) {
 
 				for i, r := range releases {
 					close(r)
-					errLate := <-answers[i]
+					errLate := recv(t, answers[i], fmt.Sprintf("late process %d to answer", i+1))
 					if !errors.Is(errLate, boxoffice.ErrPaymentFailed) {
 						t.Errorf("late process %d: %v; want ErrPaymentFailed", i+1, errLate)
 					}
@@ -294,19 +295,19 @@ func TestStaleVoidNotFoundIsNotRecorded(t *testing.T) {
 			waitEntered(t, staleIn, staleGo, "the other process's void to be answered")
 
 			close(voidGo) // the retry records nothing taken
-			if err := <-retried; !errors.Is(err, boxoffice.ErrPaymentFailed) {
+			if err := recv(t, retried, "the retry to answer"); !errors.Is(err, boxoffice.ErrPaymentFailed) {
 				t.Fatalf("the retry: %v; want ErrPaymentFailed", err)
 			}
 			if got := f.booking(b.ID); got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 {
 				t.Fatalf("after the retry's void: %s owing %s; want failed, nothing owed", got.Status, got.RefundOwed())
 			}
 			close(lateGo) // the late charge goes through; its void fails
-			<-late
+			recv(t, late, "the late confirm to answer")
 			if got := f.booking(b.ID); got.RefundOwed() != b.Total {
 				t.Fatalf("after the late charge: owing %s; want %s", got.RefundOwed(), b.Total)
 			}
 			close(staleGo) // the stale "not found"
-			<-stale
+			recv(t, stale, "the other process's confirm to answer")
 
 			got := f.booking(b.ID)
 			charged, refunded := gw.ledger.Totals()
@@ -346,10 +347,10 @@ func TestLateChargeLandsBeforeNotFoundIsRecorded(t *testing.T) {
 			waitEntered(t, voidIn, voidGo, "the retry's void to be answered")
 
 			close(lateGo) // the late charge goes through and settles
-			errLate := <-late
+			errLate := recv(t, late, "the late confirm to answer")
 			t.Logf("late: %v; booking now %+v", errLate, f.booking(b.ID).Payment)
 			close(voidGo) // the retry records its "not found"
-			errRetry := <-retried
+			errRetry := recv(t, retried, "the retry to answer")
 			t.Logf("retry: %v", errRetry)
 
 			got := f.booking(b.ID)

@@ -51,8 +51,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	if err := sys.Close(closeCtx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Close with the observer stuck: %v; want context.Canceled", err)
 	}
-	for range updates { // closed by Close
-	}
+	drain(t, updates, "Close to end the stream")
 	if err := sys.Close(ctx); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}

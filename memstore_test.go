@@ -366,7 +366,7 @@ func TestMemoryStoreBookingsOfManyUsers(t *testing.T) {
 			}
 		}
 	})
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent Store calls")
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)

@@ -666,7 +666,7 @@ func TestPrintSenderConcurrent(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent sends")
 	out := buf.String()
 	for g := range senders {
 		for i := range each {
@@ -740,7 +740,8 @@ func TestPaymentFailedOnceWhileTheVoidFails(t *testing.T) {
 	}
 	f.hold("carol", "F1") // marker
 	n := 0
-	for e := range events {
+	for {
+		e := recv(t, events, "the marker's SeatsHeld")
 		if pf, ok := e.(*boxoffice.PaymentFailed); ok && pf.BookingID == a.ID {
 			n++
 		}
@@ -941,15 +942,20 @@ func TestNotifierSendTimeout(t *testing.T) {
 				})
 				defer func() {
 					close(release)
-					if !<-cancelled {
-						t.Error("the timed-out send's ctx was not cancelled")
+					select {
+					case c := <-cancelled:
+						if !c {
+							t.Error("the timed-out send's ctx was not cancelled")
+						}
+					case <-time.After(hangBound):
+						t.Errorf("waited %v for the hung send to return", hangBound)
 					}
 				}()
 				n := nt.build(sender, boxoffice.WithNotifierClock(clock), boxoffice.WithSendAttempts(tt.attempts),
 					boxoffice.WithSendBackoff(-1), boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
 				held := &boxoffice.SeatsHeld{EventMeta: notifyMeta, Seats: []string{"A1"}, HeldUntil: notifyAt.Add(10 * time.Minute)}
 				done := notifyAsync(t.Context(), n, held)
-				<-sender.attempts
+				recv(t, sender.attempts, "the first send")
 				if err := clock.WaitForTimers(t.Context(), 1); err != nil { // the send timeout
 					t.Fatal(err)
 				}
@@ -989,7 +995,7 @@ func TestNotifierStopsRetryingWhenItsContextEnds(t *testing.T) {
 				boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
 			ctx, cancel := context.WithCancel(t.Context())
 			done := notifyAsync(ctx, n, &boxoffice.HoldExpired{EventMeta: notifyMeta, Seats: []string{"A1"}})
-			<-sender.attempts
+			recv(t, sender.attempts, "the first send")
 			if err := clock.WaitForTimers(t.Context(), 1); err != nil { // the backoff
 				t.Fatal(err)
 			}
@@ -1040,7 +1046,7 @@ func TestNotifierRetriesUnderTheBookingSystem(t *testing.T) {
 				boxoffice.WithNotifierLogger(slog.New(slog.NewTextHandler(&logs, nil))))}
 		})
 		f.hold("alice", "A1")
-		<-sender.attempts // and now waiting an hour of the fake clock
+		recv(t, sender.attempts, "the hold's first send") // and now waiting an hour of the fake clock
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		if err := f.sys.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {

@@ -210,7 +210,7 @@ func TestPaymentBoundIsTheStartingProcesses(t *testing.T) {
 	}
 
 	close(release) // A's charge lands, by the same key: the provider charges once
-	if err := <-aDone; err != nil {
+	if err := recv(t, aDone, "A's confirm to return"); err != nil {
 		t.Logf("A: %v", err)
 	}
 	if got := f.booking(b.ID); got.Status != boxoffice.StatusConfirmed {
@@ -256,7 +256,7 @@ func TestResumeKeepsTheLongerBound(t *testing.T) {
 	close(releaseB)
 	close(releaseA)
 	for _, done := range []chan error{bDone, aDone} {
-		if err := <-done; err != nil {
+		if err := recv(t, done, "ConfirmBooking to return"); err != nil {
 			t.Errorf("ConfirmBooking: %v", err)
 		}
 	}

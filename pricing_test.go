@@ -490,7 +490,7 @@ func TestPricingConcurrentUse(t *testing.T) {
 		}()
 	}
 	for range strategies {
-		if err := <-done; err != nil {
+		if err := recv(t, done, "a strategy's prices"); err != nil {
 			t.Error(err)
 		}
 	}

@@ -180,7 +180,7 @@ func TestLateChargeAfterOtherProcessFailedIt(t *testing.T) {
 		t.Fatalf("process B: %s owing %s, %v; want failed, nothing owed (no charge to void yet)", gotB.Status, gotB.RefundOwed(), errB)
 	}
 	close(release)
-	<-done
+	recv(t, done, "process A's confirm to return")
 	if !errors.Is(errA, boxoffice.ErrPaymentFailed) {
 		t.Errorf("process A: %v; want ErrPaymentFailed", errA)
 	}
@@ -254,7 +254,7 @@ func TestConfirmGatewayPanic(t *testing.T) {
 	}
 	close(gw.release)
 	for range 2 {
-		if err := <-errs; err == nil || !strings.Contains(err.Error(), "gateway bug") {
+		if err := recv(t, errs, "a call during the panic to return"); err == nil || !strings.Contains(err.Error(), "gateway bug") {
 			t.Errorf("a call during the panic: %v; want an error naming the panic", err)
 		}
 	}

@@ -36,7 +36,7 @@ func TestRetryOfLivePaymentWithSeatsLostChargesByTheKey(t *testing.T) {
 		_, err := a.sys.ConfirmBooking(f.ctx, b.ID, "card")
 		aDone <- err
 	}()
-	<-started
+	recv(t, started, "A's charge")
 
 	f.clock.Advance(10*time.Minute + time.Second) // the hold has lapsed
 	f.hold("bob", "A1")
@@ -48,7 +48,7 @@ func TestRetryOfLivePaymentWithSeatsLostChargesByTheKey(t *testing.T) {
 	}
 
 	close(release) // A's charge lands at the gateway now
-	if err := <-aDone; !errors.Is(err, errStoreDown) {
+	if err := recv(t, aDone, "A's confirm to return"); !errors.Is(err, errStoreDown) {
 		t.Logf("A: %v", err)
 	}
 

@@ -89,7 +89,7 @@ func TestScheduleSameShowTwiceAtOnce(t *testing.T) {
 	if _, err := first.ScheduleShow(f.ctx, show); err != nil {
 		t.Fatalf("first ScheduleShow: %v", err)
 	}
-	<-done
+	recv(t, done, "the second ScheduleShow to return")
 	if !errors.Is(second, boxoffice.ErrAlreadyExists) {
 		t.Errorf("ScheduleShow of the same show while the first held the hall: %v; want ErrAlreadyExists", second)
 	}
@@ -132,7 +132,7 @@ func TestShowScheduledBeforeItsHolds(t *testing.T) {
 	}
 	mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
 		Start: start.Add(48 * time.Hour), BasePrice: 1000}))
-	<-done
+	recv(t, done, "the hold on the new show to return")
 	if holdErr != nil {
 		t.Fatalf("hold on the new show: %v", holdErr)
 	}
@@ -240,7 +240,7 @@ func TestScheduleShowBlocksNoOtherShow(t *testing.T) {
 	}
 	mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "new", MovieID: "M1", HallID: "H1",
 		Start: start.Add(time.Duration(24+4*n) * time.Hour), BasePrice: 1000}))
-	<-done
+	recv(t, done, "the holds on the other shows to return")
 	if blocked {
 		t.Errorf("requests for other shows waited for ScheduleShow's AddShow")
 	}

@@ -51,7 +51,7 @@ func TestSearchAfterAddMovieBuildsTheIndexOnce(t *testing.T) {
 				})
 			}
 			close(start)
-			wg.Wait()
+			waitGroup(t, &wg, "the concurrent searches")
 		}
 	})
 	if copies > 1.5*rounds {

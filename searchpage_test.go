@@ -288,7 +288,7 @@ func TestSearchMoviesWhileAdding(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent searches")
 	ids, _ := searchAll(t, f.sys, boxoffice.MovieQuery{Limit: 7, Title: "film"})
 	if len(ids) != 300 {
 		t.Errorf("%d films found once the adding is done; want 300", len(ids))

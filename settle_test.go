@@ -298,8 +298,7 @@ func TestStatsGauges(t *testing.T) {
 		t.Errorf("Stats().WatchStreams with two open = %d; want 2", got)
 	}
 	cancel()
-	for range updates { // the stream ends
-	}
+	drain(t, updates, "the stream to end once its ctx ended")
 	deadline := time.Now().Add(10 * time.Second) // a bound for a failure, not a wait
 	for f.sys.Stats().WatchStreams != 1 && time.Now().Before(deadline) {
 		runtime.Gosched()

@@ -98,7 +98,11 @@ func testSettleTickBounded(t *testing.T, refuse, notFound bool) {
 	t.Cleanup(func() { _ = bs.Close(ctx) })
 	// The test runs the ticks itself, on its goroutine.
 	bs.stop()
-	<-bs.sweeperRan
+	select {
+	case <-bs.sweeperRan:
+	case <-time.After(time.Minute): // a bound for a failure, not a wait
+		t.Fatal("waited a minute for the sweeper to stop")
+	}
 
 	if _, err := bs.AddMovie(ctx, Movie{ID: "M1", Title: "Alien", Duration: 2 * time.Hour}); err != nil {
 		t.Fatal(err)

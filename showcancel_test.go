@@ -695,13 +695,13 @@ func TestCancelShowRacesHolds(t *testing.T) {
 						}
 					})
 				}
-				<-cancelNow
+				recv(t, cancelNow, "20 holds to be granted")
 				counts, err := f.sys.CancelShow(f.ctx, f.show.ID)
 				cancelled.Store(true)
 				if err != nil {
 					t.Fatal(err)
 				}
-				wg.Wait()
+				waitGroup(t, &wg, "the holds racing CancelShow")
 				if int64(counts.HoldsReleased) != nGranted.Load() {
 					t.Errorf("round %d: CancelShow released %d holds; %d were granted", round, counts.HoldsReleased, nGranted.Load())
 				}

@@ -46,7 +46,7 @@ func TestCallsBehindAStuckTransactionKeepTheirDeadlines(t *testing.T) {
 	store.armed <- struct{}{}
 	stuck := make(chan error, 1)
 	go func() { _, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"}); stuck <- err }()
-	<-store.entered
+	recv(t, store.entered, "the hold to reach the Store")
 
 	gone, cancel := context.WithCancel(f.ctx)
 	cancel() // the caller's deadline has passed while it queues
@@ -76,7 +76,7 @@ func TestCallsBehindAStuckTransactionKeepTheirDeadlines(t *testing.T) {
 		})
 	}
 	close(store.release)
-	if err := <-stuck; err != nil {
+	if err := recv(t, stuck, "the stuck hold, released, to return"); err != nil {
 		t.Fatalf("the stuck hold, released: %v", err)
 	}
 	if b := f.booking(held.ID); b.Status != boxoffice.StatusHeld {

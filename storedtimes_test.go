@@ -250,7 +250,7 @@ func TestNothingDatedBeforeAMapReadAheadOfIt(t *testing.T) {
 	if at := begun[len(begun)-1].At; b.CreatedAt.Before(at) {
 		t.Errorf("a hold after the stream began is dated %v, before its map's %v", b.CreatedAt, at)
 	}
-	if u := <-updates; u.At.Before(begun[len(begun)-1].At) {
+	if u := recv(t, updates, "the stream's change"); u.At.Before(begun[len(begun)-1].At) {
 		t.Errorf("the stream's change %v is dated %v, before its map's %v", u.Seats, u.At, begun[len(begun)-1].At)
 	}
 }

@@ -242,7 +242,7 @@ func TestCloseEndsAWatchWaitingToListen(t *testing.T) {
 		_, err := mine.Watch(context.Background(), f.show.ID)
 		watched <- err
 	}()
-	<-store.listening
+	recv(t, store.listening, "Watch to ask the Store to listen")
 	ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
 	defer cancel()
 	if err := mine.Close(ctx); err != nil {
@@ -318,7 +318,7 @@ func TestWatchFeedReadsAShowOnceAtATime(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the holds on every show")
 	each := func(n int) map[string]int {
 		m := make(map[string]int)
 		for _, id := range shows {
@@ -499,11 +499,11 @@ func TestWatchFeedLockedShowsHoldUpNoOtherShow(t *testing.T) {
 		feedStateWithin(t, mine, id, false, false)
 	}
 	var wg sync.WaitGroup
-	t.Cleanup(wg.Wait)
+	t.Cleanup(func() { waitGroup(t, &wg, "this process's holds to return") })
 	t.Cleanup(func() { close(store.release) }) // first: the holds end, then Close
 	for _, id := range locked {
 		wg.Go(func() { _, _ = mine.HoldSeats(context.Background(), "me"+id, id, []string{"F1"}) })
-		<-store.entered
+		recv(t, store.entered, "this process's hold on "+id+" to reach the Store")
 	}
 	for _, id := range locked { // the feed's reads of these wait for the locks
 		mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "o"+id, id, []string{"A1"}))
@@ -640,9 +640,9 @@ func TestWatchFeedReadsAtOnceStayBounded(t *testing.T) {
 	mustT[boxoffice.Booking](t)(f.sys.HoldSeats(f.ctx, "ob", b, []string{"A1"}))
 	awaitShows(t, "the first read of b", store.entered, map[string]int{b: 1})
 	var wg sync.WaitGroup
-	t.Cleanup(wg.Wait)
+	t.Cleanup(func() { waitGroup(t, &wg, "this process's holds to return") })
 	wg.Go(func() { _, _ = mine.HoldSeats(context.Background(), "mb", b, []string{"F1"}) })
-	<-store.updating
+	recv(t, store.updating, "this process's hold on b to reach the Store")
 	close(gB) // the read ends; the feed waits for b's lock, with no slot
 	held := make(map[string]int)
 	for _, id := range as { // every slot taken

@@ -77,7 +77,7 @@ func TestWatchSeesATransactionRunningAsItOpens(t *testing.T) {
 		}
 		held <- b
 	}()
-	<-gs.entered // alice's hold is inside update, its transaction not yet run
+	recv(t, gs.entered, "alice's hold to reach the Store") // inside update, its transaction not yet run
 
 	// The client subscribes while the hold is in flight. Whether Watch
 	// waits for it decides which of the two a correct system must do; the
@@ -99,7 +99,7 @@ func TestWatchSeesATransactionRunningAsItOpens(t *testing.T) {
 		close(gs.release)
 	case <-time.After(100 * time.Millisecond):
 		close(gs.release)
-		w = <-watching
+		w = recv(t, watching, "Watch to return")
 	}
 	if w.err != nil {
 		t.Fatal(w.err)
@@ -108,7 +108,7 @@ func TestWatchSeesATransactionRunningAsItOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := <-held
+	b := recv(t, held, "alice's hold to return")
 	if !streamed && m.Seats[0].Status != boxoffice.SeatHeld {
 		t.Fatalf("A1 in the map read after Watch returned, the hold committed: %s; want held", m.Seats[0].Status)
 	}
@@ -123,7 +123,7 @@ func TestWatchSeesATransactionRunningAsItOpens(t *testing.T) {
 	if _, err := sys.ReleaseHold(ctx, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	u := <-w.updates
+	u := recv(t, w.updates, "the update after the map")
 	if streamed && u.Status != boxoffice.SeatHeld {
 		t.Fatalf("first update after the map = %+v; want A1 held: the map was read before the hold committed", u)
 	}

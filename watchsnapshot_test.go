@@ -152,7 +152,7 @@ func TestWatchBeginsWithTheSeatMap(t *testing.T) {
 					return
 				}
 				f.hold("zed", "F10")
-				if u := <-updates; u.Status != boxoffice.SeatHeld || !slices.Equal(u.Seats, []string{"F10"}) || u.Initial {
+				if u := recv(t, updates, "the update after the map"); u.Status != boxoffice.SeatHeld || !slices.Equal(u.Seats, []string{"F10"}) || u.Initial {
 					t.Fatalf("after the map: %+v; want F10 held, Initial unset", u)
 				}
 			})

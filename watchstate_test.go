@@ -73,7 +73,20 @@ func TestWatchStreamAgreesWithTheSeatMap(t *testing.T) {
 				f.hold("carol", "F1") // the last update to read
 				streamed := map[string]boxoffice.SeatStatus{}
 				flags := newInitialFlags(f.hall.Layout)
-				for u := range updates {
+				timeout := time.NewTimer(hangBound) // a bound for a failure, not a wait
+				defer timeout.Stop()
+			read:
+				for {
+					var u boxoffice.SeatUpdate
+					select {
+					case v, ok := <-updates:
+						if !ok {
+							break read
+						}
+						u = v
+					case <-timeout.C:
+						t.Fatalf("waited %v for the update of F1", hangBound)
+					}
 					if wrong := flags.next(u); wrong != "" {
 						t.Error(wrong)
 					}

@@ -153,7 +153,7 @@ func dieMidPayment(t *testing.T, schema string, base time.Time, ledger *boxoffic
 	revive = func() deadAnswer {
 		reviveOnce.Do(func() {
 			close(dead.revive)
-			answer = <-answered
+			answer = recv(t, answered, "the dead call to answer once revived")
 		})
 		return answer
 	}
@@ -172,6 +172,6 @@ func dieMidPayment(t *testing.T, schema string, base time.Time, ledger *boxoffic
 		b, err := sys.ConfirmBooking(ctx, held.ID, "card:tok_erin")
 		answered <- deadAnswer{b, err}
 	}()
-	<-dead.charged
+	recv(t, dead.charged, "the charge to be taken")
 	return held, revive
 }

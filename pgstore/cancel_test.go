@@ -85,7 +85,7 @@ func TestOptimisticWriteHonoursCancelWhileWaitingForConnection(t *testing.T) {
 			return nil
 		})
 	}()
-	<-sig.started // the optimistic write waits for a connection
+	recv(t, sig.started, "the optimistic write to ask for a connection") // and wait for one
 	sig.armed.Store(false)
 	cancel()
 
@@ -95,7 +95,7 @@ func TestOptimisticWriteHonoursCancelWhileWaitingForConnection(t *testing.T) {
 	case <-time.After(20 * time.Second): // a hang, not a timing: the bug waits 30 s
 		t.Errorf("UpdateShow still blocked 20 s after its ctx was cancelled (pool exhausted)")
 		release()
-		got = <-done
+		got = recv(t, done, "UpdateShow to return once released")
 	}
 	release()
 	var st boxoffice.SeatStatus
@@ -181,7 +181,7 @@ END $$`, s, k1, k2),
 	}
 	unlock()
 	if !returned {
-		got = <-done
+		got = recv(t, done, "AddShow to return once unlocked")
 	}
 	_, showErr := store.Show(ctx, next.ID)
 	stored := showErr == nil

@@ -43,7 +43,7 @@ func TestAddShowSameIDRace(t *testing.T) {
 			})
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the racing AddShow calls")
 	won := 0
 	for i, err := range errs {
 		switch {

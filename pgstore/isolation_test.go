@@ -86,7 +86,7 @@ func TestOptimisticWriteUnderServerDefaultIsolation(t *testing.T) {
 					return nil
 				})
 			}()
-			<-inFn
+			recv(t, inFn, "the other process's transaction to take the lock")
 
 			// Meanwhile store writes seat 0 from its cached state, and
 			// waits for the lock.
@@ -99,8 +99,8 @@ func TestOptimisticWriteUnderServerDefaultIsolation(t *testing.T) {
 			}()
 			waitForLockWait(t, admin, schema)
 			close(release)
-			must(t, <-otherDone)
-			if err := <-done; err != nil {
+			must(t, recv(t, otherDone, "the other process's UpdateShow to return"))
+			if err := recv(t, done, "the UpdateShow that waited for the lock to return"); err != nil {
 				t.Fatalf("UpdateShow that lost the race to another process's commit = %v (ErrConflict: %v); "+
 					"want it to run again under the lock and commit", err, errors.Is(err, boxoffice.ErrConflict))
 			}

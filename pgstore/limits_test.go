@@ -62,7 +62,7 @@ func TestUserLimitsAcrossInstances(t *testing.T) {
 			})
 		}
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent holds")
 	if granted != 2 {
 		t.Errorf("%d of 16 concurrent holds granted with a cap of 2", granted)
 	}

@@ -29,7 +29,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		for i := range errs {
 			wg.Go(func() { errs[i] = pgstore.Migrate(t.Context(), pool, opts) })
 		}
-		wg.Wait()
+		waitGroup(t, &wg, "the concurrent migrations")
 		for i, err := range errs {
 			if err != nil {
 				t.Errorf("round %d: Migrate %d: %v", round, i, err)

@@ -131,7 +131,7 @@ func TestAbandonedPaymentResumedOnceAcrossInstances(t *testing.T) {
 	held, err := c.sys.HoldSeats(ctx, "erin", show.ID, []string{"E1", "E2"})
 	must(t, err)
 	go func() { _, _ = c.sys.ConfirmBooking(ctx, held.ID, "card:tok_erin") }()
-	<-dead.charged
+	recv(t, dead.charged, "the dying process's charge to be taken")
 
 	_, payingSince := bookingRow(t, admin, schema, held.ID)
 	bRead := make(chan struct{})

@@ -164,7 +164,7 @@ func TestSeatCapExactAcrossInstances(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent holds and releases")
 	if g, r := granted.Load(), refused.Load(); g != limit || r != 2*workers*tries-limit {
 		t.Errorf("alice's holds at the deadline of her first %d: %d granted, %d refused at the cap; want %d and %d",
 			limit, g, r, limit, 2*workers*tries-limit)

@@ -235,7 +235,7 @@ func TestShowChangesBurst(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the burst of updates")
 	if t.Failed() {
 		return
 	}
@@ -471,7 +471,7 @@ func TestWatchAcrossProcesses(t *testing.T) {
 	must(t, err)
 	// A new show's map: one update, every seat available, marked Initial;
 	// what the feed brings after it is changes (waitForSeats).
-	if u := <-updates; !u.Initial || u.Status != boxoffice.SeatAvailable || len(u.Seats) != boxoffice.SeedLayout().Len() {
+	if u := recv(t, updates, "the seat map the stream begins with"); !u.Initial || u.Status != boxoffice.SeatAvailable || len(u.Seats) != boxoffice.SeedLayout().Len() {
 		t.Fatalf("the stream began with %v %s (%d seats), Initial %t; want every seat available, Initial set",
 			u.Seats, u.Status, len(u.Seats), u.Initial)
 	}

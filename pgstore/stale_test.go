@@ -126,7 +126,7 @@ func TestTwoStoresReadModifyWrite(t *testing.T) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the concurrent UpdateShow calls")
 	got, err := b.Booking(ctx, bk.ID)
 	must(t, err)
 	if got.Extensions != perStore*workers {
