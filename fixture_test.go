@@ -10,6 +10,7 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 // start is the fake clock's first reading: a Tuesday morning.
@@ -276,52 +277,22 @@ func leaveAbandonedPaying(t *testing.T, store boxoffice.Store, b boxoffice.Booki
 	}
 }
 
-// hangBound bounds a test's wait on something the library must do: a wait
-// that would otherwise hang on a broken library until the package's
-// timeout, naming no test. It is a guard, never timing logic (the fake
-// clock drives that), so it is generous enough not to fire on a correct
-// but loaded machine.
-const hangBound = time.Minute
+// hangBound bounds a test's wait on something the library must do
+// (testwait.Bound): a hang guard, never timing logic.
+const hangBound = testwait.Bound
 
-// recv receives from c, failing the test with what it waited for if
-// nothing comes within hangBound. Call it from the test's goroutine.
+// recv, waitGroup and drain bound a test's wait (package testwait).
 func recv[T any](t testing.TB, c <-chan T, what string) T {
 	t.Helper()
-	timer := time.NewTimer(hangBound)
-	defer timer.Stop()
-	select {
-	case v := <-c:
-		return v
-	case <-timer.C:
-		t.Fatalf("waited %v for %s", hangBound, what)
-		var zero T
-		return zero
-	}
+	return testwait.Recv(t, c, what)
 }
 
-// waitGroup waits for wg like recv does for a channel.
 func waitGroup(t testing.TB, wg *sync.WaitGroup, what string) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	recv(t, done, what)
+	testwait.WaitGroup(t, wg, what)
 }
 
-// drain reads c until it is closed, failing the test with what it waited
-// for if c is still open after hangBound.
 func drain[T any](t testing.TB, c <-chan T, what string) {
 	t.Helper()
-	timer := time.NewTimer(hangBound)
-	defer timer.Stop()
-	for {
-		select {
-		case _, ok := <-c:
-			if !ok {
-				return
-			}
-		case <-timer.C:
-			t.Fatalf("waited %v for %s", hangBound, what)
-			return
-		}
-	}
+	testwait.Drain(t, c, what)
 }

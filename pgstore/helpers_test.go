@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -177,33 +178,14 @@ func scheduleRexShow(t *testing.T, sys *boxoffice.BookingSystem, movie boxoffice
 	return show
 }
 
-// hangBound bounds a test's wait on something the library or the
-// database must do: a wait that would otherwise hang on a broken library
-// until the package's timeout, naming no test. It is a guard, never timing
-// logic, so it is generous enough not to fire on a correct but loaded
-// machine (as linearizability_test's stall bound).
-const hangBound = time.Minute
-
-// recv receives from c, failing the test with what it waited for if
-// nothing comes within hangBound. Call it from the test's goroutine.
+// recv and waitGroup bound a test's wait on the library or the database
+// (package testwait).
 func recv[T any](t testing.TB, c <-chan T, what string) T {
 	t.Helper()
-	timer := time.NewTimer(hangBound)
-	defer timer.Stop()
-	select {
-	case v := <-c:
-		return v
-	case <-timer.C:
-		t.Fatalf("waited %v for %s", hangBound, what)
-		var zero T
-		return zero
-	}
+	return testwait.Recv(t, c, what)
 }
 
-// waitGroup waits for wg like recv does for a channel.
 func waitGroup(t testing.TB, wg *sync.WaitGroup, what string) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	recv(t, done, what)
+	testwait.WaitGroup(t, wg, what)
 }
