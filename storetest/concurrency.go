@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 var concurrencyTests = []subtest{
@@ -157,7 +158,7 @@ func testShowsDoNotInterfere(t *testing.T, s boxoffice.Store) {
 			}
 		})
 	}
-	wg.Wait()
+	testwait.WaitGroup(t, &wg, "the workers' UpdateShow calls")
 
 	// Each show got its own committed half of the increments.
 	const perShow = workers / shows * txsPerWorker / 2

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 var userLimitTests = []subtest{
@@ -189,7 +190,7 @@ func testLimitsConcurrentEnds(t *testing.T, s boxoffice.Store) {
 		wg.Go(func() { errs <- l.SetLiveHold(ctx, "ann", holdID(20+n), t0.Add(2*time.Hour)) })
 		wg.Go(func() { errs <- admit(100 + n) })
 	}
-	wg.Wait()
+	testwait.WaitGroup(t, &wg, "the racing SetLiveHold and AdmitHold calls")
 	close(errs)
 	for err := range errs {
 		must(t, err)
@@ -250,7 +251,7 @@ func testLimitsConcurrent(t *testing.T, s boxoffice.Store) {
 						HoldsPerMinute: tc.perMin, MaxLiveHolds: tc.maxLive, LiveUntil: t0.Add(10 * time.Minute)})
 				})
 			}
-			wg.Wait()
+			testwait.WaitGroup(t, &wg, "the concurrent AdmitHold calls")
 			admitted := 0
 			for n, err := range errs {
 				switch {

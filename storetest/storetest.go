@@ -24,7 +24,10 @@
 // and waits for it, at most 100 ms, before going on. A correct Store makes
 // the other wait, runs fn again, or (in a view) reads one snapshot, and
 // passes however long the wait; the wait only gives a broken Store time to
-// let the other through, so it never makes a correct Store fail.
+// let the other through, so it never makes a correct Store fail. The
+// tests that run many goroutines against the Store wait for them at most
+// a minute, then fail naming what they waited for: a Store that deadlocks
+// fails its subtest instead of hanging the package until its timeout.
 package storetest
 
 import (
