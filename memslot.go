@@ -84,7 +84,9 @@ func (s *memSlot) ownedBy(id BookingID) bool {
 
 // seatReader reads the statuses of a show transaction's seats at one
 // time: in place, with the time converted once, on the MemoryStore's
-// transactions, through Seat and SeatSlot.StatusAt on any other Store's.
+// transactions, through Seat and SeatSlot.StatusAt on any other Store's
+// (and for a position past the MemoryStore's seats, which Seat reports
+// as the transaction's misuse rather than a panic).
 // A Seat call builds the time.Time of a held seat's deadline, which read
 // a seat map of 600 seats, 200 held, a fifth slower.
 type seatReader struct {
@@ -98,17 +100,18 @@ type seatReader struct {
 func newSeatReader(tx ShowTx, now time.Time) seatReader {
 	switch t := tx.(type) {
 	case *memViewTx:
-		return seatReader{seats: t.rec.seats, mem: true, at: instantOf(now)}
+		return seatReader{seats: t.rec.seats, mem: true, at: instantOf(now), tx: tx, now: now}
 	case *memTx:
-		return seatReader{seats: t.rec.seats, mem: true, at: instantOf(now)}
+		return seatReader{seats: t.rec.seats, mem: true, at: instantOf(now), tx: tx, now: now}
 	}
 	return seatReader{tx: tx, now: now}
 }
 
-// statusAt returns the status of the seat at position i, which is one of
-// the transaction's (0 ≤ i < NumSeats).
+// statusAt returns the status of the seat at position i. A position
+// outside the transaction's seats (a layout that is not the one the show
+// was stored with) is Seat's misuse, which fails the transaction.
 func (r *seatReader) statusAt(i int) SeatStatus {
-	if r.mem {
+	if r.mem && uint(i) < uint(len(r.seats)) {
 		return r.seats[i].statusAt(r.at)
 	}
 	return r.tx.Seat(i).StatusAt(r.now)
