@@ -58,6 +58,22 @@ func marshalName[T ~uint8](names []string, v T, zeroEmpty bool, typ string) ([]b
 	return nil, invalid(typ, "%s(%d) has no name and cannot be encoded", typ, uint8(v))
 }
 
+// unmarshalName is UnmarshalText for a type read by parse, marshalName's
+// inverse: with zeroEmpty the empty text is the zero value; dst changes
+// only if the text is read.
+func unmarshalName[T ~uint8](dst *T, text []byte, zeroEmpty bool, parse func(string) (T, error)) error {
+	if zeroEmpty && len(text) == 0 {
+		*dst = 0
+		return nil
+	}
+	v, err := parse(string(text))
+	if err != nil {
+		return err
+	}
+	*dst = v
+	return nil
+}
+
 // MarshalText implements encoding.TextMarshaler: the status's name, as
 // String writes it; the zero status (a zero Booking's) is the empty text,
 // and any other value outside the lifecycle an *ArgumentError.
@@ -68,16 +84,7 @@ func (s BookingStatus) MarshalText() ([]byte, error) {
 // UnmarshalText implements encoding.TextUnmarshaler: the empty text is the
 // zero status, any other is read by ParseBookingStatus, with its error.
 func (s *BookingStatus) UnmarshalText(text []byte) error {
-	if len(text) == 0 {
-		*s = 0
-		return nil
-	}
-	v, err := ParseBookingStatus(string(text))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
+	return unmarshalName(s, text, true, ParseBookingStatus)
 }
 
 var seatStatusNames = [...]string{
@@ -104,12 +111,7 @@ func (s SeatStatus) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseSeatStatus.
 func (s *SeatStatus) UnmarshalText(text []byte) error {
-	v, err := ParseSeatStatus(string(text))
-	if err != nil {
-		return err
-	}
-	*s = v
-	return nil
+	return unmarshalName(s, text, false, ParseSeatStatus)
 }
 
 var seatTypeNames = [...]string{
@@ -138,12 +140,7 @@ func (t SeatType) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseSeatType.
 func (t *SeatType) UnmarshalText(text []byte) error {
-	v, err := ParseSeatType(string(text))
-	if err != nil {
-		return err
-	}
-	*t = v
-	return nil
+	return unmarshalName(t, text, false, ParseSeatType)
 }
 
 // MarshalText implements encoding.TextMarshaler: the kind's name, as
@@ -156,12 +153,7 @@ func (k PaymentFailureKind) MarshalText() ([]byte, error) {
 // UnmarshalText implements encoding.TextUnmarshaler with
 // ParsePaymentFailureKind.
 func (k *PaymentFailureKind) UnmarshalText(text []byte) error {
-	v, err := ParsePaymentFailureKind(string(text))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
+	return unmarshalName(k, text, false, ParsePaymentFailureKind)
 }
 
 var seatProblemNames = [...]string{
@@ -192,14 +184,5 @@ func (k SeatProblemKind) MarshalText() ([]byte, error) {
 // UnmarshalText implements encoding.TextUnmarshaler: the empty text is the
 // zero kind, any other is read by ParseSeatProblemKind, with its error.
 func (k *SeatProblemKind) UnmarshalText(text []byte) error {
-	if len(text) == 0 {
-		*k = 0
-		return nil
-	}
-	v, err := ParseSeatProblemKind(string(text))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
+	return unmarshalName(k, text, true, ParseSeatProblemKind)
 }
