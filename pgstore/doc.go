@@ -299,7 +299,7 @@
 // seconds by default) in any case, which bounds how long a lost
 // notification keeps a seat map out of date. At the same interval it
 // notifies a heartbeat of its own through the pool: one that the listener
-// has not heard by the next, and at least a second after it was sent (or
+// has not heard by the next, and at least a second after its send ended (or
 // that could not be sent, in three tries of two seconds), means that the
 // connection was dropped without a word (by a NAT, firewall or load
 // balancer; TCP may take many minutes to notice), and it is replaced. The

@@ -1,5 +1,7 @@
 package pgstore
 
+import "github.com/boxoffice-go/boxoffice"
+
 // ShowsOfMovieSQL is the Store's query of a page of a movie's shows, for
 // tests that check its plan.
 func ShowsOfMovieSQL(s *Store) string { return s.q.showsOfMovie }
@@ -35,3 +37,19 @@ func MoviesMatchingSQL(s *Store) string { return s.q.moviesMatching }
 // AbandonedPaymentsSQL is the Store's query of the abandoned payments,
 // for tests that check its plan.
 func AbandonedPaymentsSQL(s *Store) string { return s.q.paying }
+
+// SetHeartbeatClock makes the heartbeats of the Store's ListenShowChanges
+// (started after the call) run on c.
+func SetHeartbeatClock(s *Store, c boxoffice.Clock) { s.clock = c }
+
+// SetHeartbeatHooks calls sending as a heartbeat's send begins, arrived
+// when a heartbeat's payload arrives, before it counts as heard (arrived
+// may block, keeping it unheard), and heard once it counts. Call it
+// before ListenShowChanges.
+func SetHeartbeatHooks(s *Store, sending, arrived, heard func()) {
+	s.hooks = feedHooks{pingSending: sending, pingArrived: arrived, pingHeard: heard}
+}
+
+// MinHeartbeatWait is how long after its send ended a heartbeat is judged
+// unheard at the soonest.
+const MinHeartbeatWait = minHeartbeatWait

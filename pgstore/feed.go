@@ -350,7 +350,7 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	started := make(chan error, 1)
-	r := &showReports{wake: make(chan struct{}, 1), started: started}
+	r := &showReports{wake: make(chan struct{}, 1), started: started, pingArrived: s.hooks.pingArrived, pingHeard: s.hooks.pingHeard}
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) { return r.connect(ctx, s.pool) },
 		LogError: func(ctx context.Context, err error) {
@@ -406,9 +406,11 @@ type showReports struct {
 	startDone bool
 	failures  int // connection attempts since the last that listened
 
-	conn       *pgx.Conn // the connection that listens, once it does
-	ping       string    // the last heartbeat's payload, until it is heard
-	pingWaited int       // heartbeat calls since it was sent
+	conn     *pgx.Conn // the connection that listens, once it does
+	ping     string    // the last heartbeat's payload, until it is heard
+	pingSent time.Time // when its send ended, on the Store's Clock
+
+	pingArrived, pingHeard func() // Store.hooks'
 }
 
 // A heartbeat's payload is pingPrefix and a token: no show-ID payload (a
@@ -419,23 +421,32 @@ const pingPrefix = `{"ping":`
 // Heartbeats: a send of one is tried heartbeatTries times, each cut off
 // after heartbeatTimeout (a pool's idle connection dropped by the network
 // fails its try, and the pool replaces it); one is judged unheard no
-// sooner than minHeartbeatWait after it was sent.
+// sooner than minHeartbeatWait after its send ended, by a heartbeat call
+// (the first comes ShowChangeCheck after it).
 const (
 	heartbeatTries   = 3
 	heartbeatTimeout = 2 * time.Second
 	minHeartbeatWait = time.Second
 )
 
-// heartbeats calls heartbeat every Options.ShowChangeCheck, counted
-// from the end of the last call, until ctx is done.
+// feedHooks lets tests see and stall ListenShowChanges' heartbeats; every
+// field is nil outside tests.
+type feedHooks struct {
+	pingSending func() // a heartbeat's send begins
+	pingArrived func() // a heartbeat's payload arrived, before it counts as heard
+	pingHeard   func() // the listener has taken in a heartbeat's payload
+}
+
+// heartbeats calls heartbeat every Options.ShowChangeCheck on the Store's
+// Clock, counted from the end of the last call, until ctx is done.
 func (r *showReports) heartbeats(ctx context.Context, s *Store) {
-	t := time.NewTimer(s.showChangeCheck)
+	t := s.clock.NewTimer(s.showChangeCheck)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 			r.heartbeat(ctx, s)
 			t.Reset(s.showChangeCheck)
 		}
@@ -445,19 +456,18 @@ func (r *showReports) heartbeats(ctx context.Context, s *Store) {
 // heartbeat checks that the listening connection still hears: each call
 // notifies a token of its own through the pool on the shows channel,
 // which the listener must have heard by a later call, at least
-// ShowChangeCheck and minHeartbeatWait after it was sent. If it has not
-// (or could not be sent), the connection is taken for deaf: a NAT,
-// firewall or load balancer dropped it without a word, and TCP may take
-// many minutes to notice. It is closed, so that the listener connects
-// again and reports every show. The heartbeats also keep the connection
-// from looking idle to such a box.
+// minHeartbeatWait after its send ended (on the Store's Clock: the time
+// the send waited for a connection of a busy pool does not count, since
+// the token could not come back before it was sent). If it has not (or
+// could not be sent), the connection is taken for deaf: a NAT, firewall
+// or load balancer dropped it without a word, and TCP may take many
+// minutes to notice. It is closed, so that the listener connects again
+// and reports every show. The heartbeats also keep the connection from
+// looking idle to such a box.
 func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 	r.mu.Lock()
 	waiting := r.ping != ""
-	if waiting {
-		r.pingWaited++ // a call comes ShowChangeCheck after the last one ended
-	}
-	deaf := waiting && time.Duration(r.pingWaited)*s.showChangeCheck >= minHeartbeatWait
+	deaf := waiting && s.clock.Now().Sub(r.pingSent) >= minHeartbeatWait
 	conn := r.conn
 	if deaf {
 		r.ping = ""
@@ -476,8 +486,11 @@ func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 	_, _ = rand.Read(b[:])
 	ping := pingPrefix + `"` + hex.EncodeToString(b[:]) + `"}`
 	r.mu.Lock()
-	r.ping, r.pingWaited = ping, 0
+	r.ping = ping
 	r.mu.Unlock()
+	if s.hooks.pingSending != nil {
+		s.hooks.pingSending()
+	}
 	// Sent or not, an unheard token counts against the connection.
 	for range heartbeatTries {
 		tctx, cancel := context.WithTimeout(ctx, heartbeatTimeout)
@@ -487,6 +500,9 @@ func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 			break
 		}
 	}
+	r.mu.Lock()
+	r.pingSent = s.clock.Now()
+	r.mu.Unlock()
 }
 
 // connect takes a connection for the listener out of the pool. A
@@ -555,11 +571,17 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 // HandleNotification queues the IDs of a notification for deliver.
 func (r *showReports) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
 	if strings.HasPrefix(n.Payload, pingPrefix) {
+		if r.pingArrived != nil {
+			r.pingArrived()
+		}
 		r.mu.Lock()
 		if n.Payload == r.ping {
 			r.ping = "" // heard: the connection works
 		}
 		r.mu.Unlock()
+		if r.pingHeard != nil {
+			r.pingHeard()
+		}
 		return nil // a heartbeat, this listener's or another's
 	}
 	ids := parsePayload(n.Payload)

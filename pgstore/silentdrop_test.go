@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 )
 
@@ -170,33 +171,64 @@ func (w *syncBuffer) String() string {
 }
 
 // A listening connection that works is not taken for deaf when the pool
-// is busy: its heartbeat waits for a connection longer than the interval,
-// and is judged only once it has had time to come back.
+// is busy: its heartbeat waits for a connection longer than
+// minHeartbeatWait, and is judged only once it has had that long, after
+// its send ended, to come back. The heartbeat runs on a fake clock, so the
+// test waits out neither its interval nor minHeartbeatWait; the payload is
+// held at the listener until the last call that must not judge it.
 func TestHeartbeatOfABusyPool(t *testing.T) {
+	const check = 100 * time.Millisecond
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	pool := ownPool(t, 2)
-	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, testPool(t)), ShowChangeCheck: 100 * time.Millisecond, Logger: logger})
+	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, testPool(t)), ShowChangeCheck: check, Logger: logger})
 	must(t, err)
+	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
+	pgstore.SetHeartbeatClock(s, clock)
+	sending, arrived, heard := make(chan struct{}, 16), make(chan struct{}, 16), make(chan struct{}, 16)
+	hear := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(hear) }) }
+	t.Cleanup(release) // the listener's loop waits in arrived
+	pgstore.SetHeartbeatHooks(s,
+		func() { sending <- struct{}{} },
+		func() { arrived <- struct{}{}; <-hear },
+		func() { heard <- struct{}{} })
 	listen(t, s)
 	before := listeners(t, testPool(t), s)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 2 { // the application keeps both connections busy
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, _ = pool.Exec(t.Context(), "SELECT pg_sleep(0.25)")
-			}
-		})
+	// step lets the heartbeat's timer fire once it is armed, that is once
+	// the last call has ended.
+	step := func() {
+		t.Helper()
+		must(t, clock.WaitForTimers(t.Context(), 1))
+		clock.Advance(check)
 	}
-	time.Sleep(3 * time.Second)
-	close(stop)
-	wg.Wait()
+
+	// The application keeps both of the pool's connections while the
+	// heartbeat's send waits for one, ten seconds on the clock.
+	c1, err := pool.Acquire(t.Context())
+	must(t, err)
+	c2, err := pool.Acquire(t.Context())
+	must(t, err)
+	step()
+	recv(t, sending, "the first heartbeat's send")
+	clock.Advance(10 * time.Second)
+	c1.Release()
+	c2.Release()
+	recv(t, arrived, "the first heartbeat at the listener")
+
+	for range pgstore.MinHeartbeatWait/check - 1 { // too soon to judge
+		step()
+	}
+	must(t, clock.WaitForTimers(t.Context(), 1))
+	if strings.Contains(logs.String(), "hears nothing") {
+		t.Fatalf("a heartbeat was judged unheard less than %v after its send ended:\n%s", pgstore.MinHeartbeatWait, logs.String())
+	}
+	release()
+	recv(t, heard, "the first heartbeat heard")
+	step()
+	recv(t, sending, "a heartbeat after the first was heard")
+	must(t, clock.WaitForTimers(t.Context(), 1))
 	if strings.Contains(logs.String(), "hears nothing") {
 		t.Errorf("a working listening connection was taken for deaf:\n%s", logs.String())
 	}

@@ -104,6 +104,11 @@ type Store struct {
 	feed            *showFeed     // notifies the shows this Store's commits change
 	showChangeCheck time.Duration // see Options.ShowChangeCheck
 	logger          *slog.Logger
+	// clock times the heartbeats of ListenShowChanges: the machine's,
+	// a fake one in tests, which drive the heartbeat without waiting
+	// out its intervals and minHeartbeatWait.
+	clock boxoffice.Clock
+	hooks feedHooks // nil functions but in tests
 }
 
 var (
@@ -128,7 +133,8 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{pool: pool, schema: opts.Schema, maxRetries: opts.MaxRetries, q: newQueries(opts.Schema), shows: newShowCache(),
-		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, logger: opts.Logger}, nil
+		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, logger: opts.Logger,
+		clock: boxoffice.SystemClock()}, nil
 }
 
 // Validate reports a nil or zero Store, which is not usable: make one with
