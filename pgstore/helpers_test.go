@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/internal/testwait"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 	"github.com/jackc/pgx/v5"
@@ -188,4 +189,17 @@ func recv[T any](t testing.TB, c <-chan T, what string) T {
 func waitGroup(t testing.TB, wg *sync.WaitGroup, what string) {
 	t.Helper()
 	testwait.WaitGroup(t, wg, what)
+}
+
+// waitForTimers waits until clock has n timers armed (a sweeper or a
+// heartbeat waits for its next tick), as fakeclock's WaitForTimers, but
+// bounded like recv: a goroutine that never comes back to its timer fails
+// the test, naming what it waited for, instead of hanging the package.
+func waitForTimers(t testing.TB, clock *fakeclock.Clock, n int, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), testwait.Bound)
+	defer cancel()
+	if err := clock.WaitForTimers(ctx, n); err != nil {
+		t.Fatalf("waited %v for %s: %v", testwait.Bound, what, err)
+	}
 }

@@ -1013,9 +1013,9 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 			record(clients, in, call, pgLinOutput{}, ret)
 		}
 	}()
-	wg.Wait()
+	waitGroup(t, &wg, "the clients to finish their histories")
 	close(finished)
-	<-clockDone
+	recv(t, clockDone, "the clock's goroutine to end")
 
 	// The money: what the gateway kept is the price of the tickets sold,
 	// and no payment is left unfinished.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -216,16 +217,18 @@ func TestMultiInstanceNeverDoubleSells(t *testing.T) {
 			})
 		}
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the instances' workers to finish their operations")
 	for i, in := range instances {
 		// Once the sweeper has re-armed its timer, it is between sweeps.
-		must(t, in.clock.WaitForTimers(ctx, 1))
+		waitForTimers(t, in.clock, 1, fmt.Sprintf("instance %d's sweeper to wait between sweeps", i))
 		if st := in.sys.Stats(); st.StoreConflictErr != 0 || st.SweeperErrors != 0 {
 			t.Errorf("instance %d: %d store conflicts, %d sweeper errors", i, st.StoreConflictErr, st.SweeperErrors)
 		}
-		if err := in.sys.Close(ctx); err != nil {
-			t.Errorf("instance %d: Close: %v", i, err)
+		closeCtx, cancel := context.WithTimeout(ctx, testwait.Bound)
+		if err := in.sys.Close(closeCtx); err != nil {
+			t.Errorf("instance %d: Close (bounded by %v): %v", i, testwait.Bound, err)
 		}
+		cancel()
 	}
 	t.Logf("holds %d, refused %d, confirmed %d, lost or refused at payment %d, released %d, cancelled %d",
 		counts.holds.Load(), counts.conflicts.Load(), counts.confirms.Load(), counts.lost.Load(), counts.releases.Load(), counts.cancels.Load())

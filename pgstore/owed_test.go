@@ -79,9 +79,9 @@ func TestRestartPaysOwedMoney(t *testing.T) {
 	gateway.down.Store(false)
 	after := newInstance(t, schema, base.Add(time.Minute), 0, gateway, tune)
 	sys = after.sys
-	must(t, after.clock.WaitForTimers(ctx, 1)) // the sweeper has rescanned and waits for its tick
+	waitForTimers(t, after.clock, 1, "the sweeper to rescan and wait for its tick")
 	after.clock.Advance(time.Second)
-	must(t, after.clock.WaitForTimers(ctx, 1)) // ... and has swept
+	waitForTimers(t, after.clock, 1, "the sweeper to sweep and wait again")
 	paidAt := after.clock.Now()
 
 	for _, want := range []boxoffice.Booking{carol, dave} {

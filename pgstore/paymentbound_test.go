@@ -45,9 +45,9 @@ func TestPaymentBoundOfTheStartingInstance(t *testing.T) {
 
 	tick := func(d time.Duration) {
 		t.Helper()
-		must(t, second.clock.WaitForTimers(ctx, 1)) // the sweeper waits for its tick
+		waitForTimers(t, second.clock, 1, "the sweeper to wait for its tick")
 		second.clock.Advance(d)
-		must(t, second.clock.WaitForTimers(ctx, 1)) // ... and has ticked
+		waitForTimers(t, second.clock, 1, "the sweeper to tick and wait again")
 	}
 	listed := func() bool {
 		t.Helper()

@@ -94,9 +94,9 @@ func TestRestartKeepsEverything(t *testing.T) {
 	// lapsed hold; its first sweep expires it.
 	sweep := func(d time.Duration) {
 		t.Helper()
-		must(t, after.clock.WaitForTimers(ctx, 1)) // the sweeper waits for its tick
+		waitForTimers(t, after.clock, 1, "the sweeper to wait for its tick")
 		after.clock.Advance(d)
-		must(t, after.clock.WaitForTimers(ctx, 1)) // ... and has swept
+		waitForTimers(t, after.clock, 1, "the sweeper to sweep and wait again")
 	}
 	sweep(time.Second)
 	wantStatus(t, sys, frank.ID, boxoffice.StatusExpired)

@@ -160,11 +160,11 @@ func TestAbandonedPaymentResumedOnceAcrossInstances(t *testing.T) {
 	// rescan 346 s later (abandoned: 3 × 15 s + 5 min = 345 s) ...
 	for _, d := range []time.Duration{time.Second, 346 * time.Second} {
 		for _, in := range []*instance{a, b} {
-			must(t, in.clock.WaitForTimers(ctx, 1))
+			waitForTimers(t, in.clock, 1, "a sweeper to wait for its tick")
 			in.clock.Advance(d)
 		}
 		for _, in := range []*instance{a, b} {
-			must(t, in.clock.WaitForTimers(ctx, 1))
+			waitForTimers(t, in.clock, 1, "a sweeper to rescan and wait again")
 		}
 	}
 	// ... and settle on their next tick: A's resume charges once B's
@@ -172,13 +172,13 @@ func TestAbandonedPaymentResumedOnceAcrossInstances(t *testing.T) {
 	for _, in := range []*instance{a, b} {
 		in.clock.Advance(time.Second)
 	}
-	must(t, b.clock.WaitForTimers(ctx, 1))
+	waitForTimers(t, b.clock, 1, "B's sweeper to settle and wait again")
 	if !pollFor(5*time.Second, func() bool { return aGW.charges.Load() > 0 }) {
 		st, upd := bookingRow(t, admin, schema, held.ID)
 		t.Fatalf("A never resumed the payment: %s since %v (paying since %v); B made %d charge calls", st, upd, payingSince, bGW.charges.Load())
 	}
 	releaseA()
-	must(t, a.clock.WaitForTimers(ctx, 1))
+	waitForTimers(t, a.clock, 1, "A's sweeper to finish the resumed payment")
 
 	got, err := a.sys.Booking(ctx, held.ID)
 	must(t, err)

@@ -126,7 +126,7 @@ func testSilentDrop(t *testing.T, idle int) {
 			}
 		})
 	}
-	wg.Wait()
+	waitGroup(t, &wg, "the queries that leave idle connections in the pool")
 
 	schema := newSchema(t, poolA)
 	a, err := pgstore.New(poolA, pgstore.Options{Schema: schema})
@@ -200,7 +200,7 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	// the last call has ended.
 	step := func() {
 		t.Helper()
-		must(t, clock.WaitForTimers(t.Context(), 1))
+		waitForTimers(t, clock, 1, "the heartbeat to wait for its timer")
 		clock.Advance(check)
 	}
 
@@ -220,7 +220,7 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	for range pgstore.MinHeartbeatWait/check - 1 { // too soon to judge
 		step()
 	}
-	must(t, clock.WaitForTimers(t.Context(), 1))
+	waitForTimers(t, clock, 1, "the heartbeat's last call too soon to judge")
 	if strings.Contains(logs.String(), "hears nothing") {
 		t.Fatalf("a heartbeat was judged unheard less than %v after its send ended:\n%s", pgstore.MinHeartbeatWait, logs.String())
 	}
@@ -228,7 +228,7 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	recv(t, heard, "the first heartbeat heard")
 	step()
 	recv(t, sending, "a heartbeat after the first was heard")
-	must(t, clock.WaitForTimers(t.Context(), 1))
+	waitForTimers(t, clock, 1, "the heartbeat's second send to end")
 	if strings.Contains(logs.String(), "hears nothing") {
 		t.Errorf("a working listening connection was taken for deaf:\n%s", logs.String())
 	}
