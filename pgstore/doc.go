@@ -329,6 +329,41 @@
 // bucket: a scan of user_limits, which holds the recently active users
 // only.
 //
+// The limits are judged, like a hold's seats, with the Clock of the
+// instance a request reaches: AdmitHold prunes the holds whose LiveUntil
+// (the deadline its instance gave the hold, plus a second) has passed on
+// that Clock. Clocks that disagree make the counts err, by bounds that
+// follow from it. Say the instance a request reaches runs δ ahead of the
+// one that made a hold or took a token (δ < 0: behind).
+//
+//   - Live holds, ahead: when δ > 1 s + Options.MaxClockSkew, a hold
+//     stops counting δ - 1 s - MaxClockSkew before its own instance's
+//     clock reaches its deadline. In that window the user may hold up to
+//     MaxLiveHoldsPerUser more (twice the cap at once, as the instance
+//     behind sees it; the instance ahead takes those holds for lapsed and
+//     would give their seats to others). Set MaxClockSkew to the most the
+//     clocks may disagree and this never happens.
+//   - Live holds, behind: a hold that lapses (nobody ends it; an expiry by
+//     the sweeper does not) counts until |δ| + 1 s + MaxClockSkew after
+//     its deadline on its own instance's clock, never longer: the cap
+//     lifts late by that, and RetryAfter says when, on the requesting
+//     instance's clock. An instance ahead may drop the count for everyone
+//     sooner, by its own clock, with its ForgetIdleUsers, which spares the
+//     holds that MaxClockSkew keeps counting.
+//   - The rate: the bucket is one time, written by the clock of the
+//     instance that admitted the last request. Reached through an
+//     instance δ ahead, it holds δ × HoldsPerMinute / minute more tokens
+//     (at most a full bucket's worth): a request passes up to δ sooner,
+//     and a user may get that many whole extra requests once (none at
+//     the default 3 a minute and 5 s of skew, 5 at 60 a minute); through
+//     one behind, as many fewer, and δ later. The rate over
+//     time does not change: the bucket is only shifted by δ.
+//     MaxClockSkew leaves the rate alone (it would cost every user's
+//     burst).
+//
+// Machines whose clocks NTP keeps within milliseconds of each other see
+// none of this at the default settings.
+//
 // # Connections
 //
 // An UpdateShow holds one connection of the pool from its first statement

@@ -13,7 +13,8 @@ import (
 
 // AdmitHold implements boxoffice.UserLimitStore in one statement on the
 // user's row of user_limits (migration 0008), which it locks: it prunes
-// the live holds that ended by a.Now, decides, and writes what it
+// the live holds that ended by a.Now (less Options.MaxClockSkew), decides,
+// and writes what it
 // decided. The row it returns is the one it wrote, so that the reason for
 // a refusal is read off the state that caused it. Durations are kept to
 // the microsecond, as PostgreSQL keeps intervals.
@@ -33,7 +34,7 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 	var live []time.Time
 	batch := asyncCommit()
 	batch.Queue(s.q.admitHold, a.UserID, a.Now, [16]byte(a.Hold), liveUntil, interval,
-		a.HoldsPerMinute, a.MaxLiveHolds, mark).QueryRow(func(row pgx.Row) error { return row.Scan(&nextAt, &live, &admitted) })
+		a.HoldsPerMinute, a.MaxLiveHolds, mark, s.clockSkew).QueryRow(func(row pgx.Row) error { return row.Scan(&nextAt, &live, &admitted) })
 	err := s.pool.SendBatch(ctx, batch).Close()
 	switch {
 	case err != nil:
@@ -42,7 +43,7 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 		return nil
 	case liveUntil != nil && a.MaxLiveHolds > 0 && len(live) >= a.MaxLiveHolds:
 		return &boxoffice.RateLimitError{UserID: a.UserID, Limit: boxoffice.LimitLiveHolds,
-			RetryAfter: slices.MinFunc(live, time.Time.Compare).Sub(a.Now)}
+			RetryAfter: slices.MinFunc(live, time.Time.Compare).Add(s.clockSkew).Sub(a.Now)}
 	case a.HoldsPerMinute <= 0:
 		return fmt.Errorf("pgstore: user %q refused a hold by no limit of the request's", a.UserID)
 	}
@@ -94,6 +95,6 @@ func asyncCommit() *pgx.Batch {
 // BookingSystem's sweeper calls it every minute or so. A user admitted while it
 // runs keeps their row: the deletion checks the row it locks again.
 func (s *Store) ForgetIdleUsers(ctx context.Context, now time.Time) error {
-	_, err := s.pool.Exec(ctx, s.q.forgetIdleUsers, now)
+	_, err := s.pool.Exec(ctx, s.q.forgetIdleUsers, now, s.clockSkew)
 	return markUnavailable(ctx, err)
 }

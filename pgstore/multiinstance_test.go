@@ -31,8 +31,14 @@ type instance struct {
 // newInstance starts a BookingSystem on schema with its clock at base+skew.
 func newInstance(t *testing.T, schema string, base time.Time, skew time.Duration, gw boxoffice.PaymentGateway, tune func(*boxoffice.Config)) *instance {
 	t.Helper()
+	return newInstanceWith(t, pgstore.Options{Schema: schema}, base, skew, gw, tune)
+}
+
+// newInstanceWith is newInstance with a Store of opts.
+func newInstanceWith(t *testing.T, opts pgstore.Options, base time.Time, skew time.Duration, gw boxoffice.PaymentGateway, tune func(*boxoffice.Config)) *instance {
+	t.Helper()
 	pool := ownPool(t, 6)
-	store, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	store, err := pgstore.New(pool, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

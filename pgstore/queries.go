@@ -45,8 +45,9 @@ const touchShow = `UPDATE {s}.show_seats SET seats = coalesce($2::bytea, seats),
 
 // admitHold admits a hold request of user $1 at $2 as hold $3, counted
 // live until $4 (NULL: only a token), with a token every $5 (NULL: no
-// rate) in a bucket of $6, and at most $7 live holds (≤ 0: no cap); if it
-// does, it writes the request's mark $8 in admitted. See Store.AdmitHold.
+// rate) in a bucket of $6, and at most $7 live holds (≤ 0: no cap), each
+// counted until $9 (Options.MaxClockSkew) past its deadline; if it
+// admits, it writes the request's mark $8 in admitted. See Store.AdmitHold.
 // ON CONFLICT DO UPDATE locks the user's row and computes from its latest
 // version, even one committed after the statement began: the subqueries
 // read only that row's arrays, never the table.
@@ -63,7 +64,7 @@ const admitHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids,
 				($4 IS NULL OR $7::integer <= 0 OR cardinality(ids) < $7)
 				AND ($5 IS NULL OR greatest(u.next_at, $2) + $5 <= $2 + $6::integer * $5) AS ok
 			FROM (SELECT coalesce(array_agg(i ORDER BY t, i), '{}') AS ids, coalesce(array_agg(t ORDER BY t, i), '{}') AS untils
-				FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE t > $2) AS pruned) AS d)
+				FROM unnest(u.live_ids, u.live_until) AS l(i, t) WHERE t > $2 - $9::interval) AS pruned) AS d)
 	RETURNING greatest(next_at, $2), live_until, admitted`
 
 // setLiveHold moves user $1's live hold $2 to deadline $3, if the hold is
@@ -187,7 +188,7 @@ func newQueries(schema string) queries {
 		admitHold:       q(admitHold),
 		setLiveHold:     q(setLiveHold),
 		endLiveHold:     q(endLiveHold),
-		forgetIdleUsers: q(`DELETE FROM {s}.user_limits WHERE next_at <= $1 AND NOT $1 < ANY (live_until)`),
+		forgetIdleUsers: q(`DELETE FROM {s}.user_limits WHERE next_at <= $1 AND NOT $1 - $2::interval < ANY (live_until)`),
 
 		insertMovie: q(`INSERT INTO {s}.movies (id, title, duration, genres, language, rating) VALUES ($1, $2, $3, $4, $5, $6)`),
 		movie:       q(`SELECT id, title, duration, genres, language, rating FROM {s}.movies WHERE id = $1`),

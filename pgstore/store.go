@@ -35,6 +35,18 @@ type Options struct {
 	// connection still hears (see the package documentation). Default:
 	// 30 seconds; negative: never.
 	ShowChangeCheck time.Duration
+	// MaxClockSkew is how far apart the Clocks of the BookingSystems
+	// sharing the schema may be. A live hold counts against
+	// Config.MaxLiveHoldsPerUser that much longer than the
+	// HoldAdmission.LiveUntil its BookingSystem gave it, so that an
+	// instance whose clock runs ahead does not take the holds of one
+	// behind for ended while they are live there, and let the user past
+	// the cap (see the package documentation, "Per-user limits across
+	// processes"). The price: a hold that lapses (one nobody ends, which
+	// the sweeper's expiry does not) keeps the user from a new one that
+	// much longer. Default: 0, counting a hold until LiveUntil exactly,
+	// as boxoffice.UserLimitStore asks; negative: 0.
+	MaxClockSkew time.Duration
 	// Logger reports what the Store cannot return to a caller: a
 	// notification of changed shows that could not be sent, a listening
 	// connection lost. Default: slog.Default(), as boxoffice.Config's.
@@ -69,6 +81,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.MaxClockSkew = max(o.MaxClockSkew, 0).Truncate(time.Microsecond) // as an interval keeps it
 	return o, nil
 }
 
@@ -103,6 +116,7 @@ type Store struct {
 
 	feed            *showFeed     // notifies the shows this Store's commits change
 	showChangeCheck time.Duration // see Options.ShowChangeCheck
+	clockSkew       time.Duration // Options.MaxClockSkew
 	logger          *slog.Logger
 	// clock times the heartbeats of ListenShowChanges: the machine's,
 	// a fake one in tests, which drive the heartbeat without waiting
@@ -133,7 +147,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{pool: pool, schema: opts.Schema, maxRetries: opts.MaxRetries, q: newQueries(opts.Schema), shows: newShowCache(),
-		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, logger: opts.Logger,
+		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, clockSkew: opts.MaxClockSkew, logger: opts.Logger,
 		clock: boxoffice.SystemClock()}, nil
 }
 
