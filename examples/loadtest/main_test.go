@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 // TestLoadPassesAudit runs 200 users for 2 seconds, with holds that expire
@@ -102,12 +103,22 @@ type runOutcome struct {
 // are pausing: each has armed its pause timer (the run's only timers on
 // clock, with no progress drawn), so no user is between two readings of
 // the clock while it moves.
+// waitForUsers waits until users timers are armed on the run's clock (each
+// user pausing), failing the test if they are not within testwait.Bound: a
+// user stuck elsewhere never arms one.
+func waitForUsers(t *testing.T, clock *fakeclock.Clock, users int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), testwait.Bound)
+	defer cancel()
+	if err := clock.WaitForTimers(ctx, users); err != nil {
+		t.Fatalf("waiting for %d users to pause: %d of them did: %v", users, clock.Timers(), err)
+	}
+}
+
 func stepUntil(t *testing.T, clock *fakeclock.Clock, users int, step time.Duration, until time.Time) {
 	t.Helper()
 	for clock.Now().Before(until) {
-		if err := clock.WaitForTimers(t.Context(), users); err != nil {
-			t.Fatal(err)
-		}
+		waitForUsers(t, clock, users)
 		clock.Advance(min(step, until.Sub(clock.Now())))
 	}
 }
@@ -135,7 +146,7 @@ func TestThinkStopsAtDeadline(t *testing.T) {
 		t.Errorf("%d users still pausing at the deadline, want none", n)
 		clock.Advance(time.Hour) // let them finish, to see the span
 	}
-	o := <-done
+	o := testwait.Recv(t, done, "the run to end at its deadline")
 	if o.err != nil {
 		t.Fatalf("run: %v\n%s", o.err, o.summary)
 	}
@@ -174,11 +185,9 @@ func TestInterruptIsNotAFailure(t *testing.T) {
 	defer cancel()
 	clock, done := startRun(ctx, cfg)
 	stepUntil(t, clock, users, 10*time.Millisecond, loadClockStart.Add(300*time.Millisecond))
-	if err := clock.WaitForTimers(t.Context(), users); err != nil {
-		t.Fatal(err)
-	}
+	waitForUsers(t, clock, users)
 	cancel() // the interrupt, 300ms into a run of 20s, the users pausing
-	o := <-done
+	o := testwait.Recv(t, done, "the interrupted run to end")
 	if o.err != nil {
 		t.Errorf("interrupted run: %v\n%s", o.err, o.summary)
 	}

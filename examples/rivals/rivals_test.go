@@ -3,10 +3,13 @@ package rivals
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 // rival is what the tests ask of each rival.
@@ -85,7 +88,7 @@ func TestConcurrentOverlappingHolds(t *testing.T) {
 						}
 					})
 				}
-				wg.Wait()
+				testwait.WaitGroup(t, &wg, fmt.Sprintf("round %d's %d holds", round, goroutines))
 				if err := errors.Join(errs...); err != nil {
 					t.Fatal(err)
 				}

@@ -69,6 +69,9 @@ type server struct {
 
 	// streams holds a token for each live event stream, MaxStreams at most.
 	streams chan struct{}
+
+	// zones are the theaters' time zones, loaded once each.
+	zones zones
 }
 
 func newServer(sys *boxoffice.BookingSystem, opts options) *server {
@@ -224,10 +227,12 @@ func (s *server) showsOfMovie(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	names := newCatalogNames(s.sys)
+	names := s.newCatalogNames()
 	out := make([]showJSON, 0, len(shows))
 	for _, info := range shows {
-		sj, err := names.show(ctx, info.Show)
+		// The listing carries each show's zone (ShowInfo.Location): no
+		// zone to look up.
+		sj, err := names.showIn(ctx, info.Show, info.Location)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -246,7 +251,7 @@ func (s *server) getShow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sj, err := newCatalogNames(s.sys).show(ctx, show)
+	sj, err := s.newCatalogNames().show(ctx, show)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -268,7 +273,7 @@ func (s *server) readSeatMap(ctx context.Context, showID string) (seatMapJSON, e
 	if err != nil {
 		return seatMapJSON{}, err
 	}
-	sj, err := newCatalogNames(s.sys).show(ctx, m.Show)
+	sj, err := s.newCatalogNames().show(ctx, m.Show)
 	if err != nil {
 		return seatMapJSON{}, err
 	}
@@ -544,17 +549,25 @@ func checkUser(user string) error {
 // for the rest of one request.
 type catalogNames struct {
 	sys      *boxoffice.BookingSystem
+	zones    *zones
 	movies   map[string]boxoffice.Movie
 	halls    map[string]boxoffice.Hall
 	theaters map[string]boxoffice.Theater
 }
 
-func newCatalogNames(sys *boxoffice.BookingSystem) *catalogNames {
-	return &catalogNames{sys: sys, movies: map[string]boxoffice.Movie{}, halls: map[string]boxoffice.Hall{},
+func (s *server) newCatalogNames() *catalogNames {
+	return &catalogNames{sys: s.sys, zones: &s.zones, movies: map[string]boxoffice.Movie{}, halls: map[string]boxoffice.Hall{},
 		theaters: map[string]boxoffice.Theater{}}
 }
 
+// show is the show's JSON, its times in its theater's zone.
 func (c *catalogNames) show(ctx context.Context, sh boxoffice.Show) (showJSON, error) {
+	return c.showIn(ctx, sh, nil)
+}
+
+// showIn is show, given the theater's zone (loc; nil: looked up by the
+// theater's TimeZone).
+func (c *catalogNames) showIn(ctx context.Context, sh boxoffice.Show, loc *time.Location) (showJSON, error) {
 	m, ok := c.movies[sh.MovieID]
 	if !ok {
 		var err error
@@ -579,11 +592,43 @@ func (c *catalogNames) show(ctx context.Context, sh boxoffice.Show) (showJSON, e
 		}
 		c.theaters[sh.TheaterID] = t
 	}
-	return showJSON{
+	if loc == nil {
+		loc = c.zones.load(t.TimeZone)
+	}
+	out := showJSON{
 		ID: sh.ID, MovieID: sh.MovieID, MovieTitle: m.Title, HallID: sh.HallID, HallName: h.Name,
 		TheaterID: sh.TheaterID, TheaterName: t.Name, City: t.City, Start: sh.Start, End: sh.End,
 		BasePriceCents: int64(sh.BasePrice),
-	}, nil
+	}
+	if loc != nil {
+		// The cinema's clock, not the customer's: a show at 21:00 in
+		// Lisbon is at 21:00 for everyone who goes to it.
+		out.TimeZone, out.Start, out.End = loc.String(), sh.Start.In(loc), sh.End.In(loc)
+	}
+	return out, nil
+}
+
+// zones loads theaters' time zones by name once each: time.LoadLocation
+// reads the zone's file on every call.
+type zones struct{ m sync.Map } // name → *time.Location
+
+// load returns the zone of that name, or nil for none ("") or one that
+// does not load (the library refuses those at AddTheater; a Store written
+// by another program could still hold one, and its shows are then shown
+// in the customer's zone rather than not at all).
+func (z *zones) load(name string) *time.Location {
+	if name == "" {
+		return nil
+	}
+	if loc, ok := z.m.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	actual, _ := z.m.LoadOrStore(name, loc)
+	return actual.(*time.Location)
 }
 
 // securityHeaders sets the headers every answer carries. The page loads

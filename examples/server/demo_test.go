@@ -9,6 +9,7 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 func TestDemoSchedule(t *testing.T) {
@@ -140,7 +141,7 @@ func TestSeedDemoConcurrently(t *testing.T) {
 		sys := newDemoSystem(t, store, clock)
 		wg.Go(func() { counts[i], errs[i] = seedDemo(context.Background(), sys, time.UTC) })
 	}
-	wg.Wait()
+	testwait.WaitGroup(t, &wg, "four seedDemo calls at once")
 	total := 0
 	for i := range counts {
 		if errs[i] != nil {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -215,6 +217,75 @@ func TestBrowserStreamRefused(t *testing.T) {
 	// The page waits a few seconds (at random, so that refused pages do
 	// not all come back at once) before it asks again.
 	mustRun(t, tab, liveState("live", 20*time.Second))
+}
+
+// TestBrowserTheaterTime: show times are the theater's (Europe/Lisbon in
+// the demo), labelled with its zone, in a browser whose own zone is far
+// from it (Asia/Tokyo, nine hours on): the film's next show on the home
+// page, the showtimes and the seat map's heading.
+func TestBrowserTheaterTime(t *testing.T) {
+	requireChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ts, _ := startDemo(t, ctx, boxoffice.Config{})
+	movieID, _ := grandHallShow(t, ts.URL)
+	var shows struct{ Shows []showJSON }
+	getJSON(t, ts.URL+"/api/movies/"+movieID+"/shows", &shows)
+	if len(shows.Shows) == 0 {
+		t.Fatalf("film %s has no shows", movieID)
+	}
+	first := shows.Shows[0]
+	lisbon := demoLocation(t)
+	want := first.Start.In(lisbon).Format("15:04")
+	if tokyo := first.Start.In(time.FixedZone("JST", 9*3600)).Format("15:04"); tokyo == want {
+		t.Fatalf("the show starts at %s in Lisbon and in Tokyo: the test cannot tell them apart", want)
+	}
+
+	tab, closeTab := chromedp.NewContext(startChromium(t, ctx))
+	defer closeTab()
+	defer checkConsole(t, watchConsole(t, tab), "the page")
+	must(t, chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
+		return err
+	})))
+	if zone := mustRun(t, tab, chromedp.Evaluate[string](`Intl.DateTimeFormat().resolvedOptions().timeZone`)); zone != "Asia/Tokyo" {
+		t.Fatalf("the browser's zone is %q, want Asia/Tokyo", zone)
+	}
+
+	// The home page: the film's next show.
+	must(t, chromedp.Do(tab,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[data-movie=%q]`, movieID))),
+	))
+	next := mustRun(t, tab, chromedp.Poll[string](fmt.Sprintf(`(() => {
+			const t = document.querySelector('a[data-movie=%q] .next').textContent;
+			return t.startsWith("Next") ? t : null;
+		})()`, movieID), chromedp.WithPollingTimeout(5*time.Second)))
+	if !strings.Contains(next, want+" (Lisbon time)") {
+		t.Errorf("the film's card says %q; want its next show at %s (Lisbon time)", next, want)
+	}
+
+	// The showtimes: the first show's card.
+	must(t, chromedp.Do(tab,
+		chromedp.Navigate(ts.URL+"/#/movie/"+movieID),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[data-show=%q]`, first.ID))),
+	))
+	card := mustRun(t, tab, chromedp.Evaluate[[3]string](fmt.Sprintf(`(() => {
+			const a = document.querySelector('a[data-show=%q]');
+			return [a.querySelector(".t").textContent, a.querySelector(".tz").textContent, a.getAttribute("aria-label")];
+		})()`, first.ID)))
+	if card[0] != want || card[1] != "Lisbon time" || !strings.Contains(card[2], want+" (Lisbon time)") {
+		t.Errorf("show %s's card shows %q, %q, labelled %q; want %s, Lisbon time", first.ID, card[0], card[1], card[2], want)
+	}
+
+	// The seat map's heading.
+	must(t, chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[data-show=%q]`, first.ID))),
+		chromedp.WaitVisible(chromedp.CSS("button.seat")),
+	))
+	if meta := mustRun(t, tab, chromedp.Text(chromedp.ID("seats-meta"))); !strings.Contains(meta, want+" (Lisbon time)") {
+		t.Errorf("the seat map's heading says %q; want %s (Lisbon time)", meta, want)
+	}
 }
 
 // screenshotDir is where screenshots for review go:

@@ -38,8 +38,19 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg boxoffice.Config) *fixture {
 	t.Helper()
+	return newFixtureOn(t, cfg, nil)
+}
+
+// newFixtureOn is newFixture with the BookingSystem on wrap(the in-memory
+// Store) (nil: on the in-memory Store itself), for a test that injects
+// faults; f.store stays the in-memory Store.
+func newFixtureOn(t *testing.T, cfg boxoffice.Config, wrap func(*boxoffice.MemoryStore) boxoffice.Store) *fixture {
+	t.Helper()
 	f := &fixture{t: t, clock: fakeclock.New(testStart), store: boxoffice.NewMemoryStore(), gateway: &scriptedGateway{InMemoryGateway: boxoffice.NewInMemoryGateway()}}
 	cfg.Clock, cfg.Store, cfg.Gateway, cfg.Logger = f.clock, f.store, f.gateway, quietLogger()
+	if wrap != nil {
+		cfg.Store = wrap(f.store)
+	}
 	var err error
 	if f.sys, err = boxoffice.New(cfg); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -88,7 +89,7 @@ func startServer(t *testing.T, args ...string) *runningServer {
 	}
 	t.Cleanup(func() {
 		s.stop()
-		<-s.done
+		testwait.Recv(t, s.done, "run to return once stopped")
 	})
 	return s
 }
@@ -104,7 +105,13 @@ func launch(args ...string) (*runningServer, error) {
 		m := regexp.MustCompile(`open (http://\S+)/`).FindStringSubmatch(line)
 		if m == nil {
 			stop()
-			<-s.done
+			// Bounded as testwait's waits are; launch has no t (it runs
+			// on goroutines of its own).
+			select {
+			case <-s.done:
+			case <-time.After(testwait.Bound):
+				return nil, fmt.Errorf("first line %q names no address, and run did not return within %v once stopped", line, testwait.Bound)
+			}
 			return nil, fmt.Errorf("first line %q names no address", line)
 		}
 		s.url = m[1]
@@ -258,12 +265,12 @@ func TestRunPostgresTwoServers(t *testing.T) {
 	for i := range servers {
 		wg.Go(func() { servers[i], errs[i] = launch(args...) })
 	}
-	wg.Wait()
+	testwait.WaitGroup(t, &wg, "two servers to start")
 	for i, s := range servers {
 		if s != nil {
 			t.Cleanup(func() {
 				s.stop()
-				<-s.done
+				testwait.Recv(t, s.done, "run to return once stopped")
 			})
 		}
 		if errs[i] != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 // pipeListener serves connections made of net.Pipe: a pipe has no
@@ -157,7 +158,7 @@ func TestShutdownEndsStalledStream(t *testing.T) {
 	if err := hs.Shutdown(ctx); err != nil {
 		t.Fatalf("shutdown with a stalled stream open: %v; want the stream ended and a clean shutdown", err)
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+	if err := testwait.Recv(t, served, "Serve to return after the shutdown"); !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("Serve returned %v, want http.ErrServerClosed", err)
 	}
 }

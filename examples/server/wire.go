@@ -35,14 +35,19 @@ func movieOut(m boxoffice.Movie) movieJSON {
 }
 
 type showJSON struct {
-	ID             string    `json:"id"`
-	MovieID        string    `json:"movieId"`
-	MovieTitle     string    `json:"movieTitle"`
-	HallID         string    `json:"hallId"`
-	HallName       string    `json:"hallName"`
-	TheaterID      string    `json:"theaterId"`
-	TheaterName    string    `json:"theaterName"`
-	City           string    `json:"city"`
+	ID          string `json:"id"`
+	MovieID     string `json:"movieId"`
+	MovieTitle  string `json:"movieTitle"`
+	HallID      string `json:"hallId"`
+	HallName    string `json:"hallName"`
+	TheaterID   string `json:"theaterId"`
+	TheaterName string `json:"theaterName"`
+	City        string `json:"city"`
+	// TimeZone is the theater's zone (an IANA name such as
+	// "Europe/Lisbon"), in which Start and End are written: show times are
+	// the cinema's, whatever the customer's zone. Empty for a theater with
+	// none: the times are then in UTC.
+	TimeZone       string    `json:"timeZone,omitempty"`
 	Start          time.Time `json:"start"`
 	End            time.Time `json:"end"`
 	BasePriceCents int64     `json:"basePriceCents"`

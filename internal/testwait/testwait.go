@@ -4,7 +4,9 @@
 // for, instead of hanging the package's run until its timeout, which names
 // no test. The bound is a hang guard, never timing logic: the fake clock
 // drives that, and the bound is generous enough not to fire on a correct
-// but loaded machine. The root package's and pgstore's tests share it.
+// but loaded machine. The root package's, pgstore's and the examples'
+// tests share it (examples/ is a module of its own, under this one's path,
+// so it may import this package).
 package testwait
 
 import (

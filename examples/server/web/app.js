@@ -118,21 +118,46 @@ function refundNote(r) {
   if (r.amountCents > 0 && !r.refundedAt) return `Your refund of ${money(r.amountCents)} (${r.percent} %) is on its way.`;
   return `Refund: ${money(r.amountCents)} (${r.percent} %).`;
 }
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "short" });
-function dayKey(d) {
-  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+// Show times are the cinema's: a show's start in its theater's zone
+// (show.timeZone), labelled with it ("Lisbon time"), whatever the zone of
+// the customer's browser; "Today" and "Tomorrow" are the theater's too. A
+// show without a zone is in the browser's, labelled "your time".
+const zoneFmts = new Map();
+function zoneFmt(tz) {
+  const key = tz || "";
+  if (!zoneFmts.has(key)) {
+    const zone = tz ? { timeZone: tz } : {};
+    zoneFmts.set(key, {
+      time: new Intl.DateTimeFormat(undefined, { ...zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
+      day: new Intl.DateTimeFormat(undefined, { ...zone, weekday: "long", day: "numeric", month: "short" }),
+      date: new Intl.DateTimeFormat("en-CA", { ...zone, year: "numeric", month: "2-digit", day: "2-digit" }), // YYYY-MM-DD
+    });
+  }
+  return zoneFmts.get(key);
 }
-function dayName(d) {
-  const today = new Date();
-  const tomorrow = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1);
-  if (dayKey(d) === dayKey(today)) return "Today";
-  if (dayKey(d) === dayKey(tomorrow)) return "Tomorrow";
-  return dayFmt.format(d);
+function zoneLabel(tz) {
+  return tz ? `${tz.slice(tz.lastIndexOf("/") + 1).replaceAll("_", " ")} time` : "your time";
 }
-function when(iso) {
-  const d = new Date(iso);
-  return `${dayName(d)} ${timeFmt.format(d)}`;
+// dayKey is the show's date in its zone.
+function dayKey(s) {
+  return zoneFmt(s.timeZone).date.format(new Date(s.start));
+}
+function dayName(s) {
+  const today = zoneFmt(s.timeZone).date.format(new Date()); // in the show's zone
+  const [y, m, d] = today.split("-").map(Number);
+  const tomorrow = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+  const k = dayKey(s);
+  if (k === today) return "Today";
+  if (k === tomorrow) return "Tomorrow";
+  return zoneFmt(s.timeZone).day.format(new Date(s.start));
+}
+// showTime is the show's start, "21:00", in its zone.
+function showTime(s) {
+  return zoneFmt(s.timeZone).time.format(new Date(s.start));
+}
+// when is the show's day and start with its zone: "Today 21:00 (Lisbon time)".
+function when(s) {
+  return `${dayName(s)} ${showTime(s)} (${zoneLabel(s.timeZone)})`;
 }
 function duration(min) {
   return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
@@ -286,7 +311,7 @@ function movieCard(m, city) {
   if (city) q.set("city", city);
   api("GET", `/api/movies/${encodeURIComponent(m.id)}/shows?` + q).then(({ shows }) => {
     const s = shows[0];
-    next.replaceChildren(s ? el("span", {}, "Next: ", el("strong", {}, when(s.start)), ` · ${s.city}`) : "No upcoming shows");
+    next.replaceChildren(s ? el("span", {}, "Next: ", el("strong", {}, when(s)), ` · ${s.city}`) : "No upcoming shows");
   }).catch(() => {});
   return el("li", { class: "movie-card" },
     el("a", { href: `#/movie/${encodeURIComponent(m.id)}`, "data-movie": m.id },
@@ -312,12 +337,12 @@ async function showsView(movieID) {
   $("#shows-meta").textContent = `${movie.rating} · ${duration(movie.durationMinutes)} · ${movie.language} · ${movie.genres.join(", ")}`;
   const days = new Map();
   for (const s of shows) {
-    const k = dayKey(new Date(s.start));
+    const k = dayKey(s);
     if (!days.has(k)) days.set(k, []);
     days.get(k).push(s);
   }
   $("#show-days").replaceChildren(...[...days.values()].map((list) => el("section", { class: "day" },
-    el("h2", {}, dayName(new Date(list[0].start))),
+    el("h2", {}, dayName(list[0])),
     el("ul", { class: "times" }, list.map(showCard)))));
   $("#shows-empty").hidden = shows.length > 0;
 }
@@ -329,8 +354,9 @@ function showCard(s) {
   const free = s.cancelled ? "Cancelled" : `${s.freeSeats} of ${s.totalSeats} seats free`;
   return el("li", {},
     el("a", { class: "time-card" + (share < 0.2 ? " low" : ""), href: `#/show/${encodeURIComponent(s.id)}`, "data-show": s.id,
-      "aria-label": `${when(s.start)}, ${s.hallName}, ${s.theaterName}, ${s.city}, ${free}` },
-    el("div", { class: "t" }, timeFmt.format(new Date(s.start))),
+      "aria-label": `${when(s)}, ${s.hallName}, ${s.theaterName}, ${s.city}, ${free}` },
+    el("div", { class: "t" }, showTime(s)),
+    el("div", { class: "tz" }, zoneLabel(s.timeZone)),
     el("div", { class: "where" }, `${s.hallName} · ${s.theaterName}, ${s.city}`),
     el("div", { class: "fill" }, fill),
     el("div", { class: "free" }, !s.cancelled && share < 0.2 ? `Almost full · ${s.freeSeats} seats left` : free)));
@@ -360,7 +386,7 @@ async function seatsView(showID) {
   };
   seatState = st;
   const s = map.show;
-  document.title = `Boxoffice · ${s.movieTitle} · ${timeFmt.format(new Date(s.start))}`;
+  document.title = `Boxoffice · ${s.movieTitle} · ${showTime(s)}`;
   $("#seats-title").textContent = s.movieTitle;
   drawShowHead(st);
   $("#seats-back").href = `#/movie/${encodeURIComponent(s.movieId)}`;
@@ -381,7 +407,7 @@ async function seatsView(showID) {
 // cancelled.
 function drawShowHead(st) {
   const s = st.map.show;
-  $("#seats-meta").textContent = `${when(s.start)} · ${s.hallName} · ${s.theaterName}, ${s.city}` +
+  $("#seats-meta").textContent = `${when(s)} · ${s.hallName} · ${s.theaterName}, ${s.city}` +
     (s.cancelled ? " · Cancelled: no seats on sale" : "");
 }
 
@@ -903,7 +929,7 @@ function bookingItem(b, show) {
     el("h2", {}, show ? show.movieTitle : b.showId, el("span", { class: "status", dataset: { status: b.status } }, b.status)),
     actions,
     el("p", { class: "meta" }, [
-      show ? `${when(show.start)} · ${show.hallName}, ${show.theaterName}` : "",
+      show ? `${when(show)} · ${show.hallName}, ${show.theaterName}` : "",
       `Seats ${b.seats.map((s) => s.id).join(", ")}`,
       money(b.totalCents),
       `Ref ${b.id.slice(0, 8).toUpperCase()}`,
