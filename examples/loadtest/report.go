@@ -135,7 +135,9 @@ func (s *sim) showProgress(ctx context.Context, start, deadline time.Time, finis
 	if s.cfg.terminal {
 		every = 200 * time.Millisecond
 	}
-	tick := s.cfg.clock.NewTimer(every)
+	// The lines are due at fixed times from start, not from when this
+	// goroutine got to run: starting the users may take a while.
+	tick := s.cfg.clock.NewTimer(start.Add(every).Sub(s.cfg.clock.Now()))
 	defer tick.Stop()
 	total := s.cfg.duration.Seconds()
 	for {
@@ -144,6 +146,15 @@ func (s *sim) showProgress(ctx context.Context, start, deadline time.Time, finis
 			if s.cfg.terminal {
 				s.drawProgress(w, start, total, true)
 				fmt.Fprintln(w)
+				return
+			}
+			// A line that fell due before the users finished is drawn,
+			// though this goroutine did not run in time to see it first
+			// (select picks at random among ready cases).
+			select {
+			case <-tick.C():
+				s.drawProgress(w, start, total, false)
+			default:
 			}
 			return
 		case at := <-tick.C():
