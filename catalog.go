@@ -205,6 +205,7 @@ func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, er
 	if err := bs.store.AddTheater(ctx, t); err != nil {
 		return Theater{}, err
 	}
+	bs.keepTheater(t.ID, t)
 	return t, nil
 }
 
@@ -231,12 +232,14 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 	if h.Layout == nil || h.Layout.Len() == 0 {
 		return Hall{}, invalid("Hall.Layout", "no seats; build one with SeedLayout, GridLayout or ParseLayout")
 	}
-	if _, err := bs.store.Theater(ctx, h.TheaterID); err != nil {
+	t, err := bs.store.Theater(ctx, h.TheaterID)
+	if err != nil {
 		return Hall{}, err
 	}
 	if err := bs.store.AddHall(ctx, h); err != nil {
 		return Hall{}, err
 	}
+	bs.hallTheaters.Store(h.ID, bs.keepTheater(h.TheaterID, t))
 	return h, nil
 }
 
@@ -254,8 +257,13 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // each: that fails with a *ScheduleConflictError naming the other show. A
 // cancelled show (CancelShow) is not in the way: its slot is free again.
 // A BasePrice outside [0, MaxPrice] is an *ArgumentError; an unknown movie
-// or hall is ErrNotFound. When observers listen, it also reads the hall's
-// theater, for the zone of its ShowScheduled (EventMeta.Location).
+// or hall is ErrNotFound. It also needs the hall's theater, for the zone
+// of its ShowScheduled (EventMeta.Location), with or without observers,
+// so that the call has one outcome either way: the theater is read from
+// the Store the first time the process needs it (ShowsOfMovie), a Store
+// error reading it fails the call with nothing stored, as for the movie
+// and the hall, and a theater the Store does not have gives the event no
+// zone.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -301,15 +309,15 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 		return Show{}, err
 	}
 	s.TheaterID = hall.TheaterID
-	// The theater's zone, for ShowScheduled's Location, read only if
-	// someone listens, and before the show is stored: a Store failing to
-	// read the theater fails the call with nothing stored, as for the
-	// movie and the hall.
-	var zone *showZone
-	if bs.events.listening(s.ID) {
-		if zone, err = bs.theaterZone(ctx, hall.TheaterID); err != nil {
-			return Show{}, err
-		}
+	// The theater, for ShowScheduled's Location, whether or not someone
+	// listens, so that the call has one outcome either way; read from the
+	// Store once per theater for the process's life (and kept for the
+	// theater's listings), before the show is stored: a Store failing to
+	// read it fails the call with nothing stored, as for the movie and the
+	// hall.
+	theater, err := bs.keepHall(ctx, hall)
+	if err != nil {
+		return Show{}, err
 	}
 	s.End = storedTime(s.Start.Add(movie.Duration)) // a Duration may have nanoseconds
 	if !s.End.After(s.Start) || !s.blockedUntil().After(s.End) {
@@ -339,9 +347,7 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 		return Show{}, err
 	}
 	meta := EventMeta{At: storedTime(now), ShowID: s.ID}
-	if zone != nil {
-		meta.Location = zone.loc // nil if it did not load
-	}
+	meta.Location = theater.location(&bs.zones) // as the show's listings give it
 	bs.events.publish(s.ID, []Event{&ShowScheduled{EventMeta: meta, Show: s}})
 	return s, nil
 }

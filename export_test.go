@@ -35,3 +35,8 @@ func WaitObserversForTest(bs *BookingSystem) {
 func SetZoneLoaderForTest(bs *BookingSystem, load func(name string) (*time.Location, error)) {
 	bs.zones.loadLocation = load
 }
+
+// StoreForTest returns the Store bs uses, as configured (a wrapper, say).
+// A function, not a method: TestZeroAndNilBookingSystem calls every
+// method of a zero BookingSystem.
+func StoreForTest(bs *BookingSystem) Store { return bs.store }

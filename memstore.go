@@ -482,9 +482,12 @@ func insertShow(list []*showRecord, r *showRecord) []*showRecord {
 // (write lock) against ViewShow, Booking and ExpiredHolds (read lock); the
 // fields below it are guarded by it. show never changes after AddShow.
 type showRecord struct {
-	show   Show
-	number uint32 // its index in MemoryStore.numbered
-	mask   idMask // the store's
+	show Show
+	// theaterID is the theater of the show's hall (Hall.TheaterID), the
+	// one the show is in, whatever show.TheaterID a caller of AddShow gave.
+	theaterID string
+	number    uint32 // its index in MemoryStore.numbered
+	mask      idMask // the store's
 
 	mu    sync.RWMutex
 	seats []memSlot // one per seat of the layout, in layout order
@@ -1068,10 +1071,11 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 		}
 	}
 	r := &showRecord{
-		show:     show,
-		seats:    make([]memSlot, layout.Len()),
-		bookings: make(map[BookingID]*bookingRecord),
-		mask:     s.mask,
+		show:      show,
+		theaterID: hall.hall.TheaterID,
+		seats:     make([]memSlot, layout.Len()),
+		bookings:  make(map[BookingID]*bookingRecord),
+		mask:      s.mask,
 	}
 	r.tx.rec = r
 

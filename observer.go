@@ -39,9 +39,12 @@ type EventMeta struct {
 	// the one its shows are priced in (PriceRequest.Location), so that an
 	// observer can write the event's times (At, a SeatsHeld's HeldUntil, a
 	// scheduled Show's Start), all in UTC, as its customers read them:
-	// t.In(m.Location). It is nil when the theater has no zone, or when
-	// this process could not load it (see Theater.TimeZone). Events of
-	// theaters of one zone share one Location.
+	// t.In(m.Location). The theater is the one of the show's hall, as for
+	// ShowInfo.Location. It is nil when the theater has no zone, when the
+	// Store does not have it, or when this process has not loaded its
+	// zone (see Theater.TimeZone and ShowInfo.Location: no zone is loaded
+	// for an event; one that a pricing call has loaded since is given).
+	// Events of theaters of one zone share one Location.
 	Location *time.Location
 }
 

@@ -367,10 +367,21 @@ type ShowInfo struct {
 	Cancelled bool
 	// Location is the time zone of the show's theater (Theater.TimeZone),
 	// as EventMeta.Location is, for a page to print the show's local
-	// start, Start.In(Location), without reading the theater: nil when
-	// the theater has none or this process cannot load it (Start is then
-	// in UTC; time.Time.In panics on nil). Listings of two BookingSystems
-	// may hold two Locations of one zone: compare them by name (String).
+	// start, Start.In(Location), without reading the theater. The theater
+	// is the one of the show's hall (Hall.TheaterID), as for its events,
+	// pricing and ShowPage.City, whatever Show.TheaterID a Store returns
+	// (ScheduleShow makes them the same). Location is nil, and Start is
+	// then to be printed in UTC (time.Time.In panics on nil), when the
+	// theater has no zone, when the Store does not have the theater, or
+	// when its zone does not load in this process (an IANA name its
+	// zoneinfo lacks). Such a zone is not loaded again for a listing, as
+	// for an event (and the theater not read again): its shows are listed
+	// without a zone, their events carry none, and their pricing fails,
+	// naming the zone, each pricing call loading it again; once one has
+	// loaded it, listings and events carry it. Never another zone, UTC
+	// included: a page would print a wrong local time as if right.
+	// Listings of two BookingSystems may hold two Locations of one zone:
+	// compare them by name (String).
 	Location *time.Location
 }
 
@@ -400,9 +411,20 @@ type ShowPage struct {
 // however many shows the movie has had: the shows that have started are
 // skipped by the Store's index, not read. A show cancelled (CancelShow)
 // is listed all the same, with Cancelled set and FreeSeats 0. Each show
-// comes with its theater's time zone (ShowInfo.Location): a theater is
-// read from the Store the first time one of its shows is listed, and its
-// zone kept for the process's later pages.
+// comes with its theater's time zone (ShowInfo.Location): the theater of
+// its hall. A theater and a hall are read from the Store the first time
+// the process needs them (a listing, ScheduleShow, a show's first use;
+// on the in-memory Store no hall is read), and kept for the process's
+// life: they never change once added. A theater whose zone does not load
+// here is kept too (ShowInfo.Location is nil for it), not read again. If
+// the Store fails to read a theater or a hall the page needs (a passing
+// error such as ErrStoreUnavailable), the call fails with that error, as
+// it does when a show's seats cannot be read, rather than list the shows
+// without a zone, which would say they have none; nothing is kept, and
+// the next call reads it again. A theater or hall the Store does not
+// have (ErrNotFound: a catalog written to a Store by other means) is no
+// failure: its shows are listed without a zone (with City, it is an
+// error matching ErrNotFound, as the show's city cannot be told).
 //
 // With page.City set, the page holds only the shows in theaters of that
 // city, and is still full (page.Limit of them) unless it is the last. It
@@ -413,12 +435,13 @@ type ShowPage struct {
 // one before, up to MaxPageLimit: a city with a share p of the movie's
 // shows costs about page.Limit/p shows read, in a few reads, and at worst
 // (a city with none or few) every show to come of the movie past the
-// cursor. Each theater met is read once a call (Store.Theater), and only
-// the shows kept have their seats counted. On a Store that is a
+// cursor. A show is in the city of the theater of its hall; each theater
+// and hall is read once for the process's life, as above, and only the
+// shows kept have their seats counted. On a Store that is a
 // CityShowLister (pgstore), none of that: the Store is asked for the
 // city's shows alone, and a page costs one call, as without City (and,
-// as any listing, one read of each theater the first time the process
-// lists one of its shows, for its zone). A
+// as any listing, one read of each hall and theater the first time the
+// process needs them, for the zone). A
 // service offering every city's pages to anonymous users bounds their
 // rate, as for SearchMovies.
 //
@@ -465,8 +488,10 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		// (showRecord.freeSeats) and lends its records.
 		var keep func(*showRecord) (bool, error)
 		if page.City != "" {
-			in := newCityShows(ctx, bs.store, page.City, bs.keepTheaterZone)
-			keep = func(r *showRecord) (bool, error) { return in.holds(&r.show) }
+			in := newCityShows(page.City)
+			keep = func(r *showRecord) (bool, error) {
+				return in.holds(&r.show, r.theaterID, func() (*keptTheater, error) { return bs.theater(ctx, r.theaterID) })
+			}
 		}
 		recs, err := futureShows(now, after, limit, func(r *showRecord) ShowCursor { return ShowCursor{r.show.Start, r.show.ID} }, keep,
 			func(after ShowCursor, limit int) ([]*showRecord, error) {
@@ -478,10 +503,12 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		out := make([]ShowInfo, len(recs))
 		var zone listedZone
 		for i, r := range recs {
-			if !zone.of(r.show.TheaterID) {
-				if err := zone.read(ctx, bs, r.show.TheaterID); err != nil {
-					return nil, err
+			if !zone.of(r.theaterID) {
+				t, err := bs.theater(ctx, r.theaterID)
+				if err != nil {
+					return nil, fmt.Errorf("boxoffice: theater %q of show %q: %w", r.theaterID, r.show.ID, err)
 				}
+				zone.set(r.theaterID, t.location(&bs.zones))
 			}
 			free, total, cancelled := r.freeSeats(now)
 			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total, Cancelled: cancelled, Location: zone.loc}
@@ -500,8 +527,10 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 			return bs.cityShows.ShowsOfMovieInCity(ctx, movieID, page.City, after, limit)
 		}
 	case page.City != "":
-		in := newCityShows(ctx, bs.store, page.City, bs.keepTheaterZone)
-		keep = func(s Show) (bool, error) { return in.holds(&s) }
+		in := newCityShows(page.City)
+		keep = func(s Show) (bool, error) {
+			return in.holds(&s, s.HallID, func() (*keptTheater, error) { return bs.hallTheater(ctx, s.HallID) })
+		}
 	}
 	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} }, keep, read)
 	if err != nil {
@@ -526,12 +555,17 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 		}
 		return nil
 	}
+	// The zone is the one of the theater of the show's hall, as for the
+	// show's events (a Store may return a Show without its TheaterID);
+	// kept by hall ID.
 	var zone listedZone
 	for _, s := range shows {
-		if !zone.of(s.TheaterID) {
-			if err := zone.read(ctx, bs, s.TheaterID); err != nil {
-				return nil, err
+		if !zone.of(s.HallID) {
+			t, err := bs.hallTheater(ctx, s.HallID)
+			if err != nil {
+				return nil, fmt.Errorf("boxoffice: hall %q of show %q: %w", s.HallID, s.ID, err)
 			}
+			zone.set(s.HallID, t.location(&bs.zones))
 		}
 		if err := bs.store.ViewShow(ctx, s.ID, count); err != nil {
 			return nil, err
@@ -541,27 +575,20 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	return out, nil
 }
 
-// listedZone is the time zone of the theater of the show listed last
-// (ShowInfo.Location): a theater's shows often come in a row, and then
-// cost a comparison each.
+// listedZone is the time zone of the show listed last (ShowInfo.Location),
+// by the theater or the hall it was found by: a theater's shows often come
+// in a row, and then cost a comparison each.
 type listedZone struct {
-	theaterID string
-	loc       *time.Location
-	known     bool
+	key   string
+	loc   *time.Location
+	known bool
 }
 
-// of reports whether z is the zone of that theater.
-func (z *listedZone) of(theaterID string) bool { return z.known && z.theaterID == theaterID }
+// of reports whether z is the zone of that theater or hall.
+func (z *listedZone) of(key string) bool { return z.known && z.key == key }
 
-// read makes z the zone of the theater (theaterLocation), or returns the
-// Store's error reading it.
-func (z *listedZone) read(ctx context.Context, bs *BookingSystem, theaterID string) error {
-	loc, err := bs.theaterLocation(ctx, theaterID)
-	if err != nil {
-		return err
-	}
-	*z = listedZone{theaterID: theaterID, loc: loc, known: true}
-	return nil
+func (z *listedZone) set(key string, loc *time.Location) {
+	*z = listedZone{key: key, loc: loc, known: true}
 }
 
 // futureShows reads, a Store page at a time by read, the first limit shows
@@ -653,53 +680,37 @@ func futureShows[T any](now time.Time, after ShowCursor, limit int, key func(T) 
 }
 
 // cityShows tells the shows of one city from the others, for one call of
-// ShowsOfMovie: it reads each theater it meets once (and, for a show a
-// Store returned without its TheaterID, each hall), so that a page
-// passing many shows of one theater reads it once. Its maps hold at most
-// the theaters and halls of the shows the call read.
+// ShowsOfMovie. A show is in the theater of its hall (Hall.TheaterID, as
+// for a Store's CityShowLister), whatever Show.TheaterID the Store
+// returned; the theaters and halls are those the BookingSystem keeps
+// (theater, hallTheater: read from the Store once for the process's
+// life), and the map remembers, for this call, those met, so that a page
+// passing many shows of one theater or hall asks once. It holds at most
+// the theaters or halls of the shows the call read.
 type cityShows struct {
-	ctx      context.Context
-	store    Store
-	city     string
-	theaters map[string]bool   // theater ID → in the city
-	halls    map[string]string // hall ID → its theater's ID
-	// read is told of each theater read, for the listing's zones
-	// (keepTheaterZone), so that a theater is not read twice for it.
-	read func(theaterID string, t Theater) *time.Location
+	city string
+	in   map[string]bool // theater or hall ID → in the city
 }
 
-func newCityShows(ctx context.Context, store Store, city string, read func(string, Theater) *time.Location) *cityShows {
-	return &cityShows{ctx: ctx, store: store, city: city, theaters: map[string]bool{}, read: read}
+func newCityShows(city string) *cityShows {
+	return &cityShows{city: city, in: map[string]bool{}}
 }
 
-// holds reports whether s is in a theater of the city.
-func (c *cityShows) holds(s *Show) (bool, error) {
-	theaterID := s.TheaterID
-	if theaterID == "" {
-		// ScheduleShow fills TheaterID in; a Store may not keep it.
-		if c.halls == nil {
-			c.halls = map[string]string{}
-		}
-		id, ok := c.halls[s.HallID]
-		if !ok {
-			h, err := c.store.Hall(c.ctx, s.HallID)
-			if err != nil {
-				return false, fmt.Errorf("boxoffice: hall %q of show %q: %w", s.HallID, s.ID, err)
-			}
-			id = h.TheaterID
-			c.halls[s.HallID] = id
-		}
-		theaterID = id
-	}
-	in, ok := c.theaters[theaterID]
+// holds reports whether show s, whose theater is known by key (its
+// theater's ID, or its hall's), is in a theater of the city; theater
+// returns that theater, nil if the Store has not it.
+func (c *cityShows) holds(s *Show, key string, theater func() (*keptTheater, error)) (bool, error) {
+	in, ok := c.in[key]
 	if !ok {
-		t, err := c.store.Theater(c.ctx, theaterID)
-		if err != nil {
-			return false, fmt.Errorf("boxoffice: theater %q of show %q: %w", theaterID, s.ID, err)
+		t, err := theater()
+		switch {
+		case err != nil:
+			return false, fmt.Errorf("boxoffice: theater of show %q (hall %q): %w", s.ID, s.HallID, err)
+		case t == nil:
+			return false, fmt.Errorf("boxoffice: theater of show %q (hall %q): %w", s.ID, s.HallID, ErrNotFound)
 		}
-		in = strings.EqualFold(t.City, c.city)
-		c.theaters[theaterID] = in
-		c.read(theaterID, t)
+		in = strings.EqualFold(t.city, c.city)
+		c.in[key] = in
 	}
 	return in, nil
 }

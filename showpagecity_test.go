@@ -215,7 +215,8 @@ func scheduleDelhiThenMumbai(t *testing.T, f *fixture, n int) {
 
 // TestShowsOfMovieCityCost: a page of a city that has few of the movie's
 // shows reads the others in a few growing Store pages, not one per show,
-// reads each theater once, and counts the seats of the page's shows only.
+// reads each theater once (in a process that has read none; once for the
+// process's life), and counts the seats of the page's shows only.
 func TestShowsOfMovieCityCost(t *testing.T) {
 	cs := &cityCountingStore{}
 	f := newFixture(t, func(c *boxoffice.Config) {
@@ -227,13 +228,19 @@ func TestShowsOfMovieCityCost(t *testing.T) {
 	cs.shows.Store(0)
 	cs.theaters.Store(0)
 	cs.views.Store(0)
-	got := mustT[[]boxoffice.ShowInfo](t)(f.sys.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{City: "Mumbai", Limit: 2}))
+	other := f.processOn(cs, f.gateway)
+	got := mustT[[]boxoffice.ShowInfo](t)(other.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{City: "Mumbai", Limit: 2}))
 	if len(got) != 2 || got[0].ID != "S1" || got[1].ID != "P300" {
 		t.Fatalf("first page: %v; want S1 and P300", got)
 	}
 	// Asked for 2, then 4, 8, ..., 512: 9 pages to reach P300.
 	if p, n, th, v := cs.pages.Load(), cs.shows.Load(), cs.theaters.Load(), cs.views.Load(); p > 9 || n > 304 || th != 2 || v != 2 {
 		t.Errorf("a page of 2 in Mumbai: %d Store pages, %d shows, %d theater reads, %d seat counts; want at most 9 pages and 304 shows, 2 and 2", p, n, th, v)
+	}
+	cs.theaters.Store(0)
+	mustT[[]boxoffice.ShowInfo](t)(other.ShowsOfMovie(f.ctx, "M1", boxoffice.ShowPage{City: "Mumbai", Limit: 2}))
+	if th := cs.theaters.Load(); th != 0 {
+		t.Errorf("the page again: %d theater reads; want none", th)
 	}
 }
 

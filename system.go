@@ -36,17 +36,21 @@ type BookingSystem struct {
 	cfg     Config
 	pricing atomic.Pointer[pricingHolder]
 
-	shows       showCache
-	zones       zoneCache // the theaters' time zones, loaded once each
-	theaterTZ   sync.Map  // theater ID → its zone, *time.Location (nil: none), for listings: theaterLocation
-	users       userLimits
-	holds       *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
-	confirms    inflight                    // confirms in progress, by booking
-	owed        owedRetries                 // bookings to settle (money owed back, payments left paying), for the sweeper to retry
-	owingCursor BookingCursor               // where the next rescan of bookings owing money starts (rescanUnsettled); the sweeper goroutine alone uses it
-	events      *dispatcher
-	feed        *changeFeed // nil unless the Store reports other processes' changes
-	stats       counters
+	shows showCache
+	zones zoneCache // the theaters' time zones, loaded once each
+	// What is kept of the theaters read (their cities and zones), by
+	// theater ID and by hall ID, for the process's life: theater and
+	// hallTheater.
+	theaters     sync.Map // theater ID → *keptTheater
+	hallTheaters sync.Map // hall ID → *keptTheater, the hall's theater
+	users        userLimits
+	holds        *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
+	confirms     inflight                    // confirms in progress, by booking
+	owed         owedRetries                 // bookings to settle (money owed back, payments left paying), for the sweeper to retry
+	owingCursor  BookingCursor               // where the next rescan of bookings owing money starts (rescanUnsettled); the sweeper goroutine alone uses it
+	events       *dispatcher
+	feed         *changeFeed // nil unless the Store reports other processes' changes
+	stats        counters
 
 	// The capabilities of a Store shared by several processes, or nil:
 	// the sweeper asks them for what other processes left (see rescan).
@@ -619,10 +623,11 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	if hall.Layout == nil {
 		return nil, errors.New("boxoffice: hall " + hall.ID + " has no layout")
 	}
-	zone, err := bs.theaterZone(ctx, hall.TheaterID)
+	theater, err := bs.keepHall(ctx, hall)
 	if err != nil {
 		return nil, err
 	}
+	zone := theater.showZone(&bs.zones)
 	sh.mu.Lock()
 	if e := sh.m[showID]; e != nil {
 		sh.mu.Unlock()
@@ -647,72 +652,126 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 	return e, nil
 }
 
-// theaterLocation returns the time zone of the theater for a listing
-// (ShowInfo.Location): nil if it has none, if the Store does not have
-// it (or the show does not name it), or if its zone does not load here
-// (the show is listed without one; its pricing reports the zone). A
-// theater's first listing reads it from the Store; later ones are a map
-// lookup (keepTheaterZone).
-func (bs *BookingSystem) theaterLocation(ctx context.Context, theaterID string) (*time.Location, error) {
+// keptTheater is what a BookingSystem keeps of a theater, read from the
+// Store once for the life of the process (a theater never changes once
+// added): its city and its time zone, for the listings (ShowInfo.Location,
+// ShowPage.City), ShowScheduled and the shows' entries. Immutable.
+type keptTheater struct {
+	id       string
+	city     string
+	zoneName string         // Theater.TimeZone; "" for none
+	loc      *time.Location // the zone; nil without one, or if it did not load when the theater was read
+}
+
+// location returns the theater's zone: nil if it has none, or if it did
+// not load when the theater was read and this process has not loaded it
+// since (a pricing call of one of the theater's shows loads it again, see
+// showEntry.location). It never loads a zone itself: a listing or an
+// event is no reason to read the zone's file again, nor to fail.
+func (t *keptTheater) location(zones *zoneCache) *time.Location {
+	switch {
+	case t == nil:
+		return nil
+	case t.loc != nil || t.zoneName == "":
+		return t.loc
+	}
+	return zones.loaded(t.zoneName)
+}
+
+// showZone is the zone of the theater for a show's entry (pricing and
+// events): nil without one; a zone that did not load when the theater
+// was read is loaded again, as pricing does (showEntry.location).
+func (t *keptTheater) showZone(zones *zoneCache) *showZone {
+	switch {
+	case t == nil || t.zoneName == "":
+		return nil
+	case t.loc != nil:
+		return &showZone{loc: t.loc}
+	}
+	return zones.showZone(Theater{ID: t.id, TimeZone: t.zoneName})
+}
+
+// theater returns what the BookingSystem keeps of the theater, read from
+// the Store the first time: nil if the Store does not have it (a hall
+// written to a Store directly; not kept, as it may be added yet), and
+// err the Store's error reading it (nothing kept: the next call reads it
+// again). A zone that does not load is kept as such: the theater is not
+// read again for it.
+func (bs *BookingSystem) theater(ctx context.Context, theaterID string) (*keptTheater, error) {
+	if v, ok := bs.theaters.Load(theaterID); ok {
+		return v.(*keptTheater), nil
+	}
 	if theaterID == "" {
 		return nil, nil
-	}
-	if loc, ok := bs.theaterTZ.Load(theaterID); ok {
-		return loc.(*time.Location), nil
 	}
 	t, err := bs.store.Theater(ctx, theaterID)
 	switch {
 	case isNotFound(err):
-		return nil, nil // not kept: it may be added yet
+		return nil, nil
 	case err != nil:
 		return nil, err
 	}
-	return bs.keepTheaterZone(theaterID, t), nil
+	return bs.keepTheater(theaterID, t), nil
 }
 
-// keepTheaterZone returns the zone of theater t, read from the Store,
-// and keeps it for later listings if it has none or its zone loaded (a
-// failure to load may pass). A theater never changes once added, so what
-// is kept never goes stale.
-func (bs *BookingSystem) keepTheaterZone(theaterID string, t Theater) *time.Location {
-	var loc *time.Location
+// keepTheater keeps theater t, read from the Store or just added, by ID,
+// and returns what is kept.
+func (bs *BookingSystem) keepTheater(theaterID string, t Theater) *keptTheater {
+	k := &keptTheater{id: theaterID, city: t.City, zoneName: t.TimeZone}
 	if t.TimeZone != "" {
-		var err error
-		if loc, err = bs.zones.load(t.TimeZone); err != nil {
-			return nil
-		}
+		k.loc, _ = bs.zones.load(t.TimeZone) // nil if it does not load here
 	}
-	bs.theaterTZ.Store(theaterID, loc)
-	return loc
+	v, _ := bs.theaters.LoadOrStore(theaterID, k)
+	return v.(*keptTheater)
+}
+
+// hallTheater returns what the BookingSystem keeps of the theater of the
+// hall (Hall.TheaterID): a show is in the theater of its hall, whatever
+// Show.TheaterID a Store returns (see CityShowLister). The hall is read
+// from the Store the first time, unless the BookingSystem has read it
+// already (AddHall, ScheduleShow, a show's entry); nil if the Store has
+// not the hall or its theater (not kept), err the Store's error.
+func (bs *BookingSystem) hallTheater(ctx context.Context, hallID string) (*keptTheater, error) {
+	if v, ok := bs.hallTheaters.Load(hallID); ok {
+		return v.(*keptTheater), nil
+	}
+	h, err := bs.store.Hall(ctx, hallID)
+	switch {
+	case isNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return bs.keepHall(ctx, h)
+}
+
+// keepHall returns what is kept of the theater of hall h, read from the
+// Store, and keeps it by the hall's ID (a hall never changes once added).
+func (bs *BookingSystem) keepHall(ctx context.Context, h Hall) (*keptTheater, error) {
+	t, err := bs.theater(ctx, h.TheaterID)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	bs.hallTheaters.Store(h.ID, t)
+	return t, nil
 }
 
 // eventZone returns the time zone of the show's theater for its events
 // (EventMeta.Location): as the entry has it, loaded when it was made or
 // since by a pricing call that loaded it again; nil if the theater has
-// none or its zone did not load. It never loads a zone itself: an event
-// is no reason to read the zone's file again.
+// none or its zone has not loaded in this process. It never loads a zone
+// itself: an event is no reason to read the zone's file again.
 func (e *showEntry) eventZone() *time.Location {
-	if z := e.zone.Load(); z != nil {
-		return z.loc // nil when the zone did not load
-	}
-	return nil
-}
-
-// theaterZone returns the time zone of the theater (Theater.TimeZone),
-// loaded or not, or nil if it has none; err is the Store's error reading
-// the theater. A theater the Store does not have (a hall added to a Store
-// directly) has no zone.
-func (bs *BookingSystem) theaterZone(ctx context.Context, theaterID string) (*showZone, error) {
-	t, err := bs.store.Theater(ctx, theaterID)
+	z := e.zone.Load()
 	switch {
-	case isNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	case t.TimeZone == "":
-		return nil, nil
+	case z == nil:
+		return nil
+	case z.err != nil:
+		// Loaded since, perhaps, for another show of the theater: the
+		// zone the theater's listings give (keptTheater.location).
+		return z.zones.loaded(z.theater.TimeZone)
 	}
-	return bs.zones.showZone(t), nil
+	return z.loc
 }
 
 // endedShowRetention is how long after a show's end its entry stays

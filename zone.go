@@ -56,20 +56,31 @@ func (c *zoneCache) load(name string) (*time.Location, error) {
 	return actual.(*time.Location), nil
 }
 
+// loaded returns the zone of that name if this process has loaded it,
+// else nil; it loads nothing.
+func (c *zoneCache) loaded(name string) *time.Location {
+	if loc, ok := c.m.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	return nil
+}
+
 // showZone is the time zone of a show's theater as its show entry knows
 // it: loaded (loc), or not in this process (err, and the theater to load
-// it for again).
+// it for again, and the cache where another show's load may have put it
+// since: eventZone).
 type showZone struct {
 	loc     *time.Location
 	err     error
 	theater Theater
+	zones   *zoneCache
 }
 
 // showZone loads the zone of theater t for a show entry.
 func (c *zoneCache) showZone(t Theater) *showZone {
 	loc, err := c.load(t.TimeZone)
 	if err != nil {
-		return &showZone{err: fmt.Errorf("boxoffice: theater %q: %w", t.ID, err), theater: t}
+		return &showZone{err: fmt.Errorf("boxoffice: theater %q: %w", t.ID, err), theater: t, zones: c}
 	}
 	return &showZone{loc: loc}
 }
