@@ -130,7 +130,22 @@ type BookedSeat struct {
 // and copy: slices.Clone appends to an empty slice, and growslice's
 // capacity rounding and bookkeeping were a third of the cost of each of
 // the two copies a hold and release makes for its caller.
+//
+// Up to four seats (most bookings) are allocated as an array of their
+// number: the allocator writes a slice's pointer bitmap one element at a
+// time, an array's at once, and that loop was a third of the copies'
+// allocation. The bytes are the same.
 func cloneSeats(seats []BookedSeat) []BookedSeat {
+	switch len(seats) {
+	case 1:
+		return (&[1]BookedSeat{seats[0]})[:]
+	case 2:
+		return (&[2]BookedSeat{seats[0], seats[1]})[:]
+	case 3:
+		return (&[3]BookedSeat{seats[0], seats[1], seats[2]})[:]
+	case 4:
+		return (&[4]BookedSeat{seats[0], seats[1], seats[2], seats[3]})[:]
+	}
 	if seats == nil {
 		return nil
 	}

@@ -45,22 +45,27 @@ func fillAll(t *testing.T, v reflect.Value, n *int) {
 }
 
 // TestRecordFillIsBooking holds bookingRecord.fill, which writes a Booking
-// field by field, to booking: the same Booking, whatever *b held before,
-// for a record with a payment and one without.
+// field by field, to booking: the same Booking, for a record with a
+// payment and one without, written into a zero Booking (what fill asks
+// for: it leaves the money of a record without any as it is) and into one
+// whose every other field was set.
 func TestRecordFillIsBooking(t *testing.T) {
 	n := 0
 	var full, dirty Booking
 	fillAll(t, reflect.ValueOf(&full).Elem(), &n)
 	fillAll(t, reflect.ValueOf(&dirty).Elem(), &n)
+	dirty.Payment, dirty.Refund = Payment{}, Refund{}
 	unpaid := full
 	unpaid.Payment, unpaid.Refund = Payment{}, Refund{}
 	for _, b := range []Booking{full, unpaid} {
-		var r bookingRecord
-		r.set(&b, b.Seats)
-		got := dirty
-		r.fill(&got)
-		if want := r.booking(); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(got, b) {
-			t.Errorf("fill gave\n%+v\nbooking gives\n%+v\nset from\n%+v", got, want, b)
+		for _, into := range []Booking{{}, dirty} {
+			var r bookingRecord
+			r.set(&b, b.Seats)
+			got := into
+			r.fill(&got)
+			if want := r.booking(); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(got, b) {
+				t.Errorf("fill gave\n%+v\nbooking gives\n%+v\nset from\n%+v", got, want, b)
+			}
 		}
 	}
 }

@@ -448,7 +448,7 @@ type holdReq struct {
 // stores the booking it made (or found) in *out. It fills and clears the
 // entry's holdOp field by field: copying whole holdOps in and out, each a
 // write of some 300 bytes with pointers into a long-lived object, cost a
-// tenth of a hold.
+// tenth of a hold. *out must be a zero Booking (bookingRecord.fill).
 func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq, idx []int, out *Booking) error {
 	if err := e.lockCtx(ctx); err != nil {
 		return err
@@ -883,7 +883,8 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 // endHold moves a held booking to released (by its owner) or expired (by
 // the sweeper, once its deadline has passed) and frees its seats. It
 // stores the booking in *out (sharing its Seats with the Store), or
-// leaves *out as it is on an error.
+// leaves *out as it is on an error. *out must be a zero Booking
+// (bookingRecord.fill).
 func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus, out *Booking) error {
 	if to == StatusReleased {
 		if err := bs.refuseClosed(); err != nil {
@@ -908,7 +909,8 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 // endHoldIn ends the hold, stores the booking in *out (left as it is on
 // an error) and reports whether this call changed it (and not an earlier
 // release, confirm or sweep). pl is where the in-memory Store found the
-// booking (placeOfBooking), if known.
+// booking (placeOfBooking), if known. *out must be a zero Booking
+// (bookingRecord.fill).
 func (bs *BookingSystem) endHoldIn(ctx context.Context, e *showEntry, bookingID BookingID, pl bookingPlace, to BookingStatus, out *Booking) (bool, error) {
 	changed, err := bs.runEndHold(ctx, e, bookingID, pl, to, out)
 	if err != nil {
@@ -961,7 +963,8 @@ func (op *endHoldOp) result() Booking {
 // runEndHold runs the endHoldOp and stores the booking in *out, unless it
 // fails. The booking is built from the in-memory Store's record once,
 // here, under the show's lock, rather than in the transaction and copied
-// out through the entry's scratch.
+// out through the entry's scratch. *out must be a zero Booking
+// (bookingRecord.fill).
 func (bs *BookingSystem) runEndHold(ctx context.Context, e *showEntry, id BookingID, pl bookingPlace, to BookingStatus, out *Booking) (bool, error) {
 	if err := e.lockCtx(ctx); err != nil {
 		return false, err

@@ -504,9 +504,10 @@ type showRecord struct {
 	// to the next so that a transaction does not allocate.
 	undoSeats    []seatUndo
 	undoBookings []bookingUndo // one entry per booking touched, first touch
-	// touchedSet holds the IDs of undoBookings once there are more than
-	// touchedScanLimit of them; below that a scan is faster.
-	touchedSet map[BookingID]struct{}
+	// touchedSet holds the IDs of undoBookings, with each one's index,
+	// once there are more than touchedScanLimit of them; below that a
+	// scan is faster.
+	touchedSet map[BookingID]int
 	// cancelledNow: the running UpdateShow cancelled the show, which a
 	// rollback undoes.
 	cancelledNow bool
@@ -556,9 +557,25 @@ type seatUndo struct {
 
 // bookingUndo is a booking as it was before the transaction first put it.
 type bookingUndo struct {
-	old     bookingRecord  // meaningful when existed; old.id always is
+	old     bookingRecord  // meaningful when existed (see statusOnly); old.id always is
 	p       *bookingRecord // the stored booking, for commit
 	existed bool
+	// statusOnly: the transaction changed only the record's status and
+	// updatedAt (memTx.endHold, every release and expiry), so old holds
+	// only those and the ID, and every other field of the booking as it
+	// was is p's own. Copying the whole record, 192 bytes, and clearing
+	// it again in endTx was a hundredth of a hold and release. A later
+	// put of the booking makes the entry whole first (wholeUndo).
+	statusOnly bool
+}
+
+// oldUserID is the user of the booking as it was before the transaction,
+// which existed.
+func (u *bookingUndo) oldUserID() string {
+	if u.statusOnly {
+		return u.p.userID
+	}
+	return u.old.userID
 }
 
 // bookingRecord is a Booking as the MemoryStore keeps it: the same fields,
@@ -652,15 +669,16 @@ func (r *bookingRecord) booking() Booking {
 }
 
 // fill stores the record in *b as booking does, writing it in place: a
-// Booking built and copied is 360 bytes moved twice.
+// Booking built and copied is 360 bytes moved twice. *b must be a zero
+// Booking (every caller's is a result not yet set): a record without
+// money leaves its Payment and Refund, 160 bytes, as they are rather than
+// write zeros over zeros, which was most of fill's cost.
 func (r *bookingRecord) fill(b *Booking) {
 	b.ID, b.UserID, b.ShowID, b.Seats, b.Total = r.id, r.userID, r.showID, r.seats, r.total
 	b.Status, b.CreatedAt, b.HeldUntil, b.Extensions = r.status, r.createdAt, r.heldUntil, r.extensions
 	b.UpdatedAt = r.updatedAt
 	if r.money != nil {
 		b.Payment, b.Refund = r.money.payment, r.money.refund
-	} else {
-		b.Payment, b.Refund = Payment{}, Refund{}
 	}
 }
 
@@ -1243,7 +1261,9 @@ func (r *showRecord) rollback() {
 		r.seats[u.i] = u.old
 	}
 	for i := range r.undoBookings {
-		if u := &r.undoBookings[i]; u.existed {
+		if u := &r.undoBookings[i]; u.statusOnly {
+			u.p.status, u.p.updatedAt = u.old.status, u.old.updatedAt
+		} else if u.existed {
 			*u.p = u.old
 		} else {
 			r.remove(u.p)
@@ -1277,7 +1297,7 @@ func (s *MemoryStore) commit(r *showRecord) {
 			s.addUserBooking(b.userID, userKeyOf(b.createdAt, b.id))
 			continue
 		}
-		if u.old.userID == b.userID && u.old.createdAt == b.createdAt {
+		if u.statusOnly || u.old.userID == b.userID && u.old.createdAt == b.createdAt {
 			continue // the common case, found without building two keys
 		}
 		old, now := userKeyOf(u.old.createdAt, b.id), userKeyOf(b.createdAt, b.id)
@@ -1308,7 +1328,7 @@ func (r *showRecord) indexOpen() {
 				if !u.existed {
 					return
 				}
-				status, userID = u.old.status, u.old.userID
+				status, userID = u.old.status, u.oldUserID()
 				break
 			}
 		}
@@ -1324,16 +1344,17 @@ func (r *showRecord) commitOpen() {
 	for i := range r.undoBookings {
 		u := &r.undoBookings[i]
 		if u.existed && openStatus(u.old.status) {
-			list := r.openByUser[u.old.userID]
+			oldUser := u.oldUserID()
+			list := r.openByUser[oldUser]
 			if k := slices.Index(list, u.p); k >= 0 {
 				list[k] = list[len(list)-1]
 				list[len(list)-1] = nil
 				list = list[:len(list)-1]
 			}
 			if len(list) == 0 {
-				delete(r.openByUser, u.old.userID)
+				delete(r.openByUser, oldUser)
 			} else {
-				r.openByUser[u.old.userID] = list
+				r.openByUser[oldUser] = list
 			}
 		}
 		if openStatus(u.p.status) {
@@ -1382,12 +1403,16 @@ func (r *showRecord) endTx() {
 	}
 	// Drop the records the entries refer to. The entry of a booking the
 	// transaction made refers to it by p alone (its old holds only the
-	// ID, see addTouched): clearing whole entries, 200 bytes each with
+	// ID, see addTouched), a status-only entry by p and the old
+	// updatedAt's zone: clearing whole entries, 200 bytes each with
 	// their write barriers, was the cost of a clear in every hold.
 	for i := range r.undoBookings {
-		if u := &r.undoBookings[i]; u.existed {
+		switch u := &r.undoBookings[i]; {
+		case u.statusOnly:
+			u.p, u.old.updatedAt, u.statusOnly = nil, time.Time{}, false
+		case u.existed:
 			*u = bookingUndo{}
-		} else {
+		default:
 			u.p = nil
 		}
 	}
@@ -1572,7 +1597,7 @@ func (tx *memTx) seatsFree(idx []int, now time.Time) bool {
 func (tx *memTx) endHold(p *bookingRecord, to BookingStatus, now time.Time, layout *Layout) freedSeats {
 	r := tx.rec
 	if !r.touched(p.id) {
-		r.addTouched(p, true)
+		r.addTouchedStatus(p)
 	}
 	var f freedSeats
 	known := len(p.seats) == int(p.npos) // then pos has every seat's position
@@ -1642,58 +1667,99 @@ func (tx *memTx) put(b *Booking) {
 		p = &bookingRecord{id: b.ID}
 		r.store(p)
 	}
-	if !r.touched(b.ID) {
+	if k := r.touchedAt(b.ID); k < 0 {
 		r.addTouched(p, existed)
+	} else if u := &r.undoBookings[k]; u.statusOnly {
+		r.wholeUndo(u)
 	}
 	p.set(b, seats)
 }
 
 // touched reports whether the running transaction already put the booking.
-// Most transactions touch a booking or two, where a scan beats a map.
-func (r *showRecord) touched(id BookingID) bool {
+func (r *showRecord) touched(id BookingID) bool { return r.touchedAt(id) >= 0 }
+
+// touchedAt returns the index of the booking's entry in the undo log, or
+// -1 if the running transaction has not touched it. Most transactions
+// touch a booking or two, where a scan beats a map.
+func (r *showRecord) touchedAt(id BookingID) int {
 	if len(r.undoBookings) > touchedScanLimit {
-		_, ok := r.touchedSet[id]
-		return ok
+		if k, ok := r.touchedSet[id]; ok {
+			return k
+		}
+		return -1
 	}
 	for i := range r.undoBookings {
 		if r.undoBookings[i].old.id == id {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
+}
+
+// addTouchedStatus logs the status and updatedAt of the stored booking p
+// before the transaction changes them, and nothing else of it, in place
+// (memTx.endHold): a status-only entry (bookingUndo.statusOnly).
+func (r *showRecord) addTouchedStatus(p *bookingRecord) {
+	u := r.nextUndo()
+	u.old.id, u.old.status, u.old.updatedAt = p.id, p.status, p.updatedAt
+	u.p, u.existed, u.statusOnly = p, true, true
+	r.indexTouched(u)
+}
+
+// wholeUndo makes a status-only entry whole before a write of more than
+// the status: the booking as it was is its record now but for the status
+// and updatedAt the entry kept.
+func (r *showRecord) wholeUndo(u *bookingUndo) {
+	status, updatedAt := u.old.status, u.old.updatedAt
+	u.old = *u.p
+	u.old.status, u.old.updatedAt = status, updatedAt
+	u.statusOnly = false
 }
 
 // addTouched logs the state of the stored booking p before its first put:
 // as it is, if it existed, else its ID alone. The entry is filled in
 // place: a bookingUndo built and passed by value was copied twice.
 func (r *showRecord) addTouched(p *bookingRecord, existed bool) {
-	// Take the next entry as it is instead of appending a zero one, a
-	// write of 200 bytes: every field read is set below (old only its id
-	// unless existed), and endTx clears the pointers of the entries it
-	// used (all of an entry that existed, whose old is a whole record), so
-	// that none keeps an old record alive.
-	if n := len(r.undoBookings); n < cap(r.undoBookings) {
-		r.undoBookings = r.undoBookings[:n+1]
-	} else {
-		r.undoBookings = append(r.undoBookings, bookingUndo{})
-	}
-	u := &r.undoBookings[len(r.undoBookings)-1]
+	u := r.nextUndo()
 	if existed {
 		u.old = *p
 	} else {
 		u.old.id = p.id
 	}
 	u.p, u.existed = p, existed
+	r.indexTouched(u)
+}
+
+// nextUndo adds an entry to the undo log and returns it, as the last
+// transaction that used it left it: the caller sets every field read.
+func (r *showRecord) nextUndo() *bookingUndo {
+	// Take the next entry as it is instead of appending a zero one, a
+	// write of 200 bytes: every field read is set by the caller (old only
+	// its id unless existed, its id, status and updatedAt if statusOnly),
+	// and endTx clears the pointers of the entries it used (all of an
+	// entry that existed, whose old is a whole record), so that none keeps
+	// an old record alive, and statusOnly.
+	if n := len(r.undoBookings); n < cap(r.undoBookings) {
+		r.undoBookings = r.undoBookings[:n+1]
+	} else {
+		r.undoBookings = append(r.undoBookings, bookingUndo{})
+	}
+	return &r.undoBookings[len(r.undoBookings)-1]
+}
+
+// indexTouched adds the last entry u of the undo log to touchedSet once
+// the log is past touchedScanLimit.
+func (r *showRecord) indexTouched(u *bookingUndo) {
 	switch n := len(r.undoBookings); {
 	case n == touchedScanLimit+1:
 		if r.touchedSet == nil {
-			r.touchedSet = make(map[BookingID]struct{})
+			r.touchedSet = make(map[BookingID]int)
 		}
 		for i := range r.undoBookings {
-			r.touchedSet[r.undoBookings[i].old.id] = struct{}{}
+			r.touchedSet[r.undoBookings[i].old.id] = i
 		}
 	case n > touchedScanLimit+1:
-		r.touchedSet[u.old.id] = struct{}{}
+		r.touchedSet[u.old.id] = n - 1
 	}
 }
 

@@ -44,8 +44,9 @@ func NewSharded[K comparable](n int, shardOf func(K) uint64) *Sharded[K] {
 // Queue's Push.
 func (s *Sharded[K]) Push(at time.Time, key K) {
 	sh := &s.shards[s.shardOf(key)%uint64(len(s.shards))]
+	// No defer: nothing between Lock and Unlock can panic but running out
+	// of memory, which no recover survives.
 	sh.q.mu.Lock()
-	defer sh.q.mu.Unlock()
 	// A push can only bring the head earlier, and an in-order one does
 	// not: skip the store, a locked instruction that would also dirty the
 	// line the sweeper's loads read, and for a push behind the FIFO's
@@ -57,6 +58,7 @@ func (s *Sharded[K]) Push(at time.Time, key K) {
 			sh.head.Store(t)
 		}
 	}
+	sh.q.mu.Unlock()
 }
 
 // PopDue removes up to max entries whose deadline is at or before now and
