@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -57,26 +58,27 @@ func TestMalformedShowNoPanic(t *testing.T) {
 		plant := func(tx boxoffice.ShowTx) error {
 			for k, id := range ids {
 				b := boxoffice.Booking{
-					ID:        id,
-					UserID:    rapid.SampledFrom(users).Draw(rt, fmt.Sprint("user", k)),
-					ShowID:    rapid.SampledFrom([]string{"s", "s", "other"}).Draw(rt, fmt.Sprint("showID", k)),
-					Status:    boxoffice.BookingStatus(rapid.Uint8Range(0, 10).Draw(rt, fmt.Sprint("status", k))),
-					Total:     boxoffice.Money(rapid.Int64Range(-100, 10_000).Draw(rt, fmt.Sprint("total", k))),
-					CreatedAt: start.Add(-time.Minute),
-					HeldUntil: start.Add(time.Duration(rapid.IntRange(-20, 20).Draw(rt, fmt.Sprint("heldUntil", k))) * time.Minute),
-					UpdatedAt: start.Add(-time.Minute),
+					ID:         id,
+					UserID:     rapid.SampledFrom(users).Draw(rt, fmt.Sprint("user", k)),
+					ShowID:     rapid.SampledFrom([]string{"s", "s", "other"}).Draw(rt, fmt.Sprint("showID", k)),
+					Status:     boxoffice.BookingStatus(rapid.Uint8Range(0, 10).Draw(rt, fmt.Sprint("status", k))),
+					Total:      genMalformedMoney().Draw(rt, fmt.Sprint("total", k)),
+					CreatedAt:  start.Add(-time.Minute),
+					HeldUntil:  start.Add(time.Duration(rapid.IntRange(-20, 20).Draw(rt, fmt.Sprint("heldUntil", k))) * time.Minute),
+					UpdatedAt:  start.Add(-time.Minute),
+					Extensions: rapid.SampledFrom([]int{0, 1, -1, math.MaxInt}).Draw(rt, fmt.Sprint("extensions", k)),
 				}
-				for j := range rapid.IntRange(0, 4).Draw(rt, fmt.Sprint("nseats", k)) {
+				for j := range rapid.IntRange(0, 10).Draw(rt, fmt.Sprint("nseats", k)) {
 					b.Seats = append(b.Seats, boxoffice.BookedSeat{
 						ID:    rapid.SampledFrom(seatIDs).Draw(rt, fmt.Sprint("seat", k, j)),
 						Type:  boxoffice.SeatType(rapid.Uint8Range(0, 5).Draw(rt, fmt.Sprint("type", k, j))),
-						Price: boxoffice.Money(rapid.Int64Range(-100, 5_000).Draw(rt, fmt.Sprint("price", k, j))),
+						Price: genMalformedMoney().Draw(rt, fmt.Sprint("price", k, j)),
 					})
 				}
 				if rapid.Bool().Draw(rt, fmt.Sprint("paid", k)) {
 					b.Payment = boxoffice.Payment{Method: "card:tok_visa", Amount: b.Total, Reference: "ch_" + id.String(),
 						Attempts: 1, PaidAt: start.Add(-time.Minute)}
-					b.Refund.Amount = boxoffice.Money(rapid.Int64Range(-100, 10_000).Draw(rt, fmt.Sprint("refund", k)))
+					b.Refund.Amount = genMalformedMoney().Draw(rt, fmt.Sprint("refund", k))
 				}
 				tx.PutBooking(b)
 			}
@@ -120,7 +122,8 @@ func TestMalformedShowNoPanic(t *testing.T) {
 			// transaction build its events from the malformed data.
 			Observers:      []boxoffice.Observer{boxoffice.ObserverFunc(func(context.Context, boxoffice.Event) {})},
 			PaymentBackoff: -1, // a payment retried waits on the fake clock otherwise, which no one moves
-			HoldsPerMinute: -1, MaxSeatsPerShow: rapid.SampledFrom([]int{0, 4}).Draw(rt, "maxSeatsPerShow"),
+			// A limit reached has a hold repeated found (retriedAtLimit).
+			HoldsPerMinute: rapid.SampledFrom([]int{-1, 1}).Draw(rt, "holdsPerMinute"), MaxSeatsPerShow: rapid.SampledFrom([]int{0, 4}).Draw(rt, "maxSeatsPerShow"),
 		})
 		if err != nil {
 			rt.Fatal(err)
@@ -228,6 +231,15 @@ func genMalformedLayout(rt *rapid.T, label string) *boxoffice.Layout {
 		rt.Fatal(err)
 	}
 	return l
+}
+
+// genMalformedMoney draws an amount: a price or a total the BookingSystem
+// could have fixed, or none it could (negative, at the ends of the range).
+func genMalformedMoney() *rapid.Generator[boxoffice.Money] {
+	return rapid.OneOf(
+		rapid.Map(rapid.Int64Range(0, 10_000), func(n int64) boxoffice.Money { return boxoffice.Money(n) }),
+		rapid.SampledFrom([]boxoffice.Money{-1, math.MinInt64, math.MaxInt64}),
+	)
 }
 
 // genBookingID draws a booking ID of random bytes (NewBookingID's are
