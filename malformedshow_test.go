@@ -159,7 +159,14 @@ func TestMalformedShowNoPanic(t *testing.T) {
 			case 2:
 				noPanic(rt, "ExtendHold", func() error { _, err := bs.ExtendHold(ctx, id); return err })
 			case 3:
-				noPanic(rt, "ConfirmBooking", func() error { _, err := bs.ConfirmBooking(ctx, id, "card:tok_visa"); return err })
+				var before, b boxoffice.Booking
+				var err error
+				noPanic(rt, "Booking", func() error { before, _ = bs.Booking(ctx, id); return nil })
+				noPanic(rt, "ConfirmBooking", func() error { b, err = bs.ConfirmBooking(ctx, id, "card:tok_visa"); return err })
+				if err == nil && before.Status != boxoffice.StatusConfirmed && b.Status == boxoffice.StatusConfirmed && len(b.Seats) == 0 {
+					// A wrong success: a ticket for no seat, paid for.
+					rt.Fatalf("ConfirmBooking confirmed booking %s of no seat, charged %v", b.ID, b.Payment.Amount)
+				}
 			case 4:
 				noPanic(rt, "CancelBooking", func() error { _, err := bs.CancelBooking(ctx, id); return err })
 			case 5:

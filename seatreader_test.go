@@ -203,3 +203,40 @@ func TestSeatMapShowsUnknownSeatStatusAsBooked(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmSeatlessHold: a held booking stored with no seats (HoldSeats
+// never makes one) is not paid for: ConfirmBooking expires it, as a hold
+// that lost its seats, before any money moves, rather than charge for a
+// ticket of no seat.
+func TestConfirmSeatlessHold(t *testing.T) {
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := storedShow(t, boxoffice.SeedLayout(), boxoffice.SeedLayout())
+			start := memDay.Add(-time.Hour)
+			id := boxoffice.NewBookingID()
+			if err := s.UpdateShow(ctx, "s", func(tx boxoffice.ShowTx) error {
+				tx.PutBooking(boxoffice.Booking{ID: id, UserID: "ann", ShowID: "s", Status: boxoffice.StatusHeld, Total: 5_00,
+					CreatedAt: start, UpdatedAt: start, HeldUntil: start.Add(10 * time.Minute)})
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			gw := boxoffice.NewInMemoryGateway()
+			cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(start), Gateway: gw}
+			path.edit(&cfg)
+			bs, err := boxoffice.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bs.Close(ctx)
+			b, err := bs.ConfirmBooking(ctx, id, "card:tok_visa")
+			if !errors.Is(err, boxoffice.ErrHoldExpired) {
+				t.Errorf("ConfirmBooking = %s, %v; want an error matching ErrHoldExpired", b.Status, err)
+			}
+			if b, err = bs.Booking(ctx, id); err != nil || b.Status != boxoffice.StatusExpired || b.Payment.Amount != 0 {
+				t.Errorf("Booking = %s paid %v, %v; want expired, unpaid", b.Status, b.Payment.Amount, err)
+			}
+		})
+	}
+}
