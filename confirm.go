@@ -747,8 +747,13 @@ func lateCharge(b Booking, rc Receipt, attempts int, chargeErr error) bool {
 
 // bookingOwnsSeats reports whether every seat of b is still held by b. A
 // hold whose deadline passed during payment still counts if nobody took
-// the seat meanwhile.
+// the seat meanwhile. A booking of no seat (which only a Store's bad data
+// has: HoldSeats holds one at least) owns none: paying for it would sell
+// a ticket for nothing.
 func bookingOwnsSeats(tx ShowTx, layout *Layout, b *Booking) bool {
+	if len(b.Seats) == 0 {
+		return false
+	}
 	for _, s := range b.Seats {
 		i, ok := layout.Index(s.ID)
 		if !ok {

@@ -107,12 +107,25 @@ func newSeatReader(tx ShowTx, now time.Time) seatReader {
 	return seatReader{tx: tx, now: now}
 }
 
-// statusAt returns the status of the seat at position i. A position
-// outside the transaction's seats (a layout that is not the one the show
-// was stored with) is Seat's misuse, which fails the transaction.
+// statusAt returns the status of the seat at position i, as a seat map
+// shows it (shownStatus). A position outside the transaction's seats (a
+// layout that is not the one the show was stored with) is Seat's misuse,
+// which fails the transaction.
 func (r *seatReader) statusAt(i int) SeatStatus {
 	if r.mem && uint(i) < uint(len(r.seats)) {
-		return r.seats[i].statusAt(r.at)
+		return shownStatus(r.seats[i].statusAt(r.at))
 	}
-	return r.tx.Seat(i).StatusAt(r.now)
+	return shownStatus(r.tx.Seat(i).StatusAt(r.now))
+}
+
+// shownStatus is a stored seat status as the seat maps show it (SeatMap,
+// Watch, ShowInfo.FreeSeats): a status the library does not know, which
+// only a Store's bad data has, as SeatBooked, taken, which is what a hold
+// makes of it (not available), rather than a value no client can name and
+// Watch cannot group by.
+func shownStatus(st SeatStatus) SeatStatus {
+	if st > SeatBooked {
+		return SeatBooked
+	}
+	return st
 }

@@ -3,11 +3,13 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 )
 
 // TestSeatMapOfShowStoredWithFewerSeats: a MemoryStore given a show with
@@ -54,5 +56,187 @@ func TestSeatMapOfShowStoredWithFewerSeats(t *testing.T) {
 	}()
 	if !errors.Is(err, boxoffice.ErrInvalidArgument) {
 		t.Fatalf("SeatMap = %d seats, %v; want an error matching ErrInvalidArgument", len(m.Seats), err)
+	}
+}
+
+// fewerSeatsShow returns a MemoryStore holding show "s" in hall "h", whose
+// layout has 30 seats, stored with a layout of 5 (AddShow takes any).
+func fewerSeatsShow(t *testing.T) *boxoffice.MemoryStore {
+	t.Helper()
+	hallLayout, err := boxoffice.GridLayout(3, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	showLayout, err := boxoffice.GridLayout(1, 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storedShow(t, hallLayout, showLayout)
+}
+
+// storedShow returns a MemoryStore holding movie "m", theater "t", hall
+// "h" of hallLayout and its show "s" on memDay, stored with showLayout.
+func storedShow(t *testing.T, hallLayout, showLayout *boxoffice.Layout) *boxoffice.MemoryStore {
+	t.Helper()
+	ctx := context.Background()
+	s := boxoffice.NewMemoryStore()
+	sh := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: memDay, End: memDay.Add(2 * time.Hour), BasePrice: 10_00}
+	for _, err := range []error{
+		s.AddTheater(ctx, boxoffice.Theater{ID: "t"}),
+		s.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: hallLayout}),
+		s.AddMovie(ctx, boxoffice.Movie{ID: "m", Duration: 2 * time.Hour}),
+		s.AddShow(ctx, sh, showLayout, boxoffice.Interval{Start: sh.Start, End: sh.End}, nil),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// TestWatchOfShowStoredWithFewerSeats: Watch of a show stored with fewer
+// seats than its hall's layout answers what SeatMap answers, an error
+// matching ErrInvalidArgument (on the in-memory path the very same one),
+// rather than panicking: on the in-memory Store, Watch reads the seats in
+// place under the show's lock (seatStatusesLocked), and read past them.
+func TestWatchOfShowStoredWithFewerSeats(t *testing.T) {
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := boxoffice.Config{Store: fewerSeatsShow(t), Clock: fakeclock.New(memDay.Add(-time.Hour)),
+				Gateway: boxoffice.NewInMemoryGateway()}
+			path.edit(&cfg)
+			bs, err := boxoffice.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bs.Close(ctx)
+			_, mapErr := bs.SeatMap(ctx, "s")
+			if !errors.Is(mapErr, boxoffice.ErrInvalidArgument) {
+				t.Fatalf("SeatMap: %v; want an error matching ErrInvalidArgument", mapErr)
+			}
+			wctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var updates <-chan boxoffice.SeatUpdate
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("Watch panicked: %v", p)
+					}
+				}()
+				updates, err = bs.Watch(wctx, "s")
+			}()
+			if !errors.Is(err, boxoffice.ErrInvalidArgument) || updates != nil {
+				t.Fatalf("Watch = %v, %v; want no stream and an error matching ErrInvalidArgument", updates, err)
+			}
+			if path.name == "memory" && err.Error() != mapErr.Error() {
+				t.Errorf("Watch: %q; want SeatMap's error, %q", err, mapErr)
+			}
+		})
+	}
+}
+
+// TestSeatMapShowsUnknownSeatStatusAsBooked: a seat stored with a status
+// the library does not know (a Store's bad data) shows as booked, not for
+// sale, in SeatMap, in the map a Watch stream begins with (which grouped
+// the seats by status in an array, and panicked), and in a listing's free
+// count: a hold refuses it too.
+func TestSeatMapShowsUnknownSeatStatusAsBooked(t *testing.T) {
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := storedShow(t, boxoffice.SeedLayout(), boxoffice.SeedLayout())
+			if err := s.UpdateShow(ctx, "s", func(tx boxoffice.ShowTx) error {
+				tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatStatus(7), Booking: boxoffice.NewBookingID()})
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), Gateway: boxoffice.NewInMemoryGateway()}
+			path.edit(&cfg)
+			bs, err := boxoffice.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bs.Close(ctx)
+			m, err := bs.SeatMap(ctx, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Seats[0].Status; got != boxoffice.SeatBooked {
+				t.Errorf("SeatMap: seat %s %v; want booked", m.Seats[0].ID, got)
+			}
+			if m.Free != len(m.Seats)-1 {
+				t.Errorf("SeatMap: %d free of %d; want all but one", m.Free, len(m.Seats))
+			}
+			infos, err := bs.ShowsOfMovie(ctx, "m", boxoffice.ShowPage{})
+			if err != nil || len(infos) != 1 || infos[0].FreeSeats != len(m.Seats)-1 {
+				t.Errorf("ShowsOfMovie = %+v, %v; want the show with %d free seats", infos, err, len(m.Seats)-1)
+			}
+			wctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var updates <-chan boxoffice.SeatUpdate
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("Watch panicked: %v", p)
+					}
+				}()
+				updates, err = bs.Watch(wctx, "s")
+			}()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var booked []string
+			for range 2 { // available, then booked: the map in Layout order, by status
+				u := testwait.Recv(t, updates, "the stream's first map")
+				if u.Status == boxoffice.SeatBooked {
+					booked = u.Seats
+				}
+			}
+			if !slices.Equal(booked, []string{m.Seats[0].ID}) {
+				t.Errorf("Watch: booked %v; want [%s]", booked, m.Seats[0].ID)
+			}
+			if _, err := bs.HoldSeats(ctx, "ann", "s", []string{m.Seats[0].ID}); !errors.Is(err, boxoffice.ErrSeatUnavailable) {
+				t.Errorf("HoldSeats of that seat: %v; want ErrSeatUnavailable", err)
+			}
+		})
+	}
+}
+
+// TestConfirmSeatlessHold: a held booking stored with no seats (HoldSeats
+// never makes one) is not paid for: ConfirmBooking expires it, as a hold
+// that lost its seats, before any money moves, rather than charge for a
+// ticket of no seat.
+func TestConfirmSeatlessHold(t *testing.T) {
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := storedShow(t, boxoffice.SeedLayout(), boxoffice.SeedLayout())
+			start := memDay.Add(-time.Hour)
+			id := boxoffice.NewBookingID()
+			if err := s.UpdateShow(ctx, "s", func(tx boxoffice.ShowTx) error {
+				tx.PutBooking(boxoffice.Booking{ID: id, UserID: "ann", ShowID: "s", Status: boxoffice.StatusHeld, Total: 5_00,
+					CreatedAt: start, UpdatedAt: start, HeldUntil: start.Add(10 * time.Minute)})
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			gw := boxoffice.NewInMemoryGateway()
+			cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(start), Gateway: gw}
+			path.edit(&cfg)
+			bs, err := boxoffice.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bs.Close(ctx)
+			b, err := bs.ConfirmBooking(ctx, id, "card:tok_visa")
+			if !errors.Is(err, boxoffice.ErrHoldExpired) {
+				t.Errorf("ConfirmBooking = %s, %v; want an error matching ErrHoldExpired", b.Status, err)
+			}
+			if b, err = bs.Booking(ctx, id); err != nil || b.Status != boxoffice.StatusExpired || b.Payment.Amount != 0 {
+				t.Errorf("Booking = %s paid %v, %v; want expired, unpaid", b.Status, b.Payment.Amount, err)
+			}
+		})
 	}
 }

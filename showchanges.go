@@ -495,10 +495,17 @@ func (bs *BookingSystem) seatStatusesLocked(ctx context.Context, e *showEntry) (
 		return nil, time.Time{}, err
 	}
 	seen := make([]SeatStatus, e.layout.Len())
+	seats := e.rec.seats
+	if len(seats) < len(seen) {
+		// A show stored with fewer seats than its hall's layout (a
+		// MemoryStore filled directly): the error ViewShow gives SeatMap
+		// for the first position past them, not a panic.
+		return nil, time.Time{}, seatOutOfRange(e.rec, len(seats))
+	}
 	at := storedTime(bs.clock.Now())
 	now := instantOf(at)
 	for i := range seen {
-		seen[i] = e.rec.seats[i].statusAt(now)
+		seen[i] = shownStatus(seats[i].statusAt(now))
 	}
 	return seen, at, nil
 }

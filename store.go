@@ -158,9 +158,16 @@ type ShowTx interface {
 	Show() Show
 	// NumSeats returns the number of seats of the show.
 	NumSeats() int
-	// Seat returns the slot of the seat at position i.
+	// Seat returns the slot of the seat at position i. A position
+	// outside [0, NumSeats) is asked for only of a show stored with fewer
+	// seats than its hall's Layout (stored data the BookingSystem did not
+	// write); the Store must not panic then, but return the zero
+	// SeatSlot and fail the transaction (UpdateShow's, or ViewShow's)
+	// with an error matching ErrInvalidArgument, as the in-memory Store
+	// and pgstore do: the BookingSystem returns that error to its caller.
 	Seat(i int) SeatSlot
-	// SetSeat replaces the slot of the seat at position i.
+	// SetSeat replaces the slot of the seat at position i; a position
+	// outside [0, NumSeats) fails the transaction as Seat's does.
 	SetSeat(i int, s SeatSlot)
 	// Booking returns a booking of this show; ErrNotFound if there is none.
 	// Its Seats may be shared with the Store: replace the slice, never

@@ -17,6 +17,7 @@ var txTests = []subtest{
 	{"RollbackOnPanic", testRollbackOnPanic},
 	{"ViewSettersDoNotPersist", testViewSettersDoNotPersist},
 	{"UnknownShow", testUnknownShow},
+	{"SeatOutOfRange", testSeatOutOfRange},
 	{"WritesVisibleInsideTx", testWritesVisibleInsideTx},
 }
 
@@ -217,6 +218,62 @@ func testViewSettersDoNotPersist(t *testing.T, s boxoffice.Store) {
 	})
 
 	f.wantUnchanged(t, "after the setters inside ViewShow", "s1", before, kept, added)
+}
+
+// testSeatOutOfRange asks for and sets seat positions outside [0,
+// NumSeats), which the BookingSystem does on a show stored with fewer
+// seats than its hall's layout (see ShowTx.Seat): no panic, the zero
+// SeatSlot, and the transaction failing with an error matching
+// ErrInvalidArgument even though fn returned nil, its writes not
+// committed.
+func testSeatOutOfRange(t *testing.T, s boxoffice.Store) {
+	f, kept, added, before := traceFixture(t, s)
+	noPanic := func(what string, call func() error) error {
+		t.Helper()
+		var err error
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					t.Errorf("%s panicked: %v", what, v)
+				}
+			}()
+			err = call()
+		}()
+		return err
+	}
+	for _, i := range []int{len(before), len(before) + 7, -1} {
+		err := noPanic("UpdateShow", func() error {
+			return s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+				writeTrace(tx, kept, added)
+				if got := tx.Seat(i); got != (boxoffice.SeatSlot{}) {
+					t.Errorf("Seat(%d) of %d seats = %+v, want the zero SeatSlot", i, tx.NumSeats(), got)
+				}
+				return nil
+			})
+		})
+		wantErr(t, "UpdateShow whose fn read a seat out of range", err, boxoffice.ErrInvalidArgument)
+		f.wantUnchanged(t, "after a read of a seat out of range", "s1", before, kept, added)
+
+		err = noPanic("UpdateShow", func() error {
+			return s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+				writeTrace(tx, kept, added)
+				tx.SetSeat(i, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: added.ID})
+				return nil
+			})
+		})
+		wantErr(t, "UpdateShow whose fn set a seat out of range", err, boxoffice.ErrInvalidArgument)
+		f.wantUnchanged(t, "after a write of a seat out of range", "s1", before, kept, added)
+
+		err = noPanic("ViewShow", func() error {
+			return s.ViewShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+				if got := tx.Seat(i); got != (boxoffice.SeatSlot{}) {
+					t.Errorf("Seat(%d) of %d seats in ViewShow = %+v, want the zero SeatSlot", i, tx.NumSeats(), got)
+				}
+				return nil
+			})
+		})
+		wantErr(t, "ViewShow whose fn read a seat out of range", err, boxoffice.ErrInvalidArgument)
+	}
 }
 
 // traceFixture is show s1 with kept holding its seat 0, and added, a
