@@ -318,10 +318,12 @@ func TestBrowserOneCustomer(t *testing.T) {
 	if toast := mustRun(t, tab, chromedp.Text(chromedp.ID("toasts"))); !regexp.MustCompile(`did not go through`).MatchString(toast) {
 		t.Errorf("after a declined card the page says %q", toast)
 	}
-	for _, id := range []string{first, second} {
-		if got := attr(t, tab, id, "aria-pressed"); got != "true" {
-			t.Errorf("seat %s not picked again after the decline: aria-pressed %q", id, got)
-		}
+	// The select panel shows as soon as the hold ends; the seats are picked
+	// again only once the page has read the map anew, a request later.
+	pickedAgain := fmt.Sprintf(`[%q, %q].every(id => document.querySelector('button.seat[data-seat="' + id + '"]').getAttribute("aria-pressed") === "true")`, first, second)
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](pickedAgain, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("seats %s and %s not picked again after the decline (aria-pressed %q, %q): %v",
+			first, second, attr(t, tab, first, "aria-pressed"), attr(t, tab, second, "aria-pressed"), err)
 	}
 	must(t, chromedp.Do(tab,
 		chromedp.Click(chromedp.ID("hold-btn")),
