@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testservices"
 )
 
 // chromiumPath is Debian's Chromium; .ci/chromium.sh installs it.
@@ -427,10 +428,7 @@ func checkConsole(t *testing.T, messages func() []string, who string) {
 func requireChromium(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("%s is missing and BOXOFFICE_REQUIRE_SERVICES=1: run .ci/chromium.sh", chromiumPath)
-		}
-		t.Skipf("%s is missing (install it with .ci/chromium.sh)", chromiumPath)
+		testservices.Missing(t, "%s is missing (install it with .ci/chromium.sh)", chromiumPath)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testservices"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -435,7 +436,8 @@ func TestShutdownKeepsOneBudget(t *testing.T) {
 
 // postgresSchema returns the test database's URL, a connection to it, and
 // the name of a schema of the test's own, dropped when it ends. Without
-// PostgreSQL the test is skipped, or fails if BOXOFFICE_REQUIRE_SERVICES=1.
+// PostgreSQL the test is skipped, or fails if BOXOFFICE_REQUIRE_SERVICES=1
+// or CI=true.
 func postgresSchema(ctx context.Context, t *testing.T) (url string, conn *pgx.Conn, schema string) {
 	t.Helper()
 	url = os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
@@ -444,10 +446,7 @@ func postgresSchema(ctx context.Context, t *testing.T) (url string, conn *pgx.Co
 	}
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("PostgreSQL at %s: %v (BOXOFFICE_REQUIRE_SERVICES=1)", url, err)
-		}
-		t.Skipf("PostgreSQL at %s is not reachable: %v", url, err)
+		testservices.Missing(t, "PostgreSQL at %s is not reachable: %v", url, err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	schema = fmt.Sprintf("server_test_%d", time.Now().UnixNano())
