@@ -414,9 +414,11 @@ func TestShutdownKeepsOneBudget(t *testing.T) {
 			_ = res.Body.Close()
 		}
 	}()
-	// Until the hold's write waits on the lock.
+	// Until the hold's write waits on our lock: on ours, not any lock of the
+	// database, which other packages' tests share; one of theirs would end
+	// the wait before the hold is stuck, and the test could not fail.
 	for waiting := 0; waiting == 0; {
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").Scan(&waiting); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))").Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 	}
