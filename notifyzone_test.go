@@ -20,7 +20,7 @@ func TestNotifierDeadlineDefaultsToUTC(t *testing.T) {
 	ctx := context.Background()
 	ist, err := time.LoadLocation("Asia/Kolkata")
 	if err != nil {
-		t.Skip("no zoneinfo:", err)
+		t.Fatal("no zoneinfo:", err) // Go falls back on its own copy: never missing
 	}
 	clock := fakeclock.New(time.Date(2030, 3, 1, 9, 0, 0, 0, ist)) // 03:30 UTC
 	var mail bytes.Buffer

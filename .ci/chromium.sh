@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Makes sure Debian's headless Chromium is installed for the browser test of
-# examples/server; installs it with apt-get when /usr/bin/chromium is missing.
-# Idempotent and quiet: it does nothing when Chromium is already there.
+# Makes sure Debian's headless Chromium (the browser tests of
+# examples/server) and node (the tests that run its page script) are
+# installed; installs what is missing with apt-get. Those tests fail, not
+# skip, without them when CI=true or BOXOFFICE_REQUIRE_SERVICES=1.
+# Idempotent and quiet: it does nothing when both are already there.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
-echo "Chromium is not installed; installing it"
+echo "installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 [ -x /usr/bin/chromium ] || { echo "chromium did not install /usr/bin/chromium" >&2; exit 1; }
-echo "Chromium is installed: $(/usr/bin/chromium --version 2>/dev/null || echo unknown version)"
+command -v node >/dev/null 2>&1 || { echo "nodejs did not install node" >&2; exit 1; }
+echo "Chromium: $(/usr/bin/chromium --version 2>/dev/null || echo unknown version); node: $(node --version)"

@@ -15,6 +15,8 @@ import (
 	"github.com/boxoffice-go/boxoffice/pgstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boxoffice-go/boxoffice/internal/testservices"
 )
 
 // defaultTestDatabaseURL is the database the tests use unless
@@ -44,7 +46,8 @@ func TestMain(m *testing.M) {
 }
 
 // testPool returns the shared pool, or skips the test when PostgreSQL is
-// unreachable — unless BOXOFFICE_REQUIRE_SERVICES=1, when it fails.
+// unreachable — unless services are required (BOXOFFICE_REQUIRE_SERVICES=1
+// or CI=true), when it fails.
 func testPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	shared.once.Do(func() { shared.pool, shared.err = openPool(testDatabaseURL(), 16) })
@@ -76,10 +79,7 @@ func openPool(url string, maxConns int32) (*pgxpool.Pool, error) {
 
 func unreachable(t testing.TB, err error) {
 	t.Helper()
-	if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("PostgreSQL at %s is required (BOXOFFICE_REQUIRE_SERVICES=1) but unreachable: %v", testDatabaseURL(), err)
-	}
-	t.Skipf("PostgreSQL at %s unreachable (set BOXOFFICE_TEST_DATABASE_URL): %v", testDatabaseURL(), err)
+	testservices.Missing(t, "PostgreSQL at %s unreachable (set BOXOFFICE_TEST_DATABASE_URL): %v", testDatabaseURL(), err)
 }
 
 // ownPool opens a pool for one test, closed when it ends, as a separate

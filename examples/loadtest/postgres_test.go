@@ -12,11 +12,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/boxoffice-go/boxoffice/internal/testservices"
 )
 
 // testSchema returns the URL of the test database and a fresh schema on
 // it, dropped at the end. It skips the test when PostgreSQL is unreachable,
-// unless BOXOFFICE_REQUIRE_SERVICES=1 (CI), when it fails.
+// unless BOXOFFICE_REQUIRE_SERVICES=1 or CI=true, when it fails.
 func testSchema(t *testing.T) (url, schema string, pool *pgxpool.Pool) {
 	t.Helper()
 	url = os.Getenv("BOXOFFICE_TEST_DATABASE_URL")
@@ -29,10 +31,7 @@ func testSchema(t *testing.T) (url, schema string, pool *pgxpool.Pool) {
 		err = pool.Ping(ctx)
 	}
 	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("PostgreSQL at %s is required (BOXOFFICE_REQUIRE_SERVICES=1) but unreachable: %v", url, err)
-		}
-		t.Skipf("PostgreSQL at %s: %v", url, err)
+		testservices.Missing(t, "PostgreSQL at %s: %v", url, err)
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])

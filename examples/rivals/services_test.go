@@ -12,10 +12,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/boxoffice-go/boxoffice/internal/testservices"
 )
 
 // The tests and benchmarks need Redis and PostgreSQL: they skip when one is
-// unreachable, unless BOXOFFICE_REQUIRE_SERVICES=1 (CI), when they fail.
+// unreachable, unless BOXOFFICE_REQUIRE_SERVICES=1 or CI=true, when they fail.
 
 func testDatabaseURL() string {
 	if u := os.Getenv("BOXOFFICE_TEST_DATABASE_URL"); u != "" {
@@ -33,10 +35,7 @@ func testRedisAddr() string {
 
 func unreachable(tb testing.TB, service, addr string, err error) {
 	tb.Helper()
-	if os.Getenv("BOXOFFICE_REQUIRE_SERVICES") == "1" {
-		tb.Fatalf("%s at %s is required (BOXOFFICE_REQUIRE_SERVICES=1) but unreachable: %v", service, addr, err)
-	}
-	tb.Skipf("%s at %s unreachable: %v", service, addr, err)
+	testservices.Missing(tb, "%s at %s unreachable: %v", service, addr, err)
 }
 
 // randomName is prefix followed by 12 random hex digits, so that runs of

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/internal/testservices"
 )
 
 // TestCancelledShowHTTP: a show the cinema cancelled is listed and mapped
@@ -139,7 +140,7 @@ func cancelledPageJS(t *testing.T, cancelled, held bool, script string) []byte {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is missing: the page's script is not run")
+		testservices.Missing(t, "node is missing (install it with .ci/chromium.sh): the page's script is not run")
 	}
 	b, err := os.ReadFile("web/app.js")
 	if err != nil {
