@@ -60,9 +60,15 @@ func TestRolledBackHoldGivesBackItsSlot(t *testing.T) {
 	}
 }
 
+// fataler is what storeWithOneShow needs of a *testing.T or a *rapid.T.
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+}
+
 // storeWithOneShow returns a MemoryStore with one show "s" of the seed
 // layout, at 19:00 on 3 March 2026, for two hours, and the show's record.
-func storeWithOneShow(t *testing.T) (*MemoryStore, *showRecord, Show, *Layout) {
+func storeWithOneShow(t fataler) (*MemoryStore, *showRecord, Show, *Layout) {
 	t.Helper()
 	ctx := context.Background()
 	s := NewMemoryStore()

@@ -3,7 +3,6 @@ package boxoffice
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -26,7 +25,7 @@ import (
 func TestMemTxStatusUndo(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		ctx := context.Background()
-		s, r, show, layout := storeWithOneShowT(rt)
+		s, r, show, layout := storeWithOneShow(rt)
 		now := show.Start.Add(-time.Hour)
 		users := []string{"u1", "u2", "u3"}
 		n := rapid.IntRange(1, 6).Draw(rt, "bookings")
@@ -201,28 +200,4 @@ func TestMemTxStatusUndo(t *testing.T) {
 			rt.Fatalf("user counts after the bookings were put again: %v; want %v", got, wantC)
 		}
 	})
-}
-
-// storeWithOneShowT is storeWithOneShow for a rapid check.
-func storeWithOneShowT(rt *rapid.T) (*MemoryStore, *showRecord, Show, *Layout) {
-	ctx := context.Background()
-	s := NewMemoryStore()
-	layout := SeedLayout()
-	day := time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)
-	show := Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: day, End: day.Add(2 * time.Hour)}
-	for _, err := range []error{
-		s.AddTheater(ctx, Theater{ID: "t"}),
-		s.AddHall(ctx, Hall{ID: "h", TheaterID: "t", Layout: layout}),
-		s.AddMovie(ctx, Movie{ID: "m", Duration: 2 * time.Hour}),
-		s.AddShow(ctx, show, layout, Interval{Start: show.Start, End: show.End}, nil),
-	} {
-		if err != nil {
-			rt.Fatal(fmt.Sprint(err))
-		}
-	}
-	r, err := s.showRecord(ctx, show.ID)
-	if err != nil {
-		rt.Fatal(err)
-	}
-	return s, r, show, layout
 }

@@ -117,15 +117,7 @@ func TestWatchOfShowStoredWithFewerSeats(t *testing.T) {
 			}
 			wctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			var updates <-chan boxoffice.SeatUpdate
-			func() {
-				defer func() {
-					if p := recover(); p != nil {
-						t.Fatalf("Watch panicked: %v", p)
-					}
-				}()
-				updates, err = bs.Watch(wctx, "s")
-			}()
+			updates, err := watchNoPanic(t, bs, wctx, "s")
 			if !errors.Is(err, boxoffice.ErrInvalidArgument) || updates != nil {
 				t.Fatalf("Watch = %v, %v; want no stream and an error matching ErrInvalidArgument", updates, err)
 			}
@@ -175,15 +167,7 @@ func TestSeatMapShowsUnknownSeatStatusAsBooked(t *testing.T) {
 			}
 			wctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			var updates <-chan boxoffice.SeatUpdate
-			func() {
-				defer func() {
-					if p := recover(); p != nil {
-						t.Fatalf("Watch panicked: %v", p)
-					}
-				}()
-				updates, err = bs.Watch(wctx, "s")
-			}()
+			updates, err := watchNoPanic(t, bs, wctx, "s")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,4 +223,15 @@ func TestConfirmSeatlessHold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// watchNoPanic is bs.Watch, failing the test if it panics.
+func watchNoPanic(t *testing.T, bs *boxoffice.BookingSystem, ctx context.Context, showID string) (updates <-chan boxoffice.SeatUpdate, err error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("Watch panicked: %v", p)
+		}
+	}()
+	return bs.Watch(ctx, showID)
 }
