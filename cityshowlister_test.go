@@ -110,5 +110,5 @@ func TestShowsOfMovieUsesCityShowLister(t *testing.T) {
 func TestCityShowListerConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) boxoffice.Store {
 		return &cityShowStore{genericStore: genericStore{boxoffice.NewMemoryStore()}}
-	}, storetest.Features{CityShows: true})
+	}, storetest.Features{CityShows: true, ExpiredHolds: true})
 }

@@ -43,7 +43,9 @@ import (
 )
 
 // Features lists the optional capabilities of the Store under test; the
-// suite tests a capability only when its field is true.
+// suite tests a capability only when its field is true, and fails a Store
+// that has a capability (which the BookingSystem then uses) whose field is
+// false, so that none goes untested by mistake.
 //
 // A Store has a capability if it, or a Store along its Unwrap chain,
 // implements it (see boxoffice.StoreCapability): the suite finds it as the
@@ -112,23 +114,41 @@ func capability[L any](s boxoffice.Store) L {
 
 // runCapability runs the tests of an optional capability L, named as its
 // Features field, if that field is set; a Store that then does not
-// implement L fails them.
+// implement L fails them. A Store that implements L with the field unset
+// fails too: the BookingSystem uses L wherever a Store has it, so its
+// contract is not optional then.
 func runCapability[L any](t *testing.T, name string, enabled bool, tests []subtest, newStore func(t *testing.T) boxoffice.Store) {
 	t.Run(name, func(t *testing.T) {
 		if !enabled {
+			if s := newStore(t); hasCapability[L](s) {
+				t.Fatalf("%T implements %s, which the BookingSystem uses, but Features.%s is false: set it, so that the suite tests it", s, capabilityName[L](), name)
+			}
 			t.Skipf("Features.%s is false", name)
 		}
 		for _, st := range tests {
 			t.Run(st.name, func(t *testing.T) {
 				t.Parallel()
 				s := newStore(t)
-				if _, ok := boxoffice.StoreCapability[L](s); !ok {
-					t.Fatalf("Features.%s is set but %T does not implement %s", name, s, strings.TrimPrefix(fmt.Sprintf("%T", (*L)(nil)), "*"))
+				if !hasCapability[L](s) {
+					t.Fatalf("Features.%s is set but %T does not implement %s", name, s, capabilityName[L]())
 				}
 				st.run(t, s)
 			})
 		}
 	})
+}
+
+// hasCapability reports whether s has the capability L, as the
+// BookingSystem finds it.
+func hasCapability[L any](s boxoffice.Store) bool {
+	_, ok := boxoffice.StoreCapability[L](s)
+	return ok
+}
+
+// capabilityName is the name of the interface L, such as
+// "boxoffice.CityShowLister".
+func capabilityName[L any]() string {
+	return strings.TrimPrefix(fmt.Sprintf("%T", (*L)(nil)), "*")
 }
 
 // subtest is one named test of the suite.
