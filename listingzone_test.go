@@ -289,3 +289,46 @@ func TestTheaterReadFailures(t *testing.T) {
 		})
 	}
 }
+
+// lateTheaterStore is a Store that answers ErrNotFound for one theater
+// until told it has it: a theater the BookingSystem read as missing.
+type lateTheaterStore struct {
+	boxoffice.Store
+	hidden string
+	found  *atomic.Bool
+}
+
+func (s lateTheaterStore) Theater(ctx context.Context, id string) (boxoffice.Theater, error) {
+	if id == s.hidden && !s.found.Load() {
+		return boxoffice.Theater{}, fmt.Errorf("theater %q: %w", id, boxoffice.ErrNotFound)
+	}
+	return s.Store.Theater(ctx, id)
+}
+
+// A theater the Store did not have when a listing needed it is not kept
+// as missing (it may be added yet): once the Store has it, the next
+// listing reads it and gives its shows its zone, in the theater's city.
+// (The wrapper puts the process on the generic path from either Store.)
+func TestMissingTheaterReadAgain(t *testing.T) {
+	for _, path := range storePaths {
+		t.Run(path.name, func(t *testing.T) {
+			f := newFixture(t, path.edit)
+			f.addZonedShow("lisbon", "Europe/Lisbon", time.Date(2026, 3, 7, 20, 0, 0, 0, time.UTC))
+			ls := lateTheaterStore{Store: boxoffice.StoreForTest(f.sys), hidden: "lisbon", found: new(atomic.Bool)}
+			sys := zoneProcess(f, ls, nil)
+			if got := listedZones(t, sys, f.movie.ID, ""); got["lisbon-show"] != "" {
+				t.Fatalf("listed while the Store has not its theater: %v; want no zone", got)
+			}
+			if _, err := sys.ShowsOfMovie(f.ctx, f.movie.ID, boxoffice.ShowPage{City: "lisbon"}); !errors.Is(err, boxoffice.ErrNotFound) {
+				t.Errorf("a city's page while the Store has not the theater: %v; want ErrNotFound", err)
+			}
+			ls.found.Store(true)
+			if got := listedZones(t, sys, f.movie.ID, ""); got["lisbon-show"] != "Europe/Lisbon" {
+				t.Errorf("listed once the Store has its theater: %v; want lisbon-show in Europe/Lisbon", got)
+			}
+			if got := listedZones(t, sys, f.movie.ID, "lisbon"); got["lisbon-show"] != "Europe/Lisbon" {
+				t.Errorf("Lisbon's page once the Store has the theater: %v; want lisbon-show in Europe/Lisbon", got)
+			}
+		})
+	}
+}

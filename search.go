@@ -414,7 +414,7 @@ type ShowPage struct {
 // comes with its theater's time zone (ShowInfo.Location): the theater of
 // its hall. A theater and a hall are read from the Store the first time
 // the process needs them (a listing, ScheduleShow, a show's first use;
-// on the in-memory Store no hall is read), and kept for the process's
+// a listing on the in-memory Store reads no hall), and kept for the process's
 // life: they never change once added. A theater whose zone does not load
 // here is kept too (ShowInfo.Location is nil for it), not read again. If
 // the Store fails to read a theater or a hall the page needs (a passing

@@ -119,3 +119,24 @@ func TestForgetIdleUsersKeepsSkewedCounts(t *testing.T) {
 		t.Fatalf("a hold after the row was forgotten: %v; want it admitted", err)
 	}
 }
+
+// TestNegativeMaxClockSkewIsZero: a negative Options.MaxClockSkew counts
+// a hold until its LiveUntil, as 0 does (the documented default), not
+// that much less, which would let a user past the cap while the hold is
+// live.
+func TestNegativeMaxClockSkewIsZero(t *testing.T) {
+	pool, schema, _ := schemaWithShow(t)
+	s, err := pgstore.New(pool, pgstore.Options{Schema: schema, MaxClockSkew: -time.Minute})
+	must(t, err)
+	ctx := t.Context()
+	at := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	admit := func(now time.Time) error {
+		return s.AdmitHold(ctx, boxoffice.HoldAdmission{UserID: "dan", Hold: boxoffice.NewBookingID(), Now: now,
+			MaxLiveHolds: 1, LiveUntil: now.Add(time.Minute)})
+	}
+	must(t, admit(at))
+	var rl *boxoffice.RateLimitError
+	if err := admit(at.Add(time.Second)); !errors.As(err, &rl) || rl.Limit != boxoffice.LimitLiveHolds || rl.RetryAfter != time.Minute-time.Second {
+		t.Fatalf("a second hold while the first is live: %v; want the live-hold cap's refusal, RetryAfter 59s", err)
+	}
+}

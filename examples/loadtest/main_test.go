@@ -99,10 +99,6 @@ type runOutcome struct {
 	summary string
 }
 
-// stepUntil moves clock in steps of step up to until, each once all users
-// are pausing: each has armed its pause timer (the run's only timers on
-// clock, with no progress drawn), so no user is between two readings of
-// the clock while it moves.
 // waitForUsers waits until users timers are armed on the run's clock (each
 // user pausing), failing the test if they are not within testwait.Bound: a
 // user stuck elsewhere never arms one.
@@ -115,6 +111,10 @@ func waitForUsers(t *testing.T, clock *fakeclock.Clock, users int) {
 	}
 }
 
+// stepUntil moves clock in steps of step up to until, each once all users
+// are pausing: each has armed its pause timer (the run's only timers on
+// clock, with no progress drawn), so no user is between two readings of
+// the clock while it moves.
 func stepUntil(t *testing.T, clock *fakeclock.Clock, users int, step time.Duration, until time.Time) {
 	t.Helper()
 	for clock.Now().Before(until) {
