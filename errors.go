@@ -10,40 +10,45 @@ import (
 // Sentinel errors. Match them with errors.Is; the typed errors below carry
 // the detail and unwrap to these.
 var (
-	// ErrNotFound: no movie, theater, hall, show or booking by that ID. An
-	// unknown seat is not one: it is bad input, a *SeatError matching
+	// ErrNotFound means no movie, theater, hall, show or booking has that ID.
+	// An unknown seat is not one: it is bad input, a *SeatError matching
 	// ErrInvalidArgument.
 	ErrNotFound = errors.New("boxoffice: not found")
-	// ErrAlreadyExists: a catalog entry with that ID is already stored.
+	// ErrAlreadyExists means a catalog entry with that ID is already stored.
 	ErrAlreadyExists = errors.New("boxoffice: already exists")
-	// ErrInvalidArgument: bad input; nothing was changed.
+	// ErrInvalidArgument means the input was bad; nothing was changed.
 	ErrInvalidArgument = errors.New("boxoffice: invalid argument")
-	// ErrSeatUnavailable: a requested seat is held by another booking or sold.
+	// ErrSeatUnavailable means a requested seat is held by another booking or
+	// sold.
 	ErrSeatUnavailable = errors.New("boxoffice: seat unavailable")
-	// ErrHoldExpired: the booking's hold ran out before the operation;
+	// ErrHoldExpired means the booking's hold ran out before the operation;
 	// or, for a payment (a *PaymentError, FailureHoldLost), its seats
 	// were lost while it was in flight (the hold ran out and a seat was
 	// taken, or CancelShow took them) and its charge is given back.
 	ErrHoldExpired = errors.New("boxoffice: hold expired")
-	// ErrInvalidTransition: the booking's state does not allow the operation.
+	// ErrInvalidTransition means the booking's state does not allow the
+	// operation.
 	ErrInvalidTransition = errors.New("boxoffice: invalid booking transition")
-	// ErrShowStarted: the show has started (or is over), so its seats can
+	// ErrShowStarted means the show has started (or is over), so its seats can
 	// no longer be held, paid for or cancelled.
 	ErrShowStarted = errors.New("boxoffice: show has started")
-	// ErrShowCancelled: the show was cancelled (BookingSystem.CancelShow),
-	// so its seats can no longer be held; a payment it stopped fails with
-	// a *PaymentError that matches it too.
+	// ErrShowCancelled means the show was cancelled
+	// (BookingSystem.CancelShow), so its seats can no longer be held; a
+	// payment it stopped fails with a *PaymentError that matches it too.
 	ErrShowCancelled = errors.New("boxoffice: show cancelled")
-	// ErrScheduleConflict: the show overlaps another show in the same hall.
+	// ErrScheduleConflict means the show overlaps another show in the same
+	// hall.
 	ErrScheduleConflict = errors.New("boxoffice: schedule conflict")
-	// ErrRateLimited: a per-user limit refused the request; try again later.
+	// ErrRateLimited means a per-user limit refused the request; try again
+	// later.
 	ErrRateLimited = errors.New("boxoffice: rate limited")
-	// ErrLimitReached: a limit that waiting does not lift refused the
+	// ErrLimitReached means a limit that waiting does not lift refused the
 	// request, such as the cap on a hold's extensions or on a user's seats
 	// of a show; retrying the same request fails the same way (until,
 	// for the latter, one of the user's bookings of the show ends).
 	ErrLimitReached = errors.New("boxoffice: limit reached")
-	// ErrPaymentFailed: the payment did not go through; the seats were released.
+	// ErrPaymentFailed means the payment did not go through; the seats were
+	// released.
 	ErrPaymentFailed = errors.New("boxoffice: payment failed")
 	// ErrPaymentDeclined is returned by a PaymentGateway for a final refusal
 	// (card declined). Any other gateway error is treated as transient.
@@ -52,7 +57,7 @@ var (
 	// charge it never made; a refund meant to void an uncertain charge
 	// treats it as nothing to refund.
 	ErrChargeNotFound = errors.New("boxoffice: charge not found")
-	// ErrClosed: the BookingSystem was closed, or was not made by New
+	// ErrClosed means the BookingSystem was closed, or was not made by New
 	// (a zero one, or a nil pointer: see BookingSystem). A MemoryStore
 	// not made by NewMemoryStore and a nil *InMemoryGateway return it
 	// too: what was never made acts as closed.
@@ -84,7 +89,7 @@ var (
 	// matches ErrPaymentUnsettled too. The in-memory Store never returns
 	// it.
 	ErrStoreUnavailable = errors.New("boxoffice: store unavailable")
-	// ErrPaymentUnsettled: ConfirmBooking ran the payment (money may have
+	// ErrPaymentUnsettled means ConfirmBooking ran the payment (money may have
 	// been taken) but could not record its outcome, the Store failing:
 	// the booking stays paying, its seats held for it. Calling
 	// ConfirmBooking again finishes it at once, by the same charge

@@ -52,7 +52,7 @@ type EventMeta struct {
 func (m EventMeta) Meta() EventMeta { return m }
 func (EventMeta) isEvent()          {}
 
-// SeatsHeld: a customer held seats.
+// SeatsHeld is the event of a customer holding seats.
 type SeatsHeld struct {
 	EventMeta
 	Seats     []string
@@ -60,15 +60,15 @@ type SeatsHeld struct {
 	HeldUntil time.Time
 }
 
-// HoldExtended: a customer extended a live hold.
+// HoldExtended is the event of a customer extending a live hold.
 type HoldExtended struct {
 	EventMeta
 	Seats     []string
 	HeldUntil time.Time
 }
 
-// HoldReleased: a customer gave held seats back, or CancelShow released
-// them (ShowCancelled).
+// HoldReleased is the event of held seats given back: by their customer
+// (BookingSystem.ReleaseHold), or by CancelShow (ShowCancelled).
 type HoldReleased struct {
 	EventMeta
 	Seats []string
@@ -78,7 +78,8 @@ type HoldReleased struct {
 	freed freedSeats // for the Watch streams
 }
 
-// HoldExpired: a hold ran out before payment; the seats are free. A hold
+// HoldExpired is the event of a hold that ran out before payment; its
+// seats are free. A hold
 // found run out by CancelShow has ShowCancelled set.
 type HoldExpired struct {
 	EventMeta
@@ -94,7 +95,8 @@ type HoldExpired struct {
 	freed freedSeats // for the Watch streams
 }
 
-// BookingConfirmed: the payment went through and the seats are sold.
+// BookingConfirmed is the event of a payment that went through: the seats
+// are sold.
 type BookingConfirmed struct {
 	EventMeta
 	Seats   []string
@@ -102,7 +104,8 @@ type BookingConfirmed struct {
 	Payment Payment
 }
 
-// PaymentFailed: the payment did not go through; the seats are free again.
+// PaymentFailed is the event of a payment that did not go through; the
+// seats are free again.
 // Refund is set when money taken (or perhaps taken) for the booking was
 // given back. When giving it back failed at first, the event says so in
 // OwedMoney, and comes again once the money is back — from the background
@@ -125,8 +128,8 @@ type PaymentFailed struct {
 	freed freedSeats // for the Watch streams
 }
 
-// BookingCancelled: a confirmed booking was cancelled; the seats are for
-// sale again. Refund is what the refund policy gave, emitted as owed (no
+// BookingCancelled is the event of a confirmed booking cancelled; its
+// seats are for sale again. Refund is what the refund policy gave, emitted as owed (no
 // Reference, zero RefundedAt): it is paid after the cancellation commits,
 // and so possibly after this event arrives — by the CancelBooking call
 // itself or, if the gateway fails, by the BookingSystem's background
@@ -145,14 +148,14 @@ type BookingCancelled struct {
 	freed freedSeats // for the Watch streams
 }
 
-// ShowScheduled: a show was added to a hall's schedule.
+// ShowScheduled is the event of a show added to a hall's schedule.
 type ShowScheduled struct {
 	EventMeta
 	Show Show
 }
 
-// ShowCancelled: the cinema cancelled a show before its start (see
-// BookingSystem.CancelShow). It comes after the events of the bookings
+// ShowCancelled is the event of a show the cinema cancelled before its
+// start (see BookingSystem.CancelShow). It comes after the events of the bookings
 // the cancellation ended, committed with them: HoldReleased, HoldExpired,
 // and BookingCancelled with ShowCancelled set. Its counts are those of
 // ShowCancellation, but for the refunds: they are paid after the commit,

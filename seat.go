@@ -76,7 +76,7 @@ type SeatSlot struct {
 	HeldUntil time.Time // hold deadline when Status is SeatHeld
 }
 
-// StatusAt is the seat's status at now: a hold is over the instant its
+// StatusAt returns the seat's status at now: a hold is over the instant its
 // deadline is reached.
 func (s SeatSlot) StatusAt(now time.Time) SeatStatus {
 	if s.Status == SeatHeld && !now.Before(s.HeldUntil) {
