@@ -78,9 +78,8 @@ type HoldReleased struct {
 	freed freedSeats // for the Watch streams
 }
 
-// HoldExpired is the event of a hold that ran out before payment; its
-// seats are free. A hold
-// found run out by CancelShow has ShowCancelled set.
+// HoldExpired is the event of a hold that ran out before payment; its seats
+// are free. A hold found run out by CancelShow has ShowCancelled set.
 type HoldExpired struct {
 	EventMeta
 	Seats []string
@@ -104,13 +103,12 @@ type BookingConfirmed struct {
 	Payment Payment
 }
 
-// PaymentFailed is the event of a payment that did not go through; the
-// seats are free again.
-// Refund is set when money taken (or perhaps taken) for the booking was
-// given back. When giving it back failed at first, the event says so in
-// OwedMoney, and comes again once the money is back — from the background
-// retry, or from ConfirmBooking called again — with Refund set and
-// OwedMoney zero (or with both zero if the gateway then finds that no
+// PaymentFailed is the event of a payment that did not go through; the seats
+// are free again. Refund is set when money taken (or perhaps taken) for the
+// booking was given back. When giving it back failed at first, the event
+// says so in OwedMoney, and comes again once the money is back — from the
+// background retry, or from ConfirmBooking called again — with Refund set
+// and OwedMoney zero (or with both zero if the gateway then finds that no
 // charge was made).
 type PaymentFailed struct {
 	EventMeta
@@ -128,11 +126,11 @@ type PaymentFailed struct {
 	freed freedSeats // for the Watch streams
 }
 
-// BookingCancelled is the event of a confirmed booking cancelled; its
-// seats are for sale again. Refund is what the refund policy gave, emitted as owed (no
-// Reference, zero RefundedAt): it is paid after the cancellation commits,
-// and so possibly after this event arrives — by the CancelBooking call
-// itself or, if the gateway fails, by the BookingSystem's background
+// BookingCancelled is the event of a confirmed booking cancelled; its seats
+// are for sale again. Refund is what the refund policy gave, emitted as owed
+// (no Reference, zero RefundedAt): it is paid after the cancellation
+// commits, and so possibly after this event arrives — by the CancelBooking
+// call itself or, if the gateway fails, by the BookingSystem's background
 // retry, which keeps trying with growing backoff until it is paid
 // (Booking.RefundOwed tells what is still owed). No event marks the payment.
 //
@@ -154,13 +152,13 @@ type ShowScheduled struct {
 	Show Show
 }
 
-// ShowCancelled is the event of a show the cinema cancelled before its
-// start (see BookingSystem.CancelShow). It comes after the events of the bookings
+// ShowCancelled is the event of a show the cinema cancelled before its start
+// (see BookingSystem.CancelShow). It comes after the events of the bookings
 // the cancellation ended, committed with them: HoldReleased, HoldExpired,
 // and BookingCancelled with ShowCancelled set. Its counts are those of
-// ShowCancellation, but for the refunds: they are paid after the commit,
-// and so after this event, as for any BookingCancelled; RefundTotal is
-// what the cancelled bookings are owed back in all.
+// ShowCancellation, but for the refunds: they are paid after the commit, and
+// so after this event, as for any BookingCancelled; RefundTotal is what the
+// cancelled bookings are owed back in all.
 type ShowCancelled struct {
 	EventMeta
 	HoldsReleased     int
