@@ -55,13 +55,17 @@ type Config struct {
 	// extension moves its deadline to HoldTTL from now, never past the
 	// show's start), so nobody keeps seats forever by refreshing. A
 	// refusal at the cap matches ErrLimitReached and is not counted in
-	// Stats.RateLimited. Default: 2; negative: no limit. To forbid
-	// extensions, set NoHoldExtensions (zero here takes the default).
+	// Stats.RateLimited. An ExtendHold that would move the deadline by
+	// less than a minute (a quarter of HoldTTL, if less) is a repeat: it
+	// returns the hold unchanged and uses none up (see ExtendHold).
+	// Default: 2; negative: no limit. To forbid extensions, set
+	// NoHoldExtensions (zero here takes the default).
 	MaxHoldExtensions int
-	// NoHoldExtensions forbids extending holds: every ExtendHold is
-	// refused as at the cap (ErrLimitReached), as a cap of zero would be
-	// if zero did not mean the default. MaxHoldExtensions must then be
-	// left zero; New refuses a cap with it.
+	// NoHoldExtensions forbids extending holds: every ExtendHold that is
+	// not a repeat (which returns the hold unchanged) is refused as at
+	// the cap (ErrLimitReached), as a cap of zero would be if zero did
+	// not mean the default. MaxHoldExtensions must then be left zero;
+	// New refuses a cap with it.
 	NoHoldExtensions bool
 	// MaxSeatsPerHold caps the seats of one hold; a larger request is
 	// invalid (ErrInvalidArgument). Default: 10; negative: no limit.

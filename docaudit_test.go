@@ -102,10 +102,12 @@ func TestDocumentedErrors(t *testing.T) {
 		{"ExtendHold past the cap: ErrLimitReached, not ErrRateLimited", func(f *fixture) error {
 			b := f.hold("alice", "A1")
 			for range 2 {
+				f.clock.Advance(time.Minute) // less would be a repeat, not an extension
 				if _, err := f.sys.ExtendHold(f.ctx, b.ID); err != nil {
 					return err
 				}
 			}
+			f.clock.Advance(time.Minute)
 			_, err := f.sys.ExtendHold(f.ctx, b.ID)
 			if n := f.sys.Stats().RateLimited; n != 0 {
 				f.t.Errorf("Stats.RateLimited = %d after a refusal at the extension cap; the docs say it is not counted", n)

@@ -219,6 +219,12 @@ func ExampleBookingSystem_ExtendHold() {
 	}
 	fmt.Println("extended until", b.HeldUntil.Format("15:04"))
 
+	// The same request again (a double click, a retry after a timeout)
+	// returns the hold as it is, without using up another extension.
+	b = must(sys.ExtendHold(ctx, b.ID))
+	fmt.Println("asked again: until", b.HeldUntil.Format("15:04"), "after", b.Extensions, "extension")
+
+	clock.Advance(5 * time.Minute)
 	_, err = sys.ExtendHold(ctx, b.ID)
 	var limit *boxoffice.RateLimitError
 	if errors.As(err, &limit) {
@@ -227,6 +233,7 @@ func ExampleBookingSystem_ExtendHold() {
 	// Output:
 	// held until 20:10
 	// extended until 20:18
+	// asked again: until 20:18 after 1 extension
 	// true hold extensions
 }
 

@@ -763,9 +763,17 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // As with HoldSeats, the new deadline is never later than the show's
 // start: the seats cannot be paid for after it, so holding them longer
 // would only show as held, to the seat map and to observers, seats that
-// nobody can buy any more. An extension that cannot move the deadline,
-// because it is already at the start, returns the hold unchanged and does
-// not count against the cap.
+// nobody can buy any more.
+//
+// It is safe to repeat, like the other calls on a booking: an extension
+// that would move the deadline by less than a minute (a quarter of
+// HoldTTL, if that is less), not at all (already at the start) or back (a
+// process whose clock is behind the one that extended) returns the hold
+// unchanged, does not count against the cap and emits no event.
+// So a retry after ErrCommitUnknown or a timeout, or a double click,
+// answers the hold as the first call left it, not a second extension or,
+// at the cap, a *RateLimitError. Such a call never moves the deadline: it
+// holds no seat longer than the last extension granted.
 // From the start on it returns a *ShowStartedError (ErrShowStarted), for
 // any booking of the show; a hold that has run out or a booking that is no
 // longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).
@@ -781,10 +789,10 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		return Booking{}, err
 	}
 	var b Booking
-	var extended bool
+	var extended, repeated bool
 	var counted Booking // the hold as the limits counted it before they were told of the extension
 	extend := func(tx ShowTx, now time.Time, ev *[]Event) error {
-		extended = false // a Store may run the transaction again
+		extended, repeated = false, false // a Store may run the transaction again
 		var err error
 		if b, err = tx.Booking(bookingID); err != nil {
 			return err
@@ -803,8 +811,15 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			return &TransitionError{Booking: b.ID, From: b.Status, To: StatusHeld, Expired: true}
 		}
 		until := holdDeadline(now, bs.cfg.HoldTTL, e.show.Start)
-		if until.Equal(e.show.Start) && !until.After(b.HeldUntil) {
-			return nil // already held until the start: nothing to extend
+		if until.Before(b.HeldUntil.Add(extendRepeatWindow(bs.cfg.HoldTTL))) {
+			// Held until the start already, or extended a moment ago (a
+			// retry, a double click): nothing worth an extension. The
+			// limits learn the deadline the hold has, as an extension
+			// would have told them, in case the one that set it was
+			// reported as failed (ErrCommitUnknown) and told them nothing.
+			bs.users.made(b.UserID, b.ID, b.ID, b.HeldUntil)
+			repeated = true
+			return nil
 		}
 		// Zero is left here only by Config.NoHoldExtensions (else it
 		// takes the default, Config.withDefaults): a cap of none. A
@@ -852,11 +867,33 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 	if err != nil {
 		return Booking{}, err
 	}
-	if extended {
+	switch {
+	case extended:
 		bs.users.track(ctx, b.UserID, b.ID, b.HeldUntil)
 		bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
+	case repeated:
+		// Told again for the same reason as made above. Not pushed to the
+		// sweeper's queue, which does not deduplicate: a client repeating
+		// the call would grow it without bound; a hold whose extension's
+		// push was lost still lapses at its deadline (lazy expiry) and is
+		// swept by the rescan of a shared Store.
+		bs.users.track(ctx, b.UserID, b.ID, b.HeldUntil)
 	}
 	return b.snapshot(), nil
+}
+
+// extendRepeatWindow is how much an ExtendHold must move a hold's deadline
+// to count as an extension: one that would move it less (or not at all, or
+// back) returns the hold unchanged and uses up none of
+// Config.MaxHoldExtensions. A minute is far longer than a double click or
+// a client's retry after a timeout or ErrCommitUnknown take, so those find
+// the deadline they set; a quarter of the TTL, when that is less, keeps
+// short holds extendable (an extension of a live hold moves it by less
+// than the TTL). Whoever asks again within it loses at most that much of
+// the hold's time now and keeps the extension for later; and since a
+// refused extension moves nothing, it cannot hold seats any longer.
+func extendRepeatWindow(ttl time.Duration) time.Duration {
+	return min(time.Minute, ttl/4)
 }
 
 // holdDeadline is the deadline of a hold made or extended at now: ttl from

@@ -266,7 +266,15 @@ func TestBookingLifecycle(t *testing.T) {
 		if got.Extensions != 1 || !got.HeldUntil.Equal(testStart.Add(11*time.Minute)) {
 			t.Errorf("extended: %d extensions, held until %s", got.Extensions, got.HeldUntil)
 		}
+		// Sent again at once (a double click), it answers the same hold.
+		var again bookingJSON
+		f.callJSON("POST", path+"/extend", `{"user":"alice"}`, http.StatusOK, &again)
+		if again.Extensions != 1 || !again.HeldUntil.Equal(*got.HeldUntil) {
+			t.Errorf("extended again at once: %d extensions, held until %s; want the first's 1, until %s", again.Extensions, again.HeldUntil, got.HeldUntil)
+		}
+		f.clock.Advance(time.Minute)
 		f.callJSON("POST", path+"/extend", `{"user":"alice"}`, http.StatusOK, &got)
+		f.clock.Advance(time.Minute)
 		rec := f.call("POST", path+"/extend", `{"user":"alice"}`)
 		// The cap is for good: not 429, which says to try again later.
 		if e := decodeError(t, rec.Body.String()); rec.Code != http.StatusConflict || e.Code != "limit_reached" || rec.Header().Get("Retry-After") != "" {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/boxoffice-go/boxoffice"
 )
@@ -39,8 +40,10 @@ func (s *lostCommitStore) UpdateShow(ctx context.Context, showID string, fn func
 // not a 409 "already cancelled", which would tell the customer it failed.
 // The library answers so (a confirm of a confirmed booking, a release of a
 // released one and a cancel of a cancelled one return the booking, the
-// refund paid if it was owed); this pins it at the HTTP layer, for each
-// transaction of the call that can lose its commit.
+// refund paid if it was owed; an extend sent again within a minute of the
+// one that extended returns the hold, using up no other extension); this
+// pins it at the HTTP layer, for each transaction of the call that can
+// lose its commit.
 func TestRetryAfterLostCommit(t *testing.T) {
 	tests := []struct {
 		action  string
@@ -53,15 +56,21 @@ func TestRetryAfterLostCommit(t *testing.T) {
 		{action: "confirm", nth: 2, want: "confirmed", pending: true}, // recording the payment
 		{action: "release", nth: 1, want: "released"},
 		{action: "cancel", paid: true, nth: 1, want: "cancelled"}, // cancelling it; the refund is paid on the retry
+		{action: "extend", nth: 1, want: "held"},                  // its one extension: sent again, not a 409 limit_reached
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%d", tt.action, tt.nth), func(t *testing.T) {
 			var ls *lostCommitStore
-			f := newFixtureOn(t, boxoffice.Config{}, func(m *boxoffice.MemoryStore) boxoffice.Store {
+			// One extension a hold: a retry that spent another would
+			// answer 409 limit_reached.
+			f := newFixtureOn(t, boxoffice.Config{MaxHoldExtensions: 1}, func(m *boxoffice.MemoryStore) boxoffice.Store {
 				ls = &lostCommitStore{MemoryStore: m}
 				return ls
 			})
 			b := f.hold("ana", f.freeSeats(f.show, 0, 2)...)
+			if tt.action == "extend" {
+				f.clock.Advance(5 * time.Minute) // the customer is still typing their card number
+			}
 			path := "/api/bookings/" + b.ID + "/" + tt.action
 			if tt.paid {
 				f.callJSON("POST", "/api/bookings/"+b.ID+"/confirm", bookingBody("confirm", "ana"), http.StatusOK, nil)
@@ -98,6 +107,9 @@ func TestRetryAfterLostCommit(t *testing.T) {
 			}
 			if tt.action == "confirm" && (again.Payment == nil || again.Payment.Attempts != 1) {
 				t.Errorf("confirm sent again: payment %+v; want the one charge of the first call", again.Payment)
+			}
+			if want := testStart.Add(15 * time.Minute); tt.action == "extend" && (again.Extensions != 1 || again.HeldUntil == nil || !again.HeldUntil.Equal(want)) {
+				t.Errorf("extend sent again: %d extensions, held until %v; want the first call's one, until %s", again.Extensions, again.HeldUntil, want)
 			}
 			// And once more: the answer does not change.
 			var third bookingJSON
