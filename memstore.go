@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -65,6 +66,7 @@ type MemoryStore struct {
 	// does not name it (see numbered).
 	bookings [indexShards]bookingShard
 	users    [indexShards]userShard // user ID → booking keys, sorted
+	userSeed uint64                 // of userHash, which picks a user's shard
 
 	// numbered holds every show's record at the index AddShow numbered it
 	// with. The BookingSystem's booking IDs carry their show's number
@@ -96,6 +98,7 @@ func NewMemoryStore() *MemoryStore {
 		shows:        make(map[string]*showRecord),
 		showsOfMovie: make(map[string][]*showRecord),
 		mask:         newIDMask(),
+		userSeed:     rand.Uint64(),
 	}
 	for i := range s.bookings {
 		s.bookings[i].m = make(map[BookingID]*showRecord)
@@ -182,13 +185,7 @@ func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
 }
 
 func (s *MemoryStore) userShard(userID string) *userShard {
-	// FNV-1a, inline so that hashing a string does not allocate.
-	h := uint32(2166136261)
-	for i := 0; i < len(userID); i++ {
-		h ^= uint32(userID[i])
-		h *= 16777619
-	}
-	return &s.users[h&(indexShards-1)]
+	return &s.users[userHash(s.userSeed, userID)&(indexShards-1)]
 }
 
 // number gives r the next show number and publishes it in s.numbered.
