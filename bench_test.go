@@ -529,7 +529,18 @@ const opsPerSystem = 10_000
 // them, in one goroutine: a real booking record, priced, with a deadline
 // on the sweeper's queue. allocs/hold counts the allocations of the hold
 // alone (no observer, so no event is built).
-func BenchmarkHoldRelease(b *testing.B) {
+func BenchmarkHoldRelease(b *testing.B) { benchHoldRelease(b, "user-1") }
+
+// BenchmarkHoldReleaseLongUserID is BenchmarkHoldRelease with a user ID
+// of the length services pass (an identity provider's subject: a UUID,
+// or "auth0|" and 24 hex digits, 20 to 40 bytes), where the one of
+// BenchmarkHoldRelease is 6 bytes: what hashes or scans the user ID costs
+// in proportion to its length, which "user-1" hides.
+func BenchmarkHoldReleaseLongUserID(b *testing.B) {
+	benchHoldRelease(b, "auth0|64f1c2a9e07b3d5c81f4a2e6")
+}
+
+func benchHoldRelease(b *testing.B, user string) {
 	layout := gridLayout(b, 20, 30)
 	seats := seatGroups(layout, 4)[0]
 	var e *benchEnv
@@ -540,12 +551,12 @@ func BenchmarkHoldRelease(b *testing.B) {
 		}
 		e = newBenchEnv(b)
 		show = e.addShows(b, 1, layout)[0]
-		if err := e.holdRelease("user-1", show, seats); err != nil { // load the show's entry
+		if err := e.holdRelease(user, show, seats); err != nil { // load the show's entry
 			b.Fatal(err)
 		}
 	}
 	fresh()
-	loopAgainstFloor(b, fresh, func() error { return e.holdRelease("user-1", show, seats) })
+	loopAgainstFloor(b, fresh, func() error { return e.holdRelease(user, show, seats) })
 	fresh()
 	b.ReportMetric(allocsPerHold(b, e, show, layout), "allocs/hold")
 }
