@@ -1,7 +1,7 @@
 package boxoffice
 
 // le64 and le32 read a little-endian word from the start of s, for the
-// code that scans strings a word at a time (userHash, printableASCII);
+// code that scans strings a word at a time (printableASCII);
 // the compiler makes each one load.
 func le64(s string) uint64 {
 	_ = s[7]
