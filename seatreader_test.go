@@ -20,27 +20,7 @@ import (
 // them.
 func TestSeatMapOfShowStoredWithFewerSeats(t *testing.T) {
 	ctx := context.Background()
-	s := boxoffice.NewMemoryStore()
-	hallLayout, err := boxoffice.GridLayout(3, 10, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	showLayout, err := boxoffice.GridLayout(1, 5, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh := boxoffice.Show{ID: "s", MovieID: "m", HallID: "h", TheaterID: "t", Start: memDay, End: memDay.Add(2 * time.Hour), BasePrice: 10_00}
-	for _, err := range []error{
-		s.AddTheater(ctx, boxoffice.Theater{ID: "t"}),
-		s.AddHall(ctx, boxoffice.Hall{ID: "h", TheaterID: "t", Layout: hallLayout}),
-		s.AddMovie(ctx, boxoffice.Movie{ID: "m", Duration: 2 * time.Hour}),
-		s.AddShow(ctx, sh, showLayout, boxoffice.Interval{Start: sh.Start, End: sh.End}, nil),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	bs, err := boxoffice.New(boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour))})
+	bs, err := boxoffice.New(boxoffice.Config{Store: fewerSeatsShow(t), Clock: fakeclock.New(memDay.Add(-time.Hour))})
 	if err != nil {
 		t.Fatal(err)
 	}
