@@ -17,6 +17,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/boxoffice-go/boxoffice"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -382,7 +383,7 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 	}
 	go func() {
 		defer cancel()
-		r.deliver(lctx, s.showChangeCheck, changed)
+		r.deliver(lctx, s.clock, s.showChangeCheck, changed)
 	}()
 	if s.showChangeCheck > 0 {
 		go r.heartbeats(lctx, s)
@@ -610,21 +611,24 @@ func (r *showReports) signal() {
 }
 
 // deliver calls changed with what is queued, one call at a time, and
-// changed("") every check (none if check is not positive), until ctx is
-// done.
-func (r *showReports) deliver(ctx context.Context, check time.Duration, changed func(string)) {
+// changed("") every check on clock, counted from the end of the last
+// periodic call (none if check is not positive), until ctx is done.
+func (r *showReports) deliver(ctx context.Context, clock boxoffice.Clock, check time.Duration, changed func(string)) {
+	var t boxoffice.Timer
 	var tick <-chan time.Time
 	if check > 0 {
-		t := time.NewTicker(check)
+		t = clock.NewTimer(check)
 		defer t.Stop()
-		tick = t.C
+		tick = t.C()
 	}
 	for {
+		periodic := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
 		case <-tick:
+			periodic = true
 			r.mu.Lock()
 			r.all = true
 			r.mu.Unlock()
@@ -635,13 +639,16 @@ func (r *showReports) deliver(ctx context.Context, check time.Duration, changed 
 		r.mu.Unlock()
 		if all {
 			changed("") // stands for every show, ids included
-			continue
-		}
-		for id := range ids {
-			if ctx.Err() != nil {
-				return
+		} else {
+			for id := range ids {
+				if ctx.Err() != nil {
+					return
+				}
+				changed(id)
 			}
-			changed(id)
+		}
+		if periodic {
+			t.Reset(check)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -390,13 +391,40 @@ func TestListenShowChangesReconnects(t *testing.T) {
 	}
 }
 
-// TestShowChangeCheck reports every show every Options.ShowChangeCheck,
-// without any change.
+// TestShowChangeCheck reports every show once every
+// Options.ShowChangeCheck, without any change, and not before. The check
+// runs on a fake clock: an hour apart, which a timer of the machine would
+// never reach within the test. The heartbeat runs at the same interval; each
+// of its payloads is heard before the clock moves on, so that none is judged
+// unheard (which would report every show once more).
 func TestShowChangeCheck(t *testing.T) {
 	t.Parallel()
-	_, b, _ := listeningStores(t, 0, pgstore.Options{ShowChangeCheck: 20 * time.Millisecond})
+	const check = time.Hour
+	_, b, _ := listeningStores(t, 0, pgstore.Options{ShowChangeCheck: check})
+	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
+	pgstore.SetListenClock(b, clock)
+	heard := make(chan struct{}, 16)
+	pgstore.SetHeartbeatHooks(b, nil, nil, func() { heard <- struct{}{} })
 	r := listen(t, b)
-	r.waitCount(t, "", 3)
+	// Two timers: the heartbeat's and the periodic report's, re-armed
+	// once the report has returned.
+	waitForTimers(t, clock, 2, "the heartbeat and the periodic report to wait")
+	for n := 1; n <= 3; n++ {
+		clock.Advance(check - time.Nanosecond)
+		// A timer that fired is disarmed when Advance returns, and
+		// armed again once its report has returned.
+		waitForTimers(t, clock, 2, "the timers after a move short of the check")
+		if got := r.reported(); len(got) != n-1 {
+			t.Fatalf("reported %q before check %d, want \"\" %d times", got, n, n-1)
+		}
+		clock.Advance(time.Nanosecond)
+		r.waitCount(t, "", n)
+		recv(t, heard, "the heartbeat heard")
+		waitForTimers(t, clock, 2, "the heartbeat and the periodic report to wait again")
+		if got := r.reported(); len(got) != n || r.count("") != n {
+			t.Fatalf("after %d checks, reported %q; want \"\" %d times", n, got, n)
+		}
+	}
 }
 
 // TestShowChangesLongSchema runs two Stores on a schema with a name of 63

@@ -184,7 +184,7 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, testPool(t)), ShowChangeCheck: check, Logger: logger})
 	must(t, err)
 	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
-	pgstore.SetHeartbeatClock(s, clock)
+	pgstore.SetListenClock(s, clock)
 	sending, arrived, heard := make(chan struct{}, 16), make(chan struct{}, 16), make(chan struct{}, 16)
 	hear := make(chan struct{})
 	var once sync.Once
@@ -197,10 +197,11 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	listen(t, s)
 	before := listeners(t, testPool(t), s)
 	// step lets the heartbeat's timer fire once it is armed, that is once
-	// the last call has ended.
+	// the last call has ended (the other timer is the periodic
+	// changed("")'s).
 	step := func() {
 		t.Helper()
-		waitForTimers(t, clock, 1, "the heartbeat to wait for its timer")
+		waitForTimers(t, clock, 2, "the heartbeat to wait for its timer")
 		clock.Advance(check)
 	}
 
@@ -220,7 +221,7 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	for range pgstore.MinHeartbeatWait/check - 1 { // too soon to judge
 		step()
 	}
-	waitForTimers(t, clock, 1, "the heartbeat's last call too soon to judge")
+	waitForTimers(t, clock, 2, "the heartbeat's last call too soon to judge")
 	if strings.Contains(logs.String(), "hears nothing") {
 		t.Fatalf("a heartbeat was judged unheard less than %v after its send ended:\n%s", pgstore.MinHeartbeatWait, logs.String())
 	}
@@ -228,7 +229,7 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 	recv(t, heard, "the first heartbeat heard")
 	step()
 	recv(t, sending, "a heartbeat after the first was heard")
-	waitForTimers(t, clock, 1, "the heartbeat's second send to end")
+	waitForTimers(t, clock, 2, "the heartbeat's second send to end")
 	if strings.Contains(logs.String(), "hears nothing") {
 		t.Errorf("a working listening connection was taken for deaf:\n%s", logs.String())
 	}

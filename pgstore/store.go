@@ -118,9 +118,9 @@ type Store struct {
 	showChangeCheck time.Duration // see Options.ShowChangeCheck
 	clockSkew       time.Duration // Options.MaxClockSkew
 	logger          *slog.Logger
-	// clock times the heartbeats of ListenShowChanges: the machine's,
-	// a fake one in tests, which drive the heartbeat without waiting
-	// out its intervals and minHeartbeatWait.
+	// clock times ListenShowChanges' heartbeats and periodic
+	// changed(""): the machine's, a fake one in tests, which drive them
+	// without waiting out their intervals and minHeartbeatWait.
 	clock boxoffice.Clock
 	hooks feedHooks // nil functions but in tests
 }
