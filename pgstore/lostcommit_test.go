@@ -94,7 +94,7 @@ func newFaultProxy(t testing.TB, target string) *faultProxy {
 			_ = c.Close()
 		}
 		p.mu.Unlock()
-		p.stopped.Wait()
+		waitGroup(t, &p.stopped, "the fault proxy's goroutines to end once its listener and connections are closed")
 	})
 	return p
 }

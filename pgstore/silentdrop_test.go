@@ -40,7 +40,7 @@ func newDropProxy(t *testing.T, target string) *dropProxy {
 	t.Cleanup(func() {
 		_ = ln.Close()
 		p.closeAll()
-		p.wg.Wait()
+		waitGroup(t, &p.wg, "the drop proxy's goroutines to end once its listener and connections are closed")
 	})
 	return p
 }
