@@ -239,7 +239,7 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 	if err := bs.store.AddHall(ctx, h); err != nil {
 		return Hall{}, err
 	}
-	bs.hallTheaters.Store(h.ID, bs.keepTheater(h.TheaterID, t))
+	bs.hallTheaters.Store(h.ID, &keptHall{theater: bs.keepTheater(h.TheaterID, t), seats: layoutSeats(h)})
 	return h, nil
 }
 

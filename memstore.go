@@ -495,6 +495,10 @@ type showRecord struct {
 	// theaterID is the theater of the show's hall (Hall.TheaterID), the
 	// one the show is in, whatever show.TheaterID a caller of AddShow gave.
 	theaterID string
+	// hallSeats is the seat count of the hall's layout (layoutSeats), the
+	// seats a seat map and a listing show: AddShow takes a layout of any
+	// size, so seats may have more or fewer.
+	hallSeats int
 	number    uint32 // its index in MemoryStore.numbered
 	mask      idMask // the store's
 
@@ -1100,6 +1104,7 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 	r := &showRecord{
 		show:      show,
 		theaterID: hall.hall.TheaterID,
+		hallSeats: layoutSeats(hall.hall),
 		seats:     make([]memSlot, layout.Len()),
 		bookings:  make(map[BookingID]*bookingRecord),
 		mask:      s.mask,
@@ -1782,6 +1787,18 @@ func seatOutOfRange(r *showRecord, i int) error {
 	return invalid("seat", "position %d is outside show %q's %d seats", i, r.show.ID, len(r.seats))
 }
 
+// listedSeats returns the seats a listing counts: those of the hall's
+// layout, the stored ones past them left out (a show stored with more
+// seats, by a caller of AddShow other than ScheduleShow). A show stored
+// with fewer is refused by its caller (ShowsOfMovie), as by SeatMap. The
+// slice itself is never replaced, so no lock is needed.
+func (r *showRecord) listedSeats() []memSlot {
+	if r.hallSeats >= 0 && r.hallSeats < len(r.seats) {
+		return r.seats[:r.hallSeats]
+	}
+	return r.seats
+}
+
 // freeSeats returns how many of the show's seats are free at now, and how
 // many it has: what ViewShow would count by reading every seat, which it
 // does only when the show committed or a hold lapsed since the last count.
@@ -1790,26 +1807,28 @@ func seatOutOfRange(r *showRecord, i int) error {
 // a page of 1,000 shows of 600 seats cost 0.3 ms.
 //
 // It also reports whether the show is cancelled, which then has no seat
-// for sale (free 0), read under the same rules, without a lock.
+// for sale (free 0), read under the same rules, without a lock. It counts
+// the seats of the hall's layout only (listedSeats), as SeatMap does.
 func (r *showRecord) freeSeats(now time.Time) (free, total int, cancelled bool) {
+	seats := r.listedSeats()
 	// A count still valid needs no lock: it is the count of the last
 	// committed state, which a transaction in flight has not replaced yet.
 	// Taking the read lock would queue this call behind every writer of
 	// every show listed.
 	if c := r.free.Load(); c != nil && c.validAt(r.commits.Load(), now) {
-		return c.free, len(r.seats), c.cancelled
+		return c.free, len(seats), c.cancelled
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	c := &freeCount{commits: r.commits.Load(), at: now, cancelled: r.cancelled}
 	if c.cancelled {
 		r.free.Store(c)
-		return 0, len(r.seats), true
+		return 0, len(seats), true
 	}
 	at := instantOf(now)
 	var until instant // c.until, compared as an instant
-	for i := range r.seats {
-		slot := &r.seats[i]
+	for i := range seats {
+		slot := &seats[i]
 		switch {
 		case slot.statusAt(at) == SeatAvailable:
 			c.free++
@@ -1819,7 +1838,7 @@ func (r *showRecord) freeSeats(now time.Time) (free, total int, cancelled bool) 
 	}
 	c.until = until.time()
 	r.free.Store(c)
-	return c.free, len(r.seats), false
+	return c.free, len(seats), false
 }
 
 // ViewShow implements Store. fn runs under the show's read lock, so views of

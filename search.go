@@ -360,6 +360,11 @@ func hasPrefixFold(s, prefix string) bool {
 // ShowInfo is a show with its seats free at the time of the query.
 type ShowInfo struct {
 	Show
+	// FreeSeats and TotalSeats count the seats of the layout of the
+	// show's hall, those SeatMap lists: a show a Store holds with more
+	// seats (written by other means than ScheduleShow) is counted without
+	// those past the layout; one with fewer makes ShowsOfMovie an error
+	// matching ErrInvalidArgument, as it makes SeatMap and Watch.
 	FreeSeats  int
 	TotalSeats int
 	// Cancelled: the show was cancelled (CancelShow). It is still listed,
@@ -510,6 +515,9 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 				}
 				zone.set(r.theaterID, t.location(&bs.zones))
 			}
+			if r.hallSeats > len(r.seats) {
+				return nil, fewerSeats(r.show.ID, len(r.seats), r.hallSeats)
+			}
 			free, total, cancelled := r.freeSeats(now)
 			out[i] = ShowInfo{Show: r.show, FreeSeats: free, TotalSeats: total, Cancelled: cancelled, Location: zone.loc}
 		}
@@ -529,7 +537,10 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	case page.City != "":
 		in := newCityShows(page.City)
 		keep = func(s Show) (bool, error) {
-			return in.holds(&s, s.HallID, func() (*keptTheater, error) { return bs.hallTheater(ctx, s.HallID) })
+			return in.holds(&s, s.HallID, func() (*keptTheater, error) {
+				t, _, err := bs.hallTheater(ctx, s.HallID)
+				return t, err
+			})
 		}
 	}
 	shows, err := futureShows(now, after, limit, func(s Show) ShowCursor { return ShowCursor{s.Start, s.ID} }, keep, read)
@@ -542,8 +553,17 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	// the heap.
 	var free, total int
 	var cancelled bool
+	var listed string // the show counted
+	hallSeats := -1   // the seat count of its hall's layout; -1 unknown
 	count := func(tx ShowTx) error {
-		free, total, cancelled = 0, tx.NumSeats(), tx.ShowCancelled()
+		total = tx.NumSeats()
+		if hallSeats >= 0 { // the layout's seats, as SeatMap
+			if total < hallSeats {
+				return fewerSeats(listed, total, hallSeats)
+			}
+			total = hallSeats
+		}
+		free, cancelled = 0, tx.ShowCancelled()
 		if cancelled {
 			return nil // no seat for sale
 		}
@@ -561,18 +581,28 @@ func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page 
 	var zone listedZone
 	for _, s := range shows {
 		if !zone.of(s.HallID) {
-			t, err := bs.hallTheater(ctx, s.HallID)
+			t, seats, err := bs.hallTheater(ctx, s.HallID)
 			if err != nil {
 				return nil, fmt.Errorf("boxoffice: hall %q of show %q: %w", s.HallID, s.ID, err)
 			}
 			zone.set(s.HallID, t.location(&bs.zones))
+			hallSeats = seats
 		}
+		listed = s.ID
 		if err := bs.store.ViewShow(ctx, s.ID, count); err != nil {
 			return nil, err
 		}
 		out = append(out, ShowInfo{Show: s, FreeSeats: free, TotalSeats: total, Cancelled: cancelled, Location: zone.loc})
 	}
 	return out, nil
+}
+
+// fewerSeats is the error of a listing of a show stored with fewer seats
+// than its hall's layout has (a Store written by other means than
+// ScheduleShow): SeatMap and Watch cannot read the layout's seats either,
+// and fail.
+func fewerSeats(showID string, stored, layout int) error {
+	return invalid("show", "show %q is stored with %d seats, its hall's layout has %d", showID, stored, layout)
 }
 
 // listedZone is the time zone of the show listed last (ShowInfo.Location),

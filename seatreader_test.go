@@ -215,3 +215,71 @@ func watchNoPanic(t *testing.T, bs *boxoffice.BookingSystem, ctx context.Context
 	}()
 	return bs.Watch(ctx, showID)
 }
+
+// TestShowsOfMovieCountsTheLayoutsSeats: a listing counts a show's seats as
+// SeatMap lists them, those of its hall's layout, on either path. A show
+// stored with more seats (AddShow takes any layout) is listed with the
+// layout's count, the free ones among them, the stored seats past the
+// layout left out; one stored with fewer, which SeatMap and Watch refuse,
+// makes the listing an error matching ErrInvalidArgument, as SeatMap's.
+func TestShowsOfMovieCountsTheLayoutsSeats(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range storePaths {
+		t.Run(path.name+"/more", func(t *testing.T) {
+			hallLayout, err := boxoffice.GridLayout(1, 5, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			showLayout, err := boxoffice.GridLayout(3, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := storedShow(t, hallLayout, showLayout)
+			// One seat of the layout taken, and one past it.
+			if err := s.UpdateShow(ctx, "s", func(tx boxoffice.ShowTx) error {
+				for _, i := range []int{0, 29} {
+					tx.SetSeat(i, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: boxoffice.NewBookingID()})
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), Gateway: boxoffice.NewInMemoryGateway()}
+			path.edit(&cfg)
+			bs, err := boxoffice.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bs.Close(ctx)
+			shows, err := bs.ShowsOfMovie(ctx, "m", boxoffice.ShowPage{})
+			if err != nil || len(shows) != 1 {
+				t.Fatalf("ShowsOfMovie = %d shows, %v; want 1", len(shows), err)
+			}
+			m, err := bs.SeatMap(ctx, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := shows[0]; got.TotalSeats != len(m.Seats) || got.FreeSeats != m.Free || m.Free != 4 {
+				t.Errorf("listed %d seats, %d free; SeatMap %d seats, %d free; want 5 seats, 4 free in both",
+					got.TotalSeats, got.FreeSeats, len(m.Seats), m.Free)
+			}
+		})
+		t.Run(path.name+"/fewer", func(t *testing.T) {
+			cfg := boxoffice.Config{Store: fewerSeatsShow(t), Clock: fakeclock.New(memDay.Add(-time.Hour)),
+				Gateway: boxoffice.NewInMemoryGateway()}
+			path.edit(&cfg)
+			bs, err := boxoffice.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bs.Close(ctx)
+			shows, err := bs.ShowsOfMovie(ctx, "m", boxoffice.ShowPage{})
+			if !errors.Is(err, boxoffice.ErrInvalidArgument) {
+				t.Fatalf("ShowsOfMovie = %d shows, %v; want an error matching ErrInvalidArgument", len(shows), err)
+			}
+			if _, mapErr := bs.SeatMap(ctx, "s"); !errors.Is(mapErr, boxoffice.ErrInvalidArgument) {
+				t.Errorf("SeatMap: %v; want an error matching ErrInvalidArgument", mapErr)
+			}
+		})
+	}
+}

@@ -42,7 +42,7 @@ type BookingSystem struct {
 	// theater ID and by hall ID, for the process's life: theater and
 	// hallTheater.
 	theaters     sync.Map // theater ID → *keptTheater
-	hallTheaters sync.Map // hall ID → *keptTheater, the hall's theater
+	hallTheaters sync.Map // hall ID → *keptHall: the hall's theater and seat count
 	users        userLimits
 	holds        *deadlines.Sharded[holdKey] // hold deadlines, for the sweeper
 	confirms     inflight                    // confirms in progress, by booking
@@ -725,24 +725,45 @@ func (bs *BookingSystem) keepTheater(theaterID string, t Theater) *keptTheater {
 	return v.(*keptTheater)
 }
 
+// keptHall is what a BookingSystem keeps of a hall: its theater and its
+// layout's seat count (layoutSeats), which ShowsOfMovie counts a show's
+// seats by, as SeatMap does. Immutable.
+type keptHall struct {
+	theater *keptTheater
+	seats   int
+}
+
+// layoutSeats is the seat count of the hall's layout; -1 if it has none
+// (a Store's bad data: a show of it has no seat map), and then a listing
+// counts the show's stored seats.
+func layoutSeats(h Hall) int {
+	if h.Layout == nil {
+		return -1
+	}
+	return h.Layout.Len()
+}
+
 // hallTheater returns what the BookingSystem keeps of the theater of the
 // hall (Hall.TheaterID): a show is in the theater of its hall, whatever
-// Show.TheaterID a Store returns (see CityShowLister). The hall is read
-// from the Store the first time, unless the BookingSystem has read it
-// already (AddHall, ScheduleShow, a show's entry); nil if the Store has
-// not the hall or its theater (not kept), err the Store's error.
-func (bs *BookingSystem) hallTheater(ctx context.Context, hallID string) (*keptTheater, error) {
+// Show.TheaterID a Store returns (see CityShowLister); and the seat count
+// of the hall's layout (layoutSeats). The hall is read from the Store the
+// first time, unless the BookingSystem has read it already (AddHall,
+// ScheduleShow, a show's entry); nil if the Store has not the hall or its
+// theater (not kept; seats -1 without the hall), err the Store's error.
+func (bs *BookingSystem) hallTheater(ctx context.Context, hallID string) (t *keptTheater, seats int, err error) {
 	if v, ok := bs.hallTheaters.Load(hallID); ok {
-		return v.(*keptTheater), nil
+		k := v.(*keptHall)
+		return k.theater, k.seats, nil
 	}
 	h, err := bs.store.Hall(ctx, hallID)
 	switch {
 	case isNotFound(err):
-		return nil, nil
+		return nil, -1, nil
 	case err != nil:
-		return nil, err
+		return nil, -1, err
 	}
-	return bs.keepHall(ctx, h)
+	t, err = bs.keepHall(ctx, h)
+	return t, layoutSeats(h), err
 }
 
 // keepHall returns what is kept of the theater of hall h, read from the
@@ -752,7 +773,7 @@ func (bs *BookingSystem) keepHall(ctx context.Context, h Hall) (*keptTheater, er
 	if err != nil || t == nil {
 		return nil, err
 	}
-	bs.hallTheaters.Store(h.ID, t)
+	bs.hallTheaters.Store(h.ID, &keptHall{theater: t, seats: layoutSeats(h)})
 	return t, nil
 }
 
