@@ -248,3 +248,21 @@ func TestExtendHoldRepeatOnAClockBehind(t *testing.T) {
 		t.Errorf("the booking: %d extensions until %s; want 1 until %s", stored.Extensions, stored.HeldUntil, ext.HeldUntil)
 	}
 }
+
+// TestExtendHoldRepeatQueuesNothing: a repeated extension does not queue
+// the hold's deadline for the sweeper again. The queue keeps every push,
+// so a client sending the call again and again would grow it without
+// bound.
+func TestExtendHoldRepeatQueuesNothing(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("ann", "A1")
+	f.clock.Advance(5 * time.Minute)
+	b = mustT[boxoffice.Booking](t)(f.sys.ExtendHold(f.ctx, b.ID))
+	queued := boxoffice.QueuedHoldsForTest(f.sys)
+	for range 100 {
+		mustT[boxoffice.Booking](t)(f.sys.ExtendHold(f.ctx, b.ID))
+	}
+	if n := boxoffice.QueuedHoldsForTest(f.sys); n != queued {
+		t.Fatalf("the sweeper's queue after 100 repeats: %d deadlines; want %d, as after the extension", n, queued)
+	}
+}
