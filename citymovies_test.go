@@ -85,7 +85,7 @@ func referenceMoviesShowingIn(ctx context.Context, s boxoffice.Store, city strin
 // reference implementation (the broken ones of TestBrokenStores fail it).
 func TestCityMovieListerConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) boxoffice.Store { return &cityStore{MemoryStore: boxoffice.NewMemoryStore()} },
-		storetest.Features{ExpiredHolds: true, CityMovies: true})
+		storetest.Features{ExpiredHolds: true, CityMovies: true, SeatsOfUser: true})
 }
 
 // hallCounter is a wrapper that counts the calls of HallsOfTheater.

@@ -248,3 +248,48 @@ func TestExtendHoldRepeatOnAClockBehind(t *testing.T) {
 		t.Errorf("the booking: %d extensions until %s; want 1 until %s", stored.Extensions, stored.HeldUntil, ext.HeldUntil)
 	}
 }
+
+// TestExtendHoldRepeatQueuesNothing: a repeated extension does not queue
+// the hold's deadline for the sweeper again. The queue keeps every push,
+// so a client sending the call again and again would grow it without
+// bound.
+func TestExtendHoldRepeatQueuesNothing(t *testing.T) {
+	f := newFixture(t)
+	b := f.hold("ann", "A1")
+	f.clock.Advance(5 * time.Minute)
+	b = mustT[boxoffice.Booking](t)(f.sys.ExtendHold(f.ctx, b.ID))
+	queued := boxoffice.QueuedHoldsForTest(f.sys)
+	for range 100 {
+		mustT[boxoffice.Booking](t)(f.sys.ExtendHold(f.ctx, b.ID))
+	}
+	if n := boxoffice.QueuedHoldsForTest(f.sys); n != queued {
+		t.Fatalf("the sweeper's queue after 100 repeats: %d deadlines; want %d, as after the extension", n, queued)
+	}
+}
+
+// TestExtendHoldRepeatStaleSharedDeadline: a repeat tells a
+// UserLimitStore the deadline it read, after its commit, as an extension
+// tells the one it set. Here that call reaches the Store late, after an
+// extension made a second later in another process told it the new
+// deadline, a minute further on. The hold must still count against
+// MaxLiveHoldsPerUser until that new deadline: the repeat's stale
+// deadline must not cut its count short.
+func TestExtendHoldRepeatStaleSharedDeadline(t *testing.T) {
+	s, hl := newHookedLimits(t)
+	h := mustT[boxoffice.Booking](t)(s.a.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A1"}))
+	s.clock.Advance(5 * time.Minute)
+	mustT[boxoffice.Booking](t)(s.a.ExtendHold(s.ctx, h.ID))
+	s.clock.Advance(59 * time.Second)
+	var ext boxoffice.Booking
+	hl.beforeSet = func() { // the repeat's call to the Store, held up
+		s.clock.Advance(time.Second)
+		ext = mustT[boxoffice.Booking](t)(s.b.ExtendHold(s.ctx, h.ID))
+	}
+	again := mustT[boxoffice.Booking](t)(s.a.ExtendHold(s.ctx, h.ID))
+	if again.Extensions != 1 || ext.Extensions != 2 {
+		t.Fatalf("the repeat: %d extensions, the extension after it: %d; want 1, 2", again.Extensions, ext.Extensions)
+	}
+	s.clock.Set(again.HeldUntil.Add(2 * time.Second)) // past the deadline the repeat read, and the margin
+	_, err := s.b.HoldSeats(s.ctx, "alice", s.show.ID, []string{"A2"})
+	wantLimit(t, fmt.Sprintf("a second hold at %s, the first held until %s", s.clock.Now().Format("15:04:05"), ext.HeldUntil.Format("15:04:05")), err, boxoffice.LimitLiveHolds)
+}

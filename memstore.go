@@ -251,8 +251,9 @@ func newIDMask() idMask { return idMask{seed: maphash.MakeSeed()} }
 
 // of returns the mask of the ID, for its first six bytes read as a
 // big-endian number (show number, then slot): 48 bits of a keyed hash of
-// its other ten bytes, folded into one uint64 (two IDs share a mask only
-// when their 74 random bits fold alike, 1 in 2^64). maphash hashes a
+// its other ten bytes, folded into one uint64 (62 of their 74 random
+// bits survive the fold; two IDs share a mask by chance 1 in 2^48, as
+// they did unfolded, the mask having 48 bits). maphash hashes a
 // uint64 with no length to dispatch on, which saved 40 instructions a
 // hold and release over the ten bytes as a slice (maphash.Bytes); the
 // mask as one number rather than six bytes, 30 more.

@@ -50,3 +50,23 @@ func TestPrintableASCII(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPrintableASCII compares printableASCII with a byte at a time on any
+// string: a false "true" would let a control character or invalid UTF-8
+// past validUserID's fast path.
+func FuzzPrintableASCII(f *testing.F) {
+	for _, s := range []string{"", "a", "user-1", "auth0|0123456789abcdef01234567", "\x7f", "~~~~~~~\x7f", " \x1f       ", "\xff\xfe\x20\x7e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := s != ""
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] > 0x7e {
+				want = false
+			}
+		}
+		if got := printableASCII(s); got != want {
+			t.Fatalf("printableASCII(%q) = %v, want %v", s, got, want)
+		}
+	})
+}

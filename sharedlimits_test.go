@@ -155,7 +155,7 @@ func TestBrokenLimitStores(t *testing.T) {
 				s.mode = mode
 			}
 			return s
-		}, storetest.Features{UserLimits: true})
+		}, storetest.Features{UserLimits: true, SeatsOfUser: true})
 	})
 }
 
@@ -163,7 +163,7 @@ func TestBrokenLimitStores(t *testing.T) {
 // UserLimitStore passes, so that the tests below rely on a correct one.
 func TestLimitStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) boxoffice.Store { return newLimitStore(boxoffice.NewMemoryStore()) },
-		storetest.Features{UserLimits: true})
+		storetest.Features{UserLimits: true, SeatsOfUser: true})
 }
 
 // sharedLimits is two BookingSystems, a and b, on one limitStore and one

@@ -113,5 +113,5 @@ func TestWrappedStoreKeepsCapabilities(t *testing.T) {
 // does, through Unwrap.
 func TestWrappedStoreConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) boxoffice.Store { return tracedStore{boxoffice.NewMemoryStore()} },
-		storetest.Features{ExpiredHolds: true})
+		storetest.Features{ExpiredHolds: true, SeatsOfUser: true})
 }

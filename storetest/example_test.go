@@ -17,5 +17,5 @@ func ExampleRun() {
 	var t *testing.T
 	storetest.Run(t, func(t *testing.T) boxoffice.Store {
 		return boxoffice.NewMemoryStore()
-	}, storetest.Features{ExpiredHolds: true})
+	}, storetest.Features{ExpiredHolds: true, SeatsOfUser: true})
 }

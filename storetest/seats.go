@@ -19,10 +19,22 @@ var seatsOfUserTests = []subtest{
 }
 
 // runSeatsOfUser runs seatsOfUserTests if enabled: unlike the Store's
-// capabilities, this one is the ShowTx's, which each test checks.
+// capabilities, this one is the ShowTx's, which each test checks. If not
+// enabled, a Store whose UpdateShow's ShowTx has it fails, as
+// runCapability fails one with a capability left undeclared.
 func runSeatsOfUser(t *testing.T, enabled bool, newStore func(t *testing.T) boxoffice.Store) {
 	t.Run("SeatsOfUser", func(t *testing.T) {
 		if !enabled {
+			f := newFixture(t, newStore(t))
+			f.addShow(t, show("s1", hallA, movieX, at(18, 0)))
+			var has bool
+			must(t, f.s.UpdateShow(f.ctx, "s1", func(tx boxoffice.ShowTx) error {
+				_, has = tx.(boxoffice.UserSeatCounter)
+				return nil
+			}))
+			if has {
+				t.Fatal("the ShowTx of UpdateShow implements boxoffice.UserSeatCounter, which the BookingSystem uses, but Features.SeatsOfUser is false: set it, so that the suite tests it")
+			}
 			t.Skip("Features.SeatsOfUser is false")
 		}
 		for _, st := range seatsOfUserTests {
