@@ -110,7 +110,11 @@ func (s *limitStore) SetLiveHold(ctx context.Context, userID string, hold boxoff
 	switch {
 	case until.IsZero():
 		delete(u.live, hold)
-	case counted || s.mode == "set-adds":
+	case counted:
+		if until.After(u.live[hold]) { // a deadline only moves forward
+			u.live[hold] = until
+		}
+	case s.mode == "set-adds":
 		u.live[hold] = until
 	}
 	return nil

@@ -386,12 +386,15 @@ type UserLimitStore interface {
 	// it may or may not have counted the request, and the BookingSystem
 	// ends the count with SetLiveHold.
 	AdmitHold(ctx context.Context, a HoldAdmission) error
-	// SetLiveHold moves the deadline of the user's live hold to until, or
-	// stops counting the hold if until is zero. A hold that is not
-	// counted (never admitted, or ended) stays so: an extension that comes
-	// after the hold's end must not count it again. (A hold whose deadline
-	// passed may be moved while the Store still keeps it, until it drops
-	// it: the call says no time.)
+	// SetLiveHold moves the deadline of the user's live hold to until, if
+	// that is later than the deadline it counts, or stops counting the
+	// hold if until is zero. A hold's deadline only moves forward, but the
+	// calls telling of it may arrive out of order (from two processes, or
+	// a repeated ExtendHold's after a later extension's): an earlier until
+	// changes nothing. A hold that is not counted (never admitted, or
+	// ended) stays so: an extension that comes after the hold's end must
+	// not count it again. (A hold whose deadline passed may be moved while
+	// the Store still keeps it, until it drops it: the call says no time.)
 	SetLiveHold(ctx context.Context, userID string, hold BookingID, until time.Time) error
 	// ForgetIdleUsers drops what it keeps of users with no live hold and
 	// a full bucket at now, so that it does not grow with every user who

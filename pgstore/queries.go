@@ -68,10 +68,11 @@ const admitHold = `INSERT INTO {s}.user_limits AS u (user_id, next_at, live_ids,
 	RETURNING greatest(next_at, $2), live_until, admitted`
 
 // setLiveHold moves user $1's live hold $2 to deadline $3, if the hold is
-// counted.
+// counted and $3 is later than its deadline (boxoffice.UserLimitStore:
+// calls may arrive out of order).
 const setLiveHold = `UPDATE {s}.user_limits AS u SET (live_ids, live_until) = (
 		SELECT array_agg(i ORDER BY t, i), array_agg(t ORDER BY t, i)
-		FROM (SELECT i, CASE WHEN i = $2::uuid THEN $3::timestamptz ELSE t END AS t
+		FROM (SELECT i, CASE WHEN i = $2::uuid THEN greatest(t, $3::timestamptz) ELSE t END AS t
 			FROM unnest(u.live_ids, u.live_until) AS l(i, t)) AS x)
 	WHERE user_id = $1 AND $2::uuid = ANY (live_ids)`
 

@@ -143,6 +143,8 @@ func testSetLiveHold(t *testing.T, s boxoffice.Store) {
 	l.wantAdmitted("a hold", l.admit("ann", 1, t0, t0.Add(10*time.Minute)))
 	live("ann", 1, t0.Add(20*time.Minute)) // extended
 	l.wantRefused("a hold after an extension", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
+	live("ann", 1, t0.Add(12*time.Minute)) // an earlier deadline, arriving late: changes nothing
+	l.wantRefused("a hold after an earlier deadline came late", l.admit("ann", 2, t0.Add(15*time.Minute), t0.Add(25*time.Minute)), boxoffice.LimitLiveHolds, 5*time.Minute)
 	live("ann", 9, time.Time{})       // another hold: nothing happens
 	live("bob", 1, time.Time{})       // another user: nothing happens
 	live("bob", 1, t0.Add(time.Hour)) // nor here
