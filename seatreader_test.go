@@ -83,14 +83,7 @@ func TestWatchOfShowStoredWithFewerSeats(t *testing.T) {
 	for _, path := range storePaths {
 		t.Run(path.name, func(t *testing.T) {
 			ctx := context.Background()
-			cfg := boxoffice.Config{Store: fewerSeatsShow(t), Clock: fakeclock.New(memDay.Add(-time.Hour)),
-				Gateway: boxoffice.NewInMemoryGateway()}
-			path.edit(&cfg)
-			bs, err := boxoffice.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bs.Close(ctx)
+			bs := systemOn(t, path, fewerSeatsShow(t))
 			_, mapErr := bs.SeatMap(ctx, "s")
 			if !errors.Is(mapErr, boxoffice.ErrInvalidArgument) {
 				t.Fatalf("SeatMap: %v; want an error matching ErrInvalidArgument", mapErr)
@@ -124,13 +117,7 @@ func TestSeatMapShowsUnknownSeatStatusAsBooked(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), Gateway: boxoffice.NewInMemoryGateway()}
-			path.edit(&cfg)
-			bs, err := boxoffice.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bs.Close(ctx)
+			bs := systemOn(t, path, s)
 			m, err := bs.SeatMap(ctx, "s")
 			if err != nil {
 				t.Fatal(err)
@@ -244,13 +231,7 @@ func TestShowsOfMovieCountsTheLayoutsSeats(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), Gateway: boxoffice.NewInMemoryGateway()}
-			path.edit(&cfg)
-			bs, err := boxoffice.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bs.Close(ctx)
+			bs := systemOn(t, path, s)
 			shows, err := bs.ShowsOfMovie(ctx, "m", boxoffice.ShowPage{})
 			if err != nil || len(shows) != 1 {
 				t.Fatalf("ShowsOfMovie = %d shows, %v; want 1", len(shows), err)
@@ -265,14 +246,7 @@ func TestShowsOfMovieCountsTheLayoutsSeats(t *testing.T) {
 			}
 		})
 		t.Run(path.name+"/fewer", func(t *testing.T) {
-			cfg := boxoffice.Config{Store: fewerSeatsShow(t), Clock: fakeclock.New(memDay.Add(-time.Hour)),
-				Gateway: boxoffice.NewInMemoryGateway()}
-			path.edit(&cfg)
-			bs, err := boxoffice.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bs.Close(ctx)
+			bs := systemOn(t, path, fewerSeatsShow(t))
 			shows, err := bs.ShowsOfMovie(ctx, "m", boxoffice.ShowPage{})
 			if !errors.Is(err, boxoffice.ErrInvalidArgument) {
 				t.Fatalf("ShowsOfMovie = %d shows, %v; want an error matching ErrInvalidArgument", len(shows), err)
@@ -282,4 +256,18 @@ func TestShowsOfMovieCountsTheLayoutsSeats(t *testing.T) {
 			}
 		})
 	}
+}
+
+// systemOn returns a BookingSystem on Store s by path, its clock an hour
+// before the show of storedShow, closed when the test ends.
+func systemOn(t *testing.T, path storePath, s boxoffice.Store) *boxoffice.BookingSystem {
+	t.Helper()
+	cfg := boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), Gateway: boxoffice.NewInMemoryGateway()}
+	path.edit(&cfg)
+	bs, err := boxoffice.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bs.Close(context.Background()) })
+	return bs
 }
