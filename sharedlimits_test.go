@@ -111,7 +111,7 @@ func (s *limitStore) SetLiveHold(ctx context.Context, userID string, hold boxoff
 	case until.IsZero():
 		delete(u.live, hold)
 	case counted:
-		if until.After(u.live[hold]) { // a deadline only moves forward
+		if until.After(u.live[hold]) || s.mode == "set-moves-back" { // a deadline only moves forward
 			u.live[hold] = until
 		}
 	case s.mode == "set-adds":
@@ -151,7 +151,7 @@ func (s *limitStore) setFail(err error) {
 //
 //	BOXOFFICE_BROKEN_STORES=1 go test -timeout 600s -run TestBrokenLimitStores -v .
 func TestBrokenLimitStores(t *testing.T) {
-	modes := []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "refusal-counts-live", "set-adds", "forget-all"}
+	modes := []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "refusal-counts-live", "set-adds", "set-moves-back", "forget-all"}
 	brokenCheck(t, "TestBrokenLimitStores", modes, []string{"ok"}, func(t *testing.T, mode string) {
 		storetest.Run(t, func(*testing.T) boxoffice.Store {
 			s := newLimitStore(boxoffice.NewMemoryStore())
