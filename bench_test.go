@@ -394,7 +394,7 @@ type apiFloorShow struct {
 
 type apiFloorRecord struct {
 	b     boxoffice.Booking
-	seats [4]boxoffice.BookedSeat
+	seats [4]boxoffice.BookingSeat
 	pos   [4]int
 }
 
@@ -421,7 +421,7 @@ func (f *apiFloor) hold(userID, showID string, seatIDs []string, now time.Time) 
 			return boxoffice.Booking{}, false
 		}
 		r.pos[k] = i
-		r.seats[k] = boxoffice.BookedSeat{ID: sid}
+		r.seats[k] = boxoffice.BookingSeat{ID: sid}
 	}
 	id := boxoffice.BookingID(f.ids.UUID())
 	r.b = boxoffice.Booking{ID: id, UserID: userID, ShowID: showID, Seats: r.seats[:len(seatIDs)],

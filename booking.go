@@ -118,12 +118,22 @@ func (s BookingStatus) Live() bool {
 	return s == StatusHeld || s == StatusPaying || s == StatusConfirmed
 }
 
-// BookedSeat is one seat of a booking with the price fixed at hold time.
-type BookedSeat struct {
+// BookingSeat is one seat of a booking (Booking.Seats), in whatever state
+// the booking is, with the price fixed at hold time. A held booking's
+// seats are SeatHeld on the seat map, not SeatBooked: that status is a
+// sold seat's.
+type BookingSeat struct {
 	ID    string
 	Type  SeatType
 	Price Money
 }
+
+// BookedSeat is the former name of BookingSeat, which is the same type.
+// It read as a seat whose status is SeatBooked (sold), though a held
+// booking's seats are held.
+//
+// Deprecated: Use BookingSeat.
+type BookedSeat = BookingSeat
 
 // cloneSeats returns a copy of seats that shares nothing with them, as
 // slices.Clone does (nil stays nil, empty stays empty), but through make
@@ -135,21 +145,21 @@ type BookedSeat struct {
 // number: the allocator writes a slice's pointer bitmap one element at a
 // time, an array's at once, and that loop was a third of the copies'
 // allocation. The bytes are the same.
-func cloneSeats(seats []BookedSeat) []BookedSeat {
+func cloneSeats(seats []BookingSeat) []BookingSeat {
 	switch len(seats) {
 	case 1:
-		return (&[1]BookedSeat{seats[0]})[:]
+		return (&[1]BookingSeat{seats[0]})[:]
 	case 2:
-		return (&[2]BookedSeat{seats[0], seats[1]})[:]
+		return (&[2]BookingSeat{seats[0], seats[1]})[:]
 	case 3:
-		return (&[3]BookedSeat{seats[0], seats[1], seats[2]})[:]
+		return (&[3]BookingSeat{seats[0], seats[1], seats[2]})[:]
 	case 4:
-		return (&[4]BookedSeat{seats[0], seats[1], seats[2], seats[3]})[:]
+		return (&[4]BookingSeat{seats[0], seats[1], seats[2], seats[3]})[:]
 	}
 	if seats == nil {
 		return nil
 	}
-	out := make([]BookedSeat, len(seats))
+	out := make([]BookingSeat, len(seats))
 	copy(out, seats)
 	return out
 }
@@ -231,7 +241,7 @@ type Booking struct {
 	ID         BookingID
 	UserID     string
 	ShowID     string
-	Seats      []BookedSeat
+	Seats      []BookingSeat
 	Total      Money // fixed when the seats were held
 	Status     BookingStatus
 	CreatedAt  time.Time

@@ -14,14 +14,14 @@ func TestCloneSeats(t *testing.T) {
 	if got := cloneSeats(nil); got != nil {
 		t.Errorf("cloneSeats(nil) = %v; want nil", got)
 	}
-	if got := cloneSeats([]BookedSeat{}); got == nil || len(got) != 0 {
+	if got := cloneSeats([]BookingSeat{}); got == nil || len(got) != 0 {
 		t.Errorf("cloneSeats(empty) = %#v; want empty, not nil", got)
 	}
 	for n := 1; n <= 6; n++ {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			seats := make([]BookedSeat, n, n+2)
+			seats := make([]BookingSeat, n, n+2)
 			for k := range seats {
-				seats[k] = BookedSeat{ID: fmt.Sprintf("A%d", k+1), Type: SeatType(k % 3), Price: Money(100 * (k + 1))}
+				seats[k] = BookingSeat{ID: fmt.Sprintf("A%d", k+1), Type: SeatType(k % 3), Price: Money(100 * (k + 1))}
 			}
 			want := slices.Clone(seats)
 			got := cloneSeats(seats)

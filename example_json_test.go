@@ -15,7 +15,7 @@ func declinedBooking() boxoffice.Booking {
 	at := time.Date(2031, 1, 1, 18, 0, 0, 0, time.UTC)
 	return boxoffice.Booking{
 		ID: id, UserID: "ann", ShowID: "rex-2031-01-01-20",
-		Seats: []boxoffice.BookedSeat{
+		Seats: []boxoffice.BookingSeat{
 			{ID: "C4", Type: boxoffice.Premium, Price: 1300},
 			{ID: "C5", Type: boxoffice.Premium, Price: 1300},
 		},

@@ -242,7 +242,7 @@ func (b Booking) snapshot() Booking {
 // seat) and returns them with their total. On the in-memory Store it
 // also returns the record the Store will keep for the hold, allocated
 // here, before the show's lock is taken, together with the seats.
-func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookedSeat, total Money, rec *bookingRecord, err error) {
+func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID string, idx []int) (seats []BookingSeat, total Money, rec *bookingRecord, err error) {
 	pricing := bs.pricing.Load()
 	byType := e.typePrices(pricing) // nil if the theater's zone did not load
 	var prices []Money              // a HoldPricer's, for the whole hold at once
@@ -261,7 +261,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 		// The in-memory Store keeps this record itself (memTx.addHold).
 		rec, seats = newHoldRecord(len(idx))
 	} else {
-		seats = make([]BookedSeat, len(idx))
+		seats = make([]BookingSeat, len(idx))
 	}
 	if byType != nil {
 		// The common case, in a loop of its own: without the strategy's
@@ -271,7 +271,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 		for k, i := range idx {
 			seat := &layoutSeats[i]
 			price := byType.price[seat.Type] // checked when they were computed
-			seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
+			seats[k] = BookingSeat{ID: seat.ID, Type: seat.Type, Price: price}
 			total += price
 		}
 		return seats, total, rec, nil
@@ -287,7 +287,7 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 		if err := checkSeatPrice(seat.ID, price); err != nil {
 			return nil, 0, nil, err
 		}
-		seats[k] = BookedSeat{ID: seat.ID, Type: seat.Type, Price: price}
+		seats[k] = BookingSeat{ID: seat.ID, Type: seat.Type, Price: price}
 		total += price
 	}
 	return seats, total, rec, nil
@@ -441,7 +441,7 @@ type holdOp struct {
 	start          time.Time  // the show's start, set with bs: a show's start never changes
 	userID, showID string
 	idx            []int // layout positions of seats; the buffer is reused
-	seats          []BookedSeat
+	seats          []BookingSeat
 	total          Money
 	id             BookingID      // on the in-memory Store, all but its slot
 	key            slotKey        // gives id its slot in the in-memory Store (memTx.addHold)
@@ -462,7 +462,7 @@ func (h *holdOp) result() Booking {
 // holdReq is what HoldSeats asks of the hold transaction (holdOp).
 type holdReq struct {
 	userID, showID string
-	seats          []BookedSeat
+	seats          []BookingSeat
 	total          Money
 	id             BookingID
 	key            slotKey
@@ -678,7 +678,7 @@ func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // sameHold reports whether the refused seats are exactly the seats of the
 // user's own live hold mine, and returns that hold.
-func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, seats []BookedSeat) (Booking, bool) {
+func sameHold(tx ShowTx, mine BookingID, userID string, problems []SeatProblem, seats []BookingSeat) (Booking, bool) {
 	if mine.IsZero() || len(problems) != len(seats) {
 		return Booking{}, false
 	}
@@ -1141,7 +1141,7 @@ func freeSeats(tx ShowTx, layout *Layout, b *Booking) freedSeats {
 
 // partlyFreed is f once a seat was found not to be freed, the seats
 // before it all freed: the first such seat turns "all" into a list.
-func partlyFreed(f freedSeats, before []BookedSeat) (bool, []string) {
+func partlyFreed(f freedSeats, before []BookingSeat) (bool, []string) {
 	if f.partial {
 		return true, f.seats
 	}

@@ -69,7 +69,7 @@ func TestMalformedShowNoPanic(t *testing.T) {
 					Extensions: rapid.SampledFrom([]int{0, 1, -1, math.MaxInt}).Draw(rt, fmt.Sprint("extensions", k)),
 				}
 				for j := range rapid.IntRange(0, 10).Draw(rt, fmt.Sprint("nseats", k)) {
-					b.Seats = append(b.Seats, boxoffice.BookedSeat{
+					b.Seats = append(b.Seats, boxoffice.BookingSeat{
 						ID:    rapid.SampledFrom(seatIDs).Draw(rt, fmt.Sprint("seat", k, j)),
 						Type:  boxoffice.SeatType(rapid.Uint8Range(0, 5).Draw(rt, fmt.Sprint("type", k, j))),
 						Price: genMalformedMoney().Draw(rt, fmt.Sprint("price", k, j)),

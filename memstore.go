@@ -603,7 +603,7 @@ func (u *bookingUndo) oldUserID() string {
 type bookingRecord struct {
 	id             BookingID
 	userID, showID string
-	seats          []BookedSeat
+	seats          []BookingSeat
 	total          Money
 	status         BookingStatus
 	npos           uint8 // seats with a position in pos; 0: look them up
@@ -626,16 +626,16 @@ type bookingRecord struct {
 // allocation with its seats, instead of two.
 type smallHold struct {
 	rec   bookingRecord
-	seats [4]BookedSeat
+	seats [4]BookingSeat
 }
 
 // newHoldRecord returns an empty record and a slice of n seats for it.
-func newHoldRecord(n int) (*bookingRecord, []BookedSeat) {
+func newHoldRecord(n int) (*bookingRecord, []BookingSeat) {
 	if n <= len(smallHold{}.seats) {
 		h := new(smallHold)
 		return &h.rec, h.seats[:n:n]
 	}
-	return new(bookingRecord), make([]BookedSeat, n)
+	return new(bookingRecord), make([]BookingSeat, n)
 }
 
 // position returns the layout position of the record's k-th seat, or -1
@@ -698,7 +698,7 @@ func (r *bookingRecord) fill(b *Booking) {
 
 // set makes the record b, with the given Seats. The seat positions stay
 // if the Seats are the record's own slice.
-func (r *bookingRecord) set(b *Booking, seats []BookedSeat) {
+func (r *bookingRecord) set(b *Booking, seats []BookingSeat) {
 	money := r.money
 	switch {
 	case b.Payment == (Payment{}) && b.Refund == (Refund{}):

@@ -54,7 +54,7 @@ func newMemShows(tb testing.TB, showIDs ...string) *boxoffice.MemoryStore {
 func memBooking(user, showID string, created time.Time) boxoffice.Booking {
 	return boxoffice.Booking{
 		ID: boxoffice.NewBookingID(), UserID: user, ShowID: showID, Status: boxoffice.StatusHeld,
-		Seats:     []boxoffice.BookedSeat{{ID: "A1", Price: 10_00}, {ID: "A2", Price: 10_00}},
+		Seats:     []boxoffice.BookingSeat{{ID: "A1", Price: 10_00}, {ID: "A2", Price: 10_00}},
 		Total:     20_00,
 		CreatedAt: created, HeldUntil: created.Add(10 * time.Minute), UpdatedAt: created,
 	}

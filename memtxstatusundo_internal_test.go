@@ -34,7 +34,7 @@ func TestMemTxStatusUndo(t *testing.T) {
 		err := s.UpdateShow(ctx, show.ID, func(tx ShowTx) error {
 			for k := range n + others {
 				b := Booking{ID: NewBookingID(), UserID: users[k%len(users)], ShowID: show.ID, Status: StatusHeld,
-					Seats:     []BookedSeat{{ID: layout.seats[k].ID, Type: layout.seats[k].Type}},
+					Seats:     []BookingSeat{{ID: layout.seats[k].ID, Type: layout.seats[k].Type}},
 					CreatedAt: now.Add(time.Duration(k) * time.Second), HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
 				tx.PutBooking(b)
 				tx.SetSeat(k, SeatSlot{Status: SeatHeld, Booking: b.ID, HeldUntil: b.HeldUntil})
@@ -122,7 +122,7 @@ func TestMemTxStatusUndo(t *testing.T) {
 					b.CreatedAt = b.CreatedAt.Add(rapid.SampledFrom([]time.Duration{0, time.Hour}).Draw(rt, "moved"))
 					if rapid.Bool().Draw(rt, "new seats") {
 						i := len(layout.seats) - 1 - rapid.IntRange(0, 5).Draw(rt, "seat")
-						b.Seats = []BookedSeat{{ID: layout.seats[i].ID, Type: layout.seats[i].Type}}
+						b.Seats = []BookingSeat{{ID: layout.seats[i].ID, Type: layout.seats[i].Type}}
 					}
 					if rapid.Bool().Draw(rt, "paid") {
 						b.Status, b.Payment = StatusPaying, Payment{Amount: 100, Reference: "r"}

@@ -30,10 +30,10 @@ func TestMemTxSeatWritesRollBack(t *testing.T) {
 	failed := errors.New("failed")
 	for n := 1; n <= 9; n++ {
 		idx := make([]int, n)
-		booked := make([]BookedSeat, n)
+		booked := make([]BookingSeat, n)
 		for k := range idx {
 			idx[k] = 2*k + n%2 // every other seat: the seats between stay free
-			booked[k] = BookedSeat{ID: layout.seats[idx[k]].ID}
+			booked[k] = BookingSeat{ID: layout.seats[idx[k]].ID}
 		}
 		id, key := r.bookingID([16]byte(NewBookingID()))
 		rec := &bookingRecord{id: id, userID: "u", showID: show.ID, seats: booked, status: StatusHeld, createdAt: now, heldUntil: until, updatedAt: now}
@@ -97,7 +97,7 @@ func TestMemTxUndoKeepsNoRecordAlive(t *testing.T) {
 	now := show.Start.Add(-time.Hour)
 	booking := func(seat int) Booking {
 		return Booking{ID: NewBookingID(), UserID: "u", ShowID: show.ID, Status: StatusHeld,
-			Seats:     []BookedSeat{{ID: layout.seats[seat].ID, Type: layout.seats[seat].Type}},
+			Seats:     []BookingSeat{{ID: layout.seats[seat].ID, Type: layout.seats[seat].Type}},
 			CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
 	}
 	failed := errors.New("failed")
@@ -127,9 +127,9 @@ func TestMemTxUndoKeepsNoRecordAlive(t *testing.T) {
 	if err := s.UpdateShow(ctx, show.ID, func(tx ShowTx) error { tx.PutBooking(kept); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	var oldSeats weak.Pointer[BookedSeat]
+	var oldSeats weak.Pointer[BookingSeat]
 	moved := kept
-	moved.Seats = []BookedSeat{{ID: layout.seats[2].ID, Type: layout.seats[2].Type}}
+	moved.Seats = []BookingSeat{{ID: layout.seats[2].ID, Type: layout.seats[2].Type}}
 	if err := s.UpdateShow(ctx, show.ID, func(tx ShowTx) error {
 		oldSeats = weak.Make(&r.record(kept.ID).seats[0])
 		tx.PutBooking(moved)

@@ -57,7 +57,7 @@ func testRescanBehindRefused(t *testing.T, spacing time.Duration) {
 	paid := boxoffice.Payment{Method: "card", Amount: 15_00, Reference: "ch", Attempts: 1, PaidAt: start}
 	owing := func(updated time.Time) boxoffice.Booking {
 		return boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "ann", ShowID: f.show.ID,
-			Seats: []boxoffice.BookedSeat{{ID: "A1", Type: boxoffice.VIP, Price: 15_00}},
+			Seats: []boxoffice.BookingSeat{{ID: "A1", Type: boxoffice.VIP, Price: 15_00}},
 			Total: 15_00, Status: boxoffice.StatusCancelled, Payment: paid,
 			Refund:    boxoffice.Refund{Amount: 15_00, Percent: 100, Reason: "cancelled"},
 			CreatedAt: start, UpdatedAt: updated}

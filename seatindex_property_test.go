@@ -75,7 +75,7 @@ func TestMemoryStoreSeatsOfUserIndex(t *testing.T) {
 						CreatedAt: now,
 					}
 					for i := range rapid.IntRange(0, 3).Draw(rt, "seats") {
-						b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: "A" + strconv.Itoa(i+1)})
+						b.Seats = append(b.Seats, boxoffice.BookingSeat{ID: "A" + strconv.Itoa(i+1)})
 					}
 					tx.PutBooking(b)
 					working[id] = b

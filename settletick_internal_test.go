@@ -123,7 +123,7 @@ func testSettleTickBounded(t *testing.T, refuse, notFound bool) {
 	}
 	const owing = 10
 	for range owing {
-		b := Booking{ID: NewBookingID(), UserID: "ann", ShowID: show.ID, Seats: []BookedSeat{{ID: "A1", Type: VIP, Price: 1500}},
+		b := Booking{ID: NewBookingID(), UserID: "ann", ShowID: show.ID, Seats: []BookingSeat{{ID: "A1", Type: VIP, Price: 1500}},
 			Total: 1500, Status: StatusCancelled, CreatedAt: start, UpdatedAt: start,
 			Payment: Payment{Method: "card", Amount: 1500, Reference: "ch", Attempts: 1, PaidAt: start},
 			Refund:  Refund{Amount: 1500, Percent: 100, Reason: "cancelled"}}

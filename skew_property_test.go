@@ -296,7 +296,7 @@ func (sk *skewRun) check(rt *rapid.T) {
 				if b.Status != boxoffice.StatusConfirmed {
 					return fmt.Errorf("%s/%s is sold to a %s booking %s", show, seat, b.Status, b.ID)
 				}
-				if !slices.ContainsFunc(b.Seats, func(s boxoffice.BookedSeat) bool { return s.ID == seat }) {
+				if !slices.ContainsFunc(b.Seats, func(s boxoffice.BookingSeat) bool { return s.ID == seat }) {
 					return fmt.Errorf("%s/%s is sold to booking %s, which does not list it", show, seat, b.ID)
 				}
 			}

@@ -751,7 +751,7 @@ func checkStoredSeats(ctx context.Context, store boxoffice.Store, layout *boxoff
 				return fmt.Errorf("%s seat %d is %s by a %s booking %s", showID, i, slot.Status, b.Status, b.ID)
 			}
 			seat := layout.Seat(i).ID
-			if !slices.ContainsFunc(b.Seats, func(s boxoffice.BookedSeat) bool { return s.ID == seat }) {
+			if !slices.ContainsFunc(b.Seats, func(s boxoffice.BookingSeat) bool { return s.ID == seat }) {
 				return fmt.Errorf("%s seat %s is taken by booking %s, which does not list it", showID, seat, b.ID)
 			}
 		}

@@ -29,8 +29,8 @@ type brokenStore struct {
 	mode  string
 
 	mu   sync.Mutex
-	live map[boxoffice.BookingID][]boxoffice.BookedSeat // Seats returned by Booking in alias modes
-	all  map[boxoffice.BookingID]boxoffice.Booking      // committed bookings, for OwingBookings and AbandonedPayments
+	live map[boxoffice.BookingID][]boxoffice.BookingSeat // Seats returned by Booking in alias modes
+	all  map[boxoffice.BookingID]boxoffice.Booking       // committed bookings, for OwingBookings and AbandonedPayments
 	// The writes of the running UpdateShow of each show, which views read
 	// (mode "view-dirty").
 	dirty map[string]*dirtyWrites
@@ -64,7 +64,7 @@ func (s *brokenStore) noteDirty(showID string, write func(*dirtyWrites)) {
 
 func newBroken(mode string) *brokenStore {
 	return &brokenStore{inner: boxoffice.NewMemoryStore(), mode: mode,
-		live: map[boxoffice.BookingID][]boxoffice.BookedSeat{}, all: map[boxoffice.BookingID]boxoffice.Booking{},
+		live: map[boxoffice.BookingID][]boxoffice.BookingSeat{}, all: map[boxoffice.BookingID]boxoffice.Booking{},
 		dirty: map[string]*dirtyWrites{}, cancelled: map[string]bool{}, seatCounts: map[string]int{}}
 }
 

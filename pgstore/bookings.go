@@ -26,7 +26,7 @@ type seatJSON struct {
 	Price int64  `json:"price"`
 }
 
-func encodeSeats(seats []boxoffice.BookedSeat) ([]byte, error) {
+func encodeSeats(seats []boxoffice.BookingSeat) ([]byte, error) {
 	js := make([]seatJSON, len(seats))
 	for i, s := range seats {
 		js[i] = seatJSON{ID: s.ID, Type: s.Type.String(), Price: int64(s.Price)}
@@ -34,12 +34,12 @@ func encodeSeats(seats []boxoffice.BookedSeat) ([]byte, error) {
 	return json.Marshal(js)
 }
 
-func decodeSeats(data []byte) ([]boxoffice.BookedSeat, error) {
+func decodeSeats(data []byte) ([]boxoffice.BookingSeat, error) {
 	var js []seatJSON
 	if err := json.Unmarshal(data, &js); err != nil {
 		return nil, err
 	}
-	seats := make([]boxoffice.BookedSeat, len(js))
+	seats := make([]boxoffice.BookingSeat, len(js))
 	for i, s := range js {
 		t, err := boxoffice.ParseSeatType(s.Type)
 		if err != nil {
@@ -47,7 +47,7 @@ func decodeSeats(data []byte) ([]boxoffice.BookedSeat, error) {
 			// caller's invalid argument.
 			return nil, fmt.Errorf("seat %q: %v", s.ID, err)
 		}
-		seats[i] = boxoffice.BookedSeat{ID: s.ID, Type: t, Price: boxoffice.Money(s.Price)}
+		seats[i] = boxoffice.BookingSeat{ID: s.ID, Type: t, Price: boxoffice.Money(s.Price)}
 	}
 	return seats, nil
 }

@@ -35,7 +35,7 @@ func TestBookingTimesReadAlikeFromCacheAndDatabase(t *testing.T) {
 	show := addOneShow(t, s)
 	at := time.Date(2030, 6, 1, 12, 0, 0, 123456789, time.UTC)
 	b := boxoffice.Booking{ID: boxoffice.NewBookingID(), ShowID: show.ID, UserID: "u", Status: boxoffice.StatusHeld,
-		Seats: []boxoffice.BookedSeat{{ID: "A1", Price: 1000}}, Total: 1000, CreatedAt: at, HeldUntil: at, UpdatedAt: at}
+		Seats: []boxoffice.BookingSeat{{ID: "A1", Price: 1000}}, Total: 1000, CreatedAt: at, HeldUntil: at, UpdatedAt: at}
 	must(t, s.UpdateShow(t.Context(), show.ID, func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }))
 	var inTx boxoffice.Booking
 	must(t, s.UpdateShow(t.Context(), show.ID, func(tx boxoffice.ShowTx) error {

@@ -36,7 +36,7 @@ func TestLegacyPaymentFailuresAreClassified(t *testing.T) {
 			ids := make([]boxoffice.BookingID, len(cases))
 			for i, c := range cases {
 				b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "ann", ShowID: show.ID, Status: boxoffice.StatusFailed,
-					Seats: []boxoffice.BookedSeat{{ID: "A1", Type: boxoffice.Regular, Price: 1000}}, Total: 1000,
+					Seats: []boxoffice.BookingSeat{{ID: "A1", Type: boxoffice.Regular, Price: 1000}}, Total: 1000,
 					CreatedAt: time.Date(2031, 1, 1, 9, 0, 0, 0, time.UTC),
 					Payment:   boxoffice.Payment{Method: "card", Attempts: 1, Failure: c.legacy}}
 				ids[i] = b.ID

@@ -127,7 +127,7 @@ func TestRetry(t *testing.T) {
 // Regular.
 func TestStoredSeatTypes(t *testing.T) {
 	const stored = `[{"id":"A1","type":"Regular","price":1000},{"id":"C4","type":"Premium","price":1300},{"id":"F9","type":"VIP","price":1500}]`
-	want := []boxoffice.BookedSeat{{ID: "A1", Type: boxoffice.Regular, Price: 1000},
+	want := []boxoffice.BookingSeat{{ID: "A1", Type: boxoffice.Regular, Price: 1000},
 		{ID: "C4", Type: boxoffice.Premium, Price: 1300}, {ID: "F9", Type: boxoffice.VIP, Price: 1500}}
 	got, err := decodeSeats([]byte(stored))
 	if err != nil || len(got) != len(want) {

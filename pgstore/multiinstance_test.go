@@ -335,7 +335,7 @@ func auditSchema(t *testing.T, pool *pgxpool.Pool, schema string, layout *boxoff
 		switch {
 		case !ok:
 			t.Errorf("seat %s is %v by booking %v, which does not exist", key, sl.status, sl.booking)
-		case b.ShowID != sl.show || !slices.ContainsFunc(b.Seats, func(s boxoffice.BookedSeat) bool { return s.ID == seatID }):
+		case b.ShowID != sl.show || !slices.ContainsFunc(b.Seats, func(s boxoffice.BookingSeat) bool { return s.ID == seatID }):
 			t.Errorf("seat %s is %v by booking %v, which does not list it", key, sl.status, b.ID)
 		case sl.status == boxoffice.SeatBooked && b.Status != boxoffice.StatusConfirmed:
 			t.Errorf("seat %s is booked by booking %v in state %v", key, b.ID, b.Status)

@@ -30,7 +30,7 @@ func TestSeatClaimAtDeadline(t *testing.T) {
 		b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: user, ShowID: show.ID, Status: boxoffice.StatusHeld,
 			CreatedAt: until.Add(-10 * time.Minute), HeldUntil: until, UpdatedAt: until.Add(-10 * time.Minute)}
 		for _, id := range seats {
-			b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: boxoffice.Regular, Price: 10_00})
+			b.Seats = append(b.Seats, boxoffice.BookingSeat{ID: id, Type: boxoffice.Regular, Price: 10_00})
 			b.Total += 10_00
 		}
 		return b
@@ -195,7 +195,7 @@ func TestSeatClaimPutAfterCount(t *testing.T) {
 		b := boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "alice", ShowID: show.ID, Status: boxoffice.StatusHeld,
 			CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
 		for _, id := range seats {
-			b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: boxoffice.Regular, Price: 10_00})
+			b.Seats = append(b.Seats, boxoffice.BookingSeat{ID: id, Type: boxoffice.Regular, Price: 10_00})
 			b.Total += 10_00
 		}
 		return b

@@ -26,7 +26,7 @@ func twoStores(t *testing.T) (a, b *pgstore.Store, showID string) {
 func heldBooking(showID string, seat string) boxoffice.Booking {
 	now := time.Date(2031, 1, 1, 9, 0, 0, 0, time.UTC)
 	return boxoffice.Booking{ID: boxoffice.NewBookingID(), UserID: "u", ShowID: showID, Status: boxoffice.StatusHeld,
-		Seats: []boxoffice.BookedSeat{{ID: seat, Price: 100}}, Total: 100, CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
+		Seats: []boxoffice.BookingSeat{{ID: seat, Price: 100}}, Total: 100, CreatedAt: now, HeldUntil: now.Add(10 * time.Minute), UpdatedAt: now}
 }
 
 // TestNoStaleAnswers has two Stores take turns on one show, so that each

@@ -25,7 +25,7 @@ func TestBookingsOfUserCursorPrecision(t *testing.T) {
 	for i, ns := range []time.Duration{999, 1, 500, 999, time.Microsecond + 1} {
 		at := micro.Add(ns)
 		b := boxoffice.Booking{ID: boxoffice.NewBookingID(), ShowID: show.ID, UserID: "ann", Status: boxoffice.StatusReleased,
-			Seats: []boxoffice.BookedSeat{{ID: "A" + string(rune('1'+i)), Price: 1000}}, Total: 1000, CreatedAt: at, UpdatedAt: at}
+			Seats: []boxoffice.BookingSeat{{ID: "A" + string(rune('1'+i)), Price: 1000}}, Total: 1000, CreatedAt: at, UpdatedAt: at}
 		must(t, s.UpdateShow(ctx, show.ID, func(tx boxoffice.ShowTx) error { tx.PutBooking(b); return nil }))
 		written = append(written, b)
 	}

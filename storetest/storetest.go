@@ -250,7 +250,7 @@ func booking(user, showID string, created time.Time, seatIDs ...string) boxoffic
 	}
 	for i, id := range seatIDs {
 		st := seatTypes[i%len(seatTypes)]
-		b.Seats = append(b.Seats, boxoffice.BookedSeat{ID: id, Type: st.typ, Price: st.price})
+		b.Seats = append(b.Seats, boxoffice.BookingSeat{ID: id, Type: st.typ, Price: st.price})
 		b.Total += st.price
 	}
 	return b

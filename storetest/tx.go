@@ -294,7 +294,7 @@ func writeTrace(tx boxoffice.ShowTx, kept, added boxoffice.Booking) {
 	tx.SetSeat(0, boxoffice.SeatSlot{Status: boxoffice.SeatBooked, Booking: kept.ID})
 	changed := kept
 	changed.Status = boxoffice.StatusConfirmed
-	changed.Seats = []boxoffice.BookedSeat{{ID: "A9", Price: 1}}
+	changed.Seats = []boxoffice.BookingSeat{{ID: "A9", Price: 1}}
 	tx.PutBooking(changed)
 	tx.SetSeat(5, boxoffice.SeatSlot{Status: boxoffice.SeatHeld, Booking: added.ID, HeldUntil: added.HeldUntil})
 	tx.PutBooking(added)
