@@ -36,7 +36,7 @@ type Movie struct {
 type Theater struct {
 	ID       string
 	Name     string
-	Location string // street address or area
+	Location string // street address or area, for people; the time zone is TimeZone
 	City     string
 	// TimeZone is the IANA name of the theater's time zone, such as
 	// "Asia/Tokyo", or empty for none. The BookingSystem gives it to the

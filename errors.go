@@ -176,7 +176,7 @@ const (
 	SeatDuplicate                              // listed more than once in the request
 	SeatHeldByOther                            // held by another user's live booking
 	SeatHeldByYou                              // held by another live booking of the same user
-	SeatSold                                   // booked (sold)
+	SeatSold                                   // sold: SeatBooked on the seat map
 )
 
 // String returns the kind's name for people, as SeatError.Error writes it;
