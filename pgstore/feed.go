@@ -414,7 +414,7 @@ type showReports struct {
 	startDone bool
 	failures  int // connection attempts since the last that listened
 
-	conn     *pgx.Conn // the connection that listens, once it does
+	conn     *pgx.Conn // the listener's last connection, from connect on
 	ping     string    // the last heartbeat's payload, until it is heard
 	pingSent time.Time // when its send ended, on the Store's Clock
 
@@ -540,7 +540,14 @@ func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool, clock box
 	}
 	// Out of the pool for good: the pool does not count it any more, and
 	// may open another in its place.
-	return c.Hijack(), nil
+	conn := c.Hijack()
+	// The heartbeats judge it from now, not from HandleBacklog: a
+	// connection dropped without a word before its LISTEN is answered
+	// would leave the listener waiting on it as long as TCP takes.
+	r.mu.Lock()
+	r.conn, r.ping = conn, ""
+	r.mu.Unlock()
+	return conn, nil
 }
 
 // startFailed hands err, an error of the listener, to a ListenShowChanges
@@ -565,7 +572,7 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failures = 0
-	r.conn, r.ping = conn, "" // a new connection: judged by its own heartbeats
+	r.ping = "" // sent before it listened, it could not hear it
 	if !r.startDone {
 		r.startDone = true
 		r.started <- nil
