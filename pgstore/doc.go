@@ -294,8 +294,9 @@
 // give sessions of their own (not a PgBouncer in transaction mode), where
 // LISTEN works. A change is reported about 10 ms and a round trip after
 // its commit. When the connection is lost, the listener connects again
-// and then reports every show (changed("")), since notifications may have
-// been lost meanwhile; it does so every Options.ShowChangeCheck (30
+// (after 50 ms, twice as long after each failed attempt, up to 10
+// seconds) and then reports every show (changed("")), since notifications
+// may have been lost meanwhile; it does so every Options.ShowChangeCheck (30
 // seconds by default) in any case, which bounds how long a lost
 // notification keeps a seat map out of date. At the same interval it
 // notifies a heartbeat of its own through the pool: one that the listener

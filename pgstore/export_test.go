@@ -38,8 +38,9 @@ func MoviesMatchingSQL(s *Store) string { return s.q.moviesMatching }
 // for tests that check its plan.
 func AbandonedPaymentsSQL(s *Store) string { return s.q.paying }
 
-// SetListenClock makes the heartbeats and the periodic changed("") of the
-// Store's ListenShowChanges (started after the call) run on c.
+// SetListenClock makes the heartbeats, the periodic changed("") and the
+// reconnection back-off of the Store's ListenShowChanges (started after
+// the call) run on c.
 func SetListenClock(s *Store, c boxoffice.Clock) { s.clock = c }
 
 // SetHeartbeatHooks calls sending as a heartbeat's send begins, arrived

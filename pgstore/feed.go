@@ -123,6 +123,10 @@ func (f *showFeed) changed(showID string) {
 // to false when it finds nothing pending, then looks once more, so that an
 // ID added meanwhile is sent by it or by a sender its adder starts.
 func (f *showFeed) run() {
+	// A machine timer, not the Store's Clock: the interval gathers the
+	// commits of a burst into one statement, a pace of real time against
+	// PostgreSQL's notify lock, and a commit's notification must go out
+	// whether or not a test moves a fake Clock.
 	t := time.NewTimer(sendInterval)
 	defer t.Stop()
 	for {
@@ -231,7 +235,10 @@ func (f *showFeed) send(ctx context.Context, ids []string) error {
 	return last
 }
 
-// sleepCtx waits d, and reports whether ctx was not done first.
+// sleepCtx waits d, and reports whether ctx was not done first. It waits
+// on a machine timer: it spaces the sender's tries of a failed statement
+// by a few sendIntervals of real time, as run paces its sends, and Flush
+// must not hang on a fake Clock that no one moves.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -353,7 +360,7 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 	started := make(chan error, 1)
 	r := &showReports{wake: make(chan struct{}, 1), started: started, pingArrived: s.hooks.pingArrived, pingHeard: s.hooks.pingHeard}
 	l := &pgxlisten.Listener{
-		Connect: func(ctx context.Context) (*pgx.Conn, error) { return r.connect(ctx, s.pool) },
+		Connect: func(ctx context.Context) (*pgx.Conn, error) { return r.connect(ctx, s.pool, s.clock) },
 		LogError: func(ctx context.Context, err error) {
 			if ctx.Err() != nil || r.startFailed(err) || errors.Is(err, puddle.ErrClosedPool) {
 				return // said by ListenShowChanges, or nothing to be done
@@ -407,7 +414,7 @@ type showReports struct {
 	startDone bool
 	failures  int // connection attempts since the last that listened
 
-	conn     *pgx.Conn // the connection that listens, once it does
+	conn     *pgx.Conn // the listener's last connection, from connect on
 	ping     string    // the last heartbeat's payload, until it is heard
 	pingSent time.Time // when its send ended, on the Store's Clock
 
@@ -507,10 +514,10 @@ func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 }
 
 // connect takes a connection for the listener out of the pool. A
-// reconnection waits first, reconnectMin and twice as long after each
-// failed attempt, up to reconnectMax: a database going down is not
-// retried in a tight loop.
-func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, error) {
+// reconnection waits first, on clock (the Store's, as the heartbeats),
+// reconnectMin and twice as long after each failed attempt, up to
+// reconnectMax: a database going down is not retried in a tight loop.
+func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool, clock boxoffice.Clock) (*pgx.Conn, error) {
 	r.mu.Lock()
 	var wait time.Duration
 	if r.startDone {
@@ -519,12 +526,12 @@ func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool) (*pgx.Con
 	r.failures++
 	r.mu.Unlock()
 	if wait > 0 {
-		t := time.NewTimer(wait)
+		t := clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()
-		case <-t.C:
+		case <-t.C():
 		}
 	}
 	c, err := pool.Acquire(ctx)
@@ -533,7 +540,14 @@ func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool) (*pgx.Con
 	}
 	// Out of the pool for good: the pool does not count it any more, and
 	// may open another in its place.
-	return c.Hijack(), nil
+	conn := c.Hijack()
+	// The heartbeats judge it from now, not from HandleBacklog: a
+	// connection dropped without a word before its LISTEN is answered
+	// would leave the listener waiting on it as long as TCP takes.
+	r.mu.Lock()
+	r.conn, r.ping = conn, ""
+	r.mu.Unlock()
+	return conn, nil
 }
 
 // startFailed hands err, an error of the listener, to a ListenShowChanges
@@ -558,7 +572,7 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failures = 0
-	r.conn, r.ping = conn, "" // a new connection: judged by its own heartbeats
+	r.ping = "" // sent before it listened, it could not hear it
 	if !r.startDone {
 		r.startDone = true
 		r.started <- nil

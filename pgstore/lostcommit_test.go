@@ -316,6 +316,11 @@ func dbAddr(t *testing.T) string {
 // poolVia returns a pool of the test database whose connections go
 // through the proxy listening at addr.
 func poolVia(t *testing.T, addr string, maxConns int32) *pgxpool.Pool {
+	return poolViaWith(t, addr, maxConns, func(*pgxpool.Config) {})
+}
+
+// poolViaWith is poolVia with a pool configured further by configure.
+func poolViaWith(t *testing.T, addr string, maxConns int32, configure func(*pgxpool.Config)) *pgxpool.Pool {
 	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
 	must(t, err)
 	host, port, err := net.SplitHostPort(addr)
@@ -325,6 +330,7 @@ func poolVia(t *testing.T, addr string, maxConns int32) *pgxpool.Pool {
 	cfg.ConnConfig.Host, cfg.ConnConfig.Port = host, uint16(p)
 	cfg.ConnConfig.TLSConfig, cfg.ConnConfig.Fallbacks = nil, nil // a proxy reads the protocol in clear
 	cfg.MaxConns = maxConns
+	configure(cfg)
 	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	must(t, err)
 	t.Cleanup(pool.Close)

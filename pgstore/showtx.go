@@ -378,6 +378,9 @@ func (s *Store) retry(ctx context.Context, op func() error) error {
 			return fmt.Errorf("pgstore: gave up after %d attempts: %w: %w", attempt+1, boxoffice.ErrConflict, err)
 		}
 		// Full jitter over an exponential ceiling: 1 ms, 2 ms, ... 64 ms.
+		// A machine timer, not the Store's Clock: it spreads in real time
+		// transactions that lost a race, contention back-off rather than
+		// business time, and must not stall UpdateShow on a fake Clock.
 		ceiling := time.Millisecond << min(attempt, 6)
 		t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
 		select {

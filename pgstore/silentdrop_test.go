@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,11 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/pgstore"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // dropProxy is a TCP proxy whose dropSilently forgets every connection it
@@ -237,3 +241,76 @@ func TestHeartbeatOfABusyPool(t *testing.T) {
 		t.Errorf("listening backends %v, then %v; want one, the same", before, after)
 	}
 }
+
+// A connection that the network drops without a word after the listener
+// took it, before its LISTEN is answered, is found deaf by the heartbeats
+// as a listening one is, and replaced: else the listener would wait on
+// its LISTEN as long as TCP takes to notice (here, for ever), its commits
+// reported only by the periodic changed(""). The heartbeats, the periodic
+// report and the back-off run on a fake clock.
+func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
+	const check = time.Minute
+	testPool(t)
+	proxy := newDropProxy(t, dbAddr(t))
+	var dropNext atomic.Bool
+	listening := make(chan struct{}, 4)
+	pool := poolViaWith(t, proxy.ln.Addr().String(), 8, func(cfg *pgxpool.Config) {
+		cfg.AfterConnect = func(context.Context, *pgx.Conn) error {
+			if dropNext.CompareAndSwap(true, false) {
+				proxy.dropSilently() // the listener's new connection, the only one
+			}
+			return nil
+		}
+		cfg.ConnConfig.Tracer = listenTracer(listening)
+	})
+	t.Cleanup(proxy.closeAll) // before the pool closes, as in testSilentDrop
+	schema := newSchema(t, testPool(t))
+	a, err := pgstore.New(ownPool(t, 4), pgstore.Options{Schema: schema, ShowChangeCheck: -1})
+	must(t, err)
+	b, err := pgstore.New(pool, pgstore.Options{Schema: schema, ShowChangeCheck: check, Logger: slog.New(slog.DiscardHandler)})
+	must(t, err)
+	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
+	pgstore.SetListenClock(b, clock)
+	show := addShows(t, a, 1)[0]
+	r := listen(t, b)
+	recv(t, listening, "the first LISTEN")
+	// The heartbeat's and the periodic report's timers.
+	waitForTimers(t, clock, 2, "the heartbeat and the periodic report to wait")
+
+	// The listening backend ends; the connection the listener takes in
+	// its place is dropped as soon as it is made.
+	dropNext.Store(true)
+	pids := listeners(t, testPool(t), b)
+	if len(pids) != 1 {
+		t.Fatalf("%d backends listen, want 1", len(pids))
+	}
+	var ended bool
+	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	waitForTimers(t, clock, 3, "the back-off before connecting again")
+	clock.Advance(50 * time.Millisecond)
+	recv(t, listening, "the LISTEN on the dropped connection")
+	// Two checks: the first sends a heartbeat (on a new connection of the
+	// pool, which passes), the second finds it unheard.
+	for n := range 2 {
+		waitForTimers(t, clock, 2, fmt.Sprintf("the heartbeat and the periodic report before check %d", n+1))
+		clock.Advance(check)
+	}
+	// Closed, the dropped connection's LISTEN fails, and the listener
+	// backs off again before connecting.
+	waitForTimers(t, clock, 3, "the back-off after the dropped connection was closed")
+	clock.Advance(time.Second)
+	hold(t, a, show, 0)
+	r.waitCount(t, show, 1)
+}
+
+// listenTracer sends on c as a connection starts a LISTEN.
+type listenTracer chan<- struct{}
+
+func (c listenTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if strings.HasPrefix(data.SQL, "listen ") {
+		c <- struct{}{}
+	}
+	return ctx
+}
+
+func (listenTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

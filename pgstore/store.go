@@ -118,9 +118,10 @@ type Store struct {
 	showChangeCheck time.Duration // see Options.ShowChangeCheck
 	clockSkew       time.Duration // Options.MaxClockSkew
 	logger          *slog.Logger
-	// clock times ListenShowChanges' heartbeats and periodic
-	// changed(""): the machine's, a fake one in tests, which drive them
-	// without waiting out their intervals and minHeartbeatWait.
+	// clock times ListenShowChanges' heartbeats, periodic changed("")
+	// and reconnection back-off: the machine's, a fake one in tests,
+	// which drive them without waiting out their intervals,
+	// minHeartbeatWait and the back-off.
 	clock boxoffice.Clock
 	hooks feedHooks // nil functions but in tests
 }
