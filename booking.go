@@ -7,18 +7,18 @@ import (
 )
 
 // BookingID identifies a booking: a UUID, unique across processes sharing
-// a Store, with at least 74 random bits so that nobody can guess another
-// customer's. Treat it as opaque: the BookingSystem's IDs on the in-memory
+// a [Store], with at least 74 random bits so that nobody can guess another
+// customer's. Treat it as opaque: the [BookingSystem]'s IDs on the in-memory
 // Store are of version 8 and tell that Store where the booking is.
 type BookingID uuid.UUID
 
-// NewBookingID returns a random BookingID.
+// NewBookingID returns a random [BookingID].
 func NewBookingID() BookingID { return BookingID(uuid.New()) }
 
-// ParseBookingID parses the textual form returned by BookingID.String.
-// Text of any other form is an *ArgumentError (ErrInvalidArgument): a
+// ParseBookingID parses the textual form returned by [BookingID.String].
+// Text of any other form is an [*ArgumentError] ([ErrInvalidArgument]): a
 // service answers 400 for it, where an ID that parses but names no booking
-// gets ErrNotFound (404) from the calls that take it.
+// gets [ErrNotFound] (404) from the calls that take it.
 func ParseBookingID(s string) (BookingID, error) {
 	u, err := uuid.Parse(s)
 	if err != nil {
@@ -28,16 +28,16 @@ func ParseBookingID(s string) (BookingID, error) {
 }
 
 // String returns the ID in the canonical textual form of a UUID,
-// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", which ParseBookingID reads.
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", which [ParseBookingID] reads.
 func (id BookingID) String() string { return uuid.UUID(id).String() }
 
 // IsZero reports whether id is the zero ID (no booking).
 func (id BookingID) IsZero() bool { return id == BookingID{} }
 
-// MarshalText implements encoding.TextMarshaler.
+// MarshalText implements [encoding.TextMarshaler].
 func (id BookingID) MarshalText() ([]byte, error) { return uuid.UUID(id).MarshalText() }
 
-// UnmarshalText implements encoding.TextUnmarshaler, with ParseBookingID's
+// UnmarshalText implements [encoding.TextUnmarshaler], with [ParseBookingID]'s
 // error for text that is not a booking ID.
 func (id *BookingID) UnmarshalText(b []byte) error {
 	p, err := ParseBookingID(string(b))
@@ -79,8 +79,8 @@ var statusNames = [...]string{
 }
 
 // String returns the status's lower-case name, e.g. "held" or "confirmed",
-// which ParseBookingStatus reads and MarshalText writes; "unknown" for a
-// value outside the lifecycle (which MarshalText refuses).
+// which [ParseBookingStatus] reads and [BookingStatus.MarshalText] writes;
+// "unknown" for a value outside the lifecycle (which MarshalText refuses).
 func (s BookingStatus) String() string {
 	if int(s) < len(statusNames) && statusNames[s] != "" {
 		return statusNames[s]
@@ -88,9 +88,9 @@ func (s BookingStatus) String() string {
 	return "unknown"
 }
 
-// ParseBookingStatus is the inverse of BookingStatus.String for every status
+// ParseBookingStatus is the inverse of [BookingStatus.String] for every status
 // of the lifecycle; "unknown" (the String of any other value), like any
-// other text, is an *ArgumentError (ErrInvalidArgument).
+// other text, is an [*ArgumentError] ([ErrInvalidArgument]).
 func ParseBookingStatus(s string) (BookingStatus, error) {
 	for i, n := range statusNames {
 		if n != "" && n == s {
@@ -118,9 +118,9 @@ func (s BookingStatus) Live() bool {
 	return s == StatusHeld || s == StatusPaying || s == StatusConfirmed
 }
 
-// BookingSeat is one seat of a booking (Booking.Seats), in whatever state
+// BookingSeat is one seat of a booking ([Booking.Seats]), in whatever state
 // the booking is, with the price fixed at hold time. A held booking's
-// seats are SeatHeld on the seat map, not SeatBooked: that status is a
+// seats are [SeatHeld] on the seat map, not [SeatBooked]: that status is a
 // sold seat's.
 type BookingSeat struct {
 	ID    string
@@ -128,8 +128,8 @@ type BookingSeat struct {
 	Price Money
 }
 
-// BookedSeat is the former name of BookingSeat, which is the same type.
-// It read as a seat whose status is SeatBooked (sold), though a held
+// BookedSeat is the former name of [BookingSeat], which is the same type.
+// It read as a seat whose status is [SeatBooked] (sold), though a held
 // booking's seats are held.
 //
 // Deprecated: Use BookingSeat.
@@ -165,11 +165,11 @@ func cloneSeats(seats []BookingSeat) []BookingSeat {
 }
 
 // PaymentMethod names how the customer pays, e.g. "card:tok_visa". Its
-// meaning belongs to the PaymentGateway. It is kept on the booking for
+// meaning belongs to the [PaymentGateway]. It is kept on the booking for
 // good, so ConfirmBooking takes only text like the rest of the API's: at
 // most 256 bytes of valid UTF-8 with no control characters. The empty
 // method is passed on like any other, for the gateway to judge (the
-// InMemoryGateway approves it).
+// [InMemoryGateway] approves it).
 type PaymentMethod string
 
 // maxPaymentMethodLen bounds a PaymentMethod, as maxUserIDLen does user IDs.
@@ -202,17 +202,17 @@ type Payment struct {
 
 // Refund records money returned, or owed, for a booking.
 //
-// A cancellation first records the refund it owes — Amount and Percent
-// fixed, Reference empty and RefundedAt zero — and then pays it through
-// the gateway and sets Reference, RefundedAt and the Amount the gateway
-// reports. A refund with an Amount but a zero RefundedAt is therefore
-// owed and not yet paid (Pending). A refund of nothing is settled when
-// recorded.
+// A cancellation first records the refund it owes — [Refund.Amount] and
+// [Refund.Percent] fixed, [Refund.Reference] empty and [Refund.RefundedAt]
+// zero — and then pays it through the gateway and sets Reference, RefundedAt
+// and the Amount the gateway reports. A refund with an Amount but a zero
+// RefundedAt is therefore owed and not yet paid ([Refund.Pending]). A refund
+// of nothing is settled when recorded.
 //
 // A failed booking's Refund.Amount stays zero until the charge it may
 // have taken is given back (a void that finds no charge records a refund
 // of nothing: RefundedAt set, Amount zero), so the money such a booking
-// owes is not in its Refund alone: Booking.RefundOwed says what is owed
+// owes is not in its Refund alone: [Booking.RefundOwed] says what is owed
 // in both cases.
 type Refund struct {
 	Amount     Money
@@ -223,19 +223,19 @@ type Refund struct {
 }
 
 // Pending reports whether this refund, once recorded as owed, has not
-// been paid yet: Amount > 0 and RefundedAt zero. That is how a
-// cancellation's refund waits for the gateway. It does not cover a failed
-// booking whose charge is still to be given back (its Refund is zero
-// until then); use Booking.RefundOwed for "is money owed back".
+// been paid yet: [Refund.Amount] > 0 and [Refund.RefundedAt] zero. That is
+// how a cancellation's refund waits for the gateway. It does not cover a
+// failed booking whose charge is still to be given back (its [Refund] is zero
+// until then); use [Booking.RefundOwed] for "is money owed back".
 func (r Refund) Pending() bool { return r.Amount > 0 && r.RefundedAt.IsZero() }
 
 // Booking is one customer's seats in one show. Values returned by the
-// BookingSystem are snapshots; treat Seats as read-only.
+// [BookingSystem] are snapshots; treat [Booking.Seats] as read-only.
 //
-// Its times are the Clock's readings in UTC, cut down to the microsecond,
-// with no monotonic clock reading: as every Store keeps them. A Booking a
+// Its times are the [Clock]'s readings in UTC, cut down to the microsecond,
+// with no monotonic clock reading: as every [Store] keeps them. A Booking a
 // call returns (HoldSeats, ConfirmBooking, ...) is therefore the one a
-// later Booking or BookingsOfUser returns, equal by reflect.DeepEqual and
+// later Booking or BookingsOfUser returns, equal by [reflect.DeepEqual] and
 // its times by ==, whichever the Store.
 type Booking struct {
 	ID         BookingID
@@ -253,15 +253,15 @@ type Booking struct {
 }
 
 // RefundOwed returns the money owed back to the customer and not yet paid:
-// the refund of a cancelled booking still pending (Refund.Pending), or the
+// the refund of a cancelled booking still pending ([Refund.Pending]), or the
 // part of a failed booking's charge — one that went through after its hold
-// was lost, or whose outcome is unknown — not yet given back (Payment.Amount
-// beyond Refund.Amount). It is zero for every other booking.
+// was lost, or whose outcome is unknown — not yet given back ([Payment.Amount]
+// beyond [Refund.Amount]). It is zero for every other booking.
 //
-// The BookingSystem pays what is owed by itself: the call that cancelled or
+// The [BookingSystem] pays what is owed by itself: the call that cancelled or
 // confirmed tries first, and if the gateway fails, the background sweeper
-// retries with growing backoff until it is paid (see UnsettledBookingLister for
-// other processes and restarts). Calling CancelBooking or ConfirmBooking
+// retries with growing backoff until it is paid (see [UnsettledBookingLister]
+// for other processes and restarts). Calling CancelBooking or ConfirmBooking
 // again retries at once.
 func (b Booking) RefundOwed() Money {
 	switch b.Status {
@@ -278,7 +278,7 @@ func (b Booking) RefundOwed() Money {
 }
 
 // SeatIDs returns the IDs of the booking's seats. (A value method, as
-// RefundOwed is, so that it can be called on a call's result.)
+// [Booking.RefundOwed] is, so that it can be called on a call's result.)
 func (b Booking) SeatIDs() []string {
 	ids := make([]string, len(b.Seats))
 	for i, s := range b.Seats {

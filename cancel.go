@@ -9,36 +9,37 @@ import (
 )
 
 // CancelBooking cancels a confirmed booking before its show starts and
-// refunds the share of its total that the RefundPolicy gives for the time
-// left. It cancels for whoever asks: a service checks Booking.UserID against its session first
-// (see "Who may do what" in the package documentation).
+// refunds the share of its total that the [RefundPolicy] gives for the time
+// left. It cancels for whoever asks: a service checks [Booking.UserID]
+// against its session first (see "Who may do what" in the package
+// documentation).
 //
-// Everything that decides happens in one show transaction, on the Clock's
+// Everything that decides happens in one show transaction, on the [Clock]'s
 // reading inside it, as for every other move of a booking: the booking must
 // be confirmed and the show not yet started; the refund's percent (which the
 // RefundPolicy gives for the time left when the call began) and amount are
 // fixed there; the booking becomes cancelled, its seats are for sale again
-// (BookingCancelled is emitted, so watchers see them freed), and the refund
-// it is owed is recorded on it, not yet paid (Refund.Pending). Only then is
+// ([BookingCancelled] is emitted, so watchers see them freed), and the refund
+// it is owed is recorded on it, not yet paid ([Refund.Pending]). Only then is
 // the refund paid, outside the show's lock, through the gateway with the
 // booking's refund idempotency key, and recorded (Reference, RefundedAt) in a
 // second transaction, on a receipt for the amount asked; a receipt for
 // another amount is a gateway error, which leaves the refund owed (see
-// PaymentGateway). Deciding before paying is what keeps a show that starts —
+// [PaymentGateway]). Deciding before paying is what keeps a show that starts —
 // and is completed — while the refund is in flight from leaving the customer
 // with both the money and a valid ticket, and keeps the amount paid the one
 // the percent says.
 //
 // If the refund fails, CancelBooking returns an error matching
-// ErrRefundOwed, besides the gateway's error (or the Store's, if the
+// [ErrRefundOwed], besides the gateway's error (or the [Store]'s, if the
 // refund was paid but could not be recorded), with the booking, which
 // stays cancelled with its refund pending: the ticket is gone either way,
-// and the money is owed (Booking.RefundOwed). Match ErrRefundOwed before
+// and the money is owed ([Booking.RefundOwed]). Match ErrRefundOwed before
 // the sentinels the gateway's or the Store's error may match
 // (examples/server answers it as done, the refund owed); every other error
-// comes with the zero Booking. The BookingSystem then pays the refund by
+// comes with the zero [Booking]. The [BookingSystem] then pays the refund by
 // itself: its background sweeper retries with growing backoff until the
-// gateway pays, and, with a Store that implements UnsettledBookingLister,
+// gateway pays, and, with a Store that implements [UnsettledBookingLister],
 // so does any process sharing the Store or started after this one.
 // Calling CancelBooking again on a cancelled booking whose refund is
 // pending retries the refund with the same key (the gateway pays once,
@@ -53,10 +54,11 @@ import (
 // booking was cancelled, paying its refund).
 //
 // Once the show has started, cancelling a confirmed or completed booking
-// fails with an error matching ErrShowStarted (a *ShowStartedError) and,
-// as it always has, ErrInvalidTransition (a *TransitionError). Any other
+// fails with an error matching [ErrShowStarted] (a [*ShowStartedError]) and,
+// as it always has, [ErrInvalidTransition] (a [*TransitionError]). Any other
 // state is a *TransitionError: a hold, held or being paid for, is not
-// cancelled but released (ReleaseHold), and no refund is owed for it.
+// cancelled but released ([BookingSystem.ReleaseHold]), and no refund is owed
+// for it.
 func (bs *BookingSystem) CancelBooking(ctx context.Context, bookingID BookingID) (Booking, error) {
 	b, err := bs.cancelBooking(ctx, bookingID)
 	return b.snapshot(), err
@@ -262,9 +264,9 @@ func (e *cancelAfterStartError) Error() string {
 // Unwrap returns the *ShowStartedError and the *TransitionError.
 func (e *cancelAfterStartError) Unwrap() []error { return []error{&e.started, &e.transition} }
 
-// Booking returns a booking by ID; ErrNotFound if there is none. It
+// Booking returns a booking by ID; [ErrNotFound] if there is none. It
 // answers whoever asks: a service shows a booking only to its user
-// (Booking.UserID).
+// ([Booking.UserID]).
 func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, error) {
 	if err := bs.made(); err != nil {
 		return Booking{}, err
@@ -272,7 +274,7 @@ func (bs *BookingSystem) Booking(ctx context.Context, id BookingID) (Booking, er
 	return bs.store.Booking(ctx, id)
 }
 
-// Limits of a page: of a BookingPage, a ShowPage and a MovieQuery.
+// Limits of a page: of a [BookingPage], a [ShowPage] and a [MovieQuery].
 const (
 	// DefaultPageLimit is the page size of a BookingPage (or ShowPage, or
 	// MovieQuery) whose Limit is 0.
@@ -284,7 +286,7 @@ const (
 )
 
 // BookingPage selects one page of a user's bookings (see BookingsOfUser).
-// The zero BookingPage is the first page, of DefaultPageLimit bookings.
+// The zero BookingPage is the first page, of [DefaultPageLimit] bookings.
 type BookingPage struct {
 	// After is the last booking of the previous page; the zero BookingID
 	// for the first page.
@@ -322,7 +324,7 @@ func pageLimit(field string, n int) (int, error) {
 }
 
 // BookingsOfUser returns one page of the user's bookings, oldest first:
-// ordered by CreatedAt, then by ID; with page.Order NewestFirst, in the
+// ordered by CreatedAt, then by ID; with page.Order [NewestFirst], in the
 // reverse order, as a customer's history is shown. Read the next page with
 // After set to the last booking returned; a page shorter than its limit
 // (possibly empty) is the last one. Pages are cut by a cursor, not an
@@ -332,8 +334,8 @@ func pageLimit(field string, n int) (int, error) {
 // first, and on none newest first (read the first page again for it).
 //
 // An After that names no booking of this user, whether unknown or another
-// user's, is ErrNotFound. A Limit out of range is an *ArgumentError
-// (ErrInvalidArgument); see BookingPage.
+// user's, is [ErrNotFound]. A Limit out of range is an [*ArgumentError]
+// ([ErrInvalidArgument]); see [BookingPage].
 func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page BookingPage) ([]Booking, error) {
 	if err := bs.made(); err != nil {
 		return nil, err
@@ -365,15 +367,16 @@ func (bs *BookingSystem) BookingsOfUser(ctx context.Context, userID string, page
 // completed: the show was played, and the bookings can no longer be
 // cancelled. Seats stay booked. It returns how many bookings it completed.
 // A payment under way when it runs (one started before the show runs to its
-// end; see ConfirmBooking) may confirm its booking afterwards, and calling
-// CompleteShow again completes those: a job that closes shows calls it once
-// more past the payments' bound (Config.PaymentAttempts calls of at most
-// Config.PaymentTimeout and the backoffs between; later for a payment the
-// sweeper resumes). Once no payment of the show is under way, calling it
-// again completes none. Before the show starts (judged inside the show's
-// transaction) it completes nothing and returns an *ArgumentError for
-// showID, matching ErrInvalidArgument: no booking is at fault, the show is
-// asked about too early. An unknown show is ErrNotFound.
+// end; see [BookingSystem.ConfirmBooking]) may confirm its booking
+// afterwards, and calling CompleteShow again completes those: a job that
+// closes shows calls it once more past the payments' bound
+// ([Config.PaymentAttempts] calls of at most [Config.PaymentTimeout] and the
+// backoffs between; later for a payment the sweeper resumes). Once no payment
+// of the show is under way, calling it again completes none. Before the show
+// starts (judged inside the show's transaction) it completes nothing and
+// returns an [*ArgumentError] for showID, matching [ErrInvalidArgument]: no
+// booking is at fault, the show is asked about too early. An unknown show is
+// [ErrNotFound].
 func (bs *BookingSystem) CompleteShow(ctx context.Context, showID string) (int, error) {
 	gs, err := bs.enter()
 	if err != nil {

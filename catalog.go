@@ -16,9 +16,9 @@ import (
 // the start of the next.
 const CleaningBuffer = 30 * time.Minute
 
-// MaxScheduleAhead is how far after the Clock's now a show may start: ten
+// MaxScheduleAhead is how far after the [Clock]'s now a show may start: ten
 // years of 365 days. A later start is almost surely a typo (a year 20260),
-// and times near time.Time's maximum do not add up: Start plus the movie's
+// and times near [time.Time]'s maximum do not add up: Start plus the movie's
 // duration would saturate and the show would block its hall for no time.
 const MaxScheduleAhead = 10 * 365 * 24 * time.Hour
 
@@ -59,10 +59,10 @@ type Hall struct {
 	Layout    *Layout
 }
 
-// Show is one screening of a movie in a hall. Its Start and End, as the
-// BookingSystem returns them, are in UTC, to the microsecond (see
-// ScheduleShow): compare Shows with ==, or format Start in the theater's
-// zone with time.Time.In.
+// Show is one screening of a movie in a hall. Its [Show.Start] and
+// [Show.End], as the [BookingSystem] returns them, are in UTC, to the
+// microsecond (see ScheduleShow): compare Shows with ==, or format Start in
+// the theater's zone with [time.Time.In].
 type Show struct {
 	ID        string
 	MovieID   string
@@ -134,8 +134,8 @@ func newID(id string) string {
 // Title, Language, Rating and each of at most 16 Genres (at most 512 bytes
 // each) — must be valid UTF-8 without control characters, the Title and
 // the genres not empty, and its Duration more than 0 and at most 12 hours;
-// otherwise the error is an *ArgumentError (ErrInvalidArgument). An ID
-// already taken is ErrAlreadyExists.
+// otherwise the error is an [*ArgumentError] ([ErrInvalidArgument]). An ID
+// already taken is [ErrAlreadyExists].
 func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -172,14 +172,15 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 
 // AddTheater adds a theater to the catalog and returns it as stored; an
 // empty ID is filled with a random one. Its Name and City are required;
-// its text follows AddMovie's rules (an *ArgumentError otherwise), and an
-// ID already taken is ErrAlreadyExists. A TimeZone, if set, must be a
-// zone this program can load (time.LoadLocation), other than "Local",
-// the process's own zone, which differs from one process to the next, or
-// "localtime", the machine's, and written as its clean name ("Asia/Tokyo",
-// not "Asia//Tokyo", which loads only from a zoneinfo directory), nor a
-// file only such a directory has ("posixrules", "posix/...", "right/..."):
-// otherwise the error is an *ArgumentError naming the zone.
+// its text follows [BookingSystem.AddMovie]'s rules (an [*ArgumentError]
+// otherwise), and an ID already taken is [ErrAlreadyExists]. A TimeZone, if
+// set, must be a zone this program can load ([time.LoadLocation]), other than
+// "Local", the process's own zone, which differs from one process to the
+// next, or "localtime", the machine's, and written as its clean name
+// ("Asia/Tokyo", not "Asia//Tokyo", which loads only from a zoneinfo
+// directory), nor a file only such a directory has ("posixrules",
+// "posix/...", "right/..."): otherwise the error is an *ArgumentError naming
+// the zone.
 func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -211,9 +212,10 @@ func (bs *BookingSystem) AddTheater(ctx context.Context, t Theater) (Theater, er
 
 // AddHall adds a hall with its seat layout to a theater and returns it as
 // stored; an empty ID is filled with a random one. Its Name, TheaterID and
-// a Layout with seats are required, its text following AddMovie's rules
-// (an *ArgumentError otherwise); an unknown theater is ErrNotFound, and an
-// ID already taken ErrAlreadyExists.
+// a [Layout] with seats are required, its text following
+// [BookingSystem.AddMovie]'s rules (an [*ArgumentError] otherwise); an
+// unknown theater is [ErrNotFound], and an ID already taken
+// [ErrAlreadyExists].
 func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -246,24 +248,24 @@ func (bs *BookingSystem) AddHall(ctx context.Context, h Hall) (Hall, error) {
 // ScheduleShow adds a show of a movie in a hall and returns it as stored,
 // with End (start plus the movie's duration) and TheaterID filled in and
 // an empty ID filled with a random one. Start and End are stored as every
-// time the BookingSystem stores: in UTC, without a monotonic clock reading
-// (see time.Time.Round) and cut down to the microsecond, a finer part of
-// Start being dropped rather than refused. The Show returned is then the
-// one Show returns, on every Store: == to it, whatever the zone and
+// time the [BookingSystem] stores: in UTC, without a monotonic clock reading
+// (see [time.Time.Round]) and cut down to the microsecond, a finer part of
+// Start being dropped rather than refused. The [Show] returned is then the
+// one Show returns, on every [Store]: == to it, whatever the zone and
 // precision of the Start given. If a show of that ID already exists, the
-// error matches ErrAlreadyExists. A show may not start in the past or
-// more than MaxScheduleAhead after the Clock's now (an *ArgumentError), and
-// may not overlap another show of the hall, counting CleaningBuffer after
-// each: that fails with a *ScheduleConflictError naming the other show. A
-// cancelled show (CancelShow) is not in the way: its slot is free again.
-// A BasePrice outside [0, MaxPrice] is an *ArgumentError; an unknown movie
-// or hall is ErrNotFound. It also needs the hall's theater, for the zone
-// of its ShowScheduled (EventMeta.Location), with or without observers,
-// so that the call has one outcome either way: the theater is read from
-// the Store the first time the process needs it (ShowsOfMovie), a Store
-// error reading it fails the call with nothing stored, as for the movie
-// and the hall, and a theater the Store does not have gives the event no
-// zone.
+// error matches [ErrAlreadyExists]. A show may not start in the past or
+// more than [MaxScheduleAhead] after the [Clock]'s now (an [*ArgumentError]),
+// and may not overlap another show of the hall, counting [CleaningBuffer]
+// after each: that fails with a [*ScheduleConflictError] naming the other
+// show. A cancelled show ([BookingSystem.CancelShow]) is not in the way: its
+// slot is free again. A BasePrice outside [0, MaxPrice] is an *ArgumentError;
+// an unknown movie or hall is [ErrNotFound]. It also needs the hall's
+// theater, for the zone of its [ShowScheduled] ([EventMeta.Location]), with
+// or without observers, so that the call has one outcome either way: the
+// theater is read from the Store the first time the process needs it
+// ([BookingSystem.ShowsOfMovie]), a Store error reading it fails the call
+// with nothing stored, as for the movie and the hall, and a theater the Store
+// does not have gives the event no zone.
 func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -394,7 +396,7 @@ func (bs *BookingSystem) showCancelled(ctx context.Context, showID string) (bool
 	return cancelled, err
 }
 
-// Movie returns a movie by ID; ErrNotFound if there is none.
+// Movie returns a movie by ID; [ErrNotFound] if there is none.
 func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
 	if err := bs.made(); err != nil {
 		return Movie{}, err
@@ -405,7 +407,7 @@ func (bs *BookingSystem) Movie(ctx context.Context, id string) (Movie, error) {
 	return bs.store.Movie(ctx, id)
 }
 
-// Theater returns a theater by ID; ErrNotFound if there is none.
+// Theater returns a theater by ID; [ErrNotFound] if there is none.
 func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error) {
 	if err := bs.made(); err != nil {
 		return Theater{}, err
@@ -416,7 +418,7 @@ func (bs *BookingSystem) Theater(ctx context.Context, id string) (Theater, error
 	return bs.store.Theater(ctx, id)
 }
 
-// Hall returns a hall by ID; ErrNotFound if there is none.
+// Hall returns a hall by ID; [ErrNotFound] if there is none.
 func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
 	if err := bs.made(); err != nil {
 		return Hall{}, err
@@ -427,7 +429,7 @@ func (bs *BookingSystem) Hall(ctx context.Context, id string) (Hall, error) {
 	return bs.store.Hall(ctx, id)
 }
 
-// Show returns a show by ID; ErrNotFound if there is none.
+// Show returns a show by ID; [ErrNotFound] if there is none.
 func (bs *BookingSystem) Show(ctx context.Context, id string) (Show, error) {
 	if err := bs.made(); err != nil {
 		return Show{}, err

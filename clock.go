@@ -2,24 +2,24 @@ package boxoffice
 
 import "time"
 
-// Clock is the BookingSystem's only source of time: hold deadlines, expiry,
+// Clock is the [BookingSystem]'s only source of time: hold deadlines, expiry,
 // the sweeper, payment backoff and timeouts, and refund tiers all read it.
 // Tests use a fake (see package fakeclock) instead of sleeping.
 //
 // The times the BookingSystem stores from the Clock's readings (a booking's
-// CreatedAt, UpdatedAt, HeldUntil, Payment.PaidAt, Payment.LiveUntil and
-// Refund.RefundedAt, a held seat's deadline) are in UTC, cut down to the
+// CreatedAt, UpdatedAt, HeldUntil, [Payment.PaidAt], [Payment.LiveUntil] and
+// [Refund.RefundedAt], a held seat's deadline) are in UTC, cut down to the
 // microsecond (LiveUntil, a bound, rounded up) and without a monotonic clock
-// reading, so that they are the same on every Store (see Store): what a call
+// reading, so that they are the same on every [Store] (see Store): what a call
 // returns equals what a later read returns. The Clock itself may give any
 // zone and precision.
 //
 // A Clock may have two more methods, which the BookingSystem uses if it
-// does: Validate() error, which New calls, refusing the Clock if it
+// does: Validate() error, which [New] calls, refusing the Clock if it
 // returns an error (a fake clock's unusable zero value, say); and
-// AfterFunc(d time.Duration, f func()) (stop func() bool), which calls f
+// AfterFunc(d [time.Duration], f func()) (stop func() bool), which calls f
 // once d has passed on the Clock, with which each gateway call is cut off
-// after Config.PaymentTimeout rather than with a Timer and a goroutine.
+// after [Config.PaymentTimeout] rather than with a [Timer] and a goroutine.
 // fakeclock.Clock has both.
 type Clock interface {
 	// Now returns the current time.
@@ -29,7 +29,7 @@ type Clock interface {
 	NewTimer(d time.Duration) Timer
 }
 
-// Timer is a one-shot timer made by a Clock, like *time.Timer.
+// Timer is a one-shot timer made by a [Clock], like [*time.Timer].
 type Timer interface {
 	// C returns the channel the time is sent on.
 	C() <-chan time.Time
@@ -41,18 +41,18 @@ type Timer interface {
 	Reset(d time.Duration) bool
 }
 
-// SystemClock returns the Clock of the machine, the BookingSystem's
+// SystemClock returns the [Clock] of the machine, the [BookingSystem]'s
 // default.
 func SystemClock() MachineClock { return MachineClock{} }
 
-// MachineClock is the Clock of the machine: the one place in the package
-// that reads time.Now. Its zero value is ready to use.
+// MachineClock is the [Clock] of the machine: the one place in the package
+// that reads [time.Now]. Its zero value is ready to use.
 type MachineClock struct{}
 
 // Now returns time.Now().
 func (MachineClock) Now() time.Time { return time.Now() }
 
-// NewTimer returns a Timer backed by a time.Timer.
+// NewTimer returns a [Timer] backed by a [time.Timer].
 func (MachineClock) NewTimer(d time.Duration) Timer { return systemTimer{time.NewTimer(d)} }
 
 type systemTimer struct{ t *time.Timer }

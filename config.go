@@ -8,13 +8,14 @@ import (
 	"time"
 )
 
-// Config configures a BookingSystem. Every zero field takes the default in
-// its comment. For the five per-user limits (MaxHoldExtensions,
-// MaxSeatsPerHold, MaxLiveHoldsPerUser, HoldsPerMinute, MaxSeatsPerShow) a
-// negative value turns the limit off, and a negative PaymentBackoff means no wait; New
-// refuses any other field below the minimum its comment gives (so a
-// negative PaymentAttempts or EventBuffer is an error) with an
-// *ArgumentError (ErrInvalidArgument).
+// Config configures a [BookingSystem]. Every zero field takes the default in
+// its comment. For the five per-user limits ([Config.MaxHoldExtensions],
+// [Config.MaxSeatsPerHold], [Config.MaxLiveHoldsPerUser],
+// [Config.HoldsPerMinute], [Config.MaxSeatsPerShow]) a negative value turns
+// the limit off, and a negative [Config.PaymentBackoff] means no wait; [New]
+// refuses any other field below the minimum its comment gives (so a negative
+// [Config.PaymentAttempts] or [Config.EventBuffer] is an error) with an
+// [*ArgumentError] ([ErrInvalidArgument]).
 type Config struct {
 	// Store persists the catalog and the bookings. Default: a new
 	// in-memory Store (NewMemoryStore). New refuses a MemoryStore not

@@ -67,43 +67,44 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 }
 
 // ConfirmBooking pays for a held booking and, if the payment goes through
-// while the seats are still the booking's, sells them. It pays for whoever asks: a service checks Booking.UserID against its session first
-// (see "Who may do what" in the package documentation).
+// while the seats are still the booking's, sells them. It pays for whoever
+// asks: a service checks [Booking.UserID] against its session first (see "Who
+// may do what" in the package documentation).
 //
 // It marks the booking paying, charges the gateway outside any lock with
 // the booking's idempotency key (retrying transient failures with
-// exponential backoff, Config.PaymentAttempts in all), then confirms in a
+// exponential backoff, [Config.PaymentAttempts] in all), then confirms in a
 // new show transaction. On a final failure the booking is failed, its seats
-// are released, Payment.FailureKind says why, and the error matches
-// ErrPaymentFailed and the sentinel of that kind (ErrPaymentDeclined,
-// context.DeadlineExceeded; ErrShowStarted for a payment abandoned until
+// are released, [Payment.FailureKind] says why, and the error matches
+// [ErrPaymentFailed] and the sentinel of that kind ([ErrPaymentDeclined],
+// [context.DeadlineExceeded]; [ErrShowStarted] for a payment abandoned until
 // its show started, below). If the hold was lost while the payment was in
 // flight, the charge is refunded and the error matches ErrPaymentFailed and
-// ErrHoldExpired; if they were lost because CancelShow cancelled the show,
-// it matches ErrShowCancelled too, and Payment.Failure says the show was
-// cancelled. A charge whose receipt names another amount than the
-// total fails the booking too (FailureGatewayError; see PaymentGateway),
-// and what the receipt names is refunded.
+// [ErrHoldExpired]; if they were lost because [BookingSystem.CancelShow]
+// cancelled the show, it matches [ErrShowCancelled] too, and
+// [Payment.Failure] says the show was cancelled. A charge whose receipt names
+// another amount than the total fails the booking too ([FailureGatewayError];
+// see [PaymentGateway]), and what the receipt names is refunded.
 //
 // A charge that went through, or may have, for a booking that failed is
 // voided by its idempotency key — also one that goes through, or may
 // have, after a call in another process failed the booking; the answer
 // is then the recorded failure, as a replay's is (see PaymentGateway for
 // the void's keys). If the void fails too, the error says so
-// (PaymentError.RefundErr, which matches no sentinel: the answer matches
+// ([PaymentError.RefundErr], which matches no sentinel: the answer matches
 // what a replay's does), the booking stays failed with the money owed
-// (Booking.RefundOwed), and the background sweeper retries the void with
+// ([Booking.RefundOwed]), and the background sweeper retries the void with
 // growing backoff until it goes through; calling ConfirmBooking again
 // retries it at once.
 //
 // A held booking is not paid for once its show has started (judged inside
-// the show's transaction): the answer is a *ShowStartedError (ErrShowStarted)
+// the show's transaction): the answer is a [*ShowStartedError] (ErrShowStarted)
 // and nothing is charged or changed, since the seats can no longer be used.
 // A payment already under way when the show starts runs to its end; but it
 // is not resumed once the show has started: a call for a booking still
 // paying then gets a *ShowStartedError, charges nothing and leaves the
 // booking paying, and once the payment is abandoned (see below) whatever
-// it took is voided and the booking fails with FailureShowStarted.
+// it took is voided and the booking fails with [FailureShowStarted].
 //
 // Confirming is idempotent: concurrent and repeated calls for one booking
 // charge at most once, and every call that gets the outcome gets the same
@@ -112,7 +113,7 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // this method or another, answers its recorded failure and charges
 // nothing. A customer whose card was declined pays with another card by
 // holding the seats again, a new booking (a hold request like any, counted
-// against Config.HoldsPerMinute). A
+// against [Config.HoldsPerMinute]). A
 // call for a booking already paying resumes its payment: charges by the
 // same key, with the method the payment started with (method is then
 // ignored), and records the outcome. It does so at once, even while the
@@ -121,7 +122,7 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // joins the call, or the sweeper's resume, in flight instead. A call that
 // joins a payment in flight in this process waits for it only while its
 // own ctx lasts: when ctx ends first, it returns ctx.Err() and the
-// payment goes on without it; read the booking (BookingSystem.Booking) to
+// payment goes on without it; read the booking ([BookingSystem.Booking]) to
 // learn how it ended. A paying booking whose seats are lost — its hold
 // ran out and someone took a seat — is not charged again once its payment
 // is abandoned (no live call can still be charging it): it fails as hold
@@ -131,55 +132,55 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 //
 // Nobody has to call again, though: a payment left unfinished — the
 // transaction that records its outcome failed (the call then returns an
-// error matching ErrPaymentUnsettled and the Store's error, and logs it),
+// error matching [ErrPaymentUnsettled] and the [Store]'s error, and logs it),
 // or the process died after marking the booking paying —
 // is resumed by the background sweeper in the same way once it has been
 // paying for longer than any live call can take (PaymentAttempts ×
 // PaymentTimeout, the backoffs between, and five minutes of margin for
 // the Store and for clock skew between processes), so that it does not
 // race a call still charging in another process. The process that starts
-// the payment records that instant with the booking, by its own Config
-// (Payment.LiveUntil), and every process judges by it, whatever its own
-// Config. It counts from the last start or resume: a resume moves it, in
-// its first transaction, to the resume's own bound (never sooner), so
-// that the sweepers of every process leave it the time to finish rather
-// than all resuming at once (a sweeper judges this again in the
+// the payment records that instant with the booking, by its own [Config]
+// ([Payment.LiveUntil]), and every process judges by it, whatever its own
+// [BookingSystem.Config]. It counts from the last start or resume: a resume
+// moves it, in its first transaction, to the resume's own bound (never
+// sooner), so that the sweepers of every process leave it the time to finish
+// rather than all resuming at once (a sweeper judges this again in the
 // transaction that would resume, so one that read the booking before
 // another's resume began leaves it alone). A
 // customer's retry does not wait for the bound, as above: a call of this
 // process that comes while the sweeper resumes joins the resume, and the
 // sweeper leaves a payment that a call of this process is finishing to
 // that call. The outcome is recorded, and reaches observers
-// (BookingConfirmed, or PaymentFailed with the void), as a call's would.
-// With a Store that implements UnsettledBookingLister, any process
+// ([BookingConfirmed], or [PaymentFailed] with the void), as a call's would.
+// With a Store that implements [UnsettledBookingLister], any process
 // sharing the Store does this for a process that died.
 //
 // Once the payment has started, it runs to its end even if ctx is
 // cancelled — a customer who closes the page mid-payment must not turn a
 // sale into a void — bounded by Config.PaymentAttempts calls of at most
-// Config.PaymentTimeout each and the backoff between them. The Store work
+// [Config.PaymentTimeout] each and the backoff between them. The Store work
 // that follows (keeping the seats, or refunding) runs on the same detached
 // context, bounded only by the Store's own timeouts: a Store that hangs
-// holds the call, and Close waits for it up to Close's ctx.
+// holds the call, and [BookingSystem.Close] waits for it up to Close's ctx.
 //
 // A panic in the gateway (or in the Store) does not cross the API: the
 // call, and the calls that joined it, return it as an error, and the
 // booking, left paying or owing money back, is queued for the sweeper.
 //
-// Telling the answers apart: match ErrPaymentFailed (or a *PaymentError)
+// Telling the answers apart: match ErrPaymentFailed (or a [*PaymentError])
 // before context.DeadlineExceeded. A payment whose last attempt timed out
 // matches both, and its booking has failed, its seats for sale again;
-// an error that matches context.DeadlineExceeded or context.Canceled
+// an error that matches context.DeadlineExceeded or [context.Canceled]
 // without ErrPaymentFailed is the caller's ctx ending before the outcome
 // was known (a call that joined a payment in flight, say): the payment may
 // still go on, and the booking (BookingSystem.Booking) tells how it ends.
 //
-// The Booking that comes back with the answer: with no error, the confirmed
+// The [Booking] that comes back with the answer: with no error, the confirmed
 // booking. With a *PaymentError (ErrPaymentFailed), the failed booking:
-// StatusFailed, its seats for sale again, Payment.FailureKind and
+// [StatusFailed], its seats for sale again, Payment.FailureKind and
 // Payment.Failure saying why, and RefundOwed what the void has not given
 // back yet (non-zero when PaymentError.RefundErr is set). With a
-// *TransitionError (ErrInvalidTransition), the booking in the state that
+// [*TransitionError] ([ErrInvalidTransition]), the booking in the state that
 // refused: released, cancelled, completed, or expired (by the sweeper, or
 // by this very call if its hold had run out), the error then matching
 // ErrHoldExpired too. With a *ShowStartedError, the booking unchanged, held
@@ -187,18 +188,19 @@ func (f *inflight) finish(id BookingID, c *confirmCall, b Booking, err error) {
 // record, which BookingSystem.Booking reads next; a call that joined a
 // payment in flight that failed gets what that payment's call got (and one
 // whose payment went through, the booking as it is now). Every other error
-// comes with the zero Booking: an *ArgumentError, ErrNotFound, ErrClosed,
+// comes with the zero Booking: an [*ArgumentError], [ErrNotFound], [ErrClosed],
 // the ctx's error of a call that joined a payment in flight,
 // ErrPaymentUnsettled (the booking left paying), a panic, and a Store error
 // — including one that failed to record a failed payment's void, when the
 // booking has failed all the same (the error is then the Store's, not a
 // *PaymentError, and the sweeper retries the void); read the booking to
-// know where it stands. (CancelBooking and ExtendHold differ: their
-// *TransitionError comes with the zero Booking.)
+// know where it stands. ([BookingSystem.CancelBooking] and
+// [BookingSystem.ExtendHold] differ: their *TransitionError comes with the
+// zero Booking.)
 //
 // A method longer than 256 bytes, not valid UTF-8 or with control
-// characters is refused with an *ArgumentError (ErrInvalidArgument)
-// before anything is read, charged or changed (see PaymentMethod), even
+// characters is refused with an *ArgumentError ([ErrInvalidArgument])
+// before anything is read, charged or changed (see [PaymentMethod]), even
 // for a call that would only resume a payment.
 func (bs *BookingSystem) ConfirmBooking(ctx context.Context, bookingID BookingID, method PaymentMethod) (Booking, error) {
 	if err := bs.made(); err != nil {

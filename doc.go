@@ -93,7 +93,7 @@
 //
 // # Money
 //
-// [Money] is an integer count of cents. Multipliers are [Rate]s in basis
+// [Money] is an integer count of cents. Multipliers are [Rate] values in basis
 // points, applied one at a time by [Money.Apply], which rounds half away
 // from zero: the one rounding rule of the package. A booking's price is
 // fixed when its seats are held, by the Config's [PricingStrategy].

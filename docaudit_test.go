@@ -3,6 +3,15 @@ package boxoffice_test
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/build"
+	"go/doc"
+	"go/doc/comment"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -506,4 +515,160 @@ func TestDocumentedLayoutLimits(t *testing.T) {
 	if l.Len() != 60 {
 		t.Errorf("SeedLayout has %d seats; the docs say 6 × 10", l.Len())
 	}
+}
+
+// TestDocLinks: every [Name] in a doc comment of the packages (pgstore's
+// too, when its directory is here) is a doc link that resolves. One that
+// does not, [Nmae] or [Booking.Nmae], renders as plain text in brackets,
+// and go/doc only checks this package's names: [pkg.Name] is checked here
+// against pkg's own declarations.
+func TestDocLinks(t *testing.T) {
+	bracketed := regexp.MustCompile(`\[\*?[A-Za-z_][\w./]*\]`)
+	imported := map[string]map[string]bool{}
+	for _, dir := range []string{".", "fakeclock", "storetest", "pgstore"} {
+		if _, err := os.Stat(dir); err != nil {
+			t.Logf("%s: %v; not checked", dir, err)
+			continue
+		}
+		pkg, _ := docPackage(t, dir)
+		var walk func([]comment.Text, string)
+		walk = func(texts []comment.Text, where string) {
+			for _, text := range texts {
+				switch text := text.(type) {
+				case comment.Plain:
+					for _, m := range bracketed.FindAllString(string(text), -1) {
+						t.Errorf("%s: %s: %s is no doc link", dir, where, m)
+					}
+				case *comment.Link:
+					walk(text.Text, where)
+				case *comment.DocLink:
+					if text.ImportPath == "" {
+						continue // go/doc resolved it against pkg
+					}
+					syms, ok := imported[text.ImportPath]
+					if !ok {
+						bp, err := build.Import(text.ImportPath, dir, build.FindOnly)
+						if err != nil {
+							t.Fatalf("%s: %s: %v", dir, where, err)
+						}
+						_, syms = docPackage(t, bp.Dir)
+						imported[text.ImportPath] = syms
+					}
+					if name := strings.TrimPrefix(text.Recv+"."+text.Name, "."); name != "" && !syms[name] {
+						t.Errorf("%s: %s: [%s.%s] names nothing", dir, where, text.ImportPath, name)
+					}
+				}
+			}
+		}
+		for where, text := range docComments(pkg) {
+			var blocks func([]comment.Block)
+			blocks = func(bs []comment.Block) {
+				for _, b := range bs {
+					switch b := b.(type) {
+					case *comment.Paragraph:
+						walk(b.Text, where)
+					case *comment.Heading:
+						walk(b.Text, where)
+					case *comment.List:
+						for _, item := range b.Items {
+							blocks(item.Content)
+						}
+					}
+				}
+			}
+			blocks(pkg.Parser().Parse(text).Content)
+		}
+	}
+}
+
+// docPackage reads the exported API of the package in dir, as go doc
+// does, and the names a doc link may give it: Name and Type.Member.
+func docPackage(t *testing.T, dir string) (*doc.Package, map[string]bool) {
+	t.Helper()
+	bp, err := build.ImportDir(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range bp.GoFiles {
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	pkg, err := doc.NewFromFiles(fset, files, bp.ImportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms := map[string]bool{}
+	values := func(vs []*doc.Value) {
+		for _, v := range vs {
+			for _, name := range v.Names {
+				syms[name] = true
+			}
+		}
+	}
+	values(pkg.Consts)
+	values(pkg.Vars)
+	for _, f := range pkg.Funcs {
+		syms[f.Name] = true
+	}
+	for _, typ := range pkg.Types {
+		syms[typ.Name] = true
+		values(typ.Consts)
+		values(typ.Vars)
+		for _, f := range typ.Funcs {
+			syms[f.Name] = true
+		}
+		for _, m := range typ.Methods {
+			syms[typ.Name+"."+m.Name] = true
+		}
+		ast.Inspect(typ.Decl, func(n ast.Node) bool {
+			var fields *ast.FieldList
+			switch n := n.(type) {
+			case *ast.StructType:
+				fields = n.Fields
+			case *ast.InterfaceType:
+				fields = n.Methods
+			default:
+				return true
+			}
+			for _, field := range fields.List {
+				for _, name := range field.Names {
+					syms[typ.Name+"."+name.Name] = true
+				}
+			}
+			return false
+		})
+	}
+	return pkg, syms
+}
+
+// docComments are the doc comments go doc shows of pkg, by the name they
+// document.
+func docComments(pkg *doc.Package) map[string]string {
+	docs := map[string]string{"package " + pkg.Name: pkg.Doc}
+	values := func(vs []*doc.Value) {
+		for _, v := range vs {
+			docs[strings.Join(v.Names, ", ")] = v.Doc
+		}
+	}
+	funcs := func(fs []*doc.Func) {
+		for _, f := range fs {
+			docs[strings.TrimPrefix(strings.TrimPrefix(f.Recv, "*")+"."+f.Name, ".")] = f.Doc
+		}
+	}
+	values(pkg.Consts)
+	values(pkg.Vars)
+	funcs(pkg.Funcs)
+	for _, typ := range pkg.Types {
+		docs[typ.Name] = typ.Doc
+		values(typ.Consts)
+		values(typ.Vars)
+		funcs(typ.Funcs)
+		funcs(typ.Methods)
+	}
+	return docs
 }

@@ -74,15 +74,16 @@ func unmarshalName[T ~uint8](dst *T, text []byte, zeroEmpty bool, parse func(str
 	return nil
 }
 
-// MarshalText implements encoding.TextMarshaler: the status's name, as
-// String writes it; the zero status (a zero Booking's) is the empty text,
-// and any other value outside the lifecycle an *ArgumentError.
+// MarshalText implements [encoding.TextMarshaler]: the status's name, as
+// [BookingStatus.String] writes it; the zero status (a zero [Booking]'s) is
+// the empty text, and any other value outside the lifecycle an
+// [*ArgumentError].
 func (s BookingStatus) MarshalText() ([]byte, error) {
 	return marshalName(statusNames[:], s, true, "BookingStatus")
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler: the empty text is the
-// zero status, any other is read by ParseBookingStatus, with its error.
+// UnmarshalText implements [encoding.TextUnmarshaler]: the empty text is the
+// zero status, any other is read by [ParseBookingStatus], with its error.
 func (s *BookingStatus) UnmarshalText(text []byte) error {
 	return unmarshalName(s, text, true, ParseBookingStatus)
 }
@@ -93,9 +94,9 @@ var seatStatusNames = [...]string{
 	SeatBooked:    "booked",
 }
 
-// ParseSeatStatus is the inverse of SeatStatus.String for the three seat
+// ParseSeatStatus is the inverse of [SeatStatus.String] for the three seat
 // states, "available", "held" and "booked"; any other text is an
-// *ArgumentError (ErrInvalidArgument).
+// [*ArgumentError] ([ErrInvalidArgument]).
 func ParseSeatStatus(s string) (SeatStatus, error) {
 	if v, ok := parseName[SeatStatus](seatStatusNames[:], s); ok {
 		return v, nil
@@ -103,13 +104,14 @@ func ParseSeatStatus(s string) (SeatStatus, error) {
 	return 0, invalid("seatStatus", "%q is not a seat status", s)
 }
 
-// MarshalText implements encoding.TextMarshaler: "available", "held" or
-// "booked", as String writes them; any other value is an *ArgumentError.
+// MarshalText implements [encoding.TextMarshaler]: "available", "held" or
+// "booked", as [SeatStatus.String] writes them; any other value is an
+// [*ArgumentError].
 func (s SeatStatus) MarshalText() ([]byte, error) {
 	return marshalName(seatStatusNames[:], s, false, "SeatStatus")
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler with ParseSeatStatus.
+// UnmarshalText implements [encoding.TextUnmarshaler] with [ParseSeatStatus].
 func (s *SeatStatus) UnmarshalText(text []byte) error {
 	return unmarshalName(s, text, false, ParseSeatStatus)
 }
@@ -120,10 +122,10 @@ var seatTypeNames = [...]string{
 	VIP:     "VIP",
 }
 
-// ParseSeatType is the inverse of SeatType.String for the Valid types,
+// ParseSeatType is the inverse of [SeatType.String] for the Valid types,
 // "Regular", "Premium" and "VIP", case-sensitive as every Parse function
-// here is ("premium" is refused); any other text is an *ArgumentError
-// (ErrInvalidArgument).
+// here is ("premium" is refused); any other text is an [*ArgumentError]
+// ([ErrInvalidArgument]).
 func ParseSeatType(s string) (SeatType, error) {
 	if v, ok := parseName[SeatType](seatTypeNames[:], s); ok {
 		return v, nil
@@ -131,27 +133,27 @@ func ParseSeatType(s string) (SeatType, error) {
 	return 0, invalid("seatType", "%q is not a seat type", s)
 }
 
-// MarshalText implements encoding.TextMarshaler: "Regular", "Premium" or
-// "VIP", as String writes them; a type that is not Valid is an
-// *ArgumentError.
+// MarshalText implements [encoding.TextMarshaler]: "Regular", "Premium" or
+// "VIP", as [SeatType.String] writes them; a type that is not
+// [SeatType.Valid] is an [*ArgumentError].
 func (t SeatType) MarshalText() ([]byte, error) {
 	return marshalName(seatTypeNames[:], t, false, "SeatType")
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler with ParseSeatType.
+// UnmarshalText implements [encoding.TextUnmarshaler] with [ParseSeatType].
 func (t *SeatType) UnmarshalText(text []byte) error {
 	return unmarshalName(t, text, false, ParseSeatType)
 }
 
-// MarshalText implements encoding.TextMarshaler: the kind's name, as
-// String writes it ("none" for the zero kind); any other value is an
-// *ArgumentError.
+// MarshalText implements [encoding.TextMarshaler]: the kind's name, as
+// [PaymentFailureKind.String] writes it ("none" for the zero kind); any other
+// value is an [*ArgumentError].
 func (k PaymentFailureKind) MarshalText() ([]byte, error) {
 	return marshalName(failureKindNames[:], k, false, "PaymentFailureKind")
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler with
-// ParsePaymentFailureKind.
+// UnmarshalText implements [encoding.TextUnmarshaler] with
+// [ParsePaymentFailureKind].
 func (k *PaymentFailureKind) UnmarshalText(text []byte) error {
 	return unmarshalName(k, text, false, ParsePaymentFailureKind)
 }
@@ -164,9 +166,9 @@ var seatProblemNames = [...]string{
 	SeatSold:        "sold",
 }
 
-// ParseSeatProblemKind is the inverse of SeatProblemKind.String for every
-// kind, e.g. "sold" or "listed twice"; any other text is an *ArgumentError
-// (ErrInvalidArgument).
+// ParseSeatProblemKind is the inverse of [SeatProblemKind.String] for every
+// kind, e.g. "sold" or "listed twice"; any other text is an [*ArgumentError]
+// ([ErrInvalidArgument]).
 func ParseSeatProblemKind(s string) (SeatProblemKind, error) {
 	if v, ok := parseName[SeatProblemKind](seatProblemNames[:], s); ok {
 		return v, nil
@@ -174,15 +176,15 @@ func ParseSeatProblemKind(s string) (SeatProblemKind, error) {
 	return 0, invalid("seatProblemKind", "%q is not a seat problem", s)
 }
 
-// MarshalText implements encoding.TextMarshaler: the kind's name, as
-// String writes it; the zero kind (a zero SeatProblem's) is the empty
-// text, and any other value an *ArgumentError.
+// MarshalText implements [encoding.TextMarshaler]: the kind's name, as
+// [SeatProblemKind.String] writes it; the zero kind (a zero [SeatProblem]'s)
+// is the empty text, and any other value an [*ArgumentError].
 func (k SeatProblemKind) MarshalText() ([]byte, error) {
 	return marshalName(seatProblemNames[:], k, true, "SeatProblemKind")
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler: the empty text is the
-// zero kind, any other is read by ParseSeatProblemKind, with its error.
+// UnmarshalText implements [encoding.TextUnmarshaler]: the empty text is the
+// zero kind, any other is read by [ParseSeatProblemKind], with its error.
 func (k *SeatProblemKind) UnmarshalText(text []byte) error {
 	return unmarshalName(k, text, true, ParseSeatProblemKind)
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Sentinel errors. Match them with errors.Is; the typed errors below carry
+// Sentinel errors. Match them with [errors.Is]; the typed errors below carry
 // the detail and unwrap to these.
 var (
 	// ErrNotFound means no movie, theater, hall, show or booking has that ID.
@@ -120,18 +120,20 @@ var (
 	ErrRefundOwed = errors.New("boxoffice: cancelled; refund still owed")
 )
 
-// ArgumentError reports one invalid input field. It matches ErrInvalidArgument.
+// ArgumentError reports one invalid input field. It matches
+// [ErrInvalidArgument].
 type ArgumentError struct {
 	Field  string // the parameter or Config field, e.g. "seatIDs", "Config.HoldTTL"
 	Reason string // what is wrong, with a hint where one helps
 }
 
-// Error returns "boxoffice: invalid " followed by Field and Reason.
+// Error returns "boxoffice: invalid " followed by [ArgumentError.Field] and
+// [ArgumentError.Reason].
 func (e *ArgumentError) Error() string {
 	return fmt.Sprintf("boxoffice: invalid %s: %s", e.Field, e.Reason)
 }
 
-// Unwrap returns ErrInvalidArgument.
+// Unwrap returns [ErrInvalidArgument].
 func (e *ArgumentError) Unwrap() error { return ErrInvalidArgument }
 
 func invalid(field, format string, args ...any) error {
@@ -139,7 +141,7 @@ func invalid(field, format string, args ...any) error {
 }
 
 // ShowStartedError refuses an operation on a show that has started. It
-// matches ErrShowStarted.
+// matches [ErrShowStarted].
 type ShowStartedError struct {
 	ShowID string
 	Start  time.Time // when the show started
@@ -150,11 +152,11 @@ func (e *ShowStartedError) Error() string {
 	return fmt.Sprintf("boxoffice: show %s started at %s", e.ShowID, e.Start.Format(time.RFC3339))
 }
 
-// Unwrap returns ErrShowStarted.
+// Unwrap returns [ErrShowStarted].
 func (e *ShowStartedError) Unwrap() error { return ErrShowStarted }
 
 // ShowCancelledError refuses to hold seats of a show that was cancelled.
-// It matches ErrShowCancelled.
+// It matches [ErrShowCancelled].
 type ShowCancelledError struct {
 	ShowID string
 }
@@ -164,7 +166,7 @@ func (e *ShowCancelledError) Error() string {
 	return fmt.Sprintf("boxoffice: show %s was cancelled", e.ShowID)
 }
 
-// Unwrap returns ErrShowCancelled.
+// Unwrap returns [ErrShowCancelled].
 func (e *ShowCancelledError) Unwrap() error { return ErrShowCancelled }
 
 // SeatProblemKind says why one requested seat could not be held.
@@ -179,9 +181,9 @@ const (
 	SeatSold                                   // sold: SeatBooked on the seat map
 )
 
-// String returns the kind's name for people, as SeatError.Error writes it;
-// ParseSeatProblemKind reads it and MarshalText writes it, so the wording
-// is fixed. Another value is "SeatProblemKind(n)".
+// String returns the kind's name for people, as [SeatError.Error] writes it;
+// [ParseSeatProblemKind] reads it and [SeatProblemKind.MarshalText] writes
+// it, so the wording is fixed. Another value is "SeatProblemKind(n)".
 func (k SeatProblemKind) String() string {
 	if n, ok := nameOf(seatProblemNames[:], k); ok {
 		return n
@@ -201,8 +203,8 @@ type SeatProblem struct {
 // SeatError names the seats of a request that could not be held. The seat
 // IDs are checked before anyone's hold is: a request with an unknown or
 // repeated seat gets a SeatError naming every such seat, and only those
-// (it matches ErrInvalidArgument); the seats taken by others are named
-// (matching ErrSeatUnavailable) only for a request whose seats are all
+// (it matches [ErrInvalidArgument]); the seats taken by others are named
+// (matching [ErrSeatUnavailable]) only for a request whose seats are all
 // known and distinct, and then every taken one is.
 type SeatError struct {
 	ShowID   string
@@ -258,7 +260,7 @@ func (e *SeatError) Seats() []string {
 }
 
 // ScheduleConflictError names the show a new show would overlap.
-// It matches ErrScheduleConflict.
+// It matches [ErrScheduleConflict].
 type ScheduleConflictError struct {
 	Show     Show // the show that was refused
 	Conflict Show // the scheduled show it overlaps, cleaning buffer included
@@ -273,12 +275,12 @@ func (e *ScheduleConflictError) Error() string {
 		e.Show.HallID)
 }
 
-// Unwrap returns ErrScheduleConflict.
+// Unwrap returns [ErrScheduleConflict].
 func (e *ScheduleConflictError) Unwrap() error { return ErrScheduleConflict }
 
 // TransitionError reports an operation the booking's state does not allow.
-// It matches ErrInvalidTransition, and ErrHoldExpired when the booking's hold
-// has run out.
+// It matches [ErrInvalidTransition], and [ErrHoldExpired] when the booking's
+// hold has run out.
 type TransitionError struct {
 	Booking BookingID
 	From    BookingStatus
@@ -302,10 +304,10 @@ func (e *TransitionError) Unwrap() []error {
 	return []error{ErrInvalidTransition}
 }
 
-// UserLimit names the limit a RateLimitError reports.
+// UserLimit names the limit a [RateLimitError] reports.
 type UserLimit string
 
-// The limits a RateLimitError reports.
+// The limits a [RateLimitError] reports.
 const (
 	// LimitHoldsPerMinute is Config.HoldsPerMinute: it lifts with time.
 	LimitHoldsPerMinute UserLimit = "holds per minute"
@@ -322,16 +324,17 @@ const (
 )
 
 // RateLimitError reports a limit on what one user may do. It matches
-// ErrRateLimited for the limits that waiting lifts (LimitHoldsPerMinute,
-// LimitLiveHolds), and ErrLimitReached, not ErrRateLimited, for those it
-// does not (LimitHoldExtensions, LimitSeatsPerShow).
+// [ErrRateLimited] for the limits that waiting lifts ([LimitHoldsPerMinute],
+// [LimitLiveHolds]), and [ErrLimitReached], not ErrRateLimited, for those it
+// does not ([LimitHoldExtensions], [LimitSeatsPerShow]).
 type RateLimitError struct {
 	UserID     string
 	Limit      UserLimit     // which limit: LimitHoldsPerMinute, LimitLiveHolds, LimitHoldExtensions or LimitSeatsPerShow
 	RetryAfter time.Duration // a hint; zero when unknown or when waiting does not help
 }
 
-// Error names the user and the limit, with RetryAfter when it is known.
+// Error names the user and the limit, with [RateLimitError.RetryAfter] when
+// it is known.
 func (e *RateLimitError) Error() string {
 	switch e.Limit {
 	case LimitHoldExtensions:
@@ -345,8 +348,8 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("boxoffice: user %q exceeded %s", e.UserID, e.Limit)
 }
 
-// Unwrap returns ErrLimitReached for LimitHoldExtensions and
-// LimitSeatsPerShow, else ErrRateLimited.
+// Unwrap returns [ErrLimitReached] for [LimitHoldExtensions] and
+// [LimitSeatsPerShow], else [ErrRateLimited].
 func (e *RateLimitError) Unwrap() error {
 	if e.Limit == LimitHoldExtensions || e.Limit == LimitSeatsPerShow {
 		return ErrLimitReached
@@ -355,19 +358,19 @@ func (e *RateLimitError) Unwrap() error {
 }
 
 // PaymentError reports a payment that did not go through. It matches
-// ErrPaymentFailed and the sentinel of the booking's Payment.FailureKind
-// (ErrPaymentDeclined, context.DeadlineExceeded, ErrHoldExpired,
-// ErrShowStarted; FailureGatewayError has none), on the first answer and
+// [ErrPaymentFailed] and the sentinel of the booking's [Payment.FailureKind]
+// ([ErrPaymentDeclined], [context.DeadlineExceeded], [ErrHoldExpired],
+// [ErrShowStarted]; [FailureGatewayError] has none), on the first answer and
 // on every replay alike. Only the calls that shared the
-// charge get the gateway's own last error as Err; a replay rebuilds Err
-// from the booking record.
+// charge get the gateway's own last error as [PaymentError.Err]; a replay
+// rebuilds Err from the booking record.
 //
-// RefundErr is set when money that may have been taken could not be given
-// back yet (Booking.RefundOwed stays positive; the background sweeper
-// retries). It is in the message but deliberately not in the Unwrap chain:
-// a void that is declined or times out says nothing about why the payment
-// failed, and must not make the answer match ErrPaymentDeclined or
-// context.DeadlineExceeded where a replay would not.
+// [PaymentError.RefundErr] is set when money that may have been taken could
+// not be given back yet ([Booking.RefundOwed] stays positive; the background
+// sweeper retries). It is in the message but deliberately not in the
+// [PaymentError.Unwrap] chain: a void that is declined or times out says
+// nothing about why the payment failed, and must not make the answer match
+// ErrPaymentDeclined or context.DeadlineExceeded where a replay would not.
 type PaymentError struct {
 	Booking   BookingID
 	Attempts  int
@@ -375,8 +378,8 @@ type PaymentError struct {
 	RefundErr error // why giving the money back failed, if it did; not matched by errors.Is
 }
 
-// Error names the booking, the attempts made and Err, and RefundErr if
-// giving the money back failed too.
+// Error names the booking, the attempts made and [PaymentError.Err], and
+// [PaymentError.RefundErr] if giving the money back failed too.
 func (e *PaymentError) Error() string {
 	msg := fmt.Sprintf("boxoffice: payment for booking %s failed after %d attempt(s): %v", e.Booking, e.Attempts, e.Err)
 	if e.RefundErr != nil {
@@ -385,5 +388,6 @@ func (e *PaymentError) Error() string {
 	return msg
 }
 
-// Unwrap returns ErrPaymentFailed and Err, never RefundErr.
+// Unwrap returns [ErrPaymentFailed] and [PaymentError.Err], never
+// [PaymentError.RefundErr].
 func (e *PaymentError) Unwrap() []error { return []error{ErrPaymentFailed, e.Err} }

@@ -209,41 +209,41 @@ type watcher struct {
 }
 
 // Watch streams a show's seat map, then its seat changes as they are
-// committed, until ctx is done or the BookingSystem closes; then the
+// committed, until ctx is done or the [BookingSystem] closes; then the
 // channel is closed, and updates queued but not yet received are dropped,
 // not delivered (a reader that must hear of every change, an audit say,
-// uses an Observer instead). (An HTTP handler relaying a stream thus runs
+// uses an [Observer] instead). (An HTTP handler relaying a stream thus runs
 // until then: http.Server.Shutdown, which waits for handlers, needs them
 // ended first, with a func given to RegisterOnShutdown, say.) The stream
 // begins with the whole seat map: up to three updates, one per status some
 // seat has (available, held, booked, in that order), each with its seats
-// in Layout order, every seat in one of them, with its status as SeatMap shows it (a lapsed hold shows as
-// available; a cancelled show has every seat available). Every change
-// committed after that map comes after it, once (the end of a lapsed hold
-// too, which the map showed available already): a reader that applies
-// every update in order has the seat map, with no SeatMap call. The
-// map's updates have SeatUpdate.Initial set, and no other update has, so
-// a reader tells the map from the changes (to draw the map whole, to
-// show only the changes as changes) by the flag. The map names every
-// seat of the hall once: a reader that must know it has the whole map
-// before a change comes (on a quiet show, none may come for long) counts
-// the seats of the Initial updates to the hall's Layout.Len (of
-// SeatMap.Layout, or Hall.Layout).
-// Watch returns once any transaction of the show running as it is called
-// has committed (it waits for it, like any call on the show, as long as
-// ctx lets it), and the map shows it.
+// in [Layout] order, every seat in one of them, with its status as
+// [BookingSystem.SeatMap] shows it (a lapsed hold shows as available; a
+// cancelled show has every seat available). Every change committed after that
+// map comes after it, once (the end of a lapsed hold too, which the map
+// showed available already): a reader that applies every update in order has
+// the seat map, with no SeatMap call. The map's updates have
+// [SeatUpdate.Initial] set, and no other update has, so a reader tells the
+// map from the changes (to draw the map whole, to show only the changes as
+// changes) by the flag. The map names every seat of the hall once: a reader
+// that must know it has the whole map before a change comes (on a quiet show,
+// none may come for long) counts the seats of the Initial updates to the
+// hall's [Layout.Len] (of [SeatMap.Layout], or [Hall.Layout]). Watch returns
+// once any transaction of the show running as it is called has committed (it
+// waits for it, like any call on the show, as long as ctx lets it), and the
+// map shows it.
 //
-// Each stream has its own buffer of Config.EventBuffer updates, besides
+// Each stream has its own buffer of [Config.EventBuffer] updates, besides
 // the map it begins with. A reader that falls further behind is never
 // left with a gap it cannot see: its stream ends (the channel is closed,
 // after the updates queued before the gap, and the first it could not
 // hold is counted in Stats().EventsDropped). A reader whose channel closes
 // while its ctx is live opens a new stream, which begins with the seat
-// map again; Watch then returns ErrClosed if the BookingSystem closed.
-// An unknown show is ErrNotFound.
+// map again; Watch then returns [ErrClosed] if the BookingSystem closed.
+// An unknown show is [ErrNotFound].
 //
-// On a Store shared by several processes that reports their changes (a
-// ShowChangeListener, such as pgstore's), the stream also brings the
+// On a [Store] shared by several processes that reports their changes (a
+// [ShowChangeListener], such as pgstore's), the stream also brings the
 // changes other processes commit, a little later than they commit. If the
 // show already has open streams in this process, a new one begins with
 // the map they were last sent, and the changes of other processes not yet

@@ -69,47 +69,47 @@ func printable8(w uint64) bool {
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // HoldSeats holds all the given seats of a show for the user, or none of
-// them, for Config.HoldTTL. It returns the new booking in state held, with
+// them, for [Config.HoldTTL]. It returns the new booking in state held, with
 // its total fixed now by the current pricing strategy.
 //
 // A seat that is unknown or listed twice fails the whole request with a
-// *SeatError naming every such seat (errors.Is ErrInvalidArgument); a
+// [*SeatError] naming every such seat ([errors.Is] [ErrInvalidArgument]); a
 // well-formed request with seats held by a live booking or sold fails with
-// a *SeatError naming every taken seat (ErrSeatUnavailable). Either way
+// a *SeatError naming every taken seat ([ErrSeatUnavailable]). Either way
 // nothing changes.
 //
 // Holding again exactly the seats of a live hold of the same user on the
 // same show returns that hold unchanged, whatever the limits (so a
 // retried request is harmless, though it counts against HoldsPerMinute
 // as every request does); asking for some seats the user already
-// holds in another booking is refused with SeatHeldByYou. Every request
-// that passes the input checks counts against Config.HoldsPerMinute
+// holds in another booking is refused with [SeatHeldByYou]. Every request
+// that passes the input checks counts against [Config.HoldsPerMinute]
 // (3 a minute by default), except one refused by the live-hold cap (one
-// whose pricing fails counts); Config.MaxSeatsPerHold (default 10) and
-// Config.MaxLiveHoldsPerUser (default 5) cap its size and the user's live
+// whose pricing fails counts); [Config.MaxSeatsPerHold] (default 10) and
+// [Config.MaxLiveHoldsPerUser] (default 5) cap its size and the user's live
 // holds. The limits are asked before the seats are
-// priced: a request they refuse calls no PricingStrategy (nor
-// MembershipFunc). Config.MaxSeatsPerShow, if set, is judged last, in the
+// priced: a request they refuse calls no [PricingStrategy] (nor
+// [MembershipFunc]). [Config.MaxSeatsPerShow], if set, is judged last, in the
 // show's transaction, once the seats are found free: a request that would
-// take the user's seats of the show past it gets a *RateLimitError of
-// LimitSeatsPerShow (ErrLimitReached) and nothing changes.
+// take the user's seats of the show past it gets a [*RateLimitError] of
+// [LimitSeatsPerShow] ([ErrLimitReached]) and nothing changes.
 //
 // Seats are sold until the show starts, so from the start on (judged with
-// the Clock inside the show's transaction, like a hold's expiry) HoldSeats
-// returns a *ShowStartedError (ErrShowStarted) and nothing changes; the
+// the [Clock] inside the show's transaction, like a hold's expiry) HoldSeats
+// returns a [*ShowStartedError] ([ErrShowStarted]) and nothing changes; the
 // request still counts against HoldsPerMinute, like any refused one. So
-// does a request for a show that was cancelled (CancelShow), which gets a
-// *ShowCancelledError (ErrShowCancelled), judged in the same transaction
-// on the Store's state, so a cancellation by another process counts. A
-// hold made less than HoldTTL before the start lasts only until the start
-// (Booking.HeldUntil says so): it could not be paid for later.
+// does a request for a show that was cancelled ([BookingSystem.CancelShow]),
+// which gets a [*ShowCancelledError] ([ErrShowCancelled]), judged in the same
+// transaction on the [Store]'s state, so a cancellation by another process
+// counts. A hold made less than HoldTTL before the start lasts only until the
+// start ([Booking.HeldUntil] says so): it could not be paid for later.
 //
 // The user ID must be 1 to 256 bytes of valid UTF-8 without control
 // characters, and seatIDs hold at least one seat and at most
-// Config.MaxSeatsPerHold: else the error is an *ArgumentError
-// (ErrInvalidArgument). An unknown show is ErrNotFound. A request refused
+// Config.MaxSeatsPerHold: else the error is an [*ArgumentError]
+// (ErrInvalidArgument). An unknown show is [ErrNotFound]. A request refused
 // by HoldsPerMinute or MaxLiveHoldsPerUser gets a *RateLimitError
-// (ErrRateLimited) whose RetryAfter says when to try again.
+// ([ErrRateLimited]) whose RetryAfter says when to try again.
 func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, seatIDs []string) (b Booking, err error) {
 	if err := bs.refuseClosed(); err != nil {
 		return Booking{}, err
@@ -762,11 +762,12 @@ func (b *Booking) meta(now time.Time, loc *time.Location) EventMeta {
 
 // ReleaseHold gives the seats of a held booking back for sale. Releasing a
 // booking that is already released is a no-op; any other state is a
-// *TransitionError (ErrHoldExpired once the hold has run out). It never
-// returns a *ShowStartedError: no hold outlives the show's start, so from
+// [*TransitionError] ([ErrHoldExpired] once the hold has run out). It never
+// returns a [*ShowStartedError]: no hold outlives the show's start, so from
 // then on releasing a held booking is the error of a hold that has run
-// out. An unknown booking is ErrNotFound. It releases for whoever asks: a service checks Booking.UserID against its session first
-// (see "Who may do what" in the package documentation).
+// out. An unknown booking is [ErrNotFound]. It releases for whoever asks: a
+// service checks [Booking.UserID] against its session first (see "Who may do
+// what" in the package documentation).
 func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (b Booking, err error) {
 	// The booking is written once, into b, and its Seats cloned in place:
 	// passed up by value through endHold's three levels, a Booking of 360
@@ -777,16 +778,17 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 }
 
 // ExtendHold moves a live hold's deadline to HoldTTL from now (it does not
-// add HoldTTL to the old deadline), at most Config.MaxHoldExtensions times
+// add HoldTTL to the old deadline), at most [Config.MaxHoldExtensions] times
 // per booking (no limit when it is negative), so that nobody keeps seats
 // forever by refreshing; every extension granted uses one up. Past the cap
-// it returns a *RateLimitError of LimitHoldExtensions, which matches
-// ErrLimitReached and not ErrRateLimited (waiting does not lift it) and is
-// not counted in Stats.RateLimited. It extends for whoever asks: a service checks Booking.UserID against its session first
-// (see "Who may do what" in the package documentation).
+// it returns a [*RateLimitError] of [LimitHoldExtensions], which matches
+// [ErrLimitReached] and not [ErrRateLimited] (waiting does not lift it) and is
+// not counted in [Stats.RateLimited]. It extends for whoever asks: a service
+// checks [Booking.UserID] against its session first (see "Who may do what" in
+// the package documentation).
 //
-// As with HoldSeats, the new deadline is never later than the show's
-// start: the seats cannot be paid for after it, so holding them longer
+// As with [BookingSystem.HoldSeats], the new deadline is never later than the
+// show's start: the seats cannot be paid for after it, so holding them longer
 // would only show as held, to the seat map and to observers, seats that
 // nobody can buy any more.
 //
@@ -795,14 +797,14 @@ func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (
 // HoldTTL, if that is less), not at all (already at the start) or back (a
 // process whose clock is behind the one that extended) returns the hold
 // unchanged, does not count against the cap and emits no event.
-// So a retry after ErrCommitUnknown or a timeout, or a double click,
+// So a retry after [ErrCommitUnknown] or a timeout, or a double click,
 // answers the hold as the first call left it, not a second extension or,
 // at the cap, a *RateLimitError. Such a call never moves the deadline: it
 // holds no seat longer than the last extension granted.
-// From the start on it returns a *ShowStartedError (ErrShowStarted), for
+// From the start on it returns a [*ShowStartedError] ([ErrShowStarted]), for
 // any booking of the show; a hold that has run out or a booking that is no
-// longer held is a *TransitionError (ErrHoldExpired, ErrInvalidTransition).
-// An unknown booking is ErrNotFound.
+// longer held is a [*TransitionError] ([ErrHoldExpired],
+// [ErrInvalidTransition]). An unknown booking is [ErrNotFound].
 func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (Booking, error) {
 	gs, err := bs.enter()
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits on the size of a Layout. They keep a typo or hostile input from
+// Limits on the size of a [Layout]. They keep a typo or hostile input from
 // allocating gigabytes; the largest real cinema halls hold about 3,000 seats.
 const (
 	// MaxLayoutSeats is the most seats one hall may have.
@@ -34,13 +34,14 @@ const (
 
 // Layout is the seat plan of a hall: which seats exist, their types, and
 // where they are drawn. A Layout is immutable once built and safe to share
-// between halls and goroutines. Build one with GridLayout, SeedLayout or
-// ParseLayout (or decode one into a new Layout, see UnmarshalText).
+// between halls and goroutines. Build one with [GridLayout], [SeedLayout] or
+// [ParseLayout] (or decode one into a new Layout, see [Layout.UnmarshalText]).
 //
 // A nil *Layout, like a zero Layout, reads as a layout with no seats, as a
-// nil map reads as an empty one: Len and Width are 0, Seats and Rows are
-// nil, Seat returns the zero Seat, Index and Lookup find nothing, String is
-// "" and MarshalText returns an error. No method panics.
+// nil map reads as an empty one: [Layout.Len] and [Layout.Width] are 0,
+// [Layout.Seats] and [Layout.Rows] are nil, [Layout.Seat] returns the zero
+// [Seat], [Layout.Index] and [Layout.Lookup] find nothing, [Layout.String] is
+// "" and [Layout.MarshalText] returns an error. No method panics.
 type Layout struct {
 	seats []Seat   // in reading order: line by line, left to right
 	lines []string // row label of each drawn line
@@ -70,8 +71,8 @@ func (l *Layout) Len() int {
 }
 
 // Seats returns the seats in reading order. The slice is a copy, so the
-// Layout stays immutable: changing a seat's Type in it changes no price.
-// Len and Seat read the seats without copying them.
+// [Layout] stays immutable: changing a seat's Type in it changes no price.
+// [Layout.Len] and [Layout.Seat] read the seats without copying them.
 func (l *Layout) Seats() []Seat {
 	if l == nil {
 		return nil
@@ -79,9 +80,9 @@ func (l *Layout) Seats() []Seat {
 	return slices.Clone(l.seats)
 }
 
-// Seat returns the seat at position i (0 ≤ i < Len) in reading order, or
-// the zero Seat (its ID "") for an i out of that range, as a lookup in a
-// map that lacks the key does.
+// Seat returns the seat at position i (0 ≤ i < [Layout.Len]) in reading
+// order, or the zero Seat (its ID "") for an i out of that range, as a lookup
+// in a map that lacks the key does.
 func (l *Layout) Seat(i int) Seat {
 	if l == nil || uint(i) >= uint(len(l.seats)) {
 		return Seat{}
@@ -239,11 +240,11 @@ func (l *Layout) Equal(other *Layout) bool {
 // aisles. Rows are labelled A, B, …, Z, AA, AB, …, ZZ front to back and
 // seats are numbered from 1, so the seat IDs are "A1", "A2", …. typeOf gets
 // the row index (from 0) and the seat number (from 1) and returns the seat's
-// type; nil makes every seat Regular.
+// type; nil makes every seat [Regular].
 //
 // rows must be in 1..MaxLayoutRows, seatsPerRow in 1..MaxLayoutColumns, and
-// rows × seatsPerRow at most MaxLayoutSeats; otherwise the error is an
-// *ArgumentError (ErrInvalidArgument).
+// rows × seatsPerRow at most [MaxLayoutSeats]; otherwise the error is an
+// [*ArgumentError] ([ErrInvalidArgument]).
 func GridLayout(rows, seatsPerRow int, typeOf func(row, seat int) SeatType) (*Layout, error) {
 	if rows < 1 || rows > MaxLayoutRows {
 		return nil, invalid("rows", "%d rows; a hall has 1 to %d rows", rows, MaxLayoutRows)
@@ -275,7 +276,7 @@ func GridLayout(rows, seatsPerRow int, typeOf func(row, seat int) SeatType) (*La
 }
 
 // SeedLayout returns the seed hall: rows A–F of seats 1–10 (seat IDs "A1"
-// to "F10"), rows A–B VIP, C–D Premium and E–F Regular.
+// to "F10"), rows A–B [VIP], C–D [Premium] and E–F [Regular].
 func SeedLayout() *Layout {
 	l, err := GridLayout(6, 10, func(row, _ int) SeatType {
 		switch {
@@ -307,8 +308,8 @@ func SeedLayout() *Layout {
 //
 // A label is 1 to 3 capital letters A–Z and is unique within the map. Seats
 // are numbered from 1, left to right within their row, skipping gaps, and
-// their ID is the label followed by the number ("B12"). Seat.Line is the
-// row's index among the row lines (from 0) and Seat.Column is the index of
+// their ID is the label followed by the number ("B12"). [Seat.Line] is the
+// row's index among the row lines (from 0) and [Seat.Column] is the index of
 // the seat's cell, gaps counted. Leading and trailing spaces, trailing gaps
 // and a carriage return before the newline are ignored; a tab or any other
 // control character is an error.
@@ -323,10 +324,10 @@ func SeedLayout() *Layout {
 // has seats A1–A4 in columns 2–5, and B1–B3 then B4–B6 either side of the
 // aisle in column 3.
 //
-// A map with no rows, a row with no seats, more than MaxLayoutRows rows,
-// MaxLayoutColumns cells in a row or MaxLayoutSeats seats, or a line longer
-// than 512 bytes is refused. Every error is an *ArgumentError
-// (ErrInvalidArgument) that names the line and the problem.
+// A map with no rows, a row with no seats, more than [MaxLayoutRows] rows,
+// [MaxLayoutColumns] cells in a row or [MaxLayoutSeats] seats, or a line longer
+// than 512 bytes is refused. Every error is an [*ArgumentError]
+// ([ErrInvalidArgument]) that names the line and the problem.
 func ParseLayout(text string) (*Layout, error) {
 	b := newLayoutBuilder(0, 0)
 	labels := make(map[string]int) // label → line number, to report duplicates
@@ -481,7 +482,7 @@ func rowLabel(i int) string {
 	return string(buf[pos:])
 }
 
-// String returns the layout as a text map in the form ParseLayout reads:
+// String returns the layout as a text map in the form [ParseLayout] reads:
 // one line per row, labels padded to a common width, gaps as '.', each line
 // ending in a newline. ParseLayout(l.String()) returns a layout equal to l.
 func (l *Layout) String() string {
@@ -512,8 +513,9 @@ func (l *Layout) String() string {
 	return b.String()
 }
 
-// MarshalText returns the layout's text map (see String), so a Store can
-// persist a layout as text. A nil or empty Layout has no text form.
+// MarshalText returns the layout's text map (see [Layout.String]), so a
+// [Store] can persist a layout as text. A nil or empty [Layout] has no text
+// form.
 func (l *Layout) MarshalText() ([]byte, error) {
 	if l == nil || len(l.seats) == 0 {
 		return nil, invalid("layout", "an empty layout has no text form")
@@ -521,11 +523,11 @@ func (l *Layout) MarshalText() ([]byte, error) {
 	return []byte(l.String()), nil
 }
 
-// UnmarshalText parses a text map (see ParseLayout) into l, which must be
-// a new, empty Layout (new(Layout)): it exists for decoders filling a
+// UnmarshalText parses a text map (see [ParseLayout]) into l, which must be
+// a new, empty [Layout] (new(Layout)): it exists for decoders filling a
 // fresh value. A Layout that already has seats is refused with an
-// *ArgumentError (ErrInvalidArgument) and left unchanged, since it may be
-// shared: the *Layout of a Hall or SeatMap the BookingSystem returns is
+// [*ArgumentError] ([ErrInvalidArgument]) and left unchanged, since it may be
+// shared: the *Layout of a [Hall] or [SeatMap] the [BookingSystem] returns is
 // the one its shows sell seats of, and encoding/json decodes into a
 // non-nil pointer in place, so "h, _ := sys.Hall(ctx, id);
 // json.Unmarshal(edit, &h)" would otherwise move seat IDs under sold

@@ -16,37 +16,39 @@ import (
 	"time"
 )
 
-// MemoryStore is the in-memory Store: the BookingSystem's default, and the
+// MemoryStore is the in-memory [Store]: the [BookingSystem]'s default, and the
 // reference every other Store is tested against (see package storetest).
 // Its state lives as long as the value; nothing is persisted.
 //
 // Work on one show is serialized by that show's own lock, so transactions on
-// different shows never wait for each other. An UpdateShow applies its writes
-// in place and keeps an undo log, so a transaction that fails, or whose fn
-// panics, leaves nothing behind (the panic then continues up the stack,
-// after the show's lock has been released). On the hot path (writing seats
-// of existing bookings) an UpdateShow allocates nothing.
+// different shows never wait for each other. An [MemoryStore.UpdateShow]
+// applies its writes in place and keeps an undo log, so a transaction that
+// fails, or whose fn panics, leaves nothing behind (the panic then continues
+// up the stack, after the show's lock has been released). On the hot path
+// (writing seats of existing bookings) an UpdateShow allocates nothing.
 //
-// References must exist: AddHall needs the hall's theater, and AddShow the
-// show's hall and movie; otherwise they return ErrNotFound.
+// References must exist: [MemoryStore.AddHall] needs the hall's theater, and
+// [MemoryStore.AddShow] the show's hall and movie; otherwise they return
+// [ErrNotFound].
 //
-// A seat's HeldUntil (SeatSlot) is kept as its instant, to the
+// A seat's HeldUntil ([SeatSlot]) is kept as its instant, to the
 // nanosecond, and read back in UTC without a monotonic clock reading, as
 // the Store documentation allows: == to the time given for a time in UTC
 // without one (every time the BookingSystem stores, and the zero time),
-// Equal to it otherwise. Every time.Time has its instant, from year 1 and
+// Equal to it otherwise. Every [time.Time] has its instant, from year 1 and
 // before to the end of time.Time's range. The other times a MemoryStore
 // is given (a show's, a booking's) come back as given.
 //
-// A MemoryStore is safe for concurrent use. Make one with NewMemoryStore:
+// A MemoryStore is safe for concurrent use. Make one with [NewMemoryStore]:
 // one not made by it (a zero MemoryStore, or a nil pointer) holds nothing
 // and accepts nothing, as a closed one would. Every method returns an
-// error matching ErrClosed (Movies and Theaters yield one), New refuses
-// it as Config.Store, and nothing panics. The zero value is not made
-// usable on first use (as a sync.Mutex is): a nil pointer could not be
-// anyway, and every exported call, the BookingSystem's too, would then
-// pay for a race-free check that the store is set up (a sync.Once),
-// where a plain read of a field that only NewMemoryStore sets suffices.
+// error matching [ErrClosed] ([MemoryStore.Movies] and [MemoryStore.Theaters]
+// yield one), [New] refuses it as [Config.Store], and nothing panics. The
+// zero value is not made usable on first use (as a [sync.Mutex] is): a nil
+// pointer could not be anyway, and every exported call, the BookingSystem's
+// too, would then pay for a race-free check that the store is set up (a
+// [sync.Once]), where a plain read of a field that only NewMemoryStore sets
+// suffices.
 type MemoryStore struct {
 	// catalogMu guards every map and slice of the catalog below. It is
 	// read-mostly: writers are the Add methods.
@@ -88,7 +90,7 @@ var (
 	_ ShowTx            = (*memViewTx)(nil)
 )
 
-// NewMemoryStore returns an empty in-memory Store.
+// NewMemoryStore returns an empty in-memory [Store].
 func NewMemoryStore() *MemoryStore {
 	s := &MemoryStore{
 		movies:       make(map[string]int),
@@ -715,7 +717,7 @@ func (r *bookingRecord) set(b *Booking, seats []BookingSeat) {
 		updatedAt: b.UpdatedAt, money: money, pos: pos, where: r.where}
 }
 
-// AddMovie implements Store. The movie is copied, Genres included.
+// AddMovie implements [Store]. The movie is copied, Genres included.
 func (s *MemoryStore) AddMovie(ctx context.Context, m Movie) error {
 	if err := s.made(); err != nil {
 		return err
@@ -734,7 +736,7 @@ func (s *MemoryStore) AddMovie(ctx context.Context, m Movie) error {
 	return nil
 }
 
-// Movie implements Store.
+// Movie implements [Store].
 func (s *MemoryStore) Movie(ctx context.Context, id string) (Movie, error) {
 	if err := s.made(); err != nil {
 		return Movie{}, err
@@ -755,7 +757,7 @@ func (s *MemoryStore) Movie(ctx context.Context, id string) (Movie, error) {
 	return cloneMovie(m), nil
 }
 
-// Movies implements Store. It yields a snapshot taken when the loop starts,
+// Movies implements [Store]. It yields a snapshot taken when the loop starts,
 // without holding a lock, so the loop body may call the Store. Each movie
 // yielded is a copy, Genres included.
 func (s *MemoryStore) Movies(ctx context.Context) iter.Seq2[Movie, error] {
@@ -932,7 +934,7 @@ func cloneMovie(m Movie) Movie {
 	return m
 }
 
-// AddTheater implements Store.
+// AddTheater implements [Store].
 func (s *MemoryStore) AddTheater(ctx context.Context, t Theater) error {
 	if err := s.made(); err != nil {
 		return err
@@ -950,7 +952,7 @@ func (s *MemoryStore) AddTheater(ctx context.Context, t Theater) error {
 	return nil
 }
 
-// Theater implements Store.
+// Theater implements [Store].
 func (s *MemoryStore) Theater(ctx context.Context, id string) (Theater, error) {
 	if err := s.made(); err != nil {
 		return Theater{}, err
@@ -967,8 +969,8 @@ func (s *MemoryStore) Theater(ctx context.Context, id string) (Theater, error) {
 	return s.theaterList[i], nil
 }
 
-// Theaters implements Store. Like Movies, it yields a snapshot without
-// holding a lock.
+// Theaters implements [Store]. Like [MemoryStore.Movies], it yields a
+// snapshot without holding a lock.
 func (s *MemoryStore) Theaters(ctx context.Context) iter.Seq2[Theater, error] {
 	return func(yield func(Theater, error) bool) {
 		if err := s.made(); err != nil {
@@ -994,8 +996,8 @@ func (s *MemoryStore) Theaters(ctx context.Context) iter.Seq2[Theater, error] {
 	}
 }
 
-// AddHall implements Store. The hall's theater must exist (ErrNotFound
-// otherwise). The Layout is immutable, so it is shared, not copied.
+// AddHall implements [Store]. The hall's theater must exist ([ErrNotFound]
+// otherwise). The [Layout] is immutable, so it is shared, not copied.
 func (s *MemoryStore) AddHall(ctx context.Context, h Hall) error {
 	if err := s.made(); err != nil {
 		return err
@@ -1018,7 +1020,7 @@ func (s *MemoryStore) AddHall(ctx context.Context, h Hall) error {
 	return nil
 }
 
-// Hall implements Store.
+// Hall implements [Store].
 func (s *MemoryStore) Hall(ctx context.Context, id string) (Hall, error) {
 	if err := s.made(); err != nil {
 		return Hall{}, err
@@ -1035,7 +1037,7 @@ func (s *MemoryStore) Hall(ctx context.Context, id string) (Hall, error) {
 	return h.hall, nil
 }
 
-// HallsOfTheater implements Store. ErrNotFound if there is no such theater.
+// HallsOfTheater implements [Store]. [ErrNotFound] if there is no such theater.
 func (s *MemoryStore) HallsOfTheater(ctx context.Context, theaterID string) ([]Hall, error) {
 	if err := s.made(); err != nil {
 		return nil, err
@@ -1056,11 +1058,11 @@ func (s *MemoryStore) HallsOfTheater(ctx context.Context, theaterID string) ([]H
 	return halls, nil
 }
 
-// AddShow implements Store. The transaction on the hall is the hall's own
+// AddShow implements [Store]. The transaction on the hall is the hall's own
 // lock: AddShows in different halls do not wait for each other, and check
 // runs while the hall's lock is held, so it must not call back into AddShow
-// for the same hall. The hall and the movie must exist (ErrNotFound); layout
-// must not be nil (ErrInvalidArgument); a nil check accepts every show. An
+// for the same hall. The hall and the movie must exist ([ErrNotFound]); layout
+// must not be nil ([ErrInvalidArgument]); a nil check accepts every show. An
 // ID already taken is reported before check is called.
 func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, window Interval, check func(overlapping []Show) error) error {
 	if err := s.made(); err != nil {
@@ -1128,7 +1130,7 @@ func (s *MemoryStore) AddShow(ctx context.Context, show Show, layout *Layout, wi
 	return nil
 }
 
-// Show implements Store.
+// Show implements [Store].
 func (s *MemoryStore) Show(ctx context.Context, id string) (Show, error) {
 	if err := s.made(); err != nil {
 		return Show{}, err
@@ -1140,9 +1142,9 @@ func (s *MemoryStore) Show(ctx context.Context, id string) (Show, error) {
 	return r.show, nil
 }
 
-// ShowsOfMovie implements Store, with a binary search in the movie's
-// shows, which AddShow keeps in (Start, ID) order: a page costs its
-// length, however many shows the movie had. ErrNotFound if there is no
+// ShowsOfMovie implements [Store], with a binary search in the movie's
+// shows, which [MemoryStore.AddShow] keeps in (Start, ID) order: a page costs
+// its length, however many shows the movie had. [ErrNotFound] if there is no
 // such movie.
 func (s *MemoryStore) ShowsOfMovie(ctx context.Context, movieID string, after ShowCursor, limit int) ([]Show, error) {
 	if err := s.made(); err != nil {
@@ -1188,8 +1190,8 @@ func (s *MemoryStore) showRecordsOfMovie(ctx context.Context, movieID string, af
 	return slices.Clone(list[i : i+min(limit, len(list)-i)]), nil
 }
 
-// ShowsOfHall implements Store, with a binary search in the hall's schedule.
-// ErrNotFound if there is no such hall.
+// ShowsOfHall implements [Store], with a binary search in the hall's schedule.
+// [ErrNotFound] if there is no such hall.
 func (s *MemoryStore) ShowsOfHall(ctx context.Context, hallID string, window Interval) ([]Show, error) {
 	if err := s.made(); err != nil {
 		return nil, err
@@ -1222,15 +1224,15 @@ func (s *MemoryStore) showRecord(ctx context.Context, id string) (*showRecord, e
 	return r, nil
 }
 
-// UpdateShow implements Store. fn runs under the show's write lock and
-// writes in place; if fn returns an error, or misuses the ShowTx (a seat
-// position out of range: ErrInvalidArgument), or panics, the undo log
+// UpdateShow implements [Store]. fn runs under the show's write lock and
+// writes in place; if fn returns an error, or misuses the [ShowTx] (a seat
+// position out of range: [ErrInvalidArgument]), or panics, the undo log
 // restores the show before the lock is released. A panic then continues to
 // the caller. fn runs once (there are no conflicts to retry) and must not
-// call UpdateShow or ViewShow of the same show: the lock is not re-entrant.
-// The ShowTx is valid only until fn returns. The Seats of a Booking read
-// through the ShowTx are the stored slice: replace it, never modify its
-// elements.
+// call UpdateShow or [MemoryStore.ViewShow] of the same show: the lock is not
+// re-entrant. The ShowTx is valid only until fn returns. The Seats of a
+// [Booking] read through the ShowTx are the stored slice: replace it, never
+// modify its elements.
 func (s *MemoryStore) UpdateShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error {
 	if err := s.made(); err != nil {
 		return err
@@ -1842,13 +1844,14 @@ func (r *showRecord) freeSeats(now time.Time) (free, total int, cancelled bool) 
 	return c.free, len(seats), false
 }
 
-// ViewShow implements Store. fn runs under the show's read lock, so views of
+// ViewShow implements [Store]. fn runs under the show's read lock, so views of
 // one show run in parallel with each other but never alongside an
-// UpdateShow; fn must not call UpdateShow or ViewShow of the same show. Calling SetSeat, PutBooking or CancelShow changes nothing and makes
-// ViewShow return an error matching ErrInvalidArgument, even if fn returned
-// another error. The ShowTx is valid only until fn returns; the Seats of a
-// Booking read through it are shared with the Store and must not be
-// modified.
+// [MemoryStore.UpdateShow]; fn must not call UpdateShow or ViewShow of the
+// same show. Calling SetSeat, PutBooking or CancelShow changes nothing and
+// makes ViewShow return an error matching [ErrInvalidArgument], even if fn
+// returned another error. The [ShowTx] is valid only until fn returns; the
+// Seats of a [MemoryStore.Booking] read through it are shared with the Store
+// and must not be modified.
 func (s *MemoryStore) ViewShow(ctx context.Context, showID string, fn func(tx ShowTx) error) error {
 	if err := s.made(); err != nil {
 		return err
@@ -1920,7 +1923,7 @@ func (tx *memViewTx) misuse(err error) {
 	}
 }
 
-// Booking implements Store: an index lookup, then a read under the show's
+// Booking implements [Store]: an index lookup, then a read under the show's
 // lock. The booking is a copy with its own Seats.
 func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error) {
 	if err := s.made(); err != nil {
@@ -2018,7 +2021,7 @@ func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (bookingP
 	return pl, nil
 }
 
-// BookingsOfUser implements Store: up to limit bookings after the cursor,
+// BookingsOfUser implements [Store]: up to limit bookings after the cursor,
 // ordered by CreatedAt, then ID, or the reverse. A user with no bookings
 // gets an empty slice, not an error. A page costs a binary search of the
 // user's sorted keys and a copy of limit of them, under the user shard's
@@ -2096,10 +2099,10 @@ func userPage(keys, all []userKey, from userKey, bounded bool, want int, order O
 	return keys, i+len(keys) < len(all)
 }
 
-// ExpiredHolds implements ExpiredHoldLister: bookings in state held whose
+// ExpiredHolds implements [ExpiredHoldLister]: bookings in state held whose
 // HeldUntil is at or before now, the longest expired first, at most limit
 // (none when limit ≤ 0). It scans every show, one show's read lock at a time;
-// the sweeper calls it about once a minute, and a Store with an index on
+// the sweeper calls it about once a minute, and a [Store] with an index on
 // (status, held_until) would not scan.
 func (s *MemoryStore) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error) {
 	if err := s.made(); err != nil {

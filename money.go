@@ -8,7 +8,7 @@ import (
 )
 
 // Money is an amount in minor units (cents) of the one currency a
-// BookingSystem sells in. It is never a float.
+// [BookingSystem] sells in. It is never a float.
 type Money int64
 
 // MaxPrice is the largest base price a show may have: ten million currency
@@ -57,11 +57,11 @@ func (r Rate) String() string {
 // through it, one multiplier at a time.
 //
 // The product is computed in 128 bits, so Apply is exact for every m and r
-// whose rounded result fits in a Money: a refund share (a rate of at most
+// whose rounded result fits in a [Money]: a refund share (a rate of at most
 // ×1.0) of any non-negative total is exact and never negative. A result
 // beyond the range of Money saturates to the largest or smallest Money of
 // its sign; the pricing strategies of this package refuse such a price
-// (and any above MaxSeatPrice) with an error instead.
+// (and any above [MaxSeatPrice]) with an error instead.
 func (m Money) Apply(r Rate) Money {
 	out, _ := mulRate(m, r)
 	return out

@@ -73,12 +73,12 @@ type SMSMessage struct {
 // e: its booking ID, kind and commit time, e.g.
 // "0b5e6f1a-…:booking_confirmed:2026-03-14T18:00:00Z". Every send and
 // retry of the messages about one event carries it. A booking can have
-// several PaymentFailed, which may share a commit time on a fake or coarse
-// Clock: their key also names the money the message tells of as refunded
+// several [PaymentFailed], which may share a commit time on a fake or coarse
+// [Clock]: their key also names the money the message tells of as refunded
 // and as owed, e.g. "…:payment_failed:…Z:refunded-22.50:owed-0.00", so
 // that the failure owing money and the later refund have distinct keys and
 // a sender dropping repeated keys does not drop the refund's notice.
-// An event of a show, not of a booking (ShowScheduled, ShowCancelled), is
+// An event of a show, not of a booking ([ShowScheduled], [ShowCancelled]), is
 // named by its show instead: "show:S1:show_cancelled:…Z".
 //
 // A nil e, or a nil pointer of an event type, has the key "".
@@ -111,16 +111,16 @@ type Contact struct {
 
 // ContactBook finds a customer's contact from the user ID the bookings
 // carry. A user it does not know is reported with an error matching
-// ErrNotFound; the notifiers skip such users without complaint.
+// [ErrNotFound]; the notifiers skip such users without complaint.
 type ContactBook interface {
 	Contact(ctx context.Context, userID string) (Contact, error)
 }
 
-// ContactMap is a ContactBook held in memory, keyed by user ID. It is safe
+// ContactMap is a [ContactBook] held in memory, keyed by user ID. It is safe
 // for concurrent reads; do not modify it while notifiers use it.
 type ContactMap map[string]Contact
 
-// Contact returns the user's contact, or an error matching ErrNotFound.
+// Contact returns the user's contact, or an error matching [ErrNotFound].
 func (m ContactMap) Contact(_ context.Context, userID string) (Contact, error) {
 	c, ok := m[userID]
 	if !ok {
@@ -129,12 +129,12 @@ func (m ContactMap) Contact(_ context.Context, userID string) (Contact, error) {
 	return c, nil
 }
 
-// NotifierOption configures an EmailNotifier or an SMSNotifier.
+// NotifierOption configures an [EmailNotifier] or an [SMSNotifier].
 //
-// A notifier runs on the observer goroutine the BookingSystem gives it, so
+// A notifier runs on the observer goroutine the [BookingSystem] gives it, so
 // a send that hangs would hold up every later message: each send is bounded
 // by a timeout, and a failed one is retried with backoff, both timed by the
-// notifier's Clock (WithNotifierClock).
+// notifier's [Clock] ([WithNotifierClock]).
 type NotifierOption func(*notifierConfig)
 
 type notifierConfig struct {
@@ -173,25 +173,25 @@ func WithNotifierLogger(l *slog.Logger) NotifierOption {
 
 // WithNotifierLocation sets the time zone hold deadlines are written in
 // for shows whose theater has none. A deadline is written in the zone of
-// the show's theater when the event carries it (EventMeta.Location, from
-// Theater.TimeZone): a customer of a Tokyo theater reads Tokyo's time and
+// the show's theater when the event carries it ([EventMeta.Location], from
+// [Theater.TimeZone]): a customer of a Tokyo theater reads Tokyo's time and
 // one of a Lisbon theater Lisbon's, whatever this option says, as
-// CalendarPricing prices a show in its theater's zone before its
-// Calendar.Location. Without either, a deadline is written in UTC, as the
-// event carries it: the BookingSystem gives every time it stores in UTC,
-// whatever the zone of its Clock (see Clock). A nil loc keeps that
+// [CalendarPricing] prices a show in its theater's zone before its
+// [Calendar.Location]. Without either, a deadline is written in UTC, as the
+// event carries it: the [BookingSystem] gives every time it stores in UTC,
+// whatever the zone of its [Clock] (see Clock). A nil loc keeps that
 // default. To write every deadline in one zone whatever the theater's,
-// format the messages in an Observer of your own.
+// format the messages in an [Observer] of your own.
 func WithNotifierLocation(loc *time.Location) NotifierOption {
 	return func(c *notifierConfig) { c.location = loc }
 }
 
 // WithSendAttempts sets how many times a message is sent before the
 // notifier gives up on it and logs the failure: n-1 retries after a send
-// that failed or timed out, with backoff (WithSendBackoff) between them.
+// that failed or timed out, with backoff ([WithSendBackoff]) between them.
 // The default is 3; n < 1 keeps it, and 1 turns retries off. A retry may
 // deliver a message twice if a send reported failure but went out: see
-// EmailMessage.IdempotencyKey.
+// [EmailMessage.IdempotencyKey].
 func WithSendAttempts(n int) NotifierOption {
 	return func(c *notifierConfig) {
 		if n >= 1 {
@@ -201,7 +201,7 @@ func WithSendAttempts(n int) NotifierOption {
 }
 
 // WithSendTimeout bounds each send: once d has passed on the notifier's
-// Clock, the send's ctx is cancelled and the send counts as failed, so a
+// [Clock], the send's ctx is cancelled and the send counts as failed, so a
 // hung provider cannot block the observer's queue. A sender that ignores
 // its ctx is left to return on its own goroutine. The default is 30 s;
 // 0 keeps it, and d < 0 turns the timeout off.
@@ -224,8 +224,8 @@ func WithSendBackoff(d time.Duration) NotifierOption {
 	}
 }
 
-// WithNotifierClock sets the Clock that times send timeouts and backoff,
-// typically the BookingSystem's (Config.Clock), so that tests on a fake
+// WithNotifierClock sets the [Clock] that times send timeouts and backoff,
+// typically the [BookingSystem]'s ([Config.Clock]), so that tests on a fake
 // clock never wait. The default is SystemClock(); nil keeps it.
 func WithNotifierClock(clock Clock) NotifierOption {
 	return func(c *notifierConfig) {
@@ -557,14 +557,14 @@ func (c *notifierConfig) refundLine(r Refund) string {
 	return line + "."
 }
 
-// EmailNotifier is an Observer that emails customers about their
+// EmailNotifier is an [Observer] that emails customers about their
 // bookings: seats held (with the payment deadline), booking confirmed,
 // payment failed, hold expired, booking cancelled, and a hold released
-// because CancelShow cancelled its show (HoldReleased.ShowCancelled; a
+// because CancelShow cancelled its show ([HoldReleased.ShowCancelled]; a
 // customer who released a hold is not told). Other events are ignored.
 // Users without a contact or an email address are skipped. A send
-// that fails or hangs is retried (WithSendAttempts, WithSendTimeout,
-// WithSendBackoff); lookup failures, and sends that failed for good, are
+// that fails or hangs is retried ([WithSendAttempts], [WithSendTimeout],
+// [WithSendBackoff]); lookup failures, and sends that failed for good, are
 // logged. Safe for concurrent use.
 type EmailNotifier struct {
 	sender   EmailSender
@@ -574,17 +574,17 @@ type EmailNotifier struct {
 
 var _ Observer = (*EmailNotifier)(nil)
 
-// NewEmailNotifier returns an EmailNotifier that sends through sender to
+// NewEmailNotifier returns an [EmailNotifier] that sends through sender to
 // the addresses in contacts. It writes a hold's payment deadline in the
-// time zone of the show's theater (EventMeta.Location), else in
-// WithNotifierLocation's, else in UTC.
+// time zone of the show's theater ([EventMeta.Location]), else in
+// [WithNotifierLocation]'s, else in UTC.
 func NewEmailNotifier(sender EmailSender, contacts ContactBook, opts ...NotifierOption) *EmailNotifier {
 	return &EmailNotifier{sender: sender, contacts: contacts, cfg: newNotifierConfig(opts)}
 }
 
 // Notify emails the customer of e, if e is an event customers hear about.
-// ctx is passed to the ContactBook and the sender; once it ends (the
-// BookingSystem closing) no send is retried.
+// ctx is passed to the [ContactBook] and the sender; once it ends (the
+// [BookingSystem] closing) no send is retried.
 func (n *EmailNotifier) Notify(ctx context.Context, e Event) {
 	note, ok := n.cfg.noticeFor(e)
 	if !ok {
@@ -607,8 +607,8 @@ func (n *EmailNotifier) Notify(ctx context.Context, e Event) {
 	n.cfg.send(ctx, "email", e, func(ctx context.Context) error { return n.sender.SendEmail(ctx, msg) })
 }
 
-// SMSNotifier is an Observer that texts customers about their bookings,
-// for the same events as EmailNotifier, in one short message each. Users
+// SMSNotifier is an [Observer] that texts customers about their bookings,
+// for the same events as [EmailNotifier], in one short message each. Users
 // without a contact or a phone number are skipped; sends are retried, and
 // failures logged, as EmailNotifier's are. Safe for concurrent use.
 type SMSNotifier struct {
@@ -619,16 +619,16 @@ type SMSNotifier struct {
 
 var _ Observer = (*SMSNotifier)(nil)
 
-// NewSMSNotifier returns an SMSNotifier that sends through sender to the
+// NewSMSNotifier returns an [SMSNotifier] that sends through sender to the
 // phone numbers in contacts. It writes deadlines in the zones
-// NewEmailNotifier's do: the theater's, else WithNotifierLocation's, else
+// [NewEmailNotifier]'s do: the theater's, else [WithNotifierLocation]'s, else
 // UTC.
 func NewSMSNotifier(sender SMSSender, contacts ContactBook, opts ...NotifierOption) *SMSNotifier {
 	return &SMSNotifier{sender: sender, contacts: contacts, cfg: newNotifierConfig(opts)}
 }
 
 // Notify texts the customer of e, if e is an event customers hear about.
-// ctx is passed to the ContactBook and the sender; once it ends no send is
+// ctx is passed to the [ContactBook] and the sender; once it ends no send is
 // retried.
 func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
 	note, ok := n.cfg.noticeFor(e)
@@ -647,8 +647,8 @@ func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
 	n.cfg.send(ctx, "sms", e, func(ctx context.Context) error { return n.sender.SendSMS(ctx, msg) })
 }
 
-// PrintSender is an EmailSender and an SMSSender that writes each message
-// to an io.Writer instead of delivering it: for demos, development and
+// PrintSender is an [EmailSender] and an [SMSSender] that writes each message
+// to an [io.Writer] instead of delivering it: for demos, development and
 // tests. Each message is written whole by one Write call, so messages from
 // concurrent notifiers sharing one PrintSender never interleave.
 type PrintSender struct {
@@ -661,7 +661,7 @@ var (
 	_ SMSSender   = (*PrintSender)(nil)
 )
 
-// NewPrintSender returns a PrintSender writing to w, e.g. os.Stdout.
+// NewPrintSender returns a [PrintSender] writing to w, e.g. [os.Stdout].
 func NewPrintSender(w io.Writer) *PrintSender { return &PrintSender{w: w} }
 
 // SendEmail writes m as a short mail header and its body.
@@ -687,24 +687,24 @@ func (s *PrintSender) write(ctx context.Context, text string) error {
 	return err
 }
 
-// LogObserver is an Observer that writes every event as one structured
-// log record with the message "boxoffice event": PaymentFailed at Warn,
+// LogObserver is an [Observer] that writes every event as one structured
+// log record with the message "boxoffice event": [PaymentFailed] at Warn,
 // everything else at Info. Attributes: kind, at (the commit time), show,
 // booking and user where set, zone (the theater's time zone,
-// EventMeta.Location, by name) where set, then the event's own fields (seats, total,
-// held_until, payment_ref, reason, refund, refund_percent, refund_ref, owed
-// (a PaymentFailed's OwedMoney, when not zero), show_cancelled and
-// show_started when set; movie, hall, start, base_price for a scheduled
-// show; holds_released, holds_expired, bookings_cancelled, payments_stopped
-// and refund_total for a cancelled one). Amounts are in major units without
-// a currency symbol, e.g. "45.00".
+// [EventMeta.Location], by name) where set, then the event's own fields
+// (seats, total, held_until, payment_ref, reason, refund, refund_percent,
+// refund_ref, owed (a PaymentFailed's OwedMoney, when not zero),
+// show_cancelled and show_started when set; movie, hall, start, base_price
+// for a scheduled show; holds_released, holds_expired, bookings_cancelled,
+// payments_stopped and refund_total for a cancelled one). Amounts are in
+// major units without a currency symbol, e.g. "45.00".
 type LogObserver struct {
 	logger *slog.Logger
 }
 
 var _ Observer = (*LogObserver)(nil)
 
-// NewLogObserver returns a LogObserver writing to logger, or to
+// NewLogObserver returns a [LogObserver] writing to logger, or to
 // slog.Default() (as it is now) when logger is nil.
 func NewLogObserver(logger *slog.Logger) *LogObserver {
 	if logger == nil {

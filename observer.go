@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Observer receives the BookingSystem's events after they are committed.
+// Observer receives the [BookingSystem]'s events after they are committed.
 // Each observer gets events from its own queue on its own goroutine, in
 // commit order per show; a slow, blocking or panicking observer never delays
 // or breaks a booking. ctx is cancelled when the BookingSystem closes.
@@ -13,16 +13,16 @@ type Observer interface {
 	Notify(ctx context.Context, e Event)
 }
 
-// ObserverFunc adapts a function to Observer.
+// ObserverFunc adapts a function to [Observer].
 type ObserverFunc func(ctx context.Context, e Event)
 
 // Notify calls f.
 func (f ObserverFunc) Notify(ctx context.Context, e Event) { f(ctx, e) }
 
-// Event is one committed change. Switch on its concrete type: *SeatsHeld,
-// *HoldExtended, *HoldReleased, *HoldExpired, *BookingConfirmed,
-// *PaymentFailed, *BookingCancelled, *ShowScheduled, *ShowCancelled. Events are shared
-// between observers: treat them as read-only.
+// Event is one committed change. Switch on its concrete type: [*SeatsHeld],
+// [*HoldExtended], [*HoldReleased], [*HoldExpired], [*BookingConfirmed],
+// [*PaymentFailed], [*BookingCancelled], [*ShowScheduled], [*ShowCancelled].
+// Events are shared between observers: treat them as read-only.
 type Event interface {
 	// Meta returns the fields every event has.
 	Meta() EventMeta
@@ -68,7 +68,8 @@ type HoldExtended struct {
 }
 
 // HoldReleased is the event of held seats given back: by their customer
-// (BookingSystem.ReleaseHold), or by CancelShow (ShowCancelled).
+// ([BookingSystem.ReleaseHold]), or by CancelShow
+// ([HoldReleased.ShowCancelled]).
 type HoldReleased struct {
 	EventMeta
 	Seats []string
@@ -79,7 +80,8 @@ type HoldReleased struct {
 }
 
 // HoldExpired is the event of a hold that ran out before payment; its seats
-// are free. A hold found run out by CancelShow has ShowCancelled set.
+// are free. A hold found run out by CancelShow has
+// [HoldExpired.ShowCancelled] set.
 type HoldExpired struct {
 	EventMeta
 	Seats []string
@@ -104,12 +106,12 @@ type BookingConfirmed struct {
 }
 
 // PaymentFailed is the event of a payment that did not go through; the seats
-// are free again. Refund is set when money taken (or perhaps taken) for the
-// booking was given back. When giving it back failed at first, the event
-// says so in OwedMoney, and comes again once the money is back — from the
-// background retry, or from ConfirmBooking called again — with Refund set
-// and OwedMoney zero (or with both zero if the gateway then finds that no
-// charge was made).
+// are free again. [PaymentFailed.Refund] is set when money taken (or perhaps
+// taken) for the booking was given back. When giving it back failed at first,
+// the event says so in [PaymentFailed.OwedMoney], and comes again once the
+// money is back — from the background retry, or from ConfirmBooking called
+// again — with Refund set and OwedMoney zero (or with both zero if the
+// gateway then finds that no charge was made).
 type PaymentFailed struct {
 	EventMeta
 	Seats  []string
@@ -127,16 +129,17 @@ type PaymentFailed struct {
 }
 
 // BookingCancelled is the event of a confirmed booking cancelled; its seats
-// are for sale again. Refund is what the refund policy gave, emitted as owed
-// (no Reference, zero RefundedAt): it is paid after the cancellation
-// commits, and so possibly after this event arrives — by the CancelBooking
-// call itself or, if the gateway fails, by the BookingSystem's background
-// retry, which keeps trying with growing backoff until it is paid
-// (Booking.RefundOwed tells what is still owed). No event marks the payment.
+// are for sale again. [BookingCancelled.Refund] is what the refund policy
+// gave, emitted as owed (no Reference, zero RefundedAt): it is paid after the
+// cancellation commits, and so possibly after this event arrives — by the
+// CancelBooking call itself or, if the gateway fails, by the
+// [BookingSystem]'s background retry, which keeps trying with growing backoff
+// until it is paid ([Booking.RefundOwed] tells what is still owed). No event
+// marks the payment.
 //
-// ShowCancelled is set when the cinema cancelled the show (CancelShow)
-// rather than the customer the booking: the refund is then the whole
-// total (Percent 100), whatever the RefundPolicy says.
+// [BookingCancelled.ShowCancelled] is set when the cinema cancelled the show
+// (CancelShow) rather than the customer the booking: the refund is then the
+// whole total (Percent 100), whatever the [RefundPolicy] says.
 type BookingCancelled struct {
 	EventMeta
 	Seats         []string
@@ -153,12 +156,13 @@ type ShowScheduled struct {
 }
 
 // ShowCancelled is the event of a show the cinema cancelled before its start
-// (see BookingSystem.CancelShow). It comes after the events of the bookings
-// the cancellation ended, committed with them: HoldReleased, HoldExpired,
-// and BookingCancelled with ShowCancelled set. Its counts are those of
-// ShowCancellation, but for the refunds: they are paid after the commit, and
-// so after this event, as for any BookingCancelled; RefundTotal is what the
-// cancelled bookings are owed back in all.
+// (see [BookingSystem.CancelShow]). It comes after the events of the bookings
+// the cancellation ended, committed with them: [HoldReleased], [HoldExpired],
+// and [BookingCancelled] with ShowCancelled set. Its counts are those of
+// [ShowCancellation], but for the refunds: they are paid after the commit, and
+// so after this event, as for any BookingCancelled;
+// [ShowCancelled.RefundTotal] is what the cancelled bookings are owed back in
+// all.
 type ShowCancelled struct {
 	EventMeta
 	HoldsReleased     int
@@ -169,7 +173,7 @@ type ShowCancelled struct {
 }
 
 // SeatUpdate is one change of a show's seat map, as streamed by Watch.
-// Each stream's update is its own: its reader may change Seats.
+// Each stream's update is its own: its reader may change [SeatUpdate.Seats].
 type SeatUpdate struct {
 	ShowID string
 	At     time.Time

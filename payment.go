@@ -10,9 +10,9 @@ import (
 	"unicode/utf8"
 )
 
-// ChargeRequest asks a PaymentGateway to take money. A gateway must treat
-// two requests with the same IdempotencyKey as one: the second returns the
-// first's receipt and charges nothing.
+// ChargeRequest asks a [PaymentGateway] to take money. A gateway must treat
+// two requests with the same [ChargeRequest.IdempotencyKey] as one: the
+// second returns the first's receipt and charges nothing.
 type ChargeRequest struct {
 	// IdempotencyKey is the booking's charge key, the same for every
 	// attempt, resume and process: "charge:" and the booking ID, ASCII
@@ -28,10 +28,10 @@ type ChargeRequest struct {
 	Method PaymentMethod
 }
 
-// RefundRequest asks a PaymentGateway to give back money taken by the
-// charge with ChargeKey. Requests with the same IdempotencyKey are one
-// refund. A refund of a charge that was never made returns
-// ErrChargeNotFound, and gives nothing back.
+// RefundRequest asks a [PaymentGateway] to give back money taken by the
+// charge with [RefundRequest.ChargeKey]. Requests with the same
+// [RefundRequest.IdempotencyKey] are one refund. A refund of a charge that
+// was never made returns [ErrChargeNotFound], and gives nothing back.
 type RefundRequest struct {
 	// IdempotencyKey is the booking's refund key (of a cancellation) or
 	// void key (of a failed payment; see PaymentGateway), ASCII and under
@@ -46,16 +46,16 @@ type RefundRequest struct {
 }
 
 // Receipt is a gateway's answer to a charge or refund that went through.
-// Amount is what it took or gave back: the amount asked, for a charge and
-// for a refund alike (see PaymentGateway).
+// [Receipt.Amount] is what it took or gave back: the amount asked, for a
+// charge and for a refund alike (see [PaymentGateway]).
 type Receipt struct {
 	Reference string
 	Amount    Money
 }
 
 // PaymentGateway takes and returns money. Errors matching
-// ErrPaymentDeclined are final; any other error (including a timeout) may
-// hide a charge that went through, so the BookingSystem retries with the
+// [ErrPaymentDeclined] are final; any other error (including a timeout) may
+// hide a charge that went through, so the [BookingSystem] retries with the
 // same idempotency key and, if it gives up, refunds by that key.
 //
 // What the BookingSystem relies on:
@@ -64,24 +64,24 @@ type Receipt struct {
 //     gateway may keep each key's first answer, errors included (Stripe
 //     does), provided an error it keeps is a final one: the BookingSystem
 //     asks again under the same key after any error but
-//     ErrPaymentDeclined and ErrChargeNotFound, and a transient error
+//     ErrPaymentDeclined and [ErrChargeNotFound], and a transient error
 //     kept for the key would fail every retry. After ErrChargeNotFound it
 //     does not use that key again (see below).
-//   - A charge takes exactly the amount asked, or fails: its Receipt's
-//     Amount is ChargeRequest.Amount. A booking is confirmed only on a
+//   - A charge takes exactly the amount asked, or fails: its [Receipt]'s
+//     Amount is [ChargeRequest.Amount]. A booking is confirmed only on a
 //     receipt for its total: the customer paid the price of the seats
 //     sold ("Total paid" says so), and the money kept is what the
 //     bookings sold and cancellations kept. A receipt for another amount, less or more, is a gateway
-//     error: the booking fails (FailureGatewayError), and the amount the
+//     error: the booking fails ([FailureGatewayError]), and the amount the
 //     receipt names, no other, is voided. A charge whose outcome is
 //     unknown (any error but ErrPaymentDeclined) thus took either nothing
 //     or all it asked, and its void asks for all of it.
 //   - A refund gives back exactly the amount asked, or fails: its
-//     Receipt's Amount is RefundRequest.Amount (a receipt of Amount zero
+//     Receipt's Amount is [RefundRequest.Amount] (a receipt of Amount zero
 //     is not a refund of the amount asked). A refund is recorded on the
 //     booking only on a receipt for the amount asked. A receipt for
 //     another amount is a gateway error, logged at Error: the refund
-//     stays owed (Booking.RefundOwed), and is retried under the same key,
+//     stays owed ([Booking.RefundOwed]), and is retried under the same key,
 //     in the background and by calling again, until a receipt names the
 //     amount asked. A gateway that repeats a key's first answer thus
 //     leaves the refund owed on record, and logged at every retry.
@@ -96,8 +96,8 @@ type Receipt struct {
 // its refund key. A failed booking that may have been charged is voided
 // (refunded in full) under its void key, numbered by the charge attempts
 // recorded on it; if the void finds no charge, the booking records that
-// nothing was taken (Payment.Amount zero, and a refund of nothing:
-// Refund.RefundedAt set, Refund.Amount zero). A charge by the same key can
+// nothing was taken ([Payment.Amount] zero, and a refund of nothing:
+// [Refund.RefundedAt] set, [Refund.Amount] zero). A charge by the same key can
 // still go through after the booking failed — a call whose charge timed
 // out in one process while another failed the booking — and is then owed
 // back. Its attempts are added to the booking's, so its void gets a new
@@ -112,7 +112,7 @@ type Receipt struct {
 // Text from the gateway — an error's message, a receipt's Reference — is
 // recorded on the booking cleaned (valid UTF-8, no control characters)
 // and cut to a bound (512 bytes for a failure, 256 for a reference), so
-// that any Store can keep it.
+// that any [Store] can keep it.
 type PaymentGateway interface {
 	// Charge takes r.Amount by r.Method, once per r.IdempotencyKey.
 	// ctx ends after Config.PaymentTimeout.
@@ -122,14 +122,16 @@ type PaymentGateway interface {
 	Refund(ctx context.Context, r RefundRequest) (Receipt, error)
 }
 
-// InMemoryGateway is a PaymentGateway that approves every charge and keeps
+// InMemoryGateway is a [PaymentGateway] that approves every charge and keeps
 // a ledger in memory: the default gateway, for demos and tests. It honours
 // idempotency keys as a real gateway would. Safe for concurrent use. Its
 // zero value is an empty gateway, ready to use, so it can be embedded by
 // value in a gateway that decorates it; it must not be copied after first
 // use. A nil *InMemoryGateway does not panic: it reads as an empty one
-// (Totals, Charged, Refunded and ChargeKeys return zero values), and
-// Charge and Refund return an error matching ErrClosed, taking nothing.
+// ([InMemoryGateway.Totals], [InMemoryGateway.Charged],
+// [InMemoryGateway.Refunded] and [InMemoryGateway.ChargeKeys] return zero
+// values), and [InMemoryGateway.Charge] and [InMemoryGateway.Refund] return
+// an error matching [ErrClosed], taking nothing.
 type InMemoryGateway struct {
 	mu       sync.Mutex
 	charges  map[string]Receipt // by idempotency key
@@ -139,7 +141,7 @@ type InMemoryGateway struct {
 	seq      int
 }
 
-// NewInMemoryGateway returns an empty InMemoryGateway, as &InMemoryGateway{}.
+// NewInMemoryGateway returns an empty [InMemoryGateway], as &InMemoryGateway{}.
 func NewInMemoryGateway() *InMemoryGateway {
 	g := &InMemoryGateway{}
 	g.init()
@@ -261,7 +263,7 @@ func (g *InMemoryGateway) ChargeKeys() []string {
 }
 
 // PaymentFailureKind says how a booking's payment failed. It is recorded on
-// the booking (Payment.FailureKind) so that ConfirmBooking, called again for
+// the booking ([Payment.FailureKind]) so that ConfirmBooking, called again for
 // a failed booking — by this process or another, even after a restart —
 // answers with an error that matches the same sentinels as the first call,
 // from the booking record alone.
@@ -303,9 +305,9 @@ var failureKindNames = [...]string{
 }
 
 // String returns the kind's name, e.g. "declined" or "hold lost" ("none"
-// for the zero kind), which ParsePaymentFailureKind reads and MarshalText
-// writes; "PaymentFailureKind(n)" for another value (which MarshalText
-// refuses).
+// for the zero kind), which [ParsePaymentFailureKind] reads and
+// [PaymentFailureKind.MarshalText] writes; "PaymentFailureKind(n)" for
+// another value (which MarshalText refuses).
 func (k PaymentFailureKind) String() string {
 	if int(k) < len(failureKindNames) {
 		return failureKindNames[k]
@@ -313,9 +315,9 @@ func (k PaymentFailureKind) String() string {
 	return fmt.Sprintf("PaymentFailureKind(%d)", k)
 }
 
-// ParsePaymentFailureKind is the inverse of PaymentFailureKind.String, for
+// ParsePaymentFailureKind is the inverse of [PaymentFailureKind.String], for
 // Stores that keep the kind as text: "none" is the zero kind, and any text
-// that String does not return is an *ArgumentError (ErrInvalidArgument).
+// that String does not return is an [*ArgumentError] ([ErrInvalidArgument]).
 func ParsePaymentFailureKind(s string) (PaymentFailureKind, error) {
 	for i, n := range failureKindNames {
 		if n == s {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// PriceRequest is what a PricingStrategy prices: one seat of one show for
+// PriceRequest is what a [PricingStrategy] prices: one seat of one show for
 // one customer.
 type PriceRequest struct {
 	Show   Show
@@ -28,9 +28,9 @@ type PricingStrategy interface {
 	Price(ctx context.Context, r PriceRequest) (Money, error)
 }
 
-// HoldPriceRequest is what a HoldPricer prices: every seat of one hold,
-// of one show, for one customer. Seats are in the hold's order; treat them
-// as read-only.
+// HoldPriceRequest is what a [HoldPricer] prices: every seat of one hold,
+// of one show, for one customer. [HoldPriceRequest.Seats] are in the hold's
+// order; treat them as read-only.
 type HoldPriceRequest struct {
 	Show     Show
 	Seats    []Seat
@@ -38,17 +38,17 @@ type HoldPriceRequest struct {
 	Location *time.Location // the theater's time zone, as in PriceRequest
 }
 
-// HoldPricer is a PricingStrategy that can also price every seat of one
-// hold in one call. When the strategy of a BookingSystem implements it,
-// HoldSeats calls PriceHold once instead of Price once per seat, so that
-// what a price depends on besides the seat (a membership, a coupon, any
-// lookup) is asked once per hold, and one answer prices all its seats: a
-// membership that lapses between two per-seat lookups cannot give one
-// hold member and non-member prices. PriceHold returns one price per seat,
-// in r.Seats' order, each what Price would return for that seat; an error
-// fails the hold. As for Price, a panic is turned into an error and a
-// price outside [0, MaxSeatPrice] refuses the hold. SeatMap, which prices
-// for nobody, still calls Price. MemberPricing and AdjustedPricing
+// HoldPricer is a [PricingStrategy] that can also price every seat of one
+// hold in one call. When the strategy of a [BookingSystem] implements it,
+// HoldSeats calls [HoldPricer.PriceHold] once instead of Price once per seat,
+// so that what a price depends on besides the seat (a membership, a coupon,
+// any lookup) is asked once per hold, and one answer prices all its seats: a
+// membership that lapses between two per-seat lookups cannot give one hold
+// member and non-member prices. PriceHold returns one price per seat, in
+// r.Seats' order, each what Price would return for that seat; an error fails
+// the hold. As for Price, a panic is turned into an error and a price outside
+// [0, MaxSeatPrice] refuses the hold. [BookingSystem.SeatMap], which prices
+// for nobody, still calls Price. [MemberPricing] and [AdjustedPricing]
 // implement it.
 type HoldPricer interface {
 	PricingStrategy
@@ -71,7 +71,7 @@ func checkSeatPrice(seatID string, price Money) error {
 	return nil
 }
 
-// PricingFunc adapts a function to PricingStrategy.
+// PricingFunc adapts a function to [PricingStrategy].
 type PricingFunc func(ctx context.Context, r PriceRequest) (Money, error)
 
 // Price calls f.
@@ -96,34 +96,35 @@ func (f PricingFunc) Price(ctx context.Context, r PriceRequest) (Money, error) {
 // All of them are immutable once built and safe for concurrent use.
 
 // MaxSeatPrice is the largest price a strategy of this package returns for
-// one seat. It sits far above any real price (MaxPrice with a VIP seat and a
-// ×100 day rate is 1.5e11 cents) and far below int64 overflow, so that
+// one seat. It sits far above any real price ([MaxPrice] with a [VIP] seat
+// and a ×100 day rate is 1.5e11 cents) and far below int64 overflow, so that
 // totals of many seats can be summed safely.
 const MaxSeatPrice Money = MaxPrice * 10_000
 
 // RegularPricing prices a seat at the show's base price times the seat
-// type's multiplier: with a base price of 15.00, a VIP seat costs 22.50 and
-// a Premium seat 19.50. It is the default strategy of a BookingSystem.
+// type's multiplier: with a base price of 15.00, a [VIP] seat costs 22.50 and
+// a [Premium] seat 19.50. It is the default strategy of a [BookingSystem].
 func RegularPricing() DayRatePricing { return DayRatePricing{Rate: RateOne} }
 
-// WeekendPricing prices a seat like RegularPricing and then applies the
-// weekend rate (RateWeekend, ×1.5), whatever the show's date. Use
-// NewCalendarPricing to charge it on weekends only.
+// WeekendPricing prices a seat like [RegularPricing] and then applies the
+// weekend rate ([RateWeekend], ×1.5), whatever the show's date. Use
+// [NewCalendarPricing] to charge it on weekends only.
 func WeekendPricing() DayRatePricing { return DayRatePricing{Rate: RateWeekend} }
 
-// HolidayPricing prices a seat like RegularPricing and then applies the
-// holiday rate (RateHoliday, ×2.0), whatever the show's date. Use
-// NewCalendarPricing to charge it on holidays only.
+// HolidayPricing prices a seat like [RegularPricing] and then applies the
+// holiday rate ([RateHoliday], ×2.0), whatever the show's date. Use
+// [NewCalendarPricing] to charge it on holidays only.
 func HolidayPricing() DayRatePricing { return DayRatePricing{Rate: RateHoliday} }
 
 // DayRatePricing prices every show alike: a seat costs the show's base
-// price times the seat type's multiplier, times Rate. RegularPricing,
-// WeekendPricing and HolidayPricing are its Rates of RateOne, RateWeekend
-// and RateHoliday. A Rate outside (0, ×100] is reported by Price as an
-// error matching ErrInvalidArgument.
+// price times the seat type's multiplier, times [DayRatePricing.Rate].
+// [RegularPricing], [WeekendPricing] and [HolidayPricing] are its Rates of
+// [RateOne], [RateWeekend] and [RateHoliday]. A [Rate] outside (0, ×100] is
+// reported by [DayRatePricing.Price] as an error matching
+// [ErrInvalidArgument].
 type DayRatePricing struct{ Rate Rate }
 
-// Price returns base × seat type × Rate.
+// Price returns base × seat type × [DayRatePricing.Rate].
 func (p DayRatePricing) Price(_ context.Context, r PriceRequest) (Money, error) {
 	if err := validateRate("DayRatePricing.Rate", p.Rate); err != nil {
 		return 0, err
@@ -135,8 +136,8 @@ func (p DayRatePricing) Price(_ context.Context, r PriceRequest) (Money, error) 
 	return applyRate("price", price, p.Rate)
 }
 
-// Validate reports a Rate outside (0, ×100], which Price would report at
-// every request; New and SetPricing call it.
+// Validate reports a [Rate] outside (0, ×100], which [DayRatePricing.Price]
+// would report at every request; [New] and SetPricing call it.
 func (p DayRatePricing) Validate() error { return validateRate("DayRatePricing.Rate", p.Rate) }
 
 // seatPrice validates the request and returns the base price times the
@@ -212,9 +213,9 @@ func (d Date) Valid() bool {
 	return DateOf(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC)) == d
 }
 
-// Calendar configures NewCalendarPricing. Every zero field takes the default
-// in its comment (for WeekendDays, only nil is zero: an empty slice asks
-// for no weekend days).
+// Calendar configures [NewCalendarPricing]. Every zero field takes the default
+// in its comment (for [Calendar.WeekendDays], only nil is zero: an empty
+// slice asks for no weekend days).
 type Calendar struct {
 	// Location is where the show's start is read as a calendar day: a show
 	// at 23:30 UTC on a Friday is a Saturday show in Tokyo. Default: UTC.
@@ -236,13 +237,13 @@ type Calendar struct {
 	Holiday Rate
 }
 
-// CalendarPricing prices a seat like RegularPricing and then applies the
+// CalendarPricing prices a seat like [RegularPricing] and then applies the
 // holiday rate when the show starts on a holiday, else the weekend rate when
 // it starts on a weekend day, else nothing. The day is the show's start in
 // the request's Location, the time zone of the show's theater
-// (Theater.TimeZone), when it is set, else in the configured
-// Calendar.Location: one chain whose theaters span zones prices each
-// show by its own local day. Build it with NewCalendarPricing; it is
+// ([Theater.TimeZone]), when it is set, else in the configured
+// [Calendar.Location]: one chain whose theaters span zones prices each
+// show by its own local day. Build it with [NewCalendarPricing]; it is
 // immutable and safe for concurrent use.
 type CalendarPricing struct {
 	loc      *time.Location
@@ -254,7 +255,7 @@ type CalendarPricing struct {
 
 // NewCalendarPricing validates cfg and returns its strategy. An invalid
 // field (a rate outside (0, ×100], an impossible holiday date, an unknown
-// weekday) is an error matching ErrInvalidArgument. cfg is copied: changing
+// weekday) is an error matching [ErrInvalidArgument]. cfg is copied: changing
 // it afterwards does not change the strategy.
 func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
 	p := &CalendarPricing{
@@ -298,20 +299,22 @@ func NewCalendarPricing(cfg Calendar) (*CalendarPricing, error) {
 }
 
 // DayRate returns the day multiplier of a show starting at start, read in
-// Calendar.Location: the holiday rate, the weekend rate or RateOne. It is
+// [Calendar.Location]: the holiday rate, the weekend rate or [RateOne]. It is
 // DayRateIn(start, nil), the rate of a show whose theater has no
-// TimeZone; for a theater that has one, use DayRateIn. A nil or zero
-// CalendarPricing (one not built by NewCalendarPricing) has no holidays
-// and no weekend days: its DayRate is RateOne, but its Price is an error.
+// TimeZone; for a theater that has one, use [CalendarPricing.DayRateIn]. A
+// nil or zero [CalendarPricing] (one not built by [NewCalendarPricing]) has
+// no holidays and no weekend days: its DayRate is RateOne, but its
+// [CalendarPricing.Price] is an error.
 func (p *CalendarPricing) DayRate(start time.Time) Rate { return p.DayRateIn(start, nil) }
 
 // DayRateIn returns the day multiplier of a show starting at start, read
-// in loc, or in Calendar.Location if loc is nil: the rate Price applies
-// to a request whose Location is loc. Pass the zone of the show's
-// theater, time.LoadLocation(theater.TimeZone), or nil for a theater
-// without one, to show what the BookingSystem charges for the show (a
-// "weekend rate" label): the BookingSystem passes that zone to Price. A
-// nil or zero CalendarPricing returns RateOne, as DayRate does.
+// in loc, or in [Calendar.Location] if loc is nil: the rate
+// [CalendarPricing.Price] applies to a request whose Location is loc. Pass
+// the zone of the show's theater, time.LoadLocation(theater.TimeZone), or nil
+// for a theater without one, to show what the [BookingSystem] charges for the
+// show (a "weekend rate" label): the BookingSystem passes that zone to Price.
+// A nil or zero [CalendarPricing] returns [RateOne], as
+// [CalendarPricing.DayRate] does.
 func (p *CalendarPricing) DayRateIn(start time.Time, loc *time.Location) Rate {
 	if !p.valid() {
 		return RateOne
@@ -333,8 +336,9 @@ func (p *CalendarPricing) DayRateIn(start time.Time, loc *time.Location) Rate {
 // sets a location.
 func (p *CalendarPricing) valid() bool { return p != nil && p.loc != nil }
 
-// Validate reports a nil or zero CalendarPricing, whose Price fails at
-// every request; New and SetPricing call it.
+// Validate reports a nil or zero [CalendarPricing], whose
+// [CalendarPricing.Price] fails at every request; [New] and SetPricing call
+// it.
 func (p *CalendarPricing) Validate() error {
 	if !p.valid() {
 		return invalid("CalendarPricing", "not built by NewCalendarPricing (nil or zero value)")
@@ -359,8 +363,8 @@ func (p *CalendarPricing) Holidays() []Date {
 
 // Price returns the seat's price: base × seat type, then × the day rate
 // of the show's start, read in r.Location if it is set, else in
-// Calendar.Location (DayRateIn(r.Show.Start, r.Location)). A nil or zero
-// CalendarPricing is reported as an error matching ErrInvalidArgument, as
+// [Calendar.Location] (DayRateIn(r.Show.Start, r.Location)). A nil or zero
+// [CalendarPricing] is reported as an error matching [ErrInvalidArgument], as
 // the zero values of the other strategies are.
 func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error) {
 	if !p.valid() {
@@ -377,18 +381,19 @@ func (p *CalendarPricing) Price(_ context.Context, r PriceRequest) (Money, error
 // Adjust(RegularPricing(), RatePercent(110)) for a 10 % surcharge. The
 // adjustment comes after everything inner does, with its own rounding.
 // A nil inner or a rate outside (0, ×100] is reported by Price as an error
-// matching ErrInvalidArgument.
+// matching [ErrInvalidArgument].
 func Adjust(inner PricingStrategy, rate Rate) AdjustedPricing {
 	return AdjustedPricing{Inner: inner, Rate: rate}
 }
 
-// AdjustedPricing is the strategy Adjust returns: Inner's price times Rate.
+// AdjustedPricing is the strategy [Adjust] returns: [AdjustedPricing.Inner]'s
+// price times [AdjustedPricing.Rate].
 type AdjustedPricing struct {
 	Inner PricingStrategy
 	Rate  Rate
 }
 
-// Price returns Inner's price times Rate.
+// Price returns [AdjustedPricing.Inner]'s price times [AdjustedPricing.Rate].
 func (a AdjustedPricing) Price(ctx context.Context, r PriceRequest) (Money, error) {
 	if err := validateRate("Adjust rate", a.Rate); err != nil {
 		return 0, err
@@ -400,9 +405,10 @@ func (a AdjustedPricing) Price(ctx context.Context, r PriceRequest) (Money, erro
 	return applyRate("price", price, a.Rate)
 }
 
-// PriceHold returns Inner's price of every seat of the hold, times Rate:
-// Inner's PriceHold if it is a HoldPricer (a MemberDiscount asks its
-// membership once), else its Price for each seat.
+// PriceHold returns [AdjustedPricing.Inner]'s price of every seat of the
+// hold, times [AdjustedPricing.Rate]: Inner's PriceHold if it is a
+// [HoldPricer] (a [MemberDiscount] asks its membership once), else its
+// [AdjustedPricing.Price] for each seat.
 func (a AdjustedPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]Money, error) {
 	if err := validateRate("Adjust rate", a.Rate); err != nil {
 		return nil, err
@@ -414,9 +420,9 @@ func (a AdjustedPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]M
 	return applyRates(prices, a.Rate)
 }
 
-// Validate reports what Price would report at every request: a rate
-// outside (0, ×100], a nil Inner, or what Inner's own Validate reports;
-// New and SetPricing call it.
+// Validate reports what [AdjustedPricing.Price] would report at every
+// request: a rate outside (0, ×100], a nil [AdjustedPricing.Inner], or what
+// Inner's own Validate reports; [New] and SetPricing call it.
 func (a AdjustedPricing) Validate() error {
 	if err := validateRate("Adjust rate", a.Rate); err != nil {
 		return err
@@ -432,23 +438,24 @@ type MembershipFunc func(ctx context.Context, userID string) (bool, error)
 // isMember says the request's user is a member, multiplies the price by
 // rate: MemberDiscount(s, RatePercent(90), isMember) gives members 10 % off.
 // Non-members pay inner's price, and so does a request without a user
-// (the quotes of a SeatMap): isMember is not asked about "". A nil inner
+// (the quotes of a [SeatMap]): isMember is not asked about "". A nil inner
 // or isMember, or a rate outside (0, ×100], is reported by Price as an
-// error matching ErrInvalidArgument.
+// error matching [ErrInvalidArgument].
 func MemberDiscount(inner PricingStrategy, rate Rate, isMember MembershipFunc) MemberPricing {
 	return MemberPricing{Inner: inner, Rate: rate, IsMember: isMember}
 }
 
-// MemberPricing is the strategy MemberDiscount returns: Inner's price,
-// times Rate for the users IsMember names.
+// MemberPricing is the strategy [MemberDiscount] returns:
+// [MemberPricing.Inner]'s price, times [MemberPricing.Rate] for the users
+// [MemberPricing.IsMember] names.
 type MemberPricing struct {
 	Inner    PricingStrategy
 	Rate     Rate
 	IsMember MembershipFunc
 }
 
-// Price returns Inner's price, times Rate if the request's user is a
-// member.
+// Price returns [MemberPricing.Inner]'s price, times [MemberPricing.Rate] if
+// the request's user is a member.
 func (m MemberPricing) Price(ctx context.Context, r PriceRequest) (Money, error) {
 	if err := validateRate("MemberDiscount rate", m.Rate); err != nil {
 		return 0, err
@@ -470,8 +477,9 @@ func (m MemberPricing) Price(ctx context.Context, r PriceRequest) (Money, error)
 	return applyRate("price", price, m.Rate)
 }
 
-// PriceHold prices every seat of the hold as Price does, asking IsMember
-// once for the whole hold: one lookup, one answer for all its seats.
+// PriceHold prices every seat of the hold as [MemberPricing.Price] does,
+// asking [MemberPricing.IsMember] once for the whole hold: one lookup, one
+// answer for all its seats.
 func (m MemberPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]Money, error) {
 	if err := validateRate("MemberDiscount rate", m.Rate); err != nil {
 		return nil, err
@@ -493,9 +501,10 @@ func (m MemberPricing) PriceHold(ctx context.Context, r HoldPriceRequest) ([]Mon
 	return applyRates(prices, m.Rate)
 }
 
-// Validate reports what Price would report at every request: a rate
-// outside (0, ×100], a nil IsMember or Inner, or what Inner's own Validate
-// reports; New and SetPricing call it.
+// Validate reports what [MemberPricing.Price] would report at every request:
+// a rate outside (0, ×100], a nil [MemberPricing.IsMember] or
+// [MemberPricing.Inner], or what Inner's own Validate reports; [New] and
+// SetPricing call it.
 func (m MemberPricing) Validate() error {
 	if err := validateRate("MemberDiscount rate", m.Rate); err != nil {
 		return err

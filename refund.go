@@ -10,9 +10,9 @@ import (
 // RefundPolicy says what share of a confirmed booking's total is refunded
 // when it is cancelled with untilStart left before the show starts.
 //
-// CancelBooking calls RefundPercent as the call begins, before it takes
-// the show's lock (no user code runs under it), with the time left then;
-// the share is fixed on the booking in the cancelling transaction, so a
+// CancelBooking calls [RefundPolicy.RefundPercent] as the call begins, before
+// it takes the show's lock (no user code runs under it), with the time left
+// then; the share is fixed on the booking in the cancelling transaction, so a
 // retried cancellation never recomputes it. A percent outside 0–100, or a
 // panic, refuses the cancellation with an error.
 type RefundPolicy interface {
@@ -34,24 +34,24 @@ func refundPercent(p RefundPolicy, untilStart time.Duration) (percent int, err e
 	return percent, nil
 }
 
-// RefundPolicyFunc adapts a function to RefundPolicy. The function should
+// RefundPolicyFunc adapts a function to [RefundPolicy]. The function should
 // return a percent in 0–100.
 type RefundPolicyFunc func(untilStart time.Duration) int
 
 // RefundPercent calls f.
 func (f RefundPolicyFunc) RefundPercent(untilStart time.Duration) int { return f(untilStart) }
 
-// RefundTier refunds Percent of the total when strictly more than MoreThan
-// is left before the show.
+// RefundTier refunds [RefundTier.Percent] of the total when strictly more
+// than [RefundTier.MoreThan] is left before the show.
 type RefundTier struct {
 	MoreThan time.Duration
 	Percent  int
 }
 
-// TieredRefund is a RefundPolicy of tiers: the tier with the largest
+// TieredRefund is a [RefundPolicy] of tiers: the tier with the largest
 // MoreThan that is strictly less than the time left wins, and nothing is
 // refunded when no tier does (in particular once the show has started).
-// NewTieredRefund validates the tiers and sorts them by MoreThan,
+// [NewTieredRefund] validates the tiers and sorts them by MoreThan,
 // descending, so that the winner is the first tier that matches.
 type TieredRefund []RefundTier
 
@@ -68,7 +68,7 @@ func DefaultRefundPolicy() TieredRefund {
 
 // NewTieredRefund validates tiers and returns them as a policy sorted by
 // MoreThan, descending. A negative MoreThan, a Percent outside 0–100 or two
-// tiers with the same MoreThan is an error matching ErrInvalidArgument.
+// tiers with the same MoreThan is an error matching [ErrInvalidArgument].
 // No tiers is a policy that never refunds. tiers is copied.
 func NewTieredRefund(tiers ...RefundTier) (TieredRefund, error) {
 	sorted := slices.Clone(TieredRefund(tiers))
@@ -91,7 +91,7 @@ func NewTieredRefund(tiers ...RefundTier) (TieredRefund, error) {
 
 // RefundPercent returns the percent of the tier with the largest MoreThan
 // strictly below untilStart, or 0. It does not rely on the order of t, so a
-// TieredRefund written as a literal works too; a literal's percent outside
+// [TieredRefund] written as a literal works too; a literal's percent outside
 // 0–100 is clamped into it.
 func (t TieredRefund) RefundPercent(untilStart time.Duration) int {
 	best, found := RefundTier{}, false

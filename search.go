@@ -14,7 +14,7 @@ import (
 
 // MovieQuery selects movies, a page at a time. Empty text fields match
 // everything; set fields must all match. The zero MovieQuery is the first
-// page, of DefaultPageLimit movies, of the whole catalog.
+// page, of [DefaultPageLimit] movies, of the whole catalog.
 type MovieQuery struct {
 	Title    string // a case-insensitive substring of the title
 	Genre    string // one of the movie's genres, case-insensitive
@@ -36,24 +36,24 @@ type MovieQuery struct {
 // most q.Limit of them, the first ones after the movie q.After in that
 // order. Read the next page with After set to the ID of
 // the last movie returned, and the other fields unchanged; a page shorter
-// than its limit (possibly empty) is the last one. As for BookingsOfUser,
-// pages are cut by a cursor, not an offset: movies added while a caller
-// pages through the results do not shift the pages, so no movie comes
-// twice (one added before the cursor is not seen).
+// than its limit (possibly empty) is the last one. As for
+// [BookingSystem.BookingsOfUser], pages are cut by a cursor, not an offset:
+// movies added while a caller pages through the results do not shift the
+// pages, so no movie comes twice (one added before the cursor is not seen).
 //
-// An After that names no movie is ErrNotFound; it may name a movie that
+// An After that names no movie is [ErrNotFound]; it may name a movie that
 // does not match q (one whose shows in q.City have all started since the
 // previous page, say): the page starts after it all the same. A Limit out
-// of range, or a field that is not valid text, is an *ArgumentError
-// (ErrInvalidArgument).
+// of range, or a field that is not valid text, is an [*ArgumentError]
+// ([ErrInvalidArgument]).
 //
-// On the in-memory Store a page reads the catalog in place, from its
-// cursor until the page is full; on a Store that is a MovieSearcher
+// On the in-memory [Store] a page reads the catalog in place, from its
+// cursor until the page is full; on a Store that is a [MovieSearcher]
 // (pgstore), the movies the Store yields from its cursor until the page is
-// full; on any other, the whole catalog (Store.Movies). With City, a
-// search also asks a Store that is a CityMovieLister (pgstore) for the
+// full; on any other, the whole catalog ([Store.Movies]). With City, a
+// search also asks a Store that is a [CityMovieLister] (pgstore) for the
 // movies playing in the city, in one call; any other Store is read for
-// every theater (Store.Theaters), then each of the city's theaters' halls
+// every theater ([Store.Theaters]), then each of the city's theaters' halls
 // and their coming shows. A service that offers search to anonymous users
 // bounds its rate or caches its answers.
 //
@@ -61,7 +61,8 @@ type MovieQuery struct {
 // title stored as "Ame\u0301lie" (e and a combining accent) does not match
 // the query "Amélie" (one precomposed é). Callers that take text from
 // several sources should normalize titles and queries alike, to NFC (with
-// golang.org/x/text/unicode/norm), before AddMovie and SearchMovies.
+// golang.org/x/text/unicode/norm), before [BookingSystem.AddMovie] and
+// SearchMovies.
 func (bs *BookingSystem) SearchMovies(ctx context.Context, q MovieQuery) ([]Movie, error) {
 	if err := bs.made(); err != nil {
 		return nil, err
@@ -391,7 +392,7 @@ type ShowInfo struct {
 }
 
 // ShowPage selects one page of a movie's shows (see ShowsOfMovie). The
-// zero ShowPage is the first page, of DefaultPageLimit shows, in every
+// zero ShowPage is the first page, of [DefaultPageLimit] shows, in every
 // city.
 type ShowPage struct {
 	// City, if set, keeps only the shows in a theater of that city
@@ -411,25 +412,26 @@ type ShowPage struct {
 // most page.Limit of them, the first ones after the show page.After in
 // that order. Read the next page with After set to the ID of the last
 // show returned, and City unchanged; a page shorter than its limit
-// (possibly empty) is the last one. As for BookingsOfUser, pages are cut
-// by a cursor, not an offset, and a page costs about its limit in reads
-// however many shows the movie has had: the shows that have started are
-// skipped by the Store's index, not read. A show cancelled (CancelShow)
-// is listed all the same, with Cancelled set and FreeSeats 0. Each show
-// comes with its theater's time zone (ShowInfo.Location): the theater of
-// its hall. A theater and a hall are read from the Store the first time
-// the process needs them (a listing, ScheduleShow, a show's first use;
-// a listing on the in-memory Store reads no hall), and kept for the process's
-// life: they never change once added. A theater whose zone does not load
-// here is kept too (ShowInfo.Location is nil for it), not read again. If
-// the Store fails to read a theater or a hall the page needs (a passing
-// error such as ErrStoreUnavailable), the call fails with that error, as
-// it does when a show's seats cannot be read, rather than list the shows
-// without a zone, which would say they have none; nothing is kept, and
-// the next call reads it again. A theater or hall the Store does not
-// have (ErrNotFound: a catalog written to a Store by other means) is no
-// failure: its shows are listed without a zone (with City, it is an
-// error matching ErrNotFound, as the show's city cannot be told).
+// (possibly empty) is the last one. As for [BookingSystem.BookingsOfUser],
+// pages are cut by a cursor, not an offset, and a page costs about its limit
+// in reads however many shows the movie has had: the shows that have started
+// are skipped by the [Store]'s index, not read. A show cancelled
+// ([BookingSystem.CancelShow]) is listed all the same, with Cancelled set and
+// FreeSeats 0. Each show comes with its theater's time zone
+// ([ShowInfo.Location]): the theater of its hall. A theater and a hall are
+// read from the Store the first time the process needs them (a listing,
+// [BookingSystem.ScheduleShow], a show's first use; a listing on the
+// in-memory Store reads no hall), and kept for the process's life: they never
+// change once added. A theater whose zone does not load here is kept too
+// (ShowInfo.Location is nil for it), not read again. If the Store fails to
+// read a theater or a hall the page needs (a passing error such as
+// [ErrStoreUnavailable]), the call fails with that error, as it does when a
+// show's seats cannot be read, rather than list the shows without a zone,
+// which would say they have none; nothing is kept, and the next call reads it
+// again. A theater or hall the Store does not have ([ErrNotFound]: a catalog
+// written to a Store by other means) is no failure: its shows are listed
+// without a zone (with City, it is an error matching ErrNotFound, as the
+// show's city cannot be told).
 //
 // With page.City set, the page holds only the shows in theaters of that
 // city, and is still full (page.Limit of them) unless it is the last. It
@@ -437,26 +439,26 @@ type ShowPage struct {
 // Store page at a time, and those of other cities dropped, until the
 // page is full or the movie has no more. The first read asks for the
 // shows the page lacks and each further read for twice as many as the
-// one before, up to MaxPageLimit: a city with a share p of the movie's
+// one before, up to [MaxPageLimit]: a city with a share p of the movie's
 // shows costs about page.Limit/p shows read, in a few reads, and at worst
 // (a city with none or few) every show to come of the movie past the
 // cursor. A show is in the city of the theater of its hall; each theater
 // and hall is read once for the process's life, as above, and only the
 // shows kept have their seats counted. On a Store that is a
-// CityShowLister (pgstore), none of that: the Store is asked for the
+// [CityShowLister] (pgstore), none of that: the Store is asked for the
 // city's shows alone, and a page costs one call, as without City (and,
 // as any listing, one read of each hall and theater the first time the
 // process needs them, for the zone). A
 // service offering every city's pages to anonymous users bounds their
-// rate, as for SearchMovies.
+// rate, as for [BookingSystem.SearchMovies].
 //
 // An After that names no show of this movie, whether unknown or another
 // movie's, is ErrNotFound; it may name a show that has started since the
 // previous page: the page then starts at the first show not started. With
 // City, After may name a show of the movie in any city: the page starts
 // after it in (Start, ID) order all the same. A Limit out of range, or a
-// City or After that is not valid text, is an *ArgumentError
-// (ErrInvalidArgument). An unknown movie is ErrNotFound.
+// City or After that is not valid text, is an [*ArgumentError]
+// ([ErrInvalidArgument]). An unknown movie is ErrNotFound.
 func (bs *BookingSystem) ShowsOfMovie(ctx context.Context, movieID string, page ShowPage) ([]ShowInfo, error) {
 	if err := bs.made(); err != nil {
 		return nil, err

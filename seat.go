@@ -26,8 +26,9 @@ func (t SeatType) Multiplier() Rate {
 	return RateOne
 }
 
-// String returns "Regular", "Premium" or "VIP", which ParseSeatType reads
-// and MarshalText writes, or "SeatType(n)" for a value that is not Valid.
+// String returns "Regular", "Premium" or "VIP", which [ParseSeatType] reads
+// and [SeatType.MarshalText] writes, or "SeatType(n)" for a value that is not
+// [SeatType.Valid].
 func (t SeatType) String() string {
 	if n, ok := nameOf(seatTypeNames[:], t); ok {
 		return n
@@ -58,8 +59,9 @@ const (
 	SeatBooked                      // sold
 )
 
-// String returns "available", "held" or "booked", which ParseSeatStatus
-// reads and MarshalText writes, or "SeatStatus(n)" for any other value.
+// String returns "available", "held" or "booked", which [ParseSeatStatus]
+// reads and [SeatStatus.MarshalText] writes, or "SeatStatus(n)" for any other
+// value.
 func (s SeatStatus) String() string {
 	if n, ok := nameOf(seatStatusNames[:], s); ok {
 		return n
@@ -67,9 +69,9 @@ func (s SeatStatus) String() string {
 	return fmt.Sprintf("SeatStatus(%d)", s)
 }
 
-// SeatSlot is the stored state of one seat of one show: the unit a Store
-// persists inside a show transaction. A held slot whose HeldUntil has passed
-// is free (see StatusAt); the Store never decides that.
+// SeatSlot is the stored state of one seat of one show: the unit a [Store]
+// persists inside a show transaction. A held slot whose [SeatSlot.HeldUntil]
+// has passed is free (see [SeatSlot.StatusAt]); the Store never decides that.
 type SeatSlot struct {
 	Status    SeatStatus
 	Booking   BookingID // the holding or owning booking; zero when available

@@ -18,7 +18,7 @@ type SeatMap struct {
 	Cancelled bool
 }
 
-// SeatView is one seat of a SeatMap.
+// SeatView is one seat of a [SeatMap].
 type SeatView struct {
 	Seat
 	Status SeatStatus // a lapsed hold shows as available
@@ -28,10 +28,11 @@ type SeatView struct {
 // SeatMap returns every seat of the show with its type, status and price.
 // Prices are quoted by the current pricing strategy for an anonymous
 // customer (UserID ""); a hold fixes the price for the customer. A price
-// that HoldSeats would refuse (negative or above MaxSeatPrice) fails the
-// map with the same *ArgumentError, naming the seat, rather than being
-// quoted. A show cancelled (CancelShow) has SeatMap.Cancelled set and
-// nothing for sale. An unknown show is ErrNotFound.
+// that [BookingSystem.HoldSeats] would refuse (negative or above
+// [MaxSeatPrice]) fails the map with the same [*ArgumentError], naming the
+// seat, rather than being quoted. A show cancelled
+// ([BookingSystem.CancelShow]) has [SeatMap.Cancelled] set and nothing for
+// sale. An unknown show is [ErrNotFound].
 func (bs *BookingSystem) SeatMap(ctx context.Context, showID string) (SeatMap, error) {
 	if err := bs.made(); err != nil {
 		return SeatMap{}, err

@@ -34,24 +34,24 @@ const showCancelledReason = "show cancelled"
 // CancelShow cancels a show before its start — the projector broke — and
 // gives every customer their money back.
 //
-// Everything that decides happens in one show transaction, on the Clock's
+// Everything that decides happens in one show transaction, on the [Clock]'s
 // reading inside it, as for every other change to a show: the show is
-// marked cancelled in the Store, so that from then on HoldSeats refuses it
-// with a *ShowCancelledError (ErrShowCancelled), in every process sharing
-// the Store; and every booking that owns seats gives them back. A live
-// hold is released (HoldReleased), one whose deadline has passed expired
-// (HoldExpired). A confirmed booking is cancelled with a refund of its
-// whole total (Refund.Percent 100, Reason "show cancelled"), whatever the
-// RefundPolicy, recorded as owed exactly as CancelBooking records it
-// (BookingCancelled, with ShowCancelled set). A booking being paid for
-// keeps its status, paying, but loses its seats: the payment in flight —
-// or, if the process paying is gone, the sweeper's resume of the
-// abandoned payment — then takes the path of a payment whose hold was
-// lost: the booking fails (ErrHoldExpired, FailureHoldLost, and
-// ErrShowCancelled, with Payment.Failure "the show was cancelled"), and
-// whatever the charge took is voided, with no new charge (PaymentFailed). A
-// ShowCancelled event with the counts follows the bookings' events.
-// Watch streams see every freed seat.
+// marked cancelled in the [Store], so that from then on
+// [BookingSystem.HoldSeats] refuses it with a [*ShowCancelledError]
+// ([ErrShowCancelled]), in every process sharing the Store; and every booking
+// that owns seats gives them back. A live hold is released ([HoldReleased]),
+// one whose deadline has passed expired ([HoldExpired]). A confirmed booking
+// is cancelled with a refund of its whole total ([Refund.Percent] 100, Reason
+// "show cancelled"), whatever the [RefundPolicy], recorded as owed exactly as
+// [BookingSystem.CancelBooking] records it ([BookingCancelled], with
+// [ShowCancelled] set). A booking being paid for keeps its status, paying,
+// but loses its seats: the payment in flight — or, if the process paying is
+// gone, the sweeper's resume of the abandoned payment — then takes the path
+// of a payment whose hold was lost: the booking fails ([ErrHoldExpired],
+// [FailureHoldLost], and ErrShowCancelled, with [Payment.Failure] "the show
+// was cancelled"), and whatever the charge took is voided, with no new charge
+// ([PaymentFailed]). A ShowCancelled event with the counts follows the
+// bookings' events. [BookingSystem.Watch] streams see every freed seat.
 //
 // Only then are the refunds paid, one by one, outside the show's lock,
 // exactly as CancelBooking pays one: by the booking's refund idempotency
@@ -63,23 +63,24 @@ const showCancelledReason = "show cancelled"
 // returns; the error is nil all the same, once the show is cancelled:
 // an error would say that the show was not, and it is the one answer for
 // the whole show, while CancelBooking answers one booking with
-// ErrRefundOwed (CancelBooking called on one of these bookings, its
+// [ErrRefundOwed] (CancelBooking called on one of these bookings, its
 // refund failing again, returns ErrRefundOwed).
 //
-// From the start of the show on, CancelShow returns a *ShowStartedError
-// (ErrShowStarted) and changes nothing; so it does if another process,
+// From the start of the show on, CancelShow returns a [*ShowStartedError]
+// ([ErrShowStarted]) and changes nothing; so it does if another process,
 // its clock ahead, has already completed bookings of the show. An unknown
-// show is ErrNotFound. Cancelling a show that is cancelled already —
+// show is [ErrNotFound]. Cancelling a show that is cancelled already —
 // before its start or after — is not an error: it changes nothing and
 // returns zero counts, so that a retry after a lost answer is harmless;
 // refunds still owed from the first call are the sweeper's to pay (or
 // CancelBooking's, called on the booking).
 //
 // A cancelled show stays cancelled. Its slot in its hall is free:
-// ScheduleShow may put another show there (a cancelled show is still
-// listed, by ShowsOfMovie with ShowInfo.Cancelled set, and by the Store's
-// ShowsOfHall). SeatMap reports it (SeatMap.Cancelled) with no seat for sale. Its
-// bookings answer by their states: ExtendHold and ConfirmBooking of a
+// [BookingSystem.ScheduleShow] may put another show there (a cancelled show
+// is still listed, by [BookingSystem.ShowsOfMovie] with [ShowInfo.Cancelled]
+// set, and by the Store's ShowsOfHall). [BookingSystem.SeatMap] reports it
+// ([SeatMap.Cancelled]) with no seat for sale. Its bookings answer by their
+// states: [BookingSystem.ExtendHold] and [BookingSystem.ConfirmBooking] of a
 // released hold, or CancelBooking of a hold or a payment, are
 // *TransitionErrors; CancelBooking of a booking the show's cancellation
 // cancelled returns it, paying its refund if still owed.

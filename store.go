@@ -16,46 +16,47 @@ import (
 //
 // A Store persists; it does not decide. Every rule (is this seat free now,
 // may this booking move to that state, does this show overlap another) is
-// decided by the core inside the callbacks given to UpdateShow and AddShow.
+// decided by the core inside the callbacks given to [Store.UpdateShow] and
+// [Store.AddShow].
 //
 // All methods are safe for concurrent use and return an error for a
-// cancelled ctx. Methods return errors matching ErrNotFound (also for an
-// unknown parent: the theater of AddHall, the hall or movie of AddShow,
-// ShowsOfMovie, ShowsOfHall, HallsOfTheater) and ErrAlreadyExists where
-// those apply; an error of a Store that could not reach its data (a
-// database down, a connection lost) should match ErrStoreUnavailable, so
-// that a caller can tell a fault to retry from a failing request; other
-// errors are the backend's own, wrapped or not. The storetest package
-// holds the conformance suite every Store must pass.
+// cancelled ctx. Methods return errors matching [ErrNotFound] (also for an
+// unknown parent: the theater of [Store.AddHall], the hall or movie of AddShow,
+// [Store.ShowsOfMovie], [Store.ShowsOfHall], [Store.HallsOfTheater]) and
+// [ErrAlreadyExists] where those apply; an error of a Store that could not
+// reach its data (a database down, a connection lost) should match
+// [ErrStoreUnavailable], so that a caller can tell a fault to retry from a
+// failing request; other errors are the backend's own, wrapped or not. The
+// storetest package holds the conformance suite every Store must pass.
 //
 // A Store returns every time exactly as it was given it (== to it): a
 // show's Start and End, a booking's CreatedAt, HeldUntil, UpdatedAt,
-// Payment.PaidAt, Payment.LiveUntil and Refund.RefundedAt, a seat's
+// [Payment.PaidAt], [Payment.LiveUntil] and [Refund.RefundedAt], a seat's
 // HeldUntil. The
-// BookingSystem gives it only such times in UTC, cut down to the
+// [BookingSystem] gives it only such times in UTC, cut down to the
 // microsecond and without a monotonic clock reading (the times it passes
-// to the capabilities' queries, such as ExpiredHolds' now, are Clock
+// to the capabilities' queries, such as ExpiredHolds' now, are [Clock]
 // readings as they are), so a Store must keep times to the
 // microsecond but need not keep anything finer, nor a time zone: it must
-// give them back in UTC (time.Time.UTC), not in the zone a database driver
-// reads them in (time.Local, say). What a call of the BookingSystem returns
+// give them back in UTC ([time.Time.UTC]), not in the zone a database driver
+// reads them in ([time.Local], say). What a call of the BookingSystem returns
 // is then what a later read returns, on every Store alike.
 //
-// A Store may also have optional capabilities (ExpiredHoldLister,
-// UnsettledBookingLister, ShowChangeListener, UserLimitStore), which a
-// Store shared by several processes needs, and MovieSearcher and
-// CityMovieLister, which spare SearchMovies a read of the whole catalog
-// and of every hall of a city, and CityShowLister, which spares
-// ShowsOfMovie with a ShowPage.City a read of the movie's shows in every
+// A Store may also have optional capabilities ([ExpiredHoldLister],
+// [UnsettledBookingLister], [ShowChangeListener], [UserLimitStore]), which a
+// Store shared by several processes needs, and [MovieSearcher] and
+// [CityMovieLister], which spare SearchMovies a read of the whole catalog
+// and of every hall of a city, and [CityShowLister], which spares
+// ShowsOfMovie with a [ShowPage.City] a read of the movie's shows in every
 // other city. A Store that wraps another (to
 // trace or meter its calls, say) should have a method
 //
 //	Unwrap() boxoffice.Store
 //
 // returning the Store it wraps: a capability that the wrapper does not have
-// itself is then looked for along the Unwrap chain (StoreCapability) and
+// itself is then looked for along the Unwrap chain ([StoreCapability]) and
 // called on the Store that has it, bypassing the wrappers, as
-// http.ResponseController does for a ResponseWriter; New validates every
+// http.ResponseController does for a ResponseWriter; [New] validates every
 // Store of the chain. A wrapper with neither the capabilities nor Unwrap
 // hides them, and with them the sweeping of other processes' lapsed holds,
 // the recovery of their unsettled payments, their changes in Watch and the
@@ -151,8 +152,8 @@ type Store interface {
 	BookingsOfUser(ctx context.Context, userID string, after BookingCursor, limit int, order Order) ([]Booking, error)
 }
 
-// ShowTx is one show's state inside a Store transaction. Seat positions are
-// those of the show's hall Layout.
+// ShowTx is one show's state inside a [Store] transaction. [ShowTx.Seat]
+// positions are those of the show's hall [Layout].
 type ShowTx interface {
 	// Show returns the show the transaction is on.
 	Show() Show
@@ -188,10 +189,10 @@ type ShowTx interface {
 	CancelShow()
 }
 
-// UserSeatCounter is an optional capability of a ShowTx (of UpdateShow's,
-// and of ViewShow's if the Store likes): it counts one user's seats of the
-// show, so that Config.MaxSeatsPerShow costs a hold one query, not a read
-// of every booking that owns a seat. Without it the BookingSystem counts
+// UserSeatCounter is an optional capability of a [ShowTx] (of UpdateShow's,
+// and of ViewShow's if the [Store] likes): it counts one user's seats of the
+// show, so that [Config.MaxSeatsPerShow] costs a hold one query, not a read
+// of every booking that owns a seat. Without it the [BookingSystem] counts
 // through the ShowTx: every seat, and every booking that owns one (on a
 // database, a query each), so a wrapper that wraps the ShowTx should
 // pass the method on.
@@ -231,9 +232,9 @@ func storeChain(s Store) iter.Seq[Store] {
 }
 
 // StoreCapability returns the capability C of s (an optional interface
-// such as ExpiredHoldLister, or a concrete type): s itself if it has it,
-// else the first Store along the Unwrap chain that has it (see Store), as
-// errors.As finds an error. It is how the BookingSystem finds a Store's
+// such as [ExpiredHoldLister], or a concrete type): s itself if it has it,
+// else the first [Store] along the Unwrap chain that has it (see Store), as
+// [errors.As] finds an error. It is how the [BookingSystem] finds a Store's
 // capabilities; a wrapper's own conformance tests (storetest) and callers
 // that need a method of the Store under a wrapper (pgstore.Store.Flush,
 // say) find them the same way. A nil Store in the chain has none.
@@ -254,9 +255,9 @@ type HoldRef struct {
 	HeldUntil time.Time
 }
 
-// MovieSearcher is an optional Store capability: a Store that narrows a
+// MovieSearcher is an optional [Store] capability: a Store that narrows a
 // movie search itself, so that SearchMovies reads what a page needs
-// rather than the whole catalog. The BookingSystem still judges each movie
+// rather than the whole catalog. The [BookingSystem] still judges each movie
 // yielded by SearchMovies' rules, so a Store may yield movies that do not
 // match, but must yield every one that does.
 type MovieSearcher interface {
@@ -272,11 +273,11 @@ type MovieSearcher interface {
 	MoviesMatching(ctx context.Context, q MovieQuery, after Movie) iter.Seq2[Movie, error]
 }
 
-// CityMovieLister is an optional Store capability: a Store that finds the
+// CityMovieLister is an optional [Store] capability: a Store that finds the
 // movies playing in a city itself, so that a SearchMovies with
-// MovieQuery.City reads one answer rather than every hall of the city's
+// [MovieQuery.City] reads one answer rather than every hall of the city's
 // theaters, each hall's coming shows and the cancelled state of some of
-// them (on pgstore, a round trip each). The BookingSystem takes the answer
+// them (on pgstore, a round trip each). The [BookingSystem] takes the answer
 // as it is, for checking it would take the reads it spares: a Store must
 // list every such movie, and no other.
 type CityMovieLister interface {
@@ -294,13 +295,13 @@ type CityMovieLister interface {
 	MoviesShowingIn(ctx context.Context, city string, after time.Time) ([]string, error)
 }
 
-// CityShowLister is an optional Store capability: a Store that pages a
+// CityShowLister is an optional [Store] capability: a Store that pages a
 // movie's shows in one city itself, so that a ShowsOfMovie with
-// ShowPage.City reads one answer a page rather than the movie's shows of
+// [ShowPage.City] reads one answer a page rather than the movie's shows of
 // every city from the cursor, a Store page at a time, and each of their
 // theaters (on pgstore, a round trip each; every show to come of the
-// movie for a city with few of them). The BookingSystem takes the answer
-// as it is, as for CityMovieLister: a Store must list every such show,
+// movie for a city with few of them). The [BookingSystem] takes the answer
+// as it is, as for [CityMovieLister]: a Store must list every such show,
 // and no other.
 type CityShowLister interface {
 	// ShowsOfMovieInCity is Store.ShowsOfMovie (same cursor, order,
@@ -315,10 +316,10 @@ type CityShowLister interface {
 	ShowsOfMovieInCity(ctx context.Context, movieID, city string, after ShowCursor, limit int) ([]Show, error)
 }
 
-// ExpiredHoldLister is an optional Store capability: a Store shared by
+// ExpiredHoldLister is an optional [Store] capability: a Store shared by
 // several processes implements it so that each process's sweeper also
-// expires holds made elsewhere, or before a restart. The BookingSystem's
-// sweeper asks for it at start and then every Config.RescanInterval.
+// expires holds made elsewhere, or before a restart. The [BookingSystem]'s
+// sweeper asks for it at start and then every [Config.RescanInterval].
 type ExpiredHoldLister interface {
 	// ExpiredHolds returns up to limit bookings in state held whose
 	// HeldUntil is at or before now, those that expired first first, so
@@ -327,9 +328,9 @@ type ExpiredHoldLister interface {
 	ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]HoldRef, error)
 }
 
-// ShowChangeListener is an optional Store capability: a Store shared by
+// ShowChangeListener is an optional [Store] capability: a Store shared by
 // several processes implements it so that Watch also streams the seat
-// changes that other processes commit. The BookingSystem listens from the
+// changes that other processes commit. The [BookingSystem] listens from the
 // first Watch until Close; on each report about a show that has open
 // streams, it reads the show again and sends the streams the seats whose
 // status changed since it last looked.
@@ -349,18 +350,18 @@ type ShowChangeListener interface {
 	ListenShowChanges(ctx context.Context, changed func(showID string)) error
 }
 
-// UserLimitStore is an optional Store capability: a Store shared by
+// UserLimitStore is an optional [Store] capability: a Store shared by
 // several processes implements it so that the per-user limits against
-// ticket hoarding (Config.HoldsPerMinute, Config.MaxLiveHoldsPerUser)
+// ticket hoarding ([Config.HoldsPerMinute], [Config.MaxLiveHoldsPerUser])
 // count a user's holds in all of them together. Without it each
-// BookingSystem counts its own, and N processes let a user have N times
+// [BookingSystem] counts its own, and N processes let a user have N times
 // as much.
 //
 // The Store keeps, per user, a bucket of hold tokens and the live holds it
 // admitted, each until its deadline. It decides each admission atomically
 // per user: concurrent requests of one user, from any process, never get
 // past a limit together. The BookingSystem passes the limits and the
-// times with each call (from its Config and its Clock), so the Store
+// times with each call (from its [Config] and its [Clock]), so the Store
 // needs no configuration and reads no clock. The BookingSystem counts a
 // hold a second past its deadline, for the moment between its admission
 // and its transaction, which fixes the deadline (and the same second past
@@ -403,7 +404,7 @@ type UserLimitStore interface {
 	ForgetIdleUsers(ctx context.Context, now time.Time) error
 }
 
-// HoldAdmission is one hold request, as UserLimitStore.AdmitHold counts it.
+// HoldAdmission is one hold request, as [UserLimitStore.AdmitHold] counts it.
 type HoldAdmission struct {
 	UserID string
 	// Hold is the ID the hold will have if it is made; for a request
@@ -431,17 +432,17 @@ type BookingRef struct {
 }
 
 // BookingCursor is a position in a list of bookings ordered by a time
-// (CreatedAt for Store.BookingsOfUser, UpdatedAt for
-// UnsettledBookingLister.OwingBookings) and then by ID: a page goes on
-// with the bookings strictly after (At, ID) in that order. The zero
-// BookingCursor is before the first booking.
+// (CreatedAt for [Store.BookingsOfUser], UpdatedAt for
+// [UnsettledBookingLister.OwingBookings]) and then by [BookingCursor.ID]: a
+// page goes on with the bookings strictly after ([BookingCursor.At], ID) in
+// that order. The zero BookingCursor is before the first booking.
 type BookingCursor struct {
 	At time.Time
 	ID BookingID
 }
 
 // Order is the direction of a page of bookings by CreatedAt and then ID.
-// The zero Order is OldestFirst.
+// The zero Order is [OldestFirst].
 type Order uint8
 
 const (
@@ -468,9 +469,10 @@ func (c BookingCursor) IsZero() bool {
 	return c.At.IsZero() && c.ID.IsZero()
 }
 
-// ShowCursor is a position in a movie's shows ordered by Start, then ID
-// (see Store.ShowsOfMovie): a page goes on with the shows strictly after
-// (Start, ID) in that order. The zero ShowCursor is before the first show.
+// ShowCursor is a position in a movie's shows ordered by [ShowCursor.Start],
+// then [ShowCursor.ID] (see [Store.ShowsOfMovie]): a page goes on with the
+// shows strictly after (Start, ID) in that order. The zero ShowCursor is
+// before the first show.
 type ShowCursor struct {
 	Start time.Time
 	ID    string
@@ -489,33 +491,33 @@ func (c ShowCursor) compare(d ShowCursor) int {
 	return strings.Compare(c.ID, d.ID)
 }
 
-// UnsettledBookingLister is an optional Store capability: a Store that
+// UnsettledBookingLister is an optional [Store] capability: a Store that
 // outlives the process (or is shared by several) implements it so that
 // every booking a call left unsettled is settled even when the process
 // that left it is gone, with nobody calling again. Two kinds of booking
 // are unsettled:
 //
-//   - Money owed back, while Booking.RefundOwed is positive: a
+//   - [Money] owed back, while [Booking.RefundOwed] is positive: a
 //     cancellation whose refund the gateway has not paid yet, or a failed
 //     booking whose charge is still to be voided.
 //   - A payment abandoned in state paying: the ConfirmBooking that started
 //     it died (or failed to record its outcome) after marking the booking
 //     paying, so the customer may have been charged while the seats' hold
-//     lapses. The BookingSystem takes a payment as abandoned once it has
+//     lapses. The [BookingSystem] takes a payment as abandoned once it has
 //     been paying for longer than any live ConfirmBooking can take: past
-//     Payment.LiveUntil, which the process that started the payment, or
-//     last resumed it, computed from its own Config.PaymentAttempts,
+//     [Payment.LiveUntil], which the process that started the payment, or
+//     last resumed it, computed from its own [Config.PaymentAttempts],
 //     PaymentTimeout and PaymentBackoff plus five minutes, counted from
 //     then, and stored with the booking. It then resumes the payment as
 //     ConfirmBooking would, by the same idempotency key. Every process
 //     judges by the stored bound, so processes sharing the Store need not
 //     use the same settings. A booking that started paying under a
 //     version that did not record LiveUntil (zero) is judged by the
-//     Config of the process that looks, counted from Booking.UpdatedAt.
+//     [Config] of the process that looks, counted from [Booking.UpdatedAt].
 //
 // The process that fails to settle retries on its own, with backoff, in
 // its background sweeper; the sweeper of every process also asks the
-// Store at start and every Config.RescanInterval, and queues what it
+// Store at start and every [Config.RescanInterval], and queues what it
 // finds (the gateway pays and charges once per idempotency key, and a
 // booking's outcome is recorded in its show's transaction, so processes
 // settling the same booking at once settle it once).

@@ -32,27 +32,27 @@ const sweepShowFails = 2
 // call or tick: it returns at most 4,096, and 4,096 when more lapsed holds
 // than that are waiting — fewer only when some deadlines it took expire
 // nothing (holds released, paid for, extended or expired elsewhere since)
-// or fail to. A hold the Store fails to expire is queued again for the
+// or fail to. A hold the [Store] fails to expire is queued again for the
 // next call, behind the holds the call did not try; so, untried, are the
 // call's other holds of a show two of whose holds in a row failed, and,
 // after three failures in a row, the rest of the call's batch. The error
 // returned joins the first three errors and counts the rest. The
-// background sweeper calls it every Config.SweepInterval; a hold is free
+// background sweeper calls it every [Config.SweepInterval]; a hold is free
 // the instant its deadline passes either way (lazy expiry), so Sweep only
 // makes the expiry visible to observers, watchers and queries. It pops due
 // deadlines off a queue and never scans seats: O(expired), as deadlines
 // are pushed in order (now plus the TTL); a deadline pushed early goes to
 // a heap, O(log holds).
-// It does not retry money owed back (Booking.RefundOwed): only the
+// It does not retry money owed back ([Booking.RefundOwed]): only the
 // background sweeper's tick does, which keeps Sweep's work and its count
 // about holds alone.
 //
 // A Sweep whose ctx ends stops there, leaves the holds it has not expired
 // queued, and returns an error matching ctx.Err(); a failure because ctx
-// ended is not counted in Stats.SweeperErrors (nor is the background
-// sweeper's, which Close stops).
+// ended is not counted in [Stats.SweeperErrors] (nor is the background
+// sweeper's, which [BookingSystem.Close] stops).
 //
-// After Close it returns ErrClosed; Close waits for a Sweep in flight.
+// After Close it returns [ErrClosed]; Close waits for a Sweep in flight.
 func (bs *BookingSystem) Sweep(ctx context.Context) (int, error) {
 	gs, err := bs.enter()
 	if err != nil {

@@ -16,17 +16,18 @@ import (
 	"github.com/boxoffice-go/boxoffice/internal/randid"
 )
 
-// BookingSystem sells the seats of shows. Make one with New; it is safe for
+// BookingSystem sells the seats of shows. Make one with [New]; it is safe for
 // concurrent use by any number of goroutines, and several BookingSystems
-// (in one or many processes) may share one Store.
+// (in one or many processes) may share one [Store].
 //
 // A BookingSystem not made by New (a zero one, or a nil pointer) does not
 // panic: it acts as a closed one that has nothing to read. Every method
-// with an error result, Close and the reads included, returns an error
-// matching ErrClosed that says the BookingSystem was not made by New;
-// Pricing, Clock, Config and Stats return their zero values. Close returns
-// that error too, rather than nil, as (*os.File)(nil).Close returns
-// os.ErrInvalid: closing what was never opened is a bug to surface.
+// with an error result, [BookingSystem.Close] and the reads included, returns
+// an error matching [ErrClosed] that says the BookingSystem was not made by
+// New; [BookingSystem.Pricing], [BookingSystem.Clock], [BookingSystem.Config]
+// and [BookingSystem.Stats] return their zero values. Close returns that
+// error too, rather than nil, as (*os.File)(nil).Close returns
+// [os.ErrInvalid]: closing what was never opened is a bug to surface.
 type BookingSystem struct {
 	store   Store
 	clock   Clock
@@ -130,8 +131,8 @@ func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, slotKey) {
 	return BookingID(bs.ids.UUID()), slotKey{}
 }
 
-// New returns a BookingSystem configured by cfg; zero fields take their
-// defaults (see Config). It starts the hold sweeper and one goroutine per
+// New returns a [BookingSystem] configured by cfg; zero fields take their
+// defaults (see [Config]). It starts the hold sweeper and one goroutine per
 // observer; Close stops them.
 func New(cfg Config) (*BookingSystem, error) {
 	if err := cfg.validateGiven(); err != nil {
@@ -173,17 +174,20 @@ func New(cfg Config) (*BookingSystem, error) {
 }
 
 // Close shuts the system down in order: it refuses new calls that change
-// something or start work (HoldSeats, ExtendHold, ReleaseHold,
-// ConfirmBooking, CancelBooking, CancelShow, CompleteShow, AddMovie, AddTheater,
-// AddHall, ScheduleShow, Sweep and Watch return ErrClosed), stops the
-// sweeper, waits for the calls already in flight to return (a
-// ConfirmBooking waiting on a slow gateway included), and only
-// then closes the observers' queues and waits until every queued event has
-// been delivered; last it cancels the context observers are called with
-// and ends the Watch streams (and stops listening for other processes'
-// seat changes, on a Store that reports them). Waiting for the calls
-// first is what lets a booking confirmed during Close still send its
-// confirmation.
+// something or start work ([BookingSystem.HoldSeats],
+// [BookingSystem.ExtendHold], [BookingSystem.ReleaseHold],
+// [BookingSystem.ConfirmBooking], [BookingSystem.CancelBooking],
+// [BookingSystem.CancelShow], [BookingSystem.CompleteShow],
+// [BookingSystem.AddMovie], [BookingSystem.AddTheater],
+// [BookingSystem.AddHall], [BookingSystem.ScheduleShow],
+// [BookingSystem.Sweep] and [BookingSystem.Watch] return [ErrClosed]), stops
+// the sweeper, waits for the calls already in flight to return (a
+// ConfirmBooking waiting on a slow gateway included), and only then closes
+// the observers' queues and waits until every queued event has been
+// delivered; last it cancels the context observers are called with and ends
+// the Watch streams (and stops listening for other processes' seat changes,
+// on a [Store] that reports them). Waiting for the calls first is what lets a
+// booking confirmed during Close still send its confirmation.
 //
 // ctx bounds all the waiting. If it ends first, Close returns an error
 // matching ctx.Err() but shuts down all the same: observers are cancelled,
@@ -194,14 +198,17 @@ func New(cfg Config) (*BookingSystem, error) {
 // first one to finish, bounded by its own ctx, and then returns nil: the
 // first one reports how the shutdown went.
 //
-// Reads keep working after Close: Booking, BookingsOfUser, Movie,
-// Theater, Hall, Show, SeatMap, SearchMovies and ShowsOfMovie still answer
-// from the Store (and Stats, Pricing and Clock from memory). Close does
-// not close the Store: once the caller has (a pgstore pool, say), those
-// reads return the Store's errors. So does a HoldSeats or ReleaseHold
-// that Close catches still finding its show or booking (a read, before
-// the call is counted as in flight), if the Store is closed by then; else
-// it returns ErrClosed, having changed nothing.
+// Reads keep working after Close: [BookingSystem.Booking],
+// [BookingSystem.BookingsOfUser], [BookingSystem.Movie],
+// [BookingSystem.Theater], [BookingSystem.Hall], [BookingSystem.Show],
+// [BookingSystem.SeatMap], [BookingSystem.SearchMovies] and
+// [BookingSystem.ShowsOfMovie] still answer from the Store (and
+// [BookingSystem.Stats], [BookingSystem.Pricing] and [BookingSystem.Clock]
+// from memory). Close does not close the Store: once the caller has (a
+// pgstore pool, say), those reads return the Store's errors. So does a
+// HoldSeats or ReleaseHold that Close catches still finding its show or
+// booking (a read, before the call is counted as in flight), if the Store is
+// closed by then; else it returns ErrClosed, having changed nothing.
 func (bs *BookingSystem) Close(ctx context.Context) error {
 	if err := bs.made(); err != nil {
 		return err
@@ -231,9 +238,9 @@ func (bs *BookingSystem) Close(ctx context.Context) error {
 
 // SetPricing switches the pricing strategy for holds made from now on;
 // bookings already held keep their prices. It refuses a nil strategy, or
-// one New would refuse (see Config.Store), with an *ArgumentError
-// (ErrInvalidArgument), and keeps the strategy in force. The strategy is
-// this BookingSystem's: other processes sharing its Store price by their
+// one [New] would refuse (see [Config.Store]), with an [*ArgumentError]
+// ([ErrInvalidArgument]), and keeps the strategy in force. The strategy is
+// this [BookingSystem]'s: other processes sharing its [Store] price by their
 // own.
 func (bs *BookingSystem) SetPricing(p PricingStrategy) error {
 	if err := bs.made(); err != nil {
@@ -249,7 +256,8 @@ func (bs *BookingSystem) SetPricing(p PricingStrategy) error {
 	return nil
 }
 
-// Pricing returns the current pricing strategy (nil if bs was not made by New).
+// Pricing returns the current pricing strategy (nil if bs was not made by
+// [New]).
 func (bs *BookingSystem) Pricing() PricingStrategy {
 	if bs.made() != nil {
 		return nil
@@ -257,7 +265,7 @@ func (bs *BookingSystem) Pricing() PricingStrategy {
 	return bs.pricing.Load().PricingStrategy
 }
 
-// Clock returns the clock the system runs on (nil if bs was not made by New).
+// Clock returns the clock the system runs on (nil if bs was not made by [New]).
 func (bs *BookingSystem) Clock() Clock {
 	if bs.made() != nil {
 		return nil
@@ -266,10 +274,10 @@ func (bs *BookingSystem) Clock() Clock {
 }
 
 // Config returns the configuration the system runs with: the one given to
-// New, with its defaults in place of zero fields (so a caller can size its
+// [New], with its defaults in place of zero fields (so a caller can size its
 // own timeouts by PaymentAttempts and PaymentTimeout, say), and the
-// pricing strategy in force (see SetPricing). It returns the zero Config
-// if bs was not made by New.
+// pricing strategy in force (see [BookingSystem.SetPricing]). It returns the
+// zero Config if bs was not made by New.
 func (bs *BookingSystem) Config() Config {
 	if bs.made() != nil {
 		return Config{}
@@ -280,7 +288,7 @@ func (bs *BookingSystem) Config() Config {
 	return c
 }
 
-// Stats are counters since New, for metrics and load tests, and, last,
+// Stats are counters since [New], for metrics and load tests, and, last,
 // two gauges: values now.
 type Stats struct {
 	Holds            uint64 // holds granted
@@ -325,7 +333,7 @@ type hotCounters struct {
 // take them in turn.
 func (c *counters) nextStripe() uint32 { return c.nextHot.Add(1) }
 
-// Stats returns a snapshot of the counters (zero if bs was not made by New).
+// Stats returns a snapshot of the counters (zero if bs was not made by [New]).
 func (bs *BookingSystem) Stats() Stats {
 	if bs.made() != nil {
 		return Stats{}

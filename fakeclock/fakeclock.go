@@ -6,7 +6,7 @@
 //
 // # Timers
 //
-// Timers follow the semantics of *time.Timer since Go 1.23: a timer sends the
+// Timers follow the semantics of [*time.Timer] since Go 1.23: a timer sends the
 // time it was due (its deadline) once on a channel that never blocks the
 // clock, and Stop and Reset discard a value that fired but was not yet
 // received, so no stale value is received after they return. Such a discarded
@@ -47,8 +47,8 @@ import (
 var _ boxoffice.Clock = (*Clock)(nil)
 
 // Clock is a manually driven clock. Its zero value is not usable; make one
-// with New (boxoffice.New refuses a zero Clock: see Validate). It is safe
-// for concurrent use.
+// with [New] ([boxoffice.New] refuses a zero Clock: see [Clock.Validate]). It
+// is safe for concurrent use.
 type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
@@ -66,8 +66,8 @@ func New(start time.Time) *Clock {
 	return &Clock{now: start, armed: make(chan struct{})}
 }
 
-// Validate returns an error if c is not usable: the zero Clock, or a nil
-// one, whose timers would panic. boxoffice.New calls it, as it calls the
+// Validate returns an error if c is not usable: the zero [Clock], or a nil
+// one, whose timers would panic. [boxoffice.New] calls it, as it calls the
 // Validate method of any Clock that has one, and refuses such a clock
 // with an *ArgumentError rather than have its sweeper panic.
 func (c *Clock) Validate() error {
@@ -124,15 +124,15 @@ func (c *Clock) Set(t time.Time) {
 }
 
 // AfterFunc arranges for f to be called once the clock has advanced by
-// d: by the Advance or Set that reaches the deadline, in its goroutine,
-// before it returns (after it has fired the timers due, and with no lock
-// of the clock held, so f may use the clock). stop cancels the call; it
-// reports whether it did, false if f has been called or is being called.
-// A d ≤ 0 calls f at once in a goroutine of its own, which stop does not
+// d: by the [Clock.Advance] or [Clock.Set] that reaches the deadline, in its
+// goroutine, before it returns (after it has fired the timers due, and with
+// no lock of the clock held, so f may use the clock). stop cancels the call;
+// it reports whether it did, false if f has been called or is being called. A
+// d ≤ 0 calls f at once in a goroutine of its own, which stop does not
 // cancel.
 //
-// Its deadline is not a Timer: it does not count in Timers or
-// WaitForTimers. boxoffice.New's BookingSystem times each payment
+// Its deadline is not a [Timer]: it does not count in [Clock.Timers] or
+// [Clock.WaitForTimers]. [boxoffice.New]'s BookingSystem times each payment
 // gateway call (Config.PaymentTimeout) with it, so that a test waiting
 // for the sweeper's timer is not misled by a call in flight, and a call
 // is cut off as soon as the test moves the clock past its deadline.
@@ -233,7 +233,7 @@ func (c *Clock) arm(t *Timer, d time.Duration) {
 // notArmed is the heap index of a timer that is not armed.
 const notArmed = -1
 
-// Timer is a timer of a fake Clock. It implements [boxoffice.Timer].
+// Timer is a timer of a fake [Clock]. It implements [boxoffice.Timer].
 type Timer struct {
 	clock *Clock
 	ch    chan time.Time // capacity 1: firing never blocks the clock
@@ -258,7 +258,7 @@ func (t *Timer) Stop() bool {
 
 // Reset re-arms the timer to fire d after the clock's current time,
 // discarding a fired value not yet received. It reports whether the timer
-// was armed or held an undelivered value, as Stop does.
+// was armed or held an undelivered value, as [Timer.Stop] does.
 func (t *Timer) Reset(d time.Duration) bool {
 	t.clock.mu.Lock()
 	defer t.clock.mu.Unlock()

@@ -191,7 +191,7 @@ func timeOf(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-// Booking implements boxoffice.Store. The booking is read with its show's
+// Booking implements [boxoffice.Store]. The booking is read with its show's
 // version, so that the show transaction a BookingSystem runs next on it
 // need not read it again (see "The per-show transaction" in the package
 // documentation).
@@ -219,7 +219,7 @@ func normalizeTimes(b *boxoffice.Booking) {
 	}
 }
 
-// BookingsOfUser implements boxoffice.Store, from the index on (user_id,
+// BookingsOfUser implements [boxoffice.Store], from the index on (user_id,
 // created_at, id), read forward or backward: a page reads limit entries
 // of it, wherever it starts.
 func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffice.BookingCursor, limit int, order boxoffice.Order) ([]boxoffice.Booking, error) {
@@ -234,7 +234,7 @@ func (s *Store) BookingsOfUser(ctx context.Context, userID string, after boxoffi
 		userID, from, [16]byte(after.ID), limit)
 }
 
-// ExpiredHolds implements boxoffice.ExpiredHoldLister, from the partial
+// ExpiredHolds implements [boxoffice.ExpiredHoldLister], from the partial
 // index of held bookings by deadline: the longest expired first.
 func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]boxoffice.HoldRef, error) {
 	return list(ctx, s, limit, s.q.expiredHolds, func(r pgx.CollectableRow) (boxoffice.HoldRef, error) {
@@ -247,14 +247,14 @@ func (s *Store) ExpiredHolds(ctx context.Context, now time.Time, limit int) ([]b
 	}, now, limit)
 }
 
-// OwingBookings implements boxoffice.UnsettledBookingLister from a
+// OwingBookings implements [boxoffice.UnsettledBookingLister] from a
 // partial index (migration 0003) that stays as small as the refunds the
 // gateway has yet to pay.
 func (s *Store) OwingBookings(ctx context.Context, after boxoffice.BookingCursor, limit int) ([]boxoffice.BookingRef, error) {
 	return list(ctx, s, limit, s.q.owing, scanBookingRef, cursorTime(after.At, after.IsZero()), [16]byte(after.ID), limit)
 }
 
-// AbandonedPayments implements boxoffice.UnsettledBookingLister from a
+// AbandonedPayments implements [boxoffice.UnsettledBookingLister] from a
 // partial index of the payments in flight by the bound recorded with each
 // (payment_live_until, migrations 0011 and 0013): it reads the payments
 // whose bound is before now, and those with none (started before 0011)

@@ -1,4 +1,4 @@
-// Package pgstore is a boxoffice.Store in PostgreSQL, so that any number of
+// Package pgstore is a [boxoffice.Store] in PostgreSQL, so that any number of
 // BookingSystems — in one process or in many service instances behind a
 // load balancer — share one catalog and one truth about every seat.
 //
@@ -16,37 +16,37 @@
 //	defer sys.Close(ctx) // first: waits for payments in flight
 //
 // The deferred calls run in the order a graceful shutdown needs:
-// BookingSystem.Close (the last commits), Store.Flush (their notifications
+// BookingSystem.Close (the last commits), [Store.Flush] (their notifications
 // to other instances' Watch streams, dropped with the pool otherwise),
 // then the pool. A service bounds each ctx and checks their errors; see
 // "Running it" in the README for how long a payment may keep Close waiting.
 //
-// boxoffice.New refuses to default the gateway with this Store: the
+// [boxoffice.New] refuses to default the gateway with this [Store]: the
 // in-memory one charges no one and knows only its own process's charges.
 //
 // A Store is more than the boxoffice.Store methods: it also implements
-// boxoffice.ExpiredHoldLister, boxoffice.UnsettledBookingLister,
-// boxoffice.ShowChangeListener and boxoffice.UserLimitStore, with which
+// [boxoffice.ExpiredHoldLister], [boxoffice.UnsettledBookingLister],
+// [boxoffice.ShowChangeListener] and [boxoffice.UserLimitStore], with which
 // each instance expires and settles what others left behind, streams their
-// changes and counts their users' holds, and boxoffice.MovieSearcher, with
+// changes and counts their users' holds, and [boxoffice.MovieSearcher], with
 // which a movie search reads a page of an index instead of every movie,
-// and boxoffice.CityMovieLister, with which a search by city is one
+// and [boxoffice.CityMovieLister], with which a search by city is one
 // statement instead of a round trip per hall of the city, and
-// boxoffice.CityShowLister, with which a page of a movie's shows in one
+// [boxoffice.CityShowLister], with which a page of a movie's shows in one
 // city is one statement instead of reads of the movie's shows in every
 // city until the page is full. A wrapper
 // around a Store (to
 // trace or meter it, say) must give the BookingSystem a way to them: a
 // method Unwrap() boxoffice.Store returning the Store.
 //
-// Migrate applies the embedded, versioned SQL migrations (migrations/*.sql)
+// [Migrate] applies the embedded, versioned SQL migrations (migrations/*.sql)
 // not yet recorded in the schema's schema_migrations table. Every instance
 // may call it at start: it is idempotent, and instances starting at once
 // take turns on a transaction-scoped advisory lock (pg_advisory_xact_lock).
 // On an up-to-date schema it creates nothing, so a role without the
 // privilege to create (the schema having been migrated by an
 // administrator) may call it too.
-// Options.Schema (default "boxoffice") names the PostgreSQL schema holding
+// [Options.Schema] (default "boxoffice") names the PostgreSQL schema holding
 // the tables, so several systems can share one database.
 //
 // Upgrade every instance together: stop the old ones, migrate, start the
@@ -57,11 +57,11 @@
 // instances paid first; a cancellation an older instance left half done
 // should be finished by it before the upgrade). Migrate enforces half of
 // it: on a schema that records a migration it does not have, it changes
-// nothing and returns an error matching ErrSchemaTooNew, so an old
+// nothing and returns an error matching [ErrSchemaTooNew], so an old
 // instance started after the upgrade, which calls Migrate first, stops
-// there. (New does not look at the schema: an instance that skips
-// Migrate, or was running before the upgrade, is not stopped; Store.Check
-// tells it, for a readiness probe, with ErrSchemaNotMigrated or
+// there. ([New] does not look at the schema: an instance that skips
+// Migrate, or was running before the upgrade, is not stopped; [Store.Check]
+// tells it, for a readiness probe, with [ErrSchemaNotMigrated] or
 // ErrSchemaTooNew.) A
 // migration that adds a table (0008 adds user_limits, which every hold
 // request writes) needs the application's role to be granted it, if an
@@ -138,15 +138,15 @@
 //
 // Serialization failures (40001) and deadlocks (40P01), which READ
 // COMMITTED and the lock make rare, run the callback again on fresh state,
-// up to Options.MaxRetries times with a small jittered backoff; then the
-// error matches boxoffice.ErrConflict. An error from the callback rolls
+// up to [Options.MaxRetries] times with a small jittered backoff; then the
+// error matches [boxoffice.ErrConflict]. An error from the callback rolls
 // back and is returned unchanged. The callback may run more than once (the
 // Store contract allows it); only its last run counts.
 //
 // # Outcomes
 //
 // An error from UpdateShow (or AddShow) means that nothing was committed,
-// with one exception: an error matching ErrCommitUnknown means the
+// with one exception: an error matching [ErrCommitUnknown] means the
 // transaction may have committed. (A transaction that writes nothing
 // commits nothing either way.) To keep that promise:
 //
@@ -182,9 +182,9 @@
 // timeout).
 //
 // An error of any call that says the database could not be reached
-// matches boxoffice.ErrStoreUnavailable, and holds pgx's error: no
+// matches [boxoffice.ErrStoreUnavailable], and holds pgx's error: no
 // connection could be made, the one in use was lost (a network error, an
-// EOF, pgconn.ErrConnClosed), the pool is closed, or the server refused
+// EOF, [pgconn.ErrConnClosed]), the pool is closed, or the server refused
 // for its own state (SQLSTATE classes 08, 53 and 58, and 57P01–57P03:
 // shutting down or starting). An error caused by the caller's ctx ending
 // does not match it.
@@ -230,7 +230,7 @@
 // BookingSystem judges every movie again. MoviesShowingIn
 // (boxoffice.CityMovieLister) is one statement: the theaters whose city
 // matches such an expression, anchored, which matches exactly the cities
-// strings.EqualFold takes for the one asked, their halls (by theater),
+// [strings.EqualFold] takes for the one asked, their halls (by theater),
 // their shows to come (by hall and start) and, among those, the cancelled
 // ones, from a partial index of the cancelled shows (migration 0010)
 // rather than their inventory rows; the BookingSystem takes its answer as
@@ -240,7 +240,7 @@
 // of the shows by (movie, hall, start, ID), migration 0014; a page reads
 // the city's halls, not the movie's shows in other cities. A partial index of the open bookings (held, paying, confirmed)
 // by (show_id, user_id), migration 0012, serves the ShowTx's SeatsOfUser
-// (boxoffice.UserSeatCounter), which boxoffice.Config.MaxSeatsPerShow
+// ([boxoffice.UserSeatCounter]), which [boxoffice.Config.MaxSeatsPerShow]
 // asks on every hold: on the locked path, one statement under the show's
 // lock, reading the user's few open bookings of the show, never its ended
 // ones, which the cache then keeps with the show's version. On the
@@ -264,8 +264,8 @@
 // exactly (==) what it stored (see boxoffice.Store). A booking's free text is
 // stored as valid UTF-8 without NUL bytes, cleaned if need be (see Store).
 //
-// Unique violations map to boxoffice.ErrAlreadyExists, missing rows and
-// missing parents (foreign keys) to boxoffice.ErrNotFound, both wrapped
+// Unique violations map to [boxoffice.ErrAlreadyExists], missing rows and
+// missing parents (foreign keys) to [boxoffice.ErrNotFound], both wrapped
 // with detail.
 //
 // # Watch across processes
@@ -283,7 +283,7 @@
 // notify lock at every commit, which halved the throughput of parallel
 // transactions; sending after the commit means that a notification is
 // lost if its process dies in between, or if the send fails three times
-// (then logged to Options.Logger), or if the pool is closed first: a
+// (then logged to [Options.Logger]), or if the pool is closed first: a
 // process that shuts down in good order calls Store.Flush after
 // BookingSystem.Close and before closing the pool.
 //
@@ -296,7 +296,7 @@
 // its commit. When the connection is lost, the listener connects again
 // (after 50 ms, twice as long after each failed attempt, up to 10
 // seconds) and then reports every show (changed("")), since notifications
-// may have been lost meanwhile; it does so every Options.ShowChangeCheck (30
+// may have been lost meanwhile; it does so every [Options.ShowChangeCheck] (30
 // seconds by default) in any case, which bounds how long a lost
 // notification keeps a seat map out of date. At the same interval it
 // notifies a heartbeat of its own through the pool: one that the listener
@@ -337,7 +337,7 @@
 // follow from it. Say the instance a request reaches runs δ ahead of the
 // one that made a hold or took a token (δ < 0: behind).
 //
-//   - Live holds, ahead: when δ > 1 s + Options.MaxClockSkew, a hold
+//   - Live holds, ahead: when δ > 1 s + [Options.MaxClockSkew], a hold
 //     stops counting δ - 1 s - MaxClockSkew before its own instance's
 //     clock reaches its deadline. In that window the user may hold up to
 //     MaxLiveHoldsPerUser more (twice the cap at once, as the instance

@@ -250,7 +250,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Flush sends now the notifications of the shows that this Store's
+// Flush sends now the notifications of the shows that this [Store]'s
 // commits changed and that are still waiting to go out (they go at most
 // every 10 ms), after any being sent, and returns once they are sent or
 // ctx is done. A process that shuts down in good order calls it after
@@ -332,8 +332,8 @@ func parsePayload(payload string) []string {
 	return ids
 }
 
-// ListenShowChanges implements boxoffice.ShowChangeListener: it reports
-// the shows that UpdateShows of any Store on the same schema, in any
+// ListenShowChanges implements [boxoffice.ShowChangeListener]: it reports
+// the shows that UpdateShows of any [Store] on the same schema, in any
 // process, commit changes to, this Store's own included (see the package
 // documentation, "Watch across processes").
 //
@@ -345,7 +345,7 @@ func parsePayload(payload string) []string {
 // the connection be lost, it connects again through the pool, after 50 ms
 // and then backing off up to 10 seconds, and reports changed("") once
 // listening again, since notifications may have been lost meanwhile; so
-// it does every Options.ShowChangeCheck. changed is called
+// it does every [Options.ShowChangeCheck]. changed is called
 // one call at a time from one goroutine; the IDs of a report coming in
 // while it runs wait for it, merged, so that a show waits for at most one
 // call.

@@ -11,9 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// AdmitHold implements boxoffice.UserLimitStore in one statement on the
+// AdmitHold implements [boxoffice.UserLimitStore] in one statement on the
 // user's row of user_limits (migration 0008), which it locks: it prunes
-// the live holds that ended by a.Now (less Options.MaxClockSkew), decides,
+// the live holds that ended by a.Now (less [Options.MaxClockSkew]), decides,
 // and writes what it
 // decided. The row it returns is the one it wrote, so that the reason for
 // a refusal is read off the state that caused it. Durations are kept to
@@ -61,7 +61,7 @@ func tokenInterval(perMinute int) time.Duration {
 	return max((time.Minute / time.Duration(perMinute)).Truncate(time.Microsecond), time.Microsecond)
 }
 
-// SetLiveHold implements boxoffice.UserLimitStore.
+// SetLiveHold implements [boxoffice.UserLimitStore].
 func (s *Store) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
 	batch := asyncCommit()
 	if until.IsZero() {
@@ -90,7 +90,7 @@ func asyncCommit() *pgx.Batch {
 	return b
 }
 
-// ForgetIdleUsers implements boxoffice.UserLimitStore. It scans
+// ForgetIdleUsers implements [boxoffice.UserLimitStore]. It scans
 // user_limits, which holds only the users who held seats lately; each
 // BookingSystem's sweeper calls it every minute or so. A user admitted while it
 // runs keeps their row: the deletion checks the row it locks again.

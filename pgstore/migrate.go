@@ -55,7 +55,7 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-// ErrSchemaTooNew is what Migrate's error matches when the schema records
+// ErrSchemaTooNew is what [Migrate]'s error matches when the schema records
 // a migration this version of the package does not embed: a newer version
 // migrated it, and this one must not use it.
 var ErrSchemaTooNew = errors.New("pgstore: schema migrated by a newer version of pgstore")
@@ -69,11 +69,11 @@ var ErrSchemaTooNew = errors.New("pgstore: schema migrated by a newer version of
 // embed was migrated by a newer version, whose rules are not this one's
 // (instances of different versions must not share a schema, see the
 // package documentation): Migrate then changes nothing and returns an
-// error matching ErrSchemaTooNew, naming the versions. Migrating a schema
+// error matching [ErrSchemaTooNew], naming the versions. Migrating a schema
 // that is up to date needs no privilege to create anything: only USAGE on
 // the schema and SELECT on its schema_migrations table, so that a
 // least-privilege role can run it at every start. Its error of a database
-// it could not reach matches boxoffice.ErrStoreUnavailable, as the Store's
+// it could not reach matches [boxoffice.ErrStoreUnavailable], as the [Store]'s
 // do: a service starting with the database may retry it.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	if pool == nil {
@@ -158,16 +158,16 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 	return nil
 }
 
-// ErrSchemaNotMigrated is what Check's error matches when the Store's
-// schema lacks a migration of this version of the package: Migrate has not
+// ErrSchemaNotMigrated is what Check's error matches when the [Store]'s
+// schema lacks a migration of this version of the package: [Migrate] has not
 // run on it (the schema may not exist at all).
 var ErrSchemaNotMigrated = errors.New("pgstore: schema not migrated")
 
-// Check reports whether the Store can serve: the database answers, and its
+// Check reports whether the [Store] can serve: the database answers, and its
 // schema records exactly the migrations of this version of the package.
-// Its error matches ErrSchemaNotMigrated if one is missing (New does not
-// look at the schema: a Store on a schema Migrate never ran on fails only
-// at its first call), ErrSchemaTooNew if a newer version migrated it (an
+// Its error matches [ErrSchemaNotMigrated] if one is missing ([New] does not
+// look at the schema: a Store on a schema [Migrate] never ran on fails only
+// at its first call), [ErrSchemaTooNew] if a newer version migrated it (an
 // instance that was running before the upgrade goes on writing, unless it
 // checks), or else is the database's. A readiness probe may call it.
 func (s *Store) Check(ctx context.Context) error {

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// MoviesMatching implements boxoffice.MovieSearcher: it reads the movies
+// MoviesMatching implements [boxoffice.MovieSearcher]: it reads the movies
 // past the cursor in (Title, ID) byte order, a page of the index at a
 // time, holding no connection while the loop body runs: q.Limit of them
 // first, then twice as many each time, up to 256. PostgreSQL
@@ -62,9 +62,9 @@ func (s *Store) MoviesMatching(ctx context.Context, q boxoffice.MovieQuery, afte
 	}
 }
 
-// MoviesShowingIn implements boxoffice.CityMovieLister in one statement:
+// MoviesShowingIn implements [boxoffice.CityMovieLister] in one statement:
 // the theaters whose city matches a regular expression that matches
-// exactly the text strings.EqualFold takes for city (see moviePattern),
+// exactly the text [strings.EqualFold] takes for city (see moviePattern),
 // joined with their halls, their shows starting after after and not
 // cancelled. Shows start at whole microseconds, so comparing them with
 // after cut down to the microsecond changes nothing.
@@ -81,15 +81,15 @@ func (s *Store) MoviesShowingIn(ctx context.Context, city string, after time.Tim
 	return ids, markUnavailable(ctx, err)
 }
 
-// ShowsOfMovieInCity implements boxoffice.CityShowLister in one
+// ShowsOfMovieInCity implements [boxoffice.CityShowLister] in one
 // statement: the theaters whose city matches the expression of
-// MoviesShowingIn (exactly the cities strings.EqualFold takes for city),
-// their halls, and each hall's first limit shows of the movie past the
+// [Store.MoviesShowingIn] (exactly the cities [strings.EqualFold] takes for
+// city), their halls, and each hall's first limit shows of the movie past the
 // cursor, read off the index on (movie_id, hall_id, starts_at, id COLLATE
 // "C") of migration 0014, of which it keeps the first limit. A page then
 // reads the city's halls and at most limit shows of each, never the
-// movie's shows in other cities. As for ShowsOfMovie, an empty page costs
-// one more statement, telling an unknown movie.
+// movie's shows in other cities. As for [Store.ShowsOfMovie], an empty page
+// costs one more statement, telling an unknown movie.
 func (s *Store) ShowsOfMovieInCity(ctx context.Context, movieID, city string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
 	pattern := "^$" // moviePattern("") is "", which matches every city
 	if city != "" {

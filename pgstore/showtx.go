@@ -30,33 +30,33 @@ const (
 
 // ErrCommitUnknown is what UpdateShow's and AddShow's error matches when
 // the transaction may have committed: the connection was lost once its
-// commit was sent, and the Store could not learn the outcome on another
+// commit was sent, and the [Store] could not learn the outcome on another
 // connection (see the package documentation). Any other error of theirs
 // means that nothing was committed.
 var ErrCommitUnknown = fmt.Errorf("pgstore: connection lost during the commit: the transaction may have committed: %w", boxoffice.ErrCommitUnknown)
 
-// UpdateShow implements boxoffice.Store: see the package documentation for
+// UpdateShow implements [boxoffice.Store]: see the package documentation for
 // the mechanism. fn may run more than once, each time on fresh state: after
 // an optimistic attempt found the show moved on (then under the lock), and
-// after a serialization failure or a deadlock, up to Options.MaxRetries
-// times; then UpdateShow returns an error matching boxoffice.ErrConflict. If fn returns an error, the
-// transaction is rolled back and the error returned unchanged. A misuse of
-// the ShowTx (a seat position out of range, a booking of another show, a
-// status or seat type outside the lifecycle) rolls back with an error
-// matching boxoffice.ErrInvalidArgument. Should the connection be lost
-// once the commit is sent, UpdateShow learns on another connection whether
-// it committed (nil) or not (the error); if it cannot tell, it returns an
-// error matching ErrCommitUnknown.
+// after a serialization failure or a deadlock, up to [Options.MaxRetries]
+// times; then UpdateShow returns an error matching [boxoffice.ErrConflict].
+// If fn returns an error, the transaction is rolled back and the error
+// returned unchanged. A misuse of the ShowTx (a seat position out of range, a
+// booking of another show, a status or seat type outside the lifecycle) rolls
+// back with an error matching [boxoffice.ErrInvalidArgument]. Should the
+// connection be lost once the commit is sent, UpdateShow learns on another
+// connection whether it committed (nil) or not (the error); if it cannot
+// tell, it returns an error matching [ErrCommitUnknown].
 func (s *Store) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
 	return s.runShowTx(ctx, showID, false, fn)
 }
 
-// ViewShow implements boxoffice.Store: fn runs in a read-only REPEATABLE
+// ViewShow implements [boxoffice.Store]: fn runs in a read-only REPEATABLE
 // READ transaction, so the seats and every booking it reads come from one
 // snapshot taken when the inventory is read. It takes no lock and never
-// waits for an UpdateShow. SetSeat, PutBooking and CancelShow change
+// waits for an [Store.UpdateShow]. SetSeat, PutBooking and CancelShow change
 // nothing and make ViewShow return an error matching
-// boxoffice.ErrInvalidArgument.
+// [boxoffice.ErrInvalidArgument].
 func (s *Store) ViewShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
 	return s.runShowTx(ctx, showID, true, fn)
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Options configures a Store and Migrate. Zero fields take the defaults in
+// Options configures a [Store] and [Migrate]. Zero fields take the defaults in
 // their comments.
 type Options struct {
 	// Schema is the PostgreSQL schema holding the tables, so that several
@@ -53,7 +53,7 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Defaults of a zero Options.
+// Defaults of a zero [Options].
 const (
 	DefaultSchema          = "boxoffice"
 	DefaultShowChangeCheck = 30 * time.Second
@@ -90,10 +90,10 @@ func invalid(field, format string, args ...any) error {
 	return &boxoffice.ArgumentError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// Store is a boxoffice.Store in a PostgreSQL schema, reached through a
-// pgxpool.Pool. Make one with New after Migrate. It is safe for concurrent
-// use, and any number of Stores, in any number of processes, may share one
-// schema.
+// Store is a [boxoffice.Store] in a PostgreSQL schema, reached through a
+// [pgxpool.Pool]. Make one with [New] after [Migrate]. It is safe for
+// concurrent use, and any number of Stores, in any number of processes, may
+// share one schema.
 //
 // PostgreSQL's text columns hold only valid UTF-8 without NUL bytes. A
 // booking's free text — Payment.Failure, Payment.Reference,
@@ -105,7 +105,7 @@ func invalid(field, format string, args ...any) error {
 // times read back cut to the microsecond. Its identifiers (UserID, seat
 // IDs) and Payment.Method are not changed, since changed they would name
 // another user, seat or payment instrument: PutBooking refuses them with
-// an error matching boxoffice.ErrInvalidArgument. Catalog text
+// an error matching [boxoffice.ErrInvalidArgument]. Catalog text
 // PostgreSQL cannot hold is refused the same way.
 type Store struct {
 	pool       *pgxpool.Pool
@@ -134,10 +134,10 @@ var (
 	_ boxoffice.UserLimitStore         = (*Store)(nil)
 )
 
-// New returns a Store on the schema of opts, which Migrate must have
+// New returns a [Store] on the schema of opts, which [Migrate] must have
 // created. It does not touch the database. A nil pool, or a Schema that
 // PostgreSQL cannot name (longer than 63 bytes, not valid UTF-8, or with a
-// NUL byte), is an *boxoffice.ArgumentError (boxoffice.ErrInvalidArgument),
+// NUL byte), is an [*boxoffice.ArgumentError] ([boxoffice.ErrInvalidArgument]),
 // as it is for Migrate.
 func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if pool == nil {
@@ -152,8 +152,8 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		clock: boxoffice.SystemClock()}, nil
 }
 
-// Validate reports a nil or zero Store, which is not usable: make one with
-// New. boxoffice.New calls it, and refuses such a Store rather than have
+// Validate reports a nil or zero [Store], which is not usable: make one with
+// [New]. [boxoffice.New] calls it, and refuses such a Store rather than have
 // its sweeper panic.
 func (s *Store) Validate() error {
 	if s == nil || s.pool == nil {
@@ -162,7 +162,7 @@ func (s *Store) Validate() error {
 	return nil
 }
 
-// Schema returns the PostgreSQL schema the Store keeps its tables in.
+// Schema returns the PostgreSQL schema the [Store] keeps its tables in.
 func (s *Store) Schema() string { return s.schema }
 
 // notFound wraps boxoffice.ErrNotFound with what was missing.
@@ -210,7 +210,7 @@ func mapInsertErr(err error, what string) error {
 	return fmt.Errorf("pgstore: %s: %w", what, err)
 }
 
-// AddMovie implements boxoffice.Store.
+// AddMovie implements [boxoffice.Store].
 func (s *Store) AddMovie(ctx context.Context, m boxoffice.Movie) error {
 	genres := m.Genres
 	if genres == nil {
@@ -226,7 +226,7 @@ func scanMovie(row pgx.Row) (boxoffice.Movie, error) {
 	return m, err
 }
 
-// Movie implements boxoffice.Store.
+// Movie implements [boxoffice.Store].
 func (s *Store) Movie(ctx context.Context, id string) (boxoffice.Movie, error) {
 	m, err := scanMovie(s.pool.QueryRow(ctx, s.q.movie, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -238,7 +238,7 @@ func (s *Store) Movie(ctx context.Context, id string) (boxoffice.Movie, error) {
 // pageSize is how many rows Movies and Theaters read at a time.
 const pageSize = 256
 
-// Movies implements boxoffice.Store. It reads the movies a page at a time
+// Movies implements [boxoffice.Store]. It reads the movies a page at a time
 // in ID order and holds no connection while the loop body runs.
 func (s *Store) Movies(ctx context.Context) iter.Seq2[boxoffice.Movie, error] {
 	return pages(ctx, s.pool, s.q.moviesPage, scanMovie, func(m boxoffice.Movie) string { return m.ID })
@@ -273,7 +273,7 @@ func pages[T any](ctx context.Context, pool *pgxpool.Pool, sql string, scan func
 	}
 }
 
-// AddTheater implements boxoffice.Store.
+// AddTheater implements [boxoffice.Store].
 func (s *Store) AddTheater(ctx context.Context, t boxoffice.Theater) error {
 	_, err := s.pool.Exec(ctx, s.q.insertTheater, t.ID, t.Name, t.Location, t.City, t.TimeZone)
 	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("theater %q", t.ID)))
@@ -285,7 +285,7 @@ func scanTheater(row pgx.Row) (boxoffice.Theater, error) {
 	return t, err
 }
 
-// Theater implements boxoffice.Store.
+// Theater implements [boxoffice.Store].
 func (s *Store) Theater(ctx context.Context, id string) (boxoffice.Theater, error) {
 	t, err := scanTheater(s.pool.QueryRow(ctx, s.q.theater, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -294,12 +294,12 @@ func (s *Store) Theater(ctx context.Context, id string) (boxoffice.Theater, erro
 	return t, markUnavailable(ctx, err)
 }
 
-// Theaters implements boxoffice.Store, a page at a time like Movies.
+// Theaters implements [boxoffice.Store], a page at a time like [Store.Movies].
 func (s *Store) Theaters(ctx context.Context) iter.Seq2[boxoffice.Theater, error] {
 	return pages(ctx, s.pool, s.q.theatersPage, scanTheater, func(t boxoffice.Theater) string { return t.ID })
 }
 
-// AddHall implements boxoffice.Store. The layout is stored as its text map
+// AddHall implements [boxoffice.Store]. The layout is stored as its text map
 // (Layout.MarshalText).
 func (s *Store) AddHall(ctx context.Context, h boxoffice.Hall) error {
 	if h.Layout == nil {
@@ -326,7 +326,7 @@ func scanHall(row pgx.Row) (boxoffice.Hall, error) {
 	return h, nil
 }
 
-// Hall implements boxoffice.Store.
+// Hall implements [boxoffice.Store].
 func (s *Store) Hall(ctx context.Context, id string) (boxoffice.Hall, error) {
 	h, err := scanHall(s.pool.QueryRow(ctx, s.q.hall, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -335,7 +335,7 @@ func (s *Store) Hall(ctx context.Context, id string) (boxoffice.Hall, error) {
 	return h, markUnavailable(ctx, err)
 }
 
-// HallsOfTheater implements boxoffice.Store.
+// HallsOfTheater implements [boxoffice.Store].
 func (s *Store) HallsOfTheater(ctx context.Context, theaterID string) ([]boxoffice.Hall, error) {
 	var halls []boxoffice.Hall
 	found := false
@@ -382,15 +382,15 @@ func (s *Store) collect(ctx context.Context, sql string, args []any, fn func(pgx
 	return rows.Err()
 }
 
-// AddShow implements boxoffice.Store. In one transaction it locks the
+// AddShow implements [boxoffice.Store]. In one transaction it locks the
 // hall's row (SELECT ... FOR UPDATE), so AddShows of one hall run one at a
 // time in every process while other halls are not held up; it reads the
 // hall's shows overlapping window, calls check, then inserts the show and
-// its inventory of available seats. Like UpdateShow's, the statements that
-// insert and commit run to their end once sent, even if ctx is cancelled,
-// and the outcome of a commit whose connection is lost is learned on
-// another, so that an error means that the show was not added, unless it
-// matches ErrCommitUnknown.
+// its inventory of available seats. Like [Store.UpdateShow]'s, the statements
+// that insert and commit run to their end once sent, even if ctx is
+// cancelled, and the outcome of a commit whose connection is lost is learned
+// on another, so that an error means that the show was not added, unless it
+// matches [ErrCommitUnknown].
 func (s *Store) AddShow(ctx context.Context, show boxoffice.Show, layout *boxoffice.Layout, window boxoffice.Interval, check func(overlapping []boxoffice.Show) error) error {
 	if layout == nil {
 		return invalid("layout", "show %q has no seat layout", show.ID)
@@ -511,7 +511,7 @@ func scanShow(row pgx.Row) (boxoffice.Show, error) {
 	return sh, err
 }
 
-// Show implements boxoffice.Store.
+// Show implements [boxoffice.Store].
 func (s *Store) Show(ctx context.Context, id string) (boxoffice.Show, error) {
 	sh, err := scanShow(s.pool.QueryRow(ctx, s.q.show, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -520,7 +520,7 @@ func (s *Store) Show(ctx context.Context, id string) (boxoffice.Show, error) {
 	return sh, markUnavailable(ctx, err)
 }
 
-// ShowsOfMovie implements boxoffice.Store, from the index on (movie_id,
+// ShowsOfMovie implements [boxoffice.Store], from the index on (movie_id,
 // starts_at, id COLLATE "C"): a page reads limit entries of it, however
 // many shows the movie had before the cursor.
 func (s *Store) ShowsOfMovie(ctx context.Context, movieID string, after boxoffice.ShowCursor, limit int) ([]boxoffice.Show, error) {
@@ -532,7 +532,7 @@ func (s *Store) ShowsOfMovie(ctx context.Context, movieID string, after boxoffic
 	return shows, s.mustExist(ctx, s.q.movieExists, movieID, "movie %q")
 }
 
-// ShowsOfHall implements boxoffice.Store.
+// ShowsOfHall implements [boxoffice.Store].
 func (s *Store) ShowsOfHall(ctx context.Context, hallID string, window boxoffice.Interval) ([]boxoffice.Show, error) {
 	shows, err := s.overlapping(ctx, s.pool, hallID, window)
 	if err != nil || len(shows) > 0 {

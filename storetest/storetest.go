@@ -1,8 +1,8 @@
-// Package storetest is the conformance suite of boxoffice.Store: every Store
+// Package storetest is the conformance suite of [boxoffice.Store]: every Store
 // implementation must pass it, so that backends cannot drift apart in what
 // they promise the BookingSystem.
 //
-// Call Run from a test of the Store's package, with a constructor that
+// Call [Run] from a test of the Store's package, with a constructor that
 // returns a new, empty Store each time it is called:
 //
 //	func TestConformance(t *testing.T) {
@@ -48,7 +48,7 @@ import (
 // false, so that none goes untested by mistake.
 //
 // A Store has a capability if it, or a Store along its Unwrap chain,
-// implements it (see boxoffice.StoreCapability): the suite finds it as the
+// implements it (see [boxoffice.StoreCapability]): the suite finds it as the
 // BookingSystem does.
 type Features struct {
 	// ExpiredHolds: the Store implements boxoffice.ExpiredHoldLister.
