@@ -89,10 +89,14 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // [Config.MaxLiveHoldsPerUser] (default 5) cap its size and the user's live
 // holds. The limits are asked before the seats are
 // priced: a request they refuse calls no [PricingStrategy] (nor
-// [MembershipFunc]). [Config.MaxSeatsPerShow], if set, is judged last, in the
-// show's transaction, once the seats are found free: a request that would
-// take the user's seats of the show past it gets a [*RateLimitError] of
-// [LimitSeatsPerShow] ([ErrLimitReached]) and nothing changes.
+// [MembershipFunc]). A request that reaches the show's transaction a
+// HoldTTL or more after the limits admitted it (a slow MembershipFunc, a
+// long wait for the show), when they may no longer count it, is admitted
+// again, as a new request. [Config.MaxSeatsPerShow], if set, is judged
+// last, in the show's transaction, once the seats are found free: a
+// request that would take the user's seats of the show past it gets a
+// [*RateLimitError] of [LimitSeatsPerShow] ([ErrLimitReached]) and nothing
+// changes.
 //
 // Seats are sold until the show starts, so from the start on (judged with
 // the [Clock] inside the show's transaction, like a hold's expiry) HoldSeats
@@ -153,10 +157,16 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// was taken, and giving it back later would count the refill since
 	// twice.
 	id, key := bs.newBookingID(e)
-	var admittedUntil time.Time
+	var admittedUntil, admittedDeadline time.Time
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
 		admittedUntil = bs.users.liveUntil(admitAt, bs.cfg.HoldTTL, e.show.Start)
+		if bs.users.maxLive > 0 {
+			admittedDeadline = admittedUntil
+			if bs.users.shared != nil {
+				admittedDeadline = admittedDeadline.Add(-sharedLiveMargin)
+			}
+		}
 		if err := bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
 			if admitMayHaveCounted(err) {
 				bs.users.forget(ctx, userID, id)
@@ -183,7 +193,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// a literal was built in a temporary, then copied.
 	var req holdReq
 	req.userID, req.showID, req.seats, req.total = userID, showID, seats, total
-	req.id, req.key, req.rec = id, key, rec
+	req.id, req.key, req.rec, req.admitted = id, key, rec, admittedDeadline
 	if err = bs.runHold(ctx, e, &req, idx, &b); err != nil {
 		// Behind err != nil: errors.Is is not inlined, and twice a call.
 		switch {
@@ -191,6 +201,11 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 			bs.users.forget(ctx, userID, id)
 			b.Seats = cloneSeats(b.Seats)
 			return b, nil
+		case errors.Is(err, errAdmissionLapsed):
+			// The request is admitted again, as a new one: the user may
+			// have reached the cap meanwhile.
+			bs.users.forget(ctx, userID, id)
+			return bs.HoldSeats(ctx, userID, showID, seatIDs)
 		case errors.Is(err, ErrCommitUnknown):
 			// The hold may exist: the user stays counted for it (the slot
 			// lapses a HoldTTL after admission, as the hold would), so that
@@ -448,6 +463,10 @@ type holdOp struct {
 	rec            *bookingRecord // for the in-memory Store to keep, zero; nil once taken
 	kept           *bookingRecord // the record the in-memory Store kept: the result
 	b              Booking        // the result, when kept is nil
+	// admitted is the deadline the live-hold cap admitted the request
+	// for, and counts it until (a UserLimitStore a margin longer); zero
+	// without the cap.
+	admitted time.Time
 }
 
 // result returns the booking the hold made (or found, for errSameHold).
@@ -467,6 +486,7 @@ type holdReq struct {
 	id             BookingID
 	key            slotKey
 	rec            *bookingRecord
+	admitted       time.Time // see holdOp
 }
 
 // runHold runs the hold transaction req on the seats at positions idx and
@@ -482,6 +502,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 	h := &e.tx.hold
 	h.userID, h.showID, h.seats, h.total, h.id, h.key, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.key, req.rec
 	h.idx = append(h.idx[:0], idx...)
+	h.admitted = req.admitted
 	err := bs.updateLocked(ctx, e, &e.tx.hold)
 	if h.kept != nil {
 		h.kept.fill(out)
@@ -500,6 +521,15 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// Judged here, on the transaction's clock reading, like a seat's
 		// expiry: a check before the lock could pass a moment too early.
 		return &ShowStartedError{ShowID: h.showID, Start: h.start}
+	}
+	if !h.admitted.IsZero() && !now.Before(h.admitted) {
+		// The request came to its transaction a HoldTTL after its
+		// admission (a slow pricing, a long wait for the lock), when the
+		// user's count of it may have lapsed and let another request in:
+		// stored now, the hold would not count, and the user could pass
+		// the cap. (A deadline cut at the start never gets here: the
+		// show has started.)
+		return errAdmissionLapsed
 	}
 	// Judged here too, on the Store's state, never a cache: another
 	// process may have cancelled the show a moment ago.
@@ -669,6 +699,11 @@ func (ids *smallSeatIDs) of(b *Booking) []string {
 	}
 	return out
 }
+
+// errAdmissionLapsed ends a hold transaction that came after the
+// live-hold cap stopped counting its request; it never leaves HoldSeats,
+// which admits the request again.
+var errAdmissionLapsed = errors.New("boxoffice: the hold's admission lapsed")
 
 // errSameHold ends a hold transaction that found the request repeats a
 // live hold; it never leaves HoldSeats.
