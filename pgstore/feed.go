@@ -414,7 +414,7 @@ type showReports struct {
 	startDone bool
 	failures  int // connection attempts since the last that listened
 
-	conn     *pgx.Conn // the listener's last connection, from connect on
+	conn     *pgx.Conn // the listener's connection, from its taking until connect runs again
 	ping     string    // the last heartbeat's payload, until it is heard
 	pingSent time.Time // when its send ended, on the Store's Clock
 
@@ -519,6 +519,9 @@ func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 // reconnectMax: a database going down is not retried in a tight loop.
 func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool, clock boxoffice.Clock) (*pgx.Conn, error) {
 	r.mu.Lock()
+	// The last connection is lost: the heartbeats have nothing to judge
+	// until this one is taken.
+	r.conn = nil
 	var wait time.Duration
 	if r.startDone {
 		wait = min(reconnectMin<<min(r.failures, 16), reconnectMax)

@@ -267,7 +267,8 @@ func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
 	schema := newSchema(t, testPool(t))
 	a, err := pgstore.New(ownPool(t, 4), pgstore.Options{Schema: schema, ShowChangeCheck: -1})
 	must(t, err)
-	b, err := pgstore.New(pool, pgstore.Options{Schema: schema, ShowChangeCheck: check, Logger: slog.New(slog.DiscardHandler)})
+	logs := &logRecorder{}
+	b, err := pgstore.New(pool, pgstore.Options{Schema: schema, ShowChangeCheck: check, Logger: slog.New(logs)})
 	must(t, err)
 	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
 	pgstore.SetListenClock(b, clock)
@@ -301,6 +302,9 @@ func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
 	clock.Advance(time.Second)
 	hold(t, a, show, 0)
 	r.waitCount(t, show, 1)
+	if got := logs.messages("hears nothing"); len(got) != 1 {
+		t.Errorf("logged %q; want the dropped connection found deaf once", got)
+	}
 }
 
 // listenTracer sends on c as a connection starts a LISTEN.
