@@ -376,6 +376,24 @@
 // pgx's default statement cache prepares each statement once per
 // connection.
 //
+// The pool is the application's, and so are its timeouts: set them in the
+// connection string, as in
+//
+//	postgres://app@db/boxoffice?connect_timeout=10&pool_ping_timeout=5s
+//
+// connect_timeout (seconds) bounds each connection the pool opens, TCP,
+// TLS and authentication together; without it pgxpool allows two minutes,
+// which a network that drops packets takes in full. pool_ping_timeout
+// bounds pgxpool's ping of a connection idle for over a second before it
+// is handed out; without it only the caller's ctx does, and a connection
+// that the network dropped without a word keeps the ping as long as TCP
+// takes (many minutes). Store calls wait as long as their ctx lets them.
+// The Store's own background work is bounded whatever the pool's settings:
+// a notification of changed shows, 5 seconds a try; a heartbeat, 2
+// seconds a try; ListenShowChanges, 10 seconds for each connection it asks
+// of the pool (one still being opened then goes on into the pool, for
+// the next attempt).
+//
 // One show commits one transaction at a time, each with its own durable
 // commit, so a single hot show sustains about 1 / (commit latency + a
 // round trip) transactions per second however many users it has; different

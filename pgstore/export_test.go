@@ -1,6 +1,10 @@
 package pgstore
 
-import "github.com/boxoffice-go/boxoffice"
+import (
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
 
 // ShowsOfMovieSQL is the Store's query of a page of a movie's shows, for
 // tests that check its plan.
@@ -50,6 +54,11 @@ func SetListenClock(s *Store, c boxoffice.Clock) { s.clock = c }
 func SetHeartbeatHooks(s *Store, sending, arrived, heard func()) {
 	s.hooks = feedHooks{pingSending: sending, pingArrived: arrived, pingHeard: heard}
 }
+
+// SetListenAcquireTimeout bounds each wait of the Store's
+// ListenShowChanges (started after the call) for a connection from the
+// pool by d, instead of 10 seconds.
+func SetListenAcquireTimeout(s *Store, d time.Duration) { s.listenAcquireTimeout = d }
 
 // MinHeartbeatWait is how long after its send ended a heartbeat is judged
 // unheard at the soonest.

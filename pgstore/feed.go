@@ -45,6 +45,9 @@ const (
 	// reconnectMin, doubled after every failed attempt up to reconnectMax.
 	reconnectMin = 50 * time.Millisecond
 	reconnectMax = 10 * time.Second
+	// listenAcquireTimeout bounds each time the listener asks the pool
+	// for a connection (see showReports.connect).
+	listenAcquireTimeout = 10 * time.Second
 	// feedShards is how many shards the pending show IDs are spread
 	// over, so that commits of different shows do not meet on one lock.
 	feedShards = 16
@@ -341,9 +344,11 @@ func parsePayload(payload string) []string {
 // (pgxpool's Hijack: the pool may open another in its place), which it
 // holds until ctx is done. It returns once PostgreSQL listens, so that a
 // commit after it returns is reported, or with an error if it could not
-// start (the pool closed, the database unreachable, or ctx done). Should
-// the connection be lost, it connects again through the pool, after 50 ms
-// and then backing off up to 10 seconds, and reports changed("") once
+// start (the pool closed, the database unreachable, no connection from
+// the pool within 10 seconds, or ctx done). Should the connection be
+// lost, it connects again through the pool, after 50 ms and then backing
+// off up to 10 seconds (each attempt waiting at most 10 seconds for the
+// pool), and reports changed("") once
 // listening again, since notifications may have been lost meanwhile; so
 // it does every [Options.ShowChangeCheck]. changed is called
 // one call at a time from one goroutine; the IDs of a report coming in
@@ -360,7 +365,9 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 	started := make(chan error, 1)
 	r := &showReports{wake: make(chan struct{}, 1), started: started, pingArrived: s.hooks.pingArrived, pingHeard: s.hooks.pingHeard}
 	l := &pgxlisten.Listener{
-		Connect: func(ctx context.Context) (*pgx.Conn, error) { return r.connect(ctx, s.pool, s.clock) },
+		Connect: func(ctx context.Context) (*pgx.Conn, error) {
+			return r.connect(ctx, s.pool, s.clock, s.listenAcquireTimeout)
+		},
 		LogError: func(ctx context.Context, err error) {
 			if ctx.Err() != nil || r.startFailed(err) || errors.Is(err, puddle.ErrClosedPool) {
 				return // said by ListenShowChanges, or nothing to be done
@@ -414,7 +421,7 @@ type showReports struct {
 	startDone bool
 	failures  int // connection attempts since the last that listened
 
-	conn     *pgx.Conn // the listener's last connection, from connect on
+	conn     *pgx.Conn // the listener's connection, from its taking until connect runs again
 	ping     string    // the last heartbeat's payload, until it is heard
 	pingSent time.Time // when its send ended, on the Store's Clock
 
@@ -513,12 +520,16 @@ func (r *showReports) heartbeat(ctx context.Context, s *Store) {
 	r.mu.Unlock()
 }
 
-// connect takes a connection for the listener out of the pool. A
-// reconnection waits first, on clock (the Store's, as the heartbeats),
-// reconnectMin and twice as long after each failed attempt, up to
-// reconnectMax: a database going down is not retried in a tight loop.
-func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool, clock boxoffice.Clock) (*pgx.Conn, error) {
+// connect takes a connection for the listener out of the pool, giving up
+// after timeout. A reconnection waits first, on clock (the Store's, as the
+// heartbeats), reconnectMin and twice as long after each failed attempt,
+// up to reconnectMax: a database going down is not retried in a tight
+// loop.
+func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool, clock boxoffice.Clock, timeout time.Duration) (*pgx.Conn, error) {
 	r.mu.Lock()
+	// The last connection is lost: the heartbeats have nothing to judge
+	// until this one is taken.
+	r.conn = nil
 	var wait time.Duration
 	if r.startDone {
 		wait = min(reconnectMin<<min(r.failures, 16), reconnectMax)
@@ -534,8 +545,19 @@ func (r *showReports) connect(ctx context.Context, pool *pgxpool.Pool, clock box
 		case <-t.C():
 		}
 	}
-	c, err := pool.Acquire(ctx)
+	// Bounded, as nothing else is: pgxpool pings an idle connection with
+	// the Acquire's context, and one that the network dropped without a
+	// word keeps the ping waiting as long as TCP takes (many minutes), the
+	// heartbeats having no connection to close yet. A connection the pool
+	// is still opening goes on (pgxpool bounds that by connect_timeout),
+	// into the pool, for the next attempt.
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	c, err := pool.Acquire(actx)
+	cancel()
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no connection from the pool within %v: %w", timeout, err)
+		}
 		return nil, err
 	}
 	// Out of the pool for good: the pool does not count it any more, and

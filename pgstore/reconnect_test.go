@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,4 +129,94 @@ func TestReconnectBackoff(t *testing.T) {
 	if len(attempts) > 0 {
 		t.Errorf("%d connection attempts after the listener ended", len(attempts))
 	}
+}
+
+// While the listener backs off before connecting again, the heartbeats do
+// not judge the connection it lost: a heartbeat unheard then is no news
+// (the loss was logged already), and "hears nothing" would send whoever
+// reads the log after a network fault that is not there. The heartbeats,
+// the periodic report and the back-off run on a fake clock.
+func TestHeartbeatIgnoresALostConnection(t *testing.T) {
+	const check = time.Minute
+	schema := newSchema(t, testPool(t))
+	cfg, err := pgxpool.ParseConfig(testDatabaseURL())
+	must(t, err)
+	var down atomic.Bool
+	cfg.BeforeConnect = func(context.Context, *pgx.ConnConfig) error {
+		if down.Load() {
+			return errors.New("test: the database is down")
+		}
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	must(t, err)
+	t.Cleanup(pool.Close)
+	logs := &logRecorder{}
+	s, err := pgstore.New(pool, pgstore.Options{Schema: schema, ShowChangeCheck: check, Logger: slog.New(logs)})
+	must(t, err)
+	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
+	pgstore.SetListenClock(s, clock)
+	r := listen(t, s)
+	waitForTimers(t, clock, 2, "the heartbeat and the periodic report to wait")
+
+	// The listening backend ends while the database is down: the listener
+	// backs off, and every attempt fails, the heartbeats' sends too.
+	down.Store(true)
+	pids := listeners(t, testPool(t), s)
+	if len(pids) != 1 {
+		t.Fatalf("%d backends listen, want 1", len(pids))
+	}
+	var ended bool
+	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	// Two checks: the first sends a heartbeat, which no one can hear; the
+	// second is late enough to judge it.
+	for n := range 2 {
+		waitForTimers(t, clock, 3, fmt.Sprintf("the back-off, the heartbeat and the periodic report before check %d", n+1))
+		clock.Advance(check)
+	}
+	waitForTimers(t, clock, 3, "the second check to end")
+	if got := logs.messages("hears nothing"); len(got) > 0 {
+		t.Errorf("during the back-off, the heartbeat judged the lost connection: %q", got)
+	}
+	if got := logs.messages("listening for show changes"); len(got) == 0 {
+		t.Error("the lost connection was not logged")
+	}
+
+	// The database back, the next attempt listens, and reports every show
+	// (as did the two periodic reports).
+	down.Store(false)
+	clock.Advance(10 * time.Second) // the back-off's longest wait
+	r.waitCount(t, "", 3)
+}
+
+// logRecorder is a slog.Handler that keeps the messages it is given, for
+// tests of what a Store logs.
+type logRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, r.Message)
+	return nil
+}
+
+func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *logRecorder) WithGroup(string) slog.Handler      { return h }
+
+// messages returns the messages so far that contain substr.
+func (h *logRecorder) messages(substr string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, m := range h.msgs {
+		if strings.Contains(m, substr) {
+			out = append(out, m)
+		}
+	}
+	return out
 }

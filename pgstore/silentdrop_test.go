@@ -267,7 +267,8 @@ func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
 	schema := newSchema(t, testPool(t))
 	a, err := pgstore.New(ownPool(t, 4), pgstore.Options{Schema: schema, ShowChangeCheck: -1})
 	must(t, err)
-	b, err := pgstore.New(pool, pgstore.Options{Schema: schema, ShowChangeCheck: check, Logger: slog.New(slog.DiscardHandler)})
+	logs := &logRecorder{}
+	b, err := pgstore.New(pool, pgstore.Options{Schema: schema, ShowChangeCheck: check, Logger: slog.New(logs)})
 	must(t, err)
 	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
 	pgstore.SetListenClock(b, clock)
@@ -301,6 +302,9 @@ func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
 	clock.Advance(time.Second)
 	hold(t, a, show, 0)
 	r.waitCount(t, show, 1)
+	if got := logs.messages("hears nothing"); len(got) != 1 {
+		t.Errorf("logged %q; want the dropped connection found deaf once", got)
+	}
 }
 
 // listenTracer sends on c as a connection starts a LISTEN.
@@ -314,3 +318,63 @@ func (c listenTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx
 }
 
 func (listenTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// The listener's wait for a connection from the pool is bounded: here it
+// is handed an idle connection that the network dropped without a word,
+// which pgxpool pings before handing it out, a ping that would wait as
+// long as TCP takes (through the proxy, for ever) with no heartbeat able
+// to end it, the listener having no connection yet. Bounded, the attempt
+// fails, and the next, after the back-off, listens on a new connection.
+// The back-off runs on a fake clock; the bound, on the machine's, is
+// shortened.
+func TestListenerConnectIsBounded(t *testing.T) {
+	testPool(t)
+	db := dbAddr(t)
+	proxy := newDropProxy(t, db)
+	var direct atomic.Bool // new connections bypass the proxy
+	direct.Store(true)
+	pool := poolViaWith(t, proxy.ln.Addr().String(), 4, func(cfg *pgxpool.Config) {
+		// pgxpool pings a connection idle for over a second; this one,
+		// any idle connection.
+		cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return true }
+		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if direct.Load() {
+				addr = db
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		}
+	})
+	t.Cleanup(proxy.closeAll) // before the pool closes, as in testSilentDrop
+	logs := &logRecorder{}
+	s, err := pgstore.New(pool, pgstore.Options{Schema: newSchema(t, testPool(t)), ShowChangeCheck: -1, Logger: slog.New(logs)})
+	must(t, err)
+	clock := fakeclock.New(time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC))
+	pgstore.SetListenClock(s, clock)
+	pgstore.SetListenAcquireTimeout(s, 200*time.Millisecond)
+	r := listen(t, s) // on a connection straight to the database
+
+	// The pool's only idle connection goes through the proxy, which
+	// drops it.
+	direct.Store(false)
+	must(t, pool.Ping(t.Context()))
+	proxy.dropSilently()
+	// The listening backend ends; after the back-off, the listener is
+	// handed the dropped connection.
+	pids := listeners(t, testPool(t), s)
+	if len(pids) != 1 {
+		t.Fatalf("%d backends listen, want 1", len(pids))
+	}
+	var ended bool
+	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	waitForTimers(t, clock, 1, "the back-off before connecting again")
+	clock.Advance(50 * time.Millisecond)
+	// The attempt gives up at its bound; the next one listens on a new
+	// connection, and reports every show.
+	waitForTimers(t, clock, 1, "the back-off after an attempt stuck on the dropped connection")
+	if got := logs.messages("listening for show changes"); len(got) != 2 {
+		t.Errorf("logged %q; want the lost connection and the attempt that gave up", got)
+	}
+	clock.Advance(100 * time.Millisecond)
+	r.waitCount(t, "", 1)
+}

@@ -124,6 +124,9 @@ type Store struct {
 	// minHeartbeatWait and the back-off.
 	clock boxoffice.Clock
 	hooks feedHooks // nil functions but in tests
+	// listenAcquireTimeout bounds the listener's wait for a connection:
+	// the constant's, a shorter one in tests.
+	listenAcquireTimeout time.Duration
 }
 
 var (
@@ -149,7 +152,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	}
 	return &Store{pool: pool, schema: opts.Schema, maxRetries: opts.MaxRetries, q: newQueries(opts.Schema), shows: newShowCache(),
 		feed: newShowFeed(pool, opts.Schema, opts.Logger), showChangeCheck: opts.ShowChangeCheck, clockSkew: opts.MaxClockSkew, logger: opts.Logger,
-		clock: boxoffice.SystemClock()}, nil
+		clock: boxoffice.SystemClock(), listenAcquireTimeout: listenAcquireTimeout}, nil
 }
 
 // Validate reports a nil or zero [Store], which is not usable: make one with
