@@ -245,8 +245,8 @@ const (
 // for what the mask protects (a show's booking count, from someone who
 // collects IDs), and it costs no allocation: AES through crypto/cipher
 // allocated its buffer on every call, five times per hold and release.
-// What makes an ID unguessable, its 74 bits from crypto/rand, does not
-// depend on the mask.
+// What makes an ID unguessable, its 74 random bits (internal/randid),
+// does not depend on the mask.
 type idMask struct{ seed maphash.Seed }
 
 func newIDMask() idMask { return idMask{seed: maphash.MakeSeed()} }
@@ -273,10 +273,18 @@ func (m idMask) of(id *BookingID) uint64 {
 // limits and the seats were checked, was lost with every refused request,
 // and the next hold grew the show's slots to its own, for good.
 func (r *showRecord) bookingID(random [16]byte) (BookingID, slotKey) {
-	id := BookingID(random)
 	if r.number == noShowNumber {
-		return id, slotKey{}
+		return BookingID(random), slotKey{}
 	}
+	return r.numberedID([10]byte(random[6:]))
+}
+
+// numberedID is bookingID for a show with a number, from the ten bytes
+// that the ID keeps random (the last ten, but for the version and variant
+// bits); the first six carry the show number and slot.
+func (r *showRecord) numberedID(random [10]byte) (BookingID, slotKey) {
+	var id BookingID
+	*(*[10]byte)(id[6:]) = random
 	return id, r.mask.numberShow(&id, r.number)
 }
 

@@ -67,8 +67,9 @@ type BookingSystem struct {
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
 	mem *MemoryStore
-	// ids makes booking IDs: crypto/rand bytes read in blocks rather than
-	// one call into the kernel's generator per hold (see NewBookingID).
+	// ids makes booking IDs: bytes from a ChaCha8 keyed from crypto/rand
+	// per block, rather than one call into the kernel's generator per hold
+	// (see internal/randid for what that keeps).
 	ids randid.Source
 
 	calls      callGate           // calls in flight, for Close to wait on
@@ -124,9 +125,12 @@ func (k holdKey) shard() uint64 { return uint64(k.show.stripe) }
 // in-memory Store, numbered with the show (see MemoryStore.numbered) and
 // with the key that gives it its slot in the show once the hold is stored
 // (memTx.addHold); else the zero key.
+//
+// A numbered ID keeps ten random bytes (74 bits, the rest version,
+// variant, show and slot), so only ten are drawn for it.
 func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, slotKey) {
-	if e.rec != nil {
-		return e.rec.bookingID(bs.ids.UUID())
+	if r := e.rec; r != nil && r.number != noShowNumber {
+		return r.numberedID(bs.ids.Bytes10())
 	}
 	return BookingID(bs.ids.UUID()), slotKey{}
 }

@@ -53,6 +53,41 @@ func TestUUIDBitsVary(t *testing.T) {
 	}
 }
 
+func TestBytes10BitsVaryAndUnique(t *testing.T) {
+	// All 80 bits are the caller's random bits: each must take both
+	// values, and no ten bytes may come twice, across refills (1,000 is
+	// five blocks of 204), with UUIDs drawn in between so that a block's
+	// last bytes too short for a UUID are crossed as well.
+	var s randid.Source
+	var ones, zeros [10]byte
+	seen := make(map[[10]byte]bool)
+	for i := range 1000 {
+		r := s.Bytes10()
+		for j := range r {
+			ones[j] |= r[j]
+			zeros[j] |= ^r[j]
+		}
+		if seen[r] {
+			t.Fatalf("%x handed out twice", r)
+		}
+		seen[r] = true
+		if i%7 == 0 {
+			id := s.UUID()
+			if u := uuid.UUID(id); u.Version() != 4 || u.Variant() != uuid.RFC4122 {
+				t.Fatalf("%s: version %d, variant %s; want 4, RFC4122", u, u.Version(), u.Variant())
+			}
+			if seen[[10]byte(id[6:])] {
+				t.Fatalf("%s repeats ten bytes handed out", uuid.UUID(id))
+			}
+		}
+	}
+	for j := range ones {
+		if ones[j] != 0xff || zeros[j] != 0xff {
+			t.Errorf("byte %d: some bit never varied (ones %08b, zeros %08b)", j, ones[j], zeros[j])
+		}
+	}
+}
+
 func TestUUIDConcurrent(t *testing.T) {
 	var s randid.Source
 	const goroutines, each = 8, 500
@@ -80,6 +115,14 @@ func BenchmarkUUID(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.UUID()
+	}
+}
+
+func BenchmarkBytes10(b *testing.B) {
+	var s randid.Source
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Bytes10()
 	}
 }
 
