@@ -67,9 +67,8 @@ type BookingSystem struct {
 	// mem is the Store when it is a *MemoryStore, for the in-memory fast
 	// path (see showEntry.rec); nil for any other Store.
 	mem *MemoryStore
-	// ids makes booking IDs: bytes from a ChaCha8 keyed from crypto/rand
-	// per block, rather than one call into the kernel's generator per hold
-	// (see internal/randid for what that keeps).
+	// ids makes booking IDs: crypto/rand bytes read in blocks rather than
+	// one call into the kernel's generator per hold (see internal/randid).
 	ids randid.Source
 
 	calls      callGate           // calls in flight, for Close to wait on
