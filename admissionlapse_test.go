@@ -60,3 +60,53 @@ func TestHoldStoredAfterItsAdmissionLapsed(t *testing.T) {
 		})
 	}
 }
+
+// committedThenStore is a Store on the generic path that calls then once,
+// after the first of its transactions that commits, before UpdateShow
+// returns: between a hold's commit and its HoldSeats' return.
+type committedThenStore struct {
+	genericStore
+	then  func()
+	fired atomic.Bool
+}
+
+func (s *committedThenStore) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	err := s.genericStore.UpdateShow(ctx, showID, fn)
+	if err == nil && s.then != nil && s.fired.CompareAndSwap(false, true) {
+		s.then()
+	}
+	return err
+}
+
+// TestHoldCountedFromItsTransaction: on a Store other than the in-memory
+// one, with the limits counted in the process, a hold that reaches its
+// transaction a moment before its admission lapses is counted by its own
+// deadline from that transaction on. Counted only once HoldSeats had it
+// back from the Store, the count lapsed at the admission's deadline in
+// between, a request of the user on another show then was admitted, and
+// the hold went uncounted: two live holds under a cap of one.
+func TestHoldCountedFromItsTransaction(t *testing.T) {
+	store := &committedThenStore{}
+	pricing := &lapsingPricing{}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		store.genericStore = genericStore{c.Store.(*boxoffice.MemoryStore)}
+		c.Store = store
+		// The transaction comes a second before the admission lapses.
+		pricing.clock, pricing.slow, pricing.then = c.Clock.(*fakeclock.Clock), 10*time.Minute-time.Second, func() {}
+		c.Pricing = pricing
+		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
+	})
+	other := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	var otherErr error
+	store.then = func() {
+		f.clock.Advance(2 * time.Second) // past the admission's deadline
+		_, otherErr = f.sys.HoldSeats(f.ctx, "alice", other.ID, []string{"A1"})
+	}
+	first := f.hold("alice", "A1")
+	if otherErr == nil {
+		t.Fatalf("alice holds A1 of %s (%s, until %s) and A1 of %s in two holds under a cap of one",
+			f.show.ID, first.ID, first.HeldUntil, other.ID)
+	}
+	wantLimit(t, "a request while the user's hold, admitted a HoldTTL ago, commits", otherErr, boxoffice.LimitLiveHolds)
+}

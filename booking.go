@@ -225,8 +225,8 @@ type Refund struct {
 // Pending reports whether this refund, once recorded as owed, has not
 // been paid yet: [Refund.Amount] > 0 and [Refund.RefundedAt] zero. That is
 // how a cancellation's refund waits for the gateway. It does not cover a
-// failed booking whose charge is still to be given back (its [Refund] is zero
-// until then); use [Booking.RefundOwed] for "is money owed back".
+// failed booking whose charge is still to be given back (its
+// [Booking.Refund] is zero until then); use [Booking.RefundOwed] for "is money owed back".
 func (r Refund) Pending() bool { return r.Amount > 0 && r.RefundedAt.IsZero() }
 
 // Booking is one customer's seats in one show. Values returned by the

@@ -218,7 +218,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		}
 		return Booking{}, err
 	}
-	bs.users.stored(ctx, userID, id, admittedUntil, &b)
+	bs.users.stored(ctx, userID, admittedUntil, &b)
 	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
 	e.hot.holds.Add(1)
 	b.Seats = cloneSeats(b.Seats) // see snapshot
@@ -618,6 +618,10 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			tx.SetSeat(i, slot)
 		}
 		tx.PutBooking(h.b)
+		// As above: told once HoldSeats has the commit back, the limits
+		// could drop the hold meanwhile, its admission lapsed, and let
+		// another request of the user pass the cap.
+		h.bs.users.made(h.userID, h.id, h.id, until)
 	}
 	if ev != nil {
 		b := h.result()

@@ -222,22 +222,13 @@ func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time
 	}
 }
 
-// stored records that the hold admitted under the provisional ID reserved,
-// live until admitted, was stored as b. Here the hold's own deadline
-// replaces the provisional one, unless made did so already (the in-memory
-// Store, which gives the hold an ID with its slot). A UserLimitStore,
-// which counts the hold sharedLiveMargin longer than it could last, is
-// told only if the hold's transaction took longer than that. (Its holds
-// keep their IDs: only the in-memory Store itself gives another, and it
-// keeps no limits.)
-func (u *userLimits) stored(ctx context.Context, userID string, reserved BookingID, admitted time.Time, b *Booking) {
-	switch {
-	case u.maxLive <= 0:
-	case u.shared == nil:
-		if b.ID == reserved { // else made did it
-			u.made(userID, reserved, b.ID, b.HeldUntil)
-		}
-	case b.HeldUntil.After(admitted):
+// stored records that a hold admitted as live until admitted was stored
+// as b. The limits counted here learned its deadline in its transaction
+// (made, under the show's lock). A UserLimitStore, which counts the hold
+// sharedLiveMargin longer than it could last, is told only if the hold's
+// transaction took longer than that.
+func (u *userLimits) stored(ctx context.Context, userID string, admitted time.Time, b *Booking) {
+	if u.maxLive > 0 && u.shared != nil && b.HeldUntil.After(admitted) {
 		u.track(ctx, userID, b.ID, b.HeldUntil)
 	}
 }

@@ -179,8 +179,7 @@ func WithNotifierLogger(l *slog.Logger) NotifierOption {
 // [CalendarPricing] prices a show in its theater's zone before its
 // [Calendar.Location]. Without either, a deadline is written in UTC, as the
 // event carries it: the [BookingSystem] gives every time it stores in UTC,
-// whatever the zone of its [Clock] (see Clock). A nil loc keeps that
-// default. To write every deadline in one zone whatever the theater's,
+// whatever the zone of its [Clock]. A nil loc keeps that default. To write every deadline in one zone whatever the theater's,
 // format the messages in an [Observer] of your own.
 func WithNotifierLocation(loc *time.Location) NotifierOption {
 	return func(c *notifierConfig) { c.location = loc }

@@ -44,9 +44,10 @@ const showCancelledReason = "show cancelled"
 // is cancelled with a refund of its whole total ([Refund.Percent] 100, Reason
 // "show cancelled"), whatever the [RefundPolicy], recorded as owed exactly as
 // [BookingSystem.CancelBooking] records it ([BookingCancelled], with
-// [ShowCancelled] set). A booking being paid for keeps its status, paying,
-// but loses its seats: the payment in flight — or, if the process paying is
-// gone, the sweeper's resume of the abandoned payment — then takes the path
+// [BookingCancelled.ShowCancelled] set). A booking being paid for keeps its
+// status, paying, but loses its seats: the payment in flight — or, if the
+// process paying is gone, the sweeper's resume of the abandoned payment —
+// then takes the path
 // of a payment whose hold was lost: the booking fails ([ErrHoldExpired],
 // [FailureHoldLost], and ErrShowCancelled, with [Payment.Failure] "the show
 // was cancelled"), and whatever the charge took is voided, with no new charge
