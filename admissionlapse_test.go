@@ -110,3 +110,125 @@ func TestHoldCountedFromItsTransaction(t *testing.T) {
 	}
 	wantLimit(t, "a request while the user's hold, admitted a HoldTTL ago, commits", otherErr, boxoffice.LimitLiveHolds)
 }
+
+// seatReadThenStore is a Store on the generic path that calls then once,
+// the first time a transaction reads a seat: inside a hold's transaction,
+// after its clock reading and before it is stored, where a Store may wait
+// on its database (pgstore's SeatsOfUser, a Booking).
+type seatReadThenStore struct {
+	genericStore
+	then  func()
+	fired atomic.Bool
+}
+
+type seatReadThenTx struct {
+	boxoffice.ShowTx
+	s *seatReadThenStore
+}
+
+func (tx seatReadThenTx) Seat(i int) boxoffice.SeatSlot {
+	if tx.s.then != nil && tx.s.fired.CompareAndSwap(false, true) {
+		tx.s.then()
+	}
+	return tx.ShowTx.Seat(i)
+}
+
+func (s *seatReadThenStore) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
+	return s.genericStore.UpdateShow(ctx, showID, func(tx boxoffice.ShowTx) error { return fn(seatReadThenTx{tx, s}) })
+}
+
+// TestHoldAdmissionLapsedInItsTransaction: a hold whose transaction reads
+// the clock a moment before its admission lapses, and lapses while the
+// transaction waits on the Store, has lost its count by the time it would
+// be stored; a request of the user on another show meanwhile was admitted
+// in its place. Stored all the same, the user had two live holds under a
+// cap of one; the hold is admitted again instead, and refused by the cap.
+func TestHoldAdmissionLapsedInItsTransaction(t *testing.T) {
+	store := &seatReadThenStore{}
+	pricing := &lapsingPricing{}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		store.genericStore = genericStore{c.Store.(*boxoffice.MemoryStore)}
+		c.Store = store
+		// The transaction reads the clock a second before the admission lapses.
+		pricing.clock, pricing.slow, pricing.then = c.Clock.(*fakeclock.Clock), 10*time.Minute-time.Second, func() {}
+		c.Pricing = pricing
+		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
+	})
+	other := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	var otherErr error
+	store.then = func() {
+		f.clock.Advance(2 * time.Second) // past the admission's deadline
+		_, otherErr = f.sys.HoldSeats(f.ctx, "alice", other.ID, []string{"A1"})
+	}
+	first, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
+	if err == nil && otherErr == nil {
+		t.Fatalf("alice holds A1 of %s (%s, until %s) and A1 of %s in two holds under a cap of one",
+			f.show.ID, first.ID, first.HeldUntil, other.ID)
+	}
+	if otherErr != nil {
+		t.Fatalf("the request on %s: %v; want it admitted (the first hold's count had lapsed)", other.ID, otherErr)
+	}
+	wantLimit(t, "a hold whose admission lapsed in its transaction, the user at the cap since", err, boxoffice.LimitLiveHolds)
+	if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
+		t.Errorf("A1 of %s: %v; want available", f.show.ID, got)
+	}
+}
+
+// readThenClock is a Clock that, once armed, calls then at its next
+// reading after taking the time it returns: the caller works with that
+// time while then runs, as a transaction does between its clock reading
+// and its end.
+type readThenClock struct {
+	*fakeclock.Clock
+	armed atomic.Bool
+	then  func()
+}
+
+func (c *readThenClock) Now() time.Time {
+	now := c.Clock.Now()
+	if c.armed.CompareAndSwap(true, false) {
+		c.then()
+	}
+	return now
+}
+
+// TestMemHoldAdmissionLapsedInItsTransaction is
+// TestHoldAdmissionLapsedInItsTransaction on the in-memory Store, whose
+// transaction has no Store call to wait on: the admission lapses between
+// its clock reading and the limits' confirmation of the hold.
+func TestMemHoldAdmissionLapsedInItsTransaction(t *testing.T) {
+	clock := &readThenClock{}
+	pricing := &lapsingPricing{}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		clock.Clock = c.Clock.(*fakeclock.Clock)
+		c.Clock = clock
+		// The transaction reads the clock a second before the admission
+		// lapses: the first reading after the pricing.
+		pricing.clock, pricing.slow, pricing.then = clock.Clock, 10*time.Minute-time.Second, func() { clock.armed.Store(true) }
+		c.Pricing = pricing
+		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
+	})
+	other := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	var otherErr error
+	clock.then = func() {
+		clock.Advance(2 * time.Second) // past the admission's deadline
+		_, otherErr = f.sys.HoldSeats(f.ctx, "alice", other.ID, []string{"A1"})
+	}
+	first, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
+	if clock.armed.Load() {
+		t.Fatal("the clock was not read after the pricing")
+	}
+	if err == nil && otherErr == nil {
+		t.Fatalf("alice holds A1 of %s (%s, until %s) and A1 of %s in two holds under a cap of one",
+			f.show.ID, first.ID, first.HeldUntil, other.ID)
+	}
+	if otherErr != nil {
+		t.Fatalf("the request on %s: %v; want it admitted (the first hold's count had lapsed)", other.ID, otherErr)
+	}
+	wantLimit(t, "a hold whose admission lapsed in its transaction, the user at the cap since", err, boxoffice.LimitLiveHolds)
+	if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
+		t.Errorf("A1 of %s: %v; want available", f.show.ID, got)
+	}
+}

@@ -601,14 +601,16 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}
-		slot.Booking = rec.id // with its slot now
-		mt.holdSeats(h.idx, slot)
-		h.kept = rec
 		// The limits know the hold by its provisional ID: give them its
 		// own before the show's lock is released and its events go out,
 		// or a release or extension quick enough to come first would miss
 		// it, and the user would stay counted for a hold long gone.
-		h.bs.users.made(h.userID, h.id, rec.id, until)
+		if !h.bs.users.made(h.userID, h.id, rec.id, until) {
+			return errAdmissionLapsed // see the generic path below
+		}
+		slot.Booking = rec.id // with its slot now
+		mt.holdSeats(h.idx, slot)
+		h.kept = rec
 	} else {
 		h.b = Booking{
 			ID: h.id, UserID: h.userID, ShowID: h.showID, Seats: h.seats, Total: h.total,
@@ -620,8 +622,14 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		tx.PutBooking(h.b)
 		// As above: told once HoldSeats has the commit back, the limits
 		// could drop the hold meanwhile, its admission lapsed, and let
-		// another request of the user pass the cap.
-		h.bs.users.made(h.userID, h.id, h.id, until)
+		// another request of the user pass the cap. The check of
+		// h.admitted above does not close that: the Store may wait on
+		// its database (Booking, SeatsOfUser) between the transaction's
+		// clock reading and here, and the count may lapse meanwhile; if
+		// it did, the request is admitted again.
+		if !h.bs.users.made(h.userID, h.id, h.id, until) {
+			return errAdmissionLapsed
+		}
 	}
 	if ev != nil {
 		b := h.result()

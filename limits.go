@@ -198,17 +198,21 @@ func (st *userState) prune(now time.Time) {
 }
 
 // made confirms the live-hold slot admit reserved under the provisional
-// ID reserved: the hold is id, live until until.
-func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) {
+// ID reserved: the hold is id, live until until. It reports false if the
+// process's own count no longer has the slot: its deadline passed (the
+// count pruned it, or evictIdle the user) after the transaction read its
+// clock, and a request of the user may have been admitted in its place.
+func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) bool {
 	// Inlined: without the live-hold cap (or with a UserLimitStore: see
 	// stored), a hold's transaction makes no call here.
 	if u.maxLive > 0 && u.shared == nil {
-		u.madeLocal(userID, reserved, id, until)
+		return u.madeLocal(userID, reserved, id, until)
 	}
+	return true
 }
 
 // madeLocal is made for the process's own count of live holds.
-func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time.Time) {
+func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time.Time) bool {
 	sh := u.shard(userID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -216,10 +220,11 @@ func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time
 		for i := range st.live {
 			if st.live[i].id == reserved {
 				st.live[i] = liveHold{id: id, until: until}
-				return
+				return true
 			}
 		}
 	}
+	return false
 }
 
 // stored records that a hold admitted as live until admitted was stored
