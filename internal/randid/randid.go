@@ -21,7 +21,9 @@
 // (and, in FIPS 140 mode, its approved DRBG) for an 8-round cipher. A
 // process does not fork without exec in Go, so forks were no reason
 // either way; a virtual machine restored twice from one snapshot repeats
-// the pooled bytes with either (at most one block per P).
+// the pooled bytes with either (about a block per P: sync.Pool keeps more
+// when callers on one P overlap, and those of the last cycle over a
+// garbage collection).
 package randid
 
 import (
