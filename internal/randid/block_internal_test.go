@@ -48,11 +48,23 @@ func TestDrawRefillsAShortBlock(t *testing.T) {
 	var s Source
 	for left := range 17 {
 		for _, draw := range []func(){func() { s.UUID() }, func() { s.Bytes10() }} {
-			b := s.get()
-			b.refill()
-			b.next = blockBytes - left
-			s.pool.Put(b)
-			draw() // panics past the block's end without a refill
+			// Until the draw takes the block set up: the pool may drop a
+			// Put (the race detector drops a quarter of them), and a draw
+			// from a new block would pass without testing anything.
+			drawn := false
+			for range 100 {
+				b := s.get()
+				b.refill()
+				b.next = blockBytes - left
+				s.pool.Put(b)
+				draw() // panics past the block's end without a refill
+				if drawn = b.next != blockBytes-left; drawn {
+					break
+				}
+			}
+			if !drawn {
+				t.Fatalf("%d bytes left: the pool never handed the block to the draw in 100 tries", left)
+			}
 		}
 	}
 }
