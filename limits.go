@@ -85,19 +85,19 @@ func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 // admit takes one hold token for the user at now and reserves a live-hold
 // slot under the provisional booking id. It returns a *RateLimitError if a
 // limit refuses; the live-hold cap is checked first, and a request it
-// refuses takes no token. The reservation is confirmed by made or undone
-// by forget. With a UserLimitStore, the Store counts, and an error that is
-// not a *RateLimitError is the Store's.
-func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now, until time.Time) error {
+// refuses takes no token. The reservation is confirmed by made (or the
+// liveSlot admit returns) or undone by forget. With a UserLimitStore, the
+// Store counts, and an error that is not a *RateLimitError is the Store's.
+func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now, until time.Time) (liveSlot, error) {
 	if !u.enabled() {
-		return nil
+		return liveSlot{}, nil
 	}
 	if u.shared != nil {
 		a := HoldAdmission{UserID: userID, Hold: id, Now: now, HoldsPerMinute: u.perMin, MaxLiveHolds: u.maxLive}
 		if u.maxLive > 0 {
 			a.LiveUntil = until
 		}
-		return u.shared.AdmitHold(ctx, a)
+		return liveSlot{}, u.shared.AdmitHold(ctx, a)
 	}
 	sh := u.shard(userID)
 	sh.mu.Lock()
@@ -106,16 +106,42 @@ func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now
 	if u.maxLive > 0 {
 		st.prune(now)
 		if len(st.live) >= u.maxLive {
-			return &RateLimitError{UserID: userID, Limit: LimitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
+			return liveSlot{}, &RateLimitError{UserID: userID, Limit: LimitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
 		}
 	}
 	if err := st.takeToken(userID, now); err != nil {
-		return err
+		return liveSlot{}, err
 	}
-	if u.maxLive > 0 {
-		st.live = append(st.live, liveHold{id: id, until: until})
+	if u.maxLive <= 0 {
+		return liveSlot{}, nil
 	}
-	return nil
+	st.live = append(st.live, liveHold{id: id, until: until})
+	return liveSlot{shard: sh, user: st}, nil
+}
+
+// liveSlot is where admit reserved a hold's live-hold slot in the limits
+// counted here, for the hold's transaction to confirm it without looking
+// the user up again (made): the hash and the map lookup were a twelfth of
+// what the limits cost a hold and release. Zero when nothing was reserved
+// here: no cap, or a UserLimitStore.
+//
+// The user's state it points to may have been dropped meanwhile by
+// evictIdle, if the slot's deadline passed: confirming the slot then
+// changes nothing, as made would find no slot under the provisional ID.
+type liveSlot struct {
+	shard *limitShard
+	user  *userState
+}
+
+// made is userLimits.made for the slot admit reserved: the hold reserved
+// is id, live until until.
+func (s liveSlot) made(reserved, id BookingID, until time.Time) {
+	if s.user == nil {
+		return
+	}
+	s.shard.mu.Lock()
+	defer s.shard.mu.Unlock()
+	s.user.confirm(reserved, id, until)
 }
 
 // liveUntil is the deadline a hold requested at now counts as live until,
@@ -197,11 +223,12 @@ func (st *userState) prune(now time.Time) {
 	st.live = st.live[:k]
 }
 
-// made confirms the live-hold slot admit reserved under the provisional
-// ID reserved: the hold is id, live until until.
+// made confirms the user's live-hold slot under the ID reserved: the hold
+// is id, live until until. (A hold's transaction confirms the slot admit
+// reserved through the liveSlot admit returned.)
 func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) {
 	// Inlined: without the live-hold cap (or with a UserLimitStore: see
-	// stored), a hold's transaction makes no call here.
+	// stored and track), an extension makes no call here.
 	if u.maxLive > 0 && u.shared == nil {
 		u.madeLocal(userID, reserved, id, until)
 	}
@@ -213,11 +240,17 @@ func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if st := sh.users[userID]; st != nil {
-		for i := range st.live {
-			if st.live[i].id == reserved {
-				st.live[i] = liveHold{id: id, until: until}
-				return
-			}
+		st.confirm(reserved, id, until)
+	}
+}
+
+// confirm makes the live hold reserved id, live until until, if the
+// user has it. The caller holds the shard's lock.
+func (st *userState) confirm(reserved, id BookingID, until time.Time) {
+	for i := range st.live {
+		if st.live[i].id == reserved {
+			st.live[i] = liveHold{id: id, until: until}
+			return
 		}
 	}
 }
