@@ -189,12 +189,17 @@ func (st *userState) takeToken(userID string, now time.Time) error {
 	if st.limiter == nil {
 		return nil
 	}
-	r := st.limiter.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return &RateLimitError{UserID: userID, Limit: LimitHoldsPerMinute, RetryAfter: d}
+	// AllowN takes a token if there is one now, and else changes nothing;
+	// only a refusal pays for a Reservation, to learn how long to wait.
+	// (ReserveN, then DelayFrom and CancelAt on a refusal, did the same
+	// for every request.)
+	if st.limiter.AllowN(now, 1) {
+		return nil
 	}
-	return nil
+	r := st.limiter.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return &RateLimitError{UserID: userID, Limit: LimitHoldsPerMinute, RetryAfter: d}
 }
 
 // firstOver returns the earliest deadline of the live holds: not
