@@ -121,9 +121,9 @@ func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now
 
 // liveSlot is where admit reserved a hold's live-hold slot in the limits
 // counted here, for the hold's transaction to confirm it without looking
-// the user up again (made): the hash and the map lookup were a twelfth of
-// what the limits cost a hold and release. Zero when nothing was reserved
-// here: no cap, or a UserLimitStore.
+// the user up again (made): the hash and the map lookup were some 130 of
+// the 1,900 instructions the limits added to a hold and release. Zero
+// when nothing was reserved here: no cap, or a UserLimitStore.
 //
 // The user's state it points to may have been dropped meanwhile by
 // evictIdle, if the slot's deadline passed: confirming the slot then
