@@ -9,9 +9,10 @@ package boxoffice_test
 //
 //	go test -run '^$' -bench . -benchtime 1s -count 5 .
 //
-// Every configuration turns the per-user limits off (HoldsPerMinute and
-// MaxLiveHoldsPerUser -1): they would refuse a benchmark's user after a few
-// holds, and they are not what is measured here. Time comes from benchClock,
+// Every configuration but BenchmarkHoldReleaseWithLimits's turns the
+// per-user limits off (HoldsPerMinute and MaxLiveHoldsPerUser -1): they
+// would refuse a benchmark's user after a few holds, and they are not what
+// is measured there. Time comes from benchClock,
 // which stands still unless a benchmark moves it.
 
 import (
@@ -560,6 +561,52 @@ func benchHoldRelease(b *testing.B, user string) {
 	fresh()
 	b.ReportMetric(allocsPerHold(b, e, show, layout), "allocs/hold")
 }
+
+// BenchmarkHoldReleaseWithLimits is BenchmarkHoldRelease with the per-user
+// limits at their defaults (HoldsPerMinute 3, MaxLiveHoldsPerUser 5), as an
+// adopter runs them: every hold takes a token from the user's bucket and a
+// live-hold slot, which its release frees. The clock moves limitsClockStep
+// after each operation, more than the bucket takes to refill a token, so
+// that no hold is refused; one that is fails the benchmark, so it cannot
+// measure refusals instead of holds.
+func BenchmarkHoldReleaseWithLimits(b *testing.B) {
+	const user = "user-1"
+	layout := gridLayout(b, 20, 30)
+	seats := seatGroups(layout, 4)[0]
+	var e *benchEnv
+	var show string
+	fresh := func() {
+		if e != nil {
+			e.close()
+		}
+		e = newBenchEnv(b, func(c *boxoffice.Config) { c.HoldsPerMinute, c.MaxLiveHoldsPerUser = 0, 0 })
+		if c := e.sys.Config(); c.HoldsPerMinute <= 0 || c.MaxLiveHoldsPerUser <= 0 {
+			b.Fatalf("limits off: HoldsPerMinute %d, MaxLiveHoldsPerUser %d", c.HoldsPerMinute, c.MaxLiveHoldsPerUser)
+		}
+		show = e.addShows(b, 1, layout)[0]
+		if err := e.holdRelease(user, show, seats); err != nil { // load the show's entry
+			b.Fatal(err)
+		}
+	}
+	fresh()
+	loopAgainstFloor(b, fresh, func() error {
+		err := e.holdRelease(user, show, seats)
+		// An atomic add: Set(Now().Add(…)) cost some 200 instructions an
+		// op, a tenth of what the limits cost, on the benchmark's side.
+		e.clock.ns.Add(int64(limitsClockStep))
+		return err
+	})
+	if n := e.sys.Stats().RateLimited; n != 0 {
+		b.Fatalf("%d holds rate-limited", n)
+	}
+}
+
+// limitsClockStep is how far BenchmarkHoldReleaseWithLimits moves the clock
+// after each hold and release: more than the 20 s in which the default
+// HoldsPerMinute (3) gives a token back, so that the user's bucket never
+// runs dry, and little enough that 10,000 operations (opsPerSystem) stay
+// days before the show's start (addShows: 60 days on).
+const limitsClockStep = 30 * time.Second
 
 // BenchmarkHoldReleaseHistory is BenchmarkHoldRelease in a system that
 // already keeps 1,000,000 bookings (of 10,000 users on 1,000 shows): the

@@ -158,6 +158,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// twice.
 	id, key := bs.newBookingID(e)
 	var admittedUntil, admittedDeadline time.Time
+	var slot liveSlot
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
 		admittedUntil = bs.users.liveUntil(admitAt, bs.cfg.HoldTTL, e.show.Start)
@@ -167,7 +168,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 				admittedDeadline = admittedDeadline.Add(-sharedLiveMargin)
 			}
 		}
-		if err := bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
+		if slot, err = bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
 			if admitMayHaveCounted(err) {
 				bs.users.forget(ctx, userID, id)
 			}
@@ -193,7 +194,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// a literal was built in a temporary, then copied.
 	var req holdReq
 	req.userID, req.showID, req.seats, req.total = userID, showID, seats, total
-	req.id, req.key, req.rec, req.admitted = id, key, rec, admittedDeadline
+	req.id, req.key, req.rec, req.admitted, req.slot = id, key, rec, admittedDeadline, slot
 	if err = bs.runHold(ctx, e, &req, idx, &b); err != nil {
 		// Behind err != nil: errors.Is is not inlined, and twice a call.
 		switch {
@@ -467,6 +468,7 @@ type holdOp struct {
 	// for, and counts it until (a UserLimitStore a margin longer); zero
 	// without the cap.
 	admitted time.Time
+	slot     liveSlot // the live-hold slot admit reserved, to confirm
 }
 
 // result returns the booking the hold made (or found, for errSameHold).
@@ -487,6 +489,7 @@ type holdReq struct {
 	key            slotKey
 	rec            *bookingRecord
 	admitted       time.Time // see holdOp
+	slot           liveSlot
 }
 
 // runHold runs the hold transaction req on the seats at positions idx and
@@ -502,7 +505,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 	h := &e.tx.hold
 	h.userID, h.showID, h.seats, h.total, h.id, h.key, h.rec = req.userID, req.showID, req.seats, req.total, req.id, req.key, req.rec
 	h.idx = append(h.idx[:0], idx...)
-	h.admitted = req.admitted
+	h.admitted, h.slot = req.admitted, req.slot
 	err := bs.updateLocked(ctx, e, &e.tx.hold)
 	if h.kept != nil {
 		h.kept.fill(out)
@@ -511,7 +514,7 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 		h.b = Booking{}
 	}
 	// Keep nothing of this hold alive.
-	h.userID, h.showID, h.seats, h.rec, h.kept = "", "", nil, nil, nil
+	h.userID, h.showID, h.seats, h.rec, h.kept, h.slot = "", "", nil, nil, nil, liveSlot{}
 	return err
 }
 
@@ -605,7 +608,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// own before the show's lock is released and its events go out,
 		// or a release or extension quick enough to come first would miss
 		// it, and the user would stay counted for a hold long gone.
-		if !h.bs.users.made(h.userID, h.id, rec.id, until) {
+		if !h.slot.made(h.id, rec.id, until) {
 			return errAdmissionLapsed // see the generic path below
 		}
 		slot.Booking = rec.id // with its slot now
@@ -627,7 +630,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// its database (Booking, SeatsOfUser) between the transaction's
 		// clock reading and here, and the count may lapse meanwhile; if
 		// it did, the request is admitted again.
-		if !h.bs.users.made(h.userID, h.id, h.id, until) {
+		if !h.slot.made(h.id, h.id, until) {
 			return errAdmissionLapsed
 		}
 	}
