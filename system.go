@@ -69,6 +69,8 @@ type BookingSystem struct {
 	mem *MemoryStore
 	// ids makes booking IDs: crypto/rand bytes read in blocks rather than
 	// one call into the kernel's generator per hold (see internal/randid).
+	// A numbered ID draws from its show's block (showEntry.ids) instead,
+	// and from ids only while that is being refilled.
 	ids randid.Source
 
 	calls      callGate           // calls in flight, for Close to wait on
@@ -126,10 +128,11 @@ func (k holdKey) shard() uint64 { return uint64(k.show.stripe) }
 // (memTx.addHold); else the zero key.
 //
 // A numbered ID keeps ten random bytes (74 bits, the rest version,
-// variant, show and slot), so only ten are drawn for it.
+// variant, show and slot), so only ten are drawn for it, from the show's
+// own block (showEntry.ids), or from bs.ids while another hold refills it.
 func (bs *BookingSystem) newBookingID(e *showEntry) (BookingID, slotKey) {
 	if r := e.rec; r != nil && r.number != noShowNumber {
-		return r.numberedID(bs.ids.Bytes10())
+		return r.numberedID(e.ids.Bytes10(&bs.ids))
 	}
 	return BookingID(bs.ids.UUID()), slotKey{}
 }
@@ -389,6 +392,12 @@ type showEntry struct {
 	zone atomic.Pointer[showZone]
 
 	tx txScratch // guarded by the show's lock (lock, unlock)
+
+	// ids holds the random bytes of the show's numbered booking IDs
+	// (newBookingID), 256 bytes: drawn with two atomic adds, without the
+	// pool's round trip, and refilled by a hold before it takes the
+	// show's lock, so that the kernel's work is never done inside it.
+	ids randid.Shared
 }
 
 // txFunc is a transaction body run by update: it gets the Clock's time
