@@ -78,6 +78,25 @@ func (s *committedThenStore) UpdateShow(ctx context.Context, showID string, fn f
 	return err
 }
 
+// lateHoldFixture is the fixture of the tests of a hold whose transaction
+// comes a second before its admission lapses: the Store that wrap makes
+// of the in-memory one (on the generic path), a pricing that takes
+// HoldTTL less a second on its first call, a cap of one live hold and no
+// rate limit, and a second show for the user's other request.
+func lateHoldFixture(t *testing.T, wrap func(genericStore) boxoffice.Store) (*fixture, boxoffice.Show) {
+	t.Helper()
+	pricing := &lapsingPricing{}
+	f := newFixture(t, func(c *boxoffice.Config) {
+		c.Store = wrap(genericStore{c.Store.(*boxoffice.MemoryStore)})
+		pricing.clock, pricing.slow, pricing.then = c.Clock.(*fakeclock.Clock), 10*time.Minute-time.Second, func() {}
+		c.Pricing = pricing
+		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
+	})
+	other := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
+		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	return f, other
+}
+
 // TestHoldCountedFromItsTransaction: on a Store other than the in-memory
 // one, with the limits counted in the process, a hold that reaches its
 // transaction a moment before its admission lapses is counted by its own
@@ -87,17 +106,7 @@ func (s *committedThenStore) UpdateShow(ctx context.Context, showID string, fn f
 // the hold went uncounted: two live holds under a cap of one.
 func TestHoldCountedFromItsTransaction(t *testing.T) {
 	store := &committedThenStore{}
-	pricing := &lapsingPricing{}
-	f := newFixture(t, func(c *boxoffice.Config) {
-		store.genericStore = genericStore{c.Store.(*boxoffice.MemoryStore)}
-		c.Store = store
-		// The transaction comes a second before the admission lapses.
-		pricing.clock, pricing.slow, pricing.then = c.Clock.(*fakeclock.Clock), 10*time.Minute-time.Second, func() {}
-		c.Pricing = pricing
-		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
-	})
-	other := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
-		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	f, other := lateHoldFixture(t, func(g genericStore) boxoffice.Store { store.genericStore = g; return store })
 	var otherErr error
 	store.then = func() {
 		f.clock.Advance(2 * time.Second) // past the admission's deadline
@@ -145,17 +154,7 @@ func (s *seatReadThenStore) UpdateShow(ctx context.Context, showID string, fn fu
 // cap of one; the hold is admitted again instead, and refused by the cap.
 func TestHoldAdmissionLapsedInItsTransaction(t *testing.T) {
 	store := &seatReadThenStore{}
-	pricing := &lapsingPricing{}
-	f := newFixture(t, func(c *boxoffice.Config) {
-		store.genericStore = genericStore{c.Store.(*boxoffice.MemoryStore)}
-		c.Store = store
-		// The transaction reads the clock a second before the admission lapses.
-		pricing.clock, pricing.slow, pricing.then = c.Clock.(*fakeclock.Clock), 10*time.Minute-time.Second, func() {}
-		c.Pricing = pricing
-		c.MaxLiveHoldsPerUser, c.HoldsPerMinute = 1, -1
-	})
-	other := mustT[boxoffice.Show](t)(f.sys.ScheduleShow(f.ctx, boxoffice.Show{ID: "S2", MovieID: "M1", HallID: "H1",
-		Start: f.show.Start.Add(24 * time.Hour), BasePrice: 1500}))
+	f, other := lateHoldFixture(t, func(g genericStore) boxoffice.Store { store.genericStore = g; return store })
 	var otherErr error
 	store.then = func() {
 		f.clock.Advance(2 * time.Second) // past the admission's deadline
