@@ -62,15 +62,7 @@ func TestReconnectBackoff(t *testing.T) {
 	lose := func() {
 		t.Helper()
 		down.Store(true)
-		pids := listeners(t, testPool(t), s)
-		if len(pids) != 1 {
-			t.Fatalf("%d backends listen, want 1", len(pids))
-		}
-		var ended bool
-		must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
-		if !ended {
-			t.Fatalf("backend %d did not end", pids[0])
-		}
+		endListener(t, s)
 	}
 	// notYet fails the test if the back-off's timer fired: a timer of the
 	// fake clock is disarmed within Advance, and armed again only after
@@ -162,12 +154,7 @@ func TestHeartbeatIgnoresALostConnection(t *testing.T) {
 	// The listening backend ends while the database is down: the listener
 	// backs off, and every attempt fails, the heartbeats' sends too.
 	down.Store(true)
-	pids := listeners(t, testPool(t), s)
-	if len(pids) != 1 {
-		t.Fatalf("%d backends listen, want 1", len(pids))
-	}
-	var ended bool
-	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	endListener(t, s)
 	// Two checks: the first sends a heartbeat, which no one can hear; the
 	// second is late enough to judge it.
 	for n := range 2 {

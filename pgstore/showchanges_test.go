@@ -374,20 +374,12 @@ func TestListenShowChangesReconnects(t *testing.T) {
 	a, b, shows := listeningStores(t, 1, pgstore.Options{ShowChangeCheck: -1,
 		Logger: slog.New(slog.NewTextHandler(tWriter{t}, nil))})
 	r := listen(t, b)
-	pids := listeners(t, testPool(t), b)
-	if len(pids) != 1 {
-		t.Fatalf("%d backends listen, want 1", len(pids))
-	}
-	var ended bool
-	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
-	if !ended {
-		t.Fatalf("backend %d did not end", pids[0])
-	}
+	ended := endListener(t, b)
 	r.waitCount(t, "", 1)
 	hold(t, a, shows[0], 0)
 	r.waitCount(t, shows[0], 1)
-	if now := listeners(t, testPool(t), b); len(now) != 1 || now[0] == pids[0] {
-		t.Errorf("listening backends %v, want one other than %d", now, pids[0])
+	if now := listeners(t, testPool(t), b); len(now) != 1 || now[0] == ended {
+		t.Errorf("listening backends %v, want one other than %d", now, ended)
 	}
 }
 
@@ -463,6 +455,22 @@ func listeners(t *testing.T, pool *pgxpool.Pool, s *pgstore.Store) []int32 {
 	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 	must(t, err)
 	return pids
+}
+
+// endListener ends the one backend that listens for s's show changes, as
+// a database restart or a network failure would, and returns its pid.
+func endListener(t *testing.T, s *pgstore.Store) int32 {
+	t.Helper()
+	pids := listeners(t, testPool(t), s)
+	if len(pids) != 1 {
+		t.Fatalf("%d backends listen, want 1", len(pids))
+	}
+	var ended bool
+	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	if !ended {
+		t.Fatalf("backend %d did not end", pids[0])
+	}
+	return pids[0]
 }
 
 // waitUntil polls ok until it holds, failing the test after waitTimeout.

@@ -281,12 +281,7 @@ func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
 	// The listening backend ends; the connection the listener takes in
 	// its place is dropped as soon as it is made.
 	dropNext.Store(true)
-	pids := listeners(t, testPool(t), b)
-	if len(pids) != 1 {
-		t.Fatalf("%d backends listen, want 1", len(pids))
-	}
-	var ended bool
-	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	endListener(t, b)
 	waitForTimers(t, clock, 3, "the back-off before connecting again")
 	clock.Advance(50 * time.Millisecond)
 	recv(t, listening, "the LISTEN on the dropped connection")
@@ -361,12 +356,7 @@ func TestListenerConnectIsBounded(t *testing.T) {
 	proxy.dropSilently()
 	// The listening backend ends; after the back-off, the listener is
 	// handed the dropped connection.
-	pids := listeners(t, testPool(t), s)
-	if len(pids) != 1 {
-		t.Fatalf("%d backends listen, want 1", len(pids))
-	}
-	var ended bool
-	must(t, testPool(t).QueryRow(t.Context(), "SELECT pg_terminate_backend($1)", pids[0]).Scan(&ended))
+	endListener(t, s)
 	waitForTimers(t, clock, 1, "the back-off before connecting again")
 	clock.Advance(50 * time.Millisecond)
 	// The attempt gives up at its bound; the next one listens on a new
