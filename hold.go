@@ -193,6 +193,12 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// were a twentieth of a hold and release. req is set field by field:
 	// a literal was built in a temporary, then copied.
 	var req holdReq
+	if rec != nil {
+		// Here rather than in the transaction: every instruction under
+		// the show's lock is one more that all the show's callers wait for.
+		rec.setHold(id, userID, showID, seats, total, idx)
+		rec.users = 1 + bs.mem.userShardIndex(userID)
+	}
 	req.userID, req.showID, req.seats, req.total = userID, showID, seats, total
 	req.id, req.key, req.rec, req.admitted, req.slot = id, key, rec, admittedDeadline, slot
 	if err = bs.runHold(ctx, e, &req, idx, &b); err != nil {
@@ -461,7 +467,7 @@ type holdOp struct {
 	total          Money
 	id             BookingID      // on the in-memory Store, all but its slot
 	key            slotKey        // gives id its slot in the in-memory Store (memTx.addHold)
-	rec            *bookingRecord // for the in-memory Store to keep, zero; nil once taken
+	rec            *bookingRecord // for the in-memory Store to keep, setHold's fields set; nil once taken
 	kept           *bookingRecord // the record the in-memory Store kept: the result
 	b              Booking        // the result, when kept is nil
 	// admitted is the deadline the live-hold cap admitted the request
@@ -595,12 +601,12 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		h.rec = nil // a transaction run again gets a record of its own
 		if rec == nil {
 			rec = new(bookingRecord)
+			rec.setHold(h.id, h.userID, h.showID, h.seats, h.total, h.idx)
 		}
-		// rec is zero (new): its fields are set one by one, as a literal
-		// would zero and write all its 192 bytes again.
-		rec.id, rec.userID, rec.showID, rec.seats, rec.total = h.id, h.userID, h.showID, h.seats, h.total
+		// What the transaction decides; the rest HoldSeats set before
+		// the lock (setHold). Field by field, as a literal would zero and
+		// write all the record's 192 bytes again.
 		rec.status, rec.createdAt, rec.heldUntil, rec.updatedAt = StatusHeld, now, until, now
-		rec.setPositions(h.idx)
 		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}

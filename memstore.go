@@ -193,7 +193,12 @@ func (s *MemoryStore) bookingShard(id BookingID) *bookingShard {
 // 63 to FNV's 52 (BenchmarkHoldReleaseLongUserID and BenchmarkHoldRelease).
 // A hand-written word-at-a-time hash was tried and was no cheaper overall.
 func (s *MemoryStore) userShard(userID string) *userShard {
-	return &s.users[maphash.Comparable(s.userSeed, userID)&(indexShards-1)]
+	return &s.users[s.userShardIndex(userID)]
+}
+
+// userShardIndex is the index of userShard(userID) in s.users.
+func (s *MemoryStore) userShardIndex(userID string) uint8 {
+	return uint8(maphash.Comparable(s.userSeed, userID) & (indexShards - 1))
 }
 
 // number gives r the next show number and publishes it in s.numbered.
@@ -617,6 +622,11 @@ type bookingRecord struct {
 	total          Money
 	status         BookingStatus
 	npos           uint8 // seats with a position in pos; 0: look them up
+	// users is 1 + the index of the user index's shard of userID
+	// (userShardIndex) if HoldSeats found it before the show's lock, so
+	// that commit need not hash the user ID under the lock; else 0. In
+	// bytes a record has spare: it stays 192 bytes.
+	users uint8
 	// where is the record's place in its show: its index in slots, or
 	// inMap (its ID carries the show's number, so numberedShow finds the
 	// show) or inMapIndexed (the bookings index has to).
@@ -659,6 +669,15 @@ func (r *bookingRecord) position(k int, layout *Layout) int {
 		return -1
 	}
 	return i
+}
+
+// setHold sets what a new hold's record holds before its transaction
+// (holdOp.run sets its status and times): its ID, user, show, seats, total
+// and the seats' layout positions idx. r is zero (new): the fields are set
+// one by one, as a literal would zero and write all 192 bytes again.
+func (r *bookingRecord) setHold(id BookingID, userID, showID string, seats []BookingSeat, total Money, idx []int) {
+	r.id, r.userID, r.showID, r.seats, r.total = id, userID, showID, seats, total
+	r.setPositions(idx)
 }
 
 // setPositions records the seats' layout positions, if they fit.
@@ -1319,7 +1338,13 @@ func (s *MemoryStore) commit(r *showRecord) {
 				sh.m[b.id] = r
 				sh.mu.Unlock()
 			}
-			s.addUserBooking(b.userID, userKeyOf(b.createdAt, b.id))
+			var sh *userShard
+			if b.users != 0 {
+				sh = &s.users[b.users-1]
+			} else {
+				sh = s.userShard(b.userID)
+			}
+			s.addUserBookingIn(sh, b.userID, userKeyOf(b.createdAt, b.id))
 			continue
 		}
 		if u.statusOnly || u.old.userID == b.userID && u.old.createdAt == b.createdAt {
@@ -1389,7 +1414,11 @@ func (r *showRecord) commitOpen() {
 }
 
 func (s *MemoryStore) addUserBooking(userID string, k userKey) {
-	sh := s.userShard(userID)
+	s.addUserBookingIn(s.userShard(userID), userID, k)
+}
+
+// addUserBookingIn is addUserBooking with the user's shard, sh, known.
+func (s *MemoryStore) addUserBookingIn(sh *userShard, userID string, k userKey) {
 	sh.mu.Lock()
 	u := sh.m[userID]
 	if u == nil {
