@@ -161,12 +161,10 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	var slot liveSlot
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
 		admitAt := bs.clock.Now()
-		admittedUntil = bs.users.liveUntil(admitAt, bs.cfg.HoldTTL, e.show.Start)
+		deadline := holdDeadline(admitAt, bs.cfg.HoldTTL, e.show.Start)
+		admittedUntil = bs.users.liveUntil(deadline)
 		if bs.users.maxLive > 0 {
-			admittedDeadline = admittedUntil
-			if bs.users.shared != nil {
-				admittedDeadline = admittedDeadline.Add(-sharedLiveMargin)
-			}
+			admittedDeadline = deadline
 		}
 		if slot, err = bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
 			if admitMayHaveCounted(err) {

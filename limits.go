@@ -146,15 +146,14 @@ func (s liveSlot) made(reserved, id BookingID, until time.Time) bool {
 	return s.user.confirm(reserved, id, until)
 }
 
-// liveUntil is the deadline a hold requested at now counts as live until,
-// at admission: HoldTTL from now, cut at the show's start, and for a
-// UserLimitStore sharedLiveMargin more.
-func (u *userLimits) liveUntil(now time.Time, ttl time.Duration, start time.Time) time.Time {
-	until := holdDeadline(now, ttl, start)
+// liveUntil is how long a hold admitted with the given deadline (HoldTTL
+// from its request, cut at the show's start) counts as live at admission:
+// until that deadline, and for a UserLimitStore sharedLiveMargin more.
+func (u *userLimits) liveUntil(deadline time.Time) time.Time {
 	if u.shared != nil {
-		until = until.Add(sharedLiveMargin)
+		return deadline.Add(sharedLiveMargin)
 	}
-	return until
+	return deadline
 }
 
 // take takes one hold token for the user at now, as admit does, without
