@@ -12,3 +12,13 @@ func NumberedIDForTest(s *MemoryStore, random BookingID, show, slot uint32) Book
 func IDNumbersForTest(s *MemoryStore, id BookingID) (show, slot uint32, ok bool) {
 	return s.mask.numbered(id)
 }
+
+// bookingID is showRecord.numberedID from a whole random UUID, or the UUID
+// as it is for a show with no number, as BookingSystem.newBookingID makes
+// IDs: for the internal tests that store holds by hand.
+func (r *showRecord) bookingID(random [16]byte) (BookingID, slotKey) {
+	if r.number == noShowNumber {
+		return BookingID(random), slotKey{}
+	}
+	return r.numberedID([10]byte(random[6:]))
+}

@@ -72,7 +72,7 @@ type MemoryStore struct {
 
 	// numbered holds every show's record at the index AddShow numbered it
 	// with. The BookingSystem's booking IDs carry their show's number
-	// (showRecord.bookingID), so that finding a booking's show needs no
+	// (showRecord.numberedID), so that finding a booking's show needs no
 	// index of its own: a hold's insert into bookings, with that map's
 	// growth, was a tenth of its cost and memory. Published copy-on-write
 	// by AddShow (under catalogMu); read without a lock.
@@ -269,31 +269,23 @@ func (m idMask) of(id *BookingID) uint64 {
 	return h & (1<<48 - 1)
 }
 
-// bookingID returns the random UUID as a new booking ID of r's show, all
-// but its slot, and the key that gives it one (see slotKey). If r has no
-// number, the ID is the random UUID as it is, and the key gives it none.
+// numberedID returns a new booking ID of r's show, which has a number,
+// all but its slot, and the key that gives it one (see slotKey): random
+// holds the ten bytes the ID keeps random (the last ten, but for the
+// version and variant bits); the first six carry the show number and
+// slot.
 //
 // The slot itself is taken only by the hold that stores the booking,
 // under the show's lock (memTx.addHold): a slot taken here, before the
 // limits and the seats were checked, was lost with every refused request,
 // and the next hold grew the show's slots to its own, for good.
-func (r *showRecord) bookingID(random [16]byte) (BookingID, slotKey) {
-	if r.number == noShowNumber {
-		return BookingID(random), slotKey{}
-	}
-	return r.numberedID([10]byte(random[6:]))
-}
-
-// numberedID is bookingID for a show with a number, from the ten bytes
-// that the ID keeps random (the last ten, but for the version and variant
-// bits); the first six carry the show number and slot.
 func (r *showRecord) numberedID(random [10]byte) (BookingID, slotKey) {
 	var id BookingID
 	*(*[10]byte)(id[6:]) = random
 	return id, r.mask.numberShow(&id, r.number)
 }
 
-// slotKey is the mask of the slot bytes of a booking ID that bookingID
+// slotKey is the mask of the slot bytes of a booking ID that numberedID
 // made (idMask.of of the ID's random bytes, which the slot does not
 // change), so that the ID gets its slot under the show's lock with three
 // XORs rather than a hash. The zero key is of an ID with no slot to give.
@@ -310,7 +302,7 @@ func (r *showRecord) nextSlot() uint32 {
 	return uint32(min(len(r.slots), noSlot))
 }
 
-// setSlot writes slot into an ID made by bookingID with key.
+// setSlot writes slot into an ID made by numberedID with key.
 func (key slotKey) setSlot(id *BookingID, slot uint32) {
 	v := slot ^ key.k
 	id[3], id[4], id[5] = byte(v>>16), byte(v>>8), byte(v)
@@ -328,7 +320,7 @@ func (m idMask) numberShow(id *BookingID, show uint32) slotKey {
 }
 
 // numbered returns the show number and slot of an ID of the form
-// bookingID makes, or false for an ID of another form.
+// numberedID makes, or false for an ID of another form.
 func (m idMask) numbered(id BookingID) (show, slot uint32, ok bool) {
 	if id[6]>>4 != 8 || id[8]>>6 != 2 {
 		return 0, 0, false
@@ -521,7 +513,7 @@ type showRecord struct {
 	mu    sync.RWMutex
 	seats []memSlot // one per seat of the layout, in layout order
 	// slots holds the records of bookings with IDs of this show (see
-	// bookingID) at their slot, and bookings every other record; both
+	// numberedID) at their slot, and bookings every other record; both
 	// behind a pointer, updated in place. Use record, store and remove.
 	slots    []*bookingRecord
 	bookings map[BookingID]*bookingRecord
@@ -1562,7 +1554,7 @@ func (tx *memTx) PutBooking(b Booking) { tx.put(&b) }
 // copy a Booking into a record of its own: an allocation and two copies
 // per hold.
 //
-// key is the slot key of the record's ID (showRecord.bookingID): the ID
+// key is the slot key of the record's ID (showRecord.numberedID): the ID
 // gets the next slot here, under the show's lock, so that only a hold
 // that is stored takes one. An ID with a fresh slot is new to r: the ID
 // of any other booking has another slot or, stored in the map, other
