@@ -149,9 +149,9 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// On the in-memory Store the ID gets its slot in the show only once
 	// the hold is stored (memTx.addHold): until then, and for the limits,
 	// id is the booking's provisional ID. From admit on, every way out
-	// but a stored hold must forget id, freeing its live-hold slot (an
-	// admission that failed frees it only if it may have been counted:
-	// admitMayHaveCounted); a
+	// but a stored hold (or one whose commit is unknown) must forget id,
+	// freeing its live-hold slot (an admission that failed frees it only
+	// if it may have been counted: admitMayHaveCounted); a
 	// pricing failure keeps its HoldsPerMinute token, like any refused
 	// request: x/time/rate can give a token back only at the instant it
 	// was taken, and giving it back later would count the refill since

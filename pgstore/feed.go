@@ -363,7 +363,7 @@ func (s *Store) ListenShowChanges(ctx context.Context, changed func(showID strin
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	started := make(chan error, 1)
-	r := &showReports{wake: make(chan struct{}, 1), started: started, pingArrived: s.hooks.pingArrived, pingHeard: s.hooks.pingHeard}
+	r := &showReports{wake: make(chan struct{}, 1), started: started, hooks: s.hooks}
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
 			return r.connect(ctx, s.pool, s.clock, s.listenAcquireTimeout)
@@ -425,7 +425,7 @@ type showReports struct {
 	ping     string    // the last heartbeat's payload, until it is heard
 	pingSent time.Time // when its send ended, on the Store's Clock
 
-	pingArrived, pingHeard func() // Store.hooks'
+	hooks feedHooks // the Store's, for HandleNotification, which has no Store
 }
 
 // A heartbeat's payload is pingPrefix and a token: no show-ID payload (a
@@ -608,16 +608,16 @@ func (r *showReports) HandleBacklog(ctx context.Context, channel string, conn *p
 // HandleNotification queues the IDs of a notification for deliver.
 func (r *showReports) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
 	if strings.HasPrefix(n.Payload, pingPrefix) {
-		if r.pingArrived != nil {
-			r.pingArrived()
+		if r.hooks.pingArrived != nil {
+			r.hooks.pingArrived()
 		}
 		r.mu.Lock()
 		if n.Payload == r.ping {
 			r.ping = "" // heard: the connection works
 		}
 		r.mu.Unlock()
-		if r.pingHeard != nil {
-			r.pingHeard()
+		if r.hooks.pingHeard != nil {
+			r.hooks.pingHeard()
 		}
 		return nil // a heartbeat, this listener's or another's
 	}
