@@ -90,6 +90,9 @@
 // Lists come a page at a time, cut by a cursor rather than an offset:
 // [BookingSystem.BookingsOfUser] (oldest or newest first),
 // [BookingSystem.SearchMovies] and [BookingSystem.ShowsOfMovie].
+// A city's programme takes both: SearchMovies with [MovieQuery.City] for
+// the movies playing there, then ShowsOfMovie of each with the same
+// [ShowPage.City] (the SearchMovies example "city" does so).
 //
 // # Money
 //

@@ -328,9 +328,13 @@ const (
 // [LimitLiveHolds]), and [ErrLimitReached], not ErrRateLimited, for those it
 // does not ([LimitHoldExtensions], [LimitSeatsPerShow]).
 type RateLimitError struct {
-	UserID     string
-	Limit      UserLimit     // which limit: LimitHoldsPerMinute, LimitLiveHolds, LimitHoldExtensions or LimitSeatsPerShow
-	RetryAfter time.Duration // a hint; zero when unknown or when waiting does not help
+	UserID string
+	Limit  UserLimit // which limit: LimitHoldsPerMinute, LimitLiveHolds, LimitHoldExtensions or LimitSeatsPerShow
+	// RetryAfter is a hint, on the Clock and so finer than a second
+	// (19.9997s, say): an HTTP Retry-After header, which counts whole
+	// seconds, takes it rounded up. Zero when unknown or when waiting
+	// does not help.
+	RetryAfter time.Duration
 }
 
 // Error names the user and the limit, with [RateLimitError.RetryAfter] when

@@ -57,6 +57,10 @@ type Receipt struct {
 // [ErrPaymentDeclined] are final; any other error (including a timeout) may
 // hide a charge that went through, so the [BookingSystem] retries with the
 // same idempotency key and, if it gives up, refunds by that key.
+// A test's gateway need not keep a ledger of its own to break one call:
+// embed an [InMemoryGateway] by value (its zero value is ready) in a
+// struct used by pointer, and override Charge or Refund to fail, then
+// call the embedded one.
 //
 // What the BookingSystem relies on:
 //

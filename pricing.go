@@ -24,6 +24,15 @@ type PriceRequest struct {
 // PricingStrategy prices one seat at hold time. The price is fixed into the
 // booking then and never recomputed. It is called outside any lock, so it
 // may block (ctx bounds it). A returned error fails the hold.
+//
+// It is also what [BookingSystem.SeatMap] quotes: a strategy of one's own is
+// called there once for every seat of the hall, at every map read, for an
+// anonymous customer (UserID ""), so one that looks something up keeps the
+// lookup cheap or skips it for "". (Only [DayRatePricing] and
+// [*CalendarPricing], whose price depends on the seat type alone, are
+// asked once per type.) The price starts from nothing: a strategy that
+// keeps the seat types' multipliers wraps [RegularPricing] and changes its
+// answer, as ExamplePricingStrategy does.
 type PricingStrategy interface {
 	Price(ctx context.Context, r PriceRequest) (Money, error)
 }
