@@ -153,8 +153,9 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// A request whose admission lapsed before its transaction is admitted
 	// again, up to maxHoldAdmissions times in all (see HoldSeats).
 	for admission := 1; ; admission++ {
-		b, err = bs.holdAdmitted(ctx, e, userID, showID, idx, admission == 1)
-		if err == nil || !errors.Is(err, ErrAdmissionLapsed) {
+		// Into b: a Booking returned by value would be copied, hundreds
+		// of bytes, on every hold.
+		if err = bs.holdAdmitted(ctx, e, userID, showID, idx, admission == 1, &b); err == nil || !errors.Is(err, ErrAdmissionLapsed) {
 			return b, err
 		}
 		if admission == maxHoldAdmissions {
@@ -176,8 +177,10 @@ const maxHoldAdmissions = 2
 // first is set: a request admitted again took its token the first time),
 // prices the seats and runs the hold's transaction. An error matching
 // ErrAdmissionLapsed means the request's admission lapsed before its
-// transaction stored the hold; nothing is counted for it then.
-func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID, showID string, idx []int, first bool) (b Booking, err error) {
+// transaction stored the hold; nothing is counted for it then. The
+// booking goes into *out, which must be a zero Booking, and is left so on
+// an error.
+func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID, showID string, idx []int, first bool, out *Booking) error {
 	// On the in-memory Store the ID gets its slot in the show only once
 	// the hold is stored (memTx.addHold): until then, and for the limits,
 	// id is the booking's provisional ID. From admit on, every way out
@@ -189,6 +192,7 @@ func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID,
 	// was taken, and giving it back later would count the refill since
 	// twice.
 	id, key := bs.newBookingID(e)
+	var err error
 	var admittedUntil, admittedDeadline time.Time
 	var slot liveSlot
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
@@ -212,17 +216,18 @@ func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID,
 				if _, ok := err.(*RateLimitError); ok {
 					bs.stats.rateLimited.Add(1)
 				}
-				return Booking{}, err
+				return err
 			}
-			return b.snapshot(), nil
+			*out = b.snapshot()
+			return nil
 		}
 	}
 	seats, total, rec, err := bs.priceHold(ctx, e, userID, idx)
 	if err != nil {
 		bs.users.forget(ctx, userID, id)
-		return Booking{}, err
+		return err
 	}
-	// The booking is written once, into b, and its Seats are cloned in
+	// The booking is written once, into *out, and its Seats are cloned in
 	// place: a holdOp built here to pass the request, a Booking returned
 	// through snapshot, each a copy or a zeroing of hundreds of bytes,
 	// were a twentieth of a hold and release. req is set field by field:
@@ -236,35 +241,35 @@ func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID,
 	}
 	req.userID, req.showID, req.seats, req.total = userID, showID, seats, total
 	req.id, req.key, req.rec, req.admitted, req.slot = id, key, rec, admittedDeadline, slot
-	if err = bs.runHold(ctx, e, &req, idx, &b); err != nil {
+	if err = bs.runHold(ctx, e, &req, idx, out); err != nil {
 		// Behind err != nil: errors.Is is not inlined, and twice a call.
 		switch {
 		case errors.Is(err, errSameHold):
 			bs.users.forget(ctx, userID, id)
-			b.Seats = cloneSeats(b.Seats)
-			return b, nil
+			out.Seats = cloneSeats(out.Seats)
+			return nil
 		case errors.Is(err, ErrAdmissionLapsed):
 			// HoldSeats admits the request again, as a new one (the user
 			// may have reached the cap meanwhile), or gives up.
 			bs.users.forget(ctx, userID, id)
-			return Booking{}, err
 		case errors.Is(err, ErrCommitUnknown):
 			// The hold may exist: the user stays counted for it (the slot
 			// lapses a HoldTTL after admission, as the hold would), so that
 			// a retry that finds it, or a new request, cannot pass the cap.
-			return Booking{}, err
+		default:
+			bs.users.forget(ctx, userID, id)
+			if _, ok := err.(*SeatError); ok {
+				bs.stats.holdConflicts.Add(1)
+			}
 		}
-		bs.users.forget(ctx, userID, id)
-		if _, ok := err.(*SeatError); ok {
-			bs.stats.holdConflicts.Add(1)
-		}
-		return Booking{}, err
+		*out = Booking{} // for the next try, and the caller
+		return err
 	}
-	bs.users.stored(ctx, userID, admittedUntil, &b)
-	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
+	bs.users.stored(ctx, userID, admittedUntil, out)
+	bs.holds.Push(out.HeldUntil, holdKey{show: e, id: out.ID})
 	e.hot.holds.Add(1)
-	b.Seats = cloneSeats(b.Seats) // see snapshot
-	return b, nil
+	out.Seats = cloneSeats(out.Seats) // see snapshot
+	return nil
 }
 
 // admitMayHaveCounted reports whether a request that admit refused with
