@@ -118,6 +118,19 @@ var (
 	// refunds owed), nor does a ConfirmBooking whose void failed
 	// (PaymentError.RefundErr): there the payment failed.
 	ErrRefundOwed = errors.New("boxoffice: cancelled; refund still owed")
+	// ErrAdmissionLapsed means HoldSeats gave up on a request that kept
+	// reaching its transaction a Config.HoldTTL or more after the per-user
+	// limits admitted it: the pricing (a slow MembershipFunc or
+	// PricingStrategy) or the Store (a long wait for the show's lock or
+	// its database) took longer than HoldTTL, on the first try and again
+	// on the one retry HoldSeats makes. Stored so late, the hold would not
+	// be counted against Config.MaxLiveHoldsPerUser. Nothing changed, and
+	// the request cost the user its one HoldsPerMinute token, no more. It
+	// is the service's slowness, not the user's doing: the same call may
+	// succeed later (an HTTP service answers 503 with Retry-After), and
+	// one that keeps failing so calls for a faster pricing or Store, or a
+	// longer HoldTTL. It occurs only with MaxLiveHoldsPerUser on.
+	ErrAdmissionLapsed = errors.New("boxoffice: hold not stored within HoldTTL of its admission")
 )
 
 // ArgumentError reports one invalid input field. It matches

@@ -92,7 +92,11 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 // [MembershipFunc]). A request that reaches the show's transaction a
 // HoldTTL or more after the limits admitted it (a slow MembershipFunc, a
 // long wait for the show), when they may no longer count it, is admitted
-// again, as a new request. [Config.MaxSeatsPerShow], if set, is judged
+// again and priced again, once: the live-hold cap may refuse it now, but
+// it takes no second HoldsPerMinute token, as the delay was the service's.
+// Should that lapse too, HoldSeats gives up with an error matching
+// [ErrAdmissionLapsed], having changed nothing and holding no live-hold
+// slot. [Config.MaxSeatsPerShow], if set, is judged
 // last, in the show's transaction, once the seats are found free: a
 // request that would take the user's seats of the show past it gets a
 // [*RateLimitError] of [LimitSeatsPerShow] ([ErrLimitReached]) and nothing
@@ -146,6 +150,37 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		return Booking{}, err
 	}
 
+	// A request whose admission lapsed before its transaction is admitted
+	// again, up to maxHoldAdmissions times in all (see HoldSeats).
+	for admission := 1; ; admission++ {
+		// Into b: a Booking returned by value would be copied, hundreds
+		// of bytes, on every hold.
+		if err = bs.holdAdmitted(ctx, e, userID, showID, idx, admission == 1, &b); err == nil || !errors.Is(err, ErrAdmissionLapsed) {
+			return b, err
+		}
+		if admission == maxHoldAdmissions {
+			return Booking{}, fmt.Errorf("boxoffice: hold of user %q on show %q not stored within HoldTTL of its admission, %d times: %w",
+				userID, showID, admission, err)
+		}
+	}
+}
+
+// maxHoldAdmissions bounds how many times HoldSeats admits one request
+// whose admission lapses before its transaction: once, and once again.
+// A one-off delay (a long wait for the show's lock) lapses once; pricing
+// or a Store that keeps taking a HoldTTL would lapse every time, and
+// each try costs the user a HoldTTL of waiting.
+const maxHoldAdmissions = 2
+
+// holdAdmitted is HoldSeats once the seats are resolved (at positions
+// idx): it admits the request (taking a HoldsPerMinute token only if
+// first is set: a request admitted again took its token the first time),
+// prices the seats and runs the hold's transaction. An error matching
+// ErrAdmissionLapsed means the request's admission lapsed before its
+// transaction stored the hold; nothing is counted for it then. The
+// booking goes into *out, which must be a zero Booking, and is left so on
+// an error.
+func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID, showID string, idx []int, first bool, out *Booking) error {
 	// On the in-memory Store the ID gets its slot in the show only once
 	// the hold is stored (memTx.addHold): until then, and for the limits,
 	// id is the booking's provisional ID. From admit on, every way out
@@ -157,6 +192,7 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	// was taken, and giving it back later would count the refill since
 	// twice.
 	id, key := bs.newBookingID(e)
+	var err error
 	var admittedUntil, admittedDeadline time.Time
 	var slot liveSlot
 	if bs.users.enabled() { // else admit does nothing: spare the clock read
@@ -166,26 +202,32 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 		if bs.users.maxLive > 0 {
 			admittedDeadline = deadline
 		}
-		if slot, err = bs.users.admit(ctx, userID, id, admitAt, admittedUntil); err != nil {
+		if first {
+			slot, err = bs.users.admit(ctx, userID, id, admitAt, admittedUntil)
+		} else {
+			slot, err = bs.users.readmit(ctx, userID, id, admitAt, admittedUntil)
+		}
+		if err != nil {
 			if admitMayHaveCounted(err) {
 				bs.users.forget(ctx, userID, id)
 			}
-			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err)
+			b, err := bs.retriedAtLimit(ctx, e, userID, idx, admitAt, err, first)
 			if err != nil {
 				if _, ok := err.(*RateLimitError); ok {
 					bs.stats.rateLimited.Add(1)
 				}
-				return Booking{}, err
+				return err
 			}
-			return b.snapshot(), nil
+			*out = b.snapshot()
+			return nil
 		}
 	}
 	seats, total, rec, err := bs.priceHold(ctx, e, userID, idx)
 	if err != nil {
 		bs.users.forget(ctx, userID, id)
-		return Booking{}, err
+		return err
 	}
-	// The booking is written once, into b, and its Seats are cloned in
+	// The booking is written once, into *out, and its Seats are cloned in
 	// place: a holdOp built here to pass the request, a Booking returned
 	// through snapshot, each a copy or a zeroing of hundreds of bytes,
 	// were a twentieth of a hold and release. req is set field by field:
@@ -199,35 +241,35 @@ func (bs *BookingSystem) HoldSeats(ctx context.Context, userID, showID string, s
 	}
 	req.userID, req.showID, req.seats, req.total = userID, showID, seats, total
 	req.id, req.key, req.rec, req.admitted, req.slot = id, key, rec, admittedDeadline, slot
-	if err = bs.runHold(ctx, e, &req, idx, &b); err != nil {
+	if err = bs.runHold(ctx, e, &req, idx, out); err != nil {
 		// Behind err != nil: errors.Is is not inlined, and twice a call.
 		switch {
 		case errors.Is(err, errSameHold):
 			bs.users.forget(ctx, userID, id)
-			b.Seats = cloneSeats(b.Seats)
-			return b, nil
-		case errors.Is(err, errAdmissionLapsed):
-			// The request is admitted again, as a new one: the user may
-			// have reached the cap meanwhile.
+			out.Seats = cloneSeats(out.Seats)
+			return nil
+		case errors.Is(err, ErrAdmissionLapsed):
+			// HoldSeats admits the request again, as a new one (the user
+			// may have reached the cap meanwhile), or gives up.
 			bs.users.forget(ctx, userID, id)
-			return bs.HoldSeats(ctx, userID, showID, seatIDs)
 		case errors.Is(err, ErrCommitUnknown):
 			// The hold may exist: the user stays counted for it (the slot
 			// lapses a HoldTTL after admission, as the hold would), so that
 			// a retry that finds it, or a new request, cannot pass the cap.
-			return Booking{}, err
+		default:
+			bs.users.forget(ctx, userID, id)
+			if _, ok := err.(*SeatError); ok {
+				bs.stats.holdConflicts.Add(1)
+			}
 		}
-		bs.users.forget(ctx, userID, id)
-		if _, ok := err.(*SeatError); ok {
-			bs.stats.holdConflicts.Add(1)
-		}
-		return Booking{}, err
+		*out = Booking{} // for the next try, and the caller
+		return err
 	}
-	bs.users.stored(ctx, userID, admittedUntil, &b)
-	bs.holds.Push(b.HeldUntil, holdKey{show: e, id: b.ID})
+	bs.users.stored(ctx, userID, admittedUntil, out)
+	bs.holds.Push(out.HeldUntil, holdKey{show: e, id: out.ID})
 	e.hot.holds.Add(1)
-	b.Seats = cloneSeats(b.Seats) // see snapshot
-	return b, nil
+	out.Seats = cloneSeats(out.Seats) // see snapshot
+	return nil
 }
 
 // admitMayHaveCounted reports whether a request that admit refused with
@@ -318,11 +360,12 @@ func (bs *BookingSystem) priceHold(ctx context.Context, e *showEntry, userID str
 // user (exactly its seats), it is a retry: it gets that hold, as it would
 // below the limits, so that a client retrying after a lost reply is never
 // refused. It takes a HoldsPerMinute token if one is left, like any
-// request. Any other request gets refused back.
+// request (if token is set: a request admitted again took its token when
+// first admitted). Any other request gets refused back.
 //
 // The check runs only once a limit has refused, after admit: the common
 // hold path pays nothing for it.
-func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userID string, idx []int, at time.Time, refused error) (Booking, error) {
+func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userID string, idx []int, at time.Time, refused error, token bool) (Booking, error) {
 	if rl, ok := refused.(*RateLimitError); !ok || rl.Limit != LimitLiveHolds && rl.Limit != LimitHoldsPerMinute {
 		return Booking{}, refused
 	}
@@ -362,7 +405,9 @@ func (bs *BookingSystem) retriedAtLimit(ctx context.Context, e *showEntry, userI
 	case !found:
 		return Booking{}, refused
 	}
-	_ = bs.users.take(ctx, userID, same.ID, at) // none left is why a rate-limited retry got here
+	if token {
+		_ = bs.users.take(ctx, userID, same.ID, at) // none left is why a rate-limited retry got here
+	}
 	return same, nil
 }
 
@@ -536,7 +581,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// stored now, the hold would not count, and the user could pass
 		// the cap. (A deadline cut at the start never gets here: the
 		// show has started.)
-		return errAdmissionLapsed
+		return ErrAdmissionLapsed
 	}
 	// Judged here too, on the Store's state, never a cache: another
 	// process may have cancelled the show a moment ago.
@@ -613,7 +658,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// or a release or extension quick enough to come first would miss
 		// it, and the user would stay counted for a hold long gone.
 		if !h.slot.made(h.id, rec.id, until) {
-			return errAdmissionLapsed // see the generic path below
+			return ErrAdmissionLapsed // see the generic path below
 		}
 		slot.Booking = rec.id // with its slot now
 		mt.holdSeats(h.idx, slot)
@@ -635,7 +680,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// clock reading and here, and the count may lapse meanwhile; if
 		// it did, the request is admitted again.
 		if !h.slot.made(h.id, h.id, until) {
-			return errAdmissionLapsed
+			return ErrAdmissionLapsed
 		}
 	}
 	if ev != nil {
@@ -718,11 +763,6 @@ func (ids *smallSeatIDs) of(b *Booking) []string {
 	}
 	return out
 }
-
-// errAdmissionLapsed ends a hold transaction that came after the
-// live-hold cap stopped counting its request; it never leaves HoldSeats,
-// which admits the request again.
-var errAdmissionLapsed = errors.New("boxoffice: the hold's admission lapsed")
 
 // errSameHold ends a hold transaction that found the request repeats a
 // live hold; it never leaves HoldSeats.

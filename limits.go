@@ -89,11 +89,29 @@ func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 // liveSlot admit returns) or undone by forget. With a UserLimitStore, the
 // Store counts, and an error that is not a *RateLimitError is the Store's.
 func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now, until time.Time) (liveSlot, error) {
+	return u.admitAs(ctx, userID, id, now, until, true)
+}
+
+// readmit is admit for a request admitted before whose admission lapsed
+// before its transaction (see HoldSeats): it reserves a live-hold slot
+// again, under the cap, but takes no hold token. The request took one
+// when first admitted, and the library's own slowness must not cost the
+// user a second: a rate of 1 would then refuse the request.
+func (u *userLimits) readmit(ctx context.Context, userID string, id BookingID, now, until time.Time) (liveSlot, error) {
+	return u.admitAs(ctx, userID, id, now, until, false)
+}
+
+// admitAs is admit, taking a token only if token is set.
+func (u *userLimits) admitAs(ctx context.Context, userID string, id BookingID, now, until time.Time, token bool) (liveSlot, error) {
 	if !u.enabled() {
 		return liveSlot{}, nil
 	}
+	perMin := u.perMin
+	if !token {
+		perMin = 0 // ≤ 0: no rate limit (HoldAdmission)
+	}
 	if u.shared != nil {
-		a := HoldAdmission{UserID: userID, Hold: id, Now: now, HoldsPerMinute: u.perMin, MaxLiveHolds: u.maxLive}
+		a := HoldAdmission{UserID: userID, Hold: id, Now: now, HoldsPerMinute: perMin, MaxLiveHolds: u.maxLive}
 		if u.maxLive > 0 {
 			a.LiveUntil = until
 		}
@@ -109,8 +127,10 @@ func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now
 			return liveSlot{}, &RateLimitError{UserID: userID, Limit: LimitLiveHolds, RetryAfter: st.firstOver().Sub(now)}
 		}
 	}
-	if err := st.takeToken(userID, now); err != nil {
-		return liveSlot{}, err
+	if perMin > 0 {
+		if err := st.takeToken(userID, now); err != nil {
+			return liveSlot{}, err
+		}
 	}
 	if u.maxLive <= 0 {
 		return liveSlot{}, nil

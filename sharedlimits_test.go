@@ -33,6 +33,7 @@ type limitStore struct {
 
 type limitUser struct {
 	next time.Time                         // when the bucket is full again, plus one interval (GCRA)
+	rate int                               // the last rate asked for (mode "no-rate-keeps-rate")
 	live map[boxoffice.BookingID]time.Time // live holds and their deadlines
 }
 
@@ -67,14 +68,24 @@ func (s *limitStore) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) e
 		time.Sleep(time.Millisecond)
 		s.mu.Lock()
 	}
-	if a.HoldsPerMinute > 0 {
-		interval := time.Minute / time.Duration(a.HoldsPerMinute)
+	perMin := a.HoldsPerMinute
+	if s.mode == "no-rate-keeps-rate" {
+		// A Store that keeps each user's rate and reads HoldsPerMinute
+		// ≤ 0 as "the rate is unchanged".
+		if perMin > 0 {
+			u.rate = perMin
+		} else {
+			perMin = u.rate
+		}
+	}
+	if perMin > 0 {
+		interval := time.Minute / time.Duration(perMin)
 		next := a.Now
 		if u.next.After(next) {
 			next = u.next
 		}
 		next = next.Add(interval)
-		if over := next.Sub(a.Now) - time.Duration(a.HoldsPerMinute)*interval; over > 0 {
+		if over := next.Sub(a.Now) - time.Duration(perMin)*interval; over > 0 {
 			if s.mode == "refusal-takes-token" {
 				u.next = next
 			}
@@ -151,7 +162,7 @@ func (s *limitStore) setFail(err error) {
 //
 //	BOXOFFICE_BROKEN_STORES=1 go test -timeout 600s -run TestBrokenLimitStores -v .
 func TestBrokenLimitStores(t *testing.T) {
-	modes := []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "refusal-counts-live", "set-adds", "set-moves-back", "forget-all"}
+	modes := []string{"ok", "racy", "cap-inclusive", "refusal-takes-token", "refusal-counts-live", "set-adds", "set-moves-back", "forget-all", "no-rate-keeps-rate"}
 	brokenCheck(t, "TestBrokenLimitStores", modes, []string{"ok"}, func(t *testing.T, mode string) {
 		storetest.Run(t, func(*testing.T) boxoffice.Store {
 			s := newLimitStore(boxoffice.NewMemoryStore())

@@ -15,6 +15,7 @@ var userLimitTests = []subtest{
 	{"LiveHoldCap", testLiveHoldCap},
 	{"Rate", testHoldRate},
 	{"TokenOnly", testTokenOnly},
+	{"SlotOnly", testSlotOnly},
 	{"SetLiveHold", testSetLiveHold},
 	{"RateRefusalCountsNothing", testRateRefusalCountsNothing},
 	{"ConcurrentEnds", testLimitsConcurrentEnds},
@@ -132,6 +133,23 @@ func testTokenOnly(t *testing.T, s boxoffice.Store) {
 	l.wantAdmitted("the last token", l.admit("ann", 1, t0, time.Time{}))
 	l.wantRefused("a token too many", l.admit("ann", 1, t0, time.Time{}), boxoffice.LimitHoldsPerMinute, 20*time.Second)
 	l.wantRefused("a token too many, again", l.admit("ann", 1, t0.Add(10*time.Second), time.Time{}), boxoffice.LimitHoldsPerMinute, 10*time.Second)
+}
+
+// testSlotOnly checks that an admission without a rate (HoldsPerMinute
+// 0), as the BookingSystem makes for a request it admits again after its
+// first admission lapsed, is judged by the cap alone: admitted though the
+// user's bucket is empty, refused at the cap, and taking no token.
+func testSlotOnly(t *testing.T, s boxoffice.Store) {
+	l := newLimiter(t, s, 1, 2)
+	t0 := at(10, 0)
+	l.wantAdmitted("a hold, with the only token", l.admit("ann", 1, t0, t0.Add(10*time.Minute)))
+	l.wantRefused("a second, at the rate", l.admit("ann", 2, t0, t0.Add(10*time.Minute)), boxoffice.LimitHoldsPerMinute, time.Minute)
+	l.wantAdmitted("the second admitted again, without a rate", l.wantOf("ann", 2, t0.Add(10*time.Second), 2))
+	l.wantRefused("a third, without a rate, at the cap", l.wantOf("ann", 3, t0.Add(10*time.Second), 2), boxoffice.LimitLiveHolds, 9*time.Minute+50*time.Second)
+	// The bucket is as the first hold left it: its token is back a
+	// minute later, not later still.
+	l.wantRefused("a token before the minute", l.admit("ann", 4, t0.Add(59*time.Second), time.Time{}), boxoffice.LimitHoldsPerMinute, time.Second)
+	l.wantAdmitted("a token a minute on", l.admit("ann", 4, t0.Add(time.Minute), time.Time{}))
 }
 
 func testSetLiveHold(t *testing.T, s boxoffice.Store) {

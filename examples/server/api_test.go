@@ -516,6 +516,8 @@ func TestProblem(t *testing.T) {
 		{fmt.Errorf("%w: %w", boxoffice.ErrPaymentUnsettled, boxoffice.ErrConflict), 503, "payment_pending"},
 		{fmt.Errorf("%w: %w", boxoffice.ErrPaymentUnsettled, errors.New("closed pool")), 503, "payment_pending"},
 		{boxoffice.ErrClosed, 503, "shutting_down"},
+		// A hold whose pricing or Store took longer than HoldTTL, twice.
+		{fmt.Errorf("boxoffice: hold not stored within HoldTTL, 2 times: %w", boxoffice.ErrAdmissionLapsed), 503, "too_slow"},
 		// The database down; the error's text names its address.
 		{fmt.Errorf("pgstore: database unavailable: dial tcp 10.0.0.7:5432: connection refused: %w", boxoffice.ErrStoreUnavailable), 503, "unavailable"},
 		{context.DeadlineExceeded, 503, "timeout"},

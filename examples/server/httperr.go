@@ -178,6 +178,13 @@ func classify(err error) (int, errorJSON) {
 		body.Error = "the service could not tell whether your request went through: send it again"
 		body.RetryAfterSeconds = 1
 		return http.StatusServiceUnavailable, body
+	case errors.Is(err, boxoffice.ErrAdmissionLapsed):
+		// The hold's pricing or the database took longer than HoldTTL,
+		// twice: the service's slowness, which the log should show.
+		body.Code = "too_slow"
+		body.Error = "the service is too slow to take your hold for the moment: try again shortly"
+		body.RetryAfterSeconds = 5
+		return http.StatusServiceUnavailable, body
 	case errors.Is(err, boxoffice.ErrClosed):
 		// The BookingSystem or the Store is closing; what was closed, and
 		// how, is the server's business.
