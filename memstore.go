@@ -510,7 +510,12 @@ type showRecord struct {
 	number    uint32 // its index in MemoryStore.numbered
 	mask      idMask // the store's
 
+	// mu on a line of its own: on a hot show the callers waiting for it
+	// write its line, and the fields around it, read by its holder, would
+	// go to their core each time, inside the lock.
+	_     [64]byte
 	mu    sync.RWMutex
+	_     [64]byte
 	seats []memSlot // one per seat of the layout, in layout order
 	// slots holds the records of bookings with IDs of this show (see
 	// numberedID) at their slot, and bookings every other record; both
