@@ -1024,6 +1024,11 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to BookingStatus, unchecked bool, out *Booking) error {
 	e, pl, err := bs.placeOfBooking(ctx, bookingID, unchecked)
 	if err != nil {
+		if unchecked {
+			// The show the ID names, whose entry did not load, may not
+			// have the booking: the error is the checked lookup's.
+			return errNotInPlace
+		}
 		return err
 	}
 	if to == StatusReleased {
