@@ -1049,8 +1049,26 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 			return err
 		}
 	}
-	e, pl, err := bs.placeOfBooking(ctx, bookingID)
+	// Unchecked: the booking is looked up once, under the show's write
+	// lock (MemoryStore.numberedPlace).
+	err := bs.endHoldAt(ctx, bookingID, to, true, out)
+	if err == errNotInPlace {
+		// Not in the show its ID is numbered with: as the bookings index
+		// says (a booking another show's transaction put), or not found.
+		err = bs.endHoldAt(ctx, bookingID, to, false, out)
+	}
+	return err
+}
+
+// endHoldAt is endHold, the booking found by placeOfBooking.
+func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to BookingStatus, unchecked bool, out *Booking) error {
+	e, pl, err := bs.placeOfBooking(ctx, bookingID, unchecked)
 	if err != nil {
+		if unchecked {
+			// The show the ID names, whose entry did not load, may not
+			// have the booking: the error is the checked lookup's.
+			return errNotInPlace
+		}
 		return err
 	}
 	if to == StatusReleased {
@@ -1063,6 +1081,11 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 	_, err = bs.endHoldIn(ctx, e, bookingID, pl, to, out)
 	return err
 }
+
+// errNotInPlace is the error of an end of a hold whose booking was not in
+// the show of its unchecked place (bookingPlace.unchecked): to be looked
+// for again where the bookings index says.
+var errNotInPlace = errors.New("boxoffice: booking not in the show its ID names")
 
 // endHoldIn ends the hold, stores the booking in *out (left as it is on
 // an error) and reports whether this call changed it (and not an earlier
@@ -1152,6 +1175,9 @@ func (op *endHoldOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		// The in-memory Store moves its record in place (memTx.endHold).
 		p := mt.rec.recordIn(op.id, op.place)
 		if p == nil {
+			if op.place.unchecked {
+				return errNotInPlace
+			}
 			return ErrNotFound
 		}
 		op.kept = p // released twice: the booking, as it is
@@ -1250,18 +1276,19 @@ func partlyFreed(f freedSeats, before []BookingSeat) (bool, []string) {
 
 // entryOfBooking finds the show entry of a booking.
 func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, error) {
-	e, _, err := bs.placeOfBooking(ctx, bookingID)
+	e, _, err := bs.placeOfBooking(ctx, bookingID, false)
 	return e, err
 }
 
 // placeOfBooking finds the show entry of a booking and, on the in-memory
-// Store, where the Store has it (for memTx lookups by bookingPlace).
-func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID) (*showEntry, bookingPlace, error) {
+// Store, where the Store has it (for memTx lookups by bookingPlace);
+// unchecked, where it may have it (see MemoryStore.numberedPlace).
+func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID, unchecked bool) (*showEntry, bookingPlace, error) {
 	if bs.mem != nil {
 		// The in-memory Store's booking index names the show: copying the
 		// whole booking and cloning its seats, as Store.Booking does, only
 		// to read its show ID, was a fifth of the cost of a release.
-		pl, err := bs.mem.showOfBooking(ctx, bookingID)
+		pl, err := bs.mem.showOfBooking(ctx, bookingID, unchecked)
 		if err != nil {
 			return nil, bookingPlace{}, err
 		}

@@ -510,7 +510,12 @@ type showRecord struct {
 	number    uint32 // its index in MemoryStore.numbered
 	mask      idMask // the store's
 
+	// mu on a line of its own: on a hot show the callers waiting for it
+	// write its line, and the fields around it, read by its holder, would
+	// go to their core each time, inside the lock.
+	_     [64]byte
 	mu    sync.RWMutex
+	_     [64]byte
 	seats []memSlot // one per seat of the layout, in layout order
 	// slots holds the records of bookings with IDs of this show (see
 	// numberedID) at their slot, and bookings every other record; both
@@ -1976,6 +1981,10 @@ func (s *MemoryStore) Booking(ctx context.Context, id BookingID) (Booking, error
 type bookingPlace struct {
 	rec  *showRecord // nil: not found
 	slot int32       // rec.slotOf of the ID: the slot, or placeNoSlot, or placeUnknown
+	// unchecked: rec is only the show the ID is numbered with
+	// (numberedPlace), not yet seen to have the booking; a transaction
+	// that finds no booking there returns errNotInPlace, not ErrNotFound.
+	unchecked bool
 }
 
 // Values of bookingPlace.slot that are no slot.
@@ -2036,14 +2045,40 @@ func (s *MemoryStore) showHolding(id BookingID) bookingPlace {
 	return bookingPlace{rec: r, slot: placeUnknown}
 }
 
+// numberedPlace is showHolding for a caller that takes the show's write
+// lock next and looks the booking up under it (a release): the show the ID
+// is numbered with, unchecked, and else showHolding. Checking under the
+// show's read lock first, as showHolding does, took the lock of a hot
+// show twice an operation, each time behind its writers. A record once
+// committed never leaves its show (remove undoes only the running
+// transaction's), so a booking the check would have found is still there
+// under the write lock; one that is not there is looked for again by
+// showHolding (errNotInPlace).
+func (s *MemoryStore) numberedPlace(id BookingID) bookingPlace {
+	if r, slot, hasSlot := s.numberedShow(id); r != nil {
+		pl := bookingPlace{rec: r, slot: placeNoSlot, unchecked: true}
+		if hasSlot {
+			pl.slot = int32(slot) // under 1<<24 (noSlot)
+		}
+		return pl
+	}
+	return s.showHolding(id)
+}
+
 // showOfBooking returns where the show whose transactions hold the
 // booking has it: the BookingSystem's way to find a booking's show
-// without the copy Booking makes.
-func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID) (bookingPlace, error) {
+// without the copy Booking makes. unchecked: found by numberedPlace,
+// for a caller that looks the booking up under the show's write lock.
+func (s *MemoryStore) showOfBooking(ctx context.Context, id BookingID, unchecked bool) (bookingPlace, error) {
 	if err := ctx.Err(); err != nil {
 		return bookingPlace{}, err
 	}
-	pl := s.showHolding(id)
+	var pl bookingPlace
+	if unchecked {
+		pl = s.numberedPlace(id)
+	} else {
+		pl = s.showHolding(id)
+	}
 	if pl.rec == nil {
 		return bookingPlace{}, fmt.Errorf("booking %s: %w", id, ErrNotFound)
 	}

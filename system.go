@@ -391,7 +391,14 @@ type showEntry struct {
 	// the entry is made (location).
 	zone atomic.Pointer[showZone]
 
+	// tx is written by every transaction, on lines of its own: the
+	// fields above are read by every call on the show before it takes
+	// the lock, and ids is written by every hold, so that sharing a line
+	// with either, the lock's holder found its own scratch gone to the
+	// other core, inside the lock.
+	_  [64]byte
 	tx txScratch // guarded by the show's lock (lock, unlock)
+	_  [64]byte
 
 	// ids holds the random bytes of the show's numbered booking IDs
 	// (newBookingID), 256 bytes: drawn with two atomic adds, without the
