@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -14,7 +15,12 @@ import (
 // more holds meet on. The spread is judged by Pearson's chi-squared
 // statistic over the shards (63 degrees of freedom: about 63 ± 11 for
 // an even spread; 140 is past 1 in 10^8), in four stores, whose seeds
-// differ.
+// differ, and the best of the four is judged. Go's string hash spreads
+// some shapes worse under some seeds: for "counter in the middle" (60
+// bytes, only 5 of them varying) about 1 seed in 200 gives over 140
+// (3,000 seeds: median 60, 99th percentile 131, worst 182), which failed
+// this test in about 1 run in 60 when every seed was judged. A shard
+// function that ignores the varying bytes fails under every seed.
 func TestUserShardsSpread(t *testing.T) {
 	long := strings.Repeat("x", 40)
 	forms := []struct {
@@ -34,6 +40,8 @@ func TestUserShardsSpread(t *testing.T) {
 	}
 	for _, f := range forms {
 		t.Run(f.name, func(t *testing.T) {
+			best := math.Inf(1)
+			var bestCount [indexShards]int
 			for range 4 {
 				s := NewMemoryStore()
 				shard := make(map[*userShard]int, indexShards)
@@ -50,9 +58,12 @@ func TestUserShardsSpread(t *testing.T) {
 					d := float64(c) - want
 					chi2 += d * d / want
 				}
-				if chi2 > 140 {
-					t.Fatalf("chi-squared %.0f over %d shards; counts %v", chi2, indexShards, count)
+				if chi2 < best {
+					best, bestCount = chi2, count
 				}
+			}
+			if best > 140 {
+				t.Fatalf("chi-squared %.0f over %d shards at best of four seeds; counts %v", best, indexShards, bestCount)
 			}
 		})
 	}
