@@ -22,3 +22,10 @@ func (r *showRecord) bookingID(random [16]byte) (BookingID, slotKey) {
 	}
 	return r.numberedID([10]byte(random[6:]))
 }
+
+// ShowNumberForTest returns the number s gave the show (MemoryStore.number).
+func ShowNumberForTest(s *MemoryStore, showID string) uint32 {
+	s.catalogMu.RLock()
+	defer s.catalogMu.RUnlock()
+	return s.shows[showID].number
+}

@@ -684,3 +684,55 @@ func TestMemoryStoreNumberedBookingIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseHoldNumberedShowNotLoading: ReleaseHold looks first in the
+// show a booking ID is numbered with, without checking that the show has
+// the booking; when that show's entry does not load (its hall has no
+// layout, its ID is longer than any the catalog takes), the booking is
+// looked for again where the bookings index says, and the error is that
+// lookup's: a booking another show's transaction put is released there,
+// and one that no show has is ErrNotFound, not the entry's error.
+func TestReleaseHoldNumberedShowNotLoading(t *testing.T) {
+	tests := []struct {
+		name         string
+		showID, hall string
+	}{
+		{"hall without a layout", "bare-show", "bare"},
+		{"overlong show ID", string(make([]byte, 200)), "h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newMemShows(t, "s")
+			start := memDay.Add(6 * time.Hour)
+			sh := boxoffice.Show{ID: tt.showID, MovieID: "m", HallID: tt.hall, TheaterID: "t", Start: start, End: start.Add(2 * time.Hour), BasePrice: 10_00}
+			for _, err := range []error{
+				s.AddHall(ctx, boxoffice.Hall{ID: "bare", TheaterID: "t"}),
+				s.AddShow(ctx, sh, boxoffice.SeedLayout(), boxoffice.Interval{Start: start, End: sh.End}, nil),
+			} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			sys, err := boxoffice.New(boxoffice.Config{Store: s, Clock: fakeclock.New(memDay.Add(-time.Hour)), HoldsPerMinute: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = sys.Close(ctx) })
+			n := boxoffice.ShowNumberForTest(s, tt.showID)
+			elsewhere := boxoffice.NumberedIDForTest(s, boxoffice.NewBookingID(), n, 5)
+			b := memBooking("bob", "s", memDay)
+			b.ID = elsewhere
+			putBooking(t, s, b)
+
+			r, err := sys.ReleaseHold(ctx, elsewhere)
+			if err != nil || r.Status != boxoffice.StatusReleased || r.ShowID != "s" {
+				t.Errorf("ReleaseHold of a booking put in another show = %s in %q, %v; want it released in %q", r.Status, r.ShowID, err, "s")
+			}
+			unknown := boxoffice.NumberedIDForTest(s, boxoffice.NewBookingID(), n, 6)
+			if _, err := sys.ReleaseHold(ctx, unknown); !errors.Is(err, boxoffice.ErrNotFound) {
+				t.Errorf("ReleaseHold of an unknown ID numbered with the show: %v; want ErrNotFound", err)
+			}
+		})
+	}
+}
