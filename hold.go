@@ -1064,9 +1064,12 @@ func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to Bo
 func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to BookingStatus, unchecked bool, out *Booking) error {
 	e, pl, err := bs.placeOfBooking(ctx, bookingID, unchecked)
 	if err != nil {
-		if unchecked {
+		if pl.unchecked {
 			// The show the ID names, whose entry did not load, may not
-			// have the booking: the error is the checked lookup's.
+			// have the booking: the error is the checked lookup's. Only
+			// then: any other error is the checked lookup's already (the
+			// in-memory Store's index, another Store's read, which a
+			// second lookup would only repeat).
 			return errNotInPlace
 		}
 		return err
@@ -1282,7 +1285,9 @@ func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID
 
 // placeOfBooking finds the show entry of a booking and, on the in-memory
 // Store, where the Store has it (for memTx lookups by bookingPlace);
-// unchecked, where it may have it (see MemoryStore.numberedPlace).
+// unchecked, where it may have it (see MemoryStore.numberedPlace). An
+// entry that fails to load still comes with the place (endHoldAt looks
+// again when it is unchecked).
 func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID, unchecked bool) (*showEntry, bookingPlace, error) {
 	if bs.mem != nil {
 		// The in-memory Store's booking index names the show: copying the
