@@ -1086,8 +1086,9 @@ func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to 
 }
 
 // errNotInPlace is the error of an end of a hold whose booking was not in
-// the show of its unchecked place (bookingPlace.unchecked): to be looked
-// for again where the bookings index says.
+// the show of its unchecked place (bookingPlace.unchecked), or whose
+// show's entry did not load: to be looked for again where the bookings
+// index says.
 var errNotInPlace = errors.New("boxoffice: booking not in the show its ID names")
 
 // endHoldIn ends the hold, stores the booking in *out (left as it is on
