@@ -125,3 +125,33 @@ func TestLapsingHoldGivesUp(t *testing.T) {
 		})
 	}
 }
+
+// TestLapsedAtTheDeadlineFreesItsSlot: a request whose transaction comes
+// exactly at its admission's deadline lapses, and its live-hold slot is
+// freed before it is admitted again. A UserLimitStore counts the slot a
+// second past that deadline (sharedLiveMargin): kept, it would fill a
+// cap of one, and the request admitted again would be refused by the cap
+// its own lapsed admission fills. (The tests above lapse past the
+// margin, where the slot has run out by itself.)
+func TestLapsedAtTheDeadlineFreesItsSlot(t *testing.T) {
+	for _, path := range lapsePaths {
+		t.Run(path.name, func(t *testing.T) {
+			f, pricing := newLapseFixture(t, path)
+			pricing.slow = lapseTTL // the transaction reads the admission's deadline
+			pricing.lapses.Store(1)
+			b, err := f.sys.HoldSeats(f.ctx, "alice", f.show.ID, []string{"A1"})
+			if err != nil {
+				t.Fatalf("a hold whose first admission lapsed at its deadline: %v; want it held on its second", err)
+			}
+			if got := pricing.calls.Load(); got != 2 {
+				t.Errorf("the pricing was called %d times; want 2 (the first admission lapsed)", got)
+			}
+			if got := f.seatStatus("A1"); got != boxoffice.SeatHeld || b.Status != boxoffice.StatusHeld {
+				t.Errorf("A1: %v, the booking %v; want held", got, b.Status)
+			}
+			if want := f.clock.Now().Add(lapseTTL); !b.HeldUntil.Equal(want) {
+				t.Errorf("held until %s; want %s (a HoldTTL from the second admission)", b.HeldUntil, want)
+			}
+		})
+	}
+}

@@ -60,7 +60,7 @@ func httpStatus(err error) (status int, retryAfter time.Duration) {
 	case errors.Is(err, boxoffice.ErrPaymentUnsettled), // charged perhaps: confirm again
 		errors.Is(err, boxoffice.ErrStoreUnavailable), errors.Is(err, boxoffice.ErrConflict),
 		errors.Is(err, boxoffice.ErrCommitUnknown), // committed perhaps: the same request again tells
-		errors.Is(err, boxoffice.ErrClosed), errors.Is(err, boxoffice.ErrAdmissionLapsed),
+		errors.Is(err, boxoffice.ErrAdmissionLapsed), errors.Is(err, boxoffice.ErrClosed),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable, time.Second
 	}

@@ -56,9 +56,15 @@ func ExampleBookingSystem_Watch_relay() {
 	go func() { done <- relay(ctx, sys, show.ID, func(f string) { frames <- f }) }()
 	fmt.Println(<-frames, "|", <-frames)
 
-	// Ten holds while the client reads nothing: its stream has room for
-	// two changes, so it ends, after the changes it could hold, and the
-	// relay opens another.
+	// Changes while the client reads nothing, until its stream can take
+	// no more (Stats counts the first change it missed): it ends, after
+	// the changes it holds, and the relay opens another. How many changes
+	// that takes depends on how far the stream's delivery had got, so the
+	// loop watches Stats rather than count to EventBuffer.
+	for sys.Stats().EventsDropped == 0 {
+		b := must(sys.HoldSeats(ctx, "user", show.ID, []string{"C1"}))
+		must(sys.ReleaseHold(ctx, b.ID))
+	}
 	for i := range 10 {
 		must(sys.HoldSeats(ctx, "user", show.ID, []string{fmt.Sprintf("C%d", i+1)}))
 	}

@@ -500,6 +500,9 @@ func TestProblem(t *testing.T) {
 		{&boxoffice.RateLimitError{Limit: boxoffice.LimitHoldExtensions}, 409, "limit_reached"},
 		{&boxoffice.RateLimitError{Limit: boxoffice.LimitSeatsPerShow}, 409, "limit_reached"},
 		{&boxoffice.ScheduleConflictError{}, 409, "schedule_conflict"},
+		// README and Example_httpStatus map it to 409; a service that adds
+		// catalog entries gets it for an ID already taken.
+		{fmt.Errorf("movie %q: %w", "m1", boxoffice.ErrAlreadyExists), 409, "already_exists"},
 		{&boxoffice.ShowStartedError{ShowID: "S1", Start: time.Date(2026, 3, 3, 19, 0, 0, 0, time.UTC)}, 409, "show_started"},
 		{fmt.Errorf("wrapped: %w", boxoffice.ErrShowStarted), 409, "show_started"},
 		{&boxoffice.PaymentError{Err: &boxoffice.ShowStartedError{ShowID: "S1"}}, 409, "show_started"},

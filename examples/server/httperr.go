@@ -131,6 +131,9 @@ func classify(err error) (int, errorJSON) {
 	case errors.Is(err, boxoffice.ErrScheduleConflict):
 		body.Code = "schedule_conflict"
 		return http.StatusConflict, body
+	case errors.Is(err, boxoffice.ErrAlreadyExists):
+		body.Code = "already_exists"
+		return http.StatusConflict, body
 	case errors.Is(err, boxoffice.ErrLimitReached):
 		// A limit that waiting does not lift (a hold's extensions, the
 		// user's seats of a show): no Retry-After, and not 429, which
