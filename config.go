@@ -169,10 +169,11 @@ type Config struct {
 	PaymentTimeout time.Duration
 
 	// EventBuffer is how many undelivered events each observer and each
-	// Watch stream may queue. Past that, an observer's oldest are dropped,
-	// and a Watch stream ends (see Watch); both are counted in
-	// Stats.EventsDropped. Default: 4096; at least 1 (negative is an
-	// error).
+	// Watch stream may queue, besides those its goroutine has taken from
+	// the queue to deliver (up to 64 at a time). Past that, an observer's
+	// oldest are dropped, and a Watch stream ends (see Watch); both are
+	// counted in Stats.EventsDropped. Default: 4096; at least 1 (negative
+	// is an error).
 	EventBuffer int
 }
 

@@ -234,8 +234,10 @@ type watcher struct {
 // map shows it.
 //
 // Each stream has its own buffer of [Config.EventBuffer] updates, besides
-// the map it begins with. A reader that falls further behind is never
-// left with a gap it cannot see: its stream ends (the channel is closed,
+// the map it begins with and the updates the stream's goroutine has taken
+// from the buffer to hand over (up to 64 at a time): a reader may fall
+// that many more behind. A reader that falls further behind is never left
+// with a gap it cannot see: its stream ends (the channel is closed,
 // after the updates queued before the gap, and the first it could not
 // hold is counted in Stats().EventsDropped). A reader whose channel closes
 // while its ctx is live opens a new stream, which begins with the seat
