@@ -8,7 +8,9 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/boxoffice-go/boxoffice"
 	"github.com/boxoffice-go/boxoffice/fakeclock"
+	"github.com/boxoffice-go/boxoffice/internal/testwait"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 )
 
@@ -744,6 +747,50 @@ func (w *pgLinWaits) stuck() bool {
 	return true
 }
 
+// describe tells what each client still running waits on, as stuck
+// judges it: for a failure that has to say which wait the test does not
+// know of.
+func (w *pgLinWaits) describe() string {
+	now := w.clock.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var b strings.Builder
+	for c, id := range w.confirming {
+		switch {
+		case w.ended[c]:
+			continue
+		case id == (boxoffice.BookingID{}):
+			fmt.Fprintf(&b, "client %d not confirming; ", c)
+			continue
+		}
+		waiting := false
+		for ch := range w.charges {
+			waiting = waiting || ch.booking == id && ch.deadline.After(now)
+		}
+		fmt.Fprintf(&b, "client %d confirming %s, its charge waiting on the clock %t; ", c, pgLinShort(id), waiting)
+	}
+	return b.String()
+}
+
+// pgLinDumpGoroutines writes every goroutine's stack to the file
+// goroutines.txt in dir and returns where, for a history that stalled:
+// where the clients wait tells what the test does not know of.
+func pgLinDumpGoroutines(dir string) string {
+	path := filepath.Join(dir, "goroutines.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		return "not written: " + err.Error()
+	}
+	err = pprof.Lookup("goroutine").WriteTo(f, 2)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "not written: " + err.Error()
+	}
+	return path + " (keep it with go test -artifacts)"
+}
+
 // pgLinRun is one history and what it did.
 type pgLinRun struct {
 	ops        []porcupine.Operation
@@ -803,6 +850,11 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	}
 
 	var seq atomic.Int64 // call and return times
+	// Operations done, and the machine time of the last, for a history
+	// that does not end: slowness keeps them coming, a stall does not.
+	var done, lastDone atomic.Int64
+	lastDone.Store(time.Now().UnixNano())
+	artifacts := t.ArtifactDir() // here: the clock's goroutine is not the test's
 	var mu sync.Mutex
 	run := pgLinRun{outcomes: map[string]int{}}
 	record := func(c int, in pgLinInput, call int64, out pgLinOutput, ret int64) {
@@ -938,6 +990,8 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 					}
 				}
 				ret := seq.Add(1)
+				done.Add(1)
+				lastDone.Store(time.Now().UnixNano())
 				finished <- struct{}{}
 				var ok bool
 				out.outcome, ok = pgLinClassify(err)
@@ -984,7 +1038,12 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	go func() {
 		defer close(clockDone)
 		rng := rand.New(rand.NewPCG(seed, uint64(clients)))
-		stalled := time.Minute // a bound for a failure, not a wait
+		// A bound for a failure, not a wait: the operations of 16
+		// clients end within milliseconds of each other, a loaded
+		// machine's seconds at worst, so that none for this long is a
+		// stall. Half the bound on the whole history, so that it is seen,
+		// and told, before that bound ends the test.
+		stalled, failed := testwait.Bound/2, false
 		for {
 			for n := 4 + rng.IntN(9); n > 0 && !waits.stuck(); {
 				select {
@@ -995,9 +1054,12 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 					n--
 				case <-waits.changed:
 				case <-time.After(stalled):
-					if stalled == time.Minute {
+					if !failed {
+						failed = true
+						msg := fmt.Sprintf("no operation finished for %v, and not every client waits on the clock: a wait the test does not know of; %sgoroutines: %s",
+							stalled, waits.describe(), pgLinDumpGoroutines(artifacts))
 						mu.Lock()
-						run.unexpected = append(run.unexpected, "no operation finished for a minute, and not every client waits on the clock: a wait the test does not know of")
+						run.unexpected = append(run.unexpected, msg)
 						mu.Unlock()
 					}
 					// The history has failed: move the clock freely, so
@@ -1013,7 +1075,19 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 			record(clients, in, call, pgLinOutput{}, ret)
 		}
 	}()
-	waitGroup(t, &wg, "the clients to finish their histories")
+	// testwait.WaitGroup, telling also whether the clients were slow or
+	// stalled, and what the clock's goroutine found.
+	clientsDone := make(chan struct{})
+	go func() { wg.Wait(); close(clientsDone) }()
+	select {
+	case <-clientsDone:
+	case <-time.After(testwait.Bound):
+		mu.Lock()
+		found := strings.Join(run.unexpected, "; ")
+		mu.Unlock()
+		t.Fatalf("waited %v for the clients to finish their histories: %d of %d operations done, the last %v ago; %s",
+			testwait.Bound, done.Load(), clients*opsEach, time.Since(time.Unix(0, lastDone.Load())).Round(time.Millisecond), found)
+	}
 	close(finished)
 	recv(t, clockDone, "the clock's goroutine to end")
 
