@@ -812,11 +812,12 @@ func recordPgHistory(t *testing.T, clients, nShows, opsEach int, seed uint64) pg
 	gateway := &pgLinGateway{InMemoryGateway: boxoffice.NewInMemoryGateway(), clock: clock, waits: waits}
 	var systems [2]*boxoffice.BookingSystem
 	for i := range systems {
-		p := pool
-		if i == 1 {
-			p = ownPool(t, 8)
-		}
-		store, err := pgstore.New(p, pgstore.Options{Schema: schema})
+		// Each its own pool: on the shared one, the histories waited on
+		// the connections of the package's other tests, running in
+		// parallel, which the clock's goroutine cannot see (a history
+		// stalled past its bound twice, under a loaded machine, while
+		// the others took 2 s).
+		store, err := pgstore.New(ownPool(t, 8), pgstore.Options{Schema: schema})
 		must(t, err)
 		sys, err := boxoffice.New(boxoffice.Config{Store: store, Clock: clock, Gateway: gateway, HoldsPerMinute: -1,
 			MaxLiveHoldsPerUser: -1, HoldTTL: pgLinTTL, SweepInterval: 20 * time.Second,
