@@ -77,6 +77,9 @@ func TestLapsedHoldTakesOneToken(t *testing.T) {
 			if got := pricing.calls.Load(); got != 2 {
 				t.Errorf("the pricing was called %d times; want 2 (priced again once admitted again)", got)
 			}
+			if got := f.sys.Stats().AdmissionLapses; got != 1 {
+				t.Errorf("Stats().AdmissionLapses = %d; want 1", got)
+			}
 			if got := f.seatStatus("A1"); got != boxoffice.SeatHeld || b.Status != boxoffice.StatusHeld {
 				t.Errorf("A1: %v, the booking %v; want held", got, b.Status)
 			}
@@ -108,6 +111,9 @@ func TestLapsingHoldGivesUp(t *testing.T) {
 			}
 			if got := pricing.calls.Load(); got != 2 {
 				t.Errorf("the pricing was called %d times; want 2 (admitted twice in all)", got)
+			}
+			if got := f.sys.Stats().AdmissionLapses; got != 2 {
+				t.Errorf("Stats().AdmissionLapses = %d; want 2 (each lapse)", got)
 			}
 			if got := f.seatStatus("A1"); got != boxoffice.SeatAvailable {
 				t.Errorf("A1: %v; want available", got)

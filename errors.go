@@ -130,6 +130,8 @@ var (
 	// succeed later (an HTTP service answers 503 with Retry-After), and
 	// one that keeps failing so calls for a faster pricing or Store, or a
 	// longer HoldTTL. It occurs only with MaxLiveHoldsPerUser on.
+	// Stats.AdmissionLapses counts every lapse, the ones the retry made
+	// good too.
 	ErrAdmissionLapsed = errors.New("boxoffice: hold not stored within HoldTTL of its admission")
 )
 

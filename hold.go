@@ -252,6 +252,7 @@ func (bs *BookingSystem) holdAdmitted(ctx context.Context, e *showEntry, userID,
 			// HoldSeats admits the request again, as a new one (the user
 			// may have reached the cap meanwhile), or gives up.
 			bs.users.forget(ctx, userID, id)
+			bs.stats.admissionLapses.Add(1)
 		case errors.Is(err, ErrCommitUnknown):
 			// The hold may exist: the user stays counted for it (the slot
 			// lapses a HoldTTL after admission, as the hold would), so that

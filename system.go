@@ -300,6 +300,7 @@ type Stats struct {
 	Holds            uint64 // holds granted
 	HoldConflicts    uint64 // holds refused because a seat was taken
 	RateLimited      uint64 // hold requests refused by HoldsPerMinute or MaxLiveHoldsPerUser (not ExtendHold's cap, nor MaxSeatsPerShow)
+	AdmissionLapses  uint64 // hold requests that reached their transaction a HoldTTL after MaxLiveHoldsPerUser admitted them, each time: admitted again once, then ErrAdmissionLapsed; a sign of pricing or a Store that slow
 	Released         uint64 // holds released by their owner, or by CancelShow
 	Expired          uint64 // holds expired (sweeper, lazily on confirm, or by CancelShow)
 	Confirmed        uint64 // bookings confirmed
@@ -319,6 +320,7 @@ type counters struct {
 	holdConflicts, rateLimited, expired, confirmed            atomic.Uint64
 	paymentFailures, cancelled, eventsDropped, observerPanics atomic.Uint64
 	sweeperErrors, storeConflicts, refundRetryFails           atomic.Uint64
+	admissionLapses                                           atomic.Uint64
 
 	// hot are the counters that every hold and release bumps, striped by
 	// show (showEntry.hot): one shared counter is a cache line that every
@@ -356,8 +358,8 @@ func (bs *BookingSystem) Stats() Stats {
 		PaymentFailures: c.paymentFailures.Load(), Cancelled: c.cancelled.Load(),
 		EventsDropped: c.eventsDropped.Load() + bs.events.dropped(), ObserverPanics: c.observerPanics.Load(),
 		SweeperErrors: c.sweeperErrors.Load(), StoreConflictErr: c.storeConflicts.Load(),
-		RefundRetryFails: c.refundRetryFails.Load(),
-		WatchStreams:     int(bs.events.nWatch.Load()), Unsettled: bs.owed.pending(),
+		RefundRetryFails: c.refundRetryFails.Load(), AdmissionLapses: c.admissionLapses.Load(),
+		WatchStreams: int(bs.events.nWatch.Load()), Unsettled: bs.owed.pending(),
 	}
 }
 
