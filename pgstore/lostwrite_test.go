@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/boxoffice-go/boxoffice"
+	"github.com/boxoffice-go/boxoffice/fakeclock"
 	"github.com/boxoffice-go/boxoffice/pgstore"
 )
 
@@ -87,5 +90,65 @@ func TestLostWriteAnswer(t *testing.T) {
 				t.Errorf("%s whose answer was lost = %v; want nil or an error matching ErrCommitUnknown", c.name, err)
 			}
 		})
+	}
+}
+
+// armingLimits is a Store whose per-user limits count on the schema,
+// AdmitHold through a fault proxy it arms just before the first one (the
+// admission's answer is then lost once the server has counted it), all
+// else directly, so that no other statement meets the fault. It has no
+// other capability: no sweeper's statement either.
+type armingLimits struct {
+	boxoffice.Store
+	direct, proxied *pgstore.Store
+	proxy           *faultProxy
+	once            sync.Once
+}
+
+func (s *armingLimits) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error {
+	s.once.Do(func() { s.proxy.arm(loseAnswer) })
+	return s.proxied.AdmitHold(ctx, a)
+}
+
+func (s *armingLimits) SetLiveHold(ctx context.Context, userID string, hold boxoffice.BookingID, until time.Time) error {
+	return s.direct.SetLiveHold(ctx, userID, hold, until)
+}
+
+func (s *armingLimits) ForgetIdleUsers(ctx context.Context, now time.Time) error {
+	return s.direct.ForgetIdleUsers(ctx, now)
+}
+
+// TestLostAdmissionDoesNotBlockTheUser: a user capped at one live hold,
+// whose first hold failed because its admission's answer was lost, can
+// hold seats at once: the BookingSystem, told that the admission may have
+// been counted, ends the count, rather than the user waiting out a hold
+// that does not exist.
+func TestLostAdmissionDoesNotBlockTheUser(t *testing.T) {
+	t.Parallel()
+	admin, schema, show := schemaWithShow(t)
+	direct, err := pgstore.New(admin, pgstore.Options{Schema: schema})
+	must(t, err)
+	proxy, pool := proxiedPool(t)
+	proxied, err := pgstore.New(pool, pgstore.Options{Schema: schema})
+	must(t, err)
+	ctx := t.Context()
+	must(t, pool.Ping(ctx))
+	store := &armingLimits{Store: direct, direct: direct, proxied: proxied, proxy: proxy}
+	sys, err := boxoffice.New(boxoffice.Config{Store: store, Gateway: boxoffice.NewInMemoryGateway(),
+		Clock: fakeclock.New(show.Start.Add(-24 * time.Hour)), HoldsPerMinute: -1, MaxLiveHoldsPerUser: 1,
+		Logger: slog.New(slog.DiscardHandler)})
+	must(t, err)
+	t.Cleanup(func() { _ = sys.Close(context.Background()) })
+	_, err = sys.HoldSeats(ctx, "ann", show.ID, []string{"A1"})
+	select {
+	case <-proxy.struck:
+	default:
+		t.Fatal("the admission did not go through the armed proxy")
+	}
+	if err == nil {
+		t.Fatal("HoldSeats whose admission's answer was lost = nil; want its error")
+	}
+	if _, err := sys.HoldSeats(ctx, "ann", show.ID, []string{"A2"}); err != nil {
+		t.Errorf("the next HoldSeats = %v; want the hold: the user holds nothing", err)
 	}
 }
