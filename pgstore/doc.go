@@ -187,7 +187,11 @@
 // EOF, [pgconn.ErrConnClosed]), the pool is closed, or the server refused
 // for its own state (SQLSTATE classes 08, 53 and 58, and 57P01–57P03:
 // shutting down or starting). An error caused by the caller's ctx ending
-// does not match it.
+// does not match it. Such an error means that nothing was written, but
+// for the writes that are one statement of their own (AddMovie,
+// AddTheater, AddHall and the per-user limits' calls): if the connection
+// failed once the statement was sent, the server may have committed it,
+// and the error matches [ErrCommitUnknown] too.
 //
 // ViewShow reads the inventory and the bookings it asks for in one
 // read-only REPEATABLE READ transaction: a consistent snapshot, taken

@@ -38,7 +38,7 @@ func (s *Store) AdmitHold(ctx context.Context, a boxoffice.HoldAdmission) error 
 	err := s.pool.SendBatch(ctx, batch).Close()
 	switch {
 	case err != nil:
-		return markUnavailable(ctx, err)
+		return markWrite(ctx, err)
 	case admitted == mark:
 		return nil
 	case liveUntil != nil && a.MaxLiveHolds > 0 && len(live) >= a.MaxLiveHolds:
@@ -69,7 +69,7 @@ func (s *Store) SetLiveHold(ctx context.Context, userID string, hold boxoffice.B
 	} else {
 		batch.Queue(s.q.setLiveHold, userID, [16]byte(hold), roundUp(until))
 	}
-	return markUnavailable(ctx, s.pool.SendBatch(ctx, batch).Close())
+	return markWrite(ctx, s.pool.SendBatch(ctx, batch).Close())
 }
 
 // roundUp rounds t up to the microsecond, as PostgreSQL keeps it: cut, a
@@ -96,5 +96,5 @@ func asyncCommit() *pgx.Batch {
 // runs keeps their row: the deletion checks the row it locks again.
 func (s *Store) ForgetIdleUsers(ctx context.Context, now time.Time) error {
 	_, err := s.pool.Exec(ctx, s.q.forgetIdleUsers, now, s.clockSkew)
-	return markUnavailable(ctx, err)
+	return markWrite(ctx, err)
 }

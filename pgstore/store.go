@@ -220,7 +220,7 @@ func (s *Store) AddMovie(ctx context.Context, m boxoffice.Movie) error {
 		genres = []string{}
 	}
 	_, err := s.pool.Exec(ctx, s.q.insertMovie, m.ID, m.Title, m.Duration, genres, m.Language, m.Rating)
-	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("movie %q", m.ID)))
+	return markWrite(ctx, mapInsertErr(err, fmt.Sprintf("movie %q", m.ID)))
 }
 
 func scanMovie(row pgx.Row) (boxoffice.Movie, error) {
@@ -279,7 +279,7 @@ func pages[T any](ctx context.Context, pool *pgxpool.Pool, sql string, scan func
 // AddTheater implements [boxoffice.Store].
 func (s *Store) AddTheater(ctx context.Context, t boxoffice.Theater) error {
 	_, err := s.pool.Exec(ctx, s.q.insertTheater, t.ID, t.Name, t.Location, t.City, t.TimeZone)
-	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("theater %q", t.ID)))
+	return markWrite(ctx, mapInsertErr(err, fmt.Sprintf("theater %q", t.ID)))
 }
 
 func scanTheater(row pgx.Row) (boxoffice.Theater, error) {
@@ -313,7 +313,7 @@ func (s *Store) AddHall(ctx context.Context, h boxoffice.Hall) error {
 		return err
 	}
 	_, err = s.pool.Exec(ctx, s.q.insertHall, h.ID, h.TheaterID, h.Name, string(layout))
-	return markUnavailable(ctx, mapInsertErr(err, fmt.Sprintf("hall %q of theater %q", h.ID, h.TheaterID)))
+	return markWrite(ctx, mapInsertErr(err, fmt.Sprintf("hall %q of theater %q", h.ID, h.TheaterID)))
 }
 
 func scanHall(row pgx.Row) (boxoffice.Hall, error) {

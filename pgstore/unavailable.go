@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 
@@ -56,4 +57,39 @@ func unavailable(err error) bool {
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
 		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, puddle.ErrClosedPool) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// markWrite is markUnavailable for the error of a write that is one
+// statement (or one batch), a transaction of its own: should the
+// connection have failed once the write was sent, the server may have
+// committed it before the answer was lost, and the error matches
+// ErrCommitUnknown as well as ErrStoreUnavailable, which alone says that
+// nothing was written (see boxoffice.ErrStoreUnavailable; a BookingSystem
+// does not undo an AdmitHold that failed so).
+func markWrite(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil || !unavailable(err) || !maybeSent(err) {
+		return markUnavailable(ctx, err)
+	}
+	return &unavailableError{fmt.Errorf("%w (%w)", ErrCommitUnknown, err)}
+}
+
+// maybeSent reports whether the write that failed with err, an error of
+// the database's reach, may have reached the server: pgx does not vouch
+// that nothing was sent, a connection had been made, and the server did
+// not answer that it rolled the write back (an ERROR does; a FATAL, which
+// ends the connection, may come once the write committed).
+func maybeSent(err error) bool {
+	var connectErr *pgconn.ConnectError
+	if pgconn.SafeToRetry(err) || errors.As(err, &connectErr) || errors.Is(err, puddle.ErrClosedPool) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		severity := pgErr.SeverityUnlocalized
+		if severity == "" {
+			severity = pgErr.Severity
+		}
+		return severity == "FATAL" || severity == "PANIC"
+	}
+	return true
 }

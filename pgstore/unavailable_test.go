@@ -88,7 +88,8 @@ func storeCalls(s *pgstore.Store, show boxoffice.Show) map[string]func(ctx conte
 // TestUnreachableDatabaseIsUnavailable: every call of a Store whose
 // database cannot be reached (no server at its address, or its pool
 // closed) fails with an error matching boxoffice.ErrStoreUnavailable,
-// which still holds pgx's error; a call whose ctx is done fails with the
+// which still holds pgx's error, and not ErrCommitUnknown (nothing was
+// sent); a call whose ctx is done fails with the
 // ctx's error alone, the caller having given up.
 func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 	pool, schema, show := schemaWithShow(t)
@@ -136,6 +137,9 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 				}
 				if got := errors.Is(err, boxoffice.ErrStoreUnavailable); got != c.unavailable {
 					t.Errorf("%s: errors.Is(%v, ErrStoreUnavailable) = %v, want %v", name, err, got, c.unavailable)
+				}
+				if errors.Is(err, boxoffice.ErrCommitUnknown) {
+					t.Errorf("%s: %v matches ErrCommitUnknown; nothing was sent", name, err)
 				}
 				if c.pgxErr != nil && !c.pgxErr(err) {
 					t.Errorf("%s: %v does not hold the error it should", name, err)
