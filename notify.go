@@ -565,6 +565,12 @@ func (c *notifierConfig) refundLine(r Refund) string {
 // that fails or hangs is retried ([WithSendAttempts], [WithSendTimeout],
 // [WithSendBackoff]); lookup failures, and sends that failed for good, are
 // logged. Safe for concurrent use.
+//
+// Its messages are fixed English text naming the show and the booking by
+// their IDs ("Booking confirmed for show 6eaa8792-…"), since a booking's
+// events carry no movie title, theater or show time: a service whose
+// customers should read those formats its own messages in an [Observer]
+// that looks them up (see the Observer example), as for another language.
 type EmailNotifier struct {
 	sender   EmailSender
 	contacts ContactBook
