@@ -654,8 +654,10 @@ func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
 
 // PrintSender is an [EmailSender] and an [SMSSender] that writes each message
 // to an [io.Writer] instead of delivering it: for demos, development and
-// tests. Each message is written whole by one Write call, so messages from
-// concurrent notifiers sharing one PrintSender never interleave.
+// tests. Each message is written whole by one Write call, one call at a
+// time, so messages from concurrent notifiers sharing one PrintSender never
+// interleave and w need not be safe for concurrent use (a bytes.Buffer,
+// read once the BookingSystems are closed, will do).
 type PrintSender struct {
 	mu sync.Mutex
 	w  io.Writer

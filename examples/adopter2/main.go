@@ -21,8 +21,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -60,7 +58,7 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	opts := pgstore.Options{Schema: schema}
 	clock := fakeclock.New(time.Now().UTC().Truncate(time.Second))
 	gateway := boxoffice.NewInMemoryGateway() // one process: both instances see its charges
-	var mail lockedBuffer                     // what the notifiers would send
+	var mail bytes.Buffer                     // what the notifiers would send; read once both are closed
 	sender := boxoffice.NewPrintSender(&mail)
 	contacts := boxoffice.ContactMap{"alice": {Email: "alice@example.com", Phone: "+91 98000 00001"}}
 
@@ -239,7 +237,7 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	if err := a.close(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "both instances closed\n--- notifications ---\n%s", mail.String())
+	fmt.Fprintf(out, "both instances closed\n--- notifications ---\n%s", &mail)
 	return nil
 }
 
@@ -315,22 +313,4 @@ func await(ctx context.Context, updates <-chan boxoffice.SeatUpdate, status boxo
 		}
 	}
 	return nil
-}
-
-// lockedBuffer is an io.Writer the notifiers of both instances share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimRight(b.buf.String(), "\n") + "\n"
 }
