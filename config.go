@@ -38,7 +38,12 @@ type Config struct {
 	// everything. With any other Store (one that may outlive the process
 	// or be shared, such as pgstore's) New refuses a nil Gateway, lest a
 	// service sell tickets without charging: set NewInMemoryGateway()
-	// explicitly to run without payments.
+	// explicitly to run without payments. An InMemoryGateway knows only
+	// the charges made through it: a BookingSystem with another one
+	// cannot refund them (ErrChargeNotFound: the refund stays owed, its
+	// retries failing, until the sweeper of the BookingSystem that charged
+	// finds it on a rescan and pays it), so give every BookingSystem of a
+	// process the same one.
 	Gateway PaymentGateway
 	// RefundPolicy sets the refund share on cancellation. Default:
 	// DefaultRefundPolicy() (100 % > 6 h, 50 % > 2 h, 25 % > 30 min, else 0).

@@ -253,7 +253,9 @@ type watcher struct {
 // after a lost connection to the Store too, when the feed reads every
 // watched show again — are sent as changes, Initial unset: only the seats
 // whose status differs from what the streams were last sent, never the
-// map again. A reader that applies every update in order
+// map again. So they come merged, unlike this process's own: a seat that
+// another process held and sold between two reads comes as booked only,
+// with no held before it. A reader that applies every update in order
 // then ends with the Store's seat map whenever the show is quiet. On
 // other Stores, changes made by other processes sharing the Store are not
 // seen, though the map a stream begins with, read from the Store, has

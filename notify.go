@@ -565,6 +565,12 @@ func (c *notifierConfig) refundLine(r Refund) string {
 // that fails or hangs is retried ([WithSendAttempts], [WithSendTimeout],
 // [WithSendBackoff]); lookup failures, and sends that failed for good, are
 // logged. Safe for concurrent use.
+//
+// Its messages are fixed English text naming the show and the booking by
+// their IDs ("Booking confirmed for show 6eaa8792-…"), since a booking's
+// events carry no movie title, theater or show time: a service whose
+// customers should read those formats its own messages in an [Observer]
+// that looks them up (see the Observer example), as for another language.
 type EmailNotifier struct {
 	sender   EmailSender
 	contacts ContactBook
@@ -648,8 +654,10 @@ func (n *SMSNotifier) Notify(ctx context.Context, e Event) {
 
 // PrintSender is an [EmailSender] and an [SMSSender] that writes each message
 // to an [io.Writer] instead of delivering it: for demos, development and
-// tests. Each message is written whole by one Write call, so messages from
-// concurrent notifiers sharing one PrintSender never interleave.
+// tests. Each message is written whole by one Write call, one call at a
+// time, so messages from concurrent notifiers sharing one PrintSender never
+// interleave and w need not be safe for concurrent use (a bytes.Buffer,
+// read once the BookingSystems are closed, will do).
 type PrintSender struct {
 	mu sync.Mutex
 	w  io.Writer

@@ -43,6 +43,12 @@ const sweepShowFails = 2
 // deadlines off a queue and never scans seats: O(expired), as deadlines
 // are pushed in order (now plus the TTL); a deadline pushed early goes to
 // a heap, O(log holds).
+// The queue is this BookingSystem's: the holds made or extended through it,
+// and, on a Store shared with other processes (an [ExpiredHoldLister], such
+// as pgstore's), the lapsed holds of others that its background sweeper's
+// rescan found (every [Config.RescanInterval]). So a Sweep of one instance
+// expires nothing of a hold another instance made until a rescan has
+// queued it: that instance's Sweep, or either sweeper, expires it.
 // It does not retry money owed back ([Booking.RefundOwed]): only the
 // background sweeper's tick does, which keeps Sweep's work and its count
 // about holds alone.

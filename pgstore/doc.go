@@ -116,10 +116,10 @@
 //     at v, nothing was written and the callback runs again on the locked
 //     path, which refreshes the cache; so it does if the statement fails
 //     with a serialization failure or a deadlock, which roll it back.
-//     Within one process the
-//     BookingSystem runs one transaction per show at a time, so the cache
-//     follows the show and a transaction costs one round trip; shows that
-//     several processes write at once take the lock.
+//     A BookingSystem runs one transaction per show at a time, so the
+//     cache of a Store that serves one BookingSystem follows the show and
+//     a transaction costs one round trip; shows that several processes
+//     (or several BookingSystems on one Store) write at once take the lock.
 //
 // Why a lock rather than compare-and-swap alone: a hot show is where
 // optimistic transactions of several processes would keep failing and
@@ -372,8 +372,8 @@
 // # Connections
 //
 // An UpdateShow holds one connection of the pool from its first statement
-// to its commit, and the BookingSystem runs at most one transaction per
-// show at a time in each process; size the pool (pgxpool's MaxConns,
+// to its commit, and each BookingSystem runs at most one transaction per
+// show at a time; size the pool (pgxpool's MaxConns,
 // default max(4, CPUs)) for the shows busy at once plus the plain reads,
 // and, while Watch streams are open, up to 4 reads of the shows other
 // processes changed.
