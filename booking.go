@@ -51,8 +51,12 @@ func (id *BookingID) UnmarshalText(b []byte) error {
 // BookingStatus is a booking's place in its lifecycle:
 //
 //	held → paying → confirmed → cancelled | completed
-//	held → expired | released | failed
-//	paying → failed | expired
+//	held → expired | released
+//	paying → failed
+//
+// [BookingStatus.CanMoveTo] also allows held → failed and paying →
+// expired, which no call of the [BookingSystem] makes: a payment whose hold
+// runs out stays paying until it ends, confirmed or failed.
 type BookingStatus uint8
 
 // Booking states.

@@ -737,8 +737,21 @@ func maybeCharged(err error) bool { return err != nil && !errors.Is(err, ErrPaym
 // made before this charge landed, may find nothing, and a gateway that
 // keeps each key's first answer would say so again to a void under the
 // same key. A call that made no charge attempt took nothing of its own.
+//
+// Nor did one whose charge is the one b's record has the receipt of
+// (PaidAt set) while no void of it has answered on record (RefundedAt
+// zero): the charge key takes one charge, and it had landed before b
+// failed, so every void of it came after and none can have found nothing
+// but by a gateway that breaks its contract. The void under b's key is
+// then still the one to make: it may have gone through with its answer
+// unrecorded (a Store error), and a void under a new key would be refused
+// as more than the charge took, leaving the money owed on record for
+// ever, given back though it was.
 func lateCharge(b Booking, rc Receipt, attempts int, chargeErr error) bool {
 	if b.Status != StatusFailed || b.Refund.Amount != 0 {
+		return false
+	}
+	if !b.Payment.PaidAt.IsZero() && b.Refund.RefundedAt.IsZero() {
 		return false
 	}
 	if chargeErr == nil {

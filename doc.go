@@ -59,8 +59,8 @@
 // A booking moves through these states:
 //
 //	held → paying → confirmed → cancelled | completed
-//	held → expired | released | failed
-//	paying → failed | expired
+//	held → expired | released
+//	paying → failed
 //
 // Every move is checked in one place, and an illegal one is a
 // [*TransitionError] that changes nothing. Payment

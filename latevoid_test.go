@@ -1,0 +1,111 @@
+package boxoffice_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice-go/boxoffice"
+)
+
+// failAtStore is a Store whose n-th UpdateShow (counted from 1) fails
+// without running, as a lost database connection does; 0 fails none.
+type failAtStore struct {
+	boxoffice.Store
+	mu     sync.Mutex
+	n, cur int
+}
+
+func (s *failAtStore) UpdateShow(ctx context.Context, showID string, fn func(boxoffice.ShowTx) error) error {
+	s.mu.Lock()
+	s.cur++
+	fail := s.cur == s.n
+	s.mu.Unlock()
+	if fail {
+		return errStoreDown
+	}
+	return s.Store.UpdateShow(ctx, showID, fn)
+}
+
+// TestLateReplayOfChargeAfterUnrecordedVoid: a charge that went through
+// (its receipt recorded on the booking) is the one charge of the booking's
+// charge key; a call of another process that gets that receipt again
+// after the booking failed has not taken anything new. Process A's
+// charge goes through, but the hold has lapsed and a seat is taken: the
+// booking fails, owing the charge, and A's void gives it back, but the
+// Store fails the transaction that records it. Process L, which started
+// paying before A settled, then gets the same receipt from the gateway.
+// It must not take that for a late charge under a void key of its own:
+// the gateway refuses to give back twice what one charge took, so the
+// booking would owe the money on record for ever, and the sweeper retry
+// a refused void every hour, while the customer has it back. Voiding
+// again under the key of the void that went through gets its receipt
+// again, and the booking ends owing nothing, given back once.
+func TestLateReplayOfChargeAfterUnrecordedVoid(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		name := "gateway forgets answers"
+		if remember {
+			name = "gateway remembers answers"
+		}
+		t.Run(name, func(t *testing.T) {
+			gw := newLedgerGateway(remember)
+			f := newFixture(t, func(c *boxoffice.Config) {
+				c.Gateway, c.PaymentAttempts, c.HoldTTL = gw, 1, time.Minute
+			})
+			late := f.process(gw)
+			// A's UpdateShow calls: 1 resumes the payment, 2 settles it
+			// (failed, hold lost), 3 records the void: it fails.
+			aStore := &failAtStore{Store: f.store, n: 3}
+			a := f.processOn(aStore, gw)
+
+			b := f.hold("alice", "A1")
+			entered, release := paused()
+			defer releaseRest(release)
+			gw.mu.Lock()
+			gw.charges = []gatewayStep{{entered: entered, release: release}} // L's; A's goes through
+			gw.mu.Unlock()
+			lateDone := confirmAsync(f, late, b.ID)
+			<-entered // L has marked the booking paying; its charge is at the gateway
+
+			// The hold lapses (the payment is not abandoned yet) and bob
+			// takes the seat.
+			f.clock.Advance(2 * time.Minute)
+			f.hold("bob", "A1")
+
+			_, err := a.ConfirmBooking(f.ctx, b.ID, "card")
+			if !errors.Is(err, errStoreDown) {
+				t.Fatalf("A's ConfirmBooking: %v; want the Store's error recording the void", err)
+			}
+			if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
+				t.Fatalf("ledger after A: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
+			}
+
+			close(release)
+			lateErr := <-lateDone
+			if !errors.Is(lateErr, boxoffice.ErrPaymentFailed) || !errors.Is(lateErr, boxoffice.ErrHoldExpired) {
+				t.Fatalf("L's ConfirmBooking: %v; want ErrPaymentFailed and ErrHoldExpired", lateErr)
+			}
+
+			// Whatever is left owed, the sweepers of both processes pay.
+			for range 4 {
+				f.clock.Advance(2 * time.Hour)
+				for _, sys := range []*boxoffice.BookingSystem{a, late, f.sys} {
+					if _, err := sys.Sweep(f.ctx); err != nil {
+						t.Fatalf("Sweep: %v", err)
+					}
+				}
+			}
+			got := f.booking(b.ID)
+			if got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 || got.Refund.Amount != b.Total {
+				t.Errorf("booking: %s, refund %s, owing %s (payment %s, attempts %d); want failed, %s given back, nothing owed",
+					got.Status, got.Refund.Amount, got.RefundOwed(), got.Payment.Amount, got.Payment.Attempts, b.Total)
+			}
+			if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
+				t.Errorf("ledger: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
+			}
+			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+		})
+	}
+}
