@@ -109,8 +109,9 @@ type Receipt struct {
 // under the old one, which a void made before the charge landed may have
 // used. A call that gets the receipt of the charge the booking already
 // records (a charge that went through before it failed) took nothing new,
-// and the key stays: every void of that charge came after it landed. A key is given up only after its refund answered
-// ErrChargeNotFound or its answer was not recorded; a refund under an old
+// and the key stays: every void of that charge came after it landed. A
+// key is given up only after its refund answered ErrChargeNotFound or
+// its answer was not recorded; a refund under an old
 // key still in flight in another process when the key changes is bounded
 // by the second rule: whichever goes through first gives the money back,
 // and the other is refused. So the money is given back at most once per
