@@ -295,6 +295,12 @@ func TestHeartbeatReplacesAConnectionDroppedBeforeItListens(t *testing.T) {
 	// backs off again before connecting.
 	waitForTimers(t, clock, 3, "the back-off after the dropped connection was closed")
 	clock.Advance(time.Second)
+	// The commit waits until the new connection listens, which its report
+	// of every show (the third changed(""), after the two periodic ones)
+	// says: a notification sent before its LISTEN is answered is not
+	// heard, and under load the back-off's wake-up, the pool and the
+	// LISTEN can take longer than a commit and the feed's 10 ms.
+	r.waitCount(t, "", 3)
 	hold(t, a, show, 0)
 	r.waitCount(t, show, 1)
 	if got := logs.messages("hears nothing"); len(got) != 1 {
