@@ -939,7 +939,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			// limits learn the deadline the hold has, as an extension
 			// would have told them, in case the one that set it was
 			// reported as failed (ErrCommitUnknown) and told them nothing.
-			bs.users.made(b.UserID, b.ID, b.ID, b.HeldUntil)
+			bs.users.extended(b.UserID, b.ID, b.HeldUntil)
 			repeated = true
 			return nil
 		}
@@ -954,9 +954,9 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		// commit, they let a request of the user at the old deadline,
 		// in between, drop the hold as over and pass the live-hold cap,
 		// and the hold then went uncounted. (A UserLimitStore counts a
-		// hold sharedLiveMargin longer instead: made skips it.)
+		// hold sharedLiveMargin longer instead: extended skips it.)
 		counted = b
-		bs.users.made(b.UserID, b.ID, b.ID, until)
+		bs.users.extended(b.UserID, b.ID, until)
 		b.Extensions++
 		b.HeldUntil = until
 		b.UpdatedAt = now
@@ -982,7 +982,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			// Not extended after all: the old deadline counts again,
 			// still under the lock, lest it overwrite the deadline of
 			// an extension of the hold that ran since.
-			bs.users.made(counted.UserID, counted.ID, counted.ID, counted.HeldUntil)
+			bs.users.extended(counted.UserID, counted.ID, counted.HeldUntil)
 		}
 		return err
 	}()
