@@ -654,6 +654,14 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}
+		slot.Booking = rec.id // with its slot now
+		mt.holdSeats(h.idx, slot)
+		if mt.err != nil {
+			// A seat past the show's stored ones (a show stored with fewer
+			// than its hall has): rolled back, so the limits must not
+			// learn the hold's own ID, which HoldSeats would not forget.
+			return mt.err
+		}
 		// The limits know the hold by its provisional ID: give them its
 		// own before the show's lock is released and its events go out,
 		// or a release or extension quick enough to come first would miss
@@ -661,8 +669,6 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		if !h.slot.made(h.id, rec.id, until) {
 			return ErrAdmissionLapsed // see the generic path below
 		}
-		slot.Booking = rec.id // with its slot now
-		mt.holdSeats(h.idx, slot)
 		h.kept = rec
 	} else {
 		h.b = Booking{
