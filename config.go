@@ -84,7 +84,8 @@ type Config struct {
 	// if the Store is a UserLimitStore (pgstore's is), so across every
 	// BookingSystem sharing it, and a hold then counts until a second past
 	// its deadline; else per BookingSystem, which then counts only the
-	// holds it made and ended itself.
+	// holds it made or extended, until it ends them itself or their
+	// deadline passes.
 	MaxLiveHoldsPerUser int
 	// HoldsPerMinute is each user's rate of new holds, with bursts of the
 	// same size. Every hold request that passes the input checks counts

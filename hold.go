@@ -654,6 +654,14 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		if err := mt.addHold(rec, h.key); err != nil {
 			return err
 		}
+		slot.Booking = rec.id // with its slot now
+		mt.holdSeats(h.idx, slot)
+		if mt.err != nil {
+			// A seat past the show's stored ones (a show stored with fewer
+			// than its hall has): rolled back, so the limits must not
+			// learn the hold's own ID, which HoldSeats would not forget.
+			return mt.err
+		}
 		// The limits know the hold by its provisional ID: give them its
 		// own before the show's lock is released and its events go out,
 		// or a release or extension quick enough to come first would miss
@@ -661,8 +669,6 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 		if !h.slot.made(h.id, rec.id, until) {
 			return ErrAdmissionLapsed // see the generic path below
 		}
-		slot.Booking = rec.id // with its slot now
-		mt.holdSeats(h.idx, slot)
 		h.kept = rec
 	} else {
 		h.b = Booking{
@@ -939,7 +945,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			// limits learn the deadline the hold has, as an extension
 			// would have told them, in case the one that set it was
 			// reported as failed (ErrCommitUnknown) and told them nothing.
-			bs.users.made(b.UserID, b.ID, b.ID, b.HeldUntil)
+			bs.users.extended(b.UserID, b.ID, b.HeldUntil)
 			repeated = true
 			return nil
 		}
@@ -954,9 +960,9 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 		// commit, they let a request of the user at the old deadline,
 		// in between, drop the hold as over and pass the live-hold cap,
 		// and the hold then went uncounted. (A UserLimitStore counts a
-		// hold sharedLiveMargin longer instead: made skips it.)
+		// hold sharedLiveMargin longer instead: extended skips it.)
 		counted = b
-		bs.users.made(b.UserID, b.ID, b.ID, until)
+		bs.users.extended(b.UserID, b.ID, until)
 		b.Extensions++
 		b.HeldUntil = until
 		b.UpdatedAt = now
@@ -982,7 +988,7 @@ func (bs *BookingSystem) ExtendHold(ctx context.Context, bookingID BookingID) (B
 			// Not extended after all: the old deadline counts again,
 			// still under the lock, lest it overwrite the deadline of
 			// an extension of the hold that ran since.
-			bs.users.made(counted.UserID, counted.ID, counted.ID, counted.HeldUntil)
+			bs.users.extended(counted.UserID, counted.ID, counted.HeldUntil)
 		}
 		return err
 	}()

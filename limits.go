@@ -85,8 +85,8 @@ func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 // admit takes one hold token for the user at now and reserves a live-hold
 // slot under the provisional booking id. It returns a *RateLimitError if a
 // limit refuses; the live-hold cap is checked first, and a request it
-// refuses takes no token. The reservation is confirmed by made (or the
-// liveSlot admit returns) or undone by forget. With a UserLimitStore, the
+// refuses takes no token. The reservation is confirmed through the
+// liveSlot admit returns (liveSlot.made) or undone by forget. With a UserLimitStore, the
 // Store counts, and an error that is not a *RateLimitError is the Store's.
 func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now, until time.Time) (liveSlot, error) {
 	return u.admitAs(ctx, userID, id, now, until, true)
@@ -141,22 +141,23 @@ func (u *userLimits) admitAs(ctx context.Context, userID string, id BookingID, n
 
 // liveSlot is where admit reserved a hold's live-hold slot in the limits
 // counted here, for the hold's transaction to confirm it without looking
-// the user up again (made): the hash and the map lookup were some 130 of
+// the user up again: the hash and the map lookup were some 130 of
 // the 1,900 instructions the limits added to a hold and release. Zero
 // when nothing was reserved here: no cap, or a UserLimitStore.
 //
 // The user's state it points to may have been dropped meanwhile by
 // evictIdle, if the slot's deadline passed: evictIdle prunes the slot
-// first, so confirming it then finds no slot and reports false, as made
-// would.
+// first, so confirming it then finds no slot and reports false.
 type liveSlot struct {
 	shard *limitShard
 	user  *userState
 }
 
-// made is userLimits.made for the slot admit reserved: the hold reserved
-// is id, live until until. It reports false if the slot is gone (see
-// userLimits.made); true when nothing was reserved here.
+// made confirms the slot admit reserved: the hold reserved is id, live
+// until until. It reports false if the slot is gone: its deadline passed
+// (the count pruned it, or evictIdle the user) after the caller read its
+// clock, and a request of the user may have been admitted in its place.
+// True when nothing was reserved here.
 func (s liveSlot) made(reserved, id BookingID, until time.Time) bool {
 	if s.user == nil {
 		return true
@@ -249,30 +250,32 @@ func (st *userState) prune(now time.Time) {
 	st.live = st.live[:k]
 }
 
-// made confirms the user's live-hold slot under the ID reserved: the hold
-// is id, live until until. (A hold's transaction confirms the slot admit
-// reserved through the liveSlot admit returned.) It reports false if the
-// process's own count no longer has the slot: its deadline passed (the
-// count pruned it, or evictIdle the user) after the caller read its
-// clock, and a request of the user may have been admitted in its place.
-func (u *userLimits) made(userID string, reserved, id BookingID, until time.Time) bool {
+// extended tells the process's own count that the user's hold id, live
+// in the Store, is now live until until (an ExtendHold, or its undoing),
+// under the show's lock. A hold the count no longer has is counted again:
+// a request of the user whose clock read reached the old deadline before
+// the extension's transaction ended drops it as over, and the extended
+// hold would then go uncounted for the rest of its life (and a hold of
+// another process, or from before a restart, is live all the same). The
+// user may be one over the cap for as long as both holds live, where the
+// count without it would let them take one more each time.
+func (u *userLimits) extended(userID string, id BookingID, until time.Time) {
 	// Inlined: without the live-hold cap (or with a UserLimitStore: see
 	// stored and track), an extension makes no call here.
 	if u.maxLive > 0 && u.shared == nil {
-		return u.madeLocal(userID, reserved, id, until)
+		u.extendedLocal(userID, id, until)
 	}
-	return true
 }
 
-// madeLocal is made for the process's own count of live holds.
-func (u *userLimits) madeLocal(userID string, reserved, id BookingID, until time.Time) bool {
+// extendedLocal is extended for the process's own count of live holds.
+func (u *userLimits) extendedLocal(userID string, id BookingID, until time.Time) {
 	sh := u.shard(userID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if st := sh.users[userID]; st != nil {
-		return st.confirm(reserved, id, until)
+	st := u.state(sh, userID)
+	if !st.confirm(id, id, until) {
+		st.live = append(st.live, liveHold{id: id, until: until})
 	}
-	return false
 }
 
 // confirm makes the live hold reserved id, live until until, and reports
@@ -289,7 +292,7 @@ func (st *userState) confirm(reserved, id BookingID, until time.Time) bool {
 
 // stored records that a hold admitted as live until admitted was stored
 // as b. The limits counted here learned its deadline in its transaction
-// (made, under the show's lock). A UserLimitStore, which counts the hold
+// (liveSlot.made, under the show's lock). A UserLimitStore, which counts the hold
 // sharedLiveMargin longer than it could last, is told only if the hold's
 // transaction took longer than that.
 func (u *userLimits) stored(ctx context.Context, userID string, admitted time.Time, b *Booking) {
