@@ -109,3 +109,62 @@ func TestLateReplayOfChargeAfterUnrecordedVoid(t *testing.T) {
 		})
 	}
 }
+
+// TestLateReceiptWhileNotFoundInFlight: the retry, in process R, fails
+// the booking (its charge got a 503: maybe charged) and voids; the gateway
+// answers "not found", and the answer is held up. L's charge, started
+// first, then goes through, and L's void is made, but the Store fails the
+// transaction that records its outcome. R's "not found" comes last: it
+// was asked before the charge landed, so it must not record the booking
+// as owing nothing while the ledger keeps the charge — whether L's void
+// gave the money back (a gateway that forgets answers finds the charge)
+// or found nothing again (one that remembers answers says "not found"
+// again under R's key).
+func TestLateReceiptWhileNotFoundInFlight(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		t.Run(map[bool]string{false: "gateway forgets answers", true: "gateway remembers answers"}[remember], func(t *testing.T) {
+			gw := newLedgerGateway(remember)
+			f := newFixture(t, func(c *boxoffice.Config) { c.Gateway, c.PaymentAttempts = gw, 1 })
+			// L's UpdateShow calls: 1 marks the booking paying, 2 settles
+			// its charge (the booking failed meanwhile), 3 records its
+			// void: it fails.
+			l := f.processOn(&failAtStore{Store: f.store, n: 3}, gw)
+			r := f.process(gw)
+			b := f.hold("alice", "A1", "A2")
+
+			lateIn, lateGo := paused()
+			voidIn, voidGo := paused() // R's void, after the ledger said "not found"
+			gw.charges = []gatewayStep{{entered: lateIn, release: lateGo}, {err: errGatewayDown}}
+			gw.refunds = []gatewayStep{{entered: voidIn, release: voidGo, after: true}}
+			defer releaseRest(lateGo, voidGo)
+
+			late := confirmAsync(f, l, b.ID)
+			waitEntered(t, lateIn, lateGo, "L's charge to reach the gateway")
+			retried := confirmAsync(f, r, b.ID)
+			waitEntered(t, voidIn, voidGo, "R's void to be answered")
+
+			close(lateGo) // L's charge goes through; its void's record is lost
+			if err := recv(t, late, "L to answer"); !errors.Is(err, errStoreDown) && !errors.Is(err, boxoffice.ErrPaymentFailed) {
+				t.Fatalf("L: %v; want the Store's error or ErrPaymentFailed", err)
+			}
+			close(voidGo) // R's "not found", asked before the charge landed
+			recv(t, retried, "R to answer")
+
+			for range 4 {
+				f.clock.Advance(2 * time.Hour)
+				for _, sys := range []*boxoffice.BookingSystem{l, r, f.sys} {
+					if _, err := sys.Sweep(f.ctx); err != nil {
+						t.Fatalf("Sweep: %v", err)
+					}
+				}
+			}
+			got := f.booking(b.ID)
+			charged, refunded := gw.ledger.Totals()
+			if charged != b.Total || refunded != b.Total || got.RefundOwed() != 0 {
+				t.Errorf("booking %s owing %s, refunded %s; ledger charged %s, refunded %s: want %s charged and given back once, nothing owed",
+					got.Status, got.RefundOwed(), got.Refund.Amount, charged, refunded, b.Total)
+			}
+			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+		})
+	}
+}
