@@ -585,7 +585,24 @@ func (bs *BookingSystem) settle(ctx context.Context, e *showEntry, id BookingID,
 			// and the void below gives it back (or queues it for the
 			// sweeper).
 			settledElsewhere = true
-			if lateCharge(b, rc, attempts, chargeErr) {
+			switch {
+			case !lateCharge(b, rc, attempts, chargeErr):
+			case chargeErr == nil && b.Payment.Amount > 0 && b.Refund.RefundedAt.IsZero():
+				// b owes the charge already, outcome unknown, and no void
+				// has answered on record: one under b's key may have
+				// given the money back with its answer unrecorded (a
+				// Store error), and a void under a new key would then be
+				// refused as more than the charge took, for ever. Record
+				// the receipt and keep the key: a void under it gets its
+				// answer again, or finds this charge; one that finds
+				// nothing though the receipt is on record moves the key
+				// on (voidLostPayment). This call's attempts are not
+				// added: the key would move with them.
+				b.Payment.Amount = takenBy(rc, b.Total)
+				b.Payment.Reference, b.Payment.PaidAt = gatewayText(rc.Reference, maxReferenceLen), now
+				b.UpdatedAt = now
+				tx.PutBooking(b)
+			default:
 				if b.Payment.Amount == 0 {
 					b.Payment.Amount = b.Total // outcome unknown: owed until the gateway says otherwise
 				}
@@ -736,7 +753,10 @@ func maybeCharged(err error) bool { return err != nil && !errors.Is(err, ErrPaym
 // owes the charge (the other call's outcome was unknown too): its void,
 // made before this charge landed, may find nothing, and a gateway that
 // keeps each key's first answer would say so again to a void under the
-// same key. A call that made no charge attempt took nothing of its own.
+// same key. (Where this call has the receipt, settle records it under b's
+// key first, and a void that then finds nothing moves the key on; see
+// settle and voidLostPayment.) A call that made no charge attempt took
+// nothing of its own.
 //
 // Nor did one whose charge is the one b's record has the receipt of
 // (PaidAt set) while no void of it has answered on record (RefundedAt
@@ -831,7 +851,9 @@ func (bs *BookingSystem) refundLostPayment(ctx context.Context, e *showEntry, b 
 // answers with ErrChargeNotFound records that nothing was taken; should
 // the booking have moved on meanwhile to a void under a newer key (a late
 // charge was recorded, see settle), that answer is about the old key only
-// and is not recorded: the void is made again under the new one.
+// and is not recorded: the void is made again under the new one. So is
+// it where b records a charge's receipt and no void's answer: the key's
+// answer was kept from before the charge landed, and the key moves on.
 func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Booking, tries int, announce bool) (Booking, error, error) {
 	key := voidKeyOf(b)
 	req := RefundRequest{IdempotencyKey: key, ChargeKey: chargeKey(b.ID), Booking: b.ID,
@@ -854,6 +876,26 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 		}
 		settled = out.Status != StatusFailed || out.RefundOwed() == 0
 		stale = !settled && neverCharged && voidKeyOf(out) != key
+		if !settled && neverCharged && !stale && receiptUnvoided(out) {
+			// "Not found", though a charge's receipt is on record. A
+			// void that read b before the receipt was recorded may have
+			// been asked before the charge landed: void again, knowing
+			// it. Else the key's answer was kept from before the charge
+			// landed (settle records the receipt of a late charge under
+			// the key, see there): the void of the charge takes a key of
+			// its own, as a late charge's void does (Attempts, which
+			// numbers the key, goes up by one). The old key's "not
+			// found" is recorded (RefundedAt; the charge stays owed), so
+			// this happens once: under the new key, "not found" is
+			// recorded as it is otherwise.
+			stale = true
+			if receiptUnvoided(b) {
+				out.Payment.Attempts++
+				out.Refund = Refund{RefundedAt: now, Reason: noChargeFoundText}
+				out.UpdatedAt = now
+				tx.PutBooking(out)
+			}
+		}
 		if settled || stale {
 			return nil // settled meanwhile, by another call or process; or owing under a newer key
 		}
@@ -888,7 +930,8 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 	if err == nil && stale {
 		// A late charge was recorded while this void found nothing under
 		// the old key: void it under its own. Each late charge changes
-		// the key at most once, so this ends.
+		// the key at most once, and a receipt on record moves it once, so
+		// this ends.
 		return bs.voidLostPayment(ctx, e, out, tries, announce)
 	}
 	if err == nil && settled {
@@ -900,6 +943,13 @@ func (bs *BookingSystem) voidLostPayment(ctx context.Context, e *showEntry, b Bo
 	}
 	bs.owed.paid(b.ID)
 	return out, nil, nil
+}
+
+// receiptUnvoided reports whether failed booking b records the receipt of
+// a charge and no void's answer: every void of that charge is owed to
+// find it.
+func receiptUnvoided(b Booking) bool {
+	return !b.Payment.PaidAt.IsZero() && b.Refund.RefundedAt.IsZero()
 }
 
 // noChargeFoundText is Refund.Reason of a failed booking whose void found

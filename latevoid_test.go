@@ -109,3 +109,137 @@ func TestLateReplayOfChargeAfterUnrecordedVoid(t *testing.T) {
 		})
 	}
 }
+
+// TestLateReplayOfUnknownChargeAfterUnrecordedVoid: as
+// TestLateReplayOfChargeAfterUnrecordedVoid, but A's charge times out
+// (it went through, its reply lost), so the failed booking records no
+// receipt: it owes the total, outcome unknown. A's void gives it back,
+// and the Store fails the transaction that records it. L's charge then
+// gets the receipt again and, finding the booking failed, takes it for a
+// late charge. The void under A's key may have gone through (as here) or
+// found nothing before the charge landed: voiding again under that key
+// tells which (its answer again, or the charge found), and only "not
+// found" may move the void to a key of its own. Moving on at once, as
+// before, had the void under the new key refused at every retry as more
+// than the charge took, and the booking owe on record for ever what was
+// given back.
+func TestLateReplayOfUnknownChargeAfterUnrecordedVoid(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		t.Run(map[bool]string{false: "gateway forgets answers", true: "gateway remembers answers"}[remember], func(t *testing.T) {
+			gw := newLedgerGateway(remember)
+			f := newFixture(t, func(c *boxoffice.Config) {
+				c.Gateway, c.PaymentAttempts, c.HoldTTL = gw, 1, time.Minute
+			})
+			late := f.process(gw)
+			// A's UpdateShow calls: 1 resumes the payment, 2 settles it
+			// (failed, outcome unknown), 3 records the void: it fails.
+			aStore := &failAtStore{Store: f.store, n: 3}
+			a := f.processOn(aStore, gw)
+
+			b := f.hold("alice", "A1")
+			entered, release := paused()
+			defer releaseRest(release)
+			lateStep := gatewayStep{entered: entered, release: release}
+			gw.mu.Lock()
+			gw.charges = []gatewayStep{lateStep, {applied: true, err: context.DeadlineExceeded}} // L's, then A's
+			gw.mu.Unlock()
+			lateDone := confirmAsync(f, late, b.ID)
+			<-entered // L has marked the booking paying; its charge is at the gateway
+
+			f.clock.Advance(2 * time.Minute) // L's payment looks abandoned: A resumes it
+			_, err := a.ConfirmBooking(f.ctx, b.ID, "card")
+			if !errors.Is(err, errStoreDown) {
+				t.Fatalf("A's ConfirmBooking: %v; want the Store's error recording the void", err)
+			}
+			if got := f.booking(b.ID); got.Status != boxoffice.StatusFailed || got.RefundOwed() != b.Total || !got.Payment.PaidAt.IsZero() {
+				t.Fatalf("booking after A: %s owing %s, paid at %v; want failed, owing %s, no receipt", got.Status, got.RefundOwed(), got.Payment.PaidAt, b.Total)
+			}
+			if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
+				t.Fatalf("ledger after A: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
+			}
+
+			close(release)
+			if lateErr := <-lateDone; !errors.Is(lateErr, boxoffice.ErrPaymentFailed) {
+				t.Fatalf("L's ConfirmBooking: %v; want ErrPaymentFailed", lateErr)
+			}
+
+			// Whatever is left owed, the sweepers of both processes pay.
+			for range 4 {
+				f.clock.Advance(2 * time.Hour)
+				for _, sys := range []*boxoffice.BookingSystem{a, late, f.sys} {
+					if _, err := sys.Sweep(f.ctx); err != nil {
+						t.Fatalf("Sweep: %v", err)
+					}
+				}
+			}
+			got := f.booking(b.ID)
+			if got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 || got.Refund.Amount != b.Total {
+				t.Errorf("booking: %s, refund %s, owing %s (payment %s, attempts %d); want failed, %s given back, nothing owed",
+					got.Status, got.Refund.Amount, got.RefundOwed(), got.Payment.Amount, got.Payment.Attempts, b.Total)
+			}
+			if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
+				t.Errorf("ledger: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
+			}
+			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+		})
+	}
+}
+
+// TestLateReceiptWhileNotFoundInFlight: the retry, in process R, fails
+// the booking (its charge got a 503: maybe charged) and voids; the gateway
+// answers "not found", and the answer is held up. L's charge, started
+// first, then goes through, and L's void is made, but the Store fails the
+// transaction that records its outcome. R's "not found" comes last: it
+// was asked before the charge landed, so it must not record the booking
+// as owing nothing while the ledger keeps the charge — whether L's void
+// gave the money back (a gateway that forgets answers finds the charge)
+// or found nothing again (one that remembers answers says "not found"
+// again under R's key).
+func TestLateReceiptWhileNotFoundInFlight(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		t.Run(map[bool]string{false: "gateway forgets answers", true: "gateway remembers answers"}[remember], func(t *testing.T) {
+			gw := newLedgerGateway(remember)
+			f := newFixture(t, func(c *boxoffice.Config) { c.Gateway, c.PaymentAttempts = gw, 1 })
+			// L's UpdateShow calls: 1 marks the booking paying, 2 settles
+			// its charge (the booking failed meanwhile), 3 records its
+			// void: it fails.
+			l := f.processOn(&failAtStore{Store: f.store, n: 3}, gw)
+			r := f.process(gw)
+			b := f.hold("alice", "A1", "A2")
+
+			lateIn, lateGo := paused()
+			voidIn, voidGo := paused() // R's void, after the ledger said "not found"
+			gw.charges = []gatewayStep{{entered: lateIn, release: lateGo}, {err: errGatewayDown}}
+			gw.refunds = []gatewayStep{{entered: voidIn, release: voidGo, after: true}}
+			defer releaseRest(lateGo, voidGo)
+
+			late := confirmAsync(f, l, b.ID)
+			waitEntered(t, lateIn, lateGo, "L's charge to reach the gateway")
+			retried := confirmAsync(f, r, b.ID)
+			waitEntered(t, voidIn, voidGo, "R's void to be answered")
+
+			close(lateGo) // L's charge goes through; its void's record is lost
+			if err := recv(t, late, "L to answer"); !errors.Is(err, errStoreDown) && !errors.Is(err, boxoffice.ErrPaymentFailed) {
+				t.Fatalf("L: %v; want the Store's error or ErrPaymentFailed", err)
+			}
+			close(voidGo) // R's "not found", asked before the charge landed
+			recv(t, retried, "R to answer")
+
+			for range 4 {
+				f.clock.Advance(2 * time.Hour)
+				for _, sys := range []*boxoffice.BookingSystem{l, r, f.sys} {
+					if _, err := sys.Sweep(f.ctx); err != nil {
+						t.Fatalf("Sweep: %v", err)
+					}
+				}
+			}
+			got := f.booking(b.ID)
+			charged, refunded := gw.ledger.Totals()
+			if charged != b.Total || refunded != b.Total || got.RefundOwed() != 0 {
+				t.Errorf("booking %s owing %s, refunded %s; ledger charged %s, refunded %s: want %s charged and given back once, nothing owed",
+					got.Status, got.RefundOwed(), got.Refund.Amount, charged, refunded, b.Total)
+			}
+			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+		})
+	}
+}

@@ -101,25 +101,30 @@ type Receipt struct {
 // (refunded in full) under its void key, numbered by the charge attempts
 // recorded on it; if the void finds no charge, the booking records that
 // nothing was taken ([Payment.Amount] zero, and a refund of nothing:
-// [Refund.RefundedAt] set, [Refund.Amount] zero). A charge by the same key can
-// still go through after the booking failed — a call whose charge timed
+// [Refund.RefundedAt] set, [Refund.Amount] zero). A charge by the same key
+// can still go through after the booking failed — a call whose charge timed
 // out in one process while another failed the booking — and is then owed
 // back. Its attempts are added to the booking's, so its void gets a new
 // key: a gateway that keeps answers per key would answer "not found" again
 // under the old one, which a void made before the charge landed may have
 // used. A call that gets the receipt of the charge the booking already
 // records (a charge that went through before it failed) took nothing new,
-// and the key stays: every void of that charge came after it landed. A
-// key is given up only after its refund answered ErrChargeNotFound or
-// its answer was not recorded; a refund under an old
-// key still in flight in another process when the key changes is bounded
-// by the second rule: whichever goes through first gives the money back,
-// and the other is refused. So the money is given back at most once per
-// booking. (Where the booking records no receipt — its charge's outcome
-// was unknown — a void that went through under the old key with its
-// answer unrecorded cannot be told from one that found nothing: the key
-// changes, the void under the new one is refused at every retry, and the
-// booking stays owing on record what was given back.)
+// and the key stays: every void of that charge came after it landed. So
+// does a receipt got after the booking failed owing a charge of unknown
+// outcome with no void answered on record: a void under the old key may
+// have given the money back, its answer unrecorded, and one under a new key
+// would be refused; the receipt is recorded, and the key moves on only when
+// a void under it, asked with the receipt on record, finds nothing. A key
+// is given up only after its refund answered ErrChargeNotFound or its
+// answer was not recorded; a refund under an old key still in flight in
+// another process when the key changes is bounded by the second rule:
+// whichever goes through first gives the money back, and the other is
+// refused. So the money is given back at most once per booking. (Where the
+// later call's charge too ends with its outcome unknown, no receipt tells
+// the two apart: a void that went through under the old key with its answer
+// unrecorded is taken for one that found nothing, the key changes, the void
+// under the new one is refused at every retry, and the booking stays owing
+// on record what was given back.)
 //
 // Text from the gateway — an error's message, a receipt's Reference — is
 // recorded on the booking cleaned (valid UTF-8, no control characters)
