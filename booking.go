@@ -184,8 +184,12 @@ type Payment struct {
 	Method    PaymentMethod
 	Amount    Money
 	Reference string // the gateway's charge reference
-	Attempts  int    // charge attempts made
-	PaidAt    time.Time
+	// Attempts counts the charge attempts made. It also numbers a failed
+	// booking's void key (see PaymentGateway), which moves on by raising
+	// it: on a failed booking it may differ by a few from the charge
+	// calls made.
+	Attempts int
+	PaidAt   time.Time
 	// Failure says, for people, why the payment of a failed booking
 	// failed; FailureKind says it for programs (and for a replayed
 	// ConfirmBooking, which rebuilds its error from it).
