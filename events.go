@@ -173,6 +173,11 @@ func (d *dispatcher) close(ctx context.Context) error {
 		select {
 		case <-r.box.Done():
 		case <-ctx.Done():
+			// Counted now, not once the observers return: one stuck in
+			// a call that ignores its ctx may never.
+			for _, r := range d.observers {
+				r.box.Discard()
+			}
 			return fmt.Errorf("boxoffice: close: observers still busy: %w", ctx.Err())
 		}
 	}

@@ -135,6 +135,43 @@ func TestRunCountsWhatItGivesUpOn(t *testing.T) {
 	}
 }
 
+// Discard counts at once what Run has not begun to deliver, the items it
+// has taken from the queue included, while a deliver is still running;
+// nothing is delivered after it, nor counted twice.
+func TestDiscardCountsWhileADeliverRuns(t *testing.T) {
+	const queued = 5
+	m := New[int](16)
+	for i := range queued {
+		m.Put(i)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var delivered []int
+	go m.Run(context.Background(), func(v int) {
+		delivered = append(delivered, v)
+		if v == 0 {
+			close(entered)
+			<-release
+		}
+	})
+	<-entered // Run has taken all five, and delivers the first
+	m.Put(queued)
+	m.Discard()
+	if got := m.Undelivered(); got != queued {
+		t.Errorf("Undelivered = %d as Discard returns, want %d (4 taken, 1 queued)", got, queued)
+	}
+	if m.Put(99) {
+		t.Error("Put after Discard reported true")
+	}
+	close(release)
+	<-m.Done()
+	if !slices.Equal(delivered, []int{0}) {
+		t.Errorf("delivered %v, want only [0]", delivered)
+	}
+	if got := m.Undelivered(); got != queued {
+		t.Errorf("Undelivered = %d once Run returned, want %d", got, queued)
+	}
+}
+
 func seq(from, to int) []int {
 	var s []int
 	for i := from; i < to; i++ {
