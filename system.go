@@ -307,7 +307,7 @@ type Stats struct {
 	PaymentFailures  uint64 // bookings whose payment failed
 	Cancelled        uint64 // bookings cancelled
 	EventsDropped    uint64 // events lost by an observer or Watch stream that fell behind (open streams included), or queued or committed after Close gave up waiting
-	ObserverPanics   uint64 // observer calls that panicked (recovered)
+	ObserverPanics   uint64 // observer calls that panicked (recovered) or ended their goroutine (runtime.Goexit)
 	SweeperErrors    uint64 // sweeper transactions that failed (retried on a later tick); not those cut off by Close or by Sweep's ctx ending
 	RefundRetryFails uint64 // background attempts to settle a booking (pay money owed back, a refund or a void, or finish a payment left paying) that failed or panicked in the gateway (retried later, with backoff)
 	StoreConflictErr uint64 // operations that failed with ErrConflict from the Store

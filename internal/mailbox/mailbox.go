@@ -130,9 +130,26 @@ func (m *Mailbox[T]) take(buf []T) (int, bool) {
 // once. When ctx ends first, the items not delivered are counted
 // (Undelivered) and discarded, and the mailbox is closed: Put refuses
 // items from then on, as after Close. After Discard, Run returns once the
-// deliver running then, if any, has.
+// deliver running then, if any, has. A deliver that ends its goroutine
+// (runtime.Goexit) does not end the delivery: the items Run had taken are
+// put back, and a new goroutine goes on with them; Done is closed when
+// that one returns.
 func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
-	defer close(m.done)
+	var rest []T // taken, not yet handed to deliver
+	returned := false
+	defer func() {
+		if !returned { // runtime.Goexit in deliver
+			m.putBack(rest)
+			go m.Run(ctx, deliver)
+			return
+		}
+		close(m.done)
+	}()
+	m.run(ctx, deliver, &rest)
+	returned = true
+}
+
+func (m *Mailbox[T]) run(ctx context.Context, deliver func(T), rest *[]T) {
 	buf := make([]T, 64)
 	for {
 		k, closed := m.take(buf)
@@ -144,6 +161,7 @@ func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
 			if m.inHand.Add(-1) < 0 {
 				return // Discard took the rest, and counted them
 			}
+			*rest = buf[i+1 : k]
 			deliver(buf[i])
 			var zero T
 			buf[i] = zero
@@ -160,6 +178,35 @@ func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
 			m.abandon()
 			return
 		}
+	}
+}
+
+// putBack returns to the head of the queue, in order, the items that Run
+// had taken and not handed to deliver when its goroutine ended, unless
+// Discard or abandon counted them already. Those that no longer fit are
+// the oldest: dropped, and counted, as Put drops them.
+func (m *Mailbox[T]) putBack(rest []T) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := int(max(0, m.inHand.Swap(0)))
+	rest = rest[len(rest)-n:]
+	for len(rest) > 0 && m.n+len(rest) > m.max {
+		rest = rest[1:]
+		m.dropped++
+	}
+	if len(rest) == 0 {
+		return
+	}
+	if m.items == nil {
+		m.items = make([]T, min(m.max, 16))
+	}
+	for m.n+len(rest) > len(m.items) {
+		m.grow()
+	}
+	for i := len(rest) - 1; i >= 0; i-- {
+		m.head = (m.head - 1 + len(m.items)) % len(m.items)
+		m.items[m.head] = rest[i]
+		m.n++
 	}
 }
 
