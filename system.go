@@ -187,13 +187,14 @@ func New(cfg Config) (*BookingSystem, error) {
 // [BookingSystem.AddMovie], [BookingSystem.AddTheater],
 // [BookingSystem.AddHall], [BookingSystem.ScheduleShow],
 // [BookingSystem.Sweep] and [BookingSystem.Watch] return [ErrClosed]), stops
-// the sweeper, waits for the calls already in flight to return (a
-// ConfirmBooking waiting on a slow gateway included), and only then closes
-// the observers' queues and waits until every queued event has been
-// delivered; last it cancels the context observers are called with and ends
-// the Watch streams (and stops listening for other processes' seat changes,
-// on a [Store] that reports them). Waiting for the calls first is what lets a
-// booking confirmed during Close still send its confirmation.
+// the sweeper (and stops listening for other processes' seat changes, on a
+// [Store] that reports them: Watch streams bring only this process's from
+// then on, until they end), waits for the calls already in flight to return
+// (a ConfirmBooking waiting on a slow gateway included), and only then ends
+// the Watch streams, closes the observers' queues and waits until every
+// queued event has been delivered; last it cancels the context observers are
+// called with. Waiting for the calls first is what lets a booking confirmed
+// during Close still send its confirmation.
 //
 // ctx bounds all the waiting. If it ends first, Close returns an error
 // matching ctx.Err() but shuts down all the same: observers are cancelled,
