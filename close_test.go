@@ -273,3 +273,49 @@ func TestCloseCountsEventsAnObserverNeverGot(t *testing.T) {
 			holds, delivered, got, holds-delivered)
 	}
 }
+
+// When Close gives up on an observer stuck in a call that ignores its ctx
+// (an SMTP client without a deadline, say), the events still queued for it,
+// those its goroutine had taken from the queue but not yet begun to deliver
+// included, are counted in Stats().EventsDropped as Close returns: not only
+// once the observer returns, which it may never do; and not again then.
+func TestCloseCountsAtOnceTheEventsOfAStuckObserver(t *testing.T) {
+	const holds = 6
+	entered, release := make(chan struct{}, holds), make(chan struct{}, holds)
+	var got []string
+	stuck := boxoffice.ObserverFunc(func(ctx context.Context, e boxoffice.Event) {
+		h, ok := e.(*boxoffice.SeatsHeld)
+		if !ok {
+			return
+		}
+		got = append(got, h.Seats[0])
+		entered <- struct{}{}
+		<-release // ctx ignored
+	})
+	f := newFixture(t, func(c *boxoffice.Config) { c.Observers = []boxoffice.Observer{stuck} })
+	f.hold("user0", "A1")
+	recv(t, entered, "the observer to get the first event")
+	for i := 1; i < holds; i++ {
+		f.hold(fmt.Sprintf("user%d", i), fmt.Sprintf("A%d", 1+i))
+	}
+	// Let the first go: the observer's goroutine takes the other five from
+	// the queue at once, and is stuck on the second for good.
+	release <- struct{}{}
+	recv(t, entered, "the observer to get the second event")
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel()
+	if err := f.sys.Close(ctx); err == nil {
+		t.Fatal("Close with a stuck observer returned nil")
+	}
+	if got := f.sys.Stats().EventsDropped; got != holds-2 {
+		t.Errorf("as Close returns, EventsDropped = %d; want %d (%d holds, 2 handed to the observer)", got, holds-2, holds)
+	}
+	close(release)
+	observed := make(chan struct{})
+	go func() { boxoffice.WaitObserversForTest(f.sys); close(observed) }()
+	recv(t, observed, "the observer goroutines to return")
+	if n := f.sys.Stats().EventsDropped; n != holds-2 || len(got) != 2 {
+		t.Errorf("once the observer returned: EventsDropped = %d, delivered %v; want %d and 2 delivered", n, got, holds-2)
+	}
+}

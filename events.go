@@ -51,10 +51,17 @@ func newDispatcher(cfg Config, stats *counters) *dispatcher {
 	return d
 }
 
-// deliver calls one observer, containing its panic.
+// deliver calls one observer, containing its panic. An observer that
+// ends its goroutine (runtime.Goexit, as t.FailNow does) is counted and
+// logged as one that panicked; its mailbox goes on on a new goroutine.
 func (d *dispatcher) deliver(cfg Config, o Observer, e Event) {
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
+		p := recover()
+		if p == nil && !returned {
+			p = "runtime.Goexit"
+		}
+		if p != nil {
 			d.stats.observerPanics.Add(1)
 			m := e.Meta()
 			cfg.Logger.Error("boxoffice: observer panicked", "observer", fmt.Sprintf("%T", o),
@@ -63,6 +70,7 @@ func (d *dispatcher) deliver(cfg Config, o Observer, e Event) {
 		}
 	}()
 	o.Notify(d.ctx, e)
+	returned = true
 }
 
 // listening reports whether anyone would receive an event of the show.
@@ -173,6 +181,11 @@ func (d *dispatcher) close(ctx context.Context) error {
 		select {
 		case <-r.box.Done():
 		case <-ctx.Done():
+			// Counted now, not once the observers return: one stuck in
+			// a call that ignores its ctx may never.
+			for _, r := range d.observers {
+				r.box.Discard()
+			}
 			return fmt.Errorf("boxoffice: close: observers still busy: %w", ctx.Err())
 		}
 	}

@@ -352,10 +352,20 @@ func (c *notifierConfig) sendOnce(ctx context.Context, deliver func(context.Cont
 	case err := <-done:
 		return err
 	case <-t.C():
-		return errSendTimeout
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	// A send that answered as the time ran out went out, or failed, on
+	// its own account: select picks at random among ready cases, and a
+	// success taken for a timeout would be sent again.
+	select {
+	case err := <-done:
+		return err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errSendTimeout
 }
 
 // deliverSafely calls deliver, turning its panic into an error: the sender

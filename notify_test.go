@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1259,6 +1261,67 @@ func TestMessageKeyOfNilEvents(t *testing.T) {
 	for _, e := range []boxoffice.Event{nil, (*boxoffice.PaymentFailed)(nil), (*boxoffice.BookingConfirmed)(nil)} {
 		if key := boxoffice.MessageKey(e); key != "" {
 			t.Errorf("MessageKey(%#v) = %q, want \"\"", e, key)
+		}
+	}
+}
+
+// returnedClock is a Clock whose timers have fired already, but whose
+// channel a select reads only once the send under way has returned: the
+// send timeout and the send's success come together.
+type returnedClock struct{ returned chan struct{} }
+
+func (c returnedClock) Now() time.Time { return notifyAt }
+func (c returnedClock) NewTimer(time.Duration) boxoffice.Timer {
+	ch := make(chan time.Time, 1)
+	ch <- notifyAt
+	return returnedTimer{c: ch, clock: c}
+}
+
+type returnedTimer struct {
+	c     chan time.Time
+	clock returnedClock
+}
+
+func (t returnedTimer) C() <-chan time.Time {
+	<-t.clock.returned
+	// Until the send's goroutine has handed its answer over and ended
+	// (bounded: a spin, not a sleep).
+	buf := make([]byte, 1<<20)
+	for range 10000 {
+		if !bytes.Contains(buf[:runtime.Stack(buf, true)], []byte("created by github.com/boxoffice-go/boxoffice.(*notifierConfig).sendOnce")) {
+			break
+		}
+		runtime.Gosched()
+	}
+	return t.c
+}
+func (t returnedTimer) Stop() bool                 { return false }
+func (t returnedTimer) Reset(d time.Duration) bool { return false }
+
+type countingEmail struct {
+	sent     atomic.Int64
+	returned chan struct{}
+}
+
+func (s *countingEmail) SendEmail(ctx context.Context, m boxoffice.EmailMessage) error {
+	s.sent.Add(1)
+	close(s.returned)
+	return nil
+}
+
+// A send that succeeded as its timeout ran out is a success: it is not
+// sent again (a second email to the customer, under a sender that cannot
+// drop a repeated key).
+func TestNotifierDoesNotResendASendThatSucceededAtItsTimeout(t *testing.T) {
+	for i := range 100 {
+		s := &countingEmail{returned: make(chan struct{})}
+		n := boxoffice.NewEmailNotifier(s, notifyContacts, boxoffice.WithNotifierClock(returnedClock{s.returned}),
+			boxoffice.WithSendAttempts(2), boxoffice.WithSendBackoff(-1),
+			boxoffice.WithNotifierLogger(slog.New(slog.DiscardHandler)))
+		held := &boxoffice.SeatsHeld{EventMeta: notifyMeta, Seats: []string{"A1"}, HeldUntil: notifyAt.Add(10 * time.Minute)}
+		n.Notify(t.Context(), held) // a second send panics (returned closed): a failed send, counted
+		if got := s.sent.Load(); got != 1 {
+			t.Fatalf("run %d: the message was sent %d times; want once", i, got)
 		}
 	}
 }

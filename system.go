@@ -187,13 +187,14 @@ func New(cfg Config) (*BookingSystem, error) {
 // [BookingSystem.AddMovie], [BookingSystem.AddTheater],
 // [BookingSystem.AddHall], [BookingSystem.ScheduleShow],
 // [BookingSystem.Sweep] and [BookingSystem.Watch] return [ErrClosed]), stops
-// the sweeper, waits for the calls already in flight to return (a
-// ConfirmBooking waiting on a slow gateway included), and only then closes
-// the observers' queues and waits until every queued event has been
-// delivered; last it cancels the context observers are called with and ends
-// the Watch streams (and stops listening for other processes' seat changes,
-// on a [Store] that reports them). Waiting for the calls first is what lets a
-// booking confirmed during Close still send its confirmation.
+// the sweeper (and stops listening for other processes' seat changes, on a
+// [Store] that reports them: Watch streams bring only this process's from
+// then on, until they end), waits for the calls already in flight to return
+// (a ConfirmBooking waiting on a slow gateway included), and only then ends
+// the Watch streams, closes the observers' queues and waits until every
+// queued event has been delivered; last it cancels the context observers are
+// called with. Waiting for the calls first is what lets a booking confirmed
+// during Close still send its confirmation.
 //
 // ctx bounds all the waiting. If it ends first, Close returns an error
 // matching ctx.Err() but shuts down all the same: observers are cancelled,
@@ -307,7 +308,7 @@ type Stats struct {
 	PaymentFailures  uint64 // bookings whose payment failed
 	Cancelled        uint64 // bookings cancelled
 	EventsDropped    uint64 // events lost by an observer or Watch stream that fell behind (open streams included), or queued or committed after Close gave up waiting
-	ObserverPanics   uint64 // observer calls that panicked (recovered)
+	ObserverPanics   uint64 // observer calls that panicked (recovered) or ended their goroutine (runtime.Goexit)
 	SweeperErrors    uint64 // sweeper transactions that failed (retried on a later tick); not those cut off by Close or by Sweep's ctx ending
 	RefundRetryFails uint64 // background attempts to settle a booking (pay money owed back, a refund or a void, or finish a payment left paying) that failed or panicked in the gateway (retried later, with backoff)
 	StoreConflictErr uint64 // operations that failed with ErrConflict from the Store

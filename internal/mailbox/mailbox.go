@@ -8,6 +8,7 @@ package mailbox
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // Mailbox queues items for one consumer. Put never blocks.
@@ -22,10 +23,15 @@ type Mailbox[T any] struct {
 	// item, rather than drop the oldest.
 	closeWhenFull bool
 	dropped       uint64 // by Put, from a full mailbox
-	// undelivered counts the items Run gave up on when its ctx ended.
+	// undelivered counts the items Run gave up on when its ctx ended,
+	// and those Discard dropped.
 	undelivered uint64
-	wake        chan struct{} // capacity 1: "there may be items"
-	done        chan struct{} // closed when Run returns
+	// inHand counts the items Run has taken and not yet begun to deliver:
+	// whoever swaps it to zero (Discard, abandon) counts them, so that
+	// Discard need not wait for a deliver that may never return.
+	inHand atomic.Int64
+	wake   chan struct{} // capacity 1: "there may be items"
+	done   chan struct{} // closed when Run returns
 }
 
 // New returns a mailbox holding at most max items (max ≥ 1).
@@ -115,6 +121,7 @@ func (m *Mailbox[T]) take(buf []T) (int, bool) {
 		m.n--
 		k++
 	}
+	m.inHand.Store(int64(k))
 	return k, m.closed
 }
 
@@ -122,17 +129,39 @@ func (m *Mailbox[T]) take(buf []T) (int, bool) {
 // empty or ctx is done. It is meant to run on its own goroutine; call it
 // once. When ctx ends first, the items not delivered are counted
 // (Undelivered) and discarded, and the mailbox is closed: Put refuses
-// items from then on, as after Close.
+// items from then on, as after Close. After Discard, Run returns once the
+// deliver running then, if any, has. A deliver that ends its goroutine
+// (runtime.Goexit) does not end the delivery: the items Run had taken are
+// put back, and a new goroutine goes on with them; Done is closed when
+// that one returns.
 func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
-	defer close(m.done)
+	var rest []T // taken, not yet handed to deliver
+	returned := false
+	defer func() {
+		if !returned { // runtime.Goexit in deliver
+			m.putBack(rest)
+			go m.Run(ctx, deliver)
+			return
+		}
+		close(m.done)
+	}()
+	m.run(ctx, deliver, &rest)
+	returned = true
+}
+
+func (m *Mailbox[T]) run(ctx context.Context, deliver func(T), rest *[]T) {
 	buf := make([]T, 64)
 	for {
 		k, closed := m.take(buf)
 		for i := range k {
 			if ctx.Err() != nil {
-				m.abandon(k - i)
+				m.abandon()
 				return
 			}
+			if m.inHand.Add(-1) < 0 {
+				return // Discard took the rest, and counted them
+			}
+			*rest = buf[i+1 : k]
 			deliver(buf[i])
 			var zero T
 			buf[i] = zero
@@ -146,20 +175,61 @@ func (m *Mailbox[T]) Run(ctx context.Context, deliver func(T)) {
 		select {
 		case <-m.wake:
 		case <-ctx.Done():
-			m.abandon(0)
+			m.abandon()
 			return
 		}
 	}
 }
 
-// abandon closes the mailbox and discards its items, counting them and
-// the taken ones Run did not deliver as undelivered.
-func (m *Mailbox[T]) abandon(taken int) {
+// putBack returns to the head of the queue, in order, the items that Run
+// had taken and not handed to deliver when its goroutine ended, unless
+// Discard or abandon counted them already. Those that no longer fit are
+// the oldest: dropped, and counted, as Put drops them.
+func (m *Mailbox[T]) putBack(rest []T) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.undelivered += uint64(taken + m.n)
+	n := int(max(0, m.inHand.Swap(0)))
+	rest = rest[len(rest)-n:]
+	for len(rest) > 0 && m.n+len(rest) > m.max {
+		rest = rest[1:]
+		m.dropped++
+	}
+	if len(rest) == 0 {
+		return
+	}
+	if m.items == nil {
+		m.items = make([]T, min(m.max, 16))
+	}
+	for m.n+len(rest) > len(m.items) {
+		m.grow()
+	}
+	for i := len(rest) - 1; i >= 0; i-- {
+		m.head = (m.head - 1 + len(m.items)) % len(m.items)
+		m.items[m.head] = rest[i]
+		m.n++
+	}
+}
+
+// abandon closes the mailbox and discards its items, counting them and
+// the taken ones Run did not begin to deliver as undelivered.
+func (m *Mailbox[T]) abandon() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.undelivered += uint64(m.n) + uint64(max(0, m.inHand.Swap(0)))
 	m.closed = true
 	m.items, m.head, m.n = nil, 0, 0
+}
+
+// Discard closes the mailbox and drops the items not yet handed to
+// deliver, those Run has taken from the queue included, counting them as
+// undelivered at once: for a consumer that gives up on a deliver that may
+// never return. The item being delivered, if any, is not counted.
+func (m *Mailbox[T]) Discard() {
+	m.abandon()
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Close stops accepting items; Run returns once the queued ones are
@@ -184,8 +254,8 @@ func (m *Mailbox[T]) Dropped() uint64 {
 	return m.dropped
 }
 
-// Undelivered returns how many items Run discarded because its ctx ended
-// before it could deliver them.
+// Undelivered returns how many items were discarded before they were
+// delivered: by Run because its ctx ended, or by Discard.
 func (m *Mailbox[T]) Undelivered() uint64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -132,6 +133,72 @@ func TestRunCountsWhatItGivesUpOn(t *testing.T) {
 	}
 	if m.Dropped() != 0 {
 		t.Errorf("Dropped = %d: nothing overflowed", m.Dropped())
+	}
+}
+
+// Discard counts at once what Run has not begun to deliver, the items it
+// has taken from the queue included, while a deliver is still running;
+// nothing is delivered after it, nor counted twice.
+func TestDiscardCountsWhileADeliverRuns(t *testing.T) {
+	const queued = 5
+	m := New[int](16)
+	for i := range queued {
+		m.Put(i)
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	var delivered []int
+	go m.Run(context.Background(), func(v int) {
+		delivered = append(delivered, v)
+		if v == 0 {
+			close(entered)
+			<-release
+		}
+	})
+	<-entered // Run has taken all five, and delivers the first
+	m.Put(queued)
+	m.Discard()
+	if got := m.Undelivered(); got != queued {
+		t.Errorf("Undelivered = %d as Discard returns, want %d (4 taken, 1 queued)", got, queued)
+	}
+	if m.Put(99) {
+		t.Error("Put after Discard reported true")
+	}
+	close(release)
+	<-m.Done()
+	if !slices.Equal(delivered, []int{0}) {
+		t.Errorf("delivered %v, want only [0]", delivered)
+	}
+	if got := m.Undelivered(); got != queued {
+		t.Errorf("Undelivered = %d once Run returned, want %d", got, queued)
+	}
+}
+
+// A deliver that ends its goroutine (runtime.Goexit) does not end the
+// delivery: the items Run had taken come next, in order, on a new
+// goroutine, and Done waits for that one.
+func TestRunGoesOnAfterGoexit(t *testing.T) {
+	const queued = 5
+	m := New[int](16)
+	for i := range queued {
+		m.Put(i)
+	}
+	var delivered []int
+	exited := false
+	go m.Run(context.Background(), func(v int) {
+		delivered = append(delivered, v)
+		if v == 1 && !exited {
+			exited = true
+			runtime.Goexit()
+		}
+	})
+	m.Put(queued) // behind the ones Run has taken, or with them
+	m.Close()
+	<-m.Done()
+	if want := seq(0, queued+1); !slices.Equal(delivered, want) {
+		t.Errorf("delivered %v, want %v", delivered, want)
+	}
+	if m.Undelivered() != 0 || m.Dropped() != 0 {
+		t.Errorf("Undelivered = %d, Dropped = %d; want 0, 0", m.Undelivered(), m.Dropped())
 	}
 }
 
