@@ -504,6 +504,7 @@ type holdOp struct {
 	bs             *BookingSystem
 	entry          *showEntry // whose scratch it is: the zone of its events
 	start          time.Time  // the show's start, set with bs: a show's start never changes
+	startAt        instant    // start's instant, for comparisons without a Time.Before call
 	userID, showID string
 	idx            []int // layout positions of seats; the buffer is reused
 	seats          []BookingSeat
@@ -569,7 +570,12 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 
 func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	h.kept = nil // a Store may run the transaction again
-	if !now.Before(h.start) {
+	// now as an instant, compared with the show's start and the seats'
+	// deadlines in place: now comes from storedTime, without a monotonic
+	// reading, so Time.Before would compare the same seconds and
+	// nanoseconds, at a call each.
+	at := instantOf(now)
+	if !at.before(h.startAt) {
 		// Judged here, on the transaction's clock reading, like a seat's
 		// expiry: a check before the lock could pass a moment too early.
 		return &ShowStartedError{ShowID: h.showID, Start: h.start}
@@ -594,7 +600,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	// Each seat is asked for, unless the in-memory Store finds them all
 	// free (the common case) in place, without a Seat call per seat.
 	ask := h.idx
-	if mt != nil && mt.seatsFree(h.idx, now) {
+	if mt != nil && mt.seatsFree(h.idx, at) {
 		ask = nil
 	}
 	for k, i := range ask {
@@ -634,7 +640,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			return &RateLimitError{UserID: h.userID, Limit: LimitSeatsPerShow}
 		}
 	}
-	until := holdDeadline(now, h.bs.cfg.HoldTTL, h.start)
+	until := holdDeadlineAt(now, h.bs.cfg.HoldTTL, h.start, h.startAt)
 	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: until}
 	if mt != nil {
 		// The in-memory Store keeps the record HoldSeats allocated,
@@ -1029,6 +1035,15 @@ func extendRepeatWindow(ttl time.Duration) time.Duration {
 // holdDeadline is the deadline of a hold made or extended at now: ttl from
 // now, but not past the show's start, when the seats can no longer be sold.
 func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
+	return holdDeadlineAt(now, ttl, start, instantOf(start))
+}
+
+// holdDeadlineAt is holdDeadline with start's instant, startAt, known (a
+// hold's transaction keeps its show's): the deadline is compared with it
+// as an instant, not through a Time.Before call. The deadline built has
+// no monotonic reading, so Time.Before compared the same seconds and
+// nanoseconds.
+func holdDeadlineAt(now time.Time, ttl time.Duration, start time.Time, startAt instant) time.Time {
 	// storedTime(now.Add(ttl)) (a ttl finer than a microsecond would take
 	// the deadline off the grid), built from now's seconds and nanoseconds
 	// as storedTime builds its time: Time.Add, not inlined, with its
@@ -1039,10 +1054,14 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 	if ns < 0 {
 		sec, ns = sec-1, ns+1e9
 	}
-	// time.Unix carries a whole second of ns into sec: cutting before it
-	// does cuts the same, a microsecond dividing a second.
-	if until := time.Unix(sec, ns/1000*1000).UTC(); until.Before(start) {
-		return until
+	// Cut to the microsecond, then carry a whole second of ns into sec as
+	// time.Unix would: a microsecond divides a second, so cutting first
+	// cuts the same.
+	if ns = ns / 1000 * 1000; ns >= 1e9 {
+		sec, ns = sec+1, ns-1e9
+	}
+	if (instant{sec: sec + unixToInternal, nsec: int32(ns)}).before(startAt) {
+		return time.Unix(sec, ns).UTC()
 	}
 	return start
 }
@@ -1235,7 +1254,9 @@ func endHoldAllowed(id BookingID, status BookingStatus, heldUntil time.Time, to 
 	if status == to {
 		return false, nil
 	}
-	expired := !now.Before(heldUntil)
+	// As instants: now comes from storedTime, without a monotonic
+	// reading, so Time.Before compares the same, at a call.
+	expired := !instantOf(now).before(instantOf(heldUntil))
 	switch {
 	case to == StatusReleased && (status == StatusHeld && expired || status == StatusExpired):
 		return false, &TransitionError{Booking: id, From: status, To: to, Expired: true}
