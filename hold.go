@@ -505,6 +505,7 @@ type holdOp struct {
 	bs             *BookingSystem
 	entry          *showEntry // whose scratch it is: the zone of its events
 	start          time.Time  // the show's start, set with bs: a show's start never changes
+	startAt        instant    // start's instant, for comparisons without a Time.Before call
 	userID, showID string
 	idx            []int // layout positions of seats; the buffer is reused
 	seats          []BookingSeat
@@ -570,7 +571,12 @@ func (bs *BookingSystem) runHold(ctx context.Context, e *showEntry, req *holdReq
 
 func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	h.kept = nil // a Store may run the transaction again
-	if !now.Before(h.start) {
+	// now as an instant, compared with the show's start and the seats'
+	// deadlines in place: now comes from storedTime, without a monotonic
+	// reading, so Time.Before would compare the same seconds and
+	// nanoseconds, at a call each.
+	at := instantOf(now)
+	if !at.before(h.startAt) {
 		// Judged here, on the transaction's clock reading, like a seat's
 		// expiry: a check before the lock could pass a moment too early.
 		return &ShowStartedError{ShowID: h.showID, Start: h.start}
@@ -595,7 +601,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 	// Each seat is asked for, unless the in-memory Store finds them all
 	// free (the common case) in place, without a Seat call per seat.
 	ask := h.idx
-	if mt != nil && mt.seatsFree(h.idx, now) {
+	if mt != nil && mt.seatsFree(h.idx, at) {
 		ask = nil
 	}
 	for k, i := range ask {
@@ -635,7 +641,7 @@ func (h *holdOp) run(tx ShowTx, now time.Time, ev *[]Event) error {
 			return &RateLimitError{UserID: h.userID, Limit: LimitSeatsPerShow}
 		}
 	}
-	until := holdDeadline(now, h.bs.cfg.HoldTTL, h.start)
+	until := holdDeadlineAt(now, h.bs.cfg.HoldTTL, h.start, h.startAt)
 	slot := SeatSlot{Status: SeatHeld, Booking: h.id, HeldUntil: until}
 	if mt != nil {
 		// The in-memory Store keeps the record HoldSeats allocated,
@@ -871,9 +877,18 @@ func (b *Booking) meta(now time.Time, loc *time.Location) EventMeta {
 // what" in the package documentation).
 func (bs *BookingSystem) ReleaseHold(ctx context.Context, bookingID BookingID) (b Booking, err error) {
 	// The booking is written once, into b, and its Seats cloned in place:
-	// passed up by value through endHold's three levels, a Booking of 360
-	// bytes was copied eight times, a tenth of a hold and release.
-	err = bs.endHold(ctx, bookingID, StatusReleased, &b)
+	// passed up by value through three levels, a Booking of 360 bytes was
+	// copied eight times, a tenth of a hold and release.
+	if err = bs.refuseClosed(); err != nil {
+		return Booking{}, err
+	}
+	// Unchecked: the booking is looked up once, under the show's write
+	// lock (MemoryStore.numberedPlace).
+	if err = bs.endHoldAt(ctx, bookingID, StatusReleased, true, &b); err == errNotInPlace {
+		// Not in the show its ID is numbered with: as the bookings index
+		// says (a booking another show's transaction put), or not found.
+		err = bs.endHoldAt(ctx, bookingID, StatusReleased, false, &b)
+	}
 	b.Seats = cloneSeats(b.Seats)
 	return b, err
 }
@@ -1027,6 +1042,15 @@ func extendRepeatWindow(ttl time.Duration) time.Duration {
 // holdDeadline is the deadline of a hold made or extended at now: ttl from
 // now, but not past the show's start, when the seats can no longer be sold.
 func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
+	return holdDeadlineAt(now, ttl, start, instantOf(start))
+}
+
+// holdDeadlineAt is holdDeadline with start's instant, startAt, known (a
+// hold's transaction keeps its show's): the deadline is compared with it
+// as an instant, not through a Time.Before call. The deadline built has
+// no monotonic reading, so Time.Before compared the same seconds and
+// nanoseconds.
+func holdDeadlineAt(now time.Time, ttl time.Duration, start time.Time, startAt instant) time.Time {
 	// storedTime(now.Add(ttl)) (a ttl finer than a microsecond would take
 	// the deadline off the grid), built from now's seconds and nanoseconds
 	// as storedTime builds its time: Time.Add, not inlined, with its
@@ -1037,49 +1061,45 @@ func holdDeadline(now time.Time, ttl time.Duration, start time.Time) time.Time {
 	if ns < 0 {
 		sec, ns = sec-1, ns+1e9
 	}
-	// time.Unix carries a whole second of ns into sec: cutting before it
-	// does cuts the same, a microsecond dividing a second.
-	if until := time.Unix(sec, ns/1000*1000).UTC(); until.Before(start) {
-		return until
+	// Cut to the microsecond, then carry a whole second of ns into sec as
+	// time.Unix would: a microsecond divides a second, so cutting first
+	// cuts the same.
+	if ns = ns / 1000 * 1000; ns >= 1e9 {
+		sec, ns = sec+1, ns-1e9
+	}
+	if (instant{sec: sec + unixToInternal, nsec: int32(ns)}).before(startAt) {
+		return time.Unix(sec, ns).UTC()
 	}
 	return start
 }
 
-// endHold moves a held booking to released (by its owner) or expired (by
-// the sweeper, once its deadline has passed) and frees its seats. It
-// stores the booking in *out (sharing its Seats with the Store), or
-// leaves *out as it is on an error. *out must be a zero Booking
-// (bookingRecord.fill).
-func (bs *BookingSystem) endHold(ctx context.Context, bookingID BookingID, to BookingStatus, out *Booking) error {
-	if to == StatusReleased {
-		if err := bs.refuseClosed(); err != nil {
+// endHoldAt releases (to StatusReleased, ReleaseHold) a held booking,
+// found by placeOfBooking, and frees its seats. It stores the booking in
+// *out (sharing its Seats with the Store), or leaves *out as it is on an
+// error. *out must be a zero Booking (bookingRecord.fill).
+func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to BookingStatus, unchecked bool, out *Booking) error {
+	var e *showEntry
+	var pl bookingPlace
+	if unchecked && bs.mem != nil {
+		// The common case, placeOfBooking's answer in one frame of two.
+		if err := ctx.Err(); err != nil {
 			return err
 		}
+		e, pl = bs.numberedEntry(bookingID)
 	}
-	// Unchecked: the booking is looked up once, under the show's write
-	// lock (MemoryStore.numberedPlace).
-	err := bs.endHoldAt(ctx, bookingID, to, true, out)
-	if err == errNotInPlace {
-		// Not in the show its ID is numbered with: as the bookings index
-		// says (a booking another show's transaction put), or not found.
-		err = bs.endHoldAt(ctx, bookingID, to, false, out)
-	}
-	return err
-}
-
-// endHoldAt is endHold, the booking found by placeOfBooking.
-func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to BookingStatus, unchecked bool, out *Booking) error {
-	e, pl, err := bs.placeOfBooking(ctx, bookingID, unchecked)
-	if err != nil {
-		if pl.unchecked {
-			// The show the ID names, whose entry did not load, may not
-			// have the booking: the error is the checked lookup's. Only
-			// then: any other error is the checked lookup's already (the
-			// in-memory Store's index, another Store's read, which a
-			// second lookup would only repeat).
-			return errNotInPlace
+	if e == nil {
+		var err error
+		if e, pl, err = bs.placeOfBooking(ctx, bookingID, unchecked); err != nil {
+			if pl.unchecked {
+				// The show the ID names, whose entry did not load, may not
+				// have the booking: the error is the checked lookup's. Only
+				// then: any other error is the checked lookup's already (the
+				// in-memory Store's index, another Store's read, which a
+				// second lookup would only repeat).
+				return errNotInPlace
+			}
+			return err
 		}
-		return err
 	}
 	if to == StatusReleased {
 		gs, err := bs.enterShow(e) // the show's stripe: see callGate
@@ -1088,7 +1108,7 @@ func (bs *BookingSystem) endHoldAt(ctx context.Context, bookingID BookingID, to 
 		}
 		defer bs.leave(gs)
 	}
-	_, err = bs.endHoldIn(ctx, e, bookingID, pl, to, out)
+	_, err := bs.endHoldIn(ctx, e, bookingID, pl, to, out)
 	return err
 }
 
@@ -1241,7 +1261,9 @@ func endHoldAllowed(id BookingID, status BookingStatus, heldUntil time.Time, to 
 	if status == to {
 		return false, nil
 	}
-	expired := !now.Before(heldUntil)
+	// As instants: now comes from storedTime, without a monotonic
+	// reading, so Time.Before compares the same, at a call.
+	expired := !instantOf(now).before(instantOf(heldUntil))
 	switch {
 	case to == StatusReleased && (status == StatusHeld && expired || status == StatusExpired):
 		return false, &TransitionError{Booking: id, From: status, To: to, Expired: true}
@@ -1296,6 +1318,39 @@ func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID
 // unchecked, where it may have it (see MemoryStore.numberedPlace). An
 // entry that fails to load still comes with the place (endHoldAt looks
 // again when it is unchecked).
+// numberedEntry is placeOfBooking(ctx, id, true) on the in-memory Store
+// when the show the ID is numbered with has its entry loaded (every
+// release of a hold made in this process), less its check of ctx: the
+// entry and the unchecked place (MemoryStore.numberedPlace), or a nil
+// entry for placeOfBooking to answer. The four calls placeOfBooking makes
+// to get there (showOfBooking, numberedPlace, numberedShow) were a fiftieth
+// of a hold and release, in frames and in passing the place up.
+func (bs *BookingSystem) numberedEntry(id BookingID) (*showEntry, bookingPlace) {
+	// MemoryStore.numberedShow, written out: a frame less.
+	s := bs.mem
+	n, slot, ok := s.mask.numbered(id)
+	if !ok {
+		return nil, bookingPlace{}
+	}
+	p := s.numbered.Load()
+	if p == nil || int64(n) >= int64(len(*p)) {
+		return nil, bookingPlace{}
+	}
+	r := (*p)[n]
+	if r == nil {
+		return nil, bookingPlace{}
+	}
+	e := bs.shows.numbered.get(r.number)
+	if e == nil || e.rec != r {
+		return nil, bookingPlace{}
+	}
+	pl := bookingPlace{rec: r, slot: placeNoSlot, unchecked: true}
+	if slot != noSlot {
+		pl.slot = int32(slot) // under 1<<24 (noSlot)
+	}
+	return e, pl
+}
+
 func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID, unchecked bool) (*showEntry, bookingPlace, error) {
 	if bs.mem != nil {
 		// The in-memory Store's booking index names the show: copying the

@@ -169,7 +169,7 @@ func TestMemorySeatSlotsAsSeatSlots(t *testing.T) {
 			for _, now := range nows {
 				readAt("UpdateShow", tx, now)
 				for i, w := range want {
-					if got, want := tx.(*memTx).seatsFree([]int{i}, now), w.StatusAt(now) == SeatAvailable; got != want {
+					if got, want := tx.(*memTx).seatsFree([]int{i}, instantOf(now)), w.StatusAt(now) == SeatAvailable; got != want {
 						rt.Fatalf("seatsFree([%d]) at %s = %v for %+v, want %v", i, now.Format(time.RFC3339Nano), got, w, want)
 					}
 				}

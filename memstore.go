@@ -1622,12 +1622,11 @@ func logSeat(undo []seatUndo, i int, s *memSlot) []seatUndo {
 }
 
 // seatsFree reports whether the seats at positions idx are all
-// available at now (SeatSlot.StatusAt), reading them in place: what a
+// available at the instant at (SeatSlot.StatusAt), reading them in place: what a
 // hold's transaction asks of every seat, a Seat call per seat that copies
 // the slot out.
-func (tx *memTx) seatsFree(idx []int, now time.Time) bool {
+func (tx *memTx) seatsFree(idx []int, at instant) bool {
 	seats := tx.rec.seats
-	at := instantOf(now)
 	for _, i := range idx {
 		if i < 0 || i >= len(seats) {
 			return false

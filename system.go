@@ -450,7 +450,7 @@ func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord
 		s.events = s.events[:0] // a Store may run a transaction again
 		return s.op.run(tx, storedTime(bs.clock.Now()), s.ev)
 	}
-	s.hold.bs, s.hold.entry, s.hold.start = bs, e, show.Start
+	s.hold.bs, s.hold.entry, s.hold.start, s.hold.startAt = bs, e, show.Start, instantOf(show.Start)
 	s.end.bs, s.end.entry, s.end.layout, s.end.start = bs, e, layout, show.Start
 	return e
 }
