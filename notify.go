@@ -111,7 +111,8 @@ type Contact struct {
 
 // ContactBook finds a customer's contact from the user ID the bookings
 // carry. A user it does not know is reported with an error matching
-// [ErrNotFound]; the notifiers skip such users without complaint.
+// [ErrNotFound]; the notifiers skip such users without complaint. The
+// notifiers bound each lookup by their send timeout ([WithSendTimeout]).
 type ContactBook interface {
 	Contact(ctx context.Context, userID string) (Contact, error)
 }
@@ -199,11 +200,13 @@ func WithSendAttempts(n int) NotifierOption {
 	}
 }
 
-// WithSendTimeout bounds each send: once d has passed on the notifier's
-// [Clock], the send's ctx is cancelled and the send counts as failed, so a
-// hung provider cannot block the observer's queue. A sender that ignores
-// its ctx is left to return on its own goroutine. The default is 30 s;
-// 0 keeps it, and d < 0 turns the timeout off.
+// WithSendTimeout bounds each send, and each [ContactBook] lookup: once d
+// has passed on the notifier's [Clock], the call's ctx is cancelled and
+// it counts as failed (a lookup is not retried: the message is not sent),
+// so a hung provider or contact database cannot block the observer's
+// queue. A sender or ContactBook that ignores its ctx is left to return
+// on its own goroutine. The default is 30 s; 0 keeps it, and d < 0 turns
+// the timeout off.
 func WithSendTimeout(d time.Duration) NotifierOption {
 	return func(c *notifierConfig) {
 		if d != 0 {
@@ -334,6 +337,10 @@ func gaveUp(ctx context.Context, err error, n int) error {
 // errSendTimeout is the failure of a send that outlived the send timeout.
 var errSendTimeout = fmt.Errorf("boxoffice: send timed out: %w", context.DeadlineExceeded)
 
+// errLookupTimeout is the failure of a ContactBook lookup that outlived
+// the send timeout.
+var errLookupTimeout = fmt.Errorf("boxoffice: contact lookup timed out: %w", context.DeadlineExceeded)
+
 // sendOnce calls deliver once, giving up on it after c.timeout on c.clock
 // or when ctx ends: it then cancels the send's ctx and returns, leaving a
 // sender that ignores ctx to finish on its own goroutine. A panic of the
@@ -383,7 +390,24 @@ func deliverSafely(ctx context.Context, deliver func(context.Context) error) (er
 // lookup returns the user's contact. ok is false when the user is unknown
 // (silently) or the book failed (logged).
 func (c *notifierConfig) lookup(ctx context.Context, book ContactBook, channel string, e Event) (Contact, bool) {
-	contact, err := book.Contact(ctx, e.Meta().UserID)
+	userID := e.Meta().UserID
+	var contact Contact
+	var err error
+	if m, ok := book.(ContactMap); ok {
+		contact, err = m.Contact(ctx, userID) // cannot hang: spare the goroutine
+	} else {
+		// Bounded like a send: a contact database that hangs must not
+		// hold up the observer's queue. contact is read only once the
+		// call has answered.
+		err = c.sendOnce(ctx, func(ctx context.Context) error {
+			var err error
+			contact, err = book.Contact(ctx, userID)
+			return err
+		})
+		if errors.Is(err, errSendTimeout) {
+			err = errLookupTimeout
+		}
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return Contact{}, false

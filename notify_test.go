@@ -985,6 +985,88 @@ func TestNotifierSendTimeout(t *testing.T) {
 	}
 }
 
+// hangingContacts is a ContactBook whose first lookup hangs until release
+// is closed, whatever its ctx says, then reports whether that ctx was
+// cancelled; later lookups answer from notifyContacts.
+type hangingContacts struct {
+	calls     atomic.Int32
+	release   chan struct{}
+	cancelled chan bool
+}
+
+func (h *hangingContacts) Contact(ctx context.Context, userID string) (boxoffice.Contact, error) {
+	if h.calls.Add(1) == 1 {
+		<-h.release
+		h.cancelled <- ctx.Err() != nil
+	}
+	return notifyContacts.Contact(ctx, userID)
+}
+
+// TestNotifierContactLookupTimeout: a ContactBook lookup that hangs is
+// bounded by the send timeout, like a send, so that a contact database
+// that stops answering cannot hold up every later message of the
+// observer's queue. The message whose lookup timed out is not sent (a
+// lookup is not retried), and the failure is logged.
+func TestNotifierContactLookupTimeout(t *testing.T) {
+	builds := []struct {
+		channel string
+		build   func(s *scriptedSender, book boxoffice.ContactBook, opts ...boxoffice.NotifierOption) boxoffice.Observer
+	}{
+		{"email", func(s *scriptedSender, book boxoffice.ContactBook, opts ...boxoffice.NotifierOption) boxoffice.Observer {
+			return boxoffice.NewEmailNotifier(s, book, opts...)
+		}},
+		{"sms", func(s *scriptedSender, book boxoffice.ContactBook, opts ...boxoffice.NotifierOption) boxoffice.Observer {
+			return boxoffice.NewSMSNotifier(s, book, opts...)
+		}},
+	}
+	for _, nt := range builds {
+		t.Run(nt.channel, func(t *testing.T) {
+			clock := fakeclock.New(notifyAt)
+			var logs bytes.Buffer
+			book := &hangingContacts{release: make(chan struct{}), cancelled: make(chan bool, 1)}
+			defer func() {
+				close(book.release)
+				select {
+				case c := <-book.cancelled:
+					if !c {
+						t.Error("the timed-out lookup's ctx was not cancelled")
+					}
+				case <-time.After(hangBound):
+					t.Errorf("waited %v for the hung lookup to return", hangBound)
+				}
+			}()
+			sender := newScriptedSender(func(int, context.Context) error { return nil })
+			n := nt.build(sender, book, boxoffice.WithNotifierClock(clock),
+				boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
+			held := &boxoffice.SeatsHeld{EventMeta: notifyMeta, Seats: []string{"A1"}, HeldUntil: notifyAt.Add(10 * time.Minute)}
+			done := notifyAsync(t.Context(), n, held)
+			// The lookup's timeout; without one, none comes.
+			waitCtx, cancel := context.WithTimeout(t.Context(), hangBound)
+			defer cancel()
+			if err := clock.WaitForTimers(waitCtx, 1); err != nil {
+				t.Fatalf("no timer armed for the hung lookup within %v: %v", hangBound, err)
+			}
+			clock.Advance(30*time.Second - time.Nanosecond)
+			select {
+			case <-done:
+				t.Fatal("Notify returned before the default send timeout of 30 s")
+			default:
+			}
+			clock.Advance(time.Nanosecond)
+			waitDone(t, done, "Notify of the message whose lookup hangs")
+			if !strings.Contains(logs.String(), "contact lookup timed out") {
+				t.Errorf("log %q; want the lookup's timeout", logs.String())
+			}
+
+			confirmed := &boxoffice.BookingConfirmed{EventMeta: notifyMeta, Seats: []string{"A1"}, Total: 1500}
+			waitDone(t, notifyAsync(t.Context(), n, confirmed), "Notify of the next message")
+			if _, _, bodies := sender.snapshot(); len(bodies) != 1 {
+				t.Errorf("delivered %q; want only the next message", bodies)
+			}
+		})
+	}
+}
+
 // Once the notifier's ctx ends (the BookingSystem's Close cancels it when
 // it stops waiting), a message waiting for its retry is given up at once.
 func TestNotifierStopsRetryingWhenItsContextEnds(t *testing.T) {
