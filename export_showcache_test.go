@@ -25,3 +25,16 @@ func NumberedShowsForTest(bs *BookingSystem) int {
 	}
 	return n
 }
+
+// DroppedShowLocksForTest returns how many locks of dropped show entries
+// bs keeps for the shows' next entries (showShard.locks).
+func DroppedShowLocksForTest(bs *BookingSystem) int {
+	n := 0
+	for i := range bs.shows.shards {
+		sh := &bs.shows.shards[i]
+		sh.mu.RLock()
+		n += len(sh.locks)
+		sh.mu.RUnlock()
+	}
+	return n
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/boxoffice-go/boxoffice/internal/deadlines"
 	"github.com/boxoffice-go/boxoffice/internal/randid"
@@ -368,14 +369,14 @@ func (bs *BookingSystem) Stats() Stats {
 // data, the lock that serializes this process's work on it, and the
 // scratch state of the running transaction.
 type showEntry struct {
-	// sem is the show's lock, unless rec is set: a channel, so that a
-	// caller waits for it only as long as its ctx lets it (lockCtx).
-	sem    chan struct{}
+	// lock is the show's lock, unless rec is set. Every entry of the
+	// show alive shares it (see showLock), dropped ones too.
+	lock   *showLock
 	show   Show
 	layout *Layout
 	// rec is the show's record when the Store is a MemoryStore. Its own
 	// per-show lock (rec.mu) then serializes this process's work on the
-	// show, and transactions run on rec directly: taking e.sem as well, and
+	// show, and transactions run on rec directly: taking e.lock as well, and
 	// finding the record by ID under the store's catalog lock, would be a
 	// second lock and a second map lookup on every operation, with nothing
 	// left for them to protect.
@@ -439,11 +440,29 @@ type txScratch struct {
 	end  endHoldOp
 }
 
-func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord) *showEntry {
+// showLock is a show's lock on a Store other than the in-memory one: a
+// channel, so that a caller waits for it only as long as its ctx lets it
+// (lockCtx). It belongs to the show, not to one entry: the sweeper drops
+// an ended show's entry (forgetEnded) while calls may still hold it, wait
+// for it, or have it looked up (and the hold queue keeps entries too),
+// and a new entry of the show, made by the next lookup, takes the same
+// lock (showShard.locks). With a lock of its own, a transaction of the
+// new entry ran beside one of the old: two commits of the show at once in
+// this process, published in either order, and the show's Watch
+// bookkeeping (showStreams.published, seen) written by both at once.
+type showLock struct{ sem chan struct{} }
+
+// newShowEntry makes the show's entry; lock is the lock of its dropped
+// entries that some call may still use, if any (nil for the in-memory
+// Store, whose record's lock is the show's).
+func (bs *BookingSystem) newShowEntry(show Show, layout *Layout, rec *showRecord, lock *showLock) *showEntry {
 	stripe := bs.stats.nextStripe()
 	e := &showEntry{show: show, layout: layout, rec: rec, hot: &bs.stats.hot[stripe%hotStripes], stripe: stripe}
 	if rec == nil {
-		e.sem = make(chan struct{}, 1)
+		if lock == nil {
+			lock = &showLock{sem: make(chan struct{}, 1)}
+		}
+		e.lock = lock
 	}
 	s := &e.tx
 	s.run = func(tx ShowTx) error {
@@ -469,13 +488,14 @@ func (e *showEntry) lockCtx(ctx context.Context) error {
 		e.rec.mu.Lock()
 		return nil
 	}
+	sem := e.lock.sem
 	select {
-	case e.sem <- struct{}{}:
+	case sem <- struct{}{}:
 		return nil
 	default:
 	}
 	select {
-	case e.sem <- struct{}{}:
+	case sem <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -488,7 +508,7 @@ func (e *showEntry) tryLock() bool {
 		return e.rec.mu.TryLock()
 	}
 	select {
-	case e.sem <- struct{}{}:
+	case e.lock.sem <- struct{}{}:
 		return true
 	default:
 		return false
@@ -499,7 +519,7 @@ func (e *showEntry) unlock() {
 	if e.rec != nil {
 		e.rec.mu.Unlock()
 	} else {
-		<-e.sem
+		<-e.lock.sem
 	}
 }
 
@@ -572,6 +592,11 @@ func (t *numberedEntries) drop(e *showEntry) {
 type showShard struct {
 	mu sync.RWMutex
 	m  map[string]*showEntry
+	// locks holds, by show, the lock of the show's dropped entries
+	// (forgetEnded), as long as one of them is alive: a new entry of the
+	// show takes it (see showLock). Weak, so that the lock goes once
+	// nothing can use it; forgetEnded deletes those gone.
+	locks map[string]weak.Pointer[showLock]
 	// scheduling holds the shows that ScheduleShow is adding, each with a
 	// channel closed once its ShowScheduled is published: entry makes no
 	// entry for such a show until then (see ScheduleShow).
@@ -675,7 +700,12 @@ func (bs *BookingSystem) entry(ctx context.Context, showID string) (*showEntry, 
 		return bs.entry(ctx, showID)
 	}
 	defer sh.mu.Unlock()
-	e = bs.newShowEntry(show, hall.Layout, rec)
+	var lock *showLock
+	if w, ok := sh.locks[showID]; ok && rec == nil {
+		lock = w.Value() // nil once no dropped entry of the show is left
+		delete(sh.locks, showID)
+	}
+	e = bs.newShowEntry(show, hall.Layout, rec, lock)
 	e.zone.Store(zone)
 	sh.m[showID] = e
 	bs.shows.numbered.set(e)
@@ -829,8 +859,11 @@ func (e *showEntry) eventZone() *time.Location {
 // cached. Afterwards the sweeper drops it, so that a process that runs for
 // months does not keep every show it ever served (with, on most Stores,
 // a Layout of its own); a later call on the show loads it again. Dropping
-// is safe at any time: a show's transactions are serialized by its Store,
-// and an entry is only a cache of what the Store has.
+// is safe at any time: an entry is a cache of what the Store has (a
+// show's catalog data never changes; whether it is cancelled is read in
+// each transaction), and a new entry of the show shares the show's lock
+// with any dropped one still in use (showLock), so this process still
+// runs one transaction of the show at a time.
 const endedShowRetention = 24 * time.Hour
 
 // forgetEnded drops the entries of shows that ended before the given time.
@@ -846,6 +879,17 @@ func (c *showCache) forgetEnded(before time.Time) {
 			if end.Before(before) {
 				delete(sh.m, id)
 				c.numbered.drop(e)
+				if e.lock != nil {
+					if sh.locks == nil {
+						sh.locks = make(map[string]weak.Pointer[showLock])
+					}
+					sh.locks[id] = weak.Make(e.lock)
+				}
+			}
+		}
+		for id, w := range sh.locks {
+			if w.Value() == nil { // no entry of the show is left to use it
+				delete(sh.locks, id)
 			}
 		}
 		sh.mu.Unlock()
