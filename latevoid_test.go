@@ -89,23 +89,7 @@ func TestLateReplayOfChargeAfterUnrecordedVoid(t *testing.T) {
 			}
 
 			// Whatever is left owed, the sweepers of both processes pay.
-			for range 4 {
-				f.clock.Advance(2 * time.Hour)
-				for _, sys := range []*boxoffice.BookingSystem{a, late, f.sys} {
-					if _, err := sys.Sweep(f.ctx); err != nil {
-						t.Fatalf("Sweep: %v", err)
-					}
-				}
-			}
-			got := f.booking(b.ID)
-			if got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 || got.Refund.Amount != b.Total {
-				t.Errorf("booking: %s, refund %s, owing %s (payment %s, attempts %d); want failed, %s given back, nothing owed",
-					got.Status, got.Refund.Amount, got.RefundOwed(), got.Payment.Amount, got.Payment.Attempts, b.Total)
-			}
-			if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
-				t.Errorf("ledger: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
-			}
-			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+			wantGivenBackOnce(t, f, gw, b, a, late, f.sys)
 		})
 	}
 }
@@ -164,23 +148,7 @@ func TestLateReplayOfUnknownChargeAfterUnrecordedVoid(t *testing.T) {
 			}
 
 			// Whatever is left owed, the sweepers of both processes pay.
-			for range 4 {
-				f.clock.Advance(2 * time.Hour)
-				for _, sys := range []*boxoffice.BookingSystem{a, late, f.sys} {
-					if _, err := sys.Sweep(f.ctx); err != nil {
-						t.Fatalf("Sweep: %v", err)
-					}
-				}
-			}
-			got := f.booking(b.ID)
-			if got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 || got.Refund.Amount != b.Total {
-				t.Errorf("booking: %s, refund %s, owing %s (payment %s, attempts %d); want failed, %s given back, nothing owed",
-					got.Status, got.Refund.Amount, got.RefundOwed(), got.Payment.Amount, got.Payment.Attempts, b.Total)
-			}
-			if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
-				t.Errorf("ledger: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
-			}
-			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+			wantGivenBackOnce(t, f, gw, b, a, late, f.sys)
 		})
 	}
 }
@@ -225,21 +193,32 @@ func TestLateReceiptWhileNotFoundInFlight(t *testing.T) {
 			close(voidGo) // R's "not found", asked before the charge landed
 			recv(t, retried, "R to answer")
 
-			for range 4 {
-				f.clock.Advance(2 * time.Hour)
-				for _, sys := range []*boxoffice.BookingSystem{l, r, f.sys} {
-					if _, err := sys.Sweep(f.ctx); err != nil {
-						t.Fatalf("Sweep: %v", err)
-					}
-				}
-			}
-			got := f.booking(b.ID)
-			charged, refunded := gw.ledger.Totals()
-			if charged != b.Total || refunded != b.Total || got.RefundOwed() != 0 {
-				t.Errorf("booking %s owing %s, refunded %s; ledger charged %s, refunded %s: want %s charged and given back once, nothing owed",
-					got.Status, got.RefundOwed(), got.Refund.Amount, charged, refunded, b.Total)
-			}
-			t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+			wantGivenBackOnce(t, f, gw, b, l, r, f.sys)
 		})
 	}
+}
+
+// wantGivenBackOnce runs the sweepers of systems over eight hours, long
+// enough for every retry of money owed back, then checks that b failed
+// with its total given back, nothing owed, and that the gateway's ledger
+// charged and refunded the total once each.
+func wantGivenBackOnce(t *testing.T, f *fixture, gw *ledgerGateway, b boxoffice.Booking, systems ...*boxoffice.BookingSystem) {
+	t.Helper()
+	for range 4 {
+		f.clock.Advance(2 * time.Hour)
+		for _, sys := range systems {
+			if _, err := sys.Sweep(f.ctx); err != nil {
+				t.Fatalf("Sweep: %v", err)
+			}
+		}
+	}
+	got := f.booking(b.ID)
+	if got.Status != boxoffice.StatusFailed || got.RefundOwed() != 0 || got.Refund.Amount != b.Total {
+		t.Errorf("booking: %s, refund %s, owing %s (payment %s, attempts %d); want failed, %s given back, nothing owed",
+			got.Status, got.Refund.Amount, got.RefundOwed(), got.Payment.Amount, got.Payment.Attempts, b.Total)
+	}
+	if charged, refunded := gw.ledger.Totals(); charged != b.Total || refunded != b.Total {
+		t.Errorf("ledger: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
+	}
+	t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
 }
