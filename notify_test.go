@@ -961,14 +961,7 @@ func TestNotifierSendTimeout(t *testing.T) {
 				if err := clock.WaitForTimers(t.Context(), 1); err != nil { // the send timeout
 					t.Fatal(err)
 				}
-				clock.Advance(30*time.Second - time.Nanosecond)
-				select {
-				case <-done:
-					t.Fatal("Notify returned before the default send timeout of 30 s")
-				default:
-				}
-				clock.Advance(time.Nanosecond)
-				waitDone(t, done, "Notify of the hung message")
+				wantDoneAtSendTimeout(t, clock, done, "Notify of the hung message")
 
 				confirmed := &boxoffice.BookingConfirmed{EventMeta: notifyMeta, Seats: []string{"A1"}, Total: 1500}
 				waitDone(t, notifyAsync(t.Context(), n, confirmed), "Notify of the next message")
@@ -983,6 +976,21 @@ func TestNotifierSendTimeout(t *testing.T) {
 			})
 		}
 	}
+}
+
+// wantDoneAtSendTimeout advances clock to a nanosecond before the default
+// send timeout of 30 s, then to it, and checks that done closes then and
+// not before.
+func wantDoneAtSendTimeout(t *testing.T, clock *fakeclock.Clock, done <-chan struct{}, what string) {
+	t.Helper()
+	clock.Advance(30*time.Second - time.Nanosecond)
+	select {
+	case <-done:
+		t.Fatalf("%s returned before the default send timeout of 30 s", what)
+	default:
+	}
+	clock.Advance(time.Nanosecond)
+	waitDone(t, done, what)
 }
 
 // hangingContacts is a ContactBook whose first lookup hangs until release
@@ -1046,14 +1054,7 @@ func TestNotifierContactLookupTimeout(t *testing.T) {
 			if err := clock.WaitForTimers(waitCtx, 1); err != nil {
 				t.Fatalf("no timer armed for the hung lookup within %v: %v", hangBound, err)
 			}
-			clock.Advance(30*time.Second - time.Nanosecond)
-			select {
-			case <-done:
-				t.Fatal("Notify returned before the default send timeout of 30 s")
-			default:
-			}
-			clock.Advance(time.Nanosecond)
-			waitDone(t, done, "Notify of the message whose lookup hangs")
+			wantDoneAtSendTimeout(t, clock, done, "Notify of the message whose lookup hangs")
 			if !strings.Contains(logs.String(), "contact lookup timed out") {
 				t.Errorf("log %q; want the lookup's timeout", logs.String())
 			}
