@@ -1313,17 +1313,12 @@ func (bs *BookingSystem) entryOfBooking(ctx context.Context, bookingID BookingID
 	return e, err
 }
 
-// placeOfBooking finds the show entry of a booking and, on the in-memory
-// Store, where the Store has it (for memTx lookups by bookingPlace);
-// unchecked, where it may have it (see MemoryStore.numberedPlace). An
-// entry that fails to load still comes with the place (endHoldAt looks
-// again when it is unchecked).
 // numberedEntry is placeOfBooking(ctx, id, true) on the in-memory Store
 // when the show the ID is numbered with has its entry loaded (every
 // release of a hold made in this process), less its check of ctx: the
 // entry and the unchecked place (MemoryStore.numberedPlace), or a nil
-// entry for placeOfBooking to answer. The four calls placeOfBooking makes
-// to get there (showOfBooking, numberedPlace, numberedShow) were a fiftieth
+// entry for placeOfBooking to answer. The calls placeOfBooking makes to
+// get there (showOfBooking, numberedPlace, numberedShow) were a fiftieth
 // of a hold and release, in frames and in passing the place up.
 func (bs *BookingSystem) numberedEntry(id BookingID) (*showEntry, bookingPlace) {
 	// MemoryStore.numberedShow, written out: a frame less.
@@ -1351,6 +1346,11 @@ func (bs *BookingSystem) numberedEntry(id BookingID) (*showEntry, bookingPlace) 
 	return e, pl
 }
 
+// placeOfBooking finds the show entry of a booking and, on the in-memory
+// Store, where the Store has it (for memTx lookups by bookingPlace);
+// unchecked, where it may have it (see MemoryStore.numberedPlace). An
+// entry that fails to load still comes with the place (endHoldAt looks
+// again when it is unchecked).
 func (bs *BookingSystem) placeOfBooking(ctx context.Context, bookingID BookingID, unchecked bool) (*showEntry, bookingPlace, error) {
 	if bs.mem != nil {
 		// The in-memory Store's booking index names the show: copying the

@@ -1622,9 +1622,9 @@ func logSeat(undo []seatUndo, i int, s *memSlot) []seatUndo {
 }
 
 // seatsFree reports whether the seats at positions idx are all
-// available at the instant at (SeatSlot.StatusAt), reading them in place: what a
-// hold's transaction asks of every seat, a Seat call per seat that copies
-// the slot out.
+// available at the instant at (SeatSlot.StatusAt), reading them in
+// place: what a hold's transaction asks of every seat, a Seat call per
+// seat that copies the slot out.
 func (tx *memTx) seatsFree(idx []int, at instant) bool {
 	seats := tx.rec.seats
 	for _, i := range idx {

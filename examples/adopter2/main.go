@@ -151,10 +151,10 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	for seen < hall.Layout.Len() {
 		u, err := next(ctx, updates)
 		if err != nil {
-			return fmt.Errorf("B's initial map: %w", err)
+			return fmt.Errorf("instance B's initial map: %w", err)
 		}
 		if !u.Initial {
-			return fmt.Errorf("B's stream: a change before the map was whole: %+v", u)
+			return fmt.Errorf("instance B's stream: a change before the map was whole: %+v", u)
 		}
 		seen += len(u.Seats)
 	}
@@ -169,11 +169,11 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	_, err = b.sys.HoldSeats(ctx, "bob", show.ID, []string{"A2", "A3"})
 	var refused *boxoffice.SeatError
 	if !errors.As(err, &refused) || !errors.Is(err, boxoffice.ErrSeatUnavailable) {
-		return fmt.Errorf("B: bob's hold of A2, A3: want a *SeatError matching ErrSeatUnavailable, got %v", err)
+		return fmt.Errorf("instance B: bob's hold of A2, A3: want a *SeatError matching ErrSeatUnavailable, got %v", err)
 	}
 	fmt.Fprintf(out, "B: bob refused seats %v\n", refused.Seats())
 	if err := await(ctx, updates, boxoffice.SeatHeld, "A1", "A2"); err != nil {
-		return fmt.Errorf("B's stream after A's hold: %w", err)
+		return fmt.Errorf("instance B's stream after A's hold: %w", err)
 	}
 	fmt.Fprintln(out, "B watches: A1, A2 held")
 
@@ -184,7 +184,7 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	}
 	fmt.Fprintf(out, "A: confirmed %s, paid %s (ref %s)\n", confirmed.Status, confirmed.Payment.Amount, confirmed.Payment.Reference)
 	if err := await(ctx, updates, boxoffice.SeatBooked, "A1", "A2"); err != nil {
-		return fmt.Errorf("B's stream after A's confirmation: %w", err)
+		return fmt.Errorf("instance B's stream after A's confirmation: %w", err)
 	}
 	fmt.Fprintln(out, "B watches: A1, A2 booked")
 
@@ -196,7 +196,7 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	}
 	fmt.Fprintf(out, "B: cancelled %s, refund %s (%d%%), owed %s\n", cancelled.Status, cancelled.Refund.Amount, cancelled.Refund.Percent, cancelled.RefundOwed())
 	if err := await(ctx, updates, boxoffice.SeatAvailable, "A1", "A2"); err != nil {
-		return fmt.Errorf("B's stream after B's cancellation: %w", err)
+		return fmt.Errorf("instance B's stream after B's cancellation: %w", err)
 	}
 	fmt.Fprintln(out, "B watches: A1, A2 available")
 
@@ -206,7 +206,7 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 		return err
 	}
 	if err := await(ctx, updates, boxoffice.SeatHeld, "C5"); err != nil {
-		return fmt.Errorf("B's stream after A's second hold: %w", err)
+		return fmt.Errorf("instance B's stream after A's second hold: %w", err)
 	}
 	clock.Advance(a.sys.Config().HoldTTL + time.Second)
 	// A Sweep expires the lapsed holds its own BookingSystem has queued:
@@ -219,7 +219,7 @@ func run(ctx context.Context, url, schema string, shared bool, out io.Writer) (e
 	}
 	fmt.Fprintf(out, "sweep: B expired %d, A expired %d\n", nb, na)
 	if err := await(ctx, updates, boxoffice.SeatAvailable, "C5"); err != nil {
-		return fmt.Errorf("B's stream after the sweep: %w", err)
+		return fmt.Errorf("instance B's stream after the sweep: %w", err)
 	}
 	got, err := b.sys.Booking(ctx, lapsing.ID)
 	if err != nil {
