@@ -86,8 +86,9 @@ func (u *userLimits) enabled() bool { return u.perMin > 0 || u.maxLive > 0 }
 // slot under the provisional booking id. It returns a *RateLimitError if a
 // limit refuses; the live-hold cap is checked first, and a request it
 // refuses takes no token. The reservation is confirmed through the
-// liveSlot admit returns (liveSlot.made) or undone by forget. With a UserLimitStore, the
-// Store counts, and an error that is not a *RateLimitError is the Store's.
+// liveSlot admit returns (liveSlot.made) or undone by forget. With a
+// UserLimitStore, the Store counts, and an error that is not a
+// *RateLimitError is the Store's.
 func (u *userLimits) admit(ctx context.Context, userID string, id BookingID, now, until time.Time) (liveSlot, error) {
 	return u.admitAs(ctx, userID, id, now, until, true)
 }
@@ -292,9 +293,9 @@ func (st *userState) confirm(reserved, id BookingID, until time.Time) bool {
 
 // stored records that a hold admitted as live until admitted was stored
 // as b. The limits counted here learned its deadline in its transaction
-// (liveSlot.made, under the show's lock). A UserLimitStore, which counts the hold
-// sharedLiveMargin longer than it could last, is told only if the hold's
-// transaction took longer than that.
+// (liveSlot.made, under the show's lock). A UserLimitStore, which counts
+// the hold sharedLiveMargin longer than it could last, is told only if
+// the hold's transaction took longer than that.
 func (u *userLimits) stored(ctx context.Context, userID string, admitted time.Time, b *Booking) {
 	if u.maxLive > 0 && u.shared != nil && b.HeldUntil.After(admitted) {
 		u.track(ctx, userID, b.ID, b.HeldUntil)
