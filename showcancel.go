@@ -47,11 +47,13 @@ const showCancelledReason = "show cancelled"
 // [BookingCancelled.ShowCancelled] set). A booking being paid for keeps its
 // status, paying, but loses its seats: the payment in flight — or, if the
 // process paying is gone, the sweeper's resume of the abandoned payment —
-// then takes the path
-// of a payment whose hold was lost: the booking fails ([ErrHoldExpired],
-// [FailureHoldLost], and ErrShowCancelled, with [Payment.Failure] "the show
-// was cancelled"), and whatever the charge took is voided, with no new charge
-// ([PaymentFailed]). A ShowCancelled event with the counts follows the
+// then takes the path of a payment whose hold was lost: the booking fails
+// ([ErrHoldExpired], [FailureHoldLost], and ErrShowCancelled, with
+// [Payment.Failure] "the show was cancelled"), and whatever the charge took
+// is voided ([PaymentFailed]). The sweeper's resume makes no new charge; a
+// customer's ConfirmBooking retried while the payment is live charges by
+// the booking's key, once in all, and that is voided too (see
+// ConfirmBooking). A ShowCancelled event with the counts follows the
 // bookings' events. [BookingSystem.Watch] streams see every freed seat.
 //
 // Only then are the refunds paid, one by one, outside the show's lock,
