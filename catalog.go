@@ -308,6 +308,9 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	// Clock's now is still at or after a transaction's reading of the same
 	// now, which is cut down as well.
 	s.Start = storedTime(s.Start)
+	if err := errors.Join(overlongID("movie", s.MovieID), overlongID("hall", s.HallID)); err != nil {
+		return Show{}, err
+	}
 	movie, err := bs.store.Movie(ctx, s.MovieID)
 	if err != nil {
 		return Show{}, err
