@@ -133,9 +133,10 @@ func newID(id string) string {
 // ID is filled with a random one. Its text — the ID (at most 128 bytes),
 // Title, Language, Rating and each of at most 16 Genres (at most 512 bytes
 // each) — must be valid UTF-8 without control characters, the Title and
-// the genres not empty, and its Duration more than 0 and at most 12 hours;
-// otherwise the error is an [*ArgumentError] ([ErrInvalidArgument]). An ID
-// already taken is [ErrAlreadyExists].
+// the genres not empty, and its Duration at least a microsecond and at most
+// 12 hours, cut down to the microsecond (a finer part is dropped, as from a
+// show's Start); otherwise the error is an [*ArgumentError]
+// ([ErrInvalidArgument]). An ID already taken is [ErrAlreadyExists].
 func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 	gs, err := bs.enter()
 	if err != nil {
@@ -153,9 +154,14 @@ func (bs *BookingSystem) AddMovie(ctx context.Context, m Movie) (Movie, error) {
 	if err != nil {
 		return Movie{}, err
 	}
-	if m.Duration <= 0 || m.Duration > maxMovieLength {
-		return Movie{}, invalid("Movie.Duration", "%s; want more than 0 and at most %s", m.Duration, maxMovieLength)
+	// Kept to the microsecond, as show times are (storedTime): PostgreSQL's
+	// interval holds no finer, and a show then ends exactly Duration after
+	// it starts. Below a microsecond a show would end as it starts.
+	d := m.Duration.Truncate(time.Microsecond)
+	if d <= 0 || d > maxMovieLength {
+		return Movie{}, invalid("Movie.Duration", "%s; want at least 1µs and at most %s", m.Duration, maxMovieLength)
 	}
+	m.Duration = d
 	if len(m.Genres) > maxGenres {
 		return Movie{}, invalid("Movie.Genres", "%d genres; at most %d", len(m.Genres), maxGenres)
 	}
@@ -302,6 +308,9 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	// Clock's now is still at or after a transaction's reading of the same
 	// now, which is cut down as well.
 	s.Start = storedTime(s.Start)
+	if err := errors.Join(overlongID("movie", s.MovieID), overlongID("hall", s.HallID)); err != nil {
+		return Show{}, err
+	}
 	movie, err := bs.store.Movie(ctx, s.MovieID)
 	if err != nil {
 		return Show{}, err
@@ -321,7 +330,7 @@ func (bs *BookingSystem) ScheduleShow(ctx context.Context, s Show) (Show, error)
 	if err != nil {
 		return Show{}, err
 	}
-	s.End = storedTime(s.Start.Add(movie.Duration)) // a Duration may have nanoseconds
+	s.End = storedTime(s.Start.Add(movie.Duration)) // a movie stored by other means may have nanoseconds
 	if !s.End.After(s.Start) || !s.blockedUntil().After(s.End) {
 		// Unreachable below the horizon; an empty interval would overlap
 		// nothing and let two shows share the hall.

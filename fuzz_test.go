@@ -333,10 +333,12 @@ func FuzzScheduleShow(f *testing.F) {
 		{"Heat", "M2", "S2", "H1", 170 * time.Minute, 48 * time.Hour, false, 1_000_000_01}, // above MaxPrice
 		{"Heat", "M2", "S2", "H1", 170 * time.Minute, 48 * time.Hour, false, math.MaxInt64},
 		{"Heat", "M2", "S2", "H1", 170 * time.Minute, 48 * time.Hour, false, math.MinInt64},
-		{"Heat", "M2", "S2", "H1", 0, 48 * time.Hour, false, 1200},              // zero duration
-		{"Heat", "M2", "S2", "H1", -time.Minute, 48 * time.Hour, false, 1200},   // negative duration
-		{"Heat", "M2", "S2", "H1", 13 * time.Hour, 48 * time.Hour, false, 1200}, // too long a film
-		{"Heat", "M2", "S2", "H1", math.MaxInt64, math.MaxInt64, false, 1200},   // overflowing times
+		{"Heat", "M2", "S2", "H1", 0, 48 * time.Hour, false, 1200},                      // zero duration
+		{"Heat", "M2", "S2", "H1", -time.Minute, 48 * time.Hour, false, 1200},           // negative duration
+		{"Heat", "M2", "S2", "H1", 13 * time.Hour, 48 * time.Hour, false, 1200},         // too long a film
+		{"Heat", "M2", "S2", "H1", 170*time.Minute + 1500, 48 * time.Hour, false, 1200}, // kept to the µs
+		{"Heat", "M2", "S2", "H1", 999, 48 * time.Hour, false, 1200},                    // under a µs
+		{"Heat", "M2", "S2", "H1", math.MaxInt64, math.MaxInt64, false, 1200},           // overflowing times
 		{"Heat", "M2", "S2", "H1", 170 * time.Minute, math.MinInt64, false, 1200},
 		{"", "M2", "S2", "H1", 170 * time.Minute, 48 * time.Hour, false, 1200}, // no title
 		{"H\x00eat", "M2", "S2", "H1", 170 * time.Minute, 48 * time.Hour, false, 1200},
@@ -362,7 +364,7 @@ func FuzzScheduleShow(f *testing.F) {
 			} else {
 				m = mustT[boxoffice.Movie](t)(e.sys.Movie(e.ctx, "M1"))
 			}
-		} else if m.Duration <= 0 || m.Duration > 12*time.Hour {
+		} else if m.Duration <= 0 || m.Duration > 12*time.Hour || m.Duration%time.Microsecond != 0 {
 			t.Fatalf("AddMovie accepted a duration of %s", m.Duration)
 		}
 		before = e.fingerprint()
