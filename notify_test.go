@@ -993,17 +993,20 @@ func wantDoneAtSendTimeout(t *testing.T, clock *fakeclock.Clock, done <-chan str
 	waitDone(t, done, what)
 }
 
-// hangingContacts is a ContactBook whose first lookup hangs until release
-// is closed, whatever its ctx says, then reports whether that ctx was
-// cancelled; later lookups answer from notifyContacts.
+// hangingContacts is a ContactBook whose first lookup says it entered,
+// hangs until release is closed, whatever its ctx says, then reports
+// whether that ctx was cancelled; later lookups answer from
+// notifyContacts.
 type hangingContacts struct {
 	calls     atomic.Int32
+	entered   chan struct{}
 	release   chan struct{}
 	cancelled chan bool
 }
 
 func (h *hangingContacts) Contact(ctx context.Context, userID string) (boxoffice.Contact, error) {
 	if h.calls.Add(1) == 1 {
+		close(h.entered)
 		<-h.release
 		h.cancelled <- ctx.Err() != nil
 	}
@@ -1031,7 +1034,7 @@ func TestNotifierContactLookupTimeout(t *testing.T) {
 		t.Run(nt.channel, func(t *testing.T) {
 			clock := fakeclock.New(notifyAt)
 			var logs bytes.Buffer
-			book := &hangingContacts{release: make(chan struct{}), cancelled: make(chan bool, 1)}
+			book := &hangingContacts{entered: make(chan struct{}), release: make(chan struct{}), cancelled: make(chan bool, 1)}
 			defer func() {
 				close(book.release)
 				select {
@@ -1048,6 +1051,9 @@ func TestNotifierContactLookupTimeout(t *testing.T) {
 				boxoffice.WithNotifierLogger(bufferLogger(&logs, slog.LevelDebug)))
 			held := &boxoffice.SeatsHeld{EventMeta: notifyMeta, Seats: []string{"A1"}, HeldUntil: notifyAt.Add(10 * time.Minute)}
 			done := notifyAsync(t.Context(), n, held)
+			// This message's lookup is the one that hangs: the next
+			// message's, made first, would hang instead.
+			waitDone(t, book.entered, "the first lookup")
 			// The lookup's timeout; without one, none comes.
 			waitCtx, cancel := context.WithTimeout(t.Context(), hangBound)
 			defer cancel()
