@@ -3,6 +3,7 @@ package boxoffice_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/boxoffice-go/boxoffice"
@@ -14,12 +15,12 @@ import (
 // the commit was sent) once fn has made its changes.
 type rollbackAfterFnStore struct {
 	*boxoffice.MemoryStore
-	fail bool
+	fail atomic.Bool // read by the sweeper's transactions too
 }
 
 func (s *rollbackAfterFnStore) UpdateShow(ctx context.Context, showID string, fn func(tx boxoffice.ShowTx) error) error {
 	return s.MemoryStore.UpdateShow(ctx, showID, func(tx boxoffice.ShowTx) error {
-		if err := fn(opaqueTx{tx}); err != nil || !s.fail {
+		if err := fn(opaqueTx{tx}); err != nil || !s.fail.Load() {
 			return err
 		}
 		return errStoreDown // fn's changes are rolled back
@@ -39,7 +40,7 @@ func TestCompleteShowFailedCommitCompletesNone(t *testing.T) {
 	a := f.confirm(f.hold("alice", "A1", "A2"))
 	b := f.confirm(f.hold("bob", "B1"))
 	f.clock.Set(f.show.Start)
-	store.fail = true
+	store.fail.Store(true)
 	n, err := f.sys.CompleteShow(f.ctx, f.show.ID)
 	if n != 0 || !errors.Is(err, errStoreDown) {
 		t.Errorf("CompleteShow with its commit failed = %d, %v; want 0 and the Store's error", n, err)
@@ -49,7 +50,7 @@ func TestCompleteShowFailedCommitCompletesNone(t *testing.T) {
 			t.Errorf("booking %s is %s; want confirmed (nothing committed)", id, got)
 		}
 	}
-	store.fail = false
+	store.fail.Store(false)
 	if n, err := f.sys.CompleteShow(f.ctx, f.show.ID); n != 2 || err != nil {
 		t.Errorf("CompleteShow again = %d, %v; want 2", n, err)
 	}
