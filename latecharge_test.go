@@ -274,7 +274,7 @@ func TestLateChargeAfterFailedBookingIsVoided(t *testing.T) {
 // key, and gives the money back.
 func TestStaleVoidNotFoundIsNotRecorded(t *testing.T) {
 	for _, remember := range []bool{false, true} {
-		t.Run(map[bool]string{false: "gateway forgets answers", true: "gateway remembers answers"}[remember], func(t *testing.T) {
+		t.Run(gatewayKind(remember), func(t *testing.T) {
 			gw := newLedgerGateway(remember)
 			f := newFixture(t, func(c *boxoffice.Config) { c.Gateway, c.PaymentAttempts = gw, 1 })
 			b := f.hold("alice", "A1", "A2")

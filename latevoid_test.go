@@ -45,29 +45,12 @@ func (s *failAtStore) UpdateShow(ctx context.Context, showID string, fn func(box
 // again, and the booking ends owing nothing, given back once.
 func TestLateReplayOfChargeAfterUnrecordedVoid(t *testing.T) {
 	for _, remember := range []bool{false, true} {
-		name := "gateway forgets answers"
-		if remember {
-			name = "gateway remembers answers"
-		}
-		t.Run(name, func(t *testing.T) {
-			gw := newLedgerGateway(remember)
-			f := newFixture(t, func(c *boxoffice.Config) {
-				c.Gateway, c.PaymentAttempts, c.HoldTTL = gw, 1, time.Minute
-			})
-			late := f.process(gw)
+		t.Run(gatewayKind(remember), func(t *testing.T) {
 			// A's UpdateShow calls: 1 resumes the payment, 2 settles it
-			// (failed, hold lost), 3 records the void: it fails.
-			aStore := &failAtStore{Store: f.store, n: 3}
-			a := f.processOn(aStore, gw)
-
-			b := f.hold("alice", "A1")
-			entered, release := paused()
-			defer releaseRest(release)
-			gw.mu.Lock()
-			gw.charges = []gatewayStep{{entered: entered, release: release}} // L's; A's goes through
-			gw.mu.Unlock()
-			lateDone := confirmAsync(f, late, b.ID)
-			<-entered // L has marked the booking paying; its charge is at the gateway
+			// (failed, hold lost), 3 records the void: it fails. A's
+			// charge goes through.
+			r := startLateReplay(t, remember)
+			f, gw, a, late, b, release, lateDone := r.f, r.gw, r.a, r.late, r.b, r.release, r.lateDone
 
 			// The hold lapses (the payment is not abandoned yet) and bob
 			// takes the seat.
@@ -109,26 +92,12 @@ func TestLateReplayOfChargeAfterUnrecordedVoid(t *testing.T) {
 // given back.
 func TestLateReplayOfUnknownChargeAfterUnrecordedVoid(t *testing.T) {
 	for _, remember := range []bool{false, true} {
-		t.Run(map[bool]string{false: "gateway forgets answers", true: "gateway remembers answers"}[remember], func(t *testing.T) {
-			gw := newLedgerGateway(remember)
-			f := newFixture(t, func(c *boxoffice.Config) {
-				c.Gateway, c.PaymentAttempts, c.HoldTTL = gw, 1, time.Minute
-			})
-			late := f.process(gw)
+		t.Run(gatewayKind(remember), func(t *testing.T) {
 			// A's UpdateShow calls: 1 resumes the payment, 2 settles it
 			// (failed, outcome unknown), 3 records the void: it fails.
-			aStore := &failAtStore{Store: f.store, n: 3}
-			a := f.processOn(aStore, gw)
-
-			b := f.hold("alice", "A1")
-			entered, release := paused()
-			defer releaseRest(release)
-			lateStep := gatewayStep{entered: entered, release: release}
-			gw.mu.Lock()
-			gw.charges = []gatewayStep{lateStep, {applied: true, err: context.DeadlineExceeded}} // L's, then A's
-			gw.mu.Unlock()
-			lateDone := confirmAsync(f, late, b.ID)
-			<-entered // L has marked the booking paying; its charge is at the gateway
+			// A's charge goes through, its answer lost.
+			r := startLateReplay(t, remember, gatewayStep{applied: true, err: context.DeadlineExceeded})
+			f, gw, a, late, b, release, lateDone := r.f, r.gw, r.a, r.late, r.b, r.release, r.lateDone
 
 			f.clock.Advance(2 * time.Minute) // L's payment looks abandoned: A resumes it
 			_, err := a.ConfirmBooking(f.ctx, b.ID, "card")
@@ -165,7 +134,7 @@ func TestLateReplayOfUnknownChargeAfterUnrecordedVoid(t *testing.T) {
 // again under R's key).
 func TestLateReceiptWhileNotFoundInFlight(t *testing.T) {
 	for _, remember := range []bool{false, true} {
-		t.Run(map[bool]string{false: "gateway forgets answers", true: "gateway remembers answers"}[remember], func(t *testing.T) {
+		t.Run(gatewayKind(remember), func(t *testing.T) {
 			gw := newLedgerGateway(remember)
 			f := newFixture(t, func(c *boxoffice.Config) { c.Gateway, c.PaymentAttempts = gw, 1 })
 			// L's UpdateShow calls: 1 marks the booking paying, 2 settles
@@ -221,4 +190,49 @@ func wantGivenBackOnce(t *testing.T, f *fixture, gw *ledgerGateway, b boxoffice.
 		t.Errorf("ledger: charged %s, refunded %s; want %s both", charged, refunded, b.Total)
 	}
 	t.Logf("refund keys that reached the gateway: %v", gw.refundKeys())
+}
+
+// gatewayKind names the subtest of a ledgerGateway that remembers each
+// key's answer, or not.
+func gatewayKind(remember bool) string {
+	if remember {
+		return "gateway remembers answers"
+	}
+	return "gateway forgets answers"
+}
+
+// lateReplay is the two processes of the late-void tests: L, whose
+// charge of alice's hold of A1 is held at the gateway until release is
+// closed (lateDone answers its ConfirmBooking), and A, whose Store fails
+// its third UpdateShow.
+type lateReplay struct {
+	f        *fixture
+	gw       *ledgerGateway
+	a, late  *boxoffice.BookingSystem
+	b        boxoffice.Booking
+	release  chan struct{}
+	lateDone <-chan error
+}
+
+// startLateReplay sets up a lateReplay, A's charge answered by aCharges
+// (none: it goes through), and returns once L's charge is at the gateway,
+// L having marked the booking paying.
+func startLateReplay(t *testing.T, remember bool, aCharges ...gatewayStep) lateReplay {
+	t.Helper()
+	r := lateReplay{gw: newLedgerGateway(remember)}
+	r.f = newFixture(t, func(c *boxoffice.Config) {
+		c.Gateway, c.PaymentAttempts, c.HoldTTL = r.gw, 1, time.Minute
+	})
+	r.late = r.f.process(r.gw)
+	r.a = r.f.processOn(&failAtStore{Store: r.f.store, n: 3}, r.gw)
+	r.b = r.f.hold("alice", "A1")
+	entered, release := paused()
+	t.Cleanup(func() { releaseRest(release) })
+	r.release = release
+	r.gw.mu.Lock()
+	r.gw.charges = append([]gatewayStep{{entered: entered, release: release}}, aCharges...) // L's, then A's
+	r.gw.mu.Unlock()
+	r.lateDone = confirmAsync(r.f, r.late, r.b.ID)
+	<-entered
+	return r
 }
